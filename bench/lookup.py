@@ -1,0 +1,82 @@
+"""Lookup by code and accent-insensitive name search through the service layer, against the bare indexed
+SQLite query on the same 1,000,000-dossier file, in the same run. Prints one JSON line.
+
+    .venv/bin/python bench/lookup.py [--n 1000000] [--reps 2000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sqlite3
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench._store import build, open_store  # noqa: E402
+from counter.services import dossiers  # noqa: E402
+from counter.services.dossiers import fts_query  # noqa: E402
+
+
+def pct(samples: list[float], p: float) -> float:
+    s = sorted(samples)
+    return round(s[min(len(s) - 1, int(len(s) * p))] * 1000, 3)
+
+
+def timed(fn, args_list) -> list[float]:  # type: ignore[no-untyped-def]
+    out = []
+    for args in args_list:
+        t = time.perf_counter()
+        fn(*args)
+        out.append(time.perf_counter() - t)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--n", type=int, default=1_000_000)
+    ap.add_argument("--reps", type=int, default=2000)
+    a = ap.parse_args()
+    data_dir = build(a.n)
+    store = open_store(data_dir)
+    con = sqlite3.connect(data_dir / "counter.sqlite3")
+    rng = random.Random(1)
+    maxseq = con.execute("SELECT max(seq) FROM dossiers").fetchone()[0]
+    codes = [con.execute("SELECT code FROM dossiers WHERE seq = ?", (rng.randrange(1, maxseq),)).fetchone()[0]
+             for _ in range(a.reps)]
+    names = ["nguyen", "nguyen van an", "Đặng Văn An", "tran thi", "le minh", "hoang ngoc lan", "vu duc",
+             "phuong", "bui thanh hai", "0912"]
+    queries = [(rng.choice(names),) for _ in range(a.reps // 4)]
+
+    cols = "code, owner_name, procedure_name, status, received_at, due_at, owner_phone"
+    bare_code = lambda c: con.execute(f"SELECT {cols} FROM dossiers WHERE code = ?", (c,)).fetchall()  # noqa: E731
+    bare_name = lambda q: con.execute(  # noqa: E731
+        f"SELECT {cols} FROM dossiers JOIN (SELECT rowid FROM dossier_fts WHERE dossier_fts MATCH ? "
+        "ORDER BY rowid DESC LIMIT 21) f ON dossiers.seq = f.rowid ORDER BY seq DESC", (fts_query(q),)).fetchall()
+    svc_code = lambda c: dossiers.search(store, c)  # noqa: E731
+    svc_name = lambda q: dossiers.search(store, q)  # noqa: E731
+    svc_detail = lambda c: dossiers.get_detail(store, c)  # noqa: E731
+
+    for fn, args in ((bare_code, codes[:100]), (svc_code, codes[:100]), (bare_name, queries[:20]),
+                     (svc_name, queries[:20])):
+        timed(fn, [(x,) if not isinstance(x, tuple) else x for x in args])  # warm up
+    assert len(svc_name("nguyen").items) == 20 and svc_code(codes[0]).items[0].code == codes[0]
+
+    r = {}
+    for label, fn, args in (("code_bare", bare_code, [(c,) for c in codes]),
+                            ("code_service", svc_code, [(c,) for c in codes]),
+                            ("detail_service", svc_detail, [(c,) for c in codes[: a.reps // 4]]),
+                            ("name_bare", bare_name, queries), ("name_service", svc_name, queries)):
+        s = timed(fn, args)
+        r[label] = {"p50_ms": pct(s, 0.5), "p99_ms": pct(s, 0.99), "mean_ms": round(statistics.mean(s) * 1000, 3)}
+    r["code_ratio_p99"] = round(r["code_service"]["p99_ms"] / r["code_bare"]["p99_ms"], 2)
+    r["name_ratio_p99"] = round(r["name_service"]["p99_ms"] / r["name_bare"]["p99_ms"], 2)
+    print(json.dumps({"bench": "lookup", "dossiers": a.n, "reps": a.reps, **r}, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,381 @@
+"""The `counter` command (Typer). Every command takes --data-dir (or COUNTER_HOME)."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, Callable, Optional
+
+import typer
+
+from counter.domain.errors import CounterError
+
+app = typer.Typer(help="Một cửa — phần mềm quầy tiếp nhận và trả kết quả.", no_args_is_help=True,
+                  pretty_exceptions_enable=False, add_completion=False)
+db_app = typer.Typer(help="Kho dữ liệu SQLite của quầy.", no_args_is_help=True)
+catalogue_app = typer.Typer(help="Danh mục thủ tục hành chính.", no_args_is_help=True)
+users_app = typer.Typer(help="Người dùng.", no_args_is_help=True)
+calendar_app = typer.Typer(help="Lịch làm việc và ngày hẹn trả.", no_args_is_help=True)
+override_app = typer.Typer(help="Ngày nghỉ / ngày làm bù của cơ quan.", no_args_is_help=True)
+cccd_app = typer.Typer(help="Mã QR trên thẻ CCCD.", no_args_is_help=True)
+audit_app = typer.Typer(help="Kiểm tra toàn vẹn nhật ký sự kiện.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(catalogue_app, name="catalogue")
+app.add_typer(users_app, name="users")
+app.add_typer(calendar_app, name="calendar")
+calendar_app.add_typer(override_app, name="override")
+app.add_typer(cccd_app, name="cccd")
+app.add_typer(audit_app, name="audit")
+
+DataDir = Annotated[Optional[Path], typer.Option("--data-dir", envvar="COUNTER_HOME",
+                                                 help="Thư mục dữ liệu (mặc định: thư mục dữ liệu người dùng)")]
+
+
+def default_data_dir() -> Path:
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("counter", appauthor=False))
+
+
+def fail(message: str, code: int = 1) -> None:
+    typer.echo(f"Lỗi: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Errors meant for people become one Vietnamese line on stderr and exit 1; never a traceback."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except CounterError as exc:
+            fail(exc.message)
+        except ValueError as exc:  # domain validation (dates, hours) without a CounterError of its own
+            fail(str(exc))
+
+    return wrapper
+
+
+def open_store(data_dir: Path | None, *, need_init: bool = True):  # type: ignore[no-untyped-def]
+    from counter.services.office import is_initialized
+    from counter.services.store import Store
+
+    store = Store.open(data_dir or default_data_dir())
+    if need_init and not is_initialized(store):
+        fail(f"Kho dữ liệu {store.data_dir} chưa được khởi tạo: chạy “counter init” hoặc “counter demo”")
+    return store
+
+
+def _password(value: str | None, prompt: str = "Mật khẩu") -> str:
+    if value:
+        return value
+    if not sys.stdin.isatty():
+        fail("Thiếu mật khẩu: dùng --password hoặc chạy trong terminal để nhập")
+    return typer.prompt(prompt, hide_input=True, confirmation_prompt=True)
+
+
+@app.command()
+@handle_errors
+def run(data_dir: DataDir = None) -> None:
+    """Mở ứng dụng quầy (màn hình đăng nhập)."""
+    from counter.app import build_app
+
+    build_app(open_store(data_dir)).run()
+
+
+@app.command()
+@handle_errors
+def init(
+    office_id: Annotated[str, typer.Option("--office-id", help="Mã định danh cơ quan, ví dụ H55.242")],
+    office_name: Annotated[str, typer.Option("--office-name", help="Tên bộ phận một cửa")],
+    station: Annotated[int, typer.Option(help="Số quầy 1–9 (mỗi quầy một khối số hồ sơ)")] = 1,
+    admin: Annotated[str, typer.Option(help="Tên đăng nhập của quản trị")] = "admin",
+    admin_name: Annotated[str, typer.Option(help="Họ tên quản trị")] = "Quản trị",
+    password: Annotated[Optional[str], typer.Option(help="Mật khẩu quản trị (hỏi nếu bỏ trống)")] = None,
+    parent_name: Annotated[str, typer.Option(help="Cơ quan chủ quản, ví dụ UBND XÃ PHỤC LINH")] = "",
+    place_name: Annotated[str, typer.Option(help="Địa danh ghi trên biểu mẫu")] = "",
+    data_dir: DataDir = None,
+) -> None:
+    """Khởi tạo kho dữ liệu: cơ quan, quầy, tài khoản quản trị, danh mục và lịch mặc định."""
+    from counter.services import auth, catalogue, office
+
+    store = open_store(data_dir, need_init=False)
+    pw = _password(password)
+    auth.hash_password(pw)  # check the rule before anything is written
+    catalogue.load_default_catalogue(store)
+    with store.write() as session:
+        st = office.create_office(session, office_id=office_id, name=office_name, station_number=station,
+                                  parent_name=parent_name, place_name=place_name)
+        office.load_default_overrides(session, st.office_id)
+        auth.create_user(session, st.office_id, admin, admin_name, "admin", pw, store.clock.now())
+    typer.echo(f"Đã khởi tạo {office_name} ({st.office_id}), quầy {station}, quản trị “{admin}” tại {store.data_dir}")
+
+
+@app.command()
+@handle_errors
+def demo(
+    data_dir: DataDir = None,
+    if_missing: Annotated[bool, typer.Option("--if-missing", help="Không làm gì nếu kho đã có dữ liệu")] = False,
+    count: Annotated[int, typer.Option(help="Số hồ sơ mẫu")] = 360,
+) -> None:
+    """Tạo kho dữ liệu demo: một xã, hai quầy, người dùng mọi vai trò, vài trăm hồ sơ."""
+    from counter.services.demo import build_demo
+    from counter.services.office import is_initialized
+
+    store = open_store(data_dir, need_init=False)
+    if if_missing and is_initialized(store):
+        typer.echo(f"Kho demo đã có tại {store.data_dir}")
+        return
+    result = build_demo(store, count=count)
+    typer.echo(f"Đã tạo kho demo tại {store.data_dir}: cơ quan {result.office_id}, {result.dossiers} hồ sơ.")
+    typer.echo("Tài khoản demo (tên đăng nhập / mật khẩu / vai trò):")
+    for username, password, role, full_name in result.users:
+        typer.echo(f"  {username:<8} / {password:<11} / {role:<10} {full_name}")
+
+
+@db_app.command("upgrade")
+@handle_errors
+def db_upgrade(data_dir: DataDir = None) -> None:
+    """Nâng cấp cấu trúc kho dữ liệu lên phiên bản mới nhất (Alembic)."""
+    from counter.db import current_revision
+
+    store = open_store(data_dir, need_init=False)
+    typer.echo(f"Kho dữ liệu {store.db_path} ở phiên bản {current_revision(store.engine)}")
+
+
+@catalogue_app.command("import")
+@handle_errors
+def catalogue_import(file: Path, data_dir: DataDir = None) -> None:
+    """Nhập danh mục thủ tục từ tệp CSV hoặc JSON (không nhập gì nếu có dòng lỗi)."""
+    from counter.services.catalogue import import_catalogue
+
+    store = open_store(data_dir, need_init=False)
+    result = import_catalogue(store, file)
+    typer.echo(f"Đã nhập {result.added} thủ tục mới, cập nhật {result.updated} thủ tục.")
+
+
+@catalogue_app.command("list")
+@handle_errors
+def catalogue_list(text: Annotated[str, typer.Argument()] = "", data_dir: DataDir = None) -> None:
+    """Liệt kê (hoặc tìm) thủ tục trong danh mục."""
+    from counter.services.catalogue import search_procedures
+
+    store = open_store(data_dir, need_init=False)
+    for p in search_procedures(store, text, limit=1000):
+        typer.echo(f"{p.code:<12} {p.time_label:<18} {p.fee_label:<12} {p.name}")
+
+
+@users_app.command("add")
+@handle_errors
+def users_add(
+    username: str,
+    name: Annotated[str, typer.Option("--name", help="Họ tên")],
+    role: Annotated[str, typer.Option(help="clerk | postal | supervisor | admin")],
+    password: Annotated[Optional[str], typer.Option(help="Mật khẩu (hỏi nếu bỏ trống)")] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Thêm người dùng."""
+    from counter.services.auth import add_user
+
+    store = open_store(data_dir)
+    user = add_user(store, username, name, role, _password(password))
+    typer.echo(f"Đã thêm {user.username} ({user.role_label})")
+
+
+@users_app.command("list")
+@handle_errors
+def users_list(data_dir: DataDir = None) -> None:
+    """Danh sách người dùng."""
+    from counter.services.auth import list_users
+
+    for u in list_users(open_store(data_dir)):
+        state = "khóa" if u.disabled else "hoạt động"
+        typer.echo(f"{u.username:<12} {u.role:<11} {state:<10} {u.full_name}")
+
+
+@users_app.command("passwd")
+@handle_errors
+def users_passwd(username: str, password: Annotated[Optional[str], typer.Option()] = None,
+                 data_dir: DataDir = None) -> None:
+    """Đặt lại mật khẩu (mở cả khóa tạm do nhập sai)."""
+    from counter.services.auth import set_password
+
+    store = open_store(data_dir)
+    set_password(store, username, _password(password, "Mật khẩu mới"))
+    typer.echo(f"Đã đổi mật khẩu của {username}")
+
+
+@users_app.command("lock")
+@handle_errors
+def users_lock(username: str, unlock: Annotated[bool, typer.Option("--unlock", help="Mở khóa")] = False,
+               data_dir: DataDir = None) -> None:
+    """Khóa (hoặc mở khóa với --unlock) một tài khoản."""
+    from counter.services.auth import set_disabled
+
+    set_disabled(open_store(data_dir), username, not unlock)
+    typer.echo(f"Đã {'mở khóa' if unlock else 'khóa'} tài khoản {username}")
+
+
+@calendar_app.command("due")
+@handle_errors
+def calendar_due(
+    received: Annotated[str, typer.Option(help="Thời điểm nhận: \"YYYY-MM-DD HH:MM\" (giờ Việt Nam)")],
+    days: Annotated[int, typer.Option(help="Số ngày làm việc (0 = trong ngày, quy tắc 15 giờ)")],
+    data_dir: DataDir = None,
+) -> None:
+    """In ngày giờ hẹn trả: YYYY-MM-DD HH:MM."""
+    from counter.domain.calendar import WorkCalendar, format_local, parse_local
+
+    at = parse_local(received)
+    if days < 0:
+        fail("Số ngày làm việc không được âm")
+    cal = WorkCalendar()
+    if data_dir is not None or _has_store():
+        from counter.services.office import calendar_for, is_initialized
+
+        store = open_store(data_dir, need_init=False)
+        if is_initialized(store):
+            cal = calendar_for(store)
+    typer.echo(format_local(cal.due_at(at, days)))
+
+
+def _has_store() -> bool:
+    import os
+
+    from counter.db import DB_FILE
+
+    home = os.environ.get("COUNTER_HOME")
+    return (Path(home) if home else default_data_dir()).joinpath(DB_FILE).exists()
+
+
+def _parse_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        fail(f"Ngày không hợp lệ: “{text}” (định dạng YYYY-MM-DD)")
+        raise
+
+
+@override_app.command("add")
+@handle_errors
+def override_add(
+    day: Annotated[str, typer.Argument(metavar="DATE", help="YYYY-MM-DD")],
+    off: Annotated[bool, typer.Option("--off", help="Ngày nghỉ thêm")] = False,
+    work: Annotated[bool, typer.Option("--work", help="Ngày làm việc thêm (làm bù)")] = False,
+    note: Annotated[str, typer.Option(help="Ghi chú, ví dụ số văn bản")] = "",
+    data_dir: DataDir = None,
+) -> None:
+    """Thêm ngày nghỉ hoặc ngày làm bù."""
+    from counter.services.office import add_override
+
+    if off == work:
+        fail("Chọn đúng một trong --off hoặc --work")
+    d = _parse_date(day)
+    add_override(open_store(data_dir), d, "off" if off else "work", note)
+    typer.echo(f"Đã ghi {d:%d/%m/%Y} là {'ngày nghỉ' if off else 'ngày làm việc'}")
+
+
+@override_app.command("list")
+@handle_errors
+def override_list(data_dir: DataDir = None) -> None:
+    """Liệt kê ngày nghỉ / làm bù của cơ quan."""
+    from counter.services.office import list_overrides
+
+    for o in list_overrides(open_store(data_dir)):
+        typer.echo(f"{o.day:%Y-%m-%d} {'nghỉ' if o.kind == 'off' else 'làm việc':<9} {o.note}")
+
+
+@cccd_app.command("parse")
+@handle_errors
+def cccd_parse(text: str) -> None:
+    """Đọc chuỗi QR của thẻ CCCD, in các trường dạng JSON (để kiểm tra máy quét)."""
+    from counter.domain.cccd import CccdError, parse_cccd
+    from counter.domain.clock import SystemClock
+    from counter.domain.calendar import VN_TZ
+
+    try:
+        data = parse_cccd(text, today=SystemClock().now().astimezone(VN_TZ).date())
+    except CccdError as exc:
+        fail(exc.message)
+        return
+    typer.echo(json.dumps(data.to_dict(), ensure_ascii=False, indent=2))
+    for warning in data.warnings:
+        typer.echo(f"Cảnh báo: {warning}", err=True)
+
+
+@app.command()
+@handle_errors
+def search(text: str, page: Annotated[int, typer.Option(help="Trang (từ 1)")] = 1,
+           data_dir: DataDir = None) -> None:
+    """Tìm hồ sơ theo mã, họ tên, số điện thoại hoặc số CCCD (có dấu hay không dấu)."""
+    from counter.domain.calendar import format_vn
+    from counter.services.dossiers import search as do_search
+
+    result = do_search(open_store(data_dir), text, page=max(1, page) - 1)
+    for d in result.items:
+        due = format_vn(d.due_at) if d.due_at else "—"
+        typer.echo(f"{d.code:<22} {d.status_label:<24} hẹn {due:<16} {d.owner_name} — {d.procedure_name}")
+    more = " (còn trang sau: --page %d)" % (page + 1) if result.has_next else ""
+    typer.echo(f"Trang {page}: {len(result.items)} hồ sơ{more}")
+    if not result.items:
+        raise typer.Exit(1)
+
+
+@app.command()
+@handle_errors
+def show(code: str, data_dir: DataDir = None) -> None:
+    """Xem một hồ sơ và toàn bộ lịch sử sự kiện."""
+    from counter.domain.calendar import format_vn
+    from counter.services.dossiers import get_detail
+
+    d = get_detail(open_store(data_dir), code)
+    f = lambda dt: format_vn(dt) if dt else "—"  # noqa: E731
+    lines = [
+        f"Mã hồ sơ:   {d.code}",
+        f"Trạng thái: {d.status_label} ({d.status})",
+        f"Thủ tục:    {d.procedure_name} ({d.procedure_code}) — {d.field}",
+        f"Chủ hồ sơ:  {d.owner_name}" + (f", CCCD {d.owner_id_number}" if d.owner_id_number else ""),
+        f"Địa chỉ:    {d.owner_address or '—'}",
+        f"Điện thoại: {d.owner_phone or '—'}",
+        f"Nhận lúc:   {f(d.received_at)}   Hẹn trả: {f(d.due_at)}"
+        + (f" (hẹn ban đầu {f(d.original_due_at)})" if d.original_due_at != d.due_at else ""),
+        f"Người nhận: {d.received_by or '—'}   Cán bộ xử lý: {d.assignee or '—'}",
+    ]
+    if d.closed_reason:
+        lines.append(f"Lý do:      {d.closed_reason}")
+    lines.append("Thành phần hồ sơ:")
+    for doc in d.documents:
+        lines.append(f"  {doc.position}. {doc.name} (chính {doc.originals}, chứng thực {doc.certified_copies}, "
+                     f"photo {doc.photocopies})")
+    lines.append("Lịch sử:")
+    for e in d.events:
+        extra = ", ".join(f"{k}: {v}" for k, v in e.details.items() if not isinstance(v, (list, dict)))
+        lines.append(f"  {f(e.at)}  {e.label:<26} {e.actor}" + (f" — {extra}" if extra else ""))
+    typer.echo("\n".join(lines))
+
+
+@audit_app.command("verify")
+@handle_errors
+def audit_verify(data_dir: DataDir = None) -> None:
+    """Kiểm tra chuỗi băm của sự kiện và đối chiếu hồ sơ với lịch sử."""
+    from counter.services.audit import verify
+
+    report = verify(open_store(data_dir))
+    if report.ok:
+        typer.echo(f"Toàn vẹn: {report.events} sự kiện của {report.stations} quầy, {report.dossiers} hồ sơ khớp lịch sử.")
+        return
+    for problem in report.problems:
+        typer.echo(problem, err=True)
+    fail(f"Phát hiện {len(report.problems)} vấn đề trong nhật ký sự kiện")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,89 @@
+"""Dossier codes, receipt numbers and tracking tokens (design.md, "Codes, numbers and tokens")."""
+
+from __future__ import annotations
+
+import base64
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import date
+
+from counter.domain.errors import CounterError
+
+#: agency identifier (QCVN 102:2016 style, e.g. H55.242 or 000.00.15.H56), date yyMMdd, sequence NNNN
+CODE_RE = re.compile(r"^(?P<agency>[A-Z0-9]+(?:\.[A-Z0-9]+)*)-(?P<day>\d{6})-(?P<seq>\d{4})$")
+AGENCY_RE = re.compile(r"^[A-Z0-9]+(?:\.[A-Z0-9]+)*$")
+BLOCK_SIZE = 1000
+
+
+class CodeError(CounterError):
+    pass
+
+
+@dataclass(frozen=True)
+class DossierCode:
+    agency: str
+    day: date
+    seq: int
+
+    def __str__(self) -> str:
+        return format_code(self.agency, self.day, self.seq)
+
+
+def validate_agency(agency: str) -> str:
+    agency = agency.strip().upper()
+    if not AGENCY_RE.match(agency):
+        raise CodeError(f"Mã cơ quan không hợp lệ: “{agency}” (ví dụ hợp lệ: H55.242)")
+    return agency
+
+
+def validate_station(station_no: int) -> int:
+    if not 1 <= station_no <= 9:
+        raise CodeError(f"Số quầy phải từ 1 đến 9, nhận được {station_no}")
+    return station_no
+
+
+def block(station_no: int) -> tuple[int, int]:
+    """The sequence block of a station: station N uses N001 … N999 each day, so counters never collide."""
+    validate_station(station_no)
+    return station_no * BLOCK_SIZE + 1, station_no * BLOCK_SIZE + BLOCK_SIZE - 1
+
+
+def seq_for(station_no: int, n: int) -> int:
+    """The n-th (1-based) number of a station's block; CodeError when the block is used up."""
+    first, last = block(station_no)
+    if n < 1 or first + n - 1 > last:
+        raise CodeError(f"Quầy {station_no} đã dùng hết {last - first + 1} số hồ sơ của ngày hôm nay")
+    return first + n - 1
+
+
+def format_code(agency: str, day: date, seq: int) -> str:
+    return f"{agency}-{day:%y%m%d}-{seq:04d}"
+
+
+def parse_code(text: str) -> DossierCode:
+    m = CODE_RE.match(text.strip().upper())
+    if not m:
+        raise CodeError(f"Mã hồ sơ không hợp lệ: “{text.strip()}” (dạng MÃCQ-yyMMdd-NNNN)")
+    d = m["day"]
+    try:
+        day = date(2000 + int(d[:2]), int(d[2:4]), int(d[4:]))
+    except ValueError:
+        raise CodeError(f"Ngày trong mã hồ sơ không hợp lệ: “{d}”") from None
+    return DossierCode(m["agency"], day, int(m["seq"]))
+
+
+def looks_like_code(text: str) -> bool:
+    return bool(CODE_RE.match(text.strip().upper()))
+
+
+def new_token() -> str:
+    """An unguessable tracking token: 20 random bytes, base32 without padding (32 characters)."""
+    return base64.b32encode(secrets.token_bytes(20)).decode("ascii").rstrip("=")
+
+
+TOKEN_RE = re.compile(r"^[A-Z2-7]{32}$")
+
+
+def tracking_url(public_base_url: str, token: str) -> str:
+    return f"{public_base_url.rstrip('/')}/t/{token}"

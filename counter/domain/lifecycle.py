@@ -1,0 +1,353 @@
+"""The dossier's life: national status codes, event kinds and the reducer.
+
+`apply(state, event)` is the only place that knows which event is allowed in which status. The dossier row
+in the store is a projection of `DossierState`; replaying a dossier's events through `apply` rebuilds it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from enum import IntEnum, StrEnum
+from typing import Any, Mapping
+
+from counter.domain.errors import CounterError
+from counter.domain.text import fold
+
+
+class Status(IntEnum):
+    """Dossier status, national public-service portal list (TrangThaiHoSo)."""
+
+    NEW = 1  # Mới đăng ký (online, not yet received)
+    RECEIVED = 2  # Được tiếp nhận
+    REFUSED = 3  # Không được tiếp nhận
+    PROCESSING = 4  # Đang xử lý
+    SUPPLEMENT = 5  # Yêu cầu bổ sung giấy tờ
+    FEE = 6  # Yêu cầu thực hiện nghĩa vụ tài chính
+    WITHDRAWN = 7  # Công dân yêu cầu rút hồ sơ
+    STOPPED = 8  # Dừng xử lý
+    RESOLVED = 9  # Đã xử lý xong
+    RETURNED = 10  # Đã trả kết quả
+
+    @property
+    def label(self) -> str:
+        return STATUS_LABELS[self]
+
+
+STATUS_LABELS: dict[Status, str] = {
+    Status.NEW: "Mới đăng ký",
+    Status.RECEIVED: "Được tiếp nhận",
+    Status.REFUSED: "Không được tiếp nhận",
+    Status.PROCESSING: "Đang xử lý",
+    Status.SUPPLEMENT: "Yêu cầu bổ sung giấy tờ",
+    Status.FEE: "Yêu cầu thực hiện nghĩa vụ tài chính",
+    Status.WITHDRAWN: "Công dân yêu cầu rút hồ sơ",
+    Status.STOPPED: "Dừng xử lý",
+    Status.RESOLVED: "Đã xử lý xong",
+    Status.RETURNED: "Đã trả kết quả",
+}
+
+#: statuses in which the dossier is still open (counts for due / overdue)
+OPEN_STATUSES = frozenset({Status.RECEIVED, Status.PROCESSING, Status.SUPPLEMENT, Status.FEE})
+#: statuses in which the citizen, not the office, holds the clock
+WAITING_STATUSES = frozenset({Status.SUPPLEMENT, Status.FEE})
+FINAL_STATUSES = frozenset({Status.REFUSED, Status.WITHDRAWN, Status.STOPPED, Status.RETURNED})
+
+
+class EventKind(StrEnum):
+    REGISTERED = "registered"  # online registration (status 1)
+    RECEIVED = "received"
+    REFUSED = "refused"  # Mẫu 03 (or Mẫu 02 at intake: payload form="02")
+    DOCUMENT_SCANNED = "document_scanned"
+    TRANSFERRED = "transferred"  # hand-off to/from the processing agency (Mẫu 06 rows)
+    SUPPLEMENT_REQUESTED = "supplement_requested"  # Mẫu 02
+    SUPPLEMENT_RECEIVED = "supplement_received"
+    FEE_REQUESTED = "fee_requested"
+    FEE_PAID = "fee_paid"
+    EXTENDED = "extended"  # Mẫu 04 apology with a new due date
+    WITHDRAWN = "withdrawn"
+    STOPPED = "stopped"  # Mẫu 05
+    RESOLVED = "resolved"
+    RETURNED = "returned"
+    REASSIGNED = "reassigned"
+    NOTE_ADDED = "note_added"
+
+    @property
+    def label(self) -> str:
+        return EVENT_LABELS[self]
+
+
+EVENT_LABELS: dict[EventKind, str] = {
+    EventKind.REGISTERED: "đăng ký trực tuyến",
+    EventKind.RECEIVED: "tiếp nhận hồ sơ",
+    EventKind.REFUSED: "từ chối tiếp nhận",
+    EventKind.DOCUMENT_SCANNED: "số hóa giấy tờ",
+    EventKind.TRANSFERRED: "chuyển hồ sơ",
+    EventKind.SUPPLEMENT_REQUESTED: "yêu cầu bổ sung hồ sơ",
+    EventKind.SUPPLEMENT_RECEIVED: "nhận hồ sơ bổ sung",
+    EventKind.FEE_REQUESTED: "yêu cầu nộp phí, lệ phí",
+    EventKind.FEE_PAID: "ghi nhận đã nộp phí",
+    EventKind.EXTENDED: "gia hạn, hẹn lại ngày trả",
+    EventKind.WITHDRAWN: "rút hồ sơ",
+    EventKind.STOPPED: "dừng xử lý",
+    EventKind.RESOLVED: "ghi nhận có kết quả",
+    EventKind.RETURNED: "trả kết quả",
+    EventKind.REASSIGNED: "giao lại cho cán bộ khác",
+    EventKind.NOTE_ADDED: "ghi chú",
+}
+
+_ANY_EXISTING = frozenset(Status)
+_OPEN_OR_READY = OPEN_STATUSES | {Status.RESOLVED}
+
+#: kind -> (statuses it is allowed in; None means "only as the first event"), resulting status (None = unchanged)
+TRANSITIONS: dict[EventKind, tuple[frozenset[Status | None], Status | None]] = {
+    EventKind.REGISTERED: (frozenset({None}), Status.NEW),
+    EventKind.RECEIVED: (frozenset({None, Status.NEW}), Status.RECEIVED),
+    EventKind.REFUSED: (frozenset({None, Status.NEW}), Status.REFUSED),
+    EventKind.DOCUMENT_SCANNED: (frozenset(_OPEN_OR_READY | {Status.RETURNED}), None),
+    EventKind.TRANSFERRED: (frozenset({Status.RECEIVED, Status.PROCESSING}), Status.PROCESSING),
+    EventKind.SUPPLEMENT_REQUESTED: (frozenset({Status.RECEIVED, Status.PROCESSING}), Status.SUPPLEMENT),
+    EventKind.SUPPLEMENT_RECEIVED: (frozenset({Status.SUPPLEMENT}), Status.PROCESSING),
+    EventKind.FEE_REQUESTED: (frozenset({Status.RECEIVED, Status.PROCESSING}), Status.FEE),
+    EventKind.FEE_PAID: (frozenset({Status.RECEIVED, Status.PROCESSING, Status.FEE, Status.RESOLVED}), None),
+    EventKind.EXTENDED: (frozenset(OPEN_STATUSES), None),
+    EventKind.WITHDRAWN: (frozenset(OPEN_STATUSES | {Status.NEW}), Status.WITHDRAWN),
+    EventKind.STOPPED: (frozenset(OPEN_STATUSES), Status.STOPPED),
+    EventKind.RESOLVED: (frozenset({Status.RECEIVED, Status.PROCESSING}), Status.RESOLVED),
+    EventKind.RETURNED: (frozenset({Status.RESOLVED}), Status.RETURNED),
+    EventKind.REASSIGNED: (frozenset(_OPEN_OR_READY | {Status.NEW}), None),
+    EventKind.NOTE_ADDED: (frozenset(_ANY_EXISTING), None),
+}
+
+CREATING_KINDS = frozenset(k for k, (allowed, _) in TRANSITIONS.items() if None in allowed)
+
+
+class TransitionError(CounterError):
+    """An event that is not allowed in the dossier's current status (message in Vietnamese)."""
+
+    def __init__(self, kind: str, status: Status | None, message: str | None = None):
+        self.kind = kind
+        self.status = status
+        if message is None:
+            what = EVENT_LABELS.get(kind, kind) if isinstance(kind, str) else kind  # type: ignore[call-overload]
+            if status is None:
+                message = f"Không thể {what}: hồ sơ chưa được tiếp nhận."
+            else:
+                message = f"Không thể {what} khi hồ sơ đang ở trạng thái “{status.label}”."
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class Event:
+    """A dossier event as the reducer sees it. `at` is aware UTC; payload holds JSON-ready values."""
+
+    id: str
+    kind: str
+    at: datetime
+    actor_id: int | None
+    station_id: str
+    payload: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DossierState:
+    """Everything the dossier row holds. Built only by `apply`."""
+
+    id: str
+    code: str
+    token: str
+    office_id: str
+    station_id: str
+    procedure_code: str
+    procedure_name: str
+    field: str
+    status: Status
+    channel: int
+    owner_kind: int
+    owner_name: str
+    owner_id_number: str | None
+    owner_birth_date: str | None
+    owner_address: str | None
+    owner_phone: str | None
+    owner_email: str | None
+    submitter_name: str | None
+    submitter_id_number: str | None
+    submitter_phone: str | None
+    sets: int
+    working_days: int
+    received_at: datetime | None
+    due_at: datetime | None
+    original_due_at: datetime | None
+    fee: int
+    fee_paid: bool
+    return_method: str
+    return_address: str | None
+    received_by: int | None
+    assignee_id: int | None
+    resolved_at: datetime | None
+    returned_at: datetime | None
+    closed_reason: str | None
+    extension_count: int
+    supplement_count: int
+    scanned_count: int
+    note: str | None
+    search_text: str
+    version: int
+    last_event_id: str
+    updated_at: datetime
+
+
+def _dt(value: Any) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(value)
+
+
+def _opt(payload: Mapping[str, Any], key: str) -> Any:
+    value = payload.get(key)
+    return value if value not in ("",) else None
+
+
+def search_text_of(code: str, owner_name: str, submitter_name: str | None, phone: str | None,
+                   id_number: str | None, submitter_id: str | None = None) -> str:
+    """The folded text the search index holds for a dossier."""
+    parts = [code, owner_name, submitter_name, phone, id_number, submitter_id]
+    return fold(" ".join(p for p in parts if p))
+
+
+def _create(event: Event, status: Status) -> DossierState:
+    p = event.payload
+    try:
+        owner_name = p["owner_name"]
+        code = p["code"]
+        state = DossierState(
+            id=p["dossier_id"],
+            code=code,
+            token=p["token"],
+            office_id=p["office_id"],
+            station_id=event.station_id,
+            procedure_code=p["procedure_code"],
+            procedure_name=p.get("procedure_name", ""),
+            field=p.get("field", ""),
+            status=status,
+            channel=int(p.get("channel", 1)),
+            owner_kind=int(p.get("owner_kind", 1)),
+            owner_name=owner_name,
+            owner_id_number=_opt(p, "owner_id_number"),
+            owner_birth_date=_opt(p, "owner_birth_date"),
+            owner_address=_opt(p, "owner_address"),
+            owner_phone=_opt(p, "owner_phone"),
+            owner_email=_opt(p, "owner_email"),
+            submitter_name=_opt(p, "submitter_name"),
+            submitter_id_number=_opt(p, "submitter_id_number"),
+            submitter_phone=_opt(p, "submitter_phone"),
+            sets=int(p.get("sets", 1)),
+            working_days=int(p.get("working_days", 0)),
+            received_at=event.at if status in (Status.RECEIVED,) else None,
+            due_at=_dt(p.get("due_at")),
+            original_due_at=_dt(p.get("due_at")),
+            fee=int(p.get("fee", 0)),
+            fee_paid=bool(p.get("fee_paid", False)),
+            return_method=p.get("return_method", "counter"),
+            return_address=_opt(p, "return_address"),
+            received_by=event.actor_id,
+            assignee_id=p.get("assignee_id", event.actor_id),
+            resolved_at=None,
+            returned_at=None,
+            closed_reason=_opt(p, "reason"),
+            extension_count=0,
+            supplement_count=0,
+            scanned_count=0,
+            note=None,
+            search_text=search_text_of(code, owner_name, _opt(p, "submitter_name"), _opt(p, "owner_phone"),
+                                       _opt(p, "owner_id_number"), _opt(p, "submitter_id_number")),
+            version=0,
+            last_event_id=event.id,
+            updated_at=event.at,
+        )
+    except KeyError as exc:
+        raise TransitionError(event.kind, None, f"Sự kiện tạo hồ sơ thiếu trường bắt buộc: {exc.args[0]}") from None
+    return state
+
+
+def _require(payload: Mapping[str, Any], key: str, kind: str, status: Status, label: str) -> Any:
+    value = payload.get(key)
+    if value in (None, ""):
+        raise TransitionError(kind, status, f"Thiếu {label}.")
+    return value
+
+
+def apply(state: DossierState | None, event: Event) -> DossierState:
+    """Fold one event into the dossier state, or raise TransitionError (nothing changes)."""
+    try:
+        kind = EventKind(event.kind)
+    except ValueError:
+        raise TransitionError(event.kind, state.status if state else None,
+                              f"Loại sự kiện không hợp lệ: “{event.kind}”.") from None
+    allowed, target = TRANSITIONS[kind]
+    current = state.status if state is not None else None
+    if current not in allowed:
+        raise TransitionError(kind, current)
+    p = event.payload
+
+    if state is None or kind in (EventKind.RECEIVED, EventKind.REFUSED) and current == Status.NEW:
+        if state is None:
+            new = _create(event, target or Status.RECEIVED)
+        else:
+            base = _create(event, target or Status.RECEIVED)
+            new = replace(base, id=state.id, code=state.code, token=state.token, office_id=state.office_id)
+        return replace(new, version=(state.version if state else 0) + 1)
+
+    changes: dict[str, Any] = {}
+    if kind == EventKind.SUPPLEMENT_REQUESTED:
+        changes["supplement_count"] = state.supplement_count + 1
+    elif kind == EventKind.SUPPLEMENT_RECEIVED:
+        if p.get("due_at"):
+            changes["due_at"] = _dt(p["due_at"])
+    elif kind == EventKind.FEE_REQUESTED:
+        if p.get("amount") is not None:
+            changes["fee"] = int(p["amount"])
+        changes["fee_paid"] = False
+    elif kind == EventKind.FEE_PAID:
+        changes["fee_paid"] = True
+        if current == Status.FEE:
+            target = Status.PROCESSING
+    elif kind == EventKind.EXTENDED:
+        new_due = _dt(_require(p, "due_at", kind, current, "ngày hẹn trả mới"))
+        _require(p, "reason", kind, current, "lý do gia hạn")
+        if state.due_at is not None and new_due <= state.due_at:
+            raise TransitionError(kind, current, "Ngày hẹn trả mới phải sau ngày hẹn trả hiện tại.")
+        changes["due_at"] = new_due
+        changes["extension_count"] = state.extension_count + 1
+    elif kind in (EventKind.WITHDRAWN, EventKind.STOPPED):
+        if kind == EventKind.STOPPED:
+            _require(p, "reason", kind, current, "lý do dừng xử lý")
+        changes["closed_reason"] = _opt(p, "reason")
+    elif kind == EventKind.RESOLVED:
+        changes["resolved_at"] = event.at
+    elif kind == EventKind.RETURNED:
+        changes["returned_at"] = event.at
+        if p.get("method"):
+            changes["return_method"] = p["method"]
+    elif kind == EventKind.REASSIGNED:
+        changes["assignee_id"] = _require(p, "assignee_id", kind, current, "cán bộ được giao")
+    elif kind == EventKind.DOCUMENT_SCANNED:
+        changes["scanned_count"] = state.scanned_count + 1
+    elif kind == EventKind.NOTE_ADDED:
+        changes["note"] = _require(p, "text", kind, current, "nội dung ghi chú")
+
+    if target is not None:
+        changes["status"] = target
+    return replace(state, **changes, version=state.version + 1, last_event_id=event.id, updated_at=event.at)
+
+
+def replay(events: list[Event]) -> DossierState | None:
+    state: DossierState | None = None
+    for event in events:
+        state = apply(state, event)
+    return state
+
+
+def allowed_kinds(status: Status | None) -> list[EventKind]:
+    """Event kinds allowed in a status, in declaration order (for menus and help)."""
+    return [k for k, (allowed, _) in TRANSITIONS.items() if status in allowed]

@@ -1,0 +1,228 @@
+"""SQLModel tables of the station's local store. Tables only: rules live in counter.domain."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware UTC datetimes stored as sortable ISO text ("YYYY-MM-DD HH:MM:SS.ffffff", UTC)."""
+
+    impl = sa.String(26)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> str | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: every stored time must be aware")
+        return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+    def process_result_value(self, value: str | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return datetime.fromisoformat(value).replace(tzinfo=timezone.utc)
+
+
+def utc_col(*, nullable: bool = True, index: bool = False) -> Any:
+    return Field(default=None, sa_column=sa.Column(UTCDateTime(), nullable=nullable, index=index))
+
+
+class Office(SQLModel, table=True):
+    __tablename__ = "offices"
+    id: str = Field(primary_key=True, max_length=40)  # agency identifier, e.g. H55.242
+    name: str  # e.g. "Bộ phận Một cửa UBND xã Phục Linh"
+    parent_name: str = ""  # e.g. "UBND XÃ PHỤC LINH"
+    level: str = "commune"  # commune | province
+    province: str = ""
+    place_name: str = ""  # địa danh for "…, ngày … tháng … năm …"
+    address: str = ""
+    phone: str = ""
+    public_base_url: str = "http://127.0.0.1:8780"
+    morning_start: str = "07:30"
+    morning_end: str = "11:30"
+    afternoon_start: str = "13:30"
+    afternoon_end: str = "17:00"
+    same_day_cutoff: str = "15:00"
+
+
+class Station(SQLModel, table=True):
+    __tablename__ = "stations"
+    __table_args__ = (sa.UniqueConstraint("office_id", "number"),)
+    id: str = Field(primary_key=True, max_length=36)  # uuid minted with the SQLite file
+    office_id: str = Field(foreign_key="offices.id", index=True)
+    number: int  # 1..9, picks the code block
+    name: str = ""
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "users"
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(unique=True, max_length=64)
+    full_name: str
+    role: str  # domain.permissions.Role
+    office_id: str = Field(foreign_key="offices.id", index=True)
+    password_hash: str
+    failed_attempts: int = 0
+    locked_until: datetime | None = utc_col()
+    disabled: bool = False
+    created_at: datetime = utc_col(nullable=False)
+
+
+class Procedure(SQLModel, table=True):
+    __tablename__ = "procedures"
+    code: str = Field(primary_key=True, max_length=64)
+    name: str
+    name_folded: str = Field(index=True)
+    field: str
+    level: str = "commune"
+    working_days: int = 0  # 0 = same day (15:00 rule)
+    fee: int = 0  # đồng
+    fee_note: str = ""
+    channels: str = "1"  # comma-separated channel codes allowed: 1 counter, 2 online, 3 post
+    postal_allowed: bool = False
+    in_person: bool = False  # the citizen must come in person
+    certification: bool = False  # needs certification against originals
+    active: bool = True
+
+
+class ProcedurePaper(SQLModel, table=True):
+    __tablename__ = "procedure_papers"
+    id: int | None = Field(default=None, primary_key=True)
+    procedure_code: str = Field(foreign_key="procedures.code", index=True)
+    position: int
+    name: str
+    originals: int = 0
+    certified_copies: int = 0
+    photocopies: int = 0
+    required: bool = True
+
+
+class Dossier(SQLModel, table=True):
+    """Projection of the dossier's events (domain.lifecycle.DossierState); never edited by hand."""
+
+    __tablename__ = "dossiers"
+    __table_args__ = (
+        sa.Index("ix_dossiers_status_due", "status", "due_at"),
+        sa.Index("ix_dossiers_assignee_status", "assignee_id", "status"),
+    )
+    seq: int | None = Field(default=None, primary_key=True)  # integer rowid (FTS5 content rowid)
+    id: str = Field(max_length=36, unique=True)
+    code: str = Field(max_length=64, unique=True)
+    token: str = Field(max_length=40, unique=True)
+    office_id: str = Field(foreign_key="offices.id", index=True)
+    station_id: str = Field(max_length=36)
+    procedure_code: str = Field(foreign_key="procedures.code", index=True)
+    procedure_name: str
+    field: str
+    status: int = Field(index=True)
+    channel: int = 1
+    owner_kind: int = 1
+    owner_name: str
+    owner_id_number: str | None = Field(default=None, index=True)
+    owner_birth_date: str | None = None
+    owner_address: str | None = None
+    owner_phone: str | None = Field(default=None, index=True)
+    owner_email: str | None = None
+    submitter_name: str | None = None
+    submitter_id_number: str | None = None
+    submitter_phone: str | None = None
+    sets: int = 1
+    working_days: int = 0
+    received_at: datetime | None = utc_col(index=True)
+    due_at: datetime | None = utc_col()
+    original_due_at: datetime | None = utc_col()
+    fee: int = 0
+    fee_paid: bool = False
+    return_method: str = "counter"
+    return_address: str | None = None
+    received_by: int | None = Field(default=None, foreign_key="users.id")
+    assignee_id: int | None = Field(default=None, foreign_key="users.id")
+    resolved_at: datetime | None = utc_col()
+    returned_at: datetime | None = utc_col()
+    closed_reason: str | None = None
+    extension_count: int = 0
+    supplement_count: int = 0
+    scanned_count: int = 0
+    note: str | None = None
+    search_text: str
+    version: int
+    last_event_id: str
+    updated_at: datetime = utc_col(nullable=False)
+
+
+class DossierDocument(SQLModel, table=True):
+    __tablename__ = "dossier_documents"
+    id: int | None = Field(default=None, primary_key=True)
+    dossier_id: str = Field(foreign_key="dossiers.id", index=True)
+    position: int
+    name: str
+    originals: int = 0
+    certified_copies: int = 0
+    photocopies: int = 0
+    digitization: int = 0  # 0 chưa số hóa, 1 đã số hóa, 2/3 tái sử dụng
+    blobs: str = "[]"  # JSON list of SHA-256 hex
+
+
+class DossierEvent(SQLModel, table=True):
+    """Append-only. Each station chains its own events (prev_hash -> hash)."""
+
+    __tablename__ = "dossier_events"
+    __table_args__ = (sa.UniqueConstraint("station_id", "station_seq"),)
+    id: str = Field(primary_key=True, max_length=36)
+    dossier_id: str = Field(foreign_key="dossiers.id", index=True)
+    office_id: str = Field(max_length=40)
+    station_id: str = Field(max_length=36)
+    station_seq: int
+    parent: str | None = None  # last event this station knew on this dossier
+    kind: str = Field(max_length=32)
+    actor_id: int | None = Field(default=None, foreign_key="users.id")
+    at: datetime = utc_col(nullable=False)
+    payload: str  # canonical JSON
+    prev_hash: str
+    hash: str = Field(unique=True)
+
+
+class Outbox(SQLModel, table=True):
+    __tablename__ = "outbox"
+    event_id: str = Field(primary_key=True, foreign_key="dossier_events.id")
+    station_seq: int = Field(index=True)
+    created_at: datetime = utc_col(nullable=False)
+
+
+class Blob(SQLModel, table=True):
+    __tablename__ = "blobs"
+    sha256: str = Field(primary_key=True, max_length=64)
+    size: int
+    mime: str
+    pages: int = 0
+    created_at: datetime = utc_col(nullable=False)
+
+
+class CalendarOverride(SQLModel, table=True):
+    __tablename__ = "calendar_overrides"
+    office_id: str = Field(foreign_key="offices.id", primary_key=True)
+    day: date = Field(primary_key=True)
+    kind: str  # off | work
+    note: str = ""
+
+
+class CodeSequence(SQLModel, table=True):
+    __tablename__ = "code_sequences"
+    station_id: str = Field(primary_key=True, max_length=36)
+    scope: str = Field(primary_key=True, max_length=16)  # dossier | book | event
+    period: str = Field(primary_key=True, max_length=8)  # yyMMdd for codes, yyyy for the book, "" for events
+    last: int = 0
+
+
+class SyncState(SQLModel, table=True):
+    """Key/value settings of this station's file: station_id, server url, cursor, last success/error."""
+
+    __tablename__ = "sync_state"
+    key: str = Field(primary_key=True, max_length=64)
+    value: str

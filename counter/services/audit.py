@@ -1,0 +1,68 @@
+"""`counter audit verify`: every station's hash chain, gapless sequences, and projections equal to a replay."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlmodel import select
+
+from counter.domain import lifecycle
+from counter.domain.hashing import GENESIS, chain_hash
+from counter.models import CodeSequence, Dossier, DossierEvent
+from counter.services.events import domain_event, event_body, row_values
+from counter.services.store import Store
+
+
+@dataclass
+class AuditReport:
+    events: int = 0
+    stations: int = 0
+    dossiers: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def verify(store: Store, replay: bool = True) -> AuditReport:
+    report = AuditReport()
+    with store.read() as session:
+        stations = session.exec(select(DossierEvent.station_id).distinct()).all()
+        issued = dict(session.exec(select(CodeSequence.station_id, CodeSequence.last)
+                                   .where(CodeSequence.scope == "event")).all())
+        for station_id in stations:
+            report.stations += 1
+            prev, expected_seq = GENESIS, 1
+            rows = session.exec(select(DossierEvent).where(DossierEvent.station_id == station_id)
+                                .order_by(DossierEvent.station_seq))
+            for e in rows:
+                report.events += 1
+                if e.station_seq != expected_seq:
+                    report.problems.append(f"Quầy {station_id[:8]}: thiếu sự kiện số {expected_seq}"
+                                           f"{'' if e.station_seq == expected_seq + 1 else f'–{e.station_seq - 1}'}")
+                if e.prev_hash != prev:
+                    report.problems.append(f"Sự kiện {e.id} (số {e.station_seq}): không nối với sự kiện trước")
+                if chain_hash(e.prev_hash, event_body(e)) != e.hash:
+                    report.problems.append(f"Sự kiện {e.id} (số {e.station_seq}): nội dung đã bị sửa")
+                prev, expected_seq = e.hash, e.station_seq + 1
+            last_issued = issued.get(station_id)
+            if last_issued is not None and last_issued >= expected_seq:
+                report.problems.append(f"Quầy {station_id[:8]}: thiếu sự kiện cuối (số {expected_seq}–{last_issued})")
+        if replay:
+            for row in session.exec(select(Dossier).order_by(Dossier.seq)):
+                report.dossiers += 1
+                evs = session.exec(select(DossierEvent).where(DossierEvent.dossier_id == row.id)
+                                   .order_by(sa.literal_column("dossier_events.rowid"))).all()
+                try:
+                    state = lifecycle.replay([domain_event(e) for e in evs])
+                except lifecycle.TransitionError as exc:
+                    report.problems.append(f"Hồ sơ {row.code}: lịch sử không hợp lệ ({exc.message})")
+                    continue
+                expected = row_values(state) if state else None
+                actual = {k: getattr(row, k) for k in (expected or {})}
+                if expected != actual:
+                    diff = sorted(k for k in expected or {} if expected[k] != actual.get(k))
+                    report.problems.append(f"Hồ sơ {row.code}: bản ghi khác với lịch sử sự kiện ({', '.join(diff)})")
+    return report

@@ -1,0 +1,147 @@
+"""Users, passwords (argon2id) and login with lockout."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlmodel import Session, select
+
+from counter.domain.errors import CounterError
+from counter.domain.permissions import Action, Role, require
+from counter.domain.text import clean_person_name
+from counter.models import User
+from counter.services.office import this_station
+from counter.services.store import Actor, NotFound, Store
+
+MAX_FAILURES = 5
+LOCKOUT = timedelta(minutes=15)
+MIN_PASSWORD = 8
+_hasher = PasswordHasher()
+
+
+class AuthError(CounterError):
+    pass
+
+
+@dataclass(frozen=True)
+class UserInfo:
+    id: int
+    username: str
+    full_name: str
+    role: str
+    role_label: str
+    disabled: bool
+    locked_until: datetime | None
+
+
+def _info(u: User) -> UserInfo:
+    return UserInfo(u.id or 0, u.username, u.full_name, u.role, Role(u.role).label, u.disabled, u.locked_until)
+
+
+def hash_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD:
+        raise AuthError(f"Mật khẩu phải có ít nhất {MIN_PASSWORD} ký tự")
+    return _hasher.hash(password)
+
+
+def _check_username(username: str) -> str:
+    username = username.strip().lower()
+    if not username or not username.replace(".", "").replace("_", "").replace("-", "").isalnum() \
+            or not username.isascii() or len(username) > 64:
+        raise AuthError("Tên đăng nhập chỉ gồm chữ cái không dấu, số, dấu chấm, gạch dưới hoặc gạch ngang")
+    return username
+
+
+def create_user(session: Session, office_id: str, username: str, full_name: str, role: str, password: str,
+                now: datetime) -> User:
+    username = _check_username(username)
+    try:
+        role = Role(role).value
+    except ValueError:
+        raise AuthError(f"Vai trò không hợp lệ: “{role}” (clerk, postal, supervisor, admin)") from None
+    if session.exec(select(User).where(User.username == username)).first() is not None:
+        raise AuthError(f"Tên đăng nhập “{username}” đã tồn tại")
+    user = User(username=username, full_name=clean_person_name(full_name), role=role, office_id=office_id,
+                password_hash=hash_password(password), created_at=now)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def add_user(store: Store, username: str, full_name: str, role: str, password: str,
+             by: Actor | None = None) -> UserInfo:
+    if by is not None:
+        require(by.role, Action.MANAGE_USERS)
+    with store.write() as session:
+        station = this_station(session)
+        return _info(create_user(session, station.office_id, username, full_name, role, password, store.clock.now()))
+
+
+def list_users(store: Store) -> list[UserInfo]:
+    with store.read() as session:
+        return [_info(u) for u in session.exec(select(User).order_by(User.role, User.username))]
+
+
+def _get(session: Session, username: str) -> User:
+    user = session.exec(select(User).where(User.username == username.strip().lower())).first()
+    if user is None:
+        raise NotFound(f"Không có người dùng “{username}”")
+    return user
+
+
+def set_password(store: Store, username: str, password: str) -> None:
+    with store.write() as session:
+        user = _get(session, username)
+        user.password_hash = hash_password(password)
+        user.failed_attempts = 0
+        user.locked_until = None
+        session.add(user)
+
+
+def set_disabled(store: Store, username: str, disabled: bool) -> None:
+    with store.write() as session:
+        user = _get(session, username)
+        user.disabled = disabled
+        user.failed_attempts = 0
+        user.locked_until = None
+        session.add(user)
+
+
+def login(store: Store, username: str, password: str) -> Actor:
+    """Check a password. Wrong passwords count; after MAX_FAILURES the account is locked for LOCKOUT."""
+    now = store.clock.now()
+    generic = "Sai tên đăng nhập hoặc mật khẩu"
+    with store.write() as session:
+        user = session.exec(select(User).where(User.username == username.strip().lower())).first()
+        if user is None:
+            _hasher.hash(password or "x")  # same cost as a real check: no user enumeration by timing
+            raise AuthError(generic)
+        if user.disabled:
+            raise AuthError("Tài khoản đã bị khóa. Liên hệ quản trị để mở khóa.")
+        if user.locked_until is not None and user.locked_until > now:
+            minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
+            raise AuthError(f"Tài khoản tạm khóa do nhập sai mật khẩu nhiều lần. Thử lại sau {minutes} phút.")
+        try:
+            _hasher.verify(user.password_hash, password)
+        except (VerificationError, InvalidHashError):
+            user.failed_attempts += 1
+            left = MAX_FAILURES - user.failed_attempts
+            if left <= 0:
+                user.locked_until = now + LOCKOUT
+                user.failed_attempts = 0
+                message = f"Sai mật khẩu {MAX_FAILURES} lần: tài khoản tạm khóa {LOCKOUT.seconds // 60} phút."
+            else:
+                message = f"{generic} (còn {left} lần thử)"
+            session.add(user)
+            session.commit()
+            raise AuthError(message) from None
+        user.failed_attempts = 0
+        user.locked_until = None
+        if _hasher.check_needs_rehash(user.password_hash):
+            user.password_hash = _hasher.hash(password)
+        session.add(user)
+        station = this_station(session)
+        return Actor(user.id or 0, user.username, user.full_name, user.role, user.office_id, station.id)

@@ -1,0 +1,341 @@
+"""Dossier use cases: receive, record progress, search, show."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from counter.domain.calendar import VN_TZ
+from counter.domain.codes import format_code, looks_like_code, new_token, seq_for
+from counter.domain.errors import CounterError
+from counter.domain.lifecycle import EventKind, Status, STATUS_LABELS, EVENT_LABELS
+from counter.domain.permissions import Action, require
+from counter.domain.text import clean_person_name, fold, nfc
+from counter.models import Dossier, DossierDocument, Procedure, ProcedurePaper, Station, User
+from counter.services import events as ev
+from counter.services.office import calendar_of
+from counter.services.store import Actor, NotFound, Store
+
+PHONE_RE = re.compile(r"^(?:\+?84|0)\d{9,10}$")
+
+
+@dataclass(frozen=True)
+class PaperInput:
+    name: str
+    originals: int = 0
+    certified_copies: int = 0
+    photocopies: int = 0
+
+
+@dataclass(frozen=True)
+class Applicant:
+    name: str
+    kind: int = 1
+    id_number: str | None = None
+    birth_date: str | None = None  # YYYY-MM-DD
+    address: str | None = None
+    phone: str | None = None
+    email: str | None = None
+
+
+@dataclass(frozen=True)
+class ReceiveRequest:
+    procedure_code: str
+    owner: Applicant
+    papers: tuple[PaperInput, ...]
+    submitter: Applicant | None = None
+    sets: int = 1
+    channel: int = 1
+    return_method: str = "counter"
+    return_address: str | None = None
+    fee_paid: bool = False
+
+
+def _clean_phone(phone: str | None) -> str | None:
+    if not phone:
+        return None
+    digits = re.sub(r"[\s.\-()]", "", phone)
+    if not PHONE_RE.match(digits):
+        raise CounterError(f"Số điện thoại không hợp lệ: “{phone}”")
+    return digits
+
+
+def _applicant_payload(prefix: str, a: Applicant) -> dict[str, Any]:
+    return {
+        f"{prefix}_name": clean_person_name(a.name),
+        f"{prefix}_id_number": a.id_number or None,
+        f"{prefix}_phone": _clean_phone(a.phone),
+    }
+
+
+def _procedure(session: Session, actor: Actor, code: str, channel: int) -> Procedure:
+    proc = session.get(Procedure, code)
+    if proc is None or not proc.active:
+        raise NotFound(f"Không tìm thấy thủ tục có mã “{code}”")
+    if actor.role == "postal" and (proc.in_person or proc.certification or not proc.postal_allowed):
+        raise CounterError(f"Nhân viên bưu điện không được tiếp nhận thủ tục “{proc.name}” "
+                           "(cần người nộp có mặt hoặc chứng thực từ bản chính).")
+    if str(channel) not in proc.channels.split(","):
+        raise CounterError(f"Thủ tục “{proc.name}” không nhận hồ sơ qua kênh {channel}")
+    return proc
+
+
+def _new_dossier(session: Session, actor: Actor, proc: Procedure, owner: Applicant, at: datetime,
+                 channel: int) -> dict[str, Any]:
+    """The identity part of a creating event: id, code (this station's block of the day), token, owner."""
+    station = session.get(Station, actor.station_id)
+    assert station is not None
+    day = at.astimezone(VN_TZ).date()
+    n = ev.next_number(session, actor.station_id, "dossier", f"{day:%y%m%d}")
+    return {
+        "dossier_id": str(uuid.uuid4()),
+        "code": format_code(actor.office_id, day, seq_for(station.number, n)),
+        "token": new_token(),
+        "office_id": actor.office_id,
+        "procedure_code": proc.code,
+        "procedure_name": proc.name,
+        "field": proc.field,
+        "channel": channel,
+        "working_days": proc.working_days,
+        "fee": proc.fee,
+        "owner_kind": owner.kind,
+        **_applicant_payload("owner", owner),
+        "owner_birth_date": owner.birth_date,
+        "owner_address": nfc(owner.address) if owner.address else None,
+        "owner_email": owner.email or None,
+    }
+
+
+def receive_in(session: Session, actor: Actor, req: ReceiveRequest, at: datetime) -> Dossier:
+    """Receive a dossier inside the caller's write transaction (the demo batches many)."""
+    require(actor.role, Action.RECEIVE)
+    proc = _procedure(session, actor, req.procedure_code, req.channel)
+    due = calendar_of(session, actor.office_id).due_at(at, proc.working_days)
+    payload = _new_dossier(session, actor, proc, req.owner, at, req.channel)
+    payload.update({
+        "sets": req.sets,
+        "due_at": due.astimezone(at.tzinfo).isoformat(),
+        "fee_paid": req.fee_paid,
+        "return_method": req.return_method,
+        "return_address": req.return_address,
+        "assignee_id": actor.user_id,
+        "papers": [p.__dict__ for p in req.papers],
+    })
+    if req.submitter is not None:
+        payload.update(_applicant_payload("submitter", req.submitter))
+    state, _ = ev.append(session, actor, payload["dossier_id"], EventKind.RECEIVED, payload, at)
+    for i, p in enumerate(req.papers, start=1):
+        session.add(DossierDocument(dossier_id=state.id, position=i, name=nfc(p.name), originals=p.originals,
+                                    certified_copies=p.certified_copies, photocopies=p.photocopies))
+    row = ev.load_row(session, state.id)
+    assert row is not None
+    return row
+
+
+def refuse_in(session: Session, actor: Actor, procedure_code: str, owner: Applicant, reason: str,
+              at: datetime, channel: int = 1) -> Dossier:
+    """Refuse a dossier at intake (Mẫu 03): recorded as a dossier in status 3 with the reason."""
+    if not reason.strip():
+        raise CounterError("Phải ghi rõ lý do từ chối tiếp nhận")
+    proc = _procedure(session, actor, procedure_code, channel)
+    payload = _new_dossier(session, actor, proc, owner, at, channel)
+    payload.update({"reason": nfc(reason), "form": "03"})
+    state, _ = ev.append(session, actor, payload["dossier_id"], EventKind.REFUSED, payload, at)
+    row = ev.load_row(session, state.id)
+    assert row is not None
+    return row
+
+
+def register_online_in(session: Session, actor: Actor, procedure_code: str, owner: Applicant,
+                       at: datetime) -> Dossier:
+    """An online registration (status 1) waiting to be received at the counter."""
+    proc = _procedure(session, actor, procedure_code, 2)
+    payload = _new_dossier(session, actor, proc, owner, at, 2)
+    state, _ = ev.append(session, actor, payload["dossier_id"], EventKind.REGISTERED, payload, at)
+    row = ev.load_row(session, state.id)
+    assert row is not None
+    return row
+
+
+def default_papers(session: Session, procedure_code: str) -> tuple[PaperInput, ...]:
+    rows = session.exec(select(ProcedurePaper).where(ProcedurePaper.procedure_code == procedure_code)
+                        .order_by(ProcedurePaper.position)).all()
+    return tuple(PaperInput(r.name, r.originals, r.certified_copies, r.photocopies) for r in rows if r.required)
+
+
+def record_in(session: Session, actor: Actor, code: str, kind: str, payload: dict[str, Any],
+              at: datetime) -> Dossier:
+    row = session.exec(select(Dossier).where(Dossier.code == code.strip().upper())).first()
+    if row is None:
+        raise NotFound(f"Không tìm thấy hồ sơ “{code}”")
+    if row.office_id != actor.office_id:
+        raise CounterError(f"Hồ sơ “{code}” thuộc cơ quan khác ({row.office_id})")
+    ev.append(session, actor, row.id, kind, payload, at, row=row)
+    return row
+
+
+def record(store: Store, actor: Actor, code: str, kind: str, payload: dict[str, Any] | None = None) -> str:
+    """Record one event on a dossier; returns the new status label. Nothing changes if it is refused."""
+    with store.write() as session:
+        row = record_in(session, actor, code, kind, payload or {}, store.clock.now())
+        return STATUS_LABELS[Status(row.status)]
+
+
+# ---- reading ---------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DossierSummary:
+    code: str
+    owner_name: str
+    procedure_name: str
+    status: int
+    status_label: str
+    received_at: datetime | None
+    due_at: datetime | None
+    phone: str | None
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    query: str
+    page: int
+    page_size: int
+    items: list[DossierSummary]
+    has_next: bool
+
+
+def _summary(r: Any) -> DossierSummary:
+    return DossierSummary(r.code, r.owner_name, r.procedure_name, r.status, STATUS_LABELS[Status(r.status)],
+                          r.received_at, r.due_at, r.owner_phone)
+
+
+_SUMMARY_COLS = (Dossier.code, Dossier.owner_name, Dossier.procedure_name, Dossier.status, Dossier.received_at,
+                 Dossier.due_at, Dossier.owner_phone)
+
+
+def fts_query(text: str) -> str | None:
+    """Folded words as an FTS5 query: every word must start a token ("dang van an" finds Đặng Văn An)."""
+    words = [w for w in re.split(r"[^0-9a-z]+", fold(text)) if w]
+    if not words:
+        return None
+    return " AND ".join(f'"{w}"*' for w in words)
+
+
+def search(store: Store, text: str, page: int = 0, page_size: int = 20) -> SearchPage:
+    """Code, name, phone or ID number, with or without diacritics; newest first; paged in SQL."""
+    text = nfc(text or "")
+    page = max(0, page)
+    limit, offset = page_size + 1, page * page_size
+    with store.read() as session:
+        if not text:
+            rows = session.exec(select(*_SUMMARY_COLS).order_by(Dossier.seq.desc()).limit(limit).offset(offset)).all()
+        elif looks_like_code(text):
+            rows = session.exec(select(*_SUMMARY_COLS).where(Dossier.code == text.upper())).all()
+        else:
+            q = fts_query(text)
+            if q is None:
+                rows = []
+            else:
+                hits = sa.text("SELECT rowid FROM dossier_fts WHERE dossier_fts MATCH :q "
+                               "ORDER BY rowid DESC LIMIT :limit OFFSET :offset").columns(sa.column("rowid"))
+                sub = hits.bindparams(q=q, limit=limit, offset=offset).subquery()
+                rows = session.exec(select(*_SUMMARY_COLS).join(sub, Dossier.seq == sub.c.rowid)
+                                    .order_by(Dossier.seq.desc())).all()
+    items = [_summary(r) for r in rows[:page_size]]
+    return SearchPage(text, page, page_size, items, len(rows) > page_size)
+
+
+@dataclass(frozen=True)
+class EventView:
+    at: datetime
+    kind: str
+    label: str
+    actor: str
+    station_seq: int
+    details: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class DocumentView:
+    position: int
+    name: str
+    originals: int
+    certified_copies: int
+    photocopies: int
+    digitization: int
+
+
+@dataclass(frozen=True)
+class DossierDetail:
+    code: str
+    token: str
+    status: int
+    status_label: str
+    procedure_code: str
+    procedure_name: str
+    field: str
+    channel: int
+    owner_kind: int
+    owner_name: str
+    owner_id_number: str | None
+    owner_birth_date: str | None
+    owner_address: str | None
+    owner_phone: str | None
+    owner_email: str | None
+    submitter_name: str | None
+    sets: int
+    working_days: int
+    received_at: datetime | None
+    due_at: datetime | None
+    original_due_at: datetime | None
+    fee: int
+    fee_paid: bool
+    return_method: str
+    resolved_at: datetime | None
+    returned_at: datetime | None
+    closed_reason: str | None
+    assignee: str | None
+    received_by: str | None
+    documents: list[DocumentView] = field(default_factory=list)
+    events: list[EventView] = field(default_factory=list)
+
+
+_HIDDEN_DETAILS = {"dossier_id", "token", "office_id", "papers", "code", "owner_id_number", "owner_phone",
+                   "owner_birth_date", "owner_email", "submitter_id_number", "submitter_phone"}
+
+
+def get_detail(store: Store, code: str) -> DossierDetail:
+    with store.read() as session:
+        row = session.exec(select(Dossier).where(Dossier.code == code.strip().upper())).first()
+        if row is None:
+            raise NotFound(f"Không tìm thấy hồ sơ “{code.strip()}”")
+        names = dict(session.exec(select(User.id, User.full_name)).all())
+        docs = session.exec(select(DossierDocument).where(DossierDocument.dossier_id == row.id)
+                            .order_by(DossierDocument.position)).all()
+        events = [
+            EventView(e.at, e.kind, EVENT_LABELS.get(e.kind, e.kind), names.get(e.actor_id, "—"), e.station_seq,
+                      {k: v for k, v in json.loads(e.payload).items() if k not in _HIDDEN_DETAILS and v not in (None, "")})
+            for e in ev.events_of(session, row.id)
+        ]
+        return DossierDetail(
+            code=row.code, token=row.token, status=row.status, status_label=STATUS_LABELS[Status(row.status)],
+            procedure_code=row.procedure_code, procedure_name=row.procedure_name, field=row.field,
+            channel=row.channel, owner_kind=row.owner_kind, owner_name=row.owner_name,
+            owner_id_number=row.owner_id_number, owner_birth_date=row.owner_birth_date,
+            owner_address=row.owner_address, owner_phone=row.owner_phone, owner_email=row.owner_email,
+            submitter_name=row.submitter_name, sets=row.sets, working_days=row.working_days,
+            received_at=row.received_at, due_at=row.due_at, original_due_at=row.original_due_at, fee=row.fee,
+            fee_paid=row.fee_paid, return_method=row.return_method, resolved_at=row.resolved_at,
+            returned_at=row.returned_at, closed_reason=row.closed_reason,
+            assignee=names.get(row.assignee_id), received_by=names.get(row.received_by),
+            documents=[DocumentView(d.position, d.name, d.originals, d.certified_copies, d.photocopies,
+                                    d.digitization) for d in docs],
+            events=events,
+        )

@@ -1,0 +1,104 @@
+"""The one way a dossier changes: validate (domain) -> event + projection + outbox in one transaction."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import asdict, fields
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from counter.domain import lifecycle
+from counter.domain.hashing import GENESIS, canonical_json, chain_hash
+from counter.domain.lifecycle import DossierState, Event, Status
+from counter.domain.permissions import EVENT_ACTIONS, require
+from counter.models import CodeSequence, Dossier, DossierEvent, Outbox
+from counter.services.store import Actor
+
+_STATE_FIELDS = [f.name for f in fields(DossierState)]
+
+
+def row_values(state: DossierState) -> dict[str, Any]:
+    values = asdict(state)
+    values["status"] = int(state.status)
+    return values
+
+
+def state_of(row: Dossier) -> DossierState:
+    values = {name: getattr(row, name) for name in _STATE_FIELDS}
+    values["status"] = Status(row.status)
+    return DossierState(**values)
+
+
+def next_number(session: Session, station_id: str, scope: str, period: str) -> int:
+    """Take the next number of a per-station sequence inside the caller's write transaction."""
+    stmt = sa.text(
+        "INSERT INTO code_sequences(station_id, scope, period, last) VALUES (:s, :c, :p, 1) "
+        "ON CONFLICT(station_id, scope, period) DO UPDATE SET last = last + 1 RETURNING last"
+    )
+    return int(session.execute(stmt, {"s": station_id, "c": scope, "p": period}).scalar_one())
+
+
+def last_hash(session: Session, station_id: str) -> str:
+    h = session.exec(select(DossierEvent.hash).where(DossierEvent.station_id == station_id)
+                     .order_by(DossierEvent.station_seq.desc()).limit(1)).first()
+    return h or GENESIS
+
+
+def event_body(ev: DossierEvent) -> dict[str, Any]:
+    """What the hash covers (everything but the hashes themselves)."""
+    return {
+        "id": ev.id, "dossier_id": ev.dossier_id, "office_id": ev.office_id, "station_id": ev.station_id,
+        "station_seq": ev.station_seq, "parent": ev.parent, "kind": ev.kind, "actor_id": ev.actor_id,
+        "at": ev.at.isoformat(), "payload": json.loads(ev.payload),
+    }
+
+
+def domain_event(ev: DossierEvent) -> Event:
+    return Event(id=ev.id, kind=ev.kind, at=ev.at, actor_id=ev.actor_id, station_id=ev.station_id,
+                 payload=json.loads(ev.payload))
+
+
+def load_row(session: Session, dossier_id: str) -> Dossier | None:
+    return session.exec(select(Dossier).where(Dossier.id == dossier_id)).first()
+
+
+def append(session: Session, actor: Actor, dossier_id: str, kind: str, payload: dict[str, Any],
+           at: datetime, row: Dossier | None = None) -> tuple[DossierState, DossierEvent]:
+    """Append one event and update the projection. Raises (and writes nothing) if not allowed."""
+    action = EVENT_ACTIONS.get(kind)
+    if action is not None:
+        require(actor.role, action)
+    if row is None:
+        row = load_row(session, dossier_id)
+    before = state_of(row) if row is not None else None
+    canonical = canonical_json(payload)
+    event_id = str(uuid.uuid4())
+    new_state = lifecycle.apply(before, Event(event_id, kind, at, actor.user_id, actor.station_id,
+                                              json.loads(canonical)))
+    seq = next_number(session, actor.station_id, "event", "")
+    ev = DossierEvent(id=event_id, dossier_id=new_state.id, office_id=new_state.office_id,
+                      station_id=actor.station_id, station_seq=seq,
+                      parent=before.last_event_id if before else None, kind=kind, actor_id=actor.user_id,
+                      at=at, payload=canonical, prev_hash=last_hash(session, actor.station_id), hash="")
+    ev.hash = chain_hash(ev.prev_hash, event_body(ev))
+    values = row_values(new_state)
+    if row is None:
+        row = Dossier(**values)
+    else:
+        for key, value in values.items():
+            setattr(row, key, value)
+    session.add(row)
+    session.flush()  # the dossier row must exist before its event (foreign key)
+    session.add(ev)
+    session.add(Outbox(event_id=ev.id, station_seq=seq, created_at=at))
+    session.flush()
+    return new_state, ev
+
+
+def events_of(session: Session, dossier_id: str) -> list[DossierEvent]:
+    return list(session.exec(select(DossierEvent).where(DossierEvent.dossier_id == dossier_id)
+                             .order_by(sa.literal_column("dossier_events.rowid"))))

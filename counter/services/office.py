@@ -1,0 +1,163 @@
+"""The office, this station, and the office's working calendar."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from functools import lru_cache
+from datetime import date, time
+from importlib import resources
+
+from sqlmodel import Session, select
+
+from counter.domain.calendar import OfficeHours, WorkCalendar
+from counter.domain.codes import validate_agency, validate_station
+from counter.domain.errors import CounterError
+from counter.domain.permissions import Action, require
+from counter.models import CalendarOverride, Office, Station, SyncState
+from counter.services.store import Actor, NotFound, Store
+
+STATION_KEY = "station_id"
+
+
+@dataclass(frozen=True)
+class OfficeInfo:
+    id: str
+    name: str
+    parent_name: str
+    place_name: str
+    address: str
+    phone: str
+    public_base_url: str
+    station_id: str
+    station_number: int
+    station_name: str
+
+
+def this_station(session: Session) -> Station:
+    row = session.get(SyncState, STATION_KEY)
+    station = session.get(Station, row.value) if row else None
+    if station is None:
+        raise NotFound("Kho dữ liệu chưa được khởi tạo: chạy “counter init” hoặc “counter demo” trước")
+    return station
+
+
+def office_info(store: Store) -> OfficeInfo:
+    with store.read() as session:
+        station = this_station(session)
+        office = session.get(Office, station.office_id)
+        assert office is not None
+        return OfficeInfo(office.id, office.name, office.parent_name, office.place_name, office.address,
+                          office.phone, office.public_base_url, station.id, station.number, station.name)
+
+
+def is_initialized(store: Store) -> bool:
+    with store.read() as session:
+        return session.get(SyncState, STATION_KEY) is not None
+
+
+def create_office(session: Session, *, office_id: str, name: str, station_number: int, parent_name: str = "",
+                  place_name: str = "", address: str = "", phone: str = "", province: str = "",
+                  public_base_url: str | None = None) -> Station:
+    """Create the office (if new) and this file's station; mint the station id."""
+    office_id = validate_agency(office_id)
+    validate_station(station_number)
+    if session.get(SyncState, STATION_KEY) is not None:
+        raise CounterError("Kho dữ liệu này đã được khởi tạo cho một quầy")
+    if not name.strip():
+        raise CounterError("Tên bộ phận một cửa không được để trống")
+    office = session.get(Office, office_id)
+    if office is None:
+        office = Office(id=office_id, name=name.strip(), parent_name=parent_name, place_name=place_name,
+                        address=address, phone=phone, province=province)
+        if public_base_url:
+            office.public_base_url = public_base_url
+        session.add(office)
+    station = Station(id=str(uuid.uuid4()), office_id=office_id, number=station_number,
+                      name=f"Quầy {station_number}")
+    session.add(station)
+    session.add(SyncState(key=STATION_KEY, value=station.id))
+    session.flush()
+    return station
+
+
+def add_station(session: Session, office_id: str, number: int) -> Station:
+    """Register another counter of the office (its events arrive by sync; the demo makes one)."""
+    validate_station(number)
+    station = Station(id=str(uuid.uuid4()), office_id=office_id, number=number, name=f"Quầy {number}")
+    session.add(station)
+    session.flush()
+    return station
+
+
+# ---- calendar -------------------------------------------------------------------------------------------
+
+def _hm(text: str) -> time:
+    h, m = text.split(":")
+    return time(int(h), int(m))
+
+
+@lru_cache(maxsize=16)
+def _calendar(hours: OfficeHours, days_off: tuple[date, ...], working_days: tuple[date, ...]) -> WorkCalendar:
+    return WorkCalendar(hours, extra_days_off=days_off, extra_working_days=working_days)
+
+
+def calendar_of(session: Session, office_id: str) -> WorkCalendar:
+    """The office's calendar: its hours and override table (built once per distinct setting)."""
+    office = session.get(Office, office_id)
+    if office is None:
+        raise NotFound(f"Không có cơ quan “{office_id}”")
+    hours = OfficeHours(_hm(office.morning_start), _hm(office.morning_end), _hm(office.afternoon_start),
+                        _hm(office.afternoon_end), _hm(office.same_day_cutoff))
+    overrides = session.exec(select(CalendarOverride).where(CalendarOverride.office_id == office_id)
+                             .order_by(CalendarOverride.day)).all()
+    return _calendar(hours, tuple(o.day for o in overrides if o.kind == "off"),
+                     tuple(o.day for o in overrides if o.kind == "work"))
+
+
+def calendar_for(store: Store) -> WorkCalendar:
+    with store.read() as session:
+        return calendar_of(session, this_station(session).office_id)
+
+
+@dataclass(frozen=True)
+class OverrideInfo:
+    day: date
+    kind: str
+    note: str
+
+
+def set_override(session: Session, office_id: str, day: date, kind: str, note: str = "") -> None:
+    if kind not in ("off", "work"):
+        raise CounterError("Loại ngày phải là “off” (nghỉ) hoặc “work” (làm việc)")
+    row = session.get(CalendarOverride, (office_id, day))
+    if row is None:
+        session.add(CalendarOverride(office_id=office_id, day=day, kind=kind, note=note))
+    else:
+        row.kind, row.note = kind, note
+        session.add(row)
+
+
+def add_override(store: Store, day: date, kind: str, note: str = "", by: Actor | None = None) -> None:
+    if by is not None:
+        require(by.role, Action.MANAGE_CALENDAR)
+    with store.write() as session:
+        set_override(session, this_station(session).office_id, day, kind, note)
+
+
+def list_overrides(store: Store) -> list[OverrideInfo]:
+    with store.read() as session:
+        office_id = this_station(session).office_id
+        rows = session.exec(select(CalendarOverride).where(CalendarOverride.office_id == office_id)
+                            .order_by(CalendarOverride.day)).all()
+        return [OverrideInfo(r.day, r.kind, r.note) for r in rows]
+
+
+def load_default_overrides(session: Session, office_id: str) -> int:
+    from counter.domain.catalogue import parse_overrides
+
+    text = resources.files("counter").joinpath("fixtures/calendar_overrides.csv").read_text("utf-8")
+    rows = parse_overrides(text)
+    for day, kind, note in rows:
+        set_override(session, office_id, day, kind, note)
+    return len(rows)

@@ -1,0 +1,50 @@
+"""Shared fixtures: a real SQLite store in tmp_path with one office, users of every role and the catalogue."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from counter.domain.calendar import VN_TZ
+from counter.domain.clock import FixedClock
+from counter.services import auth, catalogue, office
+from counter.services.dossiers import Applicant, PaperInput, ReceiveRequest, default_papers, receive_in
+from counter.services.store import Actor, Store
+
+OFFICE = "H55.242"
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=VN_TZ)  # a Monday
+USERS = {"canbo": "clerk", "buudien": "postal", "giamsat": "supervisor", "quantri": "admin"}
+PASSWORD = "matkhau123"
+
+
+def make_store(path, now: datetime = NOW) -> Store:
+    store = Store.open(path, clock=FixedClock(now))
+    catalogue.load_default_catalogue(store)
+    with store.write() as s:
+        office.create_office(s, office_id=OFFICE, name="Bộ phận Một cửa UBND xã Phục Linh", station_number=1,
+                             parent_name="UBND XÃ PHỤC LINH", place_name="Phục Linh")
+        for username, role in USERS.items():
+            auth.create_user(s, OFFICE, username, f"Người Dùng {username.title()}", role, PASSWORD, now)
+    return store
+
+
+@pytest.fixture
+def store(tmp_path) -> Store:
+    s = make_store(tmp_path / "data")
+    yield s
+    s.close()
+
+
+def actor_for(store: Store, username: str) -> Actor:
+    return auth.login(store, username, PASSWORD)
+
+
+def receive(store: Store, actor: Actor, name: str = "Nguyễn Văn An", procedure: str = "1.001193",
+            at: datetime | None = None, **owner) -> str:
+    with store.write() as s:
+        row = receive_in(s, actor, ReceiveRequest(procedure_code=procedure,
+                                                  owner=Applicant(name=name, **owner),
+                                                  papers=default_papers(s, procedure)),
+                         at or store.clock.now())
+        return row.code

@@ -1,0 +1,142 @@
+"""The reducer: the transition table, Vietnamese refusals, and replay."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from counter.domain import lifecycle
+from counter.domain.lifecycle import EventKind, Event, Status, TransitionError
+
+S = Status
+# The specification, written out by hand from design.md / domain.md (not derived from the code):
+# kind -> (statuses in which it is allowed, None = as the first event; resulting status or None = unchanged)
+SPEC = {
+    "registered": ({None}, S.NEW),
+    "received": ({None, S.NEW}, S.RECEIVED),
+    "refused": ({None, S.NEW}, S.REFUSED),
+    "document_scanned": ({S.RECEIVED, S.PROCESSING, S.SUPPLEMENT, S.FEE, S.RESOLVED, S.RETURNED}, None),
+    "transferred": ({S.RECEIVED, S.PROCESSING}, S.PROCESSING),
+    "supplement_requested": ({S.RECEIVED, S.PROCESSING}, S.SUPPLEMENT),
+    "supplement_received": ({S.SUPPLEMENT}, S.PROCESSING),
+    "fee_requested": ({S.RECEIVED, S.PROCESSING}, S.FEE),
+    "fee_paid": ({S.RECEIVED, S.PROCESSING, S.FEE, S.RESOLVED}, "fee"),
+    "extended": ({S.RECEIVED, S.PROCESSING, S.SUPPLEMENT, S.FEE}, None),
+    "withdrawn": ({S.NEW, S.RECEIVED, S.PROCESSING, S.SUPPLEMENT, S.FEE}, S.WITHDRAWN),
+    "stopped": ({S.RECEIVED, S.PROCESSING, S.SUPPLEMENT, S.FEE}, S.STOPPED),
+    "resolved": ({S.RECEIVED, S.PROCESSING}, S.RESOLVED),
+    "returned": ({S.RESOLVED}, S.RETURNED),
+    "reassigned": ({S.NEW, S.RECEIVED, S.PROCESSING, S.SUPPLEMENT, S.FEE, S.RESOLVED}, None),
+    "note_added": (set(S), None),
+}
+T0 = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)
+
+
+def creating_payload(i: int = 0) -> dict:
+    return {"dossier_id": f"d{i}", "code": f"H55.242-261123-{1001 + i:04d}", "token": "T" * 32,
+            "office_id": "H55.242", "procedure_code": "1.001193", "procedure_name": "Đăng ký khai sinh",
+            "field": "Hộ tịch", "owner_name": "Nguyễn Văn An", "owner_phone": "0912345678",
+            "due_at": (T0 + timedelta(hours=6)).isoformat(), "working_days": 0}
+
+
+def payload_for(kind: str, n: int) -> dict:
+    if kind in ("received", "refused", "registered"):
+        return creating_payload()
+    if kind == "extended":
+        return {"due_at": (T0 + timedelta(days=10 + n)).isoformat(), "reason": "Cần xác minh"}
+    if kind == "stopped":
+        return {"reason": "Đề nghị dừng"}
+    if kind == "reassigned":
+        return {"assignee_id": 2}
+    if kind == "note_added":
+        return {"text": "ghi chú"}
+    return {}
+
+
+def make_event(kind: str, n: int) -> Event:
+    return Event(f"e{n}", kind, T0 + timedelta(minutes=n), 1, "st1", payload_for(kind, n))
+
+
+def test_spec_covers_every_kind():
+    assert set(SPEC) == {k.value for k in EventKind}
+
+
+@settings(max_examples=300)
+@given(st.lists(st.sampled_from(sorted(SPEC)), max_size=25))
+def test_only_events_in_the_table_are_ever_accepted(kinds):
+    state = None
+    for n, kind in enumerate(kinds):
+        allowed, target = SPEC[kind]
+        current = state.status if state else None
+        event = make_event(kind, n)
+        if current in allowed:
+            new = lifecycle.apply(state, event)
+            if target == "fee":
+                expected = S.PROCESSING if current == S.FEE else current
+            else:
+                expected = target if target is not None else current
+            assert new.status == expected
+            assert new.version == (state.version if state else 0) + 1
+            state = new
+        else:
+            with pytest.raises(TransitionError) as err:
+                lifecycle.apply(state, event)
+            assert err.value.message  # a Vietnamese sentence for the clerk
+            assert "hồ sơ" in err.value.message.lower() or "không thể" in err.value.message.lower()
+
+
+@settings(max_examples=200)
+@given(st.lists(st.sampled_from(sorted(SPEC)), max_size=25))
+def test_replay_rebuilds_the_same_state(kinds):
+    state, accepted = None, []
+    for n, kind in enumerate(kinds):
+        try:
+            state = lifecycle.apply(state, make_event(kind, n))
+            accepted.append(make_event(kind, n))
+        except TransitionError:
+            pass
+    assert lifecycle.replay(accepted) == state
+
+
+def test_refusal_message_names_the_status():
+    state = lifecycle.apply(None, make_event("received", 0))
+    with pytest.raises(TransitionError) as err:
+        lifecycle.apply(state, make_event("returned", 1))
+    assert err.value.message == "Không thể trả kết quả khi hồ sơ đang ở trạng thái “Được tiếp nhận”."
+
+
+def test_event_on_a_dossier_that_does_not_exist():
+    with pytest.raises(TransitionError, match="chưa được tiếp nhận"):
+        lifecycle.apply(None, make_event("resolved", 0))
+
+
+def test_unknown_kind_is_refused():
+    state = lifecycle.apply(None, make_event("received", 0))
+    with pytest.raises(TransitionError, match="không hợp lệ"):
+        lifecycle.apply(state, Event("x", "teleported", T0, 1, "st1", {}))
+
+
+def test_extension_must_move_the_due_date_later():
+    state = lifecycle.apply(None, make_event("received", 0))
+    earlier = Event("x", "extended", T0, 1, "st1", {"due_at": T0.isoformat(), "reason": "x"})
+    with pytest.raises(TransitionError, match="phải sau"):
+        lifecycle.apply(state, earlier)
+    no_reason = Event("y", "extended", T0, 1, "st1", {"due_at": (T0 + timedelta(days=30)).isoformat()})
+    with pytest.raises(TransitionError, match="lý do"):
+        lifecycle.apply(state, no_reason)
+    later = lifecycle.apply(state, make_event("extended", 1))
+    assert later.due_at > state.due_at and later.original_due_at == state.due_at
+    assert later.extension_count == 1
+
+
+def test_creating_event_must_carry_its_fields():
+    with pytest.raises(TransitionError, match="thiếu trường"):
+        lifecycle.apply(None, Event("x", "received", T0, 1, "st1", {"code": "X"}))
+
+
+def test_search_text_is_folded():
+    state = lifecycle.apply(None, make_event("received", 0))
+    assert "nguyen van an" in state.search_text and "0912345678" in state.search_text

@@ -1,0 +1,203 @@
+"""The local store against real SQLite files: replay, atomicity, codes across processes, the hash chain."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import sqlite3
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from counter.db import current_revision
+from counter.domain import lifecycle
+from counter.domain.errors import CounterError
+from counter.domain.lifecycle import EventKind
+from counter.models import Dossier, DossierEvent, Outbox
+from counter.services import audit, dossiers
+from counter.services.events import domain_event, events_of, row_values
+from counter.services.store import Store, StoreError
+from tests.conftest import NOW, actor_for, make_store, receive
+
+
+def test_pragmas_and_migrations(store):
+    with store.engine.connect() as c:
+        assert c.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert c.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert c.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+    assert current_revision(store.engine) == "0001"
+
+
+def test_models_match_migrations(store):
+    from alembic import command
+    from counter.db import alembic_config
+
+    command.check(alembic_config(store.engine))  # raises if a table was changed without a migration
+
+
+def test_unreadable_data_dir_is_a_clear_error(tmp_path):
+    target = tmp_path / "file"
+    target.write_text("not a directory")
+    with pytest.raises(StoreError, match="Không tạo được thư mục dữ liệu"):
+        Store.open(target / "sub")
+    junk = tmp_path / "junk"
+    junk.mkdir()
+    (junk / "counter.sqlite3").write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(StoreError, match="không đọc được"):
+        Store.open(junk)
+
+
+def test_nothing_is_created_at_import(tmp_path, monkeypatch):
+    import importlib
+    import counter.cli, counter.db, counter.services.store  # noqa: F401
+
+    monkeypatch.chdir(tmp_path)
+    for mod in ("counter.db", "counter.models", "counter.services.dossiers", "counter.cli"):
+        importlib.reload(importlib.import_module(mod)) if mod != "counter.models" else None
+    assert list(tmp_path.iterdir()) == []
+
+
+KINDS = [k.value for k in EventKind if k not in (EventKind.RECEIVED, EventKind.REFUSED, EventKind.REGISTERED)]
+
+
+def _payload(kind: str, n: int) -> dict:
+    return {
+        "extended": {"due_at": (NOW + timedelta(days=30 + n)).isoformat(), "reason": "Cần xác minh"},
+        "stopped": {"reason": "Dừng theo đề nghị"},
+        "reassigned": {"assignee_id": 1},
+        "note_added": {"text": f"ghi chú {n}"},
+        "supplement_received": {"due_at": (NOW + timedelta(days=5)).isoformat()},
+    }.get(kind, {})
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.integers(0, 2), st.sampled_from(KINDS)), min_size=1, max_size=30))
+def test_replaying_events_rebuilds_rows_exactly_and_refusals_change_nothing(store, steps):
+    sup = actor_for(store, "giamsat")
+    codes = [receive(store, sup, name) for name in ("Nguyễn Văn An", "Trần Thị Bích", "Lê [Văn] Cường")]
+    for n, (i, kind) in enumerate(steps):
+        with store.read() as s:
+            before = row_values(dossiers.ev.state_of(s.exec(sa.select(Dossier).where(Dossier.code == codes[i])).scalar_one()))
+            count = s.exec(sa.select(sa.func.count()).select_from(DossierEvent)).scalar_one()
+        try:
+            dossiers.record(store, sup, codes[i], kind, _payload(kind, n))
+        except CounterError:
+            with store.read() as s:
+                row = s.exec(sa.select(Dossier).where(Dossier.code == codes[i])).scalar_one()
+                assert row_values(dossiers.ev.state_of(row)) == before
+                assert s.exec(sa.select(sa.func.count()).select_from(DossierEvent)).scalar_one() == count
+    with store.read() as s:
+        for code in codes:
+            row = s.exec(sa.select(Dossier).where(Dossier.code == code)).scalar_one()
+            state = lifecycle.replay([domain_event(e) for e in events_of(s, row.id)])
+            assert row_values(state) == {k: getattr(row, k) for k in row_values(state)}
+    assert audit.verify(store).ok
+
+
+def test_a_failed_step_leaves_the_store_as_it_was(store):
+    clerk = actor_for(store, "canbo")
+    code = receive(store, clerk)
+    with store.read() as s:
+        n_events = s.exec(sa.select(sa.func.count()).select_from(DossierEvent)).scalar_one()
+    with pytest.raises(RuntimeError):
+        with store.write() as s:
+            dossiers.record_in(s, clerk, code, "transferred", {}, NOW)
+            raise RuntimeError("power cut after the event write")
+    with store.read() as s:
+        assert s.exec(sa.select(sa.func.count()).select_from(DossierEvent)).scalar_one() == n_events
+        assert s.exec(sa.select(Dossier.status).where(Dossier.code == code)).scalar_one() == 2
+    # the next receipt still gets the next number: the failed transaction used nothing up
+    assert receive(store, clerk).endswith("-1002")
+
+
+def test_event_outbox_and_projection_are_written_together(store):
+    clerk = actor_for(store, "canbo")
+    code = receive(store, clerk)
+    dossiers.record(store, clerk, code, "transferred", {"to": "Tư pháp"})
+    with store.read() as s:
+        events = s.exec(sa.select(DossierEvent).order_by(DossierEvent.station_seq)).scalars().all()
+        outbox = s.exec(sa.select(Outbox.event_id).order_by(Outbox.station_seq)).scalars().all()
+        assert [e.id for e in events] == outbox
+        assert [e.station_seq for e in events] == [1, 2]
+        assert events[1].parent == events[0].id and events[1].prev_hash == events[0].hash
+        assert json.loads(events[1].payload) == {"to": "Tư pháp"}
+
+
+def test_events_are_append_only_in_the_database(store):
+    receive(store, actor_for(store, "canbo"))
+    con = sqlite3.connect(store.db_path)
+    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        con.execute("UPDATE dossier_events SET kind = 'returned'")
+    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        con.execute("DELETE FROM dossier_events")
+    con.close()
+
+
+def _tamper(store: Store, sql: str) -> None:
+    con = sqlite3.connect(store.db_path)
+    con.executescript("DROP TRIGGER dossier_events_no_update; DROP TRIGGER dossier_events_no_delete;"
+                      "PRAGMA foreign_keys=OFF;" + sql)
+    con.close()
+
+
+@pytest.mark.parametrize("sql, expected", [
+    ("UPDATE dossier_events SET payload = replace(payload, 'Tư pháp', 'Công an') WHERE station_seq = 2;",
+     "nội dung đã bị sửa"),
+    ("DELETE FROM outbox WHERE station_seq = 2; DELETE FROM dossier_events WHERE station_seq = 2;",
+     "thiếu sự kiện số 2"),
+    ("DELETE FROM outbox WHERE station_seq = 3; DELETE FROM dossier_events WHERE station_seq = 3;",
+     "thiếu sự kiện cuối"),
+    ("UPDATE dossiers SET status = 10;", "khác với lịch sử"),
+])
+def test_hash_chain_detects_edited_or_deleted_events(store, sql, expected):
+    clerk = actor_for(store, "canbo")
+    code = receive(store, clerk)
+    dossiers.record(store, clerk, code, "transferred", {"to": "Tư pháp"})
+    dossiers.record(store, clerk, code, "note_added", {"text": "đã gọi điện"})
+    assert audit.verify(store).ok
+    _tamper(store, sql)
+    report = audit.verify(store)
+    assert not report.ok
+    assert any(expected in p for p in report.problems), report.problems
+
+
+def _receive_many(path: str, n: int, queue) -> None:  # runs in a child process
+    from counter.domain.clock import SystemClock
+    from counter.services.store import Store as S
+
+    store = S.open(path, clock=SystemClock(), migrate=False)
+    clerk = actor_for(store, "canbo")
+    queue.put([receive(store, clerk, at=NOW) for _ in range(n)])
+
+
+def test_two_processes_receiving_at_the_same_moment_never_share_a_code(tmp_path):
+    path = tmp_path / "data"
+    make_store(path).close()
+    ctx = multiprocessing.get_context("spawn")
+    queue = ctx.Queue()
+    procs = [ctx.Process(target=_receive_many, args=(str(path), 40, queue)) for _ in range(2)]
+    for p in procs:
+        p.start()
+    results = [queue.get(timeout=120) for _ in procs]
+    for p in procs:
+        p.join(timeout=60)
+        assert p.exitcode == 0
+    codes = results[0] + results[1]
+    assert len(codes) == 80 and len(set(codes)) == 80
+    assert sorted(int(c[-4:]) for c in codes) == list(range(1001, 1081))
+    store = Store.open(path, migrate=False)
+    assert audit.verify(store).ok
+
+
+def test_receive_rejects_unknown_procedure_and_postal_in_person(store):
+    with pytest.raises(CounterError, match="Không tìm thấy thủ tục"):
+        receive(store, actor_for(store, "canbo"), procedure="9.999999")
+    with pytest.raises(CounterError, match="bưu điện không được tiếp nhận"):
+        receive(store, actor_for(store, "buudien"), procedure="1.000894")  # kết hôn: in person
+    with pytest.raises(CounterError, match="không được phép"):
+        receive(store, actor_for(store, "quantri"))
+    with store.read() as s:
+        assert s.exec(sa.select(sa.func.count()).select_from(Dossier)).scalar_one() == 0
