@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import asdict, fields
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 import sqlalchemy as sa
@@ -53,7 +53,7 @@ def event_body(ev: DossierEvent) -> dict[str, Any]:
     return {
         "id": ev.id, "dossier_id": ev.dossier_id, "office_id": ev.office_id, "station_id": ev.station_id,
         "station_seq": ev.station_seq, "parent": ev.parent, "kind": ev.kind, "actor_id": ev.actor_id,
-        "at": ev.at.isoformat(), "payload": json.loads(ev.payload),
+        "at": ev.at.astimezone(timezone.utc).isoformat(), "payload": json.loads(ev.payload),
     }
 
 
@@ -75,6 +75,7 @@ def append(session: Session, actor: Actor, dossier_id: str, kind: str, payload: 
     if row is None:
         row = load_row(session, dossier_id)
     before = state_of(row) if row is not None else None
+    at = at.astimezone(timezone.utc)
     canonical = canonical_json(payload)
     event_id = str(uuid.uuid4())
     new_state = lifecycle.apply(before, Event(event_id, kind, at, actor.user_id, actor.station_id,

@@ -71,7 +71,7 @@ def test_audit_verify_on_demo(demo_home):
 @pytest.mark.parametrize("received, days, expected", [
     ("2026-11-23 14:59", "0", "2026-11-23 17:00"),
     ("2026-11-23 15:00", "0", "2026-11-25 17:00"),  # 24/11/2026 is a holiday
-    ("2025-01-24 10:00", "3", "2025-02-06 17:00"),  # across Tết 2025
+    ("2025-01-24 10:00", "3", "2025-02-05 17:00"),  # across Tết 2025 (27/1–31/1 off, 1/2 a Saturday)
 ])
 def test_calendar_due(tmp_path, received, days, expected):
     result = run("calendar", "due", "--received", received, "--days", days, home=tmp_path / "empty")
