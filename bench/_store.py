@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from counter.domain.lifecycle import search_text_of
-from counter.services.demo import GIVEN_F, GIVEN_M, MIDDLE_F, MIDDLE_M, SURNAMES
+from counter.services.demo import GIVEN_F, GIVEN_M, MIDDLE_F, MIDDLE_M, SURNAME_WEIGHTS, SURNAMES
 from counter.services.store import Store
 
 OUT = Path(__file__).parent / "out"
@@ -48,7 +48,7 @@ def build(n: int, seed: int = 7) -> Path:
         per_day[day] = per_day.get(day, 0) + 1
         code = f"H55.242-{day}-{1000 + per_day[day]:04d}"
         female = rng.random() < 0.5
-        name = " ".join([rng.choice(SURNAMES), rng.choice(MIDDLE_F if female else MIDDLE_M),
+        name = " ".join([rng.choices(SURNAMES, SURNAME_WEIGHTS)[0], rng.choice(MIDDLE_F if female else MIDDLE_M),
                          rng.choice(GIVEN_F if female else GIVEN_M)])
         phone = "09" + f"{rng.randrange(10**8):08d}"
         idn = f"019{int(female)}{rng.randrange(50, 99)}{rng.randrange(10**6):06d}"

@@ -84,7 +84,7 @@ def run(data_dir: DataDir = None) -> None:
     """Mở ứng dụng quầy (màn hình đăng nhập)."""
     from counter.app import build_app
 
-    build_app(open_store(data_dir)).run()
+    build_app(data_dir=data_dir or default_data_dir()).run()
 
 
 @app.command()
@@ -353,8 +353,7 @@ def show(code: str, data_dir: DataDir = None) -> None:
                      f"photo {doc.photocopies})")
     lines.append("Lịch sử:")
     for e in d.events:
-        extra = ", ".join(f"{k}: {v}" for k, v in e.details.items() if not isinstance(v, (list, dict)))
-        lines.append(f"  {f(e.at)}  {e.label:<26} {e.actor}" + (f" — {extra}" if extra else ""))
+        lines.append(f"  {f(e.at)}  {e.label:<26} {e.actor}" + (f" — {e.details}" if e.details else ""))
     typer.echo("\n".join(lines))
 
 

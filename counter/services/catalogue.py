@@ -95,10 +95,15 @@ def import_catalogue(store: Store, path: Path) -> ImportResult:
         return import_specs(session, specs)
 
 
-def load_default_catalogue(store: Store) -> ImportResult:
+def default_specs() -> list[ProcedureSpec]:
+    """The shipped catalogue (fixtures/procedures.csv): the common commune procedures of domain.md."""
     text = resources.files("counter").joinpath("fixtures/procedures.csv").read_text("utf-8")
+    return parse_catalogue(text, "csv")
+
+
+def load_default_catalogue(store: Store) -> ImportResult:
     with store.write() as session:
-        return import_specs(session, parse_catalogue(text, "csv"))
+        return import_specs(session, default_specs())
 
 
 def _info(p: Procedure, papers: list[ProcedurePaper]) -> ProcedureInfo:

@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 from counter.domain.calendar import VN_TZ
 from counter.domain.codes import format_code, looks_like_code, new_token, seq_for
 from counter.domain.errors import CounterError
-from counter.domain.lifecycle import EventKind, Status, STATUS_LABELS, EVENT_LABELS
+from counter.domain.lifecycle import EVENT_LABELS, STATUS_LABELS, STATUS_SHORT, EventKind, Status
 from counter.domain.permissions import Action, require
 from counter.domain.text import clean_person_name, fold, nfc
 from counter.models import Dossier, DossierDocument, Procedure, ProcedurePaper, Station, User
@@ -197,6 +197,7 @@ class DossierSummary:
     procedure_name: str
     status: int
     status_label: str
+    status_short: str
     received_at: datetime | None
     due_at: datetime | None
     phone: str | None
@@ -213,7 +214,7 @@ class SearchPage:
 
 def _summary(r: Any) -> DossierSummary:
     return DossierSummary(r.code, r.owner_name, r.procedure_name, r.status, STATUS_LABELS[Status(r.status)],
-                          r.received_at, r.due_at, r.owner_phone)
+                          STATUS_SHORT[Status(r.status)], r.received_at, r.due_at, r.owner_phone)
 
 
 _SUMMARY_COLS = (Dossier.code, Dossier.owner_name, Dossier.procedure_name, Dossier.status, Dossier.received_at,
@@ -259,7 +260,7 @@ class EventView:
     label: str
     actor: str
     station_seq: int
-    details: dict[str, Any]
+    details: str
 
 
 @dataclass(frozen=True)
@@ -307,8 +308,29 @@ class DossierDetail:
     events: list[EventView] = field(default_factory=list)
 
 
-_HIDDEN_DETAILS = {"dossier_id", "token", "office_id", "papers", "code", "owner_id_number", "owner_phone",
-                   "owner_birth_date", "owner_email", "submitter_id_number", "submitter_phone"}
+DETAIL_LABELS = {
+    "reason": "Lý do", "to": "Chuyển đến", "from": "Nhận lại từ", "due_at": "Hẹn trả", "old_due_at": "Hẹn trước đó",
+    "amount": "Số tiền", "text": "Ghi chú", "method": "Hình thức", "receiver": "Người nhận", "form": "Mẫu",
+}
+DETAIL_VALUES = {"out": "giao đi", "back": "nhận về", "counter": "tại quầy", "post": "qua bưu chính",
+                 "owner": "chủ hồ sơ"}
+
+
+def event_details(kind: str, payload: dict[str, Any]) -> str:
+    """A short Vietnamese summary of an event's payload for the history list."""
+    from counter.domain.calendar import format_vn
+
+    parts = []
+    for key, label in DETAIL_LABELS.items():
+        value = payload.get(key)
+        if value in (None, "", []) or (key == "due_at" and kind in ("received", "registered")):
+            continue
+        if key.endswith("_at"):
+            value = format_vn(datetime.fromisoformat(value))
+        elif key == "amount":
+            value = f"{int(value):,} đ".replace(",", ".")
+        parts.append(f"{label}: {DETAIL_VALUES.get(value, value) if isinstance(value, str) else value}")
+    return "; ".join(parts)
 
 
 def get_detail(store: Store, code: str) -> DossierDetail:
@@ -321,7 +343,7 @@ def get_detail(store: Store, code: str) -> DossierDetail:
                             .order_by(DossierDocument.position)).all()
         events = [
             EventView(e.at, e.kind, EVENT_LABELS.get(e.kind, e.kind), names.get(e.actor_id, "—"), e.station_seq,
-                      {k: v for k, v in json.loads(e.payload).items() if k not in _HIDDEN_DETAILS and v not in (None, "")})
+                      event_details(e.kind, json.loads(e.payload)))
             for e in ev.events_of(session, row.id)
         ]
         return DossierDetail(

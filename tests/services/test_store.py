@@ -50,13 +50,16 @@ def test_unreadable_data_dir_is_a_clear_error(tmp_path):
         Store.open(junk)
 
 
-def test_nothing_is_created_at_import(tmp_path, monkeypatch):
-    import importlib
-    import counter.cli, counter.db, counter.services.store  # noqa: F401
+def test_importing_creates_nothing_and_the_core_loads_no_ui(tmp_path):
+    import os
+    import subprocess
+    import sys
 
-    monkeypatch.chdir(tmp_path)
-    for mod in ("counter.db", "counter.models", "counter.services.dossiers", "counter.cli"):
-        importlib.reload(importlib.import_module(mod)) if mod != "counter.models" else None
+    code = ("import sys, counter.cli, counter.services.dossiers, counter.services.demo, counter.services.audit; "
+            "assert 'textual' not in sys.modules, 'the core imported textual'; "
+            "import counter.app, counter.screens.search, counter.screens.dossier")
+    env = {**os.environ, "HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path / "xdg"), "COUNTER_HOME": str(tmp_path / "c")}
+    subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, check=True)
     assert list(tmp_path.iterdir()) == []
 
 

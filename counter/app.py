@@ -1,0 +1,103 @@
+"""The Textual application: login, then the main frame (search for now; F2–F6 arrive with their issues)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from textual.app import App
+from textual.binding import Binding
+
+from counter.domain.clock import Clock, SystemClock
+from counter.screens.base import error_text
+from counter.screens.help import HelpScreen
+from counter.screens.login import LoginScreen
+
+if TYPE_CHECKING:
+    from counter.services.office import OfficeInfo
+    from counter.services.store import Actor, Store
+
+
+class CounterApp(App):
+    TITLE = "Một cửa — counter"
+    CSS_PATH = "styles/app.tcss"
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS = [
+        Binding("f1", "help", "Trợ giúp", id="help"),
+        Binding("f7", "search", "Tra cứu", id="search"),
+        Binding("ctrl+l", "lock", "Khóa máy", id="lock"),
+        Binding("ctrl+q", "quit", "Thoát", id="quit", priority=True),
+    ]
+
+    def __init__(self, data_dir: Path | None = None, store: "Store | None" = None):
+        super().__init__()
+        self.data_dir = data_dir
+        self.store: Store | None = store
+        self.store_error: str | None = None
+        self.actor: Actor | None = None
+        self.office: OfficeInfo | None = None
+        self.clock: Clock = store.clock if store is not None else SystemClock()
+
+    def on_mount(self) -> None:
+        self.push_screen(LoginScreen())
+        self.run_worker(self._open_store, thread=True, exit_on_error=False, group="store")
+
+    def _open_store(self) -> None:
+        """Open (and migrate) the store off the UI thread, so the login screen shows at once."""
+        from counter.services import office
+        from counter.services.store import Store
+
+        try:
+            store = self.store or Store.open(self.data_dir or Path("."))
+            info = office.office_info(store)
+        except Exception as exc:
+            self.call_from_thread(self._store_failed, error_text(exc))
+            return
+        self.call_from_thread(self._store_ready, store, info)
+
+    def _store_ready(self, store: "Store", info: "OfficeInfo") -> None:
+        self.store, self.office, self.clock = store, info, store.clock
+        if isinstance(self.screen, LoginScreen):
+            self.screen.store_ready(info)
+
+    def _store_failed(self, message: str) -> None:
+        self.store_error = message
+        if isinstance(self.screen, LoginScreen):
+            self.screen.store_failed(message)
+
+    def sync_label(self) -> str:
+        return "Chưa kết nối máy chủ"
+
+    def logged_in(self, actor: "Actor") -> None:
+        from counter.screens.search import SearchScreen
+
+        self.actor = actor
+        self.switch_screen(SearchScreen())
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+    def action_search(self) -> None:
+        from counter.screens.search import SearchScreen
+
+        if self.actor is None:
+            return
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        if not isinstance(self.screen, SearchScreen):
+            self.switch_screen(SearchScreen())
+        self.screen.query_one("#query").focus()
+
+    def action_lock(self) -> None:
+        if self.actor is None:
+            return
+        self.actor = None
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        self.switch_screen(LoginScreen())  # it shows the office on mount
+
+
+def build_app(store: "Store | None" = None, data_dir: Path | None = None) -> CounterApp:
+    """The one factory: `counter run` and the tests build the app here."""
+    return CounterApp(data_dir=data_dir, store=store)

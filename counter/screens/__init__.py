@@ -1,0 +1,1 @@
+"""Textual screens. They call services inside thread workers and never touch the database themselves."""

@@ -1,0 +1,100 @@
+"""One dossier: its details, papers and full event history."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import DataTable, Static
+
+from counter.domain.calendar import format_vn
+from counter.screens.base import ServiceScreen
+from counter.widgets.status import BottomBar
+
+if TYPE_CHECKING:
+    from counter.services.dossiers import DossierDetail
+
+DIGITIZATION = {0: "Chưa số hóa", 1: "Đã số hóa", 2: "Tái sử dụng (thành phần)", 3: "Tái sử dụng (kết quả)"}
+CHANNELS = {1: "Trực tiếp", 2: "Trực tuyến", 3: "Bưu chính công ích"}
+KINDS = {1: "Công dân", 2: "Doanh nghiệp", 3: "Cơ quan nhà nước", 4: "Tổ chức khác"}
+
+
+def _t(dt) -> str:  # type: ignore[no-untyped-def]
+    return format_vn(dt) if dt else "—"
+
+
+def _birth(iso: str | None) -> str:
+    return "—" if not iso else "/".join(reversed(iso.split("-")))
+
+
+class DossierScreen(ServiceScreen):
+    HELP = "Chi tiết hồ sơ: thông tin chủ hồ sơ, thành phần hồ sơ và toàn bộ lịch sử xử lý. Esc để quay lại."
+    BINDINGS = [Binding("escape", "close", "Quay lại", id="dossier.close")]
+
+    def __init__(self, code: str):
+        super().__init__()
+        self.code = code
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="dossier-body"):
+            yield Static(Text(f"Hồ sơ {self.code} — đang tải…"), id="dossier-head")
+            yield Static("", id="dossier-info")
+            yield Static(Text("Thành phần hồ sơ", style="bold"), classes="section")
+            yield DataTable(id="documents", cursor_type="row", show_cursor=False)
+            yield Static(Text("Lịch sử xử lý", style="bold"), classes="section")
+            yield DataTable(id="history", cursor_type="row")
+        yield BottomBar()
+
+    def on_mount(self) -> None:
+        store = self.capp.store
+        from counter.services.dossiers import get_detail
+
+        self.call_service(lambda: get_detail(store, self.code), self.show_detail)  # type: ignore[arg-type]
+
+    def show_detail(self, d: "DossierDetail") -> None:
+        self.query_one("#dossier-head", Static).update(
+            Text.assemble((f"{d.code}", "bold"), "  ", (d.status_label, "bold reverse"), f"  {d.procedure_name}"))
+        info = Table.grid(padding=(0, 2))
+        info.add_column(style="dim")
+        info.add_column()
+        rows = [
+            ("Thủ tục", f"{d.procedure_name} ({d.procedure_code}) — {d.field}"),
+            ("Chủ hồ sơ", f"{d.owner_name} ({KINDS.get(d.owner_kind, '')})"),
+            ("Số CCCD", d.owner_id_number or "—"),
+            ("Ngày sinh", _birth(d.owner_birth_date)),
+            ("Địa chỉ", d.owner_address or "—"),
+            ("Điện thoại / Email", f"{d.owner_phone or '—'} / {d.owner_email or '—'}"),
+            ("Người nộp", d.submitter_name or "(chủ hồ sơ)"),
+            ("Kênh", CHANNELS.get(d.channel, str(d.channel))),
+            ("Nhận lúc", _t(d.received_at)),
+            ("Hẹn trả", _t(d.due_at) + (f" (hẹn ban đầu {_t(d.original_due_at)})"
+                                         if d.original_due_at and d.original_due_at != d.due_at else "")),
+            ("Phí, lệ phí", ("Miễn phí" if d.fee == 0 else f"{d.fee:,} đ".replace(",", "."))
+             + ("" if d.fee == 0 else (" — đã nộp" if d.fee_paid else " — chưa nộp"))),
+            ("Nhận kết quả", "Qua bưu chính" if d.return_method == "post" else "Tại bộ phận một cửa"),
+            ("Cán bộ tiếp nhận / xử lý", f"{d.received_by or '—'} / {d.assignee or '—'}"),
+        ]
+        if d.closed_reason:
+            rows.append(("Lý do", d.closed_reason))
+        for label, value in rows:
+            info.add_row(Text(label), Text(value))
+        self.query_one("#dossier-info", Static).update(info)
+        docs = self.query_one("#documents", DataTable)
+        docs.clear(columns=True)
+        docs.add_columns("TT", "Giấy tờ", "Bản chính", "Chứng thực", "Photo", "Số hóa")
+        for doc in d.documents:
+            docs.add_row(str(doc.position), Text(doc.name), str(doc.originals), str(doc.certified_copies),
+                         str(doc.photocopies), DIGITIZATION.get(doc.digitization, "?"))
+        hist = self.query_one("#history", DataTable)
+        hist.clear(columns=True)
+        hist.add_columns("Thời điểm", "Sự kiện", "Người thực hiện", "Chi tiết")
+        for e in d.events:
+            hist.add_row(_t(e.at), Text(e.label), Text(e.actor), Text(e.details))
+        hist.focus()
+
+    def action_close(self) -> None:
+        self.app.pop_screen()

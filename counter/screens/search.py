@@ -1,0 +1,111 @@
+"""Search: one box for code, name, phone or ID number (with or without diacritics), a paged result list."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Input, Static
+
+from counter.domain.calendar import format_vn
+from counter.screens.base import ServiceScreen
+from counter.widgets.status import BottomBar
+
+if TYPE_CHECKING:
+    from counter.services.dossiers import SearchPage
+
+PAGE_SIZE = 20
+DEBOUNCE = 0.15
+COLUMNS = [("Mã hồ sơ", 19), ("Chủ hồ sơ", 22), ("Thủ tục", 27), ("Trạng thái", 12), ("Ngày nhận", 10),
+           ("Hẹn trả", 16)]
+
+
+class SearchScreen(ServiceScreen):
+    HELP = ("Gõ mã hồ sơ, họ tên, số điện thoại hoặc số CCCD — có dấu hay không dấu đều được (“dang van an” "
+            "tìm thấy “Đặng Văn An”). Mũi tên xuống hoặc Enter để vào danh sách, Enter để mở hồ sơ, "
+            "PageDown/PageUp để sang trang, Esc để quay lại ô tìm kiếm.")
+    AUTO_FOCUS = "#query"
+    BINDINGS = [
+        Binding("pagedown,ctrl+n", "page(1)", "Trang sau", id="search.next-page"),
+        Binding("pageup,ctrl+b", "page(-1)", "Trang trước", id="search.prev-page"),
+        Binding("escape", "back_to_query", "Về ô tìm", id="search.back", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.page = 0
+        self.has_next = False
+        self.codes: list[str] = []
+        self._timer = None
+
+    def compose(self) -> ComposeResult:
+        yield Input(placeholder="Tìm theo mã hồ sơ, họ tên, số điện thoại, số CCCD — có dấu hay không dấu đều được",
+                    id="query")
+        table: DataTable = DataTable(id="results", cursor_type="row", zebra_stripes=True)
+        for label, width in COLUMNS:
+            table.add_column(label, width=width)
+        yield table
+        yield Static("", id="pager", markup=False)
+        yield BottomBar()
+
+    def on_mount(self) -> None:
+        self.run_search()
+
+    @on(Input.Changed, "#query")
+    def query_changed(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+        self.page = 0
+        self._timer = self.set_timer(DEBOUNCE, self.run_search)
+
+    @on(Input.Submitted, "#query")
+    def query_submitted(self) -> None:
+        if self.codes:
+            self.query_one("#results", DataTable).focus()
+
+    def on_key(self, event) -> None:  # type: ignore[no-untyped-def]
+        if event.key == "down" and self.focused is self.query_one("#query") and self.codes:
+            self.query_one("#results", DataTable).focus()
+            event.stop()
+
+    def run_search(self) -> None:
+        store = self.capp.store
+        if store is None:
+            return
+        text, page = self.query_one("#query", Input).value, self.page
+        from counter.services import dossiers  # imported off the start-up path; already loaded by now
+
+        self.call_service(lambda: dossiers.search(store, text, page=page, page_size=PAGE_SIZE), self.show_page,
+                          group="search", exclusive=True)
+
+    def show_page(self, result: "SearchPage") -> None:
+        table = self.query_one("#results", DataTable)
+        table.clear()
+        self.codes = [d.code for d in result.items]
+        for d in result.items:
+            table.add_row(Text(d.code), Text(d.owner_name), Text(d.procedure_name), Text(d.status_short),
+                          Text(format_vn(d.received_at)[:10] if d.received_at else "—"),
+                          Text(format_vn(d.due_at) if d.due_at else "—"), key=d.code)
+        self.has_next = result.has_next
+        more = " · PageDown: trang sau" if result.has_next else ""
+        prev = " · PageUp: trang trước" if result.page > 0 else ""
+        shown = f"{len(result.items)} kết quả trên trang" if result.items else "Không tìm thấy hồ sơ nào"
+        self.query_one("#pager", Static).update(Text(f"Trang {result.page + 1} · {shown}{more}{prev}"))
+
+    def action_page(self, delta: int) -> None:
+        if delta > 0 and not self.has_next or delta < 0 and self.page == 0:
+            return
+        self.page += delta
+        self.run_search()
+
+    def action_back_to_query(self) -> None:
+        self.query_one("#query", Input).focus()
+
+    @on(DataTable.RowSelected, "#results")
+    def open_dossier(self, event: DataTable.RowSelected) -> None:
+        from counter.screens.dossier import DossierScreen
+
+        self.app.push_screen(DossierScreen(str(event.row_key.value)))
