@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -37,6 +38,7 @@ class CounterApp(App):
         self.actor: Actor | None = None
         self.office: OfficeInfo | None = None
         self.clock: Clock = store.clock if store is not None else SystemClock()
+        self.store_opened = threading.Event()  # set once the store is open (or failed to open)
 
     def on_mount(self) -> None:
         self.push_screen(LoginScreen())
@@ -51,8 +53,12 @@ class CounterApp(App):
             store = self.store or Store.open(self.data_dir or Path("."))
             info = office.office_info(store)
         except Exception as exc:
-            self.call_from_thread(self._store_failed, error_text(exc))
+            self.store_error = error_text(exc)
+            self.store_opened.set()
+            self.call_from_thread(self._store_failed, self.store_error)
             return
+        self.store = store
+        self.store_opened.set()
         self.call_from_thread(self._store_ready, store, info)
 
     def _store_ready(self, store: "Store", info: "OfficeInfo") -> None:
@@ -61,7 +67,6 @@ class CounterApp(App):
             self.screen.store_ready(info)
 
     def _store_failed(self, message: str) -> None:
-        self.store_error = message
         if isinstance(self.screen, LoginScreen):
             self.screen.store_failed(message)
 

@@ -52,16 +52,17 @@ class LoginScreen(ServiceScreen):
             self.set_error("Nhập tên đăng nhập")
             self.query_one("#username", Input).focus()
             return
-        store = self.capp.store
-        if store is None:
-            self.set_error(self.capp.store_error or "Kho dữ liệu đang mở, thử lại sau giây lát")
-            return
         self.set_error("Đang kiểm tra…")
+        app = self.capp
 
         def login():  # type: ignore[no-untyped-def]
+            from counter.domain.errors import CounterError
             from counter.services.auth import login as do_login
 
-            return do_login(store, username, password)
+            app.store_opened.wait(30)  # a fast typist may beat the store's opening
+            if app.store is None:
+                raise CounterError(app.store_error or "Kho dữ liệu chưa mở được")
+            return do_login(app.store, username, password)
 
         self.call_service(login, self.capp.logged_in, self.failed, group="login", exclusive=True)
 

@@ -36,6 +36,10 @@ def test_models_match_migrations(store):
     from counter.db import alembic_config
 
     command.check(alembic_config(store.engine))  # raises if a table was changed without a migration
+    from alembic.script import ScriptDirectory
+    from counter.db import HEAD
+
+    assert ScriptDirectory.from_config(alembic_config(store.engine)).get_current_head() == HEAD
 
 
 def test_unreadable_data_dir_is_a_clear_error(tmp_path):
