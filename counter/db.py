@@ -43,9 +43,11 @@ def open_engine(path: Path) -> Engine:
 
 
 def alembic_config(engine: Engine):  # type: ignore[no-untyped-def]
+    import sys
+
     from alembic.config import Config
 
-    cfg = Config()
+    cfg = Config(stdout=sys.stdout)  # not Alembic's default, bound to whatever stdout was at its import
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["engine"] = engine
     return cfg

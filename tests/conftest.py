@@ -9,7 +9,8 @@ import pytest
 from counter.domain.calendar import VN_TZ
 from counter.domain.clock import FixedClock
 from counter.services import auth, catalogue, office
-from counter.services.dossiers import Applicant, PaperInput, ReceiveRequest, default_papers, receive_in
+from counter.domain.intake import Applicant, ReceiveRequest
+from counter.services.dossiers import default_papers, receive_in
 from counter.services.store import Actor, Store
 
 OFFICE = "H55.242"

@@ -8,6 +8,7 @@ from datetime import datetime, time, timedelta
 
 from counter.domain.calendar import VN_TZ
 from counter.domain.errors import CounterError
+from counter.domain.intake import Applicant, PaperInput, ReceiveRequest
 from counter.domain.lifecycle import EventKind, Status
 from counter.services import auth, catalogue, dossiers, office
 from counter.services.store import Actor, Store
@@ -103,10 +104,10 @@ def _dossiers(s, rng, now, count, users, station1, station2, cal) -> int:  # typ
             channel = proc.channels[0]
         year = rng.randrange(1950, 2008)
         name, id_number, phone = _person(rng, year)
-        owner = dossiers.Applicant(
+        owner = Applicant(
             name=name, id_number=id_number, phone=phone, birth_date=f"{year}-{rng.randrange(1, 13):02d}-"
             f"{rng.randrange(1, 29):02d}", address=f"{rng.choice(HAMLETS)}, xã Phục Linh, tỉnh Thái Nguyên")
-        papers = tuple(dossiers.PaperInput(p.name, p.originals, p.certified_copies, p.photocopies)
+        papers = tuple(PaperInput(p.name, p.originals, p.certified_copies, p.photocopies)
                        for p in proc.papers if p.required)
         if channel == 2 and rng.random() < 0.25 and at > now - timedelta(days=3):
             dossiers.register_online_in(s, who, proc.code, owner, at)
@@ -116,7 +117,7 @@ def _dossiers(s, rng, now, count, users, station1, station2, cal) -> int:  # typ
             dossiers.refuse_in(s, who, proc.code, owner, "Hồ sơ không thuộc thẩm quyền giải quyết của xã", at)
             made += 1
             continue
-        row = dossiers.receive_in(s, who, dossiers.ReceiveRequest(
+        row = dossiers.receive_in(s, who, ReceiveRequest(
             procedure_code=proc.code, owner=owner, papers=papers, channel=channel,
             return_method="post" if rng.random() < 0.1 else "counter",
             return_address=owner.address, fee_paid=proc.fee > 0 and rng.random() < 0.7), at)

@@ -17,62 +17,25 @@ from counter.domain.codes import format_code, looks_like_code, new_token, seq_fo
 from counter.domain.errors import CounterError
 from counter.domain.lifecycle import EVENT_LABELS, STATUS_LABELS, STATUS_SHORT, EventKind, Status
 from counter.domain.permissions import Action, require
-from counter.domain.text import clean_person_name, fold, nfc
-from counter.models import Dossier, DossierDocument, Procedure, ProcedurePaper, Station, User
+from counter.domain.intake import (Applicant, PaperInput, ReceiveRequest, ValidationError, clean_applicant,
+                                   validate)
+from counter.domain.text import fold, nfc
+from counter.models import Dossier, DossierDocument, DossierEvent, Procedure, ProcedurePaper, Station, User
 from counter.services import events as ev
 from counter.services.office import calendar_of
 from counter.services.store import Actor, NotFound, Store
 
-PHONE_RE = re.compile(r"^(?:\+?84|0)\d{9,10}$")
-
-
 @dataclass(frozen=True)
-class PaperInput:
-    name: str
-    originals: int = 0
-    certified_copies: int = 0
-    photocopies: int = 0
-
-
-@dataclass(frozen=True)
-class Applicant:
-    name: str
-    kind: int = 1
-    id_number: str | None = None
-    birth_date: str | None = None  # YYYY-MM-DD
-    address: str | None = None
-    phone: str | None = None
-    email: str | None = None
-
-
-@dataclass(frozen=True)
-class ReceiveRequest:
-    procedure_code: str
-    owner: Applicant
-    papers: tuple[PaperInput, ...]
-    submitter: Applicant | None = None
-    sets: int = 1
-    channel: int = 1
-    return_method: str = "counter"
-    return_address: str | None = None
-    fee_paid: bool = False
-
-
-def _clean_phone(phone: str | None) -> str | None:
-    if not phone:
-        return None
-    digits = re.sub(r"[\s.\-()]", "", phone)
-    if not PHONE_RE.match(digits):
-        raise CounterError(f"Số điện thoại không hợp lệ: “{phone}”")
-    return digits
+class ReceiveResult:
+    code: str
+    token: str
+    due_at: datetime | None
+    book: str
+    book_no: str
 
 
 def _applicant_payload(prefix: str, a: Applicant) -> dict[str, Any]:
-    return {
-        f"{prefix}_name": clean_person_name(a.name),
-        f"{prefix}_id_number": a.id_number or None,
-        f"{prefix}_phone": _clean_phone(a.phone),
-    }
+    return {f"{prefix}_name": a.name, f"{prefix}_id_number": a.id_number, f"{prefix}_phone": a.phone}
 
 
 def _procedure(session: Session, actor: Actor, code: str, channel: int) -> Procedure:
@@ -89,7 +52,7 @@ def _procedure(session: Session, actor: Actor, code: str, channel: int) -> Proce
 
 def _new_dossier(session: Session, actor: Actor, proc: Procedure, owner: Applicant, at: datetime,
                  channel: int) -> dict[str, Any]:
-    """The identity part of a creating event: id, code (this station's block of the day), token, owner."""
+    """The identity part of a creating event. `owner` must already be cleaned (intake.clean_applicant)."""
     station = session.get(Station, actor.station_id)
     assert station is not None
     day = at.astimezone(VN_TZ).date()
@@ -108,8 +71,8 @@ def _new_dossier(session: Session, actor: Actor, proc: Procedure, owner: Applica
         "owner_kind": owner.kind,
         **_applicant_payload("owner", owner),
         "owner_birth_date": owner.birth_date,
-        "owner_address": nfc(owner.address) if owner.address else None,
-        "owner_email": owner.email or None,
+        "owner_address": owner.address,
+        "owner_email": owner.email,
     }
 
 
@@ -117,9 +80,18 @@ def receive_in(session: Session, actor: Actor, req: ReceiveRequest, at: datetime
     """Receive a dossier inside the caller's write transaction (the demo batches many)."""
     require(actor.role, Action.RECEIVE)
     proc = _procedure(session, actor, req.procedure_code, req.channel)
+    required = [p.name for p in session.exec(select(ProcedurePaper).where(
+        ProcedurePaper.procedure_code == proc.code, ProcedurePaper.required)).all()]
+    channels = tuple(int(c) for c in proc.channels.split(","))
+    req = validate(req, required, channels, at.astimezone(VN_TZ).date())
     due = calendar_of(session, actor.office_id).due_at(at, proc.working_days)
     payload = _new_dossier(session, actor, proc, req.owner, at, req.channel)
+    station = session.get(Station, actor.station_id)
+    year = f"{at.astimezone(VN_TZ).year}"
+    book_n = ev.next_number(session, actor.station_id, "book", year)
     payload.update({
+        "book": year,
+        "book_no": f"{station.number}{book_n:05d}" if station else str(book_n),
         "sets": req.sets,
         "due_at": due.astimezone(at.tzinfo).isoformat(),
         "fee_paid": req.fee_paid,
@@ -140,13 +112,19 @@ def receive_in(session: Session, actor: Actor, req: ReceiveRequest, at: datetime
 
 
 def refuse_in(session: Session, actor: Actor, procedure_code: str, owner: Applicant, reason: str,
-              at: datetime, channel: int = 1) -> Dossier:
-    """Refuse a dossier at intake (Mẫu 03): recorded as a dossier in status 3 with the reason."""
+              at: datetime, channel: int = 1, missing: tuple[PaperInput, ...] = ()) -> Dossier:
+    """Not accepted at intake, recorded as a dossier in status 3: refused with Mẫu 03 (a reason), or handed a
+    Mẫu 02 list of what to add (`missing` papers; form "02")."""
     if not reason.strip():
-        raise CounterError("Phải ghi rõ lý do từ chối tiếp nhận")
+        raise ValidationError({"reason": "Phải ghi rõ lý do"})
+    errors: dict[str, str] = {}
+    owner = clean_applicant(owner, "owner", at.astimezone(VN_TZ).date(), errors)
+    if errors:
+        raise ValidationError(errors)
     proc = _procedure(session, actor, procedure_code, channel)
     payload = _new_dossier(session, actor, proc, owner, at, channel)
-    payload.update({"reason": nfc(reason), "form": "03"})
+    payload.update({"reason": nfc(reason), "form": "02" if missing else "03",
+                    "papers": [p.__dict__ for p in missing]})
     state, _ = ev.append(session, actor, payload["dossier_id"], EventKind.REFUSED, payload, at)
     row = ev.load_row(session, state.id)
     assert row is not None
@@ -156,12 +134,54 @@ def refuse_in(session: Session, actor: Actor, procedure_code: str, owner: Applic
 def register_online_in(session: Session, actor: Actor, procedure_code: str, owner: Applicant,
                        at: datetime) -> Dossier:
     """An online registration (status 1) waiting to be received at the counter."""
+    errors: dict[str, str] = {}
+    owner = clean_applicant(owner, "owner", None, errors)
+    if errors:
+        raise ValidationError(errors)
     proc = _procedure(session, actor, procedure_code, 2)
     payload = _new_dossier(session, actor, proc, owner, at, 2)
     state, _ = ev.append(session, actor, payload["dossier_id"], EventKind.REGISTERED, payload, at)
     row = ev.load_row(session, state.id)
     assert row is not None
     return row
+
+
+def receive(store: Store, actor: Actor, req: ReceiveRequest) -> ReceiveResult:
+    """Receive one dossier: dossier, documents, `received` event and outbox entry in one transaction."""
+    with store.write() as session:
+        row = receive_in(session, actor, req, store.clock.now())
+        payload = json.loads(session.get(DossierEvent, row.last_event_id).payload)  # type: ignore[union-attr]
+        return ReceiveResult(row.code, row.token, row.due_at, payload["book"], payload["book_no"])
+
+
+def not_accepted(store: Store, actor: Actor, procedure_code: str, owner: Applicant, reason: str,
+                 missing: tuple[PaperInput, ...] = (), channel: int = 1) -> str:
+    """Refuse (Mẫu 03) or hand a list of what to add (Mẫu 02); returns the dossier code for printing."""
+    with store.write() as session:
+        return refuse_in(session, actor, procedure_code, owner, reason, store.clock.now(), channel, missing).code
+
+
+@dataclass(frozen=True)
+class KnownApplicant:
+    name: str
+    id_number: str
+    birth_date: str | None
+    address: str | None
+    phone: str | None
+    email: str | None
+    last_code: str
+    last_at: datetime | None
+
+
+def find_applicant(store: Store, id_number: str) -> KnownApplicant | None:
+    """A returning citizen: the details given with their latest dossier, to offer at intake."""
+    with store.read() as session:
+        row = session.exec(select(Dossier).where(Dossier.owner_id_number == id_number.strip())
+                           .order_by(Dossier.seq.desc()).limit(1)).first()
+        if row is None:
+            return None
+        return KnownApplicant(row.owner_name, id_number.strip(), row.owner_birth_date, row.owner_address,
+                              row.owner_phone, row.owner_email, row.code, row.received_at)
 
 
 def default_papers(session: Session, procedure_code: str) -> tuple[PaperInput, ...]:

@@ -1,0 +1,121 @@
+"""Layout documents to ESC/POS for 80 mm thermal printers (python-escpos).
+
+Thermal printers have no Vietnamese code page worth trusting, so text is drawn as a 1-bit image with DejaVu Sans;
+the QR code uses the printer's own command (sharp and small).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from escpos.printer import Dummy
+from PIL import Image, ImageDraw, ImageFont
+
+from counter.printing.layout import QR, Document, Field, Header, Note, Para, Signatures, Table, Title
+from counter.printing.pdf import FONTS, MOTTO
+
+DEFAULT_PROFILE = "TM-T20II"  # a common 80 mm printer: 576 dots at 203 dpi
+
+
+@lru_cache(maxsize=8)
+def _font(size: int, bold: bool = False) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(str(FONTS / ("DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf")), size)
+
+
+def _wrap(text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
+    lines: list[str] = []
+    for para in text.split("\n"):
+        line = ""
+        for word in para.split(" "):
+            trial = f"{line} {word}".strip()
+            if font.getlength(trial) <= width or not line:
+                line = trial
+            else:
+                lines.append(line)
+                line = word
+        lines.append(line)
+    return lines
+
+
+class _Canvas:
+    """Collects lines of text, then turns them into one image."""
+
+    def __init__(self, width: int) -> None:
+        self.width = width
+        self.lines: list[tuple[str, ImageFont.FreeTypeFont, bool]] = []
+
+    def add(self, text: str, size: int = 22, bold: bool = False, center: bool = False) -> None:
+        font = _font(size, bold)
+        for line in _wrap(text, font, self.width):
+            self.lines.append((line, font, center))
+
+    def gap(self) -> None:
+        self.lines.append(("", _font(10), False))
+
+    def image(self) -> Image.Image | None:
+        if not self.lines:
+            return None
+        heights = [int(f.size * 1.3) for _, f, _ in self.lines]
+        img = Image.new("1", (self.width, sum(heights) + 4), 1)
+        draw = ImageDraw.Draw(img)
+        y = 2
+        for (text, font, center), h in zip(self.lines, heights):
+            x = (self.width - font.getlength(text)) / 2 if center else 0
+            draw.text((x, y), text, font=font, fill=0)
+            y += h
+        self.lines = []
+        return img
+
+
+def render_escpos(doc: Document, profile: str = DEFAULT_PROFILE) -> bytes:
+    p = Dummy(profile=profile)
+    width = p.profile.profile_data["media"]["width"]["pixels"]
+    if not isinstance(width, int):
+        raise ValueError(f"Hồ sơ máy in “{profile}” không cho biết khổ giấy (số điểm ảnh)")
+    canvas = _Canvas(width)
+
+    def flush() -> None:
+        img = canvas.image()
+        if img is not None:
+            p.image(img, center=False)
+
+    for b in doc.blocks:
+        if isinstance(b, Header):
+            for line in b.agency_lines:
+                canvas.add(line, 20, bold=True, center=True)
+            canvas.add(MOTTO[0], 20, bold=True, center=True)
+            canvas.add(MOTTO[1], 20, bold=True, center=True)
+            canvas.add(b.place_date, 18, center=True)
+            canvas.add(b.number, 24, bold=True, center=True)
+        elif isinstance(b, Title):
+            canvas.gap()
+            canvas.add(b.text, 26, bold=True, center=True)
+            if b.subtitle:
+                canvas.add(b.subtitle, 20, center=True)
+            canvas.gap()
+        elif isinstance(b, Para):
+            canvas.add(b.text, 22, bold=b.bold, center=b.center)
+        elif isinstance(b, Field):
+            canvas.add(f"{b.label}: {b.value}" if b.value else b.label, 22)
+        elif isinstance(b, Table):
+            for row in b.rows:  # too narrow for a grid: one line per row, counts after the name
+                counts = " · ".join(f"{h} {v}" for h, v in zip(b.columns[2:], row[2:]) if v not in ("0", ""))
+                canvas.add(f"{row[0]}. {row[1]}" + (f" ({counts})" if counts else ""), 20)
+        elif isinstance(b, QR):
+            flush()
+            p.set(align="center")
+            p.qr(b.data, native=True, size=7)
+            p.set(align="left")
+            canvas.add(b.caption, 18, center=True)
+        elif isinstance(b, Signatures):
+            canvas.gap()
+            for pair in (b.left, b.right):
+                if pair:
+                    canvas.add(pair[0], 20, bold=True, center=True)
+                    canvas.add(pair[1], 18, center=True)
+                    canvas.gap()
+        elif isinstance(b, Note):
+            canvas.add(b.text, 16)
+    flush()
+    p.cut()
+    return p.output
