@@ -10,6 +10,11 @@ from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
 
+def parse_utc(value: str | None) -> datetime | None:
+    """A stored time (UTC text) back to an aware datetime."""
+    return None if value is None else datetime.fromisoformat(value).replace(tzinfo=timezone.utc)
+
+
 class UTCDateTime(TypeDecorator):
     """Aware UTC datetimes stored as sortable ISO text ("YYYY-MM-DD HH:MM:SS.ffffff", UTC)."""
 
@@ -24,9 +29,7 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
 
     def process_result_value(self, value: str | None, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        return datetime.fromisoformat(value).replace(tzinfo=timezone.utc)
+        return parse_utc(value)
 
 
 def utc_col(*, nullable: bool = True, index: bool = False) -> Any:

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from counter.domain.calendar import VN_TZ
@@ -20,7 +19,8 @@ from counter.domain.permissions import Action, require
 from counter.domain.intake import (Applicant, PaperInput, ReceiveRequest, ValidationError, clean_applicant,
                                    validate)
 from counter.domain.text import fold, nfc
-from counter.models import Dossier, DossierDocument, DossierEvent, Procedure, ProcedurePaper, Station, User
+from counter.models import (Dossier, DossierDocument, DossierEvent, Procedure, ProcedurePaper, Station, User,
+                            parse_utc)
 from counter.services import events as ev
 from counter.services.office import calendar_of
 from counter.services.store import Actor, NotFound, Store
@@ -233,12 +233,13 @@ class SearchPage:
 
 
 def _summary(r: Any) -> DossierSummary:
-    return DossierSummary(r.code, r.owner_name, r.procedure_name, r.status, STATUS_LABELS[Status(r.status)],
-                          STATUS_SHORT[Status(r.status)], r.received_at, r.due_at, r.owner_phone)
+    status = Status(r["status"])
+    return DossierSummary(r["code"], r["owner_name"], r["procedure_name"], r["status"], STATUS_LABELS[status],
+                          STATUS_SHORT[status], parse_utc(r["received_at"]), parse_utc(r["due_at"]),
+                          r["owner_phone"])
 
 
-_SUMMARY_COLS = (Dossier.code, Dossier.owner_name, Dossier.procedure_name, Dossier.status, Dossier.received_at,
-                 Dossier.due_at, Dossier.owner_phone)
+_SUMMARY = "SELECT code, owner_name, procedure_name, status, received_at, due_at, owner_phone FROM dossiers"
 
 
 def fts_query(text: str) -> str | None:
@@ -254,21 +255,15 @@ def search(store: Store, text: str, page: int = 0, page_size: int = 20) -> Searc
     text = nfc(text or "")
     page = max(0, page)
     limit, offset = page_size + 1, page * page_size
-    with store.read() as session:
-        if not text:
-            rows = session.exec(select(*_SUMMARY_COLS).order_by(Dossier.seq.desc()).limit(limit).offset(offset)).all()
-        elif looks_like_code(text):
-            rows = session.exec(select(*_SUMMARY_COLS).where(Dossier.code == text.upper())).all()
-        else:
-            q = fts_query(text)
-            if q is None:
-                rows = []
-            else:
-                hits = sa.text("SELECT rowid FROM dossier_fts WHERE dossier_fts MATCH :q "
-                               "ORDER BY rowid DESC LIMIT :limit OFFSET :offset").columns(sa.column("rowid"))
-                sub = hits.bindparams(q=q, limit=limit, offset=offset).subquery()
-                rows = session.exec(select(*_SUMMARY_COLS).join(sub, Dossier.seq == sub.c.rowid)
-                                    .order_by(Dossier.seq.desc())).all()
+    if not text:
+        rows = store.query(f"{_SUMMARY} ORDER BY seq DESC LIMIT ? OFFSET ?", (limit, offset))
+    elif looks_like_code(text):
+        rows = store.query(f"{_SUMMARY} WHERE code = ?", (text.upper(),)) if page == 0 else []
+    else:
+        q = fts_query(text)
+        rows = [] if q is None else store.query(
+            f"{_SUMMARY} JOIN (SELECT rowid FROM dossier_fts WHERE dossier_fts MATCH ? ORDER BY rowid DESC "
+            "LIMIT ? OFFSET ?) AS hit ON dossiers.seq = hit.rowid ORDER BY seq DESC", (q, limit, offset))
     items = [_summary(r) for r in rows[:page_size]]
     return SearchPage(text, page, page_size, items, len(rows) > page_size)
 
