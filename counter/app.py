@@ -25,6 +25,7 @@ class CounterApp(App):
     ENABLE_COMMAND_PALETTE = True
     BINDINGS = [
         Binding("f1", "help", "Trợ giúp", id="help"),
+        Binding("f2", "receive", "Tiếp nhận", id="receive"),
         Binding("f7", "search", "Tra cứu", id="search"),
         Binding("ctrl+l", "lock", "Khóa máy", id="lock"),
         Binding("ctrl+q", "quit", "Thoát", id="quit", priority=True),
@@ -93,6 +94,20 @@ class CounterApp(App):
         if not isinstance(self.screen, SearchScreen):
             self.switch_screen(SearchScreen())
         self.screen.query_one("#query").focus()
+
+    def action_receive(self) -> None:
+        from counter.domain.permissions import Action, can
+        from counter.screens.receive import ReceiveScreen
+
+        if self.actor is None:
+            return
+        if not can(self.actor.role, Action.RECEIVE):
+            self.notify("Tài khoản này không được tiếp nhận hồ sơ", severity="warning")
+            return
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        if not isinstance(self.screen, ReceiveScreen):
+            self.switch_screen(ReceiveScreen())
 
     def action_lock(self) -> None:
         if self.actor is None:

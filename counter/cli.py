@@ -22,6 +22,7 @@ calendar_app = typer.Typer(help="Lịch làm việc và ngày hẹn trả.", no_
 override_app = typer.Typer(help="Ngày nghỉ / ngày làm bù của cơ quan.", no_args_is_help=True)
 cccd_app = typer.Typer(help="Mã QR trên thẻ CCCD.", no_args_is_help=True)
 audit_app = typer.Typer(help="Kiểm tra toàn vẹn nhật ký sự kiện.", no_args_is_help=True)
+print_app = typer.Typer(help="In (hoặc in lại) biểu mẫu của hồ sơ.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(catalogue_app, name="catalogue")
 app.add_typer(users_app, name="users")
@@ -29,6 +30,7 @@ app.add_typer(calendar_app, name="calendar")
 calendar_app.add_typer(override_app, name="override")
 app.add_typer(cccd_app, name="cccd")
 app.add_typer(audit_app, name="audit")
+app.add_typer(print_app, name="print")
 
 DataDir = Annotated[Optional[Path], typer.Option("--data-dir", envvar="COUNTER_HOME",
                                                  help="Thư mục dữ liệu (mặc định: thư mục dữ liệu người dùng)")]
@@ -370,6 +372,32 @@ def audit_verify(data_dir: DataDir = None) -> None:
     for problem in report.problems:
         typer.echo(problem, err=True)
     fail(f"Phát hiện {len(report.problems)} vấn đề trong nhật ký sự kiện")
+
+
+Format = Annotated[Optional[str], typer.Option("--format", help="pdf-a5 | pdf-a4 | escpos (mặc định: cấu hình)")]
+Out = Annotated[Optional[Path], typer.Option("--out", help="Ghi ra tệp này thay vì gửi tới máy in")]
+
+
+def _print(code: str, form: str, fmt: str | None, out: Path | None, data_dir: Path | None) -> None:
+    from counter.services.printing import print_dossier
+
+    result = print_dossier(open_store(data_dir), code, form, fmt, out)
+    typer.echo(f"Đã in mẫu {result.form}: {result.where}")
+
+
+@print_app.command("receipt")
+@handle_errors
+def print_receipt(code: str, format: Format = None, out: Out = None, data_dir: DataDir = None) -> None:
+    """In lại Giấy tiếp nhận hồ sơ và hẹn trả kết quả (Mẫu 01)."""
+    _print(code, "01", format, out, data_dir)
+
+
+@print_app.command("form")
+@handle_errors
+def print_form(form: Annotated[str, typer.Argument(help="01 | 02 | 03")], code: str, format: Format = None,
+               out: Out = None, data_dir: DataDir = None) -> None:
+    """In một biểu mẫu của hồ sơ (01 tiếp nhận, 02 yêu cầu bổ sung, 03 từ chối)."""
+    _print(code, form.zfill(2), format, out, data_dir)
 
 
 def main() -> None:

@@ -44,7 +44,7 @@ def load_settings(data_dir: Path) -> Settings:
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise CounterError(f"Tệp cấu hình {path} không hợp lệ: {exc}") from None
     printer_doc = dict(doc.get("printer", {}))
-    defaults = PrinterConfig(out_dir=data_dir / "prints")
+    defaults = PrinterConfig(out_dir=Path("prints"))
     values: dict[str, Any] = {}
     for f in fields(PrinterConfig):
         like = getattr(defaults, f.name)
@@ -56,8 +56,7 @@ def load_settings(data_dir: Path) -> Settings:
             values[f.name] = _coerce(str(raw), like) if not isinstance(raw, type(like)) else raw
         else:
             values[f.name] = like
-    if not Path(values["out_dir"]).is_absolute():
-        values["out_dir"] = data_dir / values["out_dir"]
+    values["out_dir"] = (data_dir / values["out_dir"]).resolve()  # relative to the data directory
     scanner = doc.get("scanner", {})
     return Settings(data_dir=data_dir, printer=PrinterConfig(**values),
                     qr_serial_port=os.environ.get("COUNTER_QR_SERIAL_PORT", scanner.get("qr_serial_port", "")),

@@ -126,12 +126,12 @@ def _with_papers(session: Session, procs: list[Procedure]) -> list[ProcedureInfo
 
 
 def search_procedures(store: Store, text: str, limit: int = 20) -> list[ProcedureInfo]:
-    """Code prefix, or every word of the folded name; active procedures only."""
+    """Part of the code ("1193" finds 1.001193), or every word of the folded name; active procedures only."""
     text = text.strip()
     with store.read() as session:
         q = select(Procedure).where(Procedure.active)
         if re.fullmatch(r"[\d.]+", text):
-            q = q.where(Procedure.code.startswith(text)).order_by(Procedure.code)
+            q = q.where(Procedure.code.contains(text)).order_by(Procedure.code)
         elif text:
             for word in fold(text).split():
                 q = q.where(Procedure.name_folded.contains(word))

@@ -1,0 +1,57 @@
+"""Small modal dialogs: ask for a reason, confirm leaving a form."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Static
+
+
+class AskText(ModalScreen[str | None]):
+    """One line of text (e.g. the reason of a refusal); Enter confirms, Esc cancels (None)."""
+
+    BINDINGS = [Binding("escape", "cancel", "Hủy", id="modal.cancel")]
+
+    def __init__(self, title: str, prompt: str, value: str = "", required: bool = True):
+        super().__init__()
+        self.title_text, self.prompt, self.value, self.required = title, prompt, value, required
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="modal-box"):
+            yield Static(Text(self.title_text, style="bold"))
+            yield Static(Text(self.prompt))
+            yield Input(value=self.value, id="modal-input")
+            yield Static("", id="modal-error", markup=False, classes="field-error")
+            yield Static(Text("Enter: xác nhận · Esc: hủy", style="dim"))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        text = event.value.strip()
+        if self.required and not text:
+            self.query_one("#modal-error", Static).update(Text("Không được để trống"))
+            return
+        self.dismiss(text)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class Confirm(ModalScreen[bool]):
+    """A yes/no question: Enter or Y says yes, Esc or N says no."""
+
+    BINDINGS = [Binding("enter,y", "answer(True)", "Đồng ý", id="confirm.yes"),
+                Binding("escape,n", "answer(False)", "Không", id="confirm.no")]
+
+    def __init__(self, question: str):
+        super().__init__()
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="modal-box"):
+            yield Static(Text(self.question, style="bold"))
+            yield Static(Text("Enter/Y: đồng ý · Esc/N: không", style="dim"))
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)

@@ -1,0 +1,447 @@
+"""F2 Tiếp nhận: pick the procedure, capture the applicant (CCCD QR), tick the papers, save and print Mẫu 01."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Checkbox, Input, Label, OptionList, Select, SelectionList, Static
+from textual.widgets.option_list import Option
+
+from counter.domain.calendar import format_vn
+from counter.domain.cccd import CccdError, parse_cccd
+from counter.domain.intake import APPLICANT_KINDS, CHANNELS, Applicant, PaperInput, ReceiveRequest, ValidationError
+from counter.screens.base import ServiceScreen
+from counter.screens.modals import AskText, Confirm
+from counter.widgets.status import BottomBar
+
+if TYPE_CHECKING:
+    from counter.services.catalogue import ProcedureInfo
+
+OWNER_FIELDS = [("owner_id_number", "Số CCCD / định danh", "12 chữ số"),
+                ("owner_name", "Họ tên chủ hồ sơ", "Họ và tên, có dấu"),
+                ("owner_birth_date", "Ngày sinh", "dd/mm/yyyy"),
+                ("owner_address", "Địa chỉ", "Địa chỉ thường trú / liên hệ"),
+                ("owner_phone", "Điện thoại", "09xxxxxxxx"),
+                ("owner_email", "Email", "")]
+SUBMITTER_FIELDS = [("submitter_name", "Họ tên người nộp", ""), ("submitter_id_number", "CCCD người nộp", ""),
+                    ("submitter_phone", "Điện thoại người nộp", "")]
+
+
+def set_message(widget: Static, text: str) -> None:
+    """An inline message under a field; the line disappears when there is nothing to say."""
+    widget.update(Text(text))
+    widget.display = bool(text)
+
+
+def _field(name: str, label: str, placeholder: str) -> ComposeResult:
+    with Horizontal(classes="form-row"):
+        yield Label(label, classes="form-label")
+        with Vertical(classes="form-input"):
+            yield Input(placeholder=placeholder, id=name, compact=True)
+            yield Static("", id=f"err-{name}", classes="field-error", markup=False)
+
+
+class ReceiveScreen(ServiceScreen):
+    HELP = ("Tiếp nhận hồ sơ. 1) Gõ mã hoặc tên thủ tục (không dấu cũng được), Enter để chọn. 2) Quét mã QR "
+            "trên CCCD vào ô “Quét QR CCCD” (hoặc dán chuỗi rồi Enter): các ô thông tin tự điền. 3) Đánh dấu giấy "
+            "tờ đã nhận bằng phím cách, mũi tên để di chuyển. 4) Ctrl+S để lưu và in Giấy tiếp nhận (Mẫu 01). "
+            "F8 từ chối tiếp nhận (Mẫu 03), F9 hướng dẫn bổ sung (Mẫu 02), Ctrl+R in lại. Tab/Shift+Tab đi qua "
+            "mọi ô. Esc để thoát (hỏi lại nếu đang nhập dở).")
+    AUTO_FOCUS = "#proc"
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Lưu và in", id="receive.save", priority=True),
+        Binding("f8", "refuse", "Từ chối (M03)", id="receive.refuse"),
+        Binding("f9", "guide", "Bổ sung (M02)", id="receive.guide"),
+        Binding("ctrl+r", "reprint", "In lại", id="receive.reprint"),
+        Binding("escape", "leave", "Thoát", id="receive.leave"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.procedure: ProcedureInfo | None = None
+        self.last_code: str | None = None
+        self.last_form = "01"
+        self.busy = False
+        self._proc_timer = None
+
+    # ---- layout ----------------------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="receive-form"):
+            yield Static(Text("TIẾP NHẬN HỒ SƠ", style="bold"), id="receive-title")
+            with Horizontal(classes="form-row"):
+                yield Label("Thủ tục", classes="form-label")
+                with Vertical(classes="form-input"):
+                    yield Input(placeholder="Gõ mã hoặc tên thủ tục (vd: 1193, khai sinh)", id="proc", compact=True)
+                    yield OptionList(id="proc-list")
+                    yield Static("", id="proc-info", markup=False)
+                    yield Static("", id="err-procedure", classes="field-error", markup=False)
+            with Horizontal(classes="form-row"):
+                yield Label("Quét QR CCCD", classes="form-label")
+                with Vertical(classes="form-input"):
+                    yield Input(placeholder="Quét mã QR trên thẻ CCCD (hoặc dán chuỗi) rồi Enter", id="qr", compact=True)
+                    yield Static("", id="qr-msg", classes="field-error", markup=False)
+            with Horizontal(classes="form-row"):
+                yield Label("Loại đối tượng", classes="form-label")
+                yield Select([(v, k) for k, v in APPLICANT_KINDS.items()], value=1, allow_blank=False,
+                             id="owner_kind", classes="form-input", compact=True)
+            for spec in OWNER_FIELDS:
+                yield from _field(*spec)
+            with Horizontal(classes="form-row"):
+                yield Label("", classes="form-label")
+                yield Checkbox("Người nộp khác chủ hồ sơ", id="has_submitter")
+            with Vertical(id="submitter"):
+                for spec in SUBMITTER_FIELDS:
+                    yield from _field(*spec)
+            with Horizontal(classes="form-row"):
+                yield Label("Giấy tờ đã nhận", classes="form-label")
+                with Vertical(classes="form-input"):
+                    yield SelectionList[int](id="papers")
+                    yield Static("", id="err-papers", classes="field-error", markup=False)
+            yield from _field("extra_papers", "Giấy tờ khác", "Ngăn cách bằng dấu ;")
+            yield from _field("sets", "Số bộ hồ sơ", "1")
+            with Horizontal(classes="form-row"):
+                yield Label("Kênh / nhận kết quả", classes="form-label")
+                yield Select([(v, k) for k, v in CHANNELS.items()], value=1, allow_blank=False, id="channel",
+                             compact=True)
+                yield Select([("Tại bộ phận một cửa", "counter"), ("Qua bưu chính", "post")], value="counter",
+                             allow_blank=False, id="return_method", compact=True)
+            yield from _field("return_address", "Địa chỉ nhận KQ", "Khi nhận kết quả qua bưu chính")
+            with Horizontal(classes="form-row"):
+                yield Label("Phí, lệ phí", classes="form-label")
+                yield Checkbox("Đã nộp phí, lệ phí", id="fee_paid")
+            yield Static("", id="due", markup=False)
+            yield Static("", id="result", markup=False)
+        yield BottomBar()
+
+    def on_mount(self) -> None:
+        self.query_one("#sets", Input).value = "1"
+        self.query_one("#submitter").display = False
+        self.query_one("#proc-list").display = False
+        self.search_procedures()
+
+    # ---- procedure --------------------------------------------------------------------------------------
+    @on(Input.Changed, "#proc")
+    def proc_changed(self) -> None:
+        if self._proc_timer is not None:
+            self._proc_timer.stop()
+        self._proc_timer = self.set_timer(0.1, self.search_procedures)
+
+    def search_procedures(self) -> None:
+        from counter.services.catalogue import search_procedures
+
+        store, text = self.capp.store, self.query_one("#proc", Input).value
+        self.call_service(lambda: search_procedures(store, text, limit=8), self.show_procedures,  # type: ignore[arg-type]
+                          group="proc", exclusive=True)
+
+    def show_procedures(self, procs: list["ProcedureInfo"]) -> None:
+        ol = self.query_one("#proc-list", OptionList)
+        ol.clear_options()
+        self._procs = {p.code: p for p in procs}
+        for p in procs:
+            ol.add_option(Option(Text(f"{p.code}  {p.name}  ·  {p.time_label}"), id=p.code))
+        ol.display = bool(procs) and self.focused in (self.query_one("#proc"), ol)
+        if procs:
+            ol.highlighted = 0
+
+    @on(Input.Submitted, "#proc")
+    def proc_submitted(self) -> None:
+        ol = self.query_one("#proc-list", OptionList)
+        if ol.option_count and ol.highlighted is not None:
+            option_id = ol.get_option_at_index(ol.highlighted).id
+            self.choose(self._procs[option_id])  # type: ignore[index]
+
+    def on_key(self, event: Any) -> None:
+        ol = self.query_one("#proc-list", OptionList)
+        if self.focused is self.query_one("#proc") and ol.display and event.key in ("down", "up"):
+            if ol.highlighted is not None:
+                ol.highlighted = max(0, min(ol.option_count - 1, ol.highlighted + (1 if event.key == "down" else -1)))
+            event.stop()
+            event.prevent_default()
+
+    @on(OptionList.OptionSelected, "#proc-list")
+    def proc_selected(self, event: OptionList.OptionSelected) -> None:
+        self.choose(self._procs[event.option.id])  # type: ignore[index]
+
+    def choose(self, proc: "ProcedureInfo") -> None:
+        self.procedure = proc
+        self.query_one("#proc", Input).value = f"{proc.code} {proc.name}"
+        self.query_one("#proc-list").display = False
+        postal = "Bưu điện được nhận" if proc.postal_allowed and not (proc.in_person or proc.certification) \
+            else "Bưu điện KHÔNG được nhận (cần có mặt / chứng thực)"
+        papers = "; ".join(f"{p.name} ({p.originals}/{p.certified_copies}/{p.photocopies})"
+                           + ("" if p.required else " — nếu có") for p in proc.papers)
+        self.query_one("#proc-info", Static).update(Text(
+            f"{proc.field} · {proc.time_label} · {proc.fee_label}{' (' + proc.fee_note + ')' if proc.fee_note else ''}"
+            f" · {postal}\nGiấy tờ (chính/chứng thực/photo): {papers}"))
+        sl = self.query_one("#papers", SelectionList)
+        sl.clear_options()
+        for p in proc.papers:
+            label = f"{p.name}  [{p.originals}/{p.certified_copies}/{p.photocopies}]" + ("" if p.required else " (nếu có)")
+            sl.add_option((Text(label), p.position, False))
+        if proc.papers:
+            sl.highlighted = 0
+        set_message(self.query_one("#err-procedure", Static), "")
+        self.update_due()
+        self.query_one("#qr", Input).focus()
+
+    def update_due(self) -> None:
+        proc = self.procedure
+        if proc is None:
+            return
+        from counter.services.office import calendar_for
+
+        store = self.capp.store
+
+        def due() -> str:
+            at = store.clock.now()  # type: ignore[union-attr]
+            d = calendar_for(store).due_at(at, proc.working_days)  # type: ignore[arg-type]
+            return f"Hẹn trả: {format_vn(d)} ({proc.time_label}, tính từ {format_vn(at)})"
+
+        self.call_service(due, lambda text: self.query_one("#due", Static).update(Text(text, style="bold")),
+                          group="due", exclusive=True)
+
+    # ---- applicant ---------------------------------------------------------------------------------------
+    @on(Input.Submitted, "#qr")
+    def qr_scanned(self, event: Input.Submitted) -> None:
+        self.apply_qr(event.value)
+
+    def apply_qr(self, text: str) -> None:
+        msg = self.query_one("#qr-msg", Static)
+        today = self.capp.clock.now().date()
+        try:
+            card = parse_cccd(text, today=today)
+        except CccdError as exc:
+            set_message(msg, exc.message)
+            return
+        values = {"owner_id_number": card.id_number, "owner_name": card.full_name,
+                  "owner_birth_date": card.birth_date.strftime("%d/%m/%Y"), "owner_address": card.address}
+        for name, value in values.items():
+            self.query_one(f"#{name}", Input).value = value
+            set_message(self.query_one(f"#err-{name}", Static), "")
+        self.query_one("#qr", Input).value = ""
+        set_message(msg, " ".join(card.warnings))
+        self.offer_known(card.id_number)
+        self.query_one("#papers", SelectionList).focus()
+
+    @on(Input.Blurred, "#owner_id_number")
+    def id_left(self, event: Input.Blurred) -> None:
+        if len(event.value.strip()) == 12:
+            self.offer_known(event.value.strip())
+
+    def offer_known(self, id_number: str) -> None:
+        from counter.services.dossiers import find_applicant
+
+        store = self.capp.store
+        self.call_service(lambda: find_applicant(store, id_number), self.fill_known, group="known",  # type: ignore[arg-type]
+                          exclusive=True)
+
+    def fill_known(self, known: Any) -> None:
+        if known is None:
+            return
+        filled = []
+        for name, value, label in (("owner_phone", known.phone, "điện thoại"), ("owner_email", known.email, "email"),
+                                   ("owner_address", known.address, "địa chỉ")):
+            box = self.query_one(f"#{name}", Input)
+            if value and not box.value.strip():
+                box.value = value
+                filled.append(label)
+        note = f"Công dân đã nộp hồ sơ {known.last_code}" + (f": đã điền {', '.join(filled)} từ lần trước"
+                                                             if filled else "")
+        self.notify(note, markup=False)
+
+    @on(Checkbox.Changed, "#has_submitter")
+    def toggle_submitter(self, event: Checkbox.Changed) -> None:
+        self.query_one("#submitter").display = event.value
+
+    # ---- save / print ------------------------------------------------------------------------------------
+    def value(self, name: str) -> str:
+        return self.query_one(f"#{name}", Input).value.strip()
+
+    def owner(self) -> Applicant:
+        return Applicant(name=self.value("owner_name"), kind=int(self.query_one("#owner_kind", Select).value),  # type: ignore[arg-type]
+                         id_number=self.value("owner_id_number") or None,
+                         birth_date=self.value("owner_birth_date") or None,
+                         address=self.value("owner_address") or None, phone=self.value("owner_phone") or None,
+                         email=self.value("owner_email") or None)
+
+    def request(self) -> ReceiveRequest:
+        assert self.procedure is not None
+        ticked = set(self.query_one("#papers", SelectionList).selected)
+        papers = tuple(PaperInput(p.name, p.originals, p.certified_copies, p.photocopies)
+                       for p in self.procedure.papers if p.position in ticked)
+        submitter = None
+        if self.query_one("#has_submitter", Checkbox).value:
+            submitter = Applicant(name=self.value("submitter_name"), id_number=self.value("submitter_id_number") or None,
+                                  phone=self.value("submitter_phone") or None)
+        try:
+            sets = int(self.value("sets") or "1")
+        except ValueError:
+            sets = 0
+        return ReceiveRequest(
+            procedure_code=self.procedure.code, owner=self.owner(), papers=papers, submitter=submitter, sets=sets,
+            channel=int(self.query_one("#channel", Select).value),  # type: ignore[arg-type]
+            return_method=str(self.query_one("#return_method", Select).value),
+            return_address=self.value("return_address") or self.value("owner_address") or None,
+            fee_paid=self.query_one("#fee_paid", Checkbox).value,
+            extra_papers=tuple(x for x in self.value("extra_papers").split(";") if x.strip()))
+
+    def clear_errors(self) -> None:
+        for err in self.query(".field-error"):
+            if err.id != "qr-msg":
+                set_message(err, "")  # type: ignore[arg-type]
+
+    def show_validation(self, message: str, errors: dict[str, str]) -> None:
+        first = None
+        for name, text in errors.items():
+            target = "procedure" if name in ("channel",) else name
+            widgets = self.query(f"#err-{target}")
+            if widgets:
+                set_message(widgets.first(), text)  # type: ignore[arg-type]
+                first = first or name
+        self.notify(message, severity="error", markup=False)
+        if first and self.query(f"#{first}"):
+            self.query_one(f"#{first}").focus()
+
+    def guard(self) -> bool:
+        if self.busy:
+            return False
+        if self.procedure is None:
+            set_message(self.query_one("#err-procedure", Static), "Chọn thủ tục trước")
+            self.query_one("#proc").focus()
+            return False
+        return True
+
+    def run_write(self, fn: Any, done: Any) -> None:
+        """Run a write in a worker; validation errors go under their fields."""
+        self.busy = True
+        self.clear_errors()
+
+        def work() -> Any:
+            try:
+                return ("ok", fn())
+            except ValidationError as exc:
+                return ("invalid", exc)
+
+        def finished(result: Any) -> None:
+            self.busy = False
+            kind, value = result
+            if kind == "invalid":
+                self.show_validation(value.message, value.errors)
+            else:
+                done(value)
+
+        def failed(message: str) -> None:
+            self.busy = False
+            self.show_error(message)
+
+        self.call_service(work, finished, failed, group="write")
+
+    def action_save(self) -> None:
+        if not self.guard():
+            return
+        from counter.services.dossiers import receive
+
+        store, actor, req = self.capp.store, self.capp.actor, self.request()
+        self.run_write(lambda: receive(store, actor, req), self.saved)  # type: ignore[arg-type]
+
+    def saved(self, result: Any) -> None:
+        self.last_code, self.last_form = result.code, "01"
+        self.query_one("#result", Static).update(Text(
+            f"Đã tiếp nhận hồ sơ {result.code} · hẹn trả {format_vn(result.due_at) if result.due_at else '—'} · "
+            f"đang in Giấy tiếp nhận…", style="bold green"))
+        self.reset_form()
+        self.print_last()
+
+    def print_last(self) -> None:
+        if self.last_code is None:
+            self.notify("Chưa có hồ sơ nào để in lại", markup=False)
+            return
+        from counter.services.printing import print_dossier
+
+        store, code, form = self.capp.store, self.last_code, self.last_form
+        result_box = self.query_one("#result", Static)
+
+        def printed(result: Any) -> None:
+            where = f"tệp {result.where}" if result.is_file else result.where
+            result_box.update(Text(f"Hồ sơ {code}: đã in mẫu {result.form} ra {where}", style="bold green"))
+            self.notify(f"Đã in mẫu {result.form}: {result.where}", markup=False)
+
+        def print_failed(message: str) -> None:
+            result_box.update(Text(f"Hồ sơ {code} đã lưu nhưng CHƯA IN ĐƯỢC: {message} — Ctrl+R để in lại",
+                                   style="bold red"))
+            self.show_error(message)
+
+        self.call_service(lambda: print_dossier(store, code, form), printed, print_failed, group="print")  # type: ignore[arg-type]
+
+    def action_reprint(self) -> None:
+        self.print_last()
+
+    def _not_accepted(self, form: str, reason: str | None) -> None:
+        if not reason:
+            return
+        from counter.services.dossiers import not_accepted
+
+        assert self.procedure is not None
+        ticked = set(self.query_one("#papers", SelectionList).selected)
+        missing = tuple(PaperInput(p.name, p.originals, p.certified_copies, p.photocopies)
+                        for p in self.procedure.papers if p.required and p.position not in ticked) if form == "02" else ()
+        if form == "02" and not missing:
+            self.notify("Đã đủ giấy tờ bắt buộc: không cần phiếu yêu cầu bổ sung", markup=False)
+            return
+        store, actor, code, owner = self.capp.store, self.capp.actor, self.procedure.code, self.owner()
+
+        def done(dossier_code: str) -> None:
+            self.last_code, self.last_form = dossier_code, form
+            self.query_one("#result", Static).update(Text(f"Đã ghi nhận mẫu {form} cho hồ sơ {dossier_code}; đang in…"))
+            self.reset_form()
+            self.print_last()
+
+        self.run_write(lambda: not_accepted(store, actor, code, owner, reason, missing), done)  # type: ignore[arg-type]
+
+    def action_refuse(self) -> None:
+        if self.guard():
+            self.app.push_screen(AskText("TỪ CHỐI TIẾP NHẬN (Mẫu 03)", "Lý do từ chối (bắt buộc):"),
+                                 lambda reason: self._not_accepted("03", reason))
+
+    def action_guide(self) -> None:
+        if self.guard():
+            self.app.push_screen(AskText("HƯỚNG DẪN BỔ SUNG (Mẫu 02)", "Lý do:",
+                                         "Hồ sơ chưa đủ thành phần theo quy định"),
+                                 lambda reason: self._not_accepted("02", reason))
+
+    def dirty(self) -> bool:
+        names = [n for n, _, _ in OWNER_FIELDS + SUBMITTER_FIELDS] + ["extra_papers", "return_address"]
+        return self.procedure is not None or any(self.value(n) for n in names)
+
+    def reset_form(self) -> None:
+        self.procedure = None
+        for inp in self.query(Input):
+            inp.value = ""
+        self.query_one("#sets", Input).value = "1"
+        self.query_one("#papers", SelectionList).clear_options()
+        self.query_one("#proc-info", Static).update("")
+        self.query_one("#due", Static).update("")
+        set_message(self.query_one("#qr-msg", Static), "")
+        self.query_one("#has_submitter", Checkbox).value = False
+        self.query_one("#fee_paid", Checkbox).value = False
+        self.query_one("#proc").focus()
+
+    def action_leave(self) -> None:
+        if self.query_one("#proc-list").display:
+            self.query_one("#proc-list").display = False
+            return
+        if not self.dirty():
+            self.capp.action_search()
+            return
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self.reset_form()
+                self.capp.action_search()
+
+        self.app.push_screen(Confirm("Bỏ hồ sơ đang nhập? Thông tin chưa lưu sẽ mất."), answer)

@@ -1,0 +1,105 @@
+"""Print the forms of a dossier after its transaction has committed. A failed print keeps the dossier and can be
+retried (`counter print receipt CODE`, or "In lại" in the app)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlmodel import Session, select
+
+from counter.config import load_settings
+from counter.domain.codes import tracking_url
+from counter.domain.errors import CounterError
+from counter.domain.lifecycle import EventKind
+from counter.models import Dossier, DossierDocument, DossierEvent, Office, User
+from counter.printing import forms
+from counter.printing.escpos import render_escpos
+from counter.printing.layout import Document
+from counter.printing.pdf import render_pdf
+from counter.printing.targets import PrinterConfig, deliver
+from counter.services.store import NotFound, Store
+
+RETURN_LABELS = {"counter": "Bộ phận tiếp nhận và trả kết quả", "post": "Nhà riêng / trụ sở (qua bưu chính công ích)"}
+
+
+@dataclass(frozen=True)
+class PrintResult:
+    form: str
+    where: str  # a file path or a printer's name
+    is_file: bool
+
+
+def receipt_data(session: Session, code: str) -> tuple[forms.ReceiptData, dict]:
+    """The data of Mẫu 01–03 for a dossier, from its row and its creating event."""
+    row = session.exec(select(Dossier).where(Dossier.code == code.strip().upper())).first()
+    if row is None:
+        raise NotFound(f"Không tìm thấy hồ sơ “{code.strip()}”")
+    office = session.get(Office, row.office_id)
+    assert office is not None
+    first = session.exec(select(DossierEvent).where(DossierEvent.dossier_id == row.id,
+                                                    DossierEvent.kind.in_(["received", "refused", "registered"]))
+                         .order_by(DossierEvent.station_seq)).first()
+    assert first is not None
+    payload = json.loads(first.payload)
+    docs = session.exec(select(DossierDocument).where(DossierDocument.dossier_id == row.id)
+                        .order_by(DossierDocument.position)).all()
+    clerk = session.get(User, first.actor_id) if first.actor_id else None
+    address = row.return_address if row.return_method == "post" and row.return_address else ""
+    data = forms.ReceiptData(
+        parent_name=office.parent_name or office.name, office_name=office.name, place_name=office.place_name,
+        office_phone=office.phone, code=row.code, book=payload.get("book", ""), book_no=payload.get("book_no", ""),
+        owner_name=row.owner_name, owner_address=row.owner_address or "", owner_phone=row.owner_phone or "",
+        owner_email=row.owner_email or "", owner_id_number=row.owner_id_number or "",
+        submitter_name=row.submitter_name or "", procedure_name=row.procedure_name,
+        procedure_code=row.procedure_code,
+        papers=tuple(forms.Paper(d.name, d.originals, d.certified_copies, d.photocopies) for d in docs),
+        sets=row.sets, time_label="Trong ngày" if row.working_days == 0 else f"{row.working_days} ngày làm việc",
+        received_at=row.received_at or first.at, due_at=row.due_at,
+        return_label=RETURN_LABELS.get(row.return_method, row.return_method) + (f": {address}" if address else ""),
+        channel=row.channel, tracking_url=tracking_url(office.public_base_url, row.token),
+        clerk_name=clerk.full_name if clerk else "", reason=payload.get("reason") or "")
+    return data, {"kind": first.kind, "form": payload.get("form"), "papers": payload.get("papers", [])}
+
+
+def documents_for(store: Store, code: str, form: str = "auto") -> tuple[str, list[Document]]:
+    """The form a dossier's intake calls for (01 receipt, 02 list of papers to add, 03 refusal), as layouts."""
+    with store.read() as session:
+        data, first = receipt_data(session, code)
+    if form == "auto":
+        form = "01" if first["kind"] == EventKind.RECEIVED else first["form"] or "03"
+    if form == "01":
+        if first["kind"] != EventKind.RECEIVED:
+            raise CounterError(f"Hồ sơ {data.code} không được tiếp nhận: không có giấy tiếp nhận để in")
+        return form, forms.receipt(data)
+    if form == "02":
+        missing = tuple(forms.Paper(p["name"], p.get("originals", 0), p.get("certified_copies", 0),
+                                    p.get("photocopies", 0)) for p in first["papers"])
+        return form, forms.supplement_request(data, missing)
+    if form == "03":
+        return form, forms.refusal(data)
+    raise CounterError(f"Không có mẫu {form} cho hồ sơ này")
+
+
+def render(docs: list[Document], fmt: str, profile: str = "TM-T20II") -> bytes:
+    if fmt == "escpos":
+        return b"".join(render_escpos(d, profile) for d in docs[-1:])  # the citizen's copy on a thermal roll
+    return render_pdf(docs, "A4" if fmt == "pdf-a4" else "A5")
+
+
+def printer_config(store: Store, fmt: str | None = None) -> PrinterConfig:
+    cfg = load_settings(store.data_dir).printer
+    if fmt is not None and fmt != cfg.format:
+        cfg = PrinterConfig(**{**cfg.__dict__, "format": fmt})
+    return cfg
+
+
+def print_dossier(store: Store, code: str, form: str = "auto", fmt: str | None = None,
+                  out: Path | None = None) -> PrintResult:
+    """Render and deliver; raises PrintError (nothing in the store changes) when the printer fails."""
+    cfg = printer_config(store, fmt)
+    form, docs = documents_for(store, code, form)
+    data = render(docs, cfg.format, cfg.escpos_profile)
+    where = deliver(data, cfg, f"{code.strip().upper()}-mau{form}", out)
+    return PrintResult(form, where, out is not None or cfg.target == "file")
