@@ -91,9 +91,10 @@ class CounterApp(App):
             return
         while len(self.screen_stack) > 2:
             self.pop_screen()
-        if not isinstance(self.screen, SearchScreen):
-            self.switch_screen(SearchScreen())
-        self.screen.query_one("#query").focus()
+        if isinstance(self.screen, SearchScreen):
+            self.screen.query_one("#query").focus()
+        else:
+            self.switch_screen(SearchScreen())  # it focuses its query box on mount
 
     def action_receive(self) -> None:
         from counter.domain.permissions import Action, can

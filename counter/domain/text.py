@@ -1,4 +1,7 @@
-"""Text from people and scanners: NFC in, accent-insensitive folding for search, name checks."""
+"""Text from people and scanners: NFC in, accent-insensitive folding for search, name checks.
+
+Pure domain code: standard library only.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +14,8 @@ _WS = re.compile(r"\s+")
 
 
 class TextError(CounterError):
+    """A text the clerk typed or scanned was refused. `message` is Vietnamese; `field` names the input."""
+
     def __init__(self, message: str, field: str | None = None):
         self.field = field
         super().__init__(message)
@@ -22,49 +27,89 @@ def nfc(s: str) -> str:
 
 
 def fold(s: str) -> str:
-    """Accent-insensitive key: lower case, marks stripped, đ -> d. fold("Đặng Văn An") == "dang van an"."""
-    s = unicodedata.normalize("NFD", nfc(s).lower().replace("đ", "d"))
-    return "".join(c for c in s if unicodedata.category(c) != "Mn")
+    """Accent-insensitive key for search and comparison.
+
+    NFC in, lower case, every combining mark (category Mn) dropped after canonical decomposition, 'đ' -> 'd',
+    whitespace collapsed and stripped (again at the end, so a mark standing alone between two spaces does not
+    leave a double space). fold("Đặng Văn An") == "dang van an"; fold("NGUYỄN") == "nguyen". Idempotent, and the
+    same for any canonically equivalent input (NFC or NFD).
+    """
+    decomposed = unicodedata.normalize("NFD", nfc(s).lower())
+    bare = "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
+    return _WS.sub(" ", bare.replace("đ", "d")).strip()
 
 
 def has_vietnamese_marks(s: str) -> bool:
-    return any(fold(c) != c.lower() for c in s if c.isalpha())
+    """True when some letter carries a diacritic (tone or vowel mark: á, ơ, ễ…) or is 'đ'/'Đ'.
+
+    Any combining mark counts (also non-Vietnamese ones such as ü or ç), in NFC or NFD input alike.
+    """
+    for c in unicodedata.normalize("NFD", s):
+        if c in "đĐ" or unicodedata.category(c) == "Mn":
+            return True
+    return False
 
 
-_NAME_OK = {"'", "-", ".", " "}
+# Apostrophe-like characters people put in names (H'Hen Niê, H’Hen Niê); U+02BC is a letter already.
+_NAME_PUNCT = frozenset(" '-.\u2019")
+NAME_MAX = 100
+
+
+def _shown(c: str) -> str:
+    """The character in quotes, or its code point when it would not show (control, format, lone mark)."""
+    visible = c.isprintable() and not c.isspace() and not unicodedata.category(c).startswith("M")
+    return f"'{c}'" if visible else f"U+{ord(c):04X}"
 
 
 def clean_person_name(s: str) -> str:
-    """A person's name, NFC. Refuses digits, brackets, symbols and emoji with a Vietnamese message."""
+    """A person's name, NFC with whitespace collapsed; the case the clerk typed is kept.
+
+    Allowed: letters, combining marks following a letter, space, apostrophe (' or ’), hyphen and dot, with at
+    least one letter. Refused with a Vietnamese `TextError` (field "name"): empty, longer than 100 characters,
+    digits, brackets, control characters, emoji, symbols and any other punctuation.
+    """
     name = nfc(s or "")
     if not name:
         raise TextError("Họ tên không được để trống", "name")
-    if len(name) > 100:
-        raise TextError("Họ tên quá dài (tối đa 100 ký tự)", "name")
+    if len(name) > NAME_MAX:
+        raise TextError(f"Họ tên quá dài: {len(name)} ký tự (tối đa {NAME_MAX})", "name")
+    previous = " "
     for c in name:
         cat = unicodedata.category(c)
-        if c in _NAME_OK or cat.startswith("L") or cat == "Mn":
-            continue
-        shown = c if c.isprintable() else f"U+{ord(c):04X}"
-        raise TextError(f"Họ tên chứa ký tự không hợp lệ: “{shown}”", "name")
+        ok = (cat.startswith("L") or c in _NAME_PUNCT
+              or (cat in ("Mn", "Mc") and (unicodedata.category(previous)[0] in "LM")))
+        if not ok:
+            raise TextError(f"Họ tên chứa ký tự không hợp lệ: {_shown(c)}", "name")
+        previous = c
+    if not any(unicodedata.category(c).startswith("L") for c in name):
+        raise TextError("Họ tên phải có ít nhất một chữ cái", "name")
     return name
 
 
-# Words that, in names and addresses, are almost always written with marks ("Nguyễn", "Trần", "xã", "tỉnh"...).
-_MARKED_WORDS = frozenset(
-    "nguyen tran le pham hoang huynh phan vu vo dang bui do ho ngo duong ly van thi duc xa phuong tinh thanh "
-    "pho thon ap huyen quan ha noi viet".split())
+# ASCII spellings of words that in names and addresses are practically always written with marks:
+# family names (Nguyễn, Trần, Lê, Phạm…), middle names (Văn, Thị, Đức) and address words (xã, phường, tỉnh,
+# thôn, ấp, huyện, quận, phố, Hà Nội, Việt Nam). "thanh" and "nam" are left out on purpose: Thanh and Nam are
+# common given names correctly written without marks, so "Mai Thanh Lan" or "Lam Nam" must not raise a warning.
+STRIPPED_MARKERS = frozenset(
+    "nguyen tran le pham hoang huynh phan vu vo dang bui do ho ngo duong ly van thi duc "
+    "xa phuong tinh pho thon ap huyen quan ha noi viet".split())
 
 
 def looks_stripped(s: str) -> bool:
     """True when a scanned text seems to have lost its Vietnamese marks.
 
-    Heuristic: a '?' or U+FFFD (what keyboard-mode scanners type for letters they cannot send), or no marks
-    at all while holding a word that is practically always written with marks in names and addresses.
+    USB QR scanners in keyboard mode cannot type non-ASCII letters: they drop the marks ("Nguyen") or send
+    '?' / U+FFFD instead of the letter ("Nguy?n"). Heuristic:
+
+    * '?' or U+FFFD anywhere -> True;
+    * otherwise, if the text carries no diacritic at all (see `has_vietnamese_marks`) and one of its words
+      (case-insensitive) is in `STRIPPED_MARKERS`, the ASCII form of a word that is practically always
+      written with marks in names and addresses -> True;
+    * else False. A name with no such word ("Mai Thanh Lan", "John Smith") cannot be judged and gives False.
     """
     if "?" in s or "\ufffd" in s:
         return True
     if has_vietnamese_marks(s):
         return False
     words = set(re.split(r"[^a-z]+", s.lower()))
-    return bool(words & _MARKED_WORDS)
+    return not words.isdisjoint(STRIPPED_MARKERS)

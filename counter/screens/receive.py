@@ -163,6 +163,10 @@ class ReceiveScreen(ServiceScreen):
             event.stop()
             event.prevent_default()
 
+    def on_descendant_focus(self, event: Any) -> None:
+        if event.widget.id not in ("proc", "proc-list"):
+            self.query_one("#proc-list").display = False
+
     @on(OptionList.OptionSelected, "#proc-list")
     def proc_selected(self, event: OptionList.OptionSelected) -> None:
         self.choose(self._procs[event.option.id])  # type: ignore[index]
