@@ -188,6 +188,8 @@ class DossierState:
     submitter_id_number: str | None
     submitter_phone: str | None
     sets: int
+    book: str  # receipt book (Quyển số) and number in it (Số thứ tự)
+    book_no: str
     working_days: int
     received_at: datetime | None
     due_at: datetime | None
@@ -256,6 +258,8 @@ def _create(event: Event, status: Status) -> DossierState:
             submitter_id_number=_opt(p, "submitter_id_number"),
             submitter_phone=_opt(p, "submitter_phone"),
             sets=int(p.get("sets", 1)),
+            book=str(p.get("book", "")),
+            book_no=str(p.get("book_no", "")),
             working_days=int(p.get("working_days", 0)),
             received_at=event.at if status in (Status.RECEIVED,) else None,
             due_at=_dt(p.get("due_at")),

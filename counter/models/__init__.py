@@ -136,6 +136,8 @@ class Dossier(SQLModel, table=True):
     submitter_id_number: str | None = None
     submitter_phone: str | None = None
     sets: int = 1
+    book: str = ""
+    book_no: str = ""
     working_days: int = 0
     received_at: datetime | None = utc_col(index=True)
     due_at: datetime | None = utc_col()

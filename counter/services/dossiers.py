@@ -19,7 +19,7 @@ from counter.domain.permissions import Action, require
 from counter.domain.intake import (Applicant, PaperInput, ReceiveRequest, ValidationError, clean_applicant,
                                    validate)
 from counter.domain.text import fold, nfc
-from counter.models import (Dossier, DossierDocument, DossierEvent, Procedure, ProcedurePaper, Station, User,
+from counter.models import (Dossier, DossierDocument, Procedure, ProcedurePaper, Station, User,
                             parse_utc)
 from counter.services import events as ev
 from counter.services.office import calendar_of
@@ -102,12 +102,11 @@ def receive_in(session: Session, actor: Actor, req: ReceiveRequest, at: datetime
     })
     if req.submitter is not None:
         payload.update(_applicant_payload("submitter", req.submitter))
-    state, _ = ev.append(session, actor, payload["dossier_id"], EventKind.RECEIVED, payload, at)
+    row, _ = ev.append(session, actor, payload["dossier_id"], EventKind.RECEIVED, payload, at, new=True)
     for i, p in enumerate(req.papers, start=1):
-        session.add(DossierDocument(dossier_id=state.id, position=i, name=nfc(p.name), originals=p.originals,
+        session.add(DossierDocument(dossier_id=row.id, position=i, name=p.name, originals=p.originals,
                                     certified_copies=p.certified_copies, photocopies=p.photocopies))
-    row = ev.load_row(session, state.id)
-    assert row is not None
+    session.flush()
     return row
 
 
@@ -125,10 +124,7 @@ def refuse_in(session: Session, actor: Actor, procedure_code: str, owner: Applic
     payload = _new_dossier(session, actor, proc, owner, at, channel)
     payload.update({"reason": nfc(reason), "form": "02" if missing else "03",
                     "papers": [p.__dict__ for p in missing]})
-    state, _ = ev.append(session, actor, payload["dossier_id"], EventKind.REFUSED, payload, at)
-    row = ev.load_row(session, state.id)
-    assert row is not None
-    return row
+    return ev.append(session, actor, payload["dossier_id"], EventKind.REFUSED, payload, at, new=True)[0]
 
 
 def register_online_in(session: Session, actor: Actor, procedure_code: str, owner: Applicant,
@@ -140,18 +136,14 @@ def register_online_in(session: Session, actor: Actor, procedure_code: str, owne
         raise ValidationError(errors)
     proc = _procedure(session, actor, procedure_code, 2)
     payload = _new_dossier(session, actor, proc, owner, at, 2)
-    state, _ = ev.append(session, actor, payload["dossier_id"], EventKind.REGISTERED, payload, at)
-    row = ev.load_row(session, state.id)
-    assert row is not None
-    return row
+    return ev.append(session, actor, payload["dossier_id"], EventKind.REGISTERED, payload, at, new=True)[0]
 
 
 def receive(store: Store, actor: Actor, req: ReceiveRequest) -> ReceiveResult:
     """Receive one dossier: dossier, documents, `received` event and outbox entry in one transaction."""
     with store.write() as session:
         row = receive_in(session, actor, req, store.clock.now())
-        payload = json.loads(session.get(DossierEvent, row.last_event_id).payload)  # type: ignore[union-attr]
-        return ReceiveResult(row.code, row.token, row.due_at, payload["book"], payload["book_no"])
+        return ReceiveResult(row.code, row.token, row.due_at, row.book, row.book_no)
 
 
 def not_accepted(store: Store, actor: Actor, procedure_code: str, owner: Applicant, reason: str,

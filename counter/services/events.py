@@ -67,12 +67,13 @@ def load_row(session: Session, dossier_id: str) -> Dossier | None:
 
 
 def append(session: Session, actor: Actor, dossier_id: str, kind: str, payload: dict[str, Any],
-           at: datetime, row: Dossier | None = None) -> tuple[DossierState, DossierEvent]:
-    """Append one event and update the projection. Raises (and writes nothing) if not allowed."""
+           at: datetime, row: Dossier | None = None, new: bool = False) -> tuple[Dossier, DossierEvent]:
+    """Append one event and update the projection row (returned). Raises, writing nothing, if not allowed.
+    `new` says the dossier does not exist yet (its id was just minted), which saves a lookup."""
     action = EVENT_ACTIONS.get(kind)
     if action is not None:
         require(actor.role, action)
-    if row is None:
+    if row is None and not new:
         row = load_row(session, dossier_id)
     before = state_of(row) if row is not None else None
     at = at.astimezone(timezone.utc)
@@ -97,7 +98,7 @@ def append(session: Session, actor: Actor, dossier_id: str, kind: str, payload: 
     session.add(ev)
     session.add(Outbox(event_id=ev.id, station_seq=seq, created_at=at))
     session.flush()
-    return new_state, ev
+    return row, ev
 
 
 def events_of(session: Session, dossier_id: str) -> list[DossierEvent]:

@@ -49,7 +49,7 @@ def receipt_data(session: Session, code: str) -> tuple[forms.ReceiptData, dict]:
     address = row.return_address if row.return_method == "post" and row.return_address else ""
     data = forms.ReceiptData(
         parent_name=office.parent_name or office.name, office_name=office.name, place_name=office.place_name,
-        office_phone=office.phone, code=row.code, book=payload.get("book", ""), book_no=payload.get("book_no", ""),
+        office_phone=office.phone, code=row.code, book=row.book, book_no=row.book_no,
         owner_name=row.owner_name, owner_address=row.owner_address or "", owner_phone=row.owner_phone or "",
         owner_email=row.owner_email or "", owner_id_number=row.owner_id_number or "",
         submitter_name=row.submitter_name or "", procedure_name=row.procedure_name,

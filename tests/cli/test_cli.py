@@ -150,4 +150,4 @@ def test_uninitialised_and_unreadable_data_dirs(tmp_path):
 
 def test_db_upgrade(tmp_path):
     result = run("db", "upgrade", home=tmp_path / "h")
-    assert result.exit_code == 0 and "0001" in result.output
+    assert result.exit_code == 0 and "0002" in result.output

@@ -1,0 +1,24 @@
+"""receipt book and number on the dossier row
+
+Revision ID: 0002
+Revises: 0001
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0002"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("dossiers") as batch:
+        batch.add_column(sa.Column("book", sa.String(), nullable=False, server_default=""))
+        batch.add_column(sa.Column("book_no", sa.String(), nullable=False, server_default=""))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("dossiers") as batch:
+        batch.drop_column("book_no")
+        batch.drop_column("book")
