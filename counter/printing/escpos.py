@@ -23,16 +23,20 @@ def _font(size: int, bold: bool = False) -> ImageFont.FreeTypeFont:
 
 
 def _wrap(text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
+    """Greedy word wrap; each word is measured once (kerning across words is negligible here)."""
+    space = font.getlength(" ")
     lines: list[str] = []
     for para in text.split("\n"):
-        line = ""
+        line, used = "", 0.0
         for word in para.split(" "):
-            trial = f"{line} {word}".strip()
-            if font.getlength(trial) <= width or not line:
-                line = trial
+            w = font.getlength(word)
+            if not line:
+                line, used = word, w
+            elif used + space + w <= width:
+                line, used = f"{line} {word}", used + space + w
             else:
                 lines.append(line)
-                line = word
+                line, used = word, w
         lines.append(line)
     return lines
 

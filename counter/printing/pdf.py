@@ -8,6 +8,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 import qrcode
+from reportlab import rl_config
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY
 from reportlab.lib.pagesizes import A4, A5
@@ -26,15 +27,21 @@ PAPERS = {"A5": A5, "A4": A4}
 MOTTO = ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc")
 
 
+@lru_cache(maxsize=64)
+def qr_matrix(data: str) -> tuple[tuple[bool, ...], ...]:
+    """The QR modules of a text (error correction M); both copies of a receipt share one computation."""
+    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0)
+    qr.add_data(data)
+    qr.make(fit=True)
+    return tuple(tuple(row) for row in qr.get_matrix())
+
+
 class QRFlowable(Flowable):
     """A QR code drawn as vector runs of dark modules (fast, sharp at any printer resolution)."""
 
     def __init__(self, data: str, side: float):
         super().__init__()
-        qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0)
-        qr.add_data(data)
-        qr.make(fit=True)
-        self.matrix = qr.get_matrix()
+        self.matrix = qr_matrix(data)
         self.width = self.height = side
 
     def draw(self) -> None:
@@ -55,6 +62,7 @@ class QRFlowable(Flowable):
 
 @lru_cache(maxsize=1)
 def _fonts() -> None:
+    rl_config.useA85 = 0  # binary streams: smaller files, no slow ASCII85 pass
     pdfmetrics.registerFont(TTFont("DejaVu", str(FONTS / "DejaVuSans.ttf")))
     pdfmetrics.registerFont(TTFont("DejaVu-Bold", str(FONTS / "DejaVuSans-Bold.ttf")))
     pdfmetrics.registerFont(TTFont("DejaVu-Oblique", str(FONTS / "DejaVuSans-Oblique.ttf")))
