@@ -9,12 +9,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from counter.domain.calendar import VN_TZ
 from counter.domain.codes import format_code, looks_like_code, new_token, seq_for
 from counter.domain.errors import CounterError
-from counter.domain.lifecycle import EVENT_LABELS, STATUS_LABELS, STATUS_SHORT, EventKind, Status
+from counter.domain.lifecycle import DossierState, EVENT_LABELS, STATUS_LABELS, STATUS_SHORT, EventKind, Status
 from counter.domain.permissions import Action, require
 from counter.domain.intake import (Applicant, PaperInput, ReceiveRequest, ValidationError, clean_applicant,
                                    validate)
@@ -76,7 +77,7 @@ def _new_dossier(session: Session, actor: Actor, proc: Procedure, owner: Applica
     }
 
 
-def receive_in(session: Session, actor: Actor, req: ReceiveRequest, at: datetime) -> Dossier:
+def receive_in(session: Session, actor: Actor, req: ReceiveRequest, at: datetime) -> DossierState:
     """Receive a dossier inside the caller's write transaction (the demo batches many)."""
     require(actor.role, Action.RECEIVE)
     proc = _procedure(session, actor, req.procedure_code, req.channel)
@@ -102,16 +103,17 @@ def receive_in(session: Session, actor: Actor, req: ReceiveRequest, at: datetime
     })
     if req.submitter is not None:
         payload.update(_applicant_payload("submitter", req.submitter))
-    row, _ = ev.append(session, actor, payload["dossier_id"], EventKind.RECEIVED, payload, at, new=True)
-    for i, p in enumerate(req.papers, start=1):
-        session.add(DossierDocument(dossier_id=row.id, position=i, name=p.name, originals=p.originals,
-                                    certified_copies=p.certified_copies, photocopies=p.photocopies))
-    session.flush()
-    return row
+    state, _ = ev.append(session, actor, payload["dossier_id"], EventKind.RECEIVED, payload, at, new=True)
+    if req.papers:
+        session.execute(sa.insert(DossierDocument.__table__), [  # type: ignore[attr-defined]
+            {"dossier_id": state.id, "position": i, "name": p.name, "originals": p.originals,
+             "certified_copies": p.certified_copies, "photocopies": p.photocopies, "digitization": 0, "blobs": "[]"}
+            for i, p in enumerate(req.papers, start=1)])
+    return state
 
 
 def refuse_in(session: Session, actor: Actor, procedure_code: str, owner: Applicant, reason: str,
-              at: datetime, channel: int = 1, missing: tuple[PaperInput, ...] = ()) -> Dossier:
+              at: datetime, channel: int = 1, missing: tuple[PaperInput, ...] = ()) -> DossierState:
     """Not accepted at intake, recorded as a dossier in status 3: refused with Mẫu 03 (a reason), or handed a
     Mẫu 02 list of what to add (`missing` papers; form "02")."""
     if not reason.strip():
@@ -128,7 +130,7 @@ def refuse_in(session: Session, actor: Actor, procedure_code: str, owner: Applic
 
 
 def register_online_in(session: Session, actor: Actor, procedure_code: str, owner: Applicant,
-                       at: datetime) -> Dossier:
+                       at: datetime) -> DossierState:
     """An online registration (status 1) waiting to be received at the counter."""
     errors: dict[str, str] = {}
     owner = clean_applicant(owner, "owner", None, errors)
@@ -183,21 +185,19 @@ def default_papers(session: Session, procedure_code: str) -> tuple[PaperInput, .
 
 
 def record_in(session: Session, actor: Actor, code: str, kind: str, payload: dict[str, Any],
-              at: datetime) -> Dossier:
+              at: datetime) -> DossierState:
     row = session.exec(select(Dossier).where(Dossier.code == code.strip().upper())).first()
     if row is None:
         raise NotFound(f"Không tìm thấy hồ sơ “{code}”")
     if row.office_id != actor.office_id:
         raise CounterError(f"Hồ sơ “{code}” thuộc cơ quan khác ({row.office_id})")
-    ev.append(session, actor, row.id, kind, payload, at, row=row)
-    return row
+    return ev.append(session, actor, row.id, kind, payload, at, row=row)[0]
 
 
 def record(store: Store, actor: Actor, code: str, kind: str, payload: dict[str, Any] | None = None) -> str:
     """Record one event on a dossier; returns the new status label. Nothing changes if it is refused."""
     with store.write() as session:
-        row = record_in(session, actor, code, kind, payload or {}, store.clock.now())
-        return STATUS_LABELS[Status(row.status)]
+        return record_in(session, actor, code, kind, payload or {}, store.clock.now()).status.label
 
 
 # ---- reading ---------------------------------------------------------------------------------------------

@@ -90,21 +90,20 @@ def test_postal_staff_are_refused_by_the_service(store):
 
 
 def test_an_interrupted_save_leaves_no_half_dossier_and_no_used_code(store, monkeypatch):
+    from counter.services import events
+
     clerk = actor_for(store, "canbo")
     before = counts(store)
-    from sqlmodel import Session
+    original = events.append
 
-    original = Session.add
+    def append_then_fail(*args, **kwargs):  # type: ignore[no-untyped-def]
+        result = original(*args, **kwargs)  # the dossier, its event and its outbox row are written…
+        raise OSError("disk unplugged")  # …then the power goes
 
-    def failing_add(self, obj, *a, **k):  # type: ignore[no-untyped-def]
-        if isinstance(obj, DossierDocument):  # after the event and the outbox row were written
-            raise OSError("disk unplugged")
-        return original(self, obj, *a, **k)
-
-    monkeypatch.setattr(Session, "add", failing_add)
+    monkeypatch.setattr(events, "append", append_then_fail)
     with pytest.raises(OSError):
         dossiers.receive(store, clerk, request())
-    monkeypatch.setattr(Session, "add", original)
+    monkeypatch.setattr(events, "append", original)
     assert counts(store) == before
     assert dossiers.receive(store, clerk, request()).code.endswith("-1001")  # the number was not used up
 
