@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 import threading
+from collections.abc import Iterable
+from logging.handlers import RotatingFileHandler
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.screen import Screen
 
 from counter.domain.clock import Clock, SystemClock
 from counter.screens.base import error_text
@@ -29,7 +33,9 @@ class CounterApp(App):
         Binding("f7", "search", "Tra cứu", id="search"),
         Binding("ctrl+l", "lock", "Khóa máy", id="lock"),
         Binding("ctrl+q", "quit", "Thoát", id="quit", priority=True),
+        Binding("ctrl+p", "command_palette", "Lệnh", id="command-palette", show=False, priority=True),
     ]
+    NEEDS_LOGIN = {"receive", "search", "lock"}  # hidden from the footer and refused until someone logs in
 
     def __init__(self, data_dir: Path | None = None, store: "Store | None" = None):
         super().__init__()
@@ -64,6 +70,7 @@ class CounterApp(App):
 
     def _store_ready(self, store: "Store", info: "OfficeInfo") -> None:
         self.store, self.office, self.clock = store, info, store.clock
+        self._log_to(store.data_dir / "logs" / "ui.log")
         if isinstance(self.screen, LoginScreen):
             self.screen.store_ready(info)
 
@@ -71,14 +78,58 @@ class CounterApp(App):
         if isinstance(self.screen, LoginScreen):
             self.screen.store_failed(message)
 
+    def _log_to(self, path: Path) -> None:
+        """Unexpected errors go to a log file in the data dir (never as a traceback on screen)."""
+        logger = logging.getLogger("counter")
+        if any(getattr(h, "counter_ui", False) for h in logger.handlers):
+            return
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handler = RotatingFileHandler(path, maxBytes=1_000_000, backupCount=3, encoding="utf-8")
+        except OSError:
+            return
+        handler.counter_ui = True  # type: ignore[attr-defined]
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        logger.addHandler(handler)
+        self._log_handler = handler
+
+    def on_unmount(self) -> None:
+        handler = getattr(self, "_log_handler", None)
+        if handler is not None:
+            logging.getLogger("counter").removeHandler(handler)
+            handler.close()
+
     def sync_label(self) -> str:
         return "Chưa kết nối máy chủ"
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in self.NEEDS_LOGIN and self.actor is None:
+            return False
+        return True
+
+    def action_command_palette(self) -> None:
+        from textual.command import CommandPalette
+
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(CommandPalette(placeholder="Tìm lệnh…", id="--command-palette"))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """The command palette (Ctrl+P), in Vietnamese; screen actions stay on their keys."""
+        if self.actor is not None:
+            yield SystemCommand("Tra cứu hồ sơ (F7)", "Tìm theo mã, họ tên, số điện thoại, CCCD",
+                                self.action_search)
+            yield SystemCommand("Tiếp nhận hồ sơ (F2)", "Mở biểu mẫu tiếp nhận", self.action_receive)
+            yield SystemCommand("Khóa máy / Đăng xuất (Ctrl+L)", "Về màn hình đăng nhập", self.action_lock)
+        yield SystemCommand("Trợ giúp (F1)", "Phím tắt và hướng dẫn của màn hình này", self.action_help)
+        yield SystemCommand("Đổi giao diện màu", "Chọn bảng màu khác", self.action_change_theme)
+        yield SystemCommand("Thoát (Ctrl+Q)", "Đóng ứng dụng", self.action_quit)
 
     def logged_in(self, actor: "Actor") -> None:
         from counter.screens.search import SearchScreen
 
         self.actor = actor
         self.switch_screen(SearchScreen())
+        self.refresh_bindings()
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
@@ -117,6 +168,7 @@ class CounterApp(App):
         while len(self.screen_stack) > 2:
             self.pop_screen()
         self.switch_screen(LoginScreen())  # it shows the office on mount
+        self.refresh_bindings()
 
 
 def build_app(store: "Store | None" = None, data_dir: Path | None = None) -> CounterApp:

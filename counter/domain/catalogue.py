@@ -1,4 +1,11 @@
-"""The procedure catalogue format (CSV or JSON, see docs/catalogue.md): parse and validate, every bad row reported."""
+"""The procedure catalogue format (CSV or JSON, see docs/catalogue.md) and the calendar override table.
+
+Parse and validate; every bad row is reported (with its line number in the file), never only the first, so an
+admin fixes a file in one pass. Nothing here touches the store: `counter.services.catalogue` writes what
+`parse_catalogue` returns, all or nothing.
+
+Pure domain code: standard library and counter.domain only.
+"""
 
 from __future__ import annotations
 
@@ -7,18 +14,29 @@ import io
 import json
 import re
 from dataclasses import dataclass
-from datetime import date
-from typing import Any
+from datetime import date, datetime
+from typing import Any, Callable
 
 from counter.domain.errors import CounterError
 from counter.domain.text import nfc
 
 CODE_RE = re.compile(r"^\d\.\d{6}(\.[0-9A-Z.]+)?$")
-COLUMNS = ["code", "name", "field", "level", "working_days", "fee", "fee_note", "channels", "postal_allowed",
-           "in_person", "certification", "papers"]
-PAPER_RE = re.compile(r"^(?P<name>.+?)\s*\[\s*(?P<o>\d+)\s*/\s*(?P<c>\d+)\s*/\s*(?P<p>\d+)\s*\]\s*(?P<opt>\?)?$")
-_TRUE = {"1", "true", "có", "co", "x", "yes", "y"}
-_FALSE = {"0", "false", "không", "khong", "", "no", "n"}
+COLUMNS = ("code", "name", "field", "level", "working_days", "fee", "fee_note", "channels", "postal_allowed",
+           "in_person", "certification", "papers")
+REQUIRED_JSON_KEYS = ("code", "name", "field", "level", "working_days", "fee", "channels", "papers")
+CHANNELS = {1: "trực tiếp", 2: "trực tuyến", 3: "bưu chính công ích"}
+LEVELS = {"commune": "commune", "xã": "commune", "cấp xã": "commune",
+          "province": "province", "tỉnh": "province", "cấp tỉnh": "province"}
+SAME_DAY_WORDS = frozenset({"same_day", "same day", "trong ngày", "trong ngay", "trong_ngay"})
+MAX_WORKING_DAYS = 365
+MAX_FEE = 10**12
+MAX_COPIES = 99
+MAX_LISTED = 50  # errors listed in the message; `CatalogueError.errors` keeps them all
+_TRUE = frozenset({"1", "true", "có", "co", "x", "yes"})
+_FALSE = frozenset({"0", "false", "không", "khong", "", "no"})
+_INT = re.compile(r"^\d+$")
+_GROUPED = re.compile(r"^\d{1,3}([. ]\d{3})+$")  # 20.000 / 1.500.000 / 20 000
+_PAPER = re.compile(r"^(?P<name>.*?)\s*\[(?P<counts>[^\[\]]*)\]\s*(?P<optional>\?)?$")
 
 
 @dataclass(frozen=True)
@@ -36,10 +54,10 @@ class ProcedureSpec:
     name: str
     field: str
     level: str
-    working_days: int
-    fee: int
+    working_days: int  # 0 = same day (the 15:00 rule)
+    fee: int  # đồng
     fee_note: str
-    channels: tuple[int, ...]
+    channels: tuple[int, ...]  # sorted subset of 1 counter, 2 online, 3 post
     postal_allowed: bool
     in_person: bool
     certification: bool
@@ -48,182 +66,482 @@ class ProcedureSpec:
 
 @dataclass(frozen=True)
 class RowError:
-    line: int
+    line: int  # 1-based line in the file (for JSON, where the item starts)
     message: str
 
 
 class CatalogueError(CounterError):
-    def __init__(self, errors: list[RowError] | str):
+    """A catalogue (or override table) that cannot be imported. `errors` lists every bad row; a problem with
+    the file itself (unreadable, wrong suffix) has a plain message and no row errors."""
+
+    def __init__(self, errors: list[RowError] | str, what: str = "Danh mục"):
         if isinstance(errors, str):
             self.errors: list[RowError] = []
             super().__init__(errors)
             return
-        self.errors = errors
-        lines = "\n".join(f"- dòng {e.line}: {e.message}" for e in errors[:50])
-        more = f"\n- … và {len(errors) - 50} lỗi khác" if len(errors) > 50 else ""
-        super().__init__(f"Danh mục có {len(errors)} lỗi, không nhập gì:\n{lines}{more}")
+        self.errors = sorted(errors, key=lambda e: e.line)
+        lines = len({e.line for e in self.errors})
+        listed = "\n".join(f"- dòng {e.line}: {e.message}" for e in self.errors[:MAX_LISTED])
+        more = f"\n- … và {len(self.errors) - MAX_LISTED} lỗi khác" if len(self.errors) > MAX_LISTED else ""
+        super().__init__(f"{what} có {lines} dòng lỗi, không nhập gì:\n{listed}{more}")
 
 
 class _Bad(Exception):
-    pass
+    """One problem in one cell; the message names the column."""
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return "''"
+    if isinstance(value, str):
+        return f"'{value}'"
+    return f"'{json.dumps(value, ensure_ascii=False)}'"
+
+
+# ---- cells (a CSV cell is a str; a JSON value may be typed) ---------------------------------------------
+
+
+def _text(value: Any, col: str) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise _Bad(f"cột {col} phải là văn bản, nhận được {_shown(value)}")
+    return nfc(value)
+
+
+def _required_text(value: Any, col: str, label: str) -> str:
+    text = _text(value, col)
+    if not text:
+        raise _Bad(f"cột {col} ({label}) không được để trống")
+    return text
+
+
+def _code(value: Any) -> str:
+    code = _text(value, "code").upper()
+    if not code:
+        raise _Bad("cột code (mã thủ tục) không được để trống")
+    if not CODE_RE.match(code):
+        raise _Bad(f"cột code phải là mã thủ tục dạng 1.001193 (hoặc 1.001193.000.00.00.H55), nhận được "
+                   f"{_shown(value)}")
+    return code
+
+
+def _level(value: Any) -> str:
+    level = _text(value, "level").lower()
+    if level not in LEVELS:
+        raise _Bad(f"cột level phải là commune (cấp xã) hoặc province (cấp tỉnh), nhận được {_shown(value)}")
+    return LEVELS[level]
+
+
+def _whole(value: Any) -> int | None:
+    """A non-negative integer from a JSON number or a string of digits; None when it is not one."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if value >= 0 else None
+    if isinstance(value, str) and _INT.match(value.strip()):
+        return int(value.strip())
+    return None
+
+
+def _working_days(value: Any) -> int:
+    if isinstance(value, str) and nfc(value).lower() in SAME_DAY_WORDS:
+        return 0
+    days = _whole(value)
+    if days is None:
+        raise _Bad(f"cột working_days phải là số ngày làm việc (0 = trong ngày), nhận được {_shown(value)}")
+    if days > MAX_WORKING_DAYS:
+        raise _Bad(f"cột working_days phải từ 0 đến {MAX_WORKING_DAYS} ngày làm việc, nhận được {_shown(value)}")
+    return days
+
+
+def _fee(value: Any) -> int:
+    fee: int | None = None
+    if isinstance(value, str):
+        text = re.sub(r"\s*(đồng|đ)$", "", nfc(value).lower())
+        if _INT.match(text):
+            fee = int(text)
+        elif _GROUPED.match(text):
+            fee = int(re.sub(r"[. ]", "", text))
+    else:
+        fee = _whole(value)
+    if fee is None or fee > MAX_FEE:
+        raise _Bad(f"cột fee phải là số tiền bằng đồng, số nguyên ≥ 0 (ví dụ 20000 hoặc 20.000; 0 = miễn phí), "
+                   f"nhận được {_shown(value)}")
+    return fee
 
 
 def _bool(value: Any, col: str) -> bool:
     if isinstance(value, bool):
         return value
-    text = str(value if value is not None else "").strip().lower()
-    if text in _TRUE:
-        return True
-    if text in _FALSE:
+    if value is None:
         return False
-    raise _Bad(f"cột {col} phải là có/không (1/0), nhận được “{value}”")
-
-
-def _int(value: Any, col: str, what: str, lo: int = 0, hi: int = 10**12) -> int:
-    if isinstance(value, bool):
-        raise _Bad(f"cột {col} phải là {what}, nhận được “{value}”")
-    text = str(value if value is not None else "").strip().replace(".", "").replace(" ", "")
-    if col == "working_days" and text.lower() in ("same_day", "trongngày", "trong_ngày", "trongngay"):
-        return 0
-    if not text.isdigit() or not lo <= int(text) <= hi:
-        raise _Bad(f"cột {col} phải là {what}, nhận được “{value}”")
-    return int(text)
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str):
+        text = nfc(value).lower()
+        if text in _TRUE:
+            return True
+        if text in _FALSE:
+            return False
+    raise _Bad(f"cột {col} phải là 1/0, true/false, có/không hoặc x/để trống, nhận được {_shown(value)}")
 
 
 def _channels(value: Any) -> tuple[int, ...]:
-    items = value if isinstance(value, list) else [v for v in re.split(r"[;,\s]+", str(value or "")) if v]
-    try:
-        channels = tuple(sorted({int(v) for v in items}))
-    except (TypeError, ValueError):
-        raise _Bad(f"cột channels chỉ gồm 1, 2, 3 (1 trực tiếp, 2 trực tuyến, 3 bưu chính), nhận được “{value}”") from None
-    if not channels or not set(channels) <= {1, 2, 3}:
-        raise _Bad(f"cột channels chỉ gồm 1, 2, 3 (1 trực tiếp, 2 trực tuyến, 3 bưu chính), nhận được “{value}”")
-    return channels
+    items: list[Any]
+    if isinstance(value, list):
+        items = value
+    elif isinstance(value, str):
+        items = [v for v in re.split(r"[;,\s]+", value.strip()) if v]
+    else:
+        items = [value] if value is not None else []
+    numbers = {_whole(v) for v in items}
+    if not items or not numbers <= set(CHANNELS):
+        raise _Bad("cột channels phải gồm các kênh 1, 2, 3 cách nhau bởi dấu ; (1 trực tiếp, 2 trực tuyến, "
+                   f"3 bưu chính công ích), nhận được {_shown(value)}")
+    return tuple(sorted(n for n in numbers if n is not None))
 
 
-def _papers_csv(text: str) -> tuple[PaperSpec, ...]:
-    papers = []
-    for item in (p.strip() for p in text.split(";")):
-        if not item:
-            continue
-        m = PAPER_RE.match(item)
-        if not m:
-            raise _Bad(f"cột papers: “{item}” phải có dạng “Tên giấy tờ [bản chính/chứng thực/photo]”")
-        papers.append(PaperSpec(nfc(m["name"]), int(m["o"]), int(m["c"]), int(m["p"]), m["opt"] is None))
-    return tuple(papers)
+def _count(value: Any, what: str, paper: str) -> int:
+    n = _whole(value if value is not None else 0)
+    if n is None or n > MAX_COPIES:
+        raise _Bad(f"cột papers: số {what} của “{paper}” phải là số nguyên từ 0 đến {MAX_COPIES}, "
+                   f"nhận được {_shown(value)}")
+    return n
 
 
-def _papers_json(items: Any) -> tuple[PaperSpec, ...]:
-    if not isinstance(items, list):
-        raise _Bad("papers phải là một danh sách")
-    papers = []
-    for it in items:
-        if not isinstance(it, dict) or not str(it.get("name", "")).strip():
-            raise _Bad("mỗi giấy tờ phải có name")
-        papers.append(PaperSpec(nfc(str(it["name"])), _int(it.get("originals", 0), "originals", "số ≥ 0"),
-                                _int(it.get("certified_copies", 0), "certified_copies", "số ≥ 0"),
-                                _int(it.get("photocopies", 0), "photocopies", "số ≥ 0"),
-                                _bool(it.get("required", True), "required")))
-    return tuple(papers)
-
-
-def _spec(row: dict[str, Any], papers: tuple[PaperSpec, ...]) -> ProcedureSpec:
-    code = str(row.get("code") or "").strip()
-    if not CODE_RE.match(code):
-        raise _Bad(f"cột code phải là mã TTHC dạng 1.001193, nhận được “{code}”")
-    name, fld = nfc(str(row.get("name") or "")), nfc(str(row.get("field") or ""))
+def _paper_item(item: str) -> PaperSpec:
+    m = _PAPER.match(item)
+    if not m:
+        raise _Bad(f"cột papers: “{item}” phải có dạng “Tên giấy tờ [bản chính/bản chứng thực/bản photo]”, "
+                   "ví dụ “Giấy chứng sinh [1/0/0]”, thêm ? ở cuối nếu không bắt buộc")
+    name = nfc(m["name"])
     if not name:
-        raise _Bad("cột name (tên thủ tục) không được để trống")
-    if not fld:
-        raise _Bad("cột field (lĩnh vực) không được để trống")
-    level = str(row.get("level") or "commune").strip()
-    if level not in ("commune", "province"):
-        raise _Bad(f"cột level phải là commune hoặc province, nhận được “{level}”")
-    days = _int(row.get("working_days"), "working_days", "số ngày làm việc (0 = trong ngày)", 0, 365)
-    fee = _int(row.get("fee") or 0, "fee", "số tiền (đồng) ≥ 0")
-    channels = _channels(row.get("channels"))
-    postal = _bool(row.get("postal_allowed"), "postal_allowed")
-    in_person = _bool(row.get("in_person"), "in_person")
-    cert = _bool(row.get("certification"), "certification")
-    if postal and (in_person or cert):
-        raise _Bad("postal_allowed phải là không khi thủ tục cần người nộp có mặt hoặc chứng thực từ bản chính")
-    if not papers:
-        raise _Bad("thủ tục phải có ít nhất một giấy tờ (cột papers)")
-    for p in papers:
-        if p.originals + p.certified_copies + p.photocopies == 0:
-            raise _Bad(f"giấy tờ “{p.name}” phải có ít nhất một bản")
-    return ProcedureSpec(code, name, fld, level, days, fee, nfc(str(row.get("fee_note") or "")), channels, postal,
-                         in_person, cert, papers)
+        raise _Bad(f"cột papers: “{item}” thiếu tên giấy tờ")
+    parts = [p.strip() for p in m["counts"].split("/")]
+    if len(parts) != 3:
+        raise _Bad(f"cột papers: số bản của “{name}” phải có 3 số [bản chính/bản chứng thực/bản photo], "
+                   f"nhận được [{m['counts']}]")
+    counts = [_count(p, what, name) for p, what in zip(parts, ("bản chính", "bản chứng thực", "bản photo"))]
+    return PaperSpec(name, *counts, required=m["optional"] is None)
+
+
+def _paper_object(item: Any, index: int) -> PaperSpec:
+    if isinstance(item, str):
+        return _paper_item(nfc(item))
+    if not isinstance(item, dict):
+        raise _Bad(f"cột papers: giấy tờ thứ {index} phải là một đối tượng {{\"name\": …}}, nhận được {_shown(item)}")
+    name = item.get("name")
+    if not isinstance(name, str) or not nfc(name):
+        raise _Bad(f"cột papers: giấy tờ thứ {index} thiếu name (tên giấy tờ)")
+    name = nfc(name)
+    try:
+        required = _bool(item.get("required", True), "required")
+    except _Bad:
+        raise _Bad(f"cột papers: required của “{name}” phải là true/false, nhận được {_shown(item['required'])}") \
+            from None
+    return PaperSpec(name, _count(item.get("originals"), "bản chính", name),
+                     _count(item.get("certified_copies"), "bản chứng thực", name),
+                     _count(item.get("photocopies"), "bản photo", name), required)
+
+
+def _papers(value: Any, problems: list[str]) -> tuple[PaperSpec, ...] | None:
+    """Every paper of the row; each bad paper adds its own problem. None when any paper is bad."""
+    if isinstance(value, str):
+        items: list[Any] = [p.strip() for p in nfc(value).split(";") if p.strip()]
+        build: Callable[[Any, int], PaperSpec] = lambda item, i: _paper_item(item)
+    elif isinstance(value, list):
+        items, build = value, _paper_object
+    elif value is None:
+        items, build = [], _paper_object
+    else:
+        problems.append(f"cột papers phải là danh sách giấy tờ, nhận được {_shown(value)}")
+        return None
+    if not items:
+        problems.append("cột papers phải có ít nhất một giấy tờ")
+        return None
+    papers: list[PaperSpec] = []
+    ok = True
+    seen: set[str] = set()
+    for i, item in enumerate(items, start=1):
+        try:
+            paper = build(item, i)
+        except _Bad as exc:
+            problems.append(str(exc))
+            ok = False
+            continue
+        if paper.originals + paper.certified_copies + paper.photocopies == 0:
+            problems.append(f"cột papers: “{paper.name}” phải có ít nhất một bản (bản chính/bản chứng thực/bản "
+                            "photo đều bằng 0)")
+            ok = False
+        if paper.name.casefold() in seen:
+            problems.append(f"cột papers: “{paper.name}” có hai lần")
+            ok = False
+        seen.add(paper.name.casefold())
+        papers.append(paper)
+    return tuple(papers) if ok else None
+
+
+# ---- one row ---------------------------------------------------------------------------------------------
+
+
+def _row(get: Callable[[str], Any]) -> tuple[ProcedureSpec | None, str | None, list[str]]:
+    """Validate one procedure: the spec (None if bad), its code (None if bad) and all of its problems."""
+    problems: list[str] = []
+
+    def cell(fn: Callable[[], Any]) -> Any:
+        try:
+            return fn()
+        except _Bad as exc:
+            problems.append(str(exc))
+            return None
+
+    code = cell(lambda: _code(get("code")))
+    name = cell(lambda: _required_text(get("name"), "name", "tên thủ tục"))
+    field = cell(lambda: _required_text(get("field"), "field", "lĩnh vực"))
+    level = cell(lambda: _level(get("level")))
+    days = cell(lambda: _working_days(get("working_days")))
+    fee = cell(lambda: _fee(get("fee")))
+    fee_note = cell(lambda: _text(get("fee_note"), "fee_note"))
+    channels = cell(lambda: _channels(get("channels")))
+    postal = cell(lambda: _bool(get("postal_allowed"), "postal_allowed"))
+    in_person = cell(lambda: _bool(get("in_person"), "in_person"))
+    certification = cell(lambda: _bool(get("certification"), "certification"))
+    papers = _papers(get("papers"), problems)
+
+    if postal and (in_person or certification):
+        why = " và ".join(w for w, on in (("cần người nộp có mặt (in_person)", in_person),
+                                         ("cần chứng thực từ bản chính (certification)", certification)) if on)
+        problems.append(f"cột postal_allowed phải là không (0) vì thủ tục {why}: nhân viên bưu chính không được "
+                        "tiếp nhận thủ tục này")
+    elif postal is False and channels is not None and 3 in channels:
+        problems.append("cột channels có kênh 3 (bưu chính công ích) nhưng postal_allowed là không: bỏ kênh 3 "
+                        "hoặc đặt postal_allowed là có")
+    elif postal and channels is not None and 3 not in channels:
+        problems.append("cột postal_allowed là có nhưng cột channels không có kênh 3 (bưu chính công ích)")
+    if problems:
+        return None, code, problems
+    return ProcedureSpec(code, name, field, level, days, fee, fee_note, channels, postal, in_person,
+                         certification, papers), code, []
+
+
+class _Collector:
+    def __init__(self) -> None:
+        self.specs: list[ProcedureSpec] = []
+        self.errors: list[RowError] = []
+        self.first_line: dict[str, int] = {}
+
+    def add(self, line: int, get: Callable[[str], Any]) -> None:
+        spec, code, problems = _row(get)
+        if code is not None:
+            if code in self.first_line:
+                problems.insert(0, f"cột code: mã {code} trùng với dòng {self.first_line[code]}")
+            else:
+                self.first_line[code] = line
+        self.errors.extend(RowError(line, p) for p in problems)
+        if spec is not None and not problems:
+            self.specs.append(spec)
+
+
+# ---- files -----------------------------------------------------------------------------------------------
 
 
 def parse_catalogue(text: str, fmt: str) -> list[ProcedureSpec]:
-    text = text.lstrip("\ufeff")
-    specs: list[ProcedureSpec] = []
-    errors: list[RowError] = []
-    seen: dict[str, int] = {}
+    """The procedures of a catalogue file's text; `fmt` is "csv" or "json".
 
-    def take(line: int, build: Any) -> None:
-        try:
-            spec = build()
-        except _Bad as exc:
-            errors.append(RowError(line, str(exc)))
-            return
-        if spec.code in seen:
-            errors.append(RowError(line, f"mã {spec.code} trùng với dòng {seen[spec.code]}"))
-            return
-        seen[spec.code] = line
-        specs.append(spec)
-
+    Raises `CatalogueError` listing every bad row (line numbers in the file) when any row is bad, or when the
+    file holds no procedure at all.
+    """
+    fmt = (fmt or "").strip().lower().lstrip(".")
+    text = text[1:] if text.startswith("\ufeff") else text
+    out = _Collector()
     if fmt == "csv":
-        reader = csv.DictReader(io.StringIO(text))
-        missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
-        if missing:
-            raise CatalogueError([RowError(1, f"thiếu cột: {', '.join(missing)}")])
-        for row in reader:
-            if not any((v or "").strip() for v in row.values() if isinstance(v, str)):
-                continue
-            take(reader.line_num, lambda row=row: _spec(row, _papers_csv(row.get("papers") or "")))
+        _parse_csv(text, out)
     elif fmt == "json":
-        try:
-            doc = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise CatalogueError([RowError(exc.lineno, f"JSON không hợp lệ: {exc.msg}")]) from None
-        items = doc.get("procedures") if isinstance(doc, dict) else None
-        if not isinstance(items, list):
-            raise CatalogueError([RowError(1, "thiếu danh sách “procedures”")])
-        starts = [m.start() for m in re.finditer(r"\{\s*\"code\"", text)]
-        for i, item in enumerate(items):
-            line = text.count("\n", 0, starts[i]) + 1 if i < len(starts) else i + 1
-            if not isinstance(item, dict):
-                errors.append(RowError(line, "mỗi thủ tục phải là một đối tượng JSON"))
-                continue
-            take(line, lambda item=item: _spec(item, _papers_json(item.get("papers"))))
+        _parse_json(text, out)
     else:
         raise CatalogueError(f"Định dạng danh mục không hỗ trợ: “{fmt}” (chỉ CSV hoặc JSON)")
-    if errors:
-        raise CatalogueError(errors)
-    return specs
+    if out.errors:
+        raise CatalogueError(out.errors)
+    if not out.specs:
+        raise CatalogueError("Danh mục không có thủ tục nào, không nhập gì")
+    return out.specs
+
+
+def _parse_csv(text: str, out: _Collector) -> None:
+    reader = csv.reader(io.StringIO(text), strict=True)
+    header: list[str] | None = None
+    header_line = 0
+    while True:
+        start = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            out.errors.append(RowError(start, f"lỗi định dạng CSV ({exc}), thường do dấu ngoặc kép không đóng; "
+                                              "dừng đọc tệp tại đây"))
+            return
+        cells = [nfc(c) for c in row]
+        if not any(cells) or cells[0].startswith("#"):
+            continue  # blank line, a row of empty cells, or a comment
+        if header is None:
+            header, header_line = [c.lower() for c in cells], start
+            missing = [c for c in COLUMNS if c not in header]
+            doubled = sorted({c for c in header if c and header.count(c) > 1})
+            if missing:
+                out.errors.append(RowError(start, f"dòng tiêu đề thiếu cột: {', '.join(missing)} (cần đủ các cột "
+                                                  f"{','.join(COLUMNS)})"))
+            if doubled:
+                out.errors.append(RowError(start, f"dòng tiêu đề có cột lặp lại: {', '.join(doubled)}"))
+            if missing or doubled:
+                return
+            continue
+        if len(row) > len(header) and any(c.strip() for c in row[len(header):]):
+            out.errors.append(RowError(start, f"dòng có {len(row)} ô nhưng tiêu đề có {len(header)} cột (ô có dấu "
+                                              "phẩy phải đặt trong ngoặc kép)"))
+            continue
+        if len(row) < len(header):
+            out.errors.append(RowError(start, f"dòng chỉ có {len(row)} ô nhưng tiêu đề có {len(header)} cột"))
+            continue
+        values = dict(zip(header, row))
+        out.add(start, values.get)
+    if header is None:
+        out.errors.append(RowError(max(header_line, 1), f"tệp trống: cần dòng tiêu đề {','.join(COLUMNS)}"))
+
+
+def _item_lines(text: str) -> list[int]:
+    """The line where each item of the top-level "procedures" array starts ([] if the shape is other)."""
+    decoder = json.JSONDecoder()
+    ws = re.compile(r"[ \t\n\r]*")
+    pos, line = 0, 1
+
+    def line_at(i: int) -> int:
+        nonlocal pos, line
+        line += text.count("\n", pos, i)
+        pos = i
+        return line
+
+    def skip(i: int) -> int:
+        return ws.match(text, i).end()  # type: ignore[union-attr]
+
+    lines: list[int] = []
+    i = skip(0)
+    if text[i:i + 1] != "{":
+        return []
+    i = skip(i + 1)
+    while text[i:i + 1] == '"':
+        key, i = json.decoder.scanstring(text, i + 1)  # type: ignore[attr-defined]
+        i = skip(skip(i) + 1)  # the colon
+        if key == "procedures" and text[i:i + 1] == "[":
+            lines, pos, line = [], 0, 1
+            i = skip(i + 1)
+            while text[i:i + 1] not in ("]", ""):
+                lines.append(line_at(i))
+                _, i = decoder.raw_decode(text, i)
+                i = skip(i)
+                if text[i:i + 1] == ",":
+                    i = skip(i + 1)
+            i += 1
+        else:
+            _, i = decoder.raw_decode(text, i)
+        i = skip(i)
+        if text[i:i + 1] == ",":
+            i = skip(i + 1)
+    return lines
+
+
+def _parse_json(text: str, out: _Collector) -> None:
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        out.errors.append(RowError(exc.lineno, f"JSON không hợp lệ (cột {exc.colno}): {exc.msg}"))
+        return
+    if not isinstance(doc, dict) or not isinstance(doc.get("procedures"), list):
+        out.errors.append(RowError(1, "tệp JSON phải là một đối tượng {\"version\": 1, \"procedures\": [...]}"))
+        return
+    if "version" in doc and (isinstance(doc["version"], bool) or doc["version"] != 1):
+        out.errors.append(RowError(1, f"phiên bản định dạng không hỗ trợ: {_shown(doc['version'])} (chỉ hỗ trợ "
+                                      "version 1)"))
+        return
+    items = doc["procedures"]
+    try:
+        lines = _item_lines(text)
+    except (ValueError, IndexError):
+        lines = []
+    if len(lines) != len(items):  # cannot happen for valid JSON; never let it hide an error
+        lines = [1] * len(items)
+    for item, line in zip(items, lines):
+        if not isinstance(item, dict):
+            out.errors.append(RowError(line, f"mỗi thủ tục phải là một đối tượng JSON {{\"code\": …}}, nhận được "
+                                             f"{_shown(item)}"))
+            continue
+        missing = [k for k in REQUIRED_JSON_KEYS if k not in item]
+        if missing:
+            out.errors.append(RowError(line, f"thiếu khóa: {', '.join(missing)}"))
+            continue
+        out.add(line, item.get)
+
+
+# ---- calendar overrides ----------------------------------------------------------------------------------
+
+
+def _day(text: str) -> date:
+    text = text.strip()
+    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    raise ValueError(text)
 
 
 def parse_overrides(text: str) -> list[tuple[date, str, str]]:
-    """Calendar overrides CSV: date,kind,note (kind off|work); lines starting with # are comments."""
-    rows, errors = [], []
-    lines = text.lstrip("\ufeff").splitlines()
-    body = [(i + 1, line) for i, line in enumerate(lines) if line.strip() and not line.lstrip().startswith("#")]
-    if not body or body[0][1].split(",")[:2] != ["date", "kind"]:
-        raise CatalogueError([RowError(1, "dòng tiêu đề phải là date,kind,note")])
-    for n, line in body[1:]:
-        parts = next(csv.reader([line]))
+    """The calendar override table: CSV `date,kind,note`, kind `off` (extra day off) or `work` (a day worked in
+    exchange); dates as YYYY-MM-DD (or DD/MM/YYYY); lines starting with # are comments.
+
+    Raises `CatalogueError` listing every bad line (numbers in the file).
+    """
+    text = text[1:] if text.startswith("\ufeff") else text
+    rows: list[tuple[date, str, str]] = []
+    errors: list[RowError] = []
+    seen: dict[date, int] = {}
+    header = False
+    for n, raw in enumerate(text.splitlines(), start=1):
+        if not raw.strip() or raw.lstrip().startswith("#"):
+            continue
         try:
-            d = date.fromisoformat(parts[0].strip())
-        except (ValueError, IndexError):
-            errors.append(RowError(n, f"ngày không hợp lệ: “{parts[0] if parts else ''}” (YYYY-MM-DD)"))
+            cells = [nfc(c) for c in next(csv.reader([raw], strict=True))]
+        except csv.Error as exc:
+            errors.append(RowError(n, f"lỗi định dạng CSV: {exc}"))
             continue
-        kind = parts[1].strip() if len(parts) > 1 else ""
+        if not header:
+            if [c.lower() for c in cells[:2]] != ["date", "kind"] or len(cells) > 3:
+                raise CatalogueError([RowError(n, "dòng tiêu đề phải là date,kind,note")], "Bảng ngày nghỉ/làm bù")
+            header = True
+            continue
+        if len(cells) > 3:
+            errors.append(RowError(n, f"dòng có {len(cells)} ô, cần 3 (date,kind,note; ghi chú có dấu phẩy phải "
+                                      "đặt trong ngoặc kép)"))
+            continue
+        day_text, kind, note = (cells + ["", ""])[:3]
+        problems = []
+        try:
+            day: date | None = _day(day_text)
+        except ValueError:
+            day = None
+            problems.append(f"cột date phải là ngày dạng YYYY-MM-DD (ví dụ 2025-05-02), nhận được '{day_text}'")
+        kind = kind.lower()
         if kind not in ("off", "work"):
-            errors.append(RowError(n, f"loại ngày phải là off hoặc work, nhận được “{kind}”"))
-            continue
-        rows.append((d, kind, nfc(parts[2]) if len(parts) > 2 else ""))
+            problems.append(f"cột kind phải là off (nghỉ) hoặc work (làm bù), nhận được '{kind}'")
+        if day is not None and day in seen:
+            problems.append(f"cột date: ngày {day.isoformat()} trùng với dòng {seen[day]}")
+        errors.extend(RowError(n, p) for p in problems)
+        if not problems and day is not None:
+            seen[day] = n
+            rows.append((day, kind, note))
+    if not header and not errors:
+        errors.append(RowError(1, "thiếu dòng tiêu đề date,kind,note"))
     if errors:
-        raise CatalogueError(errors)
+        raise CatalogueError(errors, "Bảng ngày nghỉ/làm bù")
     return rows

@@ -53,7 +53,11 @@ class DossierScreen(ServiceScreen):
         store = self.capp.store
         from counter.services.dossiers import get_detail
 
-        self.call_service(lambda: get_detail(store, self.code), self.show_detail)  # type: ignore[arg-type]
+        self.call_service(lambda: get_detail(store, self.code), self.show_detail, self.load_failed)  # type: ignore[arg-type]
+
+    def load_failed(self, message: str) -> None:
+        self.query_one("#dossier-head", Static).update(Text(f"Hồ sơ {self.code}: {message}", style="bold"))
+        self.show_error(message)
 
     def show_detail(self, d: "DossierDetail") -> None:
         self.query_one("#dossier-head", Static).update(
@@ -69,7 +73,7 @@ class DossierScreen(ServiceScreen):
             ("Địa chỉ", d.owner_address or "—"),
             ("Điện thoại / Email", f"{d.owner_phone or '—'} / {d.owner_email or '—'}"),
             ("Người nộp", d.submitter_name or "(chủ hồ sơ)"),
-            ("Kênh", CHANNELS.get(d.channel, str(d.channel))),
+            ("Kênh, số bộ", f"{CHANNELS.get(d.channel, str(d.channel))} · {d.sets} bộ"),
             ("Nhận lúc", _t(d.received_at)),
             ("Hẹn trả", _t(d.due_at) + (f" (hẹn ban đầu {_t(d.original_due_at)})"
                                          if d.original_due_at and d.original_due_at != d.due_at else "")),
@@ -78,6 +82,10 @@ class DossierScreen(ServiceScreen):
             ("Nhận kết quả", "Qua bưu chính" if d.return_method == "post" else "Tại bộ phận một cửa"),
             ("Cán bộ tiếp nhận / xử lý", f"{d.received_by or '—'} / {d.assignee or '—'}"),
         ]
+        if d.resolved_at:
+            rows.append(("Có kết quả lúc", _t(d.resolved_at)))
+        if d.returned_at:
+            rows.append(("Trả kết quả lúc", _t(d.returned_at)))
         if d.closed_reason:
             rows.append(("Lý do", d.closed_reason))
         for label, value in rows:
@@ -89,6 +97,8 @@ class DossierScreen(ServiceScreen):
         for doc in d.documents:
             docs.add_row(str(doc.position), Text(doc.name), str(doc.originals), str(doc.certified_copies),
                          str(doc.photocopies), DIGITIZATION.get(doc.digitization, "?"))
+        if not d.documents:
+            docs.add_row("", Text("(không có giấy tờ)", style="dim"), "", "", "", "")
         hist = self.query_one("#history", DataTable)
         hist.clear(columns=True)
         hist.add_columns("Thời điểm", "Sự kiện", "Người thực hiện", "Chi tiết")

@@ -1,3 +1,5 @@
+"""F1: the keys of the screen underneath and its short guide (the screen's `HELP` text)."""
+
 from __future__ import annotations
 
 from rich.table import Table
@@ -8,29 +10,65 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
+KEY_NAMES = {"escape": "Esc", "enter": "Enter", "pagedown": "PgDn", "pageup": "PgUp", "space": "Space",
+             "tab": "Tab", "shift+tab": "Shift+Tab", "up": "↑", "down": "↓", "left": "←", "right": "→",
+             "delete": "Del", "backspace": "Backspace", "home": "Home", "end": "End"}
+
+
+def key_label(keys: str) -> str:
+    """"pagedown,ctrl+n" -> "PgDn / Ctrl+N"."""
+
+    def one(key: str) -> str:
+        key = key.strip()
+        if key in KEY_NAMES:
+            return KEY_NAMES[key]
+        *mods, last = key.split("+")
+        return "+".join([m.capitalize() for m in mods] + [KEY_NAMES.get(last, last.upper())])
+
+    return " / ".join(one(k) for k in keys.split(","))
+
 
 class HelpScreen(ModalScreen):
-    """F1: the keys of the screen underneath and a short guide for it."""
+    """The screen's own keys first, then the app's; only keys that do something now."""
 
-    BINDINGS = [Binding("escape,f1,q", "dismiss", "Đóng", id="close-help")]
+    BINDINGS = [Binding("escape,f1,q", "dismiss", "Đóng", id="help.close")]
 
     def __init__(self, under: Screen):
         super().__init__()
         self.under = under
 
+    @staticmethod
+    def own_bindings(node: object) -> list[object]:
+        """Bindings declared by our classes (not Textual's English defaults such as Tab "Focus Next")."""
+        found: list[object] = []
+        for cls in type(node).__mro__:
+            if cls.__module__.startswith("counter."):
+                found += cls.__dict__.get("BINDINGS", [])
+        return found
+
+    def rows(self) -> list[tuple[str, str]]:
+        rows: list[tuple[str, str]] = []
+        seen: set[str] = set()
+        for node in (self.under, self.app):
+            for b in self.own_bindings(node):
+                if not isinstance(b, Binding) or not b.description or b.key in seen:
+                    continue
+                if b.action == "command_palette" or node.check_action(b.action.split("(")[0], ()) is False:
+                    continue
+                seen.add(b.key)
+                rows.append((key_label(b.key), b.description))
+        rows.append(("Tab / Shift+Tab", "Sang ô sau / ô trước"))
+        rows.append(("Ctrl+P", "Bảng lệnh (tìm và chạy mọi lệnh)"))
+        return rows
+
     def compose(self) -> ComposeResult:
         keys = Table.grid(padding=(0, 2))
         keys.add_column(style="bold")
         keys.add_column()
-        seen = set()
-        for bindings in (self.under.BINDINGS, self.app.BINDINGS):
-            for b in bindings:
-                if isinstance(b, Binding) and b.description and b.key not in seen:
-                    seen.add(b.key)
-                    keys.add_row(b.key_display or b.key.upper().replace("CTRL+", "Ctrl+"), b.description)
-        keys.add_row("Ctrl+P", "Bảng lệnh (tìm và chạy mọi lệnh)")
+        for key, description in self.rows():
+            keys.add_row(Text(key), Text(description))
         with VerticalScroll(id="help-box"):
             yield Static(Text("TRỢ GIÚP", style="bold"))
             yield Static(Text(getattr(self.under, "HELP", "") or ""), id="help-text")
             yield Static(keys, id="help-keys")
-            yield Static(Text("Esc hoặc F1 để đóng", style="dim"))
+            yield Static(Text("Esc hoặc F1 để đóng", style="dim"), id="help-close")

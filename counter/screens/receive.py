@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -15,7 +16,7 @@ from textual.widgets.option_list import Option
 from counter.domain.calendar import format_vn
 from counter.domain.cccd import CccdError, parse_cccd
 from counter.domain.intake import APPLICANT_KINDS, CHANNELS, Applicant, PaperInput, ReceiveRequest, ValidationError
-from counter.screens.base import ServiceScreen
+from counter.screens.base import ServiceScreen, error_text
 from counter.screens.modals import AskText, Confirm
 from counter.widgets.status import BottomBar
 
@@ -119,6 +120,7 @@ class ReceiveScreen(ServiceScreen):
         yield BottomBar()
 
     def on_mount(self) -> None:
+        self.listen_serial_scanner()
         self.query_one("#sets", Input).value = "1"
         self.query_one("#submitter").display = False
         self.query_one("#proc-list").display = False
@@ -208,6 +210,46 @@ class ReceiveScreen(ServiceScreen):
 
         self.call_service(due, lambda text: self.query_one("#due", Static).update(Text(text, style="bold")),
                           group="due", exclusive=True)
+
+    def listen_serial_scanner(self) -> None:
+        """A QR reader in serial (COM) mode, when the config names its port: each scan fills the form."""
+        from counter.config import load_settings
+
+        store = self.capp.store
+        try:
+            settings = load_settings(store.data_dir)  # type: ignore[union-attr]
+        except Exception as exc:
+            self.show_error(error_text(exc))
+            return
+        if not settings.qr_serial_port:
+            return
+        stop = self._scanner_stop = threading.Event()
+
+        def listen() -> None:
+            from textual.worker import get_current_worker
+
+            from counter.scanning.qr_serial import read_codes
+
+            worker = get_current_worker()
+
+            class Stopped:  # the screen closed, or the app is shutting down and cancelled its workers
+                @staticmethod
+                def is_set() -> bool:
+                    return stop.is_set() or worker.is_cancelled
+
+            try:
+                for code in read_codes(settings.qr_serial_port, settings.qr_serial_baudrate, Stopped):  # type: ignore[arg-type]
+                    self.app.call_from_thread(self.apply_qr, code)
+            except Exception as exc:
+                if not stop.is_set():
+                    self.app.call_from_thread(self.show_error, error_text(exc))
+
+        self.run_worker(listen, thread=True, group="qr-serial", exit_on_error=False)
+
+    def on_unmount(self) -> None:
+        stop = getattr(self, "_scanner_stop", None)
+        if stop is not None:
+            stop.set()
 
     # ---- applicant ---------------------------------------------------------------------------------------
     @on(Input.Submitted, "#qr")

@@ -23,14 +23,22 @@ COLUMNS = [("Mã hồ sơ", 19), ("Chủ hồ sơ", 22), ("Thủ tục", 27), ("
            ("Hẹn trả", 16)]
 
 
+def cell(value: str) -> Text:
+    """Citizen data as plain text (never markup), cut with an ellipsis when the column is too narrow."""
+    return Text(value, no_wrap=True, overflow="ellipsis")
+
+
 class SearchScreen(ServiceScreen):
     HELP = ("Gõ mã hồ sơ, họ tên, số điện thoại hoặc số CCCD — có dấu hay không dấu đều được (“dang van an” "
             "tìm thấy “Đặng Văn An”). Mũi tên xuống hoặc Enter để vào danh sách, Enter để mở hồ sơ, "
             "PageDown/PageUp để sang trang, Esc để quay lại ô tìm kiếm.")
     AUTO_FOCUS = "#query"
     BINDINGS = [
-        Binding("pagedown,ctrl+n", "page(1)", "Trang sau", id="search.next-page"),
-        Binding("pageup,ctrl+b", "page(-1)", "Trang trước", id="search.prev-page"),
+        # priority: the table's own PageDown/PageUp (scroll) must not swallow paging
+        Binding("pagedown,ctrl+n", "page(1)", "Trang sau", key_display="PgDn", priority=True,
+                id="search.next-page"),
+        Binding("pageup,ctrl+b", "page(-1)", "Trang trước", key_display="PgUp", priority=True,
+                id="search.prev-page"),
         Binding("escape", "back_to_query", "Về ô tìm", id="search.back", show=False),
     ]
 
@@ -86,7 +94,7 @@ class SearchScreen(ServiceScreen):
         table.clear()
         self.codes = [d.code for d in result.items]
         for d in result.items:
-            table.add_row(Text(d.code), Text(d.owner_name), Text(d.procedure_name), Text(d.status_short),
+            table.add_row(Text(d.code), cell(d.owner_name), cell(d.procedure_name), cell(d.status_short),
                           Text(format_vn(d.received_at)[:10] if d.received_at else "—"),
                           Text(format_vn(d.due_at) if d.due_at else "—"), key=d.code)
         self.has_next = result.has_next

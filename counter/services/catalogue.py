@@ -1,8 +1,15 @@
-"""The procedure catalogue in the store: import (all or nothing), search as you type, look up."""
+"""The procedure catalogue in the store: import (all or nothing), search as you type, look up.
+
+Import parses the whole file first (`counter.domain.catalogue`), so a file with any bad row writes nothing;
+the writing itself is one transaction. Re-importing a code updates that procedure in place and replaces its
+papers; procedures missing from the file are left as they are.
+"""
 
 from __future__ import annotations
 
 import re
+import sqlite3
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -11,9 +18,12 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from counter.domain.catalogue import CatalogueError, ProcedureSpec, parse_catalogue
-from counter.domain.text import fold
+from counter.domain.text import fold, nfc
 from counter.models import Procedure, ProcedurePaper
 from counter.services.store import NotFound, Store
+
+DEFAULT_CATALOGUE = "fixtures/procedures.csv"
+_CHUNK = 500  # codes per IN (...) list, well under SQLite's bound-parameter limit
 
 
 @dataclass(frozen=True)
@@ -56,40 +66,64 @@ class ImportResult:
     updated: int
 
 
-def import_specs(session: Session, specs: list[ProcedureSpec]) -> ImportResult:
-    added = updated = 0
+def _chunks(items: Sequence[str]) -> Iterable[Sequence[str]]:
+    for i in range(0, len(items), _CHUNK):
+        yield items[i:i + _CHUNK]
+
+
+def import_specs(session: Session, specs: Sequence[ProcedureSpec]) -> ImportResult:
+    """Write parsed procedures inside the caller's write transaction: new codes are added, known codes are
+    updated in place (and made active again) with their papers replaced."""
+    codes = list(dict.fromkeys(s.code for s in specs))
+    existing: dict[str, Procedure] = {}
+    for chunk in _chunks(codes):
+        existing.update((p.code, p) for p in session.exec(select(Procedure).where(Procedure.code.in_(chunk))))
+    for chunk in _chunks([c for c in codes if c in existing]):
+        session.execute(sa.delete(ProcedurePaper).where(ProcedurePaper.procedure_code.in_(chunk)))
+    added = 0
+    rows: dict[str, Procedure] = {}
     for spec in specs:
-        row = session.get(Procedure, spec.code)
+        row = rows.get(spec.code) or existing.get(spec.code)
         if row is None:
             row = Procedure(code=spec.code, name=spec.name, name_folded="", field=spec.field)
+            session.add(row)
             added += 1
-        else:
-            updated += 1
-            session.execute(sa.delete(ProcedurePaper).where(ProcedurePaper.procedure_code == spec.code))
+        rows[spec.code] = row
         row.name, row.name_folded, row.field, row.level = spec.name, fold(spec.name), spec.field, spec.level
         row.working_days, row.fee, row.fee_note = spec.working_days, spec.fee, spec.fee_note
         row.channels = ",".join(str(c) for c in spec.channels)
-        row.postal_allowed, row.in_person, row.certification, row.active = (
-            spec.postal_allowed, spec.in_person, spec.certification, True)
-        session.add(row)
-        session.flush()
-        for i, p in enumerate(spec.papers, start=1):
-            session.add(ProcedurePaper(procedure_code=spec.code, position=i, name=p.name, originals=p.originals,
-                                       certified_copies=p.certified_copies, photocopies=p.photocopies,
-                                       required=p.required))
-    return ImportResult(added, updated)
+        row.postal_allowed, row.in_person, row.certification = spec.postal_allowed, spec.in_person, spec.certification
+        row.active = True
+    session.flush()  # procedures before their papers (foreign key)
+    last = {spec.code: spec for spec in specs}  # a code given twice: the last one wins
+    papers = [{"procedure_code": spec.code, "position": i, "name": p.name, "originals": p.originals,
+               "certified_copies": p.certified_copies, "photocopies": p.photocopies, "required": p.required}
+              for spec in last.values() for i, p in enumerate(spec.papers, start=1)]
+    if papers:
+        session.execute(sa.insert(ProcedurePaper.__table__), papers)  # type: ignore[attr-defined]
+    return ImportResult(added, len(codes) - added)
 
 
-def import_catalogue(store: Store, path: Path) -> ImportResult:
-    fmt = Path(path).suffix.lower().lstrip(".")
+def import_catalogue(store: Store, path: Path | str) -> ImportResult:
+    """Import a .csv or .json catalogue file: every row valid, or nothing is written (`CatalogueError`)."""
+    path = Path(path)
+    fmt = path.suffix.lower().lstrip(".")
     if fmt not in ("csv", "json"):
-        raise CatalogueError(f"Tệp danh mục phải là .csv hoặc .json: {path}")
+        raise CatalogueError(f"Tệp danh mục phải có đuôi .csv hoặc .json: {path}")
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CatalogueError(f"Không tìm thấy tệp danh mục {path}") from None
+    except IsADirectoryError:
+        raise CatalogueError(f"{path} là một thư mục, không phải tệp danh mục") from None
+    except PermissionError:
+        raise CatalogueError(f"Không có quyền đọc tệp danh mục {path}") from None
     except OSError as exc:
-        raise CatalogueError(f"Không đọc được tệp {path}: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise CatalogueError(f"Tệp {path} không phải văn bản UTF-8") from None
+        raise CatalogueError(f"Không đọc được tệp danh mục {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        line = exc.object[:exc.start].count(b"\n") + 1
+        raise CatalogueError(f"Tệp {path} không phải văn bản UTF-8 (dòng {line}); hãy lưu lại dưới dạng "
+                             "CSV UTF-8 hoặc JSON UTF-8") from None
     specs = parse_catalogue(text, fmt)
     with store.write() as session:
         return import_specs(session, specs)
@@ -97,7 +131,7 @@ def import_catalogue(store: Store, path: Path) -> ImportResult:
 
 def default_specs() -> list[ProcedureSpec]:
     """The shipped catalogue (fixtures/procedures.csv): the common commune procedures of domain.md."""
-    text = resources.files("counter").joinpath("fixtures/procedures.csv").read_text("utf-8")
+    text = resources.files("counter").joinpath(DEFAULT_CATALOGUE).read_text("utf-8")
     return parse_catalogue(text, "csv")
 
 
@@ -106,44 +140,68 @@ def load_default_catalogue(store: Store) -> ImportResult:
         return import_specs(session, default_specs())
 
 
-def _info(p: Procedure, papers: list[ProcedurePaper]) -> ProcedureInfo:
-    return ProcedureInfo(p.code, p.name, p.field, p.level, p.working_days, p.fee, p.fee_note,
-                         tuple(int(c) for c in p.channels.split(",") if c), p.postal_allowed, p.in_person,
-                         p.certification,
-                         tuple(PaperInfo(x.position, x.name, x.originals, x.certified_copies, x.photocopies,
-                                         x.required) for x in papers))
+# ---- reading (plain SQL on the store's read-only connection: search runs on every keystroke) -------------
+
+_COLUMNS = ("code, name, field, level, working_days, fee, fee_note, channels, postal_allowed, in_person, "
+            "certification")
 
 
-def _with_papers(session: Session, procs: list[Procedure]) -> list[ProcedureInfo]:
-    if not procs:
+def _infos(store: Store, rows: list[sqlite3.Row]) -> list[ProcedureInfo]:
+    if not rows:
         return []
-    papers = session.exec(select(ProcedurePaper).where(ProcedurePaper.procedure_code.in_([p.code for p in procs]))
-                          .order_by(ProcedurePaper.procedure_code, ProcedurePaper.position)).all()
-    by_code: dict[str, list[ProcedurePaper]] = {}
-    for x in papers:
-        by_code.setdefault(x.procedure_code, []).append(x)
-    return [_info(p, by_code.get(p.code, [])) for p in procs]
+    codes = [r["code"] for r in rows]
+    papers: dict[str, list[PaperInfo]] = {c: [] for c in codes}
+    marks = ",".join("?" * len(codes))
+    for p in store.query(f"SELECT procedure_code, position, name, originals, certified_copies, photocopies, "
+                         f"required FROM procedure_papers WHERE procedure_code IN ({marks}) "
+                         f"ORDER BY procedure_code, position", codes):
+        papers[p["procedure_code"]].append(PaperInfo(p["position"], p["name"], p["originals"],
+                                                     p["certified_copies"], p["photocopies"], bool(p["required"])))
+    return [ProcedureInfo(r["code"], r["name"], r["field"], r["level"], r["working_days"], r["fee"], r["fee_note"],
+                          tuple(int(c) for c in r["channels"].split(",") if c), bool(r["postal_allowed"]),
+                          bool(r["in_person"]), bool(r["certification"]), tuple(papers[r["code"]]))
+            for r in rows]
+
+
+def _like(word: str) -> str:
+    return "%" + re.sub(r"([\\%_])", r"\\\1", word) + "%"
 
 
 def search_procedures(store: Store, text: str, limit: int = 20) -> list[ProcedureInfo]:
-    """Part of the code ("1193" finds 1.001193), or every word of the folded name; active procedures only."""
-    text = text.strip()
-    with store.read() as session:
-        q = select(Procedure).where(Procedure.active)
-        if re.fullmatch(r"[\d.]+", text):
-            q = q.where(Procedure.code.contains(text)).order_by(Procedure.code)
-        elif text:
-            for word in fold(text).split():
-                q = q.where(Procedure.name_folded.contains(word))
-            q = q.order_by(sa.func.length(Procedure.name), Procedure.name)
-        else:
-            q = q.order_by(Procedure.field, Procedure.name)
-        return _with_papers(session, list(session.exec(q.limit(limit))))
+    """Active procedures matching `text`: codes starting with it come first ("1.0011"), then, for a query of
+    digits and dots, codes containing it ("1193"), then names holding every word, accents ignored ("dang ky
+    khai sinh" finds "Đăng ký khai sinh"); each group by name. Empty text: all, by field then name."""
+    text = nfc(text or "")
+    limit = max(0, int(limit))
+    if not text:
+        rows = store.query(f"SELECT {_COLUMNS} FROM procedures WHERE active ORDER BY field, name_folded, code "
+                           "LIMIT ?", (limit,))
+        return _infos(store, rows)
+    code = text.upper()
+    words = fold(text).split()
+    rank = ["WHEN code LIKE ? ESCAPE '\\' THEN 0"]
+    params: list[object] = [_like(code)[1:]]
+    matches = ["code LIKE ? ESCAPE '\\'"]
+    match_params: list[object] = [_like(code)[1:]]
+    if re.fullmatch(r"[\d.]+", text):
+        rank.append("WHEN code LIKE ? ESCAPE '\\' THEN 1")
+        params.append(_like(code))
+        matches.append("code LIKE ? ESCAPE '\\'")
+        match_params.append(_like(code))
+    if words:
+        matches.append("(" + " AND ".join("name_folded LIKE ? ESCAPE '\\'" for _ in words) + ")")
+        match_params.extend(_like(w) for w in words)
+    rows = store.query(
+        f"SELECT {_COLUMNS}, CASE {' '.join(rank)} ELSE 2 END AS rank FROM procedures "
+        f"WHERE active AND ({' OR '.join(matches)}) ORDER BY rank, name_folded, code LIMIT ?",
+        (*params, *match_params, limit))
+    return _infos(store, rows)
 
 
 def get_procedure(store: Store, code: str) -> ProcedureInfo:
-    with store.read() as session:
-        p = session.get(Procedure, code.strip())
-        if p is None:
-            raise NotFound(f"Không tìm thấy thủ tục có mã “{code.strip()}”")
-        return _with_papers(session, [p])[0]
+    """One procedure by its code (also an inactive one: old dossiers refer to it)."""
+    code = nfc(code or "")
+    rows = store.query(f"SELECT {_COLUMNS} FROM procedures WHERE code = ?", (code,))
+    if not rows:
+        raise NotFound(f"Không tìm thấy thủ tục có mã “{code}”")
+    return _infos(store, rows)[0]

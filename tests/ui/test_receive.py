@@ -151,3 +151,27 @@ async def test_admin_cannot_open_receive(store):
         await pilot.press("f2")
         await pilot.pause()
         assert isinstance(app.screen, SearchScreen)
+
+
+async def test_a_serial_mode_qr_reader_fills_the_form_with_every_mark(store):
+    import os
+    import asyncio
+
+    master, slave = os.openpty()
+    (store.data_dir / "config.toml").write_text(f'[scanner]\nqr_serial_port = "{os.ttyname(slave)}"\n',
+                                                encoding="utf-8")
+    app = build_app(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_receive(app, pilot)
+        await pick(app, pilot, "1193")
+        await asyncio.sleep(0.3)
+        os.write(master, QR.replace("Nguyễn Văn An", "Đặng Thị Ngọc Ánh").encode("utf-8") + b"\r\n")
+        for _ in range(30):
+            await asyncio.sleep(0.1)
+            await pilot.pause()
+            if app.screen.query_one("#owner_name", Input).value:
+                break
+        assert app.screen.query_one("#owner_name", Input).value == "Đặng Thị Ngọc Ánh"
+        assert app.screen.query_one("#owner_id_number", Input).value == "001090123456"
+    os.close(master)
+    os.close(slave)
