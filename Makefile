@@ -26,6 +26,7 @@ test: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(PY) bench/lookup.py
+	$(PY) bench/receipt.py
 
 clean:
 	rm -rf $(VENV) $(DEMO) .pytest_cache .hypothesis
