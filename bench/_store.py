@@ -79,5 +79,12 @@ def _insert(con: sqlite3.Connection, rows: list[tuple]) -> None:
         "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,0,0,0)", rows)
 
 
+def summary(samples: list[float]) -> dict:
+    """p50, p99 and mean of timings in seconds, as milliseconds."""
+    s = sorted(samples)
+    return {"p50_ms": round(s[len(s) // 2] * 1000, 3), "p99_ms": round(s[min(len(s) - 1, int(len(s) * 0.99))] * 1000, 3),
+            "mean_ms": round(sum(s) / len(s) * 1000, 3)}
+
+
 def open_store(data_dir: Path) -> Store:
     return Store.open(data_dir, migrate=False)

@@ -10,21 +10,15 @@ import argparse
 import json
 import random
 import sqlite3
-import statistics
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._store import build, open_store  # noqa: E402
+from bench._store import build, open_store, summary  # noqa: E402
 from counter.services import dossiers  # noqa: E402
 from counter.services.dossiers import fts_query  # noqa: E402
-
-
-def pct(samples: list[float], p: float) -> float:
-    s = sorted(samples)
-    return round(s[min(len(s) - 1, int(len(s) * p))] * 1000, 3)
 
 
 def timed(fn, args_list) -> list[float]:  # type: ignore[no-untyped-def]
@@ -74,11 +68,8 @@ def main() -> None:
             x = x[0] if isinstance(x, tuple) else x
             t_bare += timed(bare, [(x,)])
             t_svc += timed(svc, [(x,)])
-        for suffix, s in (("bare", t_bare), ("service", t_svc)):
-            r[f"{label}_{suffix}"] = {"p50_ms": pct(s, 0.5), "p99_ms": pct(s, 0.99),
-                                      "mean_ms": round(statistics.mean(s) * 1000, 3)}
-    s = timed(svc_detail, [(c,) for c in codes[: a.reps // 4]])
-    r["detail_service"] = {"p50_ms": pct(s, 0.5), "p99_ms": pct(s, 0.99), "mean_ms": round(statistics.mean(s) * 1000, 3)}
+        r[f"{label}_bare"], r[f"{label}_service"] = summary(t_bare), summary(t_svc)
+    r["detail_service"] = summary(timed(svc_detail, [(c,) for c in codes[: a.reps // 4]]))
     r["code_ratio_p99"] = round(r["code_service"]["p99_ms"] / r["code_bare"]["p99_ms"], 2)
     r["name_ratio_p99"] = round(r["name_service"]["p99_ms"] / r["name_bare"]["p99_ms"], 2)
     print(json.dumps({"bench": "lookup", "dossiers": a.n, "reps": a.reps, **r}, ensure_ascii=False))

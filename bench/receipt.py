@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import sqlite3
-import statistics
 import sys
 import time
 import uuid
@@ -21,18 +20,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._store import build  # noqa: E402
+from bench._store import build, summary as stats  # noqa: E402
 from counter.domain.clock import FixedClock  # noqa: E402
 from counter.domain.intake import Applicant, PaperInput, ReceiveRequest  # noqa: E402
 from counter.services import auth, dossiers, printing  # noqa: E402
 from counter.services.store import Store  # noqa: E402
 from tests.conftest import PASSWORD  # noqa: E402
-
-
-def stats(samples: list[float]) -> dict:
-    s = sorted(samples)
-    return {"p50_ms": round(s[len(s) // 2] * 1000, 2), "p99_ms": round(s[min(len(s) - 1, int(len(s) * 0.99))] * 1000, 2),
-            "mean_ms": round(statistics.mean(s) * 1000, 2)}
 
 
 def main() -> None:
