@@ -201,7 +201,7 @@ def search_procedures(store: Store, text: str, limit: int = 20) -> list[Procedur
 def get_procedure(store: Store, code: str) -> ProcedureInfo:
     """One procedure by its code (also an inactive one: old dossiers refer to it)."""
     code = nfc(code or "")
-    rows = store.query(f"SELECT {_COLUMNS} FROM procedures WHERE code = ?", (code,))
+    rows = store.query(f"SELECT {_COLUMNS} FROM procedures WHERE code = ?", (code.upper(),))
     if not rows:
         raise NotFound(f"Không tìm thấy thủ tục có mã “{code}”")
     return _infos(store, rows)[0]

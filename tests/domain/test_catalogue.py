@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import unicodedata
 from datetime import date
@@ -206,7 +207,7 @@ def test_header_row_is_required_and_checked():
     assert "cột lặp lại: code" in error.message
     # extra columns are ignored, columns may come in any order and in any case
     cols = list(COLUMNS)
-    cells = next(iter(__import__("csv").reader([BIRTH])))
+    cells = next(csv.reader([BIRTH]))
     order = list(reversed(range(len(cols))))
     text = ",".join(["stt"] + [cols[i].upper() for i in order]) + "\n" + ",".join(
         ["1"] + [f'"{cells[i]}"' for i in order]) + "\n"
@@ -226,7 +227,7 @@ def test_bom_crlf_comments_and_quoted_newlines():
 
 
 def test_unclosed_quote_stops_with_its_line():
-    error = only_error(csv_text(BIRTH, 'x,"y') )
+    error = only_error(csv_text(BIRTH, 'x,"y'))
     assert error.line == 3 and "ngoặc kép" in error.message
 
 
