@@ -17,6 +17,7 @@ from counter.domain.clock import Clock, SystemClock
 from counter.screens.base import error_text
 from counter.screens.help import HelpScreen
 from counter.screens.login import LoginScreen
+from counter.widgets.palette import VietnameseCommands
 
 if TYPE_CHECKING:
     from counter.services.office import OfficeInfo
@@ -27,6 +28,7 @@ class CounterApp(App):
     TITLE = "Một cửa — counter"
     CSS_PATH = "styles/app.tcss"
     ENABLE_COMMAND_PALETTE = True
+    COMMANDS = {VietnameseCommands}
     BINDINGS = [
         Binding("f1", "help", "Trợ giúp", id="help"),
         Binding("f2", "receive", "Tiếp nhận", id="receive"),

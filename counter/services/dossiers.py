@@ -77,12 +77,15 @@ def _new_dossier(session: Session, actor: Actor, proc: Procedure, owner: Applica
     }
 
 
+_REQUIRED_PAPERS = sa.text("SELECT name FROM procedure_papers WHERE procedure_code = :p AND required "
+                           "ORDER BY position")
+
+
 def receive_in(session: Session, actor: Actor, req: ReceiveRequest, at: datetime) -> DossierState:
     """Receive a dossier inside the caller's write transaction (the demo batches many)."""
     require(actor.role, Action.RECEIVE)
     proc = _procedure(session, actor, req.procedure_code, req.channel)
-    required = [p.name for p in session.exec(select(ProcedurePaper).where(
-        ProcedurePaper.procedure_code == proc.code, ProcedurePaper.required)).all()]
+    required = list(session.execute(_REQUIRED_PAPERS, {"p": proc.code}).scalars())
     channels = tuple(int(c) for c in proc.channels.split(","))
     req = validate(req, required, channels, at.astimezone(VN_TZ).date())
     due = calendar_of(session, actor.office_id).due_at(at, proc.working_days)

@@ -42,10 +42,11 @@ def next_number(session: Session, station_id: str, scope: str, period: str) -> i
     return int(session.execute(stmt, {"s": station_id, "c": scope, "p": period}).scalar_one())
 
 
+_LAST_HASH = sa.text("SELECT hash FROM dossier_events WHERE station_id = :s ORDER BY station_seq DESC LIMIT 1")
+
+
 def last_hash(session: Session, station_id: str) -> str:
-    h = session.exec(select(DossierEvent.hash).where(DossierEvent.station_id == station_id)
-                     .order_by(DossierEvent.station_seq.desc()).limit(1)).first()
-    return h or GENESIS
+    return session.execute(_LAST_HASH, {"s": station_id}).scalar() or GENESIS
 
 
 def event_body(ev: DossierEvent) -> dict[str, Any]:
@@ -69,6 +70,10 @@ def load_row(session: Session, dossier_id: str) -> Dossier | None:
 _DOSSIERS = Dossier.__table__  # type: ignore[attr-defined]
 _EVENTS = DossierEvent.__table__  # type: ignore[attr-defined]
 _OUTBOX = Outbox.__table__  # type: ignore[attr-defined]
+_INSERT_DOSSIER = sa.insert(_DOSSIERS)
+_UPDATE_DOSSIER = sa.update(_DOSSIERS).where(_DOSSIERS.c.id == sa.bindparam("_id"))
+_INSERT_EVENT = sa.insert(_EVENTS)
+_INSERT_OUTBOX = sa.insert(_OUTBOX)
 
 
 def append(session: Session, actor: Actor, dossier_id: str, kind: str, payload: dict[str, Any],
@@ -96,14 +101,15 @@ def append(session: Session, actor: Actor, dossier_id: str, kind: str, payload: 
                       at=at, payload=canonical, prev_hash=last_hash(session, actor.station_id), hash="")
     ev.hash = chain_hash(ev.prev_hash, event_body(ev))
     values = row_values(new_state)
+    # parameters passed apart from the statements, so SQLAlchemy compiles each statement once and reuses it
     if before is None:
-        session.execute(sa.insert(_DOSSIERS).values(values))  # before its event (foreign key)
+        session.execute(_INSERT_DOSSIER, values)  # before its event (foreign key)
     else:
-        session.execute(sa.update(_DOSSIERS).where(_DOSSIERS.c.id == new_state.id).values(values))
+        session.execute(_UPDATE_DOSSIER, {**values, "_id": new_state.id})
         if row is not None:
             session.expire(row)
-    session.execute(sa.insert(_EVENTS).values({c.name: getattr(ev, c.name) for c in _EVENTS.columns}))
-    session.execute(sa.insert(_OUTBOX).values(event_id=ev.id, station_seq=seq, created_at=at))
+    session.execute(_INSERT_EVENT, {c.name: getattr(ev, c.name) for c in _EVENTS.columns})
+    session.execute(_INSERT_OUTBOX, {"event_id": ev.id, "station_seq": seq, "created_at": at})
     return new_state, ev
 
 

@@ -8,6 +8,7 @@ from functools import lru_cache
 from datetime import date, time
 from importlib import resources
 
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from counter.domain.calendar import OfficeHours, WorkCalendar
@@ -102,17 +103,21 @@ def _calendar(hours: OfficeHours, days_off: tuple[date, ...], working_days: tupl
     return WorkCalendar(hours, extra_days_off=days_off, extra_working_days=working_days)
 
 
+_HOURS = sa.text("SELECT morning_start, morning_end, afternoon_start, afternoon_end, same_day_cutoff "
+                 "FROM offices WHERE id = :o")
+_OVERRIDES = sa.text("SELECT day, kind FROM calendar_overrides WHERE office_id = :o ORDER BY day")
+
+
 def calendar_of(session: Session, office_id: str) -> WorkCalendar:
-    """The office's calendar: its hours and override table (built once per distinct setting)."""
-    office = session.get(Office, office_id)
-    if office is None:
+    """The office's calendar: its hours and override table (built once per distinct setting; read with plain
+    SQL because every receipt asks for it)."""
+    hours_row = session.execute(_HOURS, {"o": office_id}).first()
+    if hours_row is None:
         raise NotFound(f"Không có cơ quan “{office_id}”")
-    hours = OfficeHours(_hm(office.morning_start), _hm(office.morning_end), _hm(office.afternoon_start),
-                        _hm(office.afternoon_end), _hm(office.same_day_cutoff))
-    overrides = session.exec(select(CalendarOverride).where(CalendarOverride.office_id == office_id)
-                             .order_by(CalendarOverride.day)).all()
-    return _calendar(hours, tuple(o.day for o in overrides if o.kind == "off"),
-                     tuple(o.day for o in overrides if o.kind == "work"))
+    hours = OfficeHours(*(_hm(t) for t in hours_row))
+    overrides = [(date.fromisoformat(str(d)), k) for d, k in session.execute(_OVERRIDES, {"o": office_id})]
+    return _calendar(hours, tuple(d for d, k in overrides if k == "off"),
+                     tuple(d for d, k in overrides if k == "work"))
 
 
 def calendar_for(store: Store) -> WorkCalendar:

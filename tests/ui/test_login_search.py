@@ -215,7 +215,16 @@ async def test_help_palette_and_lock(ui_store):
         assert isinstance(app.screen, SearchScreen)
         await pilot.press("ctrl+p")
         assert isinstance(app.screen, CommandPalette)
-        await pilot.press(*"khoa may", "enter")
+        await pilot.press(*"khoa may")
+        from textual.widgets import OptionList
+
+        hits = app.screen.query_one(OptionList)
+        for _ in range(50):  # the palette searches asynchronously: wait for its hit, however slow the machine
+            await pilot.pause(0.1)
+            if hits.option_count and hits.highlighted is not None and "Khóa máy" in str(
+                    hits.get_option_at_index(hits.highlighted).prompt):
+                break
+        await pilot.press("enter")
         await settle(app, pilot)
         assert isinstance(app.screen, LoginScreen) and app.actor is None
         assert "f7" not in footer_keys(app)
