@@ -40,7 +40,7 @@ def main() -> None:
     con = sqlite3.connect(data_dir / "counter.sqlite3")
     rng = random.Random(1)
     maxseq = con.execute("SELECT max(seq) FROM dossiers").fetchone()[0]
-    codes = [con.execute("SELECT code FROM dossiers WHERE seq = ?", (rng.randrange(1, maxseq),)).fetchone()[0]
+    codes = [con.execute("SELECT code FROM dossiers WHERE seq = ?", (rng.randrange(1, min(maxseq, a.n)),)).fetchone()[0]
              for _ in range(a.reps)]
     names = ["nguyen", "nguyen van an", "Đặng Văn An", "tran thi", "le minh", "hoang ngoc lan", "vu duc",
              "phuong", "bui thanh hai", "0912"]

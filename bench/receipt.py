@@ -59,7 +59,7 @@ def main() -> None:
             "due_at, original_due_at, fee, fee_paid, return_method, search_text, version, last_event_id, updated_at, "
             "extension_count, supplement_count, scanned_count) VALUES "
             "(?,?,?,?,?,?,?,?,2,1,1,?,?,?,1,0,?,?,?,0,0,'counter',?,1,?,?,0,0,0)",
-            (did, f"BARE-{uuid.uuid4().hex[:12]}-{n}", uuid.uuid4().hex, "H55.242", station, "1.001193",
+            (did, f"BARE-{uuid.uuid4().hex[:12].upper()}-{n}", uuid.uuid4().hex, "H55.242", station, "1.001193",
              "Đăng ký khai sinh", "Hộ tịch", "Nguyễn Văn An", "001090123456", "0912345678", ts, ts, ts,
              "bare nguyen van an 0912345678 001090123456", eid, ts))
         seq = con.execute("INSERT INTO code_sequences(station_id, scope, period, last) VALUES (?, 'bare-ev', '', 1) "
