@@ -1,4 +1,4 @@
-"""The Textual application: login, then the main frame (search for now; F2–F6 arrive with their issues)."""
+"""The Textual application: login, then the main frame (F2 Tiếp nhận, F7 Tra cứu; F3–F6 arrive with their issues)."""
 
 from __future__ import annotations
 
