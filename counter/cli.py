@@ -235,23 +235,16 @@ def calendar_due(
     at = parse_local(received)
     if days < 0:
         fail("Số ngày làm việc không được âm")
-    cal = WorkCalendar()
-    if data_dir is not None or _has_store():
+    from counter.db import DB_FILE
+
+    cal = WorkCalendar()  # the national calendar, unless a store gives the office's hours and overrides
+    if ((data_dir or default_data_dir()) / DB_FILE).exists():  # Typer already read COUNTER_HOME into data_dir
         from counter.services.office import calendar_for, is_initialized
 
         store = open_store(data_dir, need_init=False)
         if is_initialized(store):
             cal = calendar_for(store)
     typer.echo(format_local(cal.due_at(at, days)))
-
-
-def _has_store() -> bool:
-    import os
-
-    from counter.db import DB_FILE
-
-    home = os.environ.get("COUNTER_HOME")
-    return (Path(home) if home else default_data_dir()).joinpath(DB_FILE).exists()
 
 
 def _parse_date(text: str) -> date:

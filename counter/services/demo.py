@@ -9,7 +9,7 @@ from datetime import datetime, time, timedelta
 from counter.domain.calendar import VN_TZ
 from counter.domain.errors import CounterError
 from counter.domain.intake import Applicant, PaperInput, ReceiveRequest
-from counter.domain.lifecycle import EventKind, Status
+from counter.domain.lifecycle import EventKind
 from counter.services import auth, catalogue, dossiers, office
 from counter.services.store import Actor, Store
 

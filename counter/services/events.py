@@ -15,7 +15,7 @@ from counter.domain import lifecycle
 from counter.domain.hashing import GENESIS, canonical_json, chain_hash
 from counter.domain.lifecycle import DossierState, Event, Status
 from counter.domain.permissions import EVENT_ACTIONS, require
-from counter.models import CodeSequence, Dossier, DossierEvent, Outbox
+from counter.models import Dossier, DossierEvent, Outbox
 from counter.services.store import Actor
 
 _STATE_FIELDS = [f.name for f in fields(DossierState)]
