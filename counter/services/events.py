@@ -49,12 +49,12 @@ def last_hash(session: Session, station_id: str) -> str:
     return session.execute(_LAST_HASH, {"s": station_id}).scalar() or GENESIS
 
 
-def event_body(ev: DossierEvent) -> dict[str, Any]:
+def event_body(ev: DossierEvent, payload: dict[str, Any] | None = None) -> dict[str, Any]:
     """What the hash covers (everything but the hashes themselves)."""
     return {
         "id": ev.id, "dossier_id": ev.dossier_id, "office_id": ev.office_id, "station_id": ev.station_id,
         "station_seq": ev.station_seq, "parent": ev.parent, "kind": ev.kind, "actor_id": ev.actor_id,
-        "at": ev.at.astimezone(timezone.utc).isoformat(), "payload": json.loads(ev.payload),
+        "at": ev.at.astimezone(timezone.utc).isoformat(), "payload": json.loads(ev.payload) if payload is None else payload,
     }
 
 
@@ -92,14 +92,14 @@ def append(session: Session, actor: Actor, dossier_id: str, kind: str, payload: 
     at = at.astimezone(timezone.utc)
     canonical = canonical_json(payload)
     event_id = str(uuid.uuid4())
-    new_state = lifecycle.apply(before, Event(event_id, kind, at, actor.user_id, actor.station_id,
-                                              json.loads(canonical)))
+    parsed = json.loads(canonical)  # what a replay will see: NFC strings, JSON types
+    new_state = lifecycle.apply(before, Event(event_id, kind, at, actor.user_id, actor.station_id, parsed))
     seq = next_number(session, actor.station_id, "event", "")
     ev = DossierEvent(id=event_id, dossier_id=new_state.id, office_id=new_state.office_id,
                       station_id=actor.station_id, station_seq=seq,
                       parent=before.last_event_id if before else None, kind=kind, actor_id=actor.user_id,
                       at=at, payload=canonical, prev_hash=last_hash(session, actor.station_id), hash="")
-    ev.hash = chain_hash(ev.prev_hash, event_body(ev))
+    ev.hash = chain_hash(ev.prev_hash, event_body(ev, parsed))
     values = row_values(new_state)
     # parameters passed apart from the statements, so SQLAlchemy compiles each statement once and reuses it
     if before is None:
