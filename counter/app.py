@@ -1,10 +1,12 @@
-"""The Textual application: login, then the main frame (F2 Tiếp nhận, F7 Tra cứu; F3–F6 arrive with their issues)."""
+"""The Textual application: login, then the work screens on function keys (see MODES_TABLE)."""
 
 from __future__ import annotations
 
+import importlib
 import logging
 import threading
 from collections.abc import Iterable
+from dataclasses import dataclass
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -14,6 +16,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from counter.domain.clock import Clock, SystemClock
+from counter.domain.permissions import Action, can
 from counter.screens.base import error_text
 from counter.screens.help import HelpScreen
 from counter.screens.login import LoginScreen
@@ -24,6 +27,38 @@ if TYPE_CHECKING:
     from counter.services.store import Actor, Store
 
 
+@dataclass(frozen=True)
+class Mode:
+    """A work screen on a function key: what it is called, where it lives, who may open it."""
+
+    key: str
+    label: str
+    screen: str  # "module:Class", imported when first opened (keeps start-up fast)
+    action: Action
+    refused: str  # the Vietnamese line shown to a role that may not open it
+
+
+MODES_TABLE: dict[str, Mode] = {
+    "receive": Mode("f2", "Tiếp nhận", "counter.screens.receive:ReceiveScreen", Action.RECEIVE,
+                    "Tài khoản này không được tiếp nhận hồ sơ"),
+    "scan": Mode("f3", "Số hóa", "counter.screens.scan:ScanScreen", Action.DIGITIZE,
+                 "Tài khoản này không được số hóa hồ sơ"),
+    "progress": Mode("f4", "Xử lý", "counter.screens.progress:ProgressScreen", Action.SEARCH,
+                     "Tài khoản này không được cập nhật xử lý hồ sơ"),
+    "return": Mode("f5", "Trả kết quả", "counter.screens.giveback:ReturnScreen", Action.RETURN_RESULT,
+                   "Tài khoản này không được trả kết quả"),
+    "queue": Mode("f6", "Hàng đợi", "counter.screens.queue:QueueScreen", Action.VIEW_QUEUE,
+                  "Chỉ giám sát viên xem được hàng đợi của bộ phận"),
+    "search": Mode("f7", "Tra cứu", "counter.screens.search:SearchScreen", Action.SEARCH,
+                   "Tài khoản này không được tra cứu hồ sơ"),
+}
+
+
+def screen_class(mode: Mode) -> type[Screen]:
+    module, _, name = mode.screen.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
 class CounterApp(App):
     TITLE = "Một cửa — counter"
     CSS_PATH = "styles/app.tcss"
@@ -31,13 +66,12 @@ class CounterApp(App):
     COMMANDS = {VietnameseCommands}
     BINDINGS = [
         Binding("f1", "help", "Trợ giúp", id="help"),
-        Binding("f2", "receive", "Tiếp nhận", id="receive"),
-        Binding("f7", "search", "Tra cứu", id="search"),
+        *(Binding(m.key, f"open('{name}')", m.label, id=name) for name, m in MODES_TABLE.items()),
         Binding("ctrl+l", "lock", "Khóa máy", id="lock"),
         Binding("ctrl+q", "quit", "Thoát", id="quit", priority=True),
         Binding("ctrl+p", "command_palette", "Lệnh", id="command-palette", show=False, priority=True),
     ]
-    NEEDS_LOGIN = {"receive", "search", "lock"}  # hidden from the footer and refused until someone logs in
+    NEEDS_LOGIN = {"open", "lock"}  # hidden from the footer and refused until someone logs in
 
     def __init__(self, data_dir: Path | None = None, store: "Store | None" = None):
         super().__init__()
@@ -107,6 +141,8 @@ class CounterApp(App):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in self.NEEDS_LOGIN and self.actor is None:
             return False
+        if action == "open" and parameters and self.actor is not None:
+            return can(self.actor.role, MODES_TABLE[str(parameters[0])].action)  # hide keys this role may not use
         return True
 
     def action_command_palette(self) -> None:
@@ -118,9 +154,10 @@ class CounterApp(App):
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """The command palette (Ctrl+P), in Vietnamese; screen actions stay on their keys."""
         if self.actor is not None:
-            yield SystemCommand("Tra cứu hồ sơ (F7)", "Tìm theo mã, họ tên, số điện thoại, CCCD",
-                                self.action_search)
-            yield SystemCommand("Tiếp nhận hồ sơ (F2)", "Mở biểu mẫu tiếp nhận", self.action_receive)
+            for name, mode in MODES_TABLE.items():
+                if can(self.actor.role, mode.action):
+                    yield SystemCommand(f"{mode.label} ({mode.key.upper()})", f"Mở màn hình {mode.label.lower()}",
+                                        lambda name=name: self.action_open(name))
             yield SystemCommand("Khóa máy / Đăng xuất (Ctrl+L)", "Về màn hình đăng nhập", self.action_lock)
         yield SystemCommand("Trợ giúp (F1)", "Phím tắt và hướng dẫn của màn hình này", self.action_help)
         yield SystemCommand("Đổi giao diện màu", "Chọn bảng màu khác", self.action_change_theme)
@@ -137,31 +174,27 @@ class CounterApp(App):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
 
-    def action_search(self) -> None:
-        from counter.screens.search import SearchScreen
-
+    def action_open(self, name: str) -> None:
+        """Open a work screen (F2–F7): one screen at a time above the login, each checked against the role."""
+        mode = MODES_TABLE[name]
         if self.actor is None:
             return
+        if not can(self.actor.role, mode.action):
+            self.notify(mode.refused, severity="warning")
+            return
+        cls = screen_class(mode)
         while len(self.screen_stack) > 2:
             self.pop_screen()
-        if isinstance(self.screen, SearchScreen):
-            self.screen.query_one("#query").focus()
+        if isinstance(self.screen, cls):
+            self.screen.refocus()  # type: ignore[attr-defined]
         else:
-            self.switch_screen(SearchScreen())  # it focuses its query box on mount
+            self.switch_screen(cls())
+
+    def action_search(self) -> None:
+        self.action_open("search")
 
     def action_receive(self) -> None:
-        from counter.domain.permissions import Action, can
-        from counter.screens.receive import ReceiveScreen
-
-        if self.actor is None:
-            return
-        if not can(self.actor.role, Action.RECEIVE):
-            self.notify("Tài khoản này không được tiếp nhận hồ sơ", severity="warning")
-            return
-        while len(self.screen_stack) > 2:
-            self.pop_screen()
-        if not isinstance(self.screen, ReceiveScreen):
-            self.switch_screen(ReceiveScreen())
+        self.action_open("receive")
 
     def action_lock(self) -> None:
         if self.actor is None:

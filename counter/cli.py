@@ -72,6 +72,25 @@ def open_store(data_dir: Path | None, *, need_init: bool = True):  # type: ignor
     return store
 
 
+UserOpt = Annotated[Optional[str], typer.Option("--user", envvar="COUNTER_USER",
+                                                help="Người thực hiện (tên đăng nhập); mọi thao tác ghi tên người làm")]
+PasswordOpt = Annotated[Optional[str], typer.Option("--password", envvar="COUNTER_PASSWORD",
+                                                    help="Mật khẩu (hoặc nhập khi được hỏi)")]
+
+
+def cli_actor(store: Any, user: str | None, password: str | None) -> Any:
+    """Log in for a command that changes dossiers: the same login, lockout and permissions as the app."""
+    from counter.services.auth import login
+
+    if not user:
+        fail("Thiếu người thực hiện: dùng --user TÊN_ĐĂNG_NHẬP (hoặc biến COUNTER_USER)")
+    if not password:
+        if not sys.stdin.isatty():
+            fail("Thiếu mật khẩu: dùng --password (hoặc biến COUNTER_PASSWORD)")
+        password = typer.prompt("Mật khẩu", hide_input=True)
+    return login(store, user, password)
+
+
 def _password(value: str | None, prompt: str = "Mật khẩu") -> str:
     if value:
         return value
@@ -391,6 +410,10 @@ def print_form(form: Annotated[str, typer.Argument(help="01 | 02 | 03")], code: 
                out: Out = None, data_dir: DataDir = None) -> None:
     """In một biểu mẫu của hồ sơ (01 tiếp nhận, 02 yêu cầu bổ sung, 03 từ chối)."""
     _print(code, form.zfill(2), format, out, data_dir)
+
+
+# Each area's commands live in a module of their own and register on `app` as it is imported.
+from counter import cli_progress, cli_reports, cli_scan, cli_sync  # noqa: E402,F401
 
 
 def main() -> None:

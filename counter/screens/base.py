@@ -53,5 +53,8 @@ class ServiceScreen(Screen):
 
         self.run_worker(work, thread=True, group=group, exclusive=exclusive, exit_on_error=False)
 
+    def refocus(self) -> None:
+        """Its function key was pressed while it is open: put the cursor where work starts (default: stay)."""
+
     def show_error(self, message: str) -> None:
         self.notify(message, severity="error", markup=False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rich.table import Table
 from rich.text import Text
+from textual.actions import parse as parse_action
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -53,7 +54,7 @@ class HelpScreen(ModalScreen):
             for b in self.own_bindings(node):
                 if not isinstance(b, Binding) or not b.description or b.key in seen:
                     continue
-                if b.action == "command_palette" or node.check_action(b.action.split("(")[0], ()) is False:
+                if b.action == "command_palette" or node.check_action(*parse_action(b.action)[1:]) is False:
                     continue
                 seen.add(b.key)
                 rows.append((key_label(b.key), b.description))

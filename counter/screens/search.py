@@ -112,6 +112,9 @@ class SearchScreen(ServiceScreen):
     def action_back_to_query(self) -> None:
         self.query_one("#query", Input).focus()
 
+    def refocus(self) -> None:
+        self.action_back_to_query()
+
     @on(DataTable.RowSelected, "#results")
     def open_dossier(self, event: DataTable.RowSelected) -> None:
         from counter.screens.dossier import DossierScreen

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from counter.db import current_revision
+from counter.db import HEAD, current_revision
 from counter.domain import lifecycle
 from counter.domain.errors import CounterError
 from counter.domain.lifecycle import EventKind
@@ -28,7 +28,7 @@ def test_pragmas_and_migrations(store):
         assert c.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert c.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert c.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
-    assert current_revision(store.engine) == "0002"
+    assert current_revision(store.engine) == HEAD
 
 
 def test_models_match_migrations(store):
