@@ -113,11 +113,6 @@ def receive_in(session: Session, actor: Actor, req: ReceiveRequest, at: datetime
     if req.submitter is not None:
         payload.update(_applicant_payload("submitter", req.submitter))
     state, _ = ev.append(session, actor, payload["dossier_id"], EventKind.RECEIVED, payload, at, new=True)
-    if req.papers:
-        session.execute(sa.insert(DossierDocument.__table__), [  # type: ignore[attr-defined]
-            {"dossier_id": state.id, "position": i, "name": p.name, "originals": p.originals,
-             "certified_copies": p.certified_copies, "photocopies": p.photocopies, "digitization": 0, "blobs": "[]"}
-            for i, p in enumerate(req.papers, start=1)])
     return state
 
 

@@ -13,9 +13,9 @@ from sqlmodel import Session, select
 
 from counter.domain import lifecycle
 from counter.domain.hashing import GENESIS, canonical_json, chain_hash
-from counter.domain.lifecycle import DossierState, Event, Status
+from counter.domain.lifecycle import DossierState, Event, EventKind, Status
 from counter.domain.permissions import EVENT_ACTIONS, require
-from counter.models import Dossier, DossierEvent, Outbox
+from counter.models import Dossier, DossierDocument, DossierEvent, Outbox
 from counter.services.store import Actor
 
 _STATE_FIELDS = [f.name for f in fields(DossierState)]
@@ -108,9 +108,25 @@ def append(session: Session, actor: Actor, dossier_id: str, kind: str, payload: 
         session.execute(_UPDATE_DOSSIER, {**values, "_id": new_state.id})
         if row is not None:
             session.expire(row)
+    project_documents(session, new_state.id, kind, parsed)
     session.execute(_INSERT_EVENT, {c.name: getattr(ev, c.name) for c in _EVENTS.columns})
     session.execute(_INSERT_OUTBOX, {"event_id": ev.id, "station_seq": seq, "created_at": at})
     return new_state, ev
+
+
+_DOCUMENTS = DossierDocument.__table__  # type: ignore[attr-defined]
+_INSERT_DOCUMENT = sa.insert(_DOCUMENTS)
+
+
+def project_documents(session: Session, dossier_id: str, kind: str, payload: dict[str, Any]) -> None:
+    """The dossier's document rows follow its events as its row does: the same code runs for a local
+    action, a replay and an event pulled from the central server. Call it after the dossier row exists."""
+    if kind == EventKind.RECEIVED and payload.get("papers"):
+        session.execute(_INSERT_DOCUMENT, [
+            {"dossier_id": dossier_id, "position": i, "name": p["name"], "originals": p.get("originals", 0),
+             "certified_copies": p.get("certified_copies", 0), "photocopies": p.get("photocopies", 0),
+             "digitization": 0, "blobs": "[]"}
+            for i, p in enumerate(payload["papers"], start=1)])
 
 
 def events_of(session: Session, dossier_id: str) -> list[DossierEvent]:
