@@ -4,3 +4,89 @@ Số hóa: counter scan, counter blobs verify|open (issue 5)
 """
 
 from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from counter.cli import DataDir, PasswordOpt, UserOpt, app, cli_actor, fail, handle_errors, open_store
+
+blobs_app = typer.Typer(help="Kho tệp số hóa (theo mã băm SHA-256).", no_args_is_help=True)
+app.add_typer(blobs_app, name="blobs")
+
+
+@app.command()
+@handle_errors
+def scan(
+    code: Annotated[str, typer.Argument(metavar="DOSSIER_CODE", help="Mã hồ sơ (hoặc đường dẫn QR giấy tiếp nhận)")],
+    item: Annotated[int, typer.Option("--item", help="Số thứ tự thành phần hồ sơ (xem “counter show”)")],
+    device: Annotated[Optional[str], typer.Option("--device", help="Máy quét SANE (mặc định: cấu hình [scanner])")] = None,
+    file: Annotated[Optional[list[Path]], typer.Option("--file", help="Nhập tệp JPEG/PNG/PDF thay vì quét (lặp lại được)")] = None,
+    source: Annotated[Optional[str], typer.Option("--source", help="Flatbed | \"Automatic Document Feeder\"")] = None,
+    pages: Annotated[Optional[int], typer.Option("--pages", help="Số trang tối đa khi quét từ khay nạp")] = None,
+    user: UserOpt = None,
+    password: PasswordOpt = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Số hóa một thành phần hồ sơ: quét (hoặc nhập tệp) thành một tệp PDF gắn vào hồ sơ."""
+    from counter.services import digitize
+
+    store = open_store(data_dir)
+    actor = cli_actor(store, user, password)
+    target = digitize.load_target(store, code)
+    if file:
+        page_list = digitize.import_pages(file)
+    else:
+        page_list = digitize.scan_pages(store, device, source=source, max_pages=pages,
+                                        on_page=lambda n: typer.echo(f"  đã quét {n} trang", err=True))
+    try:
+        result = digitize.save_pages(store, actor, target.code, item, page_list)
+    finally:
+        if not file:
+            digitize.discard_spool(store, page_list)
+    typer.echo(f"Đã số hóa “{result.name}” của hồ sơ {result.code}: {result.pages} trang, "
+               f"{result.size:,} byte".replace(",", ".") + f" — {result.summary}")
+    typer.echo(f"SHA-256 {result.sha256}")
+    cfg = digitize.scanner_config(store)
+    if cfg.ocr:
+        from counter.domain.errors import CounterError
+
+        try:
+            n = digitize.ocr_blob(store, result.sha256, cfg.ocr_lang)
+            typer.echo(f"OCR: {n} ký tự đưa vào tra cứu")
+        except CounterError as exc:
+            typer.echo(f"Cảnh báo: {exc.message}", err=True)
+
+
+@blobs_app.command("verify")
+@handle_errors
+def blobs_verify(data_dir: DataDir = None) -> None:
+    """Kiểm tra mọi tệp số hóa còn khớp mã băm; báo tệp mồ côi (không hồ sơ nào dùng)."""
+    from counter.services.digitize import verify_blobs
+
+    store = open_store(data_dir)
+    report = verify_blobs(store)
+    for line in report.bad:
+        typer.echo(f"HỎNG  {line}", err=True)
+    for line in report.dangling:
+        typer.echo(f"THIẾU {line}", err=True)
+    for sha in report.orphans:
+        typer.echo(f"Mồ côi (không hồ sơ nào dùng, có thể xóa): {sha}")
+    if not report.ok:
+        fail(f"{len(report.bad) + len(report.dangling)} vấn đề trong {report.checked} tệp số hóa")
+    typer.echo(f"Toàn vẹn: {report.checked} tệp số hóa khớp mã băm; {len(report.orphans)} tệp mồ côi.")
+
+
+@blobs_app.command("open")
+@handle_errors
+def blobs_open(sha: Annotated[str, typer.Argument(metavar="SHA", help="Mã băm SHA-256 của tệp")],
+               data_dir: DataDir = None) -> None:
+    """Mở tệp số hóa bằng trình xem của hệ thống (xdg-open); nếu không có, in đường dẫn tệp."""
+    from counter.services.digitize import known_blob, open_with_viewer
+
+    path = known_blob(open_store(data_dir), sha)
+    if open_with_viewer(path):
+        typer.echo(f"Đã mở {path}")
+    else:
+        typer.echo(f"Không có trình xem trên máy này; tệp nằm tại: {path}")

@@ -18,11 +18,28 @@ CONFIG_FILE = "config.toml"
 
 
 @dataclass(frozen=True)
+class ScannerConfig:
+    """[scanner]: the document scanner (SANE), the watched folder of network scanners, OCR."""
+
+    device: str = "test"  # SANE device name (`scanimage -L`); "test" is SANE's test device
+    devices: tuple[str, ...] = ()  # the office's scanners to choose from (device names)
+    resolution: int = 300
+    mode: str = "Color"  # Color | Gray | Lineart
+    source: str = "Flatbed"  # Flatbed | Automatic Document Feeder
+    format: str = "jpeg"  # jpeg | png (what scanimage writes; JPEGs go into the PDF unchanged)
+    options: str = ""  # more scanimage options for this device, e.g. "--page-height 297"
+    watch_dir: str = ""  # where network scanners drop files (relative to the data directory)
+    ocr: bool = False  # tesseract `vie` text for search only; off by default
+    ocr_lang: str = "vie"
+
+
+@dataclass(frozen=True)
 class Settings:
     data_dir: Path
     printer: PrinterConfig = field(default_factory=PrinterConfig)
     qr_serial_port: str = ""  # a QR scanner in serial (COM) mode; empty = keyboard mode
     qr_serial_baudrate: int = 9600
+    scanner: ScannerConfig = field(default_factory=ScannerConfig)
 
 
 def _coerce(value: str, like: Any) -> Any:
@@ -60,4 +77,28 @@ def load_settings(data_dir: Path) -> Settings:
     scanner = doc.get("scanner", {})
     return Settings(data_dir=data_dir, printer=PrinterConfig(**values),
                     qr_serial_port=os.environ.get("COUNTER_QR_SERIAL_PORT", scanner.get("qr_serial_port", "")),
-                    qr_serial_baudrate=int(scanner.get("qr_serial_baudrate", 9600)))
+                    qr_serial_baudrate=int(scanner.get("qr_serial_baudrate", 9600)),
+                    scanner=_scanner_config(scanner, data_dir))
+
+
+def _scanner_config(doc: dict[str, Any], data_dir: Path) -> ScannerConfig:
+    """[scanner] keys, each overridable by COUNTER_SCANNER_<KEY>; watch_dir is relative to the data dir."""
+    values: dict[str, Any] = {}
+    for f in fields(ScannerConfig):
+        like = getattr(ScannerConfig(), f.name)
+        env = os.environ.get(f"COUNTER_SCANNER_{f.name.upper()}")
+        raw = env if env is not None else doc.get(f.name)
+        if raw is None:
+            continue
+        if isinstance(like, tuple):
+            values[f.name] = tuple(raw) if isinstance(raw, list) else tuple(x.strip() for x in str(raw).split(",") if x.strip())
+        elif isinstance(raw, type(like)) and not isinstance(raw, bool) or isinstance(like, bool) and isinstance(raw, bool):
+            values[f.name] = raw
+        else:
+            try:
+                values[f.name] = _coerce(str(raw), like)
+            except ValueError:
+                raise CounterError(f"Cấu hình [scanner] {f.name} không hợp lệ: “{raw}”") from None
+    if values.get("watch_dir"):
+        values["watch_dir"] = str((data_dir / values["watch_dir"]).resolve())
+    return ScannerConfig(**values)

@@ -1,10 +1,11 @@
-"""digitization (issue 5): schema changes, if any
+"""digitization (issue 5): OCR text of stored files, for search only
 
 Revision ID: 0003
 Revises: 0002
 """
-import sqlalchemy as sa  # noqa: F401
-from alembic import op  # noqa: F401
+import sqlalchemy as sa
+import sqlmodel
+from alembic import op
 
 revision = "0003"
 down_revision = "0002"
@@ -13,8 +14,15 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    op.create_table(
+        "blob_texts",
+        sa.Column("sha256", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("folded", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("created_at", sa.String(length=26), nullable=False),
+        sa.ForeignKeyConstraint(["sha256"], ["blobs.sha256"]),
+        sa.PrimaryKeyConstraint("sha256"),
+    )
 
 
 def downgrade() -> None:
-    pass
+    op.drop_table("blob_texts")
