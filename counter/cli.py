@@ -406,9 +406,10 @@ def print_receipt(code: str, format: Format = None, out: Out = None, data_dir: D
 
 @print_app.command("form")
 @handle_errors
-def print_form(form: Annotated[str, typer.Argument(help="01 | 02 | 03")], code: str, format: Format = None,
-               out: Out = None, data_dir: DataDir = None) -> None:
-    """In một biểu mẫu của hồ sơ (01 tiếp nhận, 02 yêu cầu bổ sung, 03 từ chối)."""
+def print_form(form: Annotated[str, typer.Argument(help="01 | 02 | 03 | 04 | 05 | 06 | BG")], code: str,
+               format: Format = None, out: Out = None, data_dir: DataDir = None) -> None:
+    """In một biểu mẫu của hồ sơ (01 tiếp nhận, 02 yêu cầu bổ sung, 03 từ chối, 04 xin lỗi và gia hạn, 05 dừng
+    giải quyết, 06 phiếu kiểm soát quá trình, BG phiếu bàn giao kết quả)."""
     _print(code, form.zfill(2), format, out, data_dir)
 
 

@@ -4,3 +4,89 @@ Xử lý và trả kết quả: counter event (issue 6)
 """
 
 from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from counter.cli import DataDir, PasswordOpt, UserOpt, app, calendar_app, cli_actor, handle_errors, open_store
+
+Opt = Annotated[Optional[str], typer.Option()]
+
+KINDS_HELP = ("transferred (chuyển / nhận lại: --to, --direction out|back, --person, --note) · supplement_requested "
+              "(Mẫu 02: --papers \"A; B:2\", --reason) · supplement_received · fee_requested (--amount) · fee_paid "
+              "(--amount, --receipt-no) · resolved (--note) · withdrawn (--reason) · stopped (Mẫu 05: --reason) · "
+              "extended (Mẫu 04: --days, --reason) · note_added (--text) · returned (tại quầy: --receiver owner|"
+              "authorized, --receiver-name, --receiver-id, --authorization, --result-papers, --fee-collected; qua "
+              "bưu chính: --tracking, --address) · delivered")
+
+
+@app.command("event")
+@handle_errors
+def event(
+    code: Annotated[str, typer.Argument(help="Mã hồ sơ, hoặc nội dung mã QR trên giấy tiếp nhận")],
+    kind: Annotated[str, typer.Argument(help=KINDS_HELP)],
+    to: Opt = None, direction: Opt = None, person: Opt = None, note: Opt = None, papers: Opt = None,
+    reason: Opt = None, amount: Opt = None, receipt_no: Opt = None, days: Opt = None, text: Opt = None,
+    receiver: Annotated[str, typer.Option(help="owner | authorized")] = "owner",
+    receiver_name: Opt = None, receiver_id: Opt = None, authorization: Opt = None, result_papers: Opt = None,
+    fee_collected: Opt = None, tracking: Opt = None, address: Opt = None,
+    print_form: Annotated[bool, typer.Option("--print/--no-print",
+                                             help="In mẫu đi kèm (02, 04, 05, BG) ra máy in / tệp theo cấu hình")] = False,
+    user: UserOpt = None, password: PasswordOpt = None, data_dir: DataDir = None,
+) -> None:
+    """Ghi một bước xử lý / trả kết quả của hồ sơ (cùng quy tắc, quyền và lịch sử như trong ứng dụng)."""
+    from counter.domain.calendar import format_vn
+    from counter.services import giveback, progress
+    from counter.services.printing import print_dossier
+
+    store = open_store(data_dir)
+    actor = cli_actor(store, user, password)
+    code = giveback.locate(store, actor, code)
+    kind = kind.strip().lower()
+    form = None
+    if kind == "returned":
+        if tracking:
+            view = giveback.send_by_post(store, actor, code, tracking, address or "", result_papers, fee_collected,
+                                         note or "")
+        else:
+            who = giveback.Collector(receiver, receiver_name or "", receiver_id or "", authorization or "")
+            view = giveback.return_at_counter(store, actor, code, who, result_papers, fee_collected, note or "")
+        form = "BG"
+        typer.echo(f"{view.code}: {view.status_label} — {view.message}")
+    elif kind == "delivered":
+        view = giveback.mark_delivered(store, actor, code, note or "")
+        typer.echo(f"{view.code}: {view.message}")
+    else:
+        fields = {"to": to, "direction": direction, "person": person, "note": note, "papers": papers,
+                  "reason": reason, "amount": amount, "receipt_no": receipt_no, "days": days, "text": text}
+        result = progress.record_event(store, actor, code, kind, {k: v for k, v in fields.items() if v})
+        due = format_vn(result.due_at) if result.due_at else "—"
+        typer.echo(f"{result.code}: đã ghi “{result.label}” — trạng thái {result.status_label}, hẹn trả {due}")
+        form = result.form
+    if form and print_form:
+        printed = print_dossier(store, code, form)
+        typer.echo(f"Đã in mẫu {printed.form}: {printed.where}")
+    elif form:
+        typer.echo(f"In mẫu {form}: counter print form {form} {code}")
+
+
+@calendar_app.command("supplement-rule")
+@handle_errors
+def supplement_rule(
+    rule: Annotated[Optional[str], typer.Argument(help="restart (tính lại từ đầu) | pause (cộng thêm ngày chờ)")] = None,
+    user: UserOpt = None, password: PasswordOpt = None, data_dir: DataDir = None,
+) -> None:
+    """Xem hoặc đặt cách tính thời hạn khi công dân nộp đủ giấy tờ bổ sung."""
+    from counter.services import progress
+    from counter.services.office import this_station
+
+    store = open_store(data_dir)
+    if rule is None:
+        with store.read() as session:
+            current = progress.supplement_rule(session, this_station(session).office_id)
+        typer.echo(f"{current.value}: {current.label}")
+        return
+    actor = cli_actor(store, user, password)
+    new = progress.set_supplement_rule(store, actor, rule)
+    typer.echo(f"Đã đặt: {new.value} — {new.label}")

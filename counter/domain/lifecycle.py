@@ -11,6 +11,7 @@ from datetime import datetime
 from enum import IntEnum, StrEnum
 from typing import Any, Mapping
 
+from counter.domain.calendar import format_vn
 from counter.domain.errors import CounterError
 from counter.domain.text import fold
 
@@ -85,6 +86,7 @@ class EventKind(StrEnum):
     RETURNED = "returned"
     REASSIGNED = "reassigned"
     NOTE_ADDED = "note_added"
+    DELIVERED = "delivered"  # a result sent by post reached the citizen
 
     @property
     def label(self) -> str:
@@ -108,6 +110,7 @@ EVENT_LABELS: dict[EventKind, str] = {
     EventKind.RETURNED: "trả kết quả",
     EventKind.REASSIGNED: "giao lại cho cán bộ khác",
     EventKind.NOTE_ADDED: "ghi chú",
+    EventKind.DELIVERED: "ghi nhận đã phát kết quả qua bưu chính",
 }
 
 _ANY_EXISTING = frozenset(Status)
@@ -131,6 +134,7 @@ TRANSITIONS: dict[EventKind, tuple[frozenset[Status | None], Status | None]] = {
     EventKind.RETURNED: (frozenset({Status.RESOLVED}), Status.RETURNED),
     EventKind.REASSIGNED: (frozenset(_OPEN_OR_READY | {Status.NEW}), None),
     EventKind.NOTE_ADDED: (frozenset(_ANY_EXISTING), None),
+    EventKind.DELIVERED: (frozenset({Status.RETURNED}), None),
 }
 
 CREATING_KINDS = frozenset(k for k, (allowed, _) in TRANSITIONS.items() if None in allowed)
@@ -211,6 +215,9 @@ class DossierState:
     version: int
     last_event_id: str
     updated_at: datetime
+    held_by: str | None = None  # the agency or person holding the file after a hand-off (None: the desk)
+    return_tracking: str | None = None  # postal tracking number of a result sent by post
+    delivered_at: datetime | None = None  # when the post delivered it
 
 
 def _dt(value: Any) -> datetime | None:
@@ -295,6 +302,86 @@ def _require(payload: Mapping[str, Any], key: str, kind: str, status: Status, la
     return value
 
 
+def _amount(value: Any, kind: str, status: Status, label: str, positive: bool = False) -> int:
+    if value in (None, ""):
+        if positive:
+            raise TransitionError(kind, status, f"Thiếu {label}.")
+        return 0
+    try:
+        amount = int(value)
+    except (TypeError, ValueError):
+        raise TransitionError(kind, status, f"{label[0].upper() + label[1:]} không hợp lệ: “{value}”.") from None
+    if amount < 0 or positive and amount == 0:
+        raise TransitionError(kind, status, f"{label[0].upper() + label[1:]} phải lớn hơn 0.")
+    return amount
+
+
+def _papers(papers: Any, kind: str, status: Status, label: str, required: bool = False) -> None:
+    """A list of papers [{name, ...counts}] in a payload (Mẫu 02 list, result papers handed over)."""
+    if not papers:
+        if required:
+            raise TransitionError(kind, status, f"Thiếu {label}.")
+        return
+    if not isinstance(papers, list):
+        raise TransitionError(kind, status, f"Danh sách {label} không hợp lệ.")
+    for paper in papers:
+        if not isinstance(paper, Mapping) or not str(paper.get("name") or "").strip():
+            raise TransitionError(kind, status, f"Mỗi mục trong danh sách {label} phải có tên.")
+        for key in ("count", "originals", "certified_copies", "photocopies"):
+            value = paper.get(key, 0)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise TransitionError(kind, status, f"Số lượng của “{paper['name']}” không hợp lệ.")
+
+
+def _transfer(state: DossierState, p: Mapping[str, Any], kind: str, status: Status) -> str | None:
+    """A hand-off (Mẫu 06 row): "out" to an agency or person (`to`), or "back" to the desk. Returns held_by."""
+    direction = p.get("direction", "out")
+    if direction == "out":
+        return str(_require(p, "to", kind, status, "cơ quan hoặc người nhận hồ sơ")).strip()
+    if direction == "back":
+        if state.held_by is None:
+            raise TransitionError(kind, status, "Hồ sơ đang ở bộ phận một cửa: không có bên nào để nhận lại.")
+        return None
+    raise TransitionError(kind, status, f"Hướng chuyển hồ sơ không hợp lệ: “{direction}” (giao đi / nhận về).")
+
+
+def _return(state: DossierState, p: Mapping[str, Any], kind: str, status: Status) -> dict[str, Any]:
+    """Who collects the result (or the post that carries it), the papers handed over and the fee collected."""
+    method = p.get("method", "counter")
+    changes: dict[str, Any] = {"return_method": method}
+    if method == "post":
+        changes["return_tracking"] = str(_require(p, "tracking", kind, status, "số hiệu bưu gửi")).strip()
+        address = p.get("address") or state.return_address
+        if not address:
+            raise TransitionError(kind, status, "Thiếu địa chỉ nhận kết quả qua bưu chính.")
+        changes["return_address"] = address
+    elif method == "counter":
+        receiver = p.get("receiver", "owner")
+        name = str(_require(p, "receiver_name", kind, status, "họ tên người nhận kết quả")).strip()
+        id_number = str(p.get("receiver_id_number") or "").strip()
+        if receiver == "owner":
+            if state.owner_id_number and id_number != state.owner_id_number:
+                shown = id_number or "không có"
+                raise TransitionError(kind, status, f"Số giấy tờ của người nhận ({shown}) không khớp với chủ hồ sơ "
+                                                    f"{state.owner_name}: cần giấy ủy quyền để nhận thay.")
+        elif receiver == "authorized":
+            if not id_number:
+                raise TransitionError(kind, status, f"Thiếu số CCCD/giấy tờ của người nhận thay ({name}).")
+            _require(p, "authorization", kind, status, "giấy ủy quyền của người nhận thay")
+        else:
+            raise TransitionError(kind, status, f"Người nhận kết quả không hợp lệ: “{receiver}”.")
+    else:
+        raise TransitionError(kind, status, f"Hình thức trả kết quả không hợp lệ: “{method}”.")
+    _papers(p.get("papers"), kind, status, "giấy tờ kết quả")
+    collected = _amount(p.get("fee_collected"), kind, status, "số tiền thu")
+    if state.fee > 0 and not state.fee_paid:
+        if collected < state.fee:
+            need, got = (f"{n:,}".replace(",", ".") for n in (state.fee, collected))
+            raise TransitionError(kind, status, f"Chưa thu đủ phí, lệ phí: cần {need} đ, mới thu {got} đ.")
+        changes["fee_paid"] = True
+    return changes
+
+
 def apply(state: DossierState | None, event: Event) -> DossierState:
     """Fold one event into the dossier state, or raise TransitionError (nothing changes)."""
     try:
@@ -305,6 +392,9 @@ def apply(state: DossierState | None, event: Event) -> DossierState:
     allowed, target = TRANSITIONS[kind]
     current = state.status if state is not None else None
     if current not in allowed:
+        if kind == EventKind.RETURNED and state is not None and state.returned_at is not None:
+            raise TransitionError(kind, current, f"Hồ sơ {state.code} đã được trả kết quả lúc "
+                                                 f"{format_vn(state.returned_at)}: không trả lại lần nữa.")
         raise TransitionError(kind, current)
     p = event.payload
 
@@ -317,14 +407,17 @@ def apply(state: DossierState | None, event: Event) -> DossierState:
         return replace(new, version=(state.version if state else 0) + 1)
 
     changes: dict[str, Any] = {}
-    if kind == EventKind.SUPPLEMENT_REQUESTED:
+    if kind == EventKind.TRANSFERRED:
+        changes["held_by"] = _transfer(state, p, kind, current)
+    elif kind == EventKind.SUPPLEMENT_REQUESTED:
+        _require(p, "reason", kind, current, "lý do yêu cầu bổ sung")
+        _papers(p.get("papers"), kind, current, "giấy tờ cần bổ sung", required=True)
         changes["supplement_count"] = state.supplement_count + 1
     elif kind == EventKind.SUPPLEMENT_RECEIVED:
         if p.get("due_at"):
             changes["due_at"] = _dt(p["due_at"])
     elif kind == EventKind.FEE_REQUESTED:
-        if p.get("amount") is not None:
-            changes["fee"] = int(p["amount"])
+        changes["fee"] = _amount(p.get("amount"), kind, current, "số tiền phí, lệ phí", positive=True)
         changes["fee_paid"] = False
     elif kind == EventKind.FEE_PAID:
         changes["fee_paid"] = True
@@ -344,9 +437,14 @@ def apply(state: DossierState | None, event: Event) -> DossierState:
     elif kind == EventKind.RESOLVED:
         changes["resolved_at"] = event.at
     elif kind == EventKind.RETURNED:
+        changes.update(_return(state, p, kind, current))
         changes["returned_at"] = event.at
-        if p.get("method"):
-            changes["return_method"] = p["method"]
+    elif kind == EventKind.DELIVERED:
+        if state.return_method != "post":
+            raise TransitionError(kind, current, "Kết quả đã trả tại quầy, không gửi qua bưu chính.")
+        if state.delivered_at is not None:
+            raise TransitionError(kind, current, f"Đã ghi nhận phát kết quả lúc {format_vn(state.delivered_at)}.")
+        changes["delivered_at"] = event.at
     elif kind == EventKind.REASSIGNED:
         changes["assignee_id"] = _require(p, "assignee_id", kind, current, "cán bộ được giao")
     elif kind == EventKind.DOCUMENT_SCANNED:

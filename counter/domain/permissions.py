@@ -115,6 +115,7 @@ EVENT_ACTIONS: dict[str, Action] = {
     "returned": Action.RETURN_RESULT,
     "reassigned": Action.REASSIGN,
     "note_added": Action.NOTE,
+    "delivered": Action.RETURN_RESULT,
 }
 
 

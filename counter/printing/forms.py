@@ -152,3 +152,181 @@ def refusal(r: ReceiptData) -> list[Document]:
                    ("NGƯỜI TỪ CHỐI", f"(Ký và ghi rõ họ tên)\n\n{r.clerk_name}")),
     ]
     return [Document("03", FORM_VERSION, tuple(blocks))]
+
+
+# ---- F4 / F5 (issue 6): Mẫu 04, 05, 06 and the hand-over note ----------------------------------------------
+
+RESULT_NOTE_06 = ("Ghi chú: Trường hợp hồ sơ được chuyển qua dịch vụ bưu chính công ích theo Quyết định số "
+                  "45/2016/QĐ-TTg thì thời gian giao, nhận hồ sơ và việc ký nhận thể hiện trong hóa đơn của cơ quan "
+                  "Bưu chính; Kết quả giải quyết hồ sơ do bên nhận nhập thông tin/ ghi khi nhận bàn giao hồ sơ. "
+                  "Trường hợp Hệ thống thông tin một cửa điện tử chưa vận hành, người giao và người nhận phải ký và "
+                  "ghi rõ họ tên. Khi Hệ thống thông tin một cửa điện tử đã vận hành, việc lưu vết được thực hiện tự "
+                  "động và thể hiện trên mẫu phiếu điện tử.")
+DIGITAL_SIGNATURE = "Chữ ký số của Tổ chức (nếu là biểu mẫu điện tử)"
+
+
+@dataclass(frozen=True)
+class ExtensionData:
+    """Mẫu 04: the apology and the new appointment."""
+
+    at: datetime  # when the letter is issued
+    old_due_at: datetime | None
+    new_due_at: datetime
+    reason: str
+    signer: str
+
+
+def apology(r: ReceiptData, x: ExtensionData) -> list[Document]:
+    """Mẫu 04: Văn bản xin lỗi và đề nghị gia hạn thời gian giải quyết (layout inferred, forms.md)."""
+    old = vn_time(x.old_due_at) if x.old_due_at else "…"
+    blocks = [
+        _header(r, f"Số: {r.code}/PXL", x.at),
+        Title("VĂN BẢN XIN LỖI VÀ ĐỀ NGHỊ GIA HẠN THỜI GIAN GIẢI QUYẾT HỒ SƠ"),
+        Field("Kính gửi Ông/Bà", r.owner_name),
+        Field("Địa chỉ", r.owner_address or "…"),
+        Field("Số điện thoại", r.owner_phone or "…"),
+        Para(f"Ngày {r.received_at.astimezone(VN_TZ):%d/%m/%Y}, {r.office_name} tiếp nhận hồ sơ đề nghị giải quyết "
+             f"thủ tục “{r.procedure_name}” của Ông/Bà."),
+        Field("Mã hồ sơ", r.code),
+        Field("Nội dung yêu cầu giải quyết", f"{r.procedure_name} (mã TTHC {r.procedure_code})"),
+        Field("Thời gian nhận hồ sơ", vn_time(r.received_at)),
+        Field("Thời gian hẹn trả kết quả", old),
+        Para("Tuy nhiên đến nay, cơ quan giải quyết chưa trả kết quả giải quyết hồ sơ đúng thời hạn ghi trên Giấy "
+             "tiếp nhận hồ sơ và hẹn trả kết quả."),
+        Field("Lý do", x.reason),
+        Para(f"{r.office_name} xin lỗi Ông/Bà vì sự chậm trễ này và đề nghị gia hạn thời gian giải quyết hồ sơ."),
+        Field("Thời gian hẹn trả kết quả lại", vn_time(x.new_due_at)),
+        Para("Rất mong nhận được sự thông cảm của Ông/Bà. Trân trọng./."),
+        Signatures(("Nơi nhận:", "- Như trên;\n- Lưu: VT."),
+                   ("THỦ TRƯỞNG CƠ QUAN", f"(Ký, ghi rõ họ tên và đóng dấu)\n\n{x.signer}")),
+        Note(DIGITAL_SIGNATURE),
+    ]
+    return [Document("04", FORM_VERSION, tuple(blocks))]
+
+
+@dataclass(frozen=True)
+class StopData:
+    """Mẫu 05: the notice that processing stopped."""
+
+    at: datetime
+    reason: str
+    signer: str
+    withdrawn: bool = False  # stopped at the citizen's request (rút hồ sơ)
+
+
+def stop_notice(r: ReceiptData, s: StopData) -> list[Document]:
+    """Mẫu 05: Thông báo dừng giải quyết hồ sơ (layout inferred: công văn, forms.md)."""
+    why = "theo đề nghị rút hồ sơ của Ông/Bà" if s.withdrawn else "vì lý do nêu dưới đây"
+    blocks = [
+        _header(r, f"Số: {r.code}/TBDXL", s.at),
+        Title("THÔNG BÁO DỪNG GIẢI QUYẾT HỒ SƠ"),
+        Field("Kính gửi Ông/Bà", r.owner_name),
+        Field("Địa chỉ", r.owner_address or "…"),
+        Field("Số điện thoại", f"{r.owner_phone or '…'}    Email: {r.owner_email or '…'}"),
+        Field("Mã hồ sơ", r.code),
+        Field("Nội dung yêu cầu giải quyết", f"{r.procedure_name} (mã TTHC {r.procedure_code})"),
+        Field("Thời gian nhận hồ sơ", vn_time(r.received_at)),
+        Field("Thời gian hẹn trả kết quả", vn_time(r.due_at) if r.due_at else "…"),
+        Para(f"{r.office_name} thông báo dừng giải quyết hồ sơ nêu trên kể từ {vn_time(s.at)}, {why}."),
+        Field("Lý do dừng giải quyết", s.reason),
+        Para("Hồ sơ chưa có quyết định giải quyết. Phí, lệ phí đã nộp (nếu có) được xử lý theo quy định. Giấy tờ "
+             "đã nộp được trả lại Ông/Bà tại Bộ phận tiếp nhận và trả kết quả."),
+        Para("Xin thông báo cho Ông/Bà được biết./."),
+        Signatures(("Nơi nhận:", "- Như trên;\n- Lưu: VT."),
+                   ("THỦ TRƯỞNG CƠ QUAN", f"(Ký, ghi rõ họ tên và đóng dấu)\n\n{s.signer}")),
+        Note(DIGITAL_SIGNATURE),
+    ]
+    return [Document("05", FORM_VERSION, tuple(blocks))]
+
+
+@dataclass(frozen=True)
+class ControlLine:
+    """One hand-off of Mẫu 06."""
+
+    giver: str
+    receiver: str
+    giver_person: str
+    receiver_person: str
+    at: datetime
+    result: str  # "Trước hạn 1 ngày" / "Đúng hạn" / "Quá hạn 2 ngày"
+    note: str = ""
+
+
+def control_slip(r: ReceiptData, lines: tuple[ControlLine, ...], agency: str, partners: str = "") -> list[Document]:
+    """Mẫu 06: Phiếu kiểm soát quá trình giải quyết hồ sơ, one row per hand-off."""
+    rows = tuple((f"{i}. Giao: {x.giver}\nNhận: {x.receiver}",
+                  f"{vn_time(x.at)}\nNgười giao: {x.giver_person or '…'}\nNgười nhận: {x.receiver_person or '…'}",
+                  x.result, x.note) for i, x in enumerate(lines, start=1))
+    blocks = [
+        _header(r, f"Mã hồ sơ: {r.code}", r.received_at),
+        Title("PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ"),
+        Field("Mã hồ sơ", r.code),
+        Field("Kèm theo hồ sơ của", r.owner_name),
+        Field("Nội dung yêu cầu giải quyết", r.procedure_name),
+        Field("Ngày nhận", vn_time(r.received_at)),
+        Field("Ngày, giờ hẹn trả kết quả", vn_time(r.due_at) if r.due_at else "…"),
+        Field("Cơ quan (bộ phận) giải quyết hồ sơ", agency or "…"),
+        Field("Cơ quan phối hợp giải quyết hồ sơ", partners or "…"),
+        Table(("TÊN CƠ QUAN", "THỜI GIAN GIAO, NHẬN HỒ SƠ",
+               "KẾT QUẢ GIẢI QUYẾT HỒ SƠ (Trước hạn/đúng hạn/quá hạn)", "GHI CHÚ"),
+              rows or (("(chưa giao nhận)", "", "", ""),), (3.2, 3.6, 2.2, 1.6)),
+        Note(RESULT_NOTE_06),
+    ]
+    return [Document("06", FORM_VERSION, tuple(blocks))]
+
+
+@dataclass(frozen=True)
+class HandoverData:
+    """The hand-over of a result: at the counter (who collected it) or to the post."""
+
+    at: datetime
+    method: str  # counter | post
+    receiver_kind: str  # owner | authorized
+    receiver_name: str
+    receiver_id_number: str
+    authorization: str
+    papers: tuple[tuple[str, int], ...]
+    fee_collected: int
+    tracking: str
+    address: str
+    note: str
+    clerk_name: str
+
+
+def _money(n: int) -> str:
+    return f"{n:,} đồng".replace(",", ".")
+
+
+def handover(r: ReceiptData, h: HandoverData) -> list[Document]:
+    """Phiếu bàn giao kết quả: what was handed to whom (layout inferred from Mẫu 07's "Trả kết quả" columns)."""
+    if h.method == "post":
+        who = [Field("Hình thức trả kết quả", "Qua dịch vụ bưu chính công ích"),
+               Field("Số hiệu bưu gửi", h.tracking), Field("Địa chỉ nhận", h.address or "…")]
+        right = ("NHÂN VIÊN BƯU CHÍNH", "(Ký và ghi rõ họ tên)")
+    else:
+        kind = "Người được ủy quyền" if h.receiver_kind == "authorized" else "Chủ hồ sơ"
+        who = [Field("Hình thức trả kết quả", "Tại Bộ phận tiếp nhận và trả kết quả"),
+               Field("Người nhận kết quả", f"{h.receiver_name} ({kind})"),
+               Field("Số CCCD/giấy tờ của người nhận", h.receiver_id_number or "…")]
+        if h.receiver_kind == "authorized":
+            who.append(Field("Giấy ủy quyền", h.authorization or "…"))
+        right = ("NGƯỜI NHẬN KẾT QUẢ", f"(Ký và ghi rõ họ tên)\n\n{h.receiver_name}")
+    rows = tuple((str(i), name, str(count)) for i, (name, count) in enumerate(h.papers, start=1))
+    blocks = [
+        _header(r, f"Số: {r.code}/BGKQ", h.at),
+        Title("PHIẾU BÀN GIAO KẾT QUẢ GIẢI QUYẾT HỒ SƠ"),
+        Field("Mã hồ sơ", r.code),
+        Field("Chủ hồ sơ", r.owner_name),
+        Field("Nội dung yêu cầu giải quyết", f"{r.procedure_name} (mã TTHC {r.procedure_code})"),
+        Field("Thời gian hẹn trả kết quả", vn_time(r.due_at) if r.due_at else "…"),
+        Field("Thời gian trả kết quả", vn_time(h.at)),
+        *who,
+        Para("Kết quả giải quyết hồ sơ bàn giao gồm:", bold=True),
+        Table(("TT", "Giấy tờ kết quả", "Số lượng"), rows or (("", "(không ghi)", ""),), (0.8, 7, 1.6)),
+        Field("Phí, lệ phí thu khi trả kết quả", _money(h.fee_collected) if h.fee_collected else "Không"),
+        Field("Ghi chú", h.note or "…"),
+        Signatures((right[0], right[1]) if h.method == "post" else ("NGƯỜI NHẬN KẾT QUẢ", right[1]),
+                   ("NGƯỜI TRẢ KẾT QUẢ", f"(Ký và ghi rõ họ tên)\n\n{h.clerk_name}")),
+        Note(DIGITAL_SIGNATURE),
+    ]
+    return [Document("BG", FORM_VERSION, tuple(blocks))]

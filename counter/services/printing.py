@@ -64,11 +64,17 @@ def receipt_data(session: Session, code: str) -> tuple[forms.ReceiptData, dict]:
 
 
 def documents_for(store: Store, code: str, form: str = "auto") -> tuple[str, list[Document]]:
-    """The form a dossier's intake calls for (01 receipt, 02 list of papers to add, 03 refusal), as layouts."""
+    """The form a dossier's intake calls for (01 receipt, 02 list of papers to add, 03 refusal), as layouts; and
+    the forms of its progress (02 supplement request, 04 apology, 05 stop notice, 06 control slip, BG hand-over)."""
     with store.read() as session:
         data, first = receipt_data(session, code)
     if form == "auto":
         form = "01" if first["kind"] == EventKind.RECEIVED else first["form"] or "03"
+    form = form.upper()
+    if form in ("04", "05", "06", "BG") or form == "02" and first["kind"] == EventKind.RECEIVED:
+        from counter.services.progress import progress_documents  # Mẫu 02 (later), 04, 05, 06, hand-over
+
+        return form, progress_documents(store, data, form)
     if form == "01":
         if first["kind"] != EventKind.RECEIVED:
             raise CounterError(f"Hồ sơ {data.code} không được tiếp nhận: không có giấy tiếp nhận để in")

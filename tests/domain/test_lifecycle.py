@@ -31,6 +31,7 @@ SPEC = {
     "returned": ({S.RESOLVED}, S.RETURNED),
     "reassigned": ({S.NEW, S.RECEIVED, S.PROCESSING, S.SUPPLEMENT, S.FEE, S.RESOLVED}, None),
     "note_added": (set(S), None),
+    "delivered": ({S.RETURNED}, None),  # once, for a result sent by post
 }
 T0 = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)
 
@@ -53,6 +54,14 @@ def payload_for(kind: str, n: int) -> dict:
         return {"assignee_id": 2}
     if kind == "note_added":
         return {"text": "ghi chú"}
+    if kind == "transferred":
+        return {"direction": "out", "to": "Công chức tư pháp - hộ tịch"}
+    if kind == "supplement_requested":
+        return {"reason": "Thiếu giấy tờ", "papers": [{"name": "Giấy chứng sinh", "originals": 1}]}
+    if kind == "fee_requested":
+        return {"amount": 8000}
+    if kind == "returned":
+        return {"method": "post", "tracking": "EE123456789VN", "address": "Thôn 2", "fee_collected": 8000}
     return {}
 
 
@@ -72,6 +81,8 @@ def test_only_events_in_the_table_are_ever_accepted(kinds):
         allowed, target = SPEC[kind]
         current = state.status if state else None
         event = make_event(kind, n)
+        if kind == "delivered" and state is not None and state.delivered_at is not None:
+            allowed = set()  # a delivery is recorded once
         if current in allowed:
             new = lifecycle.apply(state, event)
             if target == "fee":

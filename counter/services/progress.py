@@ -1,0 +1,344 @@
+"""F4 Xử lý: record what happens to a dossier between its receipt and its result, one event at a time.
+
+Every action goes through `events.append` (permission check, the lifecycle reducer, row + event + outbox in one
+transaction). This module only turns what the clerk typed into an event payload, with the dates the calendar
+gives (the new due date after a supplement or an extension). Forms are printed after commit by the caller
+(`EventResult.form`: 02, 04 or 05).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from counter.domain import progress as rules
+from counter.domain.errors import CounterError
+from counter.domain.lifecycle import EVENT_LABELS, STATUS_LABELS, EventKind, Status, allowed_kinds
+from counter.domain.permissions import EVENT_ACTIONS, can
+from counter.domain.text import nfc
+from counter.models import Dossier, DossierEvent, Office, User
+from counter.services import events as ev
+from counter.services.office import calendar_of
+from counter.services.store import Actor, NotFound, Store
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    name: str  # payload / CLI option name (--to, --reason …)
+    label: str
+    placeholder: str = ""
+    required: bool = False
+
+
+#: what each F4 action asks for, in order (the screen's form and `counter event` options)
+ACTION_FIELDS: dict[str, tuple[FieldSpec, ...]] = {
+    EventKind.TRANSFERRED: (
+        FieldSpec("direction", "Hướng (giao đi / nhận về)", "out = giao đi, back = nhận về (để trống: tự chọn)"),
+        FieldSpec("to", "Giao cho cơ quan / người", "vd: Công chức tư pháp - hộ tịch"),
+        FieldSpec("person", "Người giao / nhận bên kia", "Họ tên"),
+        FieldSpec("note", "Ghi chú phiếu kiểm soát", "")),
+    EventKind.SUPPLEMENT_REQUESTED: (
+        FieldSpec("papers", "Giấy tờ cần bổ sung", "Ngăn cách bằng dấu ; (vd: Giấy chứng sinh; Tờ khai:2)", True),
+        FieldSpec("reason", "Lý do", "", True)),
+    EventKind.SUPPLEMENT_RECEIVED: (FieldSpec("note", "Ghi chú", "Giấy tờ đã nhận"),),
+    EventKind.FEE_REQUESTED: (FieldSpec("amount", "Số tiền (đồng)", "vd: 20000", True),
+                              FieldSpec("note", "Nội dung", "vd: Lệ phí đăng ký thường trú")),
+    EventKind.FEE_PAID: (FieldSpec("amount", "Số tiền đã nộp (đồng)", ""),
+                         FieldSpec("receipt_no", "Số biên lai", "")),
+    EventKind.RESOLVED: (FieldSpec("note", "Ghi chú kết quả", "vd: Giấy khai sinh bản chính"),),
+    EventKind.WITHDRAWN: (FieldSpec("reason", "Lý do rút hồ sơ", "Theo đề nghị của công dân"),),
+    EventKind.STOPPED: (FieldSpec("reason", "Lý do dừng xử lý", "", True),),
+    EventKind.EXTENDED: (FieldSpec("days", "Gia hạn thêm (ngày làm việc)", "vd: 2", True),
+                         FieldSpec("reason", "Lý do chậm / gia hạn", "", True)),
+    EventKind.NOTE_ADDED: (FieldSpec("text", "Ghi chú", "", True),),
+}
+#: the form printed after each action
+ACTION_FORMS = {EventKind.SUPPLEMENT_REQUESTED: "02", EventKind.EXTENDED: "04", EventKind.STOPPED: "05"}
+DIRECTIONS = {"out": "out", "di": "out", "giao": "out", "back": "back", "ve": "back", "nhan": "back"}
+
+
+@dataclass(frozen=True)
+class ActionInfo:
+    kind: str
+    label: str
+    fields: tuple[FieldSpec, ...]
+    form: str | None
+
+
+@dataclass(frozen=True)
+class ControlRowView:
+    giver: str
+    receiver: str
+    at: datetime
+    result_label: str
+    note: str
+
+
+@dataclass(frozen=True)
+class ProgressView:
+    code: str
+    status: int
+    status_label: str
+    owner_name: str
+    procedure_name: str
+    received_at: datetime | None
+    due_at: datetime | None
+    original_due_at: datetime | None
+    held_by: str | None
+    fee: int
+    fee_paid: bool
+    supplement_clock: str
+    actions: list[ActionInfo] = field(default_factory=list)
+    refused_actions: list[str] = field(default_factory=list)  # allowed by the status, not by the role
+    rows: list[ControlRowView] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class EventResult:
+    code: str
+    kind: str
+    label: str
+    status_label: str
+    due_at: datetime | None
+    form: str | None  # the form to print now (02, 04, 05) or None
+
+
+# ---- reading ---------------------------------------------------------------------------------------------
+
+def dossier_row(session: Session, actor: Actor, code: str) -> Dossier:
+    row = session.exec(select(Dossier).where(Dossier.code == code.strip().upper())).first()
+    if row is None:
+        raise NotFound(f"Không tìm thấy hồ sơ “{code.strip()}”")
+    if row.office_id != actor.office_id:
+        raise CounterError(f"Hồ sơ “{row.code}” thuộc cơ quan khác ({row.office_id}): không xử lý tại đây")
+    return row
+
+
+def supplement_rule(session: Session, office_id: str) -> rules.SupplementClock:
+    value = session.execute(sa.text("SELECT supplement_clock FROM offices WHERE id = :o"), {"o": office_id}).scalar()
+    return rules.supplement_clock(value or "restart")
+
+
+def set_supplement_rule(store: Store, actor: Actor, value: str) -> rules.SupplementClock:
+    from counter.domain.permissions import Action, require
+
+    require(actor.role, Action.MANAGE_CALENDAR)
+    rule = rules.supplement_clock(value)
+    with store.write() as session:
+        office = session.get(Office, actor.office_id)
+        if office is None:
+            raise NotFound(f"Không có cơ quan “{actor.office_id}”")
+        office.supplement_clock = rule.value
+        session.add(office)
+    return rule
+
+
+def actions_for(role: str, status: Status) -> tuple[list[ActionInfo], list[str]]:
+    """The F4 actions a status allows, split into those this role may take and those it may not."""
+    mine, refused = [], []
+    for kind in allowed_kinds(status):
+        if kind not in ACTION_FIELDS:
+            continue
+        info = ActionInfo(kind.value, EVENT_LABELS[kind], ACTION_FIELDS[kind], ACTION_FORMS.get(kind))
+        (mine if can(role, EVENT_ACTIONS[kind]) else refused).append(info)
+    return mine, [a.label for a in refused]
+
+
+def control_rows_in(session: Session, row: Dossier) -> list[rules.ControlRow]:
+    office = session.get(Office, row.office_id)
+    desk = office.name if office else "Bộ phận Một cửa"
+    actors = dict(session.exec(select(User.id, User.full_name)).all())
+    events = [ev.domain_event(e) for e in ev.events_of(session, row.id)]
+    return rules.control_rows(events, calendar_of(session, row.office_id), desk, actors)
+
+
+def progress_view(store: Store, actor: Actor, code: str) -> ProgressView:
+    with store.read() as session:
+        row = dossier_row(session, actor, code)
+        status = Status(row.status)
+        mine, refused = actions_for(actor.role, status)
+        rows = [ControlRowView(r.giver, r.receiver, r.at, r.result_label, r.note)
+                for r in control_rows_in(session, row)]
+        return ProgressView(row.code, row.status, STATUS_LABELS[status], row.owner_name, row.procedure_name,
+                            row.received_at, row.due_at, row.original_due_at, row.held_by, row.fee, row.fee_paid,
+                            supplement_rule(session, row.office_id).label, mine, refused, rows)
+
+
+# ---- writing ---------------------------------------------------------------------------------------------
+
+def _text(fields: dict[str, Any], name: str) -> str:
+    value = fields.get(name)
+    return nfc(str(value)).strip() if value not in (None, "") else ""
+
+
+def _int(fields: dict[str, Any], name: str, label: str) -> int | None:
+    text = _text(fields, name)
+    if not text:
+        return None
+    digits = re.sub(r"[.\s,đ]", "", text.lower())
+    if not digits.isdigit():
+        raise CounterError(f"{label} phải là số: “{text}”")
+    return int(digits)
+
+
+def parse_papers(value: Any) -> list[dict[str, Any]]:
+    """"Giấy chứng sinh; Tờ khai:2" (or a list of names / dicts) as payload papers (originals = count)."""
+    if isinstance(value, list):
+        items = value
+    else:
+        items = [x for x in re.split(r"[;\n]", str(value or "")) if x.strip()]
+    papers = []
+    for item in items:
+        if isinstance(item, dict):
+            papers.append(item)
+            continue
+        name, _, count = str(item).strip().rpartition(":") if re.search(r":\s*\d+\s*$", str(item)) else \
+            (str(item).strip(), "", "")
+        papers.append({"name": nfc(name.strip()), "originals": int(count) if count.strip() else 1,
+                       "certified_copies": 0, "photocopies": 0})
+    return papers
+
+
+def _iso(dt: datetime) -> str:
+    return dt.astimezone(timezone.utc).isoformat()
+
+
+def build_payload(session: Session, row: Dossier, kind: str, fields: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """What the clerk typed, as the event's payload; dates come from the office's calendar."""
+    p: dict[str, Any] = {}
+    note = _text(fields, "note")
+    if kind == EventKind.TRANSFERRED:
+        raw = _text(fields, "direction").lower()
+        direction = DIRECTIONS.get(raw.replace("ề", "e").replace("ậ", "a").replace("đ", "d"), raw) if raw else \
+            ("back" if row.held_by else "out")
+        p["direction"] = direction
+        if direction == "out":
+            p["to"] = _text(fields, "to")
+            if row.held_by:
+                p["from"] = row.held_by
+        else:
+            p["from"] = row.held_by or ""
+        for name in ("person",):
+            if _text(fields, name):
+                p[name] = _text(fields, name)
+    elif kind == EventKind.SUPPLEMENT_REQUESTED:
+        p["papers"] = parse_papers(fields.get("papers"))
+        p["reason"] = _text(fields, "reason")
+    elif kind == EventKind.SUPPLEMENT_RECEIVED:
+        if row.due_at is not None and Status(row.status) == Status.SUPPLEMENT:
+            asked = session.exec(select(DossierEvent.at).where(DossierEvent.dossier_id == row.id,
+                                                              DossierEvent.kind == EventKind.SUPPLEMENT_REQUESTED)
+                                 .order_by(sa.literal_column("dossier_events.rowid").desc())).first()
+            rule = supplement_rule(session, row.office_id)
+            due = rules.due_after_supplement(calendar_of(session, row.office_id), rule,
+                                             working_days=row.working_days, due_at=row.due_at,
+                                             requested_at=asked or now, arrived_at=now)
+            p.update({"due_at": _iso(due), "old_due_at": _iso(row.due_at), "rule": rule.value})
+    elif kind in (EventKind.FEE_REQUESTED, EventKind.FEE_PAID):
+        amount = _int(fields, "amount", "Số tiền")
+        if amount is not None:
+            p["amount"] = amount
+        if _text(fields, "receipt_no"):
+            p["receipt_no"] = _text(fields, "receipt_no")
+    elif kind == EventKind.EXTENDED:
+        days = _int(fields, "days", "Số ngày gia hạn")
+        if days is None:
+            raise CounterError("Thiếu số ngày gia hạn (ngày làm việc)")
+        due = rules.extended_due(calendar_of(session, row.office_id), row.due_at, now, days)
+        p.update({"due_at": _iso(due), "days": days, "reason": _text(fields, "reason")})
+        if row.due_at is not None:
+            p["old_due_at"] = _iso(row.due_at)
+    elif kind in (EventKind.WITHDRAWN, EventKind.STOPPED):
+        p["reason"] = _text(fields, "reason")
+    elif kind == EventKind.NOTE_ADDED:
+        p["text"] = _text(fields, "text") or note
+        note = ""
+    elif kind not in (EventKind.RESOLVED,):
+        raise CounterError(f"Thao tác “{EVENT_LABELS.get(kind, kind)}” không làm ở màn hình xử lý")  # type: ignore[call-overload]
+    if note:
+        p["note"] = note
+    return {k: v for k, v in p.items() if v not in ("", None)}
+
+
+def record_event(store: Store, actor: Actor, code: str, kind: str, fields: dict[str, Any] | None = None) -> EventResult:
+    """Record one F4 action on a dossier. Nothing changes when the role or the reducer refuses it."""
+    try:
+        kind = EventKind(kind).value
+    except ValueError:
+        raise CounterError(f"Loại sự kiện không hợp lệ: “{kind}” (dùng: {', '.join(ACTION_FIELDS)})") from None
+    with store.write() as session:
+        now = store.clock.now()
+        row = dossier_row(session, actor, code)
+        payload = build_payload(session, row, kind, dict(fields or {}), now)
+        state, _ = ev.append(session, actor, row.id, kind, payload, now, row=row)
+        return EventResult(state.code, kind, EVENT_LABELS[EventKind(kind)], state.status.label, state.due_at,
+                           ACTION_FORMS.get(EventKind(kind)))
+
+
+def latest_payload(session: Session, dossier_id: str, kind: str) -> tuple[DossierEvent, dict[str, Any]] | None:
+    e = session.exec(select(DossierEvent).where(DossierEvent.dossier_id == dossier_id, DossierEvent.kind == kind)
+                     .order_by(sa.literal_column("dossier_events.rowid").desc())).first()
+    return None if e is None else (e, json.loads(e.payload))
+
+
+# ---- forms (printed after commit; services/printing.documents_for calls this) ------------------------------
+
+def progress_documents(store: Store, data: Any, form: str) -> list:
+    """Mẫu 02 (supplement asked during processing), 04, 05, 06 and the hand-over note (BG) of a dossier."""
+    from dataclasses import replace
+
+    from counter.printing import forms
+
+    with store.read() as session:
+        row = session.exec(select(Dossier).where(Dossier.code == data.code)).first()
+        assert row is not None
+        names = dict(session.exec(select(User.id, User.full_name)).all())
+
+        def latest(*kinds: str) -> tuple[DossierEvent, dict[str, Any]]:
+            found = [x for x in (latest_payload(session, row.id, k) for k in kinds) if x is not None]
+            if not found:
+                raise CounterError(f"Hồ sơ {row.code} chưa có {' / '.join(EVENT_LABELS[EventKind(k)] for k in kinds)}"
+                                   f": không có mẫu {form} để in")
+            return max(found, key=lambda x: x[0].at)
+
+        if form == "02":
+            e, p = latest(EventKind.SUPPLEMENT_REQUESTED)
+            missing = tuple(forms.Paper(x["name"], x.get("originals", 0), x.get("certified_copies", 0),
+                                        x.get("photocopies", 0)) for x in p.get("papers", []))
+            r = replace(data, reason=p.get("reason", ""), clerk_name=names.get(e.actor_id, data.clerk_name),
+                        received_at=e.at)
+            return forms.supplement_request(r, missing)
+        if form == "04":
+            e, p = latest(EventKind.EXTENDED)
+            old = p.get("old_due_at")
+            return forms.apology(data, forms.ExtensionData(
+                e.at, datetime.fromisoformat(old) if old else row.original_due_at,
+                datetime.fromisoformat(p["due_at"]), p.get("reason", ""), names.get(e.actor_id, "")))
+        if form == "05":
+            e, p = latest(EventKind.STOPPED, EventKind.WITHDRAWN)
+            return forms.stop_notice(data, forms.StopData(e.at, p.get("reason") or "Theo đề nghị của công dân",
+                                                          names.get(e.actor_id, ""),
+                                                          e.kind == EventKind.WITHDRAWN))
+        if form == "06":
+            rows = control_rows_in(session, row)
+            office = session.get(Office, row.office_id)
+            partners = "; ".join(dict.fromkeys(r.receiver for r in rows if r.receiver not in (
+                office.name if office else "", "Chủ hồ sơ", "Người được ủy quyền", "Bưu chính công ích")))
+            lines = tuple(forms.ControlLine(r.giver, r.receiver, r.giver_person, r.receiver_person, r.at,
+                                            r.result_label, r.note) for r in rows)
+            return forms.control_slip(data, lines, data.parent_name, partners)
+        if form == "BG":
+            e, p = latest(EventKind.RETURNED)
+            return forms.handover(data, forms.HandoverData(
+                e.at, p.get("method", "counter"), p.get("receiver", "owner"), p.get("receiver_name", ""),
+                p.get("receiver_id_number", ""), p.get("authorization", ""),
+                tuple((x["name"], int(x.get("count", 1))) for x in p.get("papers", [])),
+                int(p.get("fee_collected", 0)), p.get("tracking", ""), p.get("address", ""), p.get("note", ""),
+                names.get(e.actor_id, "")))
+    raise CounterError(f"Không có mẫu {form} cho hồ sơ này")

@@ -1,0 +1,85 @@
+"""`counter event` and `counter print form 02|04|05|06|BG` through Typer's CliRunner on a real store."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+from typer.testing import CliRunner
+
+from counter.cli import app
+from counter.services import dossiers
+from tests.conftest import PASSWORD, actor_for, make_store, receive
+from tests.services.test_progress import snapshot
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def home(tmp_path):
+    store = make_store(tmp_path / "data")
+    code = receive(store, actor_for(store, "canbo"), id_number="001090123456")
+    store.close()
+    return tmp_path / "data", code
+
+
+def run(home, *args: str, user: str = "canbo"):  # type: ignore[no-untyped-def]
+    env = {"COUNTER_HOME": str(home), "COUNTER_USER": user, "COUNTER_PASSWORD": PASSWORD}
+    return runner.invoke(app, list(args), env=env)
+
+
+def test_a_dossier_from_hand_off_to_return_by_script(home, tmp_path):
+    path, code = home
+    r = run(path, "event", code, "transferred", "--to", "Tư pháp - hộ tịch", "--person", "Lê Văn Tư")
+    assert r.exit_code == 0 and "đã ghi “chuyển hồ sơ” — trạng thái Đang xử lý" in r.output, r.output
+    r = run(path, "event", code, "supplement_requested", "--papers", "Giấy chứng sinh", "--reason", "Thiếu")
+    assert r.exit_code == 0 and "counter print form 02" in r.output
+    assert run(path, "event", code, "supplement_received").exit_code == 0
+    r = run(path, "event", code, "extended", "--days", "1", "--reason", "Cần xác minh")
+    assert r.exit_code == 1 and r.output.strip() == "Lỗi: Cán bộ một cửa không được phép gia hạn hồ sơ."
+    r = run(path, "event", code, "extended", "--days", "1", "--reason", "Cần xác minh", "--print", user="giamsat")
+    assert r.exit_code == 0 and "Đã in mẫu 04" in r.output, r.output
+    assert run(path, "event", code, "transferred").exit_code == 0  # back from Tư pháp
+    assert run(path, "event", code, "resolved", "--note", "Giấy khai sinh", user="buudien").exit_code == 1
+    assert run(path, "event", code, "resolved", "--note", "Giấy khai sinh").exit_code == 0
+    db = type("Db", (), {"db_path": path / "counter.sqlite3"})()
+    before = snapshot(db)
+    r = run(path, "event", code, "returned", "--receiver-name", "Trần Văn B", "--receiver-id", "001090999999")
+    assert r.exit_code == 1 and "cần giấy ủy quyền" in r.output and "Traceback" not in r.output
+    assert snapshot(db) == before
+    r = run(path, "event", code, "returned", "--receiver-name", "Nguyễn Văn An", "--receiver-id", "001090123456",
+            "--result-papers", "Giấy khai sinh:1", "--print")
+    assert r.exit_code == 0 and "Đã in mẫu BG" in r.output, r.output
+    for form in ("02", "04", "06", "bg"):
+        out = tmp_path / f"m{form}.pdf"
+        r = run(path, "print", "form", form, code, "--out", str(out))
+        assert r.exit_code == 0, r.output
+        text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True).stdout
+        assert code in text
+    r = run(path, "print", "form", "05", code)
+    assert r.exit_code == 1 and "chưa có dừng xử lý / rút hồ sơ" in r.output
+    from counter.services.store import Store
+
+    store = Store.open(path)
+    history = [(e.kind, e.actor) for e in dossiers.get_detail(store, code).events]
+    store.close()
+    assert history[4] == ("extended", "Người Dùng Giamsat") and history[-1] == ("returned", "Người Dùng Canbo")
+
+
+def test_bad_codes_and_kinds_are_one_line_errors(home):
+    path, code = home
+    for args, message in ((("event", "H56.111-261123-1001", "note_added", "--text", "x"), "là của cơ quan H56.111"),
+                          (("event", "http://127.0.0.1:8780/t/XYZ", "note_added"), "không đúng dạng"),
+                          (("event", code, "teleported"), "Loại sự kiện không hợp lệ"),
+                          (("event", code, "delivered"), "Không thể ghi nhận đã phát")):
+        r = run(path, *args)
+        assert r.exit_code == 1 and message in r.output and "Traceback" not in r.output, r.output
+
+
+def test_the_supplement_rule_setting(home):
+    path, _ = home
+    assert run(path, "calendar", "supplement-rule").output.startswith("restart: Tính lại từ đầu")
+    r = run(path, "calendar", "supplement-rule", "pause")
+    assert r.exit_code == 1 and "không được phép quản lý lịch làm việc" in r.output
+    assert run(path, "calendar", "supplement-rule", "pause", user="quantri").exit_code == 0
+    assert run(path, "calendar", "supplement-rule").output.startswith("pause: Tạm dừng")
