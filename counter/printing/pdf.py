@@ -11,7 +11,7 @@ import qrcode
 from reportlab import rl_config
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY
-from reportlab.lib.pagesizes import A4, A5
+from reportlab.lib.pagesizes import A4, A5, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
@@ -23,7 +23,7 @@ from reportlab.platypus import TableStyle
 from counter.printing.layout import QR, Document, Field, Header, Note, Para, Signatures, Table, Title
 
 FONTS = Path(__file__).parent / "fonts"
-PAPERS = {"A5": A5, "A4": A4}
+PAPERS = {"A5": A5, "A4": A4, "A4-landscape": landscape(A4)}  # landscape: the ledger (Mẫu 07)
 MOTTO = ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc")
 
 
@@ -144,8 +144,8 @@ def render_pdf(docs: list[Document], paper: str = "A5") -> bytes:
     """Each document starts on a new page of the given size (A5 for forms, A4 for ledgers or on request)."""
     _fonts()
     size = PAPERS[paper]
-    margin = 8 * mm if paper == "A5" else 15 * mm
-    st = _styles(8.5 if paper == "A5" else 10.5)
+    margin = 8 * mm if paper == "A5" else 10 * mm if paper == "A4-landscape" else 15 * mm
+    st = _styles(8.5 if paper == "A5" else 8 if paper == "A4-landscape" else 10.5)
     buf = io.BytesIO()
     tpl = SimpleDocTemplate(buf, pagesize=size, leftMargin=margin, rightMargin=margin, topMargin=margin,
                             bottomMargin=margin, title=docs[0].blocks[1].text if docs and len(docs[0].blocks) > 1

@@ -1,0 +1,454 @@
+"""F6 Hàng đợi (supervisor): today's queue by bucket, figures per clerk, the 766 scorecard, exports."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, OptionList, Select, Static, TabbedContent, TabPane
+from textual.widgets.option_list import Option
+
+from counter.domain.calendar import format_vn
+from counter.domain.permissions import Action, can
+from counter.domain.scorecard import PERIOD_LABELS, Period, local_date, number, percent
+from counter.screens.base import ServiceScreen
+from counter.widgets.status import BottomBar
+
+if TYPE_CHECKING:
+    from counter.services.queue import Clerk, FilterChoices, QueuePage
+    from counter.services.reports import ClerkFigures, Scorecard
+
+PAGE_SIZE = 20
+REFRESH_SECONDS = 5.0
+BUCKET_ORDER = ("due_today", "overdue", "due_soon", "waiting", "ready", "returned_today")
+BUCKET_LABELS = {"due_today": "Đến hạn hôm nay", "overdue": "Quá hạn", "due_soon": "Sắp đến hạn",
+                 "waiting": "Chờ công dân", "ready": "Chờ trả kết quả", "returned_today": "Đã trả hôm nay"}
+QUEUE_COLUMNS = [("Mã hồ sơ", 19), ("Chủ hồ sơ", 15), ("Thủ tục", 11), ("Trạng thái", 10), ("Hẹn trả", 10),
+                 ("Trễ", 7), ("Cán bộ", 10)]
+SORT_OPTIONS = [("Hẹn trả", "due"), ("Hẹn trả (mới trước)", "due_desc"), ("Ngày nhận", "received"),
+                ("Mã hồ sơ", "code"), ("Chủ hồ sơ", "owner")]
+CHANNEL_OPTIONS = [("Trực tiếp", 1), ("Trực tuyến", 2), ("Bưu chính", 3)]
+PERIOD_OPTIONS = [(label, kind) for kind, label in PERIOD_LABELS.items()]
+
+
+def cell(value: str) -> Text:
+    return Text(value, no_wrap=True, overflow="ellipsis")
+
+
+class ClerkPicker(ModalScreen["int | None"]):
+    """Pick the member of staff to give a dossier to: arrows, Enter; Esc cancels."""
+
+    BINDINGS = [Binding("escape", "cancel", "Hủy", id="picker.cancel")]
+
+    def __init__(self, code: str, clerks: list["Clerk"], current: int | None):
+        super().__init__()
+        self.code, self.clerks, self.current = code, clerks, current
+
+    def compose(self) -> ComposeResult:
+        from counter.domain.permissions import Role
+
+        with Vertical(classes="modal-box"):
+            yield Static(Text(f"Giao hồ sơ {self.code} cho cán bộ:", style="bold"))
+            yield OptionList(*[Option(Text(f"{c.full_name} ({c.username}, {Role(c.role).label})"
+                                           + (" — đang xử lý" if c.id == self.current else "")), id=str(c.id))
+                               for c in self.clerks], id="picker-list")
+            yield Static(Text("Enter: giao · Esc: hủy", style="dim"))
+
+    @on(OptionList.OptionSelected, "#picker-list")
+    def picked(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(int(event.option.id or 0))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class QueueScreen(ServiceScreen):
+    HELP = ("Hàng đợi của bộ phận (chỉ giám sát). V đổi bảng: Hàng đợi → Theo cán bộ → Chỉ số. Bảng Hàng đợi: chọn nhóm bên trái (phím 1–6), lọc theo cán bộ, "
+            "thủ tục, lĩnh vực, kênh; Enter mở hồ sơ; G giao hồ sơ cho cán bộ khác; PageDown/PageUp sang trang. "
+            "Bảng Theo cán bộ và Chỉ số: chọn ngày / tuần / tháng, [ và ] sang kỳ trước / sau. "
+            "Xuất: L sổ theo dõi (Mẫu 07) XLSX, P sổ theo dõi PDF, C chỉ số CSV, X hàng đợi CSV — tệp ghi vào "
+            "thư mục exports/ của kho dữ liệu. Danh sách tự làm mới khi có hồ sơ mới hoặc thay đổi.")
+    AUTO_FOCUS = "#queue-table"
+    BINDINGS = [
+        Binding("pagedown,ctrl+n", "page(1)", "Trang sau", key_display="PgDn", priority=True, id="queue.next-page"),
+        Binding("pageup,ctrl+b", "page(-1)", "Trang trước", key_display="PgUp", priority=True,
+                id="queue.prev-page"),
+        Binding("v", "next_tab", "Đổi bảng", id="queue.next-tab"),
+        Binding("g", "reassign", "Giao lại", id="queue.reassign"),
+        Binding("l", "export('ledger', 'xlsx')", "Sổ XLSX", id="queue.export-ledger-xlsx"),
+        Binding("p", "export('ledger', 'pdf')", "Sổ PDF", id="queue.export-ledger-pdf"),
+        Binding("c", "export('scorecard', 'csv')", "Chỉ số CSV", id="queue.export-scorecard"),
+        Binding("x", "export('queue', 'csv')", "Hàng đợi CSV", id="queue.export-queue"),
+        Binding("left_square_bracket", "shift(-1)", "Kỳ trước", key_display="[", id="queue.prev-period"),
+        Binding("right_square_bracket", "shift(1)", "Kỳ sau", key_display="]", id="queue.next-period"),
+        *(Binding(str(i + 1), f"bucket('{b}')", BUCKET_LABELS[b], show=False, id=f"queue.bucket-{b}")
+          for i, b in enumerate(BUCKET_ORDER)),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.bucket = "due_today"
+        self.page_no = 0
+        self.has_next = False
+        self.sort = "due"
+        self.codes: list[str] = []
+        self.assignees: dict[str, int | None] = {}
+        self.counts: dict[str, int] = {}
+        self.stamp: tuple[int, int] | None = None
+        self.choices: "FilterChoices | None" = None
+        self.period_kind = "month"
+        self.period: Period | None = None
+        self.last_export: str = ""
+
+    # ---- layout --------------------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        with TabbedContent(id="queue-tabs", initial="tab-queue"):
+            with TabPane("Hàng đợi", id="tab-queue"):
+                with Horizontal(id="queue-main"):
+                    yield OptionList(*[Option(BUCKET_LABELS[b], id=b) for b in BUCKET_ORDER], id="buckets")
+                    with Vertical(id="queue-right"):
+                        with Horizontal(id="queue-filters"):
+                            yield Select([], prompt="Cán bộ", id="f-clerk")
+                            yield Select([], prompt="Thủ tục", id="f-procedure")
+                            yield Select([], prompt="Lĩnh vực", id="f-field")
+                            yield Select(CHANNEL_OPTIONS, prompt="Kênh", id="f-channel")
+                            yield Select(SORT_OPTIONS, value="due", allow_blank=False, id="f-sort")
+                        table: DataTable = DataTable(id="queue-table", cursor_type="row", zebra_stripes=True)
+                        for label, width in QUEUE_COLUMNS:
+                            table.add_column(label, width=width)
+                        yield table
+                        yield Static("", id="queue-pager", markup=False)
+            with TabPane("Theo cán bộ", id="tab-clerks"):
+                yield Select(PERIOD_OPTIONS, value="day", allow_blank=False, id="clerks-period-kind")
+                yield Static("", id="clerks-period", markup=False)
+                yield DataTable(id="clerks-table", cursor_type="row", zebra_stripes=True)
+            with TabPane("Chỉ số", id="tab-score"):
+                with Horizontal(id="score-top"):
+                    yield Select(PERIOD_OPTIONS, value="month", allow_blank=False, id="score-period-kind")
+                    yield Static("", id="score-period", markup=False)
+                yield DataTable(id="score-table", cursor_type="row", zebra_stripes=True)
+                yield Static("", id="score-summary", markup=False)
+                yield _trend_widget()
+        yield Static("", id="export-result", markup=False)
+        yield BottomBar()
+
+    def on_mount(self) -> None:
+        actor = self.capp.actor
+        if actor is None or not can(actor.role, Action.VIEW_QUEUE):  # the app hides F6; the services check too
+            self.query_one("#queue-pager", Static).update(Text("Chỉ giám sát viên xem được hàng đợi của bộ phận"))
+            return
+        self.period = Period.of(self.period_kind, local_date(self.capp.clock.now()))
+        clerks_table = self.query_one("#clerks-table", DataTable)
+        for label, width in [("Cán bộ", 24), ("Tiếp nhận", 10), ("Đã trả", 8), ("Trễ hạn", 8), ("Đã giải quyết", 13),
+                             ("TB ngày làm việc", 16)]:
+            clerks_table.add_column(label, width=width)
+        score = self.query_one("#score-table", DataTable)
+        for label, width in [("Chỉ số", 6), ("Nội dung", 44), ("Tử / mẫu", 12), ("Tỷ lệ", 8), ("Mục tiêu", 8),
+                             ("Điểm", 12), ("Ghi chú", 30)]:
+            score.add_column(label, width=width)
+        self.query_one("#buckets", OptionList).highlighted = 0
+        self.load_choices()
+        self.load_queue()
+        self.set_interval(REFRESH_SECONDS, self.check_changes)
+
+    TABS = ("tab-queue", "tab-clerks", "tab-score")
+
+    def action_next_tab(self) -> None:
+        """V: Hàng đợi → Theo cán bộ → Chỉ số → Hàng đợi."""
+        tabs = self.query_one("#queue-tabs", TabbedContent)
+        tabs.active = self.TABS[(self.TABS.index(str(tabs.active)) + 1) % len(self.TABS)]
+        focus = {"tab-queue": "#queue-table", "tab-clerks": "#clerks-table", "tab-score": "#score-table"}
+        self.query_one(focus[str(tabs.active)], DataTable).focus()
+
+    def refocus(self) -> None:
+        self.query_one("#queue-tabs", TabbedContent).active = "tab-queue"
+        self.query_one("#queue-table", DataTable).focus()
+
+    # ---- queue ---------------------------------------------------------------------------------------------
+
+    def _filter(self) -> Any:
+        from counter.services.queue import QueueFilter
+
+        def v(id_: str) -> Any:
+            value = self.query_one(id_, Select).value
+            return None if value is Select.NULL else value
+
+        return QueueFilter(assignee_id=v("#f-clerk"), procedure_code=v("#f-procedure"), field=v("#f-field"),
+                           channel=v("#f-channel"))
+
+    def load_choices(self) -> None:
+        from counter.services import queue
+
+        store, actor = self.capp.store, self.capp.actor
+        self.call_service(lambda: queue.filter_choices(store, actor), self.show_choices, group="queue-choices")  # type: ignore[arg-type]
+
+    def show_choices(self, choices: "FilterChoices") -> None:
+        self.choices = choices
+        with self.prevent(Select.Changed):
+            self.query_one("#f-clerk", Select).set_options([(c.full_name, c.id) for c in choices.clerks])
+            self.query_one("#f-procedure", Select).set_options([(f"{n} ({c})", c) for c, n in choices.procedures])
+            self.query_one("#f-field", Select).set_options([(f, f) for f in choices.fields])
+
+    def load_queue(self) -> None:
+        from counter.services import queue
+
+        store, actor = self.capp.store, self.capp.actor
+        bucket, flt, sort, page_no = self.bucket, self._filter(), self.sort, self.page_no
+        self.call_service(lambda: queue.page(store, actor, bucket, flt, sort, page_no, PAGE_SIZE),  # type: ignore[arg-type]
+                          self.show_queue, group="queue", exclusive=True)
+
+    def show_queue(self, result: "QueuePage") -> None:
+        self.counts, self.stamp = result.counts, result.stamp
+        buckets = self.query_one("#buckets", OptionList)
+        for i, b in enumerate(BUCKET_ORDER):
+            buckets.replace_option_prompt_at_index(i, f"{BUCKET_LABELS[b]} ({result.counts.get(b, 0)})")
+        table = self.query_one("#queue-table", DataTable)
+        row = table.cursor_row
+        table.clear()
+        self.codes = [i.code for i in result.items]
+        self.assignees = {i.code: i.assignee_id for i in result.items}
+        for i in result.items:
+            late = Text(f"{i.days_late} ngày", style="bold red") if i.days_late else Text(i.waiting_for or "")
+            table.add_row(Text(i.code), cell(i.owner_name), cell(i.procedure_name), cell(i.status_short),
+                          Text(format_vn(i.due_at)[:10] if i.due_at else "—"), late, cell(i.assignee), key=i.code)
+        if self.codes:
+            table.move_cursor(row=min(row, len(self.codes) - 1))
+        self.has_next = result.has_next
+        total = result.counts.get(self.bucket, len(result.items))
+        more = " · PageDown: trang sau" if result.has_next else ""
+        prev = " · PageUp: trang trước" if result.page > 0 else ""
+        shown = f"{total} hồ sơ" if result.items else "Không có hồ sơ nào"
+        self.query_one("#queue-pager", Static).update(
+            Text(f"{BUCKET_LABELS[self.bucket]} · Trang {result.page + 1} · {shown}{more}{prev}"))
+
+    @on(OptionList.OptionHighlighted, "#buckets")
+    def bucket_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        bucket = str(event.option.id)
+        if bucket != self.bucket:
+            self.bucket, self.page_no = bucket, 0
+            self.load_queue()
+
+    @on(OptionList.OptionSelected, "#buckets")
+    def bucket_selected(self) -> None:
+        self.query_one("#queue-table", DataTable).focus()
+
+    def action_bucket(self, bucket: str) -> None:
+        self.query_one("#queue-tabs", TabbedContent).active = "tab-queue"
+        self.query_one("#buckets", OptionList).highlighted = BUCKET_ORDER.index(bucket)
+        if bucket != self.bucket:
+            self.bucket, self.page_no = bucket, 0
+            self.load_queue()
+
+    @on(Select.Changed, "#queue-filters Select")
+    def filter_changed(self, event: Select.Changed) -> None:
+        if event.select.id == "f-sort":
+            self.sort = str(event.value)
+        self.page_no = 0
+        self.load_queue()
+
+    def action_page(self, delta: int) -> None:
+        if delta > 0 and not self.has_next or delta < 0 and self.page_no == 0:
+            return
+        self.page_no += delta
+        self.load_queue()
+
+    @on(DataTable.RowSelected, "#queue-table")
+    def open_dossier(self, event: DataTable.RowSelected) -> None:
+        from counter.screens.dossier import DossierScreen
+
+        self.app.push_screen(DossierScreen(str(event.row_key.value)))
+
+    def _current_code(self) -> str | None:
+        table = self.query_one("#queue-table", DataTable)
+        if not self.codes or table.cursor_row < 0:
+            return None
+        return self.codes[min(table.cursor_row, len(self.codes) - 1)]
+
+    def action_reassign(self) -> None:
+        actor = self.capp.actor
+        if actor is None or not can(actor.role, Action.REASSIGN):
+            self.show_error("Tài khoản này không được giao hồ sơ cho cán bộ khác")
+            return
+        code = self._current_code()
+        if code is None:
+            self.notify("Chọn một hồ sơ trong danh sách trước", severity="warning")
+            return
+        if self.choices is None:
+            return
+        current = self.assignees.get(code)
+
+        def done(assignee_id: int | None) -> None:
+            if assignee_id is None or assignee_id == current:
+                return
+            from counter.services import queue
+
+            store = self.capp.store
+            self.call_service(lambda: queue.reassign(store, actor, code, assignee_id),  # type: ignore[arg-type]
+                              lambda name: self.reassigned(code, name))
+
+        self.app.push_screen(ClerkPicker(code, self.choices.clerks, current), done)
+
+    def reassigned(self, code: str, name: str) -> None:
+        self.notify(f"Đã giao hồ sơ {code} cho {name}", markup=False)
+        self.load_queue()
+
+    def check_changes(self) -> None:
+        """The timer: a cheap stamp read in a worker; reload only when the store moved."""
+        from counter.services.queue import change_stamp
+
+        store = self.capp.store
+        if store is None or self.stamp is None:
+            return
+        self.call_service(lambda: change_stamp(store), self.stamp_read, lambda _m: None, group="queue-stamp",
+                          exclusive=True)
+
+    def stamp_read(self, stamp: tuple[int, int]) -> None:
+        if stamp != self.stamp:
+            self.stamp = stamp
+            self.load_queue()
+            self.load_tab()
+
+    # ---- per clerk and scorecard ------------------------------------------------------------------------
+
+    @on(TabbedContent.TabActivated, "#queue-tabs")
+    def tab_activated(self) -> None:
+        self.load_tab()
+
+    def _active(self) -> str:
+        return str(self.query_one("#queue-tabs", TabbedContent).active)
+
+    def load_tab(self) -> None:
+        if self.period is None:
+            return
+        tab = self._active()
+        if tab == "tab-clerks":
+            self.load_clerks()
+        elif tab == "tab-score":
+            self.load_score()
+
+    def _kind(self, select_id: str) -> str:
+        return str(self.query_one(select_id, Select).value)
+
+    @on(Select.Changed, "#clerks-period-kind, #score-period-kind")
+    def period_kind_changed(self, event: Select.Changed) -> None:
+        self.period_kind = str(event.value)
+        self.period = Period.of(self.period_kind, local_date(self.capp.clock.now()))
+        self.load_tab()
+
+    def action_shift(self, n: int) -> None:
+        if self.period is None or self._active() == "tab-queue":
+            return
+        self.period = self.period.shift(self.period_kind, n)
+        self.load_tab()
+
+    def load_clerks(self) -> None:
+        from counter.services import reports
+
+        kind = self._kind("#clerks-period-kind")
+        if kind != self.period_kind:
+            self.period_kind = kind
+            self.period = Period.of(kind, local_date(self.capp.clock.now()))
+        store, actor, period = self.capp.store, self.capp.actor, self.period
+        self.call_service(lambda: reports.clerk_figures(store, actor, period),  # type: ignore[arg-type]
+                          lambda figs: self.show_clerks(period, figs), group="clerks", exclusive=True)
+
+    def show_clerks(self, period: Period, figures: list["ClerkFigures"]) -> None:
+        self.query_one("#clerks-period", Static).update(
+            Text(f"{PERIOD_LABELS[self.period_kind]}: {period.label} ([ kỳ trước · ] kỳ sau)"))
+        table = self.query_one("#clerks-table", DataTable)
+        table.clear()
+        for f in figures:
+            table.add_row(cell(f.full_name), Text(str(f.received)), Text(str(f.returned)),
+                          Text(str(f.late), style="bold red" if f.late else ""), Text(str(f.resolved)),
+                          Text(number(f.avg_days)), key=str(f.user_id))
+
+    def load_score(self) -> None:
+        from counter.services import reports
+
+        kind = self._kind("#score-period-kind")
+        if kind != self.period_kind:
+            self.period_kind = kind
+            self.period = Period.of(kind, local_date(self.capp.clock.now()))
+        store, actor, period = self.capp.store, self.capp.actor, self.period
+        self.call_service(lambda: reports.scorecard(store, actor, period), self.show_score,  # type: ignore[arg-type]
+                          group="score", exclusive=True)
+
+    def show_score(self, sc: "Scorecard") -> None:
+        self.query_one("#score-period", Static).update(
+            Text(f"  {PERIOD_LABELS[self.period_kind]}: {sc.period.label} ([ kỳ trước · ] kỳ sau)"))
+        table = self.query_one("#score-table", DataTable)
+        table.clear()
+        for i in sc.indicators:
+            ratio = percent(i.ratio)
+            style = "" if i.met is None else ("green" if i.met else "bold red")
+            table.add_row(Text(i.code), cell(i.name),
+                          Text(f"{i.numerator}/{i.denominator}" if i.available else "—"), Text(ratio, style=style),
+                          Text(percent(i.target, 0)), Text(f"{number(i.score)}/{number(i.points)}"), cell(i.note),
+                          key=i.code)
+        table.add_row(Text("2.2"), cell("Thời gian giải quyết trung bình (ngày làm việc)"), Text(""),
+                      Text(number(sc.avg_days)), Text(""), Text(""), Text(""), key="2.2")
+        ch = sc.channels
+        self.query_one("#score-summary", Static).update(Text(
+            f"Tiếp nhận {sc.received} (trực tiếp {ch[1]}, trực tuyến {ch[2]}, bưu chính {ch[3]}) · "
+            f"đã/đang giải quyết {sc.handled} · đúng hạn {sc.on_time} · trễ hạn {sc.late} · "
+            f"tổng điểm {number(sc.total_score)}/{number(sc.total_points)}"))
+        _draw_trend(self.query_one("#score-trend"), sc)
+
+    # ---- exports -------------------------------------------------------------------------------------------
+
+    def action_export(self, kind: str, fmt: str) -> None:
+        from counter.services import reports
+
+        store, actor = self.capp.store, self.capp.actor
+        period = self.period or Period.month(local_date(self.capp.clock.now()))
+        if kind == "ledger" and self._active() == "tab-queue":
+            period = Period.month(local_date(self.capp.clock.now()))  # from the queue: this month's ledger
+        bucket, flt = self.bucket, self._filter()
+        self.notify("Đang xuất…", timeout=2)
+        what = {"ledger": f"Sổ theo dõi {period.label}", "scorecard": f"Chỉ số {period.label}",
+                "queue": f"Hàng đợi “{BUCKET_LABELS[bucket]}”"}[kind]
+        self.call_service(lambda: reports.export(store, actor, kind, period, fmt, bucket=bucket, flt=flt),  # type: ignore[arg-type]
+                          lambda path: self.exported(what, path), group="export")
+
+    def exported(self, what: str, path: Any) -> None:
+        self.last_export = str(path)
+        self.query_one("#export-result", Static).update(Text(f"Đã xuất {what}: {path}"))
+        self.notify(f"Đã xuất {what}: {path}", markup=False, timeout=8)
+
+
+# ---- the trend chart: textual-plotext, or a bar fallback with Textual's own widgets -----------------------------
+
+def _trend_widget() -> Any:
+    try:
+        from textual_plotext import PlotextPlot
+    except Exception:  # pragma: no cover - the fallback when the package is missing
+        return Static("", id="score-trend", markup=False)
+    return PlotextPlot(id="score-trend")
+
+
+def _draw_trend(widget: Any, sc: "Scorecard") -> None:
+    days = [t.day for t in sc.trend]
+    if not hasattr(widget, "plt"):
+        widget.update(Text("\n".join(f"{t.day:%d/%m} nhận {t.received:>3} trả {t.returned:>3} trễ {t.late:>3}"
+                                     for t in sc.trend)))
+        return
+    plt = widget.plt
+    plt.clear_data()
+    plt.clear_figure()
+    if not days:
+        widget.refresh()
+        return
+    xs = list(range(1, len(days) + 1))
+    plt.plot(xs, [t.received for t in sc.trend], label="Tiếp nhận", marker="braille")
+    plt.plot(xs, [t.returned for t in sc.trend], label="Đã trả", marker="braille")
+    plt.plot(xs, [t.late for t in sc.trend], label="Trễ hạn", marker="braille")
+    step = max(1, len(days) // 10)
+    plt.xticks(xs[::step], [f"{d:%d/%m}" for d in days[::step]])
+    plt.title(f"Theo ngày: {sc.period.label}")
+    widget.refresh()
