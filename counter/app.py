@@ -25,6 +25,7 @@ from counter.widgets.palette import VietnameseCommands
 if TYPE_CHECKING:
     from counter.services.office import OfficeInfo
     from counter.services.store import Actor, Store
+    from counter.services.sync import SyncStatus
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,8 @@ class CounterApp(App):
         self.office: OfficeInfo | None = None
         self.clock: Clock = store.clock if store is not None else SystemClock()
         self.store_opened = threading.Event()  # set once the store is open (or failed to open)
+        self.sync_status: SyncStatus | None = None  # set by the sync worker (issue 8)
+        self._sync_stop = threading.Event()
 
     def on_mount(self) -> None:
         self.push_screen(LoginScreen())
@@ -109,6 +112,43 @@ class CounterApp(App):
         self._log_to(store.data_dir / "logs" / "ui.log")
         if isinstance(self.screen, LoginScreen):
             self.screen.store_ready(info)
+        self.run_worker(lambda: self._sync_loop(store), thread=True, group="sync", exit_on_error=False)
+
+    SYNC_INTERVAL = 10.0
+
+    def _sync_loop(self, store: "Store") -> None:
+        """The station's sync loop (issue 8), in a thread of group "sync": push, pull, back off on errors,
+        never give up; the footer reads `sync_status`. Not started until `counter sync setup` was run."""
+        from counter.services import sync as sync_service
+        from counter.sync.loop import run_forever
+
+        def refresh() -> None:
+            try:
+                self.sync_status = sync_service.status(store)
+            except Exception:  # a busy or closing store: keep the last status
+                logging.getLogger("counter.sync").debug("sync status not refreshed", exc_info=True)
+
+        refresh()
+        if sync_service.settings(store) is None:
+            return
+
+        def cycle() -> None:
+            try:
+                with sync_service.client_for(store) as client:
+                    sync_service.run_cycle(store, client)
+            finally:
+                refresh()
+
+        def failed(exc: BaseException, delay: float) -> None:
+            if not isinstance(exc, sync_service.SyncError):
+                logging.getLogger("counter.sync").error("sync cycle failed", exc_info=exc)
+                try:
+                    sync_service.record_error(store, f"Lỗi không mong đợi: {type(exc).__name__}: {exc}")
+                except Exception:
+                    pass
+            refresh()
+
+        run_forever(cycle, self._sync_stop, interval=self.SYNC_INTERVAL, on_error=failed, tick=refresh)
 
     def _store_failed(self, message: str) -> None:
         if isinstance(self.screen, LoginScreen):
@@ -130,13 +170,30 @@ class CounterApp(App):
         self._log_handler = handler
 
     def on_unmount(self) -> None:
+        self._sync_stop.set()
         handler = getattr(self, "_log_handler", None)
         if handler is not None:
             logging.getLogger("counter").removeHandler(handler)
             handler.close()
 
     def sync_label(self) -> str:
-        return "Chưa kết nối máy chủ"
+        """Footer: pending count, last success, last error (and conflicts), from the sync worker's status."""
+        from counter.domain.calendar import VN_TZ
+
+        st = self.sync_status
+        if st is None or not st.configured:
+            return "Chưa kết nối máy chủ"
+        parts = [f"Chờ gửi {st.pending}"]
+        if st.last_success is not None:
+            parts.append("đồng bộ " + st.last_success.astimezone(VN_TZ).strftime("%H:%M %d/%m"))
+        else:
+            parts.append("chưa đồng bộ")
+        if st.last_error:
+            error = st.last_error if len(st.last_error) <= 48 else st.last_error[:47] + "…"
+            parts.append(f"lỗi: {error}")
+        if st.conflicts:
+            parts.append(f"{st.conflicts} xung đột")
+        return " · ".join(parts)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in self.NEEDS_LOGIN and self.actor is None:
@@ -158,6 +215,8 @@ class CounterApp(App):
                 if can(self.actor.role, mode.action):
                     yield SystemCommand(f"{mode.label} ({mode.key.upper()})", f"Mở màn hình {mode.label.lower()}",
                                         lambda name=name: self.action_open(name))
+            yield SystemCommand("Xung đột đồng bộ", "Thao tác của quầy mà máy chủ trung tâm không nhận",
+                                self.action_conflicts)
             yield SystemCommand("Khóa máy / Đăng xuất (Ctrl+L)", "Về màn hình đăng nhập", self.action_lock)
         yield SystemCommand("Trợ giúp (F1)", "Phím tắt và hướng dẫn của màn hình này", self.action_help)
         yield SystemCommand("Đổi giao diện màu", "Chọn bảng màu khác", self.action_change_theme)
@@ -169,6 +228,12 @@ class CounterApp(App):
         self.actor = actor
         self.switch_screen(SearchScreen())
         self.refresh_bindings()
+
+    def action_conflicts(self) -> None:
+        from counter.screens.conflicts import ConflictsScreen
+
+        if self.actor is not None and not isinstance(self.screen, ConflictsScreen):
+            self.push_screen(ConflictsScreen())
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

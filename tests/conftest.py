@@ -12,6 +12,7 @@ from counter.services import auth, catalogue, office
 from counter.domain.intake import Applicant, ReceiveRequest
 from counter.services.dossiers import default_papers, receive_in
 from counter.services.store import Actor, Store
+from tests.pg import pg_database, pg_url  # noqa: F401  (PostgreSQL for tests/central and tests/sync)
 
 OFFICE = "H55.242"
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=VN_TZ)  # a Monday

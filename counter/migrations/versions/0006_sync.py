@@ -1,20 +1,88 @@
-"""sync with the central system (issue 8): schema changes, if any
+"""sync with the central system (issue 8): confirmed events, conflicts, other stations' actors; user ids
+without a foreign key
+
+Pulled events name other stations' users (their own ids), so `dossier_events.actor_id`,
+`dossiers.received_by` and `dossiers.assignee_id` lose their foreign key to the local `users` table; the
+names come from `sync_actors` (keyed by the writing station and its user id).
+
+Dropping a foreign key in SQLite normally means rebuilding the table, which here would drop the FTS and
+append-only triggers and trip the outbox's foreign key (DROP TABLE deletes first). Removing a FOREIGN KEY
+clause does not change the file format, so this uses SQLite's documented in-place schema edit
+(https://sqlite.org/lang_altertable.html#otheralter: writable_schema + schema_version bump).
 
 Revision ID: 0006
 Revises: 0005
 """
-import sqlalchemy as sa  # noqa: F401
-from alembic import op  # noqa: F401
+import re
+
+import sqlalchemy as sa
+from alembic import op
 
 revision = "0006"
 down_revision = "0005"
 branch_labels = None
 depends_on = None
 
+_UTC = sa.String(26)
+_FK = r',\s*(?:CONSTRAINT\s+\S+\s+)?FOREIGN KEY\s*\(\s*"?{col}"?\s*\)\s*REFERENCES\s+"?users"?\s*\(\s*"?id"?\s*\)'
+_DROPPED = {"dossier_events": ["actor_id"], "dossiers": ["received_by", "assignee_id"]}
+
+
+def _drop_user_foreign_keys() -> None:
+    bind = op.get_bind()
+    if bind.dialect.name != "sqlite":
+        return
+    edits = {}
+    for table, cols in _DROPPED.items():
+        sql = bind.exec_driver_sql("SELECT sql FROM sqlite_master WHERE type='table' AND name=?", (table,)).scalar()
+        new = sql
+        for col in cols:
+            new = re.sub(_FK.format(col=col), "", new)
+        if new != sql:
+            edits[table] = new
+    if not edits:
+        return
+    version = bind.exec_driver_sql("PRAGMA schema_version").scalar()
+    bind.exec_driver_sql("PRAGMA writable_schema=ON")
+    for table, sql in edits.items():
+        bind.exec_driver_sql("UPDATE sqlite_master SET sql=? WHERE type='table' AND name=?", (sql, table))
+    bind.exec_driver_sql(f"PRAGMA schema_version={int(version) + 1}")
+    bind.exec_driver_sql("PRAGMA writable_schema=OFF")
+
 
 def upgrade() -> None:
-    pass
+    op.create_table(
+        "sync_events",
+        sa.Column("event_id", sa.String(36), primary_key=True),
+        sa.Column("office_seq", sa.Integer(), nullable=True),
+    )
+    op.create_index("ix_sync_events_office_seq", "sync_events", ["office_seq"])
+    op.create_table(
+        "sync_conflicts",
+        sa.Column("event_id", sa.String(36), primary_key=True),
+        sa.Column("dossier_id", sa.String(36), nullable=False),
+        sa.Column("dossier_code", sa.String(), nullable=False),
+        sa.Column("kind", sa.String(32), nullable=False),
+        sa.Column("station_seq", sa.Integer(), nullable=False),
+        sa.Column("reason", sa.String(), nullable=False),
+        sa.Column("event_at", _UTC, nullable=False),
+        sa.Column("rejected_at", _UTC, nullable=False),
+    )
+    op.create_index("ix_sync_conflicts_dossier_id", "sync_conflicts", ["dossier_id"])
+    op.create_table(
+        "sync_actors",
+        sa.Column("station_id", sa.String(36), primary_key=True),
+        sa.Column("actor_id", sa.Integer(), primary_key=True),
+        sa.Column("username", sa.String(), nullable=False),
+        sa.Column("full_name", sa.String(), nullable=False),
+        sa.Column("role", sa.String(), nullable=False),
+    )
+    _drop_user_foreign_keys()
 
 
 def downgrade() -> None:
-    pass
+    op.drop_table("sync_actors")
+    op.drop_index("ix_sync_conflicts_dossier_id", "sync_conflicts")
+    op.drop_table("sync_conflicts")
+    op.drop_index("ix_sync_events_office_seq", "sync_events")
+    op.drop_table("sync_events")

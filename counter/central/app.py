@@ -1,0 +1,240 @@
+"""The central server: `create_app(db_url)` builds the FastAPI app (no engine at import time)."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import re
+import time
+from typing import Any
+
+import sqlalchemy as sa
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+
+from counter.central import db, ingest
+from counter.central import tables as t
+from counter.central.tokens import TokenInfo, lookup
+from counter.central.track import NOT_FOUND_HTML, TOO_MANY_HTML, RateLimiter, render_page
+from counter.domain.clock import Clock, SystemClock
+
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_TRACK_TOKEN = re.compile(r"^[A-Za-z2-7]{16,64}$")
+MAX_BLOB = 64 * 1024 * 1024
+
+
+class _Fail(Exception):
+    def __init__(self, status: int, detail: str, headers: dict[str, str] | None = None):
+        self.status, self.detail, self.headers = status, detail, headers
+
+
+def create_app(db_url: str, *, clock: Clock | None = None, migrate: bool = True, track_rate: float = 2.0,
+               track_burst: int = 20, track_cache: float = 1.0, pool_size: int = 10) -> FastAPI:
+    """`track_rate` requests per second per client address on the public pages after a burst of
+    `track_burst` (0 turns the limit off); a dossier's public data is kept `track_cache` seconds in this
+    process (pushes through this process refresh it at once; 0 = always read the database)."""
+    engine = db.make_engine(db_url, pool_size=pool_size)
+    if migrate:
+        db.upgrade(engine)
+    writer = engine.execution_options(immediate=True)
+    clock = clock or SystemClock()
+    limiter = RateLimiter(track_rate, track_burst)
+    app = FastAPI(title="Một cửa — máy chủ trung tâm", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.engine = engine
+    app.state.limiter = limiter
+    epoch_cache: dict[str, str] = {}
+    track_cache_seconds = track_cache
+    track_cache: dict[str, tuple[float, tuple[str, str, str, str] | None]] = {}  # type: ignore[no-redef]
+
+    def epoch() -> str:
+        if "v" not in epoch_cache:
+            epoch_cache["v"] = db.epoch(engine)
+        return epoch_cache["v"]
+
+    @app.exception_handler(_Fail)
+    async def _fail(_request: Request, exc: _Fail) -> JSONResponse:
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status, headers=exc.headers)
+
+    @app.exception_handler(sa.exc.DBAPIError)
+    async def _transient(_request: Request, _exc: sa.exc.DBAPIError) -> JSONResponse:
+        # the transaction was rolled back as a whole: the client sends the same batch again
+        return JSONResponse({"detail": "Máy chủ tạm thời không ghi được, vui lòng gửi lại."}, status_code=503,
+                            headers={"Retry-After": "1"})
+
+    def authenticate(request: Request) -> TokenInfo:
+        header = request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise _Fail(401, "Thiếu mã truy cập (Authorization: Bearer ...).", {"WWW-Authenticate": "Bearer"})
+        with engine.connect() as conn:
+            info = lookup(conn, token)
+        if info is None:
+            raise _Fail(401, "Mã truy cập sai hoặc đã bị thu hồi.", {"WWW-Authenticate": "Bearer"})
+        return info
+
+    def client_of(request: Request) -> str:
+        return request.client.host if request.client else "?"
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, Any]:
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+        return {"ok": True, "epoch": epoch()}
+
+    # --- events -------------------------------------------------------------------------------------------
+
+    @app.post("/api/v1/events")
+    async def post_events(request: Request) -> Response:
+        auth = await _run(lambda: authenticate(request))  # before reading the body
+        try:
+            body = json.loads(await request.body())
+        except ValueError:
+            raise _Fail(422, "Thân yêu cầu không phải JSON hợp lệ.") from None
+        return await _run(lambda: _push(auth, body))
+
+    def _push(auth: TokenInfo, body: Any) -> Response:
+        now = clock.now()
+        touched: set[str] = set()
+        try:
+            with writer.begin() as conn:
+                results = ingest.push(conn, auth, body, now, touched)
+            for token in touched:  # this process shows the change at once; others within track_cache seconds
+                track_cache.pop(token, None)
+        except ingest.Forbidden as exc:
+            raise _Fail(403, exc.message) from None
+        except ingest.BadRequest as exc:
+            raise _Fail(422, exc.message) from None
+        return JSONResponse({"results": results, "server_time": now.isoformat()})
+
+    @app.get("/api/v1/events")
+    def get_events(request: Request, after: str = "", limit: int = 500) -> dict[str, Any]:
+        auth = authenticate(request)
+        current = epoch()
+        with engine.connect() as conn:
+            return ingest.pull(conn, auth.office_id, ingest.parse_cursor(after, current), limit, current)
+
+    # --- blobs --------------------------------------------------------------------------------------------
+
+    @app.post("/api/v1/blobs/missing")
+    def blobs_missing(request: Request, body: dict[str, Any]) -> dict[str, Any]:
+        authenticate(request)
+        hashes = body.get("hashes")
+        if not isinstance(hashes, list) or not all(isinstance(h, str) for h in hashes) or len(hashes) > 10_000:
+            raise _Fail(422, "“hashes” phải là danh sách mã SHA-256.")
+        wanted = {h.lower() for h in hashes}
+        with engine.connect() as conn:
+            have = set(conn.execute(sa.select(t.blobs.c.sha256).where(t.blobs.c.sha256.in_(wanted))).scalars()) \
+                if wanted else set()
+        return {"missing": [h for h in dict.fromkeys(h.lower() for h in hashes) if h not in have]}
+
+    @app.put("/api/v1/blobs/{sha256}")
+    async def put_blob(sha256: str, request: Request) -> Response:
+        sha256 = sha256.lower()
+        if not _SHA256.match(sha256):
+            raise _Fail(422, "Mã SHA-256 không hợp lệ.")
+        await _run(lambda: authenticate(request))  # before reading the body
+        if int(request.headers.get("content-length") or 0) > MAX_BLOB:
+            raise _Fail(413, "Tệp quá lớn.")
+        data = bytearray()
+        async for chunk in request.stream():
+            data += chunk
+            if len(data) > MAX_BLOB:
+                raise _Fail(413, "Tệp quá lớn.")
+        return await _run(lambda: _put_blob(request, sha256, bytes(data)))
+
+    def _put_blob(request: Request, sha256: str, data: bytes) -> Response:
+        if hashlib.sha256(data).hexdigest() != sha256:
+            raise _Fail(422, "Nội dung tệp không khớp mã SHA-256 (tệp hỏng hoặc bị cắt), không lưu.")
+        mime = (request.headers.get("content-type") or "application/octet-stream")[:100]
+        with writer.begin() as conn:
+            if conn.execute(sa.select(t.blobs.c.sha256).where(t.blobs.c.sha256 == sha256)).first() is not None:
+                return JSONResponse({"sha256": sha256, "stored": False}, status_code=200)
+            conn.execute(sa.insert(t.blobs).values(sha256=sha256, mime=mime, size=len(data), data=data,
+                                                   created_at=clock.now()))
+        return JSONResponse({"sha256": sha256, "stored": True}, status_code=201)
+
+    # --- public tracking ----------------------------------------------------------------------------------
+
+    _TRACK = (sa.select(t.dossiers.c.public, t.offices.c.id, t.offices.c.name, t.offices.c.phone)
+              .join(t.offices, t.offices.c.id == t.dossiers.c.office_id)
+              .where(t.dossiers.c.token == sa.bindparam("token")))
+
+    def tracked(token: str) -> tuple[str, str, str, str] | None:
+        with engine.connect() as conn:
+            row = conn.execute(_TRACK, {"token": token}).first()
+        if row is None:
+            return None
+        return row.public, row.id, row.name, row.phone
+
+    async def lookup_tracked(token: str) -> tuple[str, str, str, str] | None:
+        """The dossier's public projection and office, through a short-lived in-process cache: a citizen
+        refreshing the page, or a crowd of them, costs one query per `track_cache` seconds per dossier."""
+        token = token.upper()
+        if not _TRACK_TOKEN.match(token):
+            return None
+        now = time.monotonic()
+        hit = track_cache.get(token)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        found = await _run(lambda: tracked(token))
+        if track_cache_seconds > 0:
+            if len(track_cache) >= 50_000:
+                track_cache.clear()
+            track_cache[token] = (now + track_cache_seconds, found)
+        return found
+
+    _NO_STORE = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex", "Referrer-Policy": "no-referrer"}
+
+    @app.get("/t/{token}", response_class=HTMLResponse)
+    async def track_page(token: str, request: Request) -> Response:
+        wait = limiter.take(client_of(request))
+        if wait:
+            return HTMLResponse(TOO_MANY_HTML, status_code=429, headers={"Retry-After": limiter.retry_after(wait)})
+        found = await lookup_tracked(token)
+        if found is None:
+            return HTMLResponse(NOT_FOUND_HTML, status_code=404, headers=_NO_STORE)
+        return HTMLResponse(_render_html(*found), headers=_NO_STORE)
+
+    @app.get("/api/v1/track/{token}")
+    async def track_json(token: str, request: Request) -> Response:
+        wait = limiter.take(client_of(request))
+        if wait:
+            return JSONResponse({"detail": "Quá nhiều yêu cầu, vui lòng thử lại sau."}, status_code=429,
+                                headers={"Retry-After": limiter.retry_after(wait)})
+        found = await lookup_tracked(token)
+        if found is None:
+            return JSONResponse({"detail": "Không tìm thấy hồ sơ."}, status_code=404, headers=_NO_STORE)
+        return Response(_render_json(*found), media_type="application/json", headers=_NO_STORE)
+
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """uvicorn's factory for `counter serve --workers N` (each worker process builds its own app)."""
+    import os
+
+    return create_app(os.environ["COUNTER_CENTRAL_DB"], migrate=False,
+                      track_rate=float(os.environ.get("COUNTER_TRACK_RATE", "2")),
+                      track_burst=int(os.environ.get("COUNTER_TRACK_BURST", "20")),
+                      track_cache=float(os.environ.get("COUNTER_TRACK_CACHE", "1")))
+
+
+@functools.lru_cache(maxsize=4096)
+def _render_html(public: str, office_id: str, name: str, phone: str) -> str:
+    """Pages are a pure function of the projection and the office: a re-read dossier costs one query."""
+    return render_page(json.loads(public), {"id": office_id, "name": name, "phone": phone})
+
+
+@functools.lru_cache(maxsize=4096)
+def _render_json(public: str, office_id: str, name: str, phone: str) -> bytes:
+    view = json.loads(public)
+    view["office"] = {"id": office_id, "name": name, "phone": phone}
+    return json.dumps(view, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+async def _run(fn):  # type: ignore[no-untyped-def]
+    """Blocking database work off the event loop."""
+    from starlette.concurrency import run_in_threadpool
+
+    return await run_in_threadpool(fn)

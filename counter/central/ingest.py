@@ -1,0 +1,403 @@
+"""Push and pull: the accepting transaction of the central server (design.md, "Sync with the central system").
+
+One transaction per push. It locks the office's row first (SELECT ... FOR UPDATE on PostgreSQL; SQLite's
+BEGIN IMMEDIATE serializes writers), so the office's gapless `office_seq`, its hash chain, the stations'
+sequences and the dossiers' heads all move together or not at all. Every event that reaches its station_seq
+slot is stored with its outcome (accepted or rejected), so a replay gets the same answer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import fields
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from counter.central import tables as t
+from counter.central.tokens import TokenInfo
+from counter.central.track import public_step, public_view
+from counter.domain import lifecycle
+from counter.domain.errors import CounterError
+from counter.domain.hashing import GENESIS, canonical_json, chain_hash
+from counter.domain.lifecycle import DossierState, Event, EventKind, Status
+from counter.domain.permissions import EVENT_ACTIONS, Role, can
+
+MAX_BATCH = 100
+#: kinds accepted even when the station did not know the server's head (they commute with anything)
+COMMUTATIVE = frozenset({EventKind.DOCUMENT_SCANNED, EventKind.NOTE_ADDED})
+BODY_KEYS = ("id", "dossier_id", "office_id", "station_id", "station_seq", "parent", "kind", "actor_id", "at",
+             "payload")
+_STATE_FIELDS = {f.name for f in fields(DossierState)}
+_DT_FIELDS = {f.name for f in fields(DossierState) if "datetime" in str(f.type)}
+
+
+class Forbidden(CounterError):
+    """403: the token may not do this (another station's UUID, another office)."""
+
+
+class BadRequest(CounterError):
+    """422: the push body itself is malformed."""
+
+
+# --- state <-> JSON -----------------------------------------------------------------------------------------
+
+def state_json(state: DossierState) -> str:
+    values = {name: getattr(state, name) for name in _STATE_FIELDS}  # shallow: asdict deep-copies (slow)
+    values["status"] = int(state.status)
+    for k in _DT_FIELDS:
+        if values.get(k) is not None:
+            values[k] = values[k].isoformat()
+    return json.dumps(values, ensure_ascii=False, sort_keys=True)
+
+
+def state_from_json(text: str) -> DossierState:
+    values = json.loads(text)
+    values = {k: v for k, v in values.items() if k in _STATE_FIELDS}  # fields added later take their defaults
+    values["status"] = Status(values["status"])
+    for k in _DT_FIELDS:
+        if values.get(k) is not None:
+            values[k] = datetime.fromisoformat(values[k])
+    return DossierState(**values)
+
+
+# --- validation ---------------------------------------------------------------------------------------------
+
+def _shape_error(e: Any) -> str | None:
+    if not isinstance(e, dict):
+        return "Sự kiện không phải một đối tượng JSON."
+    for key, types in (("id", str), ("dossier_id", str), ("office_id", str), ("station_id", str),
+                       ("station_seq", int), ("kind", str), ("at", str), ("payload", dict), ("prev_hash", str),
+                       ("hash", str)):
+        if not isinstance(e.get(key), types) or isinstance(e.get(key), bool):
+            return f"Sự kiện thiếu hoặc sai trường “{key}”."
+    if e.get("parent") is not None and not isinstance(e["parent"], str):
+        return "Sự kiện sai trường “parent”."
+    if e.get("actor_id") is not None and (not isinstance(e["actor_id"], int) or isinstance(e["actor_id"], bool)):
+        return "Sự kiện sai trường “actor_id”."
+    try:
+        at = datetime.fromisoformat(e["at"])
+    except ValueError:
+        return "Thời điểm “at” không hợp lệ."
+    if at.utcoffset() is None:
+        return "Thời điểm “at” phải kèm múi giờ."
+    return None
+
+
+def _dumps(normalized: Any) -> str:
+    """canonical_json of data that is already canonical (NFC strings, no floats): the same text, without
+    walking it again. Each pushed event is canonicalised once, here reused for its content key and hash."""
+    return json.dumps(normalized, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def _result(eid: Any, status: str, office_seq: int | None = None, reason: str | None = None) -> dict[str, Any]:
+    return {"id": eid, "status": status, "office_seq": office_seq, "reason": reason}
+
+
+def _lock_office(conn: Connection, office_id: str) -> dict[str, Any]:
+    stmt = sa.select(t.offices).where(t.offices.c.id == office_id)
+    if conn.dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    row = conn.execute(stmt).mappings().first()
+    if row is None:  # tokens create their office; this is a safety net
+        conn.execute(sa.insert(t.offices).values(id=office_id, name="", phone="", address=""))
+        row = conn.execute(stmt).mappings().one()
+    return dict(row)
+
+
+def _lock_station(conn: Connection, station_id: str, office_id: str) -> dict[str, Any]:
+    stmt = sa.select(t.stations).where(t.stations.c.id == station_id)
+    if conn.dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    row = conn.execute(stmt).mappings().first()
+    if row is None:
+        conn.execute(sa.insert(t.stations).values(id=station_id, office_id=office_id, last_seq=0, last_hash=GENESIS))
+        row = conn.execute(stmt).mappings().one()
+    if row["office_id"] != office_id:
+        raise Forbidden("Máy trạm này thuộc cơ quan khác.")
+    return dict(row)
+
+
+def push(conn: Connection, auth: TokenInfo, body: Any, now: datetime,
+         touched: set[str] | None = None) -> list[dict[str, Any]]:
+    """Settle one batch inside the caller's transaction (which the caller commits, or rolls back on error).
+    `touched` collects the tracking tokens of the dossiers whose public page changed."""
+    if not isinstance(body, dict) or not isinstance(body.get("station_id"), str) \
+            or not isinstance(body.get("events"), list):
+        raise BadRequest("Thân yêu cầu phải có “station_id” và “events”.")
+    station_id = body["station_id"]
+    batch = body["events"]
+    if len(batch) > MAX_BATCH:
+        raise BadRequest(f"Mỗi lần gửi tối đa {MAX_BATCH} sự kiện.")
+    if auth.station_id is not None and auth.station_id != station_id:
+        raise Forbidden("Mã truy cập này đã gắn với một máy trạm khác.")
+
+    office = _lock_office(conn, auth.office_id)
+    if auth.station_id is None:  # bind the token to the station on its first push
+        conn.execute(sa.update(t.tokens).where(t.tokens.c.id == auth.id).values(station_id=station_id))
+    info = body.get("office")
+    if isinstance(info, dict) and info.get("id") in (None, auth.office_id):
+        changes = {k: str(info[k]) for k in ("name", "phone", "address")
+                   if isinstance(info.get(k), str) and info[k] != office[k]}
+        if changes:
+            conn.execute(sa.update(t.offices).where(t.offices.c.id == auth.office_id).values(**changes, updated_at=now))
+    station = _lock_station(conn, station_id, auth.office_id)
+
+    ctx = _Batch(conn, auth, station_id, now, office["last_seq"], office["last_hash"], station["last_seq"],
+                 station["last_hash"], batch)
+    results = [ctx.settle(e) for e in batch]
+    ctx.flush()
+    if touched is not None:
+        touched.update(d["_state"].token for d in ctx.dossiers.values() if d["_dirty"])
+    if ctx.office_seq != office["last_seq"]:
+        conn.execute(sa.update(t.offices).where(t.offices.c.id == auth.office_id)
+                     .values(last_seq=ctx.office_seq, last_hash=ctx.office_hash))
+    if ctx.station_seq != station["last_seq"]:
+        conn.execute(sa.update(t.stations).where(t.stations.c.id == station_id)
+                     .values(last_seq=ctx.station_seq, last_hash=ctx.station_hash))
+    return results
+
+
+class _Batch:
+    """One push: what it needs is read up front in a few queries, the rows it writes go out in a few
+    statements at the end (a 100-event batch is a handful of round trips, not hundreds)."""
+
+    def __init__(self, conn: Connection, auth: TokenInfo, station_id: str, now: datetime, office_seq: int,
+                 office_hash: str, station_seq: int, station_hash: str, batch: list[Any]):
+        self.conn, self.auth, self.station_id, self.now = conn, auth, station_id, now
+        self.office_seq, self.office_hash = office_seq, office_hash
+        self.station_seq, self.station_hash = station_seq, station_hash
+        good = [e for e in batch if isinstance(e, dict)]
+        ids = {e["id"] for e in good if isinstance(e.get("id"), str)}
+        parents = {e["parent"] for e in good if isinstance(e.get("parent"), str)}
+        dossier_ids = {e["dossier_id"] for e in good if isinstance(e.get("dossier_id"), str)}
+        wanted_blobs = {h for e in good if isinstance(e.get("payload"), dict)
+                        and isinstance(e["payload"].get("blobs"), list) for h in e["payload"]["blobs"]
+                        if isinstance(h, str)}
+        new_tokens = {e["payload"]["token"] for e in good if isinstance(e.get("payload"), dict)
+                      and isinstance(e["payload"].get("token"), str)}
+        # id -> (status, office_seq, reason, content, base)
+        self.known: dict[str, tuple[str, int | None, str | None, str, str | None]] = {}
+        if ids | parents:
+            for r in conn.execute(sa.select(t.events.c.id, t.events.c.status, t.events.c.office_seq,
+                                            t.events.c.reason, t.events.c.content, t.events.c.base)
+                                  .where(t.events.c.id.in_(ids | parents))):
+                self.known[r.id] = (r.status, r.office_seq, r.reason, r.content, r.base)
+        self.dossiers: dict[str, dict[str, Any]] = {}
+        if dossier_ids:
+            for r in conn.execute(sa.select(t.dossiers.c.id, t.dossiers.c.office_id, t.dossiers.c.head,
+                                            t.dossiers.c.state, t.dossiers.c.public)
+                                  .where(t.dossiers.c.id.in_(dossier_ids))).mappings():
+                self.dossiers[r["id"]] = {**r, "public": json.loads(r["public"]), "_state": None, "_dirty": False,
+                                          "_new": False}
+        self.blobs = set(conn.execute(sa.select(t.blobs.c.sha256).where(t.blobs.c.sha256.in_(wanted_blobs)))
+                         .scalars()) if wanted_blobs else set()
+        self.tokens = set(conn.execute(sa.select(t.dossiers.c.token).where(t.dossiers.c.token.in_(new_tokens)))
+                          .scalars()) if new_tokens else set()
+        self.rows: list[dict[str, Any]] = []
+
+    def flush(self) -> None:
+        cols = [c.name for c in t.events.columns]
+        if self.rows:
+            self.conn.execute(sa.insert(t.events), [{c: r.get(c) for c in cols} for r in self.rows])
+        new = [d for d in self.dossiers.values() if d["_new"]]
+        changed = [d for d in self.dossiers.values() if d["_dirty"] and not d["_new"]]
+        values = lambda d: {"head": d["head"], "state": state_json(d["_state"]),  # noqa: E731
+                            "public": json.dumps(d["public"], ensure_ascii=False), "updated_at": self.now}
+        if new:
+            self.conn.execute(sa.insert(t.dossiers), [
+                {"id": d["id"], "office_id": d["office_id"], "token": d["_state"].token, "code": d["_state"].code,
+                 **values(d)} for d in new])
+        if changed:
+            self.conn.execute(sa.update(t.dossiers).where(t.dossiers.c.id == sa.bindparam("_id"))
+                              .values(head=sa.bindparam("head"), state=sa.bindparam("state"),
+                                      public=sa.bindparam("public"), updated_at=sa.bindparam("updated_at")),
+                              [{"_id": d["id"], **values(d)} for d in changed])
+
+    def settle(self, e: Any) -> dict[str, Any]:
+        eid = e.get("id") if isinstance(e, dict) else None
+        problem = _shape_error(e)
+        if problem:
+            return _result(eid, "rejected", reason=problem)
+        try:
+            wire = canonical_json(e)
+        except TypeError as exc:  # a float, or a value JSON cannot hold
+            return _result(eid, "rejected", reason=f"Dữ liệu không băm được: {exc}")
+        e = json.loads(wire)  # NFC strings, JSON types: what the station hashed and what a replay sees
+        content = hashlib.sha256(_dumps({k: v for k, v in e.items() if k != "actor"}).encode()).hexdigest()
+        known = self.known.get(eid)
+        if known is not None:
+            status, office_seq, reason, stored_content, _ = known
+            if stored_content != content:
+                return _result(eid, "rejected", reason="Mã sự kiện đã được dùng cho một nội dung khác.")
+            if status == "accepted":
+                return _result(eid, "duplicate", office_seq=office_seq)
+            return _result(eid, "rejected", reason=reason)  # the stored outcome, again
+        if e["station_id"] != self.station_id:
+            return _result(eid, "rejected", reason="Sự kiện của máy trạm khác (station_id không khớp).")
+        expected = self.station_seq + 1
+        if e["station_seq"] > expected:
+            return _result(eid, "retry", reason="gap")
+        if e["station_seq"] < expected:
+            return _result(eid, "rejected", reason=f"Số thứ tự {e['station_seq']} của máy trạm đã được dùng.")
+        if e["kind"] == EventKind.DOCUMENT_SCANNED:
+            wanted = e["payload"].get("blobs") or []
+            if not isinstance(wanted, list) or not all(isinstance(h, str) for h in wanted):
+                return self._store(e, content, wire, "Danh sách tệp (“blobs”) không hợp lệ.")
+            if any(h not in self.blobs for h in wanted):
+                return _result(eid, "retry", reason="need_blob")
+        return self._store(e, content, wire, self._validate(e))
+
+    def _state(self, d: dict[str, Any]) -> DossierState:
+        if d["_state"] is None:
+            d["_state"] = state_from_json(d["state"])
+        return d["_state"]
+
+    def _validate(self, e: dict[str, Any]) -> str | tuple[DossierState, str | None]:
+        """A rejection reason, or (the new state, the base the event stands on)."""
+        if e["office_id"] != self.auth.office_id:
+            return "Máy trạm không được ghi hồ sơ của cơ quan khác."
+        body = {k: e.get(k) for k in BODY_KEYS}
+        ok = hashlib.sha256((e["prev_hash"] + _dumps(body)).encode("utf-8")).hexdigest() == e["hash"]
+        if not ok:
+            return "Mã băm của sự kiện không khớp nội dung."
+        if e["prev_hash"] != self.station_hash:
+            return "Chuỗi băm của máy trạm bị đứt (prev_hash không khớp sự kiện trước)."
+        actor = e.get("actor")
+        action = EVENT_ACTIONS.get(e["kind"])
+        if isinstance(actor, dict) and actor.get("role") is not None and action is not None:
+            try:
+                allowed = can(Role(actor["role"]), action)
+            except ValueError:
+                allowed = False
+            if not allowed:
+                return f"Vai trò “{actor['role']}” không được phép thực hiện thao tác này."
+        d = self.dossiers.get(e["dossier_id"])
+        if d is not None and d["office_id"] != self.auth.office_id:
+            return "Hồ sơ thuộc cơ quan khác."
+        if d is None and e["parent"] is not None:
+            return "Hồ sơ chưa có trên máy chủ (sự kiện trước đó của hồ sơ đã bị từ chối)."
+        base = self._base_of(e["parent"], d)
+        if d is not None and base != d["head"] and e["kind"] not in COMMUTATIVE:
+            return ("Xung đột: hồ sơ đã được thay đổi ở máy trạm khác trước đó; thao tác này không được áp dụng. "
+                    "Vui lòng xem lại hồ sơ và thực hiện lại nếu cần.")
+        before = self._state(d) if d is not None else None
+        at = datetime.fromisoformat(e["at"])
+        payload = e["payload"]
+        try:
+            state = lifecycle.apply(before, Event(e["id"], e["kind"], at, e.get("actor_id"), e["station_id"], payload))
+        except CounterError as exc:
+            return exc.message
+        except (KeyError, TypeError, ValueError) as exc:
+            return f"Nội dung sự kiện không hợp lệ: {exc}"
+        if state.id != e["dossier_id"] or state.office_id != self.auth.office_id:
+            return "Sự kiện tạo hồ sơ không khớp mã hồ sơ hoặc cơ quan."
+        if d is None and state.token in self.tokens:
+            return "Mã tra cứu của hồ sơ đã được dùng."
+        return state, base
+
+    def _base_of(self, parent: str | None, d: dict[str, Any] | None) -> str | None:
+        """The non-commutative event the station stood on: the parent itself, or the base a commutative parent
+        was accepted on. A parent the server rejected stands on nothing (so what follows it conflicts)."""
+        if parent is None or d is None or parent == d["head"]:
+            return parent
+        found = self.known.get(parent)
+        if found is None or found[0] != "accepted":
+            return "?"
+        return found[4]
+
+    def _store(self, e: dict[str, Any], content: str, wire: str,
+               outcome: str | tuple[DossierState, str | None]) -> dict[str, Any]:
+        row: dict[str, Any] = {
+            "id": e["id"], "office_id": e["office_id"], "station_id": e["station_id"],
+            "station_seq": e["station_seq"], "dossier_id": e["dossier_id"], "kind": e["kind"][:32],
+            "content": content, "wire": wire, "received_at": self.now,
+        }
+        self.rows.append(row)
+        self.station_seq = e["station_seq"]
+        self.station_hash = e["hash"]  # the station's chain goes on from its own hash, accepted or not
+        if isinstance(outcome, str):
+            row.update(status="rejected", reason=outcome)
+            self.known[e["id"]] = ("rejected", None, outcome, content, None)
+            return _result(e["id"], "rejected", reason=outcome)
+        state, base = outcome
+        if e["kind"] not in COMMUTATIVE:
+            base = e["id"]
+        self.office_seq += 1
+        prev = self.office_hash
+        self.office_hash = chain_hash(prev, {"office_id": self.auth.office_id, "office_seq": self.office_seq,
+                                             "event_id": e["id"], "event_hash": e["hash"]})
+        row.update(status="accepted", office_seq=self.office_seq, office_prev_hash=prev,
+                   office_hash=self.office_hash, base=base)
+        self.known[e["id"]] = ("accepted", self.office_seq, None, content, base)
+        d = self.dossiers.get(state.id)
+        if d is None:
+            d = self.dossiers[state.id] = {"id": state.id, "office_id": state.office_id, "head": e["id"],
+                                           "public": {"history": []}, "_new": True}
+            self.tokens.add(state.token)
+        elif e["kind"] not in COMMUTATIVE:
+            d["head"] = e["id"]
+        history = d["public"]["history"]
+        step = public_step(e["kind"], datetime.fromisoformat(e["at"]), state)
+        if step is not None:
+            history.append(step)
+        d["public"] = public_view(state, history)
+        d["_state"] = state
+        d["_dirty"] = True
+        return _result(e["id"], "accepted", office_seq=self.office_seq)
+
+
+# --- pull ---------------------------------------------------------------------------------------------------
+
+def parse_cursor(cursor: str | None, epoch: str) -> int:
+    """The office_seq after which to read; 0 when empty or of another epoch."""
+    if not cursor:
+        return 0
+    head, _, seq = cursor.partition(".")
+    if head != epoch or not seq.isdigit():
+        return 0
+    return int(seq)
+
+
+def pull(conn: Connection, office_id: str, after: int, limit: int, epoch: str) -> dict[str, Any]:
+    limit = max(1, min(limit, 1000))
+    rows = conn.execute(sa.select(t.events.c.wire, t.events.c.office_seq)
+                        .where(t.events.c.office_id == office_id, t.events.c.status == "accepted",
+                               t.events.c.office_seq > after)
+                        .order_by(t.events.c.office_seq).limit(limit + 1)).all()
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    out = []
+    for r in rows:
+        e = json.loads(r.wire)
+        e["office_seq"] = r.office_seq
+        e["status"] = "accepted"
+        out.append(e)
+    last = rows[-1].office_seq if rows else after
+    return {"events": out, "cursor": f"{epoch}.{last}", "has_more": has_more}
+
+
+def verify_office_chain(conn: Connection, office_id: str) -> tuple[int, str | None]:
+    """Walk the office's accepted events in office_seq order: (count, None) when the gapless sequence and the
+    office hash chain hold, else (position, what is wrong)."""
+    prev, n = GENESIS, 0
+    rows = conn.execute(sa.select(t.events.c.id, t.events.c.office_seq, t.events.c.office_prev_hash,
+                                  t.events.c.office_hash, t.events.c.wire)
+                        .where(t.events.c.office_id == office_id, t.events.c.status == "accepted")
+                        .order_by(t.events.c.office_seq))
+    for r in rows:
+        n += 1
+        if r.office_seq != n:
+            return n, f"thiếu số thứ tự {n} (gặp {r.office_seq})"
+        wire = json.loads(r.wire)
+        expected = chain_hash(prev, {"office_id": office_id, "office_seq": n, "event_id": r.id,
+                                     "event_hash": wire["hash"]})
+        if r.office_prev_hash != prev or r.office_hash != expected:
+            return n, f"chuỗi băm của cơ quan sai ở sự kiện {r.id}"
+        if chain_hash(wire["prev_hash"], {k: wire.get(k) for k in BODY_KEYS}) != wire["hash"]:
+            return n, f"mã băm của sự kiện {r.id} không khớp nội dung"
+        prev = r.office_hash
+    return n, None

@@ -1,0 +1,96 @@
+"""The central server's own tables (SQLAlchemy Core). Never counter.models: the station's store is another world.
+
+Every pushed event is stored once (accepted or rejected) with its outcome, so a replayed push gets the same
+answer. Accepted events carry a gapless per-office `office_seq` and the office's own hash chain.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+#: key/value settings of the server: "epoch" (changes when the database is restored or re-created)
+meta = sa.Table(
+    "central_meta", metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+
+#: one row per office; its row is locked (SELECT ... FOR UPDATE) by every accepting transaction
+offices = sa.Table(
+    "central_offices", metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("name", sa.Text, nullable=False, server_default=""),
+    sa.Column("phone", sa.Text, nullable=False, server_default=""),
+    sa.Column("address", sa.Text, nullable=False, server_default=""),
+    sa.Column("last_seq", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("last_hash", sa.String(64), nullable=False, server_default="0" * 64),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=True),
+)
+
+#: per-station bearer tokens, stored as SHA-256 of the token; the station's UUID is bound on first push
+tokens = sa.Table(
+    "central_tokens", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("office_id", sa.String(40), sa.ForeignKey("central_offices.id"), nullable=False, index=True),
+    sa.Column("station_number", sa.Integer, nullable=False),
+    sa.Column("station_id", sa.String(36), nullable=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+)
+
+#: the last station_seq the server has settled (accepted or rejected) for each station
+stations = sa.Table(
+    "central_stations", metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("office_id", sa.String(40), sa.ForeignKey("central_offices.id"), nullable=False, index=True),
+    sa.Column("last_seq", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("last_hash", sa.String(64), nullable=False, server_default="0" * 64),
+)
+
+events = sa.Table(
+    "central_events", metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("office_id", sa.String(40), nullable=False),
+    sa.Column("station_id", sa.String(36), nullable=False),
+    sa.Column("station_seq", sa.BigInteger, nullable=False),
+    sa.Column("dossier_id", sa.String(36), nullable=False, index=True),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("status", sa.String(10), nullable=False),  # accepted | rejected
+    sa.Column("reason", sa.Text, nullable=True),
+    sa.Column("office_seq", sa.BigInteger, nullable=True),  # accepted events only
+    sa.Column("office_prev_hash", sa.String(64), nullable=True),
+    sa.Column("office_hash", sa.String(64), nullable=True),
+    # accepted events: the last non-commutative event this one stands on (itself when non-commutative)
+    sa.Column("base", sa.String(36), nullable=True),
+    sa.Column("content", sa.String(64), nullable=False),  # sha256 of the canonical event (without "actor")
+    sa.Column("wire", sa.Text, nullable=False),  # the wire event as received, canonical JSON
+    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+    sa.UniqueConstraint("station_id", "station_seq", name="uq_central_events_station_seq"),
+    sa.UniqueConstraint("office_id", "office_seq", name="uq_central_events_office_seq"),
+)
+
+#: per-dossier projection, kept in the accepting transaction: the reducer's state and the public page's data
+dossiers = sa.Table(
+    "central_dossiers", metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("office_id", sa.String(40), nullable=False, index=True),
+    sa.Column("token", sa.String(40), nullable=False, unique=True),
+    sa.Column("code", sa.String(64), nullable=False),
+    # the last accepted non-commutative event: a change is accepted when the event it stands on is this one
+    sa.Column("head", sa.String(36), nullable=False),
+    sa.Column("state", sa.Text, nullable=False),  # DossierState as JSON
+    sa.Column("public", sa.Text, nullable=False),  # what /t/{token} shows, as JSON (no ID number, address, phone)
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+blobs = sa.Table(
+    "central_blobs", metadata,
+    sa.Column("sha256", sa.String(64), primary_key=True),
+    sa.Column("mime", sa.String(100), nullable=False, server_default="application/octet-stream"),
+    sa.Column("size", sa.BigInteger, nullable=False),
+    sa.Column("data", sa.LargeBinary, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)

@@ -1,0 +1,537 @@
+"""The station's side of sync (design.md, "Sync with the central system"): outbox -> wire events -> push,
+pull -> confirmed events -> projection, conflicts kept for the clerk.
+
+Tables (migration 0006): `sync_events` says which events the server holds (and their office order),
+`sync_conflicts` keeps every event the server rejected, `sync_actors` names other stations' users. Settings
+live in `sync_state` (url, token, cursor, last success, last error).
+
+Local state of a dossier = its confirmed events folded in office order, then its pending events (outbox, not
+yet confirmed) replayed on top with the same reducer; a pending event the reducer refuses on top is skipped
+in the projection but stays in the outbox until the server answers (then a conflict if rejected): nothing is
+reverted silently.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from counter.domain.errors import CounterError
+from counter.domain.hashing import canonical_json, chain_hash
+from counter.domain.lifecycle import DossierState, Event, EventKind, TransitionError, apply
+from counter.models import Dossier, DossierEvent, Office, SyncConflict, SyncEvent, SyncState, parse_utc
+from counter.services import events as ev_service
+from counter.services.office import this_station
+from counter.services.store import Store
+from counter.sync.client import PullPage, PushResult, SyncClient, SyncError, SyncUnavailable
+
+log = logging.getLogger("counter.sync")
+
+BATCH = 100
+PAGE = 500
+URL, TOKEN, CURSOR = "sync_url", "sync_token", "sync_cursor"
+LAST_SUCCESS, LAST_ERROR, LAST_ERROR_AT, EPOCH_RESET = "sync_last_success", "sync_last_error", \
+    "sync_last_error_at", "sync_epoch_reset"
+CLOCK_OFFSET = "sync_clock_offset"  # seconds the server's clock is ahead of this station's
+
+
+class SyncNotConfigured(CounterError):
+    pass
+
+
+# ---- settings ---------------------------------------------------------------------------------------------
+
+def _get(session: Session, key: str) -> str | None:
+    row = session.get(SyncState, key)
+    return row.value if row is not None else None
+
+
+def _set(session: Session, key: str, value: str | None) -> None:
+    if value is None:
+        session.execute(sa.text("DELETE FROM sync_state WHERE key = :k"), {"k": key})
+    else:
+        session.execute(sa.text("INSERT INTO sync_state(key, value) VALUES (:k, :v) "
+                                "ON CONFLICT(key) DO UPDATE SET value = excluded.value"), {"k": key, "v": value})
+
+
+def setup(store: Store, url: str, token: str) -> None:
+    """Point this station at a central server (`counter sync setup --url URL --token TOKEN`)."""
+    url = url.strip().rstrip("/")
+    if not url.startswith(("http://", "https://")):
+        raise CounterError("Địa chỉ máy chủ phải bắt đầu bằng http:// hoặc https://")
+    if not token.strip():
+        raise CounterError("Mã truy cập của quầy không được để trống")
+    with store.write() as session:
+        this_station(session)
+        old = _get(session, URL)
+        _set(session, URL, url)
+        _set(session, TOKEN, token.strip())
+        _set(session, LAST_ERROR, None)
+        if old is not None and old != url:  # another server: its order starts from zero
+            _set(session, CURSOR, None)
+
+
+@dataclass(frozen=True)
+class SyncSettings:
+    url: str
+    token: str
+
+
+def settings(store: Store) -> SyncSettings | None:
+    with store.read() as session:
+        url, token = _get(session, URL), _get(session, TOKEN)
+    return SyncSettings(url, token) if url and token else None
+
+
+def client_for(store: Store, transport: Any = None) -> SyncClient:
+    cfg = settings(store)
+    if cfg is None:
+        raise SyncNotConfigured("Quầy chưa được nối với máy chủ: chạy “counter sync setup --url URL --token MÃ”")
+    return SyncClient(cfg.url, cfg.token, transport=transport)
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    configured: bool
+    url: str | None
+    pending: int
+    conflicts: int
+    last_success: datetime | None
+    last_error: str | None
+    last_error_at: datetime | None
+    cursor: str
+
+
+def _time(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def status(store: Store) -> SyncStatus:
+    with store.read() as session:
+        station_id = this_station(session).id
+        pending = session.execute(sa.text(
+            "SELECT count(*) FROM outbox o JOIN dossier_events e ON e.id = o.event_id WHERE e.station_id = :s"),
+            {"s": station_id}).scalar_one()
+        conflicts = session.execute(sa.text("SELECT count(*) FROM sync_conflicts")).scalar_one()
+        return SyncStatus(configured=bool(_get(session, URL) and _get(session, TOKEN)), url=_get(session, URL),
+                          pending=int(pending), conflicts=int(conflicts),
+                          last_success=_time(_get(session, LAST_SUCCESS)), last_error=_get(session, LAST_ERROR),
+                          last_error_at=_time(_get(session, LAST_ERROR_AT)), cursor=_get(session, CURSOR) or "")
+
+
+def record_error(store: Store, message: str) -> None:
+    with store.write() as session:
+        _set(session, LAST_ERROR, message)
+        _set(session, LAST_ERROR_AT, store.clock.now().astimezone(timezone.utc).isoformat())
+
+
+# ---- wire format ------------------------------------------------------------------------------------------
+
+_EVENT_COLS = [c.name for c in DossierEvent.__table__.columns]  # type: ignore[attr-defined]
+
+
+def wire_event(row: Any, actor: dict[str, str] | None) -> dict[str, Any]:
+    """A stored event as the contract's wire event: the hashed body, both hashes and who acted."""
+    return {**ev_service.event_body(row), "prev_hash": row.prev_hash, "hash": row.hash, "actor": actor}
+
+
+def body_of_wire(w: dict[str, Any]) -> dict[str, Any]:
+    return {k: w[k] for k in ("id", "dossier_id", "office_id", "station_id", "station_seq", "parent", "kind",
+                              "actor_id", "at", "payload")}
+
+
+def _actors(session: Session) -> dict[int, dict[str, str]]:
+    rows = session.execute(sa.text("SELECT id, username, full_name, role FROM users")).all()
+    return {r[0]: {"username": r[1], "full_name": r[2], "role": r[3]} for r in rows}
+
+
+def _blob_hashes(rows: list[Any]) -> list[str]:
+    out: list[str] = []
+    for r in rows:
+        if r.kind == EventKind.DOCUMENT_SCANNED:
+            for h in json.loads(r.payload).get("blobs", []) or []:
+                if isinstance(h, str) and h not in out:
+                    out.append(h)
+    return out
+
+
+def blob_path(store: Store, sha256: str) -> Path:
+    """Where the station keeps a file (blobs/ab/cdef…, the scanning service's blob store)."""
+    from counter.services import digitize
+
+    return digitize.blob_path(store, sha256)
+
+
+def _blob_mime(session: Session, sha256: str) -> str:
+    mime = session.execute(sa.text("SELECT mime FROM blobs WHERE sha256 = :h"), {"h": sha256}).scalar()
+    return mime or "application/octet-stream"
+
+
+# ---- push -------------------------------------------------------------------------------------------------
+
+_PENDING = sa.text(
+    "SELECT e.* FROM outbox o JOIN dossier_events e ON e.id = o.event_id "
+    "LEFT JOIN sync_events se ON se.event_id = o.event_id "
+    "WHERE e.station_id = :s AND se.event_id IS NULL ORDER BY e.station_seq LIMIT :n")
+
+
+@dataclass
+class CycleReport:
+    pushed: int = 0
+    accepted: int = 0
+    duplicate: int = 0
+    rejected: int = 0
+    retry: int = 0
+    blobs: int = 0
+    pulled: int = 0
+    applied: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+def _office_wire(session: Session, office_id: str) -> dict[str, str]:
+    o = session.get(Office, office_id)
+    assert o is not None
+    return {"id": o.id, "name": o.name, "phone": o.phone, "address": o.address}
+
+
+def push(store: Store, client: SyncClient, report: CycleReport | None = None, batch: int = BATCH) -> CycleReport:
+    """Blobs first, then the outbox in station_seq order, ≤`batch` events a request, until the outbox has
+    nothing unconfirmed left or the server asks to retry."""
+    report = report or CycleReport()
+    while True:
+        with store.read() as session:
+            station = this_station(session)
+            # plain rows, not ORM objects: building 100 SQLModel instances costs more than the query
+            rows = [SimpleNamespace(**r._mapping) for r in session.execute(_PENDING, {"s": station.id, "n": batch})]
+            if not rows:
+                return report
+            for r in rows:  # the raw row holds the stored text: parse it as the model would
+                r.at = parse_utc(r.at)
+            actors = _actors(session)
+            office = _office_wire(session, station.office_id)
+            wire = [wire_event(r, actors.get(r.actor_id) if r.actor_id is not None else None) for r in rows]
+        hashes = _blob_hashes(rows)
+        if hashes:
+            report.blobs += _push_blobs(store, client, hashes, report)
+        results = client.push(station.id, office, wire)
+        report.pushed += len(rows)
+        _record_push(store, rows, results, report, _clock_offset(store, client.server_time, report))
+        settled = sum(r.status != "retry" for r in results)
+        if settled < len(rows) or len(rows) < batch:  # a retry (or an event left unanswered): next cycle
+            return report
+
+
+def _push_blobs(store: Store, client: SyncClient, hashes: list[str], report: CycleReport) -> int:
+    sent = 0
+    for h in client.missing_blobs(hashes):
+        path = blob_path(store, h)
+        try:
+            data = path.read_bytes()
+        except OSError:
+            report.problems.append(f"Thiếu tệp số hóa {h[:12]}… trên máy này")
+            continue
+        if hashlib.sha256(data).hexdigest() != h:
+            report.problems.append(f"Tệp số hóa {h[:12]}… trên máy này bị hỏng")
+            continue
+        with store.read() as session:
+            mime = _blob_mime(session, h)
+        if client.put_blob(h, data, mime):
+            sent += 1
+        else:  # the server saw other bytes than we sent: the link damaged them; the next cycle sends again
+            raise SyncUnavailable(f"Tệp số hóa {h[:12]}… tới máy chủ bị hỏng dọc đường, sẽ gửi lại")
+    return sent
+
+
+_UPSERT_CONFIRMED = sa.text(
+    "INSERT INTO sync_events(event_id, office_seq) VALUES (:e, :n) "
+    "ON CONFLICT(event_id) DO UPDATE SET office_seq = coalesce(excluded.office_seq, sync_events.office_seq)")
+_DELETE_OUTBOX = sa.text("DELETE FROM outbox WHERE event_id = :e")
+
+
+#: a station clock further than this from the server's is flagged to the clerk (deadlines use station time)
+SKEW_WARNING = 600.0
+
+
+def _clock_offset(store: Store, server_time: str | None, report: CycleReport) -> float | None:
+    """Seconds the server's clock is ahead of the station's (measured at the push answer); large skew is
+    reported, never a reason to refuse anything."""
+    try:
+        server = datetime.fromisoformat(server_time) if server_time else None
+    except ValueError:
+        server = None
+    if server is None or server.tzinfo is None:
+        return None
+    offset = (server - store.clock.now()).total_seconds()
+    if abs(offset) > SKEW_WARNING:
+        minutes = round(abs(offset) / 60)
+        when = f"{minutes // 60} giờ {minutes % 60} phút" if minutes >= 60 else f"{minutes} phút"
+        report.problems.append(f"Đồng hồ máy này {'chậm' if offset > 0 else 'nhanh'} {when} so với máy chủ: "
+                               "kiểm tra giờ hệ thống")
+    return offset
+
+
+def _record_push(store: Store, rows: list[Any], results: list[PushResult], report: CycleReport,
+                 offset: float | None = None) -> None:
+    by_id = {r.id: r for r in rows}
+    now = store.clock.now()
+    with store.write() as session:
+        if offset is not None:
+            _set(session, CLOCK_OFFSET, str(round(offset)))
+        confirmed = [{"e": r.id, "n": r.office_seq} for r in results if r.status in ("accepted", "duplicate")]
+        if confirmed:
+            session.execute(_UPSERT_CONFIRMED, confirmed)
+        touched: set[str] = set()
+        for r in results:
+            if r.status == "accepted":
+                report.accepted += 1
+            elif r.status == "duplicate":
+                report.duplicate += 1
+            elif r.status == "retry":
+                report.retry += 1
+            elif r.status == "rejected":
+                report.rejected += 1
+                row = by_id[r.id]
+                code = session.execute(sa.text("SELECT code FROM dossiers WHERE id = :d"),
+                                       {"d": row.dossier_id}).scalar() or ""
+                session.execute(sa.text(
+                    "INSERT INTO sync_conflicts(event_id, dossier_id, dossier_code, kind, station_seq, reason, "
+                    "event_at, rejected_at) VALUES (:e, :d, :c, :k, :s, :r, :a, :t) ON CONFLICT DO NOTHING"),
+                    {"e": r.id, "d": row.dossier_id, "c": code, "k": row.kind, "s": row.station_seq,
+                     "r": r.reason or "Máy chủ không nhận sự kiện này", "a": _stamp(row.at), "t": _stamp(now)})
+                session.execute(_DELETE_OUTBOX, {"e": r.id})
+                touched.add(row.dossier_id)
+        for dossier_id in touched:
+            rebuild(session, dossier_id)
+
+
+def _stamp(value: datetime) -> str:
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+# ---- pull -------------------------------------------------------------------------------------------------
+
+def _epoch(cursor: str) -> str:
+    return cursor.split(".", 1)[0] if cursor else ""
+
+
+def pull(store: Store, client: SyncClient, report: CycleReport | None = None, limit: int = PAGE) -> CycleReport:
+    """Fetch the office's confirmed events after the saved cursor, page by page, each page applied and its
+    cursor saved in one transaction."""
+    report = report or CycleReport()
+    while True:
+        with store.read() as session:
+            cursor = _get(session, CURSOR) or ""
+        page = client.pull(cursor, limit)
+        report.pulled += len(page.events)
+        report.applied += apply_page(store, page, cursor)
+        if not page.has_more or not page.events:
+            return report
+
+
+_INSERT_EVENT = sa.insert(DossierEvent.__table__)  # type: ignore[attr-defined]
+
+
+def apply_page(store: Store, page: PullPage, cursor: str) -> int:
+    """Apply one page of confirmed events; returns how many were new to this station."""
+    new = 0
+    with store.write() as session:
+        session.execute(sa.text("PRAGMA defer_foreign_keys=ON"))  # events may come before their dossier row
+        station_id = this_station(session).id
+        if cursor and _epoch(page.cursor) != _epoch(cursor):
+            # the server was restored: its order starts again; what it lacks is pushed again after the pull
+            log.warning("central server epoch changed (%s -> %s): pulling from zero", cursor, page.cursor)
+            session.execute(sa.text("DELETE FROM sync_events"))
+            _set(session, EPOCH_RESET, "1")
+        touched: set[str] = set()
+        for w in page.events:
+            if chain_hash(w["prev_hash"], body_of_wire(w)) != w["hash"]:
+                raise SyncUnavailable(f"Sự kiện {w['id']} từ máy chủ không khớp mã băm: bỏ qua trang này")
+            existing = session.execute(sa.text("SELECT hash FROM dossier_events WHERE id = :e"),
+                                       {"e": w["id"]}).scalar()
+            if existing is None:
+                session.execute(_INSERT_EVENT, _row_of_wire(w))
+                actor = w.get("actor")
+                if isinstance(actor, dict) and w.get("actor_id") is not None:
+                    session.execute(sa.text(
+                        "INSERT INTO sync_actors(station_id, actor_id, username, full_name, role) "
+                        "VALUES (:s, :a, :u, :f, :r) ON CONFLICT(station_id, actor_id) DO UPDATE SET "
+                        "username = excluded.username, full_name = excluded.full_name, role = excluded.role"),
+                        {"s": w["station_id"], "a": w["actor_id"], "u": actor.get("username", ""),
+                         "f": actor.get("full_name", ""), "r": actor.get("role", "")})
+                touched.add(w["dossier_id"])
+                new += 1
+            elif existing != w["hash"]:
+                raise SyncUnavailable(f"Sự kiện {w['id']} trên máy chủ khác bản ở quầy này")
+            else:
+                session.execute(_DELETE_OUTBOX, {"e": w["id"]})
+                if w["station_id"] != station_id:
+                    touched.add(w["dossier_id"])  # e.g. after a reset: keep the office order
+            session.execute(_UPSERT_CONFIRMED, {"e": w["id"], "n": int(w["office_seq"])})
+        for dossier_id in touched:
+            rebuild(session, dossier_id)
+        _set(session, CURSOR, page.cursor)
+        if not page.has_more and _get(session, EPOCH_RESET):
+            # push again what the restored server lacks: own events neither confirmed nor rejected
+            session.execute(sa.text(
+                "INSERT INTO outbox(event_id, station_seq, created_at) "
+                "SELECT e.id, e.station_seq, e.at FROM dossier_events e "
+                "WHERE e.station_id = :s AND e.id NOT IN (SELECT event_id FROM sync_events) "
+                "AND e.id NOT IN (SELECT event_id FROM sync_conflicts) "
+                "AND e.id NOT IN (SELECT event_id FROM outbox)"), {"s": station_id})
+            _set(session, EPOCH_RESET, None)
+    return new
+
+
+def _row_of_wire(w: dict[str, Any]) -> dict[str, Any]:
+    return {"id": w["id"], "dossier_id": w["dossier_id"], "office_id": w["office_id"],
+            "station_id": w["station_id"], "station_seq": int(w["station_seq"]), "parent": w.get("parent"),
+            "kind": w["kind"], "actor_id": w.get("actor_id"),
+            "at": datetime.fromisoformat(w["at"]).astimezone(timezone.utc), "payload": canonical_json(w["payload"]),
+            "prev_hash": w["prev_hash"], "hash": w["hash"]}
+
+
+# ---- rebase -----------------------------------------------------------------------------------------------
+
+_DOSSIER_EVENTS = sa.text(
+    "SELECT e.id, e.kind, e.at, e.actor_id, e.station_id, e.payload, se.office_seq, "
+    "c.event_id IS NOT NULL AS rejected FROM dossier_events e "
+    "LEFT JOIN sync_events se ON se.event_id = e.id LEFT JOIN sync_conflicts c ON c.event_id = e.id "
+    "WHERE e.dossier_id = :d ORDER BY e.rowid")
+_DOSSIERS = Dossier.__table__  # type: ignore[attr-defined]
+
+
+def fold(session: Session, dossier_id: str) -> tuple[DossierState | None, list[Event]]:
+    """Confirmed events in office order, then pending ones on top; events the reducer refuses are skipped."""
+    rows = session.execute(_DOSSIER_EVENTS, {"d": dossier_id}).all()
+    confirmed = sorted((r for r in rows if r.office_seq is not None), key=lambda r: r.office_seq)
+    pending = [r for r in rows if r.office_seq is None and not r.rejected]
+    state: DossierState | None = None
+    applied: list[Event] = []
+    for r in [*confirmed, *pending]:
+        at = r.at if isinstance(r.at, datetime) else datetime.fromisoformat(r.at).replace(tzinfo=timezone.utc)
+        event = Event(r.id, r.kind, at, r.actor_id, r.station_id, json.loads(r.payload))
+        try:
+            state = apply(state, event)
+        except TransitionError:
+            continue
+        applied.append(event)
+    return state, applied
+
+
+def history(session: Session, dossier_id: str) -> list[DossierEvent]:
+    """A dossier's events in the order its row folds them: confirmed (office order), then the rest in local
+    order; rejected events left out (they stay in the log and in sync_conflicts)."""
+    rows = session.execute(sa.select(DossierEvent, SyncEvent.office_seq)
+                           .outerjoin(SyncEvent, SyncEvent.event_id == DossierEvent.id)
+                           .where(DossierEvent.dossier_id == dossier_id,
+                                  DossierEvent.id.not_in(sa.select(SyncConflict.event_id)))  # type: ignore[attr-defined]
+                           .order_by(sa.literal_column("dossier_events.rowid"))).all()
+    confirmed = sorted((r for r in rows if r[1] is not None), key=lambda r: r[1])
+    return [r[0] for r in confirmed] + [r[0] for r in rows if r[1] is None]
+
+
+def has_conflict(session: Session, dossier_id: str) -> bool:
+    return session.execute(sa.text("SELECT 1 FROM sync_conflicts WHERE dossier_id = :d LIMIT 1"),
+                           {"d": dossier_id}).scalar() is not None
+
+
+def rebuild(session: Session, dossier_id: str) -> DossierState | None:
+    """Rewrite one dossier's row and document rows from its events (same reducer, same document projection)."""
+    state, applied = fold(session, dossier_id)
+    if state is None:
+        return None
+    values = ev_service.row_values(state)
+    exists = session.execute(sa.text("SELECT 1 FROM dossiers WHERE id = :d"), {"d": dossier_id}).scalar()
+    if exists:
+        session.execute(sa.update(_DOSSIERS).where(_DOSSIERS.c.id == dossier_id).values(**values))
+        session.execute(sa.text("DELETE FROM dossier_documents WHERE dossier_id = :d"), {"d": dossier_id})
+    else:
+        session.execute(sa.insert(_DOSSIERS).values(**values))
+    for event in applied:
+        ev_service.project_documents(session, dossier_id, event.kind, dict(event.payload))
+    return state
+
+
+# ---- one cycle --------------------------------------------------------------------------------------------
+
+def run_cycle(store: Store, client: SyncClient) -> CycleReport:
+    """Push, pull (and push again after a server restore). Records last success / last error."""
+    report = CycleReport()
+    try:
+        push(store, client, report)
+        pull(store, client, report)
+        if status(store).pending and report.retry == 0:
+            push(store, client, report)  # e.g. what a restored server lacks
+            pull(store, client, report)
+    except SyncError as exc:
+        record_error(store, exc.message)
+        raise
+    with store.write() as session:
+        _set(session, LAST_SUCCESS, store.clock.now().astimezone(timezone.utc).isoformat())
+        if report.problems:
+            _set(session, LAST_ERROR, report.problems[-1])
+            _set(session, LAST_ERROR_AT, store.clock.now().astimezone(timezone.utc).isoformat())
+        else:
+            _set(session, LAST_ERROR, None)
+    return report
+
+
+# ---- names of other stations' users ------------------------------------------------------------------------
+
+def actor_names(session: Session) -> Callable[[str, int | None], str | None]:
+    """who(station_id, actor_id) -> full name: this station's users from its own table, another station's from
+    the actors its pulled events carried (the same id names different people on two stations)."""
+    own = this_station(session).id
+    local = dict(session.execute(sa.text("SELECT id, full_name FROM users")).all())
+    remote = {(r[0], r[1]): r[2] for r in
+              session.execute(sa.text("SELECT station_id, actor_id, full_name FROM sync_actors"))}
+
+    def who(station_id: str, actor_id: int | None) -> str | None:
+        if actor_id is None:
+            return None
+        if station_id == own:
+            return local.get(actor_id)
+        return remote.get((station_id, actor_id)) or local.get(actor_id)
+
+    return who
+
+
+# ---- conflicts --------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ConflictInfo:
+    event_id: str
+    dossier_id: str
+    dossier_code: str
+    kind: str
+    kind_label: str
+    station_seq: int
+    reason: str
+    event_at: datetime
+    rejected_at: datetime
+
+
+def conflicts(store: Store) -> list[ConflictInfo]:
+    with store.read() as session:
+        rows = session.execute(sa.text(
+            "SELECT event_id, dossier_id, dossier_code, kind, station_seq, reason, event_at, rejected_at "
+            "FROM sync_conflicts ORDER BY rejected_at DESC, station_seq DESC")).all()
+    out = []
+    for r in rows:
+        try:
+            label = EventKind(r.kind).label
+        except ValueError:
+            label = r.kind
+        out.append(ConflictInfo(r.event_id, r.dossier_id, r.dossier_code, r.kind, label, r.station_seq, r.reason,
+                                parse_utc(r.event_at), parse_utc(r.rejected_at)))  # type: ignore[arg-type]
+    return out
