@@ -27,6 +27,11 @@ test: $(VENV)/.installed
 bench: $(VENV)/.installed
 	$(PY) bench/lookup.py
 	$(PY) bench/receipt.py
+	$(PY) bench/progress.py
+	$(PY) bench/queue.py
+	$(PY) bench/scan.py
+	$(PY) bench/sync_track.py
+	$(PY) bench/sync.py
 
 clean:
 	rm -rf $(VENV) $(DEMO) .pytest_cache .hypothesis

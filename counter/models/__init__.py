@@ -52,6 +52,7 @@ class Office(SQLModel, table=True):
     afternoon_start: str = "13:30"
     afternoon_end: str = "17:00"
     same_day_cutoff: str = "15:00"
+    supplement_clock: str = "restart"  # issue 6: after a supplement the count restarts | pauses (domain.progress)
 
 
 class Station(SQLModel, table=True):
@@ -113,6 +114,8 @@ class Dossier(SQLModel, table=True):
     __table_args__ = (
         sa.Index("ix_dossiers_status_due", "status", "due_at"),
         sa.Index("ix_dossiers_assignee_status", "assignee_id", "status"),
+        sa.Index("ix_dossiers_returned_at", "returned_at"),  # 0005: queue "returned today", per-clerk figures
+        sa.Index("ix_dossiers_resolved_at", "resolved_at"),  # 0005: late and handling time by result date
     )
     seq: int | None = Field(default=None, primary_key=True)  # integer rowid (FTS5 content rowid)
     id: str = Field(max_length=36, unique=True)
@@ -146,8 +149,10 @@ class Dossier(SQLModel, table=True):
     fee_paid: bool = False
     return_method: str = "counter"
     return_address: str | None = None
-    received_by: int | None = Field(default=None, foreign_key="users.id")
-    assignee_id: int | None = Field(default=None, foreign_key="users.id")
+    # user ids of the station that wrote the event (no foreign key: pulled events name other stations' users,
+    # see sync_actors)
+    received_by: int | None = None
+    assignee_id: int | None = None
     resolved_at: datetime | None = utc_col()
     returned_at: datetime | None = utc_col()
     closed_reason: str | None = None
@@ -159,6 +164,9 @@ class Dossier(SQLModel, table=True):
     version: int
     last_event_id: str
     updated_at: datetime = utc_col(nullable=False)
+    held_by: str | None = None  # issue 6: who holds the file after a hand-off (None: the desk)
+    return_tracking: str | None = None  # issue 6: postal tracking number of a result sent by post
+    delivered_at: datetime | None = utc_col()  # issue 6: the post delivered the result
 
 
 class DossierDocument(SQLModel, table=True):
@@ -186,7 +194,7 @@ class DossierEvent(SQLModel, table=True):
     station_seq: int
     parent: str | None = None  # last event this station knew on this dossier
     kind: str = Field(max_length=32)
-    actor_id: int | None = Field(default=None, foreign_key="users.id")
+    actor_id: int | None = None  # the writing station's user id (sync_actors names other stations' users)
     at: datetime = utc_col(nullable=False)
     payload: str  # canonical JSON
     prev_hash: str
@@ -206,6 +214,15 @@ class Blob(SQLModel, table=True):
     size: int
     mime: str
     pages: int = 0
+    created_at: datetime = utc_col(nullable=False)
+
+
+class BlobText(SQLModel, table=True):
+    """OCR text of a stored file, folded (domain.text.fold): it only feeds search (issue 5)."""
+
+    __tablename__ = "blob_texts"
+    sha256: str = Field(primary_key=True, foreign_key="blobs.sha256", max_length=64)
+    folded: str
     created_at: datetime = utc_col(nullable=False)
 
 
@@ -231,3 +248,38 @@ class SyncState(SQLModel, table=True):
     __tablename__ = "sync_state"
     key: str = Field(primary_key=True, max_length=64)
     value: str
+
+
+# ---- sync with the central system (issue 8) ---------------------------------------------------------------
+
+class SyncEvent(SQLModel, table=True):
+    """An event the central server holds (confirmed): its place in the office's order once a pull told it."""
+
+    __tablename__ = "sync_events"
+    event_id: str = Field(primary_key=True, max_length=36)
+    office_seq: int | None = Field(default=None, index=True)
+
+
+class SyncConflict(SQLModel, table=True):
+    """An event of this station the server rejected: kept for ever and shown to the clerk."""
+
+    __tablename__ = "sync_conflicts"
+    event_id: str = Field(primary_key=True, max_length=36)
+    dossier_id: str = Field(max_length=36, index=True)
+    dossier_code: str = ""
+    kind: str = Field(max_length=32)
+    station_seq: int
+    reason: str
+    event_at: datetime = utc_col(nullable=False)
+    rejected_at: datetime = utc_col(nullable=False)
+
+
+class SyncActor(SQLModel, table=True):
+    """Who another station's user is: pulled events carry that station's own user ids (no local user row)."""
+
+    __tablename__ = "sync_actors"
+    station_id: str = Field(primary_key=True, max_length=36)
+    actor_id: int = Field(primary_key=True)
+    username: str
+    full_name: str
+    role: str

@@ -43,7 +43,7 @@ class DossierScreen(ServiceScreen):
         with VerticalScroll(id="dossier-body"):
             yield Static(Text(f"Hồ sơ {self.code} — đang tải…"), id="dossier-head")
             yield Static("", id="dossier-info")
-            yield Static(Text("Thành phần hồ sơ", style="bold"), classes="section")
+            yield Static(Text("Thành phần hồ sơ", style="bold"), classes="section", id="documents-title")
             yield DataTable(id="documents", cursor_type="row", show_cursor=False)
             yield Static(Text("Lịch sử xử lý", style="bold"), classes="section")
             yield DataTable(id="history", cursor_type="row")
@@ -91,6 +91,9 @@ class DossierScreen(ServiceScreen):
         for label, value in rows:
             info.add_row(Text(label), Text(value))
         self.query_one("#dossier-info", Static).update(info)
+        done = sum(1 for doc in d.documents if doc.digitization and doc.blob_count)  # issue 5
+        self.query_one("#documents-title", Static).update(Text.assemble(
+            ("Thành phần hồ sơ", "bold"), f"  — đã số hóa {done}/{len(d.documents)}" if d.documents else ""))
         docs = self.query_one("#documents", DataTable)
         docs.clear(columns=True)
         docs.add_columns("TT", "Giấy tờ", "Bản chính", "Chứng thực", "Photo", "Số hóa")

@@ -7,6 +7,7 @@ from rich.text import Text
 from textual.actions import parse as parse_action
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.keys import key_to_character
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
@@ -24,7 +25,9 @@ def key_label(keys: str) -> str:
         if key in KEY_NAMES:
             return KEY_NAMES[key]
         *mods, last = key.split("+")
-        return "+".join([m.capitalize() for m in mods] + [KEY_NAMES.get(last, last.upper())])
+        char = key_to_character(last) if last not in KEY_NAMES and len(last) > 1 else None
+        name = KEY_NAMES.get(last) or (char if char and char.isprintable() else last.upper())
+        return "+".join([m.capitalize() for m in mods] + [name])
 
     return " / ".join(one(k) for k in keys.split(","))
 

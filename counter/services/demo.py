@@ -67,6 +67,9 @@ def build_demo(store: Store, now: datetime | None = None, count: int = 360, seed
         office.load_default_overrides(s, OFFICE_ID)
         users = {u[0]: auth.create_user(s, OFFICE_ID, u[0], u[1], u[2], u[3], now) for u in DEMO_USERS}
         made = _dossiers(s, rng, now, count, users, station1.id, station2.id, office.calendar_of(s, OFFICE_ID))
+    from counter.services.digitize import digitize_demo  # issue 5: a few papers already digitized (F3)
+
+    digitize_demo(store, auth.login(store, "canbo", "canbo123"))
     return DemoResult(OFFICE_ID, made, [(u[0], u[3], u[2], u[1]) for u in DEMO_USERS])
 
 
@@ -123,11 +126,13 @@ def _dossiers(s, rng, now, count, users, station1, station2, cal) -> int:  # typ
             return_address=owner.address, fee_paid=proc.fee > 0 and rng.random() < 0.7), at)
         made += 1
         _progress(s, rng, row.code, row.due_at, at, now, who, actor("canbo", station1),
-                  actor("giamsat", station1), cal)
+                  actor("giamsat", station1), cal,
+                  owner=(row.owner_name, row.owner_id_number or "", 0 if row.fee_paid else row.fee))
     return made
 
 
-def _progress(s, rng, code, due, received, now, receiver, clerk, supervisor, cal) -> None:  # type: ignore[no-untyped-def]
+def _progress(s, rng, code, due, received, now, receiver, clerk, supervisor, cal,  # type: ignore[no-untyped-def]
+              owner=("", "", 0)) -> None:
     """Move a demo dossier along a plausible path, stopping short of `now`."""
     age = (now - received).total_seconds() / 86400
     roll = rng.random()
@@ -149,7 +154,7 @@ def _progress(s, rng, code, due, received, now, receiver, clerk, supervisor, cal
     if not step(EventKind.TRANSFERRED, {"direction": "out", "to": "Công chức Tư pháp - Hộ tịch"}, 1):
         return
     if roll < 0.22:  # waiting for papers from the citizen
-        step(EventKind.SUPPLEMENT_REQUESTED, {"reason": "Thiếu bản sao giấy tờ tùy thân", "papers": []}, 20)
+        step(EventKind.SUPPLEMENT_REQUESTED, {"reason": "Thiếu bản sao giấy tờ tùy thân", "papers": [{"name": "Bản sao giấy tờ tùy thân", "count": 1}]}, 20)
         if age > 12 and rng.random() < 0.5:
             new_due = cal.due_at(t + timedelta(days=5), 3)
             step(EventKind.SUPPLEMENT_RECEIVED, {"due_at": new_due.isoformat()}, 24 * 5)
@@ -157,7 +162,9 @@ def _progress(s, rng, code, due, received, now, receiver, clerk, supervisor, cal
     if roll < 0.27:
         step(EventKind.FEE_REQUESTED, {"amount": 50000, "reason": "Lệ phí cấp bản sao"}, 10)
         if age > 10 and rng.random() < 0.5:
-            step(EventKind.FEE_PAID, {"amount": 50000}, 30)
+            # how it was paid (scorecard 3.6); from the code, not the rng, so the rest of the demo stays the same
+            step(EventKind.FEE_PAID, {"amount": 50000, "method": "online" if int(code[-1]) % 3 == 0 else "counter"},
+                 30)
         return
     if roll < 0.30:
         step(EventKind.STOPPED, {"reason": "Cơ quan chuyên môn đề nghị dừng do hồ sơ có dấu hiệu giả mạo"}, 30,
@@ -175,4 +182,6 @@ def _progress(s, rng, code, due, received, now, receiver, clerk, supervisor, cal
     if not step(EventKind.RESOLVED, {}, 0.2):
         return
     if rng.random() < 0.85:
-        step(EventKind.RETURNED, {"method": "counter", "receiver": "owner"}, rng.uniform(1, 72), receiver)
+        step(EventKind.RETURNED, {"method": "counter", "receiver": "owner", "receiver_name": owner[0],
+                                  "receiver_id_number": owner[1], "fee_collected": owner[2]},
+             rng.uniform(1, 72), receiver)

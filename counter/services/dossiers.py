@@ -20,11 +20,12 @@ from counter.domain.permissions import Action, require
 from counter.domain.intake import (Applicant, PaperInput, ReceiveRequest, ValidationError, clean_applicant,
                                    validate)
 from counter.domain.text import fold, nfc
-from counter.models import (Dossier, DossierDocument, ProcedurePaper, User,
+from counter.models import (Dossier, DossierDocument, ProcedurePaper,
                             parse_utc)
 from counter.services import events as ev
 from counter.services.office import calendar_of
 from counter.services.store import Actor, NotFound, Store
+from counter.services.sync import actor_names
 
 @dataclass(frozen=True)
 class ReceiveResult:
@@ -282,6 +283,7 @@ class DocumentView:
     certified_copies: int
     photocopies: int
     digitization: int
+    blob_count: int = 0  # issue 5: stored files (PDF) of this paper
 
 
 @dataclass(frozen=True)
@@ -322,9 +324,17 @@ class DossierDetail:
 DETAIL_LABELS = {
     "reason": "Lý do", "to": "Chuyển đến", "from": "Nhận lại từ", "due_at": "Hẹn trả", "old_due_at": "Hẹn trước đó",
     "amount": "Số tiền", "text": "Ghi chú", "method": "Hình thức", "receiver": "Người nhận", "form": "Mẫu",
+    "position": "Thành phần số", "pages": "Số trang", "from_code": "Tái sử dụng từ hồ sơ",  # document_scanned
+    "assignee": "Giao cho",  # reassigned
+    # issue 6 (progress and return)
+    "person": "Người giao/nhận", "papers": "Giấy tờ", "days": "Số ngày gia hạn", "rule": "Cách tính hạn",
+    "receiver_name": "Họ tên", "receiver_id_number": "Số giấy tờ", "authorization": "Giấy ủy quyền",
+    "tracking": "Số hiệu bưu gửi", "address": "Địa chỉ", "fee_collected": "Đã thu", "receipt_no": "Biên lai",
+    "note": "Ghi chú",
 }
 DETAIL_VALUES = {"out": "giao đi", "back": "nhận về", "counter": "tại quầy", "post": "qua bưu chính",
-                 "owner": "chủ hồ sơ"}
+                 "owner": "chủ hồ sơ", "authorized": "người được ủy quyền", "restart": "tính lại từ đầu",
+                 "pause": "cộng thêm ngày chờ bổ sung"}
 
 
 def event_details(kind: str, payload: dict[str, Any]) -> str:
@@ -338,8 +348,11 @@ def event_details(kind: str, payload: dict[str, Any]) -> str:
             continue
         if key.endswith("_at"):
             value = format_vn(datetime.fromisoformat(value))
-        elif key == "amount":
+        elif key in ("amount", "fee_collected"):
             value = f"{int(value):,} đ".replace(",", ".")
+        elif isinstance(value, list):  # papers: "Giấy chứng sinh (1), Tờ khai (2)"
+            value = ", ".join(f"{x.get('name', '')} ({x.get('count', x.get('originals', 1))})"
+                              if isinstance(x, dict) else str(x) for x in value)
         parts.append(f"{label}: {DETAIL_VALUES.get(value, value) if isinstance(value, str) else value}")
     return "; ".join(parts)
 
@@ -349,11 +362,11 @@ def get_detail(store: Store, code: str) -> DossierDetail:
         row = session.exec(select(Dossier).where(Dossier.code == code.strip().upper())).first()
         if row is None:
             raise NotFound(f"Không tìm thấy hồ sơ “{code.strip()}”")
-        names = dict(session.exec(select(User.id, User.full_name)).all())
+        who = actor_names(session)  # another station's clerks are named from its synced events
         docs = session.exec(select(DossierDocument).where(DossierDocument.dossier_id == row.id)
                             .order_by(DossierDocument.position)).all()
         events = [
-            EventView(e.at, e.kind, EVENT_LABELS.get(e.kind, e.kind), names.get(e.actor_id, "—"), e.station_seq,
+            EventView(e.at, e.kind, EVENT_LABELS.get(e.kind, e.kind), who(e.station_id, e.actor_id) or "—", e.station_seq,
                       event_details(e.kind, json.loads(e.payload)))
             for e in ev.events_of(session, row.id)
         ]
@@ -367,8 +380,8 @@ def get_detail(store: Store, code: str) -> DossierDetail:
             received_at=row.received_at, due_at=row.due_at, original_due_at=row.original_due_at, fee=row.fee,
             fee_paid=row.fee_paid, return_method=row.return_method, resolved_at=row.resolved_at,
             returned_at=row.returned_at, closed_reason=row.closed_reason,
-            assignee=names.get(row.assignee_id), received_by=names.get(row.received_by),
+            assignee=who(row.station_id, row.assignee_id), received_by=who(row.station_id, row.received_by),
             documents=[DocumentView(d.position, d.name, d.originals, d.certified_copies, d.photocopies,
-                                    d.digitization) for d in docs],
+                                    d.digitization, len(json.loads(d.blobs or "[]"))) for d in docs],
             events=events,
         )

@@ -127,6 +127,15 @@ def project_documents(session: Session, dossier_id: str, kind: str, payload: dic
              "certified_copies": p.get("certified_copies", 0), "photocopies": p.get("photocopies", 0),
              "digitization": 0, "blobs": "[]"}
             for i, p in enumerate(payload["papers"], start=1)])
+    elif kind == EventKind.DOCUMENT_SCANNED and payload.get("position") is not None:
+        # issue 5: the checklist item's file(s) and digitization code (1 scanned, 2/3 reused) follow the event
+        session.execute(_SCAN_DOCUMENT, {"d": dossier_id, "p": int(payload["position"]),
+                                         "z": int(payload.get("digitization", 1)),
+                                         "b": json.dumps(list(payload.get("blobs", [])))})
+
+
+_SCAN_DOCUMENT = sa.text("UPDATE dossier_documents SET digitization = :z, blobs = :b "
+                         "WHERE dossier_id = :d AND position = :p")
 
 
 def events_of(session: Session, dossier_id: str) -> list[DossierEvent]:
