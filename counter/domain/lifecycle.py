@@ -441,9 +441,9 @@ def apply(state: DossierState | None, event: Event) -> DossierState:
         changes["returned_at"] = event.at
     elif kind == EventKind.DELIVERED:
         if state.return_method != "post":
-            raise TransitionError(kind, current, "Kết quả đã trả tại quầy, không gửi qua bưu chính.")
+            raise TransitionError(kind, current, "Kết quả hồ sơ đã trả tại quầy, không gửi qua bưu chính.")
         if state.delivered_at is not None:
-            raise TransitionError(kind, current, f"Đã ghi nhận phát kết quả lúc {format_vn(state.delivered_at)}.")
+            raise TransitionError(kind, current, f"Hồ sơ đã được ghi nhận phát kết quả lúc {format_vn(state.delivered_at)}.")
         changes["delivered_at"] = event.at
     elif kind == EventKind.REASSIGNED:
         changes["assignee_id"] = _require(p, "assignee_id", kind, current, "cán bộ được giao")

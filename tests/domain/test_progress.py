@@ -262,7 +262,7 @@ def test_post_return_then_delivery_once():
     assert (state.return_method, state.return_tracking, state.return_address) == ("post", "EE123456789VN", "Thôn 2")
     done = lifecycle.apply(state, ev("delivered", T + timedelta(days=1), 10))
     assert done.delivered_at == T + timedelta(days=1)
-    with pytest.raises(TransitionError, match="Đã ghi nhận phát kết quả lúc 24/11/2026 09:00"):
+    with pytest.raises(TransitionError, match="Hồ sơ đã được ghi nhận phát kết quả lúc 24/11/2026 09:00"):
         lifecycle.apply(done, ev("delivered", T + timedelta(days=2), 11))
 
 
