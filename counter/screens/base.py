@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -52,6 +53,68 @@ class ServiceScreen(Screen):
                 self.app.call_from_thread(done, result)
 
         self.run_worker(work, thread=True, group=group, exclusive=exclusive, exit_on_error=False)
+
+    def listen_serial_scanner(self, on_code: Callable[[str], Any]) -> None:
+        """A QR reader in serial (COM) mode, when the config names its port (`scanner.qr_serial_port`): each scan
+        goes to on_code(text) on the UI thread. Keyboard-mode readers simply type into the focused input."""
+        from counter.config import load_settings
+
+        try:
+            settings = load_settings(self.capp.store.data_dir)  # type: ignore[union-attr]
+        except Exception as exc:
+            self.show_error(error_text(exc))
+            return
+        if not settings.qr_serial_port:
+            return
+        stop = self._scanner_stop = threading.Event()
+
+        def listen() -> None:
+            from counter.scanning.qr_serial import read_codes
+
+            worker = get_current_worker()
+
+            class Stopped:  # the screen closed, or the app is shutting down and cancelled its workers
+                @staticmethod
+                def is_set() -> bool:
+                    return stop.is_set() or worker.is_cancelled
+
+            try:
+                for code in read_codes(settings.qr_serial_port, settings.qr_serial_baudrate, Stopped):  # type: ignore[arg-type]
+                    self.app.call_from_thread(on_code, code)
+            except Exception as exc:
+                if not stop.is_set():
+                    self.app.call_from_thread(self.show_error, error_text(exc))
+
+        self.run_worker(listen, thread=True, group="qr-serial", exit_on_error=False)
+
+    def stop_serial_scanner(self) -> None:
+        stop = getattr(self, "_scanner_stop", None)
+        if stop is not None:
+            stop.set()
+
+    def print_in_background(self, code: str, form: str, box: Any, what: str | None = None,
+                            kept: str = "") -> None:
+        """Print a form of a dossier in a worker; the result line (`box`, a Static) says where it went, or that
+        it did not print and Ctrl+R retries (the dossier itself is already saved: `kept` says so)."""
+        from rich.text import Text
+
+        from counter.services.printing import print_dossier
+
+        store = self.capp.store
+
+        def printed(result: Any) -> None:
+            name = what or f"mẫu {result.form}"
+            where = f"tệp {result.where}" if result.is_file else result.where
+            box.update(Text(f"Hồ sơ {code}: đã in {name} ra {where}", style="bold green"))
+            self.notify(f"Đã in {name}: {result.where}", markup=False)
+
+        def failed(message: str) -> None:
+            name = what or f"mẫu {form}"
+            box.update(Text(f"Hồ sơ {code}{kept}: CHƯA IN ĐƯỢC {name}: {message} — Ctrl+R để in lại",
+                            style="bold red"))
+            self.show_error(message)
+
+        self.call_service(lambda: print_dossier(store, code, form), printed, failed, group="print")  # type: ignore[arg-type]
 
     def refocus(self) -> None:
         """Its function key was pressed while it is open: put the cursor where work starts (default: stay)."""

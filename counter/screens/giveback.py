@@ -16,7 +16,6 @@ from textual.widgets import Input, Label, Select, Static
 
 from counter.domain.calendar import format_vn
 from counter.screens.base import ServiceScreen
-from counter.screens.progress import SerialScanner
 from counter.widgets.status import BottomBar
 
 if TYPE_CHECKING:
@@ -35,7 +34,7 @@ def _row(name: str, label: str, placeholder: str = "") -> ComposeResult:
         yield Input(placeholder=placeholder, id=name, compact=True, classes="form-input")
 
 
-class ReturnScreen(SerialScanner, ServiceScreen):
+class ReturnScreen(ServiceScreen):
     HELP = ("Trả kết quả (F5). Quét mã QR trên giấy tiếp nhận của công dân (hoặc gõ mã hồ sơ) rồi Enter: hồ sơ mở "
             "ra trên phiếu trả. Người nhận: chủ hồ sơ, hoặc người được ủy quyền (quét QR CCCD của người đến nhận "
             "vào ô “QR CCCD người nhận”, ghi giấy ủy quyền). Số CCCD không khớp chủ hồ sơ mà không có ủy quyền thì "
@@ -82,7 +81,7 @@ class ReturnScreen(SerialScanner, ServiceScreen):
 
     def on_mount(self) -> None:
         self.query_one("#return-form").display = False
-        self.listen_serial_scanner()
+        self.listen_serial_scanner(self.scanned)
 
     def on_unmount(self) -> None:
         self.stop_serial_scanner()
@@ -254,21 +253,8 @@ class ReturnScreen(SerialScanner, ServiceScreen):
     def print_handover(self) -> None:
         if self.view is None:
             return
-        from counter.services.printing import print_dossier
-
-        store, code = self.capp.store, self.view.code
-        box = self.query_one("#return-result", Static)
-
-        def printed(result: Any) -> None:
-            box.update(Text(f"Hồ sơ {code}: đã in phiếu bàn giao ra {result.where}", style="bold green"))
-            self.notify(f"Đã in phiếu bàn giao: {result.where}", markup=False)
-
-        def failed(message: str) -> None:
-            box.update(Text(f"Hồ sơ {code} đã trả nhưng CHƯA IN ĐƯỢC phiếu bàn giao: {message} — Ctrl+R để in lại",
-                            style="bold red"))
-            self.show_error(message)
-
-        self.call_service(lambda: print_dossier(store, code, "BG"), printed, failed, group="print")  # type: ignore[arg-type]
+        self.print_in_background(self.view.code, "BG", self.query_one("#return-result", Static),
+                                 what="phiếu bàn giao", kept=" đã trả")
 
     def action_reprint(self) -> None:
         if self.view is None or self.view.returned_at is None:

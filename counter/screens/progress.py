@@ -3,7 +3,6 @@ a time (hand-off and back, supplement, fee, result, withdrawal, stop, extension,
 
 from __future__ import annotations
 
-import threading
 from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
@@ -17,7 +16,7 @@ from textual.widgets import DataTable, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from counter.domain.calendar import format_vn
-from counter.screens.base import ServiceScreen, error_text
+from counter.screens.base import ServiceScreen
 from counter.widgets.status import BottomBar
 
 if TYPE_CHECKING:
@@ -29,49 +28,6 @@ FINAL_KINDS = {"stopped": "Dừng xử lý", "withdrawn": "Ghi nhận rút"}
 
 def _t(dt: Any) -> str:
     return format_vn(dt) if dt else "—"
-
-
-class SerialScanner:
-    """A QR reader in serial (COM) mode (config `scanner.qr_serial_port`), as on the receive screen: each scan
-    is handed to `scanned(text)` on the UI thread. Keyboard-mode readers simply type into the focused input."""
-
-    def listen_serial_scanner(self: Any) -> None:
-        from counter.config import load_settings
-
-        try:
-            settings = load_settings(self.capp.store.data_dir)
-        except Exception as exc:
-            self.show_error(error_text(exc))
-            return
-        if not settings.qr_serial_port:
-            return
-        stop = self._scanner_stop = threading.Event()
-
-        def listen() -> None:
-            from textual.worker import get_current_worker
-
-            from counter.scanning.qr_serial import read_codes
-
-            worker = get_current_worker()
-
-            class Stopped:
-                @staticmethod
-                def is_set() -> bool:
-                    return stop.is_set() or worker.is_cancelled
-
-            try:
-                for code in read_codes(settings.qr_serial_port, settings.qr_serial_baudrate, Stopped):  # type: ignore[arg-type]
-                    self.app.call_from_thread(self.scanned, code)
-            except Exception as exc:
-                if not stop.is_set():
-                    self.app.call_from_thread(self.show_error, error_text(exc))
-
-        self.run_worker(listen, thread=True, group="qr-serial", exit_on_error=False)
-
-    def stop_serial_scanner(self) -> None:
-        stop = getattr(self, "_scanner_stop", None)
-        if stop is not None:
-            stop.set()
 
 
 class EventForm(ModalScreen[dict | None]):
@@ -123,7 +79,7 @@ class EventForm(ModalScreen[dict | None]):
         self.dismiss(None)
 
 
-class ProgressScreen(SerialScanner, ServiceScreen):
+class ProgressScreen(ServiceScreen):
     HELP = ("Xử lý hồ sơ (F4). Quét mã QR trên giấy tiếp nhận, quét mã vạch hoặc gõ mã hồ sơ (hoặc họ tên, số "
             "CCCD, điện thoại) rồi Enter. Danh sách bên dưới chỉ có các bước được phép ở trạng thái hiện tại và với "
             "vai trò của bạn: mũi tên chọn, Enter mở ô nhập (Enter đi tiếp, Ctrl+S ghi nhận, Esc hủy). Các bước: "
@@ -165,7 +121,7 @@ class ProgressScreen(SerialScanner, ServiceScreen):
         self.query_one("#matches").display = False
         slip = self.query_one("#slip", DataTable)
         slip.add_columns("Giao → Nhận", "Thời gian", "Kết quả", "Ghi chú")
-        self.listen_serial_scanner()
+        self.listen_serial_scanner(self.scanned)
         if self.code:
             self.load(self.code)
 
@@ -338,22 +294,8 @@ class ProgressScreen(SerialScanner, ServiceScreen):
         if self.code is None:
             self.notify("Chưa chọn hồ sơ", markup=False)
             return
-        from counter.services.printing import print_dossier
-
         self.last_form = form
-        store, code = self.capp.store, self.code
-        box = self.query_one("#progress-result", Static)
-
-        def printed(result: Any) -> None:
-            box.update(Text(f"Hồ sơ {code}: đã in mẫu {result.form} ra {result.where}", style="bold green"))
-            self.notify(f"Đã in mẫu {result.form}: {result.where}", markup=False)
-
-        def failed(message: str) -> None:
-            box.update(Text(f"Hồ sơ {code}: CHƯA IN ĐƯỢC mẫu {form}: {message} — Ctrl+R để in lại",
-                            style="bold red"))
-            self.show_error(message)
-
-        self.call_service(lambda: print_dossier(store, code, form), printed, failed, group="print")  # type: ignore[arg-type]
+        self.print_in_background(self.code, form, self.query_one("#progress-result", Static))
 
     def action_print_slip(self) -> None:
         self.print_form("06")

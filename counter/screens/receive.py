@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -16,7 +15,7 @@ from textual.widgets.option_list import Option
 from counter.domain.calendar import format_vn
 from counter.domain.cccd import CccdError, parse_cccd
 from counter.domain.intake import APPLICANT_KINDS, CHANNELS, Applicant, PaperInput, ReceiveRequest, ValidationError
-from counter.screens.base import ServiceScreen, error_text
+from counter.screens.base import ServiceScreen
 from counter.screens.modals import AskText, Confirm
 from counter.widgets.status import BottomBar
 
@@ -120,7 +119,7 @@ class ReceiveScreen(ServiceScreen):
         yield BottomBar()
 
     def on_mount(self) -> None:
-        self.listen_serial_scanner()
+        self.listen_serial_scanner(self.apply_qr)
         self.query_one("#sets", Input).value = "1"
         self.query_one("#submitter").display = False
         self.query_one("#proc-list").display = False
@@ -211,45 +210,8 @@ class ReceiveScreen(ServiceScreen):
         self.call_service(due, lambda text: self.query_one("#due", Static).update(Text(text, style="bold")),
                           group="due", exclusive=True)
 
-    def listen_serial_scanner(self) -> None:
-        """A QR reader in serial (COM) mode, when the config names its port: each scan fills the form."""
-        from counter.config import load_settings
-
-        store = self.capp.store
-        try:
-            settings = load_settings(store.data_dir)  # type: ignore[union-attr]
-        except Exception as exc:
-            self.show_error(error_text(exc))
-            return
-        if not settings.qr_serial_port:
-            return
-        stop = self._scanner_stop = threading.Event()
-
-        def listen() -> None:
-            from textual.worker import get_current_worker
-
-            from counter.scanning.qr_serial import read_codes
-
-            worker = get_current_worker()
-
-            class Stopped:  # the screen closed, or the app is shutting down and cancelled its workers
-                @staticmethod
-                def is_set() -> bool:
-                    return stop.is_set() or worker.is_cancelled
-
-            try:
-                for code in read_codes(settings.qr_serial_port, settings.qr_serial_baudrate, Stopped):  # type: ignore[arg-type]
-                    self.app.call_from_thread(self.apply_qr, code)
-            except Exception as exc:
-                if not stop.is_set():
-                    self.app.call_from_thread(self.show_error, error_text(exc))
-
-        self.run_worker(listen, thread=True, group="qr-serial", exit_on_error=False)
-
     def on_unmount(self) -> None:
-        stop = getattr(self, "_scanner_stop", None)
-        if stop is not None:
-            stop.set()
+        self.stop_serial_scanner()
 
     # ---- applicant ---------------------------------------------------------------------------------------
     @on(Input.Submitted, "#qr")
@@ -407,22 +369,7 @@ class ReceiveScreen(ServiceScreen):
         if self.last_code is None:
             self.notify("Chưa có hồ sơ nào để in lại", markup=False)
             return
-        from counter.services.printing import print_dossier
-
-        store, code, form = self.capp.store, self.last_code, self.last_form
-        result_box = self.query_one("#result", Static)
-
-        def printed(result: Any) -> None:
-            where = f"tệp {result.where}" if result.is_file else result.where
-            result_box.update(Text(f"Hồ sơ {code}: đã in mẫu {result.form} ra {where}", style="bold green"))
-            self.notify(f"Đã in mẫu {result.form}: {result.where}", markup=False)
-
-        def print_failed(message: str) -> None:
-            result_box.update(Text(f"Hồ sơ {code} đã lưu nhưng CHƯA IN ĐƯỢC: {message} — Ctrl+R để in lại",
-                                   style="bold red"))
-            self.show_error(message)
-
-        self.call_service(lambda: print_dossier(store, code, form), printed, print_failed, group="print")  # type: ignore[arg-type]
+        self.print_in_background(self.last_code, self.last_form, self.query_one("#result", Static), kept=" đã lưu")
 
     def action_reprint(self) -> None:
         self.print_last()
