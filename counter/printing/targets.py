@@ -3,13 +3,12 @@ on USB, the network or a serial port (python-escpos)."""
 
 from __future__ import annotations
 
-import os
 import subprocess
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from counter.domain.errors import CounterError
+from counter.fsutil import write_atomic
 
 FORMATS = ("pdf-a5", "pdf-a4", "escpos")
 TARGETS = ("file", "cups", "usb", "network", "serial")
@@ -44,18 +43,7 @@ class PrinterConfig:
 
 def write_file(data: bytes, path: Path) -> Path:
     """Write atomically: a crash leaves the old file or the new one, never half of one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return write_atomic(data, path)
 
 
 def deliver(data: bytes, cfg: PrinterConfig, name: str, out: Path | None = None) -> str:

@@ -17,7 +17,6 @@ import re
 import shlex
 import shutil
 import subprocess
-import tempfile
 import threading
 import uuid
 from datetime import timezone
@@ -31,6 +30,7 @@ from sqlmodel import Session, select
 
 from counter.config import ScannerConfig, load_settings
 from counter.domain.errors import CounterError
+from counter.fsutil import write_atomic
 from counter.domain.lifecycle import STATUS_LABELS, TRANSITIONS, EventKind, Status
 from counter.domain.permissions import Action, require
 from counter.domain.text import fold
@@ -75,22 +75,7 @@ def put_blob(store: Store, data: bytes) -> str:
     if path.exists() and path.stat().st_size == len(data) and file_sha256(path) == sha:
         return sha  # stored once: the same content is already there (and intact)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+        write_atomic(data, path, sync_dir=True)
     except OSError as exc:
         raise BlobError(f"Không ghi được tệp số hóa vào {store.blob_dir}: {exc.strerror}") from None
     return sha
