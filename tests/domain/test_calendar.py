@@ -385,7 +385,7 @@ def test_due_is_a_working_day_at_closing(cal, received, n):
 
 @settings(max_examples=300)
 @given(calendars, moments)
-def test_counting_start(cal, received):
+def test_counting_start_is_a_working_moment_never_before_receipt(cal, received):
     start = cal.counting_start(received)
     assert start.tzinfo == VN_TZ and start >= received and cal.is_working_day(start.date())
     assert start == received or start.time() == cal.hours.opening

@@ -97,7 +97,7 @@ def test_an_interrupted_save_leaves_no_half_dossier_and_no_used_code(store, monk
     original = events.append
 
     def append_then_fail(*args, **kwargs):  # type: ignore[no-untyped-def]
-        result = original(*args, **kwargs)  # the dossier, its event and its outbox row are written…
+        original(*args, **kwargs)  # the dossier, its event and its outbox row are written…
         raise OSError("disk unplugged")  # …then the power goes
 
     monkeypatch.setattr(events, "append", append_then_fail)

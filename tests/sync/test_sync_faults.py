@@ -10,7 +10,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from counter.services import digitize, events
+from counter.services import digitize
 from counter.services import sync as sync_service
 from counter.sync.client import SyncAuthError, SyncUnavailable
 from tests.conftest import NOW, actor_for, receive
