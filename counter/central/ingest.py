@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import unicodedata
 from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 
 from counter.central import tables as t
@@ -33,6 +35,14 @@ BODY_KEYS = ("id", "dossier_id", "office_id", "station_id", "station_seq", "pare
              "payload")
 _STATE_FIELDS = {f.name for f in fields(DossierState)}
 _DT_FIELDS = {f.name for f in fields(DossierState) if "datetime" in str(f.type)}
+#: the string literal json.dumps(..., ensure_ascii=False) writes (the C function, without json.dumps' set-up)
+_ENC = json.encoder.encode_basestring
+#: json.dumps(v, sort_keys=True, ensure_ascii=False, separators=(",", ":")) with the encoder built once
+_CANON = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode
+_STATE_DUMPS = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode  # = json.dumps(v, those two)
+_PUBLIC_DUMPS = json.JSONEncoder(ensure_ascii=False).encode
+#: the hashed body's keys in canonical (sorted) order, each as `"key":`
+_BODY_PREFIXES = tuple((k, _ENC(k) + ":") for k in sorted(BODY_KEYS))
 
 
 class Forbidden(CounterError):
@@ -46,12 +56,15 @@ class BadRequest(CounterError):
 # --- state <-> JSON -----------------------------------------------------------------------------------------
 
 def state_json(state: DossierState) -> str:
-    values = {name: getattr(state, name) for name in _STATE_FIELDS}  # shallow: asdict deep-copies (slow)
+    values = dict(vars(state))  # shallow: asdict deep-copies (slow); a frozen dataclass's __dict__ is its fields
+    if len(values) != len(_STATE_FIELDS):
+        values = {name: getattr(state, name) for name in _STATE_FIELDS}
     values["status"] = int(state.status)
     for k in _DT_FIELDS:
-        if values.get(k) is not None:
-            values[k] = values[k].isoformat()
-    return json.dumps(values, ensure_ascii=False, sort_keys=True)
+        v = values.get(k)
+        if v is not None:
+            values[k] = v.isoformat()
+    return _STATE_DUMPS(values)
 
 
 def state_from_json(text: str) -> DossierState:
@@ -87,10 +100,51 @@ def _shape_error(e: Any) -> str | None:
     return None
 
 
-def _dumps(normalized: Any) -> str:
-    """canonical_json of data that is already canonical (NFC strings, no floats): the same text, without
-    walking it again. Each pushed event is canonicalised once, here reused for its content key and hash."""
-    return json.dumps(normalized, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+def _json_only(value: Any) -> bool:
+    """True when `value` holds only what json.loads makes (no floats, tuples, subclasses, non-str keys)."""
+    t = type(value)
+    if t is dict:
+        for k, v in value.items():
+            if type(k) is not str or not _json_only(v):
+                return False
+        return True
+    if t is list:
+        return all(_json_only(v) for v in value)
+    return t is str or t is int or t is bool or value is None
+
+
+def _piece(value: Any) -> str:
+    """The canonical text of one JSON value whose strings are NFC (checked by the caller on the whole)."""
+    t = type(value)
+    if t is str:
+        return _ENC(value)
+    if value is None:
+        return "null"
+    if t is bool:
+        return "true" if value else "false"
+    if t is int:
+        return int.__repr__(value)
+    return _CANON(value)  # dict or list
+
+
+def _canonical(e: dict[str, Any], json_only: bool) -> tuple[dict[str, Any], list[tuple[str, str]], str]:
+    """Canonicalise one wire event once: (the event with NFC strings and JSON types, its top-level
+    (key, canonical value text) pairs in key order, its canonical text == canonical_json(e)). The content
+    key, the station hash and the stored wire text are all cut from these pieces. Raises TypeError (floats,
+    values JSON cannot hold) like canonical_json.
+
+    Fast path: data of JSON types only (`json_only`: the push body came from json.loads without floats) is
+    dumped as is; when that text is NFC every string in it is (escapes only replace characters that never
+    compose, and the text around each string literal is ASCII punctuation), so it IS the canonical text.
+    Otherwise (non-NFC text, other types) the exact slow path: canonical_json, then json.loads of it."""
+    if json_only or _json_only(e):
+        items = sorted((k, _piece(v)) for k, v in e.items())
+        wire = "{" + ",".join(_ENC(k) + ":" + p for k, p in items) + "}"
+        if wire.isascii() or unicodedata.is_normalized("NFC", wire):
+            return e, items, wire
+    wire = canonical_json(e)
+    e = json.loads(wire)
+    return e, [(k, _CANON(v)) for k, v in e.items()], wire  # json.loads of sorted text keeps the key order
 
 
 def _result(eid: Any, status: str, office_seq: int | None = None, reason: str | None = None) -> dict[str, Any]:
@@ -122,9 +176,11 @@ def _lock_station(conn: Connection, station_id: str, office_id: str) -> dict[str
 
 
 def push(conn: Connection, auth: TokenInfo, body: Any, now: datetime,
-         touched: set[str] | None = None) -> list[dict[str, Any]]:
+         touched: set[str] | None = None, *, json_only: bool = False) -> list[dict[str, Any]]:
     """Settle one batch inside the caller's transaction (which the caller commits, or rolls back on error).
-    `touched` collects the tracking tokens of the dossiers whose public page changed."""
+    `touched` collects the tracking tokens of the dossiers whose public page changed. `json_only`: the body
+    is what json.loads made of the request and holds no floats (the app checks while parsing), so events are
+    not walked to find values canonical JSON refuses."""
     if not isinstance(body, dict) or not isinstance(body.get("station_id"), str) \
             or not isinstance(body.get("events"), list):
         raise BadRequest("Thân yêu cầu phải có “station_id” và “events”.")
@@ -147,7 +203,7 @@ def push(conn: Connection, auth: TokenInfo, body: Any, now: datetime,
     station = _lock_station(conn, station_id, auth.office_id)
 
     ctx = _Batch(conn, auth, station_id, now, office["last_seq"], office["last_hash"], station["last_seq"],
-                 station["last_hash"], batch)
+                 station["last_hash"], batch, json_only)
     results = [ctx.settle(e) for e in batch]
     ctx.flush()
     if touched is not None:
@@ -161,13 +217,43 @@ def push(conn: Connection, auth: TokenInfo, body: Any, now: datetime,
     return results
 
 
+def _among(conn: Connection, column: sa.Column, values: set[str]) -> sa.ColumnElement[bool]:
+    """`column IN values`; on PostgreSQL `column = ANY(array)`: one parameter, so the statement text (and its
+    parsing and planning) is the same whatever the batch holds."""
+    if conn.dialect.name == "postgresql":
+        return column == sa.any_(sa.bindparam(None, sorted(values), type_=postgresql.ARRAY(column.type)))
+    return column.in_(values)
+
+
+def _insert_rows(conn: Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    """INSERT the rows (missing keys are NULL). On PostgreSQL through psycopg one COPY (a single round trip,
+    rows formatted in C) instead of an executemany of one statement per row; errors surface as SQLAlchemy's
+    DBAPIError like any other statement's (the app answers 503 and the transaction rolls back)."""
+    if not rows:
+        return
+    cols = [c.name for c in table.columns]
+    if conn.dialect.name != "postgresql" or conn.dialect.driver != "psycopg":
+        conn.execute(sa.insert(table), [{c: r.get(c) for c in cols} for r in rows])
+        return
+    sql = f"COPY {table.name} ({', '.join(cols)}) FROM STDIN"
+    dbapi_error = conn.dialect.loaded_dbapi.Error
+    try:
+        with conn.connection.cursor() as cur, cur.copy(sql) as copy:
+            for r in rows:
+                copy.write_row([r.get(c) for c in cols])
+    except dbapi_error as exc:
+        raise sa.exc.DBAPIError.instance(sql, None, exc, dbapi_error) from exc
+
+
 class _Batch:
     """One push: what it needs is read up front in a few queries, the rows it writes go out in a few
     statements at the end (a 100-event batch is a handful of round trips, not hundreds)."""
 
     def __init__(self, conn: Connection, auth: TokenInfo, station_id: str, now: datetime, office_seq: int,
-                 office_hash: str, station_seq: int, station_hash: str, batch: list[Any]):
+                 office_hash: str, station_seq: int, station_hash: str, batch: list[Any], json_only: bool = False):
         self.conn, self.auth, self.station_id, self.now = conn, auth, station_id, now
+        self.json_only = json_only
+        self.office_lit = canonical_json(auth.office_id)
         self.office_seq, self.office_hash = office_seq, office_hash
         self.station_seq, self.station_hash = station_seq, station_hash
         good = [e for e in batch if isinstance(e, dict)]
@@ -184,31 +270,34 @@ class _Batch:
         if ids | parents:
             for r in conn.execute(sa.select(t.events.c.id, t.events.c.status, t.events.c.office_seq,
                                             t.events.c.reason, t.events.c.content, t.events.c.base)
-                                  .where(t.events.c.id.in_(ids | parents))):
+                                  .where(_among(conn, t.events.c.id, ids | parents))):
                 self.known[r.id] = (r.status, r.office_seq, r.reason, r.content, r.base)
         self.dossiers: dict[str, dict[str, Any]] = {}
-        if dossier_ids:
-            for r in conn.execute(sa.select(t.dossiers.c.id, t.dossiers.c.office_id, t.dossiers.c.head,
-                                            t.dossiers.c.state, t.dossiers.c.public)
-                                  .where(t.dossiers.c.id.in_(dossier_ids))).mappings():
-                self.dossiers[r["id"]] = {**r, "public": json.loads(r["public"]), "_state": None, "_dirty": False,
-                                          "_new": False}
-        self.blobs = set(conn.execute(sa.select(t.blobs.c.sha256).where(t.blobs.c.sha256.in_(wanted_blobs)))
-                         .scalars()) if wanted_blobs else set()
-        self.tokens = set(conn.execute(sa.select(t.dossiers.c.token).where(t.dossiers.c.token.in_(new_tokens)))
-                          .scalars()) if new_tokens else set()
+        self.tokens: set[str] = set()  # tracking tokens of new dossiers already taken
+        if dossier_ids or new_tokens:  # the batch's dossiers and the tokens it would take: one query
+            d = t.dossiers.c
+            for r in conn.execute(sa.select(d.id, d.office_id, d.head, d.state, d.public, d.token)
+                                  .where(sa.or_(_among(conn, d.id, dossier_ids),
+                                                _among(conn, d.token, new_tokens)))):
+                if r.token in new_tokens:
+                    self.tokens.add(r.token)
+                if r.id in dossier_ids:
+                    self.dossiers[r.id] = {"id": r.id, "office_id": r.office_id, "head": r.head, "state": r.state,
+                                           "public": json.loads(r.public), "_state": None, "_dirty": False,
+                                           "_new": False}
+        self.blobs = set(conn.execute(sa.select(t.blobs.c.sha256)
+                                      .where(_among(conn, t.blobs.c.sha256, wanted_blobs))).scalars()) \
+            if wanted_blobs else set()
         self.rows: list[dict[str, Any]] = []
 
     def flush(self) -> None:
-        cols = [c.name for c in t.events.columns]
-        if self.rows:
-            self.conn.execute(sa.insert(t.events), [{c: r.get(c) for c in cols} for r in self.rows])
+        _insert_rows(self.conn, t.events, self.rows)
         new = [d for d in self.dossiers.values() if d["_new"]]
         changed = [d for d in self.dossiers.values() if d["_dirty"] and not d["_new"]]
         values = lambda d: {"head": d["head"], "state": state_json(d["_state"]),  # noqa: E731
-                            "public": json.dumps(d["public"], ensure_ascii=False), "updated_at": self.now}
+                            "public": _PUBLIC_DUMPS(d["public"]), "updated_at": self.now}
         if new:
-            self.conn.execute(sa.insert(t.dossiers), [
+            _insert_rows(self.conn, t.dossiers, [
                 {"id": d["id"], "office_id": d["office_id"], "token": d["_state"].token, "code": d["_state"].code,
                  **values(d)} for d in new])
         if changed:
@@ -223,11 +312,13 @@ class _Batch:
         if problem:
             return _result(eid, "rejected", reason=problem)
         try:
-            wire = canonical_json(e)
+            # NFC strings, JSON types: what the station hashed and what a replay sees
+            e, items, wire = _canonical(e, self.json_only)
         except TypeError as exc:  # a float, or a value JSON cannot hold
             return _result(eid, "rejected", reason=f"Dữ liệu không băm được: {exc}")
-        e = json.loads(wire)  # NFC strings, JSON types: what the station hashed and what a replay sees
-        content = hashlib.sha256(_dumps({k: v for k, v in e.items() if k != "actor"}).encode()).hexdigest()
+        # the content key: the canonical event without "actor", cut from the same pieces
+        content = hashlib.sha256(("{" + ",".join(_ENC(k) + ":" + p for k, p in items if k != "actor") + "}")
+                                 .encode()).hexdigest()
         known = self.known.get(eid)
         if known is not None:
             status, office_seq, reason, stored_content, _ = known
@@ -249,19 +340,21 @@ class _Batch:
                 return self._store(e, content, wire, "Danh sách tệp (“blobs”) không hợp lệ.")
             if any(h not in self.blobs for h in wanted):
                 return _result(eid, "retry", reason="need_blob")
-        return self._store(e, content, wire, self._validate(e))
+        return self._store(e, content, wire, self._validate(e, items))
 
     def _state(self, d: dict[str, Any]) -> DossierState:
         if d["_state"] is None:
             d["_state"] = state_from_json(d["state"])
         return d["_state"]
 
-    def _validate(self, e: dict[str, Any]) -> str | tuple[DossierState, str | None]:
+    def _validate(self, e: dict[str, Any], items: list[tuple[str, str]]) -> str | tuple[DossierState, str | None]:
         """A rejection reason, or (the new state, the base the event stands on)."""
         if e["office_id"] != self.auth.office_id:
             return "Máy trạm không được ghi hồ sơ của cơ quan khác."
-        body = {k: e.get(k) for k in BODY_KEYS}
-        ok = hashlib.sha256((e["prev_hash"] + _dumps(body)).encode("utf-8")).hexdigest() == e["hash"]
+        # canonical_json({k: e.get(k) for k in BODY_KEYS}) from the event's canonical pieces
+        pieces = dict(items)
+        body = "{" + ",".join(prefix + pieces.get(k, "null") for k, prefix in _BODY_PREFIXES) + "}"
+        ok = hashlib.sha256((e["prev_hash"] + body).encode("utf-8")).hexdigest() == e["hash"]
         if not ok:
             return "Mã băm của sự kiện không khớp nội dung."
         if e["prev_hash"] != self.station_hash:
@@ -328,8 +421,11 @@ class _Batch:
             base = e["id"]
         self.office_seq += 1
         prev = self.office_hash
-        self.office_hash = chain_hash(prev, {"office_id": self.auth.office_id, "office_seq": self.office_seq,
-                                             "event_id": e["id"], "event_hash": e["hash"]})
+        # chain_hash(prev, {"office_id", "office_seq", "event_id", "event_hash"}) written out: the event's id
+        # and hash are canonical strings already, the office id's literal is made once per push
+        link = (f'{{"event_hash":{_ENC(e["hash"])},"event_id":{_ENC(e["id"])},"office_id":{self.office_lit},'
+                f'"office_seq":{self.office_seq}}}')
+        self.office_hash = hashlib.sha256((prev + link).encode("utf-8")).hexdigest()
         row.update(status="accepted", office_seq=self.office_seq, office_prev_hash=prev,
                    office_hash=self.office_hash, base=base)
         self.known[e["id"]] = ("accepted", self.office_seq, None, content, base)

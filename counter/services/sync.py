@@ -17,6 +17,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -145,6 +146,19 @@ def wire_event(row: Any, actor: dict[str, str] | None) -> dict[str, Any]:
     return {**ev_service.event_body(row), "prev_hash": row.prev_hash, "hash": row.hash, "actor": actor}
 
 
+_WIRE_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
+
+
+def wire_text(row: Any, actor_text: str) -> str:
+    """`wire_event(row, actor)` as JSON text, the stored payload text spliced in as it is (it is the canonical
+    JSON the hash covers) instead of parsed and encoded again. `actor_text`: the actor object's JSON."""
+    head = _WIRE_JSON({"id": row.id, "dossier_id": row.dossier_id, "office_id": row.office_id,
+                       "station_id": row.station_id, "station_seq": row.station_seq, "parent": row.parent,
+                       "kind": row.kind, "actor_id": row.actor_id, "at": row.at.astimezone(timezone.utc).isoformat(),
+                       "prev_hash": row.prev_hash, "hash": row.hash})
+    return f'{head[:-1]},"actor":{actor_text},"payload":{row.payload}}}'
+
+
 def body_of_wire(w: dict[str, Any]) -> dict[str, Any]:
     return {k: w[k] for k in ("id", "dossier_id", "office_id", "station_id", "station_seq", "parent", "kind",
                               "actor_id", "at", "payload")}
@@ -182,7 +196,7 @@ def _blob_mime(session: Session, sha256: str) -> str:
 _PENDING = sa.text(
     "SELECT e.* FROM outbox o JOIN dossier_events e ON e.id = o.event_id "
     "LEFT JOIN sync_events se ON se.event_id = o.event_id "
-    "WHERE e.station_id = :s AND se.event_id IS NULL ORDER BY e.station_seq LIMIT :n")
+    "WHERE e.station_id = :s AND se.event_id IS NULL AND e.station_seq > :after ORDER BY e.station_seq LIMIT :n")
 
 
 @dataclass
@@ -208,27 +222,54 @@ def push(store: Store, client: SyncClient, report: CycleReport | None = None, ba
     """Blobs first, then the outbox in station_seq order, ≤`batch` events a request, until the outbox has
     nothing unconfirmed left or the server asks to retry."""
     report = report or CycleReport()
-    while True:
+    with store.read() as session:  # who we are and who acted: read once per push, not per batch
+        station = this_station(session)
+        station_id = station.id
+        office = _office_wire(session, station.office_id)
+        actors = {k: _WIRE_JSON(v) for k, v in _actors(session).items()}
+
+    def pending(after: int) -> tuple[list[Any], list[str]]:
+        """The next ≤`batch` unconfirmed events after station_seq `after`, and their wire texts."""
         with store.read() as session:
-            station = this_station(session)
             # plain rows, not ORM objects: building 100 SQLModel instances costs more than the query
-            rows = [SimpleNamespace(**r._mapping) for r in session.execute(_PENDING, {"s": station.id, "n": batch})]
-            if not rows:
-                return report
-            for r in rows:  # the raw row holds the stored text: parse it as the model would
-                r.at = parse_utc(r.at)
-            actors = _actors(session)
-            office = _office_wire(session, station.office_id)
-            wire = [wire_event(r, actors.get(r.actor_id) if r.actor_id is not None else None) for r in rows]
+            rows = [SimpleNamespace(**r._mapping)
+                    for r in session.execute(_PENDING, {"s": station_id, "after": after, "n": batch})]
+        for r in rows:  # the raw row holds the stored text: parse it as the model would
+            r.at = parse_utc(r.at)
+        return rows, [wire_text(r, actors.get(r.actor_id, "null") if r.actor_id is not None else "null")
+                      for r in rows]
+
+    def send(rows: list[Any], wire: list[str]) -> Future[list[PushResult]]:
         hashes = _blob_hashes(rows)
-        if hashes:
+        if hashes:  # files first, while no request is on the way
             report.blobs += _push_blobs(store, client, hashes, report)
-        results = client.push(station.id, office, wire)
-        report.pushed += len(rows)
-        _record_push(store, rows, results, report, _clock_offset(store, client.server_time, report))
-        settled = sum(r.status != "retry" for r in results)
-        if settled < len(rows) or len(rows) < batch:  # a retry (or an event left unanswered): next cycle
-            return report
+        return sender.submit(client.push_encoded, station_id, office, [r.id for r in rows], wire)
+
+    rows, wire = pending(0)
+    if not rows:
+        return report
+    # One request at a time, in order, as before; but while the server settles a batch this thread reads and
+    # encodes the next one, and records a batch's outcomes while the server settles the one after it.
+    with ThreadPoolExecutor(1, thread_name_prefix="counter-push") as sender:
+        answer = send(rows, wire)
+        while True:
+            # the next batch cannot overlap this one (station_seq after its last), whatever the server answers
+            following = pending(rows[-1].station_seq) if len(rows) == batch else ([], [])
+            results = answer.result()
+            offset = _clock_offset(store, client.server_time, report)
+            report.pushed += len(rows)
+            settled = sum(r.status != "retry" for r in results)
+            # a retry (or an event left unanswered) ends the push: the rest waits for the next cycle
+            more = settled == len(rows) and bool(following[0])
+            early = more and not _blob_hashes(following[0])  # files to upload: record first, as before
+            if early:
+                answer = send(*following)
+            _record_push(store, rows, results, report, offset)
+            if not more:
+                return report
+            if not early:
+                answer = send(*following)
+            rows, wire = following
 
 
 def _push_blobs(store: Store, client: SyncClient, hashes: list[str], report: CycleReport) -> int:
