@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -27,7 +26,6 @@ from types import SimpleNamespace
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import httpx  # noqa: E402
 import psycopg  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 
@@ -39,7 +37,7 @@ from counter.models import parse_utc  # noqa: E402
 from counter.services import sync as sync_service  # noqa: E402
 from counter.services.office import this_station  # noqa: E402
 from tests.conftest import NOW, OFFICE, actor_for, make_store, receive  # noqa: E402
-from tests.pg import TempCluster, _bin_dir, create_database  # noqa: E402
+from tests.pg import create_database, server_url  # noqa: E402
 
 NAMES = ["An", "Bình", "Cường", "Dũng", "Giang", "Hải", "Khánh", "Long", "Minh", "Nam"]
 
@@ -97,14 +95,10 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--events", type=int, default=5000)
     a = ap.parse_args()
-    server = os.environ.get("COUNTER_TEST_PG")
-    cluster = None
-    if not server:
-        bin_dir = _bin_dir()
-        if bin_dir is None:
-            raise SystemExit("need PostgreSQL: set COUNTER_TEST_PG or install postgresql")
-        cluster = TempCluster(bin_dir)
-        server = cluster.start()
+    found = server_url()
+    if found is None:
+        raise SystemExit("need PostgreSQL: set COUNTER_TEST_PG or install postgresql")
+    server, cluster = found
     tmp = Path(tempfile.mkdtemp(prefix="bench-sync-"))
     proc = None
     try:

@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import random
 import socket
 import subprocess
@@ -41,7 +40,7 @@ from counter.central.tables import events as events_table  # noqa: E402
 from counter.domain.clock import FixedClock  # noqa: E402
 from tests.central.conftest import OFFICE_INFO, station_id, wire_events  # noqa: E402
 from tests.conftest import NOW, OFFICE, actor_for, make_store, receive  # noqa: E402
-from tests.pg import TempCluster, _bin_dir, create_database  # noqa: E402
+from tests.pg import create_database, server_url  # noqa: E402
 
 BARE_APP = """
 import sys, uvicorn
@@ -183,14 +182,10 @@ def main() -> None:
                     help="ms between one client's requests (open load); 0 = as fast as possible")
     a = ap.parse_args()
 
-    cluster = None
-    server = os.environ.get("COUNTER_TEST_PG")
-    if not server:
-        bin_dir = _bin_dir()
-        if bin_dir is None:
-            raise SystemExit("need PostgreSQL: set COUNTER_TEST_PG or install postgresql")
-        cluster = TempCluster(bin_dir)
-        server = cluster.start()
+    found = server_url()
+    if found is None:
+        raise SystemExit("need PostgreSQL: set COUNTER_TEST_PG or install postgresql")
+    server, cluster = found
     procs: list[subprocess.Popen] = []
     try:
         url = create_database(server)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import datetime
 
 import pytest
@@ -50,3 +51,15 @@ def receive(store: Store, actor: Actor, name: str = "Nguyễn Văn An", procedur
                                                   papers=default_papers(s, procedure)),
                          at or store.clock.now())
         return row.code
+
+
+def move_to_another_office(store: Store, code: str) -> None:
+    """Make a dossier belong to another office (H56.111), behind the services' back, to test that they refuse it."""
+    con = sqlite3.connect(store.db_path)
+    con.execute("INSERT INTO offices(id, name, parent_name, level, province, place_name, address, phone, "
+                "public_base_url, morning_start, morning_end, afternoon_start, afternoon_end, same_day_cutoff, "
+                "supplement_clock) SELECT 'H56.111', 'Khác', '', 'commune', '', '', '', '', 'http://x', "
+                "morning_start, morning_end, afternoon_start, afternoon_end, same_day_cutoff, 'restart' FROM offices")
+    con.execute("UPDATE dossiers SET office_id = 'H56.111' WHERE code = ?", (code,))
+    con.commit()
+    con.close()

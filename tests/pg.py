@@ -91,23 +91,32 @@ def _normalize(url: str) -> str:
     return url
 
 
-@pytest.fixture(scope="session")
-def pg_url():
+def server_url() -> tuple[str, TempCluster | None] | None:
+    """A PostgreSQL server: COUNTER_TEST_PG when set, else a throwaway cluster (the caller stops it);
+    None when PostgreSQL is not installed."""
     env = os.environ.get("COUNTER_TEST_PG")
     if env:
-        yield _normalize(env)
-        return
+        return _normalize(env), None
     bin_dir = _bin_dir()
     if bin_dir is None:
-        pytest.skip("PostgreSQL không có sẵn: đặt COUNTER_TEST_PG hoặc cài postgresql (initdb, pg_ctl)")
+        return None
     cluster = TempCluster(bin_dir)
     try:
-        url = cluster.start()
+        return cluster.start(), cluster
     except subprocess.CalledProcessError as exc:
         cluster.stop()
         raise RuntimeError(f"không khởi động được PostgreSQL tạm: {exc.stderr!r}") from exc
+
+
+@pytest.fixture(scope="session")
+def pg_url():
+    found = server_url()
+    if found is None:
+        pytest.skip("PostgreSQL không có sẵn: đặt COUNTER_TEST_PG hoặc cài postgresql (initdb, pg_ctl)")
+    url, cluster = found
     yield url
-    cluster.stop()
+    if cluster is not None:
+        cluster.stop()
 
 
 _counter = itertools.count(1)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 
 import pytest
 
@@ -13,7 +12,7 @@ from counter.services import dossiers, giveback, progress
 from counter.services.dossiers import default_papers, receive_in
 from counter.services.printing import documents_for
 from counter.services.store import NotFound
-from tests.conftest import actor_for, receive
+from tests.conftest import actor_for, move_to_another_office, receive
 from tests.services.test_progress import snapshot
 
 OWNER_ID = "001090123456"
@@ -125,7 +124,7 @@ def test_by_post_then_delivered(store):
     assert "Chưa ghi nhận phát" in view.message
     done = giveback.mark_delivered(store, postal, code)  # the postal staff may record the delivery
     assert done.delivered_at is not None and "Bưu điện đã phát lúc 23/11/2026 09:00" in done.message
-    with pytest.raises(TransitionError, match="Đã ghi nhận phát kết quả"):
+    with pytest.raises(TransitionError, match="đã được ghi nhận phát kết quả"):
         giveback.mark_delivered(store, clerk, code)
     events = dossiers.get_detail(store, code).events
     assert (events[-1].label, events[-1].actor) == ("ghi nhận đã phát kết quả qua bưu chính", "Người Dùng Buudien")
@@ -137,14 +136,7 @@ def test_by_post_then_delivered(store):
 def test_a_dossier_of_another_office_found_by_token_is_refused(store):
     clerk = actor_for(store, "canbo")
     code, token = ready(store)
-    con = sqlite3.connect(store.db_path)
-    con.execute("INSERT INTO offices(id, name, parent_name, level, province, place_name, address, phone, "
-                "public_base_url, morning_start, morning_end, afternoon_start, afternoon_end, same_day_cutoff, "
-                "supplement_clock) SELECT 'H56.111', 'Khác', '', 'commune', '', '', '', '', 'http://x', "
-                "morning_start, morning_end, afternoon_start, afternoon_end, same_day_cutoff, 'restart' FROM offices")
-    con.execute("UPDATE dossiers SET office_id = 'H56.111' WHERE code = ?", (code,))
-    con.commit()
-    con.close()
+    move_to_another_office(store, code)
     with pytest.raises(CounterError, match="thuộc cơ quan khác"):
         giveback.locate(store, clerk, URL + token)
     with pytest.raises(NotFound):

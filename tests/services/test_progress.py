@@ -14,7 +14,7 @@ from counter.domain.lifecycle import TransitionError, allowed_kinds, Status
 from counter.domain.permissions import PermissionDenied
 from counter.services import dossiers, giveback, progress
 from counter.services.audit import verify
-from tests.conftest import NOW, actor_for, receive
+from tests.conftest import NOW, actor_for, move_to_another_office, receive
 
 
 def vn(y: int, mo: int, d: int, h: int = 0, mi: int = 0) -> datetime:
@@ -163,13 +163,6 @@ def test_every_out_of_order_event_is_refused_and_the_store_is_unchanged(store, s
 def test_another_office_dossier_is_not_touched(store):
     clerk = actor_for(store, "canbo")
     code = receive(store, clerk)
-    con = sqlite3.connect(store.db_path)
-    con.execute("INSERT INTO offices(id, name, parent_name, level, province, place_name, address, phone, "
-                "public_base_url, morning_start, morning_end, afternoon_start, afternoon_end, same_day_cutoff, "
-                "supplement_clock) SELECT 'H56.111', 'Khác', '', 'commune', '', '', '', '', 'http://x', "
-                "morning_start, morning_end, afternoon_start, afternoon_end, same_day_cutoff, 'restart' FROM offices")
-    con.execute("UPDATE dossiers SET office_id = 'H56.111' WHERE code = ?", (code,))
-    con.commit()
-    con.close()
+    move_to_another_office(store, code)
     with pytest.raises(CounterError, match="thuộc cơ quan khác"):
         progress.record_event(store, clerk, code, "note_added", {"text": "x"})
