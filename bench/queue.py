@@ -19,7 +19,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path[0] = str(Path(__file__).resolve().parents[1])  # the repository, not bench/ (bench/queue.py is not the stdlib queue)
 
 from bench._store import build, summary  # noqa: E402
 from counter.domain.scorecard import Period, local_date  # noqa: E402

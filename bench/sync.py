@@ -23,8 +23,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 # this script's own folder off the path (bench/queue.py would shadow the standard library's queue)
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path[0] = str(Path(__file__).resolve().parents[1])  # the repository, not bench/ (bench/queue.py is not the stdlib queue)
 
 import psycopg  # noqa: E402
 import sqlalchemy as sa  # noqa: E402

@@ -28,7 +28,7 @@ import uuid
 from pathlib import Path
 
 # the repository root instead of bench/ (whose module names, e.g. queue.py, would shadow the standard library)
-sys.path[0] = str(Path(__file__).resolve().parents[1])
+sys.path[0] = str(Path(__file__).resolve().parents[1])  # the repository, not bench/ (bench/queue.py is not the stdlib queue)
 
 import httpx  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
