@@ -36,22 +36,15 @@ class Mode:
     label: str
     screen: str  # "module:Class", imported when first opened (keeps start-up fast)
     action: Action
-    refused: str  # the Vietnamese line shown to a role that may not open it
 
 
 MODES_TABLE: dict[str, Mode] = {
-    "receive": Mode("f2", "Tiếp nhận", "counter.screens.receive:ReceiveScreen", Action.RECEIVE,
-                    "Tài khoản này không được tiếp nhận hồ sơ"),
-    "scan": Mode("f3", "Số hóa", "counter.screens.scan:ScanScreen", Action.DIGITIZE,
-                 "Tài khoản này không được số hóa hồ sơ"),
-    "progress": Mode("f4", "Xử lý", "counter.screens.progress:ProgressScreen", Action.SEARCH,
-                     "Tài khoản này không được cập nhật xử lý hồ sơ"),
-    "return": Mode("f5", "Trả kết quả", "counter.screens.giveback:ReturnScreen", Action.RETURN_RESULT,
-                   "Tài khoản này không được trả kết quả"),
-    "queue": Mode("f6", "Hàng đợi", "counter.screens.queue:QueueScreen", Action.VIEW_QUEUE,
-                  "Chỉ giám sát viên xem được hàng đợi của bộ phận"),
-    "search": Mode("f7", "Tra cứu", "counter.screens.search:SearchScreen", Action.SEARCH,
-                   "Tài khoản này không được tra cứu hồ sơ"),
+    "receive": Mode("f2", "Tiếp nhận", "counter.screens.receive:ReceiveScreen", Action.RECEIVE),
+    "scan": Mode("f3", "Số hóa", "counter.screens.scan:ScanScreen", Action.DIGITIZE),
+    "progress": Mode("f4", "Xử lý", "counter.screens.progress:ProgressScreen", Action.SEARCH),
+    "return": Mode("f5", "Trả kết quả", "counter.screens.giveback:ReturnScreen", Action.RETURN_RESULT),
+    "queue": Mode("f6", "Hàng đợi", "counter.screens.queue:QueueScreen", Action.VIEW_QUEUE),
+    "search": Mode("f7", "Tra cứu", "counter.screens.search:SearchScreen", Action.SEARCH),
 }
 
 
@@ -245,7 +238,7 @@ class CounterApp(App):
         if self.actor is None:
             return
         if not can(self.actor.role, mode.action):
-            self.notify(mode.refused, severity="warning")
+            self.notify(f"Tài khoản này không được dùng màn hình {mode.label}", severity="warning")
             return
         cls = screen_class(mode)
         while len(self.screen_stack) > 2:
