@@ -142,8 +142,11 @@ def demo(
     data_dir: DataDir = None,
     if_missing: Annotated[bool, typer.Option("--if-missing", help="Không làm gì nếu kho đã có dữ liệu")] = False,
     count: Annotated[int, typer.Option(help="Số hồ sơ mẫu")] = 360,
+    stations: Annotated[int, typer.Option("--stations", min=1, max=2,
+                                          help="Số quầy: 2 (quầy 2 là một kho riêng trong thư mục con quay-2) "
+                                               "hoặc 1")] = 2,
 ) -> None:
-    """Tạo kho dữ liệu demo: một xã, hai quầy, người dùng mọi vai trò, vài trăm hồ sơ."""
+    """Tạo kho dữ liệu demo: một xã, hai quầy (mỗi quầy một kho), người dùng mọi vai trò, vài trăm hồ sơ."""
     from counter.services.demo import build_demo
     from counter.services.office import is_initialized
 
@@ -151,11 +154,24 @@ def demo(
     if if_missing and is_initialized(store):
         typer.echo(f"Kho demo đã có tại {store.data_dir}")
         return
-    result = build_demo(store, count=count)
-    typer.echo(f"Đã tạo kho demo tại {store.data_dir}: cơ quan {result.office_id}, {result.dossiers} hồ sơ.")
+    result = build_demo(store, count=count, stations=stations)
+    where = f"{store.data_dir}"
+    if result.second_dir is not None:
+        where = (f"quầy 1: {result.per_station[0]} hồ sơ tại {store.data_dir}; "
+                 f"quầy 2: {result.per_station[1]} hồ sơ tại {result.second_dir}")
+    typer.echo(f"Đã tạo kho demo: cơ quan {result.office_id}, {result.dossiers} hồ sơ ({where}).")
     typer.echo("Tài khoản demo (tên đăng nhập / mật khẩu / vai trò):")
     for username, password, role, full_name in result.users:
         typer.echo(f"  {username:<8} / {password:<11} / {role:<10} {full_name}")
+    central = store.data_dir / "may-chu"
+    typer.echo("Thử đồng bộ với máy chủ trung tâm (mỗi quầy gửi hồ sơ của mình, không có xung đột):")
+    typer.echo(f"  counter serve --data-dir {central}          (để chạy, mở cửa sổ khác)")
+    for number, folder in ((1, store.data_dir), (2, result.second_dir)):
+        if folder is None:
+            continue
+        typer.echo(f"  counter serve token add --office {result.office_id} --station {number} --data-dir {central}")
+        typer.echo(f"  counter sync setup --url http://127.0.0.1:8780 --token MÃ_QUẦY_{number} --data-dir {folder}")
+        typer.echo(f"  counter sync --once --data-dir {folder}")
 
 
 @db_app.command("upgrade")

@@ -1,10 +1,18 @@
-"""`counter demo`: a ready demo store — one commune office, two stations, every role, a few hundred dossiers."""
+"""`counter demo`: a ready demo — one commune office, two stations, every role, a few hundred dossiers.
+
+Each station is a store of its own, as at a real office: station 1 in the data directory (what `counter run`
+opens), station 2 in its `quay-2` subfolder. Every dossier lives its whole life at the station that received
+it (its steps are that station's events), so `counter serve` + `counter sync --once` from either station is
+accepted as it is, with no conflict; once both have synced, each sees the other's dossiers.
+"""
 
 from __future__ import annotations
 
 import random
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from pathlib import Path
 
 from counter.domain.calendar import VN_TZ
 from counter.domain.errors import CounterError
@@ -33,11 +41,26 @@ GIVEN_F = ["Anh", "Chi", "Dung", "Giang", "Hà", "Hạnh", "Hương", "Lan", "Li
 HAMLETS = ["Thôn 1", "Thôn 2", "Thôn Đồng Tâm", "Xóm Bãi", "Thôn Làng Mới", "Tổ 5"]
 
 
+#: station 2's store, inside station 1's data directory (one folder to copy or delete)
+SECOND_STATION_DIR = "quay-2"
+OFFICE_FIELDS = dict(name="Bộ phận Một cửa UBND xã Phục Linh", parent_name="UBND XÃ PHỤC LINH",
+                     place_name="Phục Linh", province="Thái Nguyên",
+                     address="Thôn Đồng Tâm, xã Phục Linh, tỉnh Thái Nguyên", phone="0208 3828 123",
+                     public_base_url="http://127.0.0.1:8780")
+
+
 @dataclass(frozen=True)
 class DemoResult:
     office_id: str
     dossiers: int
     users: list[tuple[str, str, str, str]]
+    #: station 2's data directory (None for a one-station demo) and how many dossiers each station holds
+    second_dir: Path | None = None
+    per_station: tuple[int, ...] = ()
+
+
+def second_station_dir(data_dir: Path) -> Path:
+    return Path(data_dir) / SECOND_STATION_DIR
 
 
 def _person(rng: random.Random, birth_year: int) -> tuple[str, str, str]:
@@ -50,31 +73,71 @@ def _person(rng: random.Random, birth_year: int) -> tuple[str, str, str]:
     return name, id_number, phone
 
 
-def build_demo(store: Store, now: datetime | None = None, count: int = 360, seed: int = 2026) -> DemoResult:
-    """Build the demo in an empty store. Deterministic for a given seed and `now`."""
+def build_demo(store: Store, now: datetime | None = None, count: int = 360, seed: int = 2026,
+               stations: int = 2) -> DemoResult:
+    """Build the demo in an empty store (station 1) and, with `stations=2`, station 2's store in
+    `second_station_dir(store.data_dir)`. Deterministic for a given seed and `now`."""
     if office.is_initialized(store):
         raise CounterError(f"Thư mục {store.data_dir} đã có dữ liệu; chọn thư mục trống cho bản demo")
+    if stations not in (1, 2):
+        raise CounterError("Bản demo có một hoặc hai quầy")
     now = now or store.clock.now()
     rng = random.Random(seed)
-    with store.write() as s:  # one transaction: a failed build leaves an empty store, never half a demo
-        catalogue.import_specs(s, catalogue.default_specs())
-        station1 = office.create_office(
-            s, office_id=OFFICE_ID, name="Bộ phận Một cửa UBND xã Phục Linh", station_number=1,
-            parent_name="UBND XÃ PHỤC LINH", place_name="Phục Linh", province="Thái Nguyên",
-            address="Thôn Đồng Tâm, xã Phục Linh, tỉnh Thái Nguyên", phone="0208 3828 123",
-            public_base_url="http://127.0.0.1:8780")
-        station2 = office.add_station(s, OFFICE_ID, 2)
-        office.load_default_overrides(s, OFFICE_ID)
-        users = {u[0]: auth.create_user(s, OFFICE_ID, u[0], u[1], u[2], u[3], now) for u in DEMO_USERS}
-        made = _dossiers(s, rng, now, count, users, station1.id, station2.id, office.calendar_of(s, OFFICE_ID))
+    second_dir = second_station_dir(store.data_dir) if stations == 2 else None
+    created = second_dir is not None and not second_dir.exists()
+    second = Store.open(second_dir, clock=store.clock) if second_dir is not None else None
+    try:
+        if second is not None and office.is_initialized(second):
+            raise CounterError(f"Thư mục {second_dir} đã có dữ liệu; chọn thư mục trống cho bản demo")
+        # one transaction per store: a failed build leaves empty stores, never half a demo
+        with store.write() as s1, (second.write() if second is not None else nullcontext()) as s2:
+            made = _build(s1, s2, rng, now, count)
+    except BaseException:
+        if second is not None:
+            second.close()
+            if created:
+                import shutil
+
+                shutil.rmtree(second_dir, ignore_errors=True)  # type: ignore[arg-type]
+        raise
+    if second is not None:
+        second.close()
     from counter.services.digitize import digitize_demo  # issue 5: a few papers already digitized (F3)
 
     digitize_demo(store, auth.login(store, "canbo", "canbo123"))
-    return DemoResult(OFFICE_ID, made, [(u[0], u[3], u[2], u[1]) for u in DEMO_USERS])
+    return DemoResult(OFFICE_ID, sum(made), [(u[0], u[3], u[2], u[1]) for u in DEMO_USERS], second_dir,
+                      tuple(made))
 
 
-def _dossiers(s, rng, now, count, users, station1, station2, cal) -> int:  # type: ignore[no-untyped-def]
+def _station(s, number: int, now: datetime):  # type: ignore[no-untyped-def]
+    """One station's store: the catalogue, the office, its calendar and the demo users (same order, so a
+    user has the same id at both counters)."""
+    catalogue.import_specs(s, catalogue.default_specs())
+    station = office.create_office(s, office_id=OFFICE_ID, station_number=number, **OFFICE_FIELDS)
+    office.load_default_overrides(s, OFFICE_ID)
+    users = {u[0]: auth.create_user(s, OFFICE_ID, u[0], u[1], u[2], u[3], now) for u in DEMO_USERS}
+    return station, users
+
+
+def _build(s1, s2, rng, now, count) -> list[int]:  # type: ignore[no-untyped-def]
+    station1, users = _station(s1, 1, now)
+    sessions = {station1.id: s1}
+    station2_id = station1.id  # one station: station 2's clerk works at station 1
+    if s2 is not None:
+        station2, users2 = _station(s2, 2, now)
+        assert {k: u.id for k, u in users2.items()} == {k: u.id for k, u in users.items()}
+        station2_id = station2.id
+        sessions[station2_id] = s2
+    made = _dossiers(sessions, rng, now, count, users, station1.id, station2_id,
+                     office.calendar_of(s1, OFFICE_ID))
+    return [made.get(station1.id, 0)] + ([made.get(station2_id, 0)] if s2 is not None else [])
+
+
+def _dossiers(sessions, rng, now, count, users, station1, station2, cal) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    """Each dossier is received, moved along and returned at one station, in that station's session: its
+    clerk and supervisor act there (a step taken at another counter before a sync would be a conflict)."""
     procs = catalogue.default_specs()
+    clerks = {station1: "canbo", station2: "canbo2" if station2 != station1 else "canbo"}
     receivers = [("canbo", station1), ("canbo2", station2), ("buudien", station1)]
 
     def actor(username: str, station_id: str) -> Actor:
@@ -96,9 +159,11 @@ def _dossiers(s, rng, now, count, users, station1, station2, cal) -> int:  # typ
         times.append(at.astimezone(now.tzinfo))
     times.sort()
 
-    made = 0
+    made: dict[str, int] = {}
     for at in times:
         username, station_id = rng.choice(receivers)
+        s = sessions[station_id]
+        made[station_id] = made.get(station_id, 0) + 1
         who = actor(username, station_id)
         proc = rng.choice([p for p in procs if username != "buudien"
                            or (p.postal_allowed and not p.in_person and not p.certification)])
@@ -114,19 +179,16 @@ def _dossiers(s, rng, now, count, users, station1, station2, cal) -> int:  # typ
                        for p in proc.papers if p.required)
         if channel == 2 and rng.random() < 0.25 and at > now - timedelta(days=3):
             dossiers.register_online_in(s, who, proc.code, owner, at)
-            made += 1
             continue
         if rng.random() < 0.04 and username != "buudien":
             dossiers.refuse_in(s, who, proc.code, owner, "Hồ sơ không thuộc thẩm quyền giải quyết của xã", at)
-            made += 1
             continue
         row = dossiers.receive_in(s, who, ReceiveRequest(
             procedure_code=proc.code, owner=owner, papers=papers, channel=channel,
             return_method="post" if rng.random() < 0.1 else "counter",
             return_address=owner.address, fee_paid=proc.fee > 0 and rng.random() < 0.7), at)
-        made += 1
-        _progress(s, rng, row.code, row.due_at, at, now, who, actor("canbo", station1),
-                  actor("giamsat", station1), cal,
+        _progress(s, rng, row.code, row.due_at, at, now, who, actor(clerks[station_id], station_id),
+                  actor("giamsat", station_id), cal,
                   owner=(row.owner_name, row.owner_id_number or "", 0 if row.fee_paid else row.fee))
     return made
 
