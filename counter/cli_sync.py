@@ -251,9 +251,15 @@ def sync_status(data_dir: DataDir = None) -> None:
         _typer.echo(f"Lỗi gần nhất ({_vn_time(st.last_error_at)}): {st.last_error}")
     else:
         _typer.echo("Lỗi gần nhất: không có")
-    _typer.echo(f"Xung đột (máy chủ không nhận): {st.conflicts}")
+    _typer.echo(f"Xung đột (máy chủ không nhận) chưa xử lý: {st.conflicts}")
     for c in sync_service.conflicts(store)[:20]:
         _typer.echo(f"  {c.dossier_code}  {c.kind_label} lúc {_vn_time(c.event_at)}: {c.reason}")
+    settled = [c for c in sync_service.conflicts(store, include_resolved=True) if not c.is_open]
+    if settled:
+        _typer.echo(f"Đã xử lý {len(settled)} xung đột (làm lại hoặc bỏ qua kèm ghi chú; xem ở màn hình "
+                    "“Xung đột đồng bộ”, phím A).")
+    elif st.conflicts:
+        _typer.echo("Xử lý từng xung đột trong ứng dụng: Ctrl+P → “Xung đột đồng bộ” (mở hồ sơ, làm lại, bỏ qua).")
 
 
 @sync_app.command("setup")

@@ -272,6 +272,13 @@ class SyncConflict(SQLModel, table=True):
     reason: str
     event_at: datetime = utc_col(nullable=False)
     rejected_at: datetime = utc_col(nullable=False)
+    # issue 12: how the clerk settled it (NULL while open): "redone" (redo_event_id) or "dismissed" (a note)
+    resolution: str | None = Field(default=None, max_length=16)
+    resolved_at: datetime | None = utc_col()
+    resolved_by: int | None = None
+    resolved_by_name: str | None = None
+    resolution_note: str | None = None
+    redo_event_id: str | None = Field(default=None, max_length=36)
 
 
 class SyncActor(SQLModel, table=True):

@@ -123,7 +123,8 @@ def status(store: Store) -> SyncStatus:
         pending = session.execute(sa.text(
             "SELECT count(*) FROM outbox o JOIN dossier_events e ON e.id = o.event_id WHERE e.station_id = :s"),
             {"s": station_id}).scalar_one()
-        conflicts = session.execute(sa.text("SELECT count(*) FROM sync_conflicts")).scalar_one()
+        conflicts = session.execute(sa.text(
+            "SELECT count(*) FROM sync_conflicts WHERE resolution IS NULL")).scalar_one()  # the open ones
         return SyncStatus(configured=bool(_get(session, URL) and _get(session, TOKEN)), url=_get(session, URL),
                           pending=int(pending), conflicts=int(conflicts),
                           last_success=_time(_get(session, LAST_SUCCESS)), last_error=_get(session, LAST_ERROR),
@@ -549,6 +550,10 @@ def actor_names(session: Session) -> Callable[[str, int | None], str | None]:
 
 # ---- conflicts --------------------------------------------------------------------------------------------
 
+REDONE, DISMISSED = "redone", "dismissed"
+RESOLUTION_LABELS = {REDONE: "đã làm lại", DISMISSED: "đã bỏ qua"}
+
+
 @dataclass(frozen=True)
 class ConflictInfo:
     event_id: str
@@ -560,19 +565,122 @@ class ConflictInfo:
     reason: str
     event_at: datetime
     rejected_at: datetime
+    details: str = ""  # what the rejected step held (the history list's summary of its payload)
+    resolution: str | None = None  # None while open, else REDONE or DISMISSED
+    resolved_at: datetime | None = None
+    resolved_by_name: str | None = None
+    note: str | None = None
+    redo_event_id: str | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolution is None
+
+    @property
+    def resolution_label(self) -> str:
+        return RESOLUTION_LABELS.get(self.resolution or "", "chưa xử lý")
 
 
-def conflicts(store: Store) -> list[ConflictInfo]:
+_CONFLICTS = (
+    "SELECT c.event_id, c.dossier_id, c.dossier_code, c.kind, c.station_seq, c.reason, c.event_at, c.rejected_at, "
+    "c.resolution, c.resolved_at, c.resolved_by_name, c.resolution_note, c.redo_event_id, e.payload "
+    "FROM sync_conflicts c LEFT JOIN dossier_events e ON e.id = c.event_id ")
+
+
+def _conflict_info(r: Any) -> ConflictInfo:
+    from counter.services.dossiers import event_details
+
+    try:
+        label = EventKind(r.kind).label
+    except ValueError:
+        label = r.kind
+    try:
+        details = event_details(r.kind, json.loads(r.payload)) if r.payload else ""
+    except (ValueError, TypeError, KeyError):
+        details = ""
+    return ConflictInfo(r.event_id, r.dossier_id, r.dossier_code, r.kind, label, r.station_seq, r.reason,
+                        parse_utc(r.event_at), parse_utc(r.rejected_at), details,  # type: ignore[arg-type]
+                        r.resolution, parse_utc(r.resolved_at) if r.resolved_at else None, r.resolved_by_name,
+                        r.resolution_note, r.redo_event_id)
+
+
+def conflicts(store: Store, include_resolved: bool = False) -> list[ConflictInfo]:
+    """The events of this station the server rejected, newest first: the open ones (what the clerk still has
+    to settle), or all of them (a settled conflict is kept for ever, with how it was settled)."""
+    where = "" if include_resolved else "WHERE c.resolution IS NULL "
     with store.read() as session:
-        rows = session.execute(sa.text(
-            "SELECT event_id, dossier_id, dossier_code, kind, station_seq, reason, event_at, rejected_at "
-            "FROM sync_conflicts ORDER BY rejected_at DESC, station_seq DESC")).all()
-    out = []
-    for r in rows:
+        rows = session.execute(sa.text(_CONFLICTS + where + "ORDER BY c.rejected_at DESC, c.station_seq DESC")).all()
+    return [_conflict_info(r) for r in rows]
+
+
+def _open_conflict(session: Session, event_id: str) -> ConflictInfo:
+    row = session.execute(sa.text(_CONFLICTS + "WHERE c.event_id = :e"), {"e": event_id}).first()
+    if row is None:
+        raise CounterError("Không tìm thấy xung đột này ở quầy")
+    info = _conflict_info(row)
+    if not info.is_open:
+        from counter.domain.calendar import format_vn
+
+        when = format_vn(info.resolved_at) if info.resolved_at else ""
+        raise CounterError(f"Xung đột “{info.kind_label}” của hồ sơ {info.dossier_code} {info.resolution_label} "
+                           f"lúc {when} ({info.resolved_by_name or 'không rõ người làm'})")
+    return info
+
+
+def _settle(session: Session, store: Store, actor: Any, event_id: str, resolution: str, note: str | None,
+            redo_event_id: str | None = None) -> None:
+    session.execute(sa.text(
+        "UPDATE sync_conflicts SET resolution = :r, resolved_at = :t, resolved_by = :u, resolved_by_name = :n, "
+        "resolution_note = :note, redo_event_id = :x WHERE event_id = :e AND resolution IS NULL"),
+        {"r": resolution, "t": _stamp(store.clock.now()), "u": actor.user_id, "n": actor.full_name,
+         "note": note or None, "x": redo_event_id, "e": event_id})
+
+
+@dataclass(frozen=True)
+class RedoResult:
+    code: str
+    kind_label: str
+    status_label: str
+    event_id: str  # the new event, pending until the next sync
+
+
+def redo_conflict(store: Store, actor: Any, event_id: str, note: str = "") -> RedoResult:
+    """Do the rejected step again on top of the dossier as it is now (the server's state, after the pull):
+    its kind and payload as a new event of this station whose parent is the current head, appended the normal
+    way (role and reducer checked). Refused with the reducer's reason when the step makes no sense any more;
+    then nothing is written and the conflict stays open (dismiss it with a note)."""
+    from counter.domain.text import nfc
+
+    with store.write() as session:
+        info = _open_conflict(session, event_id)
+        rejected = session.get(DossierEvent, event_id)
+        row = ev_service.load_row(session, info.dossier_id)
+        if rejected is None or row is None:
+            raise CounterError(f"Hồ sơ {info.dossier_code} không có ở quầy này: không làm lại được "
+                               f"“{info.kind_label}”; hãy bỏ qua xung đột kèm ghi chú")
+        if row.office_id != actor.office_id:
+            raise CounterError(f"Hồ sơ {info.dossier_code} thuộc cơ quan khác ({row.office_id})")
         try:
-            label = EventKind(r.kind).label
-        except ValueError:
-            label = r.kind
-        out.append(ConflictInfo(r.event_id, r.dossier_id, r.dossier_code, r.kind, label, r.station_seq, r.reason,
-                                parse_utc(r.event_at), parse_utc(r.rejected_at)))  # type: ignore[arg-type]
-    return out
+            state, new = ev_service.append(session, actor, row.id, rejected.kind, json.loads(rejected.payload),
+                                           store.clock.now(), row=row)
+        except CounterError as exc:
+            raise CounterError(f"Không làm lại được “{info.kind_label}” trên hồ sơ {info.dossier_code} theo bản "
+                               f"của máy chủ: {exc.message}") from None
+        _settle(session, store, actor, event_id, REDONE, nfc(note.strip()), new.id)
+        return RedoResult(state.code, info.kind_label, state.status.label, new.id)
+
+
+def dismiss_conflict(store: Store, actor: Any, event_id: str, note: str) -> ConflictInfo:
+    """Settle a conflict without redoing it: the note (why) is required; the conflict leaves the open list and
+    is kept for ever with the note, who and when."""
+    from counter.domain.text import nfc
+
+    note = nfc((note or "").strip())
+    if not note:
+        raise CounterError("Cần ghi chú lý do bỏ qua xung đột")
+    with store.write() as session:
+        info = _open_conflict(session, event_id)
+        if actor.office_id != this_station(session).office_id:
+            raise CounterError("Người dùng thuộc cơ quan khác")
+        _settle(session, store, actor, event_id, DISMISSED, note)
+    return info

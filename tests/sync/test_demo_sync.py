@@ -134,7 +134,7 @@ def test_demo_serve_setup_sync_once_then_track(tmp_path, served):
     assert sent and int(sent[1]) == int(sent[2]) > 0 and sent[3] == "0", once.stdout
     assert "Còn chờ gửi: 0; xung đột: 0." in once.stdout
     status = counter("sync", "status", "--data-dir", str(data))
-    assert "Xung đột (máy chủ không nhận): 0" in status.stdout and "Lỗi gần nhất: không có" in status.stdout
+    assert "Xung đột (máy chủ không nhận) chưa xử lý: 0" in status.stdout and "Lỗi gần nhất: không có" in status.stdout
     store = Store.open(data)
     try:
         code, token = returned_token(store)
