@@ -19,15 +19,24 @@ from counter.screens.modals import AskText, Confirm
 from counter.widgets.status import BottomBar, StatusBar
 
 
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
 class ConflictsScreen(ServiceScreen):
     HELP = ("Mỗi dòng là một thao tác của quầy này mà máy chủ trung tâm không nhận (thường vì quầy khác đã đổi "
             "hồ sơ trước khi hai bên đồng bộ). Hồ sơ ở quầy đã theo bản của máy chủ. Với mỗi dòng: Enter mở hồ sơ; "
             "L làm lại thao tác trên bản hiện tại của hồ sơ (nếu bây giờ không còn làm được, màn hình nói vì sao); "
             "B bỏ qua kèm ghi chú lý do. Dòng đã xử lý rời danh sách nhưng được giữ mãi: A để xem cả những dòng đó. "
             "R: tải lại danh sách, Esc: quay lại.")
+    DEFAULT_CSS = """
+    ConflictsScreen #conflicts-table { height: auto; max-height: 1fr; }
+    ConflictsScreen #conflicts-detail { margin: 1 1 0 1; }
+    ConflictsScreen #conflicts-result { margin: 0 1; }
+    """
     BINDINGS = [
         Binding("escape", "back", "Quay lại", id="conflicts.back"),
-        Binding("enter", "open_dossier", "Mở hồ sơ", id="conflicts.open"),
+        Binding("enter", "open_dossier", "Mở hồ sơ", id="conflicts.open", priority=True),
         Binding("l", "redo", "Làm lại", id="conflicts.redo"),
         Binding("b", "dismiss_conflict", "Bỏ qua", id="conflicts.dismiss"),
         Binding("a", "toggle_all", "Cả đã xử lý", id="conflicts.all"),
@@ -43,6 +52,7 @@ class ConflictsScreen(ServiceScreen):
         yield Static("Xung đột đồng bộ — thao tác máy chủ không nhận", id="conflicts-title")
         yield Static("", id="conflicts-summary", markup=False)
         yield DataTable(id="conflicts-table", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="conflicts-detail", markup=False)  # the highlighted row in full (the table cuts)
         yield Static("", id="conflicts-result", markup=False)
         yield BottomBar()
 
@@ -53,9 +63,9 @@ class ConflictsScreen(ServiceScreen):
     def _columns(self) -> None:
         table = self.query_one(DataTable)
         table.clear(columns=True)
-        table.add_columns("Mã hồ sơ", "Thao tác", "Nội dung", "Lúc", "Lý do")
-        if self.show_all:
-            table.add_column("Xử lý")
+        # the most useful first: a narrow terminal cuts the last columns (the line under the table has them all)
+        table.add_columns("Mã hồ sơ", "Thao tác", *(["Xử lý"] if self.show_all else []), "Nội dung", "Lúc",
+                          "Lý do")
 
     def action_reload(self, keep: str | None = None) -> None:
         from counter.services import sync as sync_service
@@ -76,13 +86,15 @@ class ConflictsScreen(ServiceScreen):
         table = self.query_one(DataTable)
         table.clear()
         self.rows = {c.event_id: c for c in rows}
+        if not rows:
+            self.query_one("#conflicts-detail", Static).update("")
         for c in rows:
-            cells = [Text(c.dossier_code), Text(c.kind_label), Text(c.details or "—"), format_vn(c.event_at),
-                     Text(c.reason)]
+            # long texts are cut in the table; the line under it shows the highlighted row in full
+            cells = [Text(c.dossier_code), Text(c.kind_label), Text(_cut(c.details or "—", 32)),
+                     format_vn(c.event_at), Text(_cut(c.reason, 24))]
             if self.show_all:
-                settled = "" if c.is_open else f"{c.resolution_label} {format_vn(c.resolved_at)} · " \
-                                               f"{c.resolved_by_name or ''}{' · ' + c.note if c.note else ''}"
-                cells.append(Text(settled or "chưa xử lý"))
+                cells.insert(2, Text("chưa xử lý" if c.is_open else _cut(f"{c.resolution_label} · "
+                                                                       f"{c.resolved_by_name or ''}", 28)))
             table.add_row(*cells, key=c.event_id)
         open_count = sum(c.is_open for c in rows)
         if not rows:
@@ -96,6 +108,15 @@ class ConflictsScreen(ServiceScreen):
         if keep is not None and keep in self.rows:
             table.move_cursor(row=table.get_row_index(keep))
         table.focus()
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        c = self.rows.get(str(event.row_key.value)) if event.row_key is not None else None
+        text = "" if c is None else (
+            f"{c.dossier_code} · {c.kind_label}{' (' + c.details + ')' if c.details else ''} lúc "
+            f"{format_vn(c.event_at)}, bị từ chối lúc {format_vn(c.rejected_at)}: {c.reason}"
+            + ("" if c.is_open else f" — {c.resolution_label} lúc {format_vn(c.resolved_at)}, "
+               f"{c.resolved_by_name or ''}{': ' + c.note if c.note else ''}"))
+        self.query_one("#conflicts-detail", Static).update(Text(text, style="italic"))
 
     def _current(self) -> Any:
         table = self.query_one(DataTable)

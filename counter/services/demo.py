@@ -193,6 +193,20 @@ def _dossiers(sessions, rng, now, count, users, station1, station2, cal) -> dict
     return made
 
 
+def _at_work(at: datetime, cal) -> datetime:  # type: ignore[no-untyped-def]
+    """`at`, or the next opening of the office when it is closed then (a step is taken at work, so the tracking
+    page and the history show office hours, not 01:53 at night)."""
+    local = at.astimezone(VN_TZ)
+    opening, closing = cal.hours.opening, cal.hours.closing
+    day = local.date()
+    if cal.is_working_day(day) and opening <= local.time() < closing:
+        return at
+    if not cal.is_working_day(day) or local.time() >= closing:
+        day = cal.next_working_day(day)
+    start = datetime.combine(day, opening, VN_TZ) + timedelta(minutes=local.minute)  # spread over the morning
+    return start.astimezone(at.tzinfo)
+
+
 def _progress(s, rng, code, due, received, now, receiver, clerk, supervisor, cal,  # type: ignore[no-untyped-def]
               owner=("", "", 0)) -> None:
     """Move a demo dossier along a plausible path, stopping short of `now`."""
@@ -202,7 +216,7 @@ def _progress(s, rng, code, due, received, now, receiver, clerk, supervisor, cal
 
     def step(kind: str, payload: dict, hours: float, who: Actor = clerk) -> bool:
         nonlocal t
-        t = t + timedelta(hours=hours)
+        t = _at_work(t + timedelta(hours=hours), cal)
         if t >= now:
             return False
         dossiers.record_in(s, who, code, kind, payload, t)

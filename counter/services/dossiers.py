@@ -25,7 +25,10 @@ from counter.models import (Dossier, DossierDocument, ProcedurePaper,
 from counter.services import events as ev
 from counter.services.office import calendar_of
 from counter.services.store import Actor, NotFound, Store
-from counter.services.sync import actor_names
+from counter.services.sync import actor_names, timeline
+
+REJECTED_MARK = " (máy chủ không nhận)"
+
 
 @dataclass(frozen=True)
 class ReceiveResult:
@@ -365,10 +368,10 @@ def get_detail(store: Store, code: str) -> DossierDetail:
         who = actor_names(session)  # another station's clerks are named from its synced events
         docs = session.exec(select(DossierDocument).where(DossierDocument.dossier_id == row.id)
                             .order_by(DossierDocument.position)).all()
-        events = [
-            EventView(e.at, e.kind, EVENT_LABELS.get(e.kind, e.kind), who(e.station_id, e.actor_id) or "—", e.station_seq,
-                      event_details(e.kind, json.loads(e.payload)))
-            for e in ev.events_of(session, row.id)
+        events = [  # in the row's order; a step the central server rejected is marked (issue 12)
+            EventView(e.at, e.kind, EVENT_LABELS.get(e.kind, e.kind) + (REJECTED_MARK if rejected else ""),
+                      who(e.station_id, e.actor_id) or "—", e.station_seq, event_details(e.kind, json.loads(e.payload)))
+            for e, rejected in timeline(session, row.id)
         ]
         return DossierDetail(
             code=row.code, token=row.token, status=row.status, status_label=STATUS_LABELS[Status(row.status)],

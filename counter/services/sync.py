@@ -482,6 +482,31 @@ def history(session: Session, dossier_id: str) -> list[DossierEvent]:
     return [r[0] for r in confirmed] + [r[0] for r in rows if r[1] is None]
 
 
+def timeline(session: Session, dossier_id: str) -> list[tuple[DossierEvent, bool]]:
+    """Every event of a dossier for its history list, in the order its row folds them (confirmed in office
+    order, then the pending ones in local order), each with whether the server rejected it: a rejected step is
+    shown, marked, never hidden, right after the event it stood on (the clerk opens the dossier from the
+    conflicts screen to see what happened)."""
+    rows = session.execute(sa.select(DossierEvent, SyncEvent.office_seq, SyncConflict.event_id)
+                           .outerjoin(SyncEvent, SyncEvent.event_id == DossierEvent.id)
+                           .outerjoin(SyncConflict, SyncConflict.event_id == DossierEvent.id)
+                           .where(DossierEvent.dossier_id == dossier_id)
+                           .order_by(sa.literal_column("dossier_events.rowid"))).all()
+    confirmed = sorted((r for r in rows if r[1] is not None), key=lambda r: r[1])
+    out = [(r[0], False) for r in confirmed] + [(r[0], False) for r in rows if r[1] is None and r[2] is None]
+    for r in rows:  # a rejected step right after the event it stood on (where the clerk took it)
+        if r[2] is None:
+            continue
+        at = next((i for i, (e, _) in enumerate(out) if e.id == r[0].parent), None)
+        if at is None:
+            out.append((r[0], True))
+            continue
+        while at + 1 < len(out) and out[at + 1][1]:  # after earlier rejected steps on the same event
+            at += 1
+        out.insert(at + 1, (r[0], True))
+    return out
+
+
 def has_conflict(session: Session, dossier_id: str) -> bool:
     return session.execute(sa.text("SELECT 1 FROM sync_conflicts WHERE dossier_id = :d LIMIT 1"),
                            {"d": dossier_id}).scalar() is not None

@@ -40,7 +40,11 @@ def test_open_redo_on_top_of_the_server_state(stations, central):
     assert c.kind == "transferred" and c.is_open and "Địa chính" in c.details
     # open: the dossier is there, as the server has it (station 1's hand-off)
     detail = dossiers.get_detail(s2.store, c.dossier_code)
-    assert detail.code == code and detail.events[-1].kind == "transferred"
+    assert detail.code == code
+    # the rejected step, marked, never hidden, after the event it stood on; then the server's (station 1's)
+    assert [(e.label, e.details) for e in detail.events[1:]] == [
+        ("chuyển hồ sơ (máy chủ không nhận)", "Chuyển đến: Địa chính"),
+        ("chuyển hồ sơ", "Chuyển đến: Công chức Tư pháp - Hộ tịch")]
     head = dossier(s2.store, code)["last_event_id"]
     result = sync_service.redo_conflict(s2.store, actor_for(s2.store, "canbo"), c.event_id)
     assert result.code == code and result.kind_label == c.kind_label

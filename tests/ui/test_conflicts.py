@@ -63,6 +63,9 @@ async def test_open_redo_refused_dismiss_from_the_conflicts_screen(stations):  #
         await pilot.press("enter")
         await settle(app, pilot)
         assert isinstance(app.screen, DossierScreen) and app.screen.code == a
+        history = app.screen.query_one("#history", DataTable)
+        assert any("chuyển hồ sơ (máy chủ không nhận)" in str(c) for i in range(history.row_count)
+                   for c in history.get_row_at(i))  # the rejected step, marked
         await pilot.press("escape")
         await settle(app, pilot)
         assert app.screen is screen
@@ -107,6 +110,8 @@ async def test_open_redo_refused_dismiss_from_the_conflicts_screen(stations):  #
         # A: the settled ones, kept for ever, with how, who and the note
         await pilot.press("a")
         await settle(app, pilot)
-        rows = {r[0]: r[-1] for r in cell_texts(table)}
+        rows = {r[0]: r[2] for r in cell_texts(table)}
         assert rows[a].startswith("đã làm lại") and rows[b].startswith("đã bỏ qua")
-        assert "Quầy 1 đã ghi nhận kết quả trước" in rows[b] and "Người Dùng Canbo Quầy Hai" in rows[b]
+        await select(pilot, table, b)  # the line under the table: the whole row, the note and who
+        detail = str(screen.query_one("#conflicts-detail", Static).render())
+        assert "đã bỏ qua lúc" in detail and "Người Dùng Canbo Quầy Hai: Quầy 1 đã ghi nhận kết quả trước" in detail
