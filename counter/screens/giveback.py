@@ -50,7 +50,7 @@ def _row(name: str, label: str, placeholder: str = "") -> ComposeResult:
 class ConfirmReturn(Confirm):
     """Who collects what, before anything is written: Enter/Y records (and prints), Esc/N goes back to the form."""
 
-    DEFAULT_CSS = "ConfirmReturn .modal-box { width: 100; max-width: 100%; max-height: 100%; }"
+    DEFAULT_CSS = "ConfirmReturn .modal-box { max-height: 100%; overflow-y: auto; }"
 
     def __init__(self, preview: "ReturnPreview"):
         super().__init__("XÁC NHẬN TRẢ KẾT QUẢ")
