@@ -137,7 +137,7 @@ def check_collector(p: Mapping[str, Any], owner_name: str, owner_id: str | None,
     check_authorization(p.get("authorization"), bool(blobs), today, {id_number, owner_id or ""})
 
 
-def check_authorization(a: Any, scanned: bool, today: date, id_numbers: set[str] = frozenset()) -> None:  # type: ignore[assignment]
+def check_authorization(a: Any, scanned: bool, today: date, id_numbers: frozenset[str] | set[str] = frozenset()) -> None:
     """The authorization paper: its kind, and its date and issuer (a number too for certified and notarized
     papers) unless a scanned copy is attached; what is given is checked either way."""
     if a in (None, "", {}):
@@ -152,7 +152,7 @@ def check_authorization(a: Any, scanned: bool, today: date, id_numbers: set[str]
         raise HandoverError(f"Loại giấy ủy quyền không hợp lệ: “{kind}” ({', '.join(AUTHORIZATION_KINDS)}).")
     needs = not scanned
     number = _text(a.get("number"), "số giấy ủy quyền", required=needs and kind in NUMBERED_KINDS, max_len=60)
-    if number and number.replace(" ", "") in id_numbers - {""}:
+    if number and number.replace(" ", "") in set(id_numbers) - {""}:
         raise HandoverError(f"Số giấy ủy quyền “{number}” là số CCCD: ghi số của giấy ủy quyền (số chứng thực, "
                             "số công chứng).")
     if a.get("date") not in (None, "") or needs:
