@@ -17,8 +17,9 @@ KINDS_HELP = ("transferred (chuyển / nhận lại: --to, --direction out|back,
               "(Mẫu 02: --papers \"A; B:2\", --reason) · supplement_received · fee_requested (--amount) · fee_paid "
               "(--amount, --receipt-no) · resolved (--note) · withdrawn (--reason) · stopped (Mẫu 05: --reason) · "
               "extended (Mẫu 04: --days, --reason) · note_added (--text) · returned (tại quầy: --receiver owner|"
-              "authorized, --receiver-name, --receiver-id, --authorization, --result-papers, --fee-collected; qua "
-              "bưu chính: --tracking, --address) · delivered")
+              "authorized, --receiver-qr (nội dung QR CCCD) hoặc --receiver-name, --receiver-id (nhập tay), "
+              "--authorization (loại giấy), --auth-number, --auth-date, --auth-issuer, --auth-scan, --result-papers, "
+              "--fee-collected; qua bưu chính: --tracking, --address, --result-papers) · delivered")
 
 
 @app.command("event")
@@ -29,7 +30,9 @@ def event(
     to: Opt = None, direction: Opt = None, person: Opt = None, note: Opt = None, papers: Opt = None,
     reason: Opt = None, amount: Opt = None, receipt_no: Opt = None, days: Opt = None, text: Opt = None,
     receiver: Annotated[str, typer.Option(help="owner | authorized")] = "owner",
-    receiver_name: Opt = None, receiver_id: Opt = None, authorization: Opt = None, result_papers: Opt = None,
+    receiver_name: Opt = None, receiver_id: Opt = None, receiver_qr: Opt = None, authorization: Opt = None,
+    auth_number: Opt = None, auth_date: Opt = None, auth_issuer: Opt = None, auth_scan: Opt = None,
+    result_papers: Opt = None,
     fee_collected: Opt = None, tracking: Opt = None, address: Opt = None,
     print_form: Annotated[bool, typer.Option("--print/--no-print",
                                              help="In mẫu đi kèm (02, 04, 05, BG) ra máy in / tệp theo cấu hình")] = False,
@@ -50,7 +53,15 @@ def event(
             view = giveback.send_by_post(store, actor, code, tracking, address or "", result_papers, fee_collected,
                                          note or "")
         else:
-            who = giveback.Collector(receiver, receiver_name or "", receiver_id or "", authorization or "")
+            from counter.domain.cccd import parse_cccd
+
+            paper = giveback.Authorization(authorization or "", auth_number or "", auth_date or "", auth_issuer or "",
+                                           auth_scan or "") if receiver == "authorized" else None
+            if receiver_qr:  # the collector's card, as its QR reads
+                card = parse_cccd(receiver_qr, today=store.clock.now().date())
+                who = giveback.Collector.from_card(card, receiver, paper, name=receiver_name)
+            else:  # typed from an ID paper without a chip (nhập tay)
+                who = giveback.Collector(receiver, receiver_name or "", receiver_id or "", "typed", "", paper)
             view = giveback.return_at_counter(store, actor, code, who, result_papers, fee_collected, note or "")
         form = "BG"
         typer.echo(f"{view.code}: {view.status_label} — {view.message}")

@@ -37,6 +37,9 @@ from counter.services.store import Store
 from tests.conftest import OFFICE, PASSWORD, actor_for, make_store
 
 
+RESULT = [{"name": "Kết quả giải quyết (bản chính)", "count": 1}]
+
+
 def vn(day: int, month: int, hour: int, minute: int = 0, year: int = 2026) -> datetime:
     return datetime(year, month, day, hour, minute, tzinfo=VN_TZ)
 
@@ -79,11 +82,14 @@ def build(path) -> ReportStore:  # type: ignore[no-untyped-def]
     ev("H", "resolved", {}, vn(20, 11, 10))
     rec("I", vn(20, 11, 9))
     ev("I", "resolved", {}, vn(23, 11, 8))
-    ev("I", "returned", {"method": "counter", "receiver": "owner", "receiver_name": "Chủ Hồ Sơ I"}, vn(23, 11, 8, 30))
+    ev("I", "returned", {"method": "counter", "receiver": "owner", "receiver_name": "Chủ Hồ Sơ I",
+                         "receiver_id_number": "001090123456", "receiver_source": "typed", "papers": RESULT},
+       vn(23, 11, 8, 30))
     rec("J", vn(10, 11, 10), clerk2)
     ev("J", "resolved", {}, vn(16, 11, 10), clerk2)
-    ev("J", "returned", {"method": "counter", "receiver": "owner", "receiver_name": "Chủ Hồ Sơ J"}, vn(20, 11, 10),
-       clerk2)
+    ev("J", "returned", {"method": "counter", "receiver": "owner", "receiver_name": "Chủ Hồ Sơ J",
+                         "receiver_id_number": "001090123457", "receiver_source": "typed", "papers": RESULT},
+       vn(20, 11, 10), clerk2)
     rec("K", vn(12, 11, 10))
     ev("K", "extended", {"due_at": vn(25, 11, 17).isoformat(), "reason": "Cần xác minh thêm"}, vn(17, 11, 9), boss)
     rec("L", vn(19, 11, 10))

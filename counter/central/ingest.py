@@ -334,7 +334,7 @@ class _Batch:
             return _result(eid, "retry", reason="gap")
         if e["station_seq"] < expected:
             return _result(eid, "rejected", reason=f"Số thứ tự {e['station_seq']} của máy trạm đã được dùng.")
-        if e["kind"] == EventKind.DOCUMENT_SCANNED:
+        if e["kind"] in (EventKind.DOCUMENT_SCANNED, EventKind.RETURNED):  # a scan, a scanned authorization
             wanted = e["payload"].get("blobs") or []
             if not isinstance(wanted, list) or not all(isinstance(h, str) for h in wanted):
                 return self._store(e, content, wire, "Danh sách tệp (“blobs”) không hợp lệ.")

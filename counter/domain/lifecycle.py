@@ -345,34 +345,29 @@ def _transfer(state: DossierState, p: Mapping[str, Any], kind: str, status: Stat
     raise TransitionError(kind, status, f"Hướng chuyển hồ sơ không hợp lệ: “{direction}” (giao đi / nhận về).")
 
 
-def _return(state: DossierState, p: Mapping[str, Any], kind: str, status: Status) -> dict[str, Any]:
-    """Who collects the result (or the post that carries it), the papers handed over and the fee collected."""
+def _return(state: DossierState, p: Mapping[str, Any], kind: str, status: Status, at: datetime) -> dict[str, Any]:
+    """Who collects the result (or the post that carries it), the papers handed over and the fee collected.
+    The collector and the authorization paper are checked by domain/handover.py (issue 12)."""
+    from counter.domain import handover
+    from counter.domain.calendar import VN_TZ
+
     method = p.get("method", "counter")
     changes: dict[str, Any] = {"return_method": method}
-    if method == "post":
-        changes["return_tracking"] = str(_require(p, "tracking", kind, status, "số hiệu bưu gửi")).strip()
-        address = p.get("address") or state.return_address
-        if not address:
-            raise TransitionError(kind, status, "Thiếu địa chỉ nhận kết quả qua bưu chính.")
-        changes["return_address"] = address
-    elif method == "counter":
-        receiver = p.get("receiver", "owner")
-        name = str(_require(p, "receiver_name", kind, status, "họ tên người nhận kết quả")).strip()
-        id_number = str(p.get("receiver_id_number") or "").strip()
-        if receiver == "owner":
-            if state.owner_id_number and id_number != state.owner_id_number:
-                shown = id_number or "không có"
-                raise TransitionError(kind, status, f"Số giấy tờ của người nhận ({shown}) không khớp với chủ hồ sơ "
-                                                    f"{state.owner_name}: cần giấy ủy quyền để nhận thay.")
-        elif receiver == "authorized":
-            if not id_number:
-                raise TransitionError(kind, status, f"Thiếu số CCCD/giấy tờ của người nhận thay ({name}).")
-            _require(p, "authorization", kind, status, "giấy ủy quyền của người nhận thay")
+    try:
+        handover.check_texts(p)
+        if method == "post":
+            changes["return_tracking"] = str(_require(p, "tracking", kind, status, "số hiệu bưu gửi")).strip()
+            address = p.get("address") or state.return_address
+            if not address:
+                raise TransitionError(kind, status, "Thiếu địa chỉ nhận kết quả qua bưu chính.")
+            changes["return_address"] = address
+        elif method == "counter":
+            handover.check_collector(p, state.owner_name, state.owner_id_number, at.astimezone(VN_TZ).date())
         else:
-            raise TransitionError(kind, status, f"Người nhận kết quả không hợp lệ: “{receiver}”.")
-    else:
-        raise TransitionError(kind, status, f"Hình thức trả kết quả không hợp lệ: “{method}”.")
-    _papers(p.get("papers"), kind, status, "giấy tờ kết quả")
+            raise TransitionError(kind, status, f"Hình thức trả kết quả không hợp lệ: “{method}”.")
+    except handover.HandoverError as exc:
+        raise TransitionError(kind, status, exc.message) from None
+    _papers(p.get("papers"), kind, status, "giấy tờ kết quả bàn giao", required=True)
     collected = _amount(p.get("fee_collected"), kind, status, "số tiền thu")
     if state.fee > 0 and not state.fee_paid:
         if collected < state.fee:
@@ -437,7 +432,7 @@ def apply(state: DossierState | None, event: Event) -> DossierState:
     elif kind == EventKind.RESOLVED:
         changes["resolved_at"] = event.at
     elif kind == EventKind.RETURNED:
-        changes.update(_return(state, p, kind, current))
+        changes.update(_return(state, p, kind, current, event.at))
         changes["returned_at"] = event.at
     elif kind == EventKind.DELIVERED:
         if state.return_method != "post":

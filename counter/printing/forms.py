@@ -291,6 +291,8 @@ class HandoverData:
     address: str
     note: str
     clerk_name: str
+    receiver_id_source: str = ""  # how the ID number was taken: "quét mã QR trên CCCD" | "nhập tay"
+    receiver_birth_date: str = ""  # dd/mm/yyyy, from the card
 
 
 def _money(n: int) -> str:
@@ -307,7 +309,10 @@ def handover(r: ReceiptData, h: HandoverData) -> list[Document]:
         kind = "Người được ủy quyền" if h.receiver_kind == "authorized" else "Chủ hồ sơ"
         who = [Field("Hình thức trả kết quả", "Tại Bộ phận tiếp nhận và trả kết quả"),
                Field("Người nhận kết quả", f"{h.receiver_name} ({kind})"),
-               Field("Số CCCD/giấy tờ của người nhận", h.receiver_id_number or "…")]
+               Field("Số CCCD/giấy tờ của người nhận", (h.receiver_id_number or "…")
+                     + (f" ({h.receiver_id_source})" if h.receiver_id_source else ""))]
+        if h.receiver_birth_date:
+            who.append(Field("Ngày sinh của người nhận", h.receiver_birth_date))
         if h.receiver_kind == "authorized":
             who.append(Field("Giấy ủy quyền", h.authorization or "…"))
         right = ("NGƯỜI NHẬN KẾT QUẢ", f"(Ký và ghi rõ họ tên)\n\n{h.receiver_name}")

@@ -259,5 +259,7 @@ def _progress(s, rng, code, due, received, now, receiver, clerk, supervisor, cal
         return
     if rng.random() < 0.85:
         step(EventKind.RETURNED, {"method": "counter", "receiver": "owner", "receiver_name": owner[0],
-                                  "receiver_id_number": owner[1], "fee_collected": owner[2]},
+                                  "receiver_id_number": owner[1], "receiver_source": "cccd_qr",
+                                  "papers": [{"name": "Kết quả giải quyết thủ tục hành chính", "count": 1}],
+                                  "fee_collected": owner[2]},
              rng.uniform(1, 72), receiver)

@@ -365,6 +365,13 @@ def _precheck(store: Store, actor: Actor, code: str, position: int) -> None:
                                f"“{STATUS_LABELS[Status(row.status)]}”.")
 
 
+def record_blob(session: Session, store: Store, sha: str, size: int, pages: int,
+                mime: str = "application/pdf") -> None:
+    """The `blobs` row of a file already put in the blob store, inside the caller's write transaction (with the
+    event that refers to it)."""
+    session.execute(_INSERT_BLOB, {"s": sha, "z": size, "m": mime, "p": pages, "c": _utc_text(store)})
+
+
 def save_pages(store: Store, actor: Actor, code: str, position: int, pages: list[Page]) -> ScanResult:
     """Pages -> one PDF -> blob store -> blob row + `document_scanned` event in one transaction."""
     _precheck(store, actor, code, position)
@@ -373,8 +380,7 @@ def save_pages(store: Store, actor: Actor, code: str, position: int, pages: list
     now = store.clock.now()
     with store.write() as session:
         row, doc = _document(session, actor, code, position)
-        session.execute(_INSERT_BLOB, {"s": sha, "z": len(data), "m": "application/pdf", "p": count,
-                                       "c": _utc_text(store)})
+        record_blob(session, store, sha, len(data), count)
         payload = {"position": position, "name": doc.name, "blobs": [sha], "pages": count,
                    "digitization": 1}
         ev.append(session, actor, row.id, EventKind.DOCUMENT_SCANNED, payload, now, row=row)

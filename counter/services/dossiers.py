@@ -331,13 +331,14 @@ DETAIL_LABELS = {
     "assignee": "Giao cho",  # reassigned
     # issue 6 (progress and return)
     "person": "Người giao/nhận", "papers": "Giấy tờ", "days": "Số ngày gia hạn", "rule": "Cách tính hạn",
-    "receiver_name": "Họ tên", "receiver_id_number": "Số giấy tờ", "authorization": "Giấy ủy quyền",
+    "receiver_name": "Họ tên", "receiver_id_number": "Số giấy tờ", "receiver_source": "Lấy từ",
+    "receiver_birth_date": "Ngày sinh", "authorization": "Giấy ủy quyền",
     "tracking": "Số hiệu bưu gửi", "address": "Địa chỉ", "fee_collected": "Đã thu", "receipt_no": "Biên lai",
     "note": "Ghi chú",
 }
 DETAIL_VALUES = {"out": "giao đi", "back": "nhận về", "counter": "tại quầy", "post": "qua bưu chính",
                  "owner": "chủ hồ sơ", "authorized": "người được ủy quyền", "restart": "tính lại từ đầu",
-                 "pause": "cộng thêm ngày chờ bổ sung"}
+                 "pause": "cộng thêm ngày chờ bổ sung", "cccd_qr": "quét mã QR trên CCCD", "typed": "nhập tay"}
 
 
 def event_details(kind: str, payload: dict[str, Any]) -> str:
@@ -351,6 +352,12 @@ def event_details(kind: str, payload: dict[str, Any]) -> str:
             continue
         if key.endswith("_at"):
             value = format_vn(datetime.fromisoformat(value))
+        elif key == "authorization":  # the paper: "Giấy ủy quyền số 12/2026, ngày 20/11/2026, UBND xã …"
+            from counter.domain.handover import describe_authorization
+
+            value = describe_authorization(value)
+        elif key == "receiver_birth_date":
+            value = "/".join(reversed(str(value).split("-")))
         elif key in ("amount", "fee_collected"):
             value = f"{int(value):,} đ".replace(",", ".")
         elif isinstance(value, list):  # papers: "Giấy chứng sinh (1), Tờ khai (2)"

@@ -4,14 +4,23 @@ send it by post, and later mark the postal delivery. Each is one `returned` / `d
 
 from __future__ import annotations
 
+import hashlib
+import json
+import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timezone
+from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from counter.domain import handover, lifecycle
+from counter.domain.cccd import CccdData
 from counter.domain.errors import CounterError
+from counter.domain.hashing import canonical_json
 from counter.domain.lifecycle import STATUS_LABELS, EventKind, Status
+from counter.domain.permissions import EVENT_ACTIONS, require
 from counter.domain.progress import ScanError, parse_scan
 from counter.domain.text import nfc
 from counter.models import Dossier, Office
@@ -110,14 +119,37 @@ def return_view(store: Store, actor: Actor, text: str) -> ReturnView:
         return _view(session, locate_in(session, actor, text))
 
 
+AUTHORIZATION_KINDS = handover.AUTHORIZATION_KINDS
+
+
+@dataclass(frozen=True)
+class Authorization:
+    """The authorization paper a collector brings when they collect for the owner (never a card's QR text)."""
+
+    kind: str = ""  # one of AUTHORIZATION_KINDS
+    number: str = ""
+    date: str = ""  # as typed: dd/mm/yyyy (or yyyy-mm-dd)
+    issuer: str = ""  # who certified it (nơi chứng thực), or who signed it
+    scan: str = ""  # its scanned copy: the number of a digitized paper of this dossier, or a file (JPEG/PNG/PDF)
+
+
 @dataclass(frozen=True)
 class Collector:
-    """Who collects the result at the counter."""
+    """Who collects the result at the counter: as their chip card's QR gave them (source "cccd_qr"), or typed
+    from another ID paper when they have no chip card (source "typed", shown as "nhập tay")."""
 
     kind: str  # owner | authorized
     name: str
     id_number: str = ""
-    authorization: str = ""  # the authorization paper (number, date, who certified it)
+    source: str = "typed"  # cccd_qr | typed
+    birth_date: str = ""  # YYYY-MM-DD, from the card
+    authorization: Authorization | None = None  # for kind "authorized"
+
+    @classmethod
+    def from_card(cls, card: CccdData, kind: str = "owner", authorization: Authorization | None = None,
+                  name: str | None = None) -> "Collector":
+        return cls(kind, name or card.full_name, card.id_number, "cccd_qr", card.birth_date.isoformat(),
+                   authorization)
 
 
 def result_papers(value: Any) -> list[dict[str, Any]]:
@@ -134,9 +166,166 @@ def _fee(value: Any) -> int:
     return int(text)
 
 
-def _record(store: Store, actor: Actor, code: str, kind: str, payload: dict[str, Any]) -> ReturnView:
+def _typed_date(text: str) -> str:
+    """dd/mm/yyyy (d/m/yyyy, dd-mm-yyyy, dd.mm.yyyy) or yyyy-mm-dd as ISO; a card's QR text goes on to the
+    reducer as it is (which says what it is)."""
+    text = text.strip()
+    if not text or handover.looks_like_card(text):
+        return text
+    m = re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})", text)
+    try:
+        return (date(int(m[3]), int(m[2]), int(m[1])) if m else date.fromisoformat(text)).isoformat()
+    except ValueError:
+        raise CounterError(f"Ngày của giấy ủy quyền không hợp lệ: “{text}” (ngày/tháng/năm, vd 20/11/2026).") from None
+
+
+@dataclass(frozen=True)
+class _Scan:
+    """The scanned authorization: files already in the store (a digitized paper of the dossier), or a new PDF."""
+
+    blobs: list[str]
+    pages: int
+    data: bytes | None = None  # a new file, put in the blob store just before the event is written
+
+
+def _scan_of(session: Session, row: Dossier, text: str) -> _Scan | None:
+    from counter.scanning import files
+    from counter.services import digitize
+
+    text = text.strip()
+    if not text:
+        return None
+    if handover.looks_like_card(text):
+        raise CounterError(f"Bản quét giấy ủy quyền không thể là nội dung mã QR của thẻ CCCD: {handover.QR_HINT}.")
+    if text.isdigit():  # a paper of this dossier, digitized in F3 (or at intake)
+        doc = session.execute(sa.text("SELECT name, blobs FROM dossier_documents WHERE dossier_id = :d AND "
+                                      "position = :p"), {"d": row.id, "p": int(text)}).first()
+        if doc is None:
+            raise NotFound(f"Hồ sơ {row.code} không có thành phần số {int(text)}.")
+        blobs = json.loads(doc.blobs)
+        if not blobs:
+            raise CounterError(f"Thành phần số {int(text)} (“{doc.name}”) của hồ sơ {row.code} chưa được số hóa "
+                               "(F3 Số hóa), hoặc ghi đường dẫn tệp bản quét.")
+        marks = ", ".join(f":b{i}" for i in range(len(blobs)))
+        pages = session.execute(sa.text(f"SELECT SUM(pages) FROM blobs WHERE sha256 IN ({marks})"),
+                                {f"b{i}": b for i, b in enumerate(blobs)}).scalar() or 0
+        return _Scan(list(blobs), int(pages))
+    data, pages = files.build_pdf(digitize.import_pages([Path(text).expanduser()]))
+    return _Scan([hashlib.sha256(data).hexdigest()], pages, data)
+
+
+def _counter_payload(session: Session, row: Dossier, who: Collector, papers: Any, fee_collected: Any,
+                     note: str) -> tuple[dict[str, Any], _Scan | None]:
+    payload: dict[str, Any] = {
+        "method": "counter", "receiver": who.kind, "receiver_name": nfc(who.name.strip()),
+        "receiver_id_number": who.id_number.strip().replace(" ", ""), "receiver_source": who.source,
+        "receiver_birth_date": who.birth_date, "papers": result_papers(papers),
+        "fee_collected": _fee(fee_collected), "note": nfc(note.strip())}
+    scan = None
+    if who.kind == "authorized" and who.authorization is not None:
+        a = who.authorization
+        paper = {"kind": nfc(a.kind.strip()), "number": nfc(a.number.strip()), "date": _typed_date(a.date),
+                 "issuer": nfc(a.issuer.strip())}
+        payload["authorization"] = {k: v for k, v in paper.items() if v}
+        scan = _scan_of(session, row, a.scan)
+        if scan is not None:
+            payload["blobs"] = scan.blobs
+    return _clean(payload), scan
+
+
+def _post_payload(tracking: str, address: str, papers: Any, fee_collected: Any, note: str) -> dict[str, Any]:
+    return _clean({"method": "post", "tracking": tracking.strip().upper(), "address": nfc(address.strip()),
+                   "papers": result_papers(papers), "fee_collected": _fee(fee_collected), "note": nfc(note.strip())})
+
+
+def _clean(payload: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in payload.items() if v not in ("", [], 0, None, {})}
+
+
+def _dry_run(row: Dossier, actor: Actor, payload: dict[str, Any], at: datetime) -> None:
+    """The reducer's verdict on the hand-over, without writing anything (the confirm step, and the check that
+    runs before a scanned file is stored)."""
+    require(actor.role, EVENT_ACTIONS[EventKind.RETURNED])
+    parsed = json.loads(canonical_json(payload))  # what the event will hold
+    lifecycle.apply(ev.state_of(row), lifecycle.Event("preview", EventKind.RETURNED, at.astimezone(timezone.utc),
+                                                      actor.user_id, actor.station_id, parsed))
+
+
+@dataclass(frozen=True)
+class ReturnPreview:
+    """What the confirm step shows before anything is written: who collects what, and how."""
+
+    code: str
+    lines: tuple[tuple[str, str], ...]
+
+
+def _lines(row: Dossier, p: dict[str, Any], scan: _Scan | None) -> tuple[tuple[str, str], ...]:
+    lines = [("Hồ sơ", f"{row.code} · {row.procedure_name}"),
+             ("Chủ hồ sơ", row.owner_name + (f" · CCCD {row.owner_id_number}" if row.owner_id_number else ""))]
+    if p["method"] == "post":
+        lines += [("Hình thức", "Gửi qua dịch vụ bưu chính công ích"), ("Số hiệu bưu gửi", p["tracking"]),
+                  ("Địa chỉ nhận", p.get("address") or row.return_address or "")]
+    else:
+        kind = "Người được ủy quyền" if p["receiver"] == "authorized" else "Chủ hồ sơ"
+        lines += [("Hình thức", "Trả tại quầy"), ("Người nhận", f"{p['receiver_name']} ({kind})"),
+                  ("Giấy tờ người nhận", collector_id_text(p))]
+        if p["receiver"] == "authorized":
+            lines.append(("Giấy ủy quyền", handover.describe_authorization(p.get("authorization"),
+                                                                           scan.pages if scan else None)))
+    lines.append(("Giấy tờ kết quả", "; ".join(f"{x['name']} ({x['count']})" for x in p["papers"])))
+    fee = int(p.get("fee_collected", 0))
+    lines.append(("Phí, lệ phí thu", f"{fee:,} đ".replace(",", ".") if fee else "Không thu"))
+    if p.get("note"):
+        lines.append(("Ghi chú", p["note"]))
+    return tuple(lines)
+
+
+def collector_id_text(p: dict[str, Any]) -> str:
+    """ "001192345678 (quét mã QR trên CCCD), sinh 02/02/1992" for the confirm box and the hand-over note."""
+    text = f"{p.get('receiver_id_number', '')} ({handover.RECEIVER_SOURCES.get(p.get('receiver_source', ''), 'nhập tay')})"
+    if p.get("receiver_birth_date"):
+        text += f", sinh {date.fromisoformat(p['receiver_birth_date']):%d/%m/%Y}"
+    return text
+
+
+def _prepare(store: Store, actor: Actor, code: str, build: Any) -> tuple[ReturnPreview, dict[str, Any], _Scan | None]:
+    with store.read() as session:
+        row = dossier_row(session, actor, code)
+        payload, scan = build(session, row)
+        _dry_run(row, actor, payload, store.clock.now())
+        return ReturnPreview(row.code, _lines(row, payload, scan)), payload, scan
+
+
+def _counter_build(who: Collector, papers: Any, fee_collected: Any, note: str) -> Any:
+    return lambda session, row: _counter_payload(session, row, who, papers, fee_collected, note)
+
+
+def _post_build(tracking: str, address: str, papers: Any, fee_collected: Any, note: str) -> Any:
+    return lambda session, row: (_post_payload(tracking, address, papers, fee_collected, note), None)
+
+
+def preview_at_counter(store: Store, actor: Actor, code: str, who: Collector, papers: Any = None,
+                       fee_collected: Any = None, note: str = "") -> ReturnPreview:
+    """Check a hand-over at the counter as the reducer will, and say who collects what (nothing is written)."""
+    return _prepare(store, actor, code, _counter_build(who, papers, fee_collected, note))[0]
+
+
+def preview_by_post(store: Store, actor: Actor, code: str, tracking: str, address: str = "", papers: Any = None,
+                    fee_collected: Any = None, note: str = "") -> ReturnPreview:
+    return _prepare(store, actor, code, _post_build(tracking, address, papers, fee_collected, note))[0]
+
+
+def _record(store: Store, actor: Actor, code: str, kind: str, payload: dict[str, Any],
+            scan: _Scan | None = None) -> ReturnView:
+    from counter.services import digitize
+
+    new_file = scan.data if scan is not None else None
+    if new_file is not None:  # checked first (_prepare), so no file is stored for a refused hand-over
+        digitize.put_blob(store, new_file)
     with store.write() as session:
         row = dossier_row(session, actor, code)
+        if new_file is not None and scan is not None:
+            digitize.record_blob(session, store, scan.blobs[0], len(new_file), scan.pages)
         ev.append(session, actor, row.id, kind, payload, store.clock.now(), row=row)
     with store.read() as session:
         return _view(session, dossier_row(session, actor, code))
@@ -145,23 +334,15 @@ def _record(store: Store, actor: Actor, code: str, kind: str, payload: dict[str,
 def return_at_counter(store: Store, actor: Actor, code: str, who: Collector, papers: Any = None,
                       fee_collected: Any = None, note: str = "") -> ReturnView:
     """Hand the result over at the counter; the hand-over note (form BG) is printed after this."""
-    payload: dict[str, Any] = {"method": "counter", "receiver": who.kind, "receiver_name": nfc(who.name.strip()),
-                               "receiver_id_number": who.id_number.strip(), "papers": result_papers(papers),
-                               "fee_collected": _fee(fee_collected)}
-    if who.kind == "authorized":
-        payload["authorization"] = nfc(who.authorization.strip())
-    if note.strip():
-        payload["note"] = nfc(note.strip())
-    return _record(store, actor, code, EventKind.RETURNED, {k: v for k, v in payload.items() if v not in ("", [], 0)})
+    _, payload, scan = _prepare(store, actor, code, _counter_build(who, papers, fee_collected, note))
+    return _record(store, actor, code, EventKind.RETURNED, payload, scan)
 
 
 def send_by_post(store: Store, actor: Actor, code: str, tracking: str, address: str = "", papers: Any = None,
                  fee_collected: Any = None, note: str = "") -> ReturnView:
     """Hand the result to the post (tracking number, address); mark the delivery later."""
-    payload: dict[str, Any] = {"method": "post", "tracking": tracking.strip().upper(), "address": nfc(address.strip()),
-                               "papers": result_papers(papers), "fee_collected": _fee(fee_collected),
-                               "note": nfc(note.strip())}
-    return _record(store, actor, code, EventKind.RETURNED, {k: v for k, v in payload.items() if v not in ("", [], 0)})
+    payload = _post_payload(tracking, address, papers, fee_collected, note)
+    return _record(store, actor, code, EventKind.RETURNED, payload)
 
 
 def mark_delivered(store: Store, actor: Actor, code: str, note: str = "") -> ReturnView:

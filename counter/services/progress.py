@@ -334,11 +334,22 @@ def progress_documents(store: Store, data: Any, form: str) -> list:
                                             r.result_label, r.note) for r in rows)
             return forms.control_slip(data, lines, data.parent_name, partners)
         if form == "BG":
+            from datetime import date
+
+            from counter.domain.handover import RECEIVER_SOURCES, describe_authorization
+
             e, p = latest(EventKind.RETURNED)
+            pages = None
+            if p.get("blobs"):  # the scanned authorization
+                marks = ", ".join(f":b{i}" for i in range(len(p["blobs"])))
+                pages = session.execute(sa.text(f"SELECT SUM(pages) FROM blobs WHERE sha256 IN ({marks})"),
+                                        {f"b{i}": b for i, b in enumerate(p["blobs"])}).scalar() or None
+            birth = p.get("receiver_birth_date")
             return forms.handover(data, forms.HandoverData(
                 e.at, p.get("method", "counter"), p.get("receiver", "owner"), p.get("receiver_name", ""),
-                p.get("receiver_id_number", ""), p.get("authorization", ""),
+                p.get("receiver_id_number", ""), describe_authorization(p.get("authorization"), pages),
                 tuple((x["name"], int(x.get("count", 1))) for x in p.get("papers", [])),
                 int(p.get("fee_collected", 0)), p.get("tracking", ""), p.get("address", ""), p.get("note", ""),
-                names.get(e.actor_id, "")))
+                names.get(e.actor_id, ""), RECEIVER_SOURCES.get(p.get("receiver_source", ""), ""),
+                f"{date.fromisoformat(birth):%d/%m/%Y}" if birth else ""))
     raise CounterError(f"Không có mẫu {form} cho hồ sơ này")

@@ -173,7 +173,7 @@ def _actors(session: Session) -> dict[int, dict[str, str]]:
 def _blob_hashes(rows: list[Any]) -> list[str]:
     out: list[str] = []
     for r in rows:
-        if r.kind == EventKind.DOCUMENT_SCANNED:
+        if r.kind in (EventKind.DOCUMENT_SCANNED, EventKind.RETURNED):  # a scan, a scanned authorization
             for h in json.loads(r.payload).get("blobs", []) or []:
                 if isinstance(h, str) and h not in out:
                     out.append(h)

@@ -115,7 +115,8 @@ def test_receipt_qr_url_in_headless_chromium(served, station_store):
     assert code in dom and "Được tiếp nhận" in dom and "Ng*** V** A*" in dom
     assert "001090123456" not in dom and "0912345678" not in dom and "Nguyễn Văn An" not in dom
     for kind, payload in (("transferred", {"to": "Công chức Tư pháp - Hộ tịch"}), ("resolved", {}),
-                          ("returned", {"receiver_name": "Nguyễn Văn An", "receiver_id_number": "001090123456"})):
+                          ("returned", {"receiver_name": "Nguyễn Văn An", "receiver_id_number": "001090123456",
+                                       "receiver_source": "typed", "papers": [{"name": "Giấy khai sinh", "count": 1}]})):
         dossiers.record(station_store, clerk, code, kind, payload)
     assert "Được tiếp nhận" in _dump_dom(url)  # the page changes only with the next sync
     sync(seq)

@@ -53,7 +53,8 @@ async def test_page_shows_the_dossier_and_never_the_private_fields(central, stat
 
     # the dossier moves on at the counter; after the next sync the page says so
     for kind, payload in (("transferred", {"to": "Công chức Tư pháp - Hộ tịch"}), ("resolved", {}),
-                          ("returned", {"receiver_name": "Nguyễn Văn An", "receiver_id_number": SECRET_ID})):
+                          ("returned", {"receiver_name": "Nguyễn Văn An", "receiver_id_number": SECRET_ID,
+                                       "receiver_source": "typed", "papers": [{"name": "Giấy khai sinh", "count": 1}]})):
         dossiers.record(station_store, clerk, code, kind, payload)
     await _sync(client, station_store, token, seq)
     page = (await client.get(f"/t/{tracking}")).text

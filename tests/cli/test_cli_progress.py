@@ -46,6 +46,10 @@ def test_a_dossier_from_hand_off_to_return_by_script(home, tmp_path):
     before = snapshot(db)
     r = run(path, "event", code, "returned", "--receiver-name", "Trần Văn B", "--receiver-id", "001090999999")
     assert r.exit_code == 1 and "cần giấy ủy quyền" in r.output and "Traceback" not in r.output
+    qr = "001192345678||Trần Thị Bình|02021992|Nữ|Thôn 5, xã Phục Linh, tỉnh Thái Nguyên|01012022"
+    r = run(path, "event", code, "returned", "--receiver", "authorized", "--receiver-qr", qr, "--authorization",
+            "Giấy ủy quyền", "--auth-number", qr, "--result-papers", "Giấy khai sinh:1")
+    assert r.exit_code == 1 and "chứa nội dung mã QR của thẻ CCCD" in r.output, r.output
     assert snapshot(db) == before
     r = run(path, "event", code, "returned", "--receiver-name", "Nguyễn Văn An", "--receiver-id", "001090123456",
             "--result-papers", "Giấy khai sinh:1", "--print")

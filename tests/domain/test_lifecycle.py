@@ -61,7 +61,8 @@ def payload_for(kind: str, n: int) -> dict:
     if kind == "fee_requested":
         return {"amount": 8000}
     if kind == "returned":
-        return {"method": "post", "tracking": "EE123456789VN", "address": "Thôn 2", "fee_collected": 8000}
+        return {"method": "post", "tracking": "EE123456789VN", "address": "Thôn 2", "fee_collected": 8000,
+                "papers": [{"name": "Giấy khai sinh bản chính", "count": 1}]}
     return {}
 
 

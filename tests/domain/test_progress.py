@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from counter.domain import lifecycle
 from counter.domain.calendar import VN_TZ, WorkCalendar
@@ -46,7 +48,9 @@ def back(at: datetime, n: int) -> Event:
 def give(at: datetime, n: int) -> list[Event]:
     """The result recorded a minute before, then handed to the owner."""
     return [ev("resolved", at - timedelta(minutes=1), 100 + n),
-            ev("returned", at, n, method="counter", receiver="owner", receiver_name="Nguyễn Văn An")]
+            ev("returned", at, n, method="counter", receiver="owner", receiver_name="Nguyễn Văn An",
+               receiver_id_number="001090123456", receiver_source="cccd_qr",
+               papers=[{"name": "Giấy khai sinh bản chính", "count": 1}])]
 
 
 def results(events: list[Event]) -> list[str]:
@@ -221,44 +225,123 @@ def test_progress_payload_rules(event, message):
     assert message in err.value.message
 
 
+PAPERS = [{"name": "Giấy khai sinh bản chính", "count": 1}]
+OWNER = {"method": "counter", "receiver": "owner", "receiver_name": "Nguyễn Văn An",
+         "receiver_id_number": "001090123456", "receiver_source": "cccd_qr", "receiver_birth_date": "1990-01-01",
+         "papers": PAPERS}
+PAPER = {"kind": "Văn bản ủy quyền có chứng thực", "number": "125/2026/SCT", "date": "2026-11-20",
+         "issuer": "UBND xã Phục Linh"}
+PROXY = {**OWNER, "receiver": "authorized", "receiver_name": "Trần Thị Bình", "receiver_id_number": "001192345678",
+         "receiver_birth_date": "1992-02-02", "authorization": PAPER}
+PROXY_QR = "001192345678||Trần Thị Bình|02021992|Nữ|Thôn 5, xã Phục Linh, tỉnh Thái Nguyên|01012022"
+SHA = "ab" * 32
+
+
+def returned(payload: dict, at: datetime = T + timedelta(hours=2)) -> Event:
+    return Event("e9", "returned", at, 1, "st1", payload)
+
+
+def without(payload: dict, *keys: str) -> dict:
+    return {k: v for k, v in payload.items() if k not in keys}
+
+
 @pytest.mark.parametrize("payload, message", [
-    ({"receiver_name": "Nguyễn Văn An"}, "(không có) không khớp với chủ hồ sơ"),
-    ({"receiver_name": "Trần Văn B", "receiver_id_number": "001090999999"}, "cần giấy ủy quyền"),
-    ({"receiver": "authorized", "receiver_name": "Trần Văn B"}, "Thiếu số CCCD"),
-    ({"receiver": "authorized", "receiver_name": "Trần Văn B", "receiver_id_number": "001090999999"},
-     "Thiếu giấy ủy quyền"),
-    ({"receiver_id_number": "001090123456"}, "Thiếu họ tên người nhận"),
-    ({"receiver": "neighbour", "receiver_name": "B"}, "Người nhận kết quả không hợp lệ"),
-    ({"method": "drone", "receiver_name": "B"}, "Hình thức trả kết quả không hợp lệ"),
-    ({"method": "post", "address": "Thôn 2"}, "Thiếu số hiệu bưu gửi"),
-    ({"method": "post", "tracking": "EE1VN"}, "Thiếu địa chỉ"),
+    # the collector: name and ID from their card (or typed), and the owner's ID must match
+    (without(OWNER, "receiver_id_number"), "Thiếu số CCCD/giấy tờ tùy thân của người nhận"),
+    ({**OWNER, "receiver_id_number": "001090999999"}, "(001090999999) không khớp với chủ hồ sơ Nguyễn Văn An: "
+                                                       "cần giấy ủy quyền"),
+    (without(OWNER, "receiver_name"), "Thiếu họ tên người nhận"),
+    ({**OWNER, "receiver_name": PROXY_QR}, "Họ tên người nhận kết quả chứa nội dung mã QR của thẻ CCCD"),
+    ({**OWNER, "receiver_name": "Nguyễn Văn 2"}, "Họ tên người nhận không hợp lệ"),
+    ({**OWNER, "receiver_id_number": PROXY_QR}, "chứa nội dung mã QR"),
+    (without(OWNER, "receiver_source"), "Thiếu cách xác định người nhận: quét QR trên CCCD"),
+    ({**OWNER, "receiver_source": "ocr"}, "Cách xác định người nhận không hợp lệ"),
+    ({**OWNER, "receiver_id_number": "12345"}, "Số giấy tờ của người nhận không hợp lệ"),
+    ({**OWNER, "receiver_id_number": "123456789"}, "Số giấy tờ của người nhận không hợp lệ"),  # a card: 12 digits
+    ({**OWNER, "receiver_id_number": "999090123456"}, "mã tỉnh"),
+    ({**OWNER, "receiver_birth_date": "2027-01-01"}, "Ngày sinh của người nhận 01/01/2027 ở tương lai"),
+    ({**OWNER, "authorization": PAPER}, "Chủ hồ sơ tự nhận kết quả: không ghi giấy ủy quyền"),
+    ({**OWNER, "blobs": [SHA]}, "Chỉ kèm bản quét giấy ủy quyền khi người được ủy quyền nhận thay"),
+    ({**OWNER, "receiver": "neighbour"}, "Người nhận kết quả không hợp lệ"),
+    ({**OWNER, "method": "drone"}, "Hình thức trả kết quả không hợp lệ"),
+    # the authorization: a paper, never a card's QR text
+    (without(PROXY, "authorization"), "Thiếu giấy ủy quyền của người nhận thay"),
+    ({**PROXY, "authorization": PROXY_QR}, "Giấy ủy quyền không thể là nội dung mã QR của thẻ CCCD"),
+    ({**PROXY, "authorization": "Giấy ủy quyền số 12/2026"}, "phải ghi rõ loại giấy, số, ngày và nơi chứng thực"),
+    ({**PROXY, "authorization": {**PAPER, "number": PROXY_QR}}, "Số giấy ủy quyền chứa nội dung mã QR"),
+    ({**PROXY, "authorization": {**PAPER, "issuer": "UBND|xã"}}, "chứa nội dung mã QR"),
+    ({**PROXY, "authorization": {**PAPER, "date": PROXY_QR}}, "không hợp lệ"),
+    ({**PROXY, "authorization": without(PAPER, "kind")}, "Thiếu loại giấy ủy quyền"),
+    ({**PROXY, "authorization": {**PAPER, "kind": "Thư tay"}}, "Loại giấy ủy quyền không hợp lệ: “Thư tay”"),
+    ({**PROXY, "authorization": without(PAPER, "number")}, "Thiếu số giấy ủy quyền"),  # a certified paper
+    ({**PROXY, "authorization": without(PAPER, "date")}, "Thiếu ngày của giấy ủy quyền"),
+    ({**PROXY, "authorization": {**PAPER, "date": "2026-11-24"}}, "Ngày của giấy ủy quyền 24/11/2026 ở tương lai"),
+    ({**PROXY, "authorization": {**PAPER, "date": "20/11/2026"}}, "Ngày của giấy ủy quyền không hợp lệ"),
+    ({**PROXY, "authorization": without(PAPER, "issuer")}, "Thiếu nơi chứng thực"),
+    ({**PROXY, "authorization": {**PAPER, "issuer": "123"}}, "Nơi chứng thực giấy ủy quyền không hợp lệ"),
+    ({**PROXY, "authorization": {**PAPER, "number": "001192345678"}}, "là số CCCD"),
+    ({**PROXY, "authorization": {**PAPER, "number": 12}}, "Số giấy ủy quyền không hợp lệ"),
+    ({**PROXY, "authorization": {**PAPER, "issuer": "x" * 201}}, "quá dài"),
+    ({**PROXY, "receiver_id_number": "001090123456"}, "cùng số giấy tờ với chủ hồ sơ Nguyễn Văn An"),
+    ({**PROXY, "blobs": ["not-a-hash"]}, "Danh sách tệp bản quét giấy ủy quyền không hợp lệ"),
+    # the result papers, at the counter and by post
+    (without(OWNER, "papers"), "Thiếu giấy tờ kết quả"),
+    ({**OWNER, "papers": []}, "Thiếu giấy tờ kết quả"),
+    ({**OWNER, "papers": [{"name": PROXY_QR}]}, "Tên giấy tờ kết quả chứa nội dung mã QR"),
+    ({"method": "post", "tracking": "EE123456789VN", "address": "Thôn 2"}, "Thiếu giấy tờ kết quả"),
+    ({"method": "post", "address": "Thôn 2", "papers": PAPERS}, "Thiếu số hiệu bưu gửi"),
+    ({"method": "post", "tracking": "EE1VN", "papers": PAPERS}, "Thiếu địa chỉ"),
+    ({"method": "post", "tracking": "EE1VN", "address": PROXY_QR, "papers": PAPERS}, "Địa chỉ nhận chứa nội dung mã QR"),
+    ({**OWNER, "note": PROXY_QR}, "Ghi chú chứa nội dung mã QR"),
 ])
-def test_who_may_collect(payload, message):
-    with pytest.raises(TransitionError) as err:
-        lifecycle.apply(resolved_state(), ev("returned", T + timedelta(hours=2), 9, **payload))
-    assert message in err.value.message
-
-
-def test_owner_and_authorized_collectors_and_the_fee():
+def test_who_may_collect_and_what_proves_it(payload, message):
     state = resolved_state()
-    by_owner = lifecycle.apply(state, ev("returned", T, 9, receiver_name="Nguyễn Văn An",
-                                         receiver_id_number="001090123456"))
-    assert by_owner.status == Status.RETURNED and by_owner.return_method == "counter"
-    by_proxy = lifecycle.apply(state, ev("returned", T, 9, receiver="authorized", receiver_name="Trần Văn B",
-                                         receiver_id_number="001090999999", authorization="GUQ 12/2026"))
-    assert by_proxy.status == Status.RETURNED
+    with pytest.raises(TransitionError) as err:
+        lifecycle.apply(state, returned(payload))
+    assert message in err.value.message
+    assert err.value.status == Status.RESOLVED
+
+
+@pytest.mark.parametrize("payload", [
+    OWNER,
+    without(OWNER, "receiver_birth_date"),
+    {**OWNER, "receiver_source": "typed"},  # no chip card: the ID typed by hand from the paper
+    PROXY,
+    {**PROXY, "receiver_source": "typed", "receiver_id_number": "012345678"},  # an old CMND
+    {**PROXY, "receiver_source": "typed", "receiver_id_number": "C1234567"},  # a passport
+    {**PROXY, "authorization": {"kind": "Giấy ủy quyền", "date": "2026-11-23", "issuer": "Nguyễn Văn An"}},
+    {**PROXY, "authorization": {"kind": "Văn bản ủy quyền có chứng thực"}, "blobs": [SHA]},  # a scanned copy
+])
+def test_collectors_the_rules_accept(payload):
+    state = lifecycle.apply(resolved_state(), returned(payload))
+    assert state.status == Status.RETURNED and state.return_method == "counter"
+
+
+def test_an_owner_without_an_id_number_at_intake_collects_with_a_recorded_id():
+    state = lifecycle.apply(resolved_state(None), returned({**OWNER, "receiver_id_number": "001192345678"}))
+    assert state.status == Status.RETURNED
+
+
+@settings(max_examples=200, deadline=None)
+@given(key=st.sampled_from(["kind", "number", "issuer", "date"]), before=st.text(max_size=20),
+       after=st.text(max_size=20))
+def test_a_bar_anywhere_in_the_authorization_is_refused(key, before, after):
+    paper = {**PAPER, key: before + "|" + after}
+    with pytest.raises(TransitionError):
+        lifecycle.apply(resolved_state(), returned({**PROXY, "authorization": paper}))
+
+
+def test_the_fee_is_collected_at_the_return():
     with_fee = resolved_state(fee=8000)
     with pytest.raises(TransitionError, match="Chưa thu đủ phí, lệ phí: cần 8.000 đ, mới thu 5.000 đ"):
-        lifecycle.apply(with_fee, ev("returned", T, 9, receiver_name="An", receiver_id_number="001090123456",
-                                     fee_collected=5000))
-    paid = lifecycle.apply(with_fee, ev("returned", T, 9, receiver_name="An", receiver_id_number="001090123456",
-                                        fee_collected=8000))
+        lifecycle.apply(with_fee, returned({**OWNER, "fee_collected": 5000}))
+    paid = lifecycle.apply(with_fee, returned({**OWNER, "fee_collected": 8000}))
     assert paid.fee_paid
 
 
 def test_post_return_then_delivery_once():
     state = lifecycle.apply(resolved_state(), ev("returned", T, 9, method="post", tracking="EE123456789VN",
-                                                 address="Thôn 2"))
+                                                 address="Thôn 2", papers=PAPERS))
     assert (state.return_method, state.return_tracking, state.return_address) == ("post", "EE123456789VN", "Thôn 2")
     done = lifecycle.apply(state, ev("delivered", T + timedelta(days=1), 10))
     assert done.delivered_at == T + timedelta(days=1)
@@ -267,14 +350,14 @@ def test_post_return_then_delivery_once():
 
 
 def test_returning_twice_or_delivering_a_counter_return_says_so():
-    state = lifecycle.apply(resolved_state(None), ev("returned", T, 9, receiver_name="An"))
+    state = lifecycle.apply(resolved_state(None), returned(OWNER, T))
     with pytest.raises(TransitionError, match="đã được trả kết quả lúc 23/11/2026 09:00"):
-        lifecycle.apply(state, ev("returned", T, 10, receiver_name="An"))
+        lifecycle.apply(state, returned(OWNER, T))
     with pytest.raises(TransitionError, match="trả tại quầy"):
         lifecycle.apply(state, ev("delivered", T, 10))
     not_ready = state_at(received(T, 0))
     with pytest.raises(TransitionError, match="Không thể trả kết quả khi hồ sơ đang ở trạng thái “Được tiếp nhận”"):
-        lifecycle.apply(not_ready, ev("returned", T, 10, receiver_name="An"))
+        lifecycle.apply(not_ready, returned(OWNER, T))
 
 
 def test_hand_off_tracks_who_holds_the_file():

@@ -33,7 +33,8 @@ def done(tmp_path_factory):  # type: ignore[no-untyped-def]
     progress.record_event(store, clerk, code, "transferred", {"person": "Lê Văn Tư"})
     progress.record_event(store, clerk, code, "resolved", {"note": "Giấy xác nhận tình trạng hôn nhân"})
     giveback.return_at_counter(store, clerk, code, giveback.Collector(
-        "authorized", "Trần Văn Bình", "001090999999", "Giấy ủy quyền số 15/2026 ngày 20/11/2026"),
+        "authorized", "Trần Văn Bình", "001090999999", "typed", "",
+        giveback.Authorization("Giấy ủy quyền", "15/2026", "20/11/2026", "UBND xã Phục Linh")),
         "Giấy xác nhận tình trạng hôn nhân:2", note="Đã kiểm tra bản gốc ủy quyền")
     stopped = receive(store, clerk, "Lê Thị Cúc", address="Thôn 5")
     progress.record_event(store, boss, stopped, "stopped", {"reason": "Hồ sơ có dấu hiệu giả mạo giấy tờ"})
@@ -103,8 +104,8 @@ def test_hand_over_note(done, tmp_path):
     store, code, _ = done
     has_all(text_of(store, code, "BG", tmp_path), [
         "PHIẾU BÀN GIAO KẾT QUẢ GIẢI QUYẾT HỒ SƠ", f"Số: {code}/BGKQ", "Chủ hồ sơ: Nguyễn Văn An",
-        "Người nhận kết quả: Trần Văn Bình (Người được ủy quyền)", "001090999999",
-        "Giấy ủy quyền: Giấy ủy quyền số 15/2026 ngày 20/11/2026", "Giấy xác nhận tình trạng hôn nhân", "Số lượng 2",
+        "Người nhận kết quả: Trần Văn Bình (Người được ủy quyền)", "001090999999 (nhập tay)",
+        "Giấy ủy quyền: Giấy ủy quyền số 15/2026, ngày 20/11/2026, UBND xã Phục Linh", "Giấy xác nhận tình trạng hôn nhân", "Số lượng 2",
         "Phí, lệ phí thu khi trả kết quả: Không", "Ghi chú: Đã kiểm tra bản gốc ủy quyền", "NGƯỜI NHẬN KẾT QUẢ",
         "NGƯỜI TRẢ KẾT QUẢ", "Người Dùng Canbo", "Thời gian trả kết quả: 09 giờ 00 phút, ngày 27 tháng 11 năm 2026"])
 

@@ -133,7 +133,8 @@ def dossier_in(store, status: Status) -> str:  # type: ignore[no-untyped-def]
     for kind in path:
         progress.record_event(store, boss, code, kind, FIELDS[kind])
     if status == Status.RETURNED:
-        giveback.return_at_counter(store, clerk, code, giveback.Collector("owner", "Nguyễn Văn An"))
+        giveback.return_at_counter(store, clerk, code, giveback.Collector("owner", "Nguyễn Văn An", "001090123456"),
+                                   "Giấy khai sinh:1")
     return code
 
 

@@ -29,7 +29,7 @@ def test_export_shape_and_range(store):
     with store.write() as s:
         events.append(s, clerk, row["id"], "resolved", {}, NOW + timedelta(hours=2))
         events.append(s, clerk, row["id"], "returned",
-                      {"receiver_name": "Nguyễn Văn An", "receiver_id_number": "001090123456",
+                      {"receiver_name": "Nguyễn Văn An", "receiver_id_number": "001090123456", "receiver_source": "typed",
                        "fee_collected": row["fee"], "papers": [{"name": "Giấy khai sinh", "count": 2}]},
                       NOW + timedelta(hours=3))
     out = portal.export(store, date(2026, 11, 23), date(2026, 11, 23))

@@ -136,7 +136,8 @@ def test_two_stations_offline_then_serve_then_track(server, tmp_path):
     assert browser_status(f"{server.url}/t/{token}") in (None, "Được tiếp nhận")
     append(stations[1].store, "canbo", codes[0], "resolved", minutes=60)
     append(stations[1].store, "canbo", codes[0], "returned",
-           {"receiver_name": "Nguyễn Văn An", "fee_collected": dossier(stations[1].store, codes[0])["fee"]},
+           {"receiver_name": "Nguyễn Văn An", "receiver_id_number": "001090123456", "receiver_source": "typed",
+            "papers": [{"name": "Giấy khai sinh", "count": 1}], "fee_collected": dossier(stations[1].store, codes[0])["fee"]},
            minutes=90)
     assert stations[1].sync_once().returncode == 0
     assert "Đã trả kết quả" in str(server.track(token))
