@@ -15,6 +15,7 @@ from reportlab.lib.pagesizes import A4, A5, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Flowable, KeepTogether, PageBreak, Paragraph, SimpleDocTemplate, Spacer
 from reportlab.platypus import Table as RLTable
@@ -87,6 +88,31 @@ def _styles(size: float) -> dict[str, ParagraphStyle]:
     }
 
 
+CELL_PADDING = 6  # reportlab's default left + right padding of a table cell, each side
+
+
+def column_widths(columns: tuple[str, ...], weights: tuple[float, ...], width: float,
+                  style: ParagraphStyle) -> list[float]:
+    """Split the width by the weights, but never narrower than a column's longest header word: a header wraps
+    between words, never inside one ("Người nhận", not "Ngườ/i nhận"). The room the narrow columns take comes
+    from the others, in proportion to what each has to spare."""
+    total = sum(weights)
+    widths = [width * w / total for w in weights]
+    floor = [max((stringWidth(word, style.fontName, style.fontSize) for word in c.split()), default=0)
+             + 2 * CELL_PADDING + 0.5 for c in columns]
+    if sum(floor) > width:  # cannot be helped at this size: keep the weights
+        return widths
+    for _ in range(len(widths)):
+        short = sum(f - w for w, f in zip(widths, floor) if w < f)
+        if short <= 0:
+            break
+        widths = [max(w, f) for w, f in zip(widths, floor)]
+        spare = [w - f for w, f in zip(widths, floor)]
+        room = sum(spare)
+        widths = [w - short * s / room for w, s in zip(widths, spare)]
+    return widths
+
+
 def _p(text: str, style: ParagraphStyle) -> Paragraph:
     return Paragraph(escape(text).replace("\n", "<br/>"), style)
 
@@ -116,10 +142,9 @@ def _flowables(doc: Document, width: float, st: dict[str, ParagraphStyle]) -> li
             out.append(Paragraph(f"{escape(b.label)}: <b>{escape(b.value)}</b>" if b.value else
                                  f"<b>{escape(b.label)}</b>", st["base"]))
         elif isinstance(b, Table):
-            total = sum(b.widths)
             data = [[_p(c, st["cell_head"]) for c in b.columns]] + [[_p(c, st["cell"]) for c in row]
                                                                    for row in b.rows]
-            t = RLTable(data, colWidths=[width * w / total for w in b.widths], repeatRows=1)
+            t = RLTable(data, colWidths=column_widths(b.columns, b.widths, width, st["cell_head"]), repeatRows=1)
             t.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.black),
                                    ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
                                    ("ALIGN", (2, 1), (-1, -1), "CENTER")]))
