@@ -71,7 +71,7 @@ def _fonts() -> None:
                                   boldItalic="DejaVu-Bold")
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=8)
 def _styles(size: float) -> dict[str, ParagraphStyle]:
     base = ParagraphStyle("base", fontName="DejaVu", fontSize=size, leading=size * 1.3)
     return {
@@ -165,21 +165,36 @@ def _flowables(doc: Document, width: float, st: dict[str, ParagraphStyle]) -> li
     return out
 
 
-def render_pdf(docs: list[Document], paper: str = "A5") -> bytes:
-    """Each document starts on a new page of the given size (A5 for forms, A4 for ledgers or on request)."""
-    _fonts()
-    size = PAPERS[paper]
-    margin = 8 * mm if paper == "A5" else 10 * mm if paper == "A4-landscape" else 15 * mm
-    st = _styles(8.5 if paper == "A5" else 8 if paper == "A4-landscape" else 10.5)
+FIT_SIZES = (8, 7.5, 7)  # an A5 form that overflows its page is set again in these sizes, the first that fits
+
+
+def _build(docs: list[Document], size: tuple[float, float], margin: float, font_sizes: list[float]) -> tuple[bytes, int]:
     buf = io.BytesIO()
     tpl = SimpleDocTemplate(buf, pagesize=size, leftMargin=margin, rightMargin=margin, topMargin=margin,
                             bottomMargin=margin, title=docs[0].blocks[1].text if docs and len(docs[0].blocks) > 1
                             and isinstance(docs[0].blocks[1], Title) else "counter", author="counter",
                             invariant=1)
     story: list = []
-    for i, doc in enumerate(docs):
+    for i, (doc, font_size) in enumerate(zip(docs, font_sizes)):
         if i:
             story.append(PageBreak())
-        story += _flowables(doc, size[0] - 2 * margin, st)
+        story += _flowables(doc, size[0] - 2 * margin, _styles(font_size))
     tpl.build(story)
-    return buf.getvalue()
+    return buf.getvalue(), tpl.page
+
+
+def render_pdf(docs: list[Document], paper: str = "A5") -> bytes:
+    """Each document starts on a new page of the given size (A5 for forms, A4 for ledgers or on request).
+    An A5 form that would spill onto a second page (a long office name, many papers) is set a little smaller
+    so that each copy stays one sheet; one that cannot fit even so keeps the normal size and runs on."""
+    _fonts()
+    size = PAPERS[paper]
+    margin = 8 * mm if paper == "A5" else 10 * mm if paper == "A4-landscape" else 15 * mm
+    base = 8.5 if paper == "A5" else 8 if paper == "A4-landscape" else 10.5
+    pdf, pages = _build(docs, size, margin, [base] * len(docs))
+    if paper != "A5" or pages <= len(docs):
+        return pdf
+    fitted = []
+    for doc in docs:
+        fitted.append(next((s for s in (base, *FIT_SIZES) if _build([doc], size, margin, [s])[1] == 1), base))
+    return _build(docs, size, margin, fitted)[0]
