@@ -196,7 +196,7 @@ class VietnameseGroup(TyperGroup):
              standalone_mode: bool = True, **extra: Any) -> Any:
         install()
         localise(self)
-        prog_name = prog_name or "counter"  # not "python -m counter": the hints name the command people type
+        prog_name = "counter"  # not "python -m counter" nor a test runner's "root": the command people type
         try:
             rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
             code = rv if isinstance(rv, int) else 0
