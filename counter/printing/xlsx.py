@@ -21,12 +21,13 @@ def column_width(points: float) -> float:
 
 
 LINE_HEIGHT = 15.0  # points per line of the default 11 pt font
+CHARS_PER_WIDTH = 1.2  # a width unit is one digit; text letters average narrower (measured in LibreOffice)
 
 
 def wrapped_lines(text: str, width: float) -> int:
     """How many lines a cell of this width wraps the text into (greedy, at spaces): spreadsheets do not size
     rows by wrapped text on their own, so the row heights are set from this."""
-    room = max(1, int(width) - 1)
+    room = max(1, int(width * CHARS_PER_WIDTH) - 1)
     lines, used = 1, 0
     for word in str(text).split():
         n = len(word)

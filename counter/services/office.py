@@ -84,9 +84,8 @@ def public_url_warning(info: OfficeInfo | str) -> str:
     url = info if isinstance(info, str) else info.public_base_url
     if not is_loopback_url(url):
         return ""
-    return (f"Cảnh báo: mã QR trên giấy tiếp nhận trỏ tới {url or '(chưa đặt)'}, địa chỉ chỉ mở được trên máy "
-            f"này: điện thoại của công dân không tra cứu được. Quản trị đặt địa chỉ công khai bằng "
-            f"“{SET_PUBLIC_URL}”.")
+    return (f"Cảnh báo: mã QR trên giấy tiếp nhận trỏ tới {url or '(chưa đặt)'}, chỉ mở được trên máy này: "
+            f"điện thoại của công dân không tra cứu được. Quản trị đặt lại: “{SET_PUBLIC_URL}”.")
 
 
 def receipt_url_warning(store: Store) -> str:
