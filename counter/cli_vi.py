@@ -201,8 +201,8 @@ class VietnameseGroup(TyperGroup):
             rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
             code = rv if isinstance(rv, int) else 0
         except click_exceptions.NoArgsIsHelpError as exc:  # `counter db`: the group's help, as Typer does
-            text = exc.ctx.get_help()  # the rich help prints itself and returns ""
-            if text:
+            text = exc.format_message()  # made by ctx.get_help(); the rich help printed itself there and is ""
+            if text.strip():
                 echo(text)
             code = exc.exit_code
         except click_exceptions.ClickException as exc:

@@ -158,6 +158,6 @@ def test_python_m_counter_speaks_vietnamese(args):
 def test_help_screens_have_vietnamese_headings(args):
     result = runner.invoke(app, args, env={"COLUMNS": "100"})
     assert result.exit_code in (0, 2), result.output
-    assert "Cách dùng: counter" in result.output and "Tùy chọn" in result.output
+    assert result.output.count("Cách dùng: counter") == 1 and "Tùy chọn" in result.output
     assert not re.search(r"Usage|Options|Commands|Arguments|Show this message|\[required\]|\[default|<bool>|<str>",
                          result.output), result.output
