@@ -11,10 +11,11 @@ from typing import Annotated, Any, Callable, Optional
 
 import typer
 
+from counter.cli_vi import VietnameseGroup
 from counter.domain.errors import CounterError
 
 app = typer.Typer(help="Một cửa — phần mềm quầy tiếp nhận và trả kết quả.", no_args_is_help=True,
-                  pretty_exceptions_enable=False, add_completion=False)
+                  pretty_exceptions_enable=False, add_completion=False, cls=VietnameseGroup)
 db_app = typer.Typer(help="Kho dữ liệu SQLite của quầy.", no_args_is_help=True)
 catalogue_app = typer.Typer(help="Danh mục thủ tục hành chính.", no_args_is_help=True)
 users_app = typer.Typer(help="Người dùng.", no_args_is_help=True)
@@ -23,6 +24,8 @@ override_app = typer.Typer(help="Ngày nghỉ / ngày làm bù của cơ quan.",
 cccd_app = typer.Typer(help="Mã QR trên thẻ CCCD.", no_args_is_help=True)
 audit_app = typer.Typer(help="Kiểm tra toàn vẹn nhật ký sự kiện.", no_args_is_help=True)
 print_app = typer.Typer(help="In (hoặc in lại) biểu mẫu của hồ sơ.", no_args_is_help=True)
+office_app = typer.Typer(help="Thông tin cơ quan: tên, địa chỉ tra cứu công khai trên giấy tiếp nhận.",
+                         no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(catalogue_app, name="catalogue")
 app.add_typer(users_app, name="users")
@@ -31,6 +34,7 @@ calendar_app.add_typer(override_app, name="override")
 app.add_typer(cccd_app, name="cccd")
 app.add_typer(audit_app, name="audit")
 app.add_typer(print_app, name="print")
+app.add_typer(office_app, name="office")
 
 DataDir = Annotated[Optional[Path], typer.Option("--data-dir", envvar="COUNTER_HOME",
                                                  help="Thư mục dữ liệu (mặc định: thư mục dữ liệu người dùng)")]
@@ -62,10 +66,27 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def require_store(data_dir: Path | None) -> Path:
+    """The data folder of a command that works on an existing store (run, show, search …): when it holds no
+    store, say how to make one and stop, creating nothing (only `init` and `demo` create a store)."""
+    from counter.db import DB_FILE
+
+    path = (data_dir or default_data_dir()).expanduser()
+    if not (path / DB_FILE).is_file():
+        fail(f"Chưa có kho dữ liệu tại {path}. Tạo kho mới: “counter init --data-dir {path} --office-id MÃ_CƠ_QUAN "
+             f"--office-name \"TÊN BỘ PHẬN MỘT CỬA\" --public-url https://ĐỊA_CHỈ_TRA_CỨU”, hoặc kho mẫu để dùng thử: "
+             f"“counter demo --data-dir {path}”.")
+    return path
+
+
 def open_store(data_dir: Path | None, *, need_init: bool = True):  # type: ignore[no-untyped-def]
+    """The store of the data folder. need_init: it must exist and be initialised (every command but init, demo,
+    db upgrade and the catalogue's, which may start from an empty folder)."""
     from counter.services.office import is_initialized
     from counter.services.store import Store
 
+    if need_init:
+        require_store(data_dir)
     store = Store.open(data_dir or default_data_dir())
     if need_init and not is_initialized(store):
         fail(f"Kho dữ liệu {store.data_dir} chưa được khởi tạo: chạy “counter init” hoặc “counter demo”")
@@ -105,7 +126,7 @@ def run(data_dir: DataDir = None) -> None:
     """Mở ứng dụng quầy (màn hình đăng nhập)."""
     from counter.app import build_app
 
-    build_app(data_dir=data_dir or default_data_dir()).run()
+    build_app(data_dir=require_store(data_dir)).run()
 
 
 @app.command()
@@ -119,21 +140,31 @@ def init(
     password: Annotated[Optional[str], typer.Option(help="Mật khẩu quản trị (hỏi nếu bỏ trống)")] = None,
     parent_name: Annotated[str, typer.Option(help="Cơ quan chủ quản, ví dụ UBND XÃ PHỤC LINH")] = "",
     place_name: Annotated[str, typer.Option(help="Địa danh ghi trên biểu mẫu")] = "",
+    public_url: Annotated[Optional[str], typer.Option(
+        "--public-url", help="Địa chỉ trang tra cứu công khai mà điện thoại của công dân mở được (mã QR trên giấy "
+                             "tiếp nhận trỏ tới đây), ví dụ https://motcua.phuclinh.gov.vn")] = None,
     data_dir: DataDir = None,
 ) -> None:
     """Khởi tạo kho dữ liệu: cơ quan, quầy, tài khoản quản trị, danh mục và lịch mặc định."""
     from counter.services import auth, catalogue, office
 
+    url = office.validate_public_url(public_url) if public_url is not None else None  # before anything is made
     store = open_store(data_dir, need_init=False)
     pw = _password(password)
     auth.hash_password(pw)  # check the rule before anything is written
     catalogue.load_default_catalogue(store)
     with store.write() as session:
         st = office.create_office(session, office_id=office_id, name=office_name, station_number=station,
-                                  parent_name=parent_name, place_name=place_name)
+                                  parent_name=parent_name, place_name=place_name, public_base_url=url)
         office.load_default_overrides(session, st.office_id)
         auth.create_user(session, st.office_id, admin, admin_name, "admin", pw, store.clock.now())
     typer.echo(f"Đã khởi tạo {office_name} ({st.office_id}), quầy {station}, quản trị “{admin}” tại {store.data_dir}")
+    info = office.office_info(store)
+    typer.echo(f"Địa chỉ tra cứu trên giấy tiếp nhận: {info.public_base_url}")
+    warning = office.public_url_warning(info)
+    if warning:
+        typer.echo(warning.replace(office.SET_PUBLIC_URL, f"{office.SET_PUBLIC_URL} --user {admin} --data-dir "
+                                                          f"{store.data_dir}"), err=True)
 
 
 @app.command()
@@ -402,6 +433,41 @@ def audit_verify(data_dir: DataDir = None) -> None:
     fail(f"Phát hiện {len(report.problems)} vấn đề trong nhật ký sự kiện")
 
 
+@office_app.command("show")
+@handle_errors
+def office_show(data_dir: DataDir = None) -> None:
+    """Xem cơ quan, quầy này và địa chỉ tra cứu in trên giấy tiếp nhận."""
+    from counter.services.office import office_info, public_url_warning
+
+    info = office_info(open_store(data_dir))
+    typer.echo(f"Cơ quan:  {info.name} ({info.id})" + (f" — {info.parent_name}" if info.parent_name else ""))
+    typer.echo(f"Quầy:     {info.station_name} (số {info.station_number})")
+    typer.echo(f"Địa chỉ tra cứu công khai: {info.public_base_url}")
+    warning = public_url_warning(info)
+    if warning:
+        typer.echo(warning, err=True)
+
+
+@office_app.command("set")
+@handle_errors
+def office_set(
+    public_url: Annotated[str, typer.Option("--public-url", help="Địa chỉ trang tra cứu công khai (http:// hoặc "
+                                                                 "https://), ví dụ https://motcua.phuclinh.gov.vn")],
+    user: UserOpt = None, password: PasswordOpt = None, data_dir: DataDir = None,
+) -> None:
+    """Đặt địa chỉ tra cứu công khai của cơ quan (quản trị): mã QR trên các giấy tiếp nhận in từ nay trỏ tới đó."""
+    from counter.services.office import public_url_warning, set_public_url, validate_public_url
+
+    url = validate_public_url(public_url)  # a bad address is refused before the login is asked
+    store = open_store(data_dir)
+    actor = cli_actor(store, user, password)
+    url = set_public_url(store, actor, url)
+    typer.echo(f"Đã đặt địa chỉ tra cứu công khai: {url} (giấy tiếp nhận in từ nay trỏ tới {url}/t/…)")
+    warning = public_url_warning(url)
+    if warning:
+        typer.echo(warning, err=True)
+
+
 Format = Annotated[Optional[str], typer.Option("--format", help="pdf-a5 | pdf-a4 | escpos (mặc định: cấu hình)")]
 Out = Annotated[Optional[Path], typer.Option("--out", help="Ghi ra tệp này thay vì gửi tới máy in")]
 
@@ -409,8 +475,14 @@ Out = Annotated[Optional[Path], typer.Option("--out", help="Ghi ra tệp này th
 def _print(code: str, form: str, fmt: str | None, out: Path | None, data_dir: Path | None) -> None:
     from counter.services.printing import print_dossier
 
-    result = print_dossier(open_store(data_dir), code, form, fmt, out)
+    from counter.services.office import receipt_url_warning
+
+    store = open_store(data_dir)
+    result = print_dossier(store, code, form, fmt, out)
     typer.echo(f"Đã in mẫu {result.form}: {result.where}")
+    warning = receipt_url_warning(store) if result.form in ("01", "02") else ""  # the forms that carry the URL
+    if warning:
+        typer.echo(warning, err=True)
 
 
 @print_app.command("receipt")

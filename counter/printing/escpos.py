@@ -22,21 +22,42 @@ def _font(size: int, bold: bool = False) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(FONTS / ("DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf")), size)
 
 
+BREAKS = "/.-?&=_"  # where a word too long for a line (a URL) may break: after one of these, else anywhere
+SIGN_SPACE = 120  # dots (15 mm at 203 dpi) left blank under a signature's title to sign in
+
+
+def _split_long(word: str, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
+    """Cut a word wider than the paper into pieces that fit, after a URL's separators where possible: every
+    character is printed, none runs off the edge."""
+    pieces: list[str] = []
+    while font.getlength(word) > width:
+        fit = 1
+        while fit < len(word) and font.getlength(word[:fit + 1]) <= width:
+            fit += 1
+        cut = max((i + 1 for i in range(fit) if word[i] in BREAKS), default=fit)
+        cut = cut if cut > fit // 2 else fit  # a separator near the start would waste the line
+        pieces.append(word[:cut])
+        word = word[cut:]
+    return pieces + [word]
+
+
 def _wrap(text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
-    """Greedy word wrap; each word is measured once (kerning across words is negligible here)."""
+    """Greedy word wrap; each word is measured once (kerning across words is negligible here). A word wider
+    than the paper (a tracking URL) is split so that all of it is printed."""
     space = font.getlength(" ")
     lines: list[str] = []
     for para in text.split("\n"):
         line, used = "", 0.0
-        for word in para.split(" "):
-            w = font.getlength(word)
-            if not line:
-                line, used = word, w
-            elif used + space + w <= width:
-                line, used = f"{line} {word}", used + space + w
-            else:
-                lines.append(line)
-                line, used = word, w
+        for long_word in para.split(" "):
+            for word in _split_long(long_word, font, width):
+                w = font.getlength(word)
+                if not line:
+                    line, used = word, w
+                elif used + space + w <= width:
+                    line, used = f"{line} {word}", used + space + w
+                else:
+                    lines.append(line)
+                    line, used = word, w
         lines.append(line)
     return lines
 
@@ -46,24 +67,26 @@ class _Canvas:
 
     def __init__(self, width: int) -> None:
         self.width = width
-        self.lines: list[tuple[str, ImageFont.FreeTypeFont, bool]] = []
+        self.lines: list[tuple[str, ImageFont.FreeTypeFont, bool, int]] = []
+        self.printed: list[str] = []  # every line of text, in order (what the paper shows; for tests)
 
     def add(self, text: str, size: int = 22, bold: bool = False, center: bool = False) -> None:
         font = _font(size, bold)
         for line in _wrap(text, font, self.width):
-            self.lines.append((line, font, center))
+            self.lines.append((line, font, center, int(font.size * 1.3)))
+            self.printed.append(line)
 
-    def gap(self) -> None:
-        self.lines.append(("", _font(10), False))
+    def gap(self, height: int = 13) -> None:
+        self.lines.append(("", _font(10), False, height))
+        self.printed.append("")
 
     def image(self) -> Image.Image | None:
         if not self.lines:
             return None
-        heights = [int(f.size * 1.3) for _, f, _ in self.lines]
-        img = Image.new("1", (self.width, sum(heights) + 4), 1)
+        img = Image.new("1", (self.width, sum(h for *_, h in self.lines) + 4), 1)
         draw = ImageDraw.Draw(img)
         y = 2
-        for (text, font, center), h in zip(self.lines, heights):
+        for text, font, center, h in self.lines:
             x = (self.width - font.getlength(text)) / 2 if center else 0
             draw.text((x, y), text, font=font, fill=0)
             y += h
@@ -71,7 +94,8 @@ class _Canvas:
         return img
 
 
-def render_escpos(doc: Document, profile: str = DEFAULT_PROFILE) -> bytes:
+def render_escpos(doc: Document, profile: str = DEFAULT_PROFILE, printed: list[str] | None = None) -> bytes:
+    """The job's bytes; `printed`, if given, receives the lines of text as they wrap on the paper."""
     p = Dummy(profile=profile)
     width = p.profile.profile_data["media"]["width"]["pixels"]
     if not isinstance(width, int):
@@ -114,12 +138,19 @@ def render_escpos(doc: Document, profile: str = DEFAULT_PROFILE) -> bytes:
         elif isinstance(b, Signatures):
             canvas.gap()
             for pair in (b.left, b.right):
-                if pair:
+                if pair:  # title, "(Ký và ghi rõ họ tên)", room to sign, then the printed name if any
+                    note, _, name = pair[1].partition("\n\n")
                     canvas.add(pair[0], 20, bold=True, center=True)
-                    canvas.add(pair[1], 18, center=True)
+                    canvas.add(note, 18, center=True)
+                    if note.startswith("(Ký"):  # not under "Nơi nhận:" of Mẫu 04/05
+                        canvas.gap(SIGN_SPACE)
+                    if name.strip():
+                        canvas.add(name.strip(), 18, center=True)
                     canvas.gap()
         elif isinstance(b, Note):
             canvas.add(b.text, 16)
     flush()
     p.cut()
+    if printed is not None:
+        printed += canvas.printed
     return p.output

@@ -19,7 +19,8 @@ TITLE = "SỔ THEO DÕI HỒ SƠ"
 COLUMNS = ("STT", "Mã hồ sơ", "Nội dung hồ sơ", "Số lượng (bộ)", "Họ tên chủ hồ sơ", "Địa chỉ chủ hồ sơ",
            "Số điện thoại", "Ngày nhận hồ sơ", "Ngày hẹn trả kết quả", "Ngày trả kết quả", "Bên giao (ký tên)",
            "Bên nhận (ký tên)", "Người nhận hồ sơ", "Địa bàn phát sinh hồ sơ", "Ghi chú")
-WIDTHS = (22, 97, 70, 30, 65, 68, 57, 57, 57, 57, 34, 34, 55, 45, 40)  # points at 7 pt: a code, a date fit
+WIDTHS = (28, 97, 58, 36, 65, 68, 57, 57, 57, 57, 34, 34, 55, 45, 40)  # points at 7 pt: a code, a date and
+# the longest word of each header fit (pdf.column_widths widens a column that would split one)
 DATE_COLUMNS = (7, 8, 9)  # 0-based positions of the three dates
 
 

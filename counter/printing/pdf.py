@@ -15,6 +15,7 @@ from reportlab.lib.pagesizes import A4, A5, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Flowable, KeepTogether, PageBreak, Paragraph, SimpleDocTemplate, Spacer
 from reportlab.platypus import Table as RLTable
@@ -70,7 +71,7 @@ def _fonts() -> None:
                                   boldItalic="DejaVu-Bold")
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=8)
 def _styles(size: float) -> dict[str, ParagraphStyle]:
     base = ParagraphStyle("base", fontName="DejaVu", fontSize=size, leading=size * 1.3)
     return {
@@ -85,6 +86,31 @@ def _styles(size: float) -> dict[str, ParagraphStyle]:
         "cell_head": ParagraphStyle("ch", parent=base, fontSize=size - 1, leading=(size - 1) * 1.2,
                                     fontName="DejaVu-Bold", alignment=TA_CENTER),
     }
+
+
+CELL_PADDING = 6  # reportlab's default left + right padding of a table cell, each side
+
+
+def column_widths(columns: tuple[str, ...], weights: tuple[float, ...], width: float,
+                  style: ParagraphStyle) -> list[float]:
+    """Split the width by the weights, but never narrower than a column's longest header word: a header wraps
+    between words, never inside one ("Người nhận", not "Ngườ/i nhận"). The room the narrow columns take comes
+    from the others, in proportion to what each has to spare."""
+    total = sum(weights)
+    widths = [width * w / total for w in weights]
+    floor = [max((stringWidth(word, style.fontName, style.fontSize) for word in c.split()), default=0)
+             + 2 * CELL_PADDING + 0.5 for c in columns]
+    if sum(floor) > width:  # cannot be helped at this size: keep the weights
+        return widths
+    for _ in range(len(widths)):
+        short = sum(f - w for w, f in zip(widths, floor) if w < f)
+        if short <= 0:
+            break
+        widths = [max(w, f) for w, f in zip(widths, floor)]
+        spare = [w - f for w, f in zip(widths, floor)]
+        room = sum(spare)
+        widths = [w - short * s / room for w, s in zip(widths, spare)]
+    return widths
 
 
 def _p(text: str, style: ParagraphStyle) -> Paragraph:
@@ -116,10 +142,9 @@ def _flowables(doc: Document, width: float, st: dict[str, ParagraphStyle]) -> li
             out.append(Paragraph(f"{escape(b.label)}: <b>{escape(b.value)}</b>" if b.value else
                                  f"<b>{escape(b.label)}</b>", st["base"]))
         elif isinstance(b, Table):
-            total = sum(b.widths)
             data = [[_p(c, st["cell_head"]) for c in b.columns]] + [[_p(c, st["cell"]) for c in row]
                                                                    for row in b.rows]
-            t = RLTable(data, colWidths=[width * w / total for w in b.widths], repeatRows=1)
+            t = RLTable(data, colWidths=column_widths(b.columns, b.widths, width, st["cell_head"]), repeatRows=1)
             t.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.black),
                                    ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
                                    ("ALIGN", (2, 1), (-1, -1), "CENTER")]))
@@ -140,21 +165,36 @@ def _flowables(doc: Document, width: float, st: dict[str, ParagraphStyle]) -> li
     return out
 
 
-def render_pdf(docs: list[Document], paper: str = "A5") -> bytes:
-    """Each document starts on a new page of the given size (A5 for forms, A4 for ledgers or on request)."""
-    _fonts()
-    size = PAPERS[paper]
-    margin = 8 * mm if paper == "A5" else 10 * mm if paper == "A4-landscape" else 15 * mm
-    st = _styles(8.5 if paper == "A5" else 8 if paper == "A4-landscape" else 10.5)
+FIT_SIZES = (8, 7.5, 7)  # an A5 form that overflows its page is set again in these sizes, the first that fits
+
+
+def _build(docs: list[Document], size: tuple[float, float], margin: float, font_sizes: list[float]) -> tuple[bytes, int]:
     buf = io.BytesIO()
     tpl = SimpleDocTemplate(buf, pagesize=size, leftMargin=margin, rightMargin=margin, topMargin=margin,
                             bottomMargin=margin, title=docs[0].blocks[1].text if docs and len(docs[0].blocks) > 1
                             and isinstance(docs[0].blocks[1], Title) else "counter", author="counter",
                             invariant=1)
     story: list = []
-    for i, doc in enumerate(docs):
+    for i, (doc, font_size) in enumerate(zip(docs, font_sizes)):
         if i:
             story.append(PageBreak())
-        story += _flowables(doc, size[0] - 2 * margin, st)
+        story += _flowables(doc, size[0] - 2 * margin, _styles(font_size))
     tpl.build(story)
-    return buf.getvalue()
+    return buf.getvalue(), tpl.page
+
+
+def render_pdf(docs: list[Document], paper: str = "A5") -> bytes:
+    """Each document starts on a new page of the given size (A5 for forms, A4 for ledgers or on request).
+    An A5 form that would spill onto a second page (a long office name, many papers) is set a little smaller
+    so that each copy stays one sheet; one that cannot fit even so keeps the normal size and runs on."""
+    _fonts()
+    size = PAPERS[paper]
+    margin = 8 * mm if paper == "A5" else 10 * mm if paper == "A4-landscape" else 15 * mm
+    base = 8.5 if paper == "A5" else 8 if paper == "A4-landscape" else 10.5
+    pdf, pages = _build(docs, size, margin, [base] * len(docs))
+    if paper != "A5" or pages <= len(docs):
+        return pdf
+    fitted = []
+    for doc in docs:
+        fitted.append(next((s for s in (base, *FIT_SIZES) if _build([doc], size, margin, [s])[1] == 1), base))
+    return _build(docs, size, margin, fitted)[0]

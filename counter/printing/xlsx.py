@@ -12,6 +12,53 @@ from counter.printing.ledger import COLUMNS, DATE_COLUMNS, TITLE, WIDTHS, Ledger
 
 HEADER_ROW = 5  # rows 1-4: agency, title, period, blank
 DATE_FORMAT = "DD/MM/YYYY"
+POINTS_PER_CHAR = 4.5  # ledger.WIDTHS are points at 7 pt; a column width counts characters of the default font
+
+
+def column_width(points: float) -> float:
+    """The PDF's column width as a spreadsheet width: the same proportions, a date or a code still fits."""
+    return max(5.0, round(points / POINTS_PER_CHAR, 1))
+
+
+LINE_HEIGHT = 15.0  # points per line of the default 11 pt font
+CHARS_PER_WIDTH = 1.2  # a width unit is one digit; text letters average narrower (measured in LibreOffice)
+
+
+def wrapped_lines(text: str, width: float) -> int:
+    """How many lines a cell of this width wraps the text into (greedy, at spaces): spreadsheets do not size
+    rows by wrapped text on their own, so the row heights are set from this."""
+    room = max(1, int(width * CHARS_PER_WIDTH) - 1)
+    lines, used = 1, 0
+    for word in str(text).split():
+        n = len(word)
+        if used and used + 1 + n > room:
+            lines, used = lines + 1, n
+        else:
+            used = used + 1 + n if used else n
+        while used > room:  # a word longer than the column breaks where the column ends
+            lines, used = lines + 1, used - room
+    return lines
+
+
+def _print_setup(ws, last_row: int) -> None:  # type: ignore[no-untyped-def]
+    """A4 landscape, every column on one page width (as many pages down as the rows need), the header row
+    repeated on each page, long cells wrapped inside their column."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0  # 0: no limit on the number of pages down
+    ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.5
+    widths = [column_width(w) for w in WIDTHS]
+    for n, row in enumerate(ws.iter_rows(min_row=HEADER_ROW, max_row=last_row), start=HEADER_ROW):
+        if n > HEADER_ROW:
+            for c in row:
+                c.alignment = Alignment(vertical="top", wrap_text=True)
+        texts = [c.value.strftime("%d/%m/%Y") if hasattr(c.value, "strftime") else c.value or "" for c in row]
+        ws.row_dimensions[n].height = LINE_HEIGHT * max(wrapped_lines(t, w) for t, w in zip(texts, widths))
 
 
 def ledger_xlsx(led: Ledger) -> bytes:
@@ -35,7 +82,7 @@ def ledger_xlsx(led: Ledger) -> bytes:
         c.font = Font(bold=True)
         c.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         c.border = border
-        ws.column_dimensions[get_column_letter(i)].width = max(6.0, width * 1.6)
+        ws.column_dimensions[get_column_letter(i)].width = column_width(width)
     for n, r in enumerate(led.rows, start=HEADER_ROW + 1):
         for i, v in enumerate(values(r)):
             c = ws.cell(row=n, column=i + 1, value=v)
@@ -43,9 +90,7 @@ def ledger_xlsx(led: Ledger) -> bytes:
             if i in DATE_COLUMNS:
                 c.number_format = DATE_FORMAT
     ws.freeze_panes = ws.cell(row=HEADER_ROW + 1, column=1)
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+    _print_setup(ws, HEADER_ROW + len(led.rows))
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

@@ -124,6 +124,18 @@ class ReceiveScreen(ServiceScreen):
         self.query_one("#submitter").display = False
         self.query_one("#proc-list").display = False
         self.search_procedures()
+        self.call_service(self.url_warning, self.warn_public_url, lambda _message: None, group="url-warning")
+
+    def url_warning(self) -> str:
+        from counter.services.office import receipt_url_warning
+
+        return receipt_url_warning(self.capp.store)  # type: ignore[arg-type]
+
+    def warn_public_url(self, warning: str) -> None:
+        """While the receipts' QR points at this machine only (office.public_url_warning), say so under the title."""
+        if warning:
+            self.query_one("#receive-title", Static).update(Text.assemble(
+                ("TIẾP NHẬN HỒ SƠ", "bold"), "\n", (f"⚠ {warning}", "bold yellow")))
 
     # ---- procedure --------------------------------------------------------------------------------------
     @on(Input.Changed, "#proc")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import ipaddress
 import uuid
 from dataclasses import dataclass
 from functools import lru_cache
 from datetime import date, time
 from importlib import resources
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
@@ -33,6 +35,75 @@ class OfficeInfo:
     station_id: str
     station_number: int
     station_name: str
+
+
+SET_PUBLIC_URL = "counter office set --public-url https://…"
+LOOPBACK_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback")
+
+
+def validate_public_url(text: str) -> str:
+    """The office's public tracking address (the receipts' QR points under it): http(s) with a host; returned
+    without a trailing slash. Anything else is refused with a Vietnamese sentence."""
+    url = (text or "").strip()
+    if not url:
+        raise CounterError("Địa chỉ tra cứu công khai không được để trống, ví dụ https://motcua.phuclinh.gov.vn")
+    if any(c.isspace() for c in url):
+        raise CounterError(f"Địa chỉ tra cứu “{url}” có khoảng trắng")
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https"):
+        raise CounterError(f"Địa chỉ tra cứu “{url}” phải bắt đầu bằng https:// (hoặc http://)")
+    try:
+        parts.port  # noqa: B018 -- raises on a port that is not a number in 0–65535
+    except ValueError:
+        raise CounterError(f"Cổng trong địa chỉ tra cứu “{url}” không hợp lệ") from None
+    if not parts.hostname:
+        raise CounterError(f"Địa chỉ tra cứu “{url}” thiếu tên máy chủ, ví dụ https://motcua.phuclinh.gov.vn")
+    if parts.query or parts.fragment:
+        raise CounterError(f"Địa chỉ tra cứu “{url}” không được có phần “?…” hoặc “#…”")
+    return url.rstrip("/")
+
+
+def is_loopback_url(url: str) -> bool:
+    """True when the address only works on this machine (127.*, ::1, localhost, 0.0.0.0): a citizen's phone
+    scanning the receipt's QR cannot open it."""
+    host = (urlsplit((url or "").strip()).hostname or "").rstrip(".").lower()
+    if not host:
+        return True
+    if host in LOOPBACK_NAMES or host.endswith(".localhost"):
+        return True
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return ip.is_loopback or ip.is_unspecified
+
+
+def public_url_warning(info: OfficeInfo | str) -> str:
+    """The line the receive screen and `counter print receipt` show while the receipts' QR cannot be opened
+    from a phone; empty when the address is fine."""
+    url = info if isinstance(info, str) else info.public_base_url
+    if not is_loopback_url(url):
+        return ""
+    return (f"Cảnh báo: mã QR trên giấy tiếp nhận trỏ tới {url or '(chưa đặt)'}, chỉ mở được trên máy này: "
+            f"điện thoại của công dân không tra cứu được. Quản trị đặt lại: “{SET_PUBLIC_URL}”.")
+
+
+def receipt_url_warning(store: Store) -> str:
+    """public_url_warning of this store's office (for the receive screen, which reads it in a worker)."""
+    return public_url_warning(office_info(store))
+
+
+def set_public_url(store: Store, actor: Actor, url: str) -> str:
+    """Change the office's public tracking address (admin). Receipts printed from now on carry it."""
+    require(actor.role, Action.MANAGE_DEVICES)
+    clean = validate_public_url(url)
+    with store.write() as session:
+        office = session.get(Office, actor.office_id)
+        if office is None:
+            raise NotFound(f"Không có cơ quan “{actor.office_id}”")
+        office.public_base_url = clean
+        session.add(office)
+    return clean
 
 
 def this_station(session: Session) -> Station:
@@ -72,7 +143,7 @@ def create_office(session: Session, *, office_id: str, name: str, station_number
         office = Office(id=office_id, name=name.strip(), parent_name=parent_name, place_name=place_name,
                         address=address, phone=phone, province=province)
         if public_base_url:
-            office.public_base_url = public_base_url
+            office.public_base_url = validate_public_url(public_base_url)
         session.add(office)
     station = Station(id=str(uuid.uuid4()), office_id=office_id, number=station_number,
                       name=f"Quầy {station_number}")

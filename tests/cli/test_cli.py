@@ -140,12 +140,16 @@ def test_catalogue_import_bad_file_changes_nothing(demo_home, tmp_path):
 
 
 def test_uninitialised_and_unreadable_data_dirs(tmp_path):
-    empty = run("search", "nguyen", home=tmp_path / "empty")
-    assert empty.exit_code == 1 and "chưa được khởi tạo" in empty.output
+    empty = run("search", "nguyen", home=tmp_path / "empty")  # issue 12: no store is made on the way
+    assert empty.exit_code == 1 and "Chưa có kho dữ liệu" in empty.output and "counter init" in empty.output
+    assert not (tmp_path / "empty").exists()
+    assert run("db", "upgrade", home=tmp_path / "bare").exit_code == 0  # a store file, no office yet
+    bare = run("search", "nguyen", home=tmp_path / "bare")
+    assert bare.exit_code == 1 and "chưa được khởi tạo" in bare.output
     blocker = tmp_path / "file"
     blocker.write_text("x")
     result = run("search", "nguyen", home=blocker / "sub")
-    assert result.exit_code == 1 and "thư mục dữ liệu" in result.output
+    assert result.exit_code == 1 and "Chưa có kho dữ liệu" in result.output
     assert "Traceback" not in result.output
 
 
