@@ -189,9 +189,7 @@ def page(store: Store, actor: Actor, bucket: str, flt: QueueFilter = QueueFilter
 def _item(r: Any, who: Callable[[str, int | None], str | None], cal: WorkCalendar, now: datetime) -> QueueItem:
     due = parse_utc(r["due_at"])
     status = int(r["status"])
-    late = 0
-    if due is not None and status in (2, 4) and due < now:  # waiting (5, 6): the citizen holds the clock
-        late = cal.lateness(due, now)[1]
+    late = dossiers.days_late(cal, status, due, now)
     waiting = {5: "giấy tờ", 6: "phí, lệ phí"}.get(status, "")
     return QueueItem(r["code"], r["owner_name"], r["owner_phone"], r["procedure_code"], r["procedure_name"],
                      r["field"], int(r["channel"]), status, STATUS_SHORT[Status(status)], parse_utc(r["received_at"]),
