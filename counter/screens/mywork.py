@@ -44,7 +44,7 @@ class MyWorkScreen(ServiceScreen):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     DEFAULT_CSS = """
     #my-main { height: 1fr; }
-    #my-buckets { width: 26; height: 1fr; }
+    #my-buckets { width: 30; height: 1fr; }
     #my-right { width: 1fr; height: 1fr; }
     #my-table { height: 1fr; }
     #my-pager { height: 1; color: $text-muted; padding: 0 1; }

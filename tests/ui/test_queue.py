@@ -48,7 +48,7 @@ async def test_supervisor_sees_todays_queue_and_the_overdue_list(rs):
         await settle(app, pilot)
         assert table_codes(app) == [rs.codes["C"], rs.codes["B"]]
         table = app.screen.query_one("#queue-table", DataTable)
-        assert str(table.get_row_at(0)[5]) == "5 ngày"
+        assert str(table.get_row_at(0)[5]) == "5 ngày làm việc"
         assert "Quá hạn · Trang 1 · 2 hồ sơ" in str(app.screen.query_one("#queue-pager", Static).render())
 
 
