@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 FORM_NAMES = {
-    "01": "Giấy tiếp nhận hồ sơ và hẹn trả kết quả",
+    "01": "Giấy tiếp nhận và hẹn trả kết quả",
     "02": "Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ",
     "03": "Phiếu từ chối tiếp nhận giải quyết hồ sơ",
     "04": "Văn bản xin lỗi và gia hạn",

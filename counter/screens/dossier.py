@@ -36,6 +36,7 @@ class DossierScreen(ServiceScreen):
             "in lại một biểu mẫu của hồ sơ: chỉ các mẫu hồ sơ này có (Mẫu 01 giấy tiếp nhận với hẹn trả ban đầu, "
             "02, 03, 04 với hẹn trả mới khi đã gia hạn, 05, 06 phiếu kiểm soát, phiếu bàn giao khi đã trả). "
             "Esc để quay lại.")
+    DEFAULT_CSS = "#dossier-print { height: auto; padding: 0 1; }"
     BINDINGS = [Binding("escape", "close", "Quay lại", id="dossier.close"),
                 Binding("i,ctrl+r", "reprint", "In lại", key_display="I", id="dossier.reprint")]
 

@@ -16,6 +16,7 @@ from textual.widgets.option_list import Option
 from counter.domain.calendar import VN_TZ
 from counter.screens.base import ServiceScreen
 from counter.screens.search import cell, late_text
+from counter.services.queue import MY_BUCKET_LABELS, MY_BUCKETS  # this module loads on F6, after login
 from counter.widgets.status import BottomBar
 
 if TYPE_CHECKING:
@@ -23,16 +24,10 @@ if TYPE_CHECKING:
 
 PAGE_SIZE = 20
 REFRESH_SECONDS = 5.0
-BUCKET_KEYS = ("received_today", "due_today", "overdue", "waiting", "ready")  # keys 1–5 (services.queue.MY_BUCKETS)
+BUCKET_KEYS = MY_BUCKETS  # keys 1–5
 # most useful first: on a narrow terminal the last columns are the ones off screen
-COLUMNS = [("Mã hồ sơ", 19), ("Chủ hồ sơ", 14), ("Hẹn trả", 11), ("Tiến độ", 23), ("Trạng thái", 10),
+COLUMNS = [("Mã hồ sơ", 19), ("Chủ hồ sơ", 16), ("Hẹn trả", 11), ("Tiến độ", 24), ("Trạng thái", 12),
            ("Thủ tục", 22)]
-
-
-def labels() -> dict[str, str]:
-    from counter.services.queue import MY_BUCKET_LABELS  # loaded by then: the screen opens after login
-
-    return MY_BUCKET_LABELS
 
 
 class MyWorkScreen(ServiceScreen):
@@ -44,7 +39,7 @@ class MyWorkScreen(ServiceScreen):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     DEFAULT_CSS = """
     #my-main { height: 1fr; }
-    #my-buckets { width: 30; height: 1fr; }
+    #my-buckets { width: 27; height: 1fr; }
     #my-right { width: 1fr; height: 1fr; }
     #my-table { height: 1fr; }
     #my-pager { height: 1; color: $text-muted; padding: 0 1; }
@@ -52,7 +47,7 @@ class MyWorkScreen(ServiceScreen):
     MyWorkScreen.-narrow #my-buckets { width: 1fr; height: 7; }
     """
     BINDINGS = [
-        *(Binding(str(n), f"bucket('{b}')", f"Nhóm {n}", show=False, id=f"mywork.bucket-{n}")
+        *(Binding(str(n), f"bucket('{b}')", MY_BUCKET_LABELS[b], show=False, id=f"mywork.bucket-{n}")
           for n, b in enumerate(BUCKET_KEYS, 1)),
         Binding("pagedown", "page(1)", "Trang sau", key_display="PgDn", priority=True, id="mywork.next-page"),
         Binding("pageup", "page(-1)", "Trang trước", key_display="PgUp", priority=True, id="mywork.prev-page"),
@@ -69,7 +64,7 @@ class MyWorkScreen(ServiceScreen):
     def compose(self) -> ComposeResult:
         yield Static(Text("VIỆC CỦA TÔI", style="bold"), id="my-title")
         with Horizontal(id="my-main"):
-            yield OptionList(*[Option(f"{n} {labels()[b]}", id=b) for n, b in enumerate(BUCKET_KEYS, 1)],
+            yield OptionList(*[Option(f"{n} {MY_BUCKET_LABELS[b]}", id=b) for n, b in enumerate(BUCKET_KEYS, 1)],
                              id="my-buckets")
             with Vertical(id="my-right"):
                 table: DataTable = DataTable(id="my-table", cursor_type="row", zebra_stripes=True)
@@ -101,7 +96,7 @@ class MyWorkScreen(ServiceScreen):
         self.stamp = result.stamp
         buckets = self.query_one("#my-buckets", OptionList)
         for i, b in enumerate(BUCKET_KEYS):
-            buckets.replace_option_prompt_at_index(i, f"{i + 1} {labels()[b]} ({result.counts.get(b, 0)})")
+            buckets.replace_option_prompt_at_index(i, f"{i + 1} {MY_BUCKET_LABELS[b]} ({result.counts.get(b, 0)})")
         table = self.query_one("#my-table", DataTable)
         row = table.cursor_row
         table.clear()
@@ -119,7 +114,7 @@ class MyWorkScreen(ServiceScreen):
         prev = " · PageUp: trang trước" if result.page > 0 else ""
         shown = f"{total} hồ sơ · Enter: mở hồ sơ" if result.items else "Không có hồ sơ nào"
         self.query_one("#my-pager", Static).update(
-            Text(f"{labels()[self.bucket]} · Trang {result.page + 1} · {shown}{more}{prev}"))
+            Text(f"{MY_BUCKET_LABELS[self.bucket]} · Trang {result.page + 1} · {shown}{more}{prev}"))
 
     @on(OptionList.OptionHighlighted, "#my-buckets")
     def bucket_highlighted(self, event: OptionList.OptionHighlighted) -> None:

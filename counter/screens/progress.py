@@ -271,18 +271,18 @@ class ProgressScreen(ServiceScreen):
         from dataclasses import replace
 
         assert self.view is not None
-        held, code = self.view.held_by, self.view.code
+        held = self.view.held_by
         if held and choice != "transferred:forward":
             return (replace(info, label=f"nhận lại hồ sơ từ {held}"),
-                    f"Hồ sơ {code} đang ở {held}. Ghi nhận {held} trả hồ sơ về Bộ phận một cửa: Phiếu kiểm soát "
-                    f"(Mẫu 06) thêm dòng “{held} → Bộ phận một cửa”; người giao bên kia là người của {held}.")
+                    f"Ghi nhận {held} trả hồ sơ về Bộ phận một cửa (Phiếu kiểm soát thêm dòng "
+                    f"“{held} → Bộ phận một cửa”).")
         if held:
             return (replace(info, label=f"chuyển tiếp hồ sơ từ {held}"),
-                    f"Hồ sơ {code} đang ở {held}: ghi nhận {held} chuyển tiếp hồ sơ cho cơ quan / người nhập "
-                    "dưới đây (Phiếu kiểm soát thêm một dòng giao nhận).")
+                    f"Ghi nhận {held} chuyển tiếp hồ sơ cho cơ quan / người nhập dưới đây (Phiếu kiểm soát thêm "
+                    "một dòng giao nhận).")
         return (replace(info, label="chuyển hồ sơ đi"),
-                f"Bộ phận một cửa giao hồ sơ {code} cho cơ quan / người nhập dưới đây (Phiếu kiểm soát thêm một "
-                "dòng giao nhận).")
+                "Bộ phận một cửa giao hồ sơ cho cơ quan / người nhập dưới đây (Phiếu kiểm soát thêm một dòng "
+                "giao nhận).")
 
     def record(self, kind: str, values: dict | None, confirmed: bool = False) -> None:
         if values is None or self.code is None:
