@@ -28,8 +28,9 @@ REFRESH_SECONDS = 5.0
 BUCKET_ORDER = ("due_today", "overdue", "due_soon", "waiting", "ready", "returned_today")
 BUCKET_LABELS = {"due_today": "Đến hạn hôm nay", "overdue": "Quá hạn", "due_soon": "Sắp đến hạn",
                  "waiting": "Chờ công dân", "ready": "Chờ trả kết quả", "returned_today": "Đã trả hôm nay"}
-QUEUE_COLUMNS = [("Mã hồ sơ", 19), ("Chủ hồ sơ", 15), ("Thủ tục", 11), ("Trạng thái", 10), ("Hẹn trả", 10),
-                 ("Trễ", 15), ("Cán bộ", 10)]
+# most useful first: on a narrow terminal the procedure (also a filter) is the column off screen
+QUEUE_COLUMNS = [("Mã hồ sơ", 19), ("Chủ hồ sơ", 15), ("Trạng thái", 12), ("Hẹn trả", 10), ("Trễ", 16),
+                 ("Cán bộ", 11), ("Thủ tục", 16)]
 SORT_OPTIONS = [("Hẹn trả", "due"), ("Hẹn trả (mới trước)", "due_desc"), ("Ngày nhận", "received"),
                 ("Mã hồ sơ", "code"), ("Chủ hồ sơ", "owner")]
 CHANNEL_OPTIONS = [("Trực tiếp", 1), ("Trực tuyến", 2), ("Bưu chính", 3)]
@@ -217,8 +218,9 @@ class QueueScreen(ServiceScreen):
         self.assignees = {i.code: i.assignee_id for i in result.items}
         for i in result.items:
             late = Text(f"{i.days_late} ngày làm việc", style="bold red") if i.days_late else Text(i.waiting_for or "")
-            table.add_row(Text(i.code), cell(i.owner_name), cell(i.procedure_name), cell(i.status_short),
-                          Text(format_vn(i.due_at)[:10] if i.due_at else "—"), late, cell(i.assignee), key=i.code)
+            table.add_row(Text(i.code), cell(i.owner_name), cell(i.status_short),
+                          Text(format_vn(i.due_at)[:10] if i.due_at else "—"), late, cell(i.assignee),
+                          cell(i.procedure_name), key=i.code)
         if self.codes:
             table.move_cursor(row=min(row, len(self.codes) - 1))
         self.has_next = result.has_next
