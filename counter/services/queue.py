@@ -1,4 +1,5 @@
-"""The supervisor's daily queue (F6 Hàng đợi): buckets of dossiers, paged in SQL, and reassigning a dossier.
+"""The supervisor's daily queue (F6 Hàng đợi) and each clerk's own list (F6 Việc của tôi): buckets of dossiers,
+paged in SQL, and reassigning a dossier.
 
 Buckets (now = the store's clock, "today" = the local date):
 - due_today: open with the office (status 2, 4), due from now until local midnight;
@@ -7,6 +8,8 @@ Buckets (now = the store's clock, "today" = the local date):
 - waiting: waiting for the citizen: papers (5) or fees (6);
 - ready: result ready to return (9);
 - returned_today: returned (10) today.
+"Việc của tôi" (F6 for clerks and postal staff, `my_page`) is the same buckets for one person: received today
+(received_by = the user), and due today, overdue, waiting, ready among the dossiers assigned to the user.
 Every list is one indexed SQL query on the read-only per-thread connection (store.query), so a page stays
 instant on a store with years of data.
 """
