@@ -299,12 +299,15 @@ class ProgressScreen(ServiceScreen):
 
         store, actor, code = self.capp.store, self.capp.actor, self.code
         box = self.query_one("#progress-result", Static)
+        held = self.view.held_by if self.view is not None else None
+        took_back = kind == "transferred" and values.get("direction") == "back" and held
 
         def done(result: Any) -> None:
             due = f", hẹn trả {_t(result.due_at)}" if result.due_at else ""
-            box.update(Text(f"Đã ghi “{result.label}” cho hồ sơ {result.code}: {result.status_label}{due}",
+            label = f"nhận lại hồ sơ từ {held}" if took_back else result.label
+            box.update(Text(f"Đã ghi “{label}” cho hồ sơ {result.code}: {result.status_label}{due}",
                             style="bold green"))
-            self.notify(f"Đã ghi: {result.label}", markup=False)
+            self.notify(f"Đã ghi: {label}", markup=False)
             self.load(result.code)
             if result.form:
                 self.print_form(result.form)

@@ -179,6 +179,11 @@ async def test_taking_the_file_back_says_from_whom(store):
         assert f"NHẬN LẠI HỒ SƠ TỪ TƯ PHÁP — {code}" in text
         explain = str(app.screen.query_one("#event-explain").render())
         assert "Ghi nhận Tư pháp trả hồ sơ về Bộ phận một cửa" in explain
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ProgressScreen)
+        assert f"Đã ghi “nhận lại hồ sơ từ Tư pháp” cho hồ sơ {code}" in visible(app.screen.query_one("#progress-result"))
+    assert dossiers.get_detail(store, code).events[-1].details == "Nhận lại từ: Tư pháp"
 
 
 async def test_my_work_as_a_clerk_shows_only_mine_and_opens_a_dossier(tmp_path):
