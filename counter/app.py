@@ -44,6 +44,8 @@ MODES_TABLE: dict[str, Mode] = {
     "progress": Mode("f4", "Xử lý", "counter.screens.progress:ProgressScreen", Action.SEARCH),
     "return": Mode("f5", "Trả kết quả", "counter.screens.giveback:ReturnScreen", Action.RETURN_RESULT),
     "queue": Mode("f6", "Hàng đợi", "counter.screens.queue:QueueScreen", Action.VIEW_QUEUE),
+    # the same key for clerks and postal staff: a key's first binding the role may use wins (supervisors: the queue)
+    "mywork": Mode("f6", "Việc của tôi", "counter.screens.mywork:MyWorkScreen", Action.VIEW_OWN_WORK),
     "search": Mode("f7", "Tra cứu", "counter.screens.search:SearchScreen", Action.SEARCH),
 }
 

@@ -44,6 +44,7 @@ class Action(StrEnum):
     NOTE = "note"
     REASSIGN = "reassign"
     VIEW_QUEUE = "view_queue"
+    VIEW_OWN_WORK = "view_own_work"  # "Việc của tôi": the dossiers one received or is assigned
     VIEW_REPORTS = "view_reports"
     MANAGE_USERS = "manage_users"
     MANAGE_CATALOGUE = "manage_catalogue"
@@ -69,6 +70,7 @@ ACTION_LABELS = {
     Action.NOTE: "ghi chú",
     Action.REASSIGN: "giao hồ sơ cho cán bộ khác",
     Action.VIEW_QUEUE: "xem hàng đợi",
+    Action.VIEW_OWN_WORK: "xem việc của mình",
     Action.VIEW_REPORTS: "xem báo cáo",
     Action.MANAGE_USERS: "quản lý người dùng",
     Action.MANAGE_CATALOGUE: "quản lý danh mục thủ tục",
@@ -79,12 +81,12 @@ ACTION_LABELS = {
 _CLERK = {
     Action.SEARCH, Action.RECEIVE, Action.REFUSE, Action.DIGITIZE, Action.CERTIFY, Action.TRANSFER,
     Action.REQUEST_SUPPLEMENT, Action.RECEIVE_SUPPLEMENT, Action.REQUEST_FEE, Action.COLLECT_FEE,
-    Action.DECIDE, Action.WITHDRAW, Action.RETURN_RESULT, Action.NOTE,
+    Action.DECIDE, Action.WITHDRAW, Action.RETURN_RESULT, Action.NOTE, Action.VIEW_OWN_WORK,
 }
 # QĐ 45/2016: receive, pack, collect fees, hand over, deliver; never certify copies or decide.
 _POSTAL = {
     Action.SEARCH, Action.RECEIVE, Action.TRANSFER, Action.RECEIVE_SUPPLEMENT, Action.COLLECT_FEE,
-    Action.RETURN_RESULT, Action.NOTE,
+    Action.RETURN_RESULT, Action.NOTE, Action.VIEW_OWN_WORK,
 }
 _SUPERVISOR = _CLERK | {Action.EXTEND, Action.REASSIGN, Action.VIEW_QUEUE, Action.VIEW_REPORTS}
 _ADMIN = {Action.SEARCH, Action.MANAGE_USERS, Action.MANAGE_CATALOGUE, Action.MANAGE_CALENDAR,

@@ -73,7 +73,7 @@ RESULT_LABELS = {"early": "Trước hạn", "on_time": "Đúng hạn", "late": "
 
 def result_text(result: str, days: int) -> str:
     label = RESULT_LABELS[result]
-    return f"{label} {days} ngày" if days else label
+    return f"{label} {days} ngày làm việc" if days else label
 
 
 @dataclass(frozen=True)

@@ -32,8 +32,13 @@ def _birth(iso: str | None) -> str:
 
 
 class DossierScreen(ServiceScreen):
-    HELP = "Chi tiết hồ sơ: thông tin chủ hồ sơ, thành phần hồ sơ và toàn bộ lịch sử xử lý. Esc để quay lại."
-    BINDINGS = [Binding("escape", "close", "Quay lại", id="dossier.close")]
+    HELP = ("Chi tiết hồ sơ: thông tin chủ hồ sơ, thành phần hồ sơ và toàn bộ lịch sử xử lý. I (hoặc Ctrl+R) "
+            "in lại một biểu mẫu của hồ sơ: chỉ các mẫu hồ sơ này có (Mẫu 01 giấy tiếp nhận với hẹn trả ban đầu, "
+            "02, 03, 04 với hẹn trả mới khi đã gia hạn, 05, 06 phiếu kiểm soát, phiếu bàn giao khi đã trả). "
+            "Esc để quay lại.")
+    DEFAULT_CSS = "#dossier-print { height: auto; padding: 0 1; }"
+    BINDINGS = [Binding("escape", "close", "Quay lại", id="dossier.close"),
+                Binding("i,ctrl+r", "reprint", "In lại", key_display="I", id="dossier.reprint")]
 
     def __init__(self, code: str):
         super().__init__()
@@ -47,6 +52,7 @@ class DossierScreen(ServiceScreen):
             yield DataTable(id="documents", cursor_type="row", show_cursor=False)
             yield Static(Text("Lịch sử xử lý", style="bold"), classes="section")
             yield DataTable(id="history", cursor_type="row")
+        yield Static("", id="dossier-print", markup=False)
         yield BottomBar()
 
     def on_mount(self) -> None:
@@ -111,3 +117,12 @@ class DossierScreen(ServiceScreen):
 
     def action_close(self) -> None:
         self.app.pop_screen()
+
+    # ---- reprint (I / Ctrl+R) ---------------------------------------------------------------------------
+    def action_reprint(self) -> None:
+        from counter.screens.reprint import choose_and_print
+
+        choose_and_print(self, self.code, self.reprint)
+
+    def reprint(self, form: str) -> None:
+        self.print_in_background(self.code, form, self.query_one("#dossier-print", Static))

@@ -36,14 +36,16 @@ class EventForm(ModalScreen[dict | None]):
     BINDINGS = [Binding("escape", "cancel", "Hủy", id="event.cancel"),
                 Binding("ctrl+s", "submit", "Ghi nhận", id="event.submit", priority=True)]
 
-    def __init__(self, code: str, info: "ActionInfo"):
+    def __init__(self, code: str, info: "ActionInfo", explain: str = ""):
         super().__init__()
-        self.code, self.info = code, info
+        self.code, self.info, self.explain = code, info, explain
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal-box", id="event-form"):
             title = f"{self.info.label.upper()} — {self.code}" + (f" (in Mẫu {self.info.form})" if self.info.form else "")
             yield Static(Text(title, style="bold"))
+            if self.explain:
+                yield Static(Text(self.explain), id="event-explain")
             for f in self.info.fields:
                 with Horizontal(classes="form-row"):
                     yield Label(f.label + (" *" if f.required else ""), classes="form-label")
@@ -85,12 +87,13 @@ class ProgressScreen(ServiceScreen):
             "vai trò của bạn: mũi tên chọn, Enter mở ô nhập (Enter đi tiếp, Ctrl+S ghi nhận, Esc hủy). Các bước: "
             "chuyển hồ sơ cho cơ quan/người xử lý và nhận lại (Phiếu kiểm soát Mẫu 06), yêu cầu bổ sung (in Mẫu 02), "
             "nhận bổ sung (hạn mới theo lịch), yêu cầu/ghi nhận nộp phí, có kết quả, rút hồ sơ, dừng xử lý (in Mẫu "
-            "05), gia hạn (giám sát; in Mẫu 04 với ngày hẹn mới), ghi chú. F8 in Phiếu kiểm soát (Mẫu 06), Ctrl+R "
-            "in lại mẫu vừa in, Esc về ô tìm.")
+            "05), gia hạn (giám sát; in Mẫu 04 với ngày hẹn mới), ghi chú. Hồ sơ miễn phí không có bước phí, lệ phí. "
+            "F8 in Phiếu kiểm soát (Mẫu 06). Ctrl+R in lại: chọn một biểu mẫu hồ sơ này có (Mẫu 01 với hẹn trả ban "
+            "đầu, 02–06, phiếu bàn giao), mẫu vừa in được chọn sẵn. Esc về ô tìm.")
     AUTO_FOCUS = "#find"
     BINDINGS = [
         Binding("f8", "print_slip", "In Mẫu 06", id="progress.slip"),
-        Binding("ctrl+r", "reprint", "In lại", id="progress.reprint"),
+        Binding("ctrl+r", "reprint", "In lại…", id="progress.reprint"),
         Binding("escape", "back_to_find", "Về ô tìm", id="progress.find"),
     ]
 
@@ -199,6 +202,8 @@ class ProgressScreen(ServiceScreen):
                           lambda v: self.show(v, focus_actions), group="load", exclusive=True)
 
     def show(self, v: "ProgressView", focus_actions: bool = True) -> None:
+        if self.view is None or self.view.code != v.code:
+            self.last_form = None  # Ctrl+R highlights what was printed for this dossier, not the previous one
         self.view, self.code = v, v.code
         self.query_one("#find-msg", Static).update("")
         info = Table.grid(padding=(0, 2))
@@ -256,7 +261,28 @@ class ProgressScreen(ServiceScreen):
             info = replace(info, fields=tuple(f if f.name != "to" else replace(f, required=True)
                                               for f in info.fields if f.name in keep))
             self._direction = "back" if self.view.held_by and choice != "transferred:forward" else "out"
+            info, explain = self.hand_off_words(info, choice)
+            self.app.push_screen(EventForm(self.code, info, explain), lambda values: self.record(kind, values))
+            return
         self.app.push_screen(EventForm(self.code, info), lambda values: self.record(kind, values))
+
+    def hand_off_words(self, info: "ActionInfo", choice: str) -> tuple["ActionInfo", str]:
+        """The hand-off form says which way the file goes and who holds it: taking it back names the holder."""
+        from dataclasses import replace
+
+        assert self.view is not None
+        held = self.view.held_by
+        if held and choice != "transferred:forward":
+            return (replace(info, label=f"nhận lại hồ sơ từ {held}"),
+                    f"Ghi nhận {held} trả hồ sơ về Bộ phận một cửa (Phiếu kiểm soát thêm dòng "
+                    f"“{held} → Bộ phận một cửa”).")
+        if held:
+            return (replace(info, label=f"chuyển tiếp hồ sơ từ {held}"),
+                    f"Ghi nhận {held} chuyển tiếp hồ sơ cho cơ quan / người nhập dưới đây (Phiếu kiểm soát thêm "
+                    "một dòng giao nhận).")
+        return (replace(info, label="chuyển hồ sơ đi"),
+                "Bộ phận một cửa giao hồ sơ cho cơ quan / người nhập dưới đây (Phiếu kiểm soát thêm một dòng "
+                "giao nhận).")
 
     def record(self, kind: str, values: dict | None, confirmed: bool = False) -> None:
         if values is None or self.code is None:
@@ -273,12 +299,15 @@ class ProgressScreen(ServiceScreen):
 
         store, actor, code = self.capp.store, self.capp.actor, self.code
         box = self.query_one("#progress-result", Static)
+        held = self.view.held_by if self.view is not None else None
+        took_back = kind == "transferred" and values.get("direction") == "back" and held
 
         def done(result: Any) -> None:
             due = f", hẹn trả {_t(result.due_at)}" if result.due_at else ""
-            box.update(Text(f"Đã ghi “{result.label}” cho hồ sơ {result.code}: {result.status_label}{due}",
+            label = f"nhận lại hồ sơ từ {held}" if took_back else result.label
+            box.update(Text(f"Đã ghi “{label}” cho hồ sơ {result.code}: {result.status_label}{due}",
                             style="bold green"))
-            self.notify(f"Đã ghi: {result.label}", markup=False)
+            self.notify(f"Đã ghi: {label}", markup=False)
             self.load(result.code)
             if result.form:
                 self.print_form(result.form)
@@ -301,7 +330,10 @@ class ProgressScreen(ServiceScreen):
         self.print_form("06")
 
     def action_reprint(self) -> None:
-        if self.last_form is None:
-            self.notify("Chưa in mẫu nào cho hồ sơ này", markup=False)
+        """Ctrl+R: the chooser of this dossier's forms (the one just printed highlighted)."""
+        if self.code is None or self.view is None:
+            self.notify("Chưa chọn hồ sơ: tìm hồ sơ trước rồi Ctrl+R để in lại", markup=False)
             return
-        self.print_form(self.last_form)
+        from counter.screens.reprint import choose_and_print
+
+        choose_and_print(self, self.code, self.print_form, self.last_form)

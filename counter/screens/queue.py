@@ -28,8 +28,9 @@ REFRESH_SECONDS = 5.0
 BUCKET_ORDER = ("due_today", "overdue", "due_soon", "waiting", "ready", "returned_today")
 BUCKET_LABELS = {"due_today": "Đến hạn hôm nay", "overdue": "Quá hạn", "due_soon": "Sắp đến hạn",
                  "waiting": "Chờ công dân", "ready": "Chờ trả kết quả", "returned_today": "Đã trả hôm nay"}
-QUEUE_COLUMNS = [("Mã hồ sơ", 19), ("Chủ hồ sơ", 15), ("Thủ tục", 11), ("Trạng thái", 10), ("Hẹn trả", 10),
-                 ("Trễ", 7), ("Cán bộ", 10)]
+# most useful first: on a narrow terminal the procedure (also a filter) is the column off screen
+QUEUE_COLUMNS = [("Mã hồ sơ", 19), ("Chủ hồ sơ", 15), ("Trạng thái", 12), ("Hẹn trả", 10), ("Trễ", 16),
+                 ("Cán bộ", 11), ("Thủ tục", 16)]
 SORT_OPTIONS = [("Hẹn trả", "due"), ("Hẹn trả (mới trước)", "due_desc"), ("Ngày nhận", "received"),
                 ("Mã hồ sơ", "code"), ("Chủ hồ sơ", "owner")]
 CHANNEL_OPTIONS = [("Trực tiếp", 1), ("Trực tuyến", 2), ("Bưu chính", 3)]
@@ -53,7 +54,9 @@ class ClerkPicker(ModalScreen["int | None"]):
         from counter.domain.permissions import Role
 
         with Vertical(classes="modal-box"):
-            yield Static(Text(f"Giao hồ sơ {self.code} cho cán bộ:", style="bold"))
+            holder = next((c.full_name for c in self.clerks if c.id == self.current), None)
+            yield Static(Text(f"Lấy hồ sơ {self.code} khỏi {holder} và giao cho cán bộ:" if holder
+                              else f"Giao hồ sơ {self.code} (chưa giao cho ai) cho cán bộ:", style="bold"))
             yield OptionList(*[Option(Text(f"{c.full_name} ({c.username}, {Role(c.role).label})"
                                            + (" — đang xử lý" if c.id == self.current else "")), id=str(c.id))
                                for c in self.clerks], id="picker-list")
@@ -214,9 +217,10 @@ class QueueScreen(ServiceScreen):
         self.codes = [i.code for i in result.items]
         self.assignees = {i.code: i.assignee_id for i in result.items}
         for i in result.items:
-            late = Text(f"{i.days_late} ngày", style="bold red") if i.days_late else Text(i.waiting_for or "")
-            table.add_row(Text(i.code), cell(i.owner_name), cell(i.procedure_name), cell(i.status_short),
-                          Text(format_vn(i.due_at)[:10] if i.due_at else "—"), late, cell(i.assignee), key=i.code)
+            late = Text(f"{i.days_late} ngày làm việc", style="bold red") if i.days_late else Text(i.waiting_for or "")
+            table.add_row(Text(i.code), cell(i.owner_name), cell(i.status_short),
+                          Text(format_vn(i.due_at)[:10] if i.due_at else "—"), late, cell(i.assignee),
+                          cell(i.procedure_name), key=i.code)
         if self.codes:
             table.move_cursor(row=min(row, len(self.codes) - 1))
         self.has_next = result.has_next
@@ -283,6 +287,8 @@ class QueueScreen(ServiceScreen):
             return
         current = self.assignees.get(code)
 
+        holder = next((c.full_name for c in self.choices.clerks if c.id == current), None)
+
         def done(assignee_id: int | None) -> None:
             if assignee_id is None or assignee_id == current:
                 return
@@ -290,12 +296,12 @@ class QueueScreen(ServiceScreen):
 
             store = self.capp.store
             self.call_service(lambda: queue.reassign(store, actor, code, assignee_id),  # type: ignore[arg-type]
-                              lambda name: self.reassigned(code, name))
+                              lambda name: self.reassigned(code, name, holder))
 
         self.app.push_screen(ClerkPicker(code, self.choices.clerks, current), done)
 
-    def reassigned(self, code: str, name: str) -> None:
-        self.notify(f"Đã giao hồ sơ {code} cho {name}", markup=False)
+    def reassigned(self, code: str, name: str, holder: str | None = None) -> None:
+        self.notify(f"Đã giao hồ sơ {code}" + (f" từ {holder}" if holder else "") + f" cho {name}", markup=False)
         self.load_queue()
 
     def check_changes(self) -> None:

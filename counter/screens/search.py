@@ -19,8 +19,16 @@ if TYPE_CHECKING:
 
 PAGE_SIZE = 20
 DEBOUNCE = 0.15
-COLUMNS = [("Mã hồ sơ", 19), ("Chủ hồ sơ", 22), ("Thủ tục", 27), ("Trạng thái", 12), ("Ngày nhận", 10),
-           ("Hẹn trả", 16)]
+# most useful first (a narrow terminal shows the first ones); the receiving date is in the code itself
+# (…-yyMMdd-NNNN); lateness is a word and a colour, never colour alone, next to the status
+COLUMNS = [("Mã hồ sơ", 19), ("Chủ hồ sơ", 16), ("Trạng thái", 12), ("Tiến độ", 24), ("Hẹn trả", 16),
+           ("Thủ tục", 18)]
+
+
+def late_text(days: int) -> Text:
+    """"quá hạn 3 ngày làm việc" in bold red; empty when on time."""
+    return Text(f"quá hạn {days} ngày làm việc", style="bold red", no_wrap=True, overflow="ellipsis") if days \
+        else Text("")
 
 
 def cell(value: str) -> Text:
@@ -94,9 +102,8 @@ class SearchScreen(ServiceScreen):
         table.clear()
         self.codes = [d.code for d in result.items]
         for d in result.items:
-            table.add_row(Text(d.code), cell(d.owner_name), cell(d.procedure_name), cell(d.status_short),
-                          Text(format_vn(d.received_at)[:10] if d.received_at else "—"),
-                          Text(format_vn(d.due_at) if d.due_at else "—"), key=d.code)
+            table.add_row(Text(d.code), cell(d.owner_name), cell(d.status_short), late_text(d.days_late),
+                          Text(format_vn(d.due_at) if d.due_at else "—"), cell(d.procedure_name), key=d.code)
         self.has_next = result.has_next
         more = " · PageDown: trang sau" if result.has_next else ""
         prev = " · PageUp: trang trước" if result.page > 0 else ""

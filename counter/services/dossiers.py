@@ -12,7 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from counter.domain.calendar import VN_TZ
+from counter.domain.calendar import VN_TZ, WorkCalendar
 from counter.domain.codes import format_code, looks_like_code, new_token, seq_for
 from counter.domain.errors import CounterError
 from counter.domain.lifecycle import DossierState, EVENT_LABELS, STATUS_LABELS, STATUS_SHORT, EventKind, Status
@@ -23,7 +23,7 @@ from counter.domain.text import fold, nfc
 from counter.models import (Dossier, DossierDocument, ProcedurePaper,
                             parse_utc)
 from counter.services import events as ev
-from counter.services.office import calendar_of
+from counter.services.office import calendar_for, calendar_of
 from counter.services.store import Actor, NotFound, Store
 from counter.services.sync import actor_names, timeline
 
@@ -221,6 +221,7 @@ class DossierSummary:
     received_at: datetime | None
     due_at: datetime | None
     phone: str | None
+    days_late: int = 0  # working days an open dossier is past its due date (0: not late)
 
 
 @dataclass(frozen=True)
@@ -232,11 +233,22 @@ class SearchPage:
     has_next: bool
 
 
-def _summary(r: Any) -> DossierSummary:
+OPEN_WITH_OFFICE = (Status.RECEIVED, Status.PROCESSING)  # waiting (5, 6): the citizen holds the clock
+
+
+def days_late(cal: WorkCalendar, status: int, due: datetime | None, now: datetime) -> int:
+    """Working days (the calendar's rule) an open dossier is past its due date; 0 when not late or not open."""
+    if due is None or status not in OPEN_WITH_OFFICE or due >= now:
+        return 0
+    return cal.lateness(due, now)[1]
+
+
+def _summary(r: Any, cal: WorkCalendar | None = None, now: datetime | None = None) -> DossierSummary:
     status = Status(r["status"])
+    due = parse_utc(r["due_at"])
     return DossierSummary(r["code"], r["owner_name"], r["procedure_name"], r["status"], STATUS_LABELS[status],
-                          STATUS_SHORT[status], parse_utc(r["received_at"]), parse_utc(r["due_at"]),
-                          r["owner_phone"])
+                          STATUS_SHORT[status], parse_utc(r["received_at"]), due, r["owner_phone"],
+                          days_late(cal, status, due, now) if cal and now else 0)
 
 
 _SUMMARY = "SELECT code, owner_name, procedure_name, status, received_at, due_at, owner_phone FROM dossiers"
@@ -264,7 +276,9 @@ def search(store: Store, text: str, page: int = 0, page_size: int = 20) -> Searc
         rows = [] if q is None else store.query(
             f"{_SUMMARY} JOIN (SELECT rowid FROM dossier_fts WHERE dossier_fts MATCH ? ORDER BY rowid DESC "
             "LIMIT ? OFFSET ?) AS hit ON dossiers.seq = hit.rowid ORDER BY seq DESC", (q, limit, offset))
-    items = [_summary(r) for r in rows[:page_size]]
+    now = store.clock.now()
+    cal = calendar_for(store) if rows else None
+    items = [_summary(r, cal, now) for r in rows[:page_size]]
     return SearchPage(text, page, page_size, items, len(rows) > page_size)
 
 

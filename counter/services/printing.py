@@ -13,6 +13,8 @@ from counter.config import load_settings
 from counter.domain.codes import tracking_url
 from counter.domain.errors import CounterError
 from counter.domain.lifecycle import EventKind
+from counter.domain.reprint import FormChoice
+from counter.domain.reprint import printable_forms as reprint_rule
 from counter.models import Dossier, DossierDocument, DossierEvent, Office, User
 from counter.printing import forms
 from counter.printing.escpos import render_escpos
@@ -109,3 +111,15 @@ def print_dossier(store: Store, code: str, form: str = "auto", fmt: str | None =
     data = render(docs, cfg.format, cfg.escpos_profile)
     where = deliver(data, cfg, f"{code.strip().upper()}-mau{form}", out)
     return PrintResult(form, where, out is not None or cfg.target == "file")
+
+
+def printable_forms(store: Store, code: str) -> list[FormChoice]:
+    """The forms this dossier can reprint now (the rule: domain.reprint.printable_forms)."""
+    with store.read() as session:
+        row = session.exec(select(Dossier).where(Dossier.code == code.strip().upper())).first()
+        if row is None:
+            raise NotFound(f"Không tìm thấy hồ sơ “{code.strip()}”")
+        events = session.exec(select(DossierEvent.kind, DossierEvent.payload)
+                              .where(DossierEvent.dossier_id == row.id)).all()
+    intake = next((json.loads(p).get("form") for k, p in events if k == EventKind.REFUSED), None)
+    return reprint_rule([k for k, _ in events], intake)

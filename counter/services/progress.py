@@ -139,11 +139,15 @@ def set_supplement_rule(store: Store, actor: Actor, value: str) -> rules.Supplem
     return rule
 
 
-def actions_for(role: str, status: Status) -> tuple[list[ActionInfo], list[str]]:
-    """The F4 actions a status allows, split into those this role may take and those it may not."""
+FEE_KINDS = (EventKind.FEE_REQUESTED, EventKind.FEE_PAID)
+
+
+def actions_for(role: str, status: Status, free: bool = False) -> tuple[list[ActionInfo], list[str]]:
+    """The F4 actions a status allows, split into those this role may take and those it may not. On a free
+    dossier (`free`: the procedure's fee is 0 and no fee was asked) the fee steps are not offered at all."""
     mine, refused = [], []
     for kind in allowed_kinds(status):
-        if kind not in ACTION_FIELDS:
+        if kind not in ACTION_FIELDS or free and kind in FEE_KINDS:
             continue
         info = ActionInfo(kind.value, EVENT_LABELS[kind], ACTION_FIELDS[kind], ACTION_FORMS.get(kind))
         (mine if can(role, EVENT_ACTIONS[kind]) else refused).append(info)
@@ -158,11 +162,20 @@ def control_rows_in(session: Session, row: Dossier) -> list[rules.ControlRow]:
     return rules.control_rows(events, calendar_of(session, row.office_id), desk, actors)
 
 
+def is_free(session: Session, row: Dossier) -> bool:
+    """No fee steps: the procedure costs nothing and nobody asked for a fee on this dossier."""
+    if row.fee:
+        return False
+    asked = session.exec(select(DossierEvent.id).where(DossierEvent.dossier_id == row.id,
+                                                       DossierEvent.kind.in_(FEE_KINDS))).first()  # type: ignore[attr-defined]
+    return asked is None
+
+
 def progress_view(store: Store, actor: Actor, code: str) -> ProgressView:
     with store.read() as session:
         row = dossier_row(session, actor, code)
         status = Status(row.status)
-        mine, refused = actions_for(actor.role, status)
+        mine, refused = actions_for(actor.role, status, is_free(session, row))
         rows = [ControlRowView(r.giver, r.receiver, r.at, r.result_label, r.note)
                 for r in control_rows_in(session, row)]
         return ProgressView(row.code, row.status, STATUS_LABELS[status], row.owner_name, row.procedure_name,

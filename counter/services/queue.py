@@ -1,4 +1,5 @@
-"""The supervisor's daily queue (F6 Hàng đợi): buckets of dossiers, paged in SQL, and reassigning a dossier.
+"""The supervisor's daily queue (F6 Hàng đợi) and each clerk's own list (F6 Việc của tôi): buckets of dossiers,
+paged in SQL, and reassigning a dossier.
 
 Buckets (now = the store's clock, "today" = the local date):
 - due_today: open with the office (status 2, 4), due from now until local midnight;
@@ -7,6 +8,8 @@ Buckets (now = the store's clock, "today" = the local date):
 - waiting: waiting for the citizen: papers (5) or fees (6);
 - ready: result ready to return (9);
 - returned_today: returned (10) today.
+"Việc của tôi" (F6 for clerks and postal staff, `my_page`) is the same buckets for one person: received today
+(received_by = the user), and due today, overdue, waiting, ready among the dossiers assigned to the user.
 Every list is one indexed SQL query on the read-only per-thread connection (store.query), so a page stays
 instant on a store with years of data.
 """
@@ -91,6 +94,8 @@ def window(cal: WorkCalendar, now: datetime, soon_days: int) -> Window:
 
 
 def bucket_where(bucket: str, w: Window) -> tuple[str, list[Any]]:
+    if bucket == "received_today":  # "Việc của tôi" only (with received_by = the user)
+        return "received_at >= ? AND received_at < ?", [_ts(w.today_start), _ts(w.tomorrow_start)]
     if bucket == "due_today":
         return "status IN (2, 4) AND due_at >= ? AND due_at < ?", [_ts(w.now), _ts(w.tomorrow_start)]
     if bucket == "overdue":
@@ -151,47 +156,84 @@ def _check(actor: Actor) -> None:
     require(actor.role, Action.VIEW_QUEUE)
 
 
+Extra = Callable[[str], tuple[str, list[Any]]]  # bucket -> " AND …" and its arguments
+
+
+def _counts(store: Store, w: Window, buckets: tuple[str, ...], extra: Extra) -> dict[str, int]:
+    out = {}
+    for b in buckets:
+        where, args = bucket_where(b, w)
+        more, more_args = extra(b)
+        out[b] = int(store.query(f"SELECT count(*) FROM dossiers WHERE {where}{more}", (*args, *more_args))[0][0])
+    return out
+
+
+def _page(store: Store, bucket: str, extra: Extra, buckets: tuple[str, ...], soon_days: int, sort: str,
+          page_no: int, page_size: int, with_counts: bool) -> QueuePage:
+    """One page of a bucket (with `extra`'s conditions), sorted in SQL; the bucket counts and the change stamp."""
+    if sort not in SORTS:
+        raise CounterError(f"Cách sắp xếp không hợp lệ: “{sort}”")
+    cal = calendar_for(store)
+    now = store.clock.now()
+    w = window(cal, now, soon_days)
+    stamp = change_stamp(store)
+    where, args = bucket_where(bucket, w)
+    more, more_args = extra(bucket)
+    page_no = max(0, page_no)
+    rows = store.query(f"SELECT {_COLUMNS} FROM dossiers WHERE {where}{more} ORDER BY {SORTS[sort][1]} "
+                       "LIMIT ? OFFSET ?", (*args, *more_args, page_size + 1, page_no * page_size))
+    names = _names(store)
+    items = [_item(r, names, cal, now) for r in rows[:page_size]]
+    c = _counts(store, w, buckets, extra) if with_counts else {}
+    return QueuePage(bucket, page_no, page_size, items, len(rows) > page_size, c, stamp)
+
+
 def counts(store: Store, actor: Actor, flt: QueueFilter = QueueFilter(), cal: WorkCalendar | None = None,
            now: datetime | None = None) -> dict[str, int]:
     """How many dossiers each bucket holds (with the same filters as the list)."""
     _check(actor)
     cal = cal or calendar_for(store)
     w = window(cal, now or store.clock.now(), flt.soon_days)
-    extra, extra_args = flt.sql()
-    out = {}
-    for b in BUCKETS:
-        where, args = bucket_where(b, w)
-        out[b] = int(store.query(f"SELECT count(*) FROM dossiers WHERE {where}{extra}", (*args, *extra_args))[0][0])
-    return out
+    return _counts(store, w, BUCKETS, lambda _b: flt.sql())
 
 
 def page(store: Store, actor: Actor, bucket: str, flt: QueueFilter = QueueFilter(), sort: str = "due",
          page_no: int = 0, page_size: int = 20, with_counts: bool = True) -> QueuePage:
     """One page of a bucket, sorted in SQL; with the counts of every bucket and the change stamp."""
     _check(actor)
-    if sort not in SORTS:
-        raise CounterError(f"Cách sắp xếp không hợp lệ: “{sort}”")
-    cal = calendar_for(store)
-    now = store.clock.now()
-    w = window(cal, now, flt.soon_days)
-    stamp = change_stamp(store)
-    where, args = bucket_where(bucket, w)
-    extra, extra_args = flt.sql()
-    page_no = max(0, page_no)
-    rows = store.query(f"SELECT {_COLUMNS} FROM dossiers WHERE {where}{extra} ORDER BY {SORTS[sort][1]} "
-                       "LIMIT ? OFFSET ?", (*args, *extra_args, page_size + 1, page_no * page_size))
-    names = _names(store)
-    items = [_item(r, names, cal, now) for r in rows[:page_size]]
-    c = counts(store, actor, flt, cal, now) if with_counts else {}
-    return QueuePage(bucket, page_no, page_size, items, len(rows) > page_size, c, stamp)
+    return _page(store, bucket, lambda _b: flt.sql(), BUCKETS, flt.soon_days, sort, page_no, page_size, with_counts)
+
+
+# ---- "Việc của tôi": the same buckets, for one member of staff ---------------------------------------------
+
+MY_BUCKETS = ("received_today", "due_today", "overdue", "waiting", "ready")
+MY_BUCKET_LABELS = {"received_today": "Tôi nhận hôm nay", **{b: BUCKET_LABELS[b] for b in MY_BUCKETS[1:]}}
+
+
+def _mine(store: Store, actor: Actor) -> Extra:
+    """Received today: received_by = the user; the other buckets: assignee = the user (the receiver, until a
+    supervisor gives the dossier to someone else). Row user ids are those of the station that wrote the row."""
+    require(actor.role, Action.VIEW_OWN_WORK)
+
+    def extra(bucket: str) -> tuple[str, list[Any]]:
+        col = "received_by" if bucket == "received_today" else "assignee_id"
+        return f" AND {col} = ? AND station_id = ?", [actor.user_id, actor.station_id]
+
+    return extra
+
+
+def my_page(store: Store, actor: Actor, bucket: str, sort: str = "due", page_no: int = 0,
+            page_size: int = 20) -> QueuePage:
+    """One page of the user's own bucket (MY_BUCKETS), with the counts of each; paged in SQL."""
+    if bucket not in MY_BUCKETS:
+        raise CounterError(f"Nhóm việc không hợp lệ: “{bucket}”")
+    return _page(store, bucket, _mine(store, actor), MY_BUCKETS, DEFAULT_SOON_DAYS, sort, page_no, page_size, True)
 
 
 def _item(r: Any, who: Callable[[str, int | None], str | None], cal: WorkCalendar, now: datetime) -> QueueItem:
     due = parse_utc(r["due_at"])
     status = int(r["status"])
-    late = 0
-    if due is not None and status in (2, 4) and due < now:  # waiting (5, 6): the citizen holds the clock
-        late = cal.lateness(due, now)[1]
+    late = dossiers.days_late(cal, status, due, now)
     waiting = {5: "giấy tờ", 6: "phí, lệ phí"}.get(status, "")
     return QueueItem(r["code"], r["owner_name"], r["owner_phone"], r["procedure_code"], r["procedure_name"],
                      r["field"], int(r["channel"]), status, STATUS_SHORT[Status(status)], parse_utc(r["received_at"]),

@@ -9,7 +9,8 @@ Definitions (one place, so the screen, the CLI and the exports agree):
 - Handled = received minus withdrawn (7) and stopped (8). On time = result recorded (resolved_at) by the due
   date, or still open and not yet due, or waiting for the citizen (5, 6: the citizen holds the clock); a
   dossier that needed an extension (Mẫu 04, a letter of apology) counts as late, whatever its new date.
-- Per clerk: received = received_by, in the period; returned = the assignee's dossiers returned in the period;
+- Per clerk: received = received_by, in the period; returned = the dossiers this person handed over (the actor of
+  the `returned` event) in the period;
   late = the assignee's dossiers resolved in the period late, plus those still open that went past their due
   date during the period; average handling time = working days from receipt to result, for those resolved in
   the period.
@@ -104,16 +105,20 @@ def clerk_figures(store: Store, actor: Actor, period: Period) -> list[ClerkFigur
     cal = calendar_for(store)
     own, people = _people(store)
 
-    def grouped(col: str, where: str, args: tuple) -> dict[tuple[str, int], int]:
+    def grouped(col: str, where: str, args: tuple, table: str = "dossiers",
+                station_col: str = "station_id") -> dict[tuple[str, int], int]:
         out: dict[tuple[str, int], int] = {}
-        for station, uid, n in store.query(f"SELECT station_id, {col}, count(*) FROM dossiers WHERE {where} "
-                                           f"GROUP BY station_id, {col}", args):
+        for station, uid, n in store.query(f"SELECT {station_col}, {col}, count(*) FROM {table} WHERE {where} "
+                                           f"GROUP BY {station_col}, {col}", args):
             k = _key(own, people, station, uid)
             out[k] = out.get(k, 0) + n
         return out
 
     received = grouped("received_by", "received_at >= ? AND received_at < ?", (lo, hi))
-    returned = grouped("assignee_id", "returned_at >= ? AND returned_at < ?", (lo, hi))
+    # who handed the result over: the `returned` event's actor (named by the station that wrote that event),
+    # not the dossier's assignee; the dossiers returned in the period are found by their indexed returned_at
+    returned = grouped("e.actor_id", "d.returned_at >= ? AND d.returned_at < ? AND e.kind = 'returned'", (lo, hi),
+                       "dossiers d JOIN dossier_events e ON e.dossier_id = d.id", "e.station_id")
     late_done = grouped("assignee_id", f"resolved_at >= ? AND resolved_at < ? AND {LATE_SQL}", (lo, hi))
     late_open = grouped("assignee_id", "status IN (2, 4) AND due_at >= ? AND due_at < min(?, ?)", (lo, hi, now))
     spans: dict[tuple[str, int], list[tuple[str, str, int]]] = {}

@@ -68,7 +68,7 @@ def test_same_day_after_15h_on_the_eve_of_the_culture_day_holiday():
               back(vn(2026, 11, 25, 16, 59), 2),  # the due day, before closing: on time
               *give(vn(2026, 11, 26, 8), 3)]  # Thu 26/11 08:00: one working day late
     rows = control_rows(events, CAL, "Bộ phận Một cửa", {1: "Hoa"})
-    assert [r.result_label for r in rows] == ["Trước hạn 1 ngày", "Đúng hạn", "Quá hạn 1 ngày"]
+    assert [r.result_label for r in rows] == ["Trước hạn 1 ngày làm việc", "Đúng hạn", "Quá hạn 1 ngày làm việc"]
     assert [(r.giver, r.receiver) for r in rows] == [("Bộ phận Một cửa", "Tư pháp - hộ tịch"),
                                                       ("Tư pháp - hộ tịch", "Bộ phận Một cửa"),
                                                       ("Bộ phận Một cửa", "Chủ hồ sơ")]
@@ -80,7 +80,7 @@ def test_same_day_before_15h_due_the_same_evening_and_late_across_the_holiday():
     events = [received(vn(2026, 11, 23, 14, 59), 0), out(vn(2026, 11, 23, 15, 30), 1),
               back(vn(2026, 11, 23, 17), 2),  # exactly at the due time: on time
               *give(vn(2026, 11, 25, 9), 3)]
-    assert results(events) == ["Đúng hạn", "Đúng hạn", "Quá hạn 1 ngày"]
+    assert results(events) == ["Đúng hạn", "Đúng hạn", "Quá hạn 1 ngày làm việc"]
 
 
 def test_new_year_day_2027():
@@ -88,7 +88,7 @@ def test_new_year_day_2027():
     assert CAL.due_at(vn(2026, 12, 31, 15), 0) == vn(2027, 1, 4, 17)
     events = [received(vn(2026, 12, 31, 15), 0), out(vn(2026, 12, 31, 15, 30), 1), back(vn(2027, 1, 4, 10), 2),
               *give(vn(2027, 1, 5, 8), 3)]
-    assert results(events) == ["Trước hạn 1 ngày", "Đúng hạn", "Quá hạn 1 ngày"]
+    assert results(events) == ["Trước hạn 1 ngày làm việc", "Đúng hạn", "Quá hạn 1 ngày làm việc"]
 
 
 def test_tet_2027():
@@ -97,7 +97,7 @@ def test_tet_2027():
     events = [received(vn(2027, 2, 3, 10), 3), out(vn(2027, 2, 3, 11), 1),  # 3/2 -> 15/2: 3 working days early
               back(vn(2027, 2, 12, 10), 2),  # Fri 12/2 -> Mon 15/2: 1 day early
               *give(vn(2027, 2, 16, 9), 3)]  # Tue 16/2: 1 day late
-    assert results(events) == ["Trước hạn 3 ngày", "Trước hạn 1 ngày", "Quá hạn 1 ngày"]
+    assert results(events) == ["Trước hạn 3 ngày làm việc", "Trước hạn 1 ngày làm việc", "Quá hạn 1 ngày làm việc"]
 
 
 def test_30_april_and_1_may_2027_with_the_compensatory_monday():
@@ -106,7 +106,7 @@ def test_30_april_and_1_may_2027_with_the_compensatory_monday():
     assert CAL.due_at(vn(2027, 4, 29, 16), 2) == vn(2027, 5, 5, 17)
     events = [received(vn(2027, 4, 29, 16), 2), out(vn(2027, 4, 29, 16, 30), 1), back(vn(2027, 5, 4, 9), 2),
               *give(vn(2027, 5, 5, 16), 3)]
-    assert results(events) == ["Trước hạn 2 ngày", "Trước hạn 1 ngày", "Đúng hạn"]
+    assert results(events) == ["Trước hạn 2 ngày làm việc", "Trước hạn 1 ngày làm việc", "Đúng hạn"]
 
 
 def test_national_day_2027_and_an_extension():
@@ -118,7 +118,7 @@ def test_national_day_2027_and_an_extension():
               back(vn(2027, 9, 7, 9), 2),  # Tue 7/9 against 6/9 -> late 1
               ev("extended", vn(2027, 9, 7, 10), 3, due_at=new_due.isoformat(), reason="Cần xác minh"),
               *give(vn(2027, 9, 8, 11), 4)]  # against the new date: on time
-    assert results(events) == ["Trước hạn 1 ngày", "Quá hạn 1 ngày", "Đúng hạn"]
+    assert results(events) == ["Trước hạn 1 ngày làm việc", "Quá hạn 1 ngày làm việc", "Đúng hạn"]
 
 
 def test_forwarding_from_one_agency_to_another_names_both():
@@ -130,9 +130,9 @@ def test_forwarding_from_one_agency_to_another_names_both():
 
 
 def test_result_text():
-    assert result_text("early", 2) == "Trước hạn 2 ngày"
+    assert result_text("early", 2) == "Trước hạn 2 ngày làm việc"
     assert result_text("on_time", 0) == "Đúng hạn"
-    assert result_text("late", 1) == "Quá hạn 1 ngày"
+    assert result_text("late", 1) == "Quá hạn 1 ngày làm việc"
 
 
 # ---- the supplement clock and the extension date -----------------------------------------------------------

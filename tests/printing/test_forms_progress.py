@@ -94,8 +94,8 @@ def test_mau_06_control_slip_one_row_per_hand_off(done, tmp_path):
         "Cơ quan phối hợp giải quyết hồ sơ: Công chức Tư pháp - Hộ tịch",
         "TÊN CƠ QUAN", "THỜI GIAN GIAO, NHẬN HỒ SƠ", "GHI CHÚ",
         "1. Giao: Bộ phận Một cửa UBND xã Phục Linh", "Người nhận: Lê Văn Tư", "Bàn giao đủ",
-        "Trước hạn 3 ngày",  # 23/11 against 27/11 (24/11 off)
-        "2. Giao: Công chức Tư pháp - Hộ tịch", "ngày 27 tháng 11 năm 2026", "Trước hạn 3 ngày",  # vs 2/12
+        "Trước hạn 3 ngày làm việc",  # 23/11 against 27/11 (24/11 off)
+        "2. Giao: Công chức Tư pháp - Hộ tịch", "ngày 27 tháng 11 năm 2026", "Trước hạn 3 ngày làm việc",  # vs 2/12
         "3. Giao: Bộ phận Một cửa UBND xã Phục Linh", "Người được ủy quyền", "Trần Văn Bình",
         "45/2016/QĐ-TTg"])
 

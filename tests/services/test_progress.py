@@ -62,8 +62,8 @@ def test_a_dossier_from_hand_off_to_result_with_who_and_when(store):
     assert [e.at for e in detail.events][-1] == NOW + timedelta(days=2)
     rows = progress.progress_view(store, clerk, code).rows
     assert [(r.giver, r.receiver, r.result_label) for r in rows] == [
-        ("Bộ phận Một cửa UBND xã Phục Linh", "Tư pháp - hộ tịch", "Trước hạn 3 ngày"),  # 23/11 vs 27/11: 25, 26, 27 (24 off)
-        ("Tư pháp - hộ tịch", "Bộ phận Một cửa UBND xã Phục Linh", "Trước hạn 5 ngày")]  # 25/11 vs 2/12
+        ("Bộ phận Một cửa UBND xã Phục Linh", "Tư pháp - hộ tịch", "Trước hạn 3 ngày làm việc"),  # 23/11 vs 27/11: 25, 26, 27 (24 off)
+        ("Tư pháp - hộ tịch", "Bộ phận Một cửa UBND xã Phục Linh", "Trước hạn 5 ngày làm việc")]  # 25/11 vs 2/12
     assert verify(store).ok
 
 
@@ -92,7 +92,7 @@ def test_roles_are_checked_in_the_service(store):
     assert snapshot(store) == before
     progress.record_event(store, postal, code, "transferred", {"to": "Tư pháp"})  # hand over: allowed
     view = progress.progress_view(store, postal, code)
-    assert [a.kind for a in view.actions] == ["transferred", "fee_paid", "note_added"]
+    assert [a.kind for a in view.actions] == ["transferred", "note_added"]  # khai sinh is free: no fee step
     assert "ghi nhận có kết quả" in view.refused_actions
 
 

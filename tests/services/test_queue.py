@@ -128,3 +128,36 @@ def test_overdue_across_new_year_counts_working_days(tmp_path):
     assert [(i.code, i.days_late) for i in items] == [(code, 1)]
     assert items[0].due_at == datetime(2026, 12, 31, 17, 0, tzinfo=VN_TZ)
     store.close()
+
+
+# ---- "Việc của tôi" (issue 12): the same buckets, for one member of staff -----------------------------------
+
+def mine(rs: ReportStore, who: str) -> dict[str, list[str]]:
+    actor = actor_for(rs.store, who)
+    return {b: letters(rs, queue.my_page(rs.store, actor, b).items) for b in queue.MY_BUCKETS}
+
+
+def test_my_work_lists_only_my_dossiers_in_the_right_buckets(tmp_path):
+    r = build(tmp_path / "data")
+    # canbo received D today (R was refused: not received); D and F are canbo's and due today; B is late;
+    # G waits for papers; H is ready. C (late) is canbo2's (Lê Văn Minh). buudien has nothing.
+    assert mine(r, "canbo") == {"received_today": ["D"], "due_today": ["D", "F"], "overdue": ["B"], "waiting": ["G"],
+                                "ready": ["H"]}
+    assert mine(r, "canbo2") == {"received_today": [], "due_today": [], "overdue": ["C"], "waiting": [], "ready": []}
+    assert mine(r, "buudien") == {b: [] for b in queue.MY_BUCKETS}
+    first = queue.my_page(r.store, actor_for(r.store, "canbo"), "due_today", page_size=1)
+    assert first.has_next and len(first.items) == 1  # paged in SQL
+    # a supervisor gives B to Minh: it leaves canbo's list (canbo still received it) and joins Minh's
+    queue.reassign(r.store, actor_for(r.store, "giamsat"), r.codes["B"], r.canbo2_id)
+    assert mine(r, "canbo")["overdue"] == [] and mine(r, "canbo2")["overdue"] == ["C", "B"]
+    page = queue.my_page(r.store, actor_for(r.store, "canbo2"), "overdue")
+    assert page.counts == {"received_today": 0, "due_today": 0, "overdue": 2, "waiting": 0, "ready": 0}
+    assert [i.days_late for i in page.items] == [5, 1]  # the queue's working-days rule
+    r.store.close()
+
+
+def test_my_work_is_refused_to_admins_and_unknown_buckets(rs):
+    with pytest.raises(PermissionDenied):
+        queue.my_page(rs.store, actor_for(rs.store, "quantri"), "overdue")
+    with pytest.raises(CounterError, match="Nhóm việc không hợp lệ"):
+        queue.my_page(rs.store, actor_for(rs.store, "canbo"), "returned_today")

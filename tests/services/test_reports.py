@@ -142,3 +142,20 @@ def test_exports_write_into_the_data_dirs_exports_folder(rs):
     with pytest.raises(CounterError, match="không xuất được"):
         reports.export(rs.store, boss, "scorecard", NOVEMBER, "pdf")
     assert queue.counts(rs.store, boss)["overdue"] == 2
+
+
+def test_per_clerk_returned_counts_who_handed_the_result_over(store):
+    """canbo receives and resolves; buudien hands the result over: "Đã trả" is buudien's, not the assignee's."""
+    from counter.services import giveback, progress
+    from tests.conftest import receive
+
+    clerk, postal, boss = actor_for(store, "canbo"), actor_for(store, "buudien"), actor_for(store, "giamsat")
+    code = receive(store, clerk, "Nguyễn Văn An", id_number="001090123456")
+    progress.record_event(store, clerk, code, "resolved", {})
+    giveback.return_at_counter(store, postal, code, giveback.Collector("owner", "Nguyễn Văn An", "001090123456"),
+                               "Giấy khai sinh:1")
+    day = Period.day(date(2026, 11, 23))
+    figures = {f.full_name: (f.received, f.returned) for f in reports.clerk_figures(store, boss, day)}
+    assert figures["Người Dùng Canbo"] == (1, 0)
+    assert figures["Người Dùng Buudien"] == (0, 1)
+    assert [(f.received, f.returned) for f in reports.clerk_figures(store, postal, day)] == [(0, 1)]

@@ -1,0 +1,162 @@
+"""F6 Việc của tôi (clerks and postal staff): the dossiers I received today, and those assigned to me that are due
+today, overdue, waiting for the citizen or ready to return. The supervisor's queue buckets, for one person."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import DataTable, OptionList, Static
+from textual.widgets.option_list import Option
+
+from counter.domain.calendar import VN_TZ
+from counter.screens.base import ServiceScreen
+from counter.screens.search import cell, late_text
+from counter.services.queue import MY_BUCKET_LABELS, MY_BUCKETS  # this module loads on F6, after login
+from counter.widgets.status import BottomBar
+
+if TYPE_CHECKING:
+    from counter.services.queue import QueuePage
+
+PAGE_SIZE = 20
+REFRESH_SECONDS = 5.0
+BUCKET_KEYS = MY_BUCKETS  # keys 1–5
+# most useful first: on a narrow terminal the last columns are the ones off screen
+COLUMNS = [("Mã hồ sơ", 19), ("Chủ hồ sơ", 16), ("Hẹn trả", 11), ("Tiến độ", 24), ("Trạng thái", 12),
+           ("Thủ tục", 22)]
+
+
+class MyWorkScreen(ServiceScreen):
+    HELP = ("Việc của tôi: hồ sơ bạn tiếp nhận hôm nay, và hồ sơ được giao cho bạn đến hạn hôm nay, quá hạn (tính "
+            "theo ngày làm việc), đang chờ công dân bổ sung giấy tờ hoặc nộp phí, đã có kết quả chờ trả. Phím 1–5 "
+            "chọn nhóm (hoặc mũi tên trong danh sách nhóm), Enter trên một hồ sơ để mở hồ sơ (ở đó I để in lại "
+            "biểu mẫu), PageDown/PageUp sang trang. Danh sách tự làm mới khi có thay đổi.")
+    AUTO_FOCUS = "#my-table"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+    DEFAULT_CSS = """
+    #my-main { height: 1fr; }
+    #my-buckets { width: 27; height: 1fr; }
+    #my-right { width: 1fr; height: 1fr; }
+    #my-table { height: 1fr; }
+    #my-pager { height: 1; color: $text-muted; padding: 0 1; }
+    MyWorkScreen.-narrow #my-main { layout: vertical; }
+    MyWorkScreen.-narrow #my-buckets { width: 1fr; height: 7; }
+    """
+    BINDINGS = [
+        *(Binding(str(n), f"bucket('{b}')", MY_BUCKET_LABELS[b], show=False, id=f"mywork.bucket-{n}")
+          for n, b in enumerate(BUCKET_KEYS, 1)),
+        Binding("pagedown", "page(1)", "Trang sau", key_display="PgDn", priority=True, id="mywork.next-page"),
+        Binding("pageup", "page(-1)", "Trang trước", key_display="PgUp", priority=True, id="mywork.prev-page"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.bucket = "received_today"
+        self.page_no = 0
+        self.has_next = False
+        self.codes: list[str] = []
+        self.stamp: tuple[int, int] | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text("VIỆC CỦA TÔI", style="bold"), id="my-title")
+        with Horizontal(id="my-main"):
+            yield OptionList(*[Option(f"{n} {MY_BUCKET_LABELS[b]}", id=b) for n, b in enumerate(BUCKET_KEYS, 1)],
+                             id="my-buckets")
+            with Vertical(id="my-right"):
+                table: DataTable = DataTable(id="my-table", cursor_type="row", zebra_stripes=True)
+                for label, width in COLUMNS:
+                    table.add_column(label, width=width)
+                yield table
+                yield Static("", id="my-pager", markup=False)
+        yield BottomBar()
+
+    def on_mount(self) -> None:
+        self.query_one("#my-buckets", OptionList).highlighted = 0
+        self.load()
+        self.set_interval(REFRESH_SECONDS, self.check_changes)
+
+    def refocus(self) -> None:
+        self.query_one("#my-table", DataTable).focus()
+
+    def load(self) -> None:
+        from counter.services import queue
+
+        store, actor = self.capp.store, self.capp.actor
+        if store is None or actor is None:
+            return
+        bucket, page_no = self.bucket, self.page_no
+        self.call_service(lambda: queue.my_page(store, actor, bucket, page_no=page_no, page_size=PAGE_SIZE),
+                          self.show_page, group="mywork", exclusive=True)
+
+    def show_page(self, result: "QueuePage") -> None:
+        self.stamp = result.stamp
+        buckets = self.query_one("#my-buckets", OptionList)
+        for i, b in enumerate(BUCKET_KEYS):
+            buckets.replace_option_prompt_at_index(i, f"{i + 1} {MY_BUCKET_LABELS[b]} ({result.counts.get(b, 0)})")
+        table = self.query_one("#my-table", DataTable)
+        row = table.cursor_row
+        table.clear()
+        self.codes = [i.code for i in result.items]
+        for i in result.items:
+            progress = late_text(i.days_late) if i.days_late else cell(f"chờ {i.waiting_for}" if i.waiting_for else "")
+            due = i.due_at.astimezone(VN_TZ).strftime("%d/%m %H:%M") if i.due_at else "—"
+            table.add_row(Text(i.code), cell(i.owner_name), Text(due), progress, cell(i.status_short),
+                          cell(i.procedure_name), key=i.code)
+        if self.codes:
+            table.move_cursor(row=min(max(row, 0), len(self.codes) - 1))
+        self.has_next = result.has_next
+        total = result.counts.get(self.bucket, len(result.items))
+        more = " · PageDown: trang sau" if result.has_next else ""
+        prev = " · PageUp: trang trước" if result.page > 0 else ""
+        shown = f"{total} hồ sơ · Enter: mở hồ sơ" if result.items else "Không có hồ sơ nào"
+        self.query_one("#my-pager", Static).update(
+            Text(f"{MY_BUCKET_LABELS[self.bucket]} · Trang {result.page + 1} · {shown}{more}{prev}"))
+
+    @on(OptionList.OptionHighlighted, "#my-buckets")
+    def bucket_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        self.choose(str(event.option.id))
+
+    @on(OptionList.OptionSelected, "#my-buckets")
+    def bucket_selected(self) -> None:
+        self.query_one("#my-table", DataTable).focus()
+
+    def action_bucket(self, bucket: str) -> None:
+        self.query_one("#my-buckets", OptionList).highlighted = BUCKET_KEYS.index(bucket)
+        self.choose(bucket)
+        self.query_one("#my-table", DataTable).focus()
+
+    def choose(self, bucket: str) -> None:
+        if bucket != self.bucket:
+            self.bucket, self.page_no = bucket, 0
+            self.load()
+
+    def action_page(self, delta: int) -> None:
+        if delta > 0 and not self.has_next or delta < 0 and self.page_no == 0:
+            return
+        self.page_no += delta
+        self.load()
+
+    @on(DataTable.RowSelected, "#my-table")
+    def open_dossier(self, event: DataTable.RowSelected) -> None:
+        from counter.screens.dossier import DossierScreen
+
+        self.app.push_screen(DossierScreen(str(event.row_key.value)))
+
+    def check_changes(self) -> None:
+        """The timer: a cheap stamp read; reload only when the store moved."""
+        from counter.services.queue import change_stamp
+
+        store = self.capp.store
+        if store is None or self.stamp is None:
+            return
+        self.call_service(lambda: change_stamp(store), self.stamp_read, lambda _m: None, group="mywork-stamp",
+                          exclusive=True)
+
+    def stamp_read(self, stamp: tuple[int, int]) -> None:
+        if stamp != self.stamp:
+            self.stamp = stamp
+            self.load()
