@@ -90,7 +90,16 @@ def window(cal: WorkCalendar, now: datetime, soon_days: int) -> Window:
     return Window(now, today, tomorrow, start, datetime.combine(last + timedelta(days=1), time(0), VN_TZ))
 
 
+#: a voided dossier (received by mistake, issue 12) is in no bucket and no list of work
+LIVE = "voided_at IS NULL"
+
+
 def bucket_where(bucket: str, w: Window) -> tuple[str, list[Any]]:
+    where, args = _bucket_where(bucket, w)
+    return f"{LIVE} AND {where}", args
+
+
+def _bucket_where(bucket: str, w: Window) -> tuple[str, list[Any]]:
     if bucket == "due_today":
         return "status IN (2, 4) AND due_at >= ? AND due_at < ?", [_ts(w.now), _ts(w.tomorrow_start)]
     if bucket == "overdue":
