@@ -244,7 +244,13 @@ def correction_form(store: Store, actor: Actor, code: str) -> CorrectionForm:
         return CorrectionForm(state.code, {k: _shown(k, getattr(state, k)) for k in CORRECTABLE}, dict(CORRECTABLE))
 
 
-def correct(store: Store, actor: Actor, code: str, values: dict[str, str | None], reason: str) -> DossierState:
+@dataclass(frozen=True)
+class CorrectionDone:
+    code: str
+    summary: str  # "Số điện thoại 0912345678 → 0987654321; Lý do: …" (as the history says it)
+
+
+def correct(store: Store, actor: Actor, code: str, values: dict[str, str | None], reason: str) -> CorrectionDone:
     """Correct some of the applicant's details (CORRECTABLE fields; an empty value clears one): a `corrected`
     event with {field: {old, new}} and the reason. ValidationError per field; nothing written on refusal."""
     with store.write() as session:
@@ -257,7 +263,8 @@ def correct(store: Store, actor: Actor, code: str, values: dict[str, str | None]
         if errors:
             raise ValidationError(errors)
         payload = {"changes": changes, "reason": nfc(reason.strip())}
-        return ev.append(session, actor, row.id, EventKind.CORRECTED, payload, at, row=row)[0]
+        state = ev.append(session, actor, row.id, EventKind.CORRECTED, payload, at, row=row)[0]
+        return CorrectionDone(state.code, event_details(EventKind.CORRECTED, payload))
 
 
 def void_check(store: Store, actor: Actor, code: str) -> str:
@@ -429,7 +436,10 @@ def event_details(kind: str, payload: dict[str, Any]) -> str:
             if isinstance(change, dict):
                 old, new = (_shown(name, change.get(k)) or "(trống)" for k in ("old", "new"))
                 parts.append(f"{CORRECTABLE.get(name, name)} {old} → {new}")
-        payload = {"reason": payload.get("reason")}
+    if kind in (EventKind.CORRECTED, EventKind.VOIDED):
+        if payload.get("reason"):
+            parts.append(f"lý do: {payload['reason']}")
+        return "; ".join(parts)
     for key, label in DETAIL_LABELS.items():
         value = payload.get(key)
         if value in (None, "", []) or (key == "due_at" and kind in ("received", "registered")):
