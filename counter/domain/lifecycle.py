@@ -457,7 +457,7 @@ def _correct(state: DossierState, p: Mapping[str, Any], kind: str, status: Statu
     for name, change in changes.items():
         label = CORRECTABLE.get(name)
         if label is None:
-            raise TransitionError(kind, status, f"Không thể sửa thông tin “{name}” của hồ sơ.")
+            raise TransitionError(kind, status, f"Không thể sửa thông tin: không sửa được trường “{name}”.")
         if not isinstance(change, Mapping) or "new" not in change:
             raise TransitionError(kind, status, f"Nội dung sửa “{label}” không hợp lệ.")
         if (change.get("old") or None) != getattr(state, name):

@@ -432,7 +432,9 @@ def event_details(kind: str, payload: dict[str, Any]) -> str:
 
     parts = []
     if kind == EventKind.CORRECTED and isinstance(payload.get("changes"), dict):
-        for name, change in payload["changes"].items():
+        order = list(CORRECTABLE)  # the form's order, whatever order the stored JSON keeps
+        for name, change in sorted(payload["changes"].items(),
+                                   key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order)):
             if isinstance(change, dict):
                 old, new = (_shown(name, change.get(k)) or "(trống)" for k in ("old", "new"))
                 parts.append(f"{CORRECTABLE.get(name, name)} {old} → {new}")
