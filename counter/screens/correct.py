@@ -24,14 +24,15 @@ class CorrectForm(ModalScreen["CorrectionDone | None"]):
     """Every correctable detail prefilled; Ctrl+S (or Enter on the reason) saves, Esc closes without a change.
     The service checks each value by the intake rules; its messages show under the fields."""
 
-    DEFAULT_CSS = """
+    CSS = """
     CorrectForm .modal-box { max-height: 100%; }
-    CorrectForm VerticalScroll { height: auto; max-height: 16; }
+    CorrectForm VerticalScroll { height: auto; max-height: 14; }
     CorrectForm .form-row { height: 1; }
-    CorrectForm .form-label { width: 24; }
-    CorrectForm Input { height: 1; border: none; padding: 0 1; width: 1fr; background: $boost; }
+    CorrectForm .form-label { width: 25; }
+    CorrectForm Input, CorrectForm Input:focus { height: 1; border: none; padding: 0 1; width: 1fr; }
+    CorrectForm Input { background: $boost; }
     CorrectForm Input:focus { background: $accent 30%; }
-    CorrectForm .field-error { margin-left: 24; }
+    CorrectForm .field-error { margin-left: 25; display: none; }
     """
     BINDINGS = [Binding("ctrl+s", "save", "Lưu", id="correct.save", priority=True),
                 Binding("escape", "cancel", "Đóng", id="correct.cancel"),
@@ -82,18 +83,23 @@ class CorrectForm(ModalScreen["CorrectionDone | None"]):
 
         for box in self.query(".field-error"):
             box.update("")
+            box.display = False
         ServiceScreen.call_service(self, work, self._saved, self._failed, group="correct")  # type: ignore[arg-type]
 
     def _saved(self, result: Any) -> None:
         if isinstance(result, ValidationError):
             for key, message in result.errors.items():
                 found = self.query(f"#fix-{key}-error")
-                (found.first() if found else self.query_one("#fix-error")).update(Text(message))
+                self._say(found.first() if found else self.query_one("#fix-error", Static), message)
             return
         self.dismiss(result)
 
+    def _say(self, box: Static, message: str) -> None:
+        box.update(Text(message))
+        box.display = True
+
     def _failed(self, message: str) -> None:
-        self.query_one("#fix-error", Static).update(Text(message))
+        self._say(self.query_one("#fix-error", Static), message)
 
     def show_error(self, message: str) -> None:
         self._failed(message)

@@ -181,7 +181,8 @@ class DossierScreen(ServiceScreen):
                 self.app.push_screen(Confirm(f"Hủy hồ sơ {code}? Hồ sơ rời hàng đợi, sổ theo dõi ghi “Đã hủy”; "
                                              "mã hồ sơ không được dùng lại."), lambda yes: confirmed(reason, yes))
 
-        self.app.push_screen(AskText(f"Hủy hồ sơ {code} (tiếp nhận nhầm)", "Lý do hủy (bắt buộc):"), got_reason)
+        self.app.push_screen(AskText(f"Hủy hồ sơ {code} (tiếp nhận nhầm)", "Lý do hủy (bắt buộc):",
+                                     hint="Enter: tiếp tục · Esc: thôi, không hủy hồ sơ"), got_reason)
 
     def _voided(self, state) -> None:  # type: ignore[no-untyped-def]
         self._outcome(f"Đã hủy hồ sơ {state.code}: {state.void_reason}", "bold green")
