@@ -193,3 +193,35 @@ def test_the_ledger_strikes_a_voided_dossier_through_and_the_scorecard_ignores_i
     figures = {f.full_name: f.received for f in reports.clerk_figures(store, boss, _day(store))}
     assert figures["Người Dùng Canbo"] == figures_before["Người Dùng Canbo"] - 1 == 1
     assert format_vn(store.clock.now())  # (the office's local date was used throughout)
+
+
+def test_migration_0007_fills_the_first_hand_off_from_the_events(store):
+    import importlib.util
+    import sqlite3
+
+    from counter.db import MIGRATIONS
+
+    clerk = actor_for(store, "canbo")
+    moved, stayed = receive(store, clerk), receive(store, clerk)
+    store.clock.advance(minutes=5)
+    progress.record_event(store, clerk, moved, "transferred", {"to": "Công chức tư pháp", "direction": "out"})
+    store.clock.advance(minutes=5)
+    progress.record_event(store, clerk, moved, "transferred", {"direction": "back"})
+    store.clock.advance(minutes=5)
+    progress.record_event(store, clerk, moved, "transferred", {"to": "Công chức địa chính", "direction": "out"})
+    expected = snapshot(store)
+    path = next((MIGRATIONS / "versions").glob("0007_*.py"))
+    spec = importlib.util.spec_from_file_location("m0007", path)
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    con = sqlite3.connect(store.db_path)
+    con.execute("UPDATE dossiers SET handed_off_at = NULL")  # a store from before 0007
+    con.execute(module._FIRST_HAND_OFF)
+    con.commit()
+    con.close()
+    assert snapshot(store) == expected and audit.verify(store).ok
+    assert dossiers.get_detail(store, stayed) and ev_row(store, moved) == "2026-11-23 02:05:00.000000"
+
+
+def ev_row(store, code):  # type: ignore[no-untyped-def]
+    return store.query("SELECT handed_off_at FROM dossiers WHERE code = ?", (code,))[0][0]
