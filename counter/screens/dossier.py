@@ -32,7 +32,9 @@ def _birth(iso: str | None) -> str:
 
 
 class DossierScreen(ServiceScreen):
-    HELP = "Chi tiết hồ sơ: thông tin chủ hồ sơ, thành phần hồ sơ và toàn bộ lịch sử xử lý. Esc để quay lại."
+    HELP = ("Chi tiết hồ sơ: thông tin chủ hồ sơ, thành phần hồ sơ và toàn bộ lịch sử xử lý. Esc để quay lại. "
+            "Ctrl+E sửa thông tin người nộp (cán bộ: hồ sơ mình tiếp nhận, trước khi chuyển đi; lãnh đạo: mọi hồ sơ), "
+            "rồi in lại giấy tiếp nhận. Ctrl+D hủy hồ sơ tiếp nhận nhầm (lãnh đạo, trong ngày tiếp nhận).")
     BINDINGS = [Binding("escape", "close", "Quay lại", id="dossier.close"),
                 # issue 12: correct the applicant's details, void a dossier received by mistake
                 Binding("ctrl+e", "correct", "Sửa thông tin", id="dossier.correct"),
