@@ -256,8 +256,11 @@ def correct(store: Store, actor: Actor, code: str, values: dict[str, str | None]
     with store.write() as session:
         at = store.clock.now()
         row, state = _may(session, actor, code, EventKind.CORRECTED, at)
-        changes = lifecycle.correction_changes(state, values, at)
-        errors = {} if changes else {"changes": "Không có thông tin nào thay đổi"}
+        try:
+            changes = lifecycle.correction_changes(state, values, at)
+            errors = {} if changes else {"changes": "Không có thông tin nào thay đổi"}
+        except ValidationError as exc:  # every problem at once, the reason's too
+            changes, errors = {}, dict(exc.errors)
         if not (reason or "").strip():
             errors["reason"] = "Phải ghi rõ lý do sửa"
         if errors:
