@@ -408,6 +408,8 @@ def show(code: str, data_dir: DataDir = None) -> None:
     ]
     if d.closed_reason:
         lines.append(f"Lý do:      {d.closed_reason}")
+    if d.voided_at:
+        lines.insert(2, f"ĐÃ HỦY:     {f(d.voided_at)} — lý do: {d.void_reason}")
     lines.append("Thành phần hồ sơ:")
     for doc in d.documents:
         lines.append(f"  {doc.position}. {doc.name} (chính {doc.originals}, chứng thực {doc.certified_copies}, "

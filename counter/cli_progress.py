@@ -101,3 +101,58 @@ def supplement_rule(
     actor = cli_actor(store, user, password)
     new = progress.set_supplement_rule(store, actor, rule)
     typer.echo(f"Đã đặt: {new.value} — {new.label}")
+
+
+# ---- issue 12: correct the applicant's details, void a dossier received by mistake ----------------------
+
+@app.command("correct")
+@handle_errors
+def correct(
+    code: Annotated[str, typer.Argument(help="Mã hồ sơ, hoặc nội dung mã QR trên giấy tiếp nhận")],
+    reason: Annotated[Optional[str], typer.Option(help="Lý do sửa (bắt buộc)")] = None,
+    name: Annotated[Optional[str], typer.Option(help="Họ tên chủ hồ sơ")] = None,
+    phone: Annotated[Optional[str], typer.Option(help="Số điện thoại (\"\" để xóa)")] = None,
+    address: Annotated[Optional[str], typer.Option(help="Địa chỉ (\"\" để xóa)")] = None,
+    id_number: Annotated[Optional[str], typer.Option("--id-number", help="Số định danh 12 chữ số")] = None,
+    birth_date: Annotated[Optional[str], typer.Option("--birth-date", help="Ngày sinh dd/mm/yyyy")] = None,
+    submitter_name: Annotated[Optional[str], typer.Option("--submitter-name", help="Họ tên người nộp")] = None,
+    submitter_phone: Annotated[Optional[str], typer.Option("--submitter-phone")] = None,
+    submitter_id_number: Annotated[Optional[str], typer.Option("--submitter-id-number")] = None,
+    user: UserOpt = None, password: PasswordOpt = None, data_dir: DataDir = None,
+) -> None:
+    """Sửa thông tin người nộp / chủ hồ sơ (cán bộ: hồ sơ mình tiếp nhận, trước khi chuyển đi; lãnh đạo: mọi hồ sơ)."""
+    from counter.domain.intake import ValidationError
+    from counter.services import dossiers, giveback
+
+    store = open_store(data_dir)
+    actor = cli_actor(store, user, password)
+    code = giveback.locate(store, actor, code)
+    given = {"owner_name": name, "owner_phone": phone, "owner_address": address, "owner_id_number": id_number,
+             "owner_birth_date": birth_date, "submitter_name": submitter_name, "submitter_phone": submitter_phone,
+             "submitter_id_number": submitter_id_number}
+    values = {k: v for k, v in given.items() if v is not None}
+    if not values:
+        raise ValidationError({"changes": "Chưa có thông tin nào để sửa (--name, --phone, --address, --id-number, "
+                                          "--birth-date …)"})
+    done = dossiers.correct(store, actor, code, values, reason or "")
+    typer.echo(f"{done.code}: đã sửa thông tin — {done.summary}")
+    typer.echo(f"In lại giấy tiếp nhận: counter print receipt {done.code}")
+
+
+@app.command("void")
+@handle_errors
+def void(
+    code: Annotated[str, typer.Argument(help="Mã hồ sơ, hoặc nội dung mã QR trên giấy tiếp nhận")],
+    reason: Annotated[Optional[str], typer.Option(help="Lý do hủy (bắt buộc)")] = None,
+    user: UserOpt = None, password: PasswordOpt = None, data_dir: DataDir = None,
+) -> None:
+    """Hủy hồ sơ tiếp nhận nhầm (lãnh đạo / giám sát, trong ngày tiếp nhận). Mã hồ sơ không được dùng lại."""
+    from counter.domain.calendar import format_vn
+    from counter.services import dossiers, giveback
+
+    store = open_store(data_dir)
+    actor = cli_actor(store, user, password)
+    code = giveback.locate(store, actor, code)
+    state = dossiers.void(store, actor, code, reason or "")
+    typer.echo(f"{state.code}: đã hủy lúc {format_vn(state.voided_at)} — lý do: {state.void_reason}. "
+               "Mã hồ sơ không được dùng lại.")

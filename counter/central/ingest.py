@@ -26,7 +26,7 @@ from counter.domain import lifecycle
 from counter.domain.errors import CounterError
 from counter.domain.hashing import GENESIS, canonical_json, chain_hash
 from counter.domain.lifecycle import DossierState, Event, EventKind, Status
-from counter.domain.permissions import EVENT_ACTIONS, Role, can
+from counter.domain.permissions import EVENT_ACTIONS, PermissionDenied, Role, can, require_event
 
 MAX_BATCH = 100
 #: kinds accepted even when the station did not know the server's head (they commute with anything)
@@ -378,6 +378,11 @@ class _Batch:
             return ("Xung đột: hồ sơ đã được thay đổi ở máy trạm khác trước đó; thao tác này không được áp dụng. "
                     "Vui lòng xem lại hồ sơ và thực hiện lại nếu cần.")
         before = self._state(d) if d is not None else None
+        if isinstance(actor, dict) and actor.get("role") is not None and before is not None:
+            try:  # the conditions of an action (a clerk corrects only what they received, before hand-off)
+                require_event(Role(actor["role"]), e["kind"], e.get("actor_id"), e["station_id"], before)
+            except PermissionDenied as exc:
+                return exc.message
         at = datetime.fromisoformat(e["at"])
         payload = e["payload"]
         try:

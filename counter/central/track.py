@@ -37,8 +37,10 @@ PUBLIC_STEP_LABELS: dict[str, str] = {
     "resolved": "Đã có kết quả, chờ trả",
     "returned": "Đã trả kết quả",
     "delivered": "Bưu chính đã phát kết quả",
+    "voided": "Hủy hồ sơ (tiếp nhận nhầm)",
 }
 PUBLIC_KINDS = frozenset(PUBLIC_STEP_LABELS)
+VOIDED_LABEL = "Đã hủy (tiếp nhận nhầm)"
 
 
 def mask_word(word: str) -> str:
@@ -64,7 +66,8 @@ def public_view(state: DossierState, history: list[dict[str, Any]]) -> dict[str,
     """What the page may show, built in the accepting transaction. No ID number, address or phone."""
     return {
         "code": state.code, "procedure": state.procedure_name, "status": int(state.status),
-        "status_label": STATUS_LABELS[state.status], "owner": mask_name(state.owner_name),
+        "status_label": VOIDED_LABEL if state.voided_at else STATUS_LABELS[state.status],
+        "owner": mask_name(state.owner_name),
         "received_at": _iso(state.received_at), "due_at": _iso(state.due_at),
         "resolved_at": _iso(state.resolved_at), "returned_at": _iso(state.returned_at),
         "history": history,
@@ -75,7 +78,7 @@ def public_step(kind: str, at: datetime, state: DossierState) -> dict[str, Any] 
     if kind not in PUBLIC_KINDS:
         return None
     step: dict[str, Any] = {"at": at.isoformat(), "kind": kind, "label": PUBLIC_STEP_LABELS[kind],
-                            "status_label": STATUS_LABELS[state.status]}
+                            "status_label": VOIDED_LABEL if state.voided_at else STATUS_LABELS[state.status]}
     if kind == EventKind.EXTENDED and state.due_at is not None:
         step["due_at"] = state.due_at.isoformat()
     return step

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -114,6 +115,48 @@ def clean_applicant(a: Applicant, prefix: str, today: date | None, errors: dict[
             errors[f"{prefix}_address"] = "Địa chỉ chứa ký tự không hợp lệ hoặc quá dài"
         values["address"] = address
     return Applicant(**values)  # type: ignore[arg-type]
+
+
+#: the applicant's details a correction may change (lifecycle `corrected`), with their labels
+CORRECTABLE: dict[str, str] = {
+    "owner_name": "Họ tên chủ hồ sơ",
+    "owner_id_number": "Số định danh (CCCD)",
+    "owner_birth_date": "Ngày sinh",
+    "owner_address": "Địa chỉ",
+    "owner_phone": "Số điện thoại",
+    "submitter_name": "Họ tên người nộp",
+    "submitter_id_number": "Số định danh người nộp",
+    "submitter_phone": "Số điện thoại người nộp",
+}
+
+
+def clean_fields(values: Mapping[str, str | None], today: date | None) -> dict[str, str | None]:
+    """New values for some of the CORRECTABLE fields, checked and normalized by the intake rules
+    (clean_applicant); an empty value clears the field, except the owner's name. ValidationError otherwise."""
+    errors: dict[str, str] = {}
+    out: dict[str, str | None] = {}
+    for key, value in values.items():
+        if key not in CORRECTABLE:
+            errors[key] = f"Không sửa được trường “{key}”"
+        elif value is not None and not isinstance(value, str):
+            errors[key] = f"{CORRECTABLE[key]} không hợp lệ"
+    for prefix in ("owner", "submitter"):
+        mine = {k.split("_", 1)[1]: (v or "").strip() for k, v in values.items()
+                if k in CORRECTABLE and k.startswith(prefix + "_") and k not in errors}
+        if not mine:
+            continue
+        found: dict[str, str] = {}
+        cleaned = clean_applicant(Applicant(name=mine.get("name", ""), id_number=mine.get("id_number"),
+                                            birth_date=mine.get("birth_date"), address=mine.get("address"),
+                                            phone=mine.get("phone")), prefix, today, found)
+        if "name" not in mine or prefix == "submitter" and not mine["name"]:
+            found.pop(f"{prefix}_name", None)  # not changed, or the submitter's cleared
+        errors.update(found)
+        for name in mine:
+            out[f"{prefix}_{name}"] = getattr(cleaned, name) or None
+    if errors:
+        raise ValidationError(errors)
+    return out
 
 
 def validate(req: ReceiveRequest, required_papers: list[str], allowed_channels: tuple[int, ...],

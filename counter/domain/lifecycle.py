@@ -11,8 +11,9 @@ from datetime import datetime
 from enum import IntEnum, StrEnum
 from typing import Any, Mapping
 
-from counter.domain.calendar import format_vn
+from counter.domain.calendar import VN_TZ, format_vn
 from counter.domain.errors import CounterError
+from counter.domain.intake import CORRECTABLE, ValidationError, clean_fields
 from counter.domain.text import fold
 
 
@@ -87,6 +88,8 @@ class EventKind(StrEnum):
     REASSIGNED = "reassigned"
     NOTE_ADDED = "note_added"
     DELIVERED = "delivered"  # a result sent by post reached the citizen
+    CORRECTED = "corrected"  # the applicant's details fixed: payload changes {field: {old, new}} and a reason
+    VOIDED = "voided"  # received by mistake, cancelled the same day (reason); its code is never reused
 
     @property
     def label(self) -> str:
@@ -111,6 +114,8 @@ EVENT_LABELS: dict[EventKind, str] = {
     EventKind.REASSIGNED: "giao lại cho cán bộ khác",
     EventKind.NOTE_ADDED: "ghi chú",
     EventKind.DELIVERED: "ghi nhận đã phát kết quả qua bưu chính",
+    EventKind.CORRECTED: "sửa thông tin",
+    EventKind.VOIDED: "hủy hồ sơ",
 }
 
 _ANY_EXISTING = frozenset(Status)
@@ -135,7 +140,11 @@ TRANSITIONS: dict[EventKind, tuple[frozenset[Status | None], Status | None]] = {
     EventKind.REASSIGNED: (frozenset(_OPEN_OR_READY | {Status.NEW}), None),
     EventKind.NOTE_ADDED: (frozenset(_ANY_EXISTING), None),
     EventKind.DELIVERED: (frozenset({Status.RETURNED}), None),
+    EventKind.CORRECTED: (frozenset(_ANY_EXISTING), None),
+    EventKind.VOIDED: (frozenset(_OPEN_OR_READY), None),
 }
+#: what a voided dossier still accepts
+AFTER_VOID = frozenset({EventKind.NOTE_ADDED})
 
 CREATING_KINDS = frozenset(k for k, (allowed, _) in TRANSITIONS.items() if None in allowed)
 
@@ -218,6 +227,9 @@ class DossierState:
     held_by: str | None = None  # the agency or person holding the file after a hand-off (None: the desk)
     return_tracking: str | None = None  # postal tracking number of a result sent by post
     delivered_at: datetime | None = None  # when the post delivered it
+    handed_off_at: datetime | None = None  # the first hand-off out of the desk (a clerk's correction ends there)
+    voided_at: datetime | None = None  # cancelled as received by mistake (the code stays used)
+    void_reason: str | None = None
 
 
 def _dt(value: Any) -> datetime | None:
@@ -377,20 +389,97 @@ def _return(state: DossierState, p: Mapping[str, Any], kind: str, status: Status
     return changes
 
 
-def apply(state: DossierState | None, event: Event) -> DossierState:
-    """Fold one event into the dossier state, or raise TransitionError (nothing changes)."""
+def _local_day(at: datetime) -> str:
+    return f"{at.astimezone(VN_TZ):%d/%m/%Y}"
+
+
+def check(state: DossierState | None, kind: str, at: datetime) -> EventKind:
+    """The refusals `apply` gives before it reads the payload: an unknown kind, a status that does not allow it,
+    a voided dossier, a void on another day than the receipt. Screens ask it before they open a form."""
     try:
-        kind = EventKind(event.kind)
+        kind = EventKind(kind)
     except ValueError:
-        raise TransitionError(event.kind, state.status if state else None,
-                              f"Loại sự kiện không hợp lệ: “{event.kind}”.") from None
-    allowed, target = TRANSITIONS[kind]
+        raise TransitionError(kind, state.status if state else None,
+                              f"Loại sự kiện không hợp lệ: “{kind}”.") from None
+    allowed, _ = TRANSITIONS[kind]
     current = state.status if state is not None else None
+    if state is not None and state.voided_at is not None and kind not in AFTER_VOID:
+        raise TransitionError(kind, current, f"Không thể {kind.label}: hồ sơ {state.code} đã bị hủy lúc "
+                                             f"{format_vn(state.voided_at)} (chỉ còn ghi chú được).")
     if current not in allowed:
         if kind == EventKind.RETURNED and state is not None and state.returned_at is not None:
             raise TransitionError(kind, current, f"Hồ sơ {state.code} đã được trả kết quả lúc "
                                                  f"{format_vn(state.returned_at)}: không trả lại lần nữa.")
         raise TransitionError(kind, current)
+    if kind == EventKind.VOIDED and state is not None:
+        received = state.received_at
+        if received is None or _local_day(received) != _local_day(at):
+            when = f" ngày {_local_day(received)}" if received else ""
+            raise TransitionError(kind, current, f"Chỉ hủy được hồ sơ trong ngày tiếp nhận: hồ sơ {state.code} "
+                                                 f"nhận{when}. Hãy ghi nhận rút hồ sơ hoặc dừng xử lý.")
+    return kind
+
+
+def correction_changes(state: DossierState, values: Mapping[str, str | None], at: datetime) -> dict[str, Any]:
+    """The `changes` of a `corrected` event for new values of some CORRECTABLE fields: each checked by the
+    intake rules (ValidationError, one message per field), only those that differ, as {field: {old, new}}."""
+    errors: dict[str, str] = {}
+    out: dict[str, Any] = {}
+    today = at.astimezone(VN_TZ).date()
+    for name, value in values.items():
+        try:
+            new = clean_fields({name: value}, today)[name]
+        except ValidationError as exc:
+            errors.update(exc.errors)
+            continue
+        old = getattr(state, name)
+        if new != old:
+            out[name] = {"old": old, "new": new}
+    if errors:
+        raise ValidationError(errors)
+    return out
+
+
+def _correct(state: DossierState, p: Mapping[str, Any], kind: str, status: Status, at: datetime) -> dict[str, Any]:
+    """The new applicant details of a `corrected` event, checked as at intake; the search text follows."""
+    reason = p.get("reason")
+    if not isinstance(reason, str) or not reason.strip():
+        raise TransitionError(kind, status, "Thiếu lý do sửa thông tin.")
+    changes = p.get("changes")
+    if not isinstance(changes, Mapping) or not changes:
+        raise TransitionError(kind, status, "Không thể sửa thông tin: không có thông tin nào thay đổi.")
+    wanted: dict[str, Any] = {}
+    for name, change in changes.items():
+        label = CORRECTABLE.get(name)
+        if label is None:
+            raise TransitionError(kind, status, f"Không thể sửa thông tin: không sửa được trường “{name}”.")
+        if not isinstance(change, Mapping) or "new" not in change:
+            raise TransitionError(kind, status, f"Nội dung sửa “{label}” không hợp lệ.")
+        if (change.get("old") or None) != getattr(state, name):
+            raise TransitionError(kind, status, f"Không thể sửa thông tin: {label} của hồ sơ đã khác "
+                                                f"“{change.get('old') or ''}” (đã được sửa trước đó).")
+        wanted[name] = change["new"]
+    try:
+        cleaned = clean_fields(wanted, at.astimezone(VN_TZ).date())
+    except ValidationError as exc:
+        raise TransitionError(kind, status, "Không thể sửa thông tin: " + "; ".join(exc.errors.values()) + ".") from None
+    for name, value in cleaned.items():
+        if value == getattr(state, name):
+            raise TransitionError(kind, status, f"Không thể sửa thông tin: {CORRECTABLE[name]} mới trùng "
+                                                "giá trị đang có của hồ sơ.")
+    merged = replace(state, **cleaned)
+    if not merged.owner_name:
+        raise TransitionError(kind, status, "Không thể sửa thông tin: họ tên chủ hồ sơ không được để trống.")
+    search = search_text_of(merged.code, merged.owner_name, merged.submitter_name, merged.owner_phone,
+                            merged.owner_id_number, merged.submitter_id_number)
+    return {**cleaned, "search_text": search}
+
+
+def apply(state: DossierState | None, event: Event) -> DossierState:
+    """Fold one event into the dossier state, or raise TransitionError (nothing changes)."""
+    kind = check(state, event.kind, event.at)
+    allowed, target = TRANSITIONS[kind]
+    current = state.status if state is not None else None
     p = event.payload
 
     if state is None or kind in (EventKind.RECEIVED, EventKind.REFUSED) and current == Status.NEW:
@@ -404,6 +493,8 @@ def apply(state: DossierState | None, event: Event) -> DossierState:
     changes: dict[str, Any] = {}
     if kind == EventKind.TRANSFERRED:
         changes["held_by"] = _transfer(state, p, kind, current)
+        if changes["held_by"] is not None and state.handed_off_at is None:
+            changes["handed_off_at"] = event.at
     elif kind == EventKind.SUPPLEMENT_REQUESTED:
         _require(p, "reason", kind, current, "lý do yêu cầu bổ sung")
         _papers(p.get("papers"), kind, current, "giấy tờ cần bổ sung", required=True)
@@ -446,6 +537,14 @@ def apply(state: DossierState | None, event: Event) -> DossierState:
         changes["scanned_count"] = state.scanned_count + 1
     elif kind == EventKind.NOTE_ADDED:
         changes["note"] = _require(p, "text", kind, current, "nội dung ghi chú")
+    elif kind == EventKind.CORRECTED:
+        changes.update(_correct(state, p, kind, current, event.at))
+    elif kind == EventKind.VOIDED:
+        reason = p.get("reason")
+        if not isinstance(reason, str) or not reason.strip():
+            raise TransitionError(kind, current, "Thiếu lý do hủy hồ sơ.")
+        changes["voided_at"] = event.at
+        changes["void_reason"] = reason.strip()
 
     if target is not None:
         changes["status"] = target

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
+from counter.domain.calendar import format_vn
 from counter.domain.errors import CounterError
 
 
@@ -50,6 +52,9 @@ class Action(StrEnum):
     MANAGE_CATALOGUE = "manage_catalogue"
     MANAGE_CALENDAR = "manage_calendar"
     MANAGE_DEVICES = "manage_devices"
+    CORRECT = "correct"  # the applicant's details of a dossier one received, before it is handed off
+    CORRECT_ANY = "correct_any"  # ... of any dossier, at any time
+    VOID = "void"  # cancel a dossier received by mistake (same day)
 
 
 ACTION_LABELS = {
@@ -76,19 +81,23 @@ ACTION_LABELS = {
     Action.MANAGE_CATALOGUE: "quản lý danh mục thủ tục",
     Action.MANAGE_CALENDAR: "quản lý lịch làm việc",
     Action.MANAGE_DEVICES: "quản lý thiết bị",
+    Action.CORRECT: "sửa thông tin hồ sơ",
+    Action.CORRECT_ANY: "sửa thông tin mọi hồ sơ",
+    Action.VOID: "hủy hồ sơ tiếp nhận nhầm",
 }
 
 _CLERK = {
     Action.SEARCH, Action.RECEIVE, Action.REFUSE, Action.DIGITIZE, Action.CERTIFY, Action.TRANSFER,
     Action.REQUEST_SUPPLEMENT, Action.RECEIVE_SUPPLEMENT, Action.REQUEST_FEE, Action.COLLECT_FEE,
-    Action.DECIDE, Action.WITHDRAW, Action.RETURN_RESULT, Action.NOTE, Action.VIEW_OWN_WORK,
+    Action.DECIDE, Action.WITHDRAW, Action.RETURN_RESULT, Action.NOTE, Action.CORRECT, Action.VIEW_OWN_WORK,
 }
 # QĐ 45/2016: receive, pack, collect fees, hand over, deliver; never certify copies or decide.
 _POSTAL = {
     Action.SEARCH, Action.RECEIVE, Action.TRANSFER, Action.RECEIVE_SUPPLEMENT, Action.COLLECT_FEE,
     Action.RETURN_RESULT, Action.NOTE, Action.VIEW_OWN_WORK,
 }
-_SUPERVISOR = _CLERK | {Action.EXTEND, Action.REASSIGN, Action.VIEW_QUEUE, Action.VIEW_REPORTS}
+_SUPERVISOR = _CLERK | {Action.EXTEND, Action.REASSIGN, Action.VIEW_QUEUE, Action.VIEW_REPORTS,
+                        Action.CORRECT_ANY, Action.VOID}
 _ADMIN = {Action.SEARCH, Action.MANAGE_USERS, Action.MANAGE_CATALOGUE, Action.MANAGE_CALENDAR,
           Action.MANAGE_DEVICES}
 
@@ -118,13 +127,15 @@ EVENT_ACTIONS: dict[str, Action] = {
     "reassigned": Action.REASSIGN,
     "note_added": Action.NOTE,
     "delivered": Action.RETURN_RESULT,
+    "corrected": Action.CORRECT,
+    "voided": Action.VOID,
 }
 
 
 class PermissionDenied(CounterError):
-    def __init__(self, role: Role, action: Action):
+    def __init__(self, role: Role, action: Action, message: str | None = None):
         self.role, self.action = role, action
-        super().__init__(f"{Role(role).label} không được phép {ACTION_LABELS[action]}.")
+        super().__init__(message or f"{Role(role).label} không được phép {ACTION_LABELS[action]}.")
 
 
 def can(role: Role | str, action: Action) -> bool:
@@ -134,3 +145,22 @@ def can(role: Role | str, action: Action) -> bool:
 def require(role: Role | str, action: Action) -> None:
     if not can(role, action):
         raise PermissionDenied(Role(role), action)
+
+
+def require_event(role: Role | str, kind: str, actor_id: int | None = None, station_id: str | None = None,
+                  dossier: Any = None) -> None:
+    """The permission an event needs (EVENT_ACTIONS), with the conditions an action carries: without
+    CORRECT_ANY, a correction is only for a dossier the actor received (same station, same user) and only
+    before its first hand-off. `dossier`: the state before the event (domain.lifecycle.DossierState)."""
+    action = EVENT_ACTIONS.get(kind)
+    if action is None:
+        return
+    require(role, action)
+    if action == Action.CORRECT and dossier is not None and not can(role, Action.CORRECT_ANY):
+        if dossier.received_by != actor_id or dossier.station_id != station_id:
+            raise PermissionDenied(Role(role), action, f"{Role(role).label} chỉ được sửa thông tin hồ sơ do chính "
+                                                       "mình tiếp nhận: hãy nhờ lãnh đạo / giám sát sửa.")
+        if dossier.handed_off_at is not None:
+            raise PermissionDenied(Role(role), action, f"Hồ sơ {dossier.code} đã chuyển đi xử lý lúc "
+                                                       f"{format_vn(dossier.handed_off_at)}: chỉ lãnh đạo / giám sát "
+                                                       "được sửa thông tin.")

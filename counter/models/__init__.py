@@ -167,6 +167,9 @@ class Dossier(SQLModel, table=True):
     held_by: str | None = None  # issue 6: who holds the file after a hand-off (None: the desk)
     return_tracking: str | None = None  # issue 6: postal tracking number of a result sent by post
     delivered_at: datetime | None = utc_col()  # issue 6: the post delivered the result
+    handed_off_at: datetime | None = utc_col()  # issue 12: first hand-off out of the desk
+    voided_at: datetime | None = utc_col()  # issue 12: cancelled as received by mistake
+    void_reason: str | None = None  # issue 12
 
 
 class DossierDocument(SQLModel, table=True):

@@ -54,6 +54,7 @@ class ReceiptData:
     tracking_url: str
     clerk_name: str
     reason: str = ""  # Mẫu 02/03
+    original_due_at: datetime | None = None  # the appointment given at intake: Mẫu 01 always shows it
 
 
 def vn_date(dt: datetime) -> str:
@@ -102,7 +103,8 @@ def receipt(r: ReceiptData) -> list[Document]:
             Field("2. Số lượng hồ sơ", f"{r.sets:02d} (bộ)"),
             Field("3. Thời gian giải quyết hồ sơ theo quy định", r.time_label),
             Field("4. Thời gian nhận hồ sơ", vn_time(r.received_at)),
-            Field("5. Thời gian trả kết quả giải quyết hồ sơ", vn_time(r.due_at) if r.due_at else "…"),
+            Field("5. Thời gian trả kết quả giải quyết hồ sơ", vn_time(due) if (due := r.original_due_at or r.due_at)
+                  else "…"),  # the receipt's own appointment, never a later extension (that is Mẫu 04)
             Field("6. Đăng ký nhận kết quả tại", r.return_label),
             Field("Kênh tiếp nhận", CHANNELS.get(r.channel, str(r.channel))),
             QR(r.tracking_url, f"Quét mã để tra cứu tiến độ hồ sơ: {r.tracking_url}"),

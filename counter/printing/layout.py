@@ -39,6 +39,7 @@ class Table:
     columns: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
     widths: tuple[float, ...]  # relative widths
+    struck: tuple[int, ...] = ()  # 0-based rows printed struck through (a voided dossier in the ledger)
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,7 @@ class LedgerRow:
     receiver: str  # người nhận hồ sơ: the member of staff who received it
     area: str  # địa bàn phát sinh hồ sơ
     note: str
+    voided: bool = False  # issue 12: received by mistake and voided; printed struck through
 
 
 @dataclass(frozen=True)
@@ -67,13 +68,23 @@ def row_cells(r: LedgerRow) -> list[str]:
     return [_d(v) for v in values(r)]
 
 
+def struck_rows(led: Ledger) -> tuple[int, ...]:
+    """0-based positions of the rows printed struck through (voided dossiers)."""
+    return tuple(i for i, r in enumerate(led.rows) if r.voided)
+
+
+def voided_note(led: Ledger) -> str:
+    n = sum(1 for r in led.rows if r.voided)
+    return f" (trong đó {n} hồ sơ đã hủy)" if n else ""
+
+
 def ledger_document(led: Ledger) -> Document:
     blocks: list = [
         Para(led.parent_name, bold=True) if led.parent_name else Para(led.office_name, bold=True),
         Title(TITLE, f"Từ ngày {led.period.start:%d/%m/%Y} đến ngày {led.period.end:%d/%m/%Y}"),
         Para(led.office_name, center=True),
-        Table(COLUMNS, tuple(tuple(row_cells(r)) for r in led.rows), WIDTHS),
-        Note(f"Tổng số: {len(led.rows)} hồ sơ. Lập ngày {led.made_on:%d/%m/%Y}"
+        Table(COLUMNS, tuple(tuple(row_cells(r)) for r in led.rows), WIDTHS, struck_rows(led)),
+        Note(f"Tổng số: {len(led.rows)} hồ sơ{voided_note(led)}. Lập ngày {led.made_on:%d/%m/%Y}"
              + (f" tại {led.place_name}." if led.place_name else ".")),
     ]
     return Document(FORM, VERSION, tuple(blocks))

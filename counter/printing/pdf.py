@@ -117,6 +117,14 @@ def _p(text: str, style: ParagraphStyle) -> Paragraph:
     return Paragraph(escape(text).replace("\n", "<br/>"), style)
 
 
+def _cells(row: tuple[str, ...], struck: bool, st: dict[str, ParagraphStyle]) -> list[Paragraph]:
+    """One table row's cells; a struck row (a voided dossier) draws a line through every word."""
+    if not struck:
+        return [_p(c, st["cell"]) for c in row]
+    return [Paragraph("<strike>" + escape(c).replace("\n", "<br/>") + "</strike>", st["cell"]) if c else
+            _p(c, st["cell"]) for c in row]
+
+
 def _flowables(doc: Document, width: float, st: dict[str, ParagraphStyle]) -> list:
     out: list = []
     for b in doc.blocks:
@@ -142,8 +150,8 @@ def _flowables(doc: Document, width: float, st: dict[str, ParagraphStyle]) -> li
             out.append(Paragraph(f"{escape(b.label)}: <b>{escape(b.value)}</b>" if b.value else
                                  f"<b>{escape(b.label)}</b>", st["base"]))
         elif isinstance(b, Table):
-            data = [[_p(c, st["cell_head"]) for c in b.columns]] + [[_p(c, st["cell"]) for c in row]
-                                                                   for row in b.rows]
+            data = [[_p(c, st["cell_head"]) for c in b.columns]] + [_cells(row, i in b.struck, st)
+                                                                   for i, row in enumerate(b.rows)]
             t = RLTable(data, colWidths=column_widths(b.columns, b.widths, width, st["cell_head"]), repeatRows=1)
             t.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.black),
                                    ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),

@@ -87,6 +87,8 @@ def ledger_xlsx(led: Ledger) -> bytes:
         for i, v in enumerate(values(r)):
             c = ws.cell(row=n, column=i + 1, value=v)
             c.border = border
+            if r.voided:  # issue 12: a voided dossier keeps its line, struck through
+                c.font = Font(strike=True)
             if i in DATE_COLUMNS:
                 c.number_format = DATE_FORMAT
     ws.freeze_panes = ws.cell(row=HEADER_ROW + 1, column=1)

@@ -35,10 +35,15 @@ class DossierScreen(ServiceScreen):
     HELP = ("Chi tiết hồ sơ: thông tin chủ hồ sơ, thành phần hồ sơ và toàn bộ lịch sử xử lý. I (hoặc Ctrl+R) "
             "in lại một biểu mẫu của hồ sơ: chỉ các mẫu hồ sơ này có (Mẫu 01 giấy tiếp nhận với hẹn trả ban đầu, "
             "02, 03, 04 với hẹn trả mới khi đã gia hạn, 05, 06 phiếu kiểm soát, phiếu bàn giao khi đã trả). "
+            "Ctrl+E sửa thông tin người nộp (cán bộ: hồ sơ mình tiếp nhận, trước khi chuyển đi; lãnh đạo: mọi hồ sơ), "
+            "rồi in lại giấy tiếp nhận. Ctrl+D hủy hồ sơ tiếp nhận nhầm (lãnh đạo, trong ngày tiếp nhận). "
             "Esc để quay lại.")
     DEFAULT_CSS = "#dossier-print { height: auto; padding: 0 1; }"
     BINDINGS = [Binding("escape", "close", "Quay lại", id="dossier.close"),
-                Binding("i,ctrl+r", "reprint", "In lại", key_display="I", id="dossier.reprint")]
+                Binding("i,ctrl+r", "reprint", "In lại", key_display="I", id="dossier.reprint"),
+                # issue 12: correct the applicant's details, void a dossier received by mistake
+                Binding("ctrl+e", "correct", "Sửa thông tin", id="dossier.correct"),
+                Binding("ctrl+d", "void", "Hủy hồ sơ", id="dossier.void")]
 
     def __init__(self, code: str):
         super().__init__()
@@ -47,6 +52,7 @@ class DossierScreen(ServiceScreen):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="dossier-body"):
             yield Static(Text(f"Hồ sơ {self.code} — đang tải…"), id="dossier-head")
+            yield Static("", id="dossier-outcome")  # issue 12: what a correction or a void did (or why not)
             yield Static("", id="dossier-info")
             yield Static(Text("Thành phần hồ sơ", style="bold"), classes="section", id="documents-title")
             yield DataTable(id="documents", cursor_type="row", show_cursor=False)
@@ -56,6 +62,9 @@ class DossierScreen(ServiceScreen):
         yield BottomBar()
 
     def on_mount(self) -> None:
+        self.reload()
+
+    def reload(self) -> None:
         store = self.capp.store
         from counter.services.dossiers import get_detail
 
@@ -67,7 +76,8 @@ class DossierScreen(ServiceScreen):
 
     def show_detail(self, d: "DossierDetail") -> None:
         self.query_one("#dossier-head", Static).update(
-            Text.assemble((f"{d.code}", "bold"), "  ", (d.status_label, "bold reverse"), f"  {d.procedure_name}"))
+            Text.assemble((f"{d.code}", "bold"), "  ", (d.status_label, "bold reverse"), f"  {d.procedure_name}",
+                          *_voided(d)))
         info = Table.grid(padding=(0, 2))
         info.add_column(style="dim")
         info.add_column()
@@ -94,6 +104,8 @@ class DossierScreen(ServiceScreen):
             rows.append(("Trả kết quả lúc", _t(d.returned_at)))
         if d.closed_reason:
             rows.append(("Lý do", d.closed_reason))
+        if d.voided_at:
+            rows.insert(0, ("ĐÃ HỦY", f"{_t(d.voided_at)} — lý do: {d.void_reason}"))
         for label, value in rows:
             info.add_row(Text(label), Text(value))
         self.query_one("#dossier-info", Static).update(info)
@@ -126,3 +138,74 @@ class DossierScreen(ServiceScreen):
 
     def reprint(self, form: str) -> None:
         self.print_in_background(self.code, form, self.query_one("#dossier-print", Static))
+
+    # ---- issue 12: correct, void ------------------------------------------------------------------------
+
+    def _outcome(self, message: str, style: str = "bold red") -> None:
+        self.query_one("#dossier-outcome", Static).update(Text(message, style=style))
+
+    def _refused(self, message: str) -> None:
+        self._outcome(message)
+        self.show_error(message)
+
+    def action_correct(self) -> None:
+        """Ctrl+E: the form prefilled with the dossier's details (or one line saying why this user may not)."""
+        from counter.services.dossiers import correction_form
+
+        store, actor, code = self.capp.store, self.capp.actor, self.code
+        self.call_service(lambda: correction_form(store, actor, code), self._open_correction, self._refused)  # type: ignore[arg-type]
+
+    def _open_correction(self, form) -> None:  # type: ignore[no-untyped-def]
+        from counter.screens.correct import CorrectForm
+
+        self.app.push_screen(CorrectForm(form, self.capp.store, self.capp.actor), self._corrected)
+
+    def _corrected(self, done) -> None:  # type: ignore[no-untyped-def]
+        if done is None:
+            return
+        self._outcome(f"Đã sửa thông tin: {done.summary}", "bold green")
+        self.notify(f"Hồ sơ {done.code}: đã sửa thông tin", markup=False)
+        self.reload()
+        from counter.screens.modals import Confirm
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self.print_in_background(done.code, "01", self.query_one("#dossier-outcome", Static),
+                                         "giấy tiếp nhận (Mẫu 01)")
+
+        self.app.push_screen(Confirm("In lại giấy tiếp nhận (Mẫu 01) với thông tin đã sửa?"), answer)
+
+    def action_void(self) -> None:
+        """Ctrl+D: a supervisor voids a dossier received by mistake, the same day: the reason, then a confirm."""
+        from counter.services.dossiers import void_check
+
+        store, actor, code = self.capp.store, self.capp.actor, self.code
+        self.call_service(lambda: void_check(store, actor, code), self._ask_void_reason, self._refused)  # type: ignore[arg-type]
+
+    def _ask_void_reason(self, code: str) -> None:
+        from counter.screens.modals import AskText, Confirm
+
+        def confirmed(reason: str, yes: bool | None) -> None:
+            if not yes:
+                return
+            from counter.services.dossiers import void
+
+            store, actor = self.capp.store, self.capp.actor
+            self.call_service(lambda: void(store, actor, code, reason), self._voided, self._refused)  # type: ignore[arg-type]
+
+        def got_reason(reason: str | None) -> None:
+            if reason:
+                self.app.push_screen(Confirm(f"Hủy hồ sơ {code}? Hồ sơ rời hàng đợi, sổ theo dõi ghi “Đã hủy”; "
+                                             "mã hồ sơ không được dùng lại."), lambda yes: confirmed(reason, yes))
+
+        self.app.push_screen(AskText(f"Hủy hồ sơ {code} (tiếp nhận nhầm)", "Lý do hủy (bắt buộc):",
+                                     hint="Enter: tiếp tục · Esc: thôi, không hủy hồ sơ"), got_reason)
+
+    def _voided(self, state) -> None:  # type: ignore[no-untyped-def]
+        self._outcome(f"Đã hủy hồ sơ {state.code}: {state.void_reason}", "bold green")
+        self.notify(f"Đã hủy hồ sơ {state.code}", markup=False)
+        self.reload()
+
+
+def _voided(d: "DossierDetail") -> tuple:
+    return (("  ", ("ĐÃ HỦY", "bold red reverse")) if d.voided_at else ())

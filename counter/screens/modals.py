@@ -15,9 +15,11 @@ class AskText(ModalScreen[str | None]):
 
     BINDINGS = [Binding("escape", "cancel", "Hủy", id="modal.cancel")]
 
-    def __init__(self, title: str, prompt: str, value: str = "", required: bool = True):
+    def __init__(self, title: str, prompt: str, value: str = "", required: bool = True,
+                 hint: str = "Enter: xác nhận · Esc: hủy"):
         super().__init__()
         self.title_text, self.prompt, self.value, self.required = title, prompt, value, required
+        self.hint = hint
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal-box"):
@@ -25,7 +27,7 @@ class AskText(ModalScreen[str | None]):
             yield Static(Text(self.prompt))
             yield Input(value=self.value, id="modal-input")
             yield Static("", id="modal-error", markup=False, classes="field-error")
-            yield Static(Text("Enter: xác nhận · Esc: hủy", style="dim"))
+            yield Static(Text(self.hint, style="dim"))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         text = event.value.strip()

@@ -12,13 +12,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from counter.domain import lifecycle
 from counter.domain.calendar import VN_TZ, WorkCalendar
 from counter.domain.codes import format_code, looks_like_code, new_token, seq_for
 from counter.domain.errors import CounterError
 from counter.domain.lifecycle import DossierState, EVENT_LABELS, STATUS_LABELS, STATUS_SHORT, EventKind, Status
-from counter.domain.permissions import Action, require
-from counter.domain.intake import (Applicant, PaperInput, ReceiveRequest, ValidationError, clean_applicant,
-                                   validate)
+from counter.domain.permissions import Action, require, require_event
+from counter.domain.intake import (CORRECTABLE, Applicant, PaperInput, ReceiveRequest, ValidationError,
+                                   clean_applicant, validate)
 from counter.domain.text import fold, nfc
 from counter.models import (Dossier, DossierDocument, ProcedurePaper,
                             parse_utc)
@@ -192,13 +193,19 @@ def default_papers(session: Session, procedure_code: str) -> tuple[PaperInput, .
     return tuple(PaperInput(r.name, r.originals, r.certified_copies, r.photocopies) for r in rows if r.required)
 
 
-def record_in(session: Session, actor: Actor, code: str, kind: str, payload: dict[str, Any],
-              at: datetime) -> DossierState:
+def dossier_row(session: Session, actor: Actor, code: str) -> Dossier:
+    """The row of a dossier of the actor's office, by its code."""
     row = session.exec(select(Dossier).where(Dossier.code == code.strip().upper())).first()
     if row is None:
         raise NotFound(f"Không tìm thấy hồ sơ “{code}”")
     if row.office_id != actor.office_id:
         raise CounterError(f"Hồ sơ “{code}” thuộc cơ quan khác ({row.office_id})")
+    return row
+
+
+def record_in(session: Session, actor: Actor, code: str, kind: str, payload: dict[str, Any],
+              at: datetime) -> DossierState:
+    row = dossier_row(session, actor, code)
     return ev.append(session, actor, row.id, kind, payload, at, row=row)[0]
 
 
@@ -206,6 +213,81 @@ def record(store: Store, actor: Actor, code: str, kind: str, payload: dict[str, 
     """Record one event on a dossier; returns the new status label. Nothing changes if it is refused."""
     with store.write() as session:
         return record_in(session, actor, code, kind, payload or {}, store.clock.now()).status.label
+
+
+# ---- correcting and voiding (issue 12) ---------------------------------------------------------------------
+
+def _may(session: Session, actor: Actor, code: str, kind: str, at: datetime) -> tuple[Dossier, DossierState]:
+    """The refusals of an event before its payload: the role and its conditions first (one line), then what
+    the dossier's state allows (lifecycle.check)."""
+    row = dossier_row(session, actor, code)
+    state = ev.state_of(row)
+    require_event(actor.role, kind, actor.user_id, actor.station_id, state)
+    lifecycle.check(state, kind, at)
+    return row, state
+
+
+def _shown(name: str, value: str | None) -> str:
+    if value and name.endswith("birth_date"):
+        return "/".join(reversed(value.split("-")))
+    return value or ""
+
+
+@dataclass(frozen=True)
+class CorrectionForm:
+    code: str
+    values: dict[str, str]  # CORRECTABLE field -> its current value as the form shows it ("" when empty)
+    labels: dict[str, str]
+
+
+def correction_form(store: Store, actor: Actor, code: str) -> CorrectionForm:
+    """The current details of a dossier the actor may correct (else the refusal, as one sentence)."""
+    with store.read() as session:
+        _, state = _may(session, actor, code, EventKind.CORRECTED, store.clock.now())
+        return CorrectionForm(state.code, {k: _shown(k, getattr(state, k)) for k in CORRECTABLE}, dict(CORRECTABLE))
+
+
+@dataclass(frozen=True)
+class CorrectionDone:
+    code: str
+    summary: str  # "Số điện thoại 0912345678 → 0987654321; Lý do: …" (as the history says it)
+
+
+def correct(store: Store, actor: Actor, code: str, values: dict[str, str | None], reason: str) -> CorrectionDone:
+    """Correct some of the applicant's details (CORRECTABLE fields; an empty value clears one): a `corrected`
+    event with {field: {old, new}} and the reason. ValidationError per field; nothing written on refusal."""
+    with store.write() as session:
+        at = store.clock.now()
+        row, state = _may(session, actor, code, EventKind.CORRECTED, at)
+        try:
+            changes = lifecycle.correction_changes(state, values, at)
+            errors = {} if changes else {"changes": "Không có thông tin nào thay đổi"}
+        except ValidationError as exc:  # every problem at once, the reason's too
+            changes, errors = {}, dict(exc.errors)
+        if not (reason or "").strip():
+            errors["reason"] = "Phải ghi rõ lý do sửa"
+        if errors:
+            raise ValidationError(errors)
+        payload = {"changes": changes, "reason": nfc(reason.strip())}
+        state = ev.append(session, actor, row.id, EventKind.CORRECTED, payload, at, row=row)[0]
+        return CorrectionDone(state.code, event_details(EventKind.CORRECTED, payload))
+
+
+def void_check(store: Store, actor: Actor, code: str) -> str:
+    """Whether the actor may void this dossier now (the refusal, as one sentence, otherwise); its code."""
+    with store.read() as session:
+        return _may(session, actor, code, EventKind.VOIDED, store.clock.now())[1].code
+
+
+def void(store: Store, actor: Actor, code: str, reason: str) -> DossierState:
+    """Cancel a dossier received by mistake (supervisor, the day it was received): a `voided` event. Its code
+    stays used (the station's sequence never goes back); the history and the audit keep it."""
+    with store.write() as session:
+        at = store.clock.now()
+        row, _ = _may(session, actor, code, EventKind.VOIDED, at)
+        if not (reason or "").strip():
+            raise ValidationError({"reason": "Phải ghi rõ lý do hủy hồ sơ"})
+        return ev.append(session, actor, row.id, EventKind.VOIDED, {"reason": nfc(reason.strip())}, at, row=row)[0]
 
 
 # ---- reading ---------------------------------------------------------------------------------------------
@@ -222,6 +304,10 @@ class DossierSummary:
     due_at: datetime | None
     phone: str | None
     days_late: int = 0  # working days an open dossier is past its due date (0: not late)
+    voided: bool = False  # issue 12: status labels say "Đã hủy"
+
+
+VOIDED_LABEL, VOIDED_SHORT = "Đã hủy (tiếp nhận nhầm)", "Đã hủy"
 
 
 @dataclass(frozen=True)
@@ -246,12 +332,15 @@ def days_late(cal: WorkCalendar, status: int, due: datetime | None, now: datetim
 def _summary(r: Any, cal: WorkCalendar | None = None, now: datetime | None = None) -> DossierSummary:
     status = Status(r["status"])
     due = parse_utc(r["due_at"])
-    return DossierSummary(r["code"], r["owner_name"], r["procedure_name"], r["status"], STATUS_LABELS[status],
-                          STATUS_SHORT[status], parse_utc(r["received_at"]), due, r["owner_phone"],
-                          days_late(cal, status, due, now) if cal and now else 0)
+    voided = r["voided_at"] is not None
+    return DossierSummary(r["code"], r["owner_name"], r["procedure_name"], r["status"],
+                          VOIDED_LABEL if voided else STATUS_LABELS[status], VOIDED_SHORT if voided else STATUS_SHORT[status],
+                          parse_utc(r["received_at"]), due, r["owner_phone"],
+                          days_late(cal, status, due, now) if cal and now and not voided else 0, voided)
 
 
-_SUMMARY = "SELECT code, owner_name, procedure_name, status, received_at, due_at, owner_phone FROM dossiers"
+_SUMMARY = ("SELECT code, owner_name, procedure_name, status, received_at, due_at, owner_phone, voided_at "
+            "FROM dossiers")
 
 
 def fts_query(text: str) -> str | None:
@@ -336,6 +425,10 @@ class DossierDetail:
     received_by: str | None
     documents: list[DocumentView] = field(default_factory=list)
     events: list[EventView] = field(default_factory=list)
+    submitter_id_number: str | None = None
+    submitter_phone: str | None = None
+    voided_at: datetime | None = None  # issue 12: cancelled as received by mistake
+    void_reason: str | None = None
 
 
 DETAIL_LABELS = {
@@ -360,6 +453,17 @@ def event_details(kind: str, payload: dict[str, Any]) -> str:
     from counter.domain.calendar import format_vn
 
     parts = []
+    if kind == EventKind.CORRECTED and isinstance(payload.get("changes"), dict):
+        order = list(CORRECTABLE)  # the form's order, whatever order the stored JSON keeps
+        for name, change in sorted(payload["changes"].items(),
+                                   key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order)):
+            if isinstance(change, dict):
+                old, new = (_shown(name, change.get(k)) or "(trống)" for k in ("old", "new"))
+                parts.append(f"{CORRECTABLE.get(name, name)} {old} → {new}")
+    if kind in (EventKind.CORRECTED, EventKind.VOIDED):
+        if payload.get("reason"):
+            parts.append(f"lý do: {payload['reason']}")
+        return "; ".join(parts)
     for key, label in DETAIL_LABELS.items():
         value = payload.get(key)
         if value in (None, "", []) or (key == "due_at" and kind in ("received", "registered")):
@@ -403,7 +507,9 @@ def get_detail(store: Store, code: str) -> DossierDetail:
             submitter_name=row.submitter_name, sets=row.sets, working_days=row.working_days,
             received_at=row.received_at, due_at=row.due_at, original_due_at=row.original_due_at, fee=row.fee,
             fee_paid=row.fee_paid, return_method=row.return_method, resolved_at=row.resolved_at,
-            returned_at=row.returned_at, closed_reason=row.closed_reason,
+            returned_at=row.returned_at, closed_reason=row.closed_reason, voided_at=row.voided_at,
+            void_reason=row.void_reason, submitter_id_number=row.submitter_id_number,
+            submitter_phone=row.submitter_phone,
             assignee=who(row.station_id, row.assignee_id), received_by=who(row.station_id, row.received_by),
             documents=[DocumentView(d.position, d.name, d.originals, d.certified_copies, d.photocopies,
                                     d.digitization, len(json.loads(d.blobs or "[]"))) for d in docs],

@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 from counter.domain import lifecycle
 from counter.domain.hashing import GENESIS, canonical_json, chain_hash
 from counter.domain.lifecycle import DossierState, Event, EventKind, Status
-from counter.domain.permissions import EVENT_ACTIONS, require
+from counter.domain.permissions import EVENT_ACTIONS, require, require_event
 from counter.models import Dossier, DossierDocument, DossierEvent, Outbox
 from counter.services.store import Actor
 
@@ -89,6 +89,7 @@ def append(session: Session, actor: Actor, dossier_id: str, kind: str, payload: 
     if row is None and not new:
         row = load_row(session, dossier_id)
     before = state_of(row) if row is not None else None
+    require_event(actor.role, kind, actor.user_id, actor.station_id, before)  # the conditions (a correction)
     at = at.astimezone(timezone.utc)
     canonical = canonical_json(payload)
     event_id = str(uuid.uuid4())

@@ -32,6 +32,7 @@ def export(store: Store, start: date, end: date) -> dict[str, Any]:
         office_id = this_station(session).office_id
         rows = [dict(r._mapping) for r in session.execute(sa.text(
             "SELECT * FROM dossiers WHERE office_id = :o AND received_at >= :a AND received_at < :b "
+            "AND voided_at IS NULL "  # issue 12: a dossier received by mistake and voided is not reported
             "ORDER BY received_at, code"), {"o": office_id, "a": _utc_text(start), "b": _utc_text(end + timedelta(days=1))})]
         docs: dict[str, list[dict[str, Any]]] = {}
         results: dict[str, list[dict[str, Any]]] = {}

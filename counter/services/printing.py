@@ -61,8 +61,10 @@ def receipt_data(session: Session, code: str) -> tuple[forms.ReceiptData, dict]:
         received_at=row.received_at or first.at, due_at=row.due_at,
         return_label=RETURN_LABELS.get(row.return_method, row.return_method) + (f": {address}" if address else ""),
         channel=row.channel, tracking_url=tracking_url(office.public_base_url, row.token),
-        clerk_name=clerk.full_name if clerk else "", reason=payload.get("reason") or "")
-    return data, {"kind": first.kind, "form": payload.get("form"), "papers": payload.get("papers", [])}
+        clerk_name=clerk.full_name if clerk else "", reason=payload.get("reason") or "",
+        original_due_at=row.original_due_at)
+    return data, {"kind": first.kind, "form": payload.get("form"), "papers": payload.get("papers", []),
+                  "voided_at": row.voided_at}
 
 
 def documents_for(store: Store, code: str, form: str = "auto") -> tuple[str, list[Document]]:
@@ -80,6 +82,8 @@ def documents_for(store: Store, code: str, form: str = "auto") -> tuple[str, lis
     if form == "01":
         if first["kind"] != EventKind.RECEIVED:
             raise CounterError(f"Hồ sơ {data.code} không được tiếp nhận: không có giấy tiếp nhận để in")
+        if first["voided_at"] is not None:
+            raise CounterError(f"Hồ sơ {data.code} đã bị hủy (tiếp nhận nhầm): không in lại giấy tiếp nhận")
         return form, forms.receipt(data)
     if form == "02":
         missing = tuple(forms.Paper(p["name"], p.get("originals", 0), p.get("certified_copies", 0),

@@ -93,7 +93,16 @@ def window(cal: WorkCalendar, now: datetime, soon_days: int) -> Window:
     return Window(now, today, tomorrow, start, datetime.combine(last + timedelta(days=1), time(0), VN_TZ))
 
 
+#: a voided dossier (received by mistake, issue 12) is in no bucket and no list of work
+LIVE = "voided_at IS NULL"
+
+
 def bucket_where(bucket: str, w: Window) -> tuple[str, list[Any]]:
+    where, args = _bucket_where(bucket, w)
+    return f"{LIVE} AND {where}", args
+
+
+def _bucket_where(bucket: str, w: Window) -> tuple[str, list[Any]]:
     if bucket == "received_today":  # "Việc của tôi" only (with received_by = the user)
         return "received_at >= ? AND received_at < ?", [_ts(w.today_start), _ts(w.tomorrow_start)]
     if bucket == "due_today":

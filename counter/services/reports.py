@@ -9,6 +9,8 @@ Definitions (one place, so the screen, the CLI and the exports agree):
 - Handled = received minus withdrawn (7) and stopped (8). On time = result recorded (resolved_at) by the due
   date, or still open and not yet due, or waiting for the citizen (5, 6: the citizen holds the clock); a
   dossier that needed an extension (Mẫu 04, a letter of apology) counts as late, whatever its new date.
+- A voided dossier (received by mistake, issue 12) counts nowhere in the scorecard or the per-clerk figures;
+  the ledger keeps its line, struck through, with "Đã hủy: lý do".
 - Per clerk: received = received_by, in the period; returned = the dossiers this person handed over (the actor of
   the `returned` event) in the period;
   late = the assignee's dossiers resolved in the period late, plus those still open that went past their due
@@ -38,6 +40,7 @@ from counter.services.queue import BUCKET_LABELS, CHANNEL_LABELS, QueueFilter, Q
 from counter.services.store import Actor, Store
 
 LATE_SQL = "(resolved_at > due_at OR extension_count > 0)"
+LIVE = "voided_at IS NULL"  # issue 12: voided dossiers count nowhere but in the ledger
 
 
 def _ts(dt: datetime) -> str:
@@ -108,7 +111,7 @@ def clerk_figures(store: Store, actor: Actor, period: Period) -> list[ClerkFigur
     def grouped(col: str, where: str, args: tuple, table: str = "dossiers",
                 station_col: str = "station_id") -> dict[tuple[str, int], int]:
         out: dict[tuple[str, int], int] = {}
-        for station, uid, n in store.query(f"SELECT {station_col}, {col}, count(*) FROM {table} WHERE {where} "
+        for station, uid, n in store.query(f"SELECT {station_col}, {col}, count(*) FROM {table} WHERE {LIVE} AND {where} "
                                            f"GROUP BY {station_col}, {col}", args):
             k = _key(own, people, station, uid)
             out[k] = out.get(k, 0) + n
@@ -124,7 +127,7 @@ def clerk_figures(store: Store, actor: Actor, period: Period) -> list[ClerkFigur
     spans: dict[tuple[str, int], list[tuple[str, str, int]]] = {}
     for r in store.query(f"SELECT station_id, assignee_id, {LOCAL_DAY.format('received_at')} a, "
                          f"{LOCAL_DAY.format('resolved_at')} b, count(*) FROM dossiers WHERE resolved_at >= ? AND "
-                         "resolved_at < ? AND received_at IS NOT NULL GROUP BY station_id, assignee_id, a, b",
+                         f"resolved_at < ? AND received_at IS NOT NULL AND {LIVE} GROUP BY station_id, assignee_id, a, b",
                          (lo, hi)):
         spans.setdefault(_key(own, people, r[0], r[1]), []).append((r[2], r[3], r[4]))
     keys = sorted(people, key=lambda k: (people[k][0], k))
@@ -170,7 +173,8 @@ class Scorecard:
         return sum((i.points for i in self.indicators if i.score is not None), Fraction(0))
 
 
-_COHORT = "received_at >= ? AND received_at < ?"
+_LEDGER = "received_at >= ? AND received_at < ?"  # the ledger keeps voided dossiers (struck through)
+_COHORT = f"{_LEDGER} AND {LIVE}"
 
 
 def scorecard(store: Store, actor: Actor, period: Period, trend: bool = True) -> Scorecard:
@@ -225,11 +229,11 @@ def _trend(store: Store, period: Period) -> list[DayTrend]:
     lo, hi = _bounds(period)
     day = LOCAL_DAY
     rec = dict(store.query(f"SELECT {day.format('received_at')} d, count(*) FROM dossiers WHERE received_at >= ? "
-                           "AND received_at < ? GROUP BY d", (lo, hi)))
+                           f"AND received_at < ? AND {LIVE} GROUP BY d", (lo, hi)))
     ret = dict(store.query(f"SELECT {day.format('returned_at')} d, count(*) FROM dossiers WHERE returned_at >= ? "
-                           "AND returned_at < ? GROUP BY d", (lo, hi)))
+                           f"AND returned_at < ? AND {LIVE} GROUP BY d", (lo, hi)))
     late = dict(store.query(f"SELECT {day.format('resolved_at')} d, count(*) FROM dossiers WHERE resolved_at >= ? "
-                            f"AND resolved_at < ? AND {LATE_SQL} GROUP BY d", (lo, hi)))
+                            f"AND resolved_at < ? AND {LATE_SQL} AND {LIVE} GROUP BY d", (lo, hi)))
     return [DayTrend(d, rec.get(d.isoformat(), 0), ret.get(d.isoformat(), 0), late.get(d.isoformat(), 0))
             for d in period.days]
 
@@ -241,7 +245,9 @@ def _area(address: str | None) -> str:
     return (address or "").split(",")[0].strip()
 
 
-def _note(status: int, extensions: int, reason: str | None) -> str:
+def _note(status: int, extensions: int, reason: str | None, void_reason: str | None = None) -> str:
+    if void_reason is not None:
+        return f"Đã hủy: {void_reason}"
     parts = []
     if status != Status.RETURNED:
         parts.append(STATUS_SHORT[Status(status)])
@@ -265,12 +271,14 @@ def ledger(store: Store, actor: Actor, period: Period) -> Ledger:
 
     for i, r in enumerate(store.query(
             "SELECT code, procedure_name, sets, owner_name, owner_address, owner_phone, received_at, due_at, "
-            "returned_at, received_by, status, extension_count, closed_reason FROM dossiers "
-            f"WHERE {_COHORT} ORDER BY received_at, seq", (lo, hi)), start=1):
+            "returned_at, received_by, status, extension_count, closed_reason, voided_at, void_reason FROM dossiers "
+            f"WHERE {_LEDGER} ORDER BY received_at, seq", (lo, hi)), start=1):
         rows.append(LedgerRow(i, r["code"], r["procedure_name"], int(r["sets"]), r["owner_name"],
                               r["owner_address"] or "", r["owner_phone"] or "", d(r["received_at"]), d(r["due_at"]),
                               d(r["returned_at"]), names.get(r["received_by"], ""), _area(r["owner_address"]),
-                              _note(int(r["status"]), int(r["extension_count"]), r["closed_reason"])))
+                              _note(int(r["status"]), int(r["extension_count"]), r["closed_reason"],
+                                    (r["void_reason"] or "") if r["voided_at"] else None),
+                              voided=r["voided_at"] is not None))
     return Ledger(info.name, info.parent_name, info.place_name, period, _local_today(store), rows)
 
 

@@ -32,6 +32,8 @@ SPEC = {
     "reassigned": ({S.NEW, S.RECEIVED, S.PROCESSING, S.SUPPLEMENT, S.FEE, S.RESOLVED}, None),
     "note_added": (set(S), None),
     "delivered": ({S.RETURNED}, None),  # once, for a result sent by post
+    "corrected": (set(S), None),  # issue 12: the applicant's details, in any status
+    "voided": ({S.RECEIVED, S.PROCESSING, S.SUPPLEMENT, S.FEE, S.RESOLVED}, None),  # same day; then notes only
 }
 T0 = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)
 
@@ -43,7 +45,12 @@ def creating_payload(i: int = 0) -> dict:
             "due_at": (T0 + timedelta(hours=6)).isoformat(), "working_days": 0}
 
 
-def payload_for(kind: str, n: int) -> dict:
+def payload_for(kind: str, n: int, state=None) -> dict:
+    if kind == "corrected":
+        old = state.owner_address if state is not None else None
+        return {"changes": {"owner_address": {"old": old, "new": f"Thôn {n}, xã Phục Linh"}}, "reason": "gõ nhầm"}
+    if kind == "voided":
+        return {"reason": "tiếp nhận nhầm"}
     if kind in ("received", "refused", "registered"):
         return creating_payload()
     if kind == "extended":
@@ -66,8 +73,8 @@ def payload_for(kind: str, n: int) -> dict:
     return {}
 
 
-def make_event(kind: str, n: int) -> Event:
-    return Event(f"e{n}", kind, T0 + timedelta(minutes=n), 1, "st1", payload_for(kind, n))
+def make_event(kind: str, n: int, state=None) -> Event:
+    return Event(f"e{n}", kind, T0 + timedelta(minutes=n), 1, "st1", payload_for(kind, n, state))
 
 
 def test_spec_covers_every_kind():
@@ -81,9 +88,11 @@ def test_only_events_in_the_table_are_ever_accepted(kinds):
     for n, kind in enumerate(kinds):
         allowed, target = SPEC[kind]
         current = state.status if state else None
-        event = make_event(kind, n)
+        event = make_event(kind, n, state)
         if kind == "delivered" and state is not None and state.delivered_at is not None:
             allowed = set()  # a delivery is recorded once
+        if state is not None and state.voided_at is not None and kind != "note_added":
+            allowed = set()  # a voided dossier takes nothing but a note
         if current in allowed:
             new = lifecycle.apply(state, event)
             if target == "fee":
@@ -105,9 +114,10 @@ def test_only_events_in_the_table_are_ever_accepted(kinds):
 def test_replay_rebuilds_the_same_state(kinds):
     state, accepted = None, []
     for n, kind in enumerate(kinds):
+        event = make_event(kind, n, state)
         try:
-            state = lifecycle.apply(state, make_event(kind, n))
-            accepted.append(make_event(kind, n))
+            state = lifecycle.apply(state, event)
+            accepted.append(event)
         except TransitionError:
             pass
     assert lifecycle.replay(accepted) == state
