@@ -8,6 +8,7 @@ from textual.containers import Vertical
 from textual.widgets import Input, Label, Static
 
 from counter.screens.base import ServiceScreen
+from counter.widgets.qr_input import AdvanceInput
 from counter.widgets.status import BottomBar
 
 if TYPE_CHECKING:
@@ -23,7 +24,7 @@ class LoginScreen(ServiceScreen):
         with Vertical(id="login-box"):
             yield Label("ĐĂNG NHẬP — BỘ PHẬN MỘT CỬA", id="login-title")
             yield Static("Đang mở kho dữ liệu…", id="login-office", markup=False)
-            yield Input(placeholder="Tên đăng nhập", id="username")
+            yield AdvanceInput(placeholder="Tên đăng nhập", id="username")  # "canbo⇥canbo123⏎" typed fast
             yield Input(placeholder="Mật khẩu", password=True, id="password")
             yield Static("", id="login-error", markup=False)
         yield BottomBar()
