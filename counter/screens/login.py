@@ -20,6 +20,10 @@ class LoginScreen(ServiceScreen):
             "tạm khóa 15 phút. Enter chuyển sang ô mật khẩu rồi đăng nhập.")
     AUTO_FOCUS = "#username"
 
+    def __init__(self, note: str = "") -> None:
+        super().__init__()
+        self.note = note  # e.g. why the station locked itself
+
     def compose(self) -> ComposeResult:
         with Vertical(id="login-box"):
             yield Label("ĐĂNG NHẬP — BỘ PHẬN MỘT CỬA", id="login-title")
@@ -35,6 +39,8 @@ class LoginScreen(ServiceScreen):
             self.store_ready(app.office)
         elif app.store_error:
             self.store_failed(app.store_error)
+        if self.note:
+            self.set_error(self.note)
 
     def store_ready(self, info: "OfficeInfo") -> None:
         self.query_one("#login-office", Static).update(Text(f"{info.name} ({info.id}) · Quầy {info.station_number}"))

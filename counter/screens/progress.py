@@ -78,6 +78,9 @@ class EventForm(ModalScreen[dict | None]):
     def action_cancel(self) -> None:
         self.dismiss(None)
 
+    def dirty(self) -> bool:
+        return any(inp.value.strip() for inp in self.query(Input))  # a note or a field typed, not recorded yet
+
 
 class ProgressScreen(ServiceScreen):
     HELP = ("Xử lý hồ sơ (F4). Quét mã QR trên giấy tiếp nhận, quét mã vạch hoặc gõ mã hồ sơ (hoặc họ tên, số "

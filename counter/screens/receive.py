@@ -17,7 +17,7 @@ from counter.domain.cccd import CccdError, parse_cccd
 from counter.domain.permissions import postal_refusal
 from counter.domain.intake import APPLICANT_KINDS, CHANNELS, Applicant, PaperInput, ReceiveRequest, ValidationError
 from counter.screens.base import ServiceScreen
-from counter.screens.modals import AskText, Confirm
+from counter.screens.modals import AskText
 from counter.widgets.status import BottomBar
 
 if TYPE_CHECKING:
@@ -496,17 +496,11 @@ class ReceiveScreen(ServiceScreen):
         self.query_one("#fee_paid", Checkbox).value = False
         self.query_one("#proc").focus()
 
+    def discard(self) -> None:
+        self.reset_form()
+
     def action_leave(self) -> None:
         if self.query_one("#proc-list").display:
             self.query_one("#proc-list").display = False
             return
-        if not self.dirty():
-            self.capp.action_search()
-            return
-
-        def answer(yes: bool | None) -> None:
-            if yes:
-                self.reset_form()
-                self.capp.action_search()
-
-        self.app.push_screen(Confirm("Bỏ hồ sơ đang nhập? Thông tin chưa lưu sẽ mất."), answer)
+        self.capp.unless_dirty("Rời màn hình Tiếp nhận", self.capp.action_search)

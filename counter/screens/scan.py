@@ -347,6 +347,12 @@ class ScanScreen(ServiceScreen):
         self.show_pages(cursor=i)
         self.status(f"Đã bỏ trang {i + 1}.")
 
+    def dirty(self) -> bool:
+        return any(self.pending.values())  # scanned or imported pages not saved into a PDF yet
+
+    def discard(self) -> None:
+        self.drop_pending()
+
     def drop_pending(self) -> None:
         """Forget every unsaved page (scanned files in the spool are removed)."""
         from counter.services.digitize import discard_spool
