@@ -18,6 +18,7 @@ from counter.domain.permissions import postal_refusal
 from counter.domain.intake import APPLICANT_KINDS, CHANNELS, Applicant, PaperInput, ReceiveRequest, ValidationError
 from counter.screens.base import ServiceScreen
 from counter.screens.modals import AskText
+from counter.widgets.qr_input import QrInput
 from counter.widgets.status import BottomBar
 
 if TYPE_CHECKING:
@@ -105,7 +106,7 @@ class ReceiveScreen(ServiceScreen):
             with Horizontal(classes="form-row"):
                 yield Label("Quét QR CCCD", classes="form-label")
                 with Vertical(classes="form-input"):
-                    yield Input(placeholder="Quét mã QR trên thẻ CCCD (hoặc dán chuỗi) rồi Enter", id="qr", compact=True)
+                    yield QrInput(placeholder="Quét mã QR trên thẻ CCCD (hoặc dán chuỗi) rồi Enter", id="qr", compact=True)
                     yield Static("", id="qr-msg", classes="field-error", markup=False)
             with Horizontal(classes="form-row"):
                 yield Label("Loại đối tượng", classes="form-label")
