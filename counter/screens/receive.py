@@ -154,6 +154,11 @@ class ReceiveScreen(ServiceScreen):
     # Enter waits for the search of the current text (`_enter_for`) and acts when it arrives.
     @on(Input.Changed, "#proc")
     def proc_changed(self, event: Input.Changed) -> None:
+        if self.procedure is not None:
+            if event.value == proc_label(self.procedure):
+                self._proc_query = event.value  # choose() wrote it: nothing to search
+                return
+            self.unchoose()  # the text no longer names the chosen procedure: it is not chosen any more
         if self._enter_for is not None and event.value != self._enter_for:
             self._enter_for = None  # typed on after Enter: that Enter was for another text
         if self._proc_timer is not None:
@@ -266,6 +271,12 @@ class ReceiveScreen(ServiceScreen):
         set_message(self.query_one("#err-procedure", Static), "")
         self.update_due()
         self.query_one("#qr", Input).focus()
+
+    def unchoose(self) -> None:
+        self.procedure = None
+        self.query_one("#papers", SelectionList).clear_options()
+        self.query_one("#proc-info", Static).update("")
+        self.query_one("#due", Static).update("")
 
     def update_due(self) -> None:
         proc = self.procedure

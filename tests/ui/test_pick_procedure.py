@@ -126,3 +126,19 @@ async def test_a_clerk_sees_no_postal_marks(store):
         await pilot.press("enter")
         await settle(app, pilot)
         assert screen.procedure is not None and screen.procedure.code == "2.000815"
+
+
+async def test_editing_the_chosen_procedure_text_unchooses_it(store):
+    """The field must always name what is chosen: typing over a chosen procedure leaves none chosen (Ctrl+S then
+    asks for one) instead of saving the old one under the new text."""
+    app = build_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_receive(app, pilot)
+        await pilot.press(*"khai sinh", "enter")
+        await settle(app, pilot)
+        assert screen.procedure is not None and message(screen) == ""  # no "not found" for the chosen label
+        proc = screen.query_one("#proc", Input)
+        proc.focus()
+        await pilot.press("end", *" x")
+        await settle(app, pilot)
+        assert screen.procedure is None and not screen.query_one("#papers").option_count  # type: ignore[attr-defined]
