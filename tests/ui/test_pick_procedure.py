@@ -142,3 +142,37 @@ async def test_editing_the_chosen_procedure_text_unchooses_it(store):
         await pilot.press("end", *" x")
         await settle(app, pilot)
         assert screen.procedure is None and not screen.query_one("#papers").option_count  # type: ignore[attr-defined]
+
+
+async def test_esc_closes_an_open_list_then_leaves(store):
+    """One Esc closes the open list (the procedure list, a Select's), the next leaves the screen: never three."""
+    from textual.widgets import Select
+
+    from counter.screens.search import SearchScreen
+
+    app = build_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_receive(app, pilot)
+        await pilot.press(*"khai")
+        await pilot.pause(0.2)
+        await settle(app, pilot)
+        assert screen.query_one("#proc-list").display
+        await pilot.press("escape")
+        assert not screen.query_one("#proc-list").display and app.screen is screen
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert isinstance(app.screen, SearchScreen)
+        await pilot.press("f2")
+        await settle(app, pilot)
+        screen = app.screen
+        kind = screen.query_one("#owner_kind", Select)
+        kind.focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert kind.expanded
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not kind.expanded and app.screen is screen
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert isinstance(app.screen, SearchScreen)
