@@ -5,21 +5,24 @@ from __future__ import annotations
 import importlib
 import logging
 import threading
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
 from counter.domain.clock import Clock, SystemClock
 from counter.domain.permissions import Action, can
-from counter.screens.base import error_text
+from counter.screens.base import error_text, form_dirty
 from counter.screens.help import HelpScreen
 from counter.screens.login import LoginScreen
+from counter.screens.modals import DiscardForm
 from counter.widgets.palette import VietnameseCommands
 
 if TYPE_CHECKING:
@@ -80,9 +83,14 @@ class CounterApp(App):
         self.store_opened = threading.Event()  # set once the store is open (or failed to open)
         self.sync_status: SyncStatus | None = None  # set by the sync worker (issue 8)
         self._sync_stop = threading.Event()
+        self.idle_lock_seconds = 0.0  # `idle_lock_minutes` of the settings, read when the store opens; 0 = never
+        self._last_input = time.monotonic()
+        self._idle_timer: object | None = None
+        self._kept_for: int | None = None  # the idle lock kept this user's screens under the login screen
 
     def on_mount(self) -> None:
         self.push_screen(LoginScreen())
+        self._start_idle_timer()
         self.run_worker(self._open_store, thread=True, exit_on_error=False, group="store")
 
     def _open_store(self) -> None:
@@ -105,6 +113,7 @@ class CounterApp(App):
     def _store_ready(self, store: "Store", info: "OfficeInfo") -> None:
         self.store, self.office, self.clock = store, info, store.clock
         self._log_to(store.data_dir / "logs" / "ui.log")
+        self._read_idle_setting(store.data_dir)
         if isinstance(self.screen, LoginScreen):
             self.screen.store_ready(info)
         self.run_worker(lambda: self._sync_loop(store), thread=True, group="sync", exit_on_error=False)
@@ -220,7 +229,20 @@ class CounterApp(App):
     def logged_in(self, actor: "Actor") -> None:
         from counter.screens.search import SearchScreen
 
+        kept, self._kept_for = self._kept_for, None
         self.actor = actor
+        self._last_input = time.monotonic()
+        if kept is not None and len(self.screen_stack) > 2:  # the idle lock kept someone's screens underneath
+            if kept == actor.user_id:
+                self.pop_screen()  # the login screen: the form comes back as it was left
+                self.refresh_bindings()
+                self.notify("Đã mở khóa: hồ sơ đang nhập dở được giữ nguyên", markup=False)
+                return
+            for screen in self.screen_stack[1:-1]:  # another user: a fresh screen; the kept form is never shown
+                if form_dirty(screen):
+                    screen.discard()  # type: ignore[attr-defined]
+            while len(self.screen_stack) > 2:
+                self.pop_screen()
         self.switch_screen(SearchScreen())
         self.refresh_bindings()
 
@@ -243,6 +265,13 @@ class CounterApp(App):
             self.notify(f"Tài khoản này không được dùng màn hình {mode.label}", severity="warning")
             return
         cls = screen_class(mode)
+        staying = len(self.screen_stack) > 1 and isinstance(self.screen_stack[1], cls)
+        lost = self.screen_stack[2:] if staying else self.screen_stack[1:]  # what opening it closes
+        self.unless_dirty(f"Chuyển sang màn hình {mode.label}", lambda: self._open(cls), lost)
+
+    def _open(self, cls: type[Screen]) -> None:
+        if self.actor is None:
+            return
         while len(self.screen_stack) > 2:
             self.pop_screen()
         if isinstance(self.screen, cls):
@@ -259,10 +288,83 @@ class CounterApp(App):
     def action_lock(self) -> None:
         if self.actor is None:
             return
+        self.unless_dirty("Khóa máy", self._lock)
+
+    def _lock(self) -> None:
+        if self.actor is None:
+            return
         self.actor = None
+        self._kept_for = None
         while len(self.screen_stack) > 2:
             self.pop_screen()
         self.switch_screen(LoginScreen())  # it shows the office on mount
+        self.refresh_bindings()
+
+
+    # ---- unsaved forms (issue 12): Ctrl+Q, Ctrl+L and F2–F7 ask first; the idle lock keeps them ----------------
+    def unless_dirty(self, what: str, then: Callable[[], object], screens: list[Screen] | None = None) -> None:
+        """Run `then` at once, or, when one of `screens` (default: all above the app's base) holds an unsaved
+        form (`dirty()`), after the user agreed to lose it; Esc on the question keeps the form as it is."""
+        dirty = [s for s in (self.screen_stack[1:] if screens is None else screens) if form_dirty(s)]
+        if not dirty:
+            then()
+            return
+        if isinstance(self.screen, DiscardForm):
+            return  # the question is already asked
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                for screen in dirty:
+                    discard = getattr(screen, "discard", None)
+                    if callable(discard):
+                        discard()
+                then()
+
+        self.push_screen(DiscardForm(what), answer)
+
+    async def action_quit(self) -> None:
+        self.unless_dirty("Thoát ứng dụng", self.exit)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.InputEvent) and not event.is_forwarded:
+            self._last_input = time.monotonic()  # a key or the mouse: someone is at the counter
+        await super().on_event(event)
+
+    def _read_idle_setting(self, data_dir: Path) -> None:
+        from counter.config import Settings, load_settings
+
+        try:
+            self.idle_lock_seconds = load_settings(data_dir).idle_lock_minutes * 60.0
+        except Exception as exc:  # a bad config.toml: say so, lock after the default time
+            self.idle_lock_seconds = Settings.idle_lock_minutes * 60.0
+            self.notify(error_text(exc), severity="error", markup=False)
+        self._start_idle_timer()
+
+    def _start_idle_timer(self) -> None:
+        if self._idle_timer is not None:
+            self._idle_timer.stop()  # type: ignore[attr-defined]
+            self._idle_timer = None
+        if self.idle_lock_seconds > 0:
+            self._idle_timer = self.set_interval(min(1.0, max(0.05, self.idle_lock_seconds / 4)), self._check_idle)
+
+    def _check_idle(self) -> None:
+        if self.actor is not None and self.idle_lock_seconds > 0 \
+                and time.monotonic() - self._last_input >= self.idle_lock_seconds:
+            self.idle_lock()
+
+    def idle_lock(self) -> None:
+        """Nobody touched the station for `idle_lock_minutes`: lock it WITHOUT losing anything. Every screen stays
+        as it is under the login screen; the same user logging in gets it back, another user a fresh screen."""
+        if self.actor is None:
+            return
+        actor, self.actor = self.actor, None
+        self._kept_for = actor.user_id
+        minutes = self.idle_lock_seconds / 60
+        shown = f"{minutes:g} phút" if minutes >= 1 else f"{self.idle_lock_seconds:g} giây"
+        kept = any(form_dirty(s) for s in self.screen_stack[1:])
+        self.push_screen(LoginScreen(note=f"Máy tự khóa sau {shown} không dùng."
+                                          + (f" Hồ sơ đang nhập dở được giữ cho {actor.full_name} đăng nhập lại."
+                                             if kept else "")))
         self.refresh_bindings()
 
 

@@ -40,6 +40,7 @@ class Settings:
     qr_serial_port: str = ""  # a QR scanner in serial (COM) mode; empty = keyboard mode
     qr_serial_baudrate: int = 9600
     scanner: ScannerConfig = field(default_factory=ScannerConfig)
+    idle_lock_minutes: float = 10.0  # [app] idle_lock_minutes: lock the station after this long unused; 0 = never
 
 
 def _coerce(value: str, like: Any) -> Any:
@@ -78,7 +79,21 @@ def load_settings(data_dir: Path) -> Settings:
     return Settings(data_dir=data_dir, printer=PrinterConfig(**values),
                     qr_serial_port=os.environ.get("COUNTER_QR_SERIAL_PORT", scanner.get("qr_serial_port", "")),
                     qr_serial_baudrate=int(scanner.get("qr_serial_baudrate", 9600)),
-                    scanner=_scanner_config(scanner, data_dir))
+                    scanner=_scanner_config(scanner, data_dir), idle_lock_minutes=_idle_minutes(doc.get("app", {})))
+
+
+def _idle_minutes(doc: dict[str, Any]) -> float:
+    """[app] idle_lock_minutes (or COUNTER_IDLE_LOCK_MINUTES): minutes without a key or the mouse before the
+    station locks itself (the form on screen is kept for the same user); 0 turns the idle lock off."""
+    raw = os.environ.get("COUNTER_IDLE_LOCK_MINUTES", doc.get("idle_lock_minutes", 10))
+    try:
+        minutes = float(raw)
+    except (TypeError, ValueError):
+        minutes = -1.0
+    if isinstance(raw, bool) or not 0 <= minutes <= 24 * 60:
+        raise CounterError(f"Cấu hình [app] idle_lock_minutes không hợp lệ: “{raw}” (số phút từ 0 đến 1440; 0 là "
+                           "không tự khóa)")
+    return minutes
 
 
 def _scanner_config(doc: dict[str, Any], data_dir: Path) -> ScannerConfig:

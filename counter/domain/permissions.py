@@ -138,6 +138,16 @@ class PermissionDenied(CounterError):
         super().__init__(message or f"{Role(role).label} không được phép {ACTION_LABELS[action]}.")
 
 
+def postal_refusal(postal_allowed: bool, in_person: bool, certification: bool) -> str | None:
+    """Why postal staff may not receive a procedure (QĐ 45/2016: the applicant must come in person, or a copy
+    is certified from the original), or None when they may. The receive service and the F2 list both ask here."""
+    reasons = [why for why, on in (("cần người nộp có mặt", in_person),
+                                   ("cần chứng thực từ bản chính", certification)) if on]
+    if reasons:
+        return " và ".join(reasons)
+    return None if postal_allowed else "thủ tục không nhận qua bưu chính"
+
+
 def can(role: Role | str, action: Action) -> bool:
     return action in PERMISSIONS[Role(role)]
 

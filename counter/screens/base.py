@@ -26,6 +26,12 @@ def error_text(exc: BaseException) -> str:
     return f"Lỗi không mong đợi: {type(exc).__name__}: {exc}"
 
 
+def form_dirty(screen: Any) -> bool:
+    """A screen (or a modal such as F4's step form) holding an unsaved form: it says so with `dirty()`."""
+    dirty = getattr(screen, "dirty", None)
+    return bool(dirty()) if callable(dirty) else False
+
+
 class ServiceScreen(Screen):
     """A screen whose service calls run in thread workers; results come back on the UI thread."""
 
@@ -115,6 +121,15 @@ class ServiceScreen(Screen):
             self.show_error(message)
 
         self.call_service(lambda: print_dossier(store, code, form), printed, failed, group="print")  # type: ignore[arg-type]
+
+    # ---- the form on screen (one rule for every screen: quit, lock, switching screens ask before it is lost) ----
+    def dirty(self) -> bool:
+        """Something typed, picked or scanned here is not saved yet. The app asks before Ctrl+Q, Ctrl+L or F2–F7
+        would lose it (the idle lock keeps it instead, for the same user)."""
+        return False
+
+    def discard(self) -> None:
+        """The user agreed to lose the unsaved form: let go of what it holds (e.g. scanned pages in the spool)."""
 
     def refocus(self) -> None:
         """Its function key was pressed while it is open: put the cursor where work starts (default: stay)."""

@@ -8,6 +8,7 @@ from textual.containers import Vertical
 from textual.widgets import Input, Label, Static
 
 from counter.screens.base import ServiceScreen
+from counter.widgets.qr_input import AdvanceInput
 from counter.widgets.status import BottomBar
 
 if TYPE_CHECKING:
@@ -19,11 +20,15 @@ class LoginScreen(ServiceScreen):
             "tạm khóa 15 phút. Enter chuyển sang ô mật khẩu rồi đăng nhập.")
     AUTO_FOCUS = "#username"
 
+    def __init__(self, note: str = "") -> None:
+        super().__init__()
+        self.note = note  # e.g. why the station locked itself
+
     def compose(self) -> ComposeResult:
         with Vertical(id="login-box"):
             yield Label("ĐĂNG NHẬP — BỘ PHẬN MỘT CỬA", id="login-title")
             yield Static("Đang mở kho dữ liệu…", id="login-office", markup=False)
-            yield Input(placeholder="Tên đăng nhập", id="username")
+            yield AdvanceInput(placeholder="Tên đăng nhập", id="username")  # "canbo⇥canbo123⏎" typed fast
             yield Input(placeholder="Mật khẩu", password=True, id="password")
             yield Static("", id="login-error", markup=False)
         yield BottomBar()
@@ -34,6 +39,8 @@ class LoginScreen(ServiceScreen):
             self.store_ready(app.office)
         elif app.store_error:
             self.store_failed(app.store_error)
+        if self.note:
+            self.set_error(self.note)
 
     def store_ready(self, info: "OfficeInfo") -> None:
         self.query_one("#login-office", Static).update(Text(f"{info.name} ({info.id}) · Quầy {info.station_number}"))

@@ -57,3 +57,12 @@ class Confirm(ModalScreen[bool]):
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)
+
+
+class DiscardForm(Confirm):
+    """The one question before a step would lose an unsaved form (Esc on a filled form, Ctrl+Q, Ctrl+L, F2–F7):
+    Enter/Y goes on and the form is lost, Esc/N keeps it."""
+
+    def __init__(self, what: str):
+        super().__init__(f"{what}? Hồ sơ đang nhập dở chưa lưu sẽ mất.")
+        self.what = what

@@ -17,6 +17,7 @@ from textual.widgets.option_list import Option
 
 from counter.domain.calendar import format_vn
 from counter.screens.base import ServiceScreen
+from counter.widgets.qr_input import QrInput
 from counter.widgets.status import BottomBar
 
 if TYPE_CHECKING:
@@ -80,6 +81,9 @@ class EventForm(ModalScreen[dict | None]):
     def action_cancel(self) -> None:
         self.dismiss(None)
 
+    def dirty(self) -> bool:
+        return any(inp.value.strip() for inp in self.query(Input))  # a note or a field typed, not recorded yet
+
 
 class ProgressScreen(ServiceScreen):
     HELP = ("Xử lý hồ sơ (F4). Quét mã QR trên giấy tiếp nhận, quét mã vạch hoặc gõ mã hồ sơ (hoặc họ tên, số "
@@ -107,7 +111,7 @@ class ProgressScreen(ServiceScreen):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="progress-body"):
             yield Static(Text("XỬ LÝ HỒ SƠ", style="bold"), id="progress-title")
-            yield Input(placeholder="Quét QR giấy tiếp nhận / mã vạch, hoặc gõ mã hồ sơ, họ tên, CCCD rồi Enter",
+            yield QrInput(placeholder="Quét QR giấy tiếp nhận / mã vạch, hoặc gõ mã hồ sơ, họ tên, CCCD rồi Enter",
                         id="find")
             yield Static("", id="find-msg", classes="field-error", markup=False)
             yield OptionList(id="matches")

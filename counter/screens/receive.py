@@ -14,9 +14,11 @@ from textual.widgets.option_list import Option
 
 from counter.domain.calendar import format_vn
 from counter.domain.cccd import CccdError, parse_cccd
+from counter.domain.permissions import postal_refusal
 from counter.domain.intake import APPLICANT_KINDS, CHANNELS, Applicant, PaperInput, ReceiveRequest, ValidationError
 from counter.screens.base import ServiceScreen
-from counter.screens.modals import AskText, Confirm
+from counter.screens.modals import AskText
+from counter.widgets.qr_input import QrInput
 from counter.widgets.status import BottomBar
 
 if TYPE_CHECKING:
@@ -46,6 +48,24 @@ def _field(name: str, label: str, placeholder: str) -> ComposeResult:
             yield Static("", id=f"err-{name}", classes="field-error", markup=False)
 
 
+def proc_label(proc: "ProcedureInfo") -> str:
+    return f"{proc.code} {proc.name}"
+
+
+def not_found(text: str) -> str:
+    text = text.strip()
+    return f"Không tìm thấy thủ tục “{text}”" if text else "Không tìm thấy thủ tục: hãy gõ mã hoặc tên thủ tục"
+
+
+def exact_code(text: str, code: str) -> bool:
+    """The text is this procedure's code: in full ("1.001193") or its short number ("1193")."""
+    text = text.strip().upper()
+    if text == code.upper():
+        return True
+    short = code.rsplit(".", 1)[-1].lstrip("0")
+    return text.isdigit() and bool(short) and text.lstrip("0") == short
+
+
 class ReceiveScreen(ServiceScreen):
     HELP = ("Tiếp nhận hồ sơ. 1) Gõ mã hoặc tên thủ tục (không dấu cũng được), Enter để chọn. 2) Quét mã QR "
             "trên CCCD vào ô “Quét QR CCCD” (hoặc dán chuỗi rồi Enter): các ô thông tin tự điền. 3) Đánh dấu giấy "
@@ -67,7 +87,10 @@ class ReceiveScreen(ServiceScreen):
         self.last_code: str | None = None
         self.last_form = "01"
         self.busy = False
-        self._proc_timer = None
+        self._proc_timer: Any = None
+        self._procs: dict[str, ProcedureInfo] = {}
+        self._proc_query: str | None = None  # the text the procedure list shows the results of
+        self._enter_for: str | None = None  # Enter was pressed on this text before its results arrived
 
     # ---- layout ----------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -83,7 +106,7 @@ class ReceiveScreen(ServiceScreen):
             with Horizontal(classes="form-row"):
                 yield Label("Quét QR CCCD", classes="form-label")
                 with Vertical(classes="form-input"):
-                    yield Input(placeholder="Quét mã QR trên thẻ CCCD (hoặc dán chuỗi) rồi Enter", id="qr", compact=True)
+                    yield QrInput(placeholder="Quét mã QR trên thẻ CCCD (hoặc dán chuỗi) rồi Enter", id="qr", compact=True)
                     yield Static("", id="qr-msg", classes="field-error", markup=False)
             with Horizontal(classes="form-row"):
                 yield Label("Loại đối tượng", classes="form-label")
@@ -138,8 +161,18 @@ class ReceiveScreen(ServiceScreen):
                 ("TIẾP NHẬN HỒ SƠ", "bold"), "\n", (f"⚠ {warning}", "bold yellow")))
 
     # ---- procedure --------------------------------------------------------------------------------------
+    # The list always says which text it shows results for (`_proc_query`). Enter acts on the results for the
+    # text NOW in the field: typed fast ("khai sinh⏎"), the list may still be the one of an older text, so
+    # Enter waits for the search of the current text (`_enter_for`) and acts when it arrives.
     @on(Input.Changed, "#proc")
-    def proc_changed(self) -> None:
+    def proc_changed(self, event: Input.Changed) -> None:
+        if self.procedure is not None:
+            if event.value == proc_label(self.procedure):
+                self._proc_query = event.value  # choose() wrote it: nothing to search
+                return
+            self.unchoose()  # the text no longer names the chosen procedure: it is not chosen any more
+        if self._enter_for is not None and event.value != self._enter_for:
+            self._enter_for = None  # typed on after Enter: that Enter was for another text
         if self._proc_timer is not None:
             self._proc_timer.stop()
         self._proc_timer = self.set_timer(0.1, self.search_procedures)
@@ -147,26 +180,65 @@ class ReceiveScreen(ServiceScreen):
     def search_procedures(self) -> None:
         from counter.services.catalogue import search_procedures
 
+        if self._proc_timer is not None:
+            self._proc_timer.stop()
+            self._proc_timer = None
         store, text = self.capp.store, self.query_one("#proc", Input).value
-        self.call_service(lambda: search_procedures(store, text, limit=8), self.show_procedures,  # type: ignore[arg-type]
+        self.call_service(lambda: (text, search_procedures(store, text, limit=8)), self.show_procedures,  # type: ignore[arg-type]
                           group="proc", exclusive=True)
 
-    def show_procedures(self, procs: list["ProcedureInfo"]) -> None:
+    def unavailable(self, proc: "ProcedureInfo") -> str | None:
+        """Why the logged-in user may not receive this procedure (postal staff only), else None."""
+        actor = self.capp.actor
+        if actor is None or actor.role != "postal":
+            return None
+        return postal_refusal(proc.postal_allowed, proc.in_person, proc.certification)
+
+    def show_procedures(self, result: tuple[str, list["ProcedureInfo"]]) -> None:
+        text, procs = result
+        if text != self.query_one("#proc", Input).value:
+            return  # the results of an older text: the search of the current one is on its way
+        self._proc_query = text
         ol = self.query_one("#proc-list", OptionList)
         ol.clear_options()
         self._procs = {p.code: p for p in procs}
         for p in procs:
-            ol.add_option(Option(Text(f"{p.code}  {p.name}  ·  {p.time_label}"), id=p.code))
+            line = Text(f"{p.code}  {p.name}  ·  {p.time_label}")
+            why = self.unavailable(p)
+            if why:
+                line.stylize("dim")
+                line.append(f"\n  ✗ bưu điện không nhận: {why}", style="bold red")
+            ol.add_option(Option(line, id=p.code))
         ol.display = bool(procs) and self.focused in (self.query_one("#proc"), ol)
         if procs:
-            ol.highlighted = 0
+            ol.highlighted = next((i for i, p in enumerate(procs) if exact_code(text, p.code)), 0)
+        set_message(self.query_one("#err-procedure", Static), not_found(text) if text.strip() and not procs else "")
+        if self._enter_for is not None and self._enter_for == text:
+            self._enter_for = None
+            self.pick_highlighted()
 
     @on(Input.Submitted, "#proc")
-    def proc_submitted(self) -> None:
+    def proc_submitted(self, event: Input.Submitted) -> None:
+        text = self.query_one("#proc", Input).value
+        if self.procedure is not None and text == proc_label(self.procedure):
+            self.query_one("#qr", Input).focus()  # Enter again on the chosen procedure: go on
+            return
+        if not text.strip():
+            set_message(self.query_one("#err-procedure", Static), not_found(text))
+            return
+        if self._proc_query != text:  # the list is stale: search the text now in the field, act on its results
+            self._enter_for = text
+            self.search_procedures()
+            return
+        self.pick_highlighted()
+
+    def pick_highlighted(self) -> None:
         ol = self.query_one("#proc-list", OptionList)
-        if ol.option_count and ol.highlighted is not None:
-            option_id = ol.get_option_at_index(ol.highlighted).id
-            self.choose(self._procs[option_id])  # type: ignore[index]
+        if not ol.option_count:
+            set_message(self.query_one("#err-procedure", Static), not_found(self.query_one("#proc", Input).value))
+            return
+        option_id = ol.get_option_at_index(ol.highlighted if ol.highlighted is not None else 0).id
+        self.choose(self._procs[option_id])  # type: ignore[index]
 
     def on_key(self, event: Any) -> None:
         ol = self.query_one("#proc-list", OptionList)
@@ -185,11 +257,17 @@ class ReceiveScreen(ServiceScreen):
         self.choose(self._procs[event.option.id])  # type: ignore[index]
 
     def choose(self, proc: "ProcedureInfo") -> None:
+        why = self.unavailable(proc)
+        if why:  # shown as unavailable in the list; picking it says why, and nothing is chosen
+            message = f"Nhân viên bưu điện không được tiếp nhận thủ tục “{proc.code} {proc.name}” ({why})."
+            set_message(self.query_one("#err-procedure", Static), message)
+            self.notify(message, severity="warning", markup=False)
+            return
         self.procedure = proc
-        self.query_one("#proc", Input).value = f"{proc.code} {proc.name}"
+        self.query_one("#proc", Input).value = proc_label(proc)
         self.query_one("#proc-list").display = False
-        postal = "Bưu điện được nhận" if proc.postal_allowed and not (proc.in_person or proc.certification) \
-            else "Bưu điện KHÔNG được nhận (cần có mặt / chứng thực)"
+        refusal = postal_refusal(proc.postal_allowed, proc.in_person, proc.certification)
+        postal = "Bưu điện được nhận" if refusal is None else f"Bưu điện KHÔNG được nhận ({refusal})"
         papers = "; ".join(f"{p.name} ({p.originals}/{p.certified_copies}/{p.photocopies})"
                            + ("" if p.required else " — nếu có") for p in proc.papers)
         self.query_one("#proc-info", Static).update(Text(
@@ -205,6 +283,12 @@ class ReceiveScreen(ServiceScreen):
         set_message(self.query_one("#err-procedure", Static), "")
         self.update_due()
         self.query_one("#qr", Input).focus()
+
+    def unchoose(self) -> None:
+        self.procedure = None
+        self.query_one("#papers", SelectionList).clear_options()
+        self.query_one("#proc-info", Static).update("")
+        self.query_one("#due", Static).update("")
 
     def update_due(self) -> None:
         proc = self.procedure
@@ -436,17 +520,11 @@ class ReceiveScreen(ServiceScreen):
         self.query_one("#fee_paid", Checkbox).value = False
         self.query_one("#proc").focus()
 
+    def discard(self) -> None:
+        self.reset_form()
+
     def action_leave(self) -> None:
         if self.query_one("#proc-list").display:
             self.query_one("#proc-list").display = False
             return
-        if not self.dirty():
-            self.capp.action_search()
-            return
-
-        def answer(yes: bool | None) -> None:
-            if yes:
-                self.reset_form()
-                self.capp.action_search()
-
-        self.app.push_screen(Confirm("Bỏ hồ sơ đang nhập? Thông tin chưa lưu sẽ mất."), answer)
+        self.capp.unless_dirty("Rời màn hình Tiếp nhận", self.capp.action_search)

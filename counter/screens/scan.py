@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Input, ProgressBar, Static
 
 from counter.screens.base import ServiceScreen, error_text
 from counter.screens.modals import AskText, Confirm
+from counter.widgets.qr_input import QrInput
 from counter.widgets.status import BottomBar
 
 if TYPE_CHECKING:
@@ -65,7 +66,7 @@ class ScanScreen(ServiceScreen):
     # ---- layout ----------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         with Vertical(id="scan-body"):
-            yield Input(placeholder="Mã hồ sơ — gõ, quét mã QR/mã vạch trên Giấy tiếp nhận, hoặc gõ tên / số CCCD "
+            yield QrInput(placeholder="Mã hồ sơ — gõ, quét mã QR/mã vạch trên Giấy tiếp nhận, hoặc gõ tên / số CCCD "
                                     "để tìm", id="scan-code")
             yield DataTable(id="scan-picks", cursor_type="row", zebra_stripes=True)
             yield Static(Text("Chưa chọn hồ sơ.", style="dim"), id="scan-head")
@@ -346,6 +347,12 @@ class ScanScreen(ServiceScreen):
         self.show_target()
         self.show_pages(cursor=i)
         self.status(f"Đã bỏ trang {i + 1}.")
+
+    def dirty(self) -> bool:
+        return any(self.pending.values())  # scanned or imported pages not saved into a PDF yet
+
+    def discard(self) -> None:
+        self.drop_pending()
 
     def drop_pending(self) -> None:
         """Forget every unsaved page (scanned files in the spool are removed)."""

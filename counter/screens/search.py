@@ -12,6 +12,7 @@ from textual.widgets import DataTable, Input, Static
 
 from counter.domain.calendar import format_vn
 from counter.screens.base import ServiceScreen
+from counter.widgets.qr_input import QrInput
 from counter.widgets.status import BottomBar
 
 if TYPE_CHECKING:
@@ -58,7 +59,7 @@ class SearchScreen(ServiceScreen):
         self._timer = None
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder="Tìm theo mã hồ sơ, họ tên, số điện thoại, số CCCD — có dấu hay không dấu đều được",
+        yield QrInput(placeholder="Tìm theo mã hồ sơ, họ tên, số điện thoại, số CCCD — có dấu hay không dấu đều được",
                     id="query")
         table: DataTable = DataTable(id="results", cursor_type="row", zebra_stripes=True)
         for label, width in COLUMNS:

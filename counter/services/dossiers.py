@@ -17,7 +17,7 @@ from counter.domain.calendar import VN_TZ, WorkCalendar
 from counter.domain.codes import format_code, looks_like_code, new_token, seq_for
 from counter.domain.errors import CounterError
 from counter.domain.lifecycle import DossierState, EVENT_LABELS, STATUS_LABELS, STATUS_SHORT, EventKind, Status
-from counter.domain.permissions import Action, require, require_event
+from counter.domain.permissions import Action, postal_refusal, require, require_event
 from counter.domain.intake import (CORRECTABLE, Applicant, PaperInput, ReceiveRequest, ValidationError,
                                    clean_applicant, validate)
 from counter.domain.text import fold, nfc
@@ -54,9 +54,9 @@ def _procedure(session: Session, actor: Actor, code: str, channel: int) -> Any:
     proc = session.execute(_PROCEDURE, {"c": code}).first()
     if proc is None or not proc.active:
         raise NotFound(f"Không tìm thấy thủ tục có mã “{code}”")
-    if actor.role == "postal" and (proc.in_person or proc.certification or not proc.postal_allowed):
-        raise CounterError(f"Nhân viên bưu điện không được tiếp nhận thủ tục “{proc.name}” "
-                           "(cần người nộp có mặt hoặc chứng thực từ bản chính).")
+    why = postal_refusal(proc.postal_allowed, proc.in_person, proc.certification)
+    if actor.role == "postal" and why:
+        raise CounterError(f"Nhân viên bưu điện không được tiếp nhận thủ tục “{proc.name}” ({why}).")
     if str(channel) not in proc.channels.split(","):
         raise CounterError(f"Thủ tục “{proc.name}” không nhận hồ sơ qua kênh {channel}")
     return proc

@@ -30,3 +30,13 @@ def test_supervisor_does_everything_a_clerk_does_and_more():
 def test_admin_manages_but_does_not_process_dossiers():
     assert can(Role.ADMIN, Action.MANAGE_USERS) and can(Role.ADMIN, Action.MANAGE_CALENDAR)
     assert not can(Role.ADMIN, Action.RECEIVE) and not can(Role.CLERK, Action.MANAGE_USERS)
+
+
+def test_postal_refusal_names_every_reason():
+    from counter.domain.permissions import postal_refusal
+
+    assert postal_refusal(True, False, False) is None
+    assert postal_refusal(False, False, True) == "cần chứng thực từ bản chính"
+    assert postal_refusal(False, True, False) == "cần người nộp có mặt"
+    assert postal_refusal(False, True, True) == "cần người nộp có mặt và cần chứng thực từ bản chính"
+    assert postal_refusal(False, False, False) == "thủ tục không nhận qua bưu chính"

@@ -257,3 +257,18 @@ async def test_an_uninitialised_store_is_explained_on_the_login_screen(tmp_path)
         await login(app, pilot)
         assert isinstance(app.screen, LoginScreen)
         assert "chưa được khởi tạo" in visible(app.screen.query_one("#login-error"))
+
+
+async def test_a_fast_login_with_tab_between_the_fields_logs_in(ui_store):
+    """A keyboard-mode scanner (or a fast typist): "canbo⇥canbo123⏎" in one burst used to become the user name
+    "canbocanbo123"; the keys after the Tab (or the Enter) belong to the password."""
+    from tests.ui.fast import type_fast
+
+    for burst in ("canbo\tcanbo123\r", "canbo\rcanbo123\r"):
+        app = build_app(ui_store)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            type_fast(app, burst.replace("canbo123", PASSWORD))
+            await settle(app, pilot)
+            assert isinstance(app.screen, SearchScreen), burst
+            assert app.actor is not None and app.actor.username == "canbo"
