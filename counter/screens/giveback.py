@@ -22,6 +22,7 @@ from counter.domain.calendar import format_vn
 from counter.domain.handover import AUTHORIZATION_KINDS, looks_like_card
 from counter.screens.base import ServiceScreen
 from counter.screens.modals import Confirm
+from counter.widgets.qr_input import QrInput
 from counter.widgets.status import BottomBar
 
 if TYPE_CHECKING:
@@ -41,10 +42,10 @@ def _t(dt: Any) -> str:
     return format_vn(dt) if dt else "—"
 
 
-def _row(name: str, label: str, placeholder: str = "") -> ComposeResult:
+def _row(name: str, label: str, placeholder: str = "", kind: type[Input] = Input) -> ComposeResult:
     with Horizontal(classes="form-row"):
         yield Label(label, classes="form-label")
-        yield Input(placeholder=placeholder, id=name, compact=True, classes="form-input")
+        yield kind(placeholder=placeholder, id=name, compact=True, classes="form-input")
 
 
 class ConfirmReturn(Confirm):
@@ -99,14 +100,14 @@ class ReturnScreen(ServiceScreen):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="return-body"):
             yield Static(Text("TRẢ KẾT QUẢ", style="bold"), id="return-title")
-            yield Input(placeholder="Quét mã QR trên giấy tiếp nhận (hoặc gõ mã hồ sơ) rồi Enter", id="find")
+            yield QrInput(placeholder="Quét mã QR trên giấy tiếp nhận (hoặc gõ mã hồ sơ) rồi Enter", id="find")
             yield Static("", id="find-msg", classes="field-error", markup=False)
             yield Static("", id="return-summary")
             with Vertical(id="return-form"):
                 with Horizontal(classes="form-row"):
                     yield Label("Người nhận", classes="form-label")
                     yield Select(RECEIVERS, value="owner", allow_blank=False, id="receiver", compact=True)
-                yield from _row("cccd", "QR CCCD người nhận", "Quét QR trên CCCD của người đến nhận rồi Enter")
+                yield from _row("cccd", "QR CCCD người nhận", "Quét QR trên CCCD của người đến nhận rồi Enter", QrInput)
                 yield Static("", id="cccd-msg", classes="field-error", markup=False)
                 yield from _row("receiver_name", "Họ tên người nhận", "Từ thẻ CCCD (hoặc gõ khi không có thẻ chip)")
                 yield from _row("receiver_id", "Số giấy tờ", "CCCD 12 số (từ thẻ); CMND 9 số, hộ chiếu: nhập tay")
@@ -140,6 +141,22 @@ class ReturnScreen(ServiceScreen):
 
     def refocus(self) -> None:
         self.action_back_to_find()
+
+    #: boxes the clerk fills for the collector (the papers, fee and address come prefilled from the dossier)
+    TYPED = ("cccd", "receiver_name", "receiver_id", "auth_number", "auth_date", "auth_issuer", "auth_scan", "note",
+             "tracking")
+
+    def dirty(self) -> bool:
+        """A return form is open and the clerk has scanned a card or typed something for it, not yet recorded."""
+        return bool(self.view is not None and self.view.ready and self.view.returned_at is None
+                    and (self.card is not None or any(self.value(n) for n in self.TYPED)))
+
+    def discard(self) -> None:
+        self.view, self.card = None, None
+        for name in self.TYPED:
+            self.query_one(f"#{name}", Input).value = ""
+        self.query_one("#return-form").display = False
+        self.query_one("#return-summary", Static).update("")
 
     def action_back_to_find(self) -> None:
         self.query_one("#find", Input).value = ""

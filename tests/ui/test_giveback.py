@@ -292,3 +292,25 @@ async def test_not_ready_and_unknown_qr_say_so_and_record_nothing(store):
         await scan(app, pilot, "find", "http://127.0.0.1:8780/t/Q?Q")
         assert "không đúng dạng" in visible(app.screen.query_one("#find-msg"))
         assert snapshot(store) == before
+
+
+@pytest.mark.parametrize("key", ["ctrl+q", "ctrl+l", "f7"])
+async def test_a_return_form_with_a_scanned_card_is_not_lost_by_one_key(store, key):
+    """Issue 12: leaving F5 with a collector's card scanned (nothing recorded yet) asks first; Esc keeps it."""
+    from counter.screens.modals import DiscardForm
+
+    code, url = ready(store)
+    app = build_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_return(app, pilot)
+        screen = app.screen
+        await scan(app, pilot, "find", url)
+        await scan(app, pilot, "cccd", OWNER_QR)
+        assert screen.query_one("#receiver_id", Input).value == "001090123456"
+        await pilot.press(key)
+        await settle(app, pilot)
+        assert isinstance(app.screen, DiscardForm), app.screen
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert app.screen is screen and app.actor is not None
+        assert screen.query_one("#receiver_id", Input).value == "001090123456" and screen.view.code == code
