@@ -58,6 +58,8 @@ class CounterApp(App):
     CSS_PATH = "styles/app.tcss"
     ENABLE_COMMAND_PALETTE = True
     COMMANDS = {VietnameseCommands}
+    # the screen gets class -narrow below 100 columns (an 80×24 terminal): app.tcss lays screens out tighter
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     BINDINGS = [
         Binding("f1", "help", "Trợ giúp", id="help"),
         *(Binding(m.key, f"open('{name}')", m.label, id=name) for name, m in MODES_TABLE.items()),

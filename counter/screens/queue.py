@@ -18,6 +18,7 @@ from counter.domain.permissions import Action, can
 from counter.domain.scorecard import PERIOD_LABELS, Period, local_date, number, percent
 from counter.screens.base import ServiceScreen
 from counter.widgets.status import BottomBar
+from counter.widgets.table import FittedTable
 
 if TYPE_CHECKING:
     from counter.services.queue import Clerk, FilterChoices, QueuePage
@@ -28,8 +29,15 @@ REFRESH_SECONDS = 5.0
 BUCKET_ORDER = ("due_today", "overdue", "due_soon", "waiting", "ready", "returned_today")
 BUCKET_LABELS = {"due_today": "Đến hạn hôm nay", "overdue": "Quá hạn", "due_soon": "Sắp đến hạn",
                  "waiting": "Chờ công dân", "ready": "Chờ trả kết quả", "returned_today": "Đã trả hôm nay"}
-QUEUE_COLUMNS = [("Mã hồ sơ", 19), ("Chủ hồ sơ", 15), ("Thủ tục", 11), ("Trạng thái", 10), ("Hẹn trả", 10),
-                 ("Trễ", 7), ("Cán bộ", 10)]
+QUEUE_COLUMNS = [("Mã hồ sơ", 19), ("Chủ hồ sơ", 18), ("Thủ tục", 16), ("Trạng thái", 16), ("Hẹn trả", 10),
+                 ("Trễ", 7), ("Cán bộ", 14)]
+#: narrow terminal: names shrink first, then the procedure and the clerk go (code, status, due, lateness stay)
+QUEUE_SHRINK = {"Chủ hồ sơ": 12, "Thủ tục": 11, "Trạng thái": 14, "Cán bộ": 10}
+QUEUE_DROP = ["Thủ tục", "Cán bộ"]
+CLERK_COLUMNS = [("Cán bộ", 24), ("Tiếp nhận", 10), ("Đã trả", 8), ("Trễ hạn", 8), ("Đã giải quyết", 13),
+                 ("TB ngày làm việc", 16)]
+SCORE_COLUMNS = [("Chỉ số", 6), ("Nội dung", 44), ("Tử / mẫu", 12), ("Tỷ lệ", 8), ("Mục tiêu", 8), ("Điểm", 12),
+                 ("Ghi chú", 30)]
 SORT_OPTIONS = [("Hẹn trả", "due"), ("Hẹn trả (mới trước)", "due_desc"), ("Ngày nhận", "received"),
                 ("Mã hồ sơ", "code"), ("Chủ hồ sơ", "owner")]
 CHANNEL_OPTIONS = [("Trực tiếp", 1), ("Trực tuyến", 2), ("Bưu chính", 3)]
@@ -119,20 +127,20 @@ class QueueScreen(ServiceScreen):
                             yield Select([], prompt="Lĩnh vực", id="f-field")
                             yield Select(CHANNEL_OPTIONS, prompt="Kênh", id="f-channel")
                             yield Select(SORT_OPTIONS, value="due", allow_blank=False, id="f-sort")
-                        table: DataTable = DataTable(id="queue-table", cursor_type="row", zebra_stripes=True)
-                        for label, width in QUEUE_COLUMNS:
-                            table.add_column(label, width=width)
-                        yield table
+                        yield FittedTable(QUEUE_COLUMNS, shrink=QUEUE_SHRINK, drop=QUEUE_DROP, id="queue-table",
+                                          cursor_type="row", zebra_stripes=True)
                         yield Static("", id="queue-pager", markup=False)
             with TabPane("Theo cán bộ", id="tab-clerks"):
                 yield Select(PERIOD_OPTIONS, value="day", allow_blank=False, id="clerks-period-kind")
                 yield Static("", id="clerks-period", markup=False)
-                yield DataTable(id="clerks-table", cursor_type="row", zebra_stripes=True)
+                yield FittedTable(CLERK_COLUMNS, shrink={"Cán bộ": 14, "TB ngày làm việc": 8, "Đã giải quyết": 8},
+                                  id="clerks-table", cursor_type="row", zebra_stripes=True)
             with TabPane("Chỉ số", id="tab-score"):
                 with Horizontal(id="score-top"):
                     yield Select(PERIOD_OPTIONS, value="month", allow_blank=False, id="score-period-kind")
                     yield Static("", id="score-period", markup=False)
-                yield DataTable(id="score-table", cursor_type="row", zebra_stripes=True)
+                yield FittedTable(SCORE_COLUMNS, shrink={"Nội dung": 24, "Ghi chú": 12}, drop=["Ghi chú", "Mục tiêu"],
+                                  id="score-table", cursor_type="row", zebra_stripes=True)
                 yield Static("", id="score-summary", markup=False)
                 yield _trend_widget()
         yield Static("", id="export-result", markup=False)
@@ -144,14 +152,6 @@ class QueueScreen(ServiceScreen):
             self.query_one("#queue-pager", Static).update(Text("Chỉ giám sát viên xem được hàng đợi của bộ phận"))
             return
         self.period = Period.of(self.period_kind, local_date(self.capp.clock.now()))
-        clerks_table = self.query_one("#clerks-table", DataTable)
-        for label, width in [("Cán bộ", 24), ("Tiếp nhận", 10), ("Đã trả", 8), ("Trễ hạn", 8), ("Đã giải quyết", 13),
-                             ("TB ngày làm việc", 16)]:
-            clerks_table.add_column(label, width=width)
-        score = self.query_one("#score-table", DataTable)
-        for label, width in [("Chỉ số", 6), ("Nội dung", 44), ("Tử / mẫu", 12), ("Tỷ lệ", 8), ("Mục tiêu", 8),
-                             ("Điểm", 12), ("Ghi chú", 30)]:
-            score.add_column(label, width=width)
         self.query_one("#buckets", OptionList).highlighted = 0
         self.load_choices()
         self.load_queue()
@@ -215,7 +215,7 @@ class QueueScreen(ServiceScreen):
         self.assignees = {i.code: i.assignee_id for i in result.items}
         for i in result.items:
             late = Text(f"{i.days_late} ngày", style="bold red") if i.days_late else Text(i.waiting_for or "")
-            table.add_row(Text(i.code), cell(i.owner_name), cell(i.procedure_name), cell(i.status_short),
+            table.add_row(Text(i.code), cell(i.owner_name), cell(i.procedure_name), cell(i.status_label),
                           Text(format_vn(i.due_at)[:10] if i.due_at else "—"), late, cell(i.assignee), key=i.code)
         if self.codes:
             table.move_cursor(row=min(row, len(self.codes) - 1))

@@ -13,14 +13,18 @@ from textual.widgets import DataTable, Input, Static
 from counter.domain.calendar import format_vn
 from counter.screens.base import ServiceScreen
 from counter.widgets.status import BottomBar
+from counter.widgets.table import FittedTable
 
 if TYPE_CHECKING:
     from counter.services.dossiers import SearchPage
 
 PAGE_SIZE = 20
 DEBOUNCE = 0.15
-COLUMNS = [("Mã hồ sơ", 19), ("Chủ hồ sơ", 22), ("Thủ tục", 27), ("Trạng thái", 12), ("Ngày nhận", 10),
+COLUMNS = [("Mã hồ sơ", 19), ("Chủ hồ sơ", 22), ("Thủ tục", 27), ("Trạng thái", 20), ("Ngày nhận", 10),
            ("Hẹn trả", 16)]
+#: on a narrow terminal: how far names shrink, and which columns go first (code, status, due date stay)
+SHRINK = {"Chủ hồ sơ": 14, "Thủ tục": 14, "Trạng thái": 14}
+DROP = ["Ngày nhận", "Thủ tục"]
 
 
 def cell(value: str) -> Text:
@@ -52,10 +56,7 @@ class SearchScreen(ServiceScreen):
     def compose(self) -> ComposeResult:
         yield Input(placeholder="Tìm theo mã hồ sơ, họ tên, số điện thoại, số CCCD — có dấu hay không dấu đều được",
                     id="query")
-        table: DataTable = DataTable(id="results", cursor_type="row", zebra_stripes=True)
-        for label, width in COLUMNS:
-            table.add_column(label, width=width)
-        yield table
+        yield FittedTable(COLUMNS, shrink=SHRINK, drop=DROP, id="results", cursor_type="row", zebra_stripes=True)
         yield Static("", id="pager", markup=False)
         yield BottomBar()
 
@@ -94,7 +95,7 @@ class SearchScreen(ServiceScreen):
         table.clear()
         self.codes = [d.code for d in result.items]
         for d in result.items:
-            table.add_row(Text(d.code), cell(d.owner_name), cell(d.procedure_name), cell(d.status_short),
+            table.add_row(Text(d.code), cell(d.owner_name), cell(d.procedure_name), cell(d.status_label),
                           Text(format_vn(d.received_at)[:10] if d.received_at else "—"),
                           Text(format_vn(d.due_at) if d.due_at else "—"), key=d.code)
         self.has_next = result.has_next

@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 from counter.domain.calendar import VN_TZ
 from counter.domain.codes import format_code, looks_like_code, new_token, seq_for
 from counter.domain.errors import CounterError
-from counter.domain.lifecycle import DossierState, EVENT_LABELS, STATUS_LABELS, STATUS_SHORT, EventKind, Status
+from counter.domain.lifecycle import DossierState, EVENT_LABELS, STATUS_LABELS, EventKind, Status
 from counter.domain.permissions import Action, require
 from counter.domain.intake import (Applicant, PaperInput, ReceiveRequest, ValidationError, clean_applicant,
                                    validate)
@@ -214,7 +214,6 @@ class DossierSummary:
     procedure_name: str
     status: int
     status_label: str
-    status_short: str
     received_at: datetime | None
     due_at: datetime | None
     phone: str | None
@@ -232,7 +231,7 @@ class SearchPage:
 def _summary(r: Any) -> DossierSummary:
     status = Status(r["status"])
     return DossierSummary(r["code"], r["owner_name"], r["procedure_name"], r["status"], STATUS_LABELS[status],
-                          STATUS_SHORT[status], parse_utc(r["received_at"]), parse_utc(r["due_at"]),
+                          parse_utc(r["received_at"]), parse_utc(r["due_at"]),
                           r["owner_phone"])
 
 
