@@ -16,7 +16,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from counter.domain.clock import Clock, SystemClock
-from counter.domain.permissions import Action, can
+from counter.domain.permissions import Action, Role, can
 from counter.screens.base import error_text
 from counter.screens.help import HelpScreen
 from counter.screens.login import LoginScreen
@@ -61,8 +61,12 @@ class CounterApp(App):
     # the screen gets class -narrow below 100 columns (an 80×24 terminal): app.tcss lays screens out tighter
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     BINDINGS = [
-        Binding("f1", "help", "Trợ giúp", id="help"),
+        # F1 and F10 are taken by some terminals: each has a second key (Ctrl+G "giúp"); nothing on Ctrl+B (tmux)
+        Binding("f1,ctrl+g", "help", "Trợ giúp", id="help"),
         *(Binding(m.key, f"open('{name}')", m.label, id=name) for name, m in MODES_TABLE.items()),
+        # the same keys, when the role may not open that screen (the key is hidden): one line saying why
+        *(Binding(m.key, f"refuse_open('{name}')", "", show=False, id=f"{name}.refused")
+          for name, m in MODES_TABLE.items()),
         Binding("ctrl+l", "lock", "Khóa máy", id="lock"),
         Binding("ctrl+q", "quit", "Thoát", id="quit", priority=True),
         Binding("ctrl+p", "command_palette", "Lệnh", id="command-palette", show=False, priority=True),
@@ -195,7 +199,24 @@ class CounterApp(App):
             return False
         if action == "open" and parameters and self.actor is not None:
             return can(self.actor.role, MODES_TABLE[str(parameters[0])].action)  # hide keys this role may not use
+        if action == "refuse_open" and parameters:  # the hidden key's second binding: only where open is refused
+            return self.check_action("open", parameters) is False
         return True
+
+    def action_refuse_open(self, name: str) -> None:
+        """A work screen's key that this user may not use (hidden from the footer): say why, in one line."""
+        mode = MODES_TABLE[name]
+        where = f"màn hình {mode.label} ({mode.key.upper()})"
+        if self.actor is None:
+            self.notify(f"Đăng nhập trước khi dùng {where}", severity="warning", timeout=4)
+            return
+        role = Role(self.actor.role).label
+        self.notify(f"Tài khoản {role[0].lower() + role[1:]} không được dùng {where}", severity="warning",
+                    timeout=4)
+
+    def action_help_quit(self) -> None:
+        """Ctrl+C (Textual's reminder, in English by default): how to leave, in Vietnamese."""
+        self.notify("Ctrl+C không thoát ứng dụng: bấm Ctrl+Q để thoát", severity="warning", timeout=4)
 
     def action_command_palette(self) -> None:
         from textual.command import CommandPalette
@@ -213,7 +234,7 @@ class CounterApp(App):
             yield SystemCommand("Xung đột đồng bộ", "Thao tác của quầy mà máy chủ trung tâm không nhận",
                                 self.action_conflicts)
             yield SystemCommand("Khóa máy / Đăng xuất (Ctrl+L)", "Về màn hình đăng nhập", self.action_lock)
-        yield SystemCommand("Trợ giúp (F1)", "Phím tắt và hướng dẫn của màn hình này", self.action_help)
+        yield SystemCommand("Trợ giúp (F1 / Ctrl+G)", "Phím tắt và hướng dẫn của màn hình này", self.action_help)
         yield SystemCommand("Đổi giao diện màu", "Chọn bảng màu khác", self.action_change_theme)
         yield SystemCommand("Thoát (Ctrl+Q)", "Đóng ứng dụng", self.action_quit)
 

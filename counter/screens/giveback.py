@@ -39,13 +39,13 @@ class ReturnScreen(ServiceScreen):
             "ra trên phiếu trả. Người nhận: chủ hồ sơ, hoặc người được ủy quyền (quét QR CCCD của người đến nhận "
             "vào ô “QR CCCD người nhận”, ghi giấy ủy quyền). Số CCCD không khớp chủ hồ sơ mà không có ủy quyền thì "
             "bị từ chối. Ghi giấy tờ kết quả (vd: Giấy khai sinh:1; Trích lục:2) và số tiền phí thu nếu còn nợ. "
-            "Ctrl+S: trả tại quầy và in phiếu bàn giao. F9: gửi qua bưu chính (số hiệu bưu gửi, địa chỉ). F10: "
+            "Ctrl+S: trả tại quầy và in phiếu bàn giao. F9: gửi qua bưu chính (số hiệu bưu gửi, địa chỉ). F10 (hoặc Ctrl+F): "
             "ghi nhận bưu điện đã phát. Ctrl+R in lại phiếu bàn giao. Esc về ô quét.")
     AUTO_FOCUS = "#find"
     BINDINGS = [
         Binding("ctrl+s", "give", "Trả tại quầy", id="return.give", priority=True),
         Binding("f9", "post", "Gửi bưu chính", id="return.post"),
-        Binding("f10", "delivered", "Đã phát", id="return.delivered"),
+        Binding("f10,ctrl+f", "delivered", "Đã phát", id="return.delivered"),
         Binding("ctrl+r", "reprint", "In lại", id="return.reprint"),
         Binding("escape", "back_to_find", "Về ô quét", id="return.find"),
     ]

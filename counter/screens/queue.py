@@ -84,7 +84,7 @@ class QueueScreen(ServiceScreen):
     AUTO_FOCUS = "#queue-table"
     BINDINGS = [
         Binding("pagedown,ctrl+n", "page(1)", "Trang sau", key_display="PgDn", priority=True, id="queue.next-page"),
-        Binding("pageup,ctrl+b", "page(-1)", "Trang trước", key_display="PgUp", priority=True,
+        Binding("pageup,ctrl+y", "page(-1)", "Trang trước", key_display="PgUp", priority=True,
                 id="queue.prev-page"),
         Binding("v", "next_tab", "Đổi bảng", id="queue.next-tab"),
         Binding("g", "reassign", "Giao lại", id="queue.reassign"),

@@ -38,7 +38,7 @@ PAGE_COLUMNS = [("#", 3), ("Nguồn", 11), ("Trang", 30)]
 class ScanScreen(ServiceScreen):
     HELP = ("Số hóa hồ sơ. 1) Gõ mã hồ sơ hoặc quét mã QR/mã vạch trên Giấy tiếp nhận rồi Enter (gõ họ tên hay "
             "số CCCD để tìm, Enter trên dòng kết quả để chọn). 2) Chọn thành phần hồ sơ bằng mũi tên. 3) F8 quét "
-            "từ máy quét (khay nạp giấy quét cả xấp), F9 nhập tệp JPEG/PNG/PDF, F10 lấy tệp từ thư mục quét. "
+            "từ máy quét (khay nạp giấy quét cả xấp), F9 nhập tệp JPEG/PNG/PDF, F10 (hoặc Ctrl+F) lấy tệp từ thư mục quét. "
             "4) Trong danh sách trang: Ctrl+↑/Ctrl+↓ đổi thứ tự, Delete bỏ trang. 5) Ctrl+S lưu thành một tệp PDF "
             "cho thành phần đó. Ctrl+T tái sử dụng tệp đã số hóa của cùng công dân (CCCD trùng) ở hồ sơ trước. "
             "Ctrl+O mở tệp PDF đã lưu. Ctrl+D đổi máy quét (danh sách devices trong mục [scanner] của cấu hình). "
@@ -47,7 +47,7 @@ class ScanScreen(ServiceScreen):
     BINDINGS = [
         Binding("f8", "scan", "Quét", id="scan.scan"),
         Binding("f9", "import_files", "Nhập tệp", id="scan.import"),
-        Binding("f10", "watched", "Thư mục quét", id="scan.watched"),
+        Binding("f10,ctrl+f", "watched", "Thư mục quét", id="scan.watched"),
         Binding("ctrl+s", "save", "Lưu PDF", id="scan.save", priority=True),
         Binding("ctrl+up", "move(-1)", "Lên", id="scan.up", show=False),
         Binding("ctrl+down", "move(1)", "Xuống", id="scan.down", show=False),

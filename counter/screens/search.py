@@ -41,7 +41,7 @@ class SearchScreen(ServiceScreen):
         # priority: the table's own PageDown/PageUp (scroll) must not swallow paging
         Binding("pagedown,ctrl+n", "page(1)", "Trang sau", key_display="PgDn", priority=True,
                 id="search.next-page"),
-        Binding("pageup,ctrl+b", "page(-1)", "Trang trước", key_display="PgUp", priority=True,
+        Binding("pageup,ctrl+y", "page(-1)", "Trang trước", key_display="PgUp", priority=True,
                 id="search.prev-page"),
         Binding("escape", "back_to_query", "Về ô tìm", id="search.back", show=False),
     ]

@@ -49,7 +49,7 @@ class FittedTable(DataTable):
     """DataTable(columns=[(label, width), ...], shrink={label: floor}, drop=[label, ...]).
 
     Screens use it as a DataTable (clear, add_row, cursor, RowSelected); it keeps every row's cells so a resize
-    can bring a dropped column back, and get_row_at gives them all. Rows are only appended (no sorting or
+    can bring a dropped column back (full_row gives them all). Rows are only appended (no sorting or
     removing single rows)."""
 
     def __init__(self, columns: Iterable[tuple[str, int]], *, shrink: dict[str, int] | None = None,
@@ -94,13 +94,10 @@ class FittedTable(DataTable):
         # copies: rendering truncates a Text in place, and a wider column later must get the whole text back
         return [_copy(cells[i]) if i < len(cells) else "" for i, _w in self._layout or ()]
 
-    def get_row_at(self, row_index: int) -> list[Any]:
-        """The whole row, every column of `columns` in order, shown or dropped (so callers and tests need not
-        know which columns the width left on screen)."""
-        if not 0 <= row_index < len(self._rows):
-            return super().get_row_at(row_index)
+    def full_row(self, row_index: int) -> dict[str, Any]:
+        """The whole row by column label, shown or dropped (get_row_at gives the cells on screen)."""
         cells = self._rows[row_index][0]
-        return [cells[i] if i < len(cells) else "" for i in range(len(self.spec))]
+        return {label: cells[i] if i < len(cells) else "" for i, (label, _w) in enumerate(self.spec)}
 
     def add_column(self, label: Any, *, width: int | None = None, key: str | None = None,
                    default: Any = None) -> Any:
