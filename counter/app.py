@@ -20,7 +20,7 @@ from counter.domain.permissions import Action, Role, can
 from counter.screens.base import error_text
 from counter.screens.help import HelpScreen
 from counter.screens.login import LoginScreen
-from counter.widgets.palette import VietnameseCommands
+from counter.widgets.palette import VietnameseCommands, VietnamesePalette, VietnameseThemes
 
 if TYPE_CHECKING:
     from counter.services.office import OfficeInfo
@@ -222,7 +222,11 @@ class CounterApp(App):
         from textual.command import CommandPalette
 
         if self.use_command_palette and not CommandPalette.is_open(self):
-            self.push_screen(CommandPalette(placeholder="Tìm lệnh…", id="--command-palette"))
+            self.push_screen(VietnamesePalette(id="--command-palette"))
+
+    def action_change_theme(self) -> None:
+        """The theme picker (Textual's, with Vietnamese names and words)."""
+        self.push_screen(VietnamesePalette(providers=[VietnameseThemes], placeholder="Tìm bảng màu…"))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """The command palette (Ctrl+P), in Vietnamese; screen actions stay on their keys."""
