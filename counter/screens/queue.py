@@ -432,6 +432,11 @@ def _trend_widget() -> Any:
     return PlotextPlot(id="score-trend")
 
 
+def trend_series(sc: "Scorecard") -> list[tuple[list[int], str, str]]:
+    return [([t.received for t in sc.trend], "Tiếp nhận", "o"), ([t.returned for t in sc.trend], "Đã trả", "+"),
+            ([t.late for t in sc.trend], "Trễ hạn", "x")]
+
+
 def _draw_trend(widget: Any, sc: "Scorecard") -> None:
     days = [t.day for t in sc.trend]
     if not hasattr(widget, "plt"):
@@ -445,9 +450,9 @@ def _draw_trend(widget: Any, sc: "Scorecard") -> None:
         widget.refresh()
         return
     xs = list(range(1, len(days) + 1))
-    plt.plot(xs, [t.received for t in sc.trend], label="Tiếp nhận", marker="braille")
-    plt.plot(xs, [t.returned for t in sc.trend], label="Đã trả", marker="braille")
-    plt.plot(xs, [t.late for t in sc.trend], label="Trễ hạn", marker="braille")
+    # each series its own marker (the legend shows it), not only its colour: monochrome terminals, colour blindness
+    for values, label, marker in trend_series(sc):
+        plt.plot(xs, values, label=f"{marker} {label}", marker=marker)
     step = max(1, len(days) // 10)
     plt.xticks(xs[::step], [f"{d:%d/%m}" for d in days[::step]])
     plt.title(f"Theo ngày: {sc.period.label}")

@@ -18,6 +18,7 @@ from counter.domain.intake import APPLICANT_KINDS, CHANNELS, Applicant, PaperInp
 from counter.screens.base import ServiceScreen
 from counter.screens.modals import AskText, Confirm
 from counter.widgets.status import BottomBar
+from counter.widgets.tick import Tick, TickList
 
 if TYPE_CHECKING:
     from counter.services.catalogue import ProcedureInfo
@@ -93,14 +94,14 @@ class ReceiveScreen(ServiceScreen):
                 yield from _field(*spec)
             with Horizontal(classes="form-row"):
                 yield Label("", classes="form-label")
-                yield Checkbox("Người nộp khác chủ hồ sơ", id="has_submitter")
+                yield Tick("Người nộp khác chủ hồ sơ", id="has_submitter")
             with Vertical(id="submitter"):
                 for spec in SUBMITTER_FIELDS:
                     yield from _field(*spec)
             with Horizontal(classes="form-row"):
                 yield Label("Giấy tờ đã nhận", classes="form-label")
                 with Vertical(classes="form-input"):
-                    yield SelectionList[int](id="papers")
+                    yield TickList[int](id="papers")
                     yield Static("", id="err-papers", classes="field-error", markup=False)
             yield from _field("extra_papers", "Giấy tờ khác", "Ngăn cách bằng dấu ;")
             yield from _field("sets", "Số bộ hồ sơ", "1")
@@ -113,7 +114,7 @@ class ReceiveScreen(ServiceScreen):
             yield from _field("return_address", "Địa chỉ nhận KQ", "Khi nhận kết quả qua bưu chính")
             with Horizontal(classes="form-row"):
                 yield Label("Phí, lệ phí", classes="form-label")
-                yield Checkbox("Đã nộp phí, lệ phí", id="fee_paid")
+                yield Tick("Đã nộp phí, lệ phí", id="fee_paid")
             yield Static("", id="due", markup=False)
             yield Static("", id="result", markup=False)
         yield BottomBar()

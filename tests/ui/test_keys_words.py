@@ -221,3 +221,40 @@ def test_fit_columns_shrinks_then_drops_in_order():
     assert fit_columns(spec, 50, shrink={"B": 8}, drop=["C"]) == ((0, 10), (1, 12), (2, 10), (3, 10))
     assert fit_columns(spec, 40, shrink={"B": 8}, drop=["C"]) == ((0, 10), (1, 14), (3, 10))
     assert fit_columns(spec, 10, shrink={"B": 8}, drop=["C"]) == ((0, 10), (1, 8), (3, 10))  # nothing more to drop
+
+
+async def test_ticks_read_without_colour():
+    from textual.app import App
+
+    from counter.widgets.tick import Tick, TickList
+
+    class Ticks(App):
+        def compose(self):  # type: ignore[no-untyped-def]
+            yield Tick("Chưa", id="off")
+            yield Tick("Rồi", value=True, id="on")
+            yield TickList(("Tờ khai", 1, False), ("Giấy chứng sinh", 2, True), id="papers")
+
+    app = Ticks()
+    async with app.run_test(size=(60, 12)) as pilot:
+        await pilot.pause()
+        assert str(app.query_one("#off", Tick).render()).startswith("[ ] Chưa")
+        assert str(app.query_one("#on", Tick).render()).startswith("[✓] Rồi")
+        papers = app.query_one("#papers", TickList)
+        lines = ["".join(s.text for s in papers.render_line(y)) for y in range(2)]
+        assert lines[0].lstrip().startswith("[ ] Tờ khai") and lines[1].lstrip().startswith("[✓] Giấy chứng sinh")
+        papers.toggle(1)
+        await pilot.pause()
+        assert "".join(s.text for s in papers.render_line(0)).lstrip().startswith("[✓] Tờ khai")
+
+
+def test_the_trend_chart_tells_series_apart_by_marker():
+    from counter.screens.queue import trend_series
+
+    class Day:
+        received, returned, late = 3, 2, 1
+
+    class Card:
+        trend = [Day()]
+
+    markers = [m for _v, _l, m in trend_series(Card())]  # type: ignore[arg-type]
+    assert len(set(markers)) == 3 and "braille" not in markers
