@@ -14,6 +14,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Input, Label, Select, Static
 
+from counter.domain.scorecard import local_date
 from counter.domain.calendar import format_vn
 from counter.screens.base import ServiceScreen
 from counter.widgets.status import BottomBar
@@ -163,7 +164,7 @@ class ReturnScreen(ServiceScreen):
 
         msg = self.query_one("#cccd-msg", Static)
         try:
-            card = parse_cccd(text, today=self.capp.clock.now().date())
+            card = parse_cccd(text, today=local_date(self.capp.clock.now()))
         except CccdError as exc:
             msg.update(Text(exc.message))
             return

@@ -387,6 +387,7 @@ class QueueScreen(ServiceScreen):
         for i in sc.indicators:
             ratio = percent(i.ratio)
             style = "" if i.met is None else ("green" if i.met else "bold red")
+            ratio += "" if i.met is None else (" ✓" if i.met else " ✗")  # met or not: a sign, not only a colour
             table.add_row(Text(i.code), cell(i.name),
                           Text(f"{i.numerator}/{i.denominator}" if i.available else "—"), Text(ratio, style=style),
                           Text(percent(i.target, 0)), Text(f"{number(i.score)}/{number(i.points)}"), cell(i.note),

@@ -14,6 +14,7 @@ from textual.widgets.option_list import Option
 
 from counter.domain.calendar import format_vn
 from counter.domain.cccd import CccdError, parse_cccd
+from counter.domain.scorecard import local_date
 from counter.domain.intake import APPLICANT_KINDS, CHANNELS, Applicant, PaperInput, ReceiveRequest, ValidationError
 from counter.screens.base import ServiceScreen
 from counter.screens.modals import AskText, Confirm
@@ -221,7 +222,7 @@ class ReceiveScreen(ServiceScreen):
 
     def apply_qr(self, text: str) -> None:
         msg = self.query_one("#qr-msg", Static)
-        today = self.capp.clock.now().date()
+        today = local_date(self.capp.clock.now())  # the office's date, not UTC's
         try:
             card = parse_cccd(text, today=today)
         except CccdError as exc:
