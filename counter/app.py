@@ -18,12 +18,12 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from counter.domain.clock import Clock, SystemClock
-from counter.domain.permissions import Action, can
+from counter.domain.permissions import Action, Role, can
 from counter.screens.base import error_text, form_dirty
 from counter.screens.help import HelpScreen
 from counter.screens.login import LoginScreen
 from counter.screens.modals import DiscardForm
-from counter.widgets.palette import VietnameseCommands
+from counter.widgets.palette import VietnameseCommands, VietnamesePalette, VietnameseThemes
 
 if TYPE_CHECKING:
     from counter.services.office import OfficeInfo
@@ -63,9 +63,15 @@ class CounterApp(App):
     CSS_PATH = "styles/app.tcss"
     ENABLE_COMMAND_PALETTE = True
     COMMANDS = {VietnameseCommands}
+    # the screen gets class -narrow below 100 columns (an 80×24 terminal): app.tcss lays screens out tighter
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     BINDINGS = [
-        Binding("f1", "help", "Trợ giúp", id="help"),
+        # F1 and F10 are taken by some terminals: each has a second key (Ctrl+G "giúp"); nothing on Ctrl+B (tmux)
+        Binding("f1,ctrl+g", "help", "Trợ giúp", id="help"),
         *(Binding(m.key, f"open('{name}')", m.label, id=name) for name, m in MODES_TABLE.items()),
+        # the same keys, when the role may not open that screen (the key is hidden): one line saying why
+        *(Binding(m.key, f"refuse_open('{name}')", "", show=False, id=f"{name}.refused")
+          for name, m in MODES_TABLE.items()),
         Binding("ctrl+l", "lock", "Khóa máy", id="lock"),
         Binding("ctrl+q", "quit", "Thoát", id="quit", priority=True),
         Binding("ctrl+p", "command_palette", "Lệnh", id="command-palette", show=False, priority=True),
@@ -204,25 +210,55 @@ class CounterApp(App):
             return False
         if action == "open" and parameters and self.actor is not None:
             return can(self.actor.role, MODES_TABLE[str(parameters[0])].action)  # hide keys this role may not use
+        if action == "refuse_open" and parameters:  # the hidden key's second binding: only where open is refused
+            key = MODES_TABLE[str(parameters[0])].key  # ... by every screen on that key (F6: queue or my work)
+            return all(self.check_action("open", (name,)) is False for name, m in MODES_TABLE.items() if m.key == key)
         return True
+
+    def opened_by_key(self, name: str) -> bool:
+        """This work screen is the one its key opens for the logged-in role (the first on that key it may use)."""
+        key = MODES_TABLE[name].key
+        mine = [n for n, m in MODES_TABLE.items() if m.key == key and self.actor is not None
+                and can(self.actor.role, m.action)]
+        return bool(mine) and mine[0] == name
+
+    def action_refuse_open(self, name: str) -> None:
+        """A work screen's key that this user may not use (hidden from the footer): say why, in one line."""
+        mode = MODES_TABLE[name]
+        where = f"màn hình {mode.label} ({mode.key.upper()})"
+        if self.actor is None:
+            self.notify(f"Đăng nhập trước khi dùng {where}", severity="warning", timeout=4)
+            return
+        role = Role(self.actor.role).label
+        self.notify(f"Tài khoản {role[0].lower() + role[1:]} không được dùng {where}", severity="warning",
+                    timeout=4)
+
+    def action_help_quit(self) -> None:
+        """Ctrl+C (Textual's reminder, in English by default): how to leave, in Vietnamese."""
+        self.notify("Ctrl+C không thoát ứng dụng: bấm Ctrl+Q để thoát", severity="warning", timeout=4)
 
     def action_command_palette(self) -> None:
         from textual.command import CommandPalette
 
         if self.use_command_palette and not CommandPalette.is_open(self):
-            self.push_screen(CommandPalette(placeholder="Tìm lệnh…", id="--command-palette"))
+            self.push_screen(VietnamesePalette(id="--command-palette"))
+
+    def action_change_theme(self) -> None:
+        """The theme picker (Textual's, with Vietnamese names and words)."""
+        self.push_screen(VietnamesePalette(providers=[VietnameseThemes], placeholder="Tìm bảng màu…"))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """The command palette (Ctrl+P), in Vietnamese; screen actions stay on their keys."""
         if self.actor is not None:
             for name, mode in MODES_TABLE.items():
                 if can(self.actor.role, mode.action):
-                    yield SystemCommand(f"{mode.label} ({mode.key.upper()})", f"Mở màn hình {mode.label.lower()}",
+                    key = f" ({mode.key.upper()})" if self.opened_by_key(name) else ""
+                    yield SystemCommand(f"{mode.label}{key}", f"Mở màn hình {mode.label.lower()}",
                                         lambda name=name: self.action_open(name))
             yield SystemCommand("Xung đột đồng bộ", "Thao tác của quầy mà máy chủ trung tâm không nhận",
                                 self.action_conflicts)
             yield SystemCommand("Khóa máy / Đăng xuất (Ctrl+L)", "Về màn hình đăng nhập", self.action_lock)
-        yield SystemCommand("Trợ giúp (F1)", "Phím tắt và hướng dẫn của màn hình này", self.action_help)
+        yield SystemCommand("Trợ giúp (F1 / Ctrl+G)", "Phím tắt và hướng dẫn của màn hình này", self.action_help)
         yield SystemCommand("Đổi giao diện màu", "Chọn bảng màu khác", self.action_change_theme)
         yield SystemCommand("Thoát (Ctrl+Q)", "Đóng ứng dụng", self.action_quit)
 

@@ -49,20 +49,6 @@ STATUS_LABELS: dict[Status, str] = {
     Status.RETURNED: "Đã trả kết quả",
 }
 
-#: short labels for lists and narrow columns
-STATUS_SHORT: dict[Status, str] = {
-    Status.NEW: "Mới đăng ký",
-    Status.RECEIVED: "Đã tiếp nhận",
-    Status.REFUSED: "Từ chối",
-    Status.PROCESSING: "Đang xử lý",
-    Status.SUPPLEMENT: "Chờ bổ sung",
-    Status.FEE: "Chờ nộp phí",
-    Status.WITHDRAWN: "Đã rút",
-    Status.STOPPED: "Dừng xử lý",
-    Status.RESOLVED: "Có kết quả",
-    Status.RETURNED: "Đã trả",
-}
-
 #: statuses in which the dossier is still open (counts for due / overdue)
 OPEN_STATUSES = frozenset({Status.RECEIVED, Status.PROCESSING, Status.SUPPLEMENT, Status.FEE})
 #: statuses in which the citizen, not the office, holds the clock

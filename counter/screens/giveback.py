@@ -18,6 +18,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Input, Label, Select, Static
 
+from counter.domain.scorecard import local_date
 from counter.domain.calendar import format_vn
 from counter.domain.handover import AUTHORIZATION_KINDS, looks_like_card
 from counter.screens.base import ServiceScreen
@@ -79,14 +80,14 @@ class ReturnScreen(ServiceScreen):
             "bản quét (số thứ tự giấy tờ đã số hóa của hồ sơ, hoặc đường dẫn tệp JPEG/PNG/PDF). Giấy tờ kết quả "
             "không được để trống (vd: Giấy khai sinh:1; Trích lục:2); số tiền phí thu nếu còn nợ. Ctrl+S: trả tại "
             "quầy; F9: gửi qua bưu chính (số hiệu bưu gửi, địa chỉ). Trước khi ghi, hộp xác nhận cho xem ai nhận "
-            "gì: Enter/Y ghi và in phiếu bàn giao, Esc/N quay lại sửa (phiếu giữ nguyên). F10: ghi nhận bưu điện "
-            "đã phát. Ctrl+R: in lại phiếu bàn giao của hồ sơ vừa tra. Esc về ô quét.")
+            "gì: Enter/Y ghi và in phiếu bàn giao, Esc/N quay lại sửa (phiếu giữ nguyên). F10 (hoặc Ctrl+F): ghi nhận "
+            "bưu điện đã phát. Ctrl+R: in lại phiếu bàn giao của hồ sơ vừa tra. Esc về ô quét.")
     AUTO_FOCUS = "#find"
     DEFAULT_CSS = "#receiver-source { padding-left: 23; color: $text-muted; height: auto; }"
     BINDINGS = [
         Binding("ctrl+s", "give", "Trả tại quầy", id="return.give", priority=True),
         Binding("f9", "post", "Gửi bưu chính", id="return.post"),
-        Binding("f10", "delivered", "Đã phát", id="return.delivered"),
+        Binding("f10,ctrl+f", "delivered", "Đã phát", id="return.delivered"),
         Binding("ctrl+r", "reprint", "In lại", id="return.reprint"),
         Binding("escape", "back_to_find", "Về ô quét", id="return.find"),
     ]
@@ -256,7 +257,7 @@ class ReturnScreen(ServiceScreen):
         self.query_one("#cccd", Input).value = ""
         prefix = f"Mã QR CCCD quét vào ô “{where}” được nhận là thẻ của người nhận. " if where else ""
         try:
-            card = parse_cccd(text, today=self.capp.clock.now().date())
+            card = parse_cccd(text, today=local_date(self.capp.clock.now()))
         except CccdError as exc:
             msg.update(Text(prefix + exc.message))
             return

@@ -35,7 +35,7 @@ def key_label(keys: str) -> str:
 class HelpScreen(ModalScreen):
     """The screen's own keys first, then the app's; only keys that do something now."""
 
-    BINDINGS = [Binding("escape,f1,q", "dismiss", "Đóng", id="help.close")]
+    BINDINGS = [Binding("escape,f1,ctrl+g,q", "dismiss", "Đóng", id="help.close")]
 
     def __init__(self, under: Screen):
         super().__init__()
@@ -75,4 +75,4 @@ class HelpScreen(ModalScreen):
             yield Static(Text("TRỢ GIÚP", style="bold"))
             yield Static(Text(getattr(self.under, "HELP", "") or ""), id="help-text")
             yield Static(keys, id="help-keys")
-            yield Static(Text("Esc hoặc F1 để đóng", style="dim"), id="help-close")
+            yield Static(Text("Esc, F1 hoặc Ctrl+G để đóng", style="dim"), id="help-close")

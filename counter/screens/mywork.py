@@ -18,6 +18,7 @@ from counter.screens.base import ServiceScreen
 from counter.screens.search import cell, late_text
 from counter.services.queue import MY_BUCKET_LABELS, MY_BUCKETS  # this module loads on F6, after login
 from counter.widgets.status import BottomBar
+from counter.widgets.table import FittedTable
 
 if TYPE_CHECKING:
     from counter.services.queue import QueuePage
@@ -26,8 +27,11 @@ PAGE_SIZE = 20
 REFRESH_SECONDS = 5.0
 BUCKET_KEYS = MY_BUCKETS  # keys 1–5
 # most useful first: on a narrow terminal the last columns are the ones off screen
-COLUMNS = [("Mã hồ sơ", 19), ("Chủ hồ sơ", 16), ("Hẹn trả", 11), ("Tiến độ", 24), ("Trạng thái", 12),
+COLUMNS = [("Mã hồ sơ", 19), ("Chủ hồ sơ", 16), ("Hẹn trả", 11), ("Tiến độ", 24), ("Trạng thái", 20),
            ("Thủ tục", 22)]
+#: narrow terminal: names shrink first, then the procedure goes (code, due date, lateness and status stay)
+SHRINK = {"Trạng thái": 14, "Chủ hồ sơ": 12, "Tiến độ": 16}
+DROP = ["Thủ tục"]
 
 
 class MyWorkScreen(ServiceScreen):
@@ -67,10 +71,8 @@ class MyWorkScreen(ServiceScreen):
             yield OptionList(*[Option(f"{n} {MY_BUCKET_LABELS[b]}", id=b) for n, b in enumerate(BUCKET_KEYS, 1)],
                              id="my-buckets")
             with Vertical(id="my-right"):
-                table: DataTable = DataTable(id="my-table", cursor_type="row", zebra_stripes=True)
-                for label, width in COLUMNS:
-                    table.add_column(label, width=width)
-                yield table
+                yield FittedTable(COLUMNS, shrink=SHRINK, drop=DROP, id="my-table", cursor_type="row",
+                                  zebra_stripes=True)
                 yield Static("", id="my-pager", markup=False)
         yield BottomBar()
 
@@ -104,7 +106,7 @@ class MyWorkScreen(ServiceScreen):
         for i in result.items:
             progress = late_text(i.days_late) if i.days_late else cell(f"chờ {i.waiting_for}" if i.waiting_for else "")
             due = i.due_at.astimezone(VN_TZ).strftime("%d/%m %H:%M") if i.due_at else "—"
-            table.add_row(Text(i.code), cell(i.owner_name), Text(due), progress, cell(i.status_short),
+            table.add_row(Text(i.code), cell(i.owner_name), Text(due), progress, cell(i.status_label),
                           cell(i.procedure_name), key=i.code)
         if self.codes:
             table.move_cursor(row=min(max(row, 0), len(self.codes) - 1))

@@ -182,7 +182,7 @@ class ProgressScreen(ServiceScreen):
         ol = self.query_one("#matches", OptionList)
         ol.clear_options()
         for d in page.items:
-            ol.add_option(Option(Text(f"{d.code}  {d.owner_name}  ·  {d.procedure_name}  ·  {d.status_short}"),
+            ol.add_option(Option(Text(f"{d.code}  {d.owner_name}  ·  {d.procedure_name}  ·  {d.status_label}"),
                                  id=d.code))
         ol.display = bool(page.items)
         if page.items:

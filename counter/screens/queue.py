@@ -18,6 +18,7 @@ from counter.domain.permissions import Action, can
 from counter.domain.scorecard import PERIOD_LABELS, Period, local_date, number, percent
 from counter.screens.base import ServiceScreen
 from counter.widgets.status import BottomBar
+from counter.widgets.table import FittedTable
 
 if TYPE_CHECKING:
     from counter.services.queue import Clerk, FilterChoices, QueuePage
@@ -28,9 +29,15 @@ REFRESH_SECONDS = 5.0
 BUCKET_ORDER = ("due_today", "overdue", "due_soon", "waiting", "ready", "returned_today")
 BUCKET_LABELS = {"due_today": "Đến hạn hôm nay", "overdue": "Quá hạn", "due_soon": "Sắp đến hạn",
                  "waiting": "Chờ công dân", "ready": "Chờ trả kết quả", "returned_today": "Đã trả hôm nay"}
-# most useful first: on a narrow terminal the procedure (also a filter) is the column off screen
-QUEUE_COLUMNS = [("Mã hồ sơ", 19), ("Chủ hồ sơ", 15), ("Trạng thái", 12), ("Hẹn trả", 10), ("Trễ", 16),
-                 ("Cán bộ", 11), ("Thủ tục", 16)]
+QUEUE_COLUMNS = [("Mã hồ sơ", 19), ("Chủ hồ sơ", 18), ("Thủ tục", 16), ("Trạng thái", 16), ("Hẹn trả", 10),
+                 ("Trễ", 16), ("Cán bộ", 14)]
+#: narrow terminal: names shrink first, then the procedure and the clerk go (code, status, due, lateness stay)
+QUEUE_SHRINK = {"Thủ tục": 11, "Cán bộ": 10, "Chủ hồ sơ": 12, "Trạng thái": 14}
+QUEUE_DROP = ["Thủ tục", "Cán bộ"]
+CLERK_COLUMNS = [("Cán bộ", 24), ("Tiếp nhận", 10), ("Đã trả", 8), ("Trễ hạn", 8), ("Đã giải quyết", 13),
+                 ("TB ngày làm việc", 16)]
+SCORE_COLUMNS = [("Chỉ số", 6), ("Nội dung", 44), ("Tử / mẫu", 12), ("Tỷ lệ", 8), ("Mục tiêu", 8), ("Điểm", 12),
+                 ("Ghi chú", 30)]
 SORT_OPTIONS = [("Hẹn trả", "due"), ("Hẹn trả (mới trước)", "due_desc"), ("Ngày nhận", "received"),
                 ("Mã hồ sơ", "code"), ("Chủ hồ sơ", "owner")]
 CHANNEL_OPTIONS = [("Trực tiếp", 1), ("Trực tuyến", 2), ("Bưu chính", 3)]
@@ -79,7 +86,7 @@ class QueueScreen(ServiceScreen):
     AUTO_FOCUS = "#queue-table"
     BINDINGS = [
         Binding("pagedown,ctrl+n", "page(1)", "Trang sau", key_display="PgDn", priority=True, id="queue.next-page"),
-        Binding("pageup,ctrl+b", "page(-1)", "Trang trước", key_display="PgUp", priority=True,
+        Binding("pageup,ctrl+y", "page(-1)", "Trang trước", key_display="PgUp", priority=True,
                 id="queue.prev-page"),
         Binding("v", "next_tab", "Đổi bảng", id="queue.next-tab"),
         Binding("g", "reassign", "Giao lại", id="queue.reassign"),
@@ -122,20 +129,20 @@ class QueueScreen(ServiceScreen):
                             yield Select([], prompt="Lĩnh vực", id="f-field")
                             yield Select(CHANNEL_OPTIONS, prompt="Kênh", id="f-channel")
                             yield Select(SORT_OPTIONS, value="due", allow_blank=False, id="f-sort")
-                        table: DataTable = DataTable(id="queue-table", cursor_type="row", zebra_stripes=True)
-                        for label, width in QUEUE_COLUMNS:
-                            table.add_column(label, width=width)
-                        yield table
+                        yield FittedTable(QUEUE_COLUMNS, shrink=QUEUE_SHRINK, drop=QUEUE_DROP, id="queue-table",
+                                          cursor_type="row", zebra_stripes=True)
                         yield Static("", id="queue-pager", markup=False)
             with TabPane("Theo cán bộ", id="tab-clerks"):
                 yield Select(PERIOD_OPTIONS, value="day", allow_blank=False, id="clerks-period-kind")
                 yield Static("", id="clerks-period", markup=False)
-                yield DataTable(id="clerks-table", cursor_type="row", zebra_stripes=True)
+                yield FittedTable(CLERK_COLUMNS, shrink={"Cán bộ": 14, "TB ngày làm việc": 8, "Đã giải quyết": 8},
+                                  id="clerks-table", cursor_type="row", zebra_stripes=True)
             with TabPane("Chỉ số", id="tab-score"):
                 with Horizontal(id="score-top"):
                     yield Select(PERIOD_OPTIONS, value="month", allow_blank=False, id="score-period-kind")
                     yield Static("", id="score-period", markup=False)
-                yield DataTable(id="score-table", cursor_type="row", zebra_stripes=True)
+                yield FittedTable(SCORE_COLUMNS, shrink={"Nội dung": 24, "Ghi chú": 12}, drop=["Ghi chú", "Mục tiêu"],
+                                  id="score-table", cursor_type="row", zebra_stripes=True)
                 yield Static("", id="score-summary", markup=False)
                 yield _trend_widget()
         yield Static("", id="export-result", markup=False)
@@ -147,14 +154,6 @@ class QueueScreen(ServiceScreen):
             self.query_one("#queue-pager", Static).update(Text("Chỉ giám sát viên xem được hàng đợi của bộ phận"))
             return
         self.period = Period.of(self.period_kind, local_date(self.capp.clock.now()))
-        clerks_table = self.query_one("#clerks-table", DataTable)
-        for label, width in [("Cán bộ", 24), ("Tiếp nhận", 10), ("Đã trả", 8), ("Trễ hạn", 8), ("Đã giải quyết", 13),
-                             ("TB ngày làm việc", 16)]:
-            clerks_table.add_column(label, width=width)
-        score = self.query_one("#score-table", DataTable)
-        for label, width in [("Chỉ số", 6), ("Nội dung", 44), ("Tử / mẫu", 12), ("Tỷ lệ", 8), ("Mục tiêu", 8),
-                             ("Điểm", 12), ("Ghi chú", 30)]:
-            score.add_column(label, width=width)
         self.query_one("#buckets", OptionList).highlighted = 0
         self.load_choices()
         self.load_queue()
@@ -218,9 +217,8 @@ class QueueScreen(ServiceScreen):
         self.assignees = {i.code: i.assignee_id for i in result.items}
         for i in result.items:
             late = Text(f"{i.days_late} ngày làm việc", style="bold red") if i.days_late else Text(i.waiting_for or "")
-            table.add_row(Text(i.code), cell(i.owner_name), cell(i.status_short),
-                          Text(format_vn(i.due_at)[:10] if i.due_at else "—"), late, cell(i.assignee),
-                          cell(i.procedure_name), key=i.code)
+            table.add_row(Text(i.code), cell(i.owner_name), cell(i.procedure_name), cell(i.status_label),
+                          Text(format_vn(i.due_at)[:10] if i.due_at else "—"), late, cell(i.assignee), key=i.code)
         if self.codes:
             table.move_cursor(row=min(row, len(self.codes) - 1))
         self.has_next = result.has_next
@@ -393,6 +391,7 @@ class QueueScreen(ServiceScreen):
         for i in sc.indicators:
             ratio = percent(i.ratio)
             style = "" if i.met is None else ("green" if i.met else "bold red")
+            ratio += "" if i.met is None else (" ✓" if i.met else " ✗")  # met or not: a sign, not only a colour
             table.add_row(Text(i.code), cell(i.name),
                           Text(f"{i.numerator}/{i.denominator}" if i.available else "—"), Text(ratio, style=style),
                           Text(percent(i.target, 0)), Text(f"{number(i.score)}/{number(i.points)}"), cell(i.note),
@@ -438,6 +437,11 @@ def _trend_widget() -> Any:
     return PlotextPlot(id="score-trend")
 
 
+def trend_series(sc: "Scorecard") -> list[tuple[list[int], str, str]]:
+    return [([t.received for t in sc.trend], "Tiếp nhận", "o"), ([t.returned for t in sc.trend], "Đã trả", "+"),
+            ([t.late for t in sc.trend], "Trễ hạn", "x")]
+
+
 def _draw_trend(widget: Any, sc: "Scorecard") -> None:
     days = [t.day for t in sc.trend]
     if not hasattr(widget, "plt"):
@@ -451,9 +455,9 @@ def _draw_trend(widget: Any, sc: "Scorecard") -> None:
         widget.refresh()
         return
     xs = list(range(1, len(days) + 1))
-    plt.plot(xs, [t.received for t in sc.trend], label="Tiếp nhận", marker="braille")
-    plt.plot(xs, [t.returned for t in sc.trend], label="Đã trả", marker="braille")
-    plt.plot(xs, [t.late for t in sc.trend], label="Trễ hạn", marker="braille")
+    # each series its own marker (the legend shows it), not only its colour: monochrome terminals, colour blindness
+    for values, label, marker in trend_series(sc):
+        plt.plot(xs, values, label=f"{marker} {label}", marker=marker)
     step = max(1, len(days) // 10)
     plt.xticks(xs[::step], [f"{d:%d/%m}" for d in days[::step]])
     plt.title(f"Theo ngày: {sc.period.label}")

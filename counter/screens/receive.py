@@ -15,11 +15,13 @@ from textual.widgets.option_list import Option
 from counter.domain.calendar import format_vn
 from counter.domain.cccd import CccdError, parse_cccd
 from counter.domain.permissions import postal_refusal
+from counter.domain.scorecard import local_date
 from counter.domain.intake import APPLICANT_KINDS, CHANNELS, Applicant, PaperInput, ReceiveRequest, ValidationError
 from counter.screens.base import ServiceScreen
 from counter.screens.modals import AskText
 from counter.widgets.qr_input import QrInput
 from counter.widgets.status import BottomBar
+from counter.widgets.tick import Tick, TickList
 
 if TYPE_CHECKING:
     from counter.services.catalogue import ProcedureInfo
@@ -116,14 +118,14 @@ class ReceiveScreen(ServiceScreen):
                 yield from _field(*spec)
             with Horizontal(classes="form-row"):
                 yield Label("", classes="form-label")
-                yield Checkbox("Người nộp khác chủ hồ sơ", id="has_submitter")
+                yield Tick("Người nộp khác chủ hồ sơ", id="has_submitter")
             with Vertical(id="submitter"):
                 for spec in SUBMITTER_FIELDS:
                     yield from _field(*spec)
             with Horizontal(classes="form-row"):
                 yield Label("Giấy tờ đã nhận", classes="form-label")
                 with Vertical(classes="form-input"):
-                    yield SelectionList[int](id="papers")
+                    yield TickList[int](id="papers")
                     yield Static("", id="err-papers", classes="field-error", markup=False)
             yield from _field("extra_papers", "Giấy tờ khác", "Ngăn cách bằng dấu ;")
             yield from _field("sets", "Số bộ hồ sơ", "1")
@@ -136,7 +138,7 @@ class ReceiveScreen(ServiceScreen):
             yield from _field("return_address", "Địa chỉ nhận KQ", "Khi nhận kết quả qua bưu chính")
             with Horizontal(classes="form-row"):
                 yield Label("Phí, lệ phí", classes="form-label")
-                yield Checkbox("Đã nộp phí, lệ phí", id="fee_paid")
+                yield Tick("Đã nộp phí, lệ phí", id="fee_paid")
             yield Static("", id="due", markup=False)
             yield Static("", id="result", markup=False)
         yield BottomBar()
@@ -316,7 +318,7 @@ class ReceiveScreen(ServiceScreen):
 
     def apply_qr(self, text: str) -> None:
         msg = self.query_one("#qr-msg", Static)
-        today = self.capp.clock.now().date()
+        today = local_date(self.capp.clock.now())  # the office's date, not UTC's
         try:
             card = parse_cccd(text, today=today)
         except CccdError as exc:

@@ -17,6 +17,7 @@ from counter.screens.base import ServiceScreen, error_text
 from counter.screens.modals import AskText, Confirm
 from counter.widgets.qr_input import QrInput
 from counter.widgets.status import BottomBar
+from counter.widgets.table import FittedTable
 
 if TYPE_CHECKING:
     from counter.scanning.files import Page
@@ -30,10 +31,15 @@ def cell(value: str, style: str = "") -> Text:
     return Text(value, no_wrap=True, overflow="ellipsis", style=style)
 
 
+PICK_COLUMNS = [("Mã hồ sơ", 19), ("Chủ hồ sơ", 20), ("Thủ tục", 24), ("Trạng thái", 20)]
+ITEM_COLUMNS = [("TT", 2), ("Giấy tờ", 30), ("Số hóa", 16), ("Trang", 5), ("Chờ lưu", 7)]
+PAGE_COLUMNS = [("#", 3), ("Nguồn", 11), ("Trang", 30)]
+
+
 class ScanScreen(ServiceScreen):
     HELP = ("Số hóa hồ sơ. 1) Gõ mã hồ sơ hoặc quét mã QR/mã vạch trên Giấy tiếp nhận rồi Enter (gõ họ tên hay "
             "số CCCD để tìm, Enter trên dòng kết quả để chọn). 2) Chọn thành phần hồ sơ bằng mũi tên. 3) F8 quét "
-            "từ máy quét (khay nạp giấy quét cả xấp), F9 nhập tệp JPEG/PNG/PDF, F10 lấy tệp từ thư mục quét. "
+            "từ máy quét (khay nạp giấy quét cả xấp), F9 nhập tệp JPEG/PNG/PDF, F10 (hoặc Ctrl+F) lấy tệp từ thư mục quét. "
             "4) Trong danh sách trang: Ctrl+↑/Ctrl+↓ đổi thứ tự, Delete bỏ trang. 5) Ctrl+S lưu thành một tệp PDF "
             "cho thành phần đó. Ctrl+T tái sử dụng tệp đã số hóa của cùng công dân (CCCD trùng) ở hồ sơ trước. "
             "Ctrl+O mở tệp PDF đã lưu. Ctrl+D đổi máy quét (danh sách devices trong mục [scanner] của cấu hình). "
@@ -42,7 +48,7 @@ class ScanScreen(ServiceScreen):
     BINDINGS = [
         Binding("f8", "scan", "Quét", id="scan.scan"),
         Binding("f9", "import_files", "Nhập tệp", id="scan.import"),
-        Binding("f10", "watched", "Thư mục quét", id="scan.watched"),
+        Binding("f10,ctrl+f", "watched", "Thư mục quét", id="scan.watched"),
         Binding("ctrl+s", "save", "Lưu PDF", id="scan.save", priority=True),
         Binding("ctrl+up", "move(-1)", "Lên", id="scan.up", show=False),
         Binding("ctrl+down", "move(1)", "Xuống", id="scan.down", show=False),
@@ -68,15 +74,18 @@ class ScanScreen(ServiceScreen):
         with Vertical(id="scan-body"):
             yield QrInput(placeholder="Mã hồ sơ — gõ, quét mã QR/mã vạch trên Giấy tiếp nhận, hoặc gõ tên / số CCCD "
                                     "để tìm", id="scan-code")
-            yield DataTable(id="scan-picks", cursor_type="row", zebra_stripes=True)
+            yield FittedTable(PICK_COLUMNS, shrink={"Chủ hồ sơ": 14, "Thủ tục": 14, "Trạng thái": 14},
+                              drop=["Thủ tục"], id="scan-picks", cursor_type="row", zebra_stripes=True)
             yield Static(Text("Chưa chọn hồ sơ.", style="dim"), id="scan-head")
             with Horizontal(id="scan-main"):
                 with Vertical(id="scan-left"):
                     yield Static(Text("Thành phần hồ sơ", style="bold"), classes="section")
-                    yield DataTable(id="scan-items", cursor_type="row")
+                    yield FittedTable(ITEM_COLUMNS, shrink={"Giấy tờ": 12, "Số hóa": 8}, drop=["Trang"],
+                                      id="scan-items", cursor_type="row")
                 with Vertical(id="scan-right"):
                     yield Static(Text("Trang chờ lưu", style="bold"), classes="section")
-                    yield DataTable(id="scan-pages", cursor_type="row")
+                    yield FittedTable(PAGE_COLUMNS, shrink={"Nguồn": 8, "Trang": 10}, id="scan-pages",
+                                      cursor_type="row")
                     with Horizontal(id="scan-preview-row"):
                         yield Static("", id="scan-thumb")
                         yield Static("", id="scan-preview")
@@ -86,14 +95,7 @@ class ScanScreen(ServiceScreen):
         yield BottomBar()
 
     def on_mount(self) -> None:
-        items = self.query_one("#scan-items", DataTable)
-        for label, width in (("TT", 2), ("Giấy tờ", 30), ("Số hóa", 16), ("Trang", 5), ("Chờ lưu", 7)):
-            items.add_column(label, width=width)
-        pages = self.query_one("#scan-pages", DataTable)
-        for label, width in (("#", 3), ("Nguồn", 11), ("Trang", 30)):
-            pages.add_column(label, width=width)
         picks = self.query_one("#scan-picks", DataTable)
-        picks.add_columns("Mã hồ sơ", "Chủ hồ sơ", "Thủ tục", "Trạng thái")
         picks.display = False
         self.query_one("#scan-progress-row").display = False
         self.show_pages()
@@ -139,7 +141,7 @@ class ScanScreen(ServiceScreen):
             picks.clear()
             self.picks = [d.code for d in result.items]
             for d in result.items:
-                picks.add_row(cell(d.code), cell(d.owner_name), cell(d.procedure_name), cell(d.status_short),
+                picks.add_row(cell(d.code), cell(d.owner_name), cell(d.procedure_name), cell(d.status_label),
                               key=d.code)
             picks.display = bool(self.picks)
             if self.picks:

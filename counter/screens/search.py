@@ -14,16 +14,20 @@ from counter.domain.calendar import format_vn
 from counter.screens.base import ServiceScreen
 from counter.widgets.qr_input import QrInput
 from counter.widgets.status import BottomBar
+from counter.widgets.table import FittedTable
 
 if TYPE_CHECKING:
     from counter.services.dossiers import SearchPage
 
 PAGE_SIZE = 20
 DEBOUNCE = 0.15
-# most useful first (a narrow terminal shows the first ones); the receiving date is in the code itself
-# (…-yyMMdd-NNNN); lateness is a word and a colour, never colour alone, next to the status
-COLUMNS = [("Mã hồ sơ", 19), ("Chủ hồ sơ", 16), ("Trạng thái", 12), ("Tiến độ", 24), ("Hẹn trả", 16),
-           ("Thủ tục", 18)]
+# the receiving date is in the code itself (…-yyMMdd-NNNN); lateness is a word and a colour, never colour alone
+COLUMNS = [("Mã hồ sơ", 19), ("Chủ hồ sơ", 22), ("Thủ tục", 27), ("Trạng thái", 20), ("Tiến độ", 24),
+           ("Hẹn trả", 16)]
+#: on a narrow terminal: how far each column shrinks, in this order (the lateness last: at 80 columns the due
+#: date keeps its day, the lateness its number), and which column goes (code, status, due date stay)
+SHRINK = {"Thủ tục": 10, "Chủ hồ sơ": 12, "Trạng thái": 12, "Hẹn trả": 10, "Tiến độ": 14}
+DROP = ["Thủ tục"]
 
 
 def late_text(days: int) -> Text:
@@ -46,7 +50,7 @@ class SearchScreen(ServiceScreen):
         # priority: the table's own PageDown/PageUp (scroll) must not swallow paging
         Binding("pagedown,ctrl+n", "page(1)", "Trang sau", key_display="PgDn", priority=True,
                 id="search.next-page"),
-        Binding("pageup,ctrl+b", "page(-1)", "Trang trước", key_display="PgUp", priority=True,
+        Binding("pageup,ctrl+y", "page(-1)", "Trang trước", key_display="PgUp", priority=True,
                 id="search.prev-page"),
         Binding("escape", "back_to_query", "Về ô tìm", id="search.back", show=False),
     ]
@@ -61,10 +65,7 @@ class SearchScreen(ServiceScreen):
     def compose(self) -> ComposeResult:
         yield QrInput(placeholder="Tìm theo mã hồ sơ, họ tên, số điện thoại, số CCCD — có dấu hay không dấu đều được",
                     id="query")
-        table: DataTable = DataTable(id="results", cursor_type="row", zebra_stripes=True)
-        for label, width in COLUMNS:
-            table.add_column(label, width=width)
-        yield table
+        yield FittedTable(COLUMNS, shrink=SHRINK, drop=DROP, id="results", cursor_type="row", zebra_stripes=True)
         yield Static("", id="pager", markup=False)
         yield BottomBar()
 
@@ -103,8 +104,8 @@ class SearchScreen(ServiceScreen):
         table.clear()
         self.codes = [d.code for d in result.items]
         for d in result.items:
-            table.add_row(Text(d.code), cell(d.owner_name), cell(d.status_short), late_text(d.days_late),
-                          Text(format_vn(d.due_at) if d.due_at else "—"), cell(d.procedure_name), key=d.code)
+            table.add_row(Text(d.code), cell(d.owner_name), cell(d.procedure_name), cell(d.status_label),
+                          late_text(d.days_late), Text(format_vn(d.due_at) if d.due_at else "—"), key=d.code)
         self.has_next = result.has_next
         more = " · PageDown: trang sau" if result.has_next else ""
         prev = " · PageUp: trang trước" if result.page > 0 else ""

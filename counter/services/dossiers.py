@@ -16,7 +16,7 @@ from counter.domain import lifecycle
 from counter.domain.calendar import VN_TZ, WorkCalendar
 from counter.domain.codes import format_code, looks_like_code, new_token, seq_for
 from counter.domain.errors import CounterError
-from counter.domain.lifecycle import DossierState, EVENT_LABELS, STATUS_LABELS, STATUS_SHORT, EventKind, Status
+from counter.domain.lifecycle import DossierState, EVENT_LABELS, STATUS_LABELS, EventKind, Status
 from counter.domain.permissions import Action, postal_refusal, require, require_event
 from counter.domain.intake import (CORRECTABLE, Applicant, PaperInput, ReceiveRequest, ValidationError,
                                    clean_applicant, validate)
@@ -299,7 +299,6 @@ class DossierSummary:
     procedure_name: str
     status: int
     status_label: str
-    status_short: str
     received_at: datetime | None
     due_at: datetime | None
     phone: str | None
@@ -307,7 +306,7 @@ class DossierSummary:
     voided: bool = False  # issue 12: status labels say "Đã hủy"
 
 
-VOIDED_LABEL, VOIDED_SHORT = "Đã hủy (tiếp nhận nhầm)", "Đã hủy"
+VOIDED_LABEL = "Đã hủy (tiếp nhận nhầm)"
 
 
 @dataclass(frozen=True)
@@ -334,9 +333,9 @@ def _summary(r: Any, cal: WorkCalendar | None = None, now: datetime | None = Non
     due = parse_utc(r["due_at"])
     voided = r["voided_at"] is not None
     return DossierSummary(r["code"], r["owner_name"], r["procedure_name"], r["status"],
-                          VOIDED_LABEL if voided else STATUS_LABELS[status], VOIDED_SHORT if voided else STATUS_SHORT[status],
-                          parse_utc(r["received_at"]), due, r["owner_phone"],
-                          days_late(cal, status, due, now) if cal and now and not voided else 0, voided)
+                          VOIDED_LABEL if voided else STATUS_LABELS[status], parse_utc(r["received_at"]), due,
+                          r["owner_phone"], days_late(cal, status, due, now) if cal and now and not voided else 0,
+                          voided)
 
 
 _SUMMARY = ("SELECT code, owner_name, procedure_name, status, received_at, due_at, owner_phone, voided_at "

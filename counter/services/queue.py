@@ -23,7 +23,7 @@ from typing import Any
 
 from counter.domain.calendar import VN_TZ, WorkCalendar
 from counter.domain.errors import CounterError
-from counter.domain.lifecycle import STATUS_SHORT, EventKind, Status
+from counter.domain.lifecycle import STATUS_LABELS, EventKind, Status
 from counter.domain.permissions import Action, require
 from counter.models import parse_utc
 from counter.services import dossiers
@@ -130,7 +130,7 @@ class QueueItem:
     field: str
     channel: int
     status: int
-    status_short: str
+    status_label: str
     received_at: datetime | None
     due_at: datetime | None
     returned_at: datetime | None
@@ -245,7 +245,7 @@ def _item(r: Any, who: Callable[[str, int | None], str | None], cal: WorkCalenda
     late = dossiers.days_late(cal, status, due, now)
     waiting = {5: "giấy tờ", 6: "phí, lệ phí"}.get(status, "")
     return QueueItem(r["code"], r["owner_name"], r["owner_phone"], r["procedure_code"], r["procedure_name"],
-                     r["field"], int(r["channel"]), status, STATUS_SHORT[Status(status)], parse_utc(r["received_at"]),
+                     r["field"], int(r["channel"]), status, STATUS_LABELS[Status(status)], parse_utc(r["received_at"]),
                      due, parse_utc(r["returned_at"]), r["assignee_id"], who(r["station_id"], r["assignee_id"]) or "—", late,
                      waiting)
 

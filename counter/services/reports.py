@@ -29,7 +29,7 @@ from pathlib import Path
 
 from counter.domain.calendar import VN_TZ, WorkCalendar, format_vn
 from counter.domain.errors import CounterError
-from counter.domain.lifecycle import STATUS_SHORT, Status
+from counter.domain.lifecycle import STATUS_LABELS, Status
 from counter.domain.permissions import Action, can, require
 from counter.domain.scorecard import (Indicator, Period, complement_indicator, indicator, local_date, number,
                                       percent)
@@ -250,7 +250,7 @@ def _note(status: int, extensions: int, reason: str | None, void_reason: str | N
         return f"Đã hủy: {void_reason}"
     parts = []
     if status != Status.RETURNED:
-        parts.append(STATUS_SHORT[Status(status)])
+        parts.append(STATUS_LABELS[Status(status)])
     if extensions:
         parts.append(f"gia hạn {extensions} lần")
     if reason and status in (Status.WITHDRAWN, Status.STOPPED):
@@ -303,7 +303,7 @@ def queue_csv(items: list[QueueItem], bucket: str) -> str:
     return _csv(["Nhóm", "Mã hồ sơ", "Chủ hồ sơ", "Điện thoại", "Mã thủ tục", "Thủ tục", "Lĩnh vực", "Kênh",
                  "Trạng thái", "Ngày nhận", "Hẹn trả", "Số ngày trễ", "Cán bộ xử lý"],
                 [[BUCKET_LABELS[bucket], i.code, i.owner_name, i.owner_phone or "", i.procedure_code,
-                  i.procedure_name, i.field, CHANNEL_LABELS.get(i.channel, i.channel), i.status_short,
+                  i.procedure_name, i.field, CHANNEL_LABELS.get(i.channel, i.channel), i.status_label,
                   t(i.received_at), t(i.due_at), i.days_late, i.assignee] for i in items])
 
 

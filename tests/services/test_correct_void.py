@@ -128,7 +128,7 @@ def test_a_voided_dossier_leaves_the_queue_keeps_its_history_and_its_code(store)
     assert d.voided_at == state.voided_at and [e.kind for e in d.events] == ["received", "voided"]
     assert d.events[-1].details == "lý do: Tiếp nhận nhầm thủ tục"
     found = dossiers.search(store, "tran thi bich").items
-    assert [(s.code, s.status_short) for s in found] == [(gone, "Đã hủy")]
+    assert [(s.code, s.status_label) for s in found] == [(gone, "Đã hủy (tiếp nhận nhầm)")]
     seq = lambda c: int(c.rsplit("-", 1)[1])  # noqa: E731
     assert seq(receive(store, clerk, "Lê Hữu Phúc")) == seq(gone) + 1  # the code is never reused
     dossiers.record(store, clerk, gone, "note_added", {"text": "Đã gọi công dân"})  # a note is still fine

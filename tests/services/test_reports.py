@@ -117,7 +117,7 @@ def test_ledger_rows_for_a_period(rs):
     a = led.rows[0]
     assert (a.no, a.received, a.due, a.returned, a.receiver) == (1, date(2026, 11, 19), date(2026, 11, 25), None,
                                                                  "Người Dùng Canbo")
-    assert led.rows[1].note.startswith("Đã rút")
+    assert led.rows[1].note.startswith("Công dân yêu cầu rút hồ sơ")
     i = next(r for r in reports.ledger(rs.store, actor_for(rs.store, "giamsat"), NOVEMBER).rows
              if r.code == rs.codes["I"])
     assert (i.returned, i.note) == (date(2026, 11, 23), "")

@@ -132,11 +132,11 @@ async def test_search_rows_say_how_many_working_days_late_in_words(store):
         assert isinstance(app.screen, SearchScreen)
         await search(app, pilot, "le van")
         table = app.screen.query_one("#results", DataTable)
-        by_code = {str(table.get_row_at(i)[0]): table.get_row_at(i) for i in range(table.row_count)}
-        late = by_code[code][3]  # next to the status
+        by_code = {str(table.full_row(i)["Mã hồ sơ"]): table.full_row(i) for i in range(table.row_count)}
+        late = by_code[code]["Tiến độ"]  # next to the status
         assert str(late) == "quá hạn 3 ngày làm việc"  # a word, not only a colour
         assert "red" in str(late.style)
-        assert str(by_code[on_time][3]) == ""
+        assert str(by_code[on_time]["Tiến độ"]) == ""
         assert "quá hạn 3 ngày làm việc" in visible(table)
 
 
@@ -202,7 +202,7 @@ async def test_my_work_as_a_clerk_shows_only_mine_and_opens_a_dossier(tmp_path):
         await settle(app, pilot)
         table = app.screen.query_one("#my-table", DataTable)
         assert [str(table.get_row_at(i)[0]) for i in range(table.row_count)] == [r.codes["C"]]
-        assert str(table.get_row_at(0)[3]) == "quá hạn 5 ngày làm việc"
+        assert str(table.full_row(0)["Tiến độ"]) == "quá hạn 5 ngày làm việc"
         await pilot.press("enter")
         await settle(app, pilot)
         assert isinstance(app.screen, DossierScreen) and app.screen.code == r.codes["C"]

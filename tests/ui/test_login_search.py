@@ -165,7 +165,7 @@ async def test_paging_is_done_in_sql_and_works_from_the_table(ui_store):
         await pilot.press("pagedown")  # no page 3: nothing happens
         await settle(app, pilot)
         assert "Trang 2" in visible(pager)
-        await pilot.press("ctrl+b")
+        await pilot.press("ctrl+y")
         await settle(app, pilot)
         assert [c for c, _ in rows(app)] == [c for c, _ in first] and "Trang 1" in visible(pager)
 

@@ -48,7 +48,7 @@ async def test_supervisor_sees_todays_queue_and_the_overdue_list(rs):
         await settle(app, pilot)
         assert table_codes(app) == [rs.codes["C"], rs.codes["B"]]
         table = app.screen.query_one("#queue-table", DataTable)
-        assert str(table.get_row_at(0)[4]) == "5 ngày làm việc"
+        assert str(table.full_row(0)["Trễ"]) == "5 ngày làm việc"
         assert "Quá hạn · Trang 1 · 2 hồ sơ" in str(app.screen.query_one("#queue-pager", Static).render())
 
 
@@ -77,7 +77,7 @@ async def test_enter_opens_the_dossier_and_g_reassigns_it(rs):
         assert isinstance(app.screen, QueueScreen)
         assert dossiers.get_detail(rs.store, rs.codes["B"]).assignee == "Lê Văn Minh"
         table = app.screen.query_one("#queue-table", DataTable)
-        assert str(table.get_row_at(1)[5]) == "Lê Văn Minh"
+        assert str(table.full_row(1)["Cán bộ"]) == "Lê Văn Minh"
 
 
 async def test_a_clerk_pressing_f6_is_refused(rs):
@@ -104,9 +104,9 @@ async def test_scorecard_tab_and_ledger_export(rs):
         app.screen.query_one("#queue-tabs", TabbedContent).active = "tab-score"
         await settle(app, pilot)
         score = app.screen.query_one("#score-table", DataTable)
-        rows = {str(score.get_row_at(i)[0]): [str(c) for c in score.get_row_at(i)] for i in range(score.row_count)}
-        assert rows["2.1"][2] == "10/14" and rows["2.1"][3] == "71,4%"
-        assert rows["3.6"][3] == "50,0%"
+        rows = {str(score.get_row_at(i)[0]): [str(c) for c in score.full_row(i).values()] for i in range(score.row_count)}
+        assert rows["2.1"][2] == "10/14" and rows["2.1"][3] == "71,4% ✗"
+        assert rows["3.6"][3] == "50,0% ✓"
         summary = str(app.screen.query_one("#score-summary", Static).render())
         assert "Tiếp nhận 15" in summary and "trễ hạn 4" in summary
         await pilot.press("l")  # the ledger of the period shown: this month

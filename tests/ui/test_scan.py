@@ -62,7 +62,7 @@ async def answer(app, pilot, text: str) -> None:
 
 def items(screen) -> list[tuple[str, ...]]:
     t = screen.query_one("#scan-items", DataTable)
-    return [tuple(str(c) for c in t.get_row_at(i)) for i in range(t.row_count)]
+    return [tuple(str(c) for c in t.full_row(i).values()) for i in range(t.row_count)]  # shown or dropped
 
 
 @needs_sane
