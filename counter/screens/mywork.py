@@ -30,7 +30,7 @@ BUCKET_KEYS = MY_BUCKETS  # keys 1–5
 COLUMNS = [("Mã hồ sơ", 19), ("Chủ hồ sơ", 16), ("Hẹn trả", 11), ("Tiến độ", 24), ("Trạng thái", 20),
            ("Thủ tục", 22)]
 #: narrow terminal: names shrink first, then the procedure goes (code, due date, lateness and status stay)
-SHRINK = {"Trạng thái": 14, "Chủ hồ sơ": 12, "Tiến độ": 16}
+SHRINK = {"Trạng thái": 12, "Chủ hồ sơ": 12, "Tiến độ": 14}
 DROP = ["Thủ tục"]
 
 

@@ -39,6 +39,10 @@ def codes(store: Store) -> list[str]:
 
 async def still(app: CounterApp, pilot) -> None:  # type: ignore[no-untyped-def]
     """Let the workers finish, then stop what moves: blinking cursors and toasts."""
+    for _ in range(200):  # the store opens in a worker: the status line names the office once it has
+        if app.office is not None:
+            break
+        await pilot.pause(0.02)
     await settle(app, pilot)
     for node in app.screen.query(Input):
         node.cursor_blink = False
