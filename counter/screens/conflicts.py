@@ -140,12 +140,17 @@ class ConflictsScreen(ServiceScreen):
         event.stop()
         self.action_open_dossier()
 
-    def action_redo(self) -> None:
+    def _open_current(self) -> Any:
+        """The highlighted conflict if it is still open (a settled one says how it was settled)."""
         c = self._current()
-        if c is None:
-            return
-        if not c.is_open:
+        if c is not None and not c.is_open:
             self.show_error(f"Xung đột này {c.resolution_label}.")
+            return None
+        return c
+
+    def action_redo(self) -> None:
+        c = self._open_current()
+        if c is None:
             return
         question = (f"Làm lại “{c.kind_label}” trên hồ sơ {c.dossier_code} theo bản hiện tại của hồ sơ (bản của "
                     "máy chủ)? Thao tác mới được gửi ở lần đồng bộ sau.")
@@ -170,11 +175,8 @@ class ConflictsScreen(ServiceScreen):
         self.call_service(lambda: sync_service.redo_conflict(store, actor, c.event_id), done, failed)  # type: ignore[arg-type]
 
     def action_dismiss_conflict(self) -> None:
-        c = self._current()
+        c = self._open_current()
         if c is None:
-            return
-        if not c.is_open:
-            self.show_error(f"Xung đột này {c.resolution_label}.")
             return
         ask = AskText(f"Bỏ qua xung đột của hồ sơ {c.dossier_code}",
                       f"“{c.kind_label}” sẽ không được làm lại. Ghi chú lý do (bắt buộc, được lưu lại):")
