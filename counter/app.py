@@ -122,6 +122,10 @@ class CounterApp(App):
         self._read_idle_setting(store.data_dir)
         if isinstance(self.screen, LoginScreen):
             self.screen.store_ready(info)
+        from counter.widgets.status import StatusBar
+
+        for bar in self.screen.query(StatusBar):  # the office shows at once, not at the status line's next tick
+            bar.refresh_status()
         self.run_worker(lambda: self._sync_loop(store), thread=True, group="sync", exit_on_error=False)
 
     SYNC_INTERVAL = 10.0
