@@ -93,14 +93,15 @@ def steps(store: Store) -> dict[str, tuple[str, Callable[..., Awaitable[None]]]]
         "progress": ("canbo", progress),
         "return": ("canbo", press("f5")),
         "queue": ("giamsat", press("f6")),
+        "mywork": ("canbo", press("f6")),
         "help": ("canbo", press("f1")),
         "conflicts": ("canbo", conflicts),
         "palette": ("canbo", palette),
     }
 
 
-SCREENS = ["login", "search", "dossier", "receive", "scan", "progress", "return", "queue", "help", "conflicts",
-           "palette"]
+SCREENS = ["login", "search", "dossier", "receive", "scan", "progress", "return", "queue", "mywork", "help",
+           "conflicts", "palette"]
 
 
 @pytest.mark.parametrize("size", SIZES)
