@@ -365,7 +365,9 @@ def search(store: Store, text: str, page: int = 0, page_size: int = 20) -> Searc
             f"{_SUMMARY} JOIN (SELECT rowid FROM dossier_fts WHERE dossier_fts MATCH ? ORDER BY rowid DESC "
             "LIMIT ? OFFSET ?) AS hit ON dossiers.seq = hit.rowid ORDER BY seq DESC", (q, limit, offset))
     now = store.clock.now()
-    cal = calendar_for(store) if rows else None
+    late = any(r["due_at"] is not None and r["status"] in OPEN_WITH_OFFICE and parse_utc(r["due_at"]) < now
+               for r in rows[:page_size])
+    cal = calendar_for(store) if late else None  # the calendar only when a row on this page is past due
     items = [_summary(r, cal, now) for r in rows[:page_size]]
     return SearchPage(text, page, page_size, items, len(rows) > page_size)
 
