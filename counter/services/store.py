@@ -80,7 +80,10 @@ class Store:
                 raise StoreError(f"Tệp dữ liệu {path} không đọc được hoặc không phải kho của counter: {exc}") from None
             from counter.services import token_store
 
-            token_store.move_out_of_database(engine, data_dir)  # stores made before the token left the database
+            try:
+                token_store.move_out_of_database(engine, data_dir)  # stores made before the token left the database
+            except Exception:  # a full disk or a locked file: it stays until the next open; `counter doctor` says so
+                pass
         _private_files(path)  # the -wal/-shm SQLite just made (it gives them the main file's mode)
         return store
 
