@@ -504,6 +504,55 @@ def print_form(form: Annotated[str, typer.Argument(help="01 | 02 | 03 | 04 | 05 
 
 
 # Each area's commands live in a module of their own and register on `app` as it is imported.
+@app.command()
+@handle_errors
+def doctor(fix: Annotated[bool, typer.Option("--fix", help="Sửa những gì tìm thấy")] = False,
+           data_dir: DataDir = None) -> None:
+    """Kiểm tra quyền truy cập thư mục dữ liệu (chỉ người dùng này được đọc) và nơi giữ mã truy cập đồng bộ."""
+    from counter.db import DB_FILE
+    from counter.fsutil import loose_modes, tighten
+    from counter.services import token_store
+
+    path = require_store(data_dir)
+    problems = 0
+    if token_store.token_in_database(path / DB_FILE):
+        if fix:
+            from counter.services.store import Store
+
+            Store.open(path).close()  # the one-time move runs at the store's opening
+            typer.echo("Đã chuyển mã truy cập đồng bộ ra khỏi cơ sở dữ liệu.")
+        else:
+            problems += 1
+            typer.echo("Mã truy cập đồng bộ: còn nằm trong cơ sở dữ liệu (người đọc được tệp là đọc được mã); "
+                       "sẽ được chuyển ra ở lần mở kho tới.")
+    loose = loose_modes(path)
+    if not loose:
+        typer.echo(f"Quyền truy cập: thư mục {path} và mọi tệp trong đó chỉ người dùng này đọc được (0700/0600).")
+    else:
+        typer.echo(f"Quyền truy cập: {len(loose)} mục người dùng khác trên máy đọc được:")
+        for item in loose:
+            typer.echo(f"  {item.mode:04o} → {item.wanted:04o}  {item.path}")
+        if fix:
+            failed = tighten(loose)
+            for item, reason in failed:
+                typer.echo(f"  Không sửa được {item.path}: {reason}", err=True)
+            problems += len(failed)
+            typer.echo(f"Đã sửa {len(loose) - len(failed)} mục.")
+        else:
+            problems += len(loose)
+            typer.echo("Chạy “counter doctor --fix” để sửa.")
+    where = token_store.location(path)
+    if where == token_store.KEYRING:
+        typer.echo(f"Mã truy cập đồng bộ: trong kho khóa của hệ điều hành ({token_store.keyring_name()}).")
+    elif where == token_store.FILE:
+        typer.echo(f"Mã truy cập đồng bộ: trong tệp {path / token_store.TOKEN_FILE} (chỉ người dùng này đọc được; "
+                   "máy không có kho khóa của hệ điều hành).")
+    elif not problems or fix:
+        typer.echo("Mã truy cập đồng bộ: chưa cài đặt (quầy chưa nối với máy chủ trung tâm).")
+    if problems:
+        raise typer.Exit(1)
+
+
 from counter import cli_progress, cli_reports, cli_scan, cli_sync  # noqa: E402,F401
 
 

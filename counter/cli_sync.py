@@ -306,7 +306,9 @@ def export_portal(start: _Annotated[str, _typer.Option("--from", help="Từ ngà
         _typer.echo(text)
     else:
         try:
-            out.write_text(text + "\n", encoding="utf-8")
+            from counter.fsutil import write_atomic
+
+            write_atomic((text + "\n").encode("utf-8"), out)  # 0600: the export names citizens
         except OSError as exc:
             fail(f"Không ghi được {out}: {exc.strerror}")
         _typer.echo(f"Đã xuất {payload['SoLuong']} hồ sơ vào {out}")

@@ -33,6 +33,7 @@ from counter.domain.lifecycle import STATUS_LABELS, Status
 from counter.domain.permissions import Action, can, require
 from counter.domain.scorecard import (Indicator, Period, complement_indicator, indicator, local_date, number,
                                       percent)
+from counter.fsutil import private_dir, write_atomic
 from counter.models import parse_utc
 from counter.printing.ledger import Ledger, LedgerRow
 from counter.services.office import calendar_for, office_info
@@ -329,9 +330,7 @@ EXPORT_FORMATS = {"ledger": ("xlsx", "pdf", "csv"), "scorecard": ("csv",), "queu
 
 
 def exports_dir(store: Store) -> Path:
-    path = store.data_dir / "exports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return private_dir(store.data_dir / "exports")
 
 
 def ledger_bytes(led: Ledger, fmt: str) -> bytes:
@@ -352,10 +351,7 @@ def ledger_bytes(led: Ledger, fmt: str) -> bytes:
 
 def _write(path: Path, data: bytes) -> Path:
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_bytes(data)
-        tmp.replace(path)
+        write_atomic(data, path)
     except OSError as exc:
         raise CounterError(f"Không ghi được tệp {path}: {exc.strerror}") from None
     return path

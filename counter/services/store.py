@@ -16,6 +16,7 @@ from sqlmodel import Session
 from counter import db
 from counter.domain.clock import Clock, SystemClock
 from counter.domain.errors import CounterError
+from counter.fsutil import PRIVATE_FILE, private_dir, private_umask
 
 
 class StoreError(CounterError):
@@ -38,6 +39,16 @@ class Actor:
     station_id: str
 
 
+def _private_files(path: Path) -> None:
+    """The SQLite file and its -wal/-shm to 0600 (SQLite creates -wal/-shm with the main file's mode)."""
+    for p in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        try:
+            if p.stat().st_mode & 0o077:
+                p.chmod(PRIVATE_FILE)
+        except OSError:  # absent, or not ours: `counter doctor` reports it
+            pass
+
+
 @dataclass
 class Store:
     data_dir: Path
@@ -48,8 +59,9 @@ class Store:
     @classmethod
     def open(cls, data_dir: Path | str, clock: Clock | None = None, migrate: bool = True) -> "Store":
         data_dir = Path(data_dir).expanduser()
+        private_umask()  # whatever counter (and SQLite, scanimage, the log) creates from now on: 0600 / 0700
         try:
-            data_dir.mkdir(parents=True, exist_ok=True)
+            private_dir(data_dir)
         except OSError as exc:
             raise StoreError(f"Không tạo được thư mục dữ liệu {data_dir}: {exc.strerror}") from None
         if not os.access(data_dir, os.R_OK | os.W_OK | os.X_OK):
@@ -57,6 +69,7 @@ class Store:
         path = data_dir / db.DB_FILE
         if path.exists() and not os.access(path, os.R_OK | os.W_OK):
             raise StoreError(f"Không đọc/ghi được tệp dữ liệu {path} (kiểm tra quyền truy cập)")
+        _private_files(path)
         engine = db.open_engine(path)
         store = cls(data_dir=data_dir, engine=engine, clock=clock or SystemClock())
         if migrate:
@@ -65,6 +78,13 @@ class Store:
             except Exception as exc:  # a foreign or corrupt file: say so, do not touch it further
                 engine.dispose()
                 raise StoreError(f"Tệp dữ liệu {path} không đọc được hoặc không phải kho của counter: {exc}") from None
+            from counter.services import token_store
+
+            try:
+                token_store.move_out_of_database(engine, data_dir)  # stores made before the token left the database
+            except Exception:  # a full disk or a locked file: it stays until the next open; `counter doctor` says so
+                pass
+        _private_files(path)  # the -wal/-shm SQLite just made (it gives them the main file's mode)
         return store
 
     @property

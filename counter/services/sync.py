@@ -3,7 +3,8 @@ pull -> confirmed events -> projection, conflicts kept for the clerk.
 
 Tables (migration 0006): `sync_events` says which events the server holds (and their office order),
 `sync_conflicts` keeps every event the server rejected, `sync_actors` names other stations' users. Settings
-live in `sync_state` (url, token, cursor, last success, last error).
+live in `sync_state` (url, cursor, last success, last error); the token lives in the OS keyring or a 0600 file
+(services/token_store.py), never in the database.
 
 Local state of a dossier = its confirmed events folded in office order, then its pending events (outbox, not
 yet confirmed) replayed on top with the same reducer; a pending event the reducer refuses on top is skipped
@@ -32,6 +33,7 @@ from counter.domain.hashing import canonical_json, chain_hash
 from counter.domain.lifecycle import DossierState, Event, EventKind, TransitionError, apply
 from counter.models import Dossier, DossierEvent, Office, SyncConflict, SyncEvent, SyncState, parse_utc
 from counter.services import events as ev_service
+from counter.services import token_store
 from counter.services.office import this_station
 from counter.services.store import Store
 from counter.sync.client import PullPage, PushResult, SyncClient, SyncError, SyncUnavailable
@@ -72,11 +74,16 @@ def setup(store: Store, url: str, token: str) -> None:
         raise CounterError("Địa chỉ máy chủ phải bắt đầu bằng http:// hoặc https://")
     if not token.strip():
         raise CounterError("Mã truy cập của quầy không được để trống")
-    with store.write() as session:
+    with store.read() as session:
         this_station(session)
+    try:
+        token_store.save(store.data_dir, token.strip())  # the OS keyring or a 0600 file, never the database
+    except OSError as exc:
+        raise CounterError(f"Không lưu được mã truy cập của quầy: {exc.strerror}") from None
+    with store.write() as session:
         old = _get(session, URL)
         _set(session, URL, url)
-        _set(session, TOKEN, token.strip())
+        _set(session, TOKEN, None)
         _set(session, LAST_ERROR, None)
         if old is not None and old != url:  # another server: its order starts from zero
             _set(session, CURSOR, None)
@@ -90,7 +97,8 @@ class SyncSettings:
 
 def settings(store: Store) -> SyncSettings | None:
     with store.read() as session:
-        url, token = _get(session, URL), _get(session, TOKEN)
+        url = _get(session, URL)
+    token = token_store.load(store.data_dir) if url else None
     return SyncSettings(url, token) if url and token else None
 
 
@@ -125,7 +133,8 @@ def status(store: Store) -> SyncStatus:
             {"s": station_id}).scalar_one()
         conflicts = session.execute(sa.text(
             "SELECT count(*) FROM sync_conflicts WHERE resolution IS NULL")).scalar_one()  # the open ones
-        return SyncStatus(configured=bool(_get(session, URL) and _get(session, TOKEN)), url=_get(session, URL),
+        url = _get(session, URL)
+        return SyncStatus(configured=bool(url and token_store.load(store.data_dir)), url=url,
                           pending=int(pending), conflicts=int(conflicts),
                           last_success=_time(_get(session, LAST_SUCCESS)), last_error=_get(session, LAST_ERROR),
                           last_error_at=_time(_get(session, LAST_ERROR_AT)), cursor=_get(session, CURSOR) or "")
