@@ -44,6 +44,8 @@ class Store:
     engine: Engine
     clock: Clock = field(default_factory=SystemClock)
     _local: threading.local = field(default_factory=threading.local, repr=False)
+    #: failed logins of user names no account has (auth.login counts them like an account's)
+    unknown_logins: dict = field(default_factory=dict, repr=False)
 
     @classmethod
     def open(cls, data_dir: Path | str, clock: Clock | None = None, migrate: bool = True) -> "Store":
