@@ -95,7 +95,7 @@ def free_port() -> int:
 @pytest.fixture
 def served(tmp_path):
     """`counter serve` on the demo's SQLite central database, in its own process."""
-    port, central = free_port(), tmp_path / "demo" / "may-chu"
+    port, central = free_port(), tmp_path / "may-chu"  # beside the demo: its folder must be new or empty
     log = open(tmp_path / "serve.log", "wb")
     proc = subprocess.Popen([sys.executable, "-m", "counter", "serve", "--data-dir", str(central), "--port", str(port),
                              "--track-rate", "0"], stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
