@@ -148,8 +148,8 @@ def _new_folder(data_dir: Path) -> tuple[Path, bool]:
         except OSError as exc:
             raise StoreError(f"Không đọc được thư mục dữ liệu {data_dir}: {exc.strerror}") from None
         if db.DB_FILE in entries:
-            raise StoreError(f"Thư mục {data_dir} đã có dữ liệu (một kho dữ liệu); không tạo kho mới đè lên: "
-                             "dùng kho này, hoặc chọn một thư mục trống khác.")
+            raise StoreError(f"Thư mục {data_dir} đã có dữ liệu (tệp {db.DB_FILE}); không tạo kho mới đè lên: "
+                             "dùng kho đã có, hoặc chọn một thư mục trống khác.")
         if entries:
             shown = ", ".join(entries[:3]) + (" …" if len(entries) > 3 else "")
             raise StoreError(f"Thư mục {data_dir} không trống (có {shown}); kho dữ liệu mới chỉ được tạo trong "
