@@ -79,15 +79,16 @@ def require_store(data_dir: Path | None) -> Path:
     return path
 
 
-def open_store(data_dir: Path | None, *, need_init: bool = True):  # type: ignore[no-untyped-def]
-    """The store of the data folder. need_init: it must exist and be initialised (every command but init, demo,
-    db upgrade and the catalogue's, which may start from an empty folder)."""
+def open_store(data_dir: Path | None, *, need_init: bool = True, create: bool = False):  # type: ignore[no-untyped-def]
+    """The store of the data folder, which must hold one (`create`: init and demo make a new one, in a new or
+    empty folder only). need_init: it must be initialised too (every command but db upgrade and the
+    catalogue's)."""
     from counter.services.office import is_initialized
     from counter.services.store import Store
 
-    if need_init:
+    if not create:
         require_store(data_dir)
-    store = Store.open(data_dir or default_data_dir())
+    store = Store.open(data_dir or default_data_dir(), create=create)
     if need_init and not is_initialized(store):
         fail(f"Kho dữ liệu {store.data_dir} chưa được khởi tạo: chạy “counter init” hoặc “counter demo”")
     return store
@@ -149,15 +150,19 @@ def init(
     from counter.services import auth, catalogue, office
 
     url = office.validate_public_url(public_url) if public_url is not None else None  # before anything is made
-    store = open_store(data_dir, need_init=False)
     pw = _password(password)
-    auth.hash_password(pw)  # check the rule before anything is written
-    catalogue.load_default_catalogue(store)
-    with store.write() as session:
-        st = office.create_office(session, office_id=office_id, name=office_name, station_number=station,
-                                  parent_name=parent_name, place_name=place_name, public_base_url=url)
-        office.load_default_overrides(session, st.office_id)
-        auth.create_user(session, st.office_id, admin, admin_name, "admin", pw, store.clock.now())
+    auth.hash_password(pw)  # check the rule before anything is made
+    store = open_store(data_dir, need_init=False, create=True)  # a new or empty folder only
+    try:
+        catalogue.load_default_catalogue(store)
+        with store.write() as session:
+            st = office.create_office(session, office_id=office_id, name=office_name, station_number=station,
+                                      parent_name=parent_name, place_name=place_name, public_base_url=url)
+            office.load_default_overrides(session, st.office_id)
+            auth.create_user(session, st.office_id, admin, admin_name, "admin", pw, store.clock.now())
+    except BaseException:
+        store.discard()  # a failed init leaves nothing: no folder, no half store
+        raise
     typer.echo(f"Đã khởi tạo {office_name} ({st.office_id}), quầy {station}, quản trị “{admin}” tại {store.data_dir}")
     info = office.office_info(store)
     typer.echo(f"Địa chỉ tra cứu trên giấy tiếp nhận: {info.public_base_url}")
@@ -181,11 +186,19 @@ def demo(
     from counter.services.demo import build_demo
     from counter.services.office import is_initialized
 
-    store = open_store(data_dir, need_init=False)
-    if if_missing and is_initialized(store):
+    from counter.db import DB_FILE
+
+    existing = if_missing and ((data_dir or default_data_dir()).expanduser() / DB_FILE).is_file()
+    store = open_store(data_dir, need_init=False, create=not existing)  # a new store: a new or empty folder
+    if existing and is_initialized(store):
         typer.echo(f"Kho demo đã có tại {store.data_dir}")
         return
-    result = build_demo(store, count=count, stations=stations)
+    try:
+        result = build_demo(store, count=count, stations=stations)
+    except BaseException:
+        if not existing:
+            store.discard()
+        raise
     where = f"{store.data_dir}"
     if result.second_dir is not None:
         where = (f"quầy 1: {result.per_station[0]} hồ sơ tại {store.data_dir}; "

@@ -46,6 +46,9 @@ def _central_engine(db: str | None, data_dir: _Path | None):  # type: ignore[no-
         central_db.upgrade(engine)
     except sa.exc.OperationalError as exc:
         fail(f"Không kết nối được CSDL trung tâm: {exc.orig}")
+    except central_db.NotCentralDatabase as exc:  # an empty file, another program's database: left untouched
+        engine.dispose()
+        fail(exc.message)
     return engine
 
 

@@ -20,6 +20,40 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 HEAD = "0008"
 
 
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+#: tables every counter store has had since its first migration
+_COUNTER_TABLES = frozenset({"alembic_version", "stations", "dossiers", "dossier_events", "users"})
+
+
+def store_file_problem(path: Path) -> str | None:
+    """Why the existing file at `path` is not a counter store (None when it is one), read without writing:
+    an empty file, a file that is not SQLite, or another program's SQLite file is never given our tables."""
+    import sqlite3
+
+    try:
+        with open(path, "rb") as f:
+            head = f.read(len(_SQLITE_MAGIC))
+    except OSError as exc:
+        return f"không đọc được ({exc.strerror})"
+    if not head:
+        return "là tệp rỗng (0 byte)"
+    if head != _SQLITE_MAGIC:
+        return "không phải tệp SQLite"
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+        try:
+            tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            version = con.execute("SELECT version_num FROM alembic_version").fetchone() \
+                if "alembic_version" in tables else None
+        finally:
+            con.close()
+    except sqlite3.Error as exc:
+        return f"không đọc được ({exc})"
+    if not _COUNTER_TABLES <= tables or version is None or not str(version[0]).isdigit():
+        return "là tệp SQLite của chương trình khác (không có các bảng của counter)"
+    return None
+
+
 def open_engine(path: Path) -> Engine:
     engine = sa.create_engine(f"sqlite:///{path}", connect_args={"timeout": 30, "check_same_thread": False})
 

@@ -22,7 +22,7 @@ PASSWORD = "matkhau123"
 
 
 def make_store(path, now: datetime = NOW) -> Store:
-    store = Store.open(path, clock=FixedClock(now))
+    store = Store.open(path, clock=FixedClock(now), create=True)
     catalogue.load_default_catalogue(store)
     with store.write() as s:
         office.create_office(s, office_id=OFFICE, name="Bộ phận Một cửa UBND xã Phục Linh", station_number=1,

@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from counter.central import db, ingest
 from counter.central import tables as t
 from counter.central.tokens import TokenInfo, lookup
-from counter.central.track import NOT_FOUND_HTML, TOO_MANY_HTML, RateLimiter, render_page
+from counter.central.track import CSP, NOT_FOUND_HTML, TOO_MANY_HTML, RateLimiter, render_page
 from counter.domain.clock import Clock, SystemClock
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -41,6 +41,7 @@ def create_app(db_url: str, *, clock: Clock | None = None, migrate: bool = True,
     clock = clock or SystemClock()
     limiter = RateLimiter(track_rate, track_burst)
     app = FastAPI(title="Một cửa — máy chủ trung tâm", docs_url=None, redoc_url=None, openapi_url=None)
+    app.add_middleware(SecurityHeaders)
     app.state.engine = engine
     app.state.limiter = limiter
     epoch_cache: dict[str, str] = {}
@@ -190,7 +191,7 @@ def create_app(db_url: str, *, clock: Clock | None = None, migrate: bool = True,
             track_cache[token] = (now + track_cache_seconds, found)
         return found
 
-    _NO_STORE = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex", "Referrer-Policy": "no-referrer"}
+    _NO_STORE = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}  # + SECURITY_HEADERS on every answer
 
     @app.get("/t/{token}", response_class=HTMLResponse)
     async def track_page(token: str, request: Request) -> Response:
@@ -214,6 +215,33 @@ def create_app(db_url: str, *, clock: Clock | None = None, migrate: bool = True,
         return Response(_render_json(*found), media_type="application/json", headers=_NO_STORE)
 
     return app
+
+
+#: on every answer (pages, their 404 and 429, the API): no framing, no type sniffing, no script, and no
+#: Referer carrying the tracking token in the URL to a site the page links to
+SECURITY_HEADERS = [(b"content-security-policy", CSP.encode()), (b"x-frame-options", b"DENY"),
+                    (b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer")]
+_SECURITY_NAMES = {name for name, _ in SECURITY_HEADERS}
+
+
+class SecurityHeaders:
+    """A plain ASGI middleware (no per-request task or body buffering, unlike @app.middleware)."""
+
+    def __init__(self, app) -> None:  # type: ignore[no-untyped-def]
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:  # type: ignore[no-untyped-def]
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message) -> None:  # type: ignore[no-untyped-def]
+            if message["type"] == "http.response.start":
+                headers = [h for h in message.get("headers", []) if h[0].lower() not in _SECURITY_NAMES]
+                message = {**message, "headers": headers + SECURITY_HEADERS}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 def app_from_env() -> FastAPI:

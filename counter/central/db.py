@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from counter.central.tables import meta
+from counter.domain.errors import CounterError
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -56,8 +57,43 @@ def alembic_config(engine: Engine):  # type: ignore[no-untyped-def]
     return cfg
 
 
+class NotCentralDatabase(CounterError):
+    pass
+
+
+def check_database(engine: Engine) -> None:
+    """Refuse, untouched, a database that is not (yet) the central server's: an empty SQLite file (0 bytes) or a
+    database holding another program's tables. A new, empty database is made the central one."""
+    url = engine.url
+    path = Path(url.database or "")
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:") and path.is_file():
+        # read without the engine: its first connection would switch the file to WAL (a write)
+        if path.stat().st_size == 0:
+            raise NotCentralDatabase(f"Tệp {path} là tệp rỗng (0 byte): không dùng làm CSDL trung tâm. "
+                                     "Xóa tệp hoặc chọn đường dẫn khác.")
+        import sqlite3
+
+        try:
+            con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+            try:
+                tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            finally:
+                con.close()
+        except sqlite3.Error as exc:
+            raise NotCentralDatabase(f"Tệp {path} không đọc được ({exc}): không dùng làm CSDL trung tâm.") from None
+    else:
+        with engine.connect() as conn:
+            tables = set(sa.inspect(conn).get_table_names())
+    if tables and meta.name not in tables:  # central_meta: made by the first migration
+        shown = ", ".join(sorted(tables)[:3])
+        raise NotCentralDatabase(f"CSDL {url.render_as_string(hide_password=True)} đã có bảng của chương trình "
+                                 f"khác ({shown}…): không dùng làm CSDL trung tâm, không ghi gì vào đó.")
+
+
 def upgrade(engine: Engine) -> None:
     from alembic import command
+
+    check_database(engine)
 
     command.upgrade(alembic_config(engine), "head")
 

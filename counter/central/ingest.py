@@ -147,6 +147,9 @@ def _canonical(e: dict[str, Any], json_only: bool) -> tuple[dict[str, Any], list
     return e, [(k, _CANON(v)) for k, v in e.items()], wire  # json.loads of sorted text keeps the key order
 
 
+FOREIGN_ID = "Mã sự kiện không dùng được; máy trạm cần tạo lại sự kiện với mã mới."
+
+
 def _result(eid: Any, status: str, office_seq: int | None = None, reason: str | None = None) -> dict[str, Any]:
     return {"id": eid, "status": status, "office_seq": office_seq, "reason": reason}
 
@@ -266,12 +269,22 @@ class _Batch:
         new_tokens = {e["payload"]["token"] for e in good if isinstance(e.get("payload"), dict)
                       and isinstance(e["payload"].get("token"), str)}
         # id -> (status, office_seq, reason, content, base)
+        # Only this office's events are known: another office's id is answered like an unknown one (never
+        # "duplicate", never "used for other content"), so a push cannot confirm that it exists. An event's
+        # office is its station's (the event's own office_id field is what the station claimed).
         self.known: dict[str, tuple[str, int | None, str | None, str, str | None]] = {}
+        self.foreign: set[str] = set()  # ids another office's event holds (the id is the table's key)
         if ids | parents:
             for r in conn.execute(sa.select(t.events.c.id, t.events.c.status, t.events.c.office_seq,
-                                            t.events.c.reason, t.events.c.content, t.events.c.base)
+                                            t.events.c.reason, t.events.c.content, t.events.c.base,
+                                            t.stations.c.office_id)
+                                  .select_from(t.events.outerjoin(t.stations,
+                                                                  t.stations.c.id == t.events.c.station_id))
                                   .where(_among(conn, t.events.c.id, ids | parents))):
-                self.known[r.id] = (r.status, r.office_seq, r.reason, r.content, r.base)
+                if r.office_id == auth.office_id:
+                    self.known[r.id] = (r.status, r.office_seq, r.reason, r.content, r.base)
+                else:
+                    self.foreign.add(r.id)
         self.dossiers: dict[str, dict[str, Any]] = {}
         self.tokens: set[str] = set()  # tracking tokens of new dossiers already taken
         if dossier_ids or new_tokens:  # the batch's dossiers and the tokens it would take: one query
@@ -409,6 +422,11 @@ class _Batch:
 
     def _store(self, e: dict[str, Any], content: str, wire: str,
                outcome: str | tuple[DossierState, str | None]) -> dict[str, Any]:
+        if e["id"] in self.foreign:
+            # a station's UUID never meets another office's by chance: a forged or copied id. Refused without
+            # naming why (the row cannot be stored under a key another office holds); the station's chain goes on.
+            self.station_seq, self.station_hash = e["station_seq"], e["hash"]
+            return _result(e["id"], "rejected", reason=FOREIGN_ID)
         row: dict[str, Any] = {
             "id": e["id"], "office_id": e["office_id"], "station_id": e["station_id"],
             "station_seq": e["station_seq"], "dossier_id": e["dossier_id"], "kind": e["kind"][:32],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -110,34 +111,68 @@ def set_disabled(store: Store, username: str, disabled: bool) -> None:
         session.add(user)
 
 
+@dataclass
+class _Attempts:
+    """Failures and lockout of a user name no account has: counted like an account's (in this process), so
+    an unknown name answers exactly what a known one with a wrong password does, lockout included."""
+
+    failed_attempts: int = 0
+    locked_until: datetime | None = None
+
+
+_dummy_hash: list[str] = []
+
+
+def _check_password(password_hash: str | None, password: str) -> bool:
+    """The KDF runs whether or not there is an account (an unknown name costs a verify of a dummy hash)."""
+    real = password_hash is not None
+    if not real:
+        if not _dummy_hash:
+            _dummy_hash.append(_hasher.hash(secrets.token_urlsafe(16)))
+        password_hash = _dummy_hash[0]
+    try:
+        _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+    return real
+
+
 def login(store: Store, username: str, password: str) -> Actor:
-    """Check a password. Wrong passwords count; after MAX_FAILURES the account is locked for LOCKOUT."""
+    """Check a password. Wrong passwords count; after MAX_FAILURES the account is locked for LOCKOUT.
+
+    A wrong user name and a wrong password get the same message, the same count and the same lockout, at the
+    same cost (the KDF runs for both); a disabled account is named only to whoever types its password."""
     now = store.clock.now()
     generic = "Sai tên đăng nhập hoặc mật khẩu"
+    name = username.strip().lower()
     with store.write() as session:
-        user = session.exec(select(User).where(User.username == username.strip().lower())).first()
-        if user is None:
-            _hasher.hash(password or "x")  # same cost as a real check: no user enumeration by timing
-            raise AuthError(generic)
-        if user.disabled:
-            raise AuthError("Tài khoản đã bị khóa. Liên hệ quản trị để mở khóa.")
-        if user.locked_until is not None and user.locked_until > now:
-            minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
+        user = session.exec(select(User).where(User.username == name)).first()
+        attempts: User | _Attempts
+        if user is not None:
+            attempts = user
+        else:
+            if len(store.unknown_logins) >= 10_000:
+                store.unknown_logins.clear()
+            attempts = store.unknown_logins.setdefault(name, _Attempts())
+        if attempts.locked_until is not None and attempts.locked_until > now:
+            _check_password(None, password)  # the same cost as any other answer
+            minutes = max(1, int((attempts.locked_until - now).total_seconds() // 60) + 1)
             raise AuthError(f"Tài khoản tạm khóa do nhập sai mật khẩu nhiều lần. Thử lại sau {minutes} phút.")
-        try:
-            _hasher.verify(user.password_hash, password)
-        except (VerificationError, InvalidHashError):
-            user.failed_attempts += 1
-            left = MAX_FAILURES - user.failed_attempts
+        if not _check_password(user.password_hash if user is not None else None, password):
+            attempts.failed_attempts += 1
+            left = MAX_FAILURES - attempts.failed_attempts
             if left <= 0:
-                user.locked_until = now + LOCKOUT
-                user.failed_attempts = 0
+                attempts.locked_until = now + LOCKOUT
+                attempts.failed_attempts = 0
                 message = f"Sai mật khẩu {MAX_FAILURES} lần: tài khoản tạm khóa {LOCKOUT.seconds // 60} phút."
             else:
                 message = f"{generic} (còn {left} lần thử)"
-            session.add(user)
-            session.commit()
+            if user is not None:
+                session.add(user)
+                session.commit()
             raise AuthError(message) from None
+        if user.disabled:  # the password is right: saying so helps its owner and tells nobody else anything
+            raise AuthError("Tài khoản đã bị khóa. Liên hệ quản trị để mở khóa.")
         user.failed_attempts = 0
         user.locked_until = None
         if _hasher.check_needs_rehash(user.password_hash):

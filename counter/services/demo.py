@@ -84,21 +84,15 @@ def build_demo(store: Store, now: datetime | None = None, count: int = 360, seed
     now = now or store.clock.now()
     rng = random.Random(seed)
     second_dir = second_station_dir(store.data_dir) if stations == 2 else None
-    created = second_dir is not None and not second_dir.exists()
-    second = Store.open(second_dir, clock=store.clock) if second_dir is not None else None
+    # a new store in a new or empty folder only (Store.open refuses one that holds a store or other files)
+    second = Store.open(second_dir, clock=store.clock, create=True) if second_dir is not None else None
     try:
-        if second is not None and office.is_initialized(second):
-            raise CounterError(f"Thư mục {second_dir} đã có dữ liệu; chọn thư mục trống cho bản demo")
         # one transaction per store: a failed build leaves empty stores, never half a demo
         with store.write() as s1, (second.write() if second is not None else nullcontext()) as s2:
             made = _build(s1, s2, rng, now, count)
     except BaseException:
         if second is not None:
-            second.close()
-            if created:
-                import shutil
-
-                shutil.rmtree(second_dir, ignore_errors=True)  # type: ignore[arg-type]
+            second.discard()
         raise
     if second is not None:
         second.close()

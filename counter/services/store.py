@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -55,27 +56,55 @@ class Store:
     engine: Engine
     clock: Clock = field(default_factory=SystemClock)
     _local: threading.local = field(default_factory=threading.local, repr=False)
+    #: failed logins of user names no account has (auth.login counts them like an account's)
+    unknown_logins: dict = field(default_factory=dict, repr=False)
+
+    #: the folder `open(create=True)` made (or emptied) for this store: what `discard` removes
+    _made: Path | None = field(default=None, repr=False)
+    _made_folder: bool = field(default=False, repr=False)
 
     @classmethod
-    def open(cls, data_dir: Path | str, clock: Clock | None = None, migrate: bool = True) -> "Store":
+    def open(cls, data_dir: Path | str, clock: Clock | None = None, migrate: bool = True,
+             create: bool = False) -> "Store":
+        """The store of an existing data folder; a file that is not a counter store (an empty file, another
+        program's SQLite file) is refused untouched. `create` (init, demo): a new store, only in a new or empty
+        folder."""
         data_dir = Path(data_dir).expanduser()
         private_umask()  # whatever counter (and SQLite, scanimage, the log) creates from now on: 0600 / 0700
-        try:
-            private_dir(data_dir)
-        except OSError as exc:
-            raise StoreError(f"Không tạo được thư mục dữ liệu {data_dir}: {exc.strerror}") from None
-        if not os.access(data_dir, os.R_OK | os.W_OK | os.X_OK):
-            raise StoreError(f"Không đọc/ghi được thư mục dữ liệu {data_dir} (kiểm tra quyền truy cập)")
         path = data_dir / db.DB_FILE
-        if path.exists() and not os.access(path, os.R_OK | os.W_OK):
-            raise StoreError(f"Không đọc/ghi được tệp dữ liệu {path} (kiểm tra quyền truy cập)")
+        made: tuple[Path, bool] | None = None
+        if create:
+            made = _new_folder(data_dir)
+            try:
+                private_dir(data_dir)
+            except OSError as exc:
+                raise StoreError(f"Không tạo được thư mục dữ liệu {data_dir}: {exc.strerror}") from None
+        else:
+            if not path.is_file():
+                raise StoreError(f"Chưa có kho dữ liệu tại {data_dir} (tạo kho mới bằng “counter init”)")
+            if not os.access(data_dir, os.R_OK | os.W_OK | os.X_OK):
+                raise StoreError(f"Không đọc/ghi được thư mục dữ liệu {data_dir} (kiểm tra quyền truy cập)")
+            if not os.access(path, os.R_OK | os.W_OK):
+                raise StoreError(f"Không đọc/ghi được tệp dữ liệu {path} (kiểm tra quyền truy cập)")
+            problem = db.store_file_problem(path)
+            if problem:
+                raise StoreError(f"Tệp dữ liệu {path} {problem}: đây không phải kho của counter, counter không "
+                                 "ghi gì vào tệp này. Kiểm tra lại --data-dir.")
+            try:
+                private_dir(data_dir)  # an existing folder is tightened to 0700
+            except OSError:  # not ours to change: `counter doctor` reports it
+                pass
         _private_files(path)
         engine = db.open_engine(path)
         store = cls(data_dir=data_dir, engine=engine, clock=clock or SystemClock())
+        if made is not None:
+            store._made, store._made_folder = made
         if migrate:
             try:
                 db.upgrade(engine)
-            except Exception as exc:  # a foreign or corrupt file: say so, do not touch it further
+            except Exception as exc:  # a corrupt file: say so, do not touch it further
+                if create:
+                    store.discard()
                 engine.dispose()
                 raise StoreError(f"Tệp dữ liệu {path} không đọc được hoặc không phải kho của counter: {exc}") from None
             from counter.services import token_store
@@ -86,6 +115,22 @@ class Store:
                 pass
         _private_files(path)  # the -wal/-shm SQLite just made (it gives them the main file's mode)
         return store
+
+    def discard(self) -> None:
+        """Undo `open(create=True)` after a failed init: remove the folder it made (or empty the empty folder it
+        was given), so nothing half-made is left."""
+        self.close()
+        made, self._made = self._made, None
+        if made is None:
+            return
+        if self._made_folder:
+            shutil.rmtree(made, ignore_errors=True)
+            return
+        for entry in list(made.iterdir()):
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
 
     @property
     def db_path(self) -> Path:
@@ -118,3 +163,33 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def _new_folder(data_dir: Path) -> tuple[Path, bool]:
+    """Make sure `data_dir` is new or empty and exists. Returns what to remove if what follows fails: (the
+    topmost folder made here, True), or (`data_dir`, False) when it was there already, empty."""
+    if data_dir.exists() and not data_dir.is_dir():
+        raise StoreError(f"Không tạo được thư mục dữ liệu {data_dir}: đã có một tệp cùng tên")
+    if data_dir.is_dir():
+        try:
+            entries = sorted(p.name for p in data_dir.iterdir())
+        except OSError as exc:
+            raise StoreError(f"Không đọc được thư mục dữ liệu {data_dir}: {exc.strerror}") from None
+        if db.DB_FILE in entries:
+            raise StoreError(f"Thư mục {data_dir} đã có dữ liệu (tệp {db.DB_FILE}); không tạo kho mới đè lên: "
+                             "dùng kho đã có, hoặc chọn một thư mục trống khác.")
+        if entries:
+            shown = ", ".join(entries[:3]) + (" …" if len(entries) > 3 else "")
+            raise StoreError(f"Thư mục {data_dir} không trống (có {shown}); kho dữ liệu mới chỉ được tạo trong "
+                             "thư mục trống hoặc chưa có.")
+        if not os.access(data_dir, os.R_OK | os.W_OK | os.X_OK):
+            raise StoreError(f"Không đọc/ghi được thư mục dữ liệu {data_dir} (kiểm tra quyền truy cập)")
+        return data_dir, False
+    top = data_dir
+    while not top.parent.exists() and top.parent != top:
+        top = top.parent
+    try:
+        data_dir.mkdir(parents=True)
+    except OSError as exc:
+        raise StoreError(f"Không tạo được thư mục dữ liệu {data_dir}: {exc.strerror}") from None
+    return top, True

@@ -355,3 +355,56 @@ async def test_float_in_payload_is_rejected_not_a_server_error(central, station_
     assert res[0]["status"] == "rejected" and "số thực" in res[0]["reason"]
     res = await _push(client, token, created["station_id"], [created])
     assert res[0]["status"] == "accepted"
+
+
+async def test_another_offices_event_id_is_answered_like_an_unknown_one(central, station_store):
+    """A push never confirms that another office's event id exists: no "duplicate", no "used for other content"."""
+    client, engine = central
+    token = add_token(engine)
+    foreign_token = add_token(engine, office="H55.999", station=1)
+    receive(station_store, actor_for(station_store, "canbo"))
+    evs = wire_events(station_store)
+    assert (await client.post("/api/v1/events", json=push_body(station_store, evs),
+                              headers=auth(token))).json()["results"][0]["status"] == "accepted"
+    theirs = str(uuid.uuid4())
+
+    async def answer(event, fresh: bool):
+        sent = {**event, "id": str(uuid.uuid4())} if fresh else event
+        r = await client.post("/api/v1/events", json={"station_id": theirs, "events": [sent]},
+                              headers=auth(foreign_token))
+        assert r.status_code == 200, r.text
+        return [{k: v for k, v in x.items() if k != "id"} for x in r.json()["results"]]
+
+    async def same_as_unknown(forged):
+        for event in forged:
+            known, unknown = await answer(event, False), await answer(event, True)
+            assert known == unknown, (event["station_seq"], known, unknown)
+            assert known[0]["status"] != "duplicate" and "nội dung khác" not in (known[0]["reason"] or "")
+
+    # H55.242's event verbatim (same content), then under H55.999's own station (other content): a gap
+    await same_as_unknown([evs[0], {**evs[0], "station_id": theirs, "station_seq": 5}])
+    # a well-made event of its own under that id: refused without a word about the other office
+    with engine.connect() as conn:
+        prev = conn.execute(sa.select(t.stations.c.last_hash).where(t.stations.c.id == theirs)).scalar_one()
+    seq = _count(engine, t.events, t.events.c.station_id == theirs) + 1
+    own = make_event(station=theirs, seq=seq, prev_hash=prev, dossier_id=str(uuid.uuid4()), parent=None,
+                     kind="note_added", payload={"text": "x"}, office="H55.999")
+    own["id"] = evs[0]["id"]
+    from counter.domain.hashing import chain_hash
+    body = {k: own[k] for k in ("id", "dossier_id", "office_id", "station_id", "station_seq", "parent", "kind",
+                                "actor_id", "at", "payload")}
+    own["hash"] = chain_hash(prev, body)
+    res = (await client.post("/api/v1/events", json={"station_id": theirs, "events": [own]},
+                             headers=auth(foreign_token))).json()["results"]
+    from counter.central.ingest import FOREIGN_ID
+    assert res == [{"id": own["id"], "status": "rejected", "office_seq": None, "reason": FOREIGN_ID}]
+    # H55.242's event is untouched; H55.999's station carries on after it
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(t.events).where(t.events.c.id == evs[0]["id"])).mappings().one()
+    assert row["status"] == "accepted" and row["station_id"] == evs[0]["station_id"]
+    after = make_event(station=theirs, seq=seq + 1, prev_hash=own["hash"], dossier_id=str(uuid.uuid4()),
+                       parent=None, kind="note_added", payload={"text": "y"}, office="H55.999")
+    res = (await client.post("/api/v1/events", json={"station_id": theirs, "events": [after]},
+                             headers=auth(foreign_token))).json()["results"]
+    assert res[0]["status"] == "rejected" and res[0]["reason"] != "gap", res  # settled, not stuck on a gap
+    await same_as_unknown([{**evs[0], "station_id": theirs, "station_seq": 1}])  # a number already used

@@ -145,3 +145,28 @@ def test_serve_commands_on_the_sqlite_demo_database(tmp_path):
     assert r.exit_code == 0 and "Kỳ mới" in r.output
     r = runner.invoke(app, ["serve", "token", "revoke", *data])
     assert r.exit_code == 1 and "Traceback" not in r.output
+
+
+@pytest.mark.parametrize("kind", ["empty", "foreign"])
+def test_serve_refuses_an_empty_or_another_programs_database_untouched(tmp_path, kind):
+    import sqlite3
+
+    from typer.testing import CliRunner
+
+    from counter.cli import app
+
+    path = tmp_path / "central.sqlite3"
+    if kind == "empty":
+        path.touch()
+    else:
+        con = sqlite3.connect(path)
+        con.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY)")
+        con.commit()
+        con.close()
+    before = path.read_bytes()
+    # token list first: on a database it accepts, `serve` itself would go on serving
+    for args in (["serve", "token", "list", "--db", f"sqlite:///{path}"], ["serve", "--db", f"sqlite:///{path}"]):
+        r = CliRunner().invoke(app, args)
+        assert r.exit_code == 1 and "không dùng làm CSDL trung tâm" in r.output and "Traceback" not in r.output, \
+            r.output
+    assert path.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["central.sqlite3"]

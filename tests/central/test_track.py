@@ -125,3 +125,39 @@ def test_mask_never_reveals_more_than_the_first_letters(words):
         assert len(visible) <= 2 and len(visible) < len(original)
         assert original.startswith(visible)
         assert mask_word(original) == shown
+
+
+async def test_every_public_answer_sends_the_security_headers(central, central_url, station_store):
+    import base64
+    import hashlib
+    import re
+
+    client, engine = central
+    token = add_token(engine)
+    code = receive(station_store, actor_for(station_store, "canbo"))
+    await _sync(client, station_store, token)
+    tracking = _token_of(station_store, code)
+    answers = [await client.get(f"/t/{tracking}"), await client.get("/t/AAAAAAAAAAAAAAAAAAAA"),
+               await client.get("/t/không-hợp-lệ"), await client.get(f"/api/v1/track/{tracking}"),
+               await client.get("/api/v1/track/AAAAAAAAAAAAAAAAAAAA"), await client.get("/healthz"),
+               await client.get("/không-có"), await client.post("/api/v1/events", json={})]
+    limited = create_app(central_url, migrate=False, track_rate=0.001, track_burst=1, pool_size=1)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=limited), base_url="http://c") as c2:
+        await c2.get("/t/AAAAAAAAAAAAAAAAAAAA")
+        answers.append(await c2.get("/t/AAAAAAAAAAAAAAAAAAAA"))
+    limited.state.engine.dispose()
+    assert [r.status_code for r in answers] == [200, 404, 404, 200, 404, 200, 404, 401, 429]
+    for r in answers:
+        h = r.headers
+        assert h["x-frame-options"] == "DENY" and h["x-content-type-options"] == "nosniff", r.url
+        assert h["referrer-policy"] == "no-referrer", r.url
+        csp = dict(part.strip().split(" ", 1) for part in h["content-security-policy"].split(";"))
+        assert csp["default-src"] == "'none'" and csp["frame-ancestors"] == "'none'", r.url
+        assert "script-src" not in csp and "unsafe" not in h["content-security-policy"], r.url
+    for r in answers[:3] + answers[-1:]:  # the pages' one inline <style> is the one the policy allows
+        assert "<script" not in r.text and " style=" not in r.text
+        styles = re.findall(r"<style>(.*?)</style>", r.text, re.S)
+        assert len(styles) == 1
+        digest = base64.b64encode(hashlib.sha256(styles[0].encode()).digest()).decode()
+        assert r.headers["content-security-policy"].count("'sha256-") == 1
+        assert f"style-src 'sha256-{digest}'" in r.headers["content-security-policy"]

@@ -143,7 +143,14 @@ def test_uninitialised_and_unreadable_data_dirs(tmp_path):
     empty = run("search", "nguyen", home=tmp_path / "empty")  # issue 12: no store is made on the way
     assert empty.exit_code == 1 and "Chưa có kho dữ liệu" in empty.output and "counter init" in empty.output
     assert not (tmp_path / "empty").exists()
-    assert run("db", "upgrade", home=tmp_path / "bare").exit_code == 0  # a store file, no office yet
+    # only init and demo make a store (issue 14): db upgrade in a mistyped folder makes nothing
+    mistyped = run("db", "upgrade", home=tmp_path / "bare")
+    assert mistyped.exit_code == 1 and "Chưa có kho dữ liệu" in mistyped.output
+    assert not (tmp_path / "bare").exists()
+    from counter.services.store import Store
+
+    Store.open(tmp_path / "bare", create=True).close()  # a store file, no office yet
+    assert run("db", "upgrade", home=tmp_path / "bare").exit_code == 0
     bare = run("search", "nguyen", home=tmp_path / "bare")
     assert bare.exit_code == 1 and "chưa được khởi tạo" in bare.output
     blocker = tmp_path / "file"
@@ -154,5 +161,12 @@ def test_uninitialised_and_unreadable_data_dirs(tmp_path):
 
 
 def test_db_upgrade(tmp_path):
+    from counter.services.store import Store
+
+    from counter.db import upgrade
+
+    old = Store.open(tmp_path / "h", create=True, migrate=False)
+    upgrade(old.engine, "0001")  # a store of the first version is upgraded (it carries counter's tables)
+    old.close()
     result = run("db", "upgrade", home=tmp_path / "h")
     assert result.exit_code == 0 and HEAD in result.output

@@ -28,7 +28,7 @@ ROW = ("{code},{name},Hộ tịch,commune,{days},{fee},,1;2;3,1,0,0,"
 
 @pytest.fixture
 def store(tmp_path):
-    s = Store.open(tmp_path / "data")
+    s = Store.open(tmp_path / "data", create=True)
     yield s
     s.close()
 

@@ -86,7 +86,7 @@ def assert_private(root: Path) -> None:
 
 
 def test_store_open_makes_dir_db_wal_shm_private(tmp_path, umask022):
-    store = Store.open(tmp_path / "data")
+    store = Store.open(tmp_path / "data", create=True)
     try:
         with store.write() as s:
             s.execute(sync.sa.text("INSERT INTO sync_state(key, value) VALUES ('x', 'y')"))

@@ -46,12 +46,71 @@ def test_unreadable_data_dir_is_a_clear_error(tmp_path):
     target = tmp_path / "file"
     target.write_text("not a directory")
     with pytest.raises(StoreError, match="Không tạo được thư mục dữ liệu"):
-        Store.open(target / "sub")
+        Store.open(target / "sub", create=True)
     junk = tmp_path / "junk"
     junk.mkdir()
     (junk / "counter.sqlite3").write_bytes(b"this is not sqlite" * 100)
-    with pytest.raises(StoreError, match="không đọc được"):
+    with pytest.raises(StoreError, match="không phải tệp SQLite: đây không phải kho của counter"):
         Store.open(junk)
+
+
+def _foreign_sqlite(path):
+    import sqlite3
+
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT)")
+    con.execute("INSERT INTO notes (text) VALUES ('sổ tay của chương trình khác')")
+    con.commit()
+    con.close()
+
+
+@pytest.mark.parametrize("kind", ["empty", "foreign", "foreign-with-alembic"])
+def test_an_empty_or_another_programs_file_is_refused_untouched(tmp_path, kind):
+    import sqlite3
+
+    folder = tmp_path / kind
+    folder.mkdir()
+    path = folder / "counter.sqlite3"
+    if kind == "empty":
+        path.touch()
+    else:
+        _foreign_sqlite(path)
+        if kind == "foreign-with-alembic":  # another Alembic program: its version table is not enough
+            con = sqlite3.connect(path)
+            con.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)")
+            con.execute("INSERT INTO alembic_version VALUES ('ae1027a6acf')")
+            con.commit()
+            con.close()
+    before = path.read_bytes()
+    expected = "tệp rỗng" if kind == "empty" else "tệp SQLite của chương trình khác"
+    for create in (False, True):
+        with pytest.raises(StoreError, match=expected if not create else "đã có dữ liệu|không trống"):
+            Store.open(folder, create=create)
+    assert path.read_bytes() == before and sorted(p.name for p in folder.iterdir()) == ["counter.sqlite3"]
+
+
+def test_a_store_is_made_only_in_a_new_or_empty_folder_and_discarded_whole(tmp_path, store):
+    with pytest.raises(StoreError, match="Chưa có kho dữ liệu"):
+        Store.open(tmp_path / "mistyped")
+    assert not (tmp_path / "mistyped").exists()
+    with pytest.raises(StoreError, match="đã có dữ liệu"):
+        Store.open(store.data_dir, create=True)
+    other = tmp_path / "papers"
+    other.mkdir()
+    (other / "thu.txt").write_text("x")
+    with pytest.raises(StoreError, match=r"không trống \(có thu.txt\)"):
+        Store.open(other, create=True)
+    assert sorted(p.name for p in other.iterdir()) == ["thu.txt"]
+    # a failed init's store goes away whole: the folders it made, or the files it put in an empty folder
+    made = Store.open(tmp_path / "a" / "b" / "c", create=True)
+    (made.blob_dir).mkdir()
+    made.discard()
+    assert not (tmp_path / "a").exists()
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    Store.open(empty, create=True).discard()
+    assert empty.is_dir() and list(empty.iterdir()) == []
+    assert Store.open(store.data_dir).data_dir == store.data_dir  # an existing store opens as before
 
 
 def test_importing_creates_nothing_and_the_core_loads_no_ui(tmp_path):

@@ -99,7 +99,7 @@ def central(pg_database):
 def make_station(path, number: int) -> Store:
     if number == 1:
         return make_store(path)
-    store = Store.open(path, clock=FixedClock(NOW))
+    store = Store.open(path, clock=FixedClock(NOW), create=True)
     catalogue.load_default_catalogue(store)
     with store.write() as s:
         office.create_office(s, office_id=OFFICE, name="Bộ phận Một cửa UBND xã Phục Linh", station_number=number,

@@ -34,7 +34,7 @@ def returned_token(store: Store) -> tuple[str, str]:
 def test_the_demo_syncs_clean_from_each_station(tmp_path, central):
     from counter.services.demo import build_demo
 
-    store = Store.open(tmp_path / "demo", clock=FixedClock(NOW))
+    store = Store.open(tmp_path / "demo", clock=FixedClock(NOW), create=True)
     build_demo(store, now=NOW, count=60)
     before = dossier_rows(store)
     s1 = Station(store, central, 1)
@@ -67,7 +67,7 @@ def test_the_demo_syncs_clean_from_each_station(tmp_path, central):
 def test_one_station_demo_holds_every_dossier(tmp_path):
     from counter.services.demo import build_demo, second_station_dir
 
-    store = Store.open(tmp_path / "one", clock=FixedClock(NOW))
+    store = Store.open(tmp_path / "one", clock=FixedClock(NOW), create=True)
     try:
         result = build_demo(store, now=NOW, count=30, stations=1)
         assert result.second_dir is None and not second_station_dir(store.data_dir).exists()
@@ -95,7 +95,7 @@ def free_port() -> int:
 @pytest.fixture
 def served(tmp_path):
     """`counter serve` on the demo's SQLite central database, in its own process."""
-    port, central = free_port(), tmp_path / "demo" / "may-chu"
+    port, central = free_port(), tmp_path / "may-chu"  # beside the demo: its folder must be new or empty
     log = open(tmp_path / "serve.log", "wb")
     proc = subprocess.Popen([sys.executable, "-m", "counter", "serve", "--data-dir", str(central), "--port", str(port),
                              "--track-rate", "0"], stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
