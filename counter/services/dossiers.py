@@ -321,9 +321,14 @@ class SearchPage:
 OPEN_WITH_OFFICE = (Status.RECEIVED, Status.PROCESSING)  # waiting (5, 6): the citizen holds the clock
 
 
+def past_due(status: int, due: datetime | None, now: datetime) -> bool:
+    """An open dossier (the office holds the clock) whose due date has passed."""
+    return due is not None and status in OPEN_WITH_OFFICE and due < now
+
+
 def days_late(cal: WorkCalendar, status: int, due: datetime | None, now: datetime) -> int:
     """Working days (the calendar's rule) an open dossier is past its due date; 0 when not late or not open."""
-    if due is None or status not in OPEN_WITH_OFFICE or due >= now:
+    if not past_due(status, due, now):
         return 0
     return cal.lateness(due, now)[1]
 
@@ -365,8 +370,7 @@ def search(store: Store, text: str, page: int = 0, page_size: int = 20) -> Searc
             f"{_SUMMARY} JOIN (SELECT rowid FROM dossier_fts WHERE dossier_fts MATCH ? ORDER BY rowid DESC "
             "LIMIT ? OFFSET ?) AS hit ON dossiers.seq = hit.rowid ORDER BY seq DESC", (q, limit, offset))
     now = store.clock.now()
-    late = any(r["due_at"] is not None and r["status"] in OPEN_WITH_OFFICE and parse_utc(r["due_at"]) < now
-               for r in rows[:page_size])
+    late = any(past_due(r["status"], parse_utc(r["due_at"]), now) for r in rows[:page_size])
     cal = calendar_for(store) if late else None  # the calendar only when a row on this page is past due
     items = [_summary(r, cal, now) for r in rows[:page_size]]
     return SearchPage(text, page, page_size, items, len(rows) > page_size)
