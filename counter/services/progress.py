@@ -26,6 +26,7 @@ from counter.models import Dossier, DossierEvent, Office, User
 from counter.services import events as ev
 from counter.services.office import calendar_of
 from counter.services.store import Actor, NotFound, Store
+from counter.services.sync import fold as sync_fold
 
 
 @dataclass(frozen=True)
@@ -158,7 +159,9 @@ def control_rows_in(session: Session, row: Dossier) -> list[rules.ControlRow]:
     office = session.get(Office, row.office_id)
     desk = office.name if office else "Bộ phận Một cửa"
     actors = dict(session.exec(select(User.id, User.full_name)).all())
-    events = [ev.domain_event(e) for e in ev.events_of(session, row.id)]
+    # the events the row folds (confirmed in office order, then pending; rejected ones left out): after a
+    # sync conflict the local order may not replay
+    events = sync_fold(session, row.id)[1]
     return rules.control_rows(events, calendar_of(session, row.office_id), desk, actors)
 
 
