@@ -307,6 +307,7 @@ _UPSERT_CONFIRMED = sa.text(
     "INSERT INTO sync_events(event_id, office_seq) VALUES (:e, :n) "
     "ON CONFLICT(event_id) DO UPDATE SET office_seq = coalesce(excluded.office_seq, sync_events.office_seq)")
 _DELETE_OUTBOX = sa.text("DELETE FROM outbox WHERE event_id = :e")
+_DROP_CONFLICT = sa.text("DELETE FROM sync_conflicts WHERE event_id = :e RETURNING dossier_id")
 
 
 #: a station clock further than this from the server's is flagged to the clerk (deadlines use station time)
@@ -339,9 +340,12 @@ def _record_push(store: Store, rows: list[Any], results: list[PushResult], repor
         if offset is not None:
             _set(session, CLOCK_OFFSET, str(round(offset)))
         confirmed = [{"e": r.id, "n": r.office_seq} for r in results if r.status in ("accepted", "duplicate")]
+        touched: set[str] = set()
         if confirmed:
             session.execute(_UPSERT_CONFIRMED, confirmed)
-        touched: set[str] = set()
+            # a restored server (new epoch) may accept what its lost copy rejected: its answer is the one now
+            for dossier_id in session.execute(_DROP_CONFLICT, confirmed).scalars():
+                touched.add(dossier_id)
         for r in results:
             if r.status == "accepted":
                 report.accepted += 1
@@ -349,6 +353,9 @@ def _record_push(store: Store, rows: list[Any], results: list[PushResult], repor
                 report.duplicate += 1
             elif r.status == "retry":
                 report.retry += 1
+                if r.reason == "gap":  # the server lacks an earlier event of this station: say so, never silently
+                    report.problems.append(f"Máy chủ thiếu sự kiện trước số {by_id[r.id].station_seq} của quầy "
+                                           "này, chưa nhận các sự kiện sau")
             elif r.status == "rejected":
                 report.rejected += 1
                 row = by_id[r.id]
@@ -432,12 +439,12 @@ def apply_page(store: Store, page: PullPage, cursor: str) -> int:
             rebuild(session, dossier_id)
         _set(session, CURSOR, page.cursor)
         if not page.has_more and _get(session, EPOCH_RESET):
-            # push again what the restored server lacks: own events neither confirmed nor rejected
+            # push again what the restored server lacks: own events it does not hold, the rejected ones too
+            # (they hold their station_seq slots: without them the server waits for a gap forever)
             session.execute(sa.text(
                 "INSERT INTO outbox(event_id, station_seq, created_at) "
                 "SELECT e.id, e.station_seq, e.at FROM dossier_events e "
                 "WHERE e.station_id = :s AND e.id NOT IN (SELECT event_id FROM sync_events) "
-                "AND e.id NOT IN (SELECT event_id FROM sync_conflicts) "
                 "AND e.id NOT IN (SELECT event_id FROM outbox)"), {"s": station_id})
             _set(session, EPOCH_RESET, None)
     return new

@@ -9,12 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from counter.central import db as central_db
 from counter.domain.clock import FixedClock
 from counter.services import progress
 from counter.services import sync as sync_service
 from tests.conftest import NOW, receive
 from tests.services.test_progress import FIELDS
-from tests.sync.test_state_machine import OWNER_ID, Node, Server, _central_url, _root, check_converged
+from tests.sync.test_state_machine import OWNER_ID, Node, Server, _backup, _central_url, _root, check_converged
 
 
 @pytest.fixture
@@ -55,3 +56,43 @@ def test_the_f4_view_opens_after_a_conflict_whose_steps_no_longer_replay_in_loca
     assert view.status == 4 and [r.receiver for r in view.rows] == ["Tư pháp"]
     assert view.rows == progress.progress_view(s1.store, s1.actor("canbo"), code).rows
     check_converged(server, [s1, s2])
+
+
+def test_a_restored_server_gets_the_rejected_events_too_and_the_station_is_not_stuck(office, tmp_path):
+    """The server is restored from a backup older than a rejected event (new epoch). The station pushed again
+    only what was neither confirmed nor rejected, so the restored server, lacking the rejected event's
+    station_seq, answered `retry` (gap) to every later event for ever, while `sync status` said no error.
+    Now the rejected events are pushed again too (the restored server judges them anew), and a gap is shown."""
+    base, server, (s1, s2) = office
+    backup = tmp_path / "central-backup.db"
+    _backup(Path(server.engine.url.database or ""), backup)  # before anything happened
+    code = receive(s1.store, s1.actor("canbo"), id_number=OWNER_ID)
+    s1.track()
+    s1.sync(); s2.sync()
+    act(base, s1, code, "transferred")
+    act(base, s2, code, "transferred")  # rejected: station 1's hand-off came first
+    s1.sync(); s2.sync(); s1.sync()
+    assert len(sync_service.conflicts(s2.store)) == 1
+    receive(s2.store, s2.actor("canbo"), name="Trần Thị Bình", id_number=OWNER_ID)  # waits behind it
+    s2.track()
+
+    restored_path = tmp_path / "central-restored.db"
+    shutil.copyfile(backup, restored_path)
+    engine = central_db.make_engine(f"sqlite:///{restored_path}")
+    central_db.new_epoch(engine)
+    engine.dispose()
+    restored = Server(f"sqlite:///{restored_path}", base)
+    try:
+        for node in (s1, s2):
+            node.server = restored
+        s1.sync()
+        report = s2.sync()  # pushed before it learnt of the new epoch: the server lacks its first events
+        assert report.retry and "Máy chủ thiếu sự kiện trước số" in sync_service.status(s2.store).last_error
+        for _ in range(3):
+            s1.sync(); s2.sync()
+        assert sync_service.status(s2.store).pending == 0
+        check_converged(restored, [s1, s2])
+    finally:
+        for node in (s1, s2):
+            node.server = server
+        restored.close()

@@ -287,6 +287,16 @@ class Node:
             con.close()
 
 
+def _backup(source: Path, target: Path) -> None:
+    """A consistent copy of a live SQLite database (its online backup API)."""
+    src, dst = sqlite3.connect(source), sqlite3.connect(target)
+    try:
+        src.backup(dst)
+    finally:
+        src.close()
+        dst.close()
+
+
 # ---- the machine -----------------------------------------------------------------------------------------
 
 stations = st.integers(0, STATIONS - 1)
@@ -301,6 +311,8 @@ class SyncMachine(RuleBasedStateMachine):
         self.wire = self.server.wire
         self.nodes = [Node(n + 1, self.folder, self.base, self.server) for n in range(STATIONS)]
         self.lost: set[str] = set()  # own events a restore took away before any server had them
+        self.server_snapshot: Path | None = None
+        self.restores = 0
 
     def teardown(self) -> None:
         try:
@@ -434,12 +446,7 @@ class SyncMachine(RuleBasedStateMachine):
             node = self.nodes[s]
             node.snapshot = self.folder / f"snapshot-{node.number}.db"
             node.snapshot.unlink(missing_ok=True)
-            src, dst = sqlite3.connect(node.store.db_path), sqlite3.connect(node.snapshot)
-            try:
-                src.backup(dst)
-            finally:
-                src.close()
-                dst.close()
+            _backup(node.store.db_path, node.snapshot)
 
         @precondition(lambda self: any(n.snapshot for n in self.nodes))
         @rule(data=st.data())
@@ -453,6 +460,32 @@ class SyncMachine(RuleBasedStateMachine):
             node.store = Store.open(node.path, clock=node.clock)
             on_server = {r.id for r in self.server.events() if r.station_id == node.id}
             self.lost |= node.made - node.own_ids() - on_server  # never left the station: gone with the restore
+
+    @precondition(lambda self: self.server.url.startswith("sqlite"))
+    @rule()
+    def snapshot_server(self) -> None:
+        """The central database's nightly backup."""
+        self.server_snapshot = self.folder / "central-snapshot.db"
+        self.server_snapshot.unlink(missing_ok=True)
+        _backup(Path(self.server.engine.url.database or ""), self.server_snapshot)
+
+    @precondition(lambda self: self.server_snapshot is not None)
+    @rule()
+    def restore_server(self) -> None:
+        """The central server comes back from its last backup with a new epoch (`counter serve` after a
+        restore): the stations pull from zero and push again what it lacks."""
+        assert self.server_snapshot is not None
+        self.restores += 1
+        path = self.folder / f"central-{self.restores}.db"
+        shutil.copyfile(self.server_snapshot, path)
+        engine = central_db.make_engine(f"sqlite:///{path}")
+        central_db.new_epoch(engine)
+        engine.dispose()
+        old, self.server = self.server, Server(f"sqlite:///{path}", self.base)
+        self.wire = self.server.wire
+        for node in self.nodes:
+            node.server = self.server
+        old.close()
 
     @rule()
     def heal(self) -> None:
