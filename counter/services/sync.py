@@ -462,7 +462,8 @@ def _row_of_wire(w: dict[str, Any]) -> dict[str, Any]:
 
 _DOSSIER_EVENTS = sa.text(
     "SELECT e.id, e.kind, e.at, e.actor_id, e.station_id, e.payload, se.office_seq, "
-    "c.event_id IS NOT NULL AS rejected FROM dossier_events e "
+    "c.event_id IS NOT NULL AS rejected, "
+    "e.station_id = (SELECT value FROM sync_state WHERE key = 'station_id') AS own FROM dossier_events e "
     "LEFT JOIN sync_events se ON se.event_id = e.id LEFT JOIN sync_conflicts c ON c.event_id = e.id "
     "WHERE e.dossier_id = :d ORDER BY e.rowid")
 _DOSSIERS = Dossier.__table__  # type: ignore[attr-defined]
@@ -472,7 +473,9 @@ def fold(session: Session, dossier_id: str) -> tuple[DossierState | None, list[E
     """Confirmed events in office order, then pending ones on top; events the reducer refuses are skipped."""
     rows = session.execute(_DOSSIER_EVENTS, {"d": dossier_id}).all()
     confirmed = sorted((r for r in rows if r.office_seq is not None), key=lambda r: r.office_seq)
-    pending = [r for r in rows if r.office_seq is None and not r.rejected]
+    # pending = this station's own; another station's event no longer confirmed (a restored server that
+    # does not hold it, or rejected it this time) is not folded
+    pending = [r for r in rows if r.office_seq is None and not r.rejected and r.own]
     state: DossierState | None = None
     applied: list[Event] = []
     for r in [*confirmed, *pending]:
@@ -495,7 +498,8 @@ def history(session: Session, dossier_id: str) -> list[DossierEvent]:
                                   DossierEvent.id.not_in(sa.select(SyncConflict.event_id)))  # type: ignore[attr-defined]
                            .order_by(sa.literal_column("dossier_events.rowid"))).all()
     confirmed = sorted((r for r in rows if r[1] is not None), key=lambda r: r[1])
-    return [r[0] for r in confirmed] + [r[0] for r in rows if r[1] is None]
+    own = this_station(session).id  # another station's event no longer confirmed is not folded (see fold)
+    return [r[0] for r in confirmed] + [r[0] for r in rows if r[1] is None and r[0].station_id == own]
 
 
 def timeline(session: Session, dossier_id: str) -> list[tuple[DossierEvent, bool]]:
@@ -509,7 +513,9 @@ def timeline(session: Session, dossier_id: str) -> list[tuple[DossierEvent, bool
                            .where(DossierEvent.dossier_id == dossier_id)
                            .order_by(sa.literal_column("dossier_events.rowid"))).all()
     confirmed = sorted((r for r in rows if r[1] is not None), key=lambda r: r[1])
-    out = [(r[0], False) for r in confirmed] + [(r[0], False) for r in rows if r[1] is None and r[2] is None]
+    own = this_station(session).id  # another station's event no longer confirmed is not folded (see fold)
+    out = [(r[0], False) for r in confirmed] + [(r[0], False) for r in rows
+                                                if r[1] is None and r[2] is None and r[0].station_id == own]
     for r in rows:  # a rejected step right after the event it stood on (where the clerk took it)
         if r[2] is None:
             continue

@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from counter.central import db as central_db
 from counter.domain.clock import FixedClock
@@ -92,6 +93,46 @@ def test_a_restored_server_gets_the_rejected_events_too_and_the_station_is_not_s
             s1.sync(); s2.sync()
         assert sync_service.status(s2.store).pending == 0
         check_converged(restored, [s1, s2])
+    finally:
+        for node in (s1, s2):
+            node.server = server
+        restored.close()
+
+
+def test_after_a_server_restore_another_stations_event_it_now_rejects_leaves_the_log(office, tmp_path):
+    """Both counters hand a dossier on while cut off: station 1's step is accepted, station 2's rejected, and
+    station 2 pulls station 1's. The server is restored from a backup taken before the hand-offs. Station 2
+    pushes first this time: its step is accepted, station 1's rejected. Station 2 still held station 1's step,
+    unconfirmed, and folded it on top as if pending: its dossier row differed from the server's. Another station's
+event is never pending here: the log is append-only, so it stays, unconfirmed and not folded."""
+    base, server, (s1, s2) = office
+    code = receive(s1.store, s1.actor("canbo"), id_number=OWNER_ID)
+    s1.track()
+    s1.sync(); s2.sync()
+    backup = tmp_path / "central-backup.db"
+    _backup(Path(server.engine.url.database or ""), backup)
+    act(base, s1, code, "transferred")
+    act(base, s2, code, "transferred")
+    s1.sync(); s2.sync()
+    assert len(sync_service.conflicts(s2.store)) == 1
+
+    restored_path = tmp_path / "central-restored.db"
+    shutil.copyfile(backup, restored_path)
+    engine = central_db.make_engine(f"sqlite:///{restored_path}")
+    central_db.new_epoch(engine)
+    engine.dispose()
+    restored = Server(f"sqlite:///{restored_path}", base)
+    try:
+        for node in (s1, s2):
+            node.server = restored
+        for _ in range(3):
+            s2.sync(); s1.sync()
+        assert sync_service.conflicts(s2.store) == [] and len(sync_service.conflicts(s1.store)) == 1
+        check_converged(restored, [s1, s2], restored=True)
+        with s2.store.read() as s:  # the history shows what the row folds: station 2's hand-off only
+            dossier = s.execute(sa.text("SELECT id FROM dossiers WHERE code = :c"), {"c": code}).scalar()
+            assert [(e.kind, e.station_id) for e in sync_service.history(s, dossier)] == \
+                [("received", s1.id), ("transferred", s2.id)]
     finally:
         for node in (s1, s2):
             node.server = server
