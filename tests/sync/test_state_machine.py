@@ -285,9 +285,11 @@ class Node:
         self.made |= self.own_ids()
 
     def dossiers(self, status: int | None = None) -> list[Any]:
+        # by code, not by the local seq: a pulled page's new dossiers get their rows in set order (random
+        # UUIDs), so the local order differs from one run of an example to the next
         with self.store.read() as s:
             rows = s.execute(sa.text("SELECT code, status, fee, fee_paid, owner_name, owner_id_number "
-                                     "FROM dossiers ORDER BY seq")).all()
+                                     "FROM dossiers ORDER BY code")).all()
         return [r for r in rows if status is None or r.status == status]
 
     def counts(self) -> tuple[Any, ...]:
