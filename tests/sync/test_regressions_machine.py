@@ -16,7 +16,15 @@ from counter.services import progress
 from counter.services import sync as sync_service
 from tests.conftest import NOW, receive
 from tests.services.test_progress import FIELDS
-from tests.sync.test_state_machine import OWNER_ID, Node, Server, _backup, _central_url, _root, check_converged
+from tests.sync.test_state_machine import (
+    OWNER_ID,
+    Node,
+    Server,
+    _backup,
+    _central_url,
+    _root,
+    check_converged,
+)
 
 
 @pytest.fixture

@@ -31,9 +31,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from argon2 import PasswordHasher
 import pytest
 import sqlalchemy as sa
+from argon2 import PasswordHasher
 from hypothesis import HealthCheck, Phase, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
@@ -47,18 +47,24 @@ from counter.central.app import create_app
 from counter.domain.clock import FixedClock
 from counter.domain.errors import CounterError
 from counter.domain.lifecycle import Status
+from counter.models import Dossier
 from counter.scanning import files
 from counter.services import audit, auth, digitize, giveback, progress
 from counter.services import sync as sync_service
 from counter.services.events import state_of
 from counter.services.office import this_station
 from counter.services.store import Actor, Store
-from counter.models import Dossier
 from counter.sync.client import SyncError
 from tests.conftest import NOW, OFFICE, actor_for, receive
 from tests.services.test_digitize import jpeg
 from tests.services.test_progress import FIELDS
-from tests.sync.conftest import SERVER, Faulty, dossier_rows, make_station, rebuild_request
+from tests.sync.conftest import (
+    SERVER,
+    Faulty,
+    dossier_rows,
+    make_station,
+    rebuild_request,
+)
 
 #: the station restore rules (a station's SQLite file copied back from an older snapshot). Off until the
 #: station can heal it (issue 14 item 2, being built). Expected failure today: the restored station's next
@@ -550,7 +556,7 @@ class SyncMachine(RuleBasedStateMachine):
         for seqs in by_station.values():
             assert sorted(seqs) == list(range(1, len(seqs) + 1)), seqs
         with self.server.engine.connect() as conn:
-            n, problem = ingest.verify_office_chain(conn, OFFICE)
+            _, problem = ingest.verify_office_chain(conn, OFFICE)
         assert problem is None, problem
 
     def heal_and_check(self) -> None:
@@ -631,7 +637,7 @@ def check_converged(server: Server, nodes: list[Node], lost: set[str] = frozense
         assert dossier_rows(node.store) == first
 
 
-SETTINGS: dict[str, Any] = dict(deadline=None, suppress_health_check=list(HealthCheck), print_blob=True)
+SETTINGS: dict[str, Any] = {"deadline": None, "suppress_health_check": list(HealthCheck), "print_blob": True}
 if os.environ.get("COUNTER_MACHINE_NO_SHRINK") == "1":  # hunting: report the first failure as it is
     SETTINGS["phases"] = [Phase.explicit, Phase.generate]
 
