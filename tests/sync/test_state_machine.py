@@ -4,9 +4,10 @@ Three stations of one office (real SQLite stores, written through the services t
 central server (the FastAPI app on a SQLite file, or on PostgreSQL when COUNTER_TEST_PG is set), reached
 through the same HTTP code path (httpx -> Starlette's in-process transport) behind a transport that injects
 faults: a request dropped, a response dropped after the server committed, a truncated answer, a 503, a
-duplicated request, a batch reversed, an older batch arriving late, a stale pull page, a station killed at a
-sync step (its store closed and opened again), a station's clock ahead or behind, and (behind
-COUNTER_MACHINE_RESTORE=1) a station restored from an older copy of its SQLite file.
+duplicated request, a batch reversed, an older batch arriving late, a stale pull page, a damaged file upload,
+a station killed at a sync step (its store closed and opened again), a station's clock ahead or behind, the
+central server restored from its backup (new epoch), and (behind COUNTER_MACHINE_RESTORE=1) a station restored
+from an older copy of its SQLite file.
 
 The invariant, after healing (every fault off, each station synced until a whole round changes nothing):
 every event made exactly once on the server (its station's sequence gapless, nothing lost, nothing invented),
@@ -14,8 +15,8 @@ every station's confirmed log equal to the server's office log (ids in office_se
 every station's chains verify, the dossier rows equal on every station and to the server's state, and every
 rejected event visible on its station as a conflict.
 
-Default: 25 examples of up to 30 steps. COUNTER_MACHINE_LONG=1 also runs test_sync_state_machine_long (200
-examples of up to 60 steps).
+Default: 25 examples of up to 30 steps (about a minute). COUNTER_MACHINE_LONG=1 also runs TestLongSyncMachine
+(200 examples of up to 60 steps); COUNTER_MACHINE_NO_SHRINK=1 reports a failure as found (no shrinking).
 """
 
 from __future__ import annotations
