@@ -446,6 +446,12 @@ def apply_page(store: Store, page: PullPage, cursor: str) -> int:
                 "SELECT e.id, e.station_seq, e.at FROM dossier_events e "
                 "WHERE e.station_id = :s AND e.id NOT IN (SELECT event_id FROM sync_events) "
                 "AND e.id NOT IN (SELECT event_id FROM outbox)"), {"s": station_id})
+            # rows that folded other stations' events the restored server does not hold (yet): without them
+            # now (fold); the pull brings back those it accepts later
+            for dossier_id in session.execute(sa.text(
+                    "SELECT DISTINCT dossier_id FROM dossier_events WHERE station_id != :s "
+                    "AND id NOT IN (SELECT event_id FROM sync_events)"), {"s": station_id}).scalars().all():
+                rebuild(session, dossier_id)
             _set(session, EPOCH_RESET, None)
     return new
 

@@ -145,3 +145,42 @@ event is never pending here: the log is append-only, so it stays, unconfirmed an
         for node in (s1, s2):
             node.server = server
         restored.close()
+
+
+def test_after_a_server_restore_a_row_drops_another_stations_step_the_restored_server_rejects(office, tmp_path):
+    """Both counters record "withdrawn" and a note while cut off (station 2's are rejected, station 1 never
+    holds them), then each adds a note that station 1 pulls. The server comes back empty from its backup.
+    Station 2 pushes first and its step now wins; station 1's pull from zero no longer confirms station 2's
+    later note (the restored server rejects it), yet station 1's row still counted it: `audit verify` found
+    the row different from its history (version)."""
+    base, server, (s1, s2) = office
+    backup = tmp_path / "central-backup.db"
+    _backup(Path(server.engine.url.database or ""), backup)
+    code = receive(s1.store, s1.actor("canbo"), id_number=OWNER_ID)
+    s1.track()
+    s1.sync(); s2.sync()
+    for kind in ("withdrawn", "note_added"):
+        act(base, s1, code, kind)
+        act(base, s2, code, kind)
+    for _ in range(2):
+        s1.sync(); s2.sync()
+    act(base, s1, code, "note_added")
+    act(base, s2, code, "note_added")
+    restored_path = tmp_path / "central-restored.db"
+    shutil.copyfile(backup, restored_path)
+    engine = central_db.make_engine(f"sqlite:///{restored_path}")
+    central_db.new_epoch(engine)
+    engine.dispose()
+    restored = Server(f"sqlite:///{restored_path}", base)
+    try:
+        for node in (s1, s2):
+            node.server = restored
+        act(base, s2, code, "note_added")
+        act(base, s1, code, "note_added")
+        for _ in range(4):
+            s2.sync(); s1.sync()
+        check_converged(restored, [s1, s2], restored=True)  # audit verify on both stations
+    finally:
+        for node in (s1, s2):
+            node.server = server
+        restored.close()
