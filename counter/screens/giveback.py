@@ -374,10 +374,7 @@ class ReturnScreen(ServiceScreen):
     def action_give(self) -> None:
         from counter.services.giveback import preview_at_counter, return_at_counter
 
-        if self.view is None or not self.view.ready:
-            self._not_ready()
-            return
-        if self.busy or self.cards_left_in_boxes():
+        if not self._can_return():
             return
         store, actor, code = self.capp.store, self.capp.actor, self.view.code
         who = self.collector()
@@ -389,10 +386,7 @@ class ReturnScreen(ServiceScreen):
     def action_post(self) -> None:
         from counter.services.giveback import preview_by_post, send_by_post
 
-        if self.view is None or not self.view.ready:
-            self._not_ready()
-            return
-        if self.busy or self.cards_left_in_boxes():
+        if not self._can_return():
             return
         store, actor, code = self.capp.store, self.capp.actor, self.view.code
         tracking, address = self.value("tracking"), self.value("address")
@@ -414,6 +408,13 @@ class ReturnScreen(ServiceScreen):
         store, actor, code = self.capp.store, self.capp.actor, self.view.code
         self._write(lambda: mark_delivered(store, actor, code, self.value("note")),
                     "Đã ghi nhận bưu điện phát", None)
+
+    def _can_return(self) -> bool:
+        """A ready dossier, no write under way, no card text left in a box (F5 or F9 may go on)."""
+        if self.view is None or not self.view.ready:
+            self._not_ready()
+            return False
+        return not (self.busy or self.cards_left_in_boxes())
 
     def _not_ready(self) -> None:
         message = self.view.message if self.view is not None else "Quét mã QR hoặc gõ mã hồ sơ trước"
