@@ -197,9 +197,9 @@ def dossier_row(session: Session, actor: Actor, code: str) -> Dossier:
     """The row of a dossier of the actor's office, by its code."""
     row = session.exec(select(Dossier).where(Dossier.code == code.strip().upper())).first()
     if row is None:
-        raise NotFound(f"Không tìm thấy hồ sơ “{code}”")
+        raise NotFound(f"Không tìm thấy hồ sơ “{code.strip()}”")
     if row.office_id != actor.office_id:
-        raise CounterError(f"Hồ sơ “{code}” thuộc cơ quan khác ({row.office_id})")
+        raise CounterError(f"Hồ sơ “{row.code}” thuộc cơ quan khác ({row.office_id}): không xử lý tại đây")
     return row
 
 

@@ -25,7 +25,8 @@ from counter.domain.progress import ScanError, parse_scan
 from counter.domain.text import nfc
 from counter.models import Dossier, Office
 from counter.services import events as ev
-from counter.services.progress import dossier_row, parse_papers
+from counter.services.dossiers import dossier_row
+from counter.services.progress import parse_papers
 from counter.services.store import Actor, NotFound, Store
 
 

@@ -24,6 +24,7 @@ from counter.domain.permissions import EVENT_ACTIONS, can
 from counter.domain.text import nfc
 from counter.models import Dossier, DossierEvent, Office, User
 from counter.services import events as ev
+from counter.services.dossiers import dossier_row
 from counter.services.office import calendar_of
 from counter.services.store import Actor, NotFound, Store
 
@@ -110,15 +111,6 @@ class EventResult:
 
 
 # ---- reading ---------------------------------------------------------------------------------------------
-
-def dossier_row(session: Session, actor: Actor, code: str) -> Dossier:
-    row = session.exec(select(Dossier).where(Dossier.code == code.strip().upper())).first()
-    if row is None:
-        raise NotFound(f"Không tìm thấy hồ sơ “{code.strip()}”")
-    if row.office_id != actor.office_id:
-        raise CounterError(f"Hồ sơ “{row.code}” thuộc cơ quan khác ({row.office_id}): không xử lý tại đây")
-    return row
-
 
 def supplement_rule(session: Session, office_id: str) -> rules.SupplementClock:
     value = session.execute(sa.text("SELECT supplement_clock FROM offices WHERE id = :o"), {"o": office_id}).scalar()
