@@ -18,6 +18,7 @@ from datetime import date, datetime
 from typing import Any, Callable
 
 from counter.domain.errors import CounterError
+from counter.domain.intake import PaperInput
 from counter.domain.text import nfc
 
 CODE_RE = re.compile(r"^\d\.\d{6}(\.[0-9A-Z.]+)?$")
@@ -40,11 +41,9 @@ _PAPER = re.compile(r"^(?P<name>.*?)\s*\[(?P<counts>[^\[\]]*)\]\s*(?P<optional>\
 
 
 @dataclass(frozen=True)
-class PaperSpec:
-    name: str
-    originals: int = 0
-    certified_copies: int = 0
-    photocopies: int = 0
+class PaperSpec(PaperInput):
+    """A paper the procedure lists: its counts as at intake, and whether it must be brought."""
+
     required: bool = True
 
 
