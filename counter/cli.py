@@ -7,7 +7,8 @@ import json
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, Callable, Optional
+from typing import Annotated, Any
+from collections.abc import Callable
 
 import typer
 
@@ -36,7 +37,7 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(print_app, name="print")
 app.add_typer(office_app, name="office")
 
-DataDir = Annotated[Optional[Path], typer.Option("--data-dir", envvar="COUNTER_HOME",
+DataDir = Annotated[Path | None, typer.Option("--data-dir", envvar="COUNTER_HOME",
                                                  help="Thư mục dữ liệu (mặc định: thư mục dữ liệu người dùng)")]
 
 
@@ -94,9 +95,9 @@ def open_store(data_dir: Path | None, *, need_init: bool = True, create: bool = 
     return store
 
 
-UserOpt = Annotated[Optional[str], typer.Option("--user", envvar="COUNTER_USER",
+UserOpt = Annotated[str | None, typer.Option("--user", envvar="COUNTER_USER",
                                                 help="Người thực hiện (tên đăng nhập); mọi thao tác ghi tên người làm")]
-PasswordOpt = Annotated[Optional[str], typer.Option("--password", envvar="COUNTER_PASSWORD",
+PasswordOpt = Annotated[str | None, typer.Option("--password", envvar="COUNTER_PASSWORD",
                                                     help="Mật khẩu (hoặc nhập khi được hỏi)")]
 
 
@@ -138,10 +139,10 @@ def init(
     station: Annotated[int, typer.Option(help="Số quầy 1–9 (mỗi quầy một khối số hồ sơ)")] = 1,
     admin: Annotated[str, typer.Option(help="Tên đăng nhập của quản trị")] = "admin",
     admin_name: Annotated[str, typer.Option(help="Họ tên quản trị")] = "Quản trị",
-    password: Annotated[Optional[str], typer.Option(help="Mật khẩu quản trị (hỏi nếu bỏ trống)")] = None,
+    password: Annotated[str | None, typer.Option(help="Mật khẩu quản trị (hỏi nếu bỏ trống)")] = None,
     parent_name: Annotated[str, typer.Option(help="Cơ quan chủ quản, ví dụ UBND XÃ PHỤC LINH")] = "",
     place_name: Annotated[str, typer.Option(help="Địa danh ghi trên biểu mẫu")] = "",
-    public_url: Annotated[Optional[str], typer.Option(
+    public_url: Annotated[str | None, typer.Option(
         "--public-url", help="Địa chỉ trang tra cứu công khai mà điện thoại của công dân mở được (mã QR trên giấy "
                              "tiếp nhận trỏ tới đây), ví dụ https://motcua.phuclinh.gov.vn")] = None,
     data_dir: DataDir = None,
@@ -256,7 +257,7 @@ def users_add(
     username: str,
     name: Annotated[str, typer.Option("--name", help="Họ tên")],
     role: Annotated[str, typer.Option(help="clerk | postal | supervisor | admin")],
-    password: Annotated[Optional[str], typer.Option(help="Mật khẩu (hỏi nếu bỏ trống)")] = None,
+    password: Annotated[str | None, typer.Option(help="Mật khẩu (hỏi nếu bỏ trống)")] = None,
     data_dir: DataDir = None,
 ) -> None:
     """Thêm người dùng."""
@@ -280,7 +281,7 @@ def users_list(data_dir: DataDir = None) -> None:
 
 @users_app.command("passwd")
 @handle_errors
-def users_passwd(username: str, password: Annotated[Optional[str], typer.Option()] = None,
+def users_passwd(username: str, password: Annotated[str | None, typer.Option()] = None,
                  data_dir: DataDir = None) -> None:
     """Đặt lại mật khẩu (mở cả khóa tạm do nhập sai)."""
     from counter.services.auth import set_password
@@ -393,7 +394,7 @@ def search(text: str, page: Annotated[int, typer.Option(help="Trang (từ 1)")] 
     for d in result.items:
         due = format_vn(d.due_at) if d.due_at else "—"
         typer.echo(f"{d.code:<22} {d.status_label:<24} hẹn {due:<16} {d.owner_name} — {d.procedure_name}")
-    more = " (còn trang sau: --page %d)" % (page + 1) if result.has_next else ""
+    more = f" (còn trang sau: --page {page + 1})" if result.has_next else ""
     typer.echo(f"Trang {page}: {len(result.items)} hồ sơ{more}")
     if not result.items:
         raise typer.Exit(1)
@@ -483,8 +484,8 @@ def office_set(
         typer.echo(warning, err=True)
 
 
-Format = Annotated[Optional[str], typer.Option("--format", help="pdf-a5 | pdf-a4 | escpos (mặc định: cấu hình)")]
-Out = Annotated[Optional[Path], typer.Option("--out", help="Ghi ra tệp này thay vì gửi tới máy in")]
+Format = Annotated[str | None, typer.Option("--format", help="pdf-a5 | pdf-a4 | escpos (mặc định: cấu hình)")]
+Out = Annotated[Path | None, typer.Option("--out", help="Ghi ra tệp này thay vì gửi tới máy in")]
 
 
 def _print(code: str, form: str, fmt: str | None, out: Path | None, data_dir: Path | None) -> None:

@@ -104,7 +104,7 @@ def _json_only(value: Any) -> bool:
     """True when `value` holds only what json.loads makes (no floats, tuples, subclasses, non-str keys)."""
     t = type(value)
     if t is dict:
-        for k, v in value.items():
+        for k, v in value.items():  # noqa: SIM110
             if type(k) is not str or not _json_only(v):
                 return False
         return True

@@ -15,7 +15,8 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from counter.domain.errors import CounterError
 from counter.domain.text import nfc
@@ -249,7 +250,7 @@ def _papers(value: Any, problems: list[str]) -> tuple[PaperSpec, ...] | None:
     """Every paper of the row; each bad paper adds its own problem. None when any paper is bad."""
     if isinstance(value, str):
         items: list[Any] = [p.strip() for p in nfc(value).split(";") if p.strip()]
-        build: Callable[[Any, int], PaperSpec] = lambda item, i: _paper_item(item)
+        build: Callable[[Any, int], PaperSpec] = lambda item, i: _paper_item(item)  # noqa: E731
     elif isinstance(value, list):
         items, build = value, _paper_object
     elif value is None:
@@ -524,7 +525,7 @@ def parse_overrides(text: str) -> list[tuple[date, str, str]]:
             errors.append(RowError(n, f"dòng có {len(cells)} ô, cần 3 (date,kind,note; ghi chú có dấu phẩy phải "
                                       "đặt trong ngoặc kép)"))
             continue
-        day_text, kind, note = (cells + ["", ""])[:3]
+        day_text, kind, note = [*cells, "", ""][:3]
         problems = []
         try:
             day: date | None = _day(day_text)

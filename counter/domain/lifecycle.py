@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import IntEnum, StrEnum
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
 from counter.domain.calendar import VN_TZ, format_vn
 from counter.domain.errors import CounterError
@@ -309,7 +310,7 @@ def _amount(value: Any, kind: str, status: Status, label: str, positive: bool = 
         amount = int(value)
     except (TypeError, ValueError):
         raise TransitionError(kind, status, f"{label[0].upper() + label[1:]} không hợp lệ: “{value}”.") from None
-    if amount < 0 or positive and amount == 0:
+    if amount < 0 or (positive and amount == 0):
         raise TransitionError(kind, status, f"{label[0].upper() + label[1:]} phải lớn hơn 0.")
     return amount
 
@@ -464,11 +465,11 @@ def _correct(state: DossierState, p: Mapping[str, Any], kind: str, status: Statu
 def apply(state: DossierState | None, event: Event) -> DossierState:
     """Fold one event into the dossier state, or raise TransitionError (nothing changes)."""
     kind = check(state, event.kind, event.at)
-    allowed, target = TRANSITIONS[kind]
+    _allowed, target = TRANSITIONS[kind]
     current = state.status if state is not None else None
     p = event.payload
 
-    if state is None or kind in (EventKind.RECEIVED, EventKind.REFUSED) and current == Status.NEW:
+    if state is None or (kind in (EventKind.RECEIVED, EventKind.REFUSED) and current == Status.NEW):
         if state is None:
             new = _create(event, target or Status.RECEIVED)
         else:

@@ -75,7 +75,7 @@ def documents_for(store: Store, code: str, form: str = "auto") -> tuple[str, lis
     if form == "auto":
         form = "01" if first["kind"] == EventKind.RECEIVED else first["form"] or "03"
     form = form.upper()
-    if form in ("04", "05", "06", "BG") or form == "02" and first["kind"] == EventKind.RECEIVED:
+    if form in ("04", "05", "06", "BG") or (form == "02" and first["kind"] == EventKind.RECEIVED):
         from counter.services.progress import progress_documents  # Mẫu 02 (later), 04, 05, 06, hand-over
 
         return form, progress_documents(store, data, form)

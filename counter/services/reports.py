@@ -23,7 +23,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, time, UTC
 from fractions import Fraction
 from pathlib import Path
 
@@ -45,7 +45,7 @@ LIVE = "voided_at IS NULL"  # issue 12: voided dossiers count nowhere but in the
 
 
 def _ts(dt: datetime) -> str:
-    return dt.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return dt.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 def _bounds(period: Period) -> tuple[str, str]:

@@ -117,7 +117,7 @@ def test_the_reprinted_receipt_has_the_corrected_data_and_the_original_appointme
 def test_a_voided_dossier_leaves_the_queue_keeps_its_history_and_its_code(store):
     clerk, boss = actor_for(store, "canbo"), actor_for(store, "giamsat")
     keep, gone = receive(store, clerk, "Nguyễn Văn An"), receive(store, clerk, "Trần Thị Bích")
-    def listed() -> set[str]:  # noqa: E306
+    def listed() -> set[str]:
         return {i.code for b in queue.BUCKETS for i in queue.page(store, boss, b).items}
     before = queue.counts(store, boss)
     assert {keep, gone} <= listed()

@@ -67,7 +67,7 @@ def test_scan_two_pages_and_import_a_png_marks_the_paper_digitized(store, tmp_pa
     assert doc_row(store, code, 1) == (1, [result.sha256]) and doc_row(store, code, 2) == (0, [])
     target = dg.load_target(store, code)
     assert target.summary == "đã số hóa 1/2" and target.items[0].pages == 3
-    (event,) = [e for e in get_detail(store, code).events if e.kind == "document_scanned"]
+    (_event,) = [e for e in get_detail(store, code).events if e.kind == "document_scanned"]
     payload = json.loads(store.query("SELECT payload FROM dossier_events WHERE kind = 'document_scanned'")[0][0])
     assert payload["blobs"] == [result.sha256] and payload["position"] == 1 and payload["pages"] == 3
     assert store.query("SELECT scanned_count FROM dossiers WHERE code = ?", (code,))[0][0] == 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 import threading
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 
 import httpx
 import pytest
@@ -21,7 +21,7 @@ def client(handler) -> SyncClient:  # type: ignore[no-untyped-def]
 
 def test_retry_after_seconds_and_http_date():
     assert parse_retry_after("120") == 120.0
-    now = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
     assert parse_retry_after("Mon, 23 Nov 2026 02:00:30 GMT", now) == 30.0
     assert parse_retry_after("Mon, 23 Nov 2026 01:00:00 GMT", now) == 0.0
     assert parse_retry_after("soon") is None and parse_retry_after(None) is None

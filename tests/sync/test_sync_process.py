@@ -46,7 +46,7 @@ class Server:
 
     def start(self) -> None:
         self.proc = subprocess.Popen([COUNTER, "serve", "--db", self.db, "--port", str(self.port), "--track-rate", "0"],
-                                     stdout=open(self.tmp / "serve.log", "ab"), stderr=subprocess.STDOUT)
+                                     stdout=open(self.tmp / "serve.log", "ab"), stderr=subprocess.STDOUT)  # noqa: SIM115
         deadline = time.monotonic() + 60  # readiness wait, not a timed assertion
         while time.monotonic() < deadline:
             try:
@@ -171,9 +171,8 @@ def test_server_killed_in_the_middle_of_a_batch(server, tmp_path):
                     killer.start()
             return super().handle_request(request)
 
-    with sync_service.client_for(s1.store, transport=KillDuringSecondBatch()) as client:
-        with pytest.raises(SyncError):
-            sync_service.run_cycle(s1.store, client)
+    with sync_service.client_for(s1.store, transport=KillDuringSecondBatch()) as client, pytest.raises(SyncError):
+        sync_service.run_cycle(s1.store, client)
     killer.join()  # (the server dies during the second batch or, on a slow machine, the third)
     assert server.proc.poll() is not None
     assert 0 < sync_service.status(s1.store).pending <= 250
