@@ -16,7 +16,7 @@ from counter.cli_vi import VietnameseGroup
 from counter.domain.errors import CounterError
 
 app = typer.Typer(help="Một cửa — phần mềm quầy tiếp nhận và trả kết quả.", no_args_is_help=True,
-                  pretty_exceptions_enable=False, add_completion=False, cls=VietnameseGroup)
+                  pretty_exceptions_enable=False, add_completion=True, cls=VietnameseGroup)
 db_app = typer.Typer(help="Kho dữ liệu SQLite của quầy.", no_args_is_help=True)
 catalogue_app = typer.Typer(help="Danh mục thủ tục hành chính.", no_args_is_help=True)
 users_app = typer.Typer(help="Người dùng.", no_args_is_help=True)
@@ -36,6 +36,20 @@ app.add_typer(cccd_app, name="cccd")
 app.add_typer(audit_app, name="audit")
 app.add_typer(print_app, name="print")
 app.add_typer(office_app, name="office")
+
+def _print_version(value: bool) -> None:
+    if value:
+        from counter import __version__
+
+        typer.echo(f"counter {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True,
+                                                help="In số phiên bản rồi thoát.")] = False) -> None:
+    pass
+
 
 DataDir = Annotated[Path | None, typer.Option("--data-dir", envvar="COUNTER_HOME",
                                                  help="Thư mục dữ liệu (mặc định: thư mục dữ liệu người dùng)")]

@@ -23,6 +23,7 @@ serve_token_app = _typer.Typer(help="Mã truy cập của các máy trạm.", no
 app.add_typer(serve_app, name="serve")
 serve_app.add_typer(serve_token_app, name="token")
 
+SERVER_MISSING = "Máy này chưa cài phần máy chủ trung tâm: cài bằng lệnh  pip install 'counter[server]'"
 CentralDb = _Annotated[str | None, _typer.Option(
     "--db", envvar="COUNTER_CENTRAL_DB",
     help="CSDL trung tâm: postgresql+psycopg://... (mặc định: sqlite trong thư mục dữ liệu, chỉ để thử)")]
@@ -41,7 +42,10 @@ def _central_engine(db: str | None, data_dir: _Path | None):  # type: ignore[no-
 
     from counter.central import db as central_db
 
-    engine = central_db.make_engine(_central_url(db, data_dir), pool_size=2)
+    try:
+        engine = central_db.make_engine(_central_url(db, data_dir), pool_size=2)
+    except ImportError as exc:  # postgresql+psycopg:// on a station installed without the server extra
+        fail(f"{SERVER_MISSING} (thiếu {exc.name})")
     try:
         central_db.upgrade(engine)
     except sa.exc.OperationalError as exc:
@@ -64,9 +68,12 @@ def serve(ctx: _typer.Context, db: CentralDb = None,
     """Chạy máy chủ trung tâm (FastAPI + uvicorn); cập nhật lược đồ CSDL trước khi chạy."""
     if ctx.invoked_subcommand is not None:
         return
-    import uvicorn
+    try:
+        import uvicorn
 
-    from counter.central.app import create_app
+        from counter.central.app import create_app
+    except ImportError as exc:  # a clerk's PC: the station is installed without the web server
+        fail(f"{SERVER_MISSING} (thiếu {exc.name})")
 
     url = _central_url(db, data_dir)
     _central_engine(db, data_dir).dispose()  # migrations, with a clean error when the database is unreachable
