@@ -224,7 +224,8 @@ def _paper_item(item: str) -> PaperSpec:
         raise _Bad(f"cột papers: số bản của “{name}” phải có 3 số [bản chính/bản chứng thực/bản photo], "
                    f"nhận được [{m['counts']}]")
     counts = [_count(p, what, name) for p, what in zip(parts, ("bản chính", "bản chứng thực", "bản photo"))]
-    return PaperSpec(name, *counts, required=m["optional"] is None)
+    originals, certified, photocopies = counts
+    return PaperSpec(name, originals, certified, photocopies, required=m["optional"] is None)
 
 
 def _paper_object(item: Any, index: int) -> PaperSpec:
@@ -320,7 +321,7 @@ def _row(get: Callable[[str], Any]) -> tuple[ProcedureSpec | None, str | None, l
                         "hoặc đặt postal_allowed là có")
     elif postal and channels is not None and 3 not in channels:
         problems.append("cột postal_allowed là có nhưng cột channels không có kênh 3 (bưu chính công ích)")
-    if problems:
+    if problems or papers is None:  # no problem means every paper was read
         return None, code, problems
     return ProcedureSpec(code, name, field, level, days, fee, fee_note, channels, postal, in_person,
                          certification, papers), code, []

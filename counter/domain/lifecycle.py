@@ -447,7 +447,7 @@ def _correct(state: DossierState, p: Mapping[str, Any], kind: str, status: Statu
                                                 f"“{change.get('old') or ''}” (đã được sửa trước đó).")
         wanted[name] = change["new"]
     try:
-        cleaned = clean_fields(wanted, at.astimezone(VN_TZ).date())
+        cleaned: dict[str, Any] = clean_fields(wanted, at.astimezone(VN_TZ).date())
     except ValidationError as exc:
         raise TransitionError(kind, status, "Không thể sửa thông tin: " + "; ".join(exc.errors.values()) + ".") from None
     for name, value in cleaned.items():
@@ -477,6 +477,7 @@ def apply(state: DossierState | None, event: Event) -> DossierState:
             new = replace(base, id=state.id, code=state.code, token=state.token, office_id=state.office_id)
         return replace(new, version=(state.version if state else 0) + 1)
 
+    current = state.status  # a dossier that exists from here on
     changes: dict[str, Any] = {}
     if kind == EventKind.TRANSFERRED:
         changes["held_by"] = _transfer(state, p, kind, current)
@@ -499,7 +500,7 @@ def apply(state: DossierState | None, event: Event) -> DossierState:
     elif kind == EventKind.EXTENDED:
         new_due = _dt(_require(p, "due_at", kind, current, "ngày hẹn trả mới"))
         _require(p, "reason", kind, current, "lý do gia hạn")
-        if state.due_at is not None and new_due <= state.due_at:
+        if state.due_at is not None and new_due is not None and new_due <= state.due_at:
             raise TransitionError(kind, current, "Ngày hẹn trả mới phải sau ngày hẹn trả hiện tại.")
         changes["due_at"] = new_due
         changes["extension_count"] = state.extension_count + 1
