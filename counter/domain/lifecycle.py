@@ -83,7 +83,7 @@ class EventKind(StrEnum):
         return EVENT_LABELS[self]
 
 
-EVENT_LABELS: dict[EventKind, str] = {
+EVENT_LABELS: dict[str, str] = {  # keyed by EventKind (a str): a stored kind looks its label up too
     EventKind.REGISTERED: "đăng ký trực tuyến",
     EventKind.RECEIVED: "tiếp nhận hồ sơ",
     EventKind.REFUSED: "từ chối tiếp nhận",

@@ -145,7 +145,8 @@ FEE_KINDS = (EventKind.FEE_REQUESTED, EventKind.FEE_PAID)
 def actions_for(role: str, status: Status, free: bool = False) -> tuple[list[ActionInfo], list[str]]:
     """The F4 actions a status allows, split into those this role may take and those it may not. On a free
     dossier (`free`: the procedure's fee is 0 and no fee was asked) the fee steps are not offered at all."""
-    mine, refused = [], []
+    mine: list[ActionInfo] = []
+    refused: list[ActionInfo] = []
     for kind in allowed_kinds(status):
         if kind not in ACTION_FIELDS or (free and kind in FEE_KINDS):
             continue
@@ -157,7 +158,7 @@ def actions_for(role: str, status: Status, free: bool = False) -> tuple[list[Act
 def control_rows_in(session: Session, row: Dossier) -> list[rules.ControlRow]:
     office = session.get(Office, row.office_id)
     desk = office.name if office else "Bộ phận Một cửa"
-    actors = dict(session.exec(select(User.id, User.full_name)).all())
+    actors = {uid: name for uid, name in session.exec(select(User.id, User.full_name)).all() if uid is not None}
     events = [ev.domain_event(e) for e in ev.events_of(session, row.id)]
     return rules.control_rows(events, calendar_of(session, row.office_id), desk, actors)
 

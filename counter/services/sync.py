@@ -26,7 +26,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from counter.domain.errors import CounterError
 from counter.domain.hashing import canonical_json, chain_hash
@@ -482,10 +482,10 @@ def fold(session: Session, dossier_id: str) -> tuple[DossierState | None, list[E
 def history(session: Session, dossier_id: str) -> list[DossierEvent]:
     """A dossier's events in the order its row folds them: confirmed (office order), then the rest in local
     order; rejected events left out (they stay in the log and in sync_conflicts)."""
-    rows = session.execute(sa.select(DossierEvent, SyncEvent.office_seq)
-                           .outerjoin(SyncEvent, SyncEvent.event_id == DossierEvent.id)
-                           .where(DossierEvent.dossier_id == dossier_id,
-                                  DossierEvent.id.not_in(sa.select(SyncConflict.event_id)))  # type: ignore[attr-defined]
+    rows = session.execute(sa.select(DossierEvent, col(SyncEvent.office_seq))
+                           .outerjoin(SyncEvent, col(SyncEvent.event_id) == DossierEvent.id)
+                           .where(col(DossierEvent.dossier_id) == dossier_id,
+                                  col(DossierEvent.id).not_in(sa.select(col(SyncConflict.event_id))))
                            .order_by(sa.literal_column("dossier_events.rowid"))).all()
     confirmed = sorted((r for r in rows if r[1] is not None), key=lambda r: r[1])
     return [r[0] for r in confirmed] + [r[0] for r in rows if r[1] is None]
@@ -496,10 +496,10 @@ def timeline(session: Session, dossier_id: str) -> list[tuple[DossierEvent, bool
     order, then the pending ones in local order), each with whether the server rejected it: a rejected step is
     shown, marked, never hidden, right after the event it stood on (the clerk opens the dossier from the
     conflicts screen to see what happened)."""
-    rows = session.execute(sa.select(DossierEvent, SyncEvent.office_seq, SyncConflict.event_id)
-                           .outerjoin(SyncEvent, SyncEvent.event_id == DossierEvent.id)
-                           .outerjoin(SyncConflict, SyncConflict.event_id == DossierEvent.id)
-                           .where(DossierEvent.dossier_id == dossier_id)
+    rows = session.execute(sa.select(DossierEvent, col(SyncEvent.office_seq), col(SyncConflict.event_id))
+                           .outerjoin(SyncEvent, col(SyncEvent.event_id) == DossierEvent.id)
+                           .outerjoin(SyncConflict, col(SyncConflict.event_id) == DossierEvent.id)
+                           .where(col(DossierEvent.dossier_id) == dossier_id)
                            .order_by(sa.literal_column("dossier_events.rowid"))).all()
     confirmed = sorted((r for r in rows if r[1] is not None), key=lambda r: r[1])
     out = [(r[0], False) for r in confirmed] + [(r[0], False) for r in rows if r[1] is None and r[2] is None]
