@@ -16,7 +16,7 @@ from typing import Any
 from typer._click import exceptions as click_exceptions
 from typer._click.core import Command
 from typer._click.utils import echo
-from typer.core import TyperArgument, TyperGroup
+from typer.core import TyperArgument, TyperGroup, TyperOption
 from typer.exceptions import Abort
 
 HELP_TEXT = "Xem hướng dẫn này rồi thoát."
@@ -174,7 +174,8 @@ def localise(command: Command) -> None:
         for sub in command.commands.values():
             localise(sub)
     for param in command.params:
-        param.help = OPTION_HELP.get(param.opts[0], param.help) if param.opts else param.help
+        if isinstance(param, TyperOption) and param.opts[0] in OPTION_HELP:
+            param.help = OPTION_HELP[param.opts[0]]
         if isinstance(param, TyperArgument):
             key = (param.metavar or param.name or "").lower()
             param.metavar = ARGUMENT_NAMES.get(key, ARGUMENT_NAMES.get(param.name or "", param.metavar))

@@ -17,7 +17,7 @@ from counter.domain.intake import ValidationError
 from counter.screens.base import ServiceScreen
 
 if TYPE_CHECKING:
-    from counter.services.dossiers import CorrectionForm
+    from counter.services.dossiers import CorrectionDone, CorrectionForm  # noqa: F401 (CorrectionDone: the base class string)
 
 
 class CorrectForm(ModalScreen["CorrectionDone | None"]):

@@ -120,18 +120,19 @@ class QueueScreen(ServiceScreen):
 
     def compose(self) -> ComposeResult:
         with TabbedContent(id="queue-tabs", initial="tab-queue"):
-            with TabPane("Hàng đợi", id="tab-queue"), Horizontal(id="queue-main"):
-                yield OptionList(*[Option(BUCKET_LABELS[b], id=b) for b in BUCKET_ORDER], id="buckets")
-                with Vertical(id="queue-right"):
-                    with Horizontal(id="queue-filters"):
-                        yield Select([], prompt="Cán bộ", id="f-clerk")
-                        yield Select([], prompt="Thủ tục", id="f-procedure")
-                        yield Select([], prompt="Lĩnh vực", id="f-field")
-                        yield Select(CHANNEL_OPTIONS, prompt="Kênh", id="f-channel")
-                        yield Select(SORT_OPTIONS, value="due", allow_blank=False, id="f-sort")
-                    yield FittedTable(QUEUE_COLUMNS, shrink=QUEUE_SHRINK, drop=QUEUE_DROP, id="queue-table",
-                                      cursor_type="row", zebra_stripes=True)
-                    yield Static("", id="queue-pager", markup=False)
+            with TabPane("Hàng đợi", id="tab-queue"):
+                with Horizontal(id="queue-main"):
+                    yield OptionList(*[Option(BUCKET_LABELS[b], id=b) for b in BUCKET_ORDER], id="buckets")
+                    with Vertical(id="queue-right"):
+                        with Horizontal(id="queue-filters"):
+                            yield Select([], prompt="Cán bộ", id="f-clerk")
+                            yield Select([], prompt="Thủ tục", id="f-procedure")
+                            yield Select([], prompt="Lĩnh vực", id="f-field")
+                            yield Select(CHANNEL_OPTIONS, prompt="Kênh", id="f-channel")
+                            yield Select(SORT_OPTIONS, value="due", allow_blank=False, id="f-sort")
+                        yield FittedTable(QUEUE_COLUMNS, shrink=QUEUE_SHRINK, drop=QUEUE_DROP, id="queue-table",
+                                          cursor_type="row", zebra_stripes=True)
+                        yield Static("", id="queue-pager", markup=False)
             with TabPane("Theo cán bộ", id="tab-clerks"):
                 yield Select(PERIOD_OPTIONS, value="day", allow_blank=False, id="clerks-period-kind")
                 yield Static("", id="clerks-period", markup=False)

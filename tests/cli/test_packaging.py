@@ -69,3 +69,11 @@ def test_the_cli_imports_without_the_server_extra_and_serve_says_what_to_install
     assert proc.returncode == 1, proc.stderr
     assert "Traceback" not in proc.stderr
     assert "chưa cài phần máy chủ trung tâm" in proc.stderr and "pip install 'counter[server]'" in proc.stderr
+
+
+def test_shell_completion_is_offered_in_vietnamese():
+    result = CliRunner().invoke(app, ["--help"], env={"COLUMNS": "160"})
+    assert result.exit_code == 0
+    assert "--install-completion" in result.output and "Cài tự hoàn thành lệnh" in result.output
+    assert "--show-completion" in result.output and "In mã tự hoàn thành" in result.output
+    assert "completion for the current shell" not in result.output

@@ -168,9 +168,10 @@ def test_a_failed_step_leaves_the_store_as_it_was(store):
     code = receive(store, clerk)
     with store.read() as s:
         n_events = s.exec(sa.select(sa.func.count()).select_from(DossierEvent)).scalar_one()
-    with pytest.raises(RuntimeError), store.write() as s:
-        dossiers.record_in(s, clerk, code, "transferred", {"to": "Tư pháp"}, NOW)
-        raise RuntimeError("power cut after the event write")
+    with pytest.raises(RuntimeError):
+        with store.write() as s:
+            dossiers.record_in(s, clerk, code, "transferred", {"to": "Tư pháp"}, NOW)
+            raise RuntimeError("power cut after the event write")
     with store.read() as s:
         assert s.exec(sa.select(sa.func.count()).select_from(DossierEvent)).scalar_one() == n_events
         assert s.exec(sa.select(Dossier.status).where(Dossier.code == code)).scalar_one() == 2

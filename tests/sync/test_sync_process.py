@@ -171,8 +171,9 @@ def test_server_killed_in_the_middle_of_a_batch(server, tmp_path):
                     killer.start()
             return super().handle_request(request)
 
-    with sync_service.client_for(s1.store, transport=KillDuringSecondBatch()) as client, pytest.raises(SyncError):
-        sync_service.run_cycle(s1.store, client)
+    with sync_service.client_for(s1.store, transport=KillDuringSecondBatch()) as client:
+        with pytest.raises(SyncError):
+            sync_service.run_cycle(s1.store, client)
     killer.join()  # (the server dies during the second batch or, on a slow machine, the third)
     assert server.proc.poll() is not None
     assert 0 < sync_service.status(s1.store).pending <= 250
