@@ -78,7 +78,7 @@ class CounterApp(App):
     ]
     NEEDS_LOGIN = {"open", "lock"}  # hidden from the footer and refused until someone logs in
 
-    def __init__(self, data_dir: Path | None = None, store: "Store | None" = None):
+    def __init__(self, data_dir: Path | None = None, store: Store | None = None):
         super().__init__()
         self.data_dir = data_dir
         self.store: Store | None = store
@@ -116,7 +116,7 @@ class CounterApp(App):
         self.store_opened.set()
         self.call_from_thread(self._store_ready, store, info)
 
-    def _store_ready(self, store: "Store", info: "OfficeInfo") -> None:
+    def _store_ready(self, store: Store, info: OfficeInfo) -> None:
         self.store, self.office, self.clock = store, info, store.clock
         self._log_to(store.data_dir / "logs" / "ui.log")
         self._read_idle_setting(store.data_dir)
@@ -130,7 +130,7 @@ class CounterApp(App):
 
     SYNC_INTERVAL = 10.0
 
-    def _sync_loop(self, store: "Store") -> None:
+    def _sync_loop(self, store: Store) -> None:
         """The station's sync loop (issue 8), in a thread of group "sync": push, pull, back off on errors,
         never give up; the footer reads `sync_status`. Not started until `counter sync setup` was run."""
         from counter.services import sync as sync_service
@@ -266,7 +266,7 @@ class CounterApp(App):
         yield SystemCommand("Đổi giao diện màu", "Chọn bảng màu khác", self.action_change_theme)
         yield SystemCommand("Thoát (Ctrl+Q)", "Đóng ứng dụng", self.action_quit)
 
-    def logged_in(self, actor: "Actor") -> None:
+    def logged_in(self, actor: Actor) -> None:
         from counter.screens.search import SearchScreen
 
         kept, self._kept_for = self._kept_for, None
@@ -408,6 +408,6 @@ class CounterApp(App):
         self.refresh_bindings()
 
 
-def build_app(store: "Store | None" = None, data_dir: Path | None = None) -> CounterApp:
+def build_app(store: Store | None = None, data_dir: Path | None = None) -> CounterApp:
     """The one factory: `counter run` and the tests build the app here."""
     return CounterApp(data_dir=data_dir, store=store)

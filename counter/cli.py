@@ -7,7 +7,8 @@ import json
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, Callable, Optional
+from typing import Annotated, Any
+from collections.abc import Callable
 
 import typer
 
@@ -15,7 +16,7 @@ from counter.cli_vi import VietnameseGroup
 from counter.domain.errors import CounterError
 
 app = typer.Typer(help="Một cửa — phần mềm quầy tiếp nhận và trả kết quả.", no_args_is_help=True,
-                  pretty_exceptions_enable=False, add_completion=False, cls=VietnameseGroup)
+                  pretty_exceptions_enable=False, add_completion=True, cls=VietnameseGroup)
 db_app = typer.Typer(help="Kho dữ liệu SQLite của quầy.", no_args_is_help=True)
 catalogue_app = typer.Typer(help="Danh mục thủ tục hành chính.", no_args_is_help=True)
 users_app = typer.Typer(help="Người dùng.", no_args_is_help=True)
@@ -36,7 +37,21 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(print_app, name="print")
 app.add_typer(office_app, name="office")
 
-DataDir = Annotated[Optional[Path], typer.Option("--data-dir", envvar="COUNTER_HOME",
+def _print_version(value: bool) -> None:
+    if value:
+        from counter import __version__
+
+        typer.echo(f"counter {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True,
+                                                help="In số phiên bản rồi thoát.")] = False) -> None:
+    pass
+
+
+DataDir = Annotated[Path | None, typer.Option("--data-dir", envvar="COUNTER_HOME",
                                                  help="Thư mục dữ liệu (mặc định: thư mục dữ liệu người dùng)")]
 
 
@@ -94,9 +109,9 @@ def open_store(data_dir: Path | None, *, need_init: bool = True, create: bool = 
     return store
 
 
-UserOpt = Annotated[Optional[str], typer.Option("--user", envvar="COUNTER_USER",
+UserOpt = Annotated[str | None, typer.Option("--user", envvar="COUNTER_USER",
                                                 help="Người thực hiện (tên đăng nhập); mọi thao tác ghi tên người làm")]
-PasswordOpt = Annotated[Optional[str], typer.Option("--password", envvar="COUNTER_PASSWORD",
+PasswordOpt = Annotated[str | None, typer.Option("--password", envvar="COUNTER_PASSWORD",
                                                     help="Mật khẩu (hoặc nhập khi được hỏi)")]
 
 
@@ -138,10 +153,10 @@ def init(
     station: Annotated[int, typer.Option(help="Số quầy 1–9 (mỗi quầy một khối số hồ sơ)")] = 1,
     admin: Annotated[str, typer.Option(help="Tên đăng nhập của quản trị")] = "admin",
     admin_name: Annotated[str, typer.Option(help="Họ tên quản trị")] = "Quản trị",
-    password: Annotated[Optional[str], typer.Option(help="Mật khẩu quản trị (hỏi nếu bỏ trống)")] = None,
+    password: Annotated[str | None, typer.Option(help="Mật khẩu quản trị (hỏi nếu bỏ trống)")] = None,
     parent_name: Annotated[str, typer.Option(help="Cơ quan chủ quản, ví dụ UBND XÃ PHỤC LINH")] = "",
     place_name: Annotated[str, typer.Option(help="Địa danh ghi trên biểu mẫu")] = "",
-    public_url: Annotated[Optional[str], typer.Option(
+    public_url: Annotated[str | None, typer.Option(
         "--public-url", help="Địa chỉ trang tra cứu công khai mà điện thoại của công dân mở được (mã QR trên giấy "
                              "tiếp nhận trỏ tới đây), ví dụ https://motcua.phuclinh.gov.vn")] = None,
     data_dir: DataDir = None,
@@ -256,7 +271,7 @@ def users_add(
     username: str,
     name: Annotated[str, typer.Option("--name", help="Họ tên")],
     role: Annotated[str, typer.Option(help="clerk | postal | supervisor | admin")],
-    password: Annotated[Optional[str], typer.Option(help="Mật khẩu (hỏi nếu bỏ trống)")] = None,
+    password: Annotated[str | None, typer.Option(help="Mật khẩu (hỏi nếu bỏ trống)")] = None,
     data_dir: DataDir = None,
 ) -> None:
     """Thêm người dùng."""
@@ -280,7 +295,7 @@ def users_list(data_dir: DataDir = None) -> None:
 
 @users_app.command("passwd")
 @handle_errors
-def users_passwd(username: str, password: Annotated[Optional[str], typer.Option()] = None,
+def users_passwd(username: str, password: Annotated[str | None, typer.Option()] = None,
                  data_dir: DataDir = None) -> None:
     """Đặt lại mật khẩu (mở cả khóa tạm do nhập sai)."""
     from counter.services.auth import set_password
@@ -393,7 +408,7 @@ def search(text: str, page: Annotated[int, typer.Option(help="Trang (từ 1)")] 
     for d in result.items:
         due = format_vn(d.due_at) if d.due_at else "—"
         typer.echo(f"{d.code:<22} {d.status_label:<24} hẹn {due:<16} {d.owner_name} — {d.procedure_name}")
-    more = " (còn trang sau: --page %d)" % (page + 1) if result.has_next else ""
+    more = f" (còn trang sau: --page {page + 1})" if result.has_next else ""
     typer.echo(f"Trang {page}: {len(result.items)} hồ sơ{more}")
     if not result.items:
         raise typer.Exit(1)
@@ -483,8 +498,8 @@ def office_set(
         typer.echo(warning, err=True)
 
 
-Format = Annotated[Optional[str], typer.Option("--format", help="pdf-a5 | pdf-a4 | escpos (mặc định: cấu hình)")]
-Out = Annotated[Optional[Path], typer.Option("--out", help="Ghi ra tệp này thay vì gửi tới máy in")]
+Format = Annotated[str | None, typer.Option("--format", help="pdf-a5 | pdf-a4 | escpos (mặc định: cấu hình)")]
+Out = Annotated[Path | None, typer.Option("--out", help="Ghi ra tệp này thay vì gửi tới máy in")]
 
 
 def _print(code: str, form: str, fmt: str | None, out: Path | None, data_dir: Path | None) -> None:

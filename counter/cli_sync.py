@@ -11,7 +11,7 @@ from __future__ import annotations
 # commands (`counter sync ...`, `counter export portal`) go below it.
 
 from pathlib import Path as _Path
-from typing import Annotated as _Annotated, Optional as _Optional
+from typing import Annotated as _Annotated
 
 import typer as _typer
 
@@ -23,7 +23,8 @@ serve_token_app = _typer.Typer(help="Mã truy cập của các máy trạm.", no
 app.add_typer(serve_app, name="serve")
 serve_app.add_typer(serve_token_app, name="token")
 
-CentralDb = _Annotated[_Optional[str], _typer.Option(
+SERVER_MISSING = "Máy này chưa cài phần máy chủ trung tâm: cài bằng lệnh  pip install 'counter[server]'"
+CentralDb = _Annotated[str | None, _typer.Option(
     "--db", envvar="COUNTER_CENTRAL_DB",
     help="CSDL trung tâm: postgresql+psycopg://... (mặc định: sqlite trong thư mục dữ liệu, chỉ để thử)")]
 
@@ -41,7 +42,10 @@ def _central_engine(db: str | None, data_dir: _Path | None):  # type: ignore[no-
 
     from counter.central import db as central_db
 
-    engine = central_db.make_engine(_central_url(db, data_dir), pool_size=2)
+    try:
+        engine = central_db.make_engine(_central_url(db, data_dir), pool_size=2)
+    except ImportError as exc:  # postgresql+psycopg:// on a station installed without the server extra
+        fail(f"{SERVER_MISSING} (thiếu {exc.name})")
     try:
         central_db.upgrade(engine)
     except sa.exc.OperationalError as exc:
@@ -64,9 +68,12 @@ def serve(ctx: _typer.Context, db: CentralDb = None,
     """Chạy máy chủ trung tâm (FastAPI + uvicorn); cập nhật lược đồ CSDL trước khi chạy."""
     if ctx.invoked_subcommand is not None:
         return
-    import uvicorn
+    try:
+        import uvicorn
 
-    from counter.central.app import create_app
+        from counter.central.app import create_app
+    except ImportError as exc:  # a clerk's PC: the station is installed without the web server
+        fail(f"{SERVER_MISSING} (thiếu {exc.name})")
 
     url = _central_url(db, data_dir)
     _central_engine(db, data_dir).dispose()  # migrations, with a clean error when the database is unreachable
@@ -117,9 +124,9 @@ def serve_token_list(db: CentralDb = None, data_dir: DataDir = None) -> None:
 
 @serve_token_app.command("revoke")
 @handle_errors
-def serve_token_revoke(token_id: _Annotated[_Optional[int], _typer.Option("--id", help="Số của mã (xem token list)")] = None,
-                       office: _Annotated[_Optional[str], _typer.Option("--office")] = None,
-                       station: _Annotated[_Optional[int], _typer.Option("--station")] = None,
+def serve_token_revoke(token_id: _Annotated[int | None, _typer.Option("--id", help="Số của mã (xem token list)")] = None,
+                       office: _Annotated[str | None, _typer.Option("--office")] = None,
+                       station: _Annotated[int | None, _typer.Option("--station")] = None,
                        db: CentralDb = None, data_dir: DataDir = None) -> None:
     """Thu hồi mã truy cập (theo --id, hoặc mọi mã của --office/--station)."""
     from counter.central import tokens
@@ -131,7 +138,7 @@ def serve_token_revoke(token_id: _Annotated[_Optional[int], _typer.Option("--id"
 
 @serve_app.command("verify")
 @handle_errors
-def serve_verify(office: _Annotated[_Optional[str], _typer.Option("--office", help="Chỉ một cơ quan")] = None,
+def serve_verify(office: _Annotated[str | None, _typer.Option("--office", help="Chỉ một cơ quan")] = None,
                  db: CentralDb = None, data_dir: DataDir = None) -> None:
     """Kiểm tra chuỗi băm và số thứ tự liên tục của các sự kiện đã nhận, theo từng cơ quan."""
     import sqlalchemy as sa
@@ -289,7 +296,7 @@ def sync_setup(url: _Annotated[str, _typer.Option("--url", help="Địa chỉ m�
 @handle_errors
 def export_portal(start: _Annotated[str, _typer.Option("--from", help="Từ ngày (YYYY-MM-DD), theo ngày tiếp nhận")],
                   end: _Annotated[str, _typer.Option("--to", help="Đến ngày (YYYY-MM-DD), kể cả ngày này")],
-                  out: _Annotated[_Optional[_Path], _typer.Option("--out", help="Tệp JSON (mặc định: in ra)")] = None,
+                  out: _Annotated[_Path | None, _typer.Option("--out", help="Tệp JSON (mặc định: in ra)")] = None,
                   data_dir: DataDir = None) -> None:
     """Xuất hồ sơ theo cấu trúc của Cổng dịch vụ công quốc gia (MaHoSo, NgayTiepNhan yyyyMMddHHmmss, …)."""
     import json

@@ -107,7 +107,7 @@ def _scanner_config(doc: dict[str, Any], data_dir: Path) -> ScannerConfig:
             continue
         if isinstance(like, tuple):
             values[f.name] = tuple(raw) if isinstance(raw, list) else tuple(x.strip() for x in str(raw).split(",") if x.strip())
-        elif isinstance(raw, type(like)) and not isinstance(raw, bool) or isinstance(like, bool) and isinstance(raw, bool):
+        elif (isinstance(raw, type(like)) and not isinstance(raw, bool)) or (isinstance(like, bool) and isinstance(raw, bool)):
             values[f.name] = raw
         else:
             try:

@@ -46,7 +46,7 @@ def create_app(db_url: str, *, clock: Clock | None = None, migrate: bool = True,
     app.state.limiter = limiter
     epoch_cache: dict[str, str] = {}
     track_cache_seconds = track_cache
-    track_cache: dict[str, tuple[float, tuple[str, str, str, str] | None]] = {}  # type: ignore[no-redef]
+    track_pages: dict[str, tuple[float, tuple[str, str, str, str] | None]] = {}
 
     def epoch() -> str:
         if "v" not in epoch_cache:
@@ -107,7 +107,7 @@ def create_app(db_url: str, *, clock: Clock | None = None, migrate: bool = True,
             with writer.begin() as conn:
                 results = ingest.push(conn, auth, body, now, touched, json_only=json_only)
             for token in touched:  # this process shows the change at once; others within track_cache seconds
-                track_cache.pop(token, None)
+                track_pages.pop(token, None)
         except ingest.Forbidden as exc:
             raise _Fail(403, exc.message) from None
         except ingest.BadRequest as exc:
@@ -181,14 +181,14 @@ def create_app(db_url: str, *, clock: Clock | None = None, migrate: bool = True,
         if not _TRACK_TOKEN.match(token):
             return None
         now = time.monotonic()
-        hit = track_cache.get(token)
+        hit = track_pages.get(token)
         if hit is not None and hit[0] > now:
             return hit[1]
         found = await _run(lambda: tracked(token))
         if track_cache_seconds > 0:
-            if len(track_cache) >= 50_000:
-                track_cache.clear()
-            track_cache[token] = (now + track_cache_seconds, found)
+            if len(track_pages) >= 50_000:
+                track_pages.clear()
+            track_pages[token] = (now + track_cache_seconds, found)
         return found
 
     _NO_STORE = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}  # + SECURITY_HEADERS on every answer

@@ -104,7 +104,7 @@ def _json_only(value: Any) -> bool:
     """True when `value` holds only what json.loads makes (no floats, tuples, subclasses, non-str keys)."""
     t = type(value)
     if t is dict:
-        for k, v in value.items():
+        for k, v in value.items():  # noqa: SIM110
             if type(k) is not str or not _json_only(v):
                 return False
         return True
@@ -241,7 +241,7 @@ def _insert_rows(conn: Connection, table: sa.Table, rows: list[dict[str, Any]]) 
     sql = f"COPY {table.name} ({', '.join(cols)}) FROM STDIN"
     dbapi_error = conn.dialect.loaded_dbapi.Error
     try:
-        with conn.connection.cursor() as cur, cur.copy(sql) as copy:
+        with conn.connection.cursor() as cur, cur.copy(sql) as copy:  # type: ignore[attr-defined]  # psycopg's cursor
             for r in rows:
                 copy.write_row([r.get(c) for c in cols])
     except dbapi_error as exc:
@@ -274,6 +274,7 @@ class _Batch:
         # office is its station's (the event's own office_id field is what the station claimed).
         self.known: dict[str, tuple[str, int | None, str | None, str, str | None]] = {}
         self.foreign: set[str] = set()  # ids another office's event holds (the id is the table's key)
+        r: Any  # rows of the two selects below
         if ids | parents:
             for r in conn.execute(sa.select(t.events.c.id, t.events.c.status, t.events.c.office_seq,
                                             t.events.c.reason, t.events.c.content, t.events.c.base,
@@ -320,7 +321,7 @@ class _Batch:
                               [{"_id": d["id"], **values(d)} for d in changed])
 
     def settle(self, e: Any) -> dict[str, Any]:
-        eid = e.get("id") if isinstance(e, dict) else None
+        eid: Any = e.get("id") if isinstance(e, dict) else None
         problem = _shape_error(e)
         if problem:
             return _result(eid, "rejected", reason=problem)

@@ -6,7 +6,8 @@ import base64
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from typing import overload
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -25,9 +26,13 @@ class TokenInfo:
     revoked_at: datetime | None
 
 
+@overload
+def _aware(dt: datetime) -> datetime: ...
+@overload
+def _aware(dt: None) -> None: ...
 def _aware(dt: datetime | None) -> datetime | None:
     """SQLite gives back naive datetimes (stored as UTC)."""
-    return dt.replace(tzinfo=timezone.utc) if dt is not None and dt.tzinfo is None else dt
+    return dt.replace(tzinfo=UTC) if dt is not None and dt.tzinfo is None else dt
 
 
 def hash_token(token: str) -> str:
@@ -66,7 +71,7 @@ def list_tokens(engine: Engine) -> list[TokenInfo]:
 def revoke(engine: Engine, *, token_id: int | None = None, office_id: str | None = None,
            station_number: int | None = None, now: datetime) -> int:
     """Revoke one token by id, or every live token of an office's station. Returns how many were revoked."""
-    cond = tokens.c.revoked_at.is_(None)
+    cond: sa.ColumnElement[bool] = tokens.c.revoked_at.is_(None)
     if token_id is not None:
         cond = sa.and_(cond, tokens.c.id == token_id)
     elif office_id and station_number is not None:

@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import IntEnum, StrEnum
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
 from counter.domain.calendar import VN_TZ, format_vn
 from counter.domain.errors import CounterError
@@ -82,7 +83,7 @@ class EventKind(StrEnum):
         return EVENT_LABELS[self]
 
 
-EVENT_LABELS: dict[EventKind, str] = {
+EVENT_LABELS: dict[str, str] = {  # keyed by EventKind (a str): a stored kind looks its label up too
     EventKind.REGISTERED: "đăng ký trực tuyến",
     EventKind.RECEIVED: "tiếp nhận hồ sơ",
     EventKind.REFUSED: "từ chối tiếp nhận",
@@ -309,7 +310,7 @@ def _amount(value: Any, kind: str, status: Status, label: str, positive: bool = 
         amount = int(value)
     except (TypeError, ValueError):
         raise TransitionError(kind, status, f"{label[0].upper() + label[1:]} không hợp lệ: “{value}”.") from None
-    if amount < 0 or positive and amount == 0:
+    if amount < 0 or (positive and amount == 0):
         raise TransitionError(kind, status, f"{label[0].upper() + label[1:]} phải lớn hơn 0.")
     return amount
 
@@ -446,7 +447,7 @@ def _correct(state: DossierState, p: Mapping[str, Any], kind: str, status: Statu
                                                 f"“{change.get('old') or ''}” (đã được sửa trước đó).")
         wanted[name] = change["new"]
     try:
-        cleaned = clean_fields(wanted, at.astimezone(VN_TZ).date())
+        cleaned: dict[str, Any] = clean_fields(wanted, at.astimezone(VN_TZ).date())
     except ValidationError as exc:
         raise TransitionError(kind, status, "Không thể sửa thông tin: " + "; ".join(exc.errors.values()) + ".") from None
     for name, value in cleaned.items():
@@ -464,11 +465,11 @@ def _correct(state: DossierState, p: Mapping[str, Any], kind: str, status: Statu
 def apply(state: DossierState | None, event: Event) -> DossierState:
     """Fold one event into the dossier state, or raise TransitionError (nothing changes)."""
     kind = check(state, event.kind, event.at)
-    allowed, target = TRANSITIONS[kind]
+    _allowed, target = TRANSITIONS[kind]
     current = state.status if state is not None else None
     p = event.payload
 
-    if state is None or kind in (EventKind.RECEIVED, EventKind.REFUSED) and current == Status.NEW:
+    if state is None or (kind in (EventKind.RECEIVED, EventKind.REFUSED) and current == Status.NEW):
         if state is None:
             new = _create(event, target or Status.RECEIVED)
         else:
@@ -476,6 +477,7 @@ def apply(state: DossierState | None, event: Event) -> DossierState:
             new = replace(base, id=state.id, code=state.code, token=state.token, office_id=state.office_id)
         return replace(new, version=(state.version if state else 0) + 1)
 
+    current = state.status  # a dossier that exists from here on
     changes: dict[str, Any] = {}
     if kind == EventKind.TRANSFERRED:
         changes["held_by"] = _transfer(state, p, kind, current)
@@ -498,7 +500,7 @@ def apply(state: DossierState | None, event: Event) -> DossierState:
     elif kind == EventKind.EXTENDED:
         new_due = _dt(_require(p, "due_at", kind, current, "ngày hẹn trả mới"))
         _require(p, "reason", kind, current, "lý do gia hạn")
-        if state.due_at is not None and new_due <= state.due_at:
+        if state.due_at is not None and new_due is not None and new_due <= state.due_at:
             raise TransitionError(kind, current, "Ngày hẹn trả mới phải sau ngày hẹn trả hiện tại.")
         changes["due_at"] = new_due
         changes["extension_count"] = state.extension_count + 1

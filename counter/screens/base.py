@@ -38,7 +38,7 @@ class ServiceScreen(Screen):
     HELP = ""
 
     @property
-    def capp(self) -> "CounterApp":
+    def capp(self) -> CounterApp:
         return self.app  # type: ignore[return-value]
 
     def call_service(self, fn: Callable[[], T], done: Callable[[T], Any],

@@ -74,7 +74,7 @@ class DossierScreen(ServiceScreen):
         self.query_one("#dossier-head", Static).update(Text(f"Hồ sơ {self.code}: {message}", style="bold"))
         self.show_error(message)
 
-    def show_detail(self, d: "DossierDetail") -> None:
+    def show_detail(self, d: DossierDetail) -> None:
         self.query_one("#dossier-head", Static).update(
             Text.assemble((f"{d.code}", "bold"), "  ", (d.status_label, "bold reverse"), f"  {d.procedure_name}",
                           *_voided(d)))
@@ -207,5 +207,5 @@ class DossierScreen(ServiceScreen):
         self.reload()
 
 
-def _voided(d: "DossierDetail") -> tuple:
+def _voided(d: DossierDetail) -> tuple:
     return (("  ", ("ĐÃ HỦY", "bold red reverse")) if d.voided_at else ())

@@ -54,7 +54,7 @@ class ConfirmReturn(Confirm):
 
     DEFAULT_CSS = "ConfirmReturn .modal-box { max-height: 100%; overflow-y: auto; }"
 
-    def __init__(self, preview: "ReturnPreview"):
+    def __init__(self, preview: ReturnPreview):
         super().__init__("XÁC NHẬN TRẢ KẾT QUẢ")
         self.preview = preview
 
@@ -204,7 +204,7 @@ class ReturnScreen(ServiceScreen):
         self.call_service(lambda: return_view(store, actor, text), self.show, failed, group="find",  # type: ignore[arg-type]
                           exclusive=True)
 
-    def show(self, v: "ReturnView", fill: bool = True) -> None:
+    def show(self, v: ReturnView, fill: bool = True) -> None:
         self.view = v
         self.query_one("#find", Input).value = ""
         info = Table.grid(padding=(0, 2))
@@ -294,7 +294,7 @@ class ReturnScreen(ServiceScreen):
         else:
             line.update("")
 
-    def collector(self) -> "Collector":
+    def collector(self) -> Collector:
         from counter.services.giveback import Authorization, Collector
 
         kind = str(self.query_one("#receiver", Select).value)
@@ -331,7 +331,7 @@ class ReturnScreen(ServiceScreen):
         box = self.query_one("#return-result", Static)
         code = self.view.code
 
-        def done(v: "ReturnView") -> None:
+        def done(v: ReturnView) -> None:
             self.busy = False
             box.update(Text(f"{done_text} hồ sơ {code}.", style="bold green"))
             self.notify(f"{done_text} hồ sơ {code}", markup=False)
@@ -360,7 +360,7 @@ class ReturnScreen(ServiceScreen):
             else:
                 box.update(Text("Chưa ghi gì: phiếu giữ nguyên, sửa rồi bấm lại.", style="bold yellow"))
 
-        def checked(preview: "ReturnPreview") -> None:
+        def checked(preview: ReturnPreview) -> None:
             self.busy = False
             self.app.push_screen(ConfirmReturn(preview), answered)
 

@@ -94,7 +94,7 @@ class MyWorkScreen(ServiceScreen):
         self.call_service(lambda: queue.my_page(store, actor, bucket, page_no=page_no, page_size=PAGE_SIZE),
                           self.show_page, group="mywork", exclusive=True)
 
-    def show_page(self, result: "QueuePage") -> None:
+    def show_page(self, result: QueuePage) -> None:
         self.stamp = result.stamp
         buckets = self.query_one("#my-buckets", OptionList)
         for i, b in enumerate(BUCKET_KEYS):
@@ -137,7 +137,7 @@ class MyWorkScreen(ServiceScreen):
             self.load()
 
     def action_page(self, delta: int) -> None:
-        if delta > 0 and not self.has_next or delta < 0 and self.page_no == 0:
+        if (delta > 0 and not self.has_next) or (delta < 0 and self.page_no == 0):
             return
         self.page_no += delta
         self.load()

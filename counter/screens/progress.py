@@ -37,7 +37,7 @@ class EventForm(ModalScreen[dict | None]):
     BINDINGS = [Binding("escape", "cancel", "Hủy", id="event.cancel"),
                 Binding("ctrl+s", "submit", "Ghi nhận", id="event.submit", priority=True)]
 
-    def __init__(self, code: str, info: "ActionInfo", explain: str = ""):
+    def __init__(self, code: str, info: ActionInfo, explain: str = ""):
         super().__init__()
         self.code, self.info, self.explain = code, info, explain
 
@@ -205,7 +205,7 @@ class ProgressScreen(ServiceScreen):
         self.call_service(lambda: progress_view(store, actor, code),  # type: ignore[arg-type]
                           lambda v: self.show(v, focus_actions), group="load", exclusive=True)
 
-    def show(self, v: "ProgressView", focus_actions: bool = True) -> None:
+    def show(self, v: ProgressView, focus_actions: bool = True) -> None:
         if self.view is None or self.view.code != v.code:
             self.last_form = None  # Ctrl+R highlights what was printed for this dossier, not the previous one
         self.view, self.code = v, v.code
@@ -270,7 +270,7 @@ class ProgressScreen(ServiceScreen):
             return
         self.app.push_screen(EventForm(self.code, info), lambda values: self.record(kind, values))
 
-    def hand_off_words(self, info: "ActionInfo", choice: str) -> tuple["ActionInfo", str]:
+    def hand_off_words(self, info: ActionInfo, choice: str) -> tuple[ActionInfo, str]:
         """The hand-off form says which way the file goes and who holds it: taking it back names the holder."""
         from dataclasses import replace
 

@@ -50,7 +50,7 @@ def _field(name: str, label: str, placeholder: str) -> ComposeResult:
             yield Static("", id=f"err-{name}", classes="field-error", markup=False)
 
 
-def proc_label(proc: "ProcedureInfo") -> str:
+def proc_label(proc: ProcedureInfo) -> str:
     return f"{proc.code} {proc.name}"
 
 
@@ -189,14 +189,14 @@ class ReceiveScreen(ServiceScreen):
         self.call_service(lambda: (text, search_procedures(store, text, limit=8)), self.show_procedures,  # type: ignore[arg-type]
                           group="proc", exclusive=True)
 
-    def unavailable(self, proc: "ProcedureInfo") -> str | None:
+    def unavailable(self, proc: ProcedureInfo) -> str | None:
         """Why the logged-in user may not receive this procedure (postal staff only), else None."""
         actor = self.capp.actor
         if actor is None or actor.role != "postal":
             return None
         return postal_refusal(proc.postal_allowed, proc.in_person, proc.certification)
 
-    def show_procedures(self, result: tuple[str, list["ProcedureInfo"]]) -> None:
+    def show_procedures(self, result: tuple[str, list[ProcedureInfo]]) -> None:
         text, procs = result
         if text != self.query_one("#proc", Input).value:
             return  # the results of an older text: the search of the current one is on its way
@@ -258,7 +258,7 @@ class ReceiveScreen(ServiceScreen):
     def proc_selected(self, event: OptionList.OptionSelected) -> None:
         self.choose(self._procs[event.option.id])  # type: ignore[index]
 
-    def choose(self, proc: "ProcedureInfo") -> None:
+    def choose(self, proc: ProcedureInfo) -> None:
         why = self.unavailable(proc)
         if why:  # shown as unavailable in the list; picking it says why, and nothing is chosen
             message = f"Nhân viên bưu điện không được tiếp nhận thủ tục “{proc.code} {proc.name}” ({why})."

@@ -285,7 +285,7 @@ class ScanScreen(ServiceScreen):
         self.query_one("#scan-preview", Static).update(Text("\n".join(lines), style="dim" if not pages else ""))
         self.show_thumb(pages[0] if pages else None)
 
-    def show_thumb(self, page: "Page | None") -> None:
+    def show_thumb(self, page: Page | None) -> None:
         """A first-page thumbnail in half blocks (any colour terminal); the text beside it is the fallback."""
         thumb = self.query_one("#scan-thumb", Static)
         if page is None or page.kind == "pdf":
@@ -310,7 +310,7 @@ class ScanScreen(ServiceScreen):
 
         self.call_service(lambda: thumbnail(page), done, lambda msg: None, group="thumb", exclusive=True)
 
-    def add_pages(self, position: int, pages: list["Page"], what: str) -> None:
+    def add_pages(self, position: int, pages: list[Page], what: str) -> None:
         self.pending.setdefault(position, []).extend(pages)
         self.show_target()
         count = len(self.pending[position])
@@ -550,7 +550,7 @@ class ScanScreen(ServiceScreen):
             digitize.watched_done(store, pages, cfg)  # type: ignore[arg-type]
             return result, digitize.load_target(store, code)  # type: ignore[arg-type]
 
-        def done(out: tuple["ScanResult", "ScanTarget"]) -> None:
+        def done(out: tuple[ScanResult, ScanTarget]) -> None:
             result, target = out
             if self.pending.get(pos) == pages:
                 self.pending.pop(pos, None)

@@ -99,7 +99,7 @@ class SearchScreen(ServiceScreen):
         self.call_service(lambda: dossiers.search(store, text, page=page, page_size=PAGE_SIZE), self.show_page,
                           group="search", exclusive=True)
 
-    def show_page(self, result: "SearchPage") -> None:
+    def show_page(self, result: SearchPage) -> None:
         table = self.query_one("#results", DataTable)
         table.clear()
         self.codes = [d.code for d in result.items]
@@ -113,7 +113,7 @@ class SearchScreen(ServiceScreen):
         self.query_one("#pager", Static).update(Text(f"Trang {result.page + 1} · {shown}{more}{prev}"))
 
     def action_page(self, delta: int) -> None:
-        if delta > 0 and not self.has_next or delta < 0 and self.page == 0:
+        if (delta > 0 and not self.has_next) or (delta < 0 and self.page == 0):
             return
         self.page += delta
         self.run_search()

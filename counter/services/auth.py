@@ -126,7 +126,7 @@ _dummy_hash: list[str] = []
 def _check_password(password_hash: str | None, password: str) -> bool:
     """The KDF runs whether or not there is an account (an unknown name costs a verify of a dummy hash)."""
     real = password_hash is not None
-    if not real:
+    if password_hash is None:
         if not _dummy_hash:
             _dummy_hash.append(_hasher.hash(secrets.token_urlsafe(16)))
         password_hash = _dummy_hash[0]
@@ -171,6 +171,7 @@ def login(store: Store, username: str, password: str) -> Actor:
                 session.add(user)
                 session.commit()
             raise AuthError(message) from None
+        assert user is not None  # no account: the dummy hash never verifies
         if user.disabled:  # the password is right: saying so helps its owner and tells nobody else anything
             raise AuthError("Tài khoản đã bị khóa. Liên hệ quản trị để mở khóa.")
         user.failed_attempts = 0

@@ -19,7 +19,7 @@ import shutil
 import subprocess
 import threading
 import uuid
-from datetime import timezone
+from datetime import UTC
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -476,7 +476,7 @@ def ocr_blob(store: Store, sha: str, lang: str = "vie") -> int:
 
 
 def _utc_text(store: Store) -> str:
-    return store.clock.now().astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return store.clock.now().astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 def search_ocr(store: Store, text: str, limit: int = 20) -> list[str]:

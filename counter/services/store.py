@@ -65,7 +65,7 @@ class Store:
 
     @classmethod
     def open(cls, data_dir: Path | str, clock: Clock | None = None, migrate: bool = True,
-             create: bool = False) -> "Store":
+             create: bool = False) -> Store:
         """The store of an existing data folder; a file that is not a counter store (an empty file, another
         program's SQLite file) is refused untouched. `create` (init, demo): a new store, only in a new or empty
         folder."""

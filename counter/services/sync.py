@@ -20,13 +20,13 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from counter.domain.errors import CounterError
 from counter.domain.hashing import canonical_json, chain_hash
@@ -143,7 +143,7 @@ def status(store: Store) -> SyncStatus:
 def record_error(store: Store, message: str) -> None:
     with store.write() as session:
         _set(session, LAST_ERROR, message)
-        _set(session, LAST_ERROR_AT, store.clock.now().astimezone(timezone.utc).isoformat())
+        _set(session, LAST_ERROR_AT, store.clock.now().astimezone(UTC).isoformat())
 
 
 # ---- wire format ------------------------------------------------------------------------------------------
@@ -164,7 +164,7 @@ def wire_text(row: Any, actor_text: str) -> str:
     JSON the hash covers) instead of parsed and encoded again. `actor_text`: the actor object's JSON."""
     head = _WIRE_JSON({"id": row.id, "dossier_id": row.dossier_id, "office_id": row.office_id,
                        "station_id": row.station_id, "station_seq": row.station_seq, "parent": row.parent,
-                       "kind": row.kind, "actor_id": row.actor_id, "at": row.at.astimezone(timezone.utc).isoformat(),
+                       "kind": row.kind, "actor_id": row.actor_id, "at": row.at.astimezone(UTC).isoformat(),
                        "prev_hash": row.prev_hash, "hash": row.hash})
     return f'{head[:-1]},"actor":{actor_text},"payload":{row.payload}}}'
 
@@ -366,7 +366,7 @@ def _record_push(store: Store, rows: list[Any], results: list[PushResult], repor
 
 
 def _stamp(value: datetime) -> str:
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 # ---- pull -------------------------------------------------------------------------------------------------
@@ -447,7 +447,7 @@ def _row_of_wire(w: dict[str, Any]) -> dict[str, Any]:
     return {"id": w["id"], "dossier_id": w["dossier_id"], "office_id": w["office_id"],
             "station_id": w["station_id"], "station_seq": int(w["station_seq"]), "parent": w.get("parent"),
             "kind": w["kind"], "actor_id": w.get("actor_id"),
-            "at": datetime.fromisoformat(w["at"]).astimezone(timezone.utc), "payload": canonical_json(w["payload"]),
+            "at": datetime.fromisoformat(w["at"]).astimezone(UTC), "payload": canonical_json(w["payload"]),
             "prev_hash": w["prev_hash"], "hash": w["hash"]}
 
 
@@ -469,7 +469,7 @@ def fold(session: Session, dossier_id: str) -> tuple[DossierState | None, list[E
     state: DossierState | None = None
     applied: list[Event] = []
     for r in [*confirmed, *pending]:
-        at = r.at if isinstance(r.at, datetime) else datetime.fromisoformat(r.at).replace(tzinfo=timezone.utc)
+        at = r.at if isinstance(r.at, datetime) else datetime.fromisoformat(r.at).replace(tzinfo=UTC)
         event = Event(r.id, r.kind, at, r.actor_id, r.station_id, json.loads(r.payload))
         try:
             state = apply(state, event)
@@ -482,10 +482,10 @@ def fold(session: Session, dossier_id: str) -> tuple[DossierState | None, list[E
 def history(session: Session, dossier_id: str) -> list[DossierEvent]:
     """A dossier's events in the order its row folds them: confirmed (office order), then the rest in local
     order; rejected events left out (they stay in the log and in sync_conflicts)."""
-    rows = session.execute(sa.select(DossierEvent, SyncEvent.office_seq)
-                           .outerjoin(SyncEvent, SyncEvent.event_id == DossierEvent.id)
-                           .where(DossierEvent.dossier_id == dossier_id,
-                                  DossierEvent.id.not_in(sa.select(SyncConflict.event_id)))  # type: ignore[attr-defined]
+    rows = session.execute(sa.select(DossierEvent, col(SyncEvent.office_seq))
+                           .outerjoin(SyncEvent, col(SyncEvent.event_id) == DossierEvent.id)
+                           .where(col(DossierEvent.dossier_id) == dossier_id,
+                                  col(DossierEvent.id).not_in(sa.select(col(SyncConflict.event_id))))
                            .order_by(sa.literal_column("dossier_events.rowid"))).all()
     confirmed = sorted((r for r in rows if r[1] is not None), key=lambda r: r[1])
     return [r[0] for r in confirmed] + [r[0] for r in rows if r[1] is None]
@@ -496,10 +496,10 @@ def timeline(session: Session, dossier_id: str) -> list[tuple[DossierEvent, bool
     order, then the pending ones in local order), each with whether the server rejected it: a rejected step is
     shown, marked, never hidden, right after the event it stood on (the clerk opens the dossier from the
     conflicts screen to see what happened)."""
-    rows = session.execute(sa.select(DossierEvent, SyncEvent.office_seq, SyncConflict.event_id)
-                           .outerjoin(SyncEvent, SyncEvent.event_id == DossierEvent.id)
-                           .outerjoin(SyncConflict, SyncConflict.event_id == DossierEvent.id)
-                           .where(DossierEvent.dossier_id == dossier_id)
+    rows = session.execute(sa.select(DossierEvent, col(SyncEvent.office_seq), col(SyncConflict.event_id))
+                           .outerjoin(SyncEvent, col(SyncEvent.event_id) == DossierEvent.id)
+                           .outerjoin(SyncConflict, col(SyncConflict.event_id) == DossierEvent.id)
+                           .where(col(DossierEvent.dossier_id) == dossier_id)
                            .order_by(sa.literal_column("dossier_events.rowid"))).all()
     confirmed = sorted((r for r in rows if r[1] is not None), key=lambda r: r[1])
     out = [(r[0], False) for r in confirmed] + [(r[0], False) for r in rows if r[1] is None and r[2] is None]
@@ -553,10 +553,10 @@ def run_cycle(store: Store, client: SyncClient) -> CycleReport:
         record_error(store, exc.message)
         raise
     with store.write() as session:
-        _set(session, LAST_SUCCESS, store.clock.now().astimezone(timezone.utc).isoformat())
+        _set(session, LAST_SUCCESS, store.clock.now().astimezone(UTC).isoformat())
         if report.problems:
             _set(session, LAST_ERROR, report.problems[-1])
-            _set(session, LAST_ERROR_AT, store.clock.now().astimezone(timezone.utc).isoformat())
+            _set(session, LAST_ERROR_AT, store.clock.now().astimezone(UTC).isoformat())
         else:
             _set(session, LAST_ERROR, None)
     return report

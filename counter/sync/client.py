@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -52,8 +52,8 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     except (TypeError, ValueError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    now = now or datetime.now(timezone.utc)  # only to turn an HTTP date into a delay
+        when = when.replace(tzinfo=UTC)
+    now = now or datetime.now(UTC)  # only to turn an HTTP date into a delay
     return max(0.0, (when - now).total_seconds())
 
 
@@ -85,7 +85,7 @@ class SyncClient:
     def close(self) -> None:
         self._http.close()
 
-    def __enter__(self) -> "SyncClient":
+    def __enter__(self) -> SyncClient:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -147,7 +147,7 @@ class SyncClient:
         """`push` of wire events already written as JSON texts (the station splices each stored payload's text
         in instead of parsing it and encoding it again); `ids[i]` is the id of `texts[i]`."""
         body = (f'{{"station_id":{_json(station_id)},"office":{_json(office)},"events":[{",".join(texts)}]}}'
-                .encode("utf-8"))
+                .encode())
         _, data = self._request("POST", "/api/v1/events", content=body,
                                 headers={"Content-Type": "application/json"})
         try:

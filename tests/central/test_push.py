@@ -306,7 +306,7 @@ async def test_racing_pushes_of_two_stations_keep_office_seq_gapless(central_url
                     with engine.execution_options(immediate=True).begin() as conn:
                         res = ingest.push(conn, info, body, NOW)
                     assert {r["status"] for r in res} == {"accepted"}
-            except BaseException as exc:  # noqa: BLE001
+            except BaseException as exc:
                 errors.append(exc)
 
         threads = [threading.Thread(target=run, args=b) for b in bodies]

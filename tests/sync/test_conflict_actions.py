@@ -92,7 +92,7 @@ def test_redo_checks_the_role(stations, central):
 
 def test_dismiss_with_a_note(stations, central):
     s1, s2 = stations
-    code, c = conflicted(s1, s2, "resolved", "resolved")
+    _code, c = conflicted(s1, s2, "resolved", "resolved")
     before = counts(s2.store)
     with pytest.raises(CounterError, match="Cần ghi chú"):
         sync_service.dismiss_conflict(s2.store, actor_for(s2.store, "canbo"), c.event_id, "   ")

@@ -96,7 +96,7 @@ def free_port() -> int:
 def served(tmp_path):
     """`counter serve` on the demo's SQLite central database, in its own process."""
     port, central = free_port(), tmp_path / "may-chu"  # beside the demo: its folder must be new or empty
-    log = open(tmp_path / "serve.log", "wb")
+    log = open(tmp_path / "serve.log", "wb")  # noqa: SIM115 — the server writes to it until the test ends
     proc = subprocess.Popen([sys.executable, "-m", "counter", "serve", "--data-dir", str(central), "--port", str(port),
                              "--track-rate", "0"], stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
                             env={**os.environ, "PYTHONPATH": str(ROOT)})

@@ -55,7 +55,8 @@ def test_returned_dossier_shows_on_tracking_after_next_sync(stations, central):
     before = central.track(token)
     # the other station hands the result back
     append(s2.store, "canbo", code, "resolved", minutes=60)
-    append(s2.store, "canbo", code, "returned", {"receiver_name": "Nguyễn Văn An", "receiver_id_number": "001090123456", "receiver_source": "typed", "papers": [{"name": "Giấy khai sinh", "count": 1}],
+    append(s2.store, "canbo", code, "returned", {"receiver_name": "Nguyễn Văn An", "receiver_id_number": "001090123456",
+                                                 "receiver_source": "typed", "papers": [{"name": "Giấy khai sinh", "count": 1}],
                                                  "fee_collected": dossier(s2.store, code)["fee"]}, minutes=90)
     assert central.track(token) == before  # not yet synced
     s2.drain(); s1.drain()

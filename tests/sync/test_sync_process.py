@@ -46,7 +46,7 @@ class Server:
 
     def start(self) -> None:
         self.proc = subprocess.Popen([COUNTER, "serve", "--db", self.db, "--port", str(self.port), "--track-rate", "0"],
-                                     stdout=open(self.tmp / "serve.log", "ab"), stderr=subprocess.STDOUT)
+                                     stdout=open(self.tmp / "serve.log", "ab"), stderr=subprocess.STDOUT)  # noqa: SIM115
         deadline = time.monotonic() + 60  # readiness wait, not a timed assertion
         while time.monotonic() < deadline:
             try:
