@@ -89,6 +89,40 @@ def setup(store: Store, url: str, token: str) -> None:
             _set(session, CURSOR, None)
 
 
+def station_number_from_server(url: str, token: str, office_id: str, wanted: int | None,
+                               transport: Any = None) -> int:
+    """`counter init --server URL --token T`: the station number the token was issued for, checked with the
+    server before anything is made: the office matches, the token is not another machine's, and no other
+    machine syncs under that number (else the sentence names the free numbers)."""
+    from counter.domain.codes import validate_agency
+    from counter.sync.client import SyncAuthError
+
+    url = url.strip().rstrip("/")
+    if not url.startswith(("http://", "https://")):
+        raise CounterError("Địa chỉ máy chủ phải bắt đầu bằng http:// hoặc https://")
+    try:
+        with SyncClient(url, token.strip(), transport=transport) as client:
+            info = client.station()
+    except SyncAuthError as exc:
+        raise CounterError(exc.message) from None
+    except SyncError as exc:
+        raise CounterError(f"Không hỏi được máy chủ {url}: {exc.message}. Khởi tạo không có --server/--token rồi "
+                           "nối sau bằng “counter sync setup”, hoặc thử lại khi máy chủ chạy.") from None
+    office_id = validate_agency(office_id)
+    free = ", ".join(str(n) for n in info.free) or "không còn"
+    if info.office_id != office_id:
+        raise CounterError(f"Mã truy cập này cấp cho cơ quan {info.office_id}, không phải {office_id}")
+    if info.station_id is not None:
+        raise CounterError(f"Mã truy cập này đã được một máy trạm khác dùng (quầy {info.station_number}): xin mã "
+                           f"mới cho máy này (số quầy còn trống: {free})")
+    if wanted is not None and wanted != info.station_number:
+        raise CounterError(f"Mã truy cập này cấp cho quầy {info.station_number}, không phải quầy {wanted}: bỏ "
+                           f"--station hoặc xin mã cho quầy {wanted}")
+    if info.clash:
+        raise CounterError(f"{info.clash} Số quầy còn trống: {free}.")
+    return info.station_number
+
+
 @dataclass(frozen=True)
 class SyncSettings:
     url: str
@@ -220,6 +254,8 @@ class CycleReport:
     pulled: int = 0
     applied: int = 0
     problems: list[str] = field(default_factory=list)
+    #: dossier codes a recovery changed (a station restored from an older backup): (old, new)
+    renumbered: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _office_wire(session: Session, office_id: str) -> dict[str, str]:
@@ -349,6 +385,13 @@ def _record_push(store: Store, rows: list[Any], results: list[PushResult], repor
                 report.duplicate += 1
             elif r.status == "retry":
                 report.retry += 1
+                if r.reason == "behind":  # the server settled this number already: a restored station
+                    from counter.services.sync_recovery import BEHIND_FROM
+
+                    first = _get(session, BEHIND_FROM)
+                    seq = by_id[r.id].station_seq
+                    if first is None or seq < int(first):
+                        _set(session, BEHIND_FROM, str(seq))
             elif r.status == "rejected":
                 report.rejected += 1
                 row = by_id[r.id]
@@ -404,12 +447,14 @@ def apply_page(store: Store, page: PullPage, cursor: str) -> int:
             session.execute(sa.text("DELETE FROM sync_events"))
             _set(session, EPOCH_RESET, "1")
         touched: set[str] = set()
+        own_back = False
         for w in page.events:
             if chain_hash(w["prev_hash"], body_of_wire(w)) != w["hash"]:
                 raise SyncUnavailable(f"Sự kiện {w['id']} từ máy chủ không khớp mã băm: bỏ qua trang này")
             existing = session.execute(sa.text("SELECT hash FROM dossier_events WHERE id = :e"),
                                        {"e": w["id"]}).scalar()
             if existing is None:
+                own_back = own_back or w["station_id"] == station_id
                 session.execute(_INSERT_EVENT, _row_of_wire(w))
                 actor = w.get("actor")
                 if isinstance(actor, dict) and w.get("actor_id") is not None:
@@ -430,6 +475,10 @@ def apply_page(store: Store, page: PullPage, cursor: str) -> int:
             session.execute(_UPSERT_CONFIRMED, {"e": w["id"], "n": int(w["office_seq"])})
         for dossier_id in touched:
             rebuild(session, dossier_id)
+        if own_back:  # own events this store had lost (restored from a backup): counters move past them
+            from counter.services.sync_recovery import catch_up_counters
+
+            catch_up_counters(session, station_id, this_station(session).number)
         _set(session, CURSOR, page.cursor)
         if not page.has_more and _get(session, EPOCH_RESET):
             # push again what the restored server lacks: own events neither confirmed nor rejected
@@ -542,15 +591,26 @@ def rebuild(session: Session, dossier_id: str) -> DossierState | None:
 
 def run_cycle(store: Store, client: SyncClient) -> CycleReport:
     """Push, pull (and push again after a server restore). Records last success / last error."""
+    from counter.services import sync_recovery
+
     report = CycleReport()
     try:
+        if sync_recovery.needed(store):  # restored from a backup: take back what the server has first
+            _recover(store, client, report)
         push(store, client, report)
+        if sync_recovery.needed(store):  # the server said this station is behind itself
+            _recover(store, client, report)
+            push(store, client, report)
         pull(store, client, report)
         if status(store).pending and report.retry == 0:
             push(store, client, report)  # e.g. what a restored server lacks
             pull(store, client, report)
     except SyncError as exc:
         record_error(store, exc.message)
+        raise
+    except Exception as exc:  # a bug or a bad row: recorded, so `sync status` shows it, and the loop goes on
+        log.exception("sync cycle failed")
+        record_error(store, f"Lỗi khi đồng bộ ({type(exc).__name__}): {str(exc).splitlines()[0][:300] if str(exc) else ''}")
         raise
     with store.write() as session:
         _set(session, LAST_SUCCESS, store.clock.now().astimezone(timezone.utc).isoformat())
@@ -560,6 +620,12 @@ def run_cycle(store: Store, client: SyncClient) -> CycleReport:
         else:
             _set(session, LAST_ERROR, None)
     return report
+
+
+def _recover(store: Store, client: SyncClient, report: CycleReport) -> None:
+    from counter.services.sync_recovery import recover
+
+    report.renumbered += [(c.old_code, c.new_code) for c in recover(store, client)]
 
 
 # ---- names of other stations' users ------------------------------------------------------------------------
