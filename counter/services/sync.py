@@ -427,7 +427,7 @@ def pull(store: Store, client: SyncClient, report: CycleReport | None = None, li
             cursor = _get(session, CURSOR) or ""
         page = client.pull(cursor, limit)
         report.pulled += len(page.events)
-        report.applied += apply_page(store, page, cursor)
+        report.applied += apply_page(store, page, cursor, report.problems)
         if not page.has_more or not page.events:
             return report
 
@@ -435,8 +435,10 @@ def pull(store: Store, client: SyncClient, report: CycleReport | None = None, li
 _INSERT_EVENT = sa.insert(DossierEvent.__table__)  # type: ignore[attr-defined]
 
 
-def apply_page(store: Store, page: PullPage, cursor: str) -> int:
-    """Apply one page of confirmed events; returns how many were new to this station."""
+def apply_page(store: Store, page: PullPage, cursor: str, problems: list[str] | None = None) -> int:
+    """Apply one page of confirmed events; returns how many were new to this station. A dossier whose row
+    cannot be built here (its code is held by another dossier of this store) keeps its events, is named in
+    `problems`, and does not stop the page."""
     new = 0
     with store.write() as session:
         session.execute(sa.text("PRAGMA defer_foreign_keys=ON"))  # events may come before their dossier row
@@ -474,7 +476,24 @@ def apply_page(store: Store, page: PullPage, cursor: str) -> int:
                     touched.add(w["dossier_id"])  # e.g. after a reset: keep the office order
             session.execute(_UPSERT_CONFIRMED, {"e": w["id"], "n": int(w["office_seq"])})
         for dossier_id in touched:
-            rebuild(session, dossier_id)
+            try:
+                with session.begin_nested():
+                    rebuild(session, dossier_id)
+            except sa.exc.IntegrityError:
+                # the server's dossier holds a code a row of this store holds too (two stations under one
+                # number): the server's is the one accepted, the local row yields its code and is named
+                state = fold(session, dossier_id)[0]
+                if state is None:
+                    raise
+                marked = f"{state.code}-TRUNG-{dossier_id[:4]}"
+                session.execute(sa.text("UPDATE dossiers SET code = :m WHERE code = :c AND id != :d"),
+                                {"m": marked, "c": state.code, "d": dossier_id})
+                rebuild(session, dossier_id)
+                log.warning("pulled dossier %s clashes with a local row (code %s)", dossier_id, state.code)
+                if problems is not None:
+                    problems.append(f"Hồ sơ {state.code} trên máy chủ trùng mã với một hồ sơ của quầy này (hai máy "
+                                    f"trạm cùng số quầy?): hồ sơ của quầy này tạm mang mã {marked}; xem “Xung đột "
+                                    "đồng bộ” và khởi tạo lại máy với đúng số quầy")
         if own_back:  # own events this store had lost (restored from a backup): counters move past them
             from counter.services.sync_recovery import catch_up_counters
 

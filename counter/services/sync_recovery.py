@@ -126,6 +126,9 @@ def _apply(store: Store, session: Session, station: Any, fork: int, server_seq: 
         {"s": sid, "f": fork}) if r.id not in lost_ids]
     made = [r for r in made if not session.execute(sa.text("SELECT 1 FROM sync_events WHERE event_id = :e"),
                                                    {"e": r.id}).scalar()]
+    # The log is append-only (triggers refuse UPDATE): the one exception is this renumbering of events the
+    # server never held, done with the triggers lifted inside this transaction and put back before it commits
+    session.execute(sa.text("DROP TRIGGER IF EXISTS dossier_events_no_update"))
     for r in made:  # out of the way of the lost events' numbers (and of each other's)
         # refused only because the station was behind itself (never stored by the server): sent again
         session.execute(sa.text("DELETE FROM sync_conflicts WHERE event_id = :e"), {"e": r.id})
@@ -143,6 +146,13 @@ def _apply(store: Store, session: Session, station: Any, fork: int, server_seq: 
         taken_codes.add(code)
         if book:
             taken_books.add(book)
+    base_codes, base_books = set(taken_codes), set(taken_books)  # what others (the lost dossiers) hold
+    for r in made:  # a made dossier keeps its number when nobody else has it
+        p = json.loads(r.payload)
+        if _is_creating(p) and isinstance(p.get("code"), str):
+            taken_codes.add(p["code"])
+            if _book_key(p):
+                taken_books.add(_book_key(p))  # type: ignore[arg-type]
     changed: list[Renumbered] = []
     prev, seq = server_hash, server_seq
     for r in made:
@@ -150,13 +160,13 @@ def _apply(store: Store, session: Session, station: Any, fork: int, server_seq: 
         payload = json.loads(r.payload)
         code = payload.get("code")
         if isinstance(code, str) and r.id not in lost_ids and _is_creating(payload):
-            if code in taken_codes:
+            if code in base_codes:
                 new = _next_code(code, number, taken_codes)
                 changed.append(Renumbered(r.dossier_id, code, new))
                 payload["code"] = code = new
             taken_codes.add(code)
             book = _book_key(payload)
-            if book is not None and book in taken_books:
+            if book is not None and book in base_books:
                 payload["book_no"] = _next_book(payload, number, taken_books)
                 book = _book_key(payload)
             if book is not None:
@@ -174,6 +184,8 @@ def _apply(store: Store, session: Session, station: Any, fork: int, server_seq: 
                                 "FROM dossier_events WHERE id = :e AND NOT EXISTS "
                                 "(SELECT 1 FROM outbox WHERE event_id = :e)"), {"e": r.id, "n": seq})
         prev = new_hash
+    session.execute(sa.text("CREATE TRIGGER dossier_events_no_update BEFORE UPDATE ON dossier_events BEGIN "
+                            "SELECT RAISE(ABORT, 'dossier_events is append-only'); END"))
     # the renumbered dossiers first (their codes move away), then the ones the lost events bring back
     order = list(dict.fromkeys([r.dossier_id for r in made] + sorted(touched)))
     for dossier_id in order:
