@@ -176,6 +176,7 @@ def init(
             from counter.services import sync as sync_service
 
             sync_service.setup(store, server, token or "")
+            sync_service.bind_station(store)
     except BaseException:
         store.discard()  # a failed init leaves nothing: no folder, no half store
         raise

@@ -142,3 +142,20 @@ def own_events(conn: Connection, auth: TokenInfo, after_seq: int, limit: int = 5
                         .order_by(events.c.station_seq).limit(limit + 1)).all()
     out = [{**json.loads(r.wire), "office_seq": r.office_seq, "status": "accepted"} for r in rows[:limit]]
     return {"events": out, "has_more": len(rows) > limit}
+
+
+def bind(conn: Connection, auth: TokenInfo, station_id: str) -> str | None:
+    """Bind the token to the station's UUID now (`counter init --server`), as its first push would; returns
+    why not (another machine holds the token or the number), else None. Inside the caller's transaction."""
+    from counter.central.ingest import _lock_office
+
+    _lock_office(conn, auth.office_id)  # the same lock as a push: two inits at once are serialized
+    row = conn.execute(sa.select(tokens.c.station_id).where(tokens.c.id == auth.id)).first()
+    bound = row.station_id if row is not None else None
+    if bound is not None and bound != station_id:
+        return "Mã truy cập này đã gắn với một máy trạm khác."
+    clash = number_clash(conn, auth, station_id)
+    if clash:
+        return clash
+    conn.execute(sa.update(tokens).where(tokens.c.id == auth.id).values(station_id=station_id))
+    return None

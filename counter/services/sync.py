@@ -123,6 +123,20 @@ def station_number_from_server(url: str, token: str, office_id: str, wanted: int
     return info.station_number
 
 
+def bind_station(store: Store, transport: Any = None) -> None:
+    """`counter init --server`: claim the token for this new station at once, so a second machine given a
+    token of the same number is refused at its own init, not after both have received dossiers."""
+    with store.read() as session:
+        station_id = this_station(session).id
+    with client_for(store, transport) as client:
+        try:
+            problem = client.bind(station_id)
+        except SyncError as exc:
+            raise CounterError(f"Không gắn được quầy với máy chủ: {exc.message}") from None
+    if problem:
+        raise CounterError(problem)
+
+
 @dataclass(frozen=True)
 class SyncSettings:
     url: str

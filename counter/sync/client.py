@@ -182,6 +182,13 @@ class SyncClient:
         except (KeyError, TypeError, ValueError):
             raise SyncUnavailable("Máy chủ trả lời thông tin quầy không đúng dạng") from None
 
+    def bind(self, station_id: str) -> str | None:
+        """Bind the token to this station now (POST /api/v1/station/bind); the server's refusal, or None."""
+        status, data = self._request("POST", "/api/v1/station/bind", ok=(200, 409), json={"station_id": station_id})
+        if status == 409:
+            return str(data.get("detail")) if isinstance(data, dict) else "Máy chủ từ chối gắn mã truy cập"
+        return None
+
     def station_events(self, after_seq: int, limit: int = 500) -> PullPage:
         """This station's own accepted events after `after_seq` (GET /api/v1/station/events); `cursor` is empty."""
         _, data = self._request("GET", "/api/v1/station/events", params={"after_seq": after_seq, "limit": limit})
