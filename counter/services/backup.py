@@ -167,8 +167,10 @@ def restore(src: Path, data_dir: Path, *, force: bool = False) -> tuple[BackupIn
                           "--force để chuyển dữ liệu hiện có sang thư mục bên cạnh rồi khôi phục")
     try:
         tar = tarfile.open(src, "r")
-    except (tarfile.TarError, OSError) as exc:
-        raise BackupError(f"{src} không đọc được như bản sao lưu của counter: {exc}") from None
+    except tarfile.TarError:
+        raise BackupError(f"{src} không phải bản sao lưu của counter (không đọc được như tệp tar)") from None
+    except OSError as exc:
+        raise BackupError(f"Không đọc được {src}: {exc.strerror or exc}") from None
     parent = data_dir.parent
     parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(dir=parent, prefix=f".{data_dir.name}-khoi-phuc-"))
