@@ -503,7 +503,7 @@ def apply_page(store: Store, page: PullPage, cursor: str, problems: list[str] | 
                 session.execute(sa.text("UPDATE dossiers SET code = :m WHERE code = :c AND id != :d"),
                                 {"m": marked, "c": state.code, "d": dossier_id})
                 rebuild(session, dossier_id)
-                log.warning("pulled dossier %s clashes with a local row (code %s)", dossier_id, state.code)
+                log.info("pulled dossier %s clashes with a local row (code %s)", dossier_id, state.code)
                 if problems is not None:
                     problems.append(f"Hồ sơ {state.code} trên máy chủ trùng mã với một hồ sơ của quầy này (hai máy "
                                     f"trạm cùng số quầy?): hồ sơ của quầy này tạm mang mã {marked}; xem “Xung đột "

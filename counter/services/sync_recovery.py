@@ -108,7 +108,7 @@ def recover(store: Store, client: SyncClient) -> list[Renumbered]:
         s._set(session, BEHIND_FROM, None)
         s._set(session, RENUMBERED, json.dumps([c.__dict__ for c in changed], ensure_ascii=False) if changed
                else None)
-    log.warning("station was behind the server (fork %s, server %s): %d events back, %d codes changed",
+    log.info("station was behind the server (fork %s, server %s): %d events back, %d codes changed",
                 fork, info.last_seq, len(lost), len(changed))
     return changed
 

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from counter.central import ingest, tokens
-from counter.services import audit, backup
+from counter.services import audit
 from counter.services import sync as sync_service
 from counter.services.store import Store
 from counter.domain.clock import FixedClock
@@ -102,6 +102,8 @@ def _own_events(store: Store) -> list[tuple[int, str]]:
 
 
 def test_a_station_restored_from_an_older_backup_recovers(tmp_path, central):
+    from counter.services import backup
+
     s1 = Station(make_station(tmp_path / "s1", 1), central, 1)
     s2 = Station(make_station(tmp_path / "s2", 2), central, 2)
     clerk = actor_for(s1.store, "canbo")
