@@ -7,7 +7,16 @@ from typing import Annotated
 
 import typer
 
-from counter.cli import DataDir, PasswordOpt, UserOpt, app, cli_actor, default_data_dir, handle_errors, open_store
+from counter.cli import (
+    DataDir,
+    PasswordOpt,
+    UserOpt,
+    app,
+    cli_actor,
+    default_data_dir,
+    handle_errors,
+    open_store,
+)
 
 
 @app.command("backup")

@@ -6,7 +6,7 @@ import base64
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -31,7 +31,7 @@ class TokenInfo:
 
 def _aware(dt: datetime | None) -> datetime | None:
     """SQLite gives back naive datetimes (stored as UTC)."""
-    return dt.replace(tzinfo=timezone.utc) if dt is not None and dt.tzinfo is None else dt
+    return dt.replace(tzinfo=UTC) if dt is not None and dt.tzinfo is None else dt
 
 
 def hash_token(token: str) -> str:

@@ -16,7 +16,7 @@ import sqlite3
 import tarfile
 import tempfile
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
 from counter.db import DB_FILE
@@ -67,7 +67,7 @@ def backup(store: Store, dest: Path) -> BackupInfo:
         raise BackupError("Không ghi bản sao lưu vào chính thư mục dữ liệu: chọn nơi khác (ổ ngoài, thư mục khác)")
     except ValueError:
         pass
-    made_at = store.clock.now().astimezone(timezone.utc).isoformat()
+    made_at = store.clock.now().astimezone(UTC).isoformat()
     fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".tmp-", suffix=".tar")
     os.close(fd)
     tmp_path = Path(tmp)
@@ -120,7 +120,7 @@ def backup(store: Store, dest: Path) -> BackupInfo:
 
 def _add_bytes(tar: tarfile.TarFile, name: str, data: bytes) -> None:
     info = tarfile.TarInfo(name)
-    info.size, info.mode, info.mtime = len(data), PRIVATE_FILE, int(datetime.now(timezone.utc).timestamp())
+    info.size, info.mode, info.mtime = len(data), PRIVATE_FILE, int(datetime.now(UTC).timestamp())
     tar.addfile(info, io.BytesIO(data))
 
 
@@ -200,7 +200,7 @@ def restore(src: Path, data_dir: Path, *, force: bool = False) -> tuple[BackupIn
         if problem:
             raise BackupError(f"Tệp dữ liệu trong {src} {problem}: không khôi phục")
         if existing:
-            stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+            stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
             aside = data_dir.with_name(f"{data_dir.name}-truoc-khoi-phuc-{stamp}")
             os.replace(data_dir, aside)
         elif data_dir.exists():

@@ -20,7 +20,7 @@ import json
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import timezone
+from datetime import UTC
 from typing import Any
 
 import sqlalchemy as sa
@@ -174,7 +174,7 @@ def _apply(store: Store, session: Session, station: Any, fork: int, server_seq: 
         text = canonical_json(payload)
         body = {"id": r.id, "dossier_id": r.dossier_id, "office_id": r.office_id, "station_id": sid,
                 "station_seq": seq, "parent": r.parent, "kind": r.kind, "actor_id": r.actor_id,
-                "at": s.parse_utc(r.at).astimezone(timezone.utc).isoformat(), "payload": json.loads(text)}
+                "at": s.parse_utc(r.at).astimezone(UTC).isoformat(), "payload": json.loads(text)}
         new_hash = chain_hash(prev, body)
         session.execute(sa.text("UPDATE dossier_events SET station_seq = :n, prev_hash = :p, hash = :h, "
                                 "payload = :pl WHERE id = :e"),

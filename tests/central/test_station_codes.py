@@ -9,7 +9,14 @@ import sqlalchemy as sa
 
 from counter.central import tables as t
 from counter.domain.codes import new_token
-from tests.central.conftest import add_token, auth, make_event, push_body, station_id, wire_events
+from tests.central.conftest import (
+    add_token,
+    auth,
+    make_event,
+    push_body,
+    station_id,
+    wire_events,
+)
 from tests.conftest import actor_for, receive
 
 
