@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
 import sqlalchemy as sa
 
 from counter.central import tables as t
@@ -58,3 +59,36 @@ async def test_the_station_info_tells_the_last_sequence_and_the_free_numbers(cen
     assert clash and "Quầy số 1 của H55.242 đang do một máy trạm khác dùng" in clash
     own = (await client.get("/api/v1/station/events?after_seq=0", headers=auth(token))).json()
     assert [e["id"] for e in own["events"]] == [evs[0]["id"]] and own["has_more"] is False
+
+
+def test_migration_c002_keeps_the_first_dossier_under_a_code_held_twice(tmp_path):
+    """A database made before the check may hold one code twice: the upgrade keeps the first accepted dossier
+    under it, marks the other's column, and builds the unique index."""
+    from datetime import UTC, datetime
+
+    from alembic import command
+
+    from counter.central import db as central_db
+
+    engine = central_db.make_engine(f"sqlite:///{tmp_path / 'central.sqlite3'}", pool_size=1)
+    try:
+        command.upgrade(central_db.alembic_config(engine), "c001")
+        now = datetime(2026, 12, 1, tzinfo=UTC)
+        with engine.begin() as c:
+            for i, (dossier, seq) in enumerate((("second-one", 2), ("first-one", 1))):
+                c.execute(sa.insert(t.dossiers).values(id=dossier, office_id="H55.242", token=f"T{i}",
+                                                       code="H55.242-261202-1001", head="e", state="{}",
+                                                       public="{}", updated_at=now))
+                c.execute(sa.insert(t.events).values(id=f"e{seq}", office_id="H55.242", station_id=f"s{seq}",
+                                                     station_seq=1, dossier_id=dossier, kind="received",
+                                                     status="accepted", office_seq=seq, content="c", wire="{}",
+                                                     received_at=now))
+        central_db.upgrade(engine)
+        with engine.connect() as c:
+            codes = dict(c.execute(sa.select(t.dossiers.c.id, t.dossiers.c.code)).all())
+        assert codes == {"first-one": "H55.242-261202-1001", "second-one": "H55.242-261202-1001~second-o"}
+        with pytest.raises(sa.exc.IntegrityError), engine.begin() as c:
+            c.execute(sa.update(t.dossiers).where(t.dossiers.c.id == "second-one")
+                      .values(code="H55.242-261202-1001"))
+    finally:
+        engine.dispose()
