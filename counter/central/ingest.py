@@ -368,7 +368,7 @@ class _Batch:
             self.behind = True
             # a new event under a number the server has settled: the station is behind itself (restored from
             # an older backup). Nothing is stored; the station fetches what it lost, renumbers what it made
-            # since, and sends it again (services/sync.recover)
+            # since, and sends it again (services/sync_recovery.py)
             return _result(eid, "retry", reason=BEHIND)
         if e["kind"] in (EventKind.DOCUMENT_SCANNED, EventKind.RETURNED):  # a scan, a scanned authorization
             wanted = e["payload"].get("blobs") or []
