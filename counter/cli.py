@@ -150,7 +150,8 @@ def run(data_dir: DataDir = None) -> None:
 def init(
     office_id: Annotated[str, typer.Option("--office-id", help="Mã định danh cơ quan, ví dụ H55.242")],
     office_name: Annotated[str, typer.Option("--office-name", help="Tên bộ phận một cửa")],
-    station: Annotated[int, typer.Option(help="Số quầy 1–9 (mỗi quầy một khối số hồ sơ)")] = 1,
+    station: Annotated[Optional[int], typer.Option(help="Số quầy 1–9 (mỗi quầy một khối số hồ sơ; mặc định 1, "
+                                                        "hoặc số quầy của mã truy cập khi có --server)")] = None,
     admin: Annotated[str, typer.Option(help="Tên đăng nhập của quản trị")] = "admin",
     admin_name: Annotated[str, typer.Option(help="Họ tên quản trị")] = "Quản trị",
     password: Annotated[str | None, typer.Option(help="Mật khẩu quản trị (hỏi nếu bỏ trống)")] = None,
@@ -159,11 +160,22 @@ def init(
     public_url: Annotated[str | None, typer.Option(
         "--public-url", help="Địa chỉ trang tra cứu công khai mà điện thoại của công dân mở được (mã QR trên giấy "
                              "tiếp nhận trỏ tới đây), ví dụ https://motcua.phuclinh.gov.vn")] = None,
+    server: Annotated[Optional[str], typer.Option(
+        "--server", help="Địa chỉ máy chủ trung tâm: số quầy lấy theo mã truy cập (--token), máy chủ kiểm tra "
+                         "không trùng với máy khác, rồi quầy được nối với máy chủ")] = None,
+    token: Annotated[Optional[str], typer.Option("--token", help="Mã truy cập do “counter serve token add” cấp")] = None,
     data_dir: DataDir = None,
 ) -> None:
     """Khởi tạo kho dữ liệu: cơ quan, quầy, tài khoản quản trị, danh mục và lịch mặc định."""
     from counter.services import auth, catalogue, office
 
+    if (server is None) != (token is None):
+        fail("Cần cả --server và --token (mã truy cập của quầy), hoặc không dùng cả hai")
+    if server is not None:  # the server says which number this station has, and that no other machine has it
+        from counter.services.sync import station_number_from_server
+
+        station = station_number_from_server(server, token or "", office_id, station)
+    station = 1 if station is None else station
     url = office.validate_public_url(public_url) if public_url is not None else None  # before anything is made
     pw = _password(password)
     auth.hash_password(pw)  # check the rule before anything is made
@@ -175,10 +187,17 @@ def init(
                                       parent_name=parent_name, place_name=place_name, public_base_url=url)
             office.load_default_overrides(session, st.office_id)
             auth.create_user(session, st.office_id, admin, admin_name, "admin", pw, store.clock.now())
+        if server is not None:
+            from counter.services import sync as sync_service
+
+            sync_service.setup(store, server, token or "")
+            sync_service.bind_station(store)
     except BaseException:
         store.discard()  # a failed init leaves nothing: no folder, no half store
         raise
     typer.echo(f"Đã khởi tạo {office_name} ({st.office_id}), quầy {station}, quản trị “{admin}” tại {store.data_dir}")
+    if server is not None:
+        typer.echo(f"Quầy đã được nối với máy chủ {server.rstrip('/')} (số quầy {station} do máy chủ xác nhận).")
     info = office.office_info(store)
     typer.echo(f"Địa chỉ tra cứu trên giấy tiếp nhận: {info.public_base_url}")
     warning = office.public_url_warning(info)
@@ -581,7 +600,7 @@ def doctor(fix: Annotated[bool, typer.Option("--fix", help="Sửa những gì t�
         raise typer.Exit(1)
 
 
-from counter import cli_progress, cli_reports, cli_scan, cli_sync  # noqa: E402,F401
+from counter import cli_backup, cli_progress, cli_reports, cli_scan, cli_sync  # noqa: E402,F401
 
 
 def main() -> None:

@@ -218,7 +218,12 @@ def sync(ctx: _typer.Context,
                 report = sync_service.run_cycle(store, client)
             except SyncError as exc:
                 fail(f"Đồng bộ với {client.url} không thành công: {exc.message} (hàng đợi vẫn giữ nguyên)")
+            except Exception:  # recorded by run_cycle: `counter sync status` shows it; never a traceback here
+                fail(f"Đồng bộ với {client.url} không thành công: {sync_service.status(store).last_error} "
+                     "(hàng đợi vẫn giữ nguyên)")
             _typer.echo(_report_line(report))
+            for old, new in report.renumbered:
+                _typer.echo(f"Mã hồ sơ đổi: {old} → {new} (quầy khôi phục từ bản sao lưu; báo mã mới cho người nộp)")
             status = sync_service.status(store)
             _typer.echo(f"Còn chờ gửi: {status.pending}; xung đột: {status.conflicts}.")
             if report.problems:

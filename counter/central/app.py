@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from counter.central import db, ingest
 from counter.central import tables as t
-from counter.central.tokens import TokenInfo, lookup
+from counter.central.tokens import TokenInfo, bind, lookup, own_events, station_info
 from counter.central.track import CSP, NOT_FOUND_HTML, TOO_MANY_HTML, RateLimiter, render_page
 from counter.domain.clock import Clock, SystemClock
 
@@ -120,6 +120,36 @@ def create_app(db_url: str, *, clock: Clock | None = None, migrate: bool = True,
         current = epoch()
         with engine.connect() as conn:
             return ingest.pull(conn, auth.office_id, ingest.parse_cursor(after, current), limit, current)
+
+    @app.get("/api/v1/station")
+    def get_station(request: Request) -> dict[str, Any]:
+        """The token's station: office, number, the last station_seq/hash the server settled for it (a station
+        restored from an older backup sees it is behind itself), the office's free numbers (`counter init`)."""
+        auth = authenticate(request)
+        with engine.connect() as conn:
+            return station_info(conn, auth)
+
+    @app.post("/api/v1/station/bind")
+    def post_station_bind(request: Request, body: dict[str, Any]) -> dict[str, Any]:
+        """Bind the token to a new station's UUID before its first push (`counter init --server`)."""
+        auth = authenticate(request)
+        station_id = body.get("station_id")
+        if not isinstance(station_id, str) or not 1 <= len(station_id) <= 36:
+            raise _Fail(422, "“station_id” không hợp lệ.")
+        with writer.begin() as conn:
+            problem = bind(conn, auth, station_id)
+        if problem:
+            raise _Fail(409, problem)
+        return {"station_id": station_id, "station_number": auth.station_number}
+
+    @app.get("/api/v1/station/events")
+    def get_station_events(request: Request, after_seq: int = 0, limit: int = 500) -> dict[str, Any]:
+        """This token's station's own accepted events after station_seq `after_seq` (a restored station)."""
+        auth = authenticate(request)
+        if not 0 <= after_seq < 2 ** 63:
+            raise _Fail(422, "“after_seq” không hợp lệ.")
+        with engine.connect() as conn:
+            return own_events(conn, auth, after_seq, limit)
 
     # --- blobs --------------------------------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import unicodedata
 from dataclasses import fields
 from datetime import datetime
@@ -20,15 +21,20 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 
 from counter.central import tables as t
-from counter.central.tokens import TokenInfo
+from counter.central.tokens import TokenInfo, number_clash
 from counter.central.track import public_step, public_view
 from counter.domain import lifecycle
+from counter.domain.codes import BLOCK_SIZE, CodeError, parse_code
 from counter.domain.errors import CounterError
 from counter.domain.hashing import GENESIS, canonical_json, chain_hash
 from counter.domain.lifecycle import DossierState, Event, EventKind, Status
 from counter.domain.permissions import EVENT_ACTIONS, PermissionDenied, Role, can, require_event
 
+log = logging.getLogger("counter.central")
+
 MAX_BATCH = 100
+#: the retry reason of a new event under a station_seq the server has already settled (a restored station)
+BEHIND = "behind"
 #: kinds accepted even when the station did not know the server's head (they commute with anything)
 COMMUTATIVE = frozenset({EventKind.DOCUMENT_SCANNED, EventKind.NOTE_ADDED})
 BODY_KEYS = ("id", "dossier_id", "office_id", "station_id", "station_seq", "parent", "kind", "actor_id", "at",
@@ -196,6 +202,9 @@ def push(conn: Connection, auth: TokenInfo, body: Any, now: datetime,
 
     office = _lock_office(conn, auth.office_id)
     if auth.station_id is None:  # bind the token to the station on its first push
+        clash = number_clash(conn, auth, station_id)
+        if clash:
+            raise Forbidden(clash)
         conn.execute(sa.update(t.tokens).where(t.tokens.c.id == auth.id).values(station_id=station_id))
     info = body.get("office")
     if isinstance(info, dict) and info.get("id") in (None, auth.office_id):
@@ -299,10 +308,18 @@ class _Batch:
                     self.dossiers[r.id] = {"id": r.id, "office_id": r.office_id, "head": r.head, "state": r.state,
                                            "public": json.loads(r.public), "_state": None, "_dirty": False,
                                            "_new": False}
+        # codes the batch's new dossiers would take that the office already holds (one dossier per code)
+        new_codes = {e["payload"]["code"] for e in good if isinstance(e.get("payload"), dict)
+                     and isinstance(e["payload"].get("code"), str)}
+        self.codes: set[str] = set(conn.execute(
+            sa.select(t.dossiers.c.code).where(t.dossiers.c.office_id == auth.office_id,
+                                               _among(conn, t.dossiers.c.code, new_codes))).scalars()) \
+            if new_codes else set()
         self.blobs = set(conn.execute(sa.select(t.blobs.c.sha256)
                                       .where(_among(conn, t.blobs.c.sha256, wanted_blobs))).scalars()) \
             if wanted_blobs else set()
         self.rows: list[dict[str, Any]] = []
+        self.behind = False  # a new event under a settled station_seq was seen: the rest waits too
 
     def flush(self) -> None:
         _insert_rows(self.conn, t.events, self.rows)
@@ -344,17 +361,28 @@ class _Batch:
         if e["station_id"] != self.station_id:
             return _result(eid, "rejected", reason="Sự kiện của máy trạm khác (station_id không khớp).")
         expected = self.station_seq + 1
+        if self.behind:  # after a "behind" in this batch nothing of it is settled: the station renumbers first
+            return _result(eid, "retry", reason=BEHIND)
         if e["station_seq"] > expected:
             return _result(eid, "retry", reason="gap")
         if e["station_seq"] < expected:
-            return _result(eid, "rejected", reason=f"Số thứ tự {e['station_seq']} của máy trạm đã được dùng.")
+            self.behind = True
+            # a new event under a number the server has settled: the station is behind itself (restored from
+            # an older backup). Nothing is stored; the station fetches what it lost, renumbers what it made
+            # since, and sends it again (services/sync_recovery.py)
+            return _result(eid, "retry", reason=BEHIND)
         if e["kind"] in (EventKind.DOCUMENT_SCANNED, EventKind.RETURNED):  # a scan, a scanned authorization
             wanted = e["payload"].get("blobs") or []
             if not isinstance(wanted, list) or not all(isinstance(h, str) for h in wanted):
                 return self._store(e, content, wire, "Danh sách tệp (“blobs”) không hợp lệ.")
             if any(h not in self.blobs for h in wanted):
                 return _result(eid, "retry", reason="need_blob")
-        return self._store(e, content, wire, self._validate(e, items))
+        try:
+            outcome = self._validate(e, items)
+        except Exception as exc:  # a bug must not stop the station's queue: this event is refused, the rest goes
+            log.exception("push: event %s could not be validated", eid)
+            outcome = f"Máy chủ không xử lý được sự kiện này ({type(exc).__name__}); đã ghi nhận để kiểm tra."
+        return self._store(e, content, wire, outcome)
 
     def _state(self, d: dict[str, Any]) -> DossierState:
         if d["_state"] is None:
@@ -409,7 +437,25 @@ class _Batch:
             return "Sự kiện tạo hồ sơ không khớp mã hồ sơ hoặc cơ quan."
         if d is None and state.token in self.tokens:
             return "Mã tra cứu của hồ sơ đã được dùng."
+        if d is None:
+            problem = self._code_problem(state.code)
+            if problem:
+                return problem
         return state, base
+
+    def _code_problem(self, code: str) -> str | None:
+        """A new dossier's code: in the block of the token's station number, and not another dossier's."""
+        try:
+            number = parse_code(code).seq // BLOCK_SIZE
+        except CodeError:
+            number = None
+        if number is not None and number != self.auth.station_number:
+            return (f"Mã hồ sơ {code} thuộc dãy số của quầy {number}, nhưng mã truy cập của máy này cấp cho quầy "
+                    f"{self.auth.station_number}: hai máy trạm đang cùng số quầy? Khởi tạo lại máy với đúng số quầy.")
+        if code in self.codes:
+            return (f"Mã hồ sơ {code} đã được dùng cho một hồ sơ khác của cơ quan (hai máy trạm cùng số quầy, hoặc "
+                    "máy được khôi phục từ bản sao lưu cũ): hồ sơ này không được nhận dưới mã đó.")
+        return None
 
     def _base_of(self, parent: str | None, d: dict[str, Any] | None) -> str | None:
         """The non-commutative event the station stood on: the parent itself, or the base a commutative parent
@@ -458,6 +504,7 @@ class _Batch:
             d = self.dossiers[state.id] = {"id": state.id, "office_id": state.office_id, "head": e["id"],
                                            "public": {"history": []}, "_new": True}
             self.tokens.add(state.token)
+            self.codes.add(state.code)
         elif e["kind"] not in COMMUTATIVE:
             d["head"] = e["id"]
         history = d["public"]["history"]

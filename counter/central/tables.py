@@ -84,6 +84,9 @@ dossiers = sa.Table(
     sa.Column("state", sa.Text, nullable=False),  # DossierState as JSON
     sa.Column("public", sa.Text, nullable=False),  # what /t/{token} shows, as JSON (no ID number, address, phone)
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    # one dossier per code in an office (migration c002): the accepting transaction checks it first, so a
+    # clash is a clean rejection; the index is the last line of defence
+    sa.Index("uq_central_dossiers_office_code", "office_id", "code", unique=True),
 )
 
 blobs = sa.Table(

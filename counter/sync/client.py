@@ -72,6 +72,17 @@ class PullPage:
     has_more: bool
 
 
+@dataclass(frozen=True)
+class StationInfo:
+    office_id: str
+    station_number: int
+    station_id: str | None  # the machine the token is bound to (None before its first push)
+    last_seq: int  # the last station_seq the server settled for that machine
+    last_hash: str
+    free: list[int]  # the office's station numbers no other live token holds
+    clash: str | None  # why this number is not free (another machine syncs under it), else None
+
+
 class SyncClient:
     """A station's client for one server URL and token. `transport` lets tests run the server in-process."""
 
@@ -160,6 +171,35 @@ class SyncClient:
         if any(r.id not in sent or r.status not in ("accepted", "duplicate", "rejected", "retry") for r in results):
             raise SyncUnavailable("Máy chủ trả lời kết quả không khớp với lô đã gửi")
         return results
+
+    def station(self) -> StationInfo:
+        """What the server knows of this token's station (GET /api/v1/station)."""
+        _, data = self._request("GET", "/api/v1/station")
+        try:
+            return StationInfo(str(data["office_id"]), int(data["station_number"]), data.get("station_id"),
+                               int(data["last_seq"]), str(data["last_hash"]), [int(n) for n in data["free"]],
+                               data.get("clash"))
+        except (KeyError, TypeError, ValueError):
+            raise SyncUnavailable("Máy chủ trả lời thông tin quầy không đúng dạng") from None
+
+    def bind(self, station_id: str) -> str | None:
+        """Bind the token to this station now (POST /api/v1/station/bind); the server's refusal, or None."""
+        status, data = self._request("POST", "/api/v1/station/bind", ok=(200, 409), json={"station_id": station_id})
+        if status == 409:
+            return str(data.get("detail")) if isinstance(data, dict) else "Máy chủ từ chối gắn mã truy cập"
+        return None
+
+    def station_events(self, after_seq: int, limit: int = 500) -> PullPage:
+        """This station's own accepted events after `after_seq` (GET /api/v1/station/events); `cursor` is empty."""
+        _, data = self._request("GET", "/api/v1/station/events", params={"after_seq": after_seq, "limit": limit})
+        try:
+            page = PullPage(list(data["events"]), "", bool(data["has_more"]))
+        except (KeyError, TypeError):
+            raise SyncUnavailable("Máy chủ trả lời trang sự kiện không đúng dạng") from None
+        if not all(isinstance(e, dict) and "id" in e and "office_seq" in e and "station_seq" in e
+                   for e in page.events):
+            raise SyncUnavailable("Máy chủ trả lời sự kiện không đúng dạng")
+        return page
 
     def pull(self, after: str = "", limit: int = 500) -> PullPage:
         _, data = self._request("GET", "/api/v1/events", params={"after": after, "limit": limit})

@@ -283,10 +283,12 @@ async def test_racing_pushes_of_two_stations_keep_office_seq_gapless(central_url
     import threading
 
     from counter.central import ingest, tokens
-    from tests.conftest import NOW, make_store
+    from tests.conftest import NOW
+    from tests.sync.conftest import make_station
 
     engine = central_engine
-    stores = [make_store(tmp_path / f"s{i}") for i in range(2)]
+    # stations 1 and 2 (two stores of station 1 would make the same codes: the server refuses the second's)
+    stores = [make_station(tmp_path / f"s{i}", i + 1) for i in range(2)]
     try:
         bodies = []
         for i, s in enumerate(stores):
