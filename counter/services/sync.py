@@ -36,6 +36,7 @@ from counter.services import events as ev_service
 from counter.services import token_store
 from counter.services.office import this_station
 from counter.services.store import Store
+from counter.services.users_sync import pull_users
 from counter.sync.client import PullPage, PushResult, SyncClient, SyncError, SyncUnavailable
 
 log = logging.getLogger("counter.sync")
@@ -541,9 +542,11 @@ def rebuild(session: Session, dossier_id: str) -> DossierState | None:
 # ---- one cycle --------------------------------------------------------------------------------------------
 
 def run_cycle(store: Store, client: SyncClient) -> CycleReport:
-    """Push, pull (and push again after a server restore). Records last success / last error."""
+    """The office's users, push, pull (and push again after a server restore). Records last success / last
+    error."""
     report = CycleReport()
     try:
+        pull_users(store, client)  # first: the server's users and roles (offline login, names on the wire)
         push(store, client, report)
         pull(store, client, report)
         if status(store).pending and report.retry == 0:
