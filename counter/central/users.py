@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -25,7 +25,14 @@ from sqlalchemy.engine import Connection, Engine
 
 from counter.central.tables import users
 from counter.central.tokens import ensure_office
-from counter.domain.accounts import EXPORT_FORMAT, AccountError, check_password, check_role, check_username, is_password_hash
+from counter.domain.accounts import (
+    EXPORT_FORMAT,
+    AccountError,
+    check_password,
+    check_role,
+    check_username,
+    is_password_hash,
+)
 from counter.domain.errors import CounterError
 from counter.domain.permissions import Role
 from counter.domain.text import clean_person_name
@@ -50,7 +57,7 @@ class CentralUser:
 
 
 def _aware(dt: datetime) -> datetime:
-    return dt.replace(tzinfo=timezone.utc) if dt.tzinfo is None else dt
+    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt
 
 
 def _user(r: Any) -> CentralUser:
