@@ -150,12 +150,13 @@ class UsersApplied:
     disabled: int = 0  # local users the server's list does not have: kept (history names them), never log in
 
 
-def apply_server_users(store: Store, users: list[dict[str, Any]]) -> UsersApplied:
+def apply_server_users(store: Store, users: list[dict[str, Any]], office_id: str | None = None) -> UsersApplied:
     """Make this station's users the server's list of its office: each user by name gets the server's full
     name, role, password hash and lock; a user the station lacks is added (a new local id: actor_id numbers
     stay the station's own); a local user the list lacks is locked. An empty list changes nothing (the office
     has no users on the server yet: the station keeps managing its own until the operator imports them).
-    Entries that are not valid are skipped. Failed attempts and temporary lockouts stay local."""
+    Entries that are not valid are skipped. Failed attempts and temporary lockouts stay local. `office_id`:
+    the office the list is of; another office's list is not applied."""
     wanted: dict[str, dict[str, Any]] = {}
     for u in users:
         try:
@@ -174,6 +175,9 @@ def apply_server_users(store: Store, users: list[dict[str, Any]]) -> UsersApplie
     now = store.clock.now()
     with store.write() as session:
         station = this_station(session)
+        if office_id is not None and office_id != station.office_id:
+            return UsersApplied()
+        first = not managed_by_server(session)
         local = {u.username: u for u in session.exec(select(User))}
         for name, values in wanted.items():
             user = local.get(name)
@@ -194,9 +198,10 @@ def apply_server_users(store: Store, users: list[dict[str, Any]]) -> UsersApplie
                 user.disabled = True
                 session.add(user)
                 disabled += 1
-        session.execute(sa.text("INSERT INTO sync_state(key, value) VALUES (:k, :v) "
-                                "ON CONFLICT(key) DO UPDATE SET value = excluded.value"),
-                        {"k": USERS_FROM_SERVER, "v": now.isoformat()})
+        if first or added or changed or disabled:  # a cycle that changes nothing writes nothing
+            session.execute(sa.text("INSERT INTO sync_state(key, value) VALUES (:k, :v) "
+                                    "ON CONFLICT(key) DO UPDATE SET value = excluded.value"),
+                            {"k": USERS_FROM_SERVER, "v": now.isoformat()})
     return UsersApplied(added, changed, disabled)
 
 

@@ -9,8 +9,10 @@ from counter.sync.client import SyncClient
 
 
 def pull_users(store: Store, client: SyncClient) -> UsersApplied | None:
-    """None when the server keeps no list (an older server)."""
+    """None when the server keeps no list (an older server). A list of another office than this station's
+    (a token issued for the wrong office) is never applied: the push then fails on the office check."""
     found = client.users()
     if found is None:
         return None
-    return apply_server_users(store, found)
+    office_id, users = found
+    return apply_server_users(store, users, office_id)
