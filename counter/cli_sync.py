@@ -15,7 +15,7 @@ from typing import Annotated as _Annotated
 
 import typer as _typer
 
-from counter.cli import DataDir, app, default_data_dir, fail, handle_errors
+from counter.cli import DataDir, app, default_data_dir, fail, handle_errors, users_app
 
 serve_app = _typer.Typer(help="Máy chủ trung tâm: nhận đồng bộ từ các quầy và trang tra cứu công khai.",
                          invoke_without_command=True)
@@ -170,6 +170,110 @@ def serve_new_epoch(db: CentralDb = None, data_dir: DataDir = None) -> None:
     _typer.echo(f"Kỳ mới: {central_db.new_epoch(_central_engine(db, data_dir))}")
 
 
+# --- counter serve users: the office's users, kept by the server (issue 14, item 3) -------------------------
+
+serve_users_app = _typer.Typer(help="Người dùng của các cơ quan (máy chủ giữ danh sách; quầy nhận khi đồng bộ).",
+                               no_args_is_help=True)
+serve_app.add_typer(serve_users_app, name="users")
+OfficeOpt = _Annotated[str, _typer.Option("--office", help="Mã cơ quan, ví dụ H55.242")]
+
+
+def _now():  # type: ignore[no-untyped-def]
+    from counter.domain.clock import SystemClock
+
+    return SystemClock().now()
+
+
+def _user_line(u) -> str:  # type: ignore[no-untyped-def]
+    return f"{u.username} ({u.role_label}, {'khóa' if u.locked else 'hoạt động'}) của {u.office_id}"
+
+
+@serve_users_app.command("add")
+@handle_errors
+def serve_users_add(username: str, office: OfficeOpt,
+                    name: _Annotated[str, _typer.Option("--name", help="Họ tên")],
+                    role: _Annotated[str, _typer.Option(help="clerk | postal | supervisor | admin")],
+                    password: _Annotated[_Optional[str], _typer.Option(help="Mật khẩu (hỏi nếu bỏ trống)")] = None,
+                    db: CentralDb = None, data_dir: DataDir = None) -> None:
+    """Thêm người dùng cho một cơ quan; các quầy của cơ quan nhận ở lần đồng bộ sau."""
+    from counter.central import users
+    from counter.cli import _password
+
+    u = users.add(_central_engine(db, data_dir), office, username, name, role, _password(password), _now())
+    _typer.echo(f"Đã thêm {_user_line(u)}; các quầy nhận ở lần đồng bộ sau.")
+
+
+@serve_users_app.command("list")
+@handle_errors
+def serve_users_list(office: _Annotated[_Optional[str], _typer.Option("--office", help="Chỉ một cơ quan")] = None,
+                     db: CentralDb = None, data_dir: DataDir = None) -> None:
+    """Danh sách người dùng (không hiện mật khẩu)."""
+    from counter.central import users
+    from counter.domain.calendar import format_vn
+
+    rows = users.list_users(_central_engine(db, data_dir), office)
+    if not rows:
+        _typer.echo("Chưa có người dùng nào trên máy chủ" + (f" cho {office.strip()}." if office else "."))
+    for u in rows:
+        _typer.echo(f"{u.office_id:<12} {u.username:<16} {u.role:<11} {'khóa' if u.locked else 'hoạt động':<10} "
+                    f"{u.full_name}  (sửa {format_vn(u.updated_at)})")
+
+
+@serve_users_app.command("passwd")
+@handle_errors
+def serve_users_passwd(username: str, office: OfficeOpt,
+                       password: _Annotated[_Optional[str], _typer.Option(help="Mật khẩu mới (hỏi nếu bỏ trống)")] = None,
+                       db: CentralDb = None, data_dir: DataDir = None) -> None:
+    """Đặt mật khẩu mới; các quầy nhận ở lần đồng bộ sau."""
+    from counter.central import users
+    from counter.cli import _password
+
+    u = users.set_password(_central_engine(db, data_dir), office, username, _password(password, "Mật khẩu mới"),
+                           _now())
+    _typer.echo(f"Đã đổi mật khẩu của {_user_line(u)}; các quầy nhận ở lần đồng bộ sau.")
+
+
+@serve_users_app.command("lock")
+@handle_errors
+def serve_users_lock(username: str, office: OfficeOpt,
+                     unlock: _Annotated[bool, _typer.Option("--unlock", help="Mở khóa")] = False,
+                     db: CentralDb = None, data_dir: DataDir = None) -> None:
+    """Khóa (hoặc mở với --unlock) một tài khoản: máy chủ không nhận sự kiện của tài khoản bị khóa."""
+    from counter.central import users
+
+    u = users.set_locked(_central_engine(db, data_dir), office, username, not unlock, _now())
+    _typer.echo(f"Đã {'mở khóa' if unlock else 'khóa'} {_user_line(u)}.")
+
+
+@serve_users_app.command("role")
+@handle_errors
+def serve_users_role(username: str, role: _Annotated[str, _typer.Argument(help="clerk | postal | supervisor | admin")],
+                     office: OfficeOpt, db: CentralDb = None, data_dir: DataDir = None) -> None:
+    """Đổi vai trò: máy chủ xét mọi sự kiện gửi lên theo vai trò này, các quầy nhận ở lần đồng bộ sau."""
+    from counter.central import users
+
+    u = users.set_role(_central_engine(db, data_dir), office, username, role, _now())
+    _typer.echo(f"Đã đổi vai trò: {_user_line(u)}.")
+
+
+@serve_users_app.command("import")
+@handle_errors
+def serve_users_import(file: _Path,
+                       office: _Annotated[_Optional[str], _typer.Option("--office", help="Mã cơ quan (mặc định: theo tệp)")] = None,
+                       db: CentralDb = None, data_dir: DataDir = None) -> None:
+    """Chuyển người dùng của một quầy cũ lên máy chủ, một lần (tệp của “counter users export”); không nhận khi
+    máy chủ đã có người dùng của cơ quan đó."""
+    from counter.central import users
+
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        fail(f"Không đọc được {file}: {getattr(exc, 'strerror', None) or 'không phải văn bản UTF-8'}")
+    office_id, n = users.import_users(_central_engine(db, data_dir), text, _now(), office)
+    _typer.echo(f"Đã nhập {n} người dùng cho {office_id}; từ nay quản lý bằng “counter serve users …”, "
+                "các quầy nhận ở lần đồng bộ sau.")
+
+
 # === end of counter serve ==================================================================================
 
 
@@ -295,6 +399,26 @@ def sync_setup(url: _Annotated[str, _typer.Option("--url", help="Địa chỉ m�
         client.close()
     _typer.echo(f"Đã nối quầy với {url.rstrip('/')}." + ("" if reachable else
                 " Máy chủ hiện chưa trả lời: hàng đợi sẽ được gửi khi có kết nối."))
+
+
+@users_app.command("export")
+@handle_errors
+def users_export(out: _Annotated[_Path, _typer.Option("--out", help="Tệp JSON (có mã băm mật khẩu: giữ kín)")],
+                 data_dir: DataDir = None) -> None:
+    """Xuất người dùng của quầy (kèm mã băm mật khẩu) để nhập lên máy chủ trung tâm một lần
+    (“counter serve users import TỆP”)."""
+    import json
+
+    from counter.cli import open_store
+    from counter.fsutil import write_atomic
+    from counter.services import auth
+
+    data = auth.export_users(open_store(data_dir))
+    try:
+        write_atomic((json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8"), out)  # 0600
+    except OSError as exc:
+        fail(f"Không ghi được {out}: {exc.strerror}")
+    _typer.echo(f"Đã xuất {len(data['users'])} người dùng của {data['office_id']} vào {out}")
 
 
 @export_app.command("portal")

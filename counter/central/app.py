@@ -14,6 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from counter.central import db, ingest
+from counter.central import users as central_users
 from counter.central import tables as t
 from counter.central.tokens import TokenInfo, bind, lookup, own_events, station_info
 from counter.central.track import CSP, NOT_FOUND_HTML, TOO_MANY_HTML, RateLimiter, render_page
@@ -150,6 +151,16 @@ def create_app(db_url: str, *, clock: Clock | None = None, migrate: bool = True,
             raise _Fail(422, "“after_seq” không hợp lệ.")
         with engine.connect() as conn:
             return own_events(conn, auth, after_seq, limit)
+
+    # --- the office's users (issue 14): stations log in offline with them -------------------------------
+
+    @app.get("/api/v1/users")
+    def get_users(request: Request) -> Response:
+        auth = authenticate(request)
+        with engine.connect() as conn:
+            found = central_users.office_users(conn, auth.office_id)
+        return JSONResponse({"office_id": auth.office_id, "users": [central_users.wire(u) for u in found]},
+                            headers={"Cache-Control": "no-store"})
 
     # --- blobs --------------------------------------------------------------------------------------------
 

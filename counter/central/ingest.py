@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 import unicodedata
 from dataclasses import fields
 from datetime import datetime
@@ -28,7 +29,7 @@ from counter.domain.codes import BLOCK_SIZE, CodeError, parse_code
 from counter.domain.errors import CounterError
 from counter.domain.hashing import GENESIS, canonical_json, chain_hash
 from counter.domain.lifecycle import DossierState, Event, EventKind, Status
-from counter.domain.permissions import EVENT_ACTIONS, PermissionDenied, Role, can, require_event
+from counter.domain.permissions import ACTION_LABELS, EVENT_ACTIONS, PermissionDenied, Role, can, require_event
 
 log = logging.getLogger("counter.central")
 
@@ -152,6 +153,10 @@ def _canonical(e: dict[str, Any], json_only: bool) -> tuple[dict[str, Any], list
     e = json.loads(wire)
     return e, [(k, _CANON(v)) for k, v in e.items()], wire  # json.loads of sorted text keeps the key order
 
+
+NO_ACTOR = ("Sự kiện không ghi người thực hiện: máy chủ chỉ nhận sự kiện của người dùng có trong danh sách "
+            "của cơ quan.")
+_PLAIN_NAME = re.compile(r"^[a-z0-9._-]{1,64}$")
 
 FOREIGN_ID = "Mã sự kiện không dùng được; máy trạm cần tạo lại sự kiện với mã mới."
 
@@ -315,6 +320,14 @@ class _Batch:
             sa.select(t.dossiers.c.code).where(t.dossiers.c.office_id == auth.office_id,
                                                _among(conn, t.dossiers.c.code, new_codes))).scalars()) \
             if new_codes else set()
+        # the batch's actors, by the server's list of the office's users: name -> (role, locked)
+        names = {e["actor"]["username"].strip().lower() for e in good if isinstance(e.get("actor"), dict)
+                 and isinstance(e["actor"].get("username"), str)}
+        u = t.users.c
+        self.users: dict[str, tuple[Role, bool]] = {
+            r.username: (Role(r.role), bool(r.locked)) for r in conn.execute(
+                sa.select(u.username, u.role, u.locked)
+                .where(u.office_id == auth.office_id, _among(conn, u.username, names)))} if names else {}
         self.blobs = set(conn.execute(sa.select(t.blobs.c.sha256)
                                       .where(_among(conn, t.blobs.c.sha256, wanted_blobs))).scalars()) \
             if wanted_blobs else set()
@@ -401,15 +414,13 @@ class _Batch:
             return "Mã băm của sự kiện không khớp nội dung."
         if e["prev_hash"] != self.station_hash:
             return "Chuỗi băm của máy trạm bị đứt (prev_hash không khớp sự kiện trước)."
-        actor = e.get("actor")
+        who = self._actor(e)  # the server's user and role, never the role the station sent
+        if isinstance(who, str):
+            return who
+        username, role = who
         action = EVENT_ACTIONS.get(e["kind"])
-        if isinstance(actor, dict) and actor.get("role") is not None and action is not None:
-            try:
-                allowed = can(Role(actor["role"]), action)
-            except ValueError:
-                allowed = False
-            if not allowed:
-                return f"Vai trò “{actor['role']}” không được phép thực hiện thao tác này."
+        if action is not None and not can(role, action):
+            return f"Người dùng “{username}” ({role.label}) không được phép {ACTION_LABELS[action]}."
         d = self.dossiers.get(e["dossier_id"])
         if d is not None and d["office_id"] != self.auth.office_id:
             return "Hồ sơ thuộc cơ quan khác."
@@ -420,9 +431,9 @@ class _Batch:
             return ("Xung đột: hồ sơ đã được thay đổi ở máy trạm khác trước đó; thao tác này không được áp dụng. "
                     "Vui lòng xem lại hồ sơ và thực hiện lại nếu cần.")
         before = self._state(d) if d is not None else None
-        if isinstance(actor, dict) and actor.get("role") is not None and before is not None:
+        if before is not None:
             try:  # the conditions of an action (a clerk corrects only what they received, before hand-off)
-                require_event(Role(actor["role"]), e["kind"], e.get("actor_id"), e["station_id"], before)
+                require_event(role, e["kind"], e.get("actor_id"), e["station_id"], before)
             except PermissionDenied as exc:
                 return exc.message
         at = datetime.fromisoformat(e["at"])
@@ -456,6 +467,24 @@ class _Batch:
             return (f"Mã hồ sơ {code} đã được dùng cho một hồ sơ khác của cơ quan (hai máy trạm cùng số quầy, hoặc "
                     "máy được khôi phục từ bản sao lưu cũ): hồ sơ này không được nhận dưới mã đó.")
         return None
+    def _actor(self, e: dict[str, Any]) -> str | tuple[str, Role]:
+        """Who acted, judged by the server's list of the office's users: (user name, the server's role), or
+        why the event is refused. The station names its user in "actor" (its `actor_id` is the station's own
+        number for that user); an event naming nobody, a name the office does not have, or a locked account
+        is refused, whatever role the station wrote."""
+        actor = e.get("actor")
+        name = actor.get("username") if isinstance(actor, dict) else None
+        if e.get("actor_id") is None or not isinstance(name, str) or not name.strip():
+            return NO_ACTOR
+        username = name.strip().lower()
+        found = self.users.get(username)
+        if found is None:
+            shown = username if _PLAIN_NAME.match(username) else "(tên không hợp lệ)"
+            return f"Người thực hiện “{shown}” không có trong danh sách người dùng của cơ quan trên máy chủ."
+        role, locked = found
+        if locked:
+            return f"Tài khoản “{username}” đã bị khóa trên máy chủ: không nhận sự kiện của tài khoản này."
+        return username, role
 
     def _base_of(self, parent: str | None, d: dict[str, Any] | None) -> str | None:
         """The non-commutative event the station stood on: the parent itself, or the base a commutative parent

@@ -36,6 +36,7 @@ from counter.services import events as ev_service
 from counter.services import token_store
 from counter.services.office import this_station
 from counter.services.store import Store
+from counter.services.users_sync import pull_users
 from counter.sync.client import PullPage, PushResult, SyncClient, SyncError, SyncUnavailable
 
 log = logging.getLogger("counter.sync")
@@ -623,11 +624,13 @@ def rebuild(session: Session, dossier_id: str) -> DossierState | None:
 # ---- one cycle --------------------------------------------------------------------------------------------
 
 def run_cycle(store: Store, client: SyncClient) -> CycleReport:
-    """Push, pull (and push again after a server restore). Records last success / last error."""
+    """The office's users, push, pull (and push again after a server restore). Records last success / last
+    error."""
     from counter.services import sync_recovery
 
     report = CycleReport()
     try:
+        pull_users(store, client)  # first: the server's users and roles (offline login, names on the wire)
         if sync_recovery.needed(store):  # restored from a backup: take back what the server has first
             _recover(store, client, report)
         push(store, client, report)

@@ -211,6 +211,18 @@ class SyncClient:
             raise SyncUnavailable("Máy chủ trả lời sự kiện không đúng dạng")
         return page
 
+    def users(self) -> tuple[str, list[dict[str, Any]]] | None:
+        """(the token's office, its users as the server keeps them, with their password hashes for offline
+        login), or None when the server predates the list (404)."""
+        status, data = self._request("GET", "/api/v1/users", ok=(200, 404))
+        if status == 404:
+            return None
+        found = data.get("users") if isinstance(data, dict) else None
+        if not isinstance(found, list) or not all(isinstance(u, dict) for u in found) \
+                or not isinstance(data.get("office_id"), str):
+            raise SyncUnavailable("Máy chủ trả lời danh sách người dùng không đúng dạng")
+        return data["office_id"], found
+
 
 def _json(value: Any) -> str:
     """JSON as httpx's `json=` writes it (UTF-8 text, no spaces, no NaN)."""

@@ -125,6 +125,12 @@ def test_demo_serve_setup_sync_once_then_track(tmp_path, served):
     assert made.returncode == 0, made.stderr
     added = counter("serve", "token", "add", "--office", "H55.242", "--station", "1", "--data-dir", str(central))
     assert added.returncode == 0, added.stderr
+    # issue 14: the server judges every event by its list of the office's users; a counter that made its own
+    # users before gives them to the server once (export on the station, import on the server)
+    exported = counter("users", "export", "--out", str(tmp_path / "users.json"), "--data-dir", str(data))
+    assert exported.returncode == 0 and "Đã xuất" in exported.stdout, exported.stderr
+    imported = counter("serve", "users", "import", str(tmp_path / "users.json"), "--data-dir", str(central))
+    assert imported.returncode == 0 and "Đã nhập" in imported.stdout, imported.stderr
     setup = counter("sync", "setup", "--url", url, "--token", added.stdout.strip().splitlines()[-1],
                     "--data-dir", str(data))
     assert setup.returncode == 0, setup.stderr
