@@ -150,7 +150,7 @@ def run(data_dir: DataDir = None) -> None:
 def init(
     office_id: Annotated[str, typer.Option("--office-id", help="Mã định danh cơ quan, ví dụ H55.242")],
     office_name: Annotated[str, typer.Option("--office-name", help="Tên bộ phận một cửa")],
-    station: Annotated[Optional[int], typer.Option(help="Số quầy 1–9 (mỗi quầy một khối số hồ sơ; mặc định 1, "
+    station: Annotated[int | None, typer.Option(help="Số quầy 1–9 (mỗi quầy một khối số hồ sơ; mặc định 1, "
                                                         "hoặc số quầy của mã truy cập khi có --server)")] = None,
     admin: Annotated[str, typer.Option(help="Tên đăng nhập của quản trị")] = "admin",
     admin_name: Annotated[str, typer.Option(help="Họ tên quản trị")] = "Quản trị",
@@ -160,10 +160,10 @@ def init(
     public_url: Annotated[str | None, typer.Option(
         "--public-url", help="Địa chỉ trang tra cứu công khai mà điện thoại của công dân mở được (mã QR trên giấy "
                              "tiếp nhận trỏ tới đây), ví dụ https://motcua.phuclinh.gov.vn")] = None,
-    server: Annotated[Optional[str], typer.Option(
+    server: Annotated[str | None, typer.Option(
         "--server", help="Địa chỉ máy chủ trung tâm: số quầy lấy theo mã truy cập (--token), máy chủ kiểm tra "
                          "không trùng với máy khác, rồi quầy được nối với máy chủ")] = None,
-    token: Annotated[Optional[str], typer.Option("--token", help="Mã truy cập do “counter serve token add” cấp")] = None,
+    token: Annotated[str | None, typer.Option("--token", help="Mã truy cập do “counter serve token add” cấp")] = None,
     data_dir: DataDir = None,
 ) -> None:
     """Khởi tạo kho dữ liệu: cơ quan, quầy, tài khoản quản trị, danh mục và lịch mặc định."""

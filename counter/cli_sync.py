@@ -193,7 +193,7 @@ def _user_line(u) -> str:  # type: ignore[no-untyped-def]
 def serve_users_add(username: str, office: OfficeOpt,
                     name: _Annotated[str, _typer.Option("--name", help="Họ tên")],
                     role: _Annotated[str, _typer.Option(help="clerk | postal | supervisor | admin")],
-                    password: _Annotated[_Optional[str], _typer.Option(help="Mật khẩu (hỏi nếu bỏ trống)")] = None,
+                    password: _Annotated[str | None, _typer.Option(help="Mật khẩu (hỏi nếu bỏ trống)")] = None,
                     db: CentralDb = None, data_dir: DataDir = None) -> None:
     """Thêm người dùng cho một cơ quan; các quầy của cơ quan nhận ở lần đồng bộ sau."""
     from counter.central import users
@@ -205,7 +205,7 @@ def serve_users_add(username: str, office: OfficeOpt,
 
 @serve_users_app.command("list")
 @handle_errors
-def serve_users_list(office: _Annotated[_Optional[str], _typer.Option("--office", help="Chỉ một cơ quan")] = None,
+def serve_users_list(office: _Annotated[str | None, _typer.Option("--office", help="Chỉ một cơ quan")] = None,
                      db: CentralDb = None, data_dir: DataDir = None) -> None:
     """Danh sách người dùng (không hiện mật khẩu)."""
     from counter.central import users
@@ -222,7 +222,7 @@ def serve_users_list(office: _Annotated[_Optional[str], _typer.Option("--office"
 @serve_users_app.command("passwd")
 @handle_errors
 def serve_users_passwd(username: str, office: OfficeOpt,
-                       password: _Annotated[_Optional[str], _typer.Option(help="Mật khẩu mới (hỏi nếu bỏ trống)")] = None,
+                       password: _Annotated[str | None, _typer.Option(help="Mật khẩu mới (hỏi nếu bỏ trống)")] = None,
                        db: CentralDb = None, data_dir: DataDir = None) -> None:
     """Đặt mật khẩu mới; các quầy nhận ở lần đồng bộ sau."""
     from counter.central import users
@@ -259,7 +259,8 @@ def serve_users_role(username: str, role: _Annotated[str, _typer.Argument(help="
 @serve_users_app.command("import")
 @handle_errors
 def serve_users_import(file: _Path,
-                       office: _Annotated[_Optional[str], _typer.Option("--office", help="Mã cơ quan (mặc định: theo tệp)")] = None,
+                       office: _Annotated[str | None,
+                                          _typer.Option("--office", help="Mã cơ quan (mặc định: theo tệp)")] = None,
                        db: CentralDb = None, data_dir: DataDir = None) -> None:
     """Chuyển người dùng của một quầy cũ lên máy chủ, một lần (tệp của “counter users export”); không nhận khi
     máy chủ đã có người dùng của cơ quan đó."""

@@ -166,7 +166,7 @@ def restore(src: Path, data_dir: Path, *, force: bool = False) -> tuple[BackupIn
         raise BackupError(f"Thư mục {data_dir} đã có dữ liệu: khôi phục vào một thư mục mới hoặc trống, hoặc thêm "
                           "--force để chuyển dữ liệu hiện có sang thư mục bên cạnh rồi khôi phục")
     try:
-        tar = tarfile.open(src, "r")
+        tar = tarfile.open(src, "r")  # noqa: SIM115 (closed below, after the members are checked)
     except tarfile.TarError:
         raise BackupError(f"{src} không phải bản sao lưu của counter (không đọc được như tệp tar)") from None
     except OSError as exc:

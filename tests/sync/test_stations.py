@@ -197,7 +197,7 @@ def test_cli_sync_once_prints_the_error_without_a_traceback(stations, central, m
                         lambda store, transport=None: sync_service.SyncClient(
                             "http://central.test", sync_service.settings(store).token, transport=central.transport))
     r = CliRunner().invoke(app, ["sync", "--once", "--data-dir", str(s1.store.data_dir)])
-    assert r.exit_code == 1 and r.exception is None or isinstance(r.exception, SystemExit), r.output
+    assert (r.exit_code == 1 and r.exception is None) or isinstance(r.exception, SystemExit), r.output
     assert "Traceback" not in r.output and "không thành công" in r.output
     error = sync_service.status(s1.store).last_error
     assert error and error in r.output
@@ -226,7 +226,7 @@ def _restored_by_copy(tmp_path, s1):
 
 
 def test_a_station_copied_back_by_hand_with_new_dossiers_is_caught_by_the_server(tmp_path, stations, central):
-    s1, s2 = stations
+    s1, _ = stations
     lost = _restored_by_copy(tmp_path, s1)
     try:
         made = receive(s1.store, actor_for(s1.store, "canbo"), name="Phạm Thị Dung")
@@ -242,7 +242,7 @@ def test_a_station_copied_back_by_hand_with_new_dossiers_is_caught_by_the_server
 
 def test_a_station_copied_back_by_hand_takes_its_next_numbers_after_what_the_pull_brought_back(
         tmp_path, stations, central):
-    s1, s2 = stations
+    s1, _ = stations
     lost = _restored_by_copy(tmp_path, s1)
     try:
         s1.sync()  # nothing made since: the pull brings the lost dossiers back
