@@ -20,8 +20,7 @@ from counter.widgets.status import BottomBar
 from counter.widgets.table import FittedTable
 
 if TYPE_CHECKING:
-    from counter.scanning.files import Page
-    from counter.services.digitize import ReuseOffer, ScanResult, ScanTarget
+    from counter.services.digitize import Page, ReuseOffer, ScanResult, ScanTarget
 
 
 SHORT = {0: "Chưa số hóa", 1: "Đã số hóa", 2: "Tái sử dụng (TP)", 3: "Tái sử dụng (KQ)"}
@@ -267,7 +266,7 @@ class ScanScreen(ServiceScreen):
 
     def show_preview(self) -> None:
         """Text preview (every terminal): page count and the first page's size and resolution."""
-        from counter.scanning.files import human_size
+        from counter.services.digitize import human_size
 
         pages = self.pending.get(self.position() or 0, [])
         it = self.item()
@@ -295,7 +294,7 @@ class ScanScreen(ServiceScreen):
         if getattr(self, "_thumb_of", None) == (page.path, page.index):
             thumb.display = True
             return
-        from counter.scanning.files import thumbnail
+        from counter.services.digitize import thumbnail
 
         def done(cells: list[Any]) -> None:
             text = Text()
@@ -439,7 +438,6 @@ class ScanScreen(ServiceScreen):
         if not self.start(f"quét từ máy quét {cfg.device}" + (" (khay nạp giấy)" if feeder else "")):
             return
         from counter.services import digitize
-        from counter.scanning.sane import ScanCancelled
 
         store, cancel = self.capp.store, self.cancel
 
@@ -447,12 +445,7 @@ class ScanScreen(ServiceScreen):
             self.app.call_from_thread(self.progress, n, None, f"Đã quét {n} trang")
 
         def work() -> tuple[list[Any], bool]:
-            try:
-                return digitize.scan_pages(store, config=cfg, on_page=on_page, cancel=cancel), False  # type: ignore[arg-type]
-            except ScanCancelled as exc:
-                from counter.scanning.files import load_files
-
-                return load_files(exc.pages, source="máy quét"), True
+            return digitize.scan_keeping_pages(store, config=cfg, on_page=on_page, cancel=cancel)  # type: ignore[arg-type]
 
         def done(result: tuple[list[Any], bool]) -> None:
             pages, cancelled = result
@@ -484,7 +477,7 @@ class ScanScreen(ServiceScreen):
         if not self.start(f"nhập {len(files)} tệp", total=len(files)):
             return
         from counter.services import digitize
-        from counter.scanning.sane import ScanCancelled
+        from counter.services.digitize import ScanCancelled
 
         cancel = self.cancel
 
