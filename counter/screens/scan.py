@@ -37,12 +37,12 @@ PAGE_COLUMNS = [("#", 3), ("Nguồn", 11), ("Trang", 30)]
 
 class ScanScreen(ServiceScreen):
     HELP = ("Số hóa hồ sơ. 1) Gõ mã hồ sơ hoặc quét mã QR/mã vạch trên Giấy tiếp nhận rồi Enter (gõ họ tên hay "
-            "số CCCD để tìm, Enter trên dòng kết quả để chọn). 2) Chọn thành phần hồ sơ bằng mũi tên. 3) F8 quét "
-            "từ máy quét (khay nạp giấy quét cả xấp), F9 nhập tệp JPEG/PNG/PDF, F10 (hoặc Ctrl+F) lấy tệp từ thư mục quét. "
-            "4) Trong danh sách trang: Ctrl+↑/Ctrl+↓ đổi thứ tự, Delete bỏ trang. 5) Ctrl+S lưu thành một tệp PDF "
-            "cho thành phần đó. Ctrl+T tái sử dụng tệp đã số hóa của cùng công dân (CCCD trùng) ở hồ sơ trước. "
-            "Ctrl+O mở tệp PDF đã lưu. Ctrl+D đổi máy quét (danh sách devices trong mục [scanner] của cấu hình). "
-            "Esc dừng việc đang chạy (quét, nhập), hoặc quay về ô mã hồ sơ.")
+            "số CCCD để tìm, Enter trên dòng kết quả để chọn). 2) Chọn thành phần hồ sơ bằng mũi tên. 3) {scan.scan} quét "
+            "từ máy quét (khay nạp giấy quét cả xấp), {scan.import} nhập tệp JPEG/PNG/PDF, {scan.watched} lấy tệp từ thư mục quét. "
+            "4) Trong danh sách trang: {scan.up}/{scan.down} đổi thứ tự, {scan.drop} bỏ trang. 5) {scan.save} lưu thành một tệp PDF "
+            "cho thành phần đó. {scan.reuse} tái sử dụng tệp đã số hóa của cùng công dân (CCCD trùng) ở hồ sơ trước. "
+            "{scan.open} mở tệp PDF đã lưu. {scan.device} đổi máy quét (danh sách devices trong mục [scanner] của cấu hình). "
+            "{scan.escape} dừng việc đang chạy (quét, nhập), hoặc quay về ô mã hồ sơ.")
     AUTO_FOCUS = "#scan-code"
     BINDINGS = [
         Binding("f8", "scan", "Quét", id="scan.scan"),
