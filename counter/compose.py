@@ -31,12 +31,12 @@ class Services:
     """What one station process uses, built once."""
 
     settings: Settings
-    store: "Store"
-    blobs: "BlobStore"
-    sync: "SyncRunner"
+    store: Store
+    blobs: BlobStore
+    sync: SyncRunner
 
     @property
-    def printer(self) -> "PrinterConfig":
+    def printer(self) -> PrinterConfig:
         """Where and how forms print ([printer]); each job reads the data dir's file again (services/printing)."""
         return self.settings.printer
 
@@ -45,7 +45,7 @@ class Services:
         plugged in later applies to the next screen), or ""."""
         return self.reload().scanner.qr_serial_port
 
-    def serial_qr_codes(self, stop: Any) -> "Iterator[str]":
+    def serial_qr_codes(self, stop: Any) -> Iterator[str]:
         """Each code the serial QR reader sends, until `stop.is_set()`."""
         from counter.scanning.qr_serial import read_codes
 
@@ -58,24 +58,24 @@ class Services:
         return self.settings
 
 
-def station(data_dir: Path | None = None, *, store: "Store | None" = None, settings: Settings | None = None,
+def station(data_dir: Path | None = None, *, store: Store | None = None, settings: Settings | None = None,
             open_store: Any = None, default_interval: float | None = None, **flags: Any) -> Services:
     """The station's services. `store`: one already open (tests); `open_store(data_dir)`: how the CLI opens it
     (with its Vietnamese refusals); `default_interval`: the sync runner's when [sync] sets none; `flags`: the CLI's, e.g. sync={"interval": 5}."""
-    from counter.services.blobs import FolderBlobStore
+    from counter.services.blobs import FolderBlobStore, blob_store
     from counter.services.store import Store
     from counter.services.sync_runner import SyncRunner
 
     if store is None:
         store = open_store(data_dir) if open_store is not None else Store.open(data_dir or Settings().data_dir)
     settings = settings or Settings.load(store.data_dir, **flags)
-    if getattr(store, "blobs", None) is None:
+    if store.blobs is None:
         store.blobs = FolderBlobStore(store.blob_dir)
-    return Services(settings=settings, store=store, blobs=store.blobs,
+    return Services(settings=settings, store=store, blobs=blob_store(store),
                     sync=SyncRunner(store, interval=settings.sync.interval or default_interval))
 
 
-def server(settings: Settings | None = None) -> "FastAPI":
+def server(settings: Settings | None = None) -> FastAPI:
     """The central server's app from [server] (db, track_rate, track_burst, track_cache)."""
     from counter.central.app import app_from_settings
 

@@ -32,9 +32,20 @@ from pathlib import Path
 from typing import Any
 
 from platformdirs import user_config_dir, user_data_dir
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
-from pydantic_settings import (BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict,
-                               TomlConfigSettingsSource)
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
 
 from counter.domain.errors import CounterError
 from counter.printing.targets import PrinterConfig
@@ -232,7 +243,7 @@ class Settings(BaseSettings):
                 _TomlFile(settings_cls, platform_config_file()))
 
     @classmethod
-    def load(cls, data_dir: Path | None = None, **flags: Any) -> "Settings":
+    def load(cls, data_dir: Path | None = None, **flags: Any) -> Settings:
         """The settings of `data_dir` (default: COUNTER_HOME, else the platform's data dir); `flags` are the CLI's
         (e.g. sync={"interval": 5}); a bad value is a CounterError naming the section and key."""
         flags = {section: {k: v for k, v in values.items() if v is not None} if isinstance(values, dict) else values
@@ -245,7 +256,7 @@ class Settings(BaseSettings):
             raise _explained(exc) from None
 
     @classmethod
-    def defaults(cls, data_dir: Path) -> "Settings":
+    def defaults(cls, data_dir: Path) -> Settings:
         """Every key at its default, no file or variable read (the app's fallback after a bad config.toml)."""
         return cls.model_construct(data_dir=data_dir, printer=PrinterConfig(out_dir=(data_dir / "prints").resolve()))
 
@@ -265,7 +276,7 @@ class Settings(BaseSettings):
         return _section_values(ScannerConfig, value)
 
     @model_validator(mode="after")
-    def _relative_to_data_dir(self) -> "Settings":
+    def _relative_to_data_dir(self) -> Settings:
         """Paths in the config are relative to the data dir: prints/ by default, the scanners' watched folder."""
         self.printer = replace(self.printer, out_dir=(self.data_dir / self.printer.out_dir).resolve())
         if self.scanner.watch_dir:

@@ -7,10 +7,10 @@ Everything is built from the live bindings: the config's [keymap] (binding id ->
 
 from __future__ import annotations
 
-from rich.table import Table
-from rich.text import Text
 import re
 
+from rich.table import Table
+from rich.text import Text
 from textual.actions import parse as parse_action
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -56,8 +56,9 @@ def key_label(keys: str) -> str:
 
 
 def _screen_classes(base: type) -> list[type]:
-    found = []
-    for cls in base.__subclasses__():
+    found: list[type] = []
+    subclasses: list[type] = base.__subclasses__()
+    for cls in subclasses:
         if cls.__module__.startswith("counter."):
             found.append(cls)
         found += _screen_classes(cls)
@@ -67,7 +68,9 @@ def _screen_classes(base: type) -> list[type]:
 class HelpScreen(ModalScreen):
     """The screen's own keys first, then the app's; only keys that do something now."""
 
-    BINDINGS = [Binding("escape,f1,ctrl+g,q", "dismiss", "Đóng", id="help.close")]
+    # the help key closes it too: the same id as the app's, so a [keymap] entry for "help" moves both
+    BINDINGS = [Binding("escape,q", "dismiss", "Đóng", id="help.close"),
+                Binding("f1,ctrl+g", "dismiss", "Đóng", show=False, id="help")]
 
     def __init__(self, under: Screen):
         super().__init__()
@@ -145,8 +148,8 @@ class HelpScreen(ModalScreen):
         keys.add_column()
         for key, description in self.rows():
             keys.add_row(Text(key), Text(description))
-        close = [key_label(k) for k in live_keys(self.app, self.BINDINGS[0]).split(",")  # type: ignore[arg-type]
-                 if k.strip() not in ("q",)]  # Q closes too, unsaid (it is a letter people type)
+        keys_now = [k for b in self.BINDINGS for k in live_keys(self.app, b).split(",")]  # type: ignore[arg-type]
+        close = [key_label(k) for k in keys_now if k.strip() != "q"]  # Q closes too, unsaid (a letter people type)
         with VerticalScroll(id="help-box"):
             yield Static(Text("TRỢ GIÚP", style="bold"))
             yield Static(Text(self.guide()), id="help-text")

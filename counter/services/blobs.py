@@ -55,7 +55,7 @@ def file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def blob_store(store: "Any") -> BlobStore:
+def blob_store(store: Any) -> BlobStore:
     """The store's blob store: the one the composition root gave it, else the folder of its data dir."""
     blobs = getattr(store, "blobs", None)
     return blobs if blobs is not None else FolderBlobStore(store.blob_dir)

@@ -69,8 +69,8 @@ class SyncRunner:
             log.error("sync cycle failed", exc_info=exc)
             try:
                 sync_service.record_error(self.store, f"Lỗi không mong đợi: {type(exc).__name__}: {exc}")
-            except Exception:
-                pass
+            except Exception:  # a busy or closing store: the log has it
+                log.debug("sync error not recorded", exc_info=True)
         self.refresh()
         if self.on_error is not None:
             self.on_error(exc, delay)

@@ -7,7 +7,8 @@ import asyncio
 
 import pytest
 
-from counter import compose, settings as settings_module
+from counter import compose
+from counter import settings as settings_module
 from counter.domain.errors import CounterError
 from counter.services.blobs import BlobStore, FolderBlobStore
 from counter.services.sync_runner import SyncRunner

@@ -8,12 +8,12 @@ import re
 import tomllib
 
 import pytest
+from textual.binding import Binding
+from textual.screen import Screen
 
 from counter.app import MODES_TABLE, CounterApp, build_app, screen_class
 from counter.screens.help import HelpScreen, _screen_classes, key_label
 from counter.screens.receive import ReceiveScreen
-from textual.binding import Binding
-from textual.screen import Screen
 from tests.conftest import make_store
 from tests.ui.test_login_search import login, settle, visible
 
@@ -51,8 +51,10 @@ async def test_a_keymap_entry_remaps_a_key_and_the_help_shows_the_new_one(store)
         guide = visible(app.screen.query_one("#help-text"))
         assert "Ctrl+W" in keys and "Ctrl+S" not in keys and "F12" in keys
         assert "Ctrl+W để lưu và in" in guide and "Ctrl+S" not in guide
-        await pilot.press("escape")
+        assert visible(app.screen.query_one("#help-close")) == "Esc hoặc F12 để đóng"
+        await pilot.press("f12")  # the help key closes the help too
         await settle(app, pilot)
+        assert isinstance(app.screen, ReceiveScreen)
         saved = []
         app.screen.action_save = lambda: saved.append(True)  # type: ignore[attr-defined]
         await pilot.press("ctrl+w")  # the remapped key runs the screen's save
