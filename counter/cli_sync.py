@@ -29,6 +29,8 @@ CentralDb = _Annotated[_Optional[str], _typer.Option(
 
 
 def _central_url(db: str | None, data_dir: _Path | None) -> str:
+    """--db (or COUNTER_CENTRAL_DB), else [server] db of the settings, else sqlite in the data dir (trying only)."""
+    db = db or _settings(data_dir).server.db
     if db:
         return db
     base = data_dir or default_data_dir()
@@ -67,13 +69,11 @@ def serve(ctx: _typer.Context, db: CentralDb = None,
     import uvicorn
 
     from counter import compose
-    from counter.settings import Settings
 
     settings = _settings(data_dir, server=dict(host=host, port=port, track_rate=track_rate, track_burst=track_burst,
                                                track_cache=track_cache, workers=workers, db=db))
-    url = _central_url(settings.server.db or None, data_dir)
-    settings = Settings.load(settings.data_dir, server={**settings.server.model_dump(), "db": url})
     s = settings.server
+    s.db = url = _central_url(s.db or None, data_dir)
     _central_engine(url, data_dir).dispose()  # migrations, with a clean error when the database is unreachable
     _typer.echo(f"Máy chủ trung tâm: http://{s.host}:{s.port}  (CSDL: {url.split('@')[-1]})")
     if s.workers > 1:  # each worker process builds its own app from the Settings (its environment: these)
