@@ -30,6 +30,8 @@ CentralDb = _Annotated[str | None, _typer.Option(
 
 
 def _central_url(db: str | None, data_dir: _Path | None) -> str:
+    """--db (or COUNTER_CENTRAL_DB), else [server] db of the settings, else sqlite in the data dir (trying only)."""
+    db = db or _settings(data_dir).server.db
     if db:
         return db
     base = data_dir or default_data_dir()
@@ -58,12 +60,14 @@ def _central_engine(db: str | None, data_dir: _Path | None):  # type: ignore[no-
 
 @serve_app.callback()
 def serve(ctx: _typer.Context, db: CentralDb = None,
-          host: _Annotated[str, _typer.Option(help="Địa chỉ lắng nghe")] = "127.0.0.1",
-          port: _Annotated[int, _typer.Option(help="Cổng")] = 8780,
-          track_rate: _Annotated[float, _typer.Option(help="Số lượt tra cứu/giây cho mỗi máy khách (0 = không giới hạn)")] = 2.0,
-          track_burst: _Annotated[int, _typer.Option(help="Số lượt tra cứu liên tiếp tối đa")] = 20,
-          track_cache: _Annotated[float, _typer.Option(help="Giây giữ trang tra cứu trong bộ nhớ (0 = không)")] = 1.0,
-          workers: _Annotated[int, _typer.Option(help="Số tiến trình phục vụ")] = 1,
+          host: _Annotated[str | None, _typer.Option(help="Địa chỉ lắng nghe (mặc định 127.0.0.1)")] = None,
+          port: _Annotated[int | None, _typer.Option(help="Cổng (mặc định 8780)")] = None,
+          track_rate: _Annotated[float | None, _typer.Option(help="Số lượt tra cứu/giây cho mỗi máy khách (0 = không "
+                                                                  "giới hạn; mặc định 2)")] = None,
+          track_burst: _Annotated[int | None, _typer.Option(help="Số lượt tra cứu liên tiếp tối đa (mặc định 20)")] = None,
+          track_cache: _Annotated[float | None, _typer.Option(help="Giây giữ trang tra cứu trong bộ nhớ (0 = không; "
+                                                                   "mặc định 1)")] = None,
+          workers: _Annotated[int | None, _typer.Option(help="Số tiến trình phục vụ (mặc định 1)")] = None,
           data_dir: DataDir = None) -> None:
     """Chạy máy chủ trung tâm (FastAPI + uvicorn); cập nhật lược đồ CSDL trước khi chạy."""
     if ctx.invoked_subcommand is not None:
@@ -71,24 +75,35 @@ def serve(ctx: _typer.Context, db: CentralDb = None,
     try:
         import uvicorn
 
-        from counter.central.app import create_app
-    except ImportError as exc:  # a clerk's PC: the station is installed without the web server
+        import counter.central.app  # noqa: F401  (a clerk's PC has the station without the server extra)
+    except ImportError as exc:
         fail(f"{SERVER_MISSING} (thiếu {exc.name})")
+    from counter import compose
 
-    url = _central_url(db, data_dir)
-    _central_engine(db, data_dir).dispose()  # migrations, with a clean error when the database is unreachable
-    _typer.echo(f"Máy chủ trung tâm: http://{host}:{port}  (CSDL: {url.split('@')[-1]})")
-    if workers > 1:  # each worker process builds its own app from the environment
+    settings = _settings(data_dir, server=dict(host=host, port=port, track_rate=track_rate, track_burst=track_burst,
+                                               track_cache=track_cache, workers=workers, db=db))
+    s = settings.server
+    s.db = url = _central_url(s.db or None, data_dir)
+    _central_engine(url, data_dir).dispose()  # migrations, with a clean error when the database is unreachable
+    _typer.echo(f"Máy chủ trung tâm: http://{s.host}:{s.port}  (CSDL: {url.split('@')[-1]})")
+    if s.workers > 1:  # each worker process builds its own app from the Settings (its environment: these)
         import os
 
-        os.environ.update(COUNTER_CENTRAL_DB=url, COUNTER_TRACK_RATE=str(track_rate),
-                          COUNTER_TRACK_BURST=str(track_burst), COUNTER_TRACK_CACHE=str(track_cache))
-        uvicorn.run("counter.central.app:app_from_env", factory=True, workers=workers, host=host, port=port,
+        os.environ.update(s.environment())
+        uvicorn.run("counter.central.app:app_from_env", factory=True, workers=s.workers, host=s.host, port=s.port,
                     log_level="warning", proxy_headers=True)
         return
-    application = create_app(url, migrate=False, track_rate=track_rate, track_burst=track_burst,
-                             track_cache=track_cache)
-    uvicorn.run(application, host=host, port=port, log_level="warning", proxy_headers=True)
+    uvicorn.run(compose.server(settings), host=s.host, port=s.port, log_level="warning", proxy_headers=True)
+
+
+def _settings(data_dir: _Path | None, **flags):  # type: ignore[no-untyped-def]
+    from counter.domain.errors import CounterError
+    from counter.settings import Settings
+
+    try:
+        return Settings.load(data_dir or default_data_dir(), **flags)
+    except CounterError as exc:
+        fail(exc.message)
 
 
 @serve_token_app.command("add")
@@ -302,7 +317,7 @@ def _report_line(report) -> str:  # type: ignore[no-untyped-def]
 @handle_errors
 def sync(ctx: _typer.Context,
          once: _Annotated[bool, _typer.Option("--once", help="Đồng bộ một lần rồi thoát")] = False,
-         interval: _Annotated[float, _typer.Option(help="Số giây giữa hai lần đồng bộ")] = 15.0,
+         interval: _Annotated[float | None, _typer.Option(help="Số giây giữa hai lần đồng bộ (mặc định 15)")] = None,
          data_dir: DataDir = None) -> None:
     """Đồng bộ với máy chủ: gửi hàng đợi (tệp trước, rồi sự kiện), nhận sự kiện của quầy khác; lặp lại mãi
     (Ctrl+C để dừng), hoặc một lần với --once."""
@@ -310,49 +325,44 @@ def sync(ctx: _typer.Context,
         return
     import threading
 
+    from counter import compose
     from counter.cli import open_store
-    from counter.services import sync as sync_service
     from counter.sync.client import SyncError
-    from counter.sync.loop import run_forever
 
-    store = open_store(data_dir)
-    client = sync_service.client_for(store)
-    try:
-        if once:
-            try:
-                report = sync_service.run_cycle(store, client)
-            except SyncError as exc:
-                fail(f"Đồng bộ với {client.url} không thành công: {exc.message} (hàng đợi vẫn giữ nguyên)")
-            except Exception:  # recorded by run_cycle: `counter sync status` shows it; never a traceback here
-                fail(f"Đồng bộ với {client.url} không thành công: {sync_service.status(store).last_error} "
-                     "(hàng đợi vẫn giữ nguyên)")
-            _typer.echo(_report_line(report))
-            for old, new in report.renumbered:
-                _typer.echo(f"Mã hồ sơ đổi: {old} → {new} (quầy khôi phục từ bản sao lưu; báo mã mới cho người nộp)")
-            status = sync_service.status(store)
-            _typer.echo(f"Còn chờ gửi: {status.pending}; xung đột: {status.conflicts}.")
-            if report.problems:
-                _typer.echo("Lưu ý: " + "; ".join(report.problems))
-            return
-        stop = threading.Event()
-
-        def cycle() -> None:
-            report = sync_service.run_cycle(store, client)
-            if report.pushed or report.pulled or report.problems:
-                _typer.echo(_report_line(report))
-
-        def on_error(exc: BaseException, delay: float) -> None:
-            message = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
-            _typer.echo(f"Lỗi đồng bộ: {message}; thử lại sau {delay:.0f} giây.", err=True)
-
-        _typer.echo(f"Đồng bộ với {client.url} mỗi {interval:g} giây (Ctrl+C để dừng).")
+    runner = compose.station(data_dir, open_store=open_store, sync={"interval": interval}).sync  # the app's runner
+    url = runner.url()
+    if once:
         try:
-            run_forever(cycle, stop, interval=interval, on_error=on_error)
-        except KeyboardInterrupt:
-            stop.set()
-            _typer.echo("Đã dừng đồng bộ.")
-    finally:
-        client.close()
+            report = runner.cycle()
+        except SyncError as exc:
+            fail(f"Đồng bộ với {url} không thành công: {exc.message} (hàng đợi vẫn giữ nguyên)")
+        except Exception:  # recorded by run_cycle: `counter sync status` shows it; never a traceback here
+            fail(f"Đồng bộ với {url} không thành công: {runner.status().last_error} (hàng đợi vẫn giữ nguyên)")
+        _typer.echo(_report_line(report))
+        for old, new in report.renumbered:
+            _typer.echo(f"Mã hồ sơ đổi: {old} → {new} (quầy khôi phục từ bản sao lưu; báo mã mới cho người nộp)")
+        status = runner.status()
+        _typer.echo(f"Còn chờ gửi: {status.pending}; xung đột: {status.conflicts}.")
+        if report.problems:
+            _typer.echo("Lưu ý: " + "; ".join(report.problems))
+        return
+    stop = threading.Event()
+
+    def reported(report) -> None:  # type: ignore[no-untyped-def]
+        if report.pushed or report.pulled or report.problems:
+            _typer.echo(_report_line(report))
+
+    def on_error(exc: BaseException, delay: float) -> None:
+        message = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
+        _typer.echo(f"Lỗi đồng bộ: {message}; thử lại sau {delay:.0f} giây.", err=True)
+
+    runner.on_report, runner.on_error = reported, on_error
+    _typer.echo(f"Đồng bộ với {url} mỗi {runner.interval:g} giây (Ctrl+C để dừng).")
+    try:
+        runner.run(stop)
+    except KeyboardInterrupt:
+        stop.set()
+        _typer.echo("Đã dừng đồng bộ.")
 
 
 @sync_app.command("status")

@@ -286,13 +286,18 @@ class SecurityHeaders:
 
 
 def app_from_env() -> FastAPI:
-    """uvicorn's factory for `counter serve --workers N` (each worker process builds its own app)."""
-    import os
+    """uvicorn's factory for `counter serve --workers N` (each worker process builds its own app from the
+    Settings: [server] of the config files and COUNTER_SERVER__* variables)."""
+    return app_from_settings()
 
-    return create_app(os.environ["COUNTER_CENTRAL_DB"], migrate=False,
-                      track_rate=float(os.environ.get("COUNTER_TRACK_RATE", "2")),
-                      track_burst=int(os.environ.get("COUNTER_TRACK_BURST", "20")),
-                      track_cache=float(os.environ.get("COUNTER_TRACK_CACHE", "1")))
+
+def app_from_settings(settings: Any = None) -> FastAPI:
+    """The central server from `settings` (counter.settings.Settings; default: loaded from every source)."""
+    from counter.settings import Settings
+
+    s = (settings or Settings.load()).server
+    return create_app(s.db, migrate=False, track_rate=s.track_rate, track_burst=s.track_burst,
+                      track_cache=s.track_cache)
 
 
 @functools.lru_cache(maxsize=4096)

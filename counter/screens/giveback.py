@@ -71,17 +71,18 @@ class ConfirmReturn(Confirm):
 
 
 class ReturnScreen(ServiceScreen):
-    HELP = ("Trả kết quả (F5). Quét mã QR trên giấy tiếp nhận của công dân (hoặc gõ mã hồ sơ) rồi Enter: hồ sơ mở "
+    HELP = ("Trả kết quả ({return}). Quét mã QR trên giấy tiếp nhận của công dân (hoặc gõ mã hồ sơ) rồi Enter: hồ sơ mở "
             "ra trên phiếu trả. Người đến nhận đưa CCCD: quét QR trên thẻ vào ô “QR CCCD người nhận” (quét vào ô "
             "nào của phiếu cũng được nhận là thẻ của người nhận, không bao giờ ghi vào ô đó). Họ tên, số CCCD và "
             "ngày sinh lấy từ thẻ. Người không có thẻ gắn chip: gõ họ tên và số giấy tờ (CCCD 12 số, CMND 9 số "
             "hoặc hộ chiếu) sau khi xem giấy tờ gốc; phiếu ghi “nhập tay”. Số giấy tờ khác chủ hồ sơ: người được "
             "ủy quyền, phải có giấy ủy quyền: chọn loại giấy, ghi số, ngày (dd/mm/yyyy), nơi chứng thực; hoặc kèm "
             "bản quét (số thứ tự giấy tờ đã số hóa của hồ sơ, hoặc đường dẫn tệp JPEG/PNG/PDF). Giấy tờ kết quả "
-            "không được để trống (vd: Giấy khai sinh:1; Trích lục:2); số tiền phí thu nếu còn nợ. Ctrl+S: trả tại "
-            "quầy; F9: gửi qua bưu chính (số hiệu bưu gửi, địa chỉ). Trước khi ghi, hộp xác nhận cho xem ai nhận "
-            "gì: Enter/Y ghi và in phiếu bàn giao, Esc/N quay lại sửa (phiếu giữ nguyên). F10 (hoặc Ctrl+F): ghi nhận "
-            "bưu điện đã phát. Ctrl+R: in lại phiếu bàn giao của hồ sơ vừa tra. Esc về ô quét.")
+            "không được để trống (vd: Giấy khai sinh:1; Trích lục:2); số tiền phí thu nếu còn nợ. {return.give}: trả tại "
+            "quầy; {return.post}: gửi qua bưu chính (số hiệu bưu gửi, địa chỉ). Trước khi ghi, hộp xác nhận cho xem ai nhận "
+            "gì: {confirm.yes} ghi và in phiếu bàn giao, {confirm.no} quay lại sửa (phiếu giữ nguyên). "
+            "{return.delivered}: ghi nhận "
+            "bưu điện đã phát. {return.reprint}: in lại phiếu bàn giao của hồ sơ vừa tra. {return.find} về ô quét.")
     AUTO_FOCUS = "#find"
     DEFAULT_CSS = "#receiver-source { padding-left: 23; color: $text-muted; height: auto; }"
     BINDINGS = [

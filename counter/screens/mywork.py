@@ -36,9 +36,10 @@ DROP = ["Thủ tục"]
 
 class MyWorkScreen(ServiceScreen):
     HELP = ("Việc của tôi: hồ sơ bạn tiếp nhận hôm nay, và hồ sơ được giao cho bạn đến hạn hôm nay, quá hạn (tính "
-            "theo ngày làm việc), đang chờ công dân bổ sung giấy tờ hoặc nộp phí, đã có kết quả chờ trả. Phím 1–5 "
-            "chọn nhóm (hoặc mũi tên trong danh sách nhóm), Enter trên một hồ sơ để mở hồ sơ (ở đó I để in lại "
-            "biểu mẫu), PageDown/PageUp sang trang. Danh sách tự làm mới khi có thay đổi.")
+            "theo ngày làm việc), đang chờ công dân bổ sung giấy tờ hoặc nộp phí, đã có kết quả chờ trả. Phím "
+            "{mywork.bucket-1}–{mywork.bucket-5} "
+            "chọn nhóm (hoặc mũi tên trong danh sách nhóm), Enter trên một hồ sơ để mở hồ sơ (ở đó {dossier.reprint} để in lại "
+            "biểu mẫu), {mywork.next-page}/{mywork.prev-page} sang trang. Danh sách tự làm mới khi có thay đổi.")
     AUTO_FOCUS = "#my-table"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     DEFAULT_CSS = """

@@ -86,14 +86,16 @@ class EventForm(ModalScreen[dict | None]):
 
 
 class ProgressScreen(ServiceScreen):
-    HELP = ("Xử lý hồ sơ (F4). Quét mã QR trên giấy tiếp nhận, quét mã vạch hoặc gõ mã hồ sơ (hoặc họ tên, số "
+    HELP = ("Xử lý hồ sơ ({progress}). Quét mã QR trên giấy tiếp nhận, quét mã vạch hoặc gõ mã hồ sơ (hoặc họ tên, số "
             "CCCD, điện thoại) rồi Enter. Danh sách bên dưới chỉ có các bước được phép ở trạng thái hiện tại và với "
-            "vai trò của bạn: mũi tên chọn, Enter mở ô nhập (Enter đi tiếp, Ctrl+S ghi nhận, Esc hủy). Các bước: "
+            "vai trò của bạn: mũi tên chọn, Enter mở ô nhập (Enter đi tiếp, {event.submit} ghi nhận, {event.cancel} "
+            "hủy). Các bước: "
             "chuyển hồ sơ cho cơ quan/người xử lý và nhận lại (Phiếu kiểm soát Mẫu 06), yêu cầu bổ sung (in Mẫu 02), "
             "nhận bổ sung (hạn mới theo lịch), yêu cầu/ghi nhận nộp phí, có kết quả, rút hồ sơ, dừng xử lý (in Mẫu "
             "05), gia hạn (giám sát; in Mẫu 04 với ngày hẹn mới), ghi chú. Hồ sơ miễn phí không có bước phí, lệ phí. "
-            "F8 in Phiếu kiểm soát (Mẫu 06). Ctrl+R in lại: chọn một biểu mẫu hồ sơ này có (Mẫu 01 với hẹn trả ban "
-            "đầu, 02–06, phiếu bàn giao), mẫu vừa in được chọn sẵn. Esc về ô tìm.")
+            "{progress.slip} in Phiếu kiểm soát (Mẫu 06). {progress.reprint} in lại: chọn một biểu mẫu hồ sơ này có "
+            "(Mẫu 01 với hẹn trả ban "
+            "đầu, 02–06, phiếu bàn giao), mẫu vừa in được chọn sẵn. {progress.find} về ô tìm.")
     AUTO_FOCUS = "#find"
     BINDINGS = [
         Binding("f8", "print_slip", "In Mẫu 06", id="progress.slip"),

@@ -78,11 +78,15 @@ class ClerkPicker(ModalScreen["int | None"]):
 
 
 class QueueScreen(ServiceScreen):
-    HELP = ("Hàng đợi của bộ phận (chỉ giám sát). V đổi bảng: Hàng đợi → Theo cán bộ → Chỉ số. "
-            "Bảng Hàng đợi: chọn nhóm bên trái (phím 1–6), lọc theo cán bộ, "
-            "thủ tục, lĩnh vực, kênh; Enter mở hồ sơ; G giao hồ sơ cho cán bộ khác; PageDown/PageUp sang trang. "
-            "Bảng Theo cán bộ và Chỉ số: chọn ngày / tuần / tháng, [ và ] sang kỳ trước / sau. "
-            "Xuất: L sổ theo dõi (Mẫu 07) XLSX, P sổ theo dõi PDF, C chỉ số CSV, X hàng đợi CSV — tệp ghi vào "
+    HELP = ("Hàng đợi của bộ phận (chỉ giám sát). {queue.next-tab} đổi bảng: Hàng đợi → Theo cán bộ → Chỉ số. Bảng "
+            "Hàng đợi: chọn nhóm bên trái (phím {queue.bucket-due_today}–{queue.bucket-returned_today}), lọc theo "
+            "cán bộ, "
+            "thủ tục, lĩnh vực, kênh; Enter mở hồ sơ; {queue.reassign} giao hồ sơ cho cán bộ khác; "
+            "{queue.next-page}/{queue.prev-page} sang trang. "
+            "Bảng Theo cán bộ và Chỉ số: chọn ngày / tuần / tháng, {queue.prev-period} và {queue.next-period} sang "
+            "kỳ trước / sau. "
+            "Xuất: {queue.export-ledger-xlsx} sổ theo dõi (Mẫu 07) XLSX, {queue.export-ledger-pdf} sổ theo dõi PDF, "
+            "{queue.export-scorecard} chỉ số CSV, {queue.export-queue} hàng đợi CSV — tệp ghi vào "
             "thư mục exports/ của kho dữ liệu. Danh sách tự làm mới khi có hồ sơ mới hoặc thay đổi.")
     AUTO_FOCUS = "#queue-table"
     BINDINGS = [

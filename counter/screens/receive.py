@@ -71,9 +71,10 @@ def exact_code(text: str, code: str) -> bool:
 class ReceiveScreen(ServiceScreen):
     HELP = ("Tiếp nhận hồ sơ. 1) Gõ mã hoặc tên thủ tục (không dấu cũng được), Enter để chọn. 2) Quét mã QR "
             "trên CCCD vào ô “Quét QR CCCD” (hoặc dán chuỗi rồi Enter): các ô thông tin tự điền. 3) Đánh dấu giấy "
-            "tờ đã nhận bằng phím cách, mũi tên để di chuyển. 4) Ctrl+S để lưu và in Giấy tiếp nhận (Mẫu 01). "
-            "F8 từ chối tiếp nhận (Mẫu 03), F9 hướng dẫn bổ sung (Mẫu 02), Ctrl+R in lại. Tab/Shift+Tab đi qua "
-            "mọi ô. Esc để thoát (hỏi lại nếu đang nhập dở).")
+            "tờ đã nhận bằng phím cách, mũi tên để di chuyển. 4) {receive.save} để lưu và in Giấy tiếp nhận (Mẫu 01). "
+            "{receive.refuse} từ chối tiếp nhận (Mẫu 03), {receive.guide} hướng dẫn bổ sung (Mẫu 02), "
+            "{receive.reprint} in lại. Tab/Shift+Tab đi qua "
+            "mọi ô. {receive.leave} để thoát (hỏi lại nếu đang nhập dở).")
     AUTO_FOCUS = "#proc"
     BINDINGS = [
         Binding("ctrl+s", "save", "Lưu và in", id="receive.save", priority=True),

@@ -44,7 +44,7 @@ def cell(value: str) -> Text:
 class SearchScreen(ServiceScreen):
     HELP = ("Gõ mã hồ sơ, họ tên, số điện thoại hoặc số CCCD — có dấu hay không dấu đều được (“dang van an” "
             "tìm thấy “Đặng Văn An”). Mũi tên xuống hoặc Enter để vào danh sách, Enter để mở hồ sơ, "
-            "PageDown/PageUp để sang trang, Esc để quay lại ô tìm kiếm.")
+            "{search.next-page}/{search.prev-page} để sang trang, {search.back} để quay lại ô tìm kiếm.")
     AUTO_FOCUS = "#query"
     BINDINGS = [
         # priority: the table's own PageDown/PageUp (scroll) must not swallow paging

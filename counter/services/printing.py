@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlmodel import Session, col, select
 
-from counter.config import load_settings
+from counter.settings import load_settings
 from counter.domain.codes import tracking_url
 from counter.domain.errors import CounterError
 from counter.domain.lifecycle import EventKind

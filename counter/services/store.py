@@ -58,6 +58,8 @@ class Store:
     _local: threading.local = field(default_factory=threading.local, repr=False)
     #: failed logins of user names no account has (auth.login counts them like an account's)
     unknown_logins: dict = field(default_factory=dict, repr=False)
+    #: the blob store the composition root gave it (services/blobs.py; None: the folder of the data dir)
+    blobs: object = field(default=None, repr=False)
 
     #: the folder `open(create=True)` made (or emptied) for this store: what `discard` removes
     _made: Path | None = field(default=None, repr=False)

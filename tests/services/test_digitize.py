@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 import pikepdf
 
-from counter.config import ScannerConfig
+from counter.settings import ScannerConfig
 from counter.domain.errors import CounterError
 from counter.domain.lifecycle import TransitionError
 from counter.domain.permissions import PermissionDenied
