@@ -18,9 +18,9 @@ from counter.central import tables as t
 from counter.central.tokens import TokenInfo, lookup
 from counter.central.track import CSP, NOT_FOUND_HTML, TOO_MANY_HTML, RateLimiter, render_page
 from counter.domain.clock import Clock, SystemClock
+from counter.domain.codes import parse_token
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
-_TRACK_TOKEN = re.compile(r"^[A-Za-z2-7]{16,64}$")
 MAX_BLOB = 64 * 1024 * 1024
 
 
@@ -177,8 +177,8 @@ def create_app(db_url: str, *, clock: Clock | None = None, migrate: bool = True,
     async def lookup_tracked(token: str) -> tuple[str, str, str, str] | None:
         """The dossier's public projection and office, through a short-lived in-process cache: a citizen
         refreshing the page, or a crowd of them, costs one query per `track_cache` seconds per dossier."""
-        token = token.upper()
-        if not _TRACK_TOKEN.match(token):
+        token = parse_token(token)  # type: ignore[assignment]
+        if token is None:
             return None
         now = time.monotonic()
         hit = track_cache.get(token)

@@ -353,11 +353,10 @@ def _message(err: Mapping[str, Any]) -> str:
         return f"{label} quá dài (tối đa {ctx.get('max_length')})"
     if kind in ("string_too_short", "too_short"):
         return f"{label} không được để trống"
-    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
-        field_ = label[0].upper() + label[1:]
-        low, high = ctx.get("ge", ctx.get("gt")), ctx.get("le", ctx.get("lt"))
-        return f"{field_} phải trong khoảng cho phép ({low if low is not None else '…'}–" \
-               f"{high if high is not None else '…'}), nhận được {_shown(err.get('input'))}"
+    if kind in ("greater_than_equal", "greater_than"):
+        return f"{label} phải từ {ctx.get('ge', ctx.get('gt'))} trở lên, nhận được {_shown(err.get('input'))}"
+    if kind in ("less_than_equal", "less_than"):
+        return f"{label} tối đa {ctx.get('le', ctx.get('lt'))}, nhận được {_shown(err.get('input'))}"
     if kind == "literal_error":
         return f"{label} không hợp lệ: {_shown(err.get('input'))} (chỉ nhận {ctx.get('expected')})"
     if kind.endswith("_type") or kind.endswith("_parsing"):

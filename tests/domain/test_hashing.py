@@ -80,3 +80,10 @@ def test_chain_hash_covers_the_canonical_text():
     body = {"b": "Nguye\u0302\u0303n", "a": 1}
     assert chain_hash("0" * 64, body) == hashlib.sha256(
         ("0" * 64 + rfc8785.dumps(nfc_deep(body)).decode()).encode()).hexdigest()
+
+
+def test_keys_outside_the_bmp_sort_as_utf16():
+    """RFC 8785 sorts keys by UTF-16 code units: U+1F600 (D83D DE00) before U+FF61, unlike code points."""
+    value = {"\uff61": 1, "😀": 2, "a": {"\uffff": 0, "𝔸": 1}}
+    assert canonical_json(value) == rfc8785.dumps(value).decode("utf-8")
+    assert canonical_json(value).index("😀") < canonical_json(value).index("\uff61")
