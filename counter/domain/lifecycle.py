@@ -239,41 +239,23 @@ def search_text_of(code: str, owner_name: str, submitter_name: str | None, phone
     return fold(" ".join(p for p in parts if p))
 
 
+#: the state fields a creating event's payload holds as they are (the declared payload's fields of the same
+#: name): declared once in contracts.CreatedPayload and here, copied by name
+_COPIED = tuple(n for n in contracts.CreatedPayload.model_fields
+                if n in DossierState.__dataclass_fields__ and n not in ("due_at", "assignee_id"))
+
+
 def _create(event: Event, status: Status, p: contracts.CreatedPayload) -> DossierState:
     """The new dossier's state from its creating event's payload (checked: contracts.CreatedPayload)."""
-    code, owner_name = p.code, p.owner_name
+    due = _dt(p.due_at)
     return DossierState(
+        **{name: getattr(p, name) for name in _COPIED},
         id=p.dossier_id,
-        code=code,
-        token=p.token,
-        office_id=p.office_id,
         station_id=event.station_id,
-        procedure_code=p.procedure_code,
-        procedure_name=p.procedure_name,
-        field=p.field,
         status=status,
-        channel=p.channel,
-        owner_kind=p.owner_kind,
-        owner_name=owner_name,
-        owner_id_number=p.owner_id_number,
-        owner_birth_date=p.owner_birth_date,
-        owner_address=p.owner_address,
-        owner_phone=p.owner_phone,
-        owner_email=p.owner_email,
-        submitter_name=p.submitter_name,
-        submitter_id_number=p.submitter_id_number,
-        submitter_phone=p.submitter_phone,
-        sets=p.sets,
-        book=p.book,
-        book_no=p.book_no,
-        working_days=p.working_days,
         received_at=event.at if status in (Status.RECEIVED,) else None,
-        due_at=_dt(p.due_at),
-        original_due_at=_dt(p.due_at),
-        fee=p.fee,
-        fee_paid=p.fee_paid,
-        return_method=p.return_method,
-        return_address=p.return_address,
+        due_at=due,
+        original_due_at=due,
         received_by=event.actor_id,
         assignee_id=p.assignee_id if "assignee_id" in p.model_fields_set else event.actor_id,
         resolved_at=None,
@@ -283,7 +265,7 @@ def _create(event: Event, status: Status, p: contracts.CreatedPayload) -> Dossie
         supplement_count=0,
         scanned_count=0,
         note=None,
-        search_text=search_text_of(code, owner_name, p.submitter_name, p.owner_phone, p.owner_id_number,
+        search_text=search_text_of(p.code, p.owner_name, p.submitter_name, p.owner_phone, p.owner_id_number,
                                    p.submitter_id_number),
         version=0,
         last_event_id=event.id,
