@@ -21,7 +21,7 @@ JSON follow from the first two (tests/domain/test_contracts.py shows it with a t
 
 from __future__ import annotations
 
-import unicodedata
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Annotated, Any, Literal
@@ -45,10 +45,15 @@ MAX_COUNT = 10_000  # copies of one paper
 
 # ---- checked scalar types -----------------------------------------------------------------------------
 
+#: the control characters (Unicode category Cc): C0, DEL and C1; free text may hold newline and tab
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+_CONTROL_MULTILINE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
 def _no_controls(value: str, multiline: bool = False) -> str:
-    for c in value:
-        if unicodedata.category(c) == "Cc" and not (multiline and c in "\n\t"):
-            raise ValueError(f"chứa ký tự điều khiển không hợp lệ (U+{ord(c):04X})")
+    found = (_CONTROL_MULTILINE if multiline else _CONTROL).search(value)
+    if found:
+        raise ValueError(f"chứa ký tự điều khiển không hợp lệ (U+{ord(found.group()):04X})")
     return value
 
 
@@ -176,8 +181,7 @@ def _safe_strings(value: Any, depth: int = 0) -> None:
     if type(value) is str:
         if len(value) > MAX_TEXT:
             raise ValueError(f"có chuỗi quá dài ({len(value)} ký tự, tối đa {MAX_TEXT})")
-        if not value.isprintable():
-            _multiline(value)
+        _multiline(value)
     elif type(value) is dict:
         for k, v in value.items():
             _safe_strings(k, depth + 1)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import unicodedata
 from typing import Any
 
@@ -58,9 +59,12 @@ def _json_only(value: Any) -> bool:
     return t is str or t is int or t is bool or value is None
 
 
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+
+
 def _astral(text: str) -> bool:
     """Characters outside the BMP: JCS sorts keys by UTF-16 code units, Python by code points."""
-    return not text.isascii() and any(ord(c) > 0xFFFF for c in text)
+    return not text.isascii() and _ASTRAL.search(text) is not None
 
 
 def _jcs_key(k: str) -> bytes:
