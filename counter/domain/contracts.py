@@ -26,14 +26,27 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter,
-                      model_validator)
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    model_validator,
+)
 from pydantic import ValidationError as PydanticError
 
 from counter.domain import codes
 from counter.domain.catalogue import MAX_FEE, MAX_WORKING_DAYS
 from counter.domain.cccd import CccdError, validate_id_number
-from counter.domain.intake import APPLICANT_KINDS, CHANNELS, EMAIL_RE, clean_phone, parse_birth_date
+from counter.domain.intake import (
+    APPLICANT_KINDS,
+    CHANNELS,
+    EMAIL_RE,
+    clean_phone,
+    parse_birth_date,
+)
 from counter.domain.text import TextError, clean_person_name
 
 #: a string anywhere in a payload (notes, reasons, names of papers) is at most this long
@@ -139,19 +152,30 @@ def _text_if_str(value: Any) -> Any:
     return value
 
 
+def _channel(value: int) -> int:
+    if value not in CHANNELS:
+        raise ValueError(f"chỉ nhận {', '.join(map(str, CHANNELS))}, nhận được {value}")
+    return value
+
+
+def _applicant_kind(value: int) -> int:
+    if value not in APPLICANT_KINDS:
+        raise ValueError(f"chỉ nhận {', '.join(map(str, APPLICANT_KINDS))}, nhận được {value}")
+    return value
+
+
 def _blank_is_none(value: Any) -> Any:
     return None if value == "" else value
 
 
-def Line(max_length: int, min_length: int = 0) -> Any:  # noqa: N802 (a type factory)
-    """One line of text: no control characters (NUL, ESC, newline...), at most `max_length` characters."""
-    return Annotated[str, Field(min_length=min_length, max_length=max_length), AfterValidator(_line)]
-
-
+#: one line of text: no control characters (NUL, ESC, newline...); lengths as Annotated[Line, Field(...)]
+Line = Annotated[str, AfterValidator(_line)]
+#: an optional field: None, or "" read as None (as the reducer always has): Annotated[T | None, Blank]
+Blank = BeforeValidator(_blank_is_none)
 Text = Annotated[str, Field(max_length=MAX_TEXT), AfterValidator(_multiline)]
 #: a text the reducer itself requires (its message names what is missing): checked only when it is a string
 Required = Annotated[Any, AfterValidator(_text_if_str)]
-Id = Line(64, 1)
+Id = Annotated[Line, Field(min_length=1, max_length=64)]
 Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
 AwareTime = Annotated[str, Field(max_length=40), AfterValidator(_aware)]
 PersonName = Annotated[str, Field(max_length=400), AfterValidator(_person_name)]
@@ -159,18 +183,13 @@ IdNumber = Annotated[str, Field(max_length=40), AfterValidator(_id_number)]
 Phone = Annotated[str, Field(max_length=40), AfterValidator(_phone)]
 Email = Annotated[str, Field(max_length=254), AfterValidator(_email)]
 BirthDate = Annotated[str, AfterValidator(_birth_date)]
-Address = Line(300)
+Address = Annotated[Line, Field(max_length=300)]
 Code = Annotated[str, Field(max_length=64), AfterValidator(_code)]
 Token = Annotated[str, AfterValidator(_token)]
 Agency = Annotated[str, Field(max_length=64), AfterValidator(_agency)]
 Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
 Amount = Annotated[int, Field(ge=0, le=MAX_FEE)]
 BigInt = Annotated[int, Field(ge=0, le=MAX_INT)]
-
-
-def Opt(tp: Any) -> Any:  # noqa: N802
-    """An optional field: None, or "" read as None (as the reducer always has), else `tp`."""
-    return Annotated[tp | None, BeforeValidator(_blank_is_none)]
 
 
 def _safe_strings(value: Any, depth: int = 0) -> None:
@@ -220,7 +239,7 @@ class Paper(_Payload):
     count: Count = 0
 
     @model_validator(mode="after")
-    def _named(self) -> "Paper":
+    def _named(self) -> Paper:
         if not self.name.strip():
             raise ValueError("mục không có tên")
         return self
@@ -233,36 +252,36 @@ class CreatedPayload(_Payload):
     code: Code
     token: Token
     office_id: Agency
-    procedure_code: Line(64, 1)
-    procedure_name: Line(1000) = ""
-    field: Line(300) = ""
-    channel: Literal[tuple(CHANNELS)] = 1  # type: ignore[valid-type]
-    owner_kind: Literal[tuple(APPLICANT_KINDS)] = 1  # type: ignore[valid-type]
+    procedure_code: Annotated[Line, Field(min_length=1, max_length=64)]
+    procedure_name: Annotated[Line, Field(max_length=1000)] = ""
+    field: Annotated[Line, Field(max_length=300)] = ""
+    channel: Annotated[int, AfterValidator(_channel)] = 1
+    owner_kind: Annotated[int, AfterValidator(_applicant_kind)] = 1
     owner_name: PersonName
-    owner_id_number: Opt(IdNumber) = None
-    owner_birth_date: Opt(BirthDate) = None
-    owner_address: Opt(Address) = None
-    owner_phone: Opt(Phone) = None
-    owner_email: Opt(Email) = None
-    submitter_name: Opt(PersonName) = None
-    submitter_id_number: Opt(IdNumber) = None
-    submitter_phone: Opt(Phone) = None
+    owner_id_number: Annotated[IdNumber | None, Blank] = None
+    owner_birth_date: Annotated[BirthDate | None, Blank] = None
+    owner_address: Annotated[Address | None, Blank] = None
+    owner_phone: Annotated[Phone | None, Blank] = None
+    owner_email: Annotated[Email | None, Blank] = None
+    submitter_name: Annotated[PersonName | None, Blank] = None
+    submitter_id_number: Annotated[IdNumber | None, Blank] = None
+    submitter_phone: Annotated[Phone | None, Blank] = None
     sets: Annotated[int, Field(ge=1, le=50)] = 1
-    book: Line(16) = ""
-    book_no: Line(32) = ""
+    book: Annotated[Line, Field(max_length=16)] = ""
+    book_no: Annotated[Line, Field(max_length=32)] = ""
     working_days: Annotated[int, Field(ge=0, le=MAX_WORKING_DAYS)] = 0
-    due_at: Opt(AwareTime) = None
+    due_at: Annotated[AwareTime | None, Blank] = None
     fee: Amount = 0
     fee_paid: bool = False
     return_method: Literal["counter", "post"] = "counter"
-    return_address: Opt(Address) = None
+    return_address: Annotated[Address | None, Blank] = None
     assignee_id: BigInt | None = None  # absent: the actor
     papers: list[Paper] = []
-    reason: Opt(Text) = None
-    form: Opt(Line(8)) = None
+    reason: Annotated[Text | None, Blank] = None
+    form: Annotated[Annotated[Line, Field(max_length=8)] | None, Blank] = None
 
     @model_validator(mode="after")
-    def _own_prefix(self) -> "CreatedPayload":
+    def _own_prefix(self) -> CreatedPayload:
         """A dossier code carries its office's identifier (domain.md, "Dossier code")."""
         if codes.parse_code(self.code).agency != self.office_id:
             raise ValueError(f"Mã hồ sơ {self.code} không mang mã cơ quan {self.office_id}")
@@ -282,7 +301,7 @@ class FeePayload(_Payload):
 
 
 class DuePayload(_Payload):
-    due_at: Opt(AwareTime) = None
+    due_at: Annotated[AwareTime | None, Blank] = None
     reason: Required = None
 
 
@@ -363,7 +382,7 @@ def _message(err: Mapping[str, Any]) -> str:
         return f"{label} tối đa {ctx.get('le', ctx.get('lt'))}, nhận được {_shown(err.get('input'))}"
     if kind == "literal_error":
         return f"{label} không hợp lệ: {_shown(err.get('input'))} (chỉ nhận {ctx.get('expected')})"
-    if kind.endswith("_type") or kind.endswith("_parsing"):
+    if kind.endswith(("_type", "_parsing")):
         return f"{label} sai kiểu dữ liệu ({_shown(err.get('input'))})"
     if kind == "string_pattern_mismatch":
         return f"{label} không đúng dạng"
@@ -397,9 +416,9 @@ class WireActor(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
-    username: Line(100) = ""
-    full_name: Line(400) = ""
-    role: Line(32) | None = None
+    username: Annotated[Line, Field(max_length=100)] = ""
+    full_name: Annotated[Line, Field(max_length=400)] = ""
+    role: Annotated[Line, Field(max_length=32)] | None = None
 
 
 class WireEvent(BaseModel):
@@ -409,11 +428,11 @@ class WireEvent(BaseModel):
 
     id: Id
     dossier_id: Id
-    office_id: Line(64, 1)
+    office_id: Annotated[Line, Field(min_length=1, max_length=64)]
     station_id: Id
     station_seq: Annotated[int, Field(ge=1, le=MAX_INT)]
     parent: Id | None = None
-    kind: Line(32, 1)
+    kind: Annotated[Line, Field(min_length=1, max_length=32)]
     actor_id: BigInt | None = None
     at: AwareTime
     payload: dict[str, Any]
@@ -431,10 +450,10 @@ WIRE_EVENT: TypeAdapter[WireEvent] = TypeAdapter(WireEvent)
 class OfficeInfo(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    id: Line(64) | None = None
-    name: Line(300) = ""
-    phone: Line(40) = ""
-    address: Line(300) = ""
+    id: Annotated[Line, Field(max_length=64)] | None = None
+    name: Annotated[Line, Field(max_length=300)] = ""
+    phone: Annotated[Line, Field(max_length=40)] = ""
+    address: Annotated[Line, Field(max_length=300)] = ""
 
 
 MAX_BATCH = 100
