@@ -12,44 +12,38 @@ import hashlib
 import json
 import logging
 import re
-import unicodedata
-from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from pydantic import TypeAdapter
+from pydantic import ValidationError as PydanticError
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 
 from counter.central import tables as t
 from counter.central.tokens import TokenInfo, number_clash
 from counter.central.track import public_step, public_view
-from counter.domain import lifecycle
+from counter.domain import contracts, lifecycle
 from counter.domain.codes import BLOCK_SIZE, CodeError, parse_code
 from counter.domain.errors import CounterError
-from counter.domain.hashing import GENESIS, canonical_json, chain_hash
-from counter.domain.lifecycle import DossierState, Event, EventKind, Status
+from counter.domain.hashing import GENESIS, canonical_items, chain_hash, join_items
+from counter.domain.lifecycle import DossierState, Event, EventKind
 from counter.domain.permissions import ACTION_LABELS, EVENT_ACTIONS, PermissionDenied, Role, can, require_event
 
 log = logging.getLogger("counter.central")
 
-MAX_BATCH = 100
+MAX_BATCH = contracts.MAX_BATCH
 #: the retry reason of a new event under a station_seq the server has already settled (a restored station)
 BEHIND = "behind"
 #: kinds accepted even when the station did not know the server's head (they commute with anything)
 COMMUTATIVE = frozenset({EventKind.DOCUMENT_SCANNED, EventKind.NOTE_ADDED})
-BODY_KEYS = ("id", "dossier_id", "office_id", "station_id", "station_seq", "parent", "kind", "actor_id", "at",
-             "payload")
-_STATE_FIELDS = {f.name for f in fields(DossierState)}
-_DT_FIELDS = {f.name for f in fields(DossierState) if "datetime" in str(f.type)}
-#: the string literal json.dumps(..., ensure_ascii=False) writes (the C function, without json.dumps' set-up)
-_ENC = json.encoder.encode_basestring
-#: json.dumps(v, sort_keys=True, ensure_ascii=False, separators=(",", ":")) with the encoder built once
-_CANON = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode
-_STATE_DUMPS = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode  # = json.dumps(v, those two)
+BODY_KEYS = contracts.BODY_KEYS
+_SORTED_BODY_KEYS = tuple(sorted(BODY_KEYS))
 _PUBLIC_DUMPS = json.JSONEncoder(ensure_ascii=False).encode
-#: the hashed body's keys in canonical (sorted) order, each as `"key":`
-_BODY_PREFIXES = tuple((k, _ENC(k) + ":") for k in sorted(BODY_KEYS))
+#: the dossier state as JSON, from its one declaration (lifecycle.DossierState); fields added later take
+#: their defaults when an older state is read
+_STATE: TypeAdapter[DossierState] = TypeAdapter(DossierState)
 
 
 class Forbidden(CounterError):
@@ -63,95 +57,25 @@ class BadRequest(CounterError):
 # --- state <-> JSON -----------------------------------------------------------------------------------------
 
 def state_json(state: DossierState) -> str:
-    values = dict(vars(state))  # shallow: asdict deep-copies (slow); a frozen dataclass's __dict__ is its fields
-    if len(values) != len(_STATE_FIELDS):
-        values = {name: getattr(state, name) for name in _STATE_FIELDS}
-    values["status"] = int(state.status)
-    for k in _DT_FIELDS:
-        v = values.get(k)
-        if v is not None:
-            values[k] = v.isoformat()
-    return _STATE_DUMPS(values)
+    return _STATE.dump_json(state).decode("utf-8")
 
 
 def state_from_json(text: str) -> DossierState:
-    values = json.loads(text)
-    values = {k: v for k, v in values.items() if k in _STATE_FIELDS}  # fields added later take their defaults
-    values["status"] = Status(values["status"])
-    for k in _DT_FIELDS:
-        if values.get(k) is not None:
-            values[k] = datetime.fromisoformat(values[k])
-    return DossierState(**values)
+    return _STATE.validate_json(text)
 
 
 # --- validation ---------------------------------------------------------------------------------------------
 
 def _shape_error(e: Any) -> str | None:
+    """The wire event checked against its declaration (contracts.WireEvent); the payload is checked by the
+    reducer against its kind's declaration."""
     if not isinstance(e, dict):
         return "Sự kiện không phải một đối tượng JSON."
-    for key, types in (("id", str), ("dossier_id", str), ("office_id", str), ("station_id", str),
-                       ("station_seq", int), ("kind", str), ("at", str), ("payload", dict), ("prev_hash", str),
-                       ("hash", str)):
-        if not isinstance(e.get(key), types) or isinstance(e.get(key), bool):
-            return f"Sự kiện thiếu hoặc sai trường “{key}”."
-    if e.get("parent") is not None and not isinstance(e["parent"], str):
-        return "Sự kiện sai trường “parent”."
-    if e.get("actor_id") is not None and (not isinstance(e["actor_id"], int) or isinstance(e["actor_id"], bool)):
-        return "Sự kiện sai trường “actor_id”."
     try:
-        at = datetime.fromisoformat(e["at"])
-    except ValueError:
-        return "Thời điểm “at” không hợp lệ."
-    if at.utcoffset() is None:
-        return "Thời điểm “at” phải kèm múi giờ."
+        contracts.WIRE_EVENT.validate_python(e)
+    except PydanticError as exc:
+        return "Sự kiện không đúng dạng: " + "; ".join(contracts.vi_messages(exc)) + "."
     return None
-
-
-def _json_only(value: Any) -> bool:
-    """True when `value` holds only what json.loads makes (no floats, tuples, subclasses, non-str keys)."""
-    t = type(value)
-    if t is dict:
-        for k, v in value.items():  # noqa: SIM110
-            if type(k) is not str or not _json_only(v):
-                return False
-        return True
-    if t is list:
-        return all(_json_only(v) for v in value)
-    return t is str or t is int or t is bool or value is None
-
-
-def _piece(value: Any) -> str:
-    """The canonical text of one JSON value whose strings are NFC (checked by the caller on the whole)."""
-    t = type(value)
-    if t is str:
-        return _ENC(value)
-    if value is None:
-        return "null"
-    if t is bool:
-        return "true" if value else "false"
-    if t is int:
-        return int.__repr__(value)
-    return _CANON(value)  # dict or list
-
-
-def _canonical(e: dict[str, Any], json_only: bool) -> tuple[dict[str, Any], list[tuple[str, str]], str]:
-    """Canonicalise one wire event once: (the event with NFC strings and JSON types, its top-level
-    (key, canonical value text) pairs in key order, its canonical text == canonical_json(e)). The content
-    key, the station hash and the stored wire text are all cut from these pieces. Raises TypeError (floats,
-    values JSON cannot hold) like canonical_json.
-
-    Fast path: data of JSON types only (`json_only`: the push body came from json.loads without floats) is
-    dumped as is; when that text is NFC every string in it is (escapes only replace characters that never
-    compose, and the text around each string literal is ASCII punctuation), so it IS the canonical text.
-    Otherwise (non-NFC text, other types) the exact slow path: canonical_json, then json.loads of it."""
-    if json_only or _json_only(e):
-        items = sorted((k, _piece(v)) for k, v in e.items())
-        wire = "{" + ",".join(_ENC(k) + ":" + p for k, p in items) + "}"
-        if wire.isascii() or unicodedata.is_normalized("NFC", wire):
-            return e, items, wire
-    wire = canonical_json(e)
-    e = json.loads(wire)
-    return e, [(k, _CANON(v)) for k, v in e.items()], wire  # json.loads of sorted text keeps the key order
 
 
 NO_ACTOR = ("Sự kiện không ghi người thực hiện: máy chủ chỉ nhận sự kiện của người dùng có trong danh sách "
@@ -198,10 +122,14 @@ def push(conn: Connection, auth: TokenInfo, body: Any, now: datetime,
     if not isinstance(body, dict) or not isinstance(body.get("station_id"), str) \
             or not isinstance(body.get("events"), list):
         raise BadRequest("Thân yêu cầu phải có “station_id” và “events”.")
-    station_id = body["station_id"]
-    batch = body["events"]
-    if len(batch) > MAX_BATCH:
+    if len(body["events"]) > MAX_BATCH:
         raise BadRequest(f"Mỗi lần gửi tối đa {MAX_BATCH} sự kiện.")
+    try:  # the body's declaration (contracts.PushRequest); each event is checked on its own in settle
+        request = contracts.PUSH_REQUEST.validate_python(body)
+    except PydanticError as exc:
+        raise BadRequest("Thân yêu cầu không hợp lệ: " + "; ".join(contracts.vi_messages(exc)) + ".") from None
+    station_id = request.station_id
+    batch = body["events"]
     if auth.station_id is not None and auth.station_id != station_id:
         raise Forbidden("Mã truy cập này đã gắn với một máy trạm khác.")
 
@@ -211,10 +139,10 @@ def push(conn: Connection, auth: TokenInfo, body: Any, now: datetime,
         if clash:
             raise Forbidden(clash)
         conn.execute(sa.update(t.tokens).where(t.tokens.c.id == auth.id).values(station_id=station_id))
-    info = body.get("office")
-    if isinstance(info, dict) and info.get("id") in (None, auth.office_id):
-        changes = {k: str(info[k]) for k in ("name", "phone", "address")
-                   if isinstance(info.get(k), str) and info[k] != office[k]}
+    info = request.office
+    if info is not None and info.id in (None, auth.office_id):
+        changes = {k: getattr(info, k) for k in ("name", "phone", "address")
+                   if k in info.model_fields_set and getattr(info, k) != office[k]}
         if changes:
             conn.execute(sa.update(t.offices).where(t.offices.c.id == auth.office_id).values(**changes, updated_at=now))
     station = _lock_station(conn, station_id, auth.office_id)
@@ -270,7 +198,6 @@ class _Batch:
                  office_hash: str, station_seq: int, station_hash: str, batch: list[Any], json_only: bool = False):
         self.conn, self.auth, self.station_id, self.now = conn, auth, station_id, now
         self.json_only = json_only
-        self.office_lit = canonical_json(auth.office_id)
         self.office_seq, self.office_hash = office_seq, office_hash
         self.station_seq, self.station_hash = station_seq, station_hash
         good = [e for e in batch if isinstance(e, dict)]
@@ -282,6 +209,8 @@ class _Batch:
                         if isinstance(h, str)}
         new_tokens = {e["payload"]["token"] for e in good if isinstance(e.get("payload"), dict)
                       and isinstance(e["payload"].get("token"), str)}
+        new_codes = {e["payload"]["code"] for e in good if isinstance(e.get("payload"), dict)
+                     and isinstance(e["payload"].get("code"), str)}
         # id -> (status, office_seq, reason, content, base)
         # Only this office's events are known: another office's id is answered like an unknown one (never
         # "duplicate", never "used for other content"), so a push cannot confirm that it exists. An event's
@@ -302,24 +231,21 @@ class _Batch:
                     self.foreign.add(r.id)
         self.dossiers: dict[str, dict[str, Any]] = {}
         self.tokens: set[str] = set()  # tracking tokens of new dossiers already taken
-        if dossier_ids or new_tokens:  # the batch's dossiers and the tokens it would take: one query
+        self.codes: set[str] = set()  # dossier codes of new dossiers this office already has
+        if dossier_ids or new_tokens or new_codes:  # the batch's dossiers, the tokens and codes it would take
             d = t.dossiers.c
-            for r in conn.execute(sa.select(d.id, d.office_id, d.head, d.state, d.public, d.token)
+            for r in conn.execute(sa.select(d.id, d.office_id, d.head, d.state, d.public, d.token, d.code)
                                   .where(sa.or_(_among(conn, d.id, dossier_ids),
-                                                _among(conn, d.token, new_tokens)))):
+                                                _among(conn, d.token, new_tokens),
+                                                _among(conn, d.code, new_codes)))):
                 if r.token in new_tokens:
                     self.tokens.add(r.token)
+                if r.code in new_codes and r.office_id == auth.office_id:
+                    self.codes.add(r.code)
                 if r.id in dossier_ids:
                     self.dossiers[r.id] = {"id": r.id, "office_id": r.office_id, "head": r.head, "state": r.state,
                                            "public": json.loads(r.public), "_state": None, "_dirty": False,
                                            "_new": False}
-        # codes the batch's new dossiers would take that the office already holds (one dossier per code)
-        new_codes = {e["payload"]["code"] for e in good if isinstance(e.get("payload"), dict)
-                     and isinstance(e["payload"].get("code"), str)}
-        self.codes: set[str] = set(conn.execute(
-            sa.select(t.dossiers.c.code).where(t.dossiers.c.office_id == auth.office_id,
-                                               _among(conn, t.dossiers.c.code, new_codes))).scalars()) \
-            if new_codes else set()
         # the batch's actors, by the server's list of the office's users: name -> (role, locked)
         names = {e["actor"]["username"].strip().lower() for e in good if isinstance(e.get("actor"), dict)
                  and isinstance(e["actor"].get("username"), str)}
@@ -357,12 +283,11 @@ class _Batch:
             return _result(eid, "rejected", reason=problem)
         try:
             # NFC strings, JSON types: what the station hashed and what a replay sees
-            e, items, wire = _canonical(e, self.json_only)
+            e, items, wire = canonical_items(e, self.json_only)
         except TypeError as exc:  # a float, or a value JSON cannot hold
             return _result(eid, "rejected", reason=f"Dữ liệu không băm được: {exc}")
         # the content key: the canonical event without "actor", cut from the same pieces
-        content = hashlib.sha256(("{" + ",".join(_ENC(k) + ":" + p for k, p in items if k != "actor") + "}")
-                                 .encode()).hexdigest()
+        content = hashlib.sha256(join_items([(k, p) for k, p in items if k != "actor"]).encode()).hexdigest()
         known = self.known.get(eid)
         if known is not None:
             status, office_seq, reason, stored_content, _ = known
@@ -408,7 +333,7 @@ class _Batch:
             return "Máy trạm không được ghi hồ sơ của cơ quan khác."
         # canonical_json({k: e.get(k) for k in BODY_KEYS}) from the event's canonical pieces
         pieces = dict(items)
-        body = "{" + ",".join(prefix + pieces.get(k, "null") for k, prefix in _BODY_PREFIXES) + "}"
+        body = join_items([(k, pieces.get(k, "null")) for k in _SORTED_BODY_KEYS])
         ok = hashlib.sha256((e["prev_hash"] + body).encode("utf-8")).hexdigest() == e["hash"]
         if not ok:
             return "Mã băm của sự kiện không khớp nội dung."
@@ -520,11 +445,8 @@ class _Batch:
             base = e["id"]
         self.office_seq += 1
         prev = self.office_hash
-        # chain_hash(prev, {"office_id", "office_seq", "event_id", "event_hash"}) written out: the event's id
-        # and hash are canonical strings already, the office id's literal is made once per push
-        link = (f'{{"event_hash":{_ENC(e["hash"])},"event_id":{_ENC(e["id"])},"office_id":{self.office_lit},'
-                f'"office_seq":{self.office_seq}}}')
-        self.office_hash = hashlib.sha256((prev + link).encode("utf-8")).hexdigest()
+        self.office_hash = chain_hash(prev, {"office_id": self.auth.office_id, "office_seq": self.office_seq,
+                                             "event_id": e["id"], "event_hash": e["hash"]})
         row.update(status="accepted", office_seq=self.office_seq, office_prev_hash=prev,
                    office_hash=self.office_hash, base=base)
         self.known[e["id"]] = ("accepted", self.office_seq, None, content, base)

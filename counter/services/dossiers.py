@@ -6,7 +6,7 @@ import json
 import re
 import uuid
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
@@ -437,6 +437,12 @@ class DossierDetail:
     void_reason: str | None = None
 
 
+#: the detail's fields that are the dossier state's (lifecycle.DossierState, the row's projection), read from
+#: the row by name; `received_by` is the receiving clerk's name here, not the state's user id
+_DETAIL_STATE_FIELDS = tuple(f.name for f in fields(DossierDetail)
+                             if f.name in DossierState.__dataclass_fields__ and f.name != "received_by")
+
+
 DETAIL_LABELS = {
     "reason": "Lý do", "to": "Chuyển đến", "from": "Nhận lại từ", "due_at": "Hẹn trả", "old_due_at": "Hẹn trước đó",
     "amount": "Số tiền", "text": "Ghi chú", "method": "Hình thức", "receiver": "Người nhận", "form": "Mẫu",
@@ -505,17 +511,8 @@ def get_detail(store: Store, code: str) -> DossierDetail:
             for e, rejected in timeline(session, row.id)
         ]
         return DossierDetail(
-            code=row.code, token=row.token, status=row.status, status_label=STATUS_LABELS[Status(row.status)],
-            procedure_code=row.procedure_code, procedure_name=row.procedure_name, field=row.field,
-            channel=row.channel, owner_kind=row.owner_kind, owner_name=row.owner_name,
-            owner_id_number=row.owner_id_number, owner_birth_date=row.owner_birth_date,
-            owner_address=row.owner_address, owner_phone=row.owner_phone, owner_email=row.owner_email,
-            submitter_name=row.submitter_name, sets=row.sets, working_days=row.working_days,
-            received_at=row.received_at, due_at=row.due_at, original_due_at=row.original_due_at, fee=row.fee,
-            fee_paid=row.fee_paid, return_method=row.return_method, resolved_at=row.resolved_at,
-            returned_at=row.returned_at, closed_reason=row.closed_reason, voided_at=row.voided_at,
-            void_reason=row.void_reason, submitter_id_number=row.submitter_id_number,
-            submitter_phone=row.submitter_phone,
+            **{name: getattr(row, name) for name in _DETAIL_STATE_FIELDS},
+            status_label=STATUS_LABELS[Status(row.status)],
             assignee=who(row.station_id, row.assignee_id), received_by=who(row.station_id, row.received_by),
             documents=[DocumentView(d.position, d.name, d.originals, d.certified_copies, d.photocopies,
                                     d.digitization, len(json.loads(d.blobs or "[]"))) for d in docs],

@@ -28,6 +28,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col
 
+from counter.domain.contracts import BODY_KEYS
 from counter.domain.errors import CounterError
 from counter.domain.hashing import canonical_json, chain_hash
 from counter.domain.lifecycle import DossierState, Event, EventKind, TransitionError, apply
@@ -219,8 +220,8 @@ def wire_text(row: Any, actor_text: str) -> str:
 
 
 def body_of_wire(w: dict[str, Any]) -> dict[str, Any]:
-    return {k: w[k] for k in ("id", "dossier_id", "office_id", "station_id", "station_seq", "parent", "kind",
-                              "actor_id", "at", "payload")}
+    """What the event hash covers (contracts.BODY_KEYS)."""
+    return {k: w[k] for k in BODY_KEYS}
 
 
 def _actors(session: Session) -> dict[int, dict[str, str]]:

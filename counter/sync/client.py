@@ -16,6 +16,9 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
+from pydantic import ValidationError as PydanticError
+
+from counter.domain import contracts
 
 log = logging.getLogger("counter.sync")
 
@@ -57,12 +60,8 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     return max(0.0, (when - now).total_seconds())
 
 
-@dataclass(frozen=True)
-class PushResult:
-    id: str
-    status: str  # accepted | duplicate | rejected | retry
-    office_seq: int | None
-    reason: str | None
+#: one event's outcome, as declared (contracts.PushResult: accepted | duplicate | rejected | retry)
+PushResult = contracts.PushResult
 
 
 @dataclass(frozen=True)
@@ -138,10 +137,10 @@ class SyncClient:
 
     def missing_blobs(self, hashes: list[str]) -> list[str]:
         _, data = self._request("POST", "/api/v1/blobs/missing", json={"hashes": hashes})
-        missing = data.get("missing") if isinstance(data, dict) else None
-        if not isinstance(missing, list):
-            raise SyncUnavailable("Máy chủ trả lời thiếu danh sách tệp còn thiếu")
-        return [str(h) for h in missing]
+        try:
+            return contracts.MissingBlobsResponse.model_validate(data).missing
+        except PydanticError:
+            raise SyncUnavailable("Máy chủ trả lời thiếu danh sách tệp còn thiếu") from None
 
     def put_blob(self, sha256: str, data: bytes, mime: str = "application/octet-stream") -> bool:
         """Upload one file. True when stored (or already there); False when the server found its SHA-256
@@ -162,15 +161,18 @@ class SyncClient:
         _, data = self._request("POST", "/api/v1/events", content=body,
                                 headers={"Content-Type": "application/json"})
         try:
-            results = [PushResult(str(r["id"]), str(r["status"]), r.get("office_seq"), r.get("reason"))
-                       for r in data["results"]]
-        except (KeyError, TypeError):
-            raise SyncUnavailable("Máy chủ trả lời thiếu kết quả từng sự kiện") from None
-        self.server_time = data.get("server_time") if isinstance(data.get("server_time"), str) else None
+            answer = contracts.PUSH_RESPONSE.validate_python(data)
+        except PydanticError as exc:
+            missing = any(e["type"] in ("missing", "model_type", "list_type") and e["loc"][:1] in ((), ("results",))
+                          for e in exc.errors(include_url=False))
+            if missing:
+                raise SyncUnavailable("Máy chủ trả lời thiếu kết quả từng sự kiện") from None
+            raise SyncUnavailable("Máy chủ trả lời kết quả không khớp với lô đã gửi") from None
+        self.server_time = answer.server_time
         sent = set(ids)
-        if any(r.id not in sent or r.status not in ("accepted", "duplicate", "rejected", "retry") for r in results):
+        if any(r.id not in sent for r in answer.results):
             raise SyncUnavailable("Máy chủ trả lời kết quả không khớp với lô đã gửi")
-        return results
+        return answer.results
 
     def station(self) -> StationInfo:
         """What the server knows of this token's station (GET /api/v1/station)."""
@@ -203,13 +205,13 @@ class SyncClient:
 
     def pull(self, after: str = "", limit: int = 500) -> PullPage:
         _, data = self._request("GET", "/api/v1/events", params={"after": after, "limit": limit})
-        try:
-            page = PullPage(list(data["events"]), str(data["cursor"]), bool(data["has_more"]))
-        except (KeyError, TypeError):
+        try:  # the page's declaration (contracts.PullResponse); the events stay the dicts the server sent
+            contracts.PULL_RESPONSE.validate_python(data)
+        except PydanticError as exc:
+            if any(e["loc"][:1] == ("events",) and len(e["loc"]) > 1 for e in exc.errors(include_url=False)):
+                raise SyncUnavailable("Máy chủ trả lời sự kiện không đúng dạng") from None
             raise SyncUnavailable("Máy chủ trả lời trang sự kiện không đúng dạng") from None
-        if not all(isinstance(e, dict) and "id" in e and "office_seq" in e for e in page.events):
-            raise SyncUnavailable("Máy chủ trả lời sự kiện không đúng dạng")
-        return page
+        return PullPage(data["events"], data["cursor"], data["has_more"])
 
     def users(self) -> tuple[str, list[dict[str, Any]]] | None:
         """(the token's office, its users as the server keeps them, with their password hashes for offline

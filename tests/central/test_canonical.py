@@ -7,7 +7,7 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from counter.central.ingest import _canonical
+from counter.domain.hashing import canonical_items as _canonical
 from counter.domain.hashing import canonical_json
 
 # text with combining marks (decomposed Vietnamese), ASCII, controls and characters JSON escapes

@@ -294,6 +294,8 @@ async def test_racing_pushes_of_two_stations_keep_office_seq_gapless(central_url
     try:
         bodies = []
         for i, s in enumerate(stores):
+            with s.write() as session:  # two stations of one office: two numbers (else the same codes)
+                session.execute(sa.text("UPDATE stations SET number = :n"), {"n": i + 1})
             clerk = actor_for(s, "canbo")
             for _ in range(30):
                 receive(s, clerk, name="Nguyễn Văn An")
