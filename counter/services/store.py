@@ -58,6 +58,8 @@ class Store:
     _local: threading.local = field(default_factory=threading.local, repr=False)
     #: failed logins of user names no account has (auth.login counts them like an account's)
     unknown_logins: dict = field(default_factory=dict, repr=False)
+    #: the blob store the composition root gave it (services/blobs.py; None: the folder of the data dir)
+    blobs: object = field(default=None, repr=False)
 
     #: the folder `open(create=True)` made (or emptied) for this store: what `discard` removes
     _made: Path | None = field(default=None, repr=False)
@@ -65,7 +67,7 @@ class Store:
 
     @classmethod
     def open(cls, data_dir: Path | str, clock: Clock | None = None, migrate: bool = True,
-             create: bool = False) -> "Store":
+             create: bool = False) -> Store:
         """The store of an existing data folder; a file that is not a counter store (an empty file, another
         program's SQLite file) is refused untouched. `create` (init, demo): a new store, only in a new or empty
         folder."""
