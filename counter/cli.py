@@ -451,7 +451,7 @@ def show(code: str, data_dir: DataDir = None) -> None:
         f"Điện thoại: {d.owner_phone or '—'}",
         f"Nhận lúc:   {f(d.received_at)}   Hẹn trả: {f(d.due_at)}"
         + (f" (hẹn ban đầu {f(d.original_due_at)})" if d.original_due_at != d.due_at else ""),
-        f"Người nhận: {d.received_by or '—'}   Cán bộ xử lý: {d.assignee or '—'}",
+        f"Người nhận: {d.received_by_name or '—'}   Cán bộ xử lý: {d.assignee or '—'}",
     ]
     if d.closed_reason:
         lines.append(f"Lý do:      {d.closed_reason}")

@@ -96,7 +96,7 @@ class DossierScreen(ServiceScreen):
             ("Phí, lệ phí", ("Miễn phí" if d.fee == 0 else f"{d.fee:,} đ".replace(",", "."))
              + ("" if d.fee == 0 else (" — đã nộp" if d.fee_paid else " — chưa nộp"))),
             ("Nhận kết quả", "Qua bưu chính" if d.return_method == "post" else "Tại bộ phận một cửa"),
-            ("Cán bộ tiếp nhận / xử lý", f"{d.received_by or '—'} / {d.assignee or '—'}"),
+            ("Cán bộ tiếp nhận / xử lý", f"{d.received_by_name or '—'} / {d.assignee or '—'}"),
         ]
         if d.resolved_at:
             rows.append(("Có kết quả lúc", _t(d.resolved_at)))

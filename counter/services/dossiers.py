@@ -6,7 +6,7 @@ import json
 import re
 import uuid
 import dataclasses
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -399,48 +399,15 @@ class DocumentView:
 
 
 @dataclass(frozen=True)
-class DossierDetail:
-    code: str
-    token: str
-    status: int
-    status_label: str
-    procedure_code: str
-    procedure_name: str
-    field: str
-    channel: int
-    owner_kind: int
-    owner_name: str
-    owner_id_number: str | None
-    owner_birth_date: str | None
-    owner_address: str | None
-    owner_phone: str | None
-    owner_email: str | None
-    submitter_name: str | None
-    sets: int
-    working_days: int
-    received_at: datetime | None
-    due_at: datetime | None
-    original_due_at: datetime | None
-    fee: int
-    fee_paid: bool
-    return_method: str
-    resolved_at: datetime | None
-    returned_at: datetime | None
-    closed_reason: str | None
-    assignee: str | None
-    received_by: str | None
+class DossierDetail(DossierState):
+    """A dossier as the screens show it: the state's fields (lifecycle.DossierState, declared once: the row is its
+    projection), plus the status label, the names behind the user ids, the papers and the history."""
+
+    status_label: str = ""
+    assignee: str | None = None  # the clerk handling it, by name (the state holds `assignee_id`)
+    received_by_name: str | None = None  # the receiving clerk, by name (the state holds `received_by`)
     documents: list[DocumentView] = dataclasses.field(default_factory=list)  # `field` is a column here
     events: list[EventView] = dataclasses.field(default_factory=list)
-    submitter_id_number: str | None = None
-    submitter_phone: str | None = None
-    voided_at: datetime | None = None  # issue 12: cancelled as received by mistake
-    void_reason: str | None = None
-
-
-#: the detail's fields that are the dossier state's (lifecycle.DossierState, the row's projection), read from
-#: the row by name; `received_by` is the receiving clerk's name here, not the state's user id
-_DETAIL_STATE_FIELDS = tuple(f.name for f in fields(DossierDetail)
-                             if f.name in DossierState.__dataclass_fields__ and f.name != "received_by")
 
 
 DETAIL_LABELS = {
@@ -511,9 +478,9 @@ def get_detail(store: Store, code: str) -> DossierDetail:
             for e, rejected in timeline(session, row.id)
         ]
         return DossierDetail(
-            **{name: getattr(row, name) for name in _DETAIL_STATE_FIELDS},
+            **vars(ev.state_of(row)),
             status_label=STATUS_LABELS[Status(row.status)],
-            assignee=who(row.station_id, row.assignee_id), received_by=who(row.station_id, row.received_by),
+            assignee=who(row.station_id, row.assignee_id), received_by_name=who(row.station_id, row.received_by),
             documents=[DocumentView(d.position, d.name, d.originals, d.certified_copies, d.photocopies,
                                     d.digitization, len(json.loads(d.blobs or "[]"))) for d in docs],
             events=events,
