@@ -15,7 +15,7 @@ from typing import Annotated as _Annotated, Optional as _Optional
 
 import typer as _typer
 
-from counter.cli import DataDir, app, default_data_dir, fail, handle_errors
+from counter.cli import DataDir, PasswordOpt, UserOpt, app, cli_actor, default_data_dir, fail, handle_errors
 
 serve_app = _typer.Typer(help="Máy chủ trung tâm: nhận đồng bộ từ các quầy và trang tra cứu công khai.",
                          invoke_without_command=True)
@@ -53,13 +53,14 @@ def _central_engine(db: str | None, data_dir: _Path | None):  # type: ignore[no-
 
 
 @serve_app.callback()
+@handle_errors
 def serve(ctx: _typer.Context, db: CentralDb = None,
           host: _Annotated[str, _typer.Option(help="Địa chỉ lắng nghe")] = "127.0.0.1",
-          port: _Annotated[int, _typer.Option(help="Cổng")] = 8780,
-          track_rate: _Annotated[float, _typer.Option(help="Số lượt tra cứu/giây cho mỗi máy khách (0 = không giới hạn)")] = 2.0,
-          track_burst: _Annotated[int, _typer.Option(help="Số lượt tra cứu liên tiếp tối đa")] = 20,
-          track_cache: _Annotated[float, _typer.Option(help="Giây giữ trang tra cứu trong bộ nhớ (0 = không)")] = 1.0,
-          workers: _Annotated[int, _typer.Option(help="Số tiến trình phục vụ")] = 1,
+          port: _Annotated[int, _typer.Option(min=1, max=65535, help="Cổng")] = 8780,
+          track_rate: _Annotated[float, _typer.Option(min=0, max=1e6, help="Số lượt tra cứu/giây cho mỗi máy khách (0 = không giới hạn)")] = 2.0,
+          track_burst: _Annotated[int, _typer.Option(min=0, max=10**6, help="Số lượt tra cứu liên tiếp tối đa")] = 20,
+          track_cache: _Annotated[float, _typer.Option(min=0, max=86400, help="Giây giữ trang tra cứu trong bộ nhớ (0 = không)")] = 1.0,
+          workers: _Annotated[int, _typer.Option(min=1, max=64, help="Số tiến trình phục vụ")] = 1,
           data_dir: DataDir = None) -> None:
     """Chạy máy chủ trung tâm (FastAPI + uvicorn); cập nhật lược đồ CSDL trước khi chạy."""
     if ctx.invoked_subcommand is not None:
@@ -68,7 +69,9 @@ def serve(ctx: _typer.Context, db: CentralDb = None,
 
     from counter.central.app import create_app
 
-    url = _central_url(db, data_dir)
+    from counter.central.db import check_url
+
+    url = check_url(_central_url(db, data_dir))
     _central_engine(db, data_dir).dispose()  # migrations, with a clean error when the database is unreachable
     _typer.echo(f"Máy chủ trung tâm: http://{host}:{port}  (CSDL: {url.split('@')[-1]})")
     if workers > 1:  # each worker process builds its own app from the environment
@@ -87,7 +90,7 @@ def serve(ctx: _typer.Context, db: CentralDb = None,
 @serve_token_app.command("add")
 @handle_errors
 def serve_token_add(office: _Annotated[str, _typer.Option("--office", help="Mã cơ quan, ví dụ H55.242")],
-                    station: _Annotated[int, _typer.Option("--station", help="Số máy trạm (1, 2, ...)")],
+                    station: _Annotated[int, _typer.Option("--station", min=1, max=9, help="Số máy trạm (1–9)")],
                     db: CentralDb = None, data_dir: DataDir = None) -> None:
     """Cấp mã truy cập cho một máy trạm; dòng cuối cùng là mã (chỉ hiện một lần)."""
     from counter.central import tokens
@@ -117,9 +120,9 @@ def serve_token_list(db: CentralDb = None, data_dir: DataDir = None) -> None:
 
 @serve_token_app.command("revoke")
 @handle_errors
-def serve_token_revoke(token_id: _Annotated[_Optional[int], _typer.Option("--id", help="Số của mã (xem token list)")] = None,
+def serve_token_revoke(token_id: _Annotated[_Optional[int], _typer.Option("--id", min=1, max=2**62, help="Số của mã (xem token list)")] = None,
                        office: _Annotated[_Optional[str], _typer.Option("--office")] = None,
-                       station: _Annotated[_Optional[int], _typer.Option("--station")] = None,
+                       station: _Annotated[_Optional[int], _typer.Option("--station", min=1, max=9)] = None,
                        db: CentralDb = None, data_dir: DataDir = None) -> None:
     """Thu hồi mã truy cập (theo --id, hoặc mọi mã của --office/--station)."""
     from counter.central import tokens
@@ -190,7 +193,7 @@ def _report_line(report) -> str:  # type: ignore[no-untyped-def]
 @handle_errors
 def sync(ctx: _typer.Context,
          once: _Annotated[bool, _typer.Option("--once", help="Đồng bộ một lần rồi thoát")] = False,
-         interval: _Annotated[float, _typer.Option(help="Số giây giữa hai lần đồng bộ")] = 15.0,
+         interval: _Annotated[float, _typer.Option(min=0.1, max=86400, help="Số giây giữa hai lần đồng bộ")] = 15.0,
          data_dir: DataDir = None) -> None:
     """Đồng bộ với máy chủ: gửi hàng đợi (tệp trước, rồi sự kiện), nhận sự kiện của quầy khác; lặp lại mãi
     (Ctrl+C để dừng), hoặc một lần với --once."""
@@ -269,12 +272,15 @@ def sync_status(data_dir: DataDir = None) -> None:
 @handle_errors
 def sync_setup(url: _Annotated[str, _typer.Option("--url", help="Địa chỉ máy chủ, ví dụ http://127.0.0.1:8780")],
                token: _Annotated[str, _typer.Option("--token", help="Mã truy cập do “counter serve token add” cấp")],
-               data_dir: DataDir = None) -> None:
-    """Nối quầy này với máy chủ trung tâm."""
+               user: UserOpt = None, password: PasswordOpt = None, data_dir: DataDir = None) -> None:
+    """Nối quầy này với máy chủ trung tâm (quản trị)."""
     from counter.cli import open_store
+    from counter.domain.permissions import Action
     from counter.services import sync as sync_service
 
+    url = sync_service.validate_server_url(url)  # a bad address is refused before the login is asked
     store = open_store(data_dir)
+    cli_actor(store, user, password, Action.MANAGE_DEVICES)
     sync_service.setup(store, url, token)
     client = sync_service.client_for(store)
     try:
@@ -290,12 +296,13 @@ def sync_setup(url: _Annotated[str, _typer.Option("--url", help="Địa chỉ m�
 def export_portal(start: _Annotated[str, _typer.Option("--from", help="Từ ngày (YYYY-MM-DD), theo ngày tiếp nhận")],
                   end: _Annotated[str, _typer.Option("--to", help="Đến ngày (YYYY-MM-DD), kể cả ngày này")],
                   out: _Annotated[_Optional[_Path], _typer.Option("--out", help="Tệp JSON (mặc định: in ra)")] = None,
-                  data_dir: DataDir = None) -> None:
+                  user: UserOpt = None, password: PasswordOpt = None, data_dir: DataDir = None) -> None:
     """Xuất hồ sơ theo cấu trúc của Cổng dịch vụ công quốc gia (MaHoSo, NgayTiepNhan yyyyMMddHHmmss, …)."""
     import json
     from datetime import date
 
-    from counter.cli import open_store
+    from counter.cli import open_store, say
+    from counter.domain.permissions import Action
     from counter.services import portal
 
     try:
@@ -303,10 +310,11 @@ def export_portal(start: _Annotated[str, _typer.Option("--from", help="Từ ngà
     except ValueError:
         fail("Ngày phải có dạng YYYY-MM-DD, ví dụ 2026-11-23")
     store = open_store(data_dir)
+    cli_actor(store, user, password, Action.VIEW_REPORTS)  # every dossier's applicant, ID number, address
     payload = portal.export(store, a, b)
     text = json.dumps(payload, ensure_ascii=False, indent=2)
     if out is None:
-        _typer.echo(text)
+        say(text)
     else:
         try:
             from counter.fsutil import write_atomic

@@ -11,6 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from counter.central import db, ingest
@@ -57,6 +58,12 @@ def create_app(db_url: str, *, clock: Clock | None = None, migrate: bool = True,
     async def _fail(_request: Request, exc: _Fail) -> JSONResponse:
         return JSONResponse({"detail": exc.detail}, status_code=exc.status, headers=exc.headers)
 
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        # FastAPI's own checks of the query string (limit=abc, limit=10**30): a 422 in Vietnamese
+        where = ", ".join(sorted({str(e.get("loc", ("", "?"))[-1]) for e in exc.errors()}))
+        return JSONResponse({"detail": f"Tham số không hợp lệ: {where}."}, status_code=422)
+
     @app.exception_handler(sa.exc.DBAPIError)
     async def _transient(_request: Request, _exc: sa.exc.DBAPIError) -> JSONResponse:
         # the transaction was rolled back as a whole: the client sends the same batch again
@@ -94,10 +101,7 @@ def create_app(db_url: str, *, clock: Clock | None = None, migrate: bool = True,
             floats.append(text)
             return float(text)
 
-        try:
-            body = json.loads(await request.body(), parse_float=number, parse_constant=number)
-        except ValueError:
-            raise _Fail(422, "Thân yêu cầu không phải JSON hợp lệ.") from None
+        body = _json_body(await request.body(), parse_float=number, parse_constant=number)
         return await _run(lambda: _push(auth, body, not floats))
 
     def _push(auth: TokenInfo, body: Any, json_only: bool = False) -> Response:
@@ -118,15 +122,23 @@ def create_app(db_url: str, *, clock: Clock | None = None, migrate: bool = True,
     def get_events(request: Request, after: str = "", limit: int = 500) -> dict[str, Any]:
         auth = authenticate(request)
         current = epoch()
+        try:
+            cursor = ingest.parse_cursor(after, current)
+        except ingest.BadRequest as exc:
+            raise _Fail(422, exc.message) from None
         with engine.connect() as conn:
-            return ingest.pull(conn, auth.office_id, ingest.parse_cursor(after, current), limit, current)
+            return ingest.pull(conn, auth.office_id, cursor, limit, current)
 
     # --- blobs --------------------------------------------------------------------------------------------
 
     @app.post("/api/v1/blobs/missing")
-    def blobs_missing(request: Request, body: dict[str, Any]) -> dict[str, Any]:
-        authenticate(request)
-        hashes = body.get("hashes")
+    async def blobs_missing(request: Request) -> dict[str, Any]:
+        await _run(lambda: authenticate(request))  # before reading the body
+        body = _json_body(await request.body())
+        return await _run(lambda: _missing(body))
+
+    def _missing(body: Any) -> dict[str, Any]:
+        hashes = body.get("hashes") if isinstance(body, dict) else None
         if not isinstance(hashes, list) or not all(isinstance(h, str) for h in hashes) or len(hashes) > 10_000:
             raise _Fail(422, "“hashes” phải là danh sách mã SHA-256.")
         wanted = {h.lower() for h in hashes}
@@ -252,6 +264,26 @@ def app_from_env() -> FastAPI:
                       track_rate=float(os.environ.get("COUNTER_TRACK_RATE", "2")),
                       track_burst=int(os.environ.get("COUNTER_TRACK_BURST", "20")),
                       track_cache=float(os.environ.get("COUNTER_TRACK_CACHE", "1")))
+
+
+MAX_JSON_DEPTH = 64  # a push is 4 levels deep; nothing a station sends comes near
+_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+
+
+def _json_body(raw: bytes, **options: Any) -> Any:
+    """A request's JSON body, or _Fail(422) in Vietnamese: not JSON, not UTF-8, or nested deeper than
+    MAX_JSON_DEPTH (a 100,000-deep [[[…]]] would exhaust the parser's recursion)."""
+    brackets = _STRING.sub(b"", raw).translate(None, _NOT_BRACKETS)  # C speed: strings out, brackets kept
+    depth = 0
+    for byte in brackets:
+        depth += 1 if byte in b"[{" else -1
+        if depth > MAX_JSON_DEPTH:
+            raise _Fail(422, f"Thân yêu cầu lồng nhau quá sâu (tối đa {MAX_JSON_DEPTH} cấp).")
+    try:
+        return json.loads(raw, **options)
+    except (ValueError, RecursionError):  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        raise _Fail(422, "Thân yêu cầu không phải JSON hợp lệ.") from None
 
 
 @functools.lru_cache(maxsize=4096)

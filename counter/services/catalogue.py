@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from counter.domain.catalogue import CatalogueError, ProcedureSpec, parse_catalogue
-from counter.domain.text import fold, nfc
+from counter.domain.text import fold, nfc, search_text
 from counter.models import Procedure, ProcedurePaper
 from counter.services.store import NotFound, Store
 
@@ -171,7 +171,7 @@ def search_procedures(store: Store, text: str, limit: int = 20) -> list[Procedur
     """Active procedures matching `text`: codes starting with it come first ("1.0011"), then, for a query of
     digits and dots, codes containing it ("1193"), then names holding every word, accents ignored ("dang ky
     khai sinh" finds "Đăng ký khai sinh"); each group by name. Empty text: all, by field then name."""
-    text = nfc(text or "")
+    text = search_text(text)  # a 100,000-character pattern is refused in Vietnamese, not by SQLite
     limit = max(0, int(limit))
     if not text:
         rows = store.query(f"SELECT {_COLUMNS} FROM procedures WHERE active ORDER BY field, name_folded, code "
