@@ -40,6 +40,16 @@ class Actor:
     station_id: str
 
 
+DISK_FULL = "Đĩa đã đầy: không ghi được vào kho dữ liệu, không có gì thay đổi. Giải phóng dung lượng đĩa rồi thử lại."
+
+
+def _disk_full(folder: Path) -> bool:
+    try:
+        return shutil.disk_usage(folder).free < 1024 * 1024
+    except OSError:
+        return False
+
+
 def failure_message(exc: BaseException) -> str | None:
     """What to tell the clerk when the store, the disk or the input itself gives out: another program holds
     the store's lock, the disk is full, a number does not fit SQLite's 64 bits, a document is nested too deep.
@@ -50,8 +60,7 @@ def failure_message(exc: BaseException) -> str | None:
     orig = getattr(exc, "orig", None) or exc  # SQLAlchemy wraps the sqlite3 error
     text = str(orig).lower()
     if isinstance(orig, OSError) and orig.errno in (errno.ENOSPC, errno.EDQUOT) or "disk is full" in text:
-        return ("Đĩa đã đầy: không ghi được vào kho dữ liệu, không có gì thay đổi. Giải phóng dung lượng đĩa "
-                "rồi thử lại.")
+        return DISK_FULL
     if isinstance(orig, sqlite3.Error) or isinstance(exc, sqlite3.Error) or type(orig).__module__.startswith(
             "sqlalchemy"):
         if "locked" in text or "busy" in text:
@@ -122,6 +131,8 @@ class Store:
             if not os.access(path, os.R_OK | os.W_OK):
                 raise StoreError(f"Không đọc/ghi được tệp dữ liệu {path} (kiểm tra quyền truy cập)")
             problem = db.store_file_problem(path)
+            if problem and _disk_full(data_dir):  # SQLite cannot even make its -shm file: not a foreign file
+                raise StoreError(DISK_FULL)
             if problem:
                 raise StoreError(f"Tệp dữ liệu {path} {problem}: đây không phải kho của counter, counter không "
                                  "ghi gì vào tệp này. Kiểm tra lại --data-dir.")
@@ -141,6 +152,11 @@ class Store:
                 if create:
                     store.discard()
                 engine.dispose()
+                if _disk_full(data_dir):
+                    raise StoreError(DISK_FULL) from None
+                message = failure_message(exc)
+                if message is not None:  # locked by another program, a full disk: the file itself is fine
+                    raise StoreError(message) from None
                 raise StoreError(f"Tệp dữ liệu {path} không đọc được hoặc không phải kho của counter: {exc}") from None
             from counter.services import token_store
 
