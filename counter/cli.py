@@ -274,11 +274,13 @@ def catalogue_import(file: Path, user: UserOpt = None, password: PasswordOpt = N
                      data_dir: DataDir = None) -> None:
     """Nhập danh mục thủ tục từ tệp CSV hoặc JSON (quản trị; không nhập gì nếu có dòng lỗi)."""
     from counter.domain.permissions import Action
-    from counter.services.catalogue import import_catalogue
+    from counter.services.catalogue import import_specs, read_catalogue
 
     store = open_store(data_dir)
+    specs = read_catalogue(file)  # a bad file is refused before the login is asked
     cli_actor(store, user, password, Action.MANAGE_CATALOGUE)
-    result = import_catalogue(store, file)
+    with store.write() as session:
+        result = import_specs(session, specs)
     typer.echo(f"Đã nhập {result.added} thủ tục mới, cập nhật {result.updated} thủ tục.")
 
 
@@ -378,11 +380,17 @@ def calendar_due(
 
 
 def _parse_date(text: str) -> date:
+    """A YYYY-MM-DD argument, within the years a calendar or a report can name (domain.scorecard)."""
+    from counter.domain.scorecard import MAX_YEAR, MIN_YEAR
+
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         fail(f"Ngày không hợp lệ: “{text}” (định dạng YYYY-MM-DD)")
         raise
+    if not MIN_YEAR <= day.year <= MAX_YEAR:
+        fail(f"Ngày “{text}” nằm ngoài khoảng cho phép (năm {MIN_YEAR}–{MAX_YEAR})")
+    return day
 
 
 @override_app.command("add")
@@ -444,7 +452,10 @@ def search(text: str, page: Annotated[int, typer.Option(min=1, max=MAX_PAGE, hel
     from counter.domain.permissions import Action
     from counter.services.dossiers import search as do_search
 
+    from counter.domain.text import search_text
+
     store = open_store(data_dir)
+    text = search_text(text)  # a 100,000-character text is refused before the login is asked
     cli_actor(store, user, password, Action.SEARCH)  # the list names citizens
     result = do_search(store, text, page=page - 1)
     for d in result.items:

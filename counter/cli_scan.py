@@ -34,11 +34,10 @@ def scan(
     from counter.services import digitize
 
     store = open_store(data_dir)
+    page_list = digitize.import_pages(file) if file else []  # bad files: refused before the login is asked
     actor = cli_actor(store, user, password, Action.DIGITIZE)
     target = digitize.load_target(store, code)
-    if file:
-        page_list = digitize.import_pages(file)
-    else:
+    if not file:
         page_list = digitize.scan_pages(store, device, source=source, max_pages=pages,
                                         on_page=lambda n: typer.echo(f"  đã quét {n} trang", err=True))
     try:

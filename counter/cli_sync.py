@@ -278,7 +278,8 @@ def sync_setup(url: _Annotated[str, _typer.Option("--url", help="Địa chỉ m�
     from counter.domain.permissions import Action
     from counter.services import sync as sync_service
 
-    url = sync_service.validate_server_url(url)  # a bad address is refused before the login is asked
+    url = sync_service.validate_server_url(url)  # a bad address or token is refused before the login is asked
+    token = sync_service.validate_token(token)
     store = open_store(data_dir)
     cli_actor(store, user, password, Action.MANAGE_DEVICES)
     sync_service.setup(store, url, token)
@@ -305,10 +306,14 @@ def export_portal(start: _Annotated[str, _typer.Option("--from", help="Từ ngà
     from counter.domain.permissions import Action
     from counter.services import portal
 
+    from counter.domain.scorecard import MAX_YEAR, MIN_YEAR
+
     try:
         a, b = date.fromisoformat(start), date.fromisoformat(end)
     except ValueError:
         fail("Ngày phải có dạng YYYY-MM-DD, ví dụ 2026-11-23")
+    if not (MIN_YEAR <= a.year <= MAX_YEAR and MIN_YEAR <= b.year <= MAX_YEAR):
+        fail(f"Ngày nằm ngoài khoảng cho phép (năm {MIN_YEAR}–{MAX_YEAR})")
     store = open_store(data_dir)
     cli_actor(store, user, password, Action.VIEW_REPORTS)  # every dossier's applicant, ID number, address
     payload = portal.export(store, a, b)

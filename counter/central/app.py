@@ -12,6 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from counter.central import db, ingest
@@ -57,6 +58,13 @@ def create_app(db_url: str, *, clock: Clock | None = None, migrate: bool = True,
     @app.exception_handler(_Fail)
     async def _fail(_request: Request, exc: _Fail) -> JSONResponse:
         return JSONResponse({"detail": exc.detail}, status_code=exc.status, headers=exc.headers)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        # the router's own answers (no such address, wrong method) in Vietnamese, never "Not Found"
+        words = {404: "Không có địa chỉ này trên máy chủ.", 405: "Phương thức không được hỗ trợ ở địa chỉ này."}
+        return JSONResponse({"detail": words.get(exc.status_code, "Yêu cầu không hợp lệ.")},
+                            status_code=exc.status_code, headers=getattr(exc, "headers", None))
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:

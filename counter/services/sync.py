@@ -102,14 +102,20 @@ def validate_server_url(text: str | None) -> str:
     return url.rstrip("/")
 
 
+def validate_token(text: str | None) -> str:
+    """The station's access token as pasted: one printable ASCII word of at most 512 characters."""
+    token = (text or "").strip()
+    if not token:
+        raise CounterError("Mã truy cập của quầy không được để trống")
+    if len(token) > 512 or not token.isascii() or not token.isprintable() or any(c.isspace() for c in token):
+        raise CounterError("Mã truy cập của quầy không hợp lệ: dán đúng dòng mã do “counter serve token add” in ra")
+    return token
+
+
 def setup(store: Store, url: str, token: str) -> None:
     """Point this station at a central server (`counter sync setup --url URL --token TOKEN`)."""
     url = validate_server_url(url)
-    if not token.strip():
-        raise CounterError("Mã truy cập của quầy không được để trống")
-    if len(token.strip()) > 512 or not token.strip().isascii() or not token.strip().isprintable() \
-            or any(c.isspace() for c in token.strip()):
-        raise CounterError("Mã truy cập của quầy không hợp lệ: dán đúng dòng mã do “counter serve token add” in ra")
+    token = validate_token(token)
     with store.read() as session:
         this_station(session)
     try:
