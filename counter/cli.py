@@ -366,7 +366,11 @@ def calendar_due(
     """In ngày giờ hẹn trả: YYYY-MM-DD HH:MM."""
     from counter.domain.calendar import WorkCalendar, format_local, parse_local
 
+    from counter.domain.scorecard import MAX_YEAR, MIN_YEAR
+
     at = parse_local(received)
+    if not MIN_YEAR <= at.year <= MAX_YEAR:
+        fail(f"Thời điểm nhận “{received}” nằm ngoài khoảng cho phép (năm {MIN_YEAR}–{MAX_YEAR})")
     from counter.db import DB_FILE
 
     cal = WorkCalendar()  # the national calendar, unless a store gives the office's hours and overrides
