@@ -252,7 +252,7 @@ def files(tmp_path_factory) -> Path:
     (d / "zero.json").symlink_to("/dev/zero")
     (d / "good.csv").write_text(
         "code,name,field,level,working_days,fee,fee_note,channels,postal_allowed,in_person,certification,papers\n"
-        "1.001193,Đăng ký khai sinh,Hộ tịch,xa,3,0,,1,1,0,0,Tờ khai\n", "utf-8")
+        "1.001193,Đăng ký khai sinh,Hộ tịch,commune,3,0,,1;2;3,1,0,0,Tờ khai [1/0/0]\n", "utf-8")
     return d
 
 

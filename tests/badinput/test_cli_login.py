@@ -25,6 +25,16 @@ def code(store_copy) -> str:
         con.close()
 
 
+def _inputs(folder) -> None:  # type: ignore[no-untyped-def]
+    """Good files, so that what refuses the command is the login and nothing else."""
+    from PIL import Image
+
+    (folder / "good.csv").write_text(
+        "code,name,field,level,working_days,fee,fee_note,channels,postal_allowed,in_person,certification,papers\n"
+        "1.001193,Đăng ký khai sinh,Hộ tịch,commune,3,0,,1;2;3,1,0,0,Tờ khai [1/0/0]\n", "utf-8")
+    Image.new("RGB", (600, 800), "white").save(folder / "ok.png")
+
+
 def invoke(home, args, code, tmp_path, login=None, **env):  # type: ignore[no-untyped-def]
     argv = [a.replace("{CODE}", code).replace("{DIR}", str(tmp_path)) for a in args]
     env = {"COUNTER_HOME": str(home), "COUNTER_USER": None, "COUNTER_PASSWORD": None, **env}
@@ -35,8 +45,7 @@ def invoke(home, args, code, tmp_path, login=None, **env):  # type: ignore[no-un
 
 @pytest.mark.parametrize("args", PROTECTED, ids=[" ".join(a[:2]) for a in PROTECTED])
 def test_without_a_login_the_command_refuses_and_changes_nothing(args, store_copy, code, tmp_path):
-    (tmp_path / "good.csv").write_text("code,name\n", "utf-8")
-    (tmp_path / "ok.png").write_bytes(b"")
+    _inputs(tmp_path)
     before = digest(store_copy)
     result = invoke(store_copy, args, code, tmp_path)
     assert result.exit_code == 1, result.output
@@ -46,6 +55,7 @@ def test_without_a_login_the_command_refuses_and_changes_nothing(args, store_cop
 
 @pytest.mark.parametrize("args", [a for a in PROTECTED if "--password" not in a][:6])
 def test_the_login_password_is_never_an_argument(args, store_copy, code, tmp_path):
+    _inputs(tmp_path)
     before = digest(store_copy)
     result = invoke(store_copy, [*args, "--user", "quantri", "--password", "quantri123"], code, tmp_path)
     assert result.exit_code == 1 and "Không nhập mật khẩu đăng nhập trên dòng lệnh" in result.output, result.output
@@ -55,9 +65,7 @@ def test_the_login_password_is_never_an_argument(args, store_copy, code, tmp_pat
 
 @pytest.mark.parametrize("args, login", WRONG_ROLE[:5], ids=[f"{w[1][0]} {' '.join(w[0][:2])}" for w in WRONG_ROLE[:5]])
 def test_a_wrong_role_is_refused_in_vietnamese(args, login, store_copy, code, tmp_path):
-    (tmp_path / "good.csv").write_text(
-        "code,name,field,level,working_days,fee,fee_note,channels,postal_allowed,in_person,certification,papers\n"
-        "1.001193,Đăng ký khai sinh,Hộ tịch,xa,3,0,,1,1,0,0,Tờ khai\n", "utf-8")
+    _inputs(tmp_path)
     before = digest(store_copy)
     result = invoke(store_copy, args, code, tmp_path, login)
     assert result.exit_code == 1 and "không được phép" in result.output, result.output
