@@ -247,6 +247,7 @@ def demo(
     typer.echo("Tài khoản demo (tên đăng nhập / mật khẩu / vai trò):")
     for username, password, role, full_name in result.users:
         typer.echo(f"  {username:<8} / {password:<11} / {role:<10} {full_name}")
+    admin = next((u for u, _, role, _ in result.users if role == "admin"), "quantri")  # sync setup: admin login
     central = store.data_dir / "may-chu"
     typer.echo("Thử đồng bộ với máy chủ trung tâm (mỗi quầy gửi hồ sơ của mình, không có xung đột):")
     typer.echo(f"  counter serve --data-dir {central}          (để chạy, mở cửa sổ khác)")
@@ -254,7 +255,8 @@ def demo(
         if folder is None:
             continue
         typer.echo(f"  counter serve token add --office {result.office_id} --station {number} --data-dir {central}")
-        typer.echo(f"  counter sync setup --url http://127.0.0.1:8780 --token MÃ_QUẦY_{number} --data-dir {folder}")
+        typer.echo(f"  counter sync setup --url http://127.0.0.1:8780 --token MÃ_QUẦY_{number} --user {admin} "
+                   f"--data-dir {folder}")
         typer.echo(f"  counter sync --once --data-dir {folder}")
 
 

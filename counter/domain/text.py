@@ -131,7 +131,7 @@ def search_text(s: str | None) -> str:
 
 def _escape_control(m: re.Match[str]) -> str:
     c = m.group(0)
-    return "\\x%02x" % ord(c) if ord(c) < 0x100 else "\\u%04x" % ord(c)
+    return f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}"
 
 
 # C0 controls but tab and newline, DEL, C1 controls (U+009B is CSI on some terminals), and the bidi
