@@ -1,16 +1,25 @@
-# make run  — set everything up and open the app on a ready demo store
-# make test — set everything up and run the whole suite (layer contracts included)
+# make run   — set everything up and open the app on a ready demo store
+# make test  — set everything up, lint, type-check, layer contracts, then the whole suite
+# make check — the same checks and only the fast tests (no PostgreSQL, processes, browser or slow ones)
+# make lock  — re-resolve requirements/lock.txt after a change to the dependencies in pyproject.toml
 PYTHON ?= python3
 VENV   ?= .venv
 PY      = $(VENV)/bin/python
 DEMO   ?= demo-data
+LOCK    = requirements/lock.txt
+FAST    = not slow and not pg and not process and not browser
+# -n auto when pytest-xdist is installed (evaluated when a recipe runs, after the venv exists)
+XDIST   = $(shell $(PY) -c 'import xdist' 2>/dev/null && echo '-n auto')
+UV     ?= $(or $(shell command -v uv 2>/dev/null),$(VENV)/bin/uv)
+LOCK_ARGS = pyproject.toml --extra server --extra test --generate-hashes --universal --python-version 3.11 -o $(LOCK)
 
-.PHONY: run test demo bench clean
+.PHONY: run test check lint demo bench clean lock lock-upgrade
 
-$(VENV)/.installed: pyproject.toml
+# The venv installs exactly the locked, hashed versions; the project itself without resolving anything.
+$(VENV)/.installed: pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -m pip install -q --require-hashes -r $(LOCK)
+	$(PY) -m pip install -q --no-deps -e .
 	touch $@
 
 run: $(VENV)/.installed
@@ -20,9 +29,25 @@ run: $(VENV)/.installed
 demo: $(VENV)/.installed
 	$(VENV)/bin/counter demo --data-dir $(DEMO)
 
-test: $(VENV)/.installed
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check counter tests bench
+	$(PY) .ci/typecheck
 	$(VENV)/bin/lint-imports
+
+check: lint
+	$(PY) -m pytest -m "$(FAST)" $(XDIST)
+
+test: lint
 	$(PY) -m pytest
+
+# Keeps every pin that still fits pyproject.toml; `make lock-upgrade` moves everything to the newest versions.
+lock:
+	@test -x "$(UV)" || { echo "uv is needed: $(PYTHON) -m pip install uv (or make $(VENV)/.installed && $(PY) -m pip install uv)"; exit 1; }
+	$(UV) pip compile -q $(LOCK_ARGS)
+
+lock-upgrade:
+	@test -x "$(UV)" || { echo "uv is needed: $(PYTHON) -m pip install uv"; exit 1; }
+	$(UV) pip compile -q --upgrade $(LOCK_ARGS)
 
 bench: $(VENV)/.installed
 	$(PY) bench/lookup.py
@@ -34,4 +59,4 @@ bench: $(VENV)/.installed
 	$(PY) bench/sync.py
 
 clean:
-	rm -rf $(VENV) $(DEMO) .pytest_cache .hypothesis
+	rm -rf $(VENV) $(DEMO) .pytest_cache .hypothesis .mypy_cache .ruff_cache

@@ -10,7 +10,7 @@ import random
 import sqlite3
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 from pathlib import Path
 
 from counter.domain.lifecycle import search_text_of
@@ -37,7 +37,7 @@ def build(n: int, seed: int = 7) -> Path:
     con.execute("PRAGMA synchronous=OFF")
     station = con.execute("SELECT value FROM sync_state WHERE key='station_id'").fetchone()[0]
     rng = random.Random(seed)
-    start = datetime(2021, 11, 23, 1, 0, tzinfo=timezone.utc)
+    start = datetime(2021, 11, 23, 1, 0, tzinfo=UTC)
     step = timedelta(days=5 * 365) / n
     t0 = time.perf_counter()
     rows = []

@@ -13,7 +13,7 @@ import sqlite3
 import sys
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 from pathlib import Path
 
 sys.path[0] = str(Path(__file__).resolve().parents[1])  # the repository, not bench/ (bench/queue.py is not the stdlib queue)
@@ -33,7 +33,7 @@ def main() -> None:
     a = ap.parse_args()
     data_dir = build(a.n)
     # a day of its own for each run (a station has 999 codes a day)
-    day = datetime(2027, 3, 1, 2, 0, tzinfo=timezone.utc) + timedelta(days=int(time.time()) % 991)
+    day = datetime(2027, 3, 1, 2, 0, tzinfo=UTC) + timedelta(days=int(time.time()) % 991)
     store = Store.open(data_dir, clock=FixedClock(day))  # migrates the bench file if it predates 0004
     clerk = auth.login(store, "canbo", PASSWORD)
     req = ReceiveRequest("1.004873", Applicant("Nguyễn Văn An", id_number="001090123456"),

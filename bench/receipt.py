@@ -15,7 +15,7 @@ import sqlite3
 import sys
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 from pathlib import Path
 
 sys.path[0] = str(Path(__file__).resolve().parents[1])  # the repository, not bench/ (bench/queue.py is not the stdlib queue)
@@ -35,7 +35,7 @@ def main() -> None:
     a = ap.parse_args()
     data_dir = build(a.n)
     # a day of its own for each run, so repeated runs never exhaust a station's 999 numbers of a day
-    day = datetime(2027, 1, 4, 2, 0, tzinfo=timezone.utc) + timedelta(days=int(time.time()) % 997)
+    day = datetime(2027, 1, 4, 2, 0, tzinfo=UTC) + timedelta(days=int(time.time()) % 997)
     store = Store.open(data_dir, clock=FixedClock(day), migrate=False)
     clerk = auth.login(store, "canbo", PASSWORD)
     papers = (PaperInput("Tờ khai đăng ký khai sinh", 1),

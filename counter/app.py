@@ -26,9 +26,11 @@ from counter.screens.modals import DiscardForm
 from counter.widgets.palette import VietnameseCommands, VietnamesePalette, VietnameseThemes
 
 if TYPE_CHECKING:
+    from counter.compose import Services
     from counter.services.office import OfficeInfo
     from counter.services.store import Actor, Store
     from counter.services.sync import SyncStatus
+    from counter.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -78,7 +80,7 @@ class CounterApp(App):
     ]
     NEEDS_LOGIN = {"open", "lock"}  # hidden from the footer and refused until someone logs in
 
-    def __init__(self, data_dir: Path | None = None, store: "Store | None" = None):
+    def __init__(self, data_dir: Path | None = None, store: Store | None = None):
         super().__init__()
         self.data_dir = data_dir
         self.store: Store | None = store
@@ -87,6 +89,8 @@ class CounterApp(App):
         self.office: OfficeInfo | None = None
         self.clock: Clock = store.clock if store is not None else SystemClock()
         self.store_opened = threading.Event()  # set once the store is open (or failed to open)
+        self.services: Services | None = None  # built once, off the UI thread, when the store opens (compose.py)
+        self._saved_theme: str | None = None  # the theme the config holds: changing it (Ctrl+P) saves the new one
         self.sync_status: SyncStatus | None = None  # set by the sync worker (issue 8)
         self._sync_stop = threading.Event()
         self.idle_lock_seconds = 0.0  # `idle_lock_minutes` of the settings, read when the store opens; 0 = never
@@ -97,72 +101,89 @@ class CounterApp(App):
     def on_mount(self) -> None:
         self.push_screen(LoginScreen())
         self._start_idle_timer()
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
         self.run_worker(self._open_store, thread=True, exit_on_error=False, group="store")
 
     def _open_store(self) -> None:
-        """Open (and migrate) the store off the UI thread, so the login screen shows at once."""
+        """Read the settings and open (and migrate) the store off the UI thread, so the login screen shows at
+        once; the services are built here, once (counter/compose.py)."""
+        from counter import compose
         from counter.services import office
         from counter.services.store import Store
+        from counter.settings import Settings
 
+        data_dir = self.store.data_dir if self.store is not None else (self.data_dir or Path("."))
         try:
-            store = self.store or Store.open(self.data_dir or Path("."))
+            settings = Settings.load(data_dir)
+        except Exception as exc:  # a bad config.toml: say so, go on with the defaults
+            settings = Settings.defaults(data_dir)
+            self.call_from_thread(self.notify, error_text(exc), severity="error", markup=False)
+        self.call_from_thread(self._settings_ready, settings)
+        try:
+            store = self.store or Store.open(data_dir)
+            services = compose.station(store=store, settings=settings, default_interval=self.SYNC_INTERVAL)
             info = office.office_info(store)
         except Exception as exc:
             self.store_error = error_text(exc)
             self.store_opened.set()
             self.call_from_thread(self._store_failed, self.store_error)
             return
-        self.store = store
+        self.store, self.services = store, services
         self.store_opened.set()
         self.call_from_thread(self._store_ready, store, info)
 
-    def _store_ready(self, store: "Store", info: "OfficeInfo") -> None:
+    def _settings_ready(self, settings: Settings) -> None:
+        """[keymap], [app] theme and idle_lock_minutes, applied as soon as they are read."""
+        if settings.keymap:
+            self.set_keymap(settings.keymap)
+        if settings.app.theme and settings.app.theme in self.available_themes:
+            self._saved_theme = settings.app.theme
+            self.theme = settings.app.theme
+        else:
+            self._saved_theme = self.theme
+        self.idle_lock_seconds = settings.app.idle_lock_minutes * 60.0
+        self._start_idle_timer()
+
+    def _theme_changed(self, theme: object) -> None:
+        """The user picked another theme (Ctrl+P → Đổi giao diện màu): keep it in the data dir's config.toml."""
+        name = self.theme
+        if self._saved_theme is None or name == self._saved_theme:
+            return  # not read yet, or the restore itself
+        self._saved_theme = name
+        data_dir = self.store.data_dir if self.store is not None else self.data_dir
+        if data_dir is None:
+            return
+
+        def save() -> None:
+            from counter.settings import save_app_key
+
+            try:
+                save_app_key(data_dir, "theme", name)
+            except Exception as exc:
+                self.call_from_thread(self.notify, f"Không lưu được bảng màu vào config.toml: {error_text(exc)}",
+                                      severity="warning", markup=False)
+
+        self.run_worker(save, thread=True, group="settings", exit_on_error=False)
+
+    def _store_ready(self, store: Store, info: OfficeInfo) -> None:
         self.store, self.office, self.clock = store, info, store.clock
         self._log_to(store.data_dir / "logs" / "ui.log")
-        self._read_idle_setting(store.data_dir)
         if isinstance(self.screen, LoginScreen):
             self.screen.store_ready(info)
         from counter.widgets.status import StatusBar
 
         for bar in self.screen.query(StatusBar):  # the office shows at once, not at the status line's next tick
             bar.refresh_status()
-        self.run_worker(lambda: self._sync_loop(store), thread=True, group="sync", exit_on_error=False)
+        if self.services is not None:
+            runner = self.services.sync
+            runner.on_status = self._sync_status_read
+            self.run_worker(lambda: runner.run(self._sync_stop), thread=True, group="sync", exit_on_error=False)
 
-    SYNC_INTERVAL = 10.0
+    SYNC_INTERVAL = 10.0  # the app's sync runner, when [sync] interval is not set
 
-    def _sync_loop(self, store: "Store") -> None:
-        """The station's sync loop (issue 8), in a thread of group "sync": push, pull, back off on errors,
-        never give up; the footer reads `sync_status`. Not started until `counter sync setup` was run."""
-        from counter.services import sync as sync_service
-        from counter.sync.loop import run_forever
-
-        def refresh() -> None:
-            try:
-                self.sync_status = sync_service.status(store)
-            except Exception:  # a busy or closing store: keep the last status
-                logging.getLogger("counter.sync").debug("sync status not refreshed", exc_info=True)
-
-        refresh()
-        if sync_service.settings(store) is None:
-            return
-
-        def cycle() -> None:
-            try:
-                with sync_service.client_for(store) as client:
-                    sync_service.run_cycle(store, client)
-            finally:
-                refresh()
-
-        def failed(exc: BaseException, delay: float) -> None:
-            if not isinstance(exc, sync_service.SyncError):
-                logging.getLogger("counter.sync").error("sync cycle failed", exc_info=exc)
-                try:
-                    sync_service.record_error(store, f"Lỗi không mong đợi: {type(exc).__name__}: {exc}")
-                except Exception:
-                    pass
-            refresh()
-
-        run_forever(cycle, self._sync_stop, interval=self.SYNC_INTERVAL, on_error=failed, tick=refresh)
+    def _sync_status_read(self, status: SyncStatus) -> None:
+        """The sync runner's status (issue 8), read in its thread; the footer shows it."""
+        self.sync_status = status
 
     def _store_failed(self, message: str) -> None:
         if isinstance(self.screen, LoginScreen):
@@ -266,7 +287,7 @@ class CounterApp(App):
         yield SystemCommand("Đổi giao diện màu", "Chọn bảng màu khác", self.action_change_theme)
         yield SystemCommand("Thoát (Ctrl+Q)", "Đóng ứng dụng", self.action_quit)
 
-    def logged_in(self, actor: "Actor") -> None:
+    def logged_in(self, actor: Actor) -> None:
         from counter.screens.search import SearchScreen
 
         kept, self._kept_for = self._kept_for, None
@@ -370,16 +391,6 @@ class CounterApp(App):
             self._last_input = time.monotonic()  # a key or the mouse: someone is at the counter
         await super().on_event(event)
 
-    def _read_idle_setting(self, data_dir: Path) -> None:
-        from counter.config import Settings, load_settings
-
-        try:
-            self.idle_lock_seconds = load_settings(data_dir).idle_lock_minutes * 60.0
-        except Exception as exc:  # a bad config.toml: say so, lock after the default time
-            self.idle_lock_seconds = Settings.idle_lock_minutes * 60.0
-            self.notify(error_text(exc), severity="error", markup=False)
-        self._start_idle_timer()
-
     def _start_idle_timer(self) -> None:
         if self._idle_timer is not None:
             self._idle_timer.stop()  # type: ignore[attr-defined]
@@ -408,6 +419,6 @@ class CounterApp(App):
         self.refresh_bindings()
 
 
-def build_app(store: "Store | None" = None, data_dir: Path | None = None) -> CounterApp:
+def build_app(store: Store | None = None, data_dir: Path | None = None) -> CounterApp:
     """The one factory: `counter run` and the tests build the app here."""
     return CounterApp(data_dir=data_dir, store=store)

@@ -7,7 +7,8 @@ import json
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, Callable, Optional
+from typing import Annotated, Any
+from collections.abc import Callable
 
 import typer
 
@@ -16,7 +17,7 @@ from counter.domain.catalogue import MAX_WORKING_DAYS
 from counter.domain.errors import CounterError
 
 app = typer.Typer(help="Một cửa — phần mềm quầy tiếp nhận và trả kết quả.", no_args_is_help=True,
-                  pretty_exceptions_enable=False, add_completion=False, cls=VietnameseGroup)
+                  pretty_exceptions_enable=False, add_completion=True, cls=VietnameseGroup)
 db_app = typer.Typer(help="Kho dữ liệu SQLite của quầy.", no_args_is_help=True)
 catalogue_app = typer.Typer(help="Danh mục thủ tục hành chính.", no_args_is_help=True)
 users_app = typer.Typer(help="Người dùng.", no_args_is_help=True)
@@ -37,7 +38,21 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(print_app, name="print")
 app.add_typer(office_app, name="office")
 
-DataDir = Annotated[Optional[Path], typer.Option("--data-dir", envvar="COUNTER_HOME",
+def _print_version(value: bool) -> None:
+    if value:
+        from counter import __version__
+
+        typer.echo(f"counter {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True,
+                                                help="In số phiên bản rồi thoát.")] = False) -> None:
+    pass
+
+
+DataDir = Annotated[Path | None, typer.Option("--data-dir", envvar="COUNTER_HOME",
                                                  help="Thư mục dữ liệu (mặc định: thư mục dữ liệu người dùng)")]
 
 
@@ -115,13 +130,13 @@ def open_store(data_dir: Path | None, *, need_init: bool = True, create: bool = 
     return store
 
 
-UserOpt = Annotated[Optional[str], typer.Option(
+UserOpt = Annotated[str | None, typer.Option(
     "--user", envvar="COUNTER_USER",
     help="Đăng nhập với tên này (mật khẩu: biến COUNTER_PASSWORD, hoặc nhập khi được hỏi); mọi thao tác ghi tên "
          "người làm")]
 # The login's password never comes from the command line (every user of the PC sees it in `ps` and it stays in
 # the shell's history): an old `--password` is still recognised, to say so, and is hidden from the help.
-PasswordOpt = Annotated[Optional[str], typer.Option("--password", hidden=True)]
+PasswordOpt = Annotated[str | None, typer.Option("--password", hidden=True)]
 PASSWORD_ENV = "COUNTER_PASSWORD"
 LOGIN_HINT = ("dùng --user TÊN_ĐĂNG_NHẬP (hoặc biến COUNTER_USER); mật khẩu nhập khi được hỏi, hoặc đặt trong biến "
               "COUNTER_PASSWORD")
@@ -175,20 +190,32 @@ def run(data_dir: DataDir = None) -> None:
 def init(
     office_id: Annotated[str, typer.Option("--office-id", help="Mã định danh cơ quan, ví dụ H55.242")],
     office_name: Annotated[str, typer.Option("--office-name", help="Tên bộ phận một cửa")],
-    station: Annotated[int, typer.Option(help="Số quầy 1–9 (mỗi quầy một khối số hồ sơ)")] = 1,
+    station: Annotated[int | None, typer.Option(help="Số quầy 1–9 (mỗi quầy một khối số hồ sơ; mặc định 1, "
+                                                        "hoặc số quầy của mã truy cập khi có --server)")] = None,
     admin: Annotated[str, typer.Option(help="Tên đăng nhập của quản trị")] = "admin",
     admin_name: Annotated[str, typer.Option(help="Họ tên quản trị")] = "Quản trị",
-    password: Annotated[Optional[str], typer.Option(help="Mật khẩu quản trị (hỏi nếu bỏ trống)")] = None,
+    password: Annotated[str | None, typer.Option(help="Mật khẩu quản trị (hỏi nếu bỏ trống)")] = None,
     parent_name: Annotated[str, typer.Option(help="Cơ quan chủ quản, ví dụ UBND XÃ PHỤC LINH")] = "",
     place_name: Annotated[str, typer.Option(help="Địa danh ghi trên biểu mẫu")] = "",
-    public_url: Annotated[Optional[str], typer.Option(
+    public_url: Annotated[str | None, typer.Option(
         "--public-url", help="Địa chỉ trang tra cứu công khai mà điện thoại của công dân mở được (mã QR trên giấy "
                              "tiếp nhận trỏ tới đây), ví dụ https://motcua.phuclinh.gov.vn")] = None,
+    server: Annotated[str | None, typer.Option(
+        "--server", help="Địa chỉ máy chủ trung tâm: số quầy lấy theo mã truy cập (--token), máy chủ kiểm tra "
+                         "không trùng với máy khác, rồi quầy được nối với máy chủ")] = None,
+    token: Annotated[str | None, typer.Option("--token", help="Mã truy cập do “counter serve token add” cấp")] = None,
     data_dir: DataDir = None,
 ) -> None:
     """Khởi tạo kho dữ liệu: cơ quan, quầy, tài khoản quản trị, danh mục và lịch mặc định."""
     from counter.services import auth, catalogue, office
 
+    if (server is None) != (token is None):
+        fail("Cần cả --server và --token (mã truy cập của quầy), hoặc không dùng cả hai")
+    if server is not None:  # the server says which number this station has, and that no other machine has it
+        from counter.services.sync import station_number_from_server
+
+        station = station_number_from_server(server, token or "", office_id, station)
+    station = 1 if station is None else station
     url = office.validate_public_url(public_url) if public_url is not None else None  # before anything is made
     pw = _password(password)
     auth.hash_password(pw)  # check the rule before anything is made
@@ -200,10 +227,17 @@ def init(
                                       parent_name=parent_name, place_name=place_name, public_base_url=url)
             office.load_default_overrides(session, st.office_id)
             auth.create_user(session, st.office_id, admin, admin_name, "admin", pw, store.clock.now())
+        if server is not None:
+            from counter.services import sync as sync_service
+
+            sync_service.setup(store, server, token or "")
+            sync_service.bind_station(store)
     except BaseException:
         store.discard()  # a failed init leaves nothing: no folder, no half store
         raise
     typer.echo(f"Đã khởi tạo {office_name} ({st.office_id}), quầy {station}, quản trị “{admin}” tại {store.data_dir}")
+    if server is not None:
+        typer.echo(f"Quầy đã được nối với máy chủ {server.rstrip('/')} (số quầy {station} do máy chủ xác nhận).")
     info = office.office_info(store)
     typer.echo(f"Địa chỉ tra cứu trên giấy tiếp nhận: {info.public_base_url}")
     warning = office.public_url_warning(info)
@@ -303,7 +337,7 @@ def users_add(
     username: str,
     name: Annotated[str, typer.Option("--name", help="Họ tên")],
     role: Annotated[str, typer.Option(help="clerk | postal | supervisor | admin")],
-    password: Annotated[Optional[str], typer.Option(help="Mật khẩu của người dùng mới (hỏi nếu bỏ trống)")] = None,
+    password: Annotated[str | None, typer.Option(help="Mật khẩu của người dùng mới (hỏi nếu bỏ trống)")] = None,
     user: UserOpt = None,
     data_dir: DataDir = None,
 ) -> None:
@@ -331,7 +365,7 @@ def users_list(data_dir: DataDir = None) -> None:
 @users_app.command("passwd")
 @handle_errors
 def users_passwd(username: str,
-                 password: Annotated[Optional[str], typer.Option(help="Mật khẩu mới (hỏi nếu bỏ trống)")] = None,
+                 password: Annotated[str | None, typer.Option(help="Mật khẩu mới (hỏi nếu bỏ trống)")] = None,
                  user: UserOpt = None, data_dir: DataDir = None) -> None:
     """Đặt lại mật khẩu (quản trị; mở cả khóa tạm do nhập sai)."""
     from counter.domain.permissions import Action
@@ -467,7 +501,7 @@ def search(text: str, page: Annotated[int, typer.Option(min=1, max=MAX_PAGE, hel
     for d in result.items:
         due = format_vn(d.due_at) if d.due_at else "—"
         say(f"{d.code:<22} {d.status_label:<24} hẹn {due:<16} {d.owner_name} — {d.procedure_name}")
-    more = " (còn trang sau: --page %d)" % (page + 1) if result.has_next else ""
+    more = f" (còn trang sau: --page {page + 1})" if result.has_next else ""
     typer.echo(f"Trang {page}: {len(result.items)} hồ sơ{more}")
     if not result.items:
         raise typer.Exit(1)
@@ -561,8 +595,8 @@ def office_set(
         typer.echo(warning, err=True)
 
 
-Format = Annotated[Optional[str], typer.Option("--format", help="pdf-a5 | pdf-a4 | escpos (mặc định: cấu hình)")]
-Out = Annotated[Optional[Path], typer.Option("--out", help="Ghi ra tệp này thay vì gửi tới máy in")]
+Format = Annotated[str | None, typer.Option("--format", help="pdf-a5 | pdf-a4 | escpos (mặc định: cấu hình)")]
+Out = Annotated[Path | None, typer.Option("--out", help="Ghi ra tệp này thay vì gửi tới máy in")]
 
 
 def _print(code: str, form: str, fmt: str | None, out: Path | None, data_dir: Path | None, user: str | None,
@@ -649,7 +683,7 @@ def doctor(fix: Annotated[bool, typer.Option("--fix", help="Sửa những gì t�
         raise typer.Exit(1)
 
 
-from counter import cli_progress, cli_reports, cli_scan, cli_sync  # noqa: E402,F401
+from counter import cli_backup, cli_progress, cli_reports, cli_scan, cli_sync  # noqa: E402,F401
 
 
 def main() -> None:

@@ -5,13 +5,13 @@ Xử lý và trả kết quả: counter event (issue 6)
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
 from counter.cli import DataDir, PasswordOpt, UserOpt, app, calendar_app, cli_actor, handle_errors, open_store
 
-Opt = Annotated[Optional[str], typer.Option()]
+Opt = Annotated[str | None, typer.Option()]
 
 KINDS_HELP = ("transferred (chuyển / nhận lại: --to, --direction out|back, --person, --note) · supplement_requested "
               "(Mẫu 02: --papers \"A; B:2\", --reason) · supplement_received · fee_requested (--amount) · fee_paid "
@@ -85,7 +85,7 @@ def event(
 @calendar_app.command("supplement-rule")
 @handle_errors
 def supplement_rule(
-    rule: Annotated[Optional[str], typer.Argument(help="restart (tính lại từ đầu) | pause (cộng thêm ngày chờ)")] = None,
+    rule: Annotated[str | None, typer.Argument(help="restart (tính lại từ đầu) | pause (cộng thêm ngày chờ)")] = None,
     user: UserOpt = None, password: PasswordOpt = None, data_dir: DataDir = None,
 ) -> None:
     """Xem hoặc đặt cách tính thời hạn khi công dân nộp đủ giấy tờ bổ sung."""
@@ -109,15 +109,15 @@ def supplement_rule(
 @handle_errors
 def correct(
     code: Annotated[str, typer.Argument(help="Mã hồ sơ, hoặc nội dung mã QR trên giấy tiếp nhận")],
-    reason: Annotated[Optional[str], typer.Option(help="Lý do sửa (bắt buộc)")] = None,
-    name: Annotated[Optional[str], typer.Option(help="Họ tên chủ hồ sơ")] = None,
-    phone: Annotated[Optional[str], typer.Option(help="Số điện thoại (\"\" để xóa)")] = None,
-    address: Annotated[Optional[str], typer.Option(help="Địa chỉ (\"\" để xóa)")] = None,
-    id_number: Annotated[Optional[str], typer.Option("--id-number", help="Số định danh 12 chữ số")] = None,
-    birth_date: Annotated[Optional[str], typer.Option("--birth-date", help="Ngày sinh dd/mm/yyyy")] = None,
-    submitter_name: Annotated[Optional[str], typer.Option("--submitter-name", help="Họ tên người nộp")] = None,
-    submitter_phone: Annotated[Optional[str], typer.Option("--submitter-phone")] = None,
-    submitter_id_number: Annotated[Optional[str], typer.Option("--submitter-id-number")] = None,
+    reason: Annotated[str | None, typer.Option(help="Lý do sửa (bắt buộc)")] = None,
+    name: Annotated[str | None, typer.Option(help="Họ tên chủ hồ sơ")] = None,
+    phone: Annotated[str | None, typer.Option(help="Số điện thoại (\"\" để xóa)")] = None,
+    address: Annotated[str | None, typer.Option(help="Địa chỉ (\"\" để xóa)")] = None,
+    id_number: Annotated[str | None, typer.Option("--id-number", help="Số định danh 12 chữ số")] = None,
+    birth_date: Annotated[str | None, typer.Option("--birth-date", help="Ngày sinh dd/mm/yyyy")] = None,
+    submitter_name: Annotated[str | None, typer.Option("--submitter-name", help="Họ tên người nộp")] = None,
+    submitter_phone: Annotated[str | None, typer.Option("--submitter-phone")] = None,
+    submitter_id_number: Annotated[str | None, typer.Option("--submitter-id-number")] = None,
     user: UserOpt = None, password: PasswordOpt = None, data_dir: DataDir = None,
 ) -> None:
     """Sửa thông tin người nộp / chủ hồ sơ (cán bộ: hồ sơ mình tiếp nhận, trước khi chuyển đi; lãnh đạo: mọi hồ sơ)."""
@@ -143,7 +143,7 @@ def correct(
 @handle_errors
 def void(
     code: Annotated[str, typer.Argument(help="Mã hồ sơ, hoặc nội dung mã QR trên giấy tiếp nhận")],
-    reason: Annotated[Optional[str], typer.Option(help="Lý do hủy (bắt buộc)")] = None,
+    reason: Annotated[str | None, typer.Option(help="Lý do hủy (bắt buộc)")] = None,
     user: UserOpt = None, password: PasswordOpt = None, data_dir: DataDir = None,
 ) -> None:
     """Hủy hồ sơ tiếp nhận nhầm (lãnh đạo / giám sát, trong ngày tiếp nhận). Mã hồ sơ không được dùng lại."""

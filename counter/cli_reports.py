@@ -6,7 +6,7 @@ Hàng đợi và báo cáo: counter report ledger|scorecard|queue (issue 7)
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -16,11 +16,11 @@ report_app = typer.Typer(help="Báo cáo của bộ phận: sổ theo dõi (Mẫ
                          no_args_is_help=True)
 app.add_typer(report_app, name="report")
 
-From = Annotated[Optional[str], typer.Option("--from", help="Từ ngày (dd/mm/yyyy hoặc yyyy-mm-dd); mặc định: "
+From = Annotated[str | None, typer.Option("--from", help="Từ ngày (dd/mm/yyyy hoặc yyyy-mm-dd); mặc định: "
                                              "đầu tháng này")]
-To = Annotated[Optional[str], typer.Option("--to", help="Đến ngày (dd/mm/yyyy hoặc yyyy-mm-dd); mặc định: "
+To = Annotated[str | None, typer.Option("--to", help="Đến ngày (dd/mm/yyyy hoặc yyyy-mm-dd); mặc định: "
                                            "hôm nay")]
-Out = Annotated[Optional[Path], typer.Option("--out", help="Ghi ra tệp này (mặc định: thư mục exports/ của "
+Out = Annotated[Path | None, typer.Option("--out", help="Ghi ra tệp này (mặc định: thư mục exports/ của "
                                              "kho dữ liệu)")]
 
 

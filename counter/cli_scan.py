@@ -6,7 +6,7 @@ Số hóa: counter scan, counter blobs verify|open (issue 5)
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -21,10 +21,10 @@ app.add_typer(blobs_app, name="blobs")
 def scan(
     code: Annotated[str, typer.Argument(metavar="DOSSIER_CODE", help="Mã hồ sơ (hoặc đường dẫn QR giấy tiếp nhận)")],
     item: Annotated[int, typer.Option("--item", min=1, max=999, help="Số thứ tự thành phần hồ sơ (xem “counter show”)")],
-    device: Annotated[Optional[str], typer.Option("--device", help="Máy quét SANE (mặc định: cấu hình [scanner])")] = None,
-    file: Annotated[Optional[list[Path]], typer.Option("--file", help="Nhập tệp JPEG/PNG/PDF thay vì quét (lặp lại được)")] = None,
-    source: Annotated[Optional[str], typer.Option("--source", help="Flatbed | \"Automatic Document Feeder\"")] = None,
-    pages: Annotated[Optional[int], typer.Option("--pages", min=1, max=999, help="Số trang tối đa khi quét từ khay nạp")] = None,
+    device: Annotated[str | None, typer.Option("--device", help="Máy quét SANE (mặc định: cấu hình [scanner])")] = None,
+    file: Annotated[list[Path] | None, typer.Option("--file", help="Nhập tệp JPEG/PNG/PDF thay vì quét (lặp lại được)")] = None,
+    source: Annotated[str | None, typer.Option("--source", help="Flatbed | \"Automatic Document Feeder\"")] = None,
+    pages: Annotated[int | None, typer.Option("--pages", min=1, max=999, help="Số trang tối đa khi quét từ khay nạp")] = None,
     user: UserOpt = None,
     password: PasswordOpt = None,
     data_dir: DataDir = None,

@@ -11,11 +11,12 @@ from __future__ import annotations
 # commands (`counter sync ...`, `counter export portal`) go below it.
 
 from pathlib import Path as _Path
-from typing import Annotated as _Annotated, Optional as _Optional
+from typing import Annotated as _Annotated
 
 import typer as _typer
 
-from counter.cli import DataDir, PasswordOpt, UserOpt, app, cli_actor, default_data_dir, fail, handle_errors
+from counter.cli import (DataDir, PasswordOpt, UserOpt, app, cli_actor, default_data_dir, fail, handle_errors,
+                         users_app)
 
 serve_app = _typer.Typer(help="Máy chủ trung tâm: nhận đồng bộ từ các quầy và trang tra cứu công khai.",
                          invoke_without_command=True)
@@ -23,12 +24,15 @@ serve_token_app = _typer.Typer(help="Mã truy cập của các máy trạm.", no
 app.add_typer(serve_app, name="serve")
 serve_app.add_typer(serve_token_app, name="token")
 
-CentralDb = _Annotated[_Optional[str], _typer.Option(
+SERVER_MISSING = "Máy này chưa cài phần máy chủ trung tâm: cài bằng lệnh  pip install 'counter[server]'"
+CentralDb = _Annotated[str | None, _typer.Option(
     "--db", envvar="COUNTER_CENTRAL_DB",
     help="CSDL trung tâm: postgresql+psycopg://... (mặc định: sqlite trong thư mục dữ liệu, chỉ để thử)")]
 
 
 def _central_url(db: str | None, data_dir: _Path | None) -> str:
+    """--db (or COUNTER_CENTRAL_DB), else [server] db of the settings, else sqlite in the data dir (trying only)."""
+    db = db or _settings(data_dir).server.db
     if db:
         return db
     base = data_dir or default_data_dir()
@@ -41,7 +45,10 @@ def _central_engine(db: str | None, data_dir: _Path | None):  # type: ignore[no-
 
     from counter.central import db as central_db
 
-    engine = central_db.make_engine(_central_url(db, data_dir), pool_size=2)
+    try:
+        engine = central_db.make_engine(_central_url(db, data_dir), pool_size=2)
+    except ImportError as exc:  # postgresql+psycopg:// on a station installed without the server extra
+        fail(f"{SERVER_MISSING} (thiếu {exc.name})")
     try:
         central_db.upgrade(engine)
     except sa.exc.OperationalError as exc:
@@ -55,36 +62,53 @@ def _central_engine(db: str | None, data_dir: _Path | None):  # type: ignore[no-
 @serve_app.callback()
 @handle_errors
 def serve(ctx: _typer.Context, db: CentralDb = None,
-          host: _Annotated[str, _typer.Option(help="Địa chỉ lắng nghe")] = "127.0.0.1",
-          port: _Annotated[int, _typer.Option(min=1, max=65535, help="Cổng")] = 8780,
-          track_rate: _Annotated[float, _typer.Option(min=0, max=1e6, help="Số lượt tra cứu/giây cho mỗi máy khách (0 = không giới hạn)")] = 2.0,
-          track_burst: _Annotated[int, _typer.Option(min=0, max=10**6, help="Số lượt tra cứu liên tiếp tối đa")] = 20,
-          track_cache: _Annotated[float, _typer.Option(min=0, max=86400, help="Giây giữ trang tra cứu trong bộ nhớ (0 = không)")] = 1.0,
-          workers: _Annotated[int, _typer.Option(min=1, max=64, help="Số tiến trình phục vụ")] = 1,
+          host: _Annotated[str | None, _typer.Option(help="Địa chỉ lắng nghe (mặc định 127.0.0.1)")] = None,
+          port: _Annotated[int | None, _typer.Option(min=1, max=65535, help="Cổng (mặc định 8780)")] = None,
+          track_rate: _Annotated[float | None, _typer.Option(min=0, max=1e6, help="Số lượt tra cứu/giây cho mỗi máy "
+                                                                  "khách (0 = không giới hạn; mặc định 2)")] = None,
+          track_burst: _Annotated[int | None, _typer.Option(min=0, max=10**6, help="Số lượt tra cứu liên tiếp tối đa "
+                                                                "(mặc định 20)")] = None,
+          track_cache: _Annotated[float | None, _typer.Option(min=0, max=86400, help="Giây giữ trang tra cứu trong bộ "
+                                                                   "nhớ (0 = không; mặc định 1)")] = None,
+          workers: _Annotated[int | None, _typer.Option(min=1, max=64, help="Số tiến trình phục vụ (mặc định 1)")] = None,
           data_dir: DataDir = None) -> None:
     """Chạy máy chủ trung tâm (FastAPI + uvicorn); cập nhật lược đồ CSDL trước khi chạy."""
     if ctx.invoked_subcommand is not None:
         return
-    import uvicorn
+    try:
+        import uvicorn
 
-    from counter.central.app import create_app
+        import counter.central.app  # noqa: F401  (a clerk's PC has the station without the server extra)
+    except ImportError as exc:
+        fail(f"{SERVER_MISSING} (thiếu {exc.name})")
+    from counter import compose
 
+    settings = _settings(data_dir, server=dict(host=host, port=port, track_rate=track_rate, track_burst=track_burst,
+                                               track_cache=track_cache, workers=workers, db=db))
+    s = settings.server
     from counter.central.db import check_url
 
-    url = check_url(_central_url(db, data_dir))
-    _central_engine(db, data_dir).dispose()  # migrations, with a clean error when the database is unreachable
-    _typer.echo(f"Máy chủ trung tâm: http://{host}:{port}  (CSDL: {url.split('@')[-1]})")
-    if workers > 1:  # each worker process builds its own app from the environment
+    s.db = url = check_url(_central_url(s.db or None, data_dir))
+    _central_engine(url, data_dir).dispose()  # migrations, with a clean error when the database is unreachable
+    _typer.echo(f"Máy chủ trung tâm: http://{s.host}:{s.port}  (CSDL: {url.split('@')[-1]})")
+    if s.workers > 1:  # each worker process builds its own app from the Settings (its environment: these)
         import os
 
-        os.environ.update(COUNTER_CENTRAL_DB=url, COUNTER_TRACK_RATE=str(track_rate),
-                          COUNTER_TRACK_BURST=str(track_burst), COUNTER_TRACK_CACHE=str(track_cache))
-        uvicorn.run("counter.central.app:app_from_env", factory=True, workers=workers, host=host, port=port,
+        os.environ.update(s.environment())
+        uvicorn.run("counter.central.app:app_from_env", factory=True, workers=s.workers, host=s.host, port=s.port,
                     log_level="warning", proxy_headers=True)
         return
-    application = create_app(url, migrate=False, track_rate=track_rate, track_burst=track_burst,
-                             track_cache=track_cache)
-    uvicorn.run(application, host=host, port=port, log_level="warning", proxy_headers=True)
+    uvicorn.run(compose.server(settings), host=s.host, port=s.port, log_level="warning", proxy_headers=True)
+
+
+def _settings(data_dir: _Path | None, **flags):  # type: ignore[no-untyped-def]
+    from counter.domain.errors import CounterError
+    from counter.settings import Settings
+
+    try:
+        return Settings.load(data_dir or default_data_dir(), **flags)
+    except CounterError as exc:
+        fail(exc.message)
 
 
 @serve_token_app.command("add")
@@ -120,9 +144,10 @@ def serve_token_list(db: CentralDb = None, data_dir: DataDir = None) -> None:
 
 @serve_token_app.command("revoke")
 @handle_errors
-def serve_token_revoke(token_id: _Annotated[_Optional[int], _typer.Option("--id", min=1, max=2**62, help="Số của mã (xem token list)")] = None,
-                       office: _Annotated[_Optional[str], _typer.Option("--office")] = None,
-                       station: _Annotated[_Optional[int], _typer.Option("--station", min=1, max=9)] = None,
+def serve_token_revoke(token_id: _Annotated[int | None, _typer.Option("--id", min=1, max=2**62,
+                                                                      help="Số của mã (xem token list)")] = None,
+                       office: _Annotated[str | None, _typer.Option("--office")] = None,
+                       station: _Annotated[int | None, _typer.Option("--station", min=1, max=9)] = None,
                        db: CentralDb = None, data_dir: DataDir = None) -> None:
     """Thu hồi mã truy cập (theo --id, hoặc mọi mã của --office/--station)."""
     from counter.central import tokens
@@ -134,7 +159,7 @@ def serve_token_revoke(token_id: _Annotated[_Optional[int], _typer.Option("--id"
 
 @serve_app.command("verify")
 @handle_errors
-def serve_verify(office: _Annotated[_Optional[str], _typer.Option("--office", help="Chỉ một cơ quan")] = None,
+def serve_verify(office: _Annotated[str | None, _typer.Option("--office", help="Chỉ một cơ quan")] = None,
                  db: CentralDb = None, data_dir: DataDir = None) -> None:
     """Kiểm tra chuỗi băm và số thứ tự liên tục của các sự kiện đã nhận, theo từng cơ quan."""
     import sqlalchemy as sa
@@ -166,6 +191,111 @@ def serve_new_epoch(db: CentralDb = None, data_dir: DataDir = None) -> None:
     _typer.echo(f"Kỳ mới: {central_db.new_epoch(_central_engine(db, data_dir))}")
 
 
+# --- counter serve users: the office's users, kept by the server (issue 14, item 3) -------------------------
+
+serve_users_app = _typer.Typer(help="Người dùng của các cơ quan (máy chủ giữ danh sách; quầy nhận khi đồng bộ).",
+                               no_args_is_help=True)
+serve_app.add_typer(serve_users_app, name="users")
+OfficeOpt = _Annotated[str, _typer.Option("--office", help="Mã cơ quan, ví dụ H55.242")]
+
+
+def _now():  # type: ignore[no-untyped-def]
+    from counter.domain.clock import SystemClock
+
+    return SystemClock().now()
+
+
+def _user_line(u) -> str:  # type: ignore[no-untyped-def]
+    return f"{u.username} ({u.role_label}, {'khóa' if u.locked else 'hoạt động'}) của {u.office_id}"
+
+
+@serve_users_app.command("add")
+@handle_errors
+def serve_users_add(username: str, office: OfficeOpt,
+                    name: _Annotated[str, _typer.Option("--name", help="Họ tên")],
+                    role: _Annotated[str, _typer.Option(help="clerk | postal | supervisor | admin")],
+                    password: _Annotated[str | None, _typer.Option(help="Mật khẩu (hỏi nếu bỏ trống)")] = None,
+                    db: CentralDb = None, data_dir: DataDir = None) -> None:
+    """Thêm người dùng cho một cơ quan; các quầy của cơ quan nhận ở lần đồng bộ sau."""
+    from counter.central import users
+    from counter.cli import _password
+
+    u = users.add(_central_engine(db, data_dir), office, username, name, role, _password(password), _now())
+    _typer.echo(f"Đã thêm {_user_line(u)}; các quầy nhận ở lần đồng bộ sau.")
+
+
+@serve_users_app.command("list")
+@handle_errors
+def serve_users_list(office: _Annotated[str | None, _typer.Option("--office", help="Chỉ một cơ quan")] = None,
+                     db: CentralDb = None, data_dir: DataDir = None) -> None:
+    """Danh sách người dùng (không hiện mật khẩu)."""
+    from counter.central import users
+    from counter.domain.calendar import format_vn
+
+    rows = users.list_users(_central_engine(db, data_dir), office)
+    if not rows:
+        _typer.echo("Chưa có người dùng nào trên máy chủ" + (f" cho {office.strip()}." if office else "."))
+    for u in rows:
+        _typer.echo(f"{u.office_id:<12} {u.username:<16} {u.role:<11} {'khóa' if u.locked else 'hoạt động':<10} "
+                    f"{u.full_name}  (sửa {format_vn(u.updated_at)})")
+
+
+@serve_users_app.command("passwd")
+@handle_errors
+def serve_users_passwd(username: str, office: OfficeOpt,
+                       password: _Annotated[str | None, _typer.Option(help="Mật khẩu mới (hỏi nếu bỏ trống)")] = None,
+                       db: CentralDb = None, data_dir: DataDir = None) -> None:
+    """Đặt mật khẩu mới; các quầy nhận ở lần đồng bộ sau."""
+    from counter.central import users
+    from counter.cli import _password
+
+    u = users.set_password(_central_engine(db, data_dir), office, username, _password(password, "Mật khẩu mới"),
+                           _now())
+    _typer.echo(f"Đã đổi mật khẩu của {_user_line(u)}; các quầy nhận ở lần đồng bộ sau.")
+
+
+@serve_users_app.command("lock")
+@handle_errors
+def serve_users_lock(username: str, office: OfficeOpt,
+                     unlock: _Annotated[bool, _typer.Option("--unlock", help="Mở khóa")] = False,
+                     db: CentralDb = None, data_dir: DataDir = None) -> None:
+    """Khóa (hoặc mở với --unlock) một tài khoản: máy chủ không nhận sự kiện của tài khoản bị khóa."""
+    from counter.central import users
+
+    u = users.set_locked(_central_engine(db, data_dir), office, username, not unlock, _now())
+    _typer.echo(f"Đã {'mở khóa' if unlock else 'khóa'} {_user_line(u)}.")
+
+
+@serve_users_app.command("role")
+@handle_errors
+def serve_users_role(username: str, role: _Annotated[str, _typer.Argument(help="clerk | postal | supervisor | admin")],
+                     office: OfficeOpt, db: CentralDb = None, data_dir: DataDir = None) -> None:
+    """Đổi vai trò: máy chủ xét mọi sự kiện gửi lên theo vai trò này, các quầy nhận ở lần đồng bộ sau."""
+    from counter.central import users
+
+    u = users.set_role(_central_engine(db, data_dir), office, username, role, _now())
+    _typer.echo(f"Đã đổi vai trò: {_user_line(u)}.")
+
+
+@serve_users_app.command("import")
+@handle_errors
+def serve_users_import(file: _Path,
+                       office: _Annotated[str | None,
+                                          _typer.Option("--office", help="Mã cơ quan (mặc định: theo tệp)")] = None,
+                       db: CentralDb = None, data_dir: DataDir = None) -> None:
+    """Chuyển người dùng của một quầy cũ lên máy chủ, một lần (tệp của “counter users export”); không nhận khi
+    máy chủ đã có người dùng của cơ quan đó."""
+    from counter.central import users
+
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        fail(f"Không đọc được {file}: {getattr(exc, 'strerror', None) or 'không phải văn bản UTF-8'}")
+    office_id, n = users.import_users(_central_engine(db, data_dir), text, _now(), office)
+    _typer.echo(f"Đã nhập {n} người dùng cho {office_id}; từ nay quản lý bằng “counter serve users …”, "
+                "các quầy nhận ở lần đồng bộ sau.")
+
+
 # === end of counter serve ==================================================================================
 
 
@@ -193,7 +323,8 @@ def _report_line(report) -> str:  # type: ignore[no-untyped-def]
 @handle_errors
 def sync(ctx: _typer.Context,
          once: _Annotated[bool, _typer.Option("--once", help="Đồng bộ một lần rồi thoát")] = False,
-         interval: _Annotated[float, _typer.Option(min=0.1, max=86400, help="Số giây giữa hai lần đồng bộ")] = 15.0,
+         interval: _Annotated[float | None, _typer.Option(min=0.1, max=86400, help="Số giây giữa hai lần đồng bộ "
+                                                                     "(mặc định 15)")] = None,
          data_dir: DataDir = None) -> None:
     """Đồng bộ với máy chủ: gửi hàng đợi (tệp trước, rồi sự kiện), nhận sự kiện của quầy khác; lặp lại mãi
     (Ctrl+C để dừng), hoặc một lần với --once."""
@@ -201,44 +332,44 @@ def sync(ctx: _typer.Context,
         return
     import threading
 
+    from counter import compose
     from counter.cli import open_store
-    from counter.services import sync as sync_service
     from counter.sync.client import SyncError
-    from counter.sync.loop import run_forever
 
-    store = open_store(data_dir)
-    client = sync_service.client_for(store)
-    try:
-        if once:
-            try:
-                report = sync_service.run_cycle(store, client)
-            except SyncError as exc:
-                fail(f"Đồng bộ với {client.url} không thành công: {exc.message} (hàng đợi vẫn giữ nguyên)")
-            _typer.echo(_report_line(report))
-            status = sync_service.status(store)
-            _typer.echo(f"Còn chờ gửi: {status.pending}; xung đột: {status.conflicts}.")
-            if report.problems:
-                _typer.echo("Lưu ý: " + "; ".join(report.problems))
-            return
-        stop = threading.Event()
-
-        def cycle() -> None:
-            report = sync_service.run_cycle(store, client)
-            if report.pushed or report.pulled or report.problems:
-                _typer.echo(_report_line(report))
-
-        def on_error(exc: BaseException, delay: float) -> None:
-            message = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
-            _typer.echo(f"Lỗi đồng bộ: {message}; thử lại sau {delay:.0f} giây.", err=True)
-
-        _typer.echo(f"Đồng bộ với {client.url} mỗi {interval:g} giây (Ctrl+C để dừng).")
+    runner = compose.station(data_dir, open_store=open_store, sync={"interval": interval}).sync  # the app's runner
+    url = runner.url()
+    if once:
         try:
-            run_forever(cycle, stop, interval=interval, on_error=on_error)
-        except KeyboardInterrupt:
-            stop.set()
-            _typer.echo("Đã dừng đồng bộ.")
-    finally:
-        client.close()
+            report = runner.cycle()
+        except SyncError as exc:
+            fail(f"Đồng bộ với {url} không thành công: {exc.message} (hàng đợi vẫn giữ nguyên)")
+        except Exception:  # recorded by run_cycle: `counter sync status` shows it; never a traceback here
+            fail(f"Đồng bộ với {url} không thành công: {runner.status().last_error} (hàng đợi vẫn giữ nguyên)")
+        _typer.echo(_report_line(report))
+        for old, new in report.renumbered:
+            _typer.echo(f"Mã hồ sơ đổi: {old} → {new} (quầy khôi phục từ bản sao lưu; báo mã mới cho người nộp)")
+        status = runner.status()
+        _typer.echo(f"Còn chờ gửi: {status.pending}; xung đột: {status.conflicts}.")
+        if report.problems:
+            _typer.echo("Lưu ý: " + "; ".join(report.problems))
+        return
+    stop = threading.Event()
+
+    def reported(report) -> None:  # type: ignore[no-untyped-def]
+        if report.pushed or report.pulled or report.problems:
+            _typer.echo(_report_line(report))
+
+    def on_error(exc: BaseException, delay: float) -> None:
+        message = getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}"
+        _typer.echo(f"Lỗi đồng bộ: {message}; thử lại sau {delay:.0f} giây.", err=True)
+
+    runner.on_report, runner.on_error = reported, on_error
+    _typer.echo(f"Đồng bộ với {url} mỗi {runner.interval:g} giây (Ctrl+C để dừng).")
+    try:
+        runner.run(stop)
+    except KeyboardInterrupt:
+        stop.set()
+        _typer.echo("Đã dừng đồng bộ.")
 
 
 @sync_app.command("status")
@@ -292,11 +423,31 @@ def sync_setup(url: _Annotated[str, _typer.Option("--url", help="Địa chỉ m�
                 " Máy chủ hiện chưa trả lời: hàng đợi sẽ được gửi khi có kết nối."))
 
 
+@users_app.command("export")
+@handle_errors
+def users_export(out: _Annotated[_Path, _typer.Option("--out", help="Tệp JSON (có mã băm mật khẩu: giữ kín)")],
+                 data_dir: DataDir = None) -> None:
+    """Xuất người dùng của quầy (kèm mã băm mật khẩu) để nhập lên máy chủ trung tâm một lần
+    (“counter serve users import TỆP”)."""
+    import json
+
+    from counter.cli import open_store
+    from counter.fsutil import write_atomic
+    from counter.services import auth
+
+    data = auth.export_users(open_store(data_dir))
+    try:
+        write_atomic((json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8"), out)  # 0600
+    except OSError as exc:
+        fail(f"Không ghi được {out}: {exc.strerror}")
+    _typer.echo(f"Đã xuất {len(data['users'])} người dùng của {data['office_id']} vào {out}")
+
+
 @export_app.command("portal")
 @handle_errors
 def export_portal(start: _Annotated[str, _typer.Option("--from", help="Từ ngày (YYYY-MM-DD), theo ngày tiếp nhận")],
                   end: _Annotated[str, _typer.Option("--to", help="Đến ngày (YYYY-MM-DD), kể cả ngày này")],
-                  out: _Annotated[_Optional[_Path], _typer.Option("--out", help="Tệp JSON (mặc định: in ra)")] = None,
+                  out: _Annotated[_Path | None, _typer.Option("--out", help="Tệp JSON (mặc định: in ra)")] = None,
                   user: UserOpt = None, password: PasswordOpt = None, data_dir: DataDir = None) -> None:
     """Xuất hồ sơ theo cấu trúc của Cổng dịch vụ công quốc gia (MaHoSo, NgayTiepNhan yyyyMMddHHmmss, …)."""
     import json

@@ -16,7 +16,7 @@ from typing import Any
 from typer._click import exceptions as click_exceptions
 from typer._click.core import Command
 from typer._click.utils import echo
-from typer.core import TyperArgument, TyperGroup
+from typer.core import TyperArgument, TyperGroup, TyperOption
 from typer.exceptions import Abort
 
 HELP_TEXT = "Xem hướng dẫn này rồi thoát."
@@ -39,6 +39,9 @@ _TYPER_CONSTANTS = {"ARGUMENTS_PANEL_TITLE": "Arguments", "OPTIONS_PANEL_TITLE":
                     "RICH_HELP": "Try [blue]'{command_path} {help_option}'[/] for help.",
                     "DEFAULT_STRING": "[default: {}]", "ENVVAR_STRING": "[env var: {}]",
                     "REQUIRED_LONG_STRING": "[required]", "DEPRECATED_STRING": "(deprecated) "}
+# Typer's own options (shell completion), in English in its code.
+OPTION_HELP = {"--install-completion": "Cài tự hoàn thành lệnh (phím Tab) cho shell đang dùng.",
+               "--show-completion": "In mã tự hoàn thành của shell đang dùng (để chép hoặc tự cài)."}
 _KINDS = {"argument": "đối số", "option": "tùy chọn", "parameter": "tham số"}
 _VALUE_KINDS = {"integer": "số nguyên", "int": "số nguyên", "float": "số", "number": "số", "string": "chuỗi",
                 "boolean": "có/không (true/false)", "bool": "có/không (true/false)", "date": "ngày",
@@ -173,6 +176,8 @@ def localise(command: Command) -> None:
         for sub in command.commands.values():
             localise(sub)
     for param in command.params:
+        if isinstance(param, TyperOption) and param.opts[0] in OPTION_HELP:
+            param.help = OPTION_HELP[param.opts[0]]
         if isinstance(param, TyperArgument):
             key = (param.metavar or param.name or "").lower()
             param.metavar = ARGUMENT_NAMES.get(key, ARGUMENT_NAMES.get(param.name or "", param.metavar))

@@ -10,19 +10,23 @@ import time
 from typing import Any
 
 import sqlalchemy as sa
+from pydantic import ValidationError as PydanticError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from counter.central import db, ingest
+from counter.central import users as central_users
 from counter.central import tables as t
-from counter.central.tokens import TokenInfo, lookup
+from counter.central.tokens import TokenInfo, bind, lookup, own_events, station_info
 from counter.central.track import CSP, NOT_FOUND_HTML, TOO_MANY_HTML, RateLimiter, render_page
+from counter.domain import contracts
 from counter.domain.clock import Clock, SystemClock
+from counter.domain.codes import parse_token
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
-_TRACK_TOKEN = re.compile(r"^[A-Za-z2-7]{16,64}$")
 MAX_BLOB = 64 * 1024 * 1024
 
 
@@ -42,13 +46,23 @@ def create_app(db_url: str, *, clock: Clock | None = None, migrate: bool = True,
     writer = engine.execution_options(immediate=True)
     clock = clock or SystemClock()
     limiter = RateLimiter(track_rate, track_burst)
-    app = FastAPI(title="Một cửa — máy chủ trung tâm", docs_url=None, redoc_url=None, openapi_url=None)
+    app = FastAPI(title="Một cửa — máy chủ trung tâm", docs_url=None, redoc_url=None,
+                  openapi_url="/api/v1/openapi.json")  # the station API; public pages stay out of it
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(title=app.title, version=app.version, routes=app.routes)
+            schema.setdefault("components", {}).setdefault("schemas", {}).update(contracts.openapi_components())
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     app.add_middleware(SecurityHeaders)
     app.state.engine = engine
     app.state.limiter = limiter
     epoch_cache: dict[str, str] = {}
     track_cache_seconds = track_cache
-    track_cache: dict[str, tuple[float, tuple[str, str, str, str] | None]] = {}  # type: ignore[no-redef]
+    track_pages: dict[str, tuple[float, tuple[str, str, str, str] | None]] = {}
 
     def epoch() -> str:
         if "v" not in epoch_cache:
@@ -92,7 +106,7 @@ def create_app(db_url: str, *, clock: Clock | None = None, migrate: bool = True,
     def client_of(request: Request) -> str:
         return request.client.host if request.client else "?"
 
-    @app.get("/healthz")
+    @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, Any]:
         with engine.connect() as conn:
             conn.execute(sa.text("SELECT 1"))
@@ -100,7 +114,8 @@ def create_app(db_url: str, *, clock: Clock | None = None, migrate: bool = True,
 
     # --- events -------------------------------------------------------------------------------------------
 
-    @app.post("/api/v1/events")
+    @app.post("/api/v1/events", openapi_extra=contracts.openapi_body(contracts.PushRequest),
+              responses={200: {"model": contracts.PushResponse}})
     async def post_events(request: Request) -> Response:
         auth = await _run(lambda: authenticate(request))  # before reading the body
         floats: list[str] = []  # noted while parsing: a body without floats need not be walked to find them
@@ -119,14 +134,14 @@ def create_app(db_url: str, *, clock: Clock | None = None, migrate: bool = True,
             with writer.begin() as conn:
                 results = ingest.push(conn, auth, body, now, touched, json_only=json_only)
             for token in touched:  # this process shows the change at once; others within track_cache seconds
-                track_cache.pop(token, None)
+                track_pages.pop(token, None)
         except ingest.Forbidden as exc:
             raise _Fail(403, exc.message) from None
         except ingest.BadRequest as exc:
             raise _Fail(422, exc.message) from None
         return JSONResponse({"results": results, "server_time": now.isoformat()})
 
-    @app.get("/api/v1/events")
+    @app.get("/api/v1/events", responses={200: {"model": contracts.PullResponse}})
     def get_events(request: Request, after: str = "", limit: int = 500) -> dict[str, Any]:
         auth = authenticate(request)
         current = epoch()
@@ -137,25 +152,68 @@ def create_app(db_url: str, *, clock: Clock | None = None, migrate: bool = True,
         with engine.connect() as conn:
             return ingest.pull(conn, auth.office_id, cursor, limit, current)
 
+    @app.get("/api/v1/station")
+    def get_station(request: Request) -> dict[str, Any]:
+        """The token's station: office, number, the last station_seq/hash the server settled for it (a station
+        restored from an older backup sees it is behind itself), the office's free numbers (`counter init`)."""
+        auth = authenticate(request)
+        with engine.connect() as conn:
+            return station_info(conn, auth)
+
+    @app.post("/api/v1/station/bind")
+    def post_station_bind(request: Request, body: dict[str, Any]) -> dict[str, Any]:
+        """Bind the token to a new station's UUID before its first push (`counter init --server`)."""
+        auth = authenticate(request)
+        station_id = body.get("station_id")
+        if not isinstance(station_id, str) or not 1 <= len(station_id) <= 36:
+            raise _Fail(422, "“station_id” không hợp lệ.")
+        with writer.begin() as conn:
+            problem = bind(conn, auth, station_id)
+        if problem:
+            raise _Fail(409, problem)
+        return {"station_id": station_id, "station_number": auth.station_number}
+
+    @app.get("/api/v1/station/events")
+    def get_station_events(request: Request, after_seq: int = 0, limit: int = 500) -> dict[str, Any]:
+        """This token's station's own accepted events after station_seq `after_seq` (a restored station)."""
+        auth = authenticate(request)
+        if not 0 <= after_seq < 2 ** 63:
+            raise _Fail(422, "“after_seq” không hợp lệ.")
+        with engine.connect() as conn:
+            return own_events(conn, auth, after_seq, limit)
+
+    # --- the office's users (issue 14): stations log in offline with them -------------------------------
+
+    @app.get("/api/v1/users")
+    def get_users(request: Request) -> Response:
+        auth = authenticate(request)
+        with engine.connect() as conn:
+            found = central_users.office_users(conn, auth.office_id)
+        return JSONResponse({"office_id": auth.office_id, "users": [central_users.wire(u) for u in found]},
+                            headers={"Cache-Control": "no-store"})
+
     # --- blobs --------------------------------------------------------------------------------------------
 
-    @app.post("/api/v1/blobs/missing")
-    async def blobs_missing(request: Request) -> dict[str, Any]:
+    @app.post("/api/v1/blobs/missing", openapi_extra=contracts.openapi_body(contracts.MissingBlobsRequest),
+              responses={200: {"model": contracts.MissingBlobsResponse}})
+    async def blobs_missing(request: Request) -> Response:
         await _run(lambda: authenticate(request))  # before reading the body
         body = _json_body(await request.body())
-        return await _run(lambda: _missing(body))
+        return await _run(lambda: JSONResponse(_missing(body)))
 
     def _missing(body: Any) -> dict[str, Any]:
-        hashes = body.get("hashes") if isinstance(body, dict) else None
-        if not isinstance(hashes, list) or not all(isinstance(h, str) for h in hashes) or len(hashes) > 10_000:
-            raise _Fail(422, "“hashes” phải là danh sách mã SHA-256.")
+        try:  # the body's declaration (contracts.MissingBlobsRequest)
+            hashes = contracts.MISSING_BLOBS.validate_python(body).hashes
+        except PydanticError:
+            raise _Fail(422, "“hashes” phải là danh sách mã SHA-256.") from None
         wanted = {h.lower() for h in hashes}
         with engine.connect() as conn:
             have = set(conn.execute(sa.select(t.blobs.c.sha256).where(t.blobs.c.sha256.in_(wanted))).scalars()) \
                 if wanted else set()
         return {"missing": [h for h in dict.fromkeys(h.lower() for h in hashes) if h not in have]}
 
-    @app.put("/api/v1/blobs/{sha256}")
+    @app.put("/api/v1/blobs/{sha256}", responses={200: {"model": contracts.BlobStored},
+                                                   201: {"model": contracts.BlobStored}})
     async def put_blob(sha256: str, request: Request) -> Response:
         sha256 = sha256.lower()
         if not _SHA256.match(sha256):
@@ -197,23 +255,23 @@ def create_app(db_url: str, *, clock: Clock | None = None, migrate: bool = True,
     async def lookup_tracked(token: str) -> tuple[str, str, str, str] | None:
         """The dossier's public projection and office, through a short-lived in-process cache: a citizen
         refreshing the page, or a crowd of them, costs one query per `track_cache` seconds per dossier."""
-        token = token.upper()
-        if not _TRACK_TOKEN.match(token):
+        token = parse_token(token)  # type: ignore[assignment]
+        if token is None:
             return None
         now = time.monotonic()
-        hit = track_cache.get(token)
+        hit = track_pages.get(token)
         if hit is not None and hit[0] > now:
             return hit[1]
         found = await _run(lambda: tracked(token))
         if track_cache_seconds > 0:
-            if len(track_cache) >= 50_000:
-                track_cache.clear()
-            track_cache[token] = (now + track_cache_seconds, found)
+            if len(track_pages) >= 50_000:
+                track_pages.clear()
+            track_pages[token] = (now + track_cache_seconds, found)
         return found
 
     _NO_STORE = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}  # + SECURITY_HEADERS on every answer
 
-    @app.get("/t/{token}", response_class=HTMLResponse)
+    @app.get("/t/{token}", response_class=HTMLResponse, include_in_schema=False)
     async def track_page(token: str, request: Request) -> Response:
         wait = limiter.take(client_of(request))
         if wait:
@@ -223,7 +281,7 @@ def create_app(db_url: str, *, clock: Clock | None = None, migrate: bool = True,
             return HTMLResponse(NOT_FOUND_HTML, status_code=404, headers=_NO_STORE)
         return HTMLResponse(_render_html(*found), headers=_NO_STORE)
 
-    @app.get("/api/v1/track/{token}")
+    @app.get("/api/v1/track/{token}", include_in_schema=False)
     async def track_json(token: str, request: Request) -> Response:
         wait = limiter.take(client_of(request))
         if wait:
@@ -265,13 +323,18 @@ class SecurityHeaders:
 
 
 def app_from_env() -> FastAPI:
-    """uvicorn's factory for `counter serve --workers N` (each worker process builds its own app)."""
-    import os
+    """uvicorn's factory for `counter serve --workers N` (each worker process builds its own app from the
+    Settings: [server] of the config files and COUNTER_SERVER__* variables)."""
+    return app_from_settings()
 
-    return create_app(os.environ["COUNTER_CENTRAL_DB"], migrate=False,
-                      track_rate=float(os.environ.get("COUNTER_TRACK_RATE", "2")),
-                      track_burst=int(os.environ.get("COUNTER_TRACK_BURST", "20")),
-                      track_cache=float(os.environ.get("COUNTER_TRACK_CACHE", "1")))
+
+def app_from_settings(settings: Any = None) -> FastAPI:
+    """The central server from `settings` (counter.settings.Settings; default: loaded from every source)."""
+    from counter.settings import Settings
+
+    s = (settings or Settings.load()).server
+    return create_app(s.db, migrate=False, track_rate=s.track_rate, track_burst=s.track_burst,
+                      track_cache=s.track_cache)
 
 
 MAX_JSON_DEPTH = 64  # a push is 4 levels deep; nothing a station sends comes near

@@ -10,39 +10,40 @@ from __future__ import annotations
 
 import hashlib
 import json
-import unicodedata
-from dataclasses import fields
+import logging
+import re
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from pydantic import TypeAdapter
+from pydantic import ValidationError as PydanticError
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 
 from counter.central import tables as t
-from counter.central.tokens import TokenInfo
+from counter.central.tokens import TokenInfo, number_clash
 from counter.central.track import public_step, public_view
-from counter.domain import lifecycle
+from counter.domain import contracts, lifecycle
+from counter.domain.codes import BLOCK_SIZE, CodeError, parse_code
 from counter.domain.errors import CounterError
-from counter.domain.hashing import GENESIS, canonical_json, chain_hash
-from counter.domain.lifecycle import DossierState, Event, EventKind, Status
-from counter.domain.permissions import EVENT_ACTIONS, PermissionDenied, Role, can, require_event
+from counter.domain.hashing import GENESIS, canonical_items, chain_hash, join_items
+from counter.domain.lifecycle import DossierState, Event, EventKind
+from counter.domain.permissions import ACTION_LABELS, EVENT_ACTIONS, PermissionDenied, Role, can, require_event
 
-MAX_BATCH = 100
+log = logging.getLogger("counter.central")
+
+MAX_BATCH = contracts.MAX_BATCH
+#: the retry reason of a new event under a station_seq the server has already settled (a restored station)
+BEHIND = "behind"
 #: kinds accepted even when the station did not know the server's head (they commute with anything)
 COMMUTATIVE = frozenset({EventKind.DOCUMENT_SCANNED, EventKind.NOTE_ADDED})
-BODY_KEYS = ("id", "dossier_id", "office_id", "station_id", "station_seq", "parent", "kind", "actor_id", "at",
-             "payload")
-_STATE_FIELDS = {f.name for f in fields(DossierState)}
-_DT_FIELDS = {f.name for f in fields(DossierState) if "datetime" in str(f.type)}
-#: the string literal json.dumps(..., ensure_ascii=False) writes (the C function, without json.dumps' set-up)
-_ENC = json.encoder.encode_basestring
-#: json.dumps(v, sort_keys=True, ensure_ascii=False, separators=(",", ":")) with the encoder built once
-_CANON = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode
-_STATE_DUMPS = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode  # = json.dumps(v, those two)
+BODY_KEYS = contracts.BODY_KEYS
+_SORTED_BODY_KEYS = tuple(sorted(BODY_KEYS))
 _PUBLIC_DUMPS = json.JSONEncoder(ensure_ascii=False).encode
-#: the hashed body's keys in canonical (sorted) order, each as `"key":`
-_BODY_PREFIXES = tuple((k, _ENC(k) + ":") for k in sorted(BODY_KEYS))
+#: the dossier state as JSON, from its one declaration (lifecycle.DossierState); fields added later take
+#: their defaults when an older state is read
+_STATE: TypeAdapter[DossierState] = TypeAdapter(DossierState)
 
 
 class Forbidden(CounterError):
@@ -56,96 +57,30 @@ class BadRequest(CounterError):
 # --- state <-> JSON -----------------------------------------------------------------------------------------
 
 def state_json(state: DossierState) -> str:
-    values = dict(vars(state))  # shallow: asdict deep-copies (slow); a frozen dataclass's __dict__ is its fields
-    if len(values) != len(_STATE_FIELDS):
-        values = {name: getattr(state, name) for name in _STATE_FIELDS}
-    values["status"] = int(state.status)
-    for k in _DT_FIELDS:
-        v = values.get(k)
-        if v is not None:
-            values[k] = v.isoformat()
-    return _STATE_DUMPS(values)
+    return _STATE.dump_json(state).decode("utf-8")
 
 
 def state_from_json(text: str) -> DossierState:
-    values = json.loads(text)
-    values = {k: v for k, v in values.items() if k in _STATE_FIELDS}  # fields added later take their defaults
-    values["status"] = Status(values["status"])
-    for k in _DT_FIELDS:
-        if values.get(k) is not None:
-            values[k] = datetime.fromisoformat(values[k])
-    return DossierState(**values)
+    return _STATE.validate_json(text)
 
 
 # --- validation ---------------------------------------------------------------------------------------------
 
 def _shape_error(e: Any) -> str | None:
+    """The wire event checked against its declaration (contracts.WireEvent); the payload is checked by the
+    reducer against its kind's declaration."""
     if not isinstance(e, dict):
         return "Sự kiện không phải một đối tượng JSON."
-    for key, types in (("id", str), ("dossier_id", str), ("office_id", str), ("station_id", str),
-                       ("station_seq", int), ("kind", str), ("at", str), ("payload", dict), ("prev_hash", str),
-                       ("hash", str)):
-        if not isinstance(e.get(key), types) or isinstance(e.get(key), bool):
-            return f"Sự kiện thiếu hoặc sai trường “{key}”."
-    if e.get("parent") is not None and not isinstance(e["parent"], str):
-        return "Sự kiện sai trường “parent”."
-    if e.get("actor_id") is not None and (not isinstance(e["actor_id"], int) or isinstance(e["actor_id"], bool)):
-        return "Sự kiện sai trường “actor_id”."
     try:
-        at = datetime.fromisoformat(e["at"])
-    except ValueError:
-        return "Thời điểm “at” không hợp lệ."
-    if at.utcoffset() is None:
-        return "Thời điểm “at” phải kèm múi giờ."
+        contracts.WIRE_EVENT.validate_python(e)
+    except PydanticError as exc:
+        return "Sự kiện không đúng dạng: " + "; ".join(contracts.vi_messages(exc)) + "."
     return None
 
 
-def _json_only(value: Any) -> bool:
-    """True when `value` holds only what json.loads makes (no floats, tuples, subclasses, non-str keys)."""
-    t = type(value)
-    if t is dict:
-        for k, v in value.items():
-            if type(k) is not str or not _json_only(v):
-                return False
-        return True
-    if t is list:
-        return all(_json_only(v) for v in value)
-    return t is str or t is int or t is bool or value is None
-
-
-def _piece(value: Any) -> str:
-    """The canonical text of one JSON value whose strings are NFC (checked by the caller on the whole)."""
-    t = type(value)
-    if t is str:
-        return _ENC(value)
-    if value is None:
-        return "null"
-    if t is bool:
-        return "true" if value else "false"
-    if t is int:
-        return int.__repr__(value)
-    return _CANON(value)  # dict or list
-
-
-def _canonical(e: dict[str, Any], json_only: bool) -> tuple[dict[str, Any], list[tuple[str, str]], str]:
-    """Canonicalise one wire event once: (the event with NFC strings and JSON types, its top-level
-    (key, canonical value text) pairs in key order, its canonical text == canonical_json(e)). The content
-    key, the station hash and the stored wire text are all cut from these pieces. Raises TypeError (floats,
-    values JSON cannot hold) like canonical_json.
-
-    Fast path: data of JSON types only (`json_only`: the push body came from json.loads without floats) is
-    dumped as is; when that text is NFC every string in it is (escapes only replace characters that never
-    compose, and the text around each string literal is ASCII punctuation), so it IS the canonical text.
-    Otherwise (non-NFC text, other types) the exact slow path: canonical_json, then json.loads of it."""
-    if json_only or _json_only(e):
-        items = sorted((k, _piece(v)) for k, v in e.items())
-        wire = "{" + ",".join(_ENC(k) + ":" + p for k, p in items) + "}"
-        if wire.isascii() or unicodedata.is_normalized("NFC", wire):
-            return e, items, wire
-    wire = canonical_json(e)
-    e = json.loads(wire)
-    return e, [(k, _CANON(v)) for k, v in e.items()], wire  # json.loads of sorted text keeps the key order
-
+NO_ACTOR = ("Sự kiện không ghi người thực hiện: máy chủ chỉ nhận sự kiện của người dùng có trong danh sách "
+            "của cơ quan.")
+_PLAIN_NAME = re.compile(r"^[a-z0-9._-]{1,64}$")
 
 FOREIGN_ID = "Mã sự kiện không dùng được; máy trạm cần tạo lại sự kiện với mã mới."
 
@@ -187,20 +122,27 @@ def push(conn: Connection, auth: TokenInfo, body: Any, now: datetime,
     if not isinstance(body, dict) or not isinstance(body.get("station_id"), str) \
             or not isinstance(body.get("events"), list):
         raise BadRequest("Thân yêu cầu phải có “station_id” và “events”.")
-    station_id = body["station_id"]
-    batch = body["events"]
-    if len(batch) > MAX_BATCH:
+    if len(body["events"]) > MAX_BATCH:
         raise BadRequest(f"Mỗi lần gửi tối đa {MAX_BATCH} sự kiện.")
+    try:  # the body's declaration (contracts.PushRequest); each event is checked on its own in settle
+        request = contracts.PUSH_REQUEST.validate_python(body)
+    except PydanticError as exc:
+        raise BadRequest("Thân yêu cầu không hợp lệ: " + "; ".join(contracts.vi_messages(exc)) + ".") from None
+    station_id = request.station_id
+    batch = body["events"]
     if auth.station_id is not None and auth.station_id != station_id:
         raise Forbidden("Mã truy cập này đã gắn với một máy trạm khác.")
 
     office = _lock_office(conn, auth.office_id)
     if auth.station_id is None:  # bind the token to the station on its first push
+        clash = number_clash(conn, auth, station_id)
+        if clash:
+            raise Forbidden(clash)
         conn.execute(sa.update(t.tokens).where(t.tokens.c.id == auth.id).values(station_id=station_id))
-    info = body.get("office")
-    if isinstance(info, dict) and info.get("id") in (None, auth.office_id):
-        changes = {k: str(info[k]) for k in ("name", "phone", "address")
-                   if isinstance(info.get(k), str) and info[k] != office[k]}
+    info = request.office
+    if info is not None and info.id in (None, auth.office_id):
+        changes = {k: getattr(info, k) for k in ("name", "phone", "address")
+                   if k in info.model_fields_set and getattr(info, k) != office[k]}
         if changes:
             conn.execute(sa.update(t.offices).where(t.offices.c.id == auth.office_id).values(**changes, updated_at=now))
     station = _lock_station(conn, station_id, auth.office_id)
@@ -241,7 +183,7 @@ def _insert_rows(conn: Connection, table: sa.Table, rows: list[dict[str, Any]]) 
     sql = f"COPY {table.name} ({', '.join(cols)}) FROM STDIN"
     dbapi_error = conn.dialect.loaded_dbapi.Error
     try:
-        with conn.connection.cursor() as cur, cur.copy(sql) as copy:
+        with conn.connection.cursor() as cur, cur.copy(sql) as copy:  # type: ignore[attr-defined]  # psycopg's cursor
             for r in rows:
                 copy.write_row([r.get(c) for c in cols])
     except dbapi_error as exc:
@@ -256,7 +198,6 @@ class _Batch:
                  office_hash: str, station_seq: int, station_hash: str, batch: list[Any], json_only: bool = False):
         self.conn, self.auth, self.station_id, self.now = conn, auth, station_id, now
         self.json_only = json_only
-        self.office_lit = canonical_json(auth.office_id)
         self.office_seq, self.office_hash = office_seq, office_hash
         self.station_seq, self.station_hash = station_seq, station_hash
         good = [e for e in batch if isinstance(e, dict)]
@@ -268,12 +209,15 @@ class _Batch:
                         if isinstance(h, str)}
         new_tokens = {e["payload"]["token"] for e in good if isinstance(e.get("payload"), dict)
                       and isinstance(e["payload"].get("token"), str)}
+        new_codes = {e["payload"]["code"] for e in good if isinstance(e.get("payload"), dict)
+                     and isinstance(e["payload"].get("code"), str)}
         # id -> (status, office_seq, reason, content, base)
         # Only this office's events are known: another office's id is answered like an unknown one (never
         # "duplicate", never "used for other content"), so a push cannot confirm that it exists. An event's
         # office is its station's (the event's own office_id field is what the station claimed).
         self.known: dict[str, tuple[str, int | None, str | None, str, str | None]] = {}
         self.foreign: set[str] = set()  # ids another office's event holds (the id is the table's key)
+        r: Any  # rows of the two selects below
         if ids | parents:
             for r in conn.execute(sa.select(t.events.c.id, t.events.c.status, t.events.c.office_seq,
                                             t.events.c.reason, t.events.c.content, t.events.c.base,
@@ -287,21 +231,34 @@ class _Batch:
                     self.foreign.add(r.id)
         self.dossiers: dict[str, dict[str, Any]] = {}
         self.tokens: set[str] = set()  # tracking tokens of new dossiers already taken
-        if dossier_ids or new_tokens:  # the batch's dossiers and the tokens it would take: one query
+        self.codes: set[str] = set()  # dossier codes of new dossiers this office already has
+        if dossier_ids or new_tokens or new_codes:  # the batch's dossiers, the tokens and codes it would take
             d = t.dossiers.c
-            for r in conn.execute(sa.select(d.id, d.office_id, d.head, d.state, d.public, d.token)
+            for r in conn.execute(sa.select(d.id, d.office_id, d.head, d.state, d.public, d.token, d.code)
                                   .where(sa.or_(_among(conn, d.id, dossier_ids),
-                                                _among(conn, d.token, new_tokens)))):
+                                                _among(conn, d.token, new_tokens),
+                                                _among(conn, d.code, new_codes)))):
                 if r.token in new_tokens:
                     self.tokens.add(r.token)
+                if r.code in new_codes and r.office_id == auth.office_id:
+                    self.codes.add(r.code)
                 if r.id in dossier_ids:
                     self.dossiers[r.id] = {"id": r.id, "office_id": r.office_id, "head": r.head, "state": r.state,
                                            "public": json.loads(r.public), "_state": None, "_dirty": False,
                                            "_new": False}
+        # the batch's actors, by the server's list of the office's users: name -> (role, locked)
+        names = {e["actor"]["username"].strip().lower() for e in good if isinstance(e.get("actor"), dict)
+                 and isinstance(e["actor"].get("username"), str)}
+        u = t.users.c
+        self.users: dict[str, tuple[Role, bool]] = {
+            r.username: (Role(r.role), bool(r.locked)) for r in conn.execute(
+                sa.select(u.username, u.role, u.locked)
+                .where(u.office_id == auth.office_id, _among(conn, u.username, names)))} if names else {}
         self.blobs = set(conn.execute(sa.select(t.blobs.c.sha256)
                                       .where(_among(conn, t.blobs.c.sha256, wanted_blobs))).scalars()) \
             if wanted_blobs else set()
         self.rows: list[dict[str, Any]] = []
+        self.behind = False  # a new event under a settled station_seq was seen: the rest waits too
 
     def flush(self) -> None:
         _insert_rows(self.conn, t.events, self.rows)
@@ -320,18 +277,17 @@ class _Batch:
                               [{"_id": d["id"], **values(d)} for d in changed])
 
     def settle(self, e: Any) -> dict[str, Any]:
-        eid = e.get("id") if isinstance(e, dict) else None
+        eid: Any = e.get("id") if isinstance(e, dict) else None
         problem = _shape_error(e)
         if problem:
             return _result(eid, "rejected", reason=problem)
         try:
             # NFC strings, JSON types: what the station hashed and what a replay sees
-            e, items, wire = _canonical(e, self.json_only)
+            e, items, wire = canonical_items(e, self.json_only)
         except TypeError as exc:  # a float, or a value JSON cannot hold
             return _result(eid, "rejected", reason=f"Dữ liệu không băm được: {exc}")
         # the content key: the canonical event without "actor", cut from the same pieces
-        content = hashlib.sha256(("{" + ",".join(_ENC(k) + ":" + p for k, p in items if k != "actor") + "}")
-                                 .encode()).hexdigest()
+        content = hashlib.sha256(join_items([(k, p) for k, p in items if k != "actor"]).encode()).hexdigest()
         known = self.known.get(eid)
         if known is not None:
             status, office_seq, reason, stored_content, _ = known
@@ -343,17 +299,28 @@ class _Batch:
         if e["station_id"] != self.station_id:
             return _result(eid, "rejected", reason="Sự kiện của máy trạm khác (station_id không khớp).")
         expected = self.station_seq + 1
+        if self.behind:  # after a "behind" in this batch nothing of it is settled: the station renumbers first
+            return _result(eid, "retry", reason=BEHIND)
         if e["station_seq"] > expected:
             return _result(eid, "retry", reason="gap")
         if e["station_seq"] < expected:
-            return _result(eid, "rejected", reason=f"Số thứ tự {e['station_seq']} của máy trạm đã được dùng.")
+            self.behind = True
+            # a new event under a number the server has settled: the station is behind itself (restored from
+            # an older backup). Nothing is stored; the station fetches what it lost, renumbers what it made
+            # since, and sends it again (services/sync_recovery.py)
+            return _result(eid, "retry", reason=BEHIND)
         if e["kind"] in (EventKind.DOCUMENT_SCANNED, EventKind.RETURNED):  # a scan, a scanned authorization
             wanted = e["payload"].get("blobs") or []
             if not isinstance(wanted, list) or not all(isinstance(h, str) for h in wanted):
                 return self._store(e, content, wire, "Danh sách tệp (“blobs”) không hợp lệ.")
             if any(h not in self.blobs for h in wanted):
                 return _result(eid, "retry", reason="need_blob")
-        return self._store(e, content, wire, self._validate(e, items))
+        try:
+            outcome = self._validate(e, items)
+        except Exception as exc:  # a bug must not stop the station's queue: this event is refused, the rest goes
+            log.exception("push: event %s could not be validated", eid)
+            outcome = f"Máy chủ không xử lý được sự kiện này ({type(exc).__name__}); đã ghi nhận để kiểm tra."
+        return self._store(e, content, wire, outcome)
 
     def _state(self, d: dict[str, Any]) -> DossierState:
         if d["_state"] is None:
@@ -366,21 +333,19 @@ class _Batch:
             return "Máy trạm không được ghi hồ sơ của cơ quan khác."
         # canonical_json({k: e.get(k) for k in BODY_KEYS}) from the event's canonical pieces
         pieces = dict(items)
-        body = "{" + ",".join(prefix + pieces.get(k, "null") for k, prefix in _BODY_PREFIXES) + "}"
+        body = join_items([(k, pieces.get(k, "null")) for k in _SORTED_BODY_KEYS])
         ok = hashlib.sha256((e["prev_hash"] + body).encode("utf-8")).hexdigest() == e["hash"]
         if not ok:
             return "Mã băm của sự kiện không khớp nội dung."
         if e["prev_hash"] != self.station_hash:
             return "Chuỗi băm của máy trạm bị đứt (prev_hash không khớp sự kiện trước)."
-        actor = e.get("actor")
+        who = self._actor(e)  # the server's user and role, never the role the station sent
+        if isinstance(who, str):
+            return who
+        username, role = who
         action = EVENT_ACTIONS.get(e["kind"])
-        if isinstance(actor, dict) and actor.get("role") is not None and action is not None:
-            try:
-                allowed = can(Role(actor["role"]), action)
-            except ValueError:
-                allowed = False
-            if not allowed:
-                return f"Vai trò “{actor['role']}” không được phép thực hiện thao tác này."
+        if action is not None and not can(role, action):
+            return f"Người dùng “{username}” ({role.label}) không được phép {ACTION_LABELS[action]}."
         d = self.dossiers.get(e["dossier_id"])
         if d is not None and d["office_id"] != self.auth.office_id:
             return "Hồ sơ thuộc cơ quan khác."
@@ -391,9 +356,9 @@ class _Batch:
             return ("Xung đột: hồ sơ đã được thay đổi ở máy trạm khác trước đó; thao tác này không được áp dụng. "
                     "Vui lòng xem lại hồ sơ và thực hiện lại nếu cần.")
         before = self._state(d) if d is not None else None
-        if isinstance(actor, dict) and actor.get("role") is not None and before is not None:
+        if before is not None:
             try:  # the conditions of an action (a clerk corrects only what they received, before hand-off)
-                require_event(Role(actor["role"]), e["kind"], e.get("actor_id"), e["station_id"], before)
+                require_event(role, e["kind"], e.get("actor_id"), e["station_id"], before)
             except PermissionDenied as exc:
                 return exc.message
         at = datetime.fromisoformat(e["at"])
@@ -408,7 +373,43 @@ class _Batch:
             return "Sự kiện tạo hồ sơ không khớp mã hồ sơ hoặc cơ quan."
         if d is None and state.token in self.tokens:
             return "Mã tra cứu của hồ sơ đã được dùng."
+        if d is None:
+            problem = self._code_problem(state.code)
+            if problem:
+                return problem
         return state, base
+
+    def _code_problem(self, code: str) -> str | None:
+        """A new dossier's code: in the block of the token's station number, and not another dossier's."""
+        try:
+            number = parse_code(code).seq // BLOCK_SIZE
+        except CodeError:
+            number = None
+        if number is not None and number != self.auth.station_number:
+            return (f"Mã hồ sơ {code} thuộc dãy số của quầy {number}, nhưng mã truy cập của máy này cấp cho quầy "
+                    f"{self.auth.station_number}: hai máy trạm đang cùng số quầy? Khởi tạo lại máy với đúng số quầy.")
+        if code in self.codes:
+            return (f"Mã hồ sơ {code} đã được dùng cho một hồ sơ khác của cơ quan (hai máy trạm cùng số quầy, hoặc "
+                    "máy được khôi phục từ bản sao lưu cũ): hồ sơ này không được nhận dưới mã đó.")
+        return None
+    def _actor(self, e: dict[str, Any]) -> str | tuple[str, Role]:
+        """Who acted, judged by the server's list of the office's users: (user name, the server's role), or
+        why the event is refused. The station names its user in "actor" (its `actor_id` is the station's own
+        number for that user); an event naming nobody, a name the office does not have, or a locked account
+        is refused, whatever role the station wrote."""
+        actor = e.get("actor")
+        name = actor.get("username") if isinstance(actor, dict) else None
+        if e.get("actor_id") is None or not isinstance(name, str) or not name.strip():
+            return NO_ACTOR
+        username = name.strip().lower()
+        found = self.users.get(username)
+        if found is None:
+            shown = username if _PLAIN_NAME.match(username) else "(tên không hợp lệ)"
+            return f"Người thực hiện “{shown}” không có trong danh sách người dùng của cơ quan trên máy chủ."
+        role, locked = found
+        if locked:
+            return f"Tài khoản “{username}” đã bị khóa trên máy chủ: không nhận sự kiện của tài khoản này."
+        return username, role
 
     def _base_of(self, parent: str | None, d: dict[str, Any] | None) -> str | None:
         """The non-commutative event the station stood on: the parent itself, or the base a commutative parent
@@ -444,11 +445,8 @@ class _Batch:
             base = e["id"]
         self.office_seq += 1
         prev = self.office_hash
-        # chain_hash(prev, {"office_id", "office_seq", "event_id", "event_hash"}) written out: the event's id
-        # and hash are canonical strings already, the office id's literal is made once per push
-        link = (f'{{"event_hash":{_ENC(e["hash"])},"event_id":{_ENC(e["id"])},"office_id":{self.office_lit},'
-                f'"office_seq":{self.office_seq}}}')
-        self.office_hash = hashlib.sha256((prev + link).encode("utf-8")).hexdigest()
+        self.office_hash = chain_hash(prev, {"office_id": self.auth.office_id, "office_seq": self.office_seq,
+                                             "event_id": e["id"], "event_hash": e["hash"]})
         row.update(status="accepted", office_seq=self.office_seq, office_prev_hash=prev,
                    office_hash=self.office_hash, base=base)
         self.known[e["id"]] = ("accepted", self.office_seq, None, content, base)
@@ -457,6 +455,7 @@ class _Batch:
             d = self.dossiers[state.id] = {"id": state.id, "office_id": state.office_id, "head": e["id"],
                                            "public": {"history": []}, "_new": True}
             self.tokens.add(state.token)
+            self.codes.add(state.code)
         elif e["kind"] not in COMMUTATIVE:
             d["head"] = e["id"]
         history = d["public"]["history"]

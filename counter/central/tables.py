@@ -84,6 +84,9 @@ dossiers = sa.Table(
     sa.Column("state", sa.Text, nullable=False),  # DossierState as JSON
     sa.Column("public", sa.Text, nullable=False),  # what /t/{token} shows, as JSON (no ID number, address, phone)
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    # one dossier per code in an office (migration c002): the accepting transaction checks it first, so a
+    # clash is a clean rejection; the index is the last line of defence
+    sa.Index("uq_central_dossiers_office_code", "office_id", "code", unique=True),
 )
 
 blobs = sa.Table(
@@ -93,4 +96,22 @@ blobs = sa.Table(
     sa.Column("size", sa.BigInteger, nullable=False),
     sa.Column("data", sa.LargeBinary, nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+#: the office's users (issue 14): the server's list wins. Stations receive it by sync (with the password hashes,
+#: so login works offline) and the server judges every pushed event by its actor's row here, never by the role
+#: the station sent. A user is known by (office_id, username): a station's events carry its own local user id
+#: (actor_id, per station) and the user name in their "actor".
+users = sa.Table(
+    "central_users", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("office_id", sa.String(40), sa.ForeignKey("central_offices.id"), nullable=False, index=True),
+    sa.Column("username", sa.String(64), nullable=False),
+    sa.Column("full_name", sa.Text, nullable=False),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("password_hash", sa.Text, nullable=False),
+    sa.Column("locked", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.UniqueConstraint("office_id", "username", name="uq_central_users_office_username"),
 )

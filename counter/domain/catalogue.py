@@ -15,9 +15,11 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from counter.domain.errors import CounterError
+from counter.domain.intake import PaperInput
 from counter.domain.text import nfc
 
 CODE_RE = re.compile(r"^\d\.\d{6}(\.[0-9A-Z.]+)?$")
@@ -40,11 +42,9 @@ _PAPER = re.compile(r"^(?P<name>.*?)\s*\[(?P<counts>[^\[\]]*)\]\s*(?P<optional>\
 
 
 @dataclass(frozen=True)
-class PaperSpec:
-    name: str
-    originals: int = 0
-    certified_copies: int = 0
-    photocopies: int = 0
+class PaperSpec(PaperInput):
+    """A paper the procedure lists: its counts as at intake, and whether it must be brought."""
+
     required: bool = True
 
 
@@ -223,7 +223,8 @@ def _paper_item(item: str) -> PaperSpec:
         raise _Bad(f"cột papers: số bản của “{name}” phải có 3 số [bản chính/bản chứng thực/bản photo], "
                    f"nhận được [{m['counts']}]")
     counts = [_count(p, what, name) for p, what in zip(parts, ("bản chính", "bản chứng thực", "bản photo"))]
-    return PaperSpec(name, *counts, required=m["optional"] is None)
+    originals, certified, photocopies = counts
+    return PaperSpec(name, originals, certified, photocopies, required=m["optional"] is None)
 
 
 def _paper_object(item: Any, index: int) -> PaperSpec:
@@ -249,7 +250,7 @@ def _papers(value: Any, problems: list[str]) -> tuple[PaperSpec, ...] | None:
     """Every paper of the row; each bad paper adds its own problem. None when any paper is bad."""
     if isinstance(value, str):
         items: list[Any] = [p.strip() for p in nfc(value).split(";") if p.strip()]
-        build: Callable[[Any, int], PaperSpec] = lambda item, i: _paper_item(item)
+        build: Callable[[Any, int], PaperSpec] = lambda item, i: _paper_item(item)  # noqa: E731
     elif isinstance(value, list):
         items, build = value, _paper_object
     elif value is None:
@@ -319,7 +320,7 @@ def _row(get: Callable[[str], Any]) -> tuple[ProcedureSpec | None, str | None, l
                         "hoặc đặt postal_allowed là có")
     elif postal and channels is not None and 3 not in channels:
         problems.append("cột postal_allowed là có nhưng cột channels không có kênh 3 (bưu chính công ích)")
-    if problems:
+    if problems or papers is None:  # no problem means every paper was read
         return None, code, problems
     return ProcedureSpec(code, name, field, level, days, fee, fee_note, channels, postal, in_person,
                          certification, papers), code, []
@@ -527,7 +528,7 @@ def parse_overrides(text: str) -> list[tuple[date, str, str]]:
             errors.append(RowError(n, f"dòng có {len(cells)} ô, cần 3 (date,kind,note; ghi chú có dấu phẩy phải "
                                       "đặt trong ngoặc kép)"))
             continue
-        day_text, kind, note = (cells + ["", ""])[:3]
+        day_text, kind, note = [*cells, "", ""][:3]
         problems = []
         try:
             day: date | None = _day(day_text)

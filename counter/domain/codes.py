@@ -85,5 +85,12 @@ def new_token() -> str:
 TOKEN_RE = re.compile(r"^[A-Z2-7]{32}$")
 
 
+def parse_token(text: str) -> str | None:
+    """A tracking token as typed or linked (any case, surrounding spaces), upper-cased; None when it cannot be
+    one (`new_token`'s form). The one rule: the station's checks and the public pages both use it."""
+    token = text.strip().upper()
+    return token if TOKEN_RE.match(token) else None
+
+
 def tracking_url(public_base_url: str, token: str) -> str:
     return f"{public_base_url.rstrip('/')}/t/{token}"

@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
 from counter.domain.cccd import CccdError, validate_id_number
 from counter.domain.errors import CounterError

@@ -149,7 +149,7 @@ def clean_fields(values: Mapping[str, str | None], today: date | None) -> dict[s
         cleaned = clean_applicant(Applicant(name=mine.get("name", ""), id_number=mine.get("id_number"),
                                             birth_date=mine.get("birth_date"), address=mine.get("address"),
                                             phone=mine.get("phone")), prefix, today, found)
-        if "name" not in mine or prefix == "submitter" and not mine["name"]:
+        if "name" not in mine or (prefix == "submitter" and not mine["name"]):
             found.pop(f"{prefix}_name", None)  # not changed, or the submitter's cleared
         errors.update(found)
         for name in mine:

@@ -9,8 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import IntEnum, StrEnum
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
+from pydantic import ValidationError as PydanticError
+
+from counter.domain import contracts
 from counter.domain.calendar import VN_TZ, format_vn
 from counter.domain.errors import CounterError
 from counter.domain.intake import CORRECTABLE, ValidationError, clean_fields
@@ -82,7 +86,7 @@ class EventKind(StrEnum):
         return EVENT_LABELS[self]
 
 
-EVENT_LABELS: dict[EventKind, str] = {
+EVENT_LABELS: dict[str, str] = {  # keyed by EventKind (a str): a stored kind looks its label up too
     EventKind.REGISTERED: "đăng ký trực tuyến",
     EventKind.RECEIVED: "tiếp nhận hồ sơ",
     EventKind.REFUSED: "từ chối tiếp nhận",
@@ -236,61 +240,38 @@ def search_text_of(code: str, owner_name: str, submitter_name: str | None, phone
     return fold(" ".join(p for p in parts if p))
 
 
-def _create(event: Event, status: Status) -> DossierState:
-    p = event.payload
-    try:
-        owner_name = p["owner_name"]
-        code = p["code"]
-        state = DossierState(
-            id=p["dossier_id"],
-            code=code,
-            token=p["token"],
-            office_id=p["office_id"],
-            station_id=event.station_id,
-            procedure_code=p["procedure_code"],
-            procedure_name=p.get("procedure_name", ""),
-            field=p.get("field", ""),
-            status=status,
-            channel=int(p.get("channel", 1)),
-            owner_kind=int(p.get("owner_kind", 1)),
-            owner_name=owner_name,
-            owner_id_number=_opt(p, "owner_id_number"),
-            owner_birth_date=_opt(p, "owner_birth_date"),
-            owner_address=_opt(p, "owner_address"),
-            owner_phone=_opt(p, "owner_phone"),
-            owner_email=_opt(p, "owner_email"),
-            submitter_name=_opt(p, "submitter_name"),
-            submitter_id_number=_opt(p, "submitter_id_number"),
-            submitter_phone=_opt(p, "submitter_phone"),
-            sets=int(p.get("sets", 1)),
-            book=str(p.get("book", "")),
-            book_no=str(p.get("book_no", "")),
-            working_days=int(p.get("working_days", 0)),
-            received_at=event.at if status in (Status.RECEIVED,) else None,
-            due_at=_dt(p.get("due_at")),
-            original_due_at=_dt(p.get("due_at")),
-            fee=int(p.get("fee", 0)),
-            fee_paid=bool(p.get("fee_paid", False)),
-            return_method=p.get("return_method", "counter"),
-            return_address=_opt(p, "return_address"),
-            received_by=event.actor_id,
-            assignee_id=p.get("assignee_id", event.actor_id),
-            resolved_at=None,
-            returned_at=None,
-            closed_reason=_opt(p, "reason"),
-            extension_count=0,
-            supplement_count=0,
-            scanned_count=0,
-            note=None,
-            search_text=search_text_of(code, owner_name, _opt(p, "submitter_name"), _opt(p, "owner_phone"),
-                                       _opt(p, "owner_id_number"), _opt(p, "submitter_id_number")),
-            version=0,
-            last_event_id=event.id,
-            updated_at=event.at,
-        )
-    except KeyError as exc:
-        raise TransitionError(event.kind, None, f"Sự kiện tạo hồ sơ thiếu trường bắt buộc: {exc.args[0]}") from None
-    return state
+#: the state fields a creating event's payload holds as they are (the declared payload's fields of the same
+#: name): declared once in contracts.CreatedPayload and here, copied by name
+_COPIED = tuple(n for n in contracts.CreatedPayload.model_fields
+                if n in DossierState.__dataclass_fields__ and n not in ("due_at", "assignee_id"))
+
+
+def _create(event: Event, status: Status, p: contracts.CreatedPayload) -> DossierState:
+    """The new dossier's state from its creating event's payload (checked: contracts.CreatedPayload)."""
+    due = _dt(p.due_at)
+    return DossierState(
+        **{name: getattr(p, name) for name in _COPIED},
+        id=p.dossier_id,
+        station_id=event.station_id,
+        status=status,
+        received_at=event.at if status in (Status.RECEIVED,) else None,
+        due_at=due,
+        original_due_at=due,
+        received_by=event.actor_id,
+        assignee_id=p.assignee_id if "assignee_id" in p.model_fields_set else event.actor_id,
+        resolved_at=None,
+        returned_at=None,
+        closed_reason=p.reason,
+        extension_count=0,
+        supplement_count=0,
+        scanned_count=0,
+        note=None,
+        search_text=search_text_of(p.code, p.owner_name, p.submitter_name, p.owner_phone, p.owner_id_number,
+                                   p.submitter_id_number),
+        version=0,
+        last_event_id=event.id,
+        updated_at=event.at,
+    )
 
 
 def _require(payload: Mapping[str, Any], key: str, kind: str, status: Status, label: str) -> Any:
@@ -309,26 +290,37 @@ def _amount(value: Any, kind: str, status: Status, label: str, positive: bool = 
         amount = int(value)
     except (TypeError, ValueError):
         raise TransitionError(kind, status, f"{label[0].upper() + label[1:]} không hợp lệ: “{value}”.") from None
-    if amount < 0 or positive and amount == 0:
+    if amount < 0 or (positive and amount == 0):
         raise TransitionError(kind, status, f"{label[0].upper() + label[1:]} phải lớn hơn 0.")
+    if amount > contracts.MAX_FEE or isinstance(value, bool):
+        raise TransitionError(kind, status, f"{label[0].upper() + label[1:]} không hợp lệ: “{value}”.")
     return amount
 
 
 def _papers(papers: Any, kind: str, status: Status, label: str, required: bool = False) -> None:
-    """A list of papers [{name, ...counts}] in a payload (Mẫu 02 list, result papers handed over)."""
+    """A list of papers [{name, ...counts}] in a payload (Mẫu 02 list, result papers handed over), checked by
+    its declaration (contracts.Paper)."""
     if not papers:
         if required:
             raise TransitionError(kind, status, f"Thiếu {label}.")
         return
     if not isinstance(papers, list):
         raise TransitionError(kind, status, f"Danh sách {label} không hợp lệ.")
-    for paper in papers:
-        if not isinstance(paper, Mapping) or not str(paper.get("name") or "").strip():
-            raise TransitionError(kind, status, f"Mỗi mục trong danh sách {label} phải có tên.")
-        for key in ("count", "originals", "certified_copies", "photocopies"):
-            value = paper.get(key, 0)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-                raise TransitionError(kind, status, f"Số lượng của “{paper['name']}” không hợp lệ.")
+    try:
+        contracts.PAPERS.validate_python(papers)
+    except PydanticError as exc:
+        err = exc.errors(include_url=False)[0]
+        at = err["loc"][0] if err["loc"] else 0
+        paper = papers[at] if isinstance(at, int) and at < len(papers) else None
+        if not isinstance(paper, Mapping):
+            raise TransitionError(kind, status, f"Mỗi mục trong danh sách {label} phải có tên.") from None
+        name = paper.get("name")
+        if len(err["loc"]) < 2 or err["loc"][1] == "name" or not isinstance(name, str) or not name.strip():
+            if isinstance(name, str) and name.strip():
+                raise TransitionError(kind, status, f"Tên giấy tờ trong danh sách {label} không hợp lệ: "
+                                                    f"{'; '.join(contracts.vi_messages(exc))}.") from None
+            raise TransitionError(kind, status, f"Mỗi mục trong danh sách {label} phải có tên.") from None
+        raise TransitionError(kind, status, f"Số lượng của “{name}” không hợp lệ.") from None
 
 
 def _transfer(state: DossierState, p: Mapping[str, Any], kind: str, status: Status) -> str | None:
@@ -446,7 +438,7 @@ def _correct(state: DossierState, p: Mapping[str, Any], kind: str, status: Statu
                                                 f"“{change.get('old') or ''}” (đã được sửa trước đó).")
         wanted[name] = change["new"]
     try:
-        cleaned = clean_fields(wanted, at.astimezone(VN_TZ).date())
+        cleaned: dict[str, Any] = clean_fields(wanted, at.astimezone(VN_TZ).date())
     except ValidationError as exc:
         raise TransitionError(kind, status, "Không thể sửa thông tin: " + "; ".join(exc.errors.values()) + ".") from None
     for name, value in cleaned.items():
@@ -464,18 +456,28 @@ def _correct(state: DossierState, p: Mapping[str, Any], kind: str, status: Statu
 def apply(state: DossierState | None, event: Event) -> DossierState:
     """Fold one event into the dossier state, or raise TransitionError (nothing changes)."""
     kind = check(state, event.kind, event.at)
-    allowed, target = TRANSITIONS[kind]
+    _allowed, target = TRANSITIONS[kind]
     current = state.status if state is not None else None
     p = event.payload
+    checked, problems = contracts.payload_errors(kind, p)  # the declared payload (contracts.PAYLOADS)
+    if problems:
+        missing = [e for e in problems if e.startswith("thiếu ")]
+        if kind in CREATING_KINDS and missing:
+            others = [e for e in problems if e not in missing]
+            raise TransitionError(kind, current, "Sự kiện tạo hồ sơ thiếu trường bắt buộc: "
+                                  + ", ".join(m.removeprefix("thiếu ") for m in missing)
+                                  + "".join(f"; {e}" for e in others) + ".")
+        raise TransitionError(kind, current, f"Không thể {kind.label}: " + "; ".join(problems) + ".")
 
-    if state is None or kind in (EventKind.RECEIVED, EventKind.REFUSED) and current == Status.NEW:
+    if state is None or (kind in (EventKind.RECEIVED, EventKind.REFUSED) and current == Status.NEW):
         if state is None:
-            new = _create(event, target or Status.RECEIVED)
+            new = _create(event, target or Status.RECEIVED, checked)
         else:
-            base = _create(event, target or Status.RECEIVED)
+            base = _create(event, target or Status.RECEIVED, checked)
             new = replace(base, id=state.id, code=state.code, token=state.token, office_id=state.office_id)
         return replace(new, version=(state.version if state else 0) + 1)
 
+    current = state.status  # a dossier that exists from here on
     changes: dict[str, Any] = {}
     if kind == EventKind.TRANSFERRED:
         changes["held_by"] = _transfer(state, p, kind, current)
@@ -498,7 +500,7 @@ def apply(state: DossierState | None, event: Event) -> DossierState:
     elif kind == EventKind.EXTENDED:
         new_due = _dt(_require(p, "due_at", kind, current, "ngày hẹn trả mới"))
         _require(p, "reason", kind, current, "lý do gia hạn")
-        if state.due_at is not None and new_due <= state.due_at:
+        if state.due_at is not None and new_due is not None and new_due <= state.due_at:
             raise TransitionError(kind, current, "Ngày hẹn trả mới phải sau ngày hẹn trả hiện tại.")
         changes["due_at"] = new_due
         changes["extension_count"] = state.extension_count + 1

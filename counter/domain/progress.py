@@ -18,7 +18,8 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Iterable
+from typing import Any
+from collections.abc import Iterable
 
 from counter.domain.calendar import VN_TZ, WorkCalendar
 from counter.domain.errors import CounterError

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import calendar as _cal
 from dataclasses import dataclass, replace
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, UTC
 from fractions import Fraction
 
 from counter.domain.calendar import VN_TZ
@@ -40,25 +40,25 @@ class Period:
                               f"{self.start:%d/%m/%Y}")
 
     @classmethod
-    def day(cls, d: date) -> "Period":
+    def day(cls, d: date) -> Period:
         return cls(d, d)
 
     @classmethod
-    def week(cls, d: date) -> "Period":
+    def week(cls, d: date) -> Period:
         monday = d - timedelta(days=d.weekday())
         return cls(monday, monday + timedelta(days=6))
 
     @classmethod
-    def month(cls, d: date) -> "Period":
+    def month(cls, d: date) -> Period:
         return cls(d.replace(day=1), d.replace(day=_cal.monthrange(d.year, d.month)[1]))
 
     @classmethod
-    def of(cls, kind: str, d: date) -> "Period":
+    def of(cls, kind: str, d: date) -> Period:
         if kind not in PERIOD_KINDS:
             raise PeriodError(f"Loại kỳ không hợp lệ: “{kind}” (ngày, tuần hoặc tháng)")
         return getattr(cls, kind)(d)
 
-    def shift(self, kind: str, n: int) -> "Period":
+    def shift(self, kind: str, n: int) -> Period:
         """The period of the same kind n steps before (n < 0) or after."""
         if kind == "day":
             return Period.day(self.start + timedelta(days=n))
@@ -73,8 +73,8 @@ class Period:
 
     def utc_bounds(self) -> tuple[datetime, datetime]:
         """[start, end) in UTC: local midnight of the first day to local midnight after the last."""
-        lo = datetime.combine(self.start, time(0), VN_TZ).astimezone(timezone.utc)
-        hi = datetime.combine(self.end + timedelta(days=1), time(0), VN_TZ).astimezone(timezone.utc)
+        lo = datetime.combine(self.start, time(0), VN_TZ).astimezone(UTC)
+        hi = datetime.combine(self.end + timedelta(days=1), time(0), VN_TZ).astimezone(UTC)
         return lo, hi
 
     @property

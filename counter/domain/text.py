@@ -44,10 +44,7 @@ def has_vietnamese_marks(s: str) -> bool:
 
     Any combining mark counts (also non-Vietnamese ones such as ü or ç), in NFC or NFD input alike.
     """
-    for c in unicodedata.normalize("NFD", s):
-        if c in "đĐ" or unicodedata.category(c) == "Mn":
-            return True
-    return False
+    return any(c in "đĐ" or unicodedata.category(c) == "Mn" for c in unicodedata.normalize("NFD", s))
 
 
 # Apostrophe-like characters people put in names (H'Hen Niê, H’Hen Niê); U+02BC is a letter already.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -12,7 +12,7 @@ from sqlmodel import Field, SQLModel
 
 def parse_utc(value: str | None) -> datetime | None:
     """A stored time (UTC text) back to an aware datetime."""
-    return None if value is None else datetime.fromisoformat(value).replace(tzinfo=timezone.utc)
+    return None if value is None else datetime.fromisoformat(value).replace(tzinfo=UTC)
 
 
 class UTCDateTime(TypeDecorator):
@@ -26,7 +26,7 @@ class UTCDateTime(TypeDecorator):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime: every stored time must be aware")
-        return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
     def process_result_value(self, value: str | None, dialect: Any) -> datetime | None:
         return parse_utc(value)

@@ -38,7 +38,7 @@ def _split_long(word: str, font: ImageFont.FreeTypeFont, width: int) -> list[str
         cut = cut if cut > fit // 2 else fit  # a separator near the start would waste the line
         pieces.append(word[:cut])
         word = word[cut:]
-    return pieces + [word]
+    return [*pieces, word]
 
 
 def _wrap(text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str]:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from counter.domain.calendar import VN_TZ
-from counter.printing.layout import QR, Document, Field, Header, Note, Para, Signatures, Table, Title
+from counter.printing.layout import QR, Block, Document, Field, Header, Note, Para, Signatures, Table, Title
 
 FORM_VERSION = "TT03-2025"
 CHANNELS = {1: "Trực tiếp tại Bộ phận Một cửa", 2: "Trực tuyến", 3: "Qua dịch vụ bưu chính công ích"}
@@ -167,6 +167,13 @@ RESULT_NOTE_06 = ("Ghi chú: Trường hợp hồ sơ được chuyển qua dị
 DIGITAL_SIGNATURE = "Chữ ký số của Tổ chức (nếu là biểu mẫu điện tử)"
 
 
+def _letter_close(signer: str) -> tuple[Block, Block]:
+    """The end of an office letter (Mẫu 04, 05): who receives copies, the head's signature, the e-signature note."""
+    return (Signatures(("Nơi nhận:", "- Như trên;\n- Lưu: VT."),
+                       ("THỦ TRƯỞNG CƠ QUAN", f"(Ký, ghi rõ họ tên và đóng dấu)\n\n{signer}")),
+            Note(DIGITAL_SIGNATURE))
+
+
 @dataclass(frozen=True)
 class ExtensionData:
     """Mẫu 04: the apology and the new appointment."""
@@ -199,9 +206,7 @@ def apology(r: ReceiptData, x: ExtensionData) -> list[Document]:
         Para(f"{r.office_name} xin lỗi Ông/Bà vì sự chậm trễ này và đề nghị gia hạn thời gian giải quyết hồ sơ."),
         Field("Thời gian hẹn trả kết quả lại", vn_time(x.new_due_at)),
         Para("Rất mong nhận được sự thông cảm của Ông/Bà. Trân trọng./."),
-        Signatures(("Nơi nhận:", "- Như trên;\n- Lưu: VT."),
-                   ("THỦ TRƯỞNG CƠ QUAN", f"(Ký, ghi rõ họ tên và đóng dấu)\n\n{x.signer}")),
-        Note(DIGITAL_SIGNATURE),
+        *_letter_close(x.signer),
     ]
     return [Document("04", FORM_VERSION, tuple(blocks))]
 
@@ -234,9 +239,7 @@ def stop_notice(r: ReceiptData, s: StopData) -> list[Document]:
         Para("Hồ sơ chưa có quyết định giải quyết. Phí, lệ phí đã nộp (nếu có) được xử lý theo quy định. Giấy tờ "
              "đã nộp được trả lại Ông/Bà tại Bộ phận tiếp nhận và trả kết quả."),
         Para("Xin thông báo cho Ông/Bà được biết./."),
-        Signatures(("Nơi nhận:", "- Như trên;\n- Lưu: VT."),
-                   ("THỦ TRƯỞNG CƠ QUAN", f"(Ký, ghi rõ họ tên và đóng dấu)\n\n{s.signer}")),
-        Note(DIGITAL_SIGNATURE),
+        *_letter_close(s.signer),
     ]
     return [Document("05", FORM_VERSION, tuple(blocks))]
 

@@ -2,11 +2,12 @@
 
 A page is one JPEG/PNG image or one page of a PDF. Files are checked by their content (not their name): a
 corrupt or foreign file raises PageError with a Vietnamese message. JPEG pages go into the PDF as they are
-(img2pdf embeds the JPEG stream, no re-compression); PDF pages are joined with pypdf.
+(img2pdf embeds the JPEG stream, no re-compression); PDF pages are joined with pikepdf (img2pdf's own PDF library).
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import stat
 from collections.abc import Iterable
@@ -130,21 +131,22 @@ def load_file(path: Path | str, source: str = "tệp") -> list[Page]:
 
 
 def _pdf_pages(path: Path, size: int, source: str) -> list[Page]:
-    from pypdf import PdfReader
-    from pypdf.errors import PyPdfError
+    import pikepdf
 
+    locked = PageError(f"Tệp PDF “{path.name}” có mật khẩu: mở khóa rồi nhập lại.")
     try:
-        reader = PdfReader(path, strict=False)
-        if reader.is_encrypted:
-            raise PageError(f"Tệp PDF “{path.name}” có mật khẩu: mở khóa rồi nhập lại.")
-        pages = []
-        for i, p in enumerate(reader.pages):
-            box = p.mediabox
-            pages.append(Page(path, "pdf", i, round(float(box.width)), round(float(box.height)), 0,
-                              size, source))
+        with pikepdf.open(path) as pdf:
+            if pdf.is_encrypted:
+                raise locked
+            pages = []
+            for i, p in enumerate(pdf.pages):
+                x0, y0, x1, y1 = (float(v) for v in p.mediabox)
+                pages.append(Page(path, "pdf", i, round(abs(x1 - x0)), round(abs(y1 - y0)), 0, size, source))
     except PageError:
         raise
-    except (PyPdfError, OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+    except pikepdf.PasswordError:
+        raise locked from None
+    except (pikepdf.PdfError, OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise PageError(f"Tệp PDF “{path.name}” bị hỏng, không đọc được ({type(exc).__name__}).") from None
     if not pages:
         raise PageError(f"Tệp PDF “{path.name}” không có trang nào.")
@@ -183,34 +185,36 @@ def build_pdf(pages: list[Page]) -> tuple[bytes, int]:
     try:
         if all(p.kind != "pdf" for p in pages):
             return img2pdf.convert([_image_bytes(p) for p in pages]), len(pages)
-        from pypdf import PdfReader, PdfWriter
+        import pikepdf
 
-        writer = PdfWriter()
-        readers: dict[Path, PdfReader] = {}
-        run: list[Page] = []
+        with contextlib.ExitStack() as opened:
+            writer = opened.enter_context(pikepdf.new())
+            readers: dict[Path, pikepdf.Pdf] = {}
+            run: list[Page] = []
 
-        def flush() -> None:
-            if run:
-                for p in PdfReader(io.BytesIO(img2pdf.convert([_image_bytes(x) for x in run]))).pages:
-                    writer.add_page(p)
-                run.clear()
+            def flush() -> None:
+                if run:
+                    images = io.BytesIO(img2pdf.convert([_image_bytes(x) for x in run]))
+                    writer.pages.extend(opened.enter_context(pikepdf.open(images)).pages)
+                    run.clear()
 
-        for page in pages:
-            if page.kind == "pdf":
-                flush()
-                reader = readers.get(page.path) or readers.setdefault(page.path, PdfReader(page.path, strict=False))
-                writer.add_page(reader.pages[page.index])
-            else:
-                run.append(page)
-        flush()
-        out = io.BytesIO()
-        writer.write(out)
-        return out.getvalue(), len(pages)
+            for page in pages:
+                if page.kind == "pdf":
+                    flush()
+                    if page.path not in readers:
+                        readers[page.path] = opened.enter_context(pikepdf.open(page.path))
+                    writer.pages.append(readers[page.path].pages[page.index])
+                else:
+                    run.append(page)
+            flush()
+            out = io.BytesIO()
+            writer.save(out)
+            return out.getvalue(), len(pages)
     except PageError:
         raise
     except FileNotFoundError as exc:
         raise PageError(f"Trang đã chọn không còn: không tìm thấy tệp “{exc.filename}”.") from None
-    except Exception as exc:  # img2pdf/pypdf raise many kinds; the clerk needs one clear line
+    except Exception as exc:  # img2pdf/pikepdf raise many kinds; the clerk needs one clear line
         raise PageError(f"Không ghép được các trang thành PDF: {type(exc).__name__}: {exc}") from None
 
 

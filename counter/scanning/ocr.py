@@ -42,13 +42,18 @@ def ocr_image(data: bytes, lang: str = "vie", timeout: float = 120) -> str:
 
 
 def ocr_pdf(path: Path, lang: str = "vie", dpi: int = 200, timeout: float = 300) -> str:
-    """Text of a stored PDF: its text layer if it has one, else each page rendered (pdftoppm) and OCR'd."""
-    from pypdf import PdfReader
+    """Text of a stored PDF: its text layer if it has one (pdftotext), else each page rendered (pdftoppm) and
+    OCR'd."""
+    import pikepdf
 
+    with pikepdf.open(path) as pdf:
+        count = len(pdf.pages)
     texts = []
-    reader = PdfReader(path, strict=False)
-    for i, page in enumerate(reader.pages):
-        text = (page.extract_text() or "").strip()
+    for i in range(count):
+        text = ""
+        if shutil.which("pdftotext"):
+            text = subprocess.run(["pdftotext", "-enc", "UTF-8", "-f", str(i + 1), "-l", str(i + 1), str(path), "-"],
+                                  capture_output=True, timeout=timeout, check=False).stdout.decode("utf-8", "replace").strip()
         if not text and shutil.which("pdftoppm"):
             png = subprocess.run(["pdftoppm", "-png", "-r", str(dpi), "-f", str(i + 1), "-l", str(i + 1), str(path)],
                                  capture_output=True, timeout=timeout, check=False).stdout

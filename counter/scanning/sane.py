@@ -77,7 +77,7 @@ def list_devices(timeout: float = 30) -> list[Device]:
     for line in out.splitlines():
         parts = line.split("\t")
         if parts and parts[0]:
-            devices.append(Device(*(parts + ["", "", ""])[:4]))
+            devices.append(Device(*[*parts, "", "", ""][:4]))
     return devices
 
 
@@ -85,7 +85,7 @@ def _message(stderr: str, device: str) -> str:
     lines = [ln.strip() for ln in stderr.splitlines() if ln.strip() and not ln.startswith("Scann")]
     detail = lines[-1] if lines else ""
     low = stderr.lower()
-    if "invalid argument" in low and "open" in low or "no such device" in low or "failed to open" in low:
+    if ("invalid argument" in low and "open" in low) or "no such device" in low or "failed to open" in low:
         return f"Không mở được máy quét “{device}”: kiểm tra tên thiết bị trong cấu hình [scanner] và kết nối."
     if "out of documents" in low or "no docs" in low:
         return "Khay nạp giấy trống: đặt giấy vào khay rồi quét lại."
@@ -127,7 +127,7 @@ def scan(settings: ScanSettings, out_dir: Path, *, max_pages: int | None = None,
         target = None
     else:
         target = out_dir / f"scan-{stamp}-0001.{ext}"
-    stdout = open(target, "wb") if target is not None else subprocess.DEVNULL
+    stdout = open(target, "wb") if target is not None else subprocess.DEVNULL  # noqa: SIM115 — closed after the scan
     try:
         proc = subprocess.Popen(cmd, stdout=stdout, stderr=subprocess.PIPE, cwd=out_dir,
                                 env={**os.environ, "LC_ALL": "C"})
@@ -148,7 +148,7 @@ def scan(settings: ScanSettings, out_dir: Path, *, max_pages: int | None = None,
     seen = 0
     deadline = time.monotonic() + timeout
     while proc.poll() is None:
-        if cancel is not None and cancel.is_set() or time.monotonic() > deadline:
+        if (cancel is not None and cancel.is_set()) or time.monotonic() > deadline:
             proc.terminate()
             try:
                 proc.wait(5)
@@ -168,7 +168,7 @@ def scan(settings: ScanSettings, out_dir: Path, *, max_pages: int | None = None,
     reader.join(5)
     stderr = b"".join(stderr_chunks).decode("utf-8", "replace")
     done = pages()
-    if not done or proc.returncode != 0 and not (settings.batch and "out of documents" in stderr.lower()):
+    if not done or (proc.returncode != 0 and not (settings.batch and "out of documents" in stderr.lower())):
         for p in done:
             p.unlink(missing_ok=True)
         if target is not None:

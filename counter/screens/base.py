@@ -38,7 +38,7 @@ class ServiceScreen(Screen):
     HELP = ""
 
     @property
-    def capp(self) -> "CounterApp":
+    def capp(self) -> CounterApp:
         return self.app  # type: ignore[return-value]
 
     def call_service(self, fn: Callable[[], T], done: Callable[[T], Any],
@@ -63,20 +63,19 @@ class ServiceScreen(Screen):
     def listen_serial_scanner(self, on_code: Callable[[str], Any]) -> None:
         """A QR reader in serial (COM) mode, when the config names its port (`scanner.qr_serial_port`): each scan
         goes to on_code(text) on the UI thread. Keyboard-mode readers simply type into the focused input."""
-        from counter.config import load_settings
-
+        services = self.capp.services
+        if services is None:
+            return
         try:
-            settings = load_settings(self.capp.store.data_dir)  # type: ignore[union-attr]
+            port = services.serial_qr_port()
         except Exception as exc:
             self.show_error(error_text(exc))
             return
-        if not settings.qr_serial_port:
+        if not port:
             return
         stop = self._scanner_stop = threading.Event()
 
         def listen() -> None:
-            from counter.scanning.qr_serial import read_codes
-
             worker = get_current_worker()
 
             class Stopped:  # the screen closed, or the app is shutting down and cancelled its workers
@@ -85,7 +84,7 @@ class ServiceScreen(Screen):
                     return stop.is_set() or worker.is_cancelled
 
             try:
-                for code in read_codes(settings.qr_serial_port, settings.qr_serial_baudrate, Stopped):  # type: ignore[arg-type]
+                for code in services.serial_qr_codes(Stopped):
                     self.app.call_from_thread(on_code, code)
             except Exception as exc:
                 if not stop.is_set():

@@ -25,10 +25,12 @@ def _cut(text: str, width: int) -> str:
 
 class ConflictsScreen(ServiceScreen):
     HELP = ("Mỗi dòng là một thao tác của quầy này mà máy chủ trung tâm không nhận (thường vì quầy khác đã đổi "
-            "hồ sơ trước khi hai bên đồng bộ). Hồ sơ ở quầy đã theo bản của máy chủ. Với mỗi dòng: Enter mở hồ sơ; "
-            "L làm lại thao tác trên bản hiện tại của hồ sơ (nếu bây giờ không còn làm được, màn hình nói vì sao); "
-            "B bỏ qua kèm ghi chú lý do. Dòng đã xử lý rời danh sách nhưng được giữ mãi: A để xem cả những dòng đó. "
-            "R: tải lại danh sách, Esc: quay lại.")
+            "hồ sơ trước khi hai bên đồng bộ). Hồ sơ ở quầy đã theo bản của máy chủ. Với mỗi dòng: {conflicts.open} mở hồ sơ; "
+            "{conflicts.redo} làm lại thao tác trên bản hiện tại của hồ sơ (nếu bây giờ không còn làm được, màn hình "
+            "nói vì sao); "
+            "{conflicts.dismiss} bỏ qua kèm ghi chú lý do. Dòng đã xử lý rời danh sách nhưng được giữ mãi: "
+            "{conflicts.all} để xem cả những dòng đó. "
+            "{conflicts.reload}: tải lại danh sách, {conflicts.back}: quay lại.")
     DEFAULT_CSS = """
     ConflictsScreen #conflicts-table { height: auto; max-height: 1fr; }
     ConflictsScreen #conflicts-detail { margin: 1 1 0 1; }

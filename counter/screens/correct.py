@@ -17,7 +17,7 @@ from counter.domain.intake import ValidationError
 from counter.screens.base import ServiceScreen
 
 if TYPE_CHECKING:
-    from counter.services.dossiers import CorrectionDone, CorrectionForm
+    from counter.services.dossiers import CorrectionDone, CorrectionForm  # noqa: F401 (CorrectionDone: the base class string)
 
 
 class CorrectForm(ModalScreen["CorrectionDone | None"]):
@@ -38,7 +38,7 @@ class CorrectForm(ModalScreen["CorrectionDone | None"]):
                 Binding("escape", "cancel", "Đóng", id="correct.cancel"),
                 Binding("down", "app.focus_next", show=False), Binding("up", "app.focus_previous", show=False)]
 
-    def __init__(self, form: "CorrectionForm", store: Any, actor: Any):
+    def __init__(self, form: CorrectionForm, store: Any, actor: Any):
         super().__init__()
         self.form, self.store, self.actor = form, store, actor
 

@@ -32,12 +32,12 @@ def _birth(iso: str | None) -> str:
 
 
 class DossierScreen(ServiceScreen):
-    HELP = ("Chi tiết hồ sơ: thông tin chủ hồ sơ, thành phần hồ sơ và toàn bộ lịch sử xử lý. I (hoặc Ctrl+R) "
+    HELP = ("Chi tiết hồ sơ: thông tin chủ hồ sơ, thành phần hồ sơ và toàn bộ lịch sử xử lý. {dossier.reprint} "
             "in lại một biểu mẫu của hồ sơ: chỉ các mẫu hồ sơ này có (Mẫu 01 giấy tiếp nhận với hẹn trả ban đầu, "
             "02, 03, 04 với hẹn trả mới khi đã gia hạn, 05, 06 phiếu kiểm soát, phiếu bàn giao khi đã trả). "
-            "Ctrl+E sửa thông tin người nộp (cán bộ: hồ sơ mình tiếp nhận, trước khi chuyển đi; lãnh đạo: mọi hồ sơ), "
-            "rồi in lại giấy tiếp nhận. Ctrl+D hủy hồ sơ tiếp nhận nhầm (lãnh đạo, trong ngày tiếp nhận). "
-            "Esc để quay lại.")
+            "{dossier.correct} sửa thông tin người nộp (cán bộ: hồ sơ mình tiếp nhận, trước khi chuyển đi; lãnh đạo: mọi hồ sơ), "
+            "rồi in lại giấy tiếp nhận. {dossier.void} hủy hồ sơ tiếp nhận nhầm (lãnh đạo, trong ngày tiếp nhận). "
+            "{dossier.close} để quay lại.")
     DEFAULT_CSS = "#dossier-print { height: auto; padding: 0 1; }"
     BINDINGS = [Binding("escape", "close", "Quay lại", id="dossier.close"),
                 Binding("i,ctrl+r", "reprint", "In lại", key_display="I", id="dossier.reprint"),
@@ -74,7 +74,7 @@ class DossierScreen(ServiceScreen):
         self.query_one("#dossier-head", Static).update(Text(f"Hồ sơ {self.code}: {message}", style="bold"))
         self.show_error(message)
 
-    def show_detail(self, d: "DossierDetail") -> None:
+    def show_detail(self, d: DossierDetail) -> None:
         self.query_one("#dossier-head", Static).update(
             Text.assemble((f"{d.code}", "bold"), "  ", (d.status_label, "bold reverse"), f"  {d.procedure_name}",
                           *_voided(d)))
@@ -207,5 +207,5 @@ class DossierScreen(ServiceScreen):
         self.reload()
 
 
-def _voided(d: "DossierDetail") -> tuple:
+def _voided(d: DossierDetail) -> tuple:
     return (("  ", ("ĐÃ HỦY", "bold red reverse")) if d.voided_at else ())

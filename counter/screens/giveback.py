@@ -54,7 +54,7 @@ class ConfirmReturn(Confirm):
 
     DEFAULT_CSS = "ConfirmReturn .modal-box { max-height: 100%; overflow-y: auto; }"
 
-    def __init__(self, preview: "ReturnPreview"):
+    def __init__(self, preview: ReturnPreview):
         super().__init__("XÁC NHẬN TRẢ KẾT QUẢ")
         self.preview = preview
 
@@ -71,17 +71,18 @@ class ConfirmReturn(Confirm):
 
 
 class ReturnScreen(ServiceScreen):
-    HELP = ("Trả kết quả (F5). Quét mã QR trên giấy tiếp nhận của công dân (hoặc gõ mã hồ sơ) rồi Enter: hồ sơ mở "
+    HELP = ("Trả kết quả ({return}). Quét mã QR trên giấy tiếp nhận của công dân (hoặc gõ mã hồ sơ) rồi Enter: hồ sơ mở "
             "ra trên phiếu trả. Người đến nhận đưa CCCD: quét QR trên thẻ vào ô “QR CCCD người nhận” (quét vào ô "
             "nào của phiếu cũng được nhận là thẻ của người nhận, không bao giờ ghi vào ô đó). Họ tên, số CCCD và "
             "ngày sinh lấy từ thẻ. Người không có thẻ gắn chip: gõ họ tên và số giấy tờ (CCCD 12 số, CMND 9 số "
             "hoặc hộ chiếu) sau khi xem giấy tờ gốc; phiếu ghi “nhập tay”. Số giấy tờ khác chủ hồ sơ: người được "
             "ủy quyền, phải có giấy ủy quyền: chọn loại giấy, ghi số, ngày (dd/mm/yyyy), nơi chứng thực; hoặc kèm "
             "bản quét (số thứ tự giấy tờ đã số hóa của hồ sơ, hoặc đường dẫn tệp JPEG/PNG/PDF). Giấy tờ kết quả "
-            "không được để trống (vd: Giấy khai sinh:1; Trích lục:2); số tiền phí thu nếu còn nợ. Ctrl+S: trả tại "
-            "quầy; F9: gửi qua bưu chính (số hiệu bưu gửi, địa chỉ). Trước khi ghi, hộp xác nhận cho xem ai nhận "
-            "gì: Enter/Y ghi và in phiếu bàn giao, Esc/N quay lại sửa (phiếu giữ nguyên). F10 (hoặc Ctrl+F): ghi nhận "
-            "bưu điện đã phát. Ctrl+R: in lại phiếu bàn giao của hồ sơ vừa tra. Esc về ô quét.")
+            "không được để trống (vd: Giấy khai sinh:1; Trích lục:2); số tiền phí thu nếu còn nợ. {return.give}: trả tại "
+            "quầy; {return.post}: gửi qua bưu chính (số hiệu bưu gửi, địa chỉ). Trước khi ghi, hộp xác nhận cho xem ai nhận "
+            "gì: {confirm.yes} ghi và in phiếu bàn giao, {confirm.no} quay lại sửa (phiếu giữ nguyên). "
+            "{return.delivered}: ghi nhận "
+            "bưu điện đã phát. {return.reprint}: in lại phiếu bàn giao của hồ sơ vừa tra. {return.find} về ô quét.")
     AUTO_FOCUS = "#find"
     DEFAULT_CSS = "#receiver-source { padding-left: 23; color: $text-muted; height: auto; }"
     BINDINGS = [
@@ -204,7 +205,7 @@ class ReturnScreen(ServiceScreen):
         self.call_service(lambda: return_view(store, actor, text), self.show, failed, group="find",  # type: ignore[arg-type]
                           exclusive=True)
 
-    def show(self, v: "ReturnView", fill: bool = True) -> None:
+    def show(self, v: ReturnView, fill: bool = True) -> None:
         self.view = v
         self.query_one("#find", Input).value = ""
         info = Table.grid(padding=(0, 2))
@@ -294,7 +295,7 @@ class ReturnScreen(ServiceScreen):
         else:
             line.update("")
 
-    def collector(self) -> "Collector":
+    def collector(self) -> Collector:
         from counter.services.giveback import Authorization, Collector
 
         kind = str(self.query_one("#receiver", Select).value)
@@ -331,7 +332,7 @@ class ReturnScreen(ServiceScreen):
         box = self.query_one("#return-result", Static)
         code = self.view.code
 
-        def done(v: "ReturnView") -> None:
+        def done(v: ReturnView) -> None:
             self.busy = False
             box.update(Text(f"{done_text} hồ sơ {code}.", style="bold green"))
             self.notify(f"{done_text} hồ sơ {code}", markup=False)
@@ -360,7 +361,7 @@ class ReturnScreen(ServiceScreen):
             else:
                 box.update(Text("Chưa ghi gì: phiếu giữ nguyên, sửa rồi bấm lại.", style="bold yellow"))
 
-        def checked(preview: "ReturnPreview") -> None:
+        def checked(preview: ReturnPreview) -> None:
             self.busy = False
             self.app.push_screen(ConfirmReturn(preview), answered)
 
@@ -374,10 +375,7 @@ class ReturnScreen(ServiceScreen):
     def action_give(self) -> None:
         from counter.services.giveback import preview_at_counter, return_at_counter
 
-        if self.view is None or not self.view.ready:
-            self._not_ready()
-            return
-        if self.busy or self.cards_left_in_boxes():
+        if not self._can_return():
             return
         store, actor, code = self.capp.store, self.capp.actor, self.view.code
         who = self.collector()
@@ -389,10 +387,7 @@ class ReturnScreen(ServiceScreen):
     def action_post(self) -> None:
         from counter.services.giveback import preview_by_post, send_by_post
 
-        if self.view is None or not self.view.ready:
-            self._not_ready()
-            return
-        if self.busy or self.cards_left_in_boxes():
+        if not self._can_return():
             return
         store, actor, code = self.capp.store, self.capp.actor, self.view.code
         tracking, address = self.value("tracking"), self.value("address")
@@ -414,6 +409,13 @@ class ReturnScreen(ServiceScreen):
         store, actor, code = self.capp.store, self.capp.actor, self.view.code
         self._write(lambda: mark_delivered(store, actor, code, self.value("note")),
                     "Đã ghi nhận bưu điện phát", None)
+
+    def _can_return(self) -> bool:
+        """A ready dossier, no write under way, no card text left in a box (F5 or F9 may go on)."""
+        if self.view is None or not self.view.ready:
+            self._not_ready()
+            return False
+        return not (self.busy or self.cards_left_in_boxes())
 
     def _not_ready(self) -> None:
         message = self.view.message if self.view is not None else "Quét mã QR hoặc gõ mã hồ sơ trước"

@@ -42,7 +42,7 @@ class LoginScreen(ServiceScreen):
         if self.note:
             self.set_error(self.note)
 
-    def store_ready(self, info: "OfficeInfo") -> None:
+    def store_ready(self, info: OfficeInfo) -> None:
         self.query_one("#login-office", Static).update(Text(f"{info.name} ({info.id}) · Quầy {info.station_number}"))
 
     def store_failed(self, message: str) -> None:

@@ -36,9 +36,10 @@ DROP = ["Thủ tục"]
 
 class MyWorkScreen(ServiceScreen):
     HELP = ("Việc của tôi: hồ sơ bạn tiếp nhận hôm nay, và hồ sơ được giao cho bạn đến hạn hôm nay, quá hạn (tính "
-            "theo ngày làm việc), đang chờ công dân bổ sung giấy tờ hoặc nộp phí, đã có kết quả chờ trả. Phím 1–5 "
-            "chọn nhóm (hoặc mũi tên trong danh sách nhóm), Enter trên một hồ sơ để mở hồ sơ (ở đó I để in lại "
-            "biểu mẫu), PageDown/PageUp sang trang. Danh sách tự làm mới khi có thay đổi.")
+            "theo ngày làm việc), đang chờ công dân bổ sung giấy tờ hoặc nộp phí, đã có kết quả chờ trả. Phím "
+            "{mywork.bucket-1}–{mywork.bucket-5} "
+            "chọn nhóm (hoặc mũi tên trong danh sách nhóm), Enter trên một hồ sơ để mở hồ sơ (ở đó {dossier.reprint} để in lại "
+            "biểu mẫu), {mywork.next-page}/{mywork.prev-page} sang trang. Danh sách tự làm mới khi có thay đổi.")
     AUTO_FOCUS = "#my-table"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     DEFAULT_CSS = """
@@ -94,7 +95,7 @@ class MyWorkScreen(ServiceScreen):
         self.call_service(lambda: queue.my_page(store, actor, bucket, page_no=page_no, page_size=PAGE_SIZE),
                           self.show_page, group="mywork", exclusive=True)
 
-    def show_page(self, result: "QueuePage") -> None:
+    def show_page(self, result: QueuePage) -> None:
         self.stamp = result.stamp
         buckets = self.query_one("#my-buckets", OptionList)
         for i, b in enumerate(BUCKET_KEYS):
@@ -137,7 +138,7 @@ class MyWorkScreen(ServiceScreen):
             self.load()
 
     def action_page(self, delta: int) -> None:
-        if delta > 0 and not self.has_next or delta < 0 and self.page_no == 0:
+        if (delta > 0 and not self.has_next) or (delta < 0 and self.page_no == 0):
             return
         self.page_no += delta
         self.load()

@@ -37,7 +37,7 @@ class EventForm(ModalScreen[dict | None]):
     BINDINGS = [Binding("escape", "cancel", "Hủy", id="event.cancel"),
                 Binding("ctrl+s", "submit", "Ghi nhận", id="event.submit", priority=True)]
 
-    def __init__(self, code: str, info: "ActionInfo", explain: str = ""):
+    def __init__(self, code: str, info: ActionInfo, explain: str = ""):
         super().__init__()
         self.code, self.info, self.explain = code, info, explain
 
@@ -86,14 +86,16 @@ class EventForm(ModalScreen[dict | None]):
 
 
 class ProgressScreen(ServiceScreen):
-    HELP = ("Xử lý hồ sơ (F4). Quét mã QR trên giấy tiếp nhận, quét mã vạch hoặc gõ mã hồ sơ (hoặc họ tên, số "
+    HELP = ("Xử lý hồ sơ ({progress}). Quét mã QR trên giấy tiếp nhận, quét mã vạch hoặc gõ mã hồ sơ (hoặc họ tên, số "
             "CCCD, điện thoại) rồi Enter. Danh sách bên dưới chỉ có các bước được phép ở trạng thái hiện tại và với "
-            "vai trò của bạn: mũi tên chọn, Enter mở ô nhập (Enter đi tiếp, Ctrl+S ghi nhận, Esc hủy). Các bước: "
+            "vai trò của bạn: mũi tên chọn, Enter mở ô nhập (Enter đi tiếp, {event.submit} ghi nhận, {event.cancel} "
+            "hủy). Các bước: "
             "chuyển hồ sơ cho cơ quan/người xử lý và nhận lại (Phiếu kiểm soát Mẫu 06), yêu cầu bổ sung (in Mẫu 02), "
             "nhận bổ sung (hạn mới theo lịch), yêu cầu/ghi nhận nộp phí, có kết quả, rút hồ sơ, dừng xử lý (in Mẫu "
             "05), gia hạn (giám sát; in Mẫu 04 với ngày hẹn mới), ghi chú. Hồ sơ miễn phí không có bước phí, lệ phí. "
-            "F8 in Phiếu kiểm soát (Mẫu 06). Ctrl+R in lại: chọn một biểu mẫu hồ sơ này có (Mẫu 01 với hẹn trả ban "
-            "đầu, 02–06, phiếu bàn giao), mẫu vừa in được chọn sẵn. Esc về ô tìm.")
+            "{progress.slip} in Phiếu kiểm soát (Mẫu 06). {progress.reprint} in lại: chọn một biểu mẫu hồ sơ này có "
+            "(Mẫu 01 với hẹn trả ban "
+            "đầu, 02–06, phiếu bàn giao), mẫu vừa in được chọn sẵn. {progress.find} về ô tìm.")
     AUTO_FOCUS = "#find"
     BINDINGS = [
         Binding("f8", "print_slip", "In Mẫu 06", id="progress.slip"),
@@ -205,7 +207,7 @@ class ProgressScreen(ServiceScreen):
         self.call_service(lambda: progress_view(store, actor, code),  # type: ignore[arg-type]
                           lambda v: self.show(v, focus_actions), group="load", exclusive=True)
 
-    def show(self, v: "ProgressView", focus_actions: bool = True) -> None:
+    def show(self, v: ProgressView, focus_actions: bool = True) -> None:
         if self.view is None or self.view.code != v.code:
             self.last_form = None  # Ctrl+R highlights what was printed for this dossier, not the previous one
         self.view, self.code = v, v.code
@@ -270,7 +272,7 @@ class ProgressScreen(ServiceScreen):
             return
         self.app.push_screen(EventForm(self.code, info), lambda values: self.record(kind, values))
 
-    def hand_off_words(self, info: "ActionInfo", choice: str) -> tuple["ActionInfo", str]:
+    def hand_off_words(self, info: ActionInfo, choice: str) -> tuple[ActionInfo, str]:
         """The hand-off form says which way the file goes and who holds it: taking it back names the holder."""
         from dataclasses import replace
 

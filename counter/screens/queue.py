@@ -53,7 +53,7 @@ class ClerkPicker(ModalScreen["int | None"]):
 
     BINDINGS = [Binding("escape", "cancel", "Hủy", id="picker.cancel")]
 
-    def __init__(self, code: str, clerks: list["Clerk"], current: int | None):
+    def __init__(self, code: str, clerks: list[Clerk], current: int | None):
         super().__init__()
         self.code, self.clerks, self.current = code, clerks, current
 
@@ -78,10 +78,15 @@ class ClerkPicker(ModalScreen["int | None"]):
 
 
 class QueueScreen(ServiceScreen):
-    HELP = ("Hàng đợi của bộ phận (chỉ giám sát). V đổi bảng: Hàng đợi → Theo cán bộ → Chỉ số. Bảng Hàng đợi: chọn nhóm bên trái (phím 1–6), lọc theo cán bộ, "
-            "thủ tục, lĩnh vực, kênh; Enter mở hồ sơ; G giao hồ sơ cho cán bộ khác; PageDown/PageUp sang trang. "
-            "Bảng Theo cán bộ và Chỉ số: chọn ngày / tuần / tháng, [ và ] sang kỳ trước / sau. "
-            "Xuất: L sổ theo dõi (Mẫu 07) XLSX, P sổ theo dõi PDF, C chỉ số CSV, X hàng đợi CSV — tệp ghi vào "
+    HELP = ("Hàng đợi của bộ phận (chỉ giám sát). {queue.next-tab} đổi bảng: Hàng đợi → Theo cán bộ → Chỉ số. Bảng "
+            "Hàng đợi: chọn nhóm bên trái (phím {queue.bucket-due_today}–{queue.bucket-returned_today}), lọc theo "
+            "cán bộ, "
+            "thủ tục, lĩnh vực, kênh; Enter mở hồ sơ; {queue.reassign} giao hồ sơ cho cán bộ khác; "
+            "{queue.next-page}/{queue.prev-page} sang trang. "
+            "Bảng Theo cán bộ và Chỉ số: chọn ngày / tuần / tháng, {queue.prev-period} và {queue.next-period} sang "
+            "kỳ trước / sau. "
+            "Xuất: {queue.export-ledger-xlsx} sổ theo dõi (Mẫu 07) XLSX, {queue.export-ledger-pdf} sổ theo dõi PDF, "
+            "{queue.export-scorecard} chỉ số CSV, {queue.export-queue} hàng đợi CSV — tệp ghi vào "
             "thư mục exports/ của kho dữ liệu. Danh sách tự làm mới khi có hồ sơ mới hoặc thay đổi.")
     AUTO_FOCUS = "#queue-table"
     BINDINGS = [
@@ -110,7 +115,7 @@ class QueueScreen(ServiceScreen):
         self.assignees: dict[str, int | None] = {}
         self.counts: dict[str, int] = {}
         self.stamp: tuple[int, int] | None = None
-        self.choices: "FilterChoices | None" = None
+        self.choices: FilterChoices | None = None
         self.period_kind = "month"
         self.period: Period | None = None
         self.last_export: str = ""
@@ -190,7 +195,7 @@ class QueueScreen(ServiceScreen):
         store, actor = self.capp.store, self.capp.actor
         self.call_service(lambda: queue.filter_choices(store, actor), self.show_choices, group="queue-choices")  # type: ignore[arg-type]
 
-    def show_choices(self, choices: "FilterChoices") -> None:
+    def show_choices(self, choices: FilterChoices) -> None:
         self.choices = choices
         with self.prevent(Select.Changed):
             self.query_one("#f-clerk", Select).set_options([(c.full_name, c.id) for c in choices.clerks])
@@ -205,7 +210,7 @@ class QueueScreen(ServiceScreen):
         self.call_service(lambda: queue.page(store, actor, bucket, flt, sort, page_no, PAGE_SIZE),  # type: ignore[arg-type]
                           self.show_queue, group="queue", exclusive=True)
 
-    def show_queue(self, result: "QueuePage") -> None:
+    def show_queue(self, result: QueuePage) -> None:
         self.counts, self.stamp = result.counts, result.stamp
         buckets = self.query_one("#buckets", OptionList)
         for i, b in enumerate(BUCKET_ORDER):
@@ -255,7 +260,7 @@ class QueueScreen(ServiceScreen):
         self.load_queue()
 
     def action_page(self, delta: int) -> None:
-        if delta > 0 and not self.has_next or delta < 0 and self.page_no == 0:
+        if (delta > 0 and not self.has_next) or (delta < 0 and self.page_no == 0):
             return
         self.page_no += delta
         self.load_queue()
@@ -362,7 +367,7 @@ class QueueScreen(ServiceScreen):
         self.call_service(lambda: reports.clerk_figures(store, actor, period),  # type: ignore[arg-type]
                           lambda figs: self.show_clerks(period, figs), group="clerks", exclusive=True)
 
-    def show_clerks(self, period: Period, figures: list["ClerkFigures"]) -> None:
+    def show_clerks(self, period: Period, figures: list[ClerkFigures]) -> None:
         self.query_one("#clerks-period", Static).update(
             Text(f"{PERIOD_LABELS[self.period_kind]}: {period.label} ([ kỳ trước · ] kỳ sau)"))
         table = self.query_one("#clerks-table", DataTable)
@@ -383,7 +388,7 @@ class QueueScreen(ServiceScreen):
         self.call_service(lambda: reports.scorecard(store, actor, period), self.show_score,  # type: ignore[arg-type]
                           group="score", exclusive=True)
 
-    def show_score(self, sc: "Scorecard") -> None:
+    def show_score(self, sc: Scorecard) -> None:
         self.query_one("#score-period", Static).update(
             Text(f"  {PERIOD_LABELS[self.period_kind]}: {sc.period.label} ([ kỳ trước · ] kỳ sau)"))
         table = self.query_one("#score-table", DataTable)
@@ -437,12 +442,12 @@ def _trend_widget() -> Any:
     return PlotextPlot(id="score-trend")
 
 
-def trend_series(sc: "Scorecard") -> list[tuple[list[int], str, str]]:
+def trend_series(sc: Scorecard) -> list[tuple[list[int], str, str]]:
     return [([t.received for t in sc.trend], "Tiếp nhận", "o"), ([t.returned for t in sc.trend], "Đã trả", "+"),
             ([t.late for t in sc.trend], "Trễ hạn", "x")]
 
 
-def _draw_trend(widget: Any, sc: "Scorecard") -> None:
+def _draw_trend(widget: Any, sc: Scorecard) -> None:
     days = [t.day for t in sc.trend]
     if not hasattr(widget, "plt"):
         widget.update(Text("\n".join(f"{t.day:%d/%m} nhận {t.received:>3} trả {t.returned:>3} trễ {t.late:>3}"

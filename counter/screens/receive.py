@@ -50,7 +50,7 @@ def _field(name: str, label: str, placeholder: str) -> ComposeResult:
             yield Static("", id=f"err-{name}", classes="field-error", markup=False)
 
 
-def proc_label(proc: "ProcedureInfo") -> str:
+def proc_label(proc: ProcedureInfo) -> str:
     return f"{proc.code} {proc.name}"
 
 
@@ -71,9 +71,10 @@ def exact_code(text: str, code: str) -> bool:
 class ReceiveScreen(ServiceScreen):
     HELP = ("Tiếp nhận hồ sơ. 1) Gõ mã hoặc tên thủ tục (không dấu cũng được), Enter để chọn. 2) Quét mã QR "
             "trên CCCD vào ô “Quét QR CCCD” (hoặc dán chuỗi rồi Enter): các ô thông tin tự điền. 3) Đánh dấu giấy "
-            "tờ đã nhận bằng phím cách, mũi tên để di chuyển. 4) Ctrl+S để lưu và in Giấy tiếp nhận (Mẫu 01). "
-            "F8 từ chối tiếp nhận (Mẫu 03), F9 hướng dẫn bổ sung (Mẫu 02), Ctrl+R in lại. Tab/Shift+Tab đi qua "
-            "mọi ô. Esc để thoát (hỏi lại nếu đang nhập dở).")
+            "tờ đã nhận bằng phím cách, mũi tên để di chuyển. 4) {receive.save} để lưu và in Giấy tiếp nhận (Mẫu 01). "
+            "{receive.refuse} từ chối tiếp nhận (Mẫu 03), {receive.guide} hướng dẫn bổ sung (Mẫu 02), "
+            "{receive.reprint} in lại. Tab/Shift+Tab đi qua "
+            "mọi ô. {receive.leave} để thoát (hỏi lại nếu đang nhập dở).")
     AUTO_FOCUS = "#proc"
     BINDINGS = [
         Binding("ctrl+s", "save", "Lưu và in", id="receive.save", priority=True),
@@ -189,14 +190,14 @@ class ReceiveScreen(ServiceScreen):
         self.call_service(lambda: (text, search_procedures(store, text, limit=8)), self.show_procedures,  # type: ignore[arg-type]
                           group="proc", exclusive=True)
 
-    def unavailable(self, proc: "ProcedureInfo") -> str | None:
+    def unavailable(self, proc: ProcedureInfo) -> str | None:
         """Why the logged-in user may not receive this procedure (postal staff only), else None."""
         actor = self.capp.actor
         if actor is None or actor.role != "postal":
             return None
         return postal_refusal(proc.postal_allowed, proc.in_person, proc.certification)
 
-    def show_procedures(self, result: tuple[str, list["ProcedureInfo"]]) -> None:
+    def show_procedures(self, result: tuple[str, list[ProcedureInfo]]) -> None:
         text, procs = result
         if text != self.query_one("#proc", Input).value:
             return  # the results of an older text: the search of the current one is on its way
@@ -258,7 +259,7 @@ class ReceiveScreen(ServiceScreen):
     def proc_selected(self, event: OptionList.OptionSelected) -> None:
         self.choose(self._procs[event.option.id])  # type: ignore[index]
 
-    def choose(self, proc: "ProcedureInfo") -> None:
+    def choose(self, proc: ProcedureInfo) -> None:
         why = self.unavailable(proc)
         if why:  # shown as unavailable in the list; picking it says why, and nothing is chosen
             message = f"Nhân viên bưu điện không được tiếp nhận thủ tục “{proc.code} {proc.name}” ({why})."

@@ -25,7 +25,7 @@ class FormChooser(ModalScreen["str | None"]):
     DEFAULT_CSS = "FormChooser { align: center middle; } FormChooser OptionList { height: auto; max-height: 9; }"
     BINDINGS = [Binding("escape", "cancel", "Hủy", id="reprint.cancel")]
 
-    def __init__(self, code: str, choices: list["FormChoice"], current: str | None = None):
+    def __init__(self, code: str, choices: list[FormChoice], current: str | None = None):
         super().__init__()
         self.code, self.choices, self.current = code, choices, current
 
@@ -48,14 +48,14 @@ class FormChooser(ModalScreen["str | None"]):
         self.dismiss(None)
 
 
-def choose_and_print(screen: "ServiceScreen", code: str, print_form: Callable[[str], Any],
+def choose_and_print(screen: ServiceScreen, code: str, print_form: Callable[[str], Any],
                      current: str | None = None) -> None:
     """Ask the store which forms this dossier has, let the clerk pick one, then print_form(form)."""
     from counter.services.printing import printable_forms
 
     store = screen.capp.store
 
-    def show(choices: list["FormChoice"]) -> None:
+    def show(choices: list[FormChoice]) -> None:
         if not choices:
             screen.notify(f"Hồ sơ {code} chưa có biểu mẫu nào để in", severity="warning", markup=False)
             return

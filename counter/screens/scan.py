@@ -20,8 +20,7 @@ from counter.widgets.status import BottomBar
 from counter.widgets.table import FittedTable
 
 if TYPE_CHECKING:
-    from counter.scanning.files import Page
-    from counter.services.digitize import ReuseOffer, ScanResult, ScanTarget
+    from counter.services.digitize import Page, ReuseOffer, ScanResult, ScanTarget
 
 
 SHORT = {0: "Chưa số hóa", 1: "Đã số hóa", 2: "Tái sử dụng (TP)", 3: "Tái sử dụng (KQ)"}
@@ -38,12 +37,14 @@ PAGE_COLUMNS = [("#", 3), ("Nguồn", 11), ("Trang", 30)]
 
 class ScanScreen(ServiceScreen):
     HELP = ("Số hóa hồ sơ. 1) Gõ mã hồ sơ hoặc quét mã QR/mã vạch trên Giấy tiếp nhận rồi Enter (gõ họ tên hay "
-            "số CCCD để tìm, Enter trên dòng kết quả để chọn). 2) Chọn thành phần hồ sơ bằng mũi tên. 3) F8 quét "
-            "từ máy quét (khay nạp giấy quét cả xấp), F9 nhập tệp JPEG/PNG/PDF, F10 (hoặc Ctrl+F) lấy tệp từ thư mục quét. "
-            "4) Trong danh sách trang: Ctrl+↑/Ctrl+↓ đổi thứ tự, Delete bỏ trang. 5) Ctrl+S lưu thành một tệp PDF "
-            "cho thành phần đó. Ctrl+T tái sử dụng tệp đã số hóa của cùng công dân (CCCD trùng) ở hồ sơ trước. "
-            "Ctrl+O mở tệp PDF đã lưu. Ctrl+D đổi máy quét (danh sách devices trong mục [scanner] của cấu hình). "
-            "Esc dừng việc đang chạy (quét, nhập), hoặc quay về ô mã hồ sơ.")
+            "số CCCD để tìm, Enter trên dòng kết quả để chọn). 2) Chọn thành phần hồ sơ bằng mũi tên. 3) {scan.scan} quét "
+            "từ máy quét (khay nạp giấy quét cả xấp), {scan.import} nhập tệp JPEG/PNG/PDF, {scan.watched} lấy tệp từ "
+            "thư mục quét. "
+            "4) Trong danh sách trang: {scan.up}/{scan.down} đổi thứ tự, {scan.drop} bỏ trang. 5) {scan.save} lưu "
+            "thành một tệp PDF "
+            "cho thành phần đó. {scan.reuse} tái sử dụng tệp đã số hóa của cùng công dân (CCCD trùng) ở hồ sơ trước. "
+            "{scan.open} mở tệp PDF đã lưu. {scan.device} đổi máy quét (danh sách devices trong mục [scanner] của cấu hình). "
+            "{scan.escape} dừng việc đang chạy (quét, nhập), hoặc quay về ô mã hồ sơ.")
     AUTO_FOCUS = "#scan-code"
     BINDINGS = [
         Binding("f8", "scan", "Quét", id="scan.scan"),
@@ -267,7 +268,7 @@ class ScanScreen(ServiceScreen):
 
     def show_preview(self) -> None:
         """Text preview (every terminal): page count and the first page's size and resolution."""
-        from counter.scanning.files import human_size
+        from counter.services.digitize import human_size
 
         pages = self.pending.get(self.position() or 0, [])
         it = self.item()
@@ -285,7 +286,7 @@ class ScanScreen(ServiceScreen):
         self.query_one("#scan-preview", Static).update(Text("\n".join(lines), style="dim" if not pages else ""))
         self.show_thumb(pages[0] if pages else None)
 
-    def show_thumb(self, page: "Page | None") -> None:
+    def show_thumb(self, page: Page | None) -> None:
         """A first-page thumbnail in half blocks (any colour terminal); the text beside it is the fallback."""
         thumb = self.query_one("#scan-thumb", Static)
         if page is None or page.kind == "pdf":
@@ -295,7 +296,7 @@ class ScanScreen(ServiceScreen):
         if getattr(self, "_thumb_of", None) == (page.path, page.index):
             thumb.display = True
             return
-        from counter.scanning.files import thumbnail
+        from counter.services.digitize import thumbnail
 
         def done(cells: list[Any]) -> None:
             text = Text()
@@ -310,7 +311,7 @@ class ScanScreen(ServiceScreen):
 
         self.call_service(lambda: thumbnail(page), done, lambda msg: None, group="thumb", exclusive=True)
 
-    def add_pages(self, position: int, pages: list["Page"], what: str) -> None:
+    def add_pages(self, position: int, pages: list[Page], what: str) -> None:
         self.pending.setdefault(position, []).extend(pages)
         self.show_target()
         count = len(self.pending[position])
@@ -439,7 +440,6 @@ class ScanScreen(ServiceScreen):
         if not self.start(f"quét từ máy quét {cfg.device}" + (" (khay nạp giấy)" if feeder else "")):
             return
         from counter.services import digitize
-        from counter.scanning.sane import ScanCancelled
 
         store, cancel = self.capp.store, self.cancel
 
@@ -447,12 +447,7 @@ class ScanScreen(ServiceScreen):
             self.app.call_from_thread(self.progress, n, None, f"Đã quét {n} trang")
 
         def work() -> tuple[list[Any], bool]:
-            try:
-                return digitize.scan_pages(store, config=cfg, on_page=on_page, cancel=cancel), False  # type: ignore[arg-type]
-            except ScanCancelled as exc:
-                from counter.scanning.files import load_files
-
-                return load_files(exc.pages, source="máy quét"), True
+            return digitize.scan_keeping_pages(store, config=cfg, on_page=on_page, cancel=cancel)  # type: ignore[arg-type]
 
         def done(result: tuple[list[Any], bool]) -> None:
             pages, cancelled = result
@@ -484,7 +479,7 @@ class ScanScreen(ServiceScreen):
         if not self.start(f"nhập {len(files)} tệp", total=len(files)):
             return
         from counter.services import digitize
-        from counter.scanning.sane import ScanCancelled
+        from counter.services.digitize import ScanCancelled
 
         cancel = self.cancel
 
@@ -550,7 +545,7 @@ class ScanScreen(ServiceScreen):
             digitize.watched_done(store, pages, cfg)  # type: ignore[arg-type]
             return result, digitize.load_target(store, code)  # type: ignore[arg-type]
 
-        def done(out: tuple["ScanResult", "ScanTarget"]) -> None:
+        def done(out: tuple[ScanResult, ScanTarget]) -> None:
             result, target = out
             if self.pending.get(pos) == pages:
                 self.pending.pop(pos, None)

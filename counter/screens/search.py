@@ -44,7 +44,7 @@ def cell(value: str) -> Text:
 class SearchScreen(ServiceScreen):
     HELP = ("Gõ mã hồ sơ, họ tên, số điện thoại hoặc số CCCD — có dấu hay không dấu đều được (“dang van an” "
             "tìm thấy “Đặng Văn An”). Mũi tên xuống hoặc Enter để vào danh sách, Enter để mở hồ sơ, "
-            "PageDown/PageUp để sang trang, Esc để quay lại ô tìm kiếm.")
+            "{search.next-page}/{search.prev-page} để sang trang, {search.back} để quay lại ô tìm kiếm.")
     AUTO_FOCUS = "#query"
     BINDINGS = [
         # priority: the table's own PageDown/PageUp (scroll) must not swallow paging
@@ -99,7 +99,7 @@ class SearchScreen(ServiceScreen):
         self.call_service(lambda: dossiers.search(store, text, page=page, page_size=PAGE_SIZE), self.show_page,
                           group="search", exclusive=True)
 
-    def show_page(self, result: "SearchPage") -> None:
+    def show_page(self, result: SearchPage) -> None:
         table = self.query_one("#results", DataTable)
         table.clear()
         self.codes = [d.code for d in result.items]
@@ -113,7 +113,7 @@ class SearchScreen(ServiceScreen):
         self.query_one("#pager", Static).update(Text(f"Trang {result.page + 1} · {shown}{more}{prev}"))
 
     def action_page(self, delta: int) -> None:
-        if delta > 0 and not self.has_next or delta < 0 and self.page == 0:
+        if (delta > 0 and not self.has_next) or (delta < 0 and self.page == 0):
             return
         self.page += delta
         self.run_search()

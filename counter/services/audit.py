@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from counter.domain import lifecycle
 from counter.domain.hashing import GENESIS, chain_hash
@@ -40,7 +40,7 @@ def verify(store: Store, replay: bool = True) -> AuditReport:
             report.stations += 1
             prev, expected_seq = GENESIS, 1
             rows = session.exec(select(DossierEvent).where(DossierEvent.station_id == station_id)
-                                .order_by(DossierEvent.station_seq))
+                                .order_by(col(DossierEvent.station_seq)))
             for e in rows:
                 report.events += 1
                 if e.station_seq != expected_seq and station_id != own and e.station_seq > expected_seq:
@@ -59,7 +59,7 @@ def verify(store: Store, replay: bool = True) -> AuditReport:
             if last_issued is not None and last_issued >= expected_seq:
                 report.problems.append(f"Quầy {station_id[:8]}: thiếu sự kiện cuối (số {expected_seq}–{last_issued})")
         if replay:
-            for row in session.exec(select(Dossier).order_by(Dossier.seq)):
+            for row in session.exec(select(Dossier).order_by(col(Dossier.seq))):
                 report.dossiers += 1
                 evs = sync_history(session, row.id)  # confirmed in office order, then pending; no rejected
                 try:
@@ -74,6 +74,6 @@ def verify(store: Store, replay: bool = True) -> AuditReport:
                 expected = row_values(state) if state else None
                 actual = {k: getattr(row, k) for k in (expected or {})}
                 if expected != actual:
-                    diff = sorted(k for k in expected or {} if expected[k] != actual.get(k))
+                    diff = sorted(k for k, v in (expected or {}).items() if v != actual.get(k))
                     report.problems.append(f"Hồ sơ {row.code}: bản ghi khác với lịch sử sự kiện ({', '.join(diff)})")
     return report

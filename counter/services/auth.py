@@ -5,11 +5,14 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
+import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, select
 
+from counter.domain import accounts
 from counter.domain.errors import CounterError
 from counter.domain.permissions import Action, Role, require
 from counter.domain.text import clean_person_name
@@ -19,7 +22,7 @@ from counter.services.store import Actor, NotFound, Store
 
 MAX_FAILURES = 5
 LOCKOUT = timedelta(minutes=15)
-MIN_PASSWORD = 8
+MIN_PASSWORD = accounts.MIN_PASSWORD
 _hasher = PasswordHasher()
 
 
@@ -43,17 +46,17 @@ def _info(u: User) -> UserInfo:
 
 
 def hash_password(password: str) -> str:
-    if len(password) < MIN_PASSWORD:
-        raise AuthError(f"Mật khẩu phải có ít nhất {MIN_PASSWORD} ký tự")
-    return _hasher.hash(password)
+    try:
+        return _hasher.hash(accounts.check_password(password))
+    except accounts.AccountError as exc:
+        raise AuthError(exc.message) from None
 
 
 def _check_username(username: str) -> str:
-    username = username.strip().lower()
-    if not username or not username.replace(".", "").replace("_", "").replace("-", "").isalnum() \
-            or not username.isascii() or len(username) > 64:
-        raise AuthError("Tên đăng nhập chỉ gồm chữ cái không dấu, số, dấu chấm, gạch dưới hoặc gạch ngang")
-    return username
+    try:
+        return accounts.check_username(username)
+    except accounts.AccountError as exc:
+        raise AuthError(exc.message) from None
 
 
 def create_user(session: Session, office_id: str, username: str, full_name: str, role: str, password: str,
@@ -77,6 +80,7 @@ def add_user(store: Store, username: str, full_name: str, role: str, password: s
     if by is not None:
         require(by.role, Action.MANAGE_USERS)
     with store.write() as session:
+        _refuse_if_central(session)
         station = this_station(session)
         return _info(create_user(session, station.office_id, username, full_name, role, password, store.clock.now()))
 
@@ -95,6 +99,7 @@ def _get(session: Session, username: str) -> User:
 
 def set_password(store: Store, username: str, password: str) -> None:
     with store.write() as session:
+        _refuse_if_central(session)
         user = _get(session, username)
         user.password_hash = hash_password(password)
         user.failed_attempts = 0
@@ -104,11 +109,111 @@ def set_password(store: Store, username: str, password: str) -> None:
 
 def set_disabled(store: Store, username: str, disabled: bool) -> None:
     with store.write() as session:
+        _refuse_if_central(session)
         user = _get(session, username)
         user.disabled = disabled
         user.failed_attempts = 0
         user.locked_until = None
         session.add(user)
+
+
+# ---- users from the central server (issue 14, item 3) ---------------------------------------------------------
+# Once the station has received a non-empty list of its office's users from the central server, the server's
+# list wins: users are added, renamed, given a role, locked and given a password there (`counter serve users`),
+# and arrive here at the next sync with their password hashes (login works offline, with the server's roles).
+# A station that never synced (a demo, a standalone counter) keeps managing its own users.
+
+USERS_FROM_SERVER = "users_from_server"  # sync_state key: when the server's list was last applied
+CENTRAL_MANAGED = ("Người dùng của quầy này do máy chủ trung tâm quản lý: thêm người, đổi mật khẩu, khóa hoặc "
+                   "đổi vai trò bằng “counter serve users …” trên máy chủ; quầy nhận thay đổi ở lần đồng bộ sau.")
+
+
+def managed_by_server(session: Session) -> bool:
+    return session.execute(sa.text("SELECT 1 FROM sync_state WHERE key = :k"),
+                           {"k": USERS_FROM_SERVER}).scalar() is not None
+
+
+def users_managed_by_server(store: Store) -> bool:
+    with store.read() as session:
+        return managed_by_server(session)
+
+
+def _refuse_if_central(session: Session) -> None:
+    if managed_by_server(session):
+        raise AuthError(CENTRAL_MANAGED)
+
+
+@dataclass(frozen=True)
+class UsersApplied:
+    added: int = 0
+    changed: int = 0
+    disabled: int = 0  # local users the server's list does not have: kept (history names them), never log in
+
+
+def apply_server_users(store: Store, users: list[dict[str, Any]], office_id: str | None = None) -> UsersApplied:
+    """Make this station's users the server's list of its office: each user by name gets the server's full
+    name, role, password hash and lock; a user the station lacks is added (a new local id: actor_id numbers
+    stay the station's own); a local user the list lacks is locked. An empty list changes nothing (the office
+    has no users on the server yet: the station keeps managing its own until the operator imports them).
+    Entries that are not valid are skipped. Failed attempts and temporary lockouts stay local. `office_id`:
+    the office the list is of; another office's list is not applied."""
+    wanted: dict[str, dict[str, Any]] = {}
+    for u in users:
+        try:
+            name = accounts.check_username(str(u.get("username") or ""))
+            role = accounts.check_role(str(u.get("role") or ""))
+            full_name = clean_person_name(str(u.get("full_name") or ""))
+        except CounterError:
+            continue
+        if not accounts.is_password_hash(u.get("password_hash")):
+            continue
+        wanted[name] = {"full_name": full_name, "role": role, "password_hash": u["password_hash"],
+                        "disabled": bool(u.get("locked"))}
+    if not wanted:
+        return UsersApplied()
+    added = changed = disabled = 0
+    now = store.clock.now()
+    with store.write() as session:
+        station = this_station(session)
+        if office_id is not None and office_id != station.office_id:
+            return UsersApplied()
+        first = not managed_by_server(session)
+        local = {u.username: u for u in session.exec(select(User))}
+        for name, values in wanted.items():
+            user = local.get(name)
+            if user is None:
+                session.add(User(username=name, office_id=station.office_id, created_at=now, **values))
+                added += 1
+                continue
+            if all(getattr(user, k) == v for k, v in values.items()):
+                continue
+            if user.password_hash != values["password_hash"]:  # a new password clears a temporary lockout
+                user.failed_attempts, user.locked_until = 0, None
+            for k, v in values.items():
+                setattr(user, k, v)
+            session.add(user)
+            changed += 1
+        for name, user in local.items():
+            if name not in wanted and not user.disabled:
+                user.disabled = True
+                session.add(user)
+                disabled += 1
+        if first or added or changed or disabled:  # a cycle that changes nothing writes nothing
+            session.execute(sa.text("INSERT INTO sync_state(key, value) VALUES (:k, :v) "
+                                    "ON CONFLICT(key) DO UPDATE SET value = excluded.value"),
+                            {"k": USERS_FROM_SERVER, "v": now.isoformat()})
+    return UsersApplied(added, changed, disabled)
+
+
+def export_users(store: Store) -> dict[str, Any]:
+    """This station's users with their password hashes, for the operator's `counter serve users import`
+    (the migration of an office whose users were made at the counter)."""
+    with store.read() as session:
+        station = this_station(session)
+        rows = list(session.exec(select(User).order_by(User.id)))
+        return {"format": accounts.EXPORT_FORMAT, "office_id": station.office_id,
+                "users": [{"username": u.username, "full_name": u.full_name, "role": u.role,
+                           "password_hash": u.password_hash, "disabled": u.disabled} for u in rows]}
 
 
 @dataclass
@@ -126,7 +231,7 @@ _dummy_hash: list[str] = []
 def _check_password(password_hash: str | None, password: str) -> bool:
     """The KDF runs whether or not there is an account (an unknown name costs a verify of a dummy hash)."""
     real = password_hash is not None
-    if not real:
+    if password_hash is None:
         if not _dummy_hash:
             _dummy_hash.append(_hasher.hash(secrets.token_urlsafe(16)))
         password_hash = _dummy_hash[0]
@@ -171,6 +276,7 @@ def login(store: Store, username: str, password: str) -> Actor:
                 session.add(user)
                 session.commit()
             raise AuthError(message) from None
+        assert user is not None  # no account: the dummy hash never verifies
         if user.disabled:  # the password is right: saying so helps its owner and tells nobody else anything
             raise AuthError("Tài khoản đã bị khóa. Liên hệ quản trị để mở khóa.")
         user.failed_attempts = 0

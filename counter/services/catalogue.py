@@ -16,7 +16,7 @@ from importlib import resources
 from pathlib import Path
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from counter.domain.catalogue import CatalogueError, ProcedureSpec, parse_catalogue
 from counter.domain.text import fold, nfc, search_text
@@ -78,9 +78,9 @@ def import_specs(session: Session, specs: Sequence[ProcedureSpec]) -> ImportResu
     codes = list(dict.fromkeys(s.code for s in specs))
     existing: dict[str, Procedure] = {}
     for chunk in _chunks(codes):
-        existing.update((p.code, p) for p in session.exec(select(Procedure).where(Procedure.code.in_(chunk))))
+        existing.update((p.code, p) for p in session.exec(select(Procedure).where(col(Procedure.code).in_(chunk))))
     for chunk in _chunks([c for c in codes if c in existing]):
-        session.execute(sa.delete(ProcedurePaper).where(ProcedurePaper.procedure_code.in_(chunk)))
+        session.execute(sa.delete(ProcedurePaper).where(col(ProcedurePaper.procedure_code).in_(chunk)))
     added = 0
     rows: dict[str, Procedure] = {}
     for spec in specs:
@@ -169,7 +169,7 @@ def _infos(store: Store, rows: list[sqlite3.Row]) -> list[ProcedureInfo]:
     marks = ",".join("?" * len(codes))
     for p in store.query(f"SELECT procedure_code, position, name, originals, certified_copies, photocopies, "
                          f"required FROM procedure_papers WHERE procedure_code IN ({marks}) "
-                         f"ORDER BY procedure_code, position", codes):
+                         f"ORDER BY procedure_code, position", tuple(codes)):
         papers[p["procedure_code"]].append(PaperInfo(p["position"], p["name"], p["originals"],
                                                      p["certified_copies"], p["photocopies"], bool(p["required"])))
     return [ProcedureInfo(r["code"], r["name"], r["field"], r["level"], r["working_days"], r["fee"], r["fee_note"],

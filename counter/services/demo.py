@@ -224,7 +224,8 @@ def _progress(s, rng, code, due, received, now, receiver, clerk, supervisor, cal
     if not step(EventKind.TRANSFERRED, {"direction": "out", "to": "Công chức Tư pháp - Hộ tịch"}, 1):
         return
     if roll < 0.22:  # waiting for papers from the citizen
-        step(EventKind.SUPPLEMENT_REQUESTED, {"reason": "Thiếu bản sao giấy tờ tùy thân", "papers": [{"name": "Bản sao giấy tờ tùy thân", "count": 1}]}, 20)
+        step(EventKind.SUPPLEMENT_REQUESTED, {"reason": "Thiếu bản sao giấy tờ tùy thân",
+                                               "papers": [{"name": "Bản sao giấy tờ tùy thân", "count": 1}]}, 20)
         if age > 12 and rng.random() < 0.5:
             new_due = cal.due_at(t + timedelta(days=5), 3)
             step(EventKind.SUPPLEMENT_RECEIVED, {"due_at": new_due.isoformat()}, 24 * 5)

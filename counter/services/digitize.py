@@ -1,7 +1,8 @@
 """Số hóa (F3): pages -> one PDF per checklist item -> blob store -> `document_scanned` event.
 
-Blob store: files under `store.blob_dir` as `ab/cdef…` (SHA-256 hex of the content), written atomically
-(temporary file, fsync, rename) BEFORE the transaction that records the `blobs` row and the event. A failure
+Blob store (services/blobs.py, `BlobStore`: put/get/has; the folder one keeps `store.blob_dir/ab/cdef…`, the
+SHA-256 hex of the content, written atomically: temporary file, fsync, rename): each file is put BEFORE the
+transaction that records the `blobs` row and the event. A failure
 between the two leaves at most an orphan file that nothing refers to; `verify_blobs` reports it.
 
 Digitization codes (domain.md): 0 chưa số hóa, 1 đã số hóa, 2 tái sử dụng từ thành phần hồ sơ khác,
@@ -10,7 +11,6 @@ Digitization codes (domain.md): 0 chưa số hóa, 1 đã số hóa, 2 tái sử
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -19,7 +19,7 @@ import shutil
 import subprocess
 import threading
 import uuid
-from datetime import timezone
+from datetime import UTC
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,9 +28,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from counter.config import ScannerConfig, load_settings
+from counter.settings import ScannerConfig, load_settings
 from counter.domain.errors import CounterError
-from counter.fsutil import write_atomic
 from counter.domain.lifecycle import STATUS_LABELS, TRANSITIONS, EventKind, Status
 from counter.domain.permissions import Action, require
 from counter.domain.text import fold
@@ -39,58 +38,29 @@ from counter.scanning import files, sane
 from counter.scanning.files import Page, PageError
 from counter.scanning.watch import WatchFolder
 from counter.services import events as ev
+from counter.services.blobs import BlobError, FolderBlobStore, blob_store, file_sha256
 from counter.services.store import Actor, NotFound, Store
 
 DIGITIZATION_LABELS = {0: "Chưa số hóa", 1: "Đã số hóa", 2: "Tái sử dụng (thành phần hồ sơ khác)",
                        3: "Tái sử dụng (kết quả hồ sơ khác)"}
 _SHA = re.compile(r"^[0-9a-f]{64}$")
-_CHUNK = 1 << 20
 
 
-class BlobError(CounterError):
-    pass
-
-
-# ---- blob store ------------------------------------------------------------------------------------------
+# ---- blob store (counter/services/blobs.py: the BlobStore interface and its folder implementation) ---------
 
 def blob_path(store: Store, sha: str) -> Path:
-    sha = sha.strip().lower()
-    if not _SHA.match(sha):
-        raise BlobError(f"Mã băm “{sha}” không hợp lệ (cần 64 ký tự 0-9a-f của SHA-256).")
-    return store.blob_dir / sha[:2] / sha[2:]
-
-
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(_CHUNK):
-            h.update(chunk)
-    return h.hexdigest()
+    """Where the folder blob store keeps a blob (opening it in a viewer, `counter blobs verify`)."""
+    return FolderBlobStore(store.blob_dir).path(sha)
 
 
 def put_blob(store: Store, data: bytes) -> str:
     """Store the bytes once under their SHA-256 (atomic; an existing identical file is kept); returns the hash."""
-    sha = hashlib.sha256(data).hexdigest()
-    path = blob_path(store, sha)
-    if path.exists() and path.stat().st_size == len(data) and file_sha256(path) == sha:
-        return sha  # stored once: the same content is already there (and intact)
-    try:
-        write_atomic(data, path, sync_dir=True)
-    except OSError as exc:
-        raise BlobError(f"Không ghi được tệp số hóa vào {store.blob_dir}: {exc.strerror}") from None
-    return sha
+    return blob_store(store).put(data)
 
 
 def get_blob(store: Store, sha: str) -> bytes:
     """The stored bytes, checked against their hash."""
-    path = blob_path(store, sha)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise NotFound(f"Không có tệp số hóa {sha[:12]}… trong kho ({path}).") from None
-    if hashlib.sha256(data).hexdigest() != sha.lower():
-        raise BlobError(f"Tệp {path} không còn khớp mã băm: tệp đã bị sửa hoặc hỏng.")
-    return data
+    return blob_store(store).get(sha)
 
 
 def known_blob(store: Store, sha: str) -> Path:
@@ -267,6 +237,22 @@ def scan_pages(store: Store, device: str | None = None, *, source: str | None = 
         shutil.rmtree(out, ignore_errors=True)
         raise
     return files.load_files(paths, source="máy quét")
+
+
+def scan_keeping_pages(store: Store, config: ScannerConfig | None = None,
+                       on_page: Callable[[int], None] | None = None,
+                       cancel: threading.Event | None = None) -> tuple[list[Page], bool]:
+    """Scan (F8); stopped on the way (Esc), the pages scanned so far are kept: (pages, stopped)."""
+    try:
+        return scan_pages(store, config=config, on_page=on_page, cancel=cancel), False
+    except sane.ScanCancelled as exc:
+        return files.load_files(exc.pages, source="máy quét"), True
+
+
+#: what the F3 screen shows of pages (it imports no scanning adapter itself)
+ScanCancelled = sane.ScanCancelled
+human_size = files.human_size
+thumbnail = files.thumbnail
 
 
 def import_pages(paths: Iterable[Path | str], on_file: Callable[[int, int], None] | None = None,
@@ -476,7 +462,7 @@ def ocr_blob(store: Store, sha: str, lang: str = "vie") -> int:
 
 
 def _utc_text(store: Store) -> str:
-    return store.clock.now().astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return store.clock.now().astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 def search_ocr(store: Store, text: str, limit: int = 20) -> list[str]:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from counter.domain import lifecycle
 from counter.domain.calendar import VN_TZ, WorkCalendar
@@ -180,7 +181,7 @@ def find_applicant(store: Store, id_number: str) -> KnownApplicant | None:
     """A returning citizen: the details given with their latest dossier, to offer at intake."""
     with store.read() as session:
         row = session.exec(select(Dossier).where(Dossier.owner_id_number == id_number.strip())
-                           .order_by(Dossier.seq.desc()).limit(1)).first()
+                           .order_by(col(Dossier.seq).desc()).limit(1)).first()
         if row is None:
             return None
         return KnownApplicant(row.owner_name, id_number.strip(), row.owner_birth_date, row.owner_address,
@@ -189,7 +190,7 @@ def find_applicant(store: Store, id_number: str) -> KnownApplicant | None:
 
 def default_papers(session: Session, procedure_code: str) -> tuple[PaperInput, ...]:
     rows = session.exec(select(ProcedurePaper).where(ProcedurePaper.procedure_code == procedure_code)
-                        .order_by(ProcedurePaper.position)).all()
+                        .order_by(col(ProcedurePaper.position))).all()
     return tuple(PaperInput(r.name, r.originals, r.certified_copies, r.photocopies) for r in rows if r.required)
 
 
@@ -197,9 +198,9 @@ def dossier_row(session: Session, actor: Actor, code: str) -> Dossier:
     """The row of a dossier of the actor's office, by its code."""
     row = session.exec(select(Dossier).where(Dossier.code == code.strip().upper())).first()
     if row is None:
-        raise NotFound(f"Không tìm thấy hồ sơ “{code}”")
+        raise NotFound(f"Không tìm thấy hồ sơ “{code.strip()}”")
     if row.office_id != actor.office_id:
-        raise CounterError(f"Hồ sơ “{code}” thuộc cơ quan khác ({row.office_id})")
+        raise CounterError(f"Hồ sơ “{row.code}” thuộc cơ quan khác ({row.office_id}): không xử lý tại đây")
     return row
 
 
@@ -328,7 +329,7 @@ def past_due(status: int, due: datetime | None, now: datetime) -> bool:
 
 def days_late(cal: WorkCalendar, status: int, due: datetime | None, now: datetime) -> int:
     """Working days (the calendar's rule) an open dossier is past its due date; 0 when not late or not open."""
-    if not past_due(status, due, now):
+    if due is None or not past_due(status, due, now):
         return 0
     return cal.lateness(due, now)[1]
 
@@ -428,12 +429,18 @@ class DossierDetail:
     closed_reason: str | None
     assignee: str | None
     received_by: str | None
-    documents: list[DocumentView] = field(default_factory=list)
-    events: list[EventView] = field(default_factory=list)
+    documents: list[DocumentView] = dataclasses.field(default_factory=list)  # `field` is a column here
+    events: list[EventView] = dataclasses.field(default_factory=list)
     submitter_id_number: str | None = None
     submitter_phone: str | None = None
     voided_at: datetime | None = None  # issue 12: cancelled as received by mistake
     void_reason: str | None = None
+
+
+#: the detail's fields that are the dossier state's (lifecycle.DossierState, the row's projection), read from
+#: the row by name; `received_by` is the receiving clerk's name here, not the state's user id
+_DETAIL_STATE_FIELDS = tuple(f.name for f in fields(DossierDetail)
+                             if f.name in DossierState.__dataclass_fields__ and f.name != "received_by")
 
 
 DETAIL_LABELS = {
@@ -497,24 +504,15 @@ def get_detail(store: Store, code: str) -> DossierDetail:
             raise NotFound(f"Không tìm thấy hồ sơ “{code.strip()}”")
         who = actor_names(session)  # another station's clerks are named from its synced events
         docs = session.exec(select(DossierDocument).where(DossierDocument.dossier_id == row.id)
-                            .order_by(DossierDocument.position)).all()
+                            .order_by(col(DossierDocument.position))).all()
         events = [  # in the row's order; a step the central server rejected is marked (issue 12)
             EventView(e.at, e.kind, EVENT_LABELS.get(e.kind, e.kind) + (REJECTED_MARK if rejected else ""),
                       who(e.station_id, e.actor_id) or "—", e.station_seq, event_details(e.kind, json.loads(e.payload)))
             for e, rejected in timeline(session, row.id)
         ]
         return DossierDetail(
-            code=row.code, token=row.token, status=row.status, status_label=STATUS_LABELS[Status(row.status)],
-            procedure_code=row.procedure_code, procedure_name=row.procedure_name, field=row.field,
-            channel=row.channel, owner_kind=row.owner_kind, owner_name=row.owner_name,
-            owner_id_number=row.owner_id_number, owner_birth_date=row.owner_birth_date,
-            owner_address=row.owner_address, owner_phone=row.owner_phone, owner_email=row.owner_email,
-            submitter_name=row.submitter_name, sets=row.sets, working_days=row.working_days,
-            received_at=row.received_at, due_at=row.due_at, original_due_at=row.original_due_at, fee=row.fee,
-            fee_paid=row.fee_paid, return_method=row.return_method, resolved_at=row.resolved_at,
-            returned_at=row.returned_at, closed_reason=row.closed_reason, voided_at=row.voided_at,
-            void_reason=row.void_reason, submitter_id_number=row.submitter_id_number,
-            submitter_phone=row.submitter_phone,
+            **{name: getattr(row, name) for name in _DETAIL_STATE_FIELDS},
+            status_label=STATUS_LABELS[Status(row.status)],
             assignee=who(row.station_id, row.assignee_id), received_by=who(row.station_id, row.received_by),
             documents=[DocumentView(d.position, d.name, d.originals, d.certified_copies, d.photocopies,
                                     d.digitization, len(json.loads(d.blobs or "[]"))) for d in docs],

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import asdict, fields
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from typing import Any
 
 import sqlalchemy as sa
@@ -54,7 +54,7 @@ def event_body(ev: DossierEvent, payload: dict[str, Any] | None = None) -> dict[
     return {
         "id": ev.id, "dossier_id": ev.dossier_id, "office_id": ev.office_id, "station_id": ev.station_id,
         "station_seq": ev.station_seq, "parent": ev.parent, "kind": ev.kind, "actor_id": ev.actor_id,
-        "at": ev.at.astimezone(timezone.utc).isoformat(), "payload": json.loads(ev.payload) if payload is None else payload,
+        "at": ev.at.astimezone(UTC).isoformat(), "payload": json.loads(ev.payload) if payload is None else payload,
     }
 
 
@@ -90,7 +90,7 @@ def append(session: Session, actor: Actor, dossier_id: str, kind: str, payload: 
         row = load_row(session, dossier_id)
     before = state_of(row) if row is not None else None
     require_event(actor.role, kind, actor.user_id, actor.station_id, before)  # the conditions (a correction)
-    at = at.astimezone(timezone.utc)
+    at = at.astimezone(UTC)
     canonical = canonical_json(payload)
     event_id = str(uuid.uuid4())
     parsed = json.loads(canonical)  # what a replay will see: NFC strings, JSON types

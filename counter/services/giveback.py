@@ -8,7 +8,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date, datetime, UTC
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,8 @@ from counter.domain.progress import ScanError, parse_scan
 from counter.domain.text import nfc
 from counter.models import Dossier, Office
 from counter.services import events as ev
-from counter.services.progress import dossier_row, parse_papers
+from counter.services.dossiers import dossier_row
+from counter.services.progress import parse_papers
 from counter.services.store import Actor, NotFound, Store
 
 
@@ -147,7 +148,7 @@ class Collector:
 
     @classmethod
     def from_card(cls, card: CccdData, kind: str = "owner", authorization: Authorization | None = None,
-                  name: str | None = None) -> "Collector":
+                  name: str | None = None) -> Collector:
         return cls(kind, name or card.full_name, card.id_number, "cccd_qr", card.birth_date.isoformat(),
                    authorization)
 
@@ -247,7 +248,7 @@ def _dry_run(row: Dossier, actor: Actor, payload: dict[str, Any], at: datetime) 
     runs before a scanned file is stored)."""
     require(actor.role, EVENT_ACTIONS[EventKind.RETURNED])
     parsed = json.loads(canonical_json(payload))  # what the event will hold
-    lifecycle.apply(ev.state_of(row), lifecycle.Event("preview", EventKind.RETURNED, at.astimezone(timezone.utc),
+    lifecycle.apply(ev.state_of(row), lifecycle.Event("preview", EventKind.RETURNED, at.astimezone(UTC),
                                                       actor.user_id, actor.station_id, parsed))
 
 

@@ -11,7 +11,7 @@ from importlib import resources
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from counter.domain.calendar import OfficeHours, WorkCalendar
 from counter.domain.codes import validate_agency, validate_station
@@ -225,7 +225,7 @@ def list_overrides(store: Store) -> list[OverrideInfo]:
     with store.read() as session:
         office_id = this_station(session).office_id
         rows = session.exec(select(CalendarOverride).where(CalendarOverride.office_id == office_id)
-                            .order_by(CalendarOverride.day)).all()
+                            .order_by(col(CalendarOverride.day))).all()
         return [OverrideInfo(r.day, r.kind, r.note) for r in rows]
 
 

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, UTC
 from typing import Any
 
 import sqlalchemy as sa
@@ -20,7 +20,7 @@ _TIMES = ("received_at", "due_at", "original_due_at", "resolved_at", "returned_a
 
 
 def _utc_text(day: date) -> str:
-    return datetime.combine(day, time(0), VN_TZ).astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return datetime.combine(day, time(0), VN_TZ).astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 def export(store: Store, start: date, end: date) -> dict[str, Any]:

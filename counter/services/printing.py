@@ -7,9 +7,9 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from counter.config import load_settings
+from counter.settings import load_settings
 from counter.domain.codes import tracking_url
 from counter.domain.errors import CounterError
 from counter.domain.lifecycle import EventKind
@@ -41,12 +41,12 @@ def receipt_data(session: Session, code: str) -> tuple[forms.ReceiptData, dict]:
     office = session.get(Office, row.office_id)
     assert office is not None
     first = session.exec(select(DossierEvent).where(DossierEvent.dossier_id == row.id,
-                                                    DossierEvent.kind.in_(["received", "refused", "registered"]))
-                         .order_by(DossierEvent.station_seq)).first()
+                                                    col(DossierEvent.kind).in_(["received", "refused", "registered"]))
+                         .order_by(col(DossierEvent.station_seq))).first()
     assert first is not None
     payload = json.loads(first.payload)
     docs = session.exec(select(DossierDocument).where(DossierDocument.dossier_id == row.id)
-                        .order_by(DossierDocument.position)).all()
+                        .order_by(col(DossierDocument.position))).all()
     clerk = session.get(User, first.actor_id) if first.actor_id else None
     address = row.return_address if row.return_method == "post" and row.return_address else ""
     data = forms.ReceiptData(
@@ -75,7 +75,7 @@ def documents_for(store: Store, code: str, form: str = "auto") -> tuple[str, lis
     if form == "auto":
         form = "01" if first["kind"] == EventKind.RECEIVED else first["form"] or "03"
     form = form.upper()
-    if form in ("04", "05", "06", "BG") or form == "02" and first["kind"] == EventKind.RECEIVED:
+    if form in ("04", "05", "06", "BG") or (form == "02" and first["kind"] == EventKind.RECEIVED):
         from counter.services.progress import progress_documents  # Mẫu 02 (later), 04, 05, 06, hand-over
 
         return form, progress_documents(store, data, form)

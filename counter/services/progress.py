@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from typing import Any
 
 import sqlalchemy as sa
@@ -25,6 +25,7 @@ from counter.domain.permissions import EVENT_ACTIONS, can
 from counter.domain.text import nfc
 from counter.models import Dossier, DossierEvent, Office, User
 from counter.services import events as ev
+from counter.services.dossiers import dossier_row
 from counter.services.office import calendar_of
 from counter.services.store import Actor, NotFound, Store
 
@@ -112,15 +113,6 @@ class EventResult:
 
 # ---- reading ---------------------------------------------------------------------------------------------
 
-def dossier_row(session: Session, actor: Actor, code: str) -> Dossier:
-    row = session.exec(select(Dossier).where(Dossier.code == code.strip().upper())).first()
-    if row is None:
-        raise NotFound(f"Không tìm thấy hồ sơ “{code.strip()}”")
-    if row.office_id != actor.office_id:
-        raise CounterError(f"Hồ sơ “{row.code}” thuộc cơ quan khác ({row.office_id}): không xử lý tại đây")
-    return row
-
-
 def supplement_rule(session: Session, office_id: str) -> rules.SupplementClock:
     value = session.execute(sa.text("SELECT supplement_clock FROM offices WHERE id = :o"), {"o": office_id}).scalar()
     return rules.supplement_clock(value or "restart")
@@ -146,9 +138,10 @@ FEE_KINDS = (EventKind.FEE_REQUESTED, EventKind.FEE_PAID)
 def actions_for(role: str, status: Status, free: bool = False) -> tuple[list[ActionInfo], list[str]]:
     """The F4 actions a status allows, split into those this role may take and those it may not. On a free
     dossier (`free`: the procedure's fee is 0 and no fee was asked) the fee steps are not offered at all."""
-    mine, refused = [], []
+    mine: list[ActionInfo] = []
+    refused: list[ActionInfo] = []
     for kind in allowed_kinds(status):
-        if kind not in ACTION_FIELDS or free and kind in FEE_KINDS:
+        if kind not in ACTION_FIELDS or (free and kind in FEE_KINDS):
             continue
         info = ActionInfo(kind.value, EVENT_LABELS[kind], ACTION_FIELDS[kind], ACTION_FORMS.get(kind))
         (mine if can(role, EVENT_ACTIONS[kind]) else refused).append(info)
@@ -158,7 +151,7 @@ def actions_for(role: str, status: Status, free: bool = False) -> tuple[list[Act
 def control_rows_in(session: Session, row: Dossier) -> list[rules.ControlRow]:
     office = session.get(Office, row.office_id)
     desk = office.name if office else "Bộ phận Một cửa"
-    actors = dict(session.exec(select(User.id, User.full_name)).all())
+    actors = {uid: name for uid, name in session.exec(select(User.id, User.full_name)).all() if uid is not None}
     events = [ev.domain_event(e) for e in ev.events_of(session, row.id)]
     return rules.control_rows(events, calendar_of(session, row.office_id), desk, actors)
 
@@ -207,10 +200,7 @@ def _int(fields: dict[str, Any], name: str, label: str, maximum: int, grouped: b
 
 def parse_papers(value: Any) -> list[dict[str, Any]]:
     """"Giấy chứng sinh; Tờ khai:2" (or a list of names / dicts) as payload papers (originals = count)."""
-    if isinstance(value, list):
-        items = value
-    else:
-        items = [x for x in re.split(r"[;\n]", str(value or "")) if x.strip()]
+    items = value if isinstance(value, list) else [x for x in re.split(r"[;\n]", str(value or "")) if x.strip()]
     papers = []
     for item in items:
         if isinstance(item, dict):
@@ -224,7 +214,7 @@ def parse_papers(value: Any) -> list[dict[str, Any]]:
 
 
 def _iso(dt: datetime) -> str:
-    return dt.astimezone(timezone.utc).isoformat()
+    return dt.astimezone(UTC).isoformat()
 
 
 def build_payload(session: Session, row: Dossier, kind: str, fields: dict[str, Any], now: datetime) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, UTC
 from typing import Any
 
 from counter.domain.calendar import VN_TZ, WorkCalendar
@@ -53,7 +53,7 @@ DEFAULT_SOON_DAYS = 2
 
 def _ts(dt: datetime) -> str:
     """A time as the store writes it (models.UTCDateTime), for range comparisons in SQL."""
-    return dt.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return dt.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 @dataclass(frozen=True)

@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, time, UTC
 from fractions import Fraction
 from pathlib import Path
 
@@ -45,7 +46,7 @@ LIVE = "voided_at IS NULL"  # issue 12: voided dossiers count nowhere but in the
 
 
 def _ts(dt: datetime) -> str:
-    return dt.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return dt.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 def _bounds(period: Period) -> tuple[str, str]:
@@ -229,12 +230,12 @@ def scorecard(store: Store, actor: Actor, period: Period, trend: bool = True) ->
 def _trend(store: Store, period: Period) -> list[DayTrend]:
     lo, hi = _bounds(period)
     day = LOCAL_DAY
-    rec = dict(store.query(f"SELECT {day.format('received_at')} d, count(*) FROM dossiers WHERE received_at >= ? "
-                           f"AND received_at < ? AND {LIVE} GROUP BY d", (lo, hi)))
-    ret = dict(store.query(f"SELECT {day.format('returned_at')} d, count(*) FROM dossiers WHERE returned_at >= ? "
-                           f"AND returned_at < ? AND {LIVE} GROUP BY d", (lo, hi)))
-    late = dict(store.query(f"SELECT {day.format('resolved_at')} d, count(*) FROM dossiers WHERE resolved_at >= ? "
-                            f"AND resolved_at < ? AND {LATE_SQL} AND {LIVE} GROUP BY d", (lo, hi)))
+    rec = {d: n for d, n in store.query(f"SELECT {day.format('received_at')} d, count(*) FROM dossiers WHERE received_at >= ? "
+                           f"AND received_at < ? AND {LIVE} GROUP BY d", (lo, hi))}
+    ret = {d: n for d, n in store.query(f"SELECT {day.format('returned_at')} d, count(*) FROM dossiers WHERE returned_at >= ? "
+                           f"AND returned_at < ? AND {LIVE} GROUP BY d", (lo, hi))}
+    late = {d: n for d, n in store.query(f"SELECT {day.format('resolved_at')} d, count(*) FROM dossiers WHERE resolved_at >= ? "
+                            f"AND resolved_at < ? AND {LATE_SQL} AND {LIVE} GROUP BY d", (lo, hi))}
     return [DayTrend(d, rec.get(d.isoformat(), 0), ret.get(d.isoformat(), 0), late.get(d.isoformat(), 0))
             for d in period.days]
 
@@ -289,7 +290,7 @@ def _local_today(store: Store) -> date:
 
 # ---- CSV ---------------------------------------------------------------------------------------------------
 
-def _csv(header: list[str], rows: list[list[object]]) -> str:
+def _csv(header: list[str], rows: Sequence[Sequence[object]]) -> str:
     buf = io.StringIO()
     w = csv.writer(buf)
     w.writerow(header)

@@ -59,7 +59,7 @@ def failure_message(exc: BaseException) -> str | None:
 
     orig = getattr(exc, "orig", None) or exc  # SQLAlchemy wraps the sqlite3 error
     text = str(orig).lower()
-    if isinstance(orig, OSError) and orig.errno in (errno.ENOSPC, errno.EDQUOT) or "disk is full" in text:
+    if (isinstance(orig, OSError) and orig.errno in (errno.ENOSPC, errno.EDQUOT)) or "disk is full" in text:
         return DISK_FULL
     if isinstance(orig, sqlite3.Error) or isinstance(exc, sqlite3.Error) or type(orig).__module__.startswith(
             "sqlalchemy"):
@@ -102,6 +102,8 @@ class Store:
     _local: threading.local = field(default_factory=threading.local, repr=False)
     #: failed logins of user names no account has (auth.login counts them like an account's)
     unknown_logins: dict = field(default_factory=dict, repr=False)
+    #: the blob store the composition root gave it (services/blobs.py; None: the folder of the data dir)
+    blobs: object = field(default=None, repr=False)
 
     #: the folder `open(create=True)` made (or emptied) for this store: what `discard` removes
     _made: Path | None = field(default=None, repr=False)
@@ -109,7 +111,7 @@ class Store:
 
     @classmethod
     def open(cls, data_dir: Path | str, clock: Clock | None = None, migrate: bool = True,
-             create: bool = False) -> "Store":
+             create: bool = False) -> Store:
         """The store of an existing data folder; a file that is not a counter store (an empty file, another
         program's SQLite file) is refused untouched. `create` (init, demo): a new store, only in a new or empty
         folder."""

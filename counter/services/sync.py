@@ -20,14 +20,15 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session
+from sqlmodel import Session, col
 
+from counter.domain.contracts import BODY_KEYS
 from counter.domain.errors import CounterError
 from counter.domain.hashing import canonical_json, chain_hash
 from counter.domain.lifecycle import DossierState, Event, EventKind, TransitionError, apply
@@ -36,6 +37,7 @@ from counter.services import events as ev_service
 from counter.services import token_store
 from counter.services.office import this_station
 from counter.services.store import Store
+from counter.services.users_sync import pull_users
 from counter.sync.client import PullPage, PushResult, SyncClient, SyncError, SyncUnavailable
 
 log = logging.getLogger("counter.sync")
@@ -131,6 +133,54 @@ def setup(store: Store, url: str, token: str) -> None:
             _set(session, CURSOR, None)
 
 
+def station_number_from_server(url: str, token: str, office_id: str, wanted: int | None,
+                               transport: Any = None) -> int:
+    """`counter init --server URL --token T`: the station number the token was issued for, checked with the
+    server before anything is made: the office matches, the token is not another machine's, and no other
+    machine syncs under that number (else the sentence names the free numbers)."""
+    from counter.domain.codes import validate_agency
+    from counter.sync.client import SyncAuthError
+
+    url = url.strip().rstrip("/")
+    if not url.startswith(("http://", "https://")):
+        raise CounterError("Địa chỉ máy chủ phải bắt đầu bằng http:// hoặc https://")
+    try:
+        with SyncClient(url, token.strip(), transport=transport) as client:
+            info = client.station()
+    except SyncAuthError as exc:
+        raise CounterError(exc.message) from None
+    except SyncError as exc:
+        raise CounterError(f"Không hỏi được máy chủ {url}: {exc.message}. Khởi tạo không có --server/--token rồi "
+                           "nối sau bằng “counter sync setup”, hoặc thử lại khi máy chủ chạy.") from None
+    office_id = validate_agency(office_id)
+    free = ", ".join(str(n) for n in info.free) or "không còn"
+    if info.office_id != office_id:
+        raise CounterError(f"Mã truy cập này cấp cho cơ quan {info.office_id}, không phải {office_id}")
+    if info.station_id is not None:
+        raise CounterError(f"Mã truy cập này đã được một máy trạm khác dùng (quầy {info.station_number}): xin mã "
+                           f"mới cho máy này (số quầy còn trống: {free})")
+    if wanted is not None and wanted != info.station_number:
+        raise CounterError(f"Mã truy cập này cấp cho quầy {info.station_number}, không phải quầy {wanted}: bỏ "
+                           f"--station hoặc xin mã cho quầy {wanted}")
+    if info.clash:
+        raise CounterError(f"{info.clash} Số quầy còn trống: {free}.")
+    return info.station_number
+
+
+def bind_station(store: Store, transport: Any = None) -> None:
+    """`counter init --server`: claim the token for this new station at once, so a second machine given a
+    token of the same number is refused at its own init, not after both have received dossiers."""
+    with store.read() as session:
+        station_id = this_station(session).id
+    with client_for(store, transport) as client:
+        try:
+            problem = client.bind(station_id)
+        except SyncError as exc:
+            raise CounterError(f"Không gắn được quầy với máy chủ: {exc.message}") from None
+    if problem:
+        raise CounterError(problem)
+
+
 @dataclass(frozen=True)
 class SyncSettings:
     url: str
@@ -185,7 +235,7 @@ def status(store: Store) -> SyncStatus:
 def record_error(store: Store, message: str) -> None:
     with store.write() as session:
         _set(session, LAST_ERROR, message)
-        _set(session, LAST_ERROR_AT, store.clock.now().astimezone(timezone.utc).isoformat())
+        _set(session, LAST_ERROR_AT, store.clock.now().astimezone(UTC).isoformat())
 
 
 # ---- wire format ------------------------------------------------------------------------------------------
@@ -206,14 +256,14 @@ def wire_text(row: Any, actor_text: str) -> str:
     JSON the hash covers) instead of parsed and encoded again. `actor_text`: the actor object's JSON."""
     head = _WIRE_JSON({"id": row.id, "dossier_id": row.dossier_id, "office_id": row.office_id,
                        "station_id": row.station_id, "station_seq": row.station_seq, "parent": row.parent,
-                       "kind": row.kind, "actor_id": row.actor_id, "at": row.at.astimezone(timezone.utc).isoformat(),
+                       "kind": row.kind, "actor_id": row.actor_id, "at": row.at.astimezone(UTC).isoformat(),
                        "prev_hash": row.prev_hash, "hash": row.hash})
     return f'{head[:-1]},"actor":{actor_text},"payload":{row.payload}}}'
 
 
 def body_of_wire(w: dict[str, Any]) -> dict[str, Any]:
-    return {k: w[k] for k in ("id", "dossier_id", "office_id", "station_id", "station_seq", "parent", "kind",
-                              "actor_id", "at", "payload")}
+    """What the event hash covers (contracts.BODY_KEYS)."""
+    return {k: w[k] for k in BODY_KEYS}
 
 
 def _actors(session: Session) -> dict[int, dict[str, str]]:
@@ -262,6 +312,8 @@ class CycleReport:
     pulled: int = 0
     applied: int = 0
     problems: list[str] = field(default_factory=list)
+    #: dossier codes a recovery changed (a station restored from an older backup): (old, new)
+    renumbered: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _office_wire(session: Session, office_id: str) -> dict[str, str]:
@@ -391,6 +443,13 @@ def _record_push(store: Store, rows: list[Any], results: list[PushResult], repor
                 report.duplicate += 1
             elif r.status == "retry":
                 report.retry += 1
+                if r.reason == "behind":  # the server settled this number already: a restored station
+                    from counter.services.sync_recovery import BEHIND_FROM
+
+                    first = _get(session, BEHIND_FROM)
+                    seq = by_id[r.id].station_seq
+                    if first is None or seq < int(first):
+                        _set(session, BEHIND_FROM, str(seq))
             elif r.status == "rejected":
                 report.rejected += 1
                 row = by_id[r.id]
@@ -408,7 +467,7 @@ def _record_push(store: Store, rows: list[Any], results: list[PushResult], repor
 
 
 def _stamp(value: datetime) -> str:
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 # ---- pull -------------------------------------------------------------------------------------------------
@@ -426,7 +485,7 @@ def pull(store: Store, client: SyncClient, report: CycleReport | None = None, li
             cursor = _get(session, CURSOR) or ""
         page = client.pull(cursor, limit)
         report.pulled += len(page.events)
-        report.applied += apply_page(store, page, cursor)
+        report.applied += apply_page(store, page, cursor, report.problems)
         if not page.has_more or not page.events:
             return report
 
@@ -434,8 +493,10 @@ def pull(store: Store, client: SyncClient, report: CycleReport | None = None, li
 _INSERT_EVENT = sa.insert(DossierEvent.__table__)  # type: ignore[attr-defined]
 
 
-def apply_page(store: Store, page: PullPage, cursor: str) -> int:
-    """Apply one page of confirmed events; returns how many were new to this station."""
+def apply_page(store: Store, page: PullPage, cursor: str, problems: list[str] | None = None) -> int:
+    """Apply one page of confirmed events; returns how many were new to this station. A dossier whose row
+    cannot be built here (its code is held by another dossier of this store) keeps its events, is named in
+    `problems`, and does not stop the page."""
     new = 0
     with store.write() as session:
         session.execute(sa.text("PRAGMA defer_foreign_keys=ON"))  # events may come before their dossier row
@@ -446,12 +507,14 @@ def apply_page(store: Store, page: PullPage, cursor: str) -> int:
             session.execute(sa.text("DELETE FROM sync_events"))
             _set(session, EPOCH_RESET, "1")
         touched: set[str] = set()
+        own_back = False
         for w in page.events:
             if chain_hash(w["prev_hash"], body_of_wire(w)) != w["hash"]:
                 raise SyncUnavailable(f"Sự kiện {w['id']} từ máy chủ không khớp mã băm: bỏ qua trang này")
             existing = session.execute(sa.text("SELECT hash FROM dossier_events WHERE id = :e"),
                                        {"e": w["id"]}).scalar()
             if existing is None:
+                own_back = own_back or w["station_id"] == station_id
                 session.execute(_INSERT_EVENT, _row_of_wire(w))
                 actor = w.get("actor")
                 if isinstance(actor, dict) and w.get("actor_id") is not None:
@@ -471,7 +534,28 @@ def apply_page(store: Store, page: PullPage, cursor: str) -> int:
                     touched.add(w["dossier_id"])  # e.g. after a reset: keep the office order
             session.execute(_UPSERT_CONFIRMED, {"e": w["id"], "n": int(w["office_seq"])})
         for dossier_id in touched:
-            rebuild(session, dossier_id)
+            try:
+                with session.begin_nested():
+                    rebuild(session, dossier_id)
+            except sa.exc.IntegrityError:
+                # the server's dossier holds a code a row of this store holds too (two stations under one
+                # number): the server's is the one accepted, the local row yields its code and is named
+                state = fold(session, dossier_id)[0]
+                if state is None:
+                    raise
+                marked = f"{state.code}-TRUNG-{dossier_id[:4]}"
+                session.execute(sa.text("UPDATE dossiers SET code = :m WHERE code = :c AND id != :d"),
+                                {"m": marked, "c": state.code, "d": dossier_id})
+                rebuild(session, dossier_id)
+                log.info("pulled dossier %s clashes with a local row (code %s)", dossier_id, state.code)
+                if problems is not None:
+                    problems.append(f"Hồ sơ {state.code} trên máy chủ trùng mã với một hồ sơ của quầy này (hai máy "
+                                    f"trạm cùng số quầy?): hồ sơ của quầy này tạm mang mã {marked}; xem “Xung đột "
+                                    "đồng bộ” và khởi tạo lại máy với đúng số quầy")
+        if own_back:  # own events this store had lost (restored from a backup): counters move past them
+            from counter.services.sync_recovery import catch_up_counters
+
+            catch_up_counters(session, station_id, this_station(session).number)
         _set(session, CURSOR, page.cursor)
         if not page.has_more and _get(session, EPOCH_RESET):
             # push again what the restored server lacks: own events neither confirmed nor rejected
@@ -489,7 +573,7 @@ def _row_of_wire(w: dict[str, Any]) -> dict[str, Any]:
     return {"id": w["id"], "dossier_id": w["dossier_id"], "office_id": w["office_id"],
             "station_id": w["station_id"], "station_seq": int(w["station_seq"]), "parent": w.get("parent"),
             "kind": w["kind"], "actor_id": w.get("actor_id"),
-            "at": datetime.fromisoformat(w["at"]).astimezone(timezone.utc), "payload": canonical_json(w["payload"]),
+            "at": datetime.fromisoformat(w["at"]).astimezone(UTC), "payload": canonical_json(w["payload"]),
             "prev_hash": w["prev_hash"], "hash": w["hash"]}
 
 
@@ -511,7 +595,7 @@ def fold(session: Session, dossier_id: str) -> tuple[DossierState | None, list[E
     state: DossierState | None = None
     applied: list[Event] = []
     for r in [*confirmed, *pending]:
-        at = r.at if isinstance(r.at, datetime) else datetime.fromisoformat(r.at).replace(tzinfo=timezone.utc)
+        at = r.at if isinstance(r.at, datetime) else datetime.fromisoformat(r.at).replace(tzinfo=UTC)
         event = Event(r.id, r.kind, at, r.actor_id, r.station_id, json.loads(r.payload))
         try:
             state = apply(state, event)
@@ -524,10 +608,10 @@ def fold(session: Session, dossier_id: str) -> tuple[DossierState | None, list[E
 def history(session: Session, dossier_id: str) -> list[DossierEvent]:
     """A dossier's events in the order its row folds them: confirmed (office order), then the rest in local
     order; rejected events left out (they stay in the log and in sync_conflicts)."""
-    rows = session.execute(sa.select(DossierEvent, SyncEvent.office_seq)
-                           .outerjoin(SyncEvent, SyncEvent.event_id == DossierEvent.id)
-                           .where(DossierEvent.dossier_id == dossier_id,
-                                  DossierEvent.id.not_in(sa.select(SyncConflict.event_id)))  # type: ignore[attr-defined]
+    rows = session.execute(sa.select(DossierEvent, col(SyncEvent.office_seq))
+                           .outerjoin(SyncEvent, col(SyncEvent.event_id) == DossierEvent.id)
+                           .where(col(DossierEvent.dossier_id) == dossier_id,
+                                  col(DossierEvent.id).not_in(sa.select(col(SyncConflict.event_id))))
                            .order_by(sa.literal_column("dossier_events.rowid"))).all()
     confirmed = sorted((r for r in rows if r[1] is not None), key=lambda r: r[1])
     return [r[0] for r in confirmed] + [r[0] for r in rows if r[1] is None]
@@ -538,10 +622,10 @@ def timeline(session: Session, dossier_id: str) -> list[tuple[DossierEvent, bool
     order, then the pending ones in local order), each with whether the server rejected it: a rejected step is
     shown, marked, never hidden, right after the event it stood on (the clerk opens the dossier from the
     conflicts screen to see what happened)."""
-    rows = session.execute(sa.select(DossierEvent, SyncEvent.office_seq, SyncConflict.event_id)
-                           .outerjoin(SyncEvent, SyncEvent.event_id == DossierEvent.id)
-                           .outerjoin(SyncConflict, SyncConflict.event_id == DossierEvent.id)
-                           .where(DossierEvent.dossier_id == dossier_id)
+    rows = session.execute(sa.select(DossierEvent, col(SyncEvent.office_seq), col(SyncConflict.event_id))
+                           .outerjoin(SyncEvent, col(SyncEvent.event_id) == DossierEvent.id)
+                           .outerjoin(SyncConflict, col(SyncConflict.event_id) == DossierEvent.id)
+                           .where(col(DossierEvent.dossier_id) == dossier_id)
                            .order_by(sa.literal_column("dossier_events.rowid"))).all()
     confirmed = sorted((r for r in rows if r[1] is not None), key=lambda r: r[1])
     out = [(r[0], False) for r in confirmed] + [(r[0], False) for r in rows if r[1] is None and r[2] is None]
@@ -583,10 +667,19 @@ def rebuild(session: Session, dossier_id: str) -> DossierState | None:
 # ---- one cycle --------------------------------------------------------------------------------------------
 
 def run_cycle(store: Store, client: SyncClient) -> CycleReport:
-    """Push, pull (and push again after a server restore). Records last success / last error."""
+    """The office's users, push, pull (and push again after a server restore). Records last success / last
+    error."""
+    from counter.services import sync_recovery
+
     report = CycleReport()
     try:
+        pull_users(store, client)  # first: the server's users and roles (offline login, names on the wire)
+        if sync_recovery.needed(store):  # restored from a backup: take back what the server has first
+            _recover(store, client, report)
         push(store, client, report)
+        if sync_recovery.needed(store):  # the server said this station is behind itself
+            _recover(store, client, report)
+            push(store, client, report)
         pull(store, client, report)
         if status(store).pending and report.retry == 0:
             push(store, client, report)  # e.g. what a restored server lacks
@@ -594,14 +687,24 @@ def run_cycle(store: Store, client: SyncClient) -> CycleReport:
     except SyncError as exc:
         record_error(store, exc.message)
         raise
+    except Exception as exc:  # a bug or a bad row: recorded, so `sync status` shows it, and the loop goes on
+        log.exception("sync cycle failed")
+        record_error(store, f"Lỗi khi đồng bộ ({type(exc).__name__}): {str(exc).splitlines()[0][:300] if str(exc) else ''}")
+        raise
     with store.write() as session:
-        _set(session, LAST_SUCCESS, store.clock.now().astimezone(timezone.utc).isoformat())
+        _set(session, LAST_SUCCESS, store.clock.now().astimezone(UTC).isoformat())
         if report.problems:
             _set(session, LAST_ERROR, report.problems[-1])
-            _set(session, LAST_ERROR_AT, store.clock.now().astimezone(timezone.utc).isoformat())
+            _set(session, LAST_ERROR_AT, store.clock.now().astimezone(UTC).isoformat())
         else:
             _set(session, LAST_ERROR, None)
     return report
+
+
+def _recover(store: Store, client: SyncClient, report: CycleReport) -> None:
+    from counter.services.sync_recovery import recover
+
+    report.renumbered += [(c.old_code, c.new_code) for c in recover(store, client)]
 
 
 # ---- names of other stations' users ------------------------------------------------------------------------

@@ -1,1 +1,3 @@
-"""Sync client: pushes the outbox to the central server and pulls the office's events (HTTP only; the store side is in services.sync)."""
+"""Sync client: pushes the outbox to the central server and pulls the office's events.
+
+HTTP only; the store side is in services.sync."""

@@ -11,11 +11,14 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
+from pydantic import ValidationError as PydanticError
+
+from counter.domain import contracts
 
 log = logging.getLogger("counter.sync")
 
@@ -52,17 +55,13 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     except (TypeError, ValueError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    now = now or datetime.now(timezone.utc)  # only to turn an HTTP date into a delay
+        when = when.replace(tzinfo=UTC)
+    now = now or datetime.now(UTC)  # only to turn an HTTP date into a delay
     return max(0.0, (when - now).total_seconds())
 
 
-@dataclass(frozen=True)
-class PushResult:
-    id: str
-    status: str  # accepted | duplicate | rejected | retry
-    office_seq: int | None
-    reason: str | None
+#: one event's outcome, as declared (contracts.PushResult: accepted | duplicate | rejected | retry)
+PushResult = contracts.PushResult
 
 
 @dataclass(frozen=True)
@@ -70,6 +69,17 @@ class PullPage:
     events: list[dict[str, Any]]
     cursor: str
     has_more: bool
+
+
+@dataclass(frozen=True)
+class StationInfo:
+    office_id: str
+    station_number: int
+    station_id: str | None  # the machine the token is bound to (None before its first push)
+    last_seq: int  # the last station_seq the server settled for that machine
+    last_hash: str
+    free: list[int]  # the office's station numbers no other live token holds
+    clash: str | None  # why this number is not free (another machine syncs under it), else None
 
 
 class SyncClient:
@@ -85,7 +95,7 @@ class SyncClient:
     def close(self) -> None:
         self._http.close()
 
-    def __enter__(self) -> "SyncClient":
+    def __enter__(self) -> SyncClient:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -127,10 +137,10 @@ class SyncClient:
 
     def missing_blobs(self, hashes: list[str]) -> list[str]:
         _, data = self._request("POST", "/api/v1/blobs/missing", json={"hashes": hashes})
-        missing = data.get("missing") if isinstance(data, dict) else None
-        if not isinstance(missing, list):
-            raise SyncUnavailable("Máy chủ trả lời thiếu danh sách tệp còn thiếu")
-        return [str(h) for h in missing]
+        try:
+            return contracts.MissingBlobsResponse.model_validate(data).missing
+        except PydanticError:
+            raise SyncUnavailable("Máy chủ trả lời thiếu danh sách tệp còn thiếu") from None
 
     def put_blob(self, sha256: str, data: bytes, mime: str = "application/octet-stream") -> bool:
         """Upload one file. True when stored (or already there); False when the server found its SHA-256
@@ -147,29 +157,73 @@ class SyncClient:
         """`push` of wire events already written as JSON texts (the station splices each stored payload's text
         in instead of parsing it and encoding it again); `ids[i]` is the id of `texts[i]`."""
         body = (f'{{"station_id":{_json(station_id)},"office":{_json(office)},"events":[{",".join(texts)}]}}'
-                .encode("utf-8"))
+                .encode())
         _, data = self._request("POST", "/api/v1/events", content=body,
                                 headers={"Content-Type": "application/json"})
         try:
-            results = [PushResult(str(r["id"]), str(r["status"]), r.get("office_seq"), r.get("reason"))
-                       for r in data["results"]]
-        except (KeyError, TypeError):
-            raise SyncUnavailable("Máy chủ trả lời thiếu kết quả từng sự kiện") from None
-        self.server_time = data.get("server_time") if isinstance(data.get("server_time"), str) else None
+            answer = contracts.PUSH_RESPONSE.validate_python(data)
+        except PydanticError as exc:
+            missing = any(e["type"] in ("missing", "model_type", "list_type") and e["loc"][:1] in ((), ("results",))
+                          for e in exc.errors(include_url=False))
+            if missing:
+                raise SyncUnavailable("Máy chủ trả lời thiếu kết quả từng sự kiện") from None
+            raise SyncUnavailable("Máy chủ trả lời kết quả không khớp với lô đã gửi") from None
+        self.server_time = answer.server_time
         sent = set(ids)
-        if any(r.id not in sent or r.status not in ("accepted", "duplicate", "rejected", "retry") for r in results):
+        if any(r.id not in sent for r in answer.results):
             raise SyncUnavailable("Máy chủ trả lời kết quả không khớp với lô đã gửi")
-        return results
+        return answer.results
+
+    def station(self) -> StationInfo:
+        """What the server knows of this token's station (GET /api/v1/station)."""
+        _, data = self._request("GET", "/api/v1/station")
+        try:
+            return StationInfo(str(data["office_id"]), int(data["station_number"]), data.get("station_id"),
+                               int(data["last_seq"]), str(data["last_hash"]), [int(n) for n in data["free"]],
+                               data.get("clash"))
+        except (KeyError, TypeError, ValueError):
+            raise SyncUnavailable("Máy chủ trả lời thông tin quầy không đúng dạng") from None
+
+    def bind(self, station_id: str) -> str | None:
+        """Bind the token to this station now (POST /api/v1/station/bind); the server's refusal, or None."""
+        status, data = self._request("POST", "/api/v1/station/bind", ok=(200, 409), json={"station_id": station_id})
+        if status == 409:
+            return str(data.get("detail")) if isinstance(data, dict) else "Máy chủ từ chối gắn mã truy cập"
+        return None
+
+    def station_events(self, after_seq: int, limit: int = 500) -> PullPage:
+        """This station's own accepted events after `after_seq` (GET /api/v1/station/events); `cursor` is empty."""
+        _, data = self._request("GET", "/api/v1/station/events", params={"after_seq": after_seq, "limit": limit})
+        try:
+            page = PullPage(list(data["events"]), "", bool(data["has_more"]))
+        except (KeyError, TypeError):
+            raise SyncUnavailable("Máy chủ trả lời trang sự kiện không đúng dạng") from None
+        if not all(isinstance(e, dict) and "id" in e and "office_seq" in e and "station_seq" in e
+                   for e in page.events):
+            raise SyncUnavailable("Máy chủ trả lời sự kiện không đúng dạng")
+        return page
 
     def pull(self, after: str = "", limit: int = 500) -> PullPage:
         _, data = self._request("GET", "/api/v1/events", params={"after": after, "limit": limit})
-        try:
-            page = PullPage(list(data["events"]), str(data["cursor"]), bool(data["has_more"]))
-        except (KeyError, TypeError):
+        try:  # the page's declaration (contracts.PullResponse); the events stay the dicts the server sent
+            contracts.PULL_RESPONSE.validate_python(data)
+        except PydanticError as exc:
+            if any(e["loc"][:1] == ("events",) and len(e["loc"]) > 1 for e in exc.errors(include_url=False)):
+                raise SyncUnavailable("Máy chủ trả lời sự kiện không đúng dạng") from None
             raise SyncUnavailable("Máy chủ trả lời trang sự kiện không đúng dạng") from None
-        if not all(isinstance(e, dict) and "id" in e and "office_seq" in e for e in page.events):
-            raise SyncUnavailable("Máy chủ trả lời sự kiện không đúng dạng")
-        return page
+        return PullPage(data["events"], data["cursor"], data["has_more"])
+
+    def users(self) -> tuple[str, list[dict[str, Any]]] | None:
+        """(the token's office, its users as the server keeps them, with their password hashes for offline
+        login), or None when the server predates the list (404)."""
+        status, data = self._request("GET", "/api/v1/users", ok=(200, 404))
+        if status == 404:
+            return None
+        found = data.get("users") if isinstance(data, dict) else None
+        if not isinstance(found, list) or not all(isinstance(u, dict) for u in found) \
+                or not isinstance(data.get("office_id"), str):
+            raise SyncUnavailable("Máy chủ trả lời danh sách người dùng không đúng dạng")
+        return data["office_id"], found
 
 
 def _json(value: Any) -> str:

@@ -1,49 +1,36 @@
 """The station's sync loop: a cycle every `interval` seconds; after a failure, retries with full-jitter
 exponential backoff (1 s doubling to a 5 min cap, Retry-After honoured, reset on success), never giving up.
 
-Retries run through `stamina.retry_context` with a backoff hook: the hook picks the delay and waits for it on
-a `threading.Event`, so stopping the app (or `counter sync` on Ctrl+C) ends the wait at once.
+The retries are tenacity's: `wait_random_exponential` is the full-jitter backoff, the server's Retry-After
+replaces it when given, and tenacity sleeps through `wait()` on a `threading.Event`, so stopping the app
+(or `counter sync` on Ctrl+C) ends the wait at once.
 """
 
 from __future__ import annotations
 
-import random
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
-import stamina
-
+import tenacity
 
 INITIAL = 1.0
 CAP = 300.0
 
 
-def full_jitter(failures: int, rng: random.Random | None = None, initial: float = INITIAL,
-                cap: float = CAP) -> float:
-    """Delay before retry number `failures` (1-based): uniform in [0, min(cap, initial·2^(failures-1))]."""
-    ceiling = min(cap, initial * 2 ** min(failures - 1, 30))
-    return (rng or random).uniform(0, ceiling)
+class Backoff(tenacity.wait.wait_base):
+    """How long to wait before retry number n of a failing cycle (a tenacity wait strategy): the server's
+    Retry-After when it sent one, else uniform in [0, min(cap, initial·2^(n-1))] (full jitter)."""
 
+    def __init__(self, initial: float = INITIAL, cap: float = CAP) -> None:
+        self.cap = cap
+        self.jitter = tenacity.wait_random_exponential(multiplier=initial, max=cap)
 
-@dataclass
-class Backoff:
-    """Counts consecutive failures and says how long to wait before the next try."""
-
-    rng: random.Random = field(default_factory=random.Random)
-    failures: int = 0
-    initial: float = INITIAL
-    cap: float = CAP
-
-    def reset(self) -> None:
-        self.failures = 0
-
-    def next_delay(self, exc: BaseException) -> float:
-        self.failures += 1
+    def __call__(self, retry_state: tenacity.RetryCallState) -> float:
+        exc = retry_state.outcome.exception() if retry_state.outcome is not None else None
         retry_after = getattr(exc, "retry_after", None)
         if retry_after is not None:
             return min(self.cap, max(0.0, float(retry_after)))
-        return full_jitter(self.failures, self.rng, self.initial, self.cap)
+        return self.jitter(retry_state)
 
 
 def wait(stop: threading.Event, seconds: float, tick: Callable[[], object] | None = None,
@@ -65,28 +52,26 @@ def run_forever(cycle: Callable[[], object], stop: threading.Event, interval: fl
     """Run `cycle()` until `stop` is set. A failure (a SyncError, or any Exception: a bug must not stop the
     station's sync for good) is reported to `on_error(exc, delay)` and retried after the backoff delay.
     `tick()` runs every few seconds while waiting."""
-    backoff = backoff or Backoff()
 
-    def hook(exc: Exception) -> bool | float:
-        if stop.is_set():
-            return False
-        delay = backoff.next_delay(exc)
-        if on_error is not None:
-            on_error(exc, delay)
-        wait(stop, delay, tick)  # interruptible: the hook does the waiting, stamina sleeps 0
-        return not stop.is_set() and 0.0
+    def report(state: tenacity.RetryCallState) -> None:
+        if on_error is not None and state.outcome is not None and state.next_action is not None:
+            exc = state.outcome.exception()
+            if exc is not None:
+                on_error(exc, state.next_action.sleep)
 
+    def attempt() -> None:
+        if not stop.is_set():
+            cycle()
+
+    retrying = tenacity.Retrying(
+        retry=tenacity.retry_if_exception_type(Exception), wait=backoff or Backoff(),
+        stop=lambda _state: stop.is_set(), sleep=lambda seconds: wait(stop, seconds, tick),
+        before_sleep=report, reraise=True)
     while not stop.is_set():
         try:
-            for attempt in stamina.retry_context(on=hook, attempts=None, timeout=None, wait_initial=INITIAL,
-                                                 wait_max=CAP, wait_jitter=0.0):
-                with attempt:
-                    if stop.is_set():
-                        return
-                    cycle()
-        except Exception:  # only when stopping (the hook said no more)
+            retrying(attempt)  # a fresh retry state each cycle: the backoff starts over after a success
+        except Exception:  # only when stopping (tenacity gives up only then)
             if stop.is_set():
                 return
             raise
-        backoff.reset()
         wait(stop, interval, tick)

@@ -112,7 +112,7 @@ class FittedTable(DataTable):
         self._rows.append((tuple(_copy(c) for c in cells), kwargs))
         return super().add_row(*self._visible(cells), **kwargs)
 
-    def clear(self, columns: bool = False) -> "FittedTable":
+    def clear(self, columns: bool = False) -> FittedTable:
         self._rows.clear()
         super().clear()
         return self

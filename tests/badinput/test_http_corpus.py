@@ -45,7 +45,7 @@ def http_cases() -> list[tuple[str, str, str, dict[str, str], bytes | None]]:
     ]
     for name, body in bodies:
         out.append((f"POST events {name}", "POST", "/api/v1/events", AUTH, body))
-    for name, body in bodies[:12] + [("hashes string", b'{"hashes": "x"}'), ("hashes numbers", b'{"hashes": [1, 2]}'),
+    for name, body in [*bodies[:12], ("hashes string", b'{"hashes": "x"}'), ("hashes numbers", b'{"hashes": [1, 2]}'),
                                       ("hashes many", json.dumps({"hashes": [SHA] * 10_001}).encode()),
                                       ("no hashes", b"{}"), ("list", b"[]"), ("null", b"null")]:
         out.append((f"POST blobs/missing {name}", "POST", "/api/v1/blobs/missing", AUTH, body))

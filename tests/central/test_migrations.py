@@ -9,7 +9,7 @@ from alembic.migration import MigrationContext
 from counter.central import db as central_db
 from counter.central.app import create_app
 from counter.central.tables import metadata
-from tests.central.conftest import add_token, auth, push_body, wire_events
+from tests.central.conftest import add_server_users, add_token, auth, push_body, wire_events
 from tests.conftest import actor_for, receive
 
 
@@ -35,6 +35,7 @@ async def test_sqlite_demo_server_accepts_and_tracks(tmp_path, station_store):
     engine = app.state.engine
     try:
         assert _diff(engine) == []
+        add_server_users(engine)
         token = add_token(engine)
         code = receive(station_store, actor_for(station_store, "canbo"))
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://c") as client:

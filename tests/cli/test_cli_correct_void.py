@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 
 from counter.services.store import Store
 from tests.cli.test_cli_progress import home, run  # noqa: F401  (fixture)
@@ -37,7 +37,7 @@ def test_correct_then_void_by_script(home):  # noqa: F811
         assert "Traceback" not in r.output
     assert snapshot(_db(path)) == before
     store = Store.open(path)  # the command's clock is the real one: a dossier received now
-    code = receive(store, actor_for(store, "canbo"), at=datetime.now(timezone.utc))
+    code = receive(store, actor_for(store, "canbo"), at=datetime.now(UTC))
     store.close()
     r = run(path, "void", code, user="giamsat")
     assert r.exit_code == 1 and r.output.strip() == "Lỗi: Chưa thể lưu: Phải ghi rõ lý do hủy hồ sơ", r.output

@@ -496,7 +496,7 @@ def test_calendar_module_is_pure():
 
     import counter.domain.calendar as module
 
-    tree = ast.parse(open(module.__file__, encoding="utf-8").read())
+    tree = ast.parse(open(module.__file__, encoding="utf-8").read())  # noqa: SIM115
     imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
                 for alias in node.names}
     imported |= {node.module.split(".")[0] for node in ast.walk(tree)

@@ -169,7 +169,7 @@ def test_json_errors_name_the_line_where_the_item_starts():
     for i, item in enumerate(items):
         starts.append(len(lines) + 1)
         body = json.dumps(item, ensure_ascii=False, indent=2).splitlines()
-        lines.extend(body[:-1] + [body[-1] + ("," if i < len(items) - 1 else "")])
+        lines.extend([*body[:-1], body[-1] + ("," if i < len(items) - 1 else "")])
     lines.append("]}")
     with pytest.raises(CatalogueError) as info:
         parse_catalogue("\n".join(lines), "json")

@@ -59,3 +59,12 @@ def test_floats_are_refused_and_chain_depends_on_previous():
         canonical_json({"a": 1.5})
     a = chain_hash(GENESIS, {"x": 1})
     assert a != chain_hash("1" * 64, {"x": 1}) and a != chain_hash(GENESIS, {"x": 2})
+
+
+def test_one_tracking_token_rule():
+    """codes.parse_token is the rule the public pages use (central/app.py) and new_token's form."""
+    for _ in range(50):
+        t = codes.new_token()
+        assert codes.parse_token(t) == t and codes.parse_token(f" {t.lower()} ") == t
+    for bad in ("", "A" * 16, "A" * 31, "A" * 33, "A" * 64, "0" * 32, "1" * 32, "Đ" * 32, "../" + "A" * 29):
+        assert codes.parse_token(bad) is None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, UTC
 
 import pytest
 from hypothesis import given, settings
@@ -35,7 +35,7 @@ SPEC = {
     "corrected": (set(S), None),  # issue 12: the applicant's details, in any status
     "voided": ({S.RECEIVED, S.PROCESSING, S.SUPPLEMENT, S.FEE, S.RESOLVED}, None),  # same day; then notes only
 }
-T0 = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 
 
 def creating_payload(i: int = 0) -> dict:

@@ -333,7 +333,7 @@ def test_a_bar_anywhere_in_the_authorization_is_refused(key, before, after):
 
 def test_the_fee_is_collected_at_the_return():
     with_fee = resolved_state(fee=8000)
-    with pytest.raises(TransitionError, match="Chưa thu đủ phí, lệ phí: cần 8.000 đ, mới thu 5.000 đ"):
+    with pytest.raises(TransitionError, match=r"Chưa thu đủ phí, lệ phí: cần 8.000 đ, mới thu 5.000 đ"):
         lifecycle.apply(with_fee, returned({**OWNER, "fee_collected": 5000}))
     paid = lifecycle.apply(with_fee, returned({**OWNER, "fee_collected": 8000}))
     assert paid.fee_paid

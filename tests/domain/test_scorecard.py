@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, UTC
 from fractions import Fraction
 
 import pytest
@@ -54,7 +54,7 @@ def test_periods_day_week_month_and_bounds_in_utc():
     assert Period.month(d).shift("month", 2) == Period(date(2027, 1, 1), date(2027, 1, 31))
     assert Period.week(d).shift("week", -1).start == date(2026, 11, 16)
     lo, hi = Period.day(date(2027, 1, 1)).utc_bounds()
-    assert (lo, hi) == (datetime(2026, 12, 31, 17, tzinfo=timezone.utc), datetime(2027, 1, 1, 17, tzinfo=timezone.utc))
+    assert (lo, hi) == (datetime(2026, 12, 31, 17, tzinfo=UTC), datetime(2027, 1, 1, 17, tzinfo=UTC))
     assert len(Period.month(d).days) == 30
     with pytest.raises(PeriodError):
         Period(date(2026, 11, 2), date(2026, 11, 1))

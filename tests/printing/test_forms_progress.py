@@ -105,7 +105,8 @@ def test_hand_over_note(done, tmp_path):
     has_all(text_of(store, code, "BG", tmp_path), [
         "PHIẾU BÀN GIAO KẾT QUẢ GIẢI QUYẾT HỒ SƠ", f"Số: {code}/BGKQ", "Chủ hồ sơ: Nguyễn Văn An",
         "Người nhận kết quả: Trần Văn Bình (Người được ủy quyền)", "001090999999 (nhập tay)",
-        "Giấy ủy quyền: Giấy ủy quyền số 15/2026, ngày 20/11/2026, UBND xã Phục Linh", "Giấy xác nhận tình trạng hôn nhân", "Số lượng 2",
+        "Giấy ủy quyền: Giấy ủy quyền số 15/2026, ngày 20/11/2026, UBND xã Phục Linh",
+        "Giấy xác nhận tình trạng hôn nhân", "Số lượng 2",
         "Phí, lệ phí thu khi trả kết quả: Không", "Ghi chú: Đã kiểm tra bản gốc ủy quyền", "NGƯỜI NHẬN KẾT QUẢ",
         "NGƯỜI TRẢ KẾT QUẢ", "Người Dùng Canbo", "Thời gian trả kết quả: 09 giờ 00 phút, ngày 27 tháng 11 năm 2026"])
 

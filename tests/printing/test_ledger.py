@@ -7,7 +7,7 @@ import subprocess
 from datetime import date, datetime
 
 from openpyxl import load_workbook
-from pypdf import PdfReader
+import pikepdf
 
 from counter.domain.scorecard import Period
 from counter.printing.ledger import COLUMNS, Ledger, LedgerRow, ledger_document, ledger_pdf
@@ -33,8 +33,8 @@ def pdftotext(pdf: bytes, tmp_path) -> str:  # type: ignore[no-untyped-def]
 
 def test_pdf_is_a4_landscape_with_every_row(tmp_path):
     pdf = ledger_pdf(LEDGER)
-    page = PdfReader(io.BytesIO(pdf)).pages[0]
-    w, h = float(page.mediabox.width), float(page.mediabox.height)
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        w, h = float(doc.pages[0].mediabox[2]), float(doc.pages[0].mediabox[3])
     assert (round(w), round(h)) == (842, 595)  # A4 landscape in points
     words = " ".join(pdftotext(pdf, tmp_path).split())
     for needle in ("SỔ THEO DÕI HỒ SƠ", "Từ ngày 01/11/2026 đến ngày 30/11/2026", "[Tuyết]", "Bùi Văn Ước",

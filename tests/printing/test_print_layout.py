@@ -8,7 +8,7 @@ import re
 import shutil
 import subprocess
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 
 import pytest
 from hypothesis import given
@@ -28,7 +28,7 @@ needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="po
 MONTH = replace(LEDGER, rows=[replace(ROWS[i % 2], no=i + 1) for i in range(20)])
 LONG_OFFICE = "Bộ phận Tiếp nhận và Trả kết quả thuộc Trung tâm Phục vụ hành chính công xã Phục Linh mới"
 LONG_URL = "https://motcua.phuclinh.thainguyen.gov.vn/tra-cuu/t/CH2DHL5PUZ5ZXU3QVCIT4TMTRWO2RJM3"
-AT = datetime(2026, 11, 25, 3, 0, tzinfo=timezone.utc)
+AT = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)
 
 
 def words_of(pdf: bytes, tmp_path) -> list[tuple[float, float, float, str]]:  # type: ignore[no-untyped-def]
@@ -196,7 +196,7 @@ def test_a_90_character_office_name_wraps_whole_on_every_form(tmp_path, paper):
         pdf = render_pdf(docs, paper)
         words = words_of(pdf, tmp_path)
         width = page_width(pdf, tmp_path)
-        assert all(5 < x0 and x1 < width - 5 for x0, _, x1, _ in words), f"Mẫu {form}: a word off the page"
+        assert all(x0 > 5 and x1 < width - 5 for x0, _, x1, _ in words), f"Mẫu {form}: a word off the page"
         found = [w for *_, w in words]
         for word in LONG_OFFICE.upper().split():  # the header's agency line: every word whole
             assert word in found, f"Mẫu {form}: “{word}”"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 
 import pytest
 import zxingcpp
@@ -25,8 +25,8 @@ DATA = forms.ReceiptData(
     owner_email="", owner_id_number="001090123456", submitter_name="Đặng Thị Ngọc Ánh",
     procedure_name="Đăng ký khai sinh", procedure_code="1.001193",
     papers=(forms.Paper("Tờ khai đăng ký khai sinh", 1, 0, 0), forms.Paper("Giấy chứng sinh", 1, 0, 0)),
-    sets=1, time_label="Trong ngày", received_at=datetime(2026, 11, 23, 8, 21, tzinfo=timezone.utc),
-    due_at=datetime(2026, 11, 25, 10, 0, tzinfo=timezone.utc), return_label="Bộ phận tiếp nhận và trả kết quả",
+    sets=1, time_label="Trong ngày", received_at=datetime(2026, 11, 23, 8, 21, tzinfo=UTC),
+    due_at=datetime(2026, 11, 25, 10, 0, tzinfo=UTC), return_label="Bộ phận tiếp nhận và trả kết quả",
     channel=1, tracking_url=URL, clerk_name="Nguyễn Thị Hoa", reason="Hồ sơ chưa đủ giấy tờ: thiếu giấy chứng sinh")
 
 

@@ -65,7 +65,7 @@ def test_verify_reports_a_damaged_file_and_orphans(home, tmp_path):
     (home / "blobs" / "ab" / ("c" * 62)).write_bytes(b"left by an interrupted save")
     r = run(home, "blobs", "verify")
     assert r.exit_code == 0 and "Mồ côi" in r.output and "ab" + "c" * 62 in r.output
-    (f,) = [p for p in (home / "blobs").rglob("*") if p.is_file() and not p.parent.name == "ab"]
+    (f,) = [p for p in (home / "blobs").rglob("*") if p.is_file() and p.parent.name != "ab"]
     f.write_bytes(b"%PDF-1.4 changed")
     r = run(home, "blobs", "verify")
     assert r.exit_code == 1 and "HỎNG" in r.output and "không khớp mã băm" in r.output

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from counter.config import load_settings
+from counter.settings import load_settings
 from counter.domain.errors import CounterError
 
 

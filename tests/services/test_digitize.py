@@ -10,9 +10,9 @@ import sqlite3
 
 import pytest
 from PIL import Image
-from pypdf import PdfReader
+import pikepdf
 
-from counter.config import ScannerConfig
+from counter.settings import ScannerConfig
 from counter.domain.errors import CounterError
 from counter.domain.lifecycle import TransitionError
 from counter.domain.permissions import PermissionDenied
@@ -63,11 +63,11 @@ def test_scan_two_pages_and_import_a_png_marks_the_paper_digitized(store, tmp_pa
     data = dg.get_blob(store, result.sha256)
     assert hashlib.sha256(data).hexdigest() == result.sha256
     assert dg.blob_path(store, result.sha256) == store.blob_dir / result.sha256[:2] / result.sha256[2:]
-    assert len(PdfReader(io.BytesIO(data)).pages) == 3
+    assert len(pikepdf.open(io.BytesIO(data)).pages) == 3
     assert doc_row(store, code, 1) == (1, [result.sha256]) and doc_row(store, code, 2) == (0, [])
     target = dg.load_target(store, code)
     assert target.summary == "đã số hóa 1/2" and target.items[0].pages == 3
-    (event,) = [e for e in get_detail(store, code).events if e.kind == "document_scanned"]
+    (_event,) = [e for e in get_detail(store, code).events if e.kind == "document_scanned"]
     payload = json.loads(store.query("SELECT payload FROM dossier_events WHERE kind = 'document_scanned'")[0][0])
     assert payload["blobs"] == [result.sha256] and payload["position"] == 1 and payload["pages"] == 3
     assert store.query("SELECT scanned_count FROM dossiers WHERE code = ?", (code,))[0][0] == 1
@@ -90,18 +90,15 @@ def test_the_same_file_is_stored_once_and_a_rescan_replaces_the_item(store, tmp_
 
 
 def test_imported_pdf_pages_are_joined(store, tmp_path):
-    from pypdf import PdfWriter
-
-    w = PdfWriter()
-    w.add_blank_page(595, 842)
-    w.add_blank_page(595, 842)
-    with open(tmp_path / "in.pdf", "wb") as fh:
-        w.write(fh)
+    w = pikepdf.new()
+    w.add_blank_page(page_size=(595, 842))
+    w.add_blank_page(page_size=(595, 842))
+    w.save(tmp_path / "in.pdf")
     clerk = actor_for(store, "canbo")
     code = receive(store, clerk)
     result = dg.save_files(store, clerk, code, 2, [jpeg(tmp_path / "a.jpg"), tmp_path / "in.pdf"])
     assert result.pages == 3
-    assert len(PdfReader(io.BytesIO(dg.get_blob(store, result.sha256))).pages) == 3
+    assert len(pikepdf.open(io.BytesIO(dg.get_blob(store, result.sha256))).pages) == 3
 
 
 def test_a_corrupt_or_foreign_file_stores_nothing(store, tmp_path):

@@ -216,7 +216,7 @@ def test_fees_are_collected_at_the_return(store):
 
 def test_by_post_then_delivered(store):
     clerk, postal = actor_for(store, "canbo"), actor_for(store, "buudien")
-    code, token = ready(store, address="Thôn 2, xã Phục Linh")
+    code, _token = ready(store, address="Thôn 2, xã Phục Linh")
     with pytest.raises(TransitionError, match="Thiếu số hiệu bưu gửi"):
         giveback.send_by_post(store, clerk, code, "", papers="Giấy khai sinh:1")
     with pytest.raises(TransitionError, match="Thiếu giấy tờ kết quả"):

@@ -20,6 +20,7 @@ from counter.domain.clock import FixedClock
 from counter.services import audit, auth, catalogue, office
 from counter.services import sync as sync_service
 from counter.services.store import Store
+from tests.central.conftest import add_server_users
 from tests.conftest import NOW, OFFICE, PASSWORD, USERS, make_store
 
 SERVER = "http://central.test"
@@ -64,6 +65,7 @@ class Central:
         self.url = url
         self.engine = central_db.make_engine(url, pool_size=2)
         central_db.upgrade(self.engine)
+        add_server_users(self.engine)  # the office's users: the server judges every event by them
         self.app = create_app(url, clock=FixedClock(NOW + timedelta(minutes=5)), migrate=False, track_rate=0,
                               pool_size=2)
         self.test_client = TestClient(self.app, base_url=SERVER)

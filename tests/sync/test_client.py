@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import random
 import threading
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 
 import httpx
 import pytest
+import tenacity
 from hypothesis import given
 from hypothesis import strategies as st
 
 from counter.sync.client import SyncAuthError, SyncClient, SyncUnavailable, parse_retry_after
-from counter.sync.loop import CAP, Backoff, full_jitter, run_forever
+from counter.sync.loop import CAP, Backoff, run_forever
 
 
 def client(handler) -> SyncClient:  # type: ignore[no-untyped-def]
@@ -21,7 +22,7 @@ def client(handler) -> SyncClient:  # type: ignore[no-untyped-def]
 
 def test_retry_after_seconds_and_http_date():
     assert parse_retry_after("120") == 120.0
-    now = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
     assert parse_retry_after("Mon, 23 Nov 2026 02:00:30 GMT", now) == 30.0
     assert parse_retry_after("Mon, 23 Nov 2026 01:00:00 GMT", now) == 0.0
     assert parse_retry_after("soon") is None and parse_retry_after(None) is None
@@ -81,19 +82,41 @@ def test_connection_refused_is_unavailable():
         assert c.health() is False
 
 
+def retry_state(failures: int, exc: BaseException) -> tenacity.RetryCallState:
+    state = tenacity.RetryCallState(tenacity.Retrying(), fn=None, args=(), kwargs={})
+    state.attempt_number = failures
+    state.set_exception((type(exc), exc, None))
+    return state
+
+
 @given(st.integers(min_value=1, max_value=200), st.integers(min_value=0, max_value=2**32))
 def test_full_jitter_stays_under_the_exponential_ceiling(failures, seed):
-    delay = full_jitter(failures, random.Random(seed))
+    random.seed(seed)  # tenacity draws from the random module
+    delay = Backoff()(retry_state(failures, SyncUnavailable("x")))
     assert 0 <= delay <= min(CAP, 2 ** (failures - 1))
 
 
 def test_backoff_honours_retry_after_and_resets():
-    b = Backoff(rng=random.Random(1))
-    assert b.next_delay(SyncUnavailable("x", retry_after=12)) == 12
-    assert b.next_delay(SyncUnavailable("x", retry_after=10_000)) == CAP
-    assert b.failures == 2
-    b.reset()
-    assert b.failures == 0 and b.next_delay(SyncUnavailable("x")) <= 1.0
+    b = Backoff()
+    assert b(retry_state(1, SyncUnavailable("x", retry_after=12))) == 12
+    assert b(retry_state(2, SyncUnavailable("x", retry_after=10_000))) == CAP
+    assert b(retry_state(1, SyncUnavailable("x"))) <= 1.0
+
+
+def test_backoff_starts_over_after_a_successful_cycle():
+    stop = threading.Event()
+    calls, delays = [], []
+
+    def cycle():
+        calls.append(1)
+        if len(calls) in (1, 2, 3, 5):  # three failures, a success, then one more failure
+            raise SyncUnavailable("mất mạng")
+        if len(calls) == 6:
+            stop.set()
+
+    run_forever(cycle, stop, interval=0, on_error=lambda exc, delay: delays.append(delay),
+                backoff=Backoff(initial=0.001, cap=10))
+    assert len(delays) == 4 and delays[3] <= 0.001  # the fourth failure waits as little as the first
 
 
 def test_loop_retries_failures_never_gives_up_and_stops():
@@ -107,7 +130,7 @@ def test_loop_retries_failures_never_gives_up_and_stops():
         stop.set()
 
     run_forever(cycle, stop, interval=0, on_error=lambda exc, delay: errors.append((exc.message, delay)),
-                backoff=Backoff(rng=random.Random(2), initial=0.0001, cap=0.001))
+                backoff=Backoff(initial=0.0001, cap=0.001))
     assert len(calls) == 26 and len(errors) == 25
     assert all(m == "mất mạng" and 0 <= d <= 0.001 for m, d in errors)
 

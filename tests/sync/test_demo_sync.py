@@ -98,7 +98,7 @@ def free_port() -> int:
 def served(tmp_path):
     """`counter serve` on the demo's SQLite central database, in its own process."""
     port, central = free_port(), tmp_path / "may-chu"  # beside the demo: its folder must be new or empty
-    log = open(tmp_path / "serve.log", "wb")
+    log = open(tmp_path / "serve.log", "wb")  # noqa: SIM115 — the server writes to it until the test ends
     proc = subprocess.Popen([sys.executable, "-m", "counter", "serve", "--data-dir", str(central), "--port", str(port),
                              "--track-rate", "0"], stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
                             env={**os.environ, "PYTHONPATH": str(ROOT)})
@@ -127,6 +127,12 @@ def test_demo_serve_setup_sync_once_then_track(tmp_path, served):
     assert made.returncode == 0, made.stderr
     added = counter("serve", "token", "add", "--office", "H55.242", "--station", "1", "--data-dir", str(central))
     assert added.returncode == 0, added.stderr
+    # issue 14: the server judges every event by its list of the office's users; a counter that made its own
+    # users before gives them to the server once (export on the station, import on the server)
+    exported = counter("users", "export", "--out", str(tmp_path / "users.json"), "--data-dir", str(data))
+    assert exported.returncode == 0 and "Đã xuất" in exported.stdout, exported.stderr
+    imported = counter("serve", "users", "import", str(tmp_path / "users.json"), "--data-dir", str(central))
+    assert imported.returncode == 0 and "Đã nhập" in imported.stdout, imported.stderr
     setup = counter("sync", "setup", "--url", url, "--token", added.stdout.strip().splitlines()[-1],
                     "--data-dir", str(data), login=("quantri", "quantri123"))
     assert setup.returncode == 0, setup.stderr

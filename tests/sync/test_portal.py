@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, UTC
 
 import pytest
 from typer.testing import CliRunner
@@ -17,7 +17,7 @@ from tests.sync.test_sync_basic import dossier
 
 
 def test_portal_time_is_vietnam_time():
-    assert portal_time(datetime(2026, 11, 23, 17, 5, 9, tzinfo=timezone.utc)) == "20261124000509"
+    assert portal_time(datetime(2026, 11, 23, 17, 5, 9, tzinfo=UTC)) == "20261124000509"
     assert portal_time(None) == ""
 
 

@@ -16,6 +16,7 @@ import pytest
 
 from counter.services import sync as sync_service
 from counter.sync.client import SyncError
+from tests.central.conftest import add_server_users
 from tests.conftest import PASSWORD, actor_for, receive
 from tests.sync.conftest import assert_converged, make_station
 from tests.sync.test_sync_basic import append, dossier
@@ -35,6 +36,7 @@ class Server:
     def __init__(self, db_url: str, tmp: Path):
         self.db, self.port, self.tmp, self.proc = db_url, free_port(), tmp, None
         self.url = f"http://127.0.0.1:{self.port}"
+        self.users = False
 
     def cli(self, *args: str, env: dict[str, str] | None = None) -> str:
         out = subprocess.run([COUNTER, *args], capture_output=True, text=True, timeout=120,
@@ -43,12 +45,20 @@ class Server:
         return out.stdout
 
     def token(self, station: int) -> str:
-        return self.cli("serve", "token", "add", "--office", "H55.242", "--station", str(station),
-                        "--db", self.db).strip().splitlines()[-1]
+        token = self.cli("serve", "token", "add", "--office", "H55.242", "--station", str(station),
+                         "--db", self.db).strip().splitlines()[-1]
+        if not self.users:  # the office's users on the server (issue 14), once the database is migrated
+            from counter.central.db import make_engine
+
+            engine = make_engine(self.db, pool_size=1)
+            add_server_users(engine)
+            engine.dispose()
+            self.users = True
+        return token
 
     def start(self) -> None:
         self.proc = subprocess.Popen([COUNTER, "serve", "--db", self.db, "--port", str(self.port), "--track-rate", "0"],
-                                     stdout=open(self.tmp / "serve.log", "ab"), stderr=subprocess.STDOUT)
+                                     stdout=open(self.tmp / "serve.log", "ab"), stderr=subprocess.STDOUT)  # noqa: SIM115
         deadline = time.monotonic() + 60  # readiness wait, not a timed assertion
         while time.monotonic() < deadline:
             try:

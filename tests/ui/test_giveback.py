@@ -110,7 +110,7 @@ async def test_a_card_scanned_into_any_box_goes_to_the_collector(store, box):
 
 
 async def test_a_card_typed_into_a_box_without_enter_is_moved_on_ctrl_s(store):
-    code, url = ready(store)
+    _code, url = ready(store)
     app = build_app(store)
     async with app.run_test(size=SIZE) as pilot:
         await open_return(app, pilot)
@@ -180,7 +180,7 @@ async def test_the_confirm_box_shows_who_collects_what_and_esc_keeps_the_form(st
 
 
 async def test_refusals_say_why_and_record_nothing(store):
-    code, url = ready(store)
+    _code, url = ready(store)
     app = build_app(store)
     async with app.run_test(size=SIZE) as pilot:
         await open_return(app, pilot)
@@ -208,7 +208,7 @@ async def test_refusals_say_why_and_record_nothing(store):
 
 
 async def test_the_owner_collects_with_their_own_card(store):
-    code, url = ready(store)
+    code, _url = ready(store)
     app = build_app(store)
     async with app.run_test(size=SIZE) as pilot:
         await open_return(app, pilot)
@@ -230,7 +230,7 @@ async def test_the_owner_collects_with_their_own_card(store):
 
 
 async def test_an_owner_without_a_chip_card_is_typed_by_hand(store):
-    code, url = ready(store)
+    code, _url = ready(store)
     app = build_app(store)
     async with app.run_test(size=SIZE) as pilot:
         await open_return(app, pilot)

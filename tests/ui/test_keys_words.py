@@ -51,7 +51,7 @@ def test_no_binding_uses_tmux_prefix():
 def test_every_f1_and_f10_action_has_a_second_key():
     for who, b in bindings():
         keys = [k.strip() for k in b.key.split(",")]
-        if TAKEN_BY_TERMINALS & set(keys) and b.action != "dismiss" or b.action == "help":
+        if (TAKEN_BY_TERMINALS & set(keys) and b.action != "dismiss") or b.action == "help":
             others = [k for k in keys if k not in TAKEN_BY_TERMINALS and k != "ctrl+b"]
             assert others, f"{who}: {b.action} is only on {b.key}"
 

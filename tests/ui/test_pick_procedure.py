@@ -80,7 +80,7 @@ async def test_an_exact_short_code_wins_over_other_codes_holding_it(store):
     from counter.services.catalogue import search_procedures
 
     codes = [p.code for p in search_procedures(store, "0008", limit=8)]
-    assert codes and codes[0] != "2.000815" or "2.000815" in codes  # the catalogue holds 2.000815
+    assert (codes and codes[0] != "2.000815") or "2.000815" in codes  # the catalogue holds 2.000815
     app = build_app(store)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_receive(app, pilot)

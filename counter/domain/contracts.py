@@ -1,0 +1,533 @@
+"""The contracts, declared once (design.md, "Contracts"): each event kind's payload, the wire event, the HTTP
+bodies of the station API, and the dossier state's serialised form.
+
+Derived from these declarations, not written again elsewhere:
+- the reducer's input checks (lifecycle.apply validates every payload with `payload_errors`),
+- the central server's validation of a pushed event (central/ingest.py: `WIRE_EVENT`, then the reducer),
+- the station client's parsing of the server's answers (sync/client.py: `PUSH_RESPONSE`, `PULL_RESPONSE`),
+- the OpenAPI schema of the station API (central/app.py: `openapi_components`),
+- the dossier state as JSON on the server (`STATE`: state_json / state_from_json).
+
+Payloads are validated as they are (strict: JSON types, no coercion), never rewritten: the hash covers the
+payload the station wrote. Unknown keys are allowed (a newer station may send more), but every string
+anywhere in a payload is checked for control characters and length (`_safe_strings`). Messages are
+Vietnamese (`vi_messages`): one per field, with the field's label.
+
+Adding a field to a dossier (the three places it needs): its payload model here (with its label in
+FIELD_LABELS), the `DossierState` field in lifecycle.py (with the line of `_create` or `apply` that sets
+it), and the `dossiers` column (models + a migration). The wire, the server's validation and its state
+JSON follow from the first two (tests/domain/test_contracts.py shows it with a test-only field).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    model_validator,
+)
+from pydantic import ValidationError as PydanticError
+
+from counter.domain import codes
+from counter.domain.catalogue import MAX_FEE, MAX_WORKING_DAYS
+from counter.domain.cccd import CccdError, validate_id_number
+from counter.domain.intake import (
+    APPLICANT_KINDS,
+    CHANNELS,
+    EMAIL_RE,
+    clean_phone,
+    parse_birth_date,
+)
+from counter.domain.text import TextError, clean_person_name
+
+#: a string anywhere in a payload (notes, reasons, names of papers) is at most this long
+MAX_TEXT = 5000
+#: the largest integer the central tables hold (PostgreSQL BIGINT)
+MAX_INT = 2**63 - 1
+MAX_COUNT = 10_000  # copies of one paper
+
+
+# ---- checked scalar types -----------------------------------------------------------------------------
+
+#: the control characters (Unicode category Cc): C0, DEL and C1; free text may hold newline and tab
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+_CONTROL_MULTILINE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _no_controls(value: str, multiline: bool = False) -> str:
+    found = (_CONTROL_MULTILINE if multiline else _CONTROL).search(value)
+    if found:
+        raise ValueError(f"chứa ký tự điều khiển không hợp lệ (U+{ord(found.group()):04X})")
+    return value
+
+
+def _line(value: str) -> str:
+    return _no_controls(value)
+
+
+def _multiline(value: str) -> str:
+    return _no_controls(value, multiline=True)
+
+
+def _person_name(value: str) -> str:
+    try:
+        clean_person_name(value)
+    except TextError as exc:
+        raise ValueError(exc.message) from None
+    return value
+
+
+def _id_number(value: str) -> str:
+    try:
+        validate_id_number(value)
+    except CccdError as exc:
+        raise ValueError(exc.message) from None
+    return value
+
+
+def _phone(value: str) -> str:
+    clean_phone(value)  # ValueError with its Vietnamese message
+    return value
+
+
+def _email(value: str) -> str:
+    if not EMAIL_RE.match(value):
+        raise ValueError(f"Email không hợp lệ: “{value[:100]}”")
+    return value
+
+
+def _birth_date(value: str) -> str:
+    if len(value) != 10:
+        raise ValueError(f"Ngày sinh không hợp lệ: “{value[:40]}” (yyyy-mm-dd)")
+    parse_birth_date(value, None)
+    return value
+
+
+def _aware(value: str) -> str:
+    try:
+        at = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"thời điểm không hợp lệ: “{value[:40]}”") from None
+    if at.utcoffset() is None:
+        raise ValueError("thời điểm phải kèm múi giờ")
+    return value
+
+
+def _code(value: str) -> str:
+    try:
+        codes.parse_code(value)
+    except codes.CodeError as exc:
+        raise ValueError(exc.message) from None
+    if value != value.strip().upper():
+        raise ValueError(f"Mã hồ sơ không hợp lệ: “{value[:40]}”")
+    return value
+
+
+def _token(value: str) -> str:
+    if not codes.TOKEN_RE.match(value):
+        raise ValueError("mã tra cứu không đúng dạng")
+    return value
+
+
+def _agency(value: str) -> str:
+    if not codes.AGENCY_RE.match(value):
+        raise ValueError(f"Mã cơ quan không hợp lệ: “{value[:40]}”")
+    return value
+
+
+def _text_if_str(value: Any) -> Any:
+    if isinstance(value, str):
+        if len(value) > MAX_TEXT:
+            raise ValueError(f"quá dài ({len(value)} ký tự, tối đa {MAX_TEXT})")
+        _multiline(value)
+    return value
+
+
+def _channel(value: int) -> int:
+    if value not in CHANNELS:
+        raise ValueError(f"chỉ nhận {', '.join(map(str, CHANNELS))}, nhận được {value}")
+    return value
+
+
+def _applicant_kind(value: int) -> int:
+    if value not in APPLICANT_KINDS:
+        raise ValueError(f"chỉ nhận {', '.join(map(str, APPLICANT_KINDS))}, nhận được {value}")
+    return value
+
+
+def _blank_is_none(value: Any) -> Any:
+    return None if value == "" else value
+
+
+#: one line of text: no control characters (NUL, ESC, newline...); lengths as Annotated[Line, Field(...)]
+Line = Annotated[str, AfterValidator(_line)]
+#: an optional field: None, or "" read as None (as the reducer always has): Annotated[T | None, Blank]
+Blank = BeforeValidator(_blank_is_none)
+Text = Annotated[str, Field(max_length=MAX_TEXT), AfterValidator(_multiline)]
+#: a text the reducer itself requires (its message names what is missing): checked only when it is a string
+Required = Annotated[Any, AfterValidator(_text_if_str)]
+Id = Annotated[Line, Field(min_length=1, max_length=64)]
+Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+AwareTime = Annotated[str, Field(max_length=40), AfterValidator(_aware)]
+PersonName = Annotated[str, Field(max_length=400), AfterValidator(_person_name)]
+IdNumber = Annotated[str, Field(max_length=40), AfterValidator(_id_number)]
+Phone = Annotated[str, Field(max_length=40), AfterValidator(_phone)]
+Email = Annotated[str, Field(max_length=254), AfterValidator(_email)]
+BirthDate = Annotated[str, AfterValidator(_birth_date)]
+Address = Annotated[Line, Field(max_length=300)]
+Code = Annotated[str, Field(max_length=64), AfterValidator(_code)]
+Token = Annotated[str, AfterValidator(_token)]
+Agency = Annotated[str, Field(max_length=64), AfterValidator(_agency)]
+Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
+Amount = Annotated[int, Field(ge=0, le=MAX_FEE)]
+BigInt = Annotated[int, Field(ge=0, le=MAX_INT)]
+
+
+def _safe_strings(value: Any, depth: int = 0) -> None:
+    """Every string in a JSON value (keys too): no NUL, ESC or other control character but newline and tab,
+    at most MAX_TEXT characters; at most 32 levels deep."""
+    if depth > 32:
+        raise ValueError("dữ liệu lồng quá sâu")
+    if type(value) is str:
+        if len(value) > MAX_TEXT:
+            raise ValueError(f"có chuỗi quá dài ({len(value)} ký tự, tối đa {MAX_TEXT})")
+        _multiline(value)
+    elif type(value) is dict:
+        for k, v in value.items():
+            _safe_strings(k, depth + 1)
+            _safe_strings(v, depth + 1)
+    elif type(value) is list:
+        for v in value:
+            _safe_strings(v, depth + 1)
+
+
+class _Payload(BaseModel):
+    """A payload: JSON types as they are (strict), unknown keys allowed but their strings checked."""
+
+    model_config = ConfigDict(strict=True, extra="allow", frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _strings(cls, data: Any) -> Any:
+        if isinstance(data, Mapping):
+            declared = cls.model_fields
+            for k, v in data.items():
+                if k not in declared:
+                    _safe_strings(k)
+                    _safe_strings(v)
+        return data
+
+
+# ---- payloads -----------------------------------------------------------------------------------------
+
+class Paper(_Payload):
+    """One paper of a list (the checklist at intake, a Mẫu 02 list, the result papers handed over)."""
+
+    name: Annotated[str, Field(max_length=1000), AfterValidator(_line)]
+    originals: Count = 0
+    certified_copies: Count = 0
+    photocopies: Count = 0
+    count: Count = 0
+
+    @model_validator(mode="after")
+    def _named(self) -> Paper:
+        if not self.name.strip():
+            raise ValueError("mục không có tên")
+        return self
+
+
+class CreatedPayload(_Payload):
+    """The payload of an event that creates a dossier (registered, received, refused): who, what, when."""
+
+    dossier_id: Id
+    code: Code
+    token: Token
+    office_id: Agency
+    procedure_code: Annotated[Line, Field(min_length=1, max_length=64)]
+    procedure_name: Annotated[Line, Field(max_length=1000)] = ""
+    field: Annotated[Line, Field(max_length=300)] = ""
+    channel: Annotated[int, AfterValidator(_channel)] = 1
+    owner_kind: Annotated[int, AfterValidator(_applicant_kind)] = 1
+    owner_name: PersonName
+    owner_id_number: Annotated[IdNumber | None, Blank] = None
+    owner_birth_date: Annotated[BirthDate | None, Blank] = None
+    owner_address: Annotated[Address | None, Blank] = None
+    owner_phone: Annotated[Phone | None, Blank] = None
+    owner_email: Annotated[Email | None, Blank] = None
+    submitter_name: Annotated[PersonName | None, Blank] = None
+    submitter_id_number: Annotated[IdNumber | None, Blank] = None
+    submitter_phone: Annotated[Phone | None, Blank] = None
+    sets: Annotated[int, Field(ge=1, le=50)] = 1
+    book: Annotated[Line, Field(max_length=16)] = ""
+    book_no: Annotated[Line, Field(max_length=32)] = ""
+    working_days: Annotated[int, Field(ge=0, le=MAX_WORKING_DAYS)] = 0
+    due_at: Annotated[AwareTime | None, Blank] = None
+    fee: Amount = 0
+    fee_paid: bool = False
+    return_method: Literal["counter", "post"] = "counter"
+    return_address: Annotated[Address | None, Blank] = None
+    assignee_id: BigInt | None = None  # absent: the actor
+    papers: list[Paper] = []
+    reason: Annotated[Text | None, Blank] = None
+    form: Annotated[Annotated[Line, Field(max_length=8)] | None, Blank] = None
+
+    @model_validator(mode="after")
+    def _own_prefix(self) -> CreatedPayload:
+        """A dossier code carries its office's identifier (domain.md, "Dossier code")."""
+        if codes.parse_code(self.code).agency != self.office_id:
+            raise ValueError(f"Mã hồ sơ {self.code} không mang mã cơ quan {self.office_id}")
+        return self
+
+
+class ReasonPayload(_Payload):
+    reason: Required = None
+
+
+class NotePayload(_Payload):
+    text: Required = None
+
+
+class FeePayload(_Payload):
+    amount: Any = None  # the reducer's own message for a missing or unreadable amount (lifecycle._amount)
+
+
+class DuePayload(_Payload):
+    due_at: Annotated[AwareTime | None, Blank] = None
+    reason: Required = None
+
+
+class AssignPayload(_Payload):
+    assignee_id: BigInt | None = None
+
+
+class AnyPayload(_Payload):
+    """Kinds whose payload the reducer checks against the dossier (hand-offs, returns, corrections)."""
+
+
+#: each event kind's payload (lifecycle.EventKind values)
+PAYLOADS: dict[str, type[_Payload]] = {
+    "registered": CreatedPayload, "received": CreatedPayload, "refused": CreatedPayload,
+    "supplement_requested": ReasonPayload, "withdrawn": ReasonPayload, "stopped": ReasonPayload,
+    "voided": ReasonPayload, "note_added": NotePayload, "fee_requested": FeePayload,
+    "extended": DuePayload, "supplement_received": DuePayload, "reassigned": AssignPayload,
+}
+_ADAPTERS: dict[str, TypeAdapter[Any]] = {}
+PAPERS: TypeAdapter[list[Paper]] = TypeAdapter(list[Paper])
+
+#: Vietnamese labels of payload fields, for messages
+FIELD_LABELS: dict[str, str] = {
+    "dossier_id": "mã định danh hồ sơ", "code": "mã hồ sơ", "token": "mã tra cứu", "office_id": "mã cơ quan",
+    "procedure_code": "mã thủ tục", "procedure_name": "tên thủ tục", "field": "lĩnh vực", "channel": "kênh nộp",
+    "owner_kind": "loại đối tượng", "owner_name": "họ tên chủ hồ sơ", "owner_id_number": "số định danh (CCCD)",
+    "owner_birth_date": "ngày sinh", "owner_address": "địa chỉ", "owner_phone": "số điện thoại",
+    "owner_email": "email", "submitter_name": "họ tên người nộp", "submitter_id_number": "số định danh người nộp",
+    "submitter_phone": "số điện thoại người nộp", "sets": "số bộ hồ sơ", "book": "quyển số",
+    "book_no": "số thứ tự", "working_days": "số ngày làm việc", "due_at": "ngày hẹn trả", "fee": "phí, lệ phí",
+    "fee_paid": "đã nộp phí", "return_method": "hình thức nhận kết quả", "return_address": "địa chỉ nhận kết quả",
+    "assignee_id": "cán bộ được giao", "papers": "danh sách giấy tờ", "reason": "lý do", "form": "mẫu",
+    "text": "nội dung ghi chú", "name": "tên", "originals": "số bản chính",
+    "certified_copies": "số bản chứng thực", "photocopies": "số bản photo", "count": "số lượng",
+    # the wire event
+    "id": "mã sự kiện", "station_id": "mã máy trạm", "station_seq": "số thứ tự của máy trạm",
+    "parent": "sự kiện trước", "kind": "loại sự kiện", "actor_id": "người thực hiện", "at": "thời điểm",
+    "payload": "nội dung", "prev_hash": "mã băm trước", "hash": "mã băm", "actor": "người thực hiện",
+    "events": "danh sách sự kiện", "office": "thông tin cơ quan",
+}
+
+
+def adapter(kind: str) -> TypeAdapter[Any]:
+    found = _ADAPTERS.get(kind)
+    if found is None:
+        found = _ADAPTERS[kind] = TypeAdapter(PAYLOADS.get(kind, AnyPayload))
+    return found
+
+
+def _label(loc: tuple[Any, ...]) -> str:
+    names = [str(p) for p in loc if isinstance(p, str) and p not in ("function-after", "function-before")]
+    if not names:
+        return "nội dung"
+    label = FIELD_LABELS.get(names[-1], names[-1])
+    index = next((p for p in loc if isinstance(p, int)), None)
+    if len(names) > 1 and names[0] in FIELD_LABELS:
+        outer = FIELD_LABELS[names[0]]
+        label = f"{label} (mục {index + 1} của {outer})" if index is not None else f"{label} ({outer})"
+    return label
+
+
+def _message(err: Mapping[str, Any]) -> str:
+    label = _label(tuple(err.get("loc", ())))
+    kind = err.get("type", "")
+    ctx = err.get("ctx") or {}
+    if kind == "missing":
+        return f"thiếu {label}"
+    if kind == "value_error":
+        why = str(ctx.get("error", "")) or "không hợp lệ"
+        return f"{label}: {why}"
+    if kind in ("string_too_long", "too_long"):
+        return f"{label} quá dài (tối đa {ctx.get('max_length')})"
+    if kind in ("string_too_short", "too_short"):
+        return f"{label} không được để trống"
+    if kind in ("greater_than_equal", "greater_than"):
+        return f"{label} phải từ {ctx.get('ge', ctx.get('gt'))} trở lên, nhận được {_shown(err.get('input'))}"
+    if kind in ("less_than_equal", "less_than"):
+        return f"{label} tối đa {ctx.get('le', ctx.get('lt'))}, nhận được {_shown(err.get('input'))}"
+    if kind == "literal_error":
+        return f"{label} không hợp lệ: {_shown(err.get('input'))} (chỉ nhận {ctx.get('expected')})"
+    if kind.endswith(("_type", "_parsing")):
+        return f"{label} sai kiểu dữ liệu ({_shown(err.get('input'))})"
+    if kind == "string_pattern_mismatch":
+        return f"{label} không đúng dạng"
+    if kind == "model_type" or kind == "dict_type":
+        return f"{label} phải là một đối tượng JSON"
+    return f"{label} không hợp lệ"
+
+
+def _shown(value: Any) -> str:
+    text = repr(value) if not isinstance(value, str) else f"“{value}”"
+    return text if len(text) <= 40 else text[:37] + "…"
+
+
+def vi_messages(exc: PydanticError) -> list[str]:
+    """One Vietnamese message per problem pydantic found, with the field's label."""
+    return [_message(e) for e in exc.errors(include_url=False)]
+
+
+def payload_errors(kind: str, payload: Mapping[str, Any]) -> tuple[Any, list[str]]:
+    """(the validated payload model, []) or (None, the Vietnamese messages)."""
+    try:
+        return adapter(kind).validate_python(payload), []
+    except PydanticError as exc:
+        return None, vi_messages(exc)
+
+
+# ---- the wire event and the HTTP bodies (notes/sync-api.md) -------------------------------------------
+
+class WireActor(BaseModel):
+    """Who acted, as the station names them (outside the hash)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    username: Annotated[Line, Field(max_length=100)] = ""
+    full_name: Annotated[Line, Field(max_length=400)] = ""
+    role: Annotated[Line, Field(max_length=32)] | None = None
+
+
+class WireEvent(BaseModel):
+    """An event as it travels: the hashed body (BODY_KEYS), both hashes and who acted."""
+
+    model_config = ConfigDict(strict=True, extra="allow")
+
+    id: Id
+    dossier_id: Id
+    office_id: Annotated[Line, Field(min_length=1, max_length=64)]
+    station_id: Id
+    station_seq: Annotated[int, Field(ge=1, le=MAX_INT)]
+    parent: Id | None = None
+    kind: Annotated[Line, Field(min_length=1, max_length=32)]
+    actor_id: BigInt | None = None
+    at: AwareTime
+    payload: dict[str, Any]
+    prev_hash: Sha256
+    hash: Sha256
+    actor: WireActor | None = None
+
+
+#: the keys the event hash covers, in the order a station writes them
+BODY_KEYS = ("id", "dossier_id", "office_id", "station_id", "station_seq", "parent", "kind", "actor_id", "at",
+             "payload")
+WIRE_EVENT: TypeAdapter[WireEvent] = TypeAdapter(WireEvent)
+
+
+class OfficeInfo(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    id: Annotated[Line, Field(max_length=64)] | None = None
+    name: Annotated[Line, Field(max_length=300)] = ""
+    phone: Annotated[Line, Field(max_length=40)] = ""
+    address: Annotated[Line, Field(max_length=300)] = ""
+
+
+MAX_BATCH = 100
+
+
+class PushRequest(BaseModel):
+    """`POST /api/v1/events`. Each event is checked on its own (a bad one is rejected, the others settle)."""
+
+    station_id: Id
+    office: OfficeInfo | None = None
+    events: Annotated[list[Any], Field(max_length=MAX_BATCH)]
+
+
+PushStatus = Literal["accepted", "duplicate", "rejected", "retry"]
+
+
+class PushResult(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: Any  # the event's id as sent (None when the event was not an object)
+    status: PushStatus
+    office_seq: int | None = None
+    reason: str | None = None
+
+
+class PushResponse(BaseModel):
+    results: list[PushResult]
+    server_time: str | None = None
+
+
+class PulledEvent(WireEvent):
+    office_seq: Annotated[int, Field(ge=1)]
+    status: Literal["accepted"] = "accepted"
+
+
+class PullResponse(BaseModel):
+    """`GET /api/v1/events?after=CURSOR&limit=N`."""
+
+    events: list[PulledEvent]
+    cursor: str
+    has_more: bool
+
+
+class MissingBlobsRequest(BaseModel):
+    hashes: Annotated[list[Annotated[str, Field(max_length=64)]], Field(max_length=10_000)]
+
+
+class MissingBlobsResponse(BaseModel):
+    missing: list[str]
+
+
+class BlobStored(BaseModel):
+    sha256: Sha256
+    stored: bool
+
+
+PUSH_REQUEST: TypeAdapter[PushRequest] = TypeAdapter(PushRequest)
+PUSH_RESPONSE: TypeAdapter[PushResponse] = TypeAdapter(PushResponse)
+PULL_RESPONSE: TypeAdapter[PullResponse] = TypeAdapter(PullResponse)
+MISSING_BLOBS: TypeAdapter[MissingBlobsRequest] = TypeAdapter(MissingBlobsRequest)
+
+
+def openapi_components() -> dict[str, Any]:
+    """The JSON schemas of the station API's bodies, for the OpenAPI document's components/schemas."""
+    from pydantic.json_schema import models_json_schema
+
+    _, top = models_json_schema([(m, "validation") for m in (PushRequest, PushResponse, PullResponse,
+                                                             MissingBlobsRequest, MissingBlobsResponse,
+                                                             BlobStored, WireEvent, CreatedPayload)],
+                                ref_template="#/components/schemas/{model}")
+    return top["$defs"]
+
+
+def openapi_body(model: type[BaseModel]) -> dict[str, Any]:
+    """`openapi_extra` of a route that reads its body itself (for speed, or for Vietnamese messages)."""
+    return {"requestBody": {"required": True, "content": {"application/json": {
+        "schema": {"$ref": f"#/components/schemas/{model.__name__}"}}}}}
