@@ -13,6 +13,7 @@ from collections.abc import Callable
 import typer
 
 from counter.cli_vi import VietnameseGroup
+from counter.domain.catalogue import MAX_WORKING_DAYS
 from counter.domain.errors import CounterError
 
 app = typer.Typer(help="Một cửa — phần mềm quầy tiếp nhận và trả kết quả.", no_args_is_help=True,
@@ -61,13 +62,23 @@ def default_data_dir() -> Path:
     return Path(user_data_dir("counter", appauthor=False))
 
 
+def say(text: str, err: bool = False) -> None:
+    """Print a line that carries user data (names, notes, codes typed by someone): control characters are
+    shown escaped, so a note holding ESC ] 0 ; … BEL cannot retitle or reprogram the terminal."""
+    from counter.domain.text import printable
+
+    typer.echo(printable(text), err=err)
+
+
 def fail(message: str, code: int = 1) -> None:
-    typer.echo(f"Lỗi: {message}", err=True)
+    say(f"Lỗi: {message}", err=True)  # messages quote what was typed or stored
     raise typer.Exit(code)
 
 
 def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Errors meant for people become one Vietnamese line on stderr and exit 1; never a traceback."""
+    """Errors meant for people become one Vietnamese line on stderr and exit 1; never a traceback. A store
+    that is locked by another program or on a full disk, a number too big for SQLite, a document nested too
+    deep are said in Vietnamese too (services.store.failure_message); the write was rolled back."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -75,8 +86,15 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             return fn(*args, **kwargs)
         except CounterError as exc:
             fail(exc.message)
-        except ValueError as exc:  # domain validation (dates, hours) without a CounterError of its own
-            fail(str(exc))
+        except Exception as exc:
+            from counter.services.store import failure_message
+
+            message = failure_message(exc)
+            if message is None:
+                if isinstance(exc, ValueError):  # domain validation (dates, hours) without a CounterError
+                    fail(str(exc))
+                raise
+            fail(message)
 
     return wrapper
 
@@ -94,6 +112,9 @@ def require_store(data_dir: Path | None) -> Path:
     return path
 
 
+MAX_PAGE = 100_000  # pages of search results (20 a page): far beyond any office, far inside SQLite's integers
+
+
 def open_store(data_dir: Path | None, *, need_init: bool = True, create: bool = False):  # type: ignore[no-untyped-def]
     """The store of the data folder, which must hold one (`create`: init and demo make a new one, in a new or
     empty folder only). need_init: it must be initialised too (every command but db upgrade and the
@@ -109,23 +130,42 @@ def open_store(data_dir: Path | None, *, need_init: bool = True, create: bool = 
     return store
 
 
-UserOpt = Annotated[str | None, typer.Option("--user", envvar="COUNTER_USER",
-                                                help="Người thực hiện (tên đăng nhập); mọi thao tác ghi tên người làm")]
-PasswordOpt = Annotated[str | None, typer.Option("--password", envvar="COUNTER_PASSWORD",
-                                                    help="Mật khẩu (hoặc nhập khi được hỏi)")]
+UserOpt = Annotated[str | None, typer.Option(
+    "--user", envvar="COUNTER_USER",
+    help="Đăng nhập với tên này (mật khẩu: biến COUNTER_PASSWORD, hoặc nhập khi được hỏi); mọi thao tác ghi tên "
+         "người làm")]
+# The login's password never comes from the command line (every user of the PC sees it in `ps` and it stays in
+# the shell's history): an old `--password` is still recognised, to say so, and is hidden from the help.
+PasswordOpt = Annotated[str | None, typer.Option("--password", hidden=True)]
+PASSWORD_ENV = "COUNTER_PASSWORD"
+LOGIN_HINT = ("dùng --user TÊN_ĐĂNG_NHẬP (hoặc biến COUNTER_USER); mật khẩu nhập khi được hỏi, hoặc đặt trong biến "
+              "COUNTER_PASSWORD")
 
 
-def cli_actor(store: Any, user: str | None, password: str | None) -> Any:
-    """Log in for a command that changes dossiers: the same login, lockout and permissions as the app."""
+def cli_actor(store: Any, user: str | None, password: str | None = None, action: Any = None) -> Any:
+    """The login of every command that changes the store or shows personal data: the app's login (lockout,
+    disabled accounts) and its permission table (`action`, a domain.permissions.Action, is required of the
+    role). Password: COUNTER_PASSWORD, else asked on the terminal; never an argument. Only `init` and `demo`
+    (which make the store and its first admin) run without one."""
+    import os
+
+    from counter.domain.permissions import require
     from counter.services.auth import login
 
+    if password:
+        fail("Không nhập mật khẩu đăng nhập trên dòng lệnh (người khác trên máy xem được): đặt biến "
+             "COUNTER_PASSWORD hoặc nhập khi được hỏi.")
     if not user:
-        fail("Thiếu người thực hiện: dùng --user TÊN_ĐĂNG_NHẬP (hoặc biến COUNTER_USER)")
-    if not password:
+        fail(f"Lệnh này cần đăng nhập: {LOGIN_HINT}.")
+    secret = os.environ.get(PASSWORD_ENV)
+    if not secret:
         if not sys.stdin.isatty():
-            fail("Thiếu mật khẩu: dùng --password (hoặc biến COUNTER_PASSWORD)")
-        password = typer.prompt("Mật khẩu", hide_input=True)
-    return login(store, user, password)
+            fail("Thiếu mật khẩu đăng nhập: đặt biến COUNTER_PASSWORD, hoặc chạy trong terminal để nhập.")
+        secret = typer.prompt("Mật khẩu", hide_input=True)
+    actor = login(store, user, secret)
+    if action is not None:
+        require(actor.role, action)
+    return actor
 
 
 def _password(value: str | None, prompt: str = "Mật khẩu") -> str:
@@ -211,7 +251,7 @@ def init(
 def demo(
     data_dir: DataDir = None,
     if_missing: Annotated[bool, typer.Option("--if-missing", help="Không làm gì nếu kho đã có dữ liệu")] = False,
-    count: Annotated[int, typer.Option(help="Số hồ sơ mẫu")] = 360,
+    count: Annotated[int, typer.Option(min=0, max=1_000_000, help="Số hồ sơ mẫu")] = 360,
     stations: Annotated[int, typer.Option("--stations", min=1, max=2,
                                           help="Số quầy: 2 (quầy 2 là một kho riêng trong thư mục con quay-2) "
                                                "hoặc 1")] = 2,
@@ -241,6 +281,7 @@ def demo(
     typer.echo("Tài khoản demo (tên đăng nhập / mật khẩu / vai trò):")
     for username, password, role, full_name in result.users:
         typer.echo(f"  {username:<8} / {password:<11} / {role:<10} {full_name}")
+    admin = next((u for u, _, role, _ in result.users if role == "admin"), "quantri")  # sync setup: admin login
     central = store.data_dir / "may-chu"
     typer.echo("Thử đồng bộ với máy chủ trung tâm (mỗi quầy gửi hồ sơ của mình, không có xung đột):")
     typer.echo(f"  counter serve --data-dir {central}          (để chạy, mở cửa sổ khác)")
@@ -248,7 +289,8 @@ def demo(
         if folder is None:
             continue
         typer.echo(f"  counter serve token add --office {result.office_id} --station {number} --data-dir {central}")
-        typer.echo(f"  counter sync setup --url http://127.0.0.1:8780 --token MÃ_QUẦY_{number} --data-dir {folder}")
+        typer.echo(f"  counter sync setup --url http://127.0.0.1:8780 --token MÃ_QUẦY_{number} --user {admin} "
+                   f"--data-dir {folder}")
         typer.echo(f"  counter sync --once --data-dir {folder}")
 
 
@@ -264,12 +306,17 @@ def db_upgrade(data_dir: DataDir = None) -> None:
 
 @catalogue_app.command("import")
 @handle_errors
-def catalogue_import(file: Path, data_dir: DataDir = None) -> None:
-    """Nhập danh mục thủ tục từ tệp CSV hoặc JSON (không nhập gì nếu có dòng lỗi)."""
-    from counter.services.catalogue import import_catalogue
+def catalogue_import(file: Path, user: UserOpt = None, password: PasswordOpt = None,
+                     data_dir: DataDir = None) -> None:
+    """Nhập danh mục thủ tục từ tệp CSV hoặc JSON (quản trị; không nhập gì nếu có dòng lỗi)."""
+    from counter.domain.permissions import Action
+    from counter.services.catalogue import import_specs, read_catalogue
 
-    store = open_store(data_dir, need_init=False)
-    result = import_catalogue(store, file)
+    store = open_store(data_dir)
+    specs = read_catalogue(file)  # a bad file is refused before the login is asked
+    cli_actor(store, user, password, Action.MANAGE_CATALOGUE)
+    with store.write() as session:
+        result = import_specs(session, specs)
     typer.echo(f"Đã nhập {result.added} thủ tục mới, cập nhật {result.updated} thủ tục.")
 
 
@@ -281,7 +328,7 @@ def catalogue_list(text: Annotated[str, typer.Argument()] = "", data_dir: DataDi
 
     store = open_store(data_dir, need_init=False)
     for p in search_procedures(store, text, limit=1000):
-        typer.echo(f"{p.code:<12} {p.time_label:<18} {p.fee_label:<12} {p.name}")
+        say(f"{p.code:<12} {p.time_label:<18} {p.fee_label:<12} {p.name}")
 
 
 @users_app.command("add")
@@ -290,15 +337,18 @@ def users_add(
     username: str,
     name: Annotated[str, typer.Option("--name", help="Họ tên")],
     role: Annotated[str, typer.Option(help="clerk | postal | supervisor | admin")],
-    password: Annotated[str | None, typer.Option(help="Mật khẩu (hỏi nếu bỏ trống)")] = None,
+    password: Annotated[str | None, typer.Option(help="Mật khẩu của người dùng mới (hỏi nếu bỏ trống)")] = None,
+    user: UserOpt = None,
     data_dir: DataDir = None,
 ) -> None:
-    """Thêm người dùng."""
+    """Thêm người dùng (quản trị đăng nhập bằng --user)."""
+    from counter.domain.permissions import Action
     from counter.services.auth import add_user
 
     store = open_store(data_dir)
-    user = add_user(store, username, name, role, _password(password))
-    typer.echo(f"Đã thêm {user.username} ({user.role_label})")
+    actor = cli_actor(store, user, None, Action.MANAGE_USERS)
+    added = add_user(store, username, name, role, _password(password), by=actor)
+    say(f"Đã thêm {added.username} ({added.role_label})")
 
 
 @users_app.command("list")
@@ -309,45 +359,54 @@ def users_list(data_dir: DataDir = None) -> None:
 
     for u in list_users(open_store(data_dir)):
         state = "khóa" if u.disabled else "hoạt động"
-        typer.echo(f"{u.username:<12} {u.role:<11} {state:<10} {u.full_name}")
+        say(f"{u.username:<12} {u.role:<11} {state:<10} {u.full_name}")
 
 
 @users_app.command("passwd")
 @handle_errors
-def users_passwd(username: str, password: Annotated[str | None, typer.Option()] = None,
-                 data_dir: DataDir = None) -> None:
-    """Đặt lại mật khẩu (mở cả khóa tạm do nhập sai)."""
+def users_passwd(username: str,
+                 password: Annotated[str | None, typer.Option(help="Mật khẩu mới (hỏi nếu bỏ trống)")] = None,
+                 user: UserOpt = None, data_dir: DataDir = None) -> None:
+    """Đặt lại mật khẩu (quản trị; mở cả khóa tạm do nhập sai)."""
+    from counter.domain.permissions import Action
     from counter.services.auth import set_password
 
     store = open_store(data_dir)
+    cli_actor(store, user, None, Action.MANAGE_USERS)
     set_password(store, username, _password(password, "Mật khẩu mới"))
-    typer.echo(f"Đã đổi mật khẩu của {username}")
+    say(f"Đã đổi mật khẩu của {username}")
 
 
 @users_app.command("lock")
 @handle_errors
 def users_lock(username: str, unlock: Annotated[bool, typer.Option("--unlock", help="Mở khóa")] = False,
-               data_dir: DataDir = None) -> None:
-    """Khóa (hoặc mở khóa với --unlock) một tài khoản."""
+               user: UserOpt = None, password: PasswordOpt = None, data_dir: DataDir = None) -> None:
+    """Khóa (hoặc mở khóa với --unlock) một tài khoản (quản trị)."""
+    from counter.domain.permissions import Action
     from counter.services.auth import set_disabled
 
-    set_disabled(open_store(data_dir), username, not unlock)
-    typer.echo(f"Đã {'mở khóa' if unlock else 'khóa'} tài khoản {username}")
+    store = open_store(data_dir)
+    cli_actor(store, user, password, Action.MANAGE_USERS)
+    set_disabled(store, username, not unlock)
+    say(f"Đã {'mở khóa' if unlock else 'khóa'} tài khoản {username}")
 
 
 @calendar_app.command("due")
 @handle_errors
 def calendar_due(
     received: Annotated[str, typer.Option(help="Thời điểm nhận: \"YYYY-MM-DD HH:MM\" (giờ Việt Nam)")],
-    days: Annotated[int, typer.Option(help="Số ngày làm việc (0 = trong ngày, quy tắc 15 giờ)")],
+    days: Annotated[int, typer.Option(min=0, max=MAX_WORKING_DAYS, help="Số ngày làm việc (0 = trong ngày, quy tắc 15 "
+                                                                      "giờ)")],
     data_dir: DataDir = None,
 ) -> None:
     """In ngày giờ hẹn trả: YYYY-MM-DD HH:MM."""
     from counter.domain.calendar import WorkCalendar, format_local, parse_local
 
+    from counter.domain.scorecard import MAX_YEAR, MIN_YEAR
+
     at = parse_local(received)
-    if days < 0:
-        fail("Số ngày làm việc không được âm")
+    if not MIN_YEAR <= at.year <= MAX_YEAR:
+        fail(f"Thời điểm nhận “{received}” nằm ngoài khoảng cho phép (năm {MIN_YEAR}–{MAX_YEAR})")
     from counter.db import DB_FILE
 
     cal = WorkCalendar()  # the national calendar, unless a store gives the office's hours and overrides
@@ -361,11 +420,17 @@ def calendar_due(
 
 
 def _parse_date(text: str) -> date:
+    """A YYYY-MM-DD argument, within the years a calendar or a report can name (domain.scorecard)."""
+    from counter.domain.scorecard import MAX_YEAR, MIN_YEAR
+
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         fail(f"Ngày không hợp lệ: “{text}” (định dạng YYYY-MM-DD)")
         raise
+    if not MIN_YEAR <= day.year <= MAX_YEAR:
+        fail(f"Ngày “{text}” nằm ngoài khoảng cho phép (năm {MIN_YEAR}–{MAX_YEAR})")
+    return day
 
 
 @override_app.command("add")
@@ -375,15 +440,18 @@ def override_add(
     off: Annotated[bool, typer.Option("--off", help="Ngày nghỉ thêm")] = False,
     work: Annotated[bool, typer.Option("--work", help="Ngày làm việc thêm (làm bù)")] = False,
     note: Annotated[str, typer.Option(help="Ghi chú, ví dụ số văn bản")] = "",
-    data_dir: DataDir = None,
+    user: UserOpt = None, password: PasswordOpt = None, data_dir: DataDir = None,
 ) -> None:
-    """Thêm ngày nghỉ hoặc ngày làm bù."""
+    """Thêm ngày nghỉ hoặc ngày làm bù (quản trị)."""
+    from counter.domain.permissions import Action
     from counter.services.office import add_override
 
     if off == work:
         fail("Chọn đúng một trong --off hoặc --work")
     d = _parse_date(day)
-    add_override(open_store(data_dir), d, "off" if off else "work", note)
+    store = open_store(data_dir)
+    actor = cli_actor(store, user, password, Action.MANAGE_CALENDAR)
+    add_override(store, d, "off" if off else "work", note, by=actor)
     typer.echo(f"Đã ghi {d:%d/%m/%Y} là {'ngày nghỉ' if off else 'ngày làm việc'}")
 
 
@@ -394,7 +462,7 @@ def override_list(data_dir: DataDir = None) -> None:
     from counter.services.office import list_overrides
 
     for o in list_overrides(open_store(data_dir)):
-        typer.echo(f"{o.day:%Y-%m-%d} {'nghỉ' if o.kind == 'off' else 'làm việc':<9} {o.note}")
+        say(f"{o.day:%Y-%m-%d} {'nghỉ' if o.kind == 'off' else 'làm việc':<9} {o.note}")
 
 
 @cccd_app.command("parse")
@@ -417,16 +485,22 @@ def cccd_parse(text: str) -> None:
 
 @app.command()
 @handle_errors
-def search(text: str, page: Annotated[int, typer.Option(help="Trang (từ 1)")] = 1,
-           data_dir: DataDir = None) -> None:
+def search(text: str, page: Annotated[int, typer.Option(min=1, max=MAX_PAGE, help="Trang (từ 1)")] = 1,
+           user: UserOpt = None, password: PasswordOpt = None, data_dir: DataDir = None) -> None:
     """Tìm hồ sơ theo mã, họ tên, số điện thoại hoặc số CCCD (có dấu hay không dấu)."""
     from counter.domain.calendar import format_vn
+    from counter.domain.permissions import Action
     from counter.services.dossiers import search as do_search
 
-    result = do_search(open_store(data_dir), text, page=max(1, page) - 1)
+    from counter.domain.text import search_text
+
+    store = open_store(data_dir)
+    text = search_text(text)  # a 100,000-character text is refused before the login is asked
+    cli_actor(store, user, password, Action.SEARCH)  # the list names citizens
+    result = do_search(store, text, page=page - 1)
     for d in result.items:
         due = format_vn(d.due_at) if d.due_at else "—"
-        typer.echo(f"{d.code:<22} {d.status_label:<24} hẹn {due:<16} {d.owner_name} — {d.procedure_name}")
+        say(f"{d.code:<22} {d.status_label:<24} hẹn {due:<16} {d.owner_name} — {d.procedure_name}")
     more = f" (còn trang sau: --page {page + 1})" if result.has_next else ""
     typer.echo(f"Trang {page}: {len(result.items)} hồ sơ{more}")
     if not result.items:
@@ -435,12 +509,15 @@ def search(text: str, page: Annotated[int, typer.Option(help="Trang (từ 1)")] 
 
 @app.command()
 @handle_errors
-def show(code: str, data_dir: DataDir = None) -> None:
+def show(code: str, user: UserOpt = None, password: PasswordOpt = None, data_dir: DataDir = None) -> None:
     """Xem một hồ sơ và toàn bộ lịch sử sự kiện."""
     from counter.domain.calendar import format_vn
+    from counter.domain.permissions import Action
     from counter.services.dossiers import get_detail
 
-    d = get_detail(open_store(data_dir), code)
+    store = open_store(data_dir)
+    cli_actor(store, user, password, Action.SEARCH)  # names, ID number, address, phone
+    d = get_detail(store, code)
     f = lambda dt: format_vn(dt) if dt else "—"  # noqa: E731
     lines = [
         f"Mã hồ sơ:   {d.code}",
@@ -464,7 +541,7 @@ def show(code: str, data_dir: DataDir = None) -> None:
     lines.append("Lịch sử:")
     for e in d.events:
         lines.append(f"  {f(e.at)}  {e.label:<26} {e.actor}" + (f" — {e.details}" if e.details else ""))
-    typer.echo("\n".join(lines))
+    say("\n".join(lines))
 
 
 @audit_app.command("verify")
@@ -505,11 +582,12 @@ def office_set(
     user: UserOpt = None, password: PasswordOpt = None, data_dir: DataDir = None,
 ) -> None:
     """Đặt địa chỉ tra cứu công khai của cơ quan (quản trị): mã QR trên các giấy tiếp nhận in từ nay trỏ tới đó."""
+    from counter.domain.permissions import Action
     from counter.services.office import public_url_warning, set_public_url, validate_public_url
 
     url = validate_public_url(public_url)  # a bad address is refused before the login is asked
     store = open_store(data_dir)
-    actor = cli_actor(store, user, password)
+    actor = cli_actor(store, user, password, Action.MANAGE_DEVICES)
     url = set_public_url(store, actor, url)
     typer.echo(f"Đã đặt địa chỉ tra cứu công khai: {url} (giấy tiếp nhận in từ nay trỏ tới {url}/t/…)")
     warning = public_url_warning(url)
@@ -521,12 +599,15 @@ Format = Annotated[str | None, typer.Option("--format", help="pdf-a5 | pdf-a4 | 
 Out = Annotated[Path | None, typer.Option("--out", help="Ghi ra tệp này thay vì gửi tới máy in")]
 
 
-def _print(code: str, form: str, fmt: str | None, out: Path | None, data_dir: Path | None) -> None:
+def _print(code: str, form: str, fmt: str | None, out: Path | None, data_dir: Path | None, user: str | None,
+           password: str | None) -> None:
+    from counter.domain.permissions import Action
     from counter.services.printing import print_dossier
 
     from counter.services.office import receipt_url_warning
 
     store = open_store(data_dir)
+    cli_actor(store, user, password, Action.SEARCH)  # the forms carry names and ID numbers
     result = print_dossier(store, code, form, fmt, out)
     typer.echo(f"Đã in mẫu {result.form}: {result.where}")
     warning = receipt_url_warning(store) if result.form in ("01", "02") else ""  # the forms that carry the URL
@@ -536,18 +617,20 @@ def _print(code: str, form: str, fmt: str | None, out: Path | None, data_dir: Pa
 
 @print_app.command("receipt")
 @handle_errors
-def print_receipt(code: str, format: Format = None, out: Out = None, data_dir: DataDir = None) -> None:
+def print_receipt(code: str, format: Format = None, out: Out = None, user: UserOpt = None,
+                  password: PasswordOpt = None, data_dir: DataDir = None) -> None:
     """In lại Giấy tiếp nhận hồ sơ và hẹn trả kết quả (Mẫu 01)."""
-    _print(code, "01", format, out, data_dir)
+    _print(code, "01", format, out, data_dir, user, password)
 
 
 @print_app.command("form")
 @handle_errors
 def print_form(form: Annotated[str, typer.Argument(help="01 | 02 | 03 | 04 | 05 | 06 | BG")], code: str,
-               format: Format = None, out: Out = None, data_dir: DataDir = None) -> None:
+               format: Format = None, out: Out = None, user: UserOpt = None, password: PasswordOpt = None,
+               data_dir: DataDir = None) -> None:
     """In một biểu mẫu của hồ sơ (01 tiếp nhận, 02 yêu cầu bổ sung, 03 từ chối, 04 xin lỗi và gia hạn, 05 dừng
     giải quyết, 06 phiếu kiểm soát quá trình, BG phiếu bàn giao kết quả)."""
-    _print(code, form.zfill(2), format, out, data_dir)
+    _print(code, form.zfill(2), format, out, data_dir, user, password)
 
 
 # Each area's commands live in a module of their own and register on `app` as it is imported.

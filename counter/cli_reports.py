@@ -31,11 +31,12 @@ def _run(kind: str, fmt: str, date_from: str | None, date_to: str | None, out: P
     from counter.services import reports
 
     store = open_store(data_dir)
+    today = local_date(store.clock.now())
+    start = parse_day(date_from) if date_from else today.replace(day=1)  # bad dates: refused before the login
+    end = parse_day(date_to) if date_to else today
+    Period(start, end)
     actor = cli_actor(store, user, password)
     require(actor.role, Action.VIEW_QUEUE if kind == "queue" else Action.VIEW_REPORTS)
-    today = local_date(store.clock.now())
-    start = parse_day(date_from) if date_from else today.replace(day=1)
-    end = parse_day(date_to) if date_to else today
     path = reports.export(store, actor, kind, Period(start, end), fmt.lower(), out, bucket=bucket)
     typer.echo(f"Đã ghi {path}")
 

@@ -20,24 +20,24 @@ app.add_typer(blobs_app, name="blobs")
 @handle_errors
 def scan(
     code: Annotated[str, typer.Argument(metavar="DOSSIER_CODE", help="Mã hồ sơ (hoặc đường dẫn QR giấy tiếp nhận)")],
-    item: Annotated[int, typer.Option("--item", help="Số thứ tự thành phần hồ sơ (xem “counter show”)")],
+    item: Annotated[int, typer.Option("--item", min=1, max=999, help="Số thứ tự thành phần hồ sơ (xem “counter show”)")],
     device: Annotated[str | None, typer.Option("--device", help="Máy quét SANE (mặc định: cấu hình [scanner])")] = None,
     file: Annotated[list[Path] | None, typer.Option("--file", help="Nhập tệp JPEG/PNG/PDF thay vì quét (lặp lại được)")] = None,
     source: Annotated[str | None, typer.Option("--source", help="Flatbed | \"Automatic Document Feeder\"")] = None,
-    pages: Annotated[int | None, typer.Option("--pages", help="Số trang tối đa khi quét từ khay nạp")] = None,
+    pages: Annotated[int | None, typer.Option("--pages", min=1, max=999, help="Số trang tối đa khi quét từ khay nạp")] = None,
     user: UserOpt = None,
     password: PasswordOpt = None,
     data_dir: DataDir = None,
 ) -> None:
     """Số hóa một thành phần hồ sơ: quét (hoặc nhập tệp) thành một tệp PDF gắn vào hồ sơ."""
+    from counter.domain.permissions import Action
     from counter.services import digitize
 
     store = open_store(data_dir)
-    actor = cli_actor(store, user, password)
+    page_list = digitize.import_pages(file) if file else []  # bad files: refused before the login is asked
+    actor = cli_actor(store, user, password, Action.DIGITIZE)
     target = digitize.load_target(store, code)
-    if file:
-        page_list = digitize.import_pages(file)
-    else:
+    if not file:
         page_list = digitize.scan_pages(store, device, source=source, max_pages=pages,
                                         on_page=lambda n: typer.echo(f"  đã quét {n} trang", err=True))
     try:
@@ -81,11 +81,14 @@ def blobs_verify(data_dir: DataDir = None) -> None:
 @blobs_app.command("open")
 @handle_errors
 def blobs_open(sha: Annotated[str, typer.Argument(metavar="SHA", help="Mã băm SHA-256 của tệp")],
-               data_dir: DataDir = None) -> None:
+               user: UserOpt = None, password: PasswordOpt = None, data_dir: DataDir = None) -> None:
     """Mở tệp số hóa bằng trình xem của hệ thống (xdg-open); nếu không có, in đường dẫn tệp."""
+    from counter.domain.permissions import Action
     from counter.services.digitize import known_blob, open_with_viewer
 
-    path = known_blob(open_store(data_dir), sha)
+    store = open_store(data_dir)
+    cli_actor(store, user, password, Action.SEARCH)  # scanned papers: ID cards, certificates
+    path = known_blob(store, sha)
     if open_with_viewer(path):
         typer.echo(f"Đã mở {path}")
     else:

@@ -15,7 +15,8 @@ from typing import Annotated as _Annotated
 
 import typer as _typer
 
-from counter.cli import DataDir, app, default_data_dir, fail, handle_errors, users_app
+from counter.cli import (DataDir, PasswordOpt, UserOpt, app, cli_actor, default_data_dir, fail, handle_errors,
+                         users_app)
 
 serve_app = _typer.Typer(help="Máy chủ trung tâm: nhận đồng bộ từ các quầy và trang tra cứu công khai.",
                          invoke_without_command=True)
@@ -59,15 +60,17 @@ def _central_engine(db: str | None, data_dir: _Path | None):  # type: ignore[no-
 
 
 @serve_app.callback()
+@handle_errors
 def serve(ctx: _typer.Context, db: CentralDb = None,
           host: _Annotated[str | None, _typer.Option(help="Địa chỉ lắng nghe (mặc định 127.0.0.1)")] = None,
-          port: _Annotated[int | None, _typer.Option(help="Cổng (mặc định 8780)")] = None,
-          track_rate: _Annotated[float | None, _typer.Option(help="Số lượt tra cứu/giây cho mỗi máy khách (0 = không "
-                                                                  "giới hạn; mặc định 2)")] = None,
-          track_burst: _Annotated[int | None, _typer.Option(help="Số lượt tra cứu liên tiếp tối đa (mặc định 20)")] = None,
-          track_cache: _Annotated[float | None, _typer.Option(help="Giây giữ trang tra cứu trong bộ nhớ (0 = không; "
-                                                                   "mặc định 1)")] = None,
-          workers: _Annotated[int | None, _typer.Option(help="Số tiến trình phục vụ (mặc định 1)")] = None,
+          port: _Annotated[int | None, _typer.Option(min=1, max=65535, help="Cổng (mặc định 8780)")] = None,
+          track_rate: _Annotated[float | None, _typer.Option(min=0, max=1e6, help="Số lượt tra cứu/giây cho mỗi máy "
+                                                                  "khách (0 = không giới hạn; mặc định 2)")] = None,
+          track_burst: _Annotated[int | None, _typer.Option(min=0, max=10**6, help="Số lượt tra cứu liên tiếp tối đa "
+                                                                "(mặc định 20)")] = None,
+          track_cache: _Annotated[float | None, _typer.Option(min=0, max=86400, help="Giây giữ trang tra cứu trong bộ "
+                                                                   "nhớ (0 = không; mặc định 1)")] = None,
+          workers: _Annotated[int | None, _typer.Option(min=1, max=64, help="Số tiến trình phục vụ (mặc định 1)")] = None,
           data_dir: DataDir = None) -> None:
     """Chạy máy chủ trung tâm (FastAPI + uvicorn); cập nhật lược đồ CSDL trước khi chạy."""
     if ctx.invoked_subcommand is not None:
@@ -83,7 +86,9 @@ def serve(ctx: _typer.Context, db: CentralDb = None,
     settings = _settings(data_dir, server=dict(host=host, port=port, track_rate=track_rate, track_burst=track_burst,
                                                track_cache=track_cache, workers=workers, db=db))
     s = settings.server
-    s.db = url = _central_url(s.db or None, data_dir)
+    from counter.central.db import check_url
+
+    s.db = url = check_url(_central_url(s.db or None, data_dir))
     _central_engine(url, data_dir).dispose()  # migrations, with a clean error when the database is unreachable
     _typer.echo(f"Máy chủ trung tâm: http://{s.host}:{s.port}  (CSDL: {url.split('@')[-1]})")
     if s.workers > 1:  # each worker process builds its own app from the Settings (its environment: these)
@@ -109,7 +114,7 @@ def _settings(data_dir: _Path | None, **flags):  # type: ignore[no-untyped-def]
 @serve_token_app.command("add")
 @handle_errors
 def serve_token_add(office: _Annotated[str, _typer.Option("--office", help="Mã cơ quan, ví dụ H55.242")],
-                    station: _Annotated[int, _typer.Option("--station", help="Số máy trạm (1, 2, ...)")],
+                    station: _Annotated[int, _typer.Option("--station", min=1, max=9, help="Số máy trạm (1–9)")],
                     db: CentralDb = None, data_dir: DataDir = None) -> None:
     """Cấp mã truy cập cho một máy trạm; dòng cuối cùng là mã (chỉ hiện một lần)."""
     from counter.central import tokens
@@ -139,9 +144,10 @@ def serve_token_list(db: CentralDb = None, data_dir: DataDir = None) -> None:
 
 @serve_token_app.command("revoke")
 @handle_errors
-def serve_token_revoke(token_id: _Annotated[int | None, _typer.Option("--id", help="Số của mã (xem token list)")] = None,
+def serve_token_revoke(token_id: _Annotated[int | None, _typer.Option("--id", min=1, max=2**62,
+                                                                      help="Số của mã (xem token list)")] = None,
                        office: _Annotated[str | None, _typer.Option("--office")] = None,
-                       station: _Annotated[int | None, _typer.Option("--station")] = None,
+                       station: _Annotated[int | None, _typer.Option("--station", min=1, max=9)] = None,
                        db: CentralDb = None, data_dir: DataDir = None) -> None:
     """Thu hồi mã truy cập (theo --id, hoặc mọi mã của --office/--station)."""
     from counter.central import tokens
@@ -317,7 +323,8 @@ def _report_line(report) -> str:  # type: ignore[no-untyped-def]
 @handle_errors
 def sync(ctx: _typer.Context,
          once: _Annotated[bool, _typer.Option("--once", help="Đồng bộ một lần rồi thoát")] = False,
-         interval: _Annotated[float | None, _typer.Option(help="Số giây giữa hai lần đồng bộ (mặc định 15)")] = None,
+         interval: _Annotated[float | None, _typer.Option(min=0.1, max=86400, help="Số giây giữa hai lần đồng bộ "
+                                                                     "(mặc định 15)")] = None,
          data_dir: DataDir = None) -> None:
     """Đồng bộ với máy chủ: gửi hàng đợi (tệp trước, rồi sự kiện), nhận sự kiện của quầy khác; lặp lại mãi
     (Ctrl+C để dừng), hoặc một lần với --once."""
@@ -396,12 +403,16 @@ def sync_status(data_dir: DataDir = None) -> None:
 @handle_errors
 def sync_setup(url: _Annotated[str, _typer.Option("--url", help="Địa chỉ máy chủ, ví dụ http://127.0.0.1:8780")],
                token: _Annotated[str, _typer.Option("--token", help="Mã truy cập do “counter serve token add” cấp")],
-               data_dir: DataDir = None) -> None:
-    """Nối quầy này với máy chủ trung tâm."""
+               user: UserOpt = None, password: PasswordOpt = None, data_dir: DataDir = None) -> None:
+    """Nối quầy này với máy chủ trung tâm (quản trị)."""
     from counter.cli import open_store
+    from counter.domain.permissions import Action
     from counter.services import sync as sync_service
 
+    url = sync_service.validate_server_url(url)  # a bad address or token is refused before the login is asked
+    token = sync_service.validate_token(token)
     store = open_store(data_dir)
+    cli_actor(store, user, password, Action.MANAGE_DEVICES)
     sync_service.setup(store, url, token)
     client = sync_service.client_for(store)
     try:
@@ -437,23 +448,29 @@ def users_export(out: _Annotated[_Path, _typer.Option("--out", help="Tệp JSON 
 def export_portal(start: _Annotated[str, _typer.Option("--from", help="Từ ngày (YYYY-MM-DD), theo ngày tiếp nhận")],
                   end: _Annotated[str, _typer.Option("--to", help="Đến ngày (YYYY-MM-DD), kể cả ngày này")],
                   out: _Annotated[_Path | None, _typer.Option("--out", help="Tệp JSON (mặc định: in ra)")] = None,
-                  data_dir: DataDir = None) -> None:
+                  user: UserOpt = None, password: PasswordOpt = None, data_dir: DataDir = None) -> None:
     """Xuất hồ sơ theo cấu trúc của Cổng dịch vụ công quốc gia (MaHoSo, NgayTiepNhan yyyyMMddHHmmss, …)."""
     import json
     from datetime import date
 
-    from counter.cli import open_store
+    from counter.cli import open_store, say
+    from counter.domain.permissions import Action
     from counter.services import portal
+
+    from counter.domain.scorecard import MAX_YEAR, MIN_YEAR
 
     try:
         a, b = date.fromisoformat(start), date.fromisoformat(end)
     except ValueError:
         fail("Ngày phải có dạng YYYY-MM-DD, ví dụ 2026-11-23")
+    if not (MIN_YEAR <= a.year <= MAX_YEAR and MIN_YEAR <= b.year <= MAX_YEAR):
+        fail(f"Ngày nằm ngoài khoảng cho phép (năm {MIN_YEAR}–{MAX_YEAR})")
     store = open_store(data_dir)
+    cli_actor(store, user, password, Action.VIEW_REPORTS)  # every dossier's applicant, ID number, address
     payload = portal.export(store, a, b)
     text = json.dumps(payload, ensure_ascii=False, indent=2)
     if out is None:
-        _typer.echo(text)
+        say(text)
     else:
         try:
             from counter.fsutil import write_atomic

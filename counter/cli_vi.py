@@ -68,6 +68,8 @@ VALUES: list[tuple[str, Any]] = [
     (r"'?(.*?)'? is not one of (.+?)\.?", lambda m: f"“{m[1]}” không thuộc {m[2]}."),
     (r"'?(.*?)'? is not (.+?)\.", lambda m: f"“{m[1]}” không phải {m[2]}."),
     (r"(.+?) is not in the range (.+?)\.", lambda m: f"{m[1]} nằm ngoài khoảng {m[2]}."),
+    (r"Input should be greater than or equal to (.+)", lambda m: f"phải từ {m[1]} trở lên."),
+    (r"Input should be less than or equal to (.+)", lambda m: f"tối đa {m[1]}."),
     (r"Input should be (?:greater|less) than(?: or equal to)? (.+)", lambda m: f"giá trị vượt giới hạn {m[1]}."),
     (r"(?:File|Path|Directory) '(.+)' does not exist\.", lambda m: f"“{m[1]}” không tồn tại."),
     (r"(?:File|Path|Directory) '(.+)' is a directory\.", lambda m: f"“{m[1]}” là một thư mục."),

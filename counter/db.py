@@ -54,8 +54,20 @@ def store_file_problem(path: Path) -> str | None:
     return None
 
 
+def lock_wait() -> float:
+    """Seconds a write waits for another program's lock on the store before giving up (COUNTER_LOCK_WAIT,
+    default 30)."""
+    import os
+
+    try:
+        return min(max(float(os.environ.get("COUNTER_LOCK_WAIT", "30")), 0.0), 600.0)
+    except ValueError:
+        return 30.0
+
+
 def open_engine(path: Path) -> Engine:
-    engine = sa.create_engine(f"sqlite:///{path}", connect_args={"timeout": 30, "check_same_thread": False})
+    wait = lock_wait()
+    engine = sa.create_engine(f"sqlite:///{path}", connect_args={"timeout": wait, "check_same_thread": False})
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
@@ -64,7 +76,7 @@ def open_engine(path: Path) -> Engine:
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA synchronous=FULL")
-        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute(f"PRAGMA busy_timeout={int(wait * 1000)}")
         cur.close()
 
     @event.listens_for(engine, "begin")

@@ -12,6 +12,8 @@ from typing import Any
 import sqlalchemy as sa
 from pydantic import ValidationError as PydanticError
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
@@ -71,6 +73,19 @@ def create_app(db_url: str, *, clock: Clock | None = None, migrate: bool = True,
     async def _fail(_request: Request, exc: _Fail) -> JSONResponse:
         return JSONResponse({"detail": exc.detail}, status_code=exc.status, headers=exc.headers)
 
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        # the router's own answers (no such address, wrong method) in Vietnamese, never "Not Found"
+        words = {404: "Không có địa chỉ này trên máy chủ.", 405: "Phương thức không được hỗ trợ ở địa chỉ này."}
+        return JSONResponse({"detail": words.get(exc.status_code, "Yêu cầu không hợp lệ.")},
+                            status_code=exc.status_code, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        # FastAPI's own checks of the query string (limit=abc, limit=10**30): a 422 in Vietnamese
+        where = ", ".join(sorted({str(e.get("loc", ("", "?"))[-1]) for e in exc.errors()}))
+        return JSONResponse({"detail": f"Tham số không hợp lệ: {where}."}, status_code=422)
+
     @app.exception_handler(sa.exc.DBAPIError)
     async def _transient(_request: Request, _exc: sa.exc.DBAPIError) -> JSONResponse:
         # the transaction was rolled back as a whole: the client sends the same batch again
@@ -109,10 +124,7 @@ def create_app(db_url: str, *, clock: Clock | None = None, migrate: bool = True,
             floats.append(text)
             return float(text)
 
-        try:
-            body = json.loads(await request.body(), parse_float=number, parse_constant=number)
-        except ValueError:
-            raise _Fail(422, "Thân yêu cầu không phải JSON hợp lệ.") from None
+        body = _json_body(await request.body(), parse_float=number, parse_constant=number)
         return await _run(lambda: _push(auth, body, not floats))
 
     def _push(auth: TokenInfo, body: Any, json_only: bool = False) -> Response:
@@ -133,8 +145,12 @@ def create_app(db_url: str, *, clock: Clock | None = None, migrate: bool = True,
     def get_events(request: Request, after: str = "", limit: int = 500) -> dict[str, Any]:
         auth = authenticate(request)
         current = epoch()
+        try:
+            cursor = ingest.parse_cursor(after, current)
+        except ingest.BadRequest as exc:
+            raise _Fail(422, exc.message) from None
         with engine.connect() as conn:
-            return ingest.pull(conn, auth.office_id, ingest.parse_cursor(after, current), limit, current)
+            return ingest.pull(conn, auth.office_id, cursor, limit, current)
 
     @app.get("/api/v1/station")
     def get_station(request: Request) -> dict[str, Any]:
@@ -182,10 +198,7 @@ def create_app(db_url: str, *, clock: Clock | None = None, migrate: bool = True,
               responses={200: {"model": contracts.MissingBlobsResponse}})
     async def blobs_missing(request: Request) -> Response:
         await _run(lambda: authenticate(request))  # before reading the body
-        try:
-            body = json.loads(await request.body())
-        except (ValueError, RecursionError):
-            raise _Fail(422, "Thân yêu cầu không phải JSON hợp lệ.") from None
+        body = _json_body(await request.body())
         return await _run(lambda: JSONResponse(_missing(body)))
 
     def _missing(body: Any) -> dict[str, Any]:
@@ -322,6 +335,26 @@ def app_from_settings(settings: Any = None) -> FastAPI:
     s = (settings or Settings.load()).server
     return create_app(s.db, migrate=False, track_rate=s.track_rate, track_burst=s.track_burst,
                       track_cache=s.track_cache)
+
+
+MAX_JSON_DEPTH = 64  # a push is 4 levels deep; nothing a station sends comes near
+_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+
+
+def _json_body(raw: bytes, **options: Any) -> Any:
+    """A request's JSON body, or _Fail(422) in Vietnamese: not JSON, not UTF-8, or nested deeper than
+    MAX_JSON_DEPTH (a 100,000-deep [[[…]]] would exhaust the parser's recursion)."""
+    brackets = _STRING.sub(b"", raw).translate(None, _NOT_BRACKETS)  # C speed: strings out, brackets kept
+    depth = 0
+    for byte in brackets:
+        depth += 1 if byte in b"[{" else -1
+        if depth > MAX_JSON_DEPTH:
+            raise _Fail(422, f"Thân yêu cầu lồng nhau quá sâu (tối đa {MAX_JSON_DEPTH} cấp).")
+    try:
+        return json.loads(raw, **options)
+    except (ValueError, RecursionError):  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        raise _Fail(422, "Thân yêu cầu không phải JSON hợp lệ.") from None
 
 
 @functools.lru_cache(maxsize=4096)

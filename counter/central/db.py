@@ -23,8 +23,30 @@ def normalize_url(url: str) -> str:
     return url
 
 
+def check_url(url: str) -> str:
+    """A central database address as --db or COUNTER_CENTRAL_DB gives it (normalised), or CounterError in
+    Vietnamese: sqlite:///FILE or postgresql://user:pass@host:port/db, nothing else."""
+    text = normalize_url((url or "").strip())
+    example = "ví dụ postgresql://motcua:MẬT_KHẨU@127.0.0.1:5432/motcua hoặc sqlite:///duong/dan/central.sqlite3"
+    if not text or len(text) > 2000 or any(not c.isprintable() for c in text):
+        raise CounterError(f"Địa chỉ CSDL trung tâm không hợp lệ, {example}")
+    try:
+        parsed = sa.engine.make_url(text)
+        port = parsed.port
+    except (sa.exc.ArgumentError, ValueError):
+        raise CounterError(f"Địa chỉ CSDL trung tâm không hợp lệ, {example}") from None
+    if parsed.drivername not in ("sqlite", "sqlite+pysqlite", "postgresql+psycopg"):
+        raise CounterError(f"CSDL trung tâm phải là PostgreSQL (hoặc SQLite để thử), không phải "
+                           f"“{parsed.drivername}”: {example}")
+    if port is not None and not 1 <= port <= 65535:
+        raise CounterError(f"Cổng của CSDL trung tâm phải từ 1 đến 65535, nhận được {port}")
+    if parsed.drivername.startswith("sqlite") and not parsed.database:
+        raise CounterError(f"Thiếu tệp của CSDL SQLite, {example}")
+    return text
+
+
 def make_engine(url: str, pool_size: int = 10) -> Engine:
-    url = normalize_url(url)
+    url = check_url(url)
     if url.startswith("sqlite"):
         engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 

@@ -475,8 +475,10 @@ def parse_cursor(cursor: str | None, epoch: str) -> int:
     if not cursor:
         return 0
     head, _, seq = cursor.partition(".")
-    if head != epoch or not seq.isdigit():
+    if head != epoch:
         return 0
+    if not (seq.isascii() and seq.isdigit()) or len(seq) > 18:  # past SQLite's and PostgreSQL's 64-bit integers
+        raise BadRequest(f"Con trỏ đồng bộ “{cursor[:80]}” không hợp lệ: dùng con trỏ máy chủ đã trả về.")
     return int(seq)
 
 

@@ -458,6 +458,9 @@ def _parse_json(text: str, out: _Collector) -> None:
     except json.JSONDecodeError as exc:
         out.errors.append(RowError(exc.lineno, f"JSON không hợp lệ (cột {exc.colno}): {exc.msg}"))
         return
+    except RecursionError:  # [[[[…]]]] 100,000 deep: no catalogue is shaped like that
+        out.errors.append(RowError(1, "JSON lồng nhau quá sâu: tệp danh mục chỉ có {\"procedures\": [{…}, …]}"))
+        return
     if not isinstance(doc, dict) or not isinstance(doc.get("procedures"), list):
         out.errors.append(RowError(1, "tệp JSON phải là một đối tượng {\"version\": 1, \"procedures\": [...]}"))
         return

@@ -87,14 +87,20 @@ class Period:
         return self.start <= d <= self.end
 
 
+MIN_YEAR, MAX_YEAR = 1900, 2200  # the dates a report period can name
+
+
 def parse_day(text: str) -> date:
     """dd/mm/yyyy (also d/m/yyyy, dd-mm-yyyy) or ISO yyyy-mm-dd."""
     t = (text or "").strip()
     for fmt in ("%d/%m/%Y", "%d-%m-%Y", "%Y-%m-%d", "%d.%m.%Y"):
         try:
-            return datetime.strptime(t, fmt).date()
+            day = datetime.strptime(t, fmt).date()
         except ValueError:
             continue
+        if not MIN_YEAR <= day.year <= MAX_YEAR:  # 0001-01-01 in Vietnam is before UTC's year 1
+            raise PeriodError(f"Ngày “{text}” nằm ngoài khoảng cho phép (năm {MIN_YEAR}–{MAX_YEAR})")
+        return day
     raise PeriodError(f"Ngày không hợp lệ: “{text}” (dd/mm/yyyy hoặc yyyy-mm-dd)")
 
 

@@ -110,3 +110,34 @@ def looks_stripped(s: str) -> bool:
         return False
     words = set(re.split(r"[^a-z]+", s.lower()))
     return not words.isdisjoint(STRIPPED_MARKERS)
+
+
+# ---- bad input at the edges (issue 14): search texts, and user data printed on a terminal --------------------
+
+SEARCH_MAX = 200  # characters of a search text (a name, a code, a phone number is far shorter)
+
+
+def search_text(s: str | None) -> str:
+    """A search box's text, NFC; refused (TextError, field "text") when longer than SEARCH_MAX characters: a
+    100,000-character pattern only makes SQLite give up ("pattern too complex")."""
+    text = nfc(s or "")
+    if len(text) > SEARCH_MAX:
+        raise TextError(f"Nội dung tìm kiếm quá dài: {len(text)} ký tự (tối đa {SEARCH_MAX})", "text")
+    return text
+
+
+def _escape_control(m: re.Match[str]) -> str:
+    c = m.group(0)
+    return f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}"
+
+
+# C0 controls but tab and newline, DEL, C1 controls (U+009B is CSI on some terminals), and the bidi
+# overrides that reorder what is shown (U+202A–U+202E, U+2066–U+2069).
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(s: str) -> str:
+    """Text from the store or from a command line, safe to write on a terminal: every control character
+    (ESC and so OSC/CSI sequences, BEL, CR, backspace, C1, bidi overrides) shown escaped as \\x1b, \\u202e;
+    newline and tab kept. A note with ESC ] 0 ; … BEL can no longer set the terminal's title."""
+    return _CONTROL.sub(_escape_control, s)

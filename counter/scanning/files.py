@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,7 +83,13 @@ def load_file(path: Path | str, source: str = "tệp") -> list[Page]:
     path = Path(path)
     name = path.name
     try:
-        size = path.stat().st_size
+        st = path.stat()
+        if stat.S_ISDIR(st.st_mode):
+            raise IsADirectoryError
+        if not stat.S_ISREG(st.st_mode):  # /dev/zero, a FIFO, a terminal: reading would never end
+            raise PageError(f"“{path}” không phải một tệp thường (thiết bị hoặc ống dẫn): chỉ nhận tệp ảnh quét "
+                            "JPEG, PNG hoặc PDF.")
+        size = st.st_size
         with open(path, "rb") as fh:
             head = fh.read(1024)
             fh.seek(max(0, size - 32))

@@ -21,7 +21,7 @@ from counter.domain.lifecycle import DossierState, EVENT_LABELS, STATUS_LABELS, 
 from counter.domain.permissions import Action, postal_refusal, require, require_event
 from counter.domain.intake import (CORRECTABLE, Applicant, PaperInput, ReceiveRequest, ValidationError,
                                    clean_applicant, validate)
-from counter.domain.text import fold, nfc
+from counter.domain.text import fold, nfc, search_text
 from counter.models import (Dossier, DossierDocument, ProcedurePaper,
                             parse_utc)
 from counter.services import events as ev
@@ -358,7 +358,7 @@ def fts_query(text: str) -> str | None:
 
 def search(store: Store, text: str, page: int = 0, page_size: int = 20) -> SearchPage:
     """Code, name, phone or ID number, with or without diacritics; newest first; paged in SQL."""
-    text = nfc(text or "")
+    text = search_text(text)
     page = max(0, page)
     limit, offset = page_size + 1, page * page_size
     if not text:

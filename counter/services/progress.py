@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from counter.domain import progress as rules
+from counter.domain.catalogue import MAX_FEE, MAX_WORKING_DAYS
 from counter.domain.errors import CounterError
 from counter.domain.lifecycle import EVENT_LABELS, STATUS_LABELS, EventKind, Status, allowed_kinds
 from counter.domain.permissions import EVENT_ACTIONS, can
@@ -186,13 +187,17 @@ def _text(fields: dict[str, Any], name: str) -> str:
     return nfc(str(value)).strip() if value not in (None, "") else ""
 
 
-def _int(fields: dict[str, Any], name: str, label: str) -> int | None:
+def _int(fields: dict[str, Any], name: str, label: str, maximum: int, grouped: bool = True) -> int | None:
+    """A whole number the clerk typed, 0…maximum. `grouped` (money): "20.000", "20 000 đ" are 20000; a count
+    of days takes digits only, so "1.5" is refused, not read as 15."""
     text = _text(fields, name)
     if not text:
         return None
-    digits = re.sub(r"[.\s,đ]", "", text.lower())
-    if not digits.isdigit():
-        raise CounterError(f"{label} phải là số: “{text}”")
+    digits = re.sub(r"[.\s,đ]", "", text.lower()) if grouped else text
+    if not (digits.isascii() and digits.isdigit()):
+        raise CounterError(f"{label} phải là số nguyên: “{text}”")
+    if len(digits) > len(str(maximum)) or int(digits) > maximum:
+        raise CounterError(f"{label} quá lớn: “{text}” (tối đa {maximum:,})".replace(",", "."))
     return int(digits)
 
 
@@ -247,13 +252,13 @@ def build_payload(session: Session, row: Dossier, kind: str, fields: dict[str, A
                                              requested_at=asked or now, arrived_at=now)
             p.update({"due_at": _iso(due), "old_due_at": _iso(row.due_at), "rule": rule.value})
     elif kind in (EventKind.FEE_REQUESTED, EventKind.FEE_PAID):
-        amount = _int(fields, "amount", "Số tiền")
+        amount = _int(fields, "amount", "Số tiền", MAX_FEE)
         if amount is not None:
             p["amount"] = amount
         if _text(fields, "receipt_no"):
             p["receipt_no"] = _text(fields, "receipt_no")
     elif kind == EventKind.EXTENDED:
-        days = _int(fields, "days", "Số ngày gia hạn")
+        days = _int(fields, "days", "Số ngày gia hạn", MAX_WORKING_DAYS, grouped=False)
         if days is None:
             raise CounterError("Thiếu số ngày gia hạn (ngày làm việc)")
         due = rules.extended_due(calendar_of(session, row.office_id), row.due_at, now, days)

@@ -40,6 +40,50 @@ class Actor:
     station_id: str
 
 
+DISK_FULL = "Đĩa đã đầy: không ghi được vào kho dữ liệu, không có gì thay đổi. Giải phóng dung lượng đĩa rồi thử lại."
+
+
+def _disk_full(folder: Path) -> bool:
+    try:
+        return shutil.disk_usage(folder).free < 1024 * 1024
+    except OSError:
+        return False
+
+
+def failure_message(exc: BaseException) -> str | None:
+    """What to tell the clerk when the store, the disk or the input itself gives out: another program holds
+    the store's lock, the disk is full, a number does not fit SQLite's 64 bits, a document is nested too deep.
+    None for anything else (a bug, which must stay visible). The write transaction was rolled back whole, so
+    every message can say nothing changed."""
+    import errno
+
+    orig = getattr(exc, "orig", None) or exc  # SQLAlchemy wraps the sqlite3 error
+    text = str(orig).lower()
+    if (isinstance(orig, OSError) and orig.errno in (errno.ENOSPC, errno.EDQUOT)) or "disk is full" in text:
+        return DISK_FULL
+    if isinstance(orig, sqlite3.Error) or isinstance(exc, sqlite3.Error) or type(orig).__module__.startswith(
+            "sqlalchemy"):
+        if "locked" in text or "busy" in text:
+            return (f"Kho dữ liệu đang bị một chương trình khác giữ khóa (đã chờ {db.lock_wait():g} giây): không "
+                    "có gì thay đổi. Đóng chương trình kia hoặc đợi nó xong rồi thử lại.")
+        if "readonly" in text or "read-only" in text:
+            return "Kho dữ liệu chỉ cho đọc (kiểm tra quyền ghi của tệp và thư mục): không có gì thay đổi."
+        if "too complex" in text or "too big" in text or "too large" in text:
+            return "Nội dung nhập quá dài hoặc quá phức tạp để xử lý: hãy rút gọn."
+        if "malformed" in text or "not a database" in text:
+            return "Tệp dữ liệu bị hỏng: khôi phục từ bản sao lưu (counter restore)."
+        if "disk i/o" in text:
+            return "Lỗi đọc/ghi đĩa khi dùng kho dữ liệu (đĩa đầy hoặc hỏng?): không có gì thay đổi."
+    if isinstance(orig, (OverflowError, ValueError)) and ("date" in text or "year" in text) \
+            and "range" in text:
+        return "Ngày nằm ngoài khoảng cho phép: không có gì thay đổi."
+    if isinstance(orig, OverflowError):
+        return "Số quá lớn: không có gì thay đổi."
+    if isinstance(orig, RecursionError):
+        return "Dữ liệu lồng nhau quá sâu, không đọc được: không có gì thay đổi."
+    return None
+
+
 def _private_files(path: Path) -> None:
     """The SQLite file and its -wal/-shm to 0600 (SQLite creates -wal/-shm with the main file's mode)."""
     for p in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
@@ -89,6 +133,8 @@ class Store:
             if not os.access(path, os.R_OK | os.W_OK):
                 raise StoreError(f"Không đọc/ghi được tệp dữ liệu {path} (kiểm tra quyền truy cập)")
             problem = db.store_file_problem(path)
+            if problem and _disk_full(data_dir):  # SQLite cannot even make its -shm file: not a foreign file
+                raise StoreError(DISK_FULL)
             if problem:
                 raise StoreError(f"Tệp dữ liệu {path} {problem}: đây không phải kho của counter, counter không "
                                  "ghi gì vào tệp này. Kiểm tra lại --data-dir.")
@@ -108,6 +154,11 @@ class Store:
                 if create:
                     store.discard()
                 engine.dispose()
+                if _disk_full(data_dir):
+                    raise StoreError(DISK_FULL) from None
+                message = failure_message(exc)
+                if message is not None:  # locked by another program, a full disk: the file itself is fine
+                    raise StoreError(message) from None
                 raise StoreError(f"Tệp dữ liệu {path} không đọc được hoặc không phải kho của counter: {exc}") from None
             from counter.services import token_store
 

@@ -69,13 +69,55 @@ def _set(session: Session, key: str, value: str | None) -> None:
                                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value"), {"k": key, "v": value})
 
 
+SERVER_URL_MAX = 2000
+
+
+def validate_server_url(text: str | None) -> str:
+    """The central server's address as `sync setup` (or a config file) gives it: http(s)://host[:port][/path],
+    at most SERVER_URL_MAX characters, no spaces or control characters, no user:password@, no ?query or
+    #fragment; returned without a trailing slash. Anything else: CounterError in Vietnamese, nothing saved."""
+    from urllib.parse import urlsplit
+
+    url = (text or "").strip()
+    example = "ví dụ http://192.168.1.10:8780"
+    if not url:
+        raise CounterError(f"Địa chỉ máy chủ không được để trống, {example}")
+    if len(url) > SERVER_URL_MAX:
+        raise CounterError(f"Địa chỉ máy chủ quá dài: {len(url)} ký tự (tối đa {SERVER_URL_MAX})")
+    if any(c.isspace() or not c.isprintable() for c in url):
+        raise CounterError("Địa chỉ máy chủ có khoảng trắng hoặc ký tự điều khiển")
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # raises on a port that is not a number in 0–65535
+    except ValueError:
+        raise CounterError(f"Địa chỉ máy chủ không hợp lệ (tên máy hoặc cổng sai), {example}") from None
+    if parts.scheme.lower() not in ("http", "https"):
+        raise CounterError("Địa chỉ máy chủ phải bắt đầu bằng http:// hoặc https://")
+    if not parts.hostname:
+        raise CounterError(f"Địa chỉ máy chủ thiếu tên máy, {example}")
+    if port == 0:
+        raise CounterError("Cổng của địa chỉ máy chủ phải từ 1 đến 65535")
+    if parts.username is not None or parts.password is not None:
+        raise CounterError("Địa chỉ máy chủ không được chứa tên đăng nhập hay mật khẩu (dùng --token)")
+    if parts.query or parts.fragment:
+        raise CounterError("Địa chỉ máy chủ không được có phần “?…” hoặc “#…”")
+    return url.rstrip("/")
+
+
+def validate_token(text: str | None) -> str:
+    """The station's access token as pasted: one printable ASCII word of at most 512 characters."""
+    token = (text or "").strip()
+    if not token:
+        raise CounterError("Mã truy cập của quầy không được để trống")
+    if len(token) > 512 or not token.isascii() or not token.isprintable() or any(c.isspace() for c in token):
+        raise CounterError("Mã truy cập của quầy không hợp lệ: dán đúng dòng mã do “counter serve token add” in ra")
+    return token
+
+
 def setup(store: Store, url: str, token: str) -> None:
     """Point this station at a central server (`counter sync setup --url URL --token TOKEN`)."""
-    url = url.strip().rstrip("/")
-    if not url.startswith(("http://", "https://")):
-        raise CounterError("Địa chỉ máy chủ phải bắt đầu bằng http:// hoặc https://")
-    if not token.strip():
-        raise CounterError("Mã truy cập của quầy không được để trống")
+    url = validate_server_url(url)
+    token = validate_token(token)
     with store.read() as session:
         this_station(session)
     try:

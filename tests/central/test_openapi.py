@@ -11,7 +11,9 @@ async def test_openapi_documents_the_station_api_from_the_contracts(central):
     r = await client.get("/api/v1/openapi.json")
     assert r.status_code == 200
     doc = r.json()
-    assert set(doc["paths"]) == {"/api/v1/events", "/api/v1/blobs/missing", "/api/v1/blobs/{sha256}"}
+    assert set(doc["paths"]) == {"/api/v1/events", "/api/v1/blobs/missing", "/api/v1/blobs/{sha256}",
+                                 "/api/v1/station", "/api/v1/station/bind", "/api/v1/station/events", "/api/v1/users"}
+    assert not any(p.startswith(("/t/", "/api/v1/track", "/healthz")) for p in doc["paths"])  # public pages
     push = doc["paths"]["/api/v1/events"]["post"]
     assert push["requestBody"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/PushRequest"}
     assert push["responses"]["200"]["content"]["application/json"]["schema"] == {

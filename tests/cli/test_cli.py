@@ -15,8 +15,15 @@ runner = CliRunner()
 GOOD_QR = "001090123456||Nguyễn Văn An|01011990|Nam|Thôn 2, xã Phục Linh, tỉnh Thái Nguyên|15042021"
 
 
-def run(*args: str, home=None):  # type: ignore[no-untyped-def]
+CLERK = ("canbo", "canbo123")  # demo logins (issue 14: commands that show personal data or change the store log in)
+DEMO_ADMIN = ("quantri", "quantri123")
+ADMIN = ("admin", "quantri123")  # the admin `init` makes below
+
+
+def run(*args: str, home=None, login=None):  # type: ignore[no-untyped-def]
     env = {"COUNTER_HOME": str(home)} if home else {}
+    if login:
+        env.update(COUNTER_USER=login[0], COUNTER_PASSWORD=login[1])
     return runner.invoke(app, list(args), env=env)
 
 
@@ -53,13 +60,13 @@ def test_every_status_is_in_the_demo(demo_home):
 
 
 def test_search_and_show(demo_home):
-    result = run("search", "nguyen", home=demo_home)
+    result = run("search", "nguyen", home=demo_home, login=CLERK)
     assert result.exit_code == 0, result.output
     assert "Nguyễn" in result.output
     code = result.output.split()[0]
-    shown = run("show", code, home=demo_home)
+    shown = run("show", code, home=demo_home, login=CLERK)
     assert shown.exit_code == 0 and code in shown.output and "tiếp nhận hồ sơ" in shown.output
-    missing = run("show", "H55.242-991231-9999", home=demo_home)
+    missing = run("show", "H55.242-991231-9999", home=demo_home, login=CLERK)
     assert missing.exit_code == 1 and "Không tìm thấy hồ sơ" in missing.output
 
 
@@ -92,13 +99,13 @@ def test_override_changes_due_dates(tmp_path):
                home=home).exit_code == 0
     before = run("calendar", "due", "--received", "2026-12-01 09:00", "--days", "1", home=home).output.strip()
     assert before == "2026-12-02 17:00"
-    assert run("calendar", "override", "add", "2026-12-02", "--off", "--note", "Bão", home=home).exit_code == 0
+    assert run("calendar", "override", "add", "2026-12-02", "--off", "--note", "Bão", home=home, login=ADMIN).exit_code == 0
     after = run("calendar", "due", "--received", "2026-12-01 09:00", "--days", "1", home=home).output.strip()
     assert after == "2026-12-03 17:00"
     assert "Bão" in run("calendar", "override", "list", home=home).output
-    bad = run("calendar", "override", "add", "2026-02-30", "--off", home=home)
+    bad = run("calendar", "override", "add", "2026-02-30", "--off", home=home, login=ADMIN)
     assert bad.exit_code == 1 and "Ngày không hợp lệ" in bad.output
-    both = run("calendar", "override", "add", "2026-12-05", "--off", "--work", home=home)
+    both = run("calendar", "override", "add", "2026-12-05", "--off", "--work", home=home, login=ADMIN)
     assert both.exit_code == 1
 
 
@@ -106,15 +113,15 @@ def test_users_add_passwd_lock(tmp_path):
     home = tmp_path / "h"
     run("init", "--office-id", "H55.242", "--office-name", "Một cửa xã", "--password", "quantri123", home=home)
     ok = run("users", "add", "hoa", "--name", "Nguyễn Thị Hoa", "--role", "clerk", "--password", "hoa12345",
-             home=home)
+             home=home, login=ADMIN)
     assert ok.exit_code == 0, ok.output
-    dup = run("users", "add", "hoa", "--name", "X Y", "--role", "clerk", "--password", "hoa12345", home=home)
+    dup = run("users", "add", "hoa", "--name", "X Y", "--role", "clerk", "--password", "hoa12345", home=home, login=ADMIN)
     assert dup.exit_code == 1 and "đã tồn tại" in dup.output
-    role = run("users", "add", "an", "--name", "Lê An", "--role", "boss", "--password", "hoa12345", home=home)
+    role = run("users", "add", "an", "--name", "Lê An", "--role", "boss", "--password", "hoa12345", home=home, login=ADMIN)
     assert role.exit_code == 1 and "Vai trò không hợp lệ" in role.output
-    short = run("users", "passwd", "hoa", "--password", "123", home=home)
+    short = run("users", "passwd", "hoa", "--password", "123", home=home, login=ADMIN)
     assert short.exit_code == 1 and "ít nhất" in short.output
-    assert run("users", "lock", "hoa", home=home).exit_code == 0
+    assert run("users", "lock", "hoa", home=home, login=ADMIN).exit_code == 0
     assert "khóa" in run("users", "list", home=home).output
 
 
@@ -132,10 +139,10 @@ def test_catalogue_import_bad_file_changes_nothing(demo_home, tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("code,name\n1.2,x\n", encoding="utf-8")
     before = counts(demo_home)
-    result = run("catalogue", "import", str(bad), home=demo_home)
+    result = run("catalogue", "import", str(bad), home=demo_home, login=DEMO_ADMIN)
     assert result.exit_code == 1 and "Lỗi" in result.output
     assert counts(demo_home) == before
-    missing = run("catalogue", "import", str(tmp_path / "nope.csv"), home=demo_home)
+    missing = run("catalogue", "import", str(tmp_path / "nope.csv"), home=demo_home, login=DEMO_ADMIN)
     assert missing.exit_code == 1
 
 

@@ -25,8 +25,8 @@ def rs(tmp_path_factory) -> ReportStore:
 
 
 def report(rs: ReportStore, *args: str, user: str = "giamsat"):  # type: ignore[no-untyped-def]
-    return runner.invoke(app, ["report", *args, "--data-dir", str(rs.store.data_dir), "--user", user,
-                               "--password", PASSWORD])
+    return runner.invoke(app, ["report", *args, "--data-dir", str(rs.store.data_dir), "--user", user],
+                         env={"COUNTER_PASSWORD": PASSWORD})  # issue 14: never on the command line
 
 
 def test_ledger_xlsx_and_pdf_for_a_period_with_vietnamese_dates(rs, tmp_path):

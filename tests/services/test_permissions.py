@@ -156,7 +156,7 @@ def test_cli_sync_setup_token_not_in_database(tmp_path, umask022, no_keyring):
     home = tmp_path / "home"
     assert runner.invoke(app, list(INIT), env={"COUNTER_HOME": str(home)}).exit_code == 0
     r = runner.invoke(app, ["sync", "setup", "--url", "http://127.0.0.1:9", "--token", TOKEN],
-                      env={"COUNTER_HOME": str(home)})
+                      env={"COUNTER_HOME": str(home), "COUNTER_USER": "admin", "COUNTER_PASSWORD": INIT[-1]})
     assert r.exit_code == 0, r.output
     assert grep_store(home, TOKEN) == []
     assert mode(home / token_store.TOKEN_FILE) == 0o600

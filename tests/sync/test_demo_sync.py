@@ -80,8 +80,10 @@ def test_one_station_demo_holds_every_dossier(tmp_path):
 
 # ---- with real processes: the commands a new user types -------------------------------------------------
 
-def counter(*args: str, timeout: float = 180) -> subprocess.CompletedProcess:
+def counter(*args: str, timeout: float = 180, login: tuple[str, str] | None = None) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    if login:  # issue 14: the password from the environment, never the command line
+        env.update(COUNTER_USER=login[0], COUNTER_PASSWORD=login[1])
     return subprocess.run([sys.executable, "-m", "counter", *args], capture_output=True, text=True, timeout=timeout,
                           env=env, cwd=ROOT)
 
@@ -132,7 +134,7 @@ def test_demo_serve_setup_sync_once_then_track(tmp_path, served):
     imported = counter("serve", "users", "import", str(tmp_path / "users.json"), "--data-dir", str(central))
     assert imported.returncode == 0 and "Đã nhập" in imported.stdout, imported.stderr
     setup = counter("sync", "setup", "--url", url, "--token", added.stdout.strip().splitlines()[-1],
-                    "--data-dir", str(data))
+                    "--data-dir", str(data), login=("quantri", "quantri123"))
     assert setup.returncode == 0, setup.stderr
     once = counter("sync", "--once", "--data-dir", str(data))
     assert once.returncode == 0, once.stderr

@@ -12,7 +12,7 @@ from counter.cli import app
 from counter.domain.errors import CounterError
 from counter.domain.portal import FIELDS, portal_time
 from counter.services import events, portal
-from tests.conftest import NOW, actor_for, receive
+from tests.conftest import NOW, PASSWORD, actor_for, receive
 from tests.sync.test_sync_basic import dossier
 
 
@@ -51,13 +51,14 @@ def test_cli_export_portal(store, tmp_path):
     receive(store, actor_for(store, "canbo"))
     target = tmp_path / "portal.json"
     runner = CliRunner()
+    login = {"COUNTER_USER": "giamsat", "COUNTER_PASSWORD": PASSWORD}  # issue 14: it names every applicant
     result = runner.invoke(app, ["export", "portal", "--from", "2026-11-23", "--to", "2026-11-23", "--out",
-                                 str(target), "--data-dir", str(store.data_dir)])
+                                 str(target), "--data-dir", str(store.data_dir)], env=login)
     assert result.exit_code == 0, result.output
     assert "Đã xuất 1 hồ sơ" in result.output
     assert json.loads(target.read_text("utf-8"))["DanhSachHoSo"][0]["NgayTiepNhan"] == "20261123090000"
     bad = runner.invoke(app, ["export", "portal", "--from", "23/11/2026", "--to", "2026-11-23",
-                              "--data-dir", str(store.data_dir)])
+                              "--data-dir", str(store.data_dir)], env=login)
     assert bad.exit_code == 1 and "YYYY-MM-DD" in bad.output
 
 
@@ -68,9 +69,11 @@ def test_cli_sync_status_and_setup(store):
     assert result.exit_code == 0 and "chưa cài đặt" in result.output
     once = runner.invoke(app, ["sync", "--once", "--data-dir", d])
     assert once.exit_code == 1 and "counter sync setup" in once.output
-    bad = runner.invoke(app, ["sync", "setup", "--url", "ftp://x", "--token", "t", "--data-dir", d])
+    admin = {"COUNTER_USER": "quantri", "COUNTER_PASSWORD": PASSWORD}  # issue 14: setup needs an admin login
+    bad = runner.invoke(app, ["sync", "setup", "--url", "ftp://x", "--token", "t", "--data-dir", d], env=admin)
     assert bad.exit_code == 1 and "http://" in bad.output
-    ok = runner.invoke(app, ["sync", "setup", "--url", "http://127.0.0.1:1", "--token", "t", "--data-dir", d])
+    ok = runner.invoke(app, ["sync", "setup", "--url", "http://127.0.0.1:1", "--token", "t", "--data-dir", d],
+                       env=admin)
     assert ok.exit_code == 0 and "chưa trả lời" in ok.output
     receive(store, actor_for(store, "canbo"))
     down = runner.invoke(app, ["sync", "--once", "--data-dir", d])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import subprocess
@@ -16,7 +17,7 @@ import pytest
 from counter.services import sync as sync_service
 from counter.sync.client import SyncError
 from tests.central.conftest import add_server_users
-from tests.conftest import actor_for, receive
+from tests.conftest import PASSWORD, actor_for, receive
 from tests.sync.conftest import assert_converged, make_station
 from tests.sync.test_sync_basic import append, dossier
 
@@ -37,8 +38,9 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
         self.users = False
 
-    def cli(self, *args: str) -> str:
-        out = subprocess.run([COUNTER, *args], capture_output=True, text=True, timeout=120)
+    def cli(self, *args: str, env: dict[str, str] | None = None) -> str:
+        out = subprocess.run([COUNTER, *args], capture_output=True, text=True, timeout=120,
+                             env={**os.environ, **(env or {})})
         assert out.returncode == 0, out.stderr
         return out.stdout
 
@@ -126,7 +128,7 @@ def test_two_stations_offline_then_serve_then_track(server, tmp_path):
     stations = [CliStation(make_station(tmp_path / f"st{n}", n), tmp_path / f"st{n}", n) for n in (1, 2)]
     for st in stations:
         server.cli("sync", "setup", "--url", server.url, "--token", server.token(st.number),
-                   "--data-dir", str(st.data_dir))
+                   "--data-dir", str(st.data_dir), env={"COUNTER_USER": "quantri", "COUNTER_PASSWORD": PASSWORD})
     codes = []
     for st, names in zip(stations, (("Nguyễn Văn An", "Lê Văn Bình"), ("Trần Thị Hoa",))):
         actor = actor_for(st.store, "canbo")
