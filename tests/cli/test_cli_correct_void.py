@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from counter.services.store import Store
-from tests.cli.test_cli_progress import home, run  # noqa: F401  (fixture)
+from tests.helpers.cli import run
 from tests.conftest import actor_for, receive
-from tests.services.test_progress import snapshot
+from tests.helpers.store import snapshot
 
 
 def _db(path):  # type: ignore[no-untyped-def]

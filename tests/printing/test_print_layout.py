@@ -21,8 +21,7 @@ from counter.printing.escpos import SIGN_SPACE, render_escpos
 from counter.printing.ledger import COLUMNS, ledger_pdf
 from counter.printing.pdf import _fonts, _styles, column_widths, render_pdf
 from counter.printing.xlsx import HEADER_ROW, ledger_xlsx, wrapped_lines
-from tests.printing.test_ledger import LEDGER, ROWS
-from tests.printing.test_receipt import DATA
+from tests.helpers.printing import DATA, LEDGER, ROWS
 
 needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
 MONTH = replace(LEDGER, rows=[replace(ROWS[i % 2], no=i + 1) for i in range(20)])

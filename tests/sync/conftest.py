@@ -17,10 +17,10 @@ from counter.central import db as central_db
 from counter.central import tokens
 from counter.central.app import create_app
 from counter.domain.clock import FixedClock
-from counter.services import audit, auth, catalogue, office
+from counter.services import audit, auth, office
 from counter.services import sync as sync_service
 from counter.services.store import Store
-from tests.conftest import NOW, OFFICE, PASSWORD, USERS, make_store
+from tests.conftest import NOW, OFFICE, PASSWORD, USERS, make_store, new_store
 
 SERVER = "http://central.test"
 
@@ -99,8 +99,7 @@ def central(pg_database):
 def make_station(path, number: int) -> Store:
     if number == 1:
         return make_store(path)
-    store = Store.open(path, clock=FixedClock(NOW), create=True)
-    catalogue.load_default_catalogue(store)
+    store = new_store(path)
     with store.write() as s:
         office.create_office(s, office_id=OFFICE, name="Bộ phận Một cửa UBND xã Phục Linh", station_number=number,
                              parent_name="UBND XÃ PHỤC LINH", place_name="Phục Linh")

@@ -11,7 +11,7 @@ from counter.services import dossiers
 from counter.services import sync as sync_service
 from tests.conftest import actor_for, receive
 from tests.sync.conftest import assert_converged
-from tests.sync.test_sync_basic import append, dossier
+from tests.helpers.store import append, dossier
 
 OUT = {"direction": "out", "to": "Công chức Tư pháp - Hộ tịch"}
 

@@ -7,7 +7,7 @@ from counter.services import dossiers
 from counter.services import events as ev_service
 from tests.conftest import actor_for, receive
 from tests.sync.conftest import assert_converged
-from tests.sync.test_sync_basic import dossier
+from tests.helpers.store import dossier
 
 
 def test_the_central_server_accepts_a_correction_and_a_void(stations, central):

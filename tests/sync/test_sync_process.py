@@ -17,7 +17,7 @@ from counter.services import sync as sync_service
 from counter.sync.client import SyncError
 from tests.conftest import actor_for, receive
 from tests.sync.conftest import assert_converged, make_station
-from tests.sync.test_sync_basic import append, dossier
+from tests.helpers.store import append, dossier
 
 COUNTER = str(Path(sys.executable).parent / "counter")
 

@@ -10,8 +10,8 @@ from counter.screens.conflicts import ConflictsScreen
 from counter.services import sync as sync_service
 from counter.widgets.status import StatusBar
 from tests.conftest import actor_for, receive
-from tests.sync.test_sync_basic import append
-from tests.ui.test_login_search import login, settle
+from tests.helpers.store import append
+from tests.helpers.pilot import login, settle
 
 
 async def test_footer_and_conflicts_screen(stations, central):

@@ -9,7 +9,7 @@ from counter.app import build_app
 from counter.screens.receive import ReceiveScreen
 from tests.conftest import make_store
 from tests.ui.fast import type_fast
-from tests.ui.test_login_search import login, settle, visible
+from tests.helpers.pilot import login, settle, visible
 
 SIZE = (120, 40)
 

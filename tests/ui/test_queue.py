@@ -11,7 +11,7 @@ from counter.screens.dossier import DossierScreen
 from counter.screens.queue import ClerkPicker, QueueScreen
 from counter.services import dossiers
 from tests.reports_store import ReportStore, build
-from tests.ui.test_login_search import SIZE, login, settle
+from tests.helpers.pilot import SIZE, login, settle
 
 BACKGROUND = {"qr-serial", "sync"}
 
