@@ -18,17 +18,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-
-# Cheap argon2 for the suite (hundreds of users are made and logged in); the production parameters are pinned by
-# tests/services/test_auth.py. Set before anything hashes, and inherited by the processes tests start.
-for _var, _value in (("COUNTER_ARGON2_TIME_COST", "1"), ("COUNTER_ARGON2_MEMORY_COST", "8"),
-                     ("COUNTER_ARGON2_PARALLELISM", "1")):
-    os.environ.setdefault(_var, _value)
-# tmp_path on a RAM disk where there is one: the store commits with synchronous=FULL, and an fsync per commit
-# on a real disk (~7 ms here) is most of what a store test waits for. Same files, same code; pytest still
-# numbers and keeps its own folders there (pytest-of-<user>/pytest-N), so parallel runs do not collide.
-if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK | os.X_OK):
-    os.environ.setdefault("PYTEST_DEBUG_TEMPROOT", "/dev/shm")
+from hypothesis import settings
 
 from counter import db
 from counter.domain.calendar import VN_TZ
@@ -37,10 +27,26 @@ from counter.services import auth, catalogue, office
 from counter.domain.intake import Applicant, ReceiveRequest
 from counter.services.dossiers import default_papers, receive_in
 from counter.services.store import Actor, Store
-from tests.pg import pg_database, pg_url  # noqa: F401  (PostgreSQL for tests/central and tests/sync)
+from tests.pg import central_template, pg_database, pg_url  # noqa: F401  (PostgreSQL: tests/central, tests/sync)
+
+# Cheap argon2 for the suite (hundreds of users are made and logged in); the production parameters are pinned by
+# tests/services/test_auth.py. Read at each hash, and inherited by the processes tests start.
+for _var, _value in (("COUNTER_ARGON2_TIME_COST", "1"), ("COUNTER_ARGON2_MEMORY_COST", "8"),
+                     ("COUNTER_ARGON2_PARALLELISM", "1")):
+    os.environ.setdefault(_var, _value)
+# tmp_path on a RAM disk where there is one: the store commits with synchronous=FULL, and an fsync per commit
+# on a real disk (~7 ms here) is most of what a store test waits for. Same files, same code; pytest still
+# numbers and keeps its own folders there (pytest-of-<user>/pytest-N), so parallel runs do not collide.
+if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK | os.X_OK):
+    os.environ.setdefault("PYTEST_DEBUG_TEMPROOT", "/dev/shm")
+# Hypothesis: no per-example deadline (a loaded CI machine or a second xdist worker makes examples slow, not
+# wrong; a real hang is caught by pytest-timeout). Each test keeps its own max_examples.
+settings.register_profile("counter", deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "counter"))
 
 TESTS = Path(__file__).parent
 PROCESS_FIXTURES = {"served", "server"}  # fixtures that start `counter serve` in its own process
+PROCESS_TIMEOUT = 300  # seconds: a test that starts processes or a browser may wait on them (120 for the rest)
 
 
 def pytest_collection_modifyitems(config, items):  # type: ignore[no-untyped-def]
@@ -53,6 +59,9 @@ def pytest_collection_modifyitems(config, items):  # type: ignore[no-untyped-def
             item.add_marker(pytest.mark.pg)
         if fixtures & PROCESS_FIXTURES:
             item.add_marker(pytest.mark.process)
+        if (item.get_closest_marker("process") or item.get_closest_marker("browser")) \
+                and item.get_closest_marker("timeout") is None:
+            item.add_marker(pytest.mark.timeout(PROCESS_TIMEOUT))
 
 
 OFFICE = "H55.242"

@@ -49,18 +49,6 @@ def push_body(store: Store, events: list[dict[str, Any]]) -> dict[str, Any]:
     return {"station_id": station_id(store), "office": OFFICE_INFO, "events": events}
 
 
-@pytest.fixture(scope="session")
-def central_template(pg_url) -> str:
-    """A database migrated once per session; each test gets a copy (CREATE DATABASE ... TEMPLATE)."""
-    from tests.pg import create_database
-
-    url = create_database(pg_url)
-    engine = central_db.make_engine(url, pool_size=1)
-    central_db.upgrade(engine)
-    engine.dispose()
-    return url.rpartition("/")[2]
-
-
 @pytest.fixture
 def central_url(pg_database, central_template) -> str:
     """A new central database at the newest migration, of its own epoch."""

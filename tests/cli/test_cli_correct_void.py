@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from counter.services.store import Store
-from tests.helpers.cli import run
 from tests.conftest import actor_for, receive
+from tests.helpers.cli import run
 from tests.helpers.store import snapshot
 
 

@@ -79,6 +79,8 @@ def test_wrapped_lines(text, width, lines):
 
 @pytest.mark.skipif(shutil.which("soffice") is None or shutil.which("pdfinfo") is None,
                     reason="LibreOffice (soffice) or poppler-utils not installed")
+@pytest.mark.process
+@pytest.mark.slow
 def test_a_month_of_twenty_rows_prints_on_one_or_two_pages(tmp_path):
     xlsx = tmp_path / "so.xlsx"
     xlsx.write_bytes(ledger_xlsx(MONTH))

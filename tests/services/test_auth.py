@@ -68,6 +68,7 @@ def production_argon2(monkeypatch, tmp_path):
     s.close()
 
 
+@pytest.mark.slow
 def test_an_unknown_name_and_a_locked_account_cost_a_password_check(production_argon2):
     store = production_argon2
     def cost(username: str) -> float:

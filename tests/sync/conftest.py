@@ -60,10 +60,13 @@ def rebuild_request(request: httpx.Request, body: dict[str, Any]) -> httpx.Reque
 
 
 class Central:
-    def __init__(self, url: str):
+    def __init__(self, url: str, migrate: bool = True):
         self.url = url
         self.engine = central_db.make_engine(url, pool_size=2)
-        central_db.upgrade(self.engine)
+        if migrate:
+            central_db.upgrade(self.engine)
+        else:  # a copy of the migrated template: an epoch of its own, as a new database has
+            central_db.new_epoch(self.engine)
         self.app = create_app(url, clock=FixedClock(NOW + timedelta(minutes=5)), migrate=False, track_rate=0,
                               pool_size=2)
         self.test_client = TestClient(self.app, base_url=SERVER)
@@ -90,8 +93,8 @@ class Central:
 
 
 @pytest.fixture
-def central(pg_database):
-    c = Central(pg_database())
+def central(pg_database, central_template):
+    c = Central(pg_database(template=central_template), migrate=False)
     yield c
     c.close()
 

@@ -10,8 +10,8 @@ from counter.app import build_app
 from counter.screens.dossier import DossierScreen
 from counter.screens.queue import ClerkPicker, QueueScreen
 from counter.services import dossiers
-from tests.reports_store import ReportStore, build
 from tests.helpers.pilot import SIZE, login, settle
+from tests.reports_store import ReportStore, build
 
 BACKGROUND = {"qr-serial", "sync"}
 
