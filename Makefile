@@ -1,5 +1,5 @@
 # make run  — set everything up and open the app on a ready demo store
-# make test — set everything up and run the whole suite (layer contracts included)
+# make test — set everything up and run the whole suite (layer contracts included), on every core
 PYTHON ?= python3
 VENV   ?= .venv
 PY      = $(VENV)/bin/python
@@ -22,7 +22,7 @@ demo: $(VENV)/.installed
 
 test: $(VENV)/.installed
 	$(VENV)/bin/lint-imports
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto --dist loadfile --durations=30
 
 bench: $(VENV)/.installed
 	$(PY) bench/lookup.py

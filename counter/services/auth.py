@@ -43,7 +43,7 @@ _ARGON2_ENV = {"time_cost": "COUNTER_ARGON2_TIME_COST", "memory_cost": "COUNTER_
 def argon2_parameters(environ: Mapping[str, str] | None = None) -> Argon2Parameters:
     """The production parameters, each overridden by its COUNTER_ARGON2_* variable when set (the test suite)."""
     environ = os.environ if environ is None else environ
-    values = {}
+    values: dict[str, int] = {}
     for name, var in _ARGON2_ENV.items():
         raw = environ.get(var, "").strip()
         if raw:
