@@ -38,7 +38,7 @@ check: lint
 	$(PY) -m pytest -m "$(FAST)" $(XDIST)
 
 test: lint
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto --dist loadfile --durations=30
 
 # Keeps every pin that still fits pyproject.toml; `make lock-upgrade` moves everything to the newest versions.
 lock:

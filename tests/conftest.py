@@ -1,19 +1,68 @@
-"""Shared fixtures: a real SQLite store in tmp_path with one office, users of every role and the catalogue."""
+"""Shared fixtures: a real SQLite store in tmp_path with one office, users of every role and the catalogue.
+
+Also the suite's markers (registered in pyproject.toml), put on tests here so a new test gets them by what it
+uses: `ui` (tests/ui, or a Textual pilot), `pg` (the PostgreSQL fixture), `process` (a `served`/`server`
+fixture that starts `counter serve`; other tests that start processes say so with @pytest.mark.process),
+`browser` (Chromium; marked in the test files), `slow` (over ~3 s; marked in the test files).
+`pytest -m "not slow and not pg and not process and not browser"` is the fast subset (`make check`).
+"""
 
 from __future__ import annotations
 
+import atexit
+import os
+import shutil
 import sqlite3
+import tempfile
 from datetime import datetime
+from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
+from counter import db
 from counter.domain.calendar import VN_TZ
 from counter.domain.clock import FixedClock
 from counter.services import auth, catalogue, office
 from counter.domain.intake import Applicant, ReceiveRequest
 from counter.services.dossiers import default_papers, receive_in
 from counter.services.store import Actor, Store
-from tests.pg import pg_database, pg_url  # noqa: F401  (PostgreSQL for tests/central and tests/sync)
+from tests.pg import central_template, pg_database, pg_url  # noqa: F401  (PostgreSQL: tests/central, tests/sync)
+
+# Cheap argon2 for the suite (hundreds of users are made and logged in); the production parameters are pinned by
+# tests/services/test_auth.py. Read at each hash, and inherited by the processes tests start.
+for _var, _value in (("COUNTER_ARGON2_TIME_COST", "1"), ("COUNTER_ARGON2_MEMORY_COST", "8"),
+                     ("COUNTER_ARGON2_PARALLELISM", "1")):
+    os.environ.setdefault(_var, _value)
+# tmp_path on a RAM disk where there is one: the store commits with synchronous=FULL, and an fsync per commit
+# on a real disk (~7 ms here) is most of what a store test waits for. Same files, same code; pytest still
+# numbers and keeps its own folders there (pytest-of-<user>/pytest-N), so parallel runs do not collide.
+if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK | os.X_OK):
+    os.environ.setdefault("PYTEST_DEBUG_TEMPROOT", "/dev/shm")
+# Hypothesis: no per-example deadline (a loaded CI machine or a second xdist worker makes examples slow, not
+# wrong; a real hang is caught by pytest-timeout). Each test keeps its own max_examples.
+settings.register_profile("counter", deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "counter"))
+
+TESTS = Path(__file__).parent
+PROCESS_FIXTURES = {"served", "server"}  # fixtures that start `counter serve` in its own process
+PROCESS_TIMEOUT = 300  # seconds: a test that starts processes or a browser may wait on them (120 for the rest)
+
+
+def pytest_collection_modifyitems(config, items):  # type: ignore[no-untyped-def]
+    for item in items:
+        path = Path(str(item.fspath))
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if path.is_relative_to(TESTS / "ui"):
+            item.add_marker(pytest.mark.ui)
+        if "pg_url" in fixtures:
+            item.add_marker(pytest.mark.pg)
+        if fixtures & PROCESS_FIXTURES:
+            item.add_marker(pytest.mark.process)
+        if (item.get_closest_marker("process") or item.get_closest_marker("browser")) \
+                and item.get_closest_marker("timeout") is None:
+            item.add_marker(pytest.mark.timeout(PROCESS_TIMEOUT))
+
 
 OFFICE = "H55.242"
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=VN_TZ)  # a Monday
@@ -21,9 +70,35 @@ USERS = {"canbo": "clerk", "buudien": "postal", "giamsat": "supervisor", "quantr
 PASSWORD = "matkhau123"
 
 
+_template: list[Path] = []
+
+
+def _template_file() -> Path:
+    """A store file at the newest migration holding the default catalogue, made once per process (per xdist
+    worker): each new test store is a copy of it, instead of running every Alembic migration again."""
+    if not _template:
+        folder = Path(tempfile.mkdtemp(prefix="counter-template-"))
+        atexit.register(shutil.rmtree, folder, True)
+        store = Store.open(folder / "data", create=True)
+        catalogue.load_default_catalogue(store)
+        store.close()
+        leftovers = sorted(p.name for p in (folder / "data").iterdir() if p.name != db.DB_FILE)
+        assert not leftovers, leftovers  # closed: the WAL is checkpointed into the file
+        _template.append(folder / "data" / db.DB_FILE)
+    return _template[0]
+
+
+def new_store(path, now: datetime = NOW) -> Store:
+    """A new store at `path` (a new or empty folder): migrated, with the default catalogue, no office yet."""
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+    assert not any(path.iterdir()), f"{path} is not empty"
+    shutil.copyfile(_template_file(), path / db.DB_FILE)
+    return Store.open(path, clock=FixedClock(now))
+
+
 def make_store(path, now: datetime = NOW) -> Store:
-    store = Store.open(path, clock=FixedClock(now), create=True)
-    catalogue.load_default_catalogue(store)
+    store = new_store(path, now)
     with store.write() as s:
         office.create_office(s, office_id=OFFICE, name="Bộ phận Một cửa UBND xã Phục Linh", station_number=1,
                              parent_name="UBND XÃ PHỤC LINH", place_name="Phục Linh")

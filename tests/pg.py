@@ -1,7 +1,10 @@
 """A PostgreSQL server for tests: COUNTER_TEST_PG when set (CI), else a throwaway cluster in a temp dir.
 
-    pg_url        session fixture: a URL (postgresql+psycopg://...) of a server we may CREATE DATABASE on
-    pg_database   function fixture: a factory, `pg_database()` -> the URL of a new, empty database
+    pg_url            session fixture: a URL (postgresql+psycopg://...) of a server we may CREATE DATABASE on
+    pg_database       function fixture: a factory, `pg_database()` -> the URL of a new, empty database
+    central_template  session fixture: the name of a database migrated once (tests/central, tests/sync copy it)
+
+Under pytest-xdist each worker process starts (and stops) a cluster of its own.
 
 The throwaway cluster is made with initdb + pg_ctl from /usr/lib/postgresql/*/bin, run as the `postgres` OS
 user when we are root (PostgreSQL refuses to run as root), on a free 127.0.0.1 port, and stopped at the end.
@@ -142,3 +145,17 @@ def pg_database(pg_url):
     """A factory of new databases on the test server (dropped with the throwaway cluster): empty, or a copy of
     a template database (`pg_database(template="name")`, e.g. one migrated once per session)."""
     return lambda template=None: create_database(pg_url, template)
+
+
+@pytest.fixture(scope="session")
+def central_template(pg_url) -> str:
+    """A central database migrated once per session; each test gets a copy (CREATE DATABASE ... TEMPLATE)."""
+    from counter.central import db as central_db
+    from tests.helpers.central import add_server_users
+
+    url = create_database(pg_url)
+    engine = central_db.make_engine(url, pool_size=1)
+    central_db.upgrade(engine)
+    add_server_users(engine)  # the test office's users: the server judges every event by its actor
+    engine.dispose()
+    return url.rpartition("/")[2]

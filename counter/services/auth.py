@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -23,7 +25,48 @@ from counter.services.store import Actor, NotFound, Store
 MAX_FAILURES = 5
 LOCKOUT = timedelta(minutes=15)
 MIN_PASSWORD = accounts.MIN_PASSWORD
-_hasher = PasswordHasher()
+
+
+@dataclass(frozen=True)
+class Argon2Parameters:
+    """argon2id cost. The defaults are the production ones (argon2-cffi's, RFC 9106's second recommendation:
+    3 passes over 64 MiB, 4 lanes); tests/conftest.py makes them cheap for the test suite through the
+    COUNTER_ARGON2_* variables. A hash keeps its own parameters, so changing them never locks anyone out."""
+
+    time_cost: int = 3
+    memory_cost: int = 65536  # KiB
+    parallelism: int = 4
+
+
+PRODUCTION_ARGON2 = Argon2Parameters()
+_ARGON2_ENV = {"time_cost": "COUNTER_ARGON2_TIME_COST", "memory_cost": "COUNTER_ARGON2_MEMORY_COST",
+               "parallelism": "COUNTER_ARGON2_PARALLELISM"}
+
+
+def argon2_parameters(environ: Mapping[str, str] | None = None) -> Argon2Parameters:
+    """The production parameters, each overridden by its COUNTER_ARGON2_* variable when set (the test suite)."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, int] = {}
+    for name, var in _ARGON2_ENV.items():
+        raw = environ.get(var, "").strip()
+        if raw:
+            try:
+                values[name] = int(raw)
+            except ValueError:
+                raise CounterError(f"{var} phải là một số nguyên, không phải “{raw}”") from None
+    return Argon2Parameters(**values)
+
+
+_hashers: dict[Argon2Parameters, PasswordHasher] = {}
+
+
+def _hasher() -> PasswordHasher:
+    params = argon2_parameters()
+    hasher = _hashers.get(params)
+    if hasher is None:
+        hasher = _hashers[params] = PasswordHasher(time_cost=params.time_cost, memory_cost=params.memory_cost,
+                                                   parallelism=params.parallelism)
+    return hasher
 
 
 class AuthError(CounterError):
@@ -47,7 +90,7 @@ def _info(u: User) -> UserInfo:
 
 def hash_password(password: str) -> str:
     try:
-        return _hasher.hash(accounts.check_password(password))
+        return _hasher().hash(accounts.check_password(password))
     except accounts.AccountError as exc:
         raise AuthError(exc.message) from None
 
@@ -225,18 +268,20 @@ class _Attempts:
     locked_until: datetime | None = None
 
 
-_dummy_hash: list[str] = []
+_dummy_hash: dict[Argon2Parameters, str] = {}
 
 
 def _check_password(password_hash: str | None, password: str) -> bool:
     """The KDF runs whether or not there is an account (an unknown name costs a verify of a dummy hash)."""
     real = password_hash is not None
+    hasher = _hasher()
     if password_hash is None:
-        if not _dummy_hash:
-            _dummy_hash.append(_hasher.hash(secrets.token_urlsafe(16)))
-        password_hash = _dummy_hash[0]
+        params = argon2_parameters()
+        if params not in _dummy_hash:
+            _dummy_hash[params] = hasher.hash(secrets.token_urlsafe(16))
+        password_hash = _dummy_hash[params]
     try:
-        _hasher.verify(password_hash, password)
+        hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
     return real
@@ -281,8 +326,8 @@ def login(store: Store, username: str, password: str) -> Actor:
             raise AuthError("Tài khoản đã bị khóa. Liên hệ quản trị để mở khóa.")
         user.failed_attempts = 0
         user.locked_until = None
-        if _hasher.check_needs_rehash(user.password_hash):
-            user.password_hash = _hasher.hash(password)
+        if _hasher().check_needs_rehash(user.password_hash):
+            user.password_hash = _hasher().hash(password)
         session.add(user)
         station = this_station(session)
         return Actor(user.id or 0, user.username, user.full_name, user.role, user.office_id, station.id)

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from counter.cli import app
 from tests.badinput.conftest import digest
-from tests.badinput.test_cli_corpus import ADMIN, CLERK, PROTECTED, SUPERVISOR, WRONG_ROLE
+from tests.badinput.cases import ADMIN, CLERK, PROTECTED, SUPERVISOR, WRONG_ROLE
 
 runner = CliRunner()
 

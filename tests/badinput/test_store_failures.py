@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from counter.cli import app
 from tests.badinput.conftest import digest, record, vietnamese
-from tests.badinput.test_cli_corpus import ADMIN, CLERK
+from tests.badinput.cases import ADMIN, CLERK
 
 runner = CliRunner()
 ESC_NOTE = "trước \x1b]0;ĐÃ BỊ CHIẾM\x07 sau \x1b[2J \u202e"

@@ -18,7 +18,8 @@ from counter.models import DossierEvent, User
 from counter.services.events import event_body
 from counter.services.office import this_station
 from counter.services.store import Store
-from tests.conftest import NOW, OFFICE, PASSWORD, USERS, make_store
+from tests.conftest import NOW, OFFICE, make_store
+from tests.helpers.central import SERVER_USERS, add_server_users  # noqa: F401 (tests import them from here)
 
 OFFICE_INFO = {"id": OFFICE, "name": "Bộ phận Một cửa UBND xã Phục Linh", "phone": "0208 3812 345",
                "address": "xã Phục Linh, tỉnh Thái Nguyên"}
@@ -47,46 +48,6 @@ def station_id(store: Store) -> str:
 
 def push_body(store: Store, events: list[dict[str, Any]]) -> dict[str, Any]:
     return {"station_id": station_id(store), "office": OFFICE_INFO, "events": events}
-
-
-#: the server's users of the test office (issue 14: the server judges every event by its actor's row there):
-#: the stations' users (tests.conftest.USERS, same names and password) and the hand-built events' "canbo2"
-SERVER_USERS = {**{u: (f"Người Dùng {u.title()}", role) for u, role in USERS.items()},
-                "canbo2": ("Trần Văn Bình", "clerk")}
-_HASH: list[str] = []
-
-
-def add_server_users(engine, office: str = OFFICE, users: dict[str, tuple[str, str]] | None = None) -> None:
-    """The office's users on the central server, as `counter serve users add` makes them (one argon2 hash of
-    the test password, computed once: the KDF is slow on purpose)."""
-    import sqlalchemy as sa
-    from argon2 import PasswordHasher
-
-    from counter.central import tables
-    from counter.central import tokens as central_tokens
-
-    if not _HASH:
-        _HASH.append(PasswordHasher().hash(PASSWORD))
-    with engine.begin() as conn:
-        central_tokens.ensure_office(conn, office)
-        conn.execute(sa.insert(tables.users), [
-            {"office_id": office, "username": u, "full_name": name, "role": role, "password_hash": _HASH[0],
-             "locked": False, "created_at": NOW, "updated_at": NOW}
-            for u, (name, role) in (users or SERVER_USERS).items()])
-
-
-@pytest.fixture(scope="session")
-def central_template(pg_url) -> str:
-    """A database migrated once per session, with the test office's users on the server; each test gets a
-    copy (CREATE DATABASE ... TEMPLATE)."""
-    from tests.pg import create_database
-
-    url = create_database(pg_url)
-    engine = central_db.make_engine(url, pool_size=1)
-    central_db.upgrade(engine)
-    add_server_users(engine)
-    engine.dispose()
-    return url.rpartition("/")[2]
 
 
 @pytest.fixture

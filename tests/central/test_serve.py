@@ -64,6 +64,7 @@ def served(central_url, tmp_path):
         proc.wait(timeout=20)
 
 
+@pytest.mark.process
 def test_token_commands(central_url):
     r = _counter("serve", "token", "add", "--office", OFFICE, "--station", "3", "--db", central_url)
     assert r.returncode == 0 and len(r.stdout.strip().splitlines()[-1]) == 32
@@ -93,6 +94,7 @@ def _dump_dom(url: str) -> str:
     return r.stdout
 
 
+@pytest.mark.browser
 def test_receipt_qr_url_in_headless_chromium(served, station_store):
     base, token, _ = served
     with station_store.write() as s:

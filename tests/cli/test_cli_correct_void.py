@@ -5,16 +5,16 @@ from __future__ import annotations
 from datetime import datetime, UTC
 
 from counter.services.store import Store
-from tests.cli.test_cli_progress import home, run  # noqa: F401  (fixture)
 from tests.conftest import actor_for, receive
-from tests.services.test_progress import snapshot
+from tests.helpers.cli import run
+from tests.helpers.store import snapshot
 
 
 def _db(path):  # type: ignore[no-untyped-def]
     return type("Db", (), {"db_path": path / "counter.sqlite3"})()
 
 
-def test_correct_then_void_by_script(home):  # noqa: F811
+def test_correct_then_void_by_script(home):
     path, code = home
     r = run(path, "correct", code, "--phone", "0987 654 321", "--birth-date", "01/01/1990", "--reason", "Gõ nhầm")
     assert r.exit_code == 0, r.output

@@ -4,28 +4,9 @@ from __future__ import annotations
 
 import subprocess
 
-import pytest
-from typer.testing import CliRunner
-
-from counter.cli import app
 from counter.services import dossiers
-from tests.conftest import PASSWORD, actor_for, make_store, receive
-from tests.services.test_progress import snapshot
-
-runner = CliRunner()
-
-
-@pytest.fixture
-def home(tmp_path):
-    store = make_store(tmp_path / "data")
-    code = receive(store, actor_for(store, "canbo"), id_number="001090123456")
-    store.close()
-    return tmp_path / "data", code
-
-
-def run(home, *args: str, user: str = "canbo"):  # type: ignore[no-untyped-def]
-    env = {"COUNTER_HOME": str(home), "COUNTER_USER": user, "COUNTER_PASSWORD": PASSWORD}
-    return runner.invoke(app, list(args), env=env)
+from tests.helpers.cli import run
+from tests.helpers.store import snapshot
 
 
 def test_a_dossier_from_hand_off_to_return_by_script(home, tmp_path):

@@ -142,6 +142,7 @@ def test_usage_errors_are_vietnamese_and_exit_non_zero(tmp_path, args, expected)
     assert not (tmp_path / "h").exists()
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("args", [["--bogus"], ["show"]])
 def test_python_m_counter_speaks_vietnamese(args):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}

@@ -13,7 +13,7 @@ from counter.domain import lifecycle
 from counter.domain.intake import ValidationError
 from counter.domain.lifecycle import Event, EventKind, Status, TransitionError
 from counter.domain.permissions import PermissionDenied, Role, require_event
-from tests.domain.test_lifecycle import T0, creating_payload, payload_for
+from tests.helpers.events import T0, creating_payload, payload_for
 
 CLERK, OTHER = 1, 7
 

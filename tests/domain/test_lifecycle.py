@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, UTC
+from datetime import timedelta
 
 import pytest
 from hypothesis import given, settings
@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from counter.domain import lifecycle
 from counter.domain.lifecycle import EventKind, Event, Status, TransitionError
+from tests.helpers.events import T0, payload_for
 
 S = Status
 # The specification, written out by hand from design.md / domain.md (not derived from the code):
@@ -35,42 +36,6 @@ SPEC = {
     "corrected": (set(S), None),  # issue 12: the applicant's details, in any status
     "voided": ({S.RECEIVED, S.PROCESSING, S.SUPPLEMENT, S.FEE, S.RESOLVED}, None),  # same day; then notes only
 }
-T0 = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
-
-
-def creating_payload(i: int = 0) -> dict:
-    return {"dossier_id": f"d{i}", "code": f"H55.242-261123-{1001 + i:04d}", "token": "T" * 32,
-            "office_id": "H55.242", "procedure_code": "1.001193", "procedure_name": "Đăng ký khai sinh",
-            "field": "Hộ tịch", "owner_name": "Nguyễn Văn An", "owner_phone": "0912345678",
-            "due_at": (T0 + timedelta(hours=6)).isoformat(), "working_days": 0}
-
-
-def payload_for(kind: str, n: int, state=None) -> dict:
-    if kind == "corrected":
-        old = state.owner_address if state is not None else None
-        return {"changes": {"owner_address": {"old": old, "new": f"Thôn {n}, xã Phục Linh"}}, "reason": "gõ nhầm"}
-    if kind == "voided":
-        return {"reason": "tiếp nhận nhầm"}
-    if kind in ("received", "refused", "registered"):
-        return creating_payload()
-    if kind == "extended":
-        return {"due_at": (T0 + timedelta(days=10 + n)).isoformat(), "reason": "Cần xác minh"}
-    if kind == "stopped":
-        return {"reason": "Đề nghị dừng"}
-    if kind == "reassigned":
-        return {"assignee_id": 2}
-    if kind == "note_added":
-        return {"text": "ghi chú"}
-    if kind == "transferred":
-        return {"direction": "out", "to": "Công chức tư pháp - hộ tịch"}
-    if kind == "supplement_requested":
-        return {"reason": "Thiếu giấy tờ", "papers": [{"name": "Giấy chứng sinh", "originals": 1}]}
-    if kind == "fee_requested":
-        return {"amount": 8000}
-    if kind == "returned":
-        return {"method": "post", "tracking": "EE123456789VN", "address": "Thôn 2", "fee_collected": 8000,
-                "papers": [{"name": "Giấy khai sinh bản chính", "count": 1}]}
-    return {}
 
 
 def make_event(kind: str, n: int, state=None) -> Event:

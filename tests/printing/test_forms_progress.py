@@ -10,7 +10,7 @@ import pytest
 from counter.services import giveback, progress
 from counter.services.printing import documents_for, print_dossier, render
 from tests.conftest import actor_for, make_store, receive
-from tests.printing.test_receipt import pdf_text
+from tests.helpers.printing import pdf_text
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
 

@@ -4,24 +4,14 @@ from __future__ import annotations
 
 import io
 import subprocess
-from datetime import date, datetime
+from datetime import datetime
 
 from openpyxl import load_workbook
 import pikepdf
 
-from counter.domain.scorecard import Period
-from counter.printing.ledger import COLUMNS, Ledger, LedgerRow, ledger_document, ledger_pdf
+from counter.printing.ledger import COLUMNS, ledger_document, ledger_pdf
 from counter.printing.xlsx import HEADER_ROW, ledger_xlsx
-
-ROWS = [
-    LedgerRow(1, "H55.242-261119-1001", "Cấp Giấy xác nhận tình trạng hôn nhân", 1, "Đặng Thị Ánh [Tuyết]",
-              "Thôn Đồng Tâm, xã Phục Linh", "0912345678", date(2026, 11, 19), date(2026, 11, 25), None,
-              "Nguyễn Thị Hoa", "Thôn Đồng Tâm", "Đang xử lý"),
-    LedgerRow(2, "H55.242-261120-1002", "Đăng ký khai sinh", 2, "Bùi Văn Ước", "Xóm Bãi, xã Phục Linh", "",
-              date(2026, 11, 20), date(2026, 11, 20), date(2026, 11, 23), "Lê Văn Minh", "Xóm Bãi", ""),
-]
-LEDGER = Ledger("Bộ phận Một cửa UBND xã Phục Linh", "UBND XÃ PHỤC LINH", "Phục Linh",
-                Period(date(2026, 11, 1), date(2026, 11, 30)), date(2026, 11, 23), ROWS)
+from tests.helpers.printing import LEDGER
 
 
 def pdftotext(pdf: bytes, tmp_path) -> str:  # type: ignore[no-untyped-def]

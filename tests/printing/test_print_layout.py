@@ -21,8 +21,7 @@ from counter.printing.escpos import SIGN_SPACE, render_escpos
 from counter.printing.ledger import COLUMNS, ledger_pdf
 from counter.printing.pdf import _fonts, _styles, column_widths, render_pdf
 from counter.printing.xlsx import HEADER_ROW, ledger_xlsx, wrapped_lines
-from tests.printing.test_ledger import LEDGER, ROWS
-from tests.printing.test_receipt import DATA
+from tests.helpers.printing import DATA, LEDGER, ROWS
 
 needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
 MONTH = replace(LEDGER, rows=[replace(ROWS[i % 2], no=i + 1) for i in range(20)])
@@ -80,6 +79,8 @@ def test_wrapped_lines(text, width, lines):
 
 @pytest.mark.skipif(shutil.which("soffice") is None or shutil.which("pdfinfo") is None,
                     reason="LibreOffice (soffice) or poppler-utils not installed")
+@pytest.mark.process
+@pytest.mark.slow
 def test_a_month_of_twenty_rows_prints_on_one_or_two_pages(tmp_path):
     xlsx = tmp_path / "so.xlsx"
     xlsx.write_bytes(ledger_xlsx(MONTH))

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from datetime import datetime, UTC
 
 import pytest
 import zxingcpp
@@ -14,27 +13,9 @@ from PIL import Image
 from counter.printing import forms
 from counter.printing.escpos import render_escpos
 from counter.printing.pdf import render_pdf
+from tests.helpers.printing import DATA, URL, pdf_text
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
-
-URL = "http://127.0.0.1:8780/t/CH2DHL5PUZ5ZXU3QVCIT4TMTRWO2RJM3"
-DATA = forms.ReceiptData(
-    parent_name="UBND XÃ PHỤC LINH", office_name="Bộ phận Một cửa UBND xã Phục Linh", place_name="Phục Linh",
-    office_phone="0208 3828 123", code="H55.242-261123-1007", book="2026", book_no="100001",
-    owner_name="Nguyễn Văn An", owner_address="Thôn 2, xã Phục Linh, tỉnh Thái Nguyên", owner_phone="0912345678",
-    owner_email="", owner_id_number="001090123456", submitter_name="Đặng Thị Ngọc Ánh",
-    procedure_name="Đăng ký khai sinh", procedure_code="1.001193",
-    papers=(forms.Paper("Tờ khai đăng ký khai sinh", 1, 0, 0), forms.Paper("Giấy chứng sinh", 1, 0, 0)),
-    sets=1, time_label="Trong ngày", received_at=datetime(2026, 11, 23, 8, 21, tzinfo=UTC),
-    due_at=datetime(2026, 11, 25, 10, 0, tzinfo=UTC), return_label="Bộ phận tiếp nhận và trả kết quả",
-    channel=1, tracking_url=URL, clerk_name="Nguyễn Thị Hoa", reason="Hồ sơ chưa đủ giấy tờ: thiếu giấy chứng sinh")
-
-
-def pdf_text(pdf: bytes, tmp_path) -> str:
-    path = tmp_path / "f.pdf"
-    path.write_bytes(pdf)
-    out = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, check=True, text=True).stdout
-    return " ".join(out.split())  # one line: words wrapped across lines still match
 
 
 def qr_codes(pdf: bytes, tmp_path) -> list[str]:

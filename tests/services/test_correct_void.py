@@ -22,7 +22,7 @@ from counter.printing.ledger import ledger_pdf
 from counter.printing.xlsx import HEADER_ROW, ledger_xlsx
 from counter.services import audit, dossiers, printing, progress, queue, reports
 from tests.conftest import actor_for, receive
-from tests.services.test_progress import snapshot
+from tests.helpers.store import snapshot
 
 needs_pdftotext = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
 

@@ -21,14 +21,10 @@ from counter.services import digitize as dg
 from counter.services.audit import verify
 from counter.services.dossiers import get_detail, record
 from tests.conftest import actor_for, receive
+from tests.helpers.images import jpeg
 
 ID = "001090123456"
 needs_sane = pytest.mark.skipif(shutil.which("scanimage") is None, reason="sane-utils not installed")
-
-
-def jpeg(path, color=(120, 10, 10), dpi=150):
-    Image.new("RGB", (620, 877), color).save(path, "JPEG", dpi=(dpi, dpi))
-    return path
 
 
 def png(path, shade=200):

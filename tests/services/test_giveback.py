@@ -15,7 +15,7 @@ from counter.services.dossiers import default_papers, receive_in
 from counter.services.printing import documents_for
 from counter.services.store import NotFound
 from tests.conftest import actor_for, move_to_another_office, receive
-from tests.services.test_progress import snapshot
+from tests.helpers.store import snapshot
 
 OWNER_ID = "001090123456"
 URL = "http://127.0.0.1:8780/t/"

@@ -3,7 +3,6 @@ dates, roles are checked, and every out-of-order event is refused with the store
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime, timedelta
 
 import pytest
@@ -15,21 +14,12 @@ from counter.domain.permissions import PermissionDenied
 from counter.services import dossiers, giveback, progress
 from counter.services.audit import verify
 from tests.conftest import NOW, actor_for, move_to_another_office, receive
+from tests.helpers.events import FIELDS
+from tests.helpers.store import snapshot
 
 
 def vn(y: int, mo: int, d: int, h: int = 0, mi: int = 0) -> datetime:
     return datetime(y, mo, d, h, mi, tzinfo=VN_TZ)
-
-
-def snapshot(store) -> tuple:  # type: ignore[no-untyped-def]
-    con = sqlite3.connect(store.db_path)
-    try:
-        return (con.execute("SELECT * FROM dossiers ORDER BY seq").fetchall(),
-                con.execute("SELECT count(*) FROM dossier_events").fetchone()[0],
-                con.execute("SELECT count(*) FROM outbox").fetchone()[0],
-                con.execute("SELECT count(*) FROM dossier_documents").fetchone()[0])
-    finally:
-        con.close()
 
 
 def test_a_dossier_from_hand_off_to_result_with_who_and_when(store):
@@ -115,10 +105,6 @@ def test_bad_fields_are_refused_before_anything_is_written(store):
     assert snapshot(store) == before
 
 
-FIELDS = {"transferred": {"to": "Tư pháp"}, "supplement_requested": {"papers": "A", "reason": "x"},
-          "supplement_received": {}, "fee_requested": {"amount": "8000"}, "fee_paid": {"amount": "8000"},
-          "extended": {"days": "1", "reason": "x"}, "withdrawn": {"reason": "x"}, "stopped": {"reason": "x"},
-          "resolved": {}, "note_added": {"text": "x"}}
 
 
 def dossier_in(store, status: Status) -> str:  # type: ignore[no-untyped-def]

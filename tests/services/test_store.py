@@ -113,6 +113,8 @@ def test_a_store_is_made_only_in_a_new_or_empty_folder_and_discarded_whole(tmp_p
     assert Store.open(store.data_dir).data_dir == store.data_dir  # an existing store opens as before
 
 
+@pytest.mark.process
+@pytest.mark.slow
 def test_importing_creates_nothing_and_the_core_loads_no_ui(tmp_path):
     import os
     import subprocess
@@ -139,6 +141,7 @@ def _payload(kind: str, n: int) -> dict:
     }.get(kind, {})
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.tuples(st.integers(0, 2), st.sampled_from(KINDS)), min_size=1, max_size=30))
 def test_replaying_events_rebuilds_rows_exactly_and_refusals_change_nothing(store, steps):
@@ -239,6 +242,8 @@ def _receive_many(path: str, n: int, queue) -> None:  # runs in a child process
     queue.put([receive(store, clerk, at=NOW) for _ in range(n)])
 
 
+@pytest.mark.process
+@pytest.mark.slow
 def test_two_processes_receiving_at_the_same_moment_never_share_a_code(tmp_path):
     path = tmp_path / "data"
     make_store(path).close()

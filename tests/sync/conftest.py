@@ -17,11 +17,11 @@ from counter.central import db as central_db
 from counter.central import tokens
 from counter.central.app import create_app
 from counter.domain.clock import FixedClock
-from counter.services import audit, auth, catalogue, office
+from counter.services import audit, auth, office
 from counter.services import sync as sync_service
 from counter.services.store import Store
-from tests.central.conftest import add_server_users
-from tests.conftest import NOW, OFFICE, PASSWORD, USERS, make_store
+from tests.conftest import NOW, OFFICE, PASSWORD, USERS, make_store, new_store
+from tests.helpers.central import add_server_users
 
 SERVER = "http://central.test"
 
@@ -61,11 +61,14 @@ def rebuild_request(request: httpx.Request, body: dict[str, Any]) -> httpx.Reque
 
 
 class Central:
-    def __init__(self, url: str):
+    def __init__(self, url: str, migrate: bool = True):
         self.url = url
         self.engine = central_db.make_engine(url, pool_size=2)
-        central_db.upgrade(self.engine)
-        add_server_users(self.engine)  # the office's users: the server judges every event by them
+        if migrate:
+            central_db.upgrade(self.engine)
+            add_server_users(self.engine)  # the office's users: the server judges every event by them
+        else:  # a copy of the migrated template (users included): an epoch of its own, as a new database has
+            central_db.new_epoch(self.engine)
         self.app = create_app(url, clock=FixedClock(NOW + timedelta(minutes=5)), migrate=False, track_rate=0,
                               pool_size=2)
         self.test_client = TestClient(self.app, base_url=SERVER)
@@ -92,8 +95,8 @@ class Central:
 
 
 @pytest.fixture
-def central(pg_database):
-    c = Central(pg_database())
+def central(pg_database, central_template):
+    c = Central(pg_database(template=central_template), migrate=False)
     yield c
     c.close()
 
@@ -101,8 +104,7 @@ def central(pg_database):
 def make_station(path, number: int) -> Store:
     if number == 1:
         return make_store(path)
-    store = Store.open(path, clock=FixedClock(NOW), create=True)
-    catalogue.load_default_catalogue(store)
+    store = new_store(path)
     with store.write() as s:
         office.create_office(s, office_id=OFFICE, name="Bộ phận Một cửa UBND xã Phục Linh", station_number=number,
                              parent_name="UBND XÃ PHỤC LINH", place_name="Phục Linh")

@@ -10,8 +10,8 @@ from counter.domain.errors import CounterError
 from counter.services import dossiers
 from counter.services import sync as sync_service
 from tests.conftest import actor_for, receive
+from tests.helpers.store import append, dossier
 from tests.sync.conftest import assert_converged
-from tests.sync.test_sync_basic import append, dossier
 
 OUT = {"direction": "out", "to": "Công chức Tư pháp - Hộ tịch"}
 

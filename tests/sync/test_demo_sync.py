@@ -120,6 +120,7 @@ def served(tmp_path):
         log.close()
 
 
+@pytest.mark.slow
 def test_demo_serve_setup_sync_once_then_track(tmp_path, served):
     url, central = served
     data = tmp_path / "demo"

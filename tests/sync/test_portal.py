@@ -13,7 +13,7 @@ from counter.domain.errors import CounterError
 from counter.domain.portal import FIELDS, portal_time
 from counter.services import events, portal
 from tests.conftest import NOW, PASSWORD, actor_for, receive
-from tests.sync.test_sync_basic import dossier
+from tests.helpers.store import dossier
 
 
 def test_portal_time_is_vietnam_time():

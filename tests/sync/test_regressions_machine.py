@@ -15,8 +15,8 @@ from counter.domain.clock import FixedClock
 from counter.services import progress
 from counter.services import sync as sync_service
 from tests.conftest import NOW, receive
-from tests.services.test_progress import FIELDS
-from tests.sync.test_state_machine import (
+from tests.helpers.events import FIELDS
+from tests.helpers.sync_machine import (
     OWNER_ID,
     Node,
     Server,

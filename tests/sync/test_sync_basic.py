@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import sqlalchemy as sa
 
-from counter.services import dossiers, events
+from counter.services import dossiers
 from counter.services import sync as sync_service
-from tests.conftest import NOW, actor_for, receive
+from tests.conftest import actor_for, receive
+from tests.helpers.store import append, dossier
 from tests.sync.conftest import assert_converged
-
-
-def dossier(store, code):
-    with store.read() as s:
-        return s.execute(sa.text("SELECT * FROM dossiers WHERE code = :c"), {"c": code}).one()._mapping
-
-
-def append(store, username, code, kind, payload=None, minutes=60):
-    actor = actor_for(store, username)
-    row = dossier(store, code)
-    with store.write() as s:
-        events.append(s, actor, row["id"], kind, payload or {}, NOW + timedelta(minutes=minutes))
 
 
 def test_offline_stations_sync_every_dossier_once(stations, central):

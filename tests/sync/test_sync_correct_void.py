@@ -6,8 +6,8 @@ from __future__ import annotations
 from counter.services import dossiers
 from counter.services import events as ev_service
 from tests.conftest import actor_for, receive
+from tests.helpers.store import dossier
 from tests.sync.conftest import assert_converged
-from tests.sync.test_sync_basic import dossier
 
 
 def test_the_central_server_accepts_a_correction_and_a_void(stations, central):

@@ -14,8 +14,8 @@ from counter.services import digitize
 from counter.services import sync as sync_service
 from counter.sync.client import SyncAuthError, SyncUnavailable
 from tests.conftest import NOW, actor_for, receive
+from tests.helpers.store import append, dossier
 from tests.sync.conftest import SERVER, assert_converged, rebuild_request
-from tests.sync.test_sync_basic import append, dossier
 
 
 def receive_many(station, n, prefix="Nguyễn Văn"):

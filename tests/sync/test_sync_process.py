@@ -16,10 +16,10 @@ import pytest
 
 from counter.services import sync as sync_service
 from counter.sync.client import SyncError
-from tests.central.conftest import add_server_users
 from tests.conftest import PASSWORD, actor_for, receive
+from tests.helpers.central import add_server_users
+from tests.helpers.store import append, dossier
 from tests.sync.conftest import assert_converged, make_station
-from tests.sync.test_sync_basic import append, dossier
 
 COUNTER = str(Path(sys.executable).parent / "counter")
 
@@ -83,12 +83,14 @@ def browser_status(url: str) -> str | None:
     """The status line of the public page as headless Chromium renders it (None without Chromium)."""
     import re
     import shutil
+    import tempfile
 
     exe = shutil.which("chromium") or shutil.which("chromium-browser")
     if exe is None:
         return None
-    out = subprocess.run([exe, "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", url],
-                         capture_output=True, text=True, timeout=120).stdout
+    with tempfile.TemporaryDirectory() as profile:  # its own profile: two Chromiums at once (xdist) don't meet
+        out = subprocess.run([exe, "--headless", "--no-sandbox", "--disable-gpu", f"--user-data-dir={profile}",
+                              "--dump-dom", url], capture_output=True, text=True, timeout=120).stdout
     found = re.search(r'id="status"[^>]*>([^<]*)<', out)
     assert found, out[:500]
     return found.group(1).strip()
@@ -122,6 +124,8 @@ def server(pg_database, tmp_path):
     s.kill()
 
 
+@pytest.mark.browser
+@pytest.mark.slow
 def test_two_stations_offline_then_serve_then_track(server, tmp_path):
     """The new user's story: stations register, receive while the server is stopped, the server starts,
     every dossier arrives once; a returned dossier shows on the tracking JSON after the next sync."""
@@ -159,6 +163,7 @@ def test_two_stations_offline_then_serve_then_track(server, tmp_path):
     assert "Chờ gửi: 0 sự kiện" in status and "Lỗi gần nhất: không có" in status
 
 
+@pytest.mark.slow
 def test_server_killed_in_the_middle_of_a_batch(server, tmp_path):
     """kill -9 while a batch is on the server (the client cannot know whether it committed), restart, drain."""
     s1 = CliStation(make_station(tmp_path / "st1", 1), tmp_path / "st1", 1)

@@ -3,6 +3,7 @@ conflicts list opens from the command palette."""
 
 from __future__ import annotations
 
+import pytest
 from textual.widgets import DataTable
 
 from counter.app import build_app
@@ -10,8 +11,10 @@ from counter.screens.conflicts import ConflictsScreen
 from counter.services import sync as sync_service
 from counter.widgets.status import StatusBar
 from tests.conftest import actor_for, receive
-from tests.sync.test_sync_basic import append
-from tests.ui.test_login_search import login, settle
+from tests.helpers.pilot import login, settle
+from tests.helpers.store import append
+
+pytestmark = pytest.mark.ui  # a Textual pilot test
 
 
 async def test_footer_and_conflicts_screen(stations, central):

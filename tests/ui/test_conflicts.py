@@ -12,9 +12,9 @@ from counter.screens.modals import AskText, Confirm
 from counter.services import sync as sync_service
 from counter.widgets.status import StatusBar
 from tests.conftest import actor_for, receive
+from tests.helpers.pilot import login, settle
+from tests.helpers.store import append
 from tests.sync.conftest import central, stations  # noqa: F401  (the real central server and two stations)
-from tests.sync.test_sync_basic import append
-from tests.ui.test_login_search import login, settle
 
 OUT = {"direction": "out", "to": "Công chức Tư pháp - Hộ tịch"}
 

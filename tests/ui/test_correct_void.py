@@ -12,7 +12,7 @@ from counter.screens.dossier import DossierScreen
 from counter.screens.modals import AskText, Confirm
 from counter.services import dossiers, queue
 from tests.conftest import actor_for, make_store, receive
-from tests.ui.test_login_search import login, search, settle, visible
+from tests.helpers.pilot import login, search, settle, visible
 
 SIZE = (120, 40)
 

@@ -19,9 +19,16 @@ from counter.screens.reprint import FormChooser
 from counter.screens.search import SearchScreen
 from counter.services import dossiers, progress
 from tests.conftest import actor_for, make_store, receive
+from tests.helpers.pilot import (
+    choose,
+    find,
+    footer_keys,
+    login,
+    search,
+    settle,
+    visible,
+)
 from tests.reports_store import build
-from tests.ui.test_login_search import footer_keys, login, search, settle, visible
-from tests.ui.test_progress import choose, find
 
 SIZE = (120, 40)
 

@@ -11,8 +11,8 @@ from counter.app import build_app
 from counter.screens.giveback import ConfirmReturn, ReturnScreen
 from counter.services import dossiers, progress
 from tests.conftest import actor_for, make_store, receive
-from tests.services.test_progress import snapshot
-from tests.ui.test_login_search import login, settle, visible
+from tests.helpers.pilot import login, settle, visible
+from tests.helpers.store import snapshot
 
 SIZE = (120, 40)
 OWNER_QR = "001090123456||Nguyễn Văn An|01011990|Nam|Thôn 2, xã Phục Linh, tỉnh Thái Nguyên|15042021"

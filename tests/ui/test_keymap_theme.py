@@ -15,7 +15,7 @@ from counter.app import MODES_TABLE, CounterApp, build_app, screen_class
 from counter.screens.help import HelpScreen, _screen_classes, key_label
 from counter.screens.receive import ReceiveScreen
 from tests.conftest import make_store
-from tests.ui.test_login_search import login, settle, visible
+from tests.helpers.pilot import login, settle, visible
 
 SIZE = (120, 40)
 

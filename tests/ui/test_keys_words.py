@@ -19,7 +19,7 @@ from counter.domain.lifecycle import STATUS_LABELS, Status
 from counter.screens.help import HelpScreen
 from counter.widgets.table import FittedTable, fit_columns
 from tests.conftest import actor_for, make_store, receive
-from tests.ui.test_login_search import login, settle
+from tests.helpers.pilot import login, settle
 
 TAKEN_BY_TERMINALS = {"f1", "f10"}  # some terminals open their own menu or help on these
 

@@ -5,64 +5,17 @@ from __future__ import annotations
 import dataclasses
 
 from textual.command import CommandPalette
-from textual.geometry import Region
-from textual.widget import Widget
 from textual.widgets import DataTable, Input, Static
-from textual.widgets._footer import FooterKey
 
-from counter.app import CounterApp, build_app
+from counter.app import build_app
 from counter.screens.dossier import DossierScreen
 from counter.screens.help import HelpScreen
 from counter.screens.login import LoginScreen
 from counter.screens.search import PAGE_SIZE, SearchScreen
 from counter.services import dossiers
 from tests.conftest import PASSWORD, make_store
+from tests.helpers.pilot import SIZE, footer_keys, login, rows, search, settle, visible
 from tests.ui.conftest import MARKUP_ADDRESS, MARKUP_PAPER, UiStore
-
-SIZE = (120, 40)
-BACKGROUND_GROUPS = {"qr-serial", "sync"}  # workers that run until their screen or the app closes
-
-
-async def settle(app: CounterApp, pilot) -> None:  # type: ignore[no-untyped-def]
-    """Let the service calls finish and their results reach the screen (no sleeps)."""
-    for _ in range(5):
-        busy = [w for w in app.workers if w.group not in BACKGROUND_GROUPS]
-        if busy:  # (an empty list would mean "wait for every worker")
-            await app.workers.wait_for_complete(busy)
-        await pilot.pause()
-
-
-async def login(app: CounterApp, pilot, username: str = "canbo", password: str = PASSWORD) -> None:  # type: ignore[no-untyped-def]
-    await settle(app, pilot)
-    app.screen.query_one("#username", Input).value = username
-    app.screen.query_one("#password", Input).value = password
-    app.screen.query_one("#password", Input).focus()
-    await pilot.press("enter")
-    await settle(app, pilot)
-
-
-async def search(app: CounterApp, pilot, text: str) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
-    app.screen.query_one("#query", Input).value = text
-    await pilot.pause(0.3)  # the debounce
-    await settle(app, pilot)
-    return rows(app)
-
-
-def rows(app: CounterApp) -> list[tuple[str, str]]:
-    table = app.screen.query_one("#results", DataTable)
-    return [(str(table.get_row_at(i)[0]), str(table.get_row_at(i)[1])) for i in range(table.row_count)]
-
-
-def visible(widget: Widget) -> str:
-    """What the widget draws on the terminal, line by line (markup already applied, if any was)."""
-    if widget.children:  # a container: what its children draw
-        return "\n".join(visible(child) for child in widget.children)
-    lines = widget.render_lines(Region(0, 0, widget.size.width, widget.size.height))
-    return "\n".join(line.text.rstrip() for line in lines)
-
-
-def footer_keys(app: CounterApp) -> set[str]:
-    return {k.key for k in app.screen.query(FooterKey)}
 
 
 async def test_wrong_password_stays_on_login_with_a_message(ui_store):

@@ -15,7 +15,7 @@ from counter.screens.progress import EventForm, ProgressScreen
 from counter.screens.receive import ReceiveScreen
 from counter.screens.search import SearchScreen
 from tests.conftest import make_store
-from tests.ui.test_login_search import footer_keys, login, settle, visible
+from tests.helpers.pilot import footer_keys, login, settle, visible
 
 SIZE = (120, 40)
 

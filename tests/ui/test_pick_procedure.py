@@ -8,8 +8,8 @@ from textual.widgets import Input, OptionList, Static
 from counter.app import build_app
 from counter.screens.receive import ReceiveScreen
 from tests.conftest import make_store
+from tests.helpers.pilot import login, settle, visible
 from tests.ui.fast import type_fast
-from tests.ui.test_login_search import login, settle, visible
 
 SIZE = (120, 40)
 

@@ -9,7 +9,7 @@ from counter.app import build_app
 from counter.screens.progress import EventForm, ProgressScreen
 from counter.services import dossiers
 from tests.conftest import actor_for, make_store, receive
-from tests.ui.test_login_search import login, settle, visible
+from tests.helpers.pilot import choose, find, login, settle, visible
 
 SIZE = (120, 40)
 
@@ -24,24 +24,6 @@ async def open_progress(app, pilot, user: str = "canbo"):  # type: ignore[no-unt
     await pilot.press("f4")
     await settle(app, pilot)
     assert isinstance(app.screen, ProgressScreen)
-
-
-async def find(app, pilot, text: str) -> None:  # type: ignore[no-untyped-def]
-    box = app.screen.query_one("#find", Input)
-    box.focus()
-    box.value = text
-    await pilot.press("enter")
-    await settle(app, pilot)
-
-
-async def choose(app, pilot, kind: str) -> None:  # type: ignore[no-untyped-def]
-    actions = app.screen.query_one("#actions", OptionList)
-    ids = [actions.get_option_at_index(i).id for i in range(actions.option_count)]
-    actions.focus()
-    actions.highlighted = ids.index(kind)
-    await pilot.press("enter")
-    await pilot.pause()
-    assert isinstance(app.screen, EventForm)
 
 
 def slip(app) -> list[tuple[str, ...]]:  # type: ignore[no-untyped-def]

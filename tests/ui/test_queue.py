@@ -10,8 +10,8 @@ from counter.app import build_app
 from counter.screens.dossier import DossierScreen
 from counter.screens.queue import ClerkPicker, QueueScreen
 from counter.services import dossiers
+from tests.helpers.pilot import SIZE, login, settle
 from tests.reports_store import ReportStore, build
-from tests.ui.test_login_search import SIZE, login, settle
 
 BACKGROUND = {"qr-serial", "sync"}
 

@@ -13,21 +13,12 @@ from counter.screens.receive import ReceiveScreen
 from counter.screens.search import SearchScreen
 from counter.services import dossiers
 from tests.conftest import make_store
-from tests.ui.test_login_search import login, settle
-
-QR = "001090123456||Nguyễn Văn An|01011990|Nam|Thôn 2, xã Phục Linh, tỉnh Thái Nguyên|15042021"
+from tests.helpers.pilot import QR, login, open_receive, settle
 
 
 @pytest.fixture
 def store(tmp_path):
     return make_store(tmp_path / "data")
-
-
-async def open_receive(app, pilot):  # type: ignore[no-untyped-def]
-    await login(app, pilot)
-    await pilot.press("f2")
-    await settle(app, pilot)
-    assert isinstance(app.screen, ReceiveScreen)
 
 
 async def pick(app, pilot, text: str) -> None:  # type: ignore[no-untyped-def]

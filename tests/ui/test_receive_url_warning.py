@@ -8,8 +8,8 @@ from textual.widgets import Static
 from counter.app import build_app
 from counter.services.office import set_public_url
 from tests.conftest import actor_for, make_store
-from tests.ui.test_receive import open_receive
-from tests.ui.test_login_search import settle
+from tests.helpers.pilot import open_receive
+from tests.helpers.pilot import settle
 
 
 async def title_text(store) -> str:  # type: ignore[no-untyped-def]

@@ -16,7 +16,7 @@ from counter.screens.modals import AskText, Confirm
 from counter.screens.scan import ScanScreen
 from counter.services import digitize as dg
 from tests.conftest import actor_for, make_store, receive
-from tests.ui.test_login_search import SIZE, login, settle, visible
+from tests.helpers.pilot import SIZE, login, settle, visible
 
 ID = "001090123456"
 needs_sane = pytest.mark.skipif(shutil.which("scanimage") is None, reason="sane-utils not installed")

@@ -10,9 +10,8 @@ from counter.app import build_app
 from counter.screens.progress import ProgressScreen
 from counter.screens.receive import ReceiveScreen
 from tests.conftest import actor_for, make_store, receive
+from tests.helpers.pilot import QR, login, settle, visible
 from tests.ui.fast import type_fast
-from tests.ui.test_login_search import login, settle, visible
-from tests.ui.test_receive import QR
 
 SIZE = (120, 40)
 

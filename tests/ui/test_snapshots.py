@@ -15,7 +15,7 @@ from textual.widgets import Input
 from counter.app import CounterApp, build_app
 from counter.services.store import Store
 from tests.conftest import actor_for, make_store, receive
-from tests.ui.test_login_search import login, settle
+from tests.helpers.pilot import login, settle
 
 SIZES = {"80x24": (80, 24), "120x40": (120, 40)}
 OWNERS = ["Nguyễn Văn An", "Trần Thị Bích", "Lê Hữu Phúc", "Phạm Thị Hồng Nhung", "Hoàng Văn Minh"]

@@ -1,0 +1,49 @@
+"""Reducer inputs for the domain tests: the creating event's payload and a valid payload of each kind."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, UTC
+
+T0 = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+
+
+def creating_payload(i: int = 0) -> dict:
+    return {"dossier_id": f"d{i}", "code": f"H55.242-261123-{1001 + i:04d}", "token": "T" * 32,
+            "office_id": "H55.242", "procedure_code": "1.001193", "procedure_name": "Đăng ký khai sinh",
+            "field": "Hộ tịch", "owner_name": "Nguyễn Văn An", "owner_phone": "0912345678",
+            "due_at": (T0 + timedelta(hours=6)).isoformat(), "working_days": 0}
+
+
+def payload_for(kind: str, n: int, state=None) -> dict:
+    if kind == "corrected":
+        old = state.owner_address if state is not None else None
+        return {"changes": {"owner_address": {"old": old, "new": f"Thôn {n}, xã Phục Linh"}}, "reason": "gõ nhầm"}
+    if kind == "voided":
+        return {"reason": "tiếp nhận nhầm"}
+    if kind in ("received", "refused", "registered"):
+        return creating_payload()
+    if kind == "extended":
+        return {"due_at": (T0 + timedelta(days=10 + n)).isoformat(), "reason": "Cần xác minh"}
+    if kind == "stopped":
+        return {"reason": "Đề nghị dừng"}
+    if kind == "reassigned":
+        return {"assignee_id": 2}
+    if kind == "note_added":
+        return {"text": "ghi chú"}
+    if kind == "transferred":
+        return {"direction": "out", "to": "Công chức tư pháp - hộ tịch"}
+    if kind == "supplement_requested":
+        return {"reason": "Thiếu giấy tờ", "papers": [{"name": "Giấy chứng sinh", "originals": 1}]}
+    if kind == "fee_requested":
+        return {"amount": 8000}
+    if kind == "returned":
+        return {"method": "post", "tracking": "EE123456789VN", "address": "Thôn 2", "fee_collected": 8000,
+                "papers": [{"name": "Giấy khai sinh bản chính", "count": 1}]}
+    return {}
+
+
+#: the F4 form fields of each progress kind (services.progress.record_event)
+FIELDS = {"transferred": {"to": "Tư pháp"}, "supplement_requested": {"papers": "A", "reason": "x"},
+          "supplement_received": {}, "fee_requested": {"amount": "8000"}, "fee_paid": {"amount": "8000"},
+          "extended": {"days": "1", "reason": "x"}, "withdrawn": {"reason": "x"}, "stopped": {"reason": "x"},
+          "resolved": {}, "note_added": {"text": "x"}}
