@@ -17,10 +17,11 @@ def test_backup_then_restore_into_a_new_folder_and_the_refusals(tmp_path):
     code = receive(store, actor_for(store, "canbo"))
     run = CliRunner().invoke
     out = tmp_path / "sao-luu.tar"
-    r = run(app, ["backup", str(out), "--user", "canbo", "--password", PASSWORD, "--data-dir", str(store.data_dir)])
+    login = {"COUNTER_PASSWORD": PASSWORD}
+    r = run(app, ["backup", str(out), "--user", "canbo", "--data-dir", str(store.data_dir)], env=login)
     assert r.exit_code == 1 and "không được phép" in r.output and not out.exists()  # an admin's job
-    r = run(app, ["backup", str(out), "--user", "quantri", "--password", PASSWORD, "--data-dir",
-                  str(store.data_dir)])  # while the store is open
+    r = run(app, ["backup", str(out), "--user", "quantri", "--data-dir", str(store.data_dir)],
+            env=login)  # while the store is open
     assert r.exit_code == 0, r.output
     assert "Đã sao lưu quầy 1 của H55.242: 1 hồ sơ" in r.output
     assert out.stat().st_mode & 0o777 == 0o600

@@ -57,7 +57,8 @@ def test_a_synced_station_says_users_are_managed_on_the_server(stations, central
     s1.sync()
     for args in (["users", "add", "moi", "--name", "Lê Văn Mới", "--role", "clerk", "--password", "matkhau123"],
                  ["users", "passwd", "canbo", "--password", "matkhau456"], ["users", "lock", "canbo"]):
-        result = runner.invoke(app, [*args, "--data-dir", str(s1.store.data_dir)])
+        result = runner.invoke(app, [*args, "--user", "quantri", "--data-dir", str(s1.store.data_dir)],
+                               env={"COUNTER_PASSWORD": PASSWORD})  # the station's admin, logged in
         assert result.exit_code == 1, result.output
         assert "do máy chủ trung tâm quản lý" in result.output and "counter serve users" in result.output
     assert auth.login(s1.store, "canbo", PASSWORD).role == "clerk"  # nothing changed
