@@ -11,11 +11,12 @@ from hypothesis import settings
 from tests.helpers.sync_machine import SETTINGS, SyncMachine
 
 TestSyncMachine = SyncMachine.TestCase
-TestSyncMachine.settings = settings(max_examples=25, stateful_step_count=30, **SETTINGS)
+# the same examples every run (CI must not turn red on a new random draw); the long run draws new ones
+TestSyncMachine.settings = settings(max_examples=25, stateful_step_count=30, derandomize=True, **SETTINGS)
 
 
 class LongSyncMachine(SyncMachine):
-    pass
+    MAX_SERVER_RESTORES = 10
 
 
 TestLongSyncMachine = pytest.mark.skipif(os.environ.get("COUNTER_MACHINE_LONG") != "1",

@@ -114,4 +114,4 @@ async def test_open_redo_refused_dismiss_from_the_conflicts_screen(stations):  #
         assert rows[a].startswith("đã làm lại") and rows[b].startswith("đã bỏ qua")
         await select(pilot, table, b)  # the line under the table: the whole row, the note and who
         detail = str(screen.query_one("#conflicts-detail", Static).render())
-        assert "đã bỏ qua lúc" in detail and "Người Dùng Canbo Quầy Hai: Quầy 1 đã ghi nhận kết quả trước" in detail
+        assert "đã bỏ qua lúc" in detail and "Người Dùng Canbo: Quầy 1 đã ghi nhận kết quả trước" in detail
