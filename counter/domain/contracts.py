@@ -22,7 +22,7 @@ JSON follow from the first two (tests/domain/test_contracts.py shows it with a t
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -40,6 +40,7 @@ from pydantic import ValidationError as PydanticError
 from counter.domain import codes
 from counter.domain.catalogue import MAX_FEE, MAX_WORKING_DAYS
 from counter.domain.cccd import CccdError, validate_id_number
+from counter.domain.errors import CounterError
 from counter.domain.intake import (
     APPLICANT_KINDS,
     CHANNELS,
@@ -78,20 +79,21 @@ def _multiline(value: str) -> str:
     return _no_controls(value, multiline=True)
 
 
-def _person_name(value: str) -> str:
-    try:
-        clean_person_name(value)
-    except TextError as exc:
-        raise ValueError(exc.message) from None
-    return value
+def _checked(check: Callable[[str], object], error: type[CounterError]) -> Callable[[str], str]:
+    """A pydantic validator from a domain check: the value unchanged, or a ValueError with its message."""
+
+    def validate(value: str) -> str:
+        try:
+            check(value)
+        except error as exc:
+            raise ValueError(exc.message) from None
+        return value
+
+    return validate
 
 
-def _id_number(value: str) -> str:
-    try:
-        validate_id_number(value)
-    except CccdError as exc:
-        raise ValueError(exc.message) from None
-    return value
+_person_name = _checked(clean_person_name, TextError)
+_id_number = _checked(validate_id_number, CccdError)
 
 
 def _phone(value: str) -> str:

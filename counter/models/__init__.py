@@ -95,15 +95,20 @@ class Procedure(SQLModel, table=True):
     active: bool = True
 
 
-class ProcedurePaper(SQLModel, table=True):
-    __tablename__ = "procedure_papers"
-    id: int | None = Field(default=None, primary_key=True)
-    procedure_code: str = Field(foreign_key="procedures.code", index=True)
+class PaperRow(SQLModel):
+    """A paper in a list (the procedure's, a dossier's): its place, name and the copies of each kind."""
+
     position: int
     name: str
     originals: int = 0
     certified_copies: int = 0
     photocopies: int = 0
+
+
+class ProcedurePaper(PaperRow, table=True):
+    __tablename__ = "procedure_papers"
+    id: int | None = Field(default=None, primary_key=True)
+    procedure_code: str = Field(foreign_key="procedures.code", index=True)
     required: bool = True
 
 
@@ -172,15 +177,10 @@ class Dossier(SQLModel, table=True):
     void_reason: str | None = None  # issue 12
 
 
-class DossierDocument(SQLModel, table=True):
+class DossierDocument(PaperRow, table=True):
     __tablename__ = "dossier_documents"
     id: int | None = Field(default=None, primary_key=True)
     dossier_id: str = Field(foreign_key="dossiers.id", index=True)
-    position: int
-    name: str
-    originals: int = 0
-    certified_copies: int = 0
-    photocopies: int = 0
     digitization: int = 0  # 0 chưa số hóa, 1 đã số hóa, 2/3 tái sử dụng
     blobs: str = "[]"  # JSON list of SHA-256 hex
 

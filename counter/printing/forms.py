@@ -167,6 +167,19 @@ RESULT_NOTE_06 = ("Ghi chú: Trường hợp hồ sơ được chuyển qua dị
 DIGITAL_SIGNATURE = "Chữ ký số của Tổ chức (nếu là biểu mẫu điện tử)"
 
 
+def _addressee(r: ReceiptData, phone: str) -> tuple[Block, ...]:
+    """Who an office letter (Mẫu 04, 05) is addressed to."""
+    return (Field("Kính gửi Ông/Bà", r.owner_name), Field("Địa chỉ", r.owner_address or "…"),
+            Field("Số điện thoại", phone))
+
+
+def _dossier_lines(r: ReceiptData, due: str) -> tuple[Block, ...]:
+    """The dossier an office letter (Mẫu 04, 05) is about: its code, procedure, receipt and appointment."""
+    return (Field("Mã hồ sơ", r.code),
+            Field("Nội dung yêu cầu giải quyết", f"{r.procedure_name} (mã TTHC {r.procedure_code})"),
+            Field("Thời gian nhận hồ sơ", vn_time(r.received_at)), Field("Thời gian hẹn trả kết quả", due))
+
+
 def _letter_close(signer: str) -> tuple[Block, Block]:
     """The end of an office letter (Mẫu 04, 05): who receives copies, the head's signature, the e-signature note."""
     return (Signatures(("Nơi nhận:", "- Như trên;\n- Lưu: VT."),
@@ -191,15 +204,10 @@ def apology(r: ReceiptData, x: ExtensionData) -> list[Document]:
     blocks = [
         _header(r, f"Số: {r.code}/PXL", x.at),
         Title("VĂN BẢN XIN LỖI VÀ ĐỀ NGHỊ GIA HẠN THỜI GIAN GIẢI QUYẾT HỒ SƠ"),
-        Field("Kính gửi Ông/Bà", r.owner_name),
-        Field("Địa chỉ", r.owner_address or "…"),
-        Field("Số điện thoại", r.owner_phone or "…"),
+        *_addressee(r, r.owner_phone or "…"),
         Para(f"Ngày {r.received_at.astimezone(VN_TZ):%d/%m/%Y}, {r.office_name} tiếp nhận hồ sơ đề nghị giải quyết "
              f"thủ tục “{r.procedure_name}” của Ông/Bà."),
-        Field("Mã hồ sơ", r.code),
-        Field("Nội dung yêu cầu giải quyết", f"{r.procedure_name} (mã TTHC {r.procedure_code})"),
-        Field("Thời gian nhận hồ sơ", vn_time(r.received_at)),
-        Field("Thời gian hẹn trả kết quả", old),
+        *_dossier_lines(r, old),
         Para("Tuy nhiên đến nay, cơ quan giải quyết chưa trả kết quả giải quyết hồ sơ đúng thời hạn ghi trên Giấy "
              "tiếp nhận hồ sơ và hẹn trả kết quả."),
         Field("Lý do", x.reason),
@@ -227,13 +235,8 @@ def stop_notice(r: ReceiptData, s: StopData) -> list[Document]:
     blocks = [
         _header(r, f"Số: {r.code}/TBDXL", s.at),
         Title("THÔNG BÁO DỪNG GIẢI QUYẾT HỒ SƠ"),
-        Field("Kính gửi Ông/Bà", r.owner_name),
-        Field("Địa chỉ", r.owner_address or "…"),
-        Field("Số điện thoại", f"{r.owner_phone or '…'}    Email: {r.owner_email or '…'}"),
-        Field("Mã hồ sơ", r.code),
-        Field("Nội dung yêu cầu giải quyết", f"{r.procedure_name} (mã TTHC {r.procedure_code})"),
-        Field("Thời gian nhận hồ sơ", vn_time(r.received_at)),
-        Field("Thời gian hẹn trả kết quả", vn_time(r.due_at) if r.due_at else "…"),
+        *_addressee(r, f"{r.owner_phone or '…'}    Email: {r.owner_email or '…'}"),
+        *_dossier_lines(r, vn_time(r.due_at) if r.due_at else "…"),
         Para(f"{r.office_name} thông báo dừng giải quyết hồ sơ nêu trên kể từ {vn_time(s.at)}, {why}."),
         Field("Lý do dừng giải quyết", s.reason),
         Para("Hồ sơ chưa có quyết định giải quyết. Phí, lệ phí đã nộp (nếu có) được xử lý theo quy định. Giấy tờ "
