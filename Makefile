@@ -1,13 +1,13 @@
 # make run   — set everything up and open the app on a ready demo store
 # make test  — set everything up, lint, type-check, layer contracts, then the whole suite
-# make check — the same checks and only the fast tests (no PostgreSQL, processes, browser or slow ones)
+# make check — the same checks and only the fast tests (no PostgreSQL, processes, browser, screens or slow ones)
 # make lock  — re-resolve requirements/lock.txt after a change to the dependencies in pyproject.toml
 PYTHON ?= python3
 VENV   ?= .venv
 PY      = $(VENV)/bin/python
 DEMO   ?= demo-data
 LOCK    = requirements/lock.txt
-FAST    = not slow and not pg and not process and not browser
+FAST    = not slow and not pg and not process and not browser and not ui
 # -n auto when pytest-xdist is installed (evaluated when a recipe runs, after the venv exists)
 XDIST   = $(shell $(PY) -c 'import xdist' 2>/dev/null && echo '-n auto')
 UV     ?= $(or $(shell command -v uv 2>/dev/null),$(VENV)/bin/uv)

@@ -10,6 +10,8 @@ from hypothesis import settings
 
 from tests.helpers.sync_machine import SETTINGS, SyncMachine
 
+pytestmark = pytest.mark.slow  # about a minute: `make test` runs it, `make check` does not
+
 TestSyncMachine = SyncMachine.TestCase
 # the same examples every run (CI must not turn red on a new random draw); the long run draws new ones
 TestSyncMachine.settings = settings(max_examples=25, stateful_step_count=30, derandomize=True, **SETTINGS)
