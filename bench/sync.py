@@ -36,6 +36,7 @@ from counter.models import parse_utc  # noqa: E402
 from counter.services import sync as sync_service  # noqa: E402
 from counter.services.office import this_station  # noqa: E402
 from tests.conftest import NOW, OFFICE, actor_for, make_store, receive  # noqa: E402
+from tests.helpers.central import add_server_users  # noqa: E402
 from tests.pg import create_database, server_url  # noqa: E402
 
 NAMES = ["An", "Bình", "Cường", "Dũng", "Giang", "Hải", "Khánh", "Long", "Minh", "Nam"]
@@ -105,6 +106,7 @@ def main() -> None:
         bare_url = create_database(server)
         engine = central_db.make_engine(url, pool_size=2)
         central_db.upgrade(engine)
+        add_server_users(engine)  # the server judges every event by its actor (issue 14)
         token = tokens.add(engine, OFFICE, 1, NOW)[1]
         engine.dispose()
         port = free_port()

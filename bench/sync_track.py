@@ -40,6 +40,7 @@ from counter.central.tables import events as events_table  # noqa: E402
 from counter.domain.clock import FixedClock  # noqa: E402
 from tests.central.conftest import OFFICE_INFO, station_id, wire_events  # noqa: E402
 from tests.conftest import NOW, OFFICE, actor_for, make_store, receive  # noqa: E402
+from tests.helpers.central import add_server_users  # noqa: E402
 from tests.pg import create_database, server_url  # noqa: E402
 
 BARE_APP = """
@@ -191,6 +192,7 @@ def main() -> None:
         url = create_database(server)
         engine = central_db.make_engine(url, pool_size=2)
         central_db.upgrade(engine)
+        add_server_users(engine)  # the server judges every event by its actor (issue 14)
         token = tokens.add(engine, OFFICE, 1, NOW)[1]
         engine.dispose()
         with tempfile.TemporaryDirectory() as tmp:
