@@ -142,7 +142,7 @@ async def load(base: str, paths: list[str], clients: int, requests: int,
 def bench_accept(url: str, store, n_batches: int) -> dict:  # type: ignore[no-untyped-def]
     """ms per 100-event batch: ingest.push in one transaction vs bare INSERTs of the same rows."""
     engine = central_db.make_engine(url, pool_size=2)
-    auth = tokens.lookup(engine.connect(), tokens.add(engine, OFFICE, 9, NOW)[1])
+    auth = tokens.lookup(engine.connect(), tokens.add(engine, OFFICE, 1, NOW)[1])  # the store is station 1
     clerk = actor_for(store, "canbo")
     before = len(wire_events(store))
     for i in range(n_batches * 100):
