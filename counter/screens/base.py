@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from textual.message import Message
 from textual.screen import Screen
 from textual.worker import get_current_worker
 
@@ -32,7 +33,59 @@ def form_dirty(screen: Any) -> bool:
     return bool(dirty()) if callable(dirty) else False
 
 
-class ServiceScreen(Screen):
+class ServiceCalls(Screen):
+    """Service calls off the UI thread, for a screen or a modal: the outcome comes back as a typed message."""
+
+    class ServiceDone(Message):
+        """A service call finished: its result, for the callback named when the call was made."""
+
+        def __init__(self, result: Any, done: Callable[[Any], Any]) -> None:
+            super().__init__()
+            self.result = result
+            self.done = done
+
+    class ServiceFailed(Message):
+        """A service call failed: the Vietnamese line that says why, for the failure handler."""
+
+        def __init__(self, message: str, failed: Callable[[str], Any]) -> None:
+            super().__init__()
+            self.message = message
+            self.failed = failed
+
+    def call_service(self, fn: Callable[[], T], done: Callable[[T], Any],
+                     failed: Callable[[str], Any] | None = None, group: str = "service",
+                     exclusive: bool = False) -> None:
+        """Run fn() in a thread worker; its outcome comes back as a ServiceDone or ServiceFailed message, handled
+        on the UI thread by done(result) or failed(message). A cancelled worker's outcome (a newer exclusive call
+        of its group replaced it, or the screen closed) is never posted."""
+        on_failure = failed or self.show_error
+
+        def work() -> None:
+            worker = get_current_worker()
+            try:
+                result = fn()
+            except Exception as exc:  # every error becomes a Vietnamese line, never a traceback
+                if not worker.is_cancelled:
+                    self.post_message(self.ServiceFailed(error_text(exc), on_failure))
+                return
+            if not worker.is_cancelled:
+                self.post_message(self.ServiceDone(result, done))
+
+        self.run_worker(work, thread=True, group=group, exclusive=exclusive, exit_on_error=False)
+
+    def on_service_calls_service_done(self, message: ServiceDone) -> None:
+        message.stop()
+        message.done(message.result)
+
+    def on_service_calls_service_failed(self, message: ServiceFailed) -> None:
+        message.stop()
+        message.failed(message.message)
+
+    def show_error(self, message: str) -> None:
+        self.notify(message, severity="error", markup=False)
+
+
+class ServiceScreen(ServiceCalls):
     """A screen whose service calls run in thread workers; results come back on the UI thread."""
 
     HELP = ""
@@ -40,25 +93,6 @@ class ServiceScreen(Screen):
     @property
     def capp(self) -> CounterApp:
         return self.app  # type: ignore[return-value]
-
-    def call_service(self, fn: Callable[[], T], done: Callable[[T], Any],
-                     failed: Callable[[str], Any] | None = None, group: str = "service",
-                     exclusive: bool = False) -> None:
-        """Run fn() in a thread; then done(result) or failed(message) on the UI thread (stale results dropped)."""
-
-        def work() -> None:
-            worker = get_current_worker()
-            try:
-                result = fn()
-            except Exception as exc:  # every error becomes a Vietnamese line, never a traceback
-                message = error_text(exc)
-                if not worker.is_cancelled:
-                    self.app.call_from_thread(failed or self.show_error, message)
-                return
-            if not worker.is_cancelled:
-                self.app.call_from_thread(done, result)
-
-        self.run_worker(work, thread=True, group=group, exclusive=exclusive, exit_on_error=False)
 
     def listen_serial_scanner(self, on_code: Callable[[str], Any]) -> None:
         """A QR reader in serial (COM) mode, when the config names its port (`scanner.qr_serial_port`): each scan
@@ -132,6 +166,3 @@ class ServiceScreen(Screen):
 
     def refocus(self) -> None:
         """Its function key was pressed while it is open: put the cursor where work starts (default: stay)."""
-
-    def show_error(self, message: str) -> None:
-        self.notify(message, severity="error", markup=False)

@@ -14,13 +14,13 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from counter.domain.intake import ValidationError
-from counter.screens.base import ServiceScreen
+from counter.screens.base import ServiceCalls
 
 if TYPE_CHECKING:
     from counter.services.dossiers import CorrectionDone, CorrectionForm  # noqa: F401 (CorrectionDone: the base class string)
 
 
-class CorrectForm(ModalScreen["CorrectionDone | None"]):
+class CorrectForm(ModalScreen["CorrectionDone | None"], ServiceCalls):
     """Every correctable detail prefilled; Ctrl+S (or Enter on the reason) saves, Esc closes without a change.
     The service checks each value by the intake rules; its messages show under the fields."""
 
@@ -84,7 +84,7 @@ class CorrectForm(ModalScreen["CorrectionDone | None"]):
         for box in self.query(".field-error"):
             box.update("")
             box.display = False
-        ServiceScreen.call_service(self, work, self._saved, self._failed, group="correct")  # type: ignore[arg-type]
+        self.call_service(work, self._saved, self._failed, group="correct")
 
     def _saved(self, result: Any) -> None:
         if isinstance(result, ValidationError):

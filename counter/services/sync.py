@@ -238,6 +238,23 @@ def record_error(store: Store, message: str) -> None:
         _set(session, LAST_ERROR_AT, store.clock.now().astimezone(UTC).isoformat())
 
 
+def record_failure(store: Store, exc: BaseException) -> None:
+    """The one way a failed cycle is written down: a SyncError's own words, anything else (a bug, a bad row)
+    by its type and first line. A station not connected to a server has nothing to record."""
+    if isinstance(exc, SyncNotConfigured):
+        return
+    if isinstance(exc, SyncError):
+        message = exc.message
+    else:
+        log.error("sync cycle failed", exc_info=exc)
+        first = str(exc).splitlines()[0][:300] if str(exc) else ""
+        message = f"Lỗi khi đồng bộ ({type(exc).__name__}): {first}"
+    try:
+        record_error(store, message)
+    except Exception:  # a busy or closing store: the log has it
+        log.debug("sync error not recorded", exc_info=True)
+
+
 # ---- wire format ------------------------------------------------------------------------------------------
 
 _EVENT_COLS = [c.name for c in DossierEvent.__table__.columns]  # type: ignore[attr-defined]
@@ -703,12 +720,8 @@ def run_cycle(store: Store, client: SyncClient) -> CycleReport:
         if status(store).pending and report.retry == 0:
             push(store, client, report)  # e.g. what a restored server lacks
             pull(store, client, report)
-    except SyncError as exc:
-        record_error(store, exc.message)
-        raise
-    except Exception as exc:  # a bug or a bad row: recorded, so `sync status` shows it, and the loop goes on
-        log.exception("sync cycle failed")
-        record_error(store, f"Lỗi khi đồng bộ ({type(exc).__name__}): {str(exc).splitlines()[0][:300] if str(exc) else ''}")
+    except Exception as exc:  # recorded, so `sync status` and the footer show it; the loop goes on
+        record_failure(store, exc)
         raise
     with store.write() as session:
         _set(session, LAST_SUCCESS, store.clock.now().astimezone(UTC).isoformat())

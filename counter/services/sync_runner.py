@@ -2,8 +2,9 @@
 
 A cycle opens a client for the configured server (`counter sync setup`), pushes and pulls (services/sync.py
 `run_cycle`), and refreshes the status; `run(stop)` repeats it every `interval` seconds, with the backoff of
-sync/loop.py after a failure, until `stop` is set. A failure that is not a SyncError (a bug) is logged and
-recorded as the last error, so the station's footer says so; it never stops the loop.
+sync/loop.py after a failure, until `stop` is set. Every failure is recorded once, as the last error
+(services/sync.py `record_failure`: by run_cycle, or here when the client cannot even be made), so the footer and
+`counter sync status` say so; it never stops the loop.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from typing import Any
 
 from counter.services import sync as sync_service
 from counter.services.store import Store
-from counter.sync.client import SyncError
 from counter.sync.loop import run_forever
 
 log = logging.getLogger("counter.sync")
@@ -56,7 +56,12 @@ class SyncRunner:
     def cycle(self) -> sync_service.CycleReport:
         """One push and pull (SyncError when the server cannot be reached or refuses)."""
         try:
-            with sync_service.client_for(self.store, self.transport) as client:
+            try:
+                client = sync_service.client_for(self.store, self.transport)
+            except Exception as exc:  # outside run_cycle, which records its own failures
+                sync_service.record_failure(self.store, exc)
+                raise
+            with client:
                 report = sync_service.run_cycle(self.store, client)
         finally:
             self.refresh()
@@ -65,13 +70,7 @@ class SyncRunner:
         return report
 
     def _failed(self, exc: BaseException, delay: float) -> None:
-        if not isinstance(exc, SyncError):
-            log.error("sync cycle failed", exc_info=exc)
-            try:
-                sync_service.record_error(self.store, f"Lỗi không mong đợi: {type(exc).__name__}: {exc}")
-            except Exception:  # a busy or closing store: the log has it
-                log.debug("sync error not recorded", exc_info=True)
-        self.refresh()
+        self.refresh()  # the cycle recorded the failure (sync_service.record_failure)
         if self.on_error is not None:
             self.on_error(exc, delay)
 
