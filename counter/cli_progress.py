@@ -5,13 +5,27 @@ Xử lý và trả kết quả: counter event (issue 6)
 
 from __future__ import annotations
 
-from typing import Annotated
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from counter.cli import DataDir, PasswordOpt, UserOpt, app, calendar_app, cli_actor, handle_errors, open_store
 
+if TYPE_CHECKING:
+    from counter.services.store import Actor, Store
+
 Opt = Annotated[str | None, typer.Option()]
+CodeArg = Annotated[str, typer.Argument(help="Mã hồ sơ, hoặc nội dung mã QR trên giấy tiếp nhận")]
+
+
+def _dossier(data_dir: Path | None, user: str | None, password: str | None, code: str) -> tuple[Store, Actor, str]:
+    """The store, the logged-in actor and the dossier's code (a receipt's QR content is read as its code)."""
+    from counter.services import giveback
+
+    store = open_store(data_dir)
+    actor = cli_actor(store, user, password)
+    return store, actor, giveback.locate(store, actor, code)
 
 KINDS_HELP = ("transferred (chuyển / nhận lại: --to, --direction out|back, --person, --note) · supplement_requested "
               "(Mẫu 02: --papers \"A; B:2\", --reason) · supplement_received · fee_requested (--amount) · fee_paid "
@@ -25,7 +39,7 @@ KINDS_HELP = ("transferred (chuyển / nhận lại: --to, --direction out|back,
 @app.command("event")
 @handle_errors
 def event(
-    code: Annotated[str, typer.Argument(help="Mã hồ sơ, hoặc nội dung mã QR trên giấy tiếp nhận")],
+    code: CodeArg,
     kind: Annotated[str, typer.Argument(help=KINDS_HELP)],
     to: Opt = None, direction: Opt = None, person: Opt = None, note: Opt = None, papers: Opt = None,
     reason: Opt = None, amount: Opt = None, receipt_no: Opt = None, days: Opt = None, text: Opt = None,
@@ -43,9 +57,7 @@ def event(
     from counter.services import giveback, progress
     from counter.services.printing import print_dossier
 
-    store = open_store(data_dir)
-    actor = cli_actor(store, user, password)
-    code = giveback.locate(store, actor, code)
+    store, actor, code = _dossier(data_dir, user, password, code)
     kind = kind.strip().lower()
     form = None
     if kind == "returned":
@@ -108,7 +120,7 @@ def supplement_rule(
 @app.command("correct")
 @handle_errors
 def correct(
-    code: Annotated[str, typer.Argument(help="Mã hồ sơ, hoặc nội dung mã QR trên giấy tiếp nhận")],
+    code: CodeArg,
     reason: Annotated[str | None, typer.Option(help="Lý do sửa (bắt buộc)")] = None,
     name: Annotated[str | None, typer.Option(help="Họ tên chủ hồ sơ")] = None,
     phone: Annotated[str | None, typer.Option(help="Số điện thoại (\"\" để xóa)")] = None,
@@ -122,11 +134,9 @@ def correct(
 ) -> None:
     """Sửa thông tin người nộp / chủ hồ sơ (cán bộ: hồ sơ mình tiếp nhận, trước khi chuyển đi; lãnh đạo: mọi hồ sơ)."""
     from counter.domain.intake import ValidationError
-    from counter.services import dossiers, giveback
+    from counter.services import dossiers
 
-    store = open_store(data_dir)
-    actor = cli_actor(store, user, password)
-    code = giveback.locate(store, actor, code)
+    store, actor, code = _dossier(data_dir, user, password, code)
     given = {"owner_name": name, "owner_phone": phone, "owner_address": address, "owner_id_number": id_number,
              "owner_birth_date": birth_date, "submitter_name": submitter_name, "submitter_phone": submitter_phone,
              "submitter_id_number": submitter_id_number}
@@ -142,17 +152,15 @@ def correct(
 @app.command("void")
 @handle_errors
 def void(
-    code: Annotated[str, typer.Argument(help="Mã hồ sơ, hoặc nội dung mã QR trên giấy tiếp nhận")],
+    code: CodeArg,
     reason: Annotated[str | None, typer.Option(help="Lý do hủy (bắt buộc)")] = None,
     user: UserOpt = None, password: PasswordOpt = None, data_dir: DataDir = None,
 ) -> None:
     """Hủy hồ sơ tiếp nhận nhầm (lãnh đạo / giám sát, trong ngày tiếp nhận). Mã hồ sơ không được dùng lại."""
     from counter.domain.calendar import format_vn
-    from counter.services import dossiers, giveback
+    from counter.services import dossiers
 
-    store = open_store(data_dir)
-    actor = cli_actor(store, user, password)
-    code = giveback.locate(store, actor, code)
+    store, actor, code = _dossier(data_dir, user, password, code)
     state = dossiers.void(store, actor, code, reason or "")
     typer.echo(f"{state.code}: đã hủy lúc {format_vn(state.voided_at)} — lý do: {state.void_reason}. "
                "Mã hồ sơ không được dùng lại.")
