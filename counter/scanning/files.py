@@ -177,14 +177,15 @@ def _image_bytes(page: Page) -> bytes:
 
 
 def build_pdf(pages: list[Page]) -> tuple[bytes, int]:
-    """One PDF of the pages in order, and its page count. JPEGs are embedded unchanged (img2pdf)."""
+    """One PDF of the pages in order, and its page count. JPEGs are embedded unchanged (img2pdf). No date and
+    no random id: the same pages give the same bytes, so a paper stored by its SHA-256 is stored once."""
     if not pages:
         raise PageError("Chưa có trang nào để lưu.")
     import img2pdf
 
     try:
         if all(p.kind != "pdf" for p in pages):
-            return img2pdf.convert([_image_bytes(p) for p in pages]), len(pages)
+            return img2pdf.convert([_image_bytes(p) for p in pages], nodate=True), len(pages)
         import pikepdf
 
         with contextlib.ExitStack() as opened:
@@ -194,7 +195,7 @@ def build_pdf(pages: list[Page]) -> tuple[bytes, int]:
 
             def flush() -> None:
                 if run:
-                    images = io.BytesIO(img2pdf.convert([_image_bytes(x) for x in run]))
+                    images = io.BytesIO(img2pdf.convert([_image_bytes(x) for x in run], nodate=True))
                     writer.pages.extend(opened.enter_context(pikepdf.open(images)).pages)
                     run.clear()
 
@@ -208,7 +209,7 @@ def build_pdf(pages: list[Page]) -> tuple[bytes, int]:
                     run.append(page)
             flush()
             out = io.BytesIO()
-            writer.save(out)
+            writer.save(out, deterministic_id=True)  # the same pages, the same bytes (stored once)
             return out.getvalue(), len(pages)
     except PageError:
         raise

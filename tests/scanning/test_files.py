@@ -99,3 +99,14 @@ def test_missing_file_and_nothing_to_save(tmp_path):
         load_file(tmp_path / "khong-co.jpg")
     with pytest.raises(PageError, match="Chưa có trang nào"):
         build_pdf([])
+
+
+@pytest.mark.parametrize("with_pdf", [False, True])
+def test_the_same_pages_make_the_same_bytes_at_any_time(tmp_path, with_pdf):
+    """Papers are stored by their SHA-256: the same pages saved a second (or a day) later are the same file,
+    stored once; so the PDF carries no creation time and no random file id."""
+    files = [jpeg(tmp_path / "a.jpg")] + ([pdf(tmp_path / "b.pdf", 1)] if with_pdf else [])
+    data, _ = build_pdf(load_files(files))
+    assert b"/CreationDate" not in data and b"/ModDate" not in data
+    again, _ = build_pdf(load_files(files))
+    assert again == data
