@@ -479,3 +479,6 @@ def export_portal(start: _Annotated[str, _typer.Option("--from", help="Từ ngà
         except OSError as exc:
             fail(f"Không ghi được {out}: {exc.strerror}")
         _typer.echo(f"Đã xuất {payload['SoLuong']} hồ sơ vào {out}")
+
+
+from counter import cli_portal  # noqa: E402,F401  (issue 16: counter serve portal ...)

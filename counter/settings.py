@@ -133,6 +133,7 @@ class ServerSection(BaseModel):
     portal_interval: float = Field(default=10.0, gt=0)  # seconds between rounds of the worker in `counter serve`
     portal_timeout: float = Field(default=30.0, gt=0)  # seconds to wait for one answer
     portal_batch: int = Field(default=20, ge=1, le=500)  # dossiers in one DongBoHoSoMC call
+    portal_lease: float = Field(default=120.0, gt=0)  # seconds one server process pushes before another may
 
     def environment(self) -> dict[str, str]:
         """These settings as COUNTER_SERVER__* variables: what the worker processes of `counter serve

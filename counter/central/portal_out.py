@@ -184,7 +184,7 @@ def _meta(engine: Engine) -> dict[str, str]:
             m.key.in_([_LEASE, _LAST_OK, _LAST_ERROR])))}
 
 
-def take_lease(engine: Engine, owner: str, now: datetime) -> bool:
+def take_lease(engine: Engine, owner: str, now: datetime, seconds: float = LEASE_SECONDS) -> bool:
     """This process pushes for LEASE_SECONDS unless another one holds the lease."""
     m = t.meta.c
     with engine.execution_options(immediate=True).begin() as conn:
@@ -196,7 +196,7 @@ def take_lease(engine: Engine, owner: str, now: datetime) -> bool:
             holder, _, until = value.partition("|")
             if holder != owner and datetime.fromisoformat(until) > now:
                 return False
-        _meta_set(conn, _LEASE, f"{owner}|{(now + timedelta(seconds=LEASE_SECONDS)).isoformat()}")
+        _meta_set(conn, _LEASE, f"{owner}|{(now + timedelta(seconds=seconds)).isoformat()}")
     return True
 
 
@@ -345,11 +345,16 @@ def _deliver(engine: Engine, client: PortalClient, rows: list[Any], clock: Clock
 
 
 def push_until_done(engine: Engine, client: PortalClient, clock: Clock, *, file_base: str = "", batch: int = 20,
-                    rng: Callable[[], float] = random.random, max_rounds: int = 10_000) -> RoundResult:
-    """Enqueue, then rounds until nothing due is left (what `counter serve portal push` runs)."""
+                    rng: Callable[[], float] = random.random, max_rounds: int = 10_000,
+                    keep: Callable[[], bool] | None = None) -> RoundResult:
+    """Enqueue, then rounds until nothing due is left (what `counter serve portal push` runs). `keep()` is
+    asked before each round (the lease renewed); False ends the pass."""
     enqueue(engine, clock.now(), file_base)
     total = RoundResult()
     for _ in range(max_rounds):
+        if keep is not None and not keep():
+            total.error = total.error or "Một tiến trình khác đang gửi lên Cổng DVCQG"
+            break
         r = push_round(engine, client, clock, batch, rng)
         total.sent += r.sent
         total.confirmed += r.confirmed
@@ -375,10 +380,12 @@ class Pusher:
     def once(self) -> RoundResult:
         if self.client is None:
             self.client = PortalClient.from_settings(self.server)
-        if not take_lease(self.engine, self.owner, self.clock.now()):
+        lease = getattr(self.server, "portal_lease", LEASE_SECONDS)
+        if not take_lease(self.engine, self.owner, self.clock.now(), lease):
             return RoundResult(error="Một tiến trình khác đang gửi lên Cổng DVCQG")
         return push_until_done(self.engine, self.client, self.clock, file_base=self.server.portal_file_url,
-                               batch=self.server.portal_batch)
+                               batch=self.server.portal_batch,
+                               keep=lambda: take_lease(self.engine, self.owner, self.clock.now(), lease))
 
     def _run(self) -> None:
         while not self._stop.is_set():
