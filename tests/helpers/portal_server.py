@@ -200,3 +200,17 @@ class PortalServer:
         return ServerSection(portal_adapter_url=self.url, portal_auth_endpoint="/auth",
                              portal_service_endpoint="/service", portal_user=self.state.username,
                              portal_agency=self.state.agency, **more)
+
+
+if __name__ == "__main__":  # trying things by hand: python -m tests.helpers.portal_server PORT
+    import sys
+
+    server = PortalServer(port=int(sys.argv[1]) if len(sys.argv) > 1 else 0)
+    print(server.url, flush=True)
+    try:
+        while True:
+            time.sleep(5)
+            print(f"{len(server.state.dossiers)} hồ sơ, {sum(len(v) for v in server.state.steps.values())} bước, "
+                  f"{len(server.state.sent_twice())} gửi trùng", flush=True)
+    except KeyboardInterrupt:
+        server.stop()
