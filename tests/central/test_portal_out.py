@@ -45,6 +45,15 @@ def central_sqlite(tmp_path):
     engine.dispose()
 
 
+@pytest.fixture
+def central_pg(central_url):
+    """The same on PostgreSQL (the province's database): a migrated database of its own."""
+    app = create_app(central_url, migrate=False, track_rate=0, pool_size=2)
+    engine = app.state.engine  # the template holds the office's users already
+    yield app, engine
+    engine.dispose()
+
+
 def _push_station(app, store, token, after=0):
     async def go():
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://c") as client:
@@ -93,8 +102,10 @@ def _setup(central_sqlite, station_store, n=3, steps=True):
     return app, engine, codes
 
 
-def test_every_dossier_and_step_confirmed_once_in_order(central_sqlite, station_store, portal):
-    _app, engine, codes = _setup(central_sqlite, station_store, n=5)
+@pytest.mark.parametrize("where", ["sqlite", "pg"])
+def test_every_dossier_and_step_confirmed_once_in_order(where, request, station_store, portal):
+    central = request.getfixturevalue(f"central_{where}")
+    _app, engine, codes = _setup(central, station_store, n=5)
     clock = FixedClock(NOW + timedelta(hours=3))
     client = _client(portal)
     _drain(engine, client, clock)
@@ -122,7 +133,7 @@ def test_every_dossier_and_step_confirmed_once_in_order(central_sqlite, station_
                       {"receiver_name": "Nguyễn Văn A", "receiver_id_number": "001090123456",
                        "receiver_source": "typed", "fee_collected": row["fee"],
                        "papers": [{"name": "Giấy khai sinh", "count": 1}]}, NOW + timedelta(hours=3))
-    _push_station(central_sqlite[0], station_store, add_token(engine))  # a new token of station 1
+    _push_station(central[0], station_store, add_token(engine))  # a new token of station 1
     before = len(portal.state.commits)
     _drain(engine, client, clock)
     new = portal.state.commits[before:]
@@ -151,8 +162,9 @@ def test_error_code_is_retried_with_backoff_and_never_blocks_others(central_sqli
     assert portal.state.sent_twice() == [] and r.failed >= 1
 
 
-def test_dropped_connection_after_commit_is_confirmed_by_lookup_not_resent(central_sqlite, station_store, portal):
-    _app, engine, codes = _setup(central_sqlite, station_store, n=2)
+@pytest.mark.parametrize("where", ["sqlite", "pg"])
+def test_dropped_connection_after_commit_is_confirmed_by_lookup_not_resent(where, request, station_store, portal):
+    _app, engine, codes = _setup(request.getfixturevalue(f"central_{where}"), station_store, n=2)
     clock = FixedClock(NOW + timedelta(hours=3))
     client = _client(portal)
     portal.state.fault("DongBoHoSoMC", "drop")
