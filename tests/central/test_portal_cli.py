@@ -3,6 +3,7 @@ fetches, and a central server killed (SIGKILL) in the middle of a batch: nothing
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -127,3 +128,20 @@ def test_server_killed_in_the_middle_of_a_batch_sends_nothing_twice(central_sqli
     assert portal.state.sent_twice() == []
     assert sum(1 for c in portal.state.commits if c[0] == "DongBoHoSoMC") == 6
     assert all(len(portal.state.steps[c]) == 2 for c in codes)
+
+
+def test_portal_settings_from_the_file_and_the_password_only_from_the_environment(tmp_path, monkeypatch):
+    from counter.central.portal_client import password
+    from counter.settings import Settings
+
+    monkeypatch.delenv(PASSWORD_ENV, raising=False)
+    (tmp_path / "config.toml").write_text(
+        '[server]\nportal_adapter_url = "https://adapter.example.vn"\nportal_user = "h55"\n'
+        'portal_agency = "000.00.00.H55"\nportal_password = "trong-tep"\n', "utf-8")
+    s = Settings.load(tmp_path).server
+    assert (s.portal_adapter_url, s.portal_user, s.portal_agency) == ("https://adapter.example.vn", "h55",
+                                                                      "000.00.00.H55")
+    assert "trong-tep" not in json.dumps(s.model_dump()) and password() == ""  # a password in a file is ignored
+    assert "trong-tep" not in json.dumps(s.environment())
+    monkeypatch.setenv(PASSWORD_ENV, "bi-mat")
+    assert password() == "bi-mat"
