@@ -339,7 +339,10 @@ def _deliver(engine: Engine, client: PortalClient, rows: list[Any], clock: Clock
         result.sent -= len(rows)
         return
     message = f"Cổng DVCQG trả lỗi {answer.code}: {answer.message or 'không rõ'}"
-    _fail(engine, rows, clock.now(), message, False, rng)
+    # a refused create may still have been committed (a portal that keeps part of a batch answers an error, then
+    # "already exists" for ever): the next attempt looks it up first
+    create = rows[0].kind == "dossier" and not rows[0].is_updating
+    _fail(engine, rows, clock.now(), message, create, rng)
     result.failed += 1
     result.error = message
 

@@ -259,3 +259,13 @@ def test_mapping_tables_change_what_is_sent(central_sqlite, station_store, porta
     obj = portal.state.dossiers[codes[0]]
     assert obj["MaTTHC"] == "1.001193.000.00.00.H55" and obj["TrangThaiHoSo"] == "9A" and obj["MaLinhVuc"] == "G09-TP08"
     assert portal.state.steps[codes[0]][-1]["TrangThai"] == "9A"
+
+
+def test_a_batch_the_portal_kept_in_part_is_not_stuck_and_not_doubled(central_sqlite, station_store, portal):
+    _app, engine, codes = _setup(central_sqlite, station_store, n=3)
+    clock = FixedClock(NOW + timedelta(hours=3))
+    portal.state.fault("DongBoHoSoMC", "partial")
+    _drain(engine, _client(portal), clock)
+    assert portal_out.status(engine).pending == 0 and set(portal.state.dossiers) == set(codes)
+    assert portal.state.sent_twice() == []
+    assert [c[:2] for c in portal.state.commits if c[0] == "DongBoHoSoMC"].count(("DongBoHoSoMC", codes[0])) == 1

@@ -12,6 +12,8 @@ Failure modes, one per call, taken in order from `faults` (a service name key, o
   "drop"      commit, then close the connection without an answer
   "slow"      commit, then answer after `slow_seconds`
   "expired"   the session expires before this call (error_code 401, nothing committed)
+  "partial"   DongBoHoSoMC keeps the first dossier of the batch, then answers error_code 98 (a portal that
+              commits part of a batch)
 `session_ttl` expires every session that old. `commits` records every committed change, in order: the tests'
 "nothing sent twice". The state lives in `PortalState`, so `restart()` (a new server on the same port) keeps
 the portal's data and forgets its sessions, as a real restart would.
@@ -119,6 +121,9 @@ def _handler(state: PortalState) -> type[BaseHTTPRequestHandler]:
                     answer = {"error_code": 4, "message": "Mã đơn vị không đúng"}
                 elif mode == "error":
                     answer = {"error_code": 99, "message": "Lỗi hệ thống Cổng (thử lại sau)"}
+                elif mode == "partial" and service == "DongBoHoSoMC":
+                    self._commit(service, {**body, "data": (body.get("data") or [])[:1]})
+                    answer = {"error_code": 98, "message": "Lỗi khi lưu hồ sơ thứ 2"}
                 else:
                     answer = self._commit(service, body)
             if mode == "drop" and answer.get("error_code") == 0:
