@@ -102,7 +102,8 @@ def main() -> None:
     print(json.dumps({
         "bench": "portal", "dossiers": a.n, "items": len(bodies), "batch": a.batch,
         "ours_dossiers_per_s": round(a.n / ours_s, 1), "bare_httpx_dossiers_per_s": round(a.n / bare_s, 1),
-        "ours_s": round(ours_s, 3), "ours_enqueue_s": round(enqueue_s, 3), "bare_s": round(bare_s, 3), "overhead_x": round(ours_s / bare_s, 2),
+        "ours_s": round(ours_s, 3), "ours_enqueue_s": round(enqueue_s, 3), "bare_s": round(bare_s, 3),
+        "overhead_x": round(ours_s / bare_s, 2),
     }, ensure_ascii=False))
 
 

@@ -212,8 +212,8 @@ def _heads(engine: Engine, now: datetime, limit: int) -> list[Any]:
     first = (sa.select(sa.func.min(o.id).label("id")).where(o.status == "pending").group_by(o.dossier_id)
              .subquery())
     with engine.connect() as conn:
-        return conn.execute(sa.select(t.portal_outbox).join(first, first.c.id == o.id)
-                            .where(o.next_at <= now).order_by(o.id).limit(limit)).all()
+        return list(conn.execute(sa.select(t.portal_outbox).join(first, first.c.id == o.id)
+                                 .where(o.next_at <= now).order_by(o.id).limit(limit)).all())
 
 
 def _mark(engine: Engine, ids: list[int], **values: Any) -> None:
@@ -398,7 +398,7 @@ class Pusher:
                 try:
                     with self.engine.begin() as conn:
                         _meta_set(conn, _LAST_ERROR, f"{self.clock.now().isoformat()}|{exc}")
-                except Exception:  # noqa: BLE001  (the database itself is away)
+                except Exception:  # the database itself is away: the next round tries again
                     pass
             self._stop.wait(self.server.portal_interval)
 
@@ -416,7 +416,7 @@ class Pusher:
             self.client.close()
         try:
             release_lease(self.engine, self.owner)
-        except Exception:  # noqa: BLE001
+        except Exception:  # the lease runs out by itself
             pass
 
 
@@ -436,7 +436,7 @@ class Status:
 def status(engine: Engine) -> Status:
     o = t.portal_outbox.c
     with engine.connect() as conn:
-        counts = dict(conn.execute(sa.select(o.status, sa.func.count()).group_by(o.status)).all())
+        counts: dict[str, int] = dict(conn.execute(sa.select(o.status, sa.func.count()).group_by(o.status)).all())
         doubt = conn.execute(sa.select(sa.func.count()).where(o.status == "pending", o.in_doubt)).scalar_one()
         oldest = conn.execute(sa.select(sa.func.min(o.created_at)).where(o.status == "pending")).scalar_one()
         pending_error = conn.execute(sa.select(o.last_error).where(o.status == "pending", o.last_error.is_not(None))

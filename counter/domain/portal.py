@@ -110,9 +110,7 @@ def _supplements(events: Sequence[PortalEvent]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     due: datetime | None = None
     for e in events:
-        if e.kind in ("received", "registered") and e.payload.get("due_at"):
-            due = _when(e.payload.get("due_at"))
-        elif e.kind == "extended" and e.payload.get("due_at"):
+        if e.kind in ("received", "registered", "extended") and e.payload.get("due_at"):
             due = _when(e.payload.get("due_at"))
         elif e.kind == "supplement_requested":
             out.append({"HoSoBoSungId": e.id, "NguoiYeuCauBoSung": e.actor_name,
