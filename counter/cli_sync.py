@@ -91,6 +91,9 @@ def serve(ctx: _typer.Context, db: CentralDb = None,
     s.db = url = check_url(_central_url(s.db or None, data_dir))
     _central_engine(url, data_dir).dispose()  # migrations, with a clean error when the database is unreachable
     _typer.echo(f"Máy chủ trung tâm: http://{s.host}:{s.port}  (CSDL: {url.split('@')[-1]})")
+    if s.portal_adapter_url:  # issue 16: the outbox worker runs inside the server
+        _typer.echo(f"Gửi hồ sơ lên Cổng DVCQG {s.portal_adapter_url} mỗi {s.portal_interval:g} giây "
+                    "(xem: counter serve portal status)")
     if s.workers > 1:  # each worker process builds its own app from the Settings (its environment: these)
         import os
 
@@ -479,3 +482,6 @@ def export_portal(start: _Annotated[str, _typer.Option("--from", help="Từ ngà
         except OSError as exc:
             fail(f"Không ghi được {out}: {exc.strerror}")
         _typer.echo(f"Đã xuất {payload['SoLuong']} hồ sơ vào {out}")
+
+
+from counter import cli_portal  # noqa: E402,F401  (issue 16: counter serve portal ...)

@@ -122,6 +122,18 @@ class ServerSection(BaseModel):
     track_burst: int = 20
     track_cache: float = 1.0  # seconds a tracking page is kept in memory (0 = not)
     workers: int = 1
+    # issue 16: the national portal (Cổng DVCQG). The password only from COUNTER_SERVER__PORTAL_PASSWORD (never
+    # a file, never the database): counter.central.portal_client.password()
+    portal_adapter_url: str = ""  # e.g. https://adapter.dichvucong.gov.vn; "" = nothing is pushed
+    portal_auth_endpoint: str = "/auth"
+    portal_service_endpoint: str = "/service"
+    portal_user: str = ""
+    portal_agency: str = ""  # madonvi: the agency id the portal knows us by
+    portal_file_url: str = ""  # the public address the portal fetches files under ({url}/portal/files/{sha256})
+    portal_interval: float = Field(default=10.0, gt=0)  # seconds between rounds of the worker in `counter serve`
+    portal_timeout: float = Field(default=30.0, gt=0)  # seconds to wait for one answer
+    portal_batch: int = Field(default=20, ge=1, le=500)  # dossiers in one DongBoHoSoMC call
+    portal_lease: float = Field(default=120.0, gt=0)  # seconds one server process pushes before another may
 
     def environment(self) -> dict[str, str]:
         """These settings as COUNTER_SERVER__* variables: what the worker processes of `counter serve

@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from counter.central import db, ingest
+from counter.central import db, ingest, portal_routes
 from counter.central import users as central_users
 from counter.central import tables as t
 from counter.central.tokens import TokenInfo, bind, lookup, own_events, station_info
@@ -333,8 +333,10 @@ def app_from_settings(settings: Any = None) -> FastAPI:
     from counter.settings import Settings
 
     s = (settings or Settings.load()).server
-    return create_app(s.db, migrate=False, track_rate=s.track_rate, track_burst=s.track_burst,
-                      track_cache=s.track_cache)
+    app = create_app(s.db, migrate=False, track_rate=s.track_rate, track_burst=s.track_burst,
+                     track_cache=s.track_cache)
+    portal_routes.attach(app, s)  # issue 16: the national portal's files and outbox worker
+    return app
 
 
 MAX_JSON_DEPTH = 64  # a push is 4 levels deep; nothing a station sends comes near

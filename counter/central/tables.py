@@ -115,3 +115,45 @@ users = sa.Table(
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     sa.UniqueConstraint("office_id", "username", name="uq_central_users_office_username"),
 )
+
+#: issue 16: what the server owes the national portal, in order per dossier (id order), each item sent until the
+#: portal confirms it and never again after ("dossier": DongBoHoSoMC, "step": CapNhatTienDoHoSoMC). `in_doubt`:
+#: an attempt was (maybe) sent and no answer came: the next attempt first looks the dossier up (TraCuuHoSo).
+portal_outbox = sa.Table(
+    "central_portal_outbox", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("office_id", sa.String(40), nullable=False),
+    sa.Column("dossier_id", sa.String(36), nullable=False),
+    sa.Column("code", sa.String(64), nullable=False),
+    sa.Column("kind", sa.String(8), nullable=False),  # dossier | step
+    sa.Column("event_id", sa.String(36), nullable=False),
+    sa.Column("is_updating", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("body", sa.Text, nullable=False),  # the object as JSON, fixed when queued (a retry sends the same)
+    sa.Column("status", sa.String(10), nullable=False, server_default="pending"),  # pending | confirmed
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("in_doubt", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("next_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("last_error", sa.Text, nullable=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("confirmed_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("confirmed_by", sa.String(8), nullable=True),  # answer | lookup
+    sa.UniqueConstraint("event_id", "kind", name="uq_central_portal_outbox_event_kind"),
+    sa.Index("ix_central_portal_outbox_status_dossier", "status", "dossier_id", "id"),
+    sa.Index("ix_central_portal_outbox_office_status", "office_id", "status", "confirmed_at"),
+)
+
+#: per office: the last office_seq whose events are in the portal outbox
+portal_cursor = sa.Table(
+    "central_portal_cursor", metadata,
+    sa.Column("office_id", sa.String(40), primary_key=True),
+    sa.Column("last_seq", sa.BigInteger, nullable=False, server_default="0"),
+)
+
+#: the mapping tables (domain/portal_codes.py): kind, our code -> the portal's; edited by an admin
+portal_codes = sa.Table(
+    "central_portal_codes", metadata,
+    sa.Column("kind", sa.String(16), primary_key=True),
+    sa.Column("ours", sa.String(300), primary_key=True),
+    sa.Column("theirs", sa.String(64), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
