@@ -40,6 +40,8 @@ PUBLIC_STEP_LABELS: dict[str, str] = {
     "returned": "Đã trả kết quả",
     "delivered": "Bưu chính đã phát kết quả",
     "voided": "Hủy hồ sơ (tiếp nhận nhầm)",
+    "online_incomplete": "Yêu cầu bổ sung hồ sơ trực tuyến",
+    "files_added": "Công dân đã nộp bổ sung tệp",
 }
 PUBLIC_KINDS = frozenset(PUBLIC_STEP_LABELS)
 VOIDED_LABEL = "Đã hủy (tiếp nhận nhầm)"
