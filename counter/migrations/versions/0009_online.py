@@ -17,22 +17,18 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("procedures") as batch:
-        batch.add_column(sa.Column("online_level", sa.String(length=16), nullable=True))
-        batch.add_column(sa.Column("originals_at_return", sa.Boolean(), nullable=False, server_default=sa.false()))
-    with op.batch_alter_table("dossiers") as batch:
-        batch.add_column(sa.Column("assisted", sa.Boolean(), nullable=False, server_default=sa.false()))
-        batch.add_column(sa.Column("awaiting_citizen", sa.Boolean(), nullable=False, server_default=sa.false()))
-        batch.add_column(sa.Column("supplement_requests", sa.Integer(), nullable=False, server_default="0"))
+    # plain ADD COLUMN (a batch would rebuild `dossiers` and lose its FTS triggers)
+    op.add_column("procedures", sa.Column("online_level", sa.String(length=16), nullable=True))
+    op.add_column("procedures", sa.Column("originals_at_return", sa.Boolean(), nullable=False, server_default="0"))
+    op.add_column("dossiers", sa.Column("assisted", sa.Boolean(), nullable=False, server_default="0"))
+    op.add_column("dossiers", sa.Column("awaiting_citizen", sa.Boolean(), nullable=False, server_default="0"))
+    op.add_column("dossiers", sa.Column("supplement_requests", sa.Integer(), nullable=False, server_default="0"))
     op.execute("UPDATE dossiers SET supplement_requests = (SELECT count(*) FROM dossier_events e "
                "WHERE e.dossier_id = dossiers.id AND e.kind = 'supplement_requested')")
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("dossiers") as batch:
-        batch.drop_column("supplement_requests")
-        batch.drop_column("awaiting_citizen")
-        batch.drop_column("assisted")
-    with op.batch_alter_table("procedures") as batch:
-        batch.drop_column("originals_at_return")
-        batch.drop_column("online_level")
+    for column in ("supplement_requests", "awaiting_citizen", "assisted"):
+        op.drop_column("dossiers", column)  # SQLite 3.35+: DROP COLUMN
+    for column in ("originals_at_return", "online_level"):
+        op.drop_column("procedures", column)
