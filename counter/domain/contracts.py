@@ -322,6 +322,7 @@ class RegisteredPayload(CreatedPayload):
     files: Files = []
     assisted: bool = False  # filed by a clerk helping the citizen ("hỗ trợ nộp trực tuyến"): counted apart
     source: Literal["web", "portal"] = "web"
+    portal_digest: Sha256 | None = None  # the portal's dossier object as delivered (a repeat is "duplicate")
 
     @model_validator(mode="after")
     def _own_prefix(self) -> RegisteredPayload:
@@ -440,7 +441,7 @@ FIELD_LABELS: dict[str, str] = {
     "files": "danh sách tệp", "sha256": "mã băm tệp", "mime": "loại tệp", "size": "dung lượng tệp",
     "pages": "số trang", "paper": "giấy tờ của tệp", "assisted": "hỗ trợ nộp", "source": "nguồn hồ sơ",
     "blobs": "tệp đính kèm", "digitization": "trạng thái số hóa", "note": "ghi chú",
-    "override_reason": "lý do yêu cầu bổ sung lần nữa",
+    "override_reason": "lý do yêu cầu bổ sung lần nữa", "portal_digest": "mã băm hồ sơ của Cổng",
     # the wire event
     "id": "mã sự kiện", "station_id": "mã máy trạm", "station_seq": "số thứ tự của máy trạm",
     "parent": "sự kiện trước", "kind": "loại sự kiện", "actor_id": "người thực hiện", "at": "thời điểm",
