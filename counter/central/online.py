@@ -454,11 +454,19 @@ def _existing(conn: Connection, office_id: str, code: str) -> str | bool | None:
     return first[0]["payload"].get("portal_digest") if first else None
 
 
+#: dossiers whose files are fetched at once (8 fetches in flight) and written in one transaction, each in a
+#: savepoint of its own (a rejected one leaves nothing): memory stays at a window's files
+WINDOW = 16
+FETCHERS = 8
+
+
 def portal_intake(engine: Engine, auth: TokenInfo, body: Any, cfg: OnlineConfig,
                   catalogue: dict[str, ProcedureSpec], clock: Clock,
                   forget: Callable[[str], None] = lambda _t: None) -> list[dict[str, Any]]:
-    """Settle a DongBoHoSoMC body: each dossier accepted, duplicate or rejected on its own, in its own
-    transaction (a rejected one stores nothing)."""
+    """Settle a DongBoHoSoMC body: each dossier accepted, duplicate or rejected on its own (a rejected one
+    stores nothing), in the order given."""
+    from concurrent.futures import ThreadPoolExecutor
+
     import httpx
 
     if not isinstance(body, dict):
@@ -474,40 +482,70 @@ def portal_intake(engine: Engine, auth: TokenInfo, body: Any, cfg: OnlineConfig,
         raise OnlineError(f"Mỗi lần gửi tối đa {MAX_PORTAL_BATCH} hồ sơ.")
     writer = engine.execution_options(immediate=True)
     results: list[dict[str, Any]] = []
-    with httpx.Client(timeout=cfg.fetch_timeout, follow_redirects=False) as client:
-        for obj in data:
-            shown = obj.get("MaHoSo") if isinstance(obj, dict) and isinstance(obj.get("MaHoSo"), str) else None
-            try:
-                results.append(_intake_one(writer, client, auth, obj, cfg, catalogue, clock, forget))
-            except OnlineError as exc:
-                results.append({"MaHoSo": shown, "outcome": "rejected", "message": exc.message})
+    with httpx.Client(timeout=cfg.fetch_timeout, follow_redirects=False) as client, \
+            ThreadPoolExecutor(FETCHERS) as pool:
+        for start in range(0, len(data), WINDOW):
+            results += _intake_window(writer, client, pool, auth, data[start:start + WINDOW], cfg, catalogue,
+                                      clock, forget)
     return results
 
 
-def _intake_one(writer: Engine, client: Any, auth: TokenInfo, obj: Any, cfg: OnlineConfig,
-                catalogue: dict[str, ProcedureSpec], clock: Clock, forget: Callable[[str], None]) -> dict[str, Any]:
+def _rejected(code: Any, message: str) -> dict[str, Any]:
+    return {"MaHoSo": code, "outcome": "rejected", "message": message}
+
+
+def _known_outcome(known: str | bool | None, d: PortalDossier) -> dict[str, Any] | None:
+    if known is False:
+        return None
+    if known == d.digest:
+        return {"MaHoSo": d.code, "outcome": "duplicate", "message": "Hồ sơ đã nhận trước đó (trùng nội dung)."}
+    return _rejected(d.code, f"Mã hồ sơ {d.code} đã có với nội dung khác: không nhận lần nữa.")
+
+
+def _intake_window(writer: Engine, client: Any, pool: Any, auth: TokenInfo, window: list[Any], cfg: OnlineConfig,
+                   catalogue: dict[str, ProcedureSpec], clock: Clock,
+                   forget: Callable[[str], None]) -> list[dict[str, Any]]:
     now = clock.now()
-    d = parse_portal_dossier(obj, auth.office_id, catalogue, now)
+    out: list[dict[str, Any] | None] = []
+    todo: list[tuple[int, PortalDossier, list[Any]]] = []
     with writer.connect() as conn:
-        known = _existing(conn, auth.office_id, d.code)
-    if known is not False:
-        if known == d.digest:
-            return {"MaHoSo": d.code, "outcome": "duplicate", "message": "Hồ sơ đã nhận trước đó (trùng nội dung)."}
-        raise OnlineError(f"Mã hồ sơ {d.code} đã có với nội dung khác: không nhận lần nữa.")
-    uploads = check_uploads(((name, fetch_file(client, url, cfg), paper) for url, name, paper in d.files), cfg)
-    payload = registered_payload(auth.office_id, d.spec, d.owner, [u.ref() for u in uploads], code=d.code,
-                                 source="portal", digest=d.digest)
+        for obj in window:
+            shown = obj.get("MaHoSo") if isinstance(obj, dict) and isinstance(obj.get("MaHoSo"), str) else None
+            try:
+                d = parse_portal_dossier(obj, auth.office_id, catalogue, now)
+            except OnlineError as exc:
+                out.append(_rejected(shown, exc.message))
+                continue
+            done = _known_outcome(_existing(conn, auth.office_id, d.code), d)
+            out.append(done)
+            if done is None:  # its files, fetched while the others are checked
+                todo.append((len(out) - 1, d, [pool.submit(fetch_file, client, url, cfg) for url, _, _ in d.files]))
     touched: set[str] = set()
-    try:
+    if todo:
         with writer.begin() as conn:
-            if _existing(conn, auth.office_id, d.code) is not False:  # a racing delivery, under the lock
-                raise OnlineError(f"Mã hồ sơ {d.code} vừa được nhận: gửi lại để biết kết quả.")
-            file_dossier(conn, payload, uploads, now, touched)
-    except (ingest.Forbidden, ingest.BadRequest) as exc:
-        raise OnlineError(exc.message) from None
+            for i, d, fetches in todo:
+                try:
+                    got = [f.result() for f in fetches]
+                    uploads = check_uploads(((name, data, paper) for (_, name, paper), data in zip(d.files, got)),
+                                            cfg)
+                    with conn.begin_nested():  # a savepoint: a rejected dossier leaves nothing
+                        again = _known_outcome(_existing(conn, auth.office_id, d.code), d)  # twice in one batch
+                        if again is not None:
+                            out[i] = again
+                            continue
+                        payload = registered_payload(auth.office_id, d.spec, d.owner, [u.ref() for u in uploads],
+                                                     code=d.code, source="portal", digest=d.digest)
+                        mine: set[str] = set()
+                        file_dossier(conn, payload, uploads, now, mine)
+                    touched |= mine
+                    out[i] = {"MaHoSo": d.code, "outcome": "accepted", "message": "Đã nhận hồ sơ."}
+                except OnlineError as exc:
+                    out[i] = _rejected(d.code, exc.message)
+                except (ingest.Forbidden, ingest.BadRequest) as exc:
+                    out[i] = _rejected(d.code, exc.message)
     for token in touched:
         forget(token)
-    return {"MaHoSo": d.code, "outcome": "accepted", "message": "Đã nhận hồ sơ."}
+    return [r for r in out if r is not None]
 
 
 # --- HTML ----------------------------------------------------------------------------------------------------
