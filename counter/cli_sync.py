@@ -117,14 +117,21 @@ def _settings(data_dir: _Path | None, **flags):  # type: ignore[no-untyped-def]
 @serve_token_app.command("add")
 @handle_errors
 def serve_token_add(office: _Annotated[str, _typer.Option("--office", help="Mã cơ quan, ví dụ H55.242")],
-                    station: _Annotated[int, _typer.Option("--station", min=1, max=9, help="Số máy trạm (1–9)")],
+                    station: _Annotated[int | None, _typer.Option("--station", min=1, max=9,
+                                                                  help="Số máy trạm (1–9)")] = None,
+                    portal: _Annotated[bool, _typer.Option("--portal", help="Mã của Cổng DVCQG gửi hồ sơ trực tuyến "
+                                                                            "của cơ quan (thay cho --station)")] = False,
                     db: CentralDb = None, data_dir: DataDir = None) -> None:
-    """Cấp mã truy cập cho một máy trạm; dòng cuối cùng là mã (chỉ hiện một lần)."""
+    """Cấp mã truy cập cho một máy trạm (hoặc cho Cổng DVCQG: --portal); dòng cuối cùng là mã (chỉ hiện một lần)."""
     from counter.central import tokens
     from counter.domain.clock import SystemClock
 
-    token_id, token = tokens.add(_central_engine(db, data_dir), office, station, SystemClock().now())
-    _typer.echo(f"Đã cấp mã truy cập số {token_id} cho máy trạm {station} của {office.strip()} "
+    if portal == (station is not None):
+        fail("Cần --station SỐ (mã của máy trạm) hoặc --portal (mã của Cổng DVCQG), không dùng cả hai.")
+    token_id, token = tokens.add(_central_engine(db, data_dir), office, station or 0, SystemClock().now(),
+                                 portal=portal)
+    who = "Cổng DVCQG" if portal else f"máy trạm {station}"
+    _typer.echo(f"Đã cấp mã truy cập số {token_id} cho {who} của {office.strip()} "
                 "(lưu lại ngay: máy chủ chỉ giữ mã băm):")
     _typer.echo(token)
 
@@ -141,7 +148,8 @@ def serve_token_list(db: CentralDb = None, data_dir: DataDir = None) -> None:
         _typer.echo("Chưa có mã truy cập nào.")
     for r in rows:
         state = f"thu hồi {format_vn(r.revoked_at)}" if r.revoked_at else "còn hiệu lực"
-        _typer.echo(f"{r.id:>4}  {r.office_id:<12} máy {r.station_number:<3} {r.station_id or '(chưa gắn máy)':<36}  "
+        who = "Cổng DVCQG" if r.portal else f"máy {r.station_number:<3} {r.station_id or '(chưa gắn máy)':<36}"
+        _typer.echo(f"{r.id:>4}  {r.office_id:<12} {who:<41}  "
                     f"cấp {format_vn(r.created_at)}  {state}")
 
 

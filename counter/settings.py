@@ -134,6 +134,14 @@ class ServerSection(BaseModel):
     portal_timeout: float = Field(default=30.0, gt=0)  # seconds to wait for one answer
     portal_batch: int = Field(default=20, ge=1, le=500)  # dossiers in one DongBoHoSoMC call
     portal_lease: float = Field(default=120.0, gt=0)  # seconds one server process pushes before another may
+    # issue 15: online dossiers (central/online.py)
+    portal_file_hosts: str = ""  # hosts (host or host:port, comma-separated) the portal's file URLs may point to
+    max_file_mb: int = 10  # per uploaded file
+    max_dossier_mb: int = 30  # all files of one dossier
+    catalogue: str = ""  # the procedures /nop offers (CSV/JSON, docs/catalogue.md); "" = the shipped catalogue
+    public_base_url: str = ""  # the address citizens reach (tracking links); "" = the request's own
+    nop_rate: float = 0.5  # filings per second per client after a burst (0 = no limit)
+    nop_burst: int = 10
 
     def environment(self) -> dict[str, str]:
         """These settings as COUNTER_SERVER__* variables: what the worker processes of `counter serve

@@ -36,7 +36,8 @@ class _Fail(Exception):
 
 
 def create_app(db_url: str, *, clock: Clock | None = None, migrate: bool = True, track_rate: float = 2.0,
-               track_burst: int = 20, track_cache: float = 1.0, pool_size: int = 10) -> FastAPI:
+               track_burst: int = 20, track_cache: float = 1.0, pool_size: int = 10,
+               online: Any = None) -> FastAPI:
     """`track_rate` requests per second per client address on the public pages after a burst of
     `track_burst` (0 turns the limit off); a dossier's public data is kept `track_cache` seconds in this
     process (pushes through this process refresh it at once; 0 = always read the database)."""
@@ -101,6 +102,8 @@ def create_app(db_url: str, *, clock: Clock | None = None, migrate: bool = True,
             info = lookup(conn, token)
         if info is None:
             raise _Fail(401, "Mã truy cập sai hoặc đã bị thu hồi.", {"WWW-Authenticate": "Bearer"})
+        if info.portal:  # issue 15: the portal's credential only delivers dossiers (central/online.py)
+            raise _Fail(403, "Mã truy cập của Cổng DVCQG chỉ dùng để gửi hồ sơ trực tuyến, không dùng cho máy trạm.")
         return info
 
     def client_of(request: Request) -> str:
@@ -292,6 +295,10 @@ def create_app(db_url: str, *, clock: Clock | None = None, migrate: bool = True,
             return JSONResponse({"detail": "Không tìm thấy hồ sơ."}, status_code=404, headers=_NO_STORE)
         return Response(_render_json(*found), media_type="application/json", headers=_NO_STORE)
 
+    from counter.central import online as online_part  # issue 15: online filing, the portal, tracking by code
+
+    app.include_router(online_part.make_router(engine, clock, online or online_part.OnlineConfig(),
+                                               lambda token: track_pages.pop(token, None)))
     return app
 
 
@@ -315,8 +322,12 @@ class SecurityHeaders:
 
         async def send_with_headers(message) -> None:  # type: ignore[no-untyped-def]
             if message["type"] == "http.response.start":
-                headers = [h for h in message.get("headers", []) if h[0].lower() not in _SECURITY_NAMES]
-                message = {**message, "headers": headers + SECURITY_HEADERS}
+                given = message.get("headers", [])
+                # a page with its own policy keeps it (the /nop forms post to the server: central/online.py)
+                own = [h for h in given if h[0].lower() == b"content-security-policy"]
+                headers = [h for h in given if h[0].lower() not in _SECURITY_NAMES]
+                extra = [h for h in SECURITY_HEADERS if not (own and h[0] == b"content-security-policy")]
+                message = {**message, "headers": headers + own[:1] + extra}
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
@@ -332,9 +343,15 @@ def app_from_settings(settings: Any = None) -> FastAPI:
     """The central server from `settings` (counter.settings.Settings; default: loaded from every source)."""
     from counter.settings import Settings
 
+    from counter.central.online import OnlineConfig
+
     s = (settings or Settings.load()).server
+    online = OnlineConfig(file_hosts=tuple(h.strip() for h in s.portal_file_hosts.split(",") if h.strip()),
+                          max_file_bytes=s.max_file_mb * 1024 * 1024, max_dossier_bytes=s.max_dossier_mb * 1024 * 1024,
+                          catalogue=s.catalogue, public_base_url=s.public_base_url, nop_rate=s.nop_rate,
+                          nop_burst=s.nop_burst)
     app = create_app(s.db, migrate=False, track_rate=s.track_rate, track_burst=s.track_burst,
-                     track_cache=s.track_cache)
+                     track_cache=s.track_cache, online=online)
     portal_routes.attach(app, s)  # issue 16: the national portal's files and outbox worker
     return app
 

@@ -39,6 +39,9 @@ tokens = sa.Table(
     sa.Column("station_id", sa.String(36), nullable=True),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+    # issue 15 (c004_online): the national portal's credential of an office (POST /api/v1/portal/dossiers),
+    # never a station's: station_number 0, never bound to a station
+    sa.Column("portal", sa.Boolean, nullable=False, server_default=sa.false()),
 )
 
 #: the last station_seq the server has settled (accepted or rejected) for each station

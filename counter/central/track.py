@@ -40,6 +40,8 @@ PUBLIC_STEP_LABELS: dict[str, str] = {
     "returned": "Đã trả kết quả",
     "delivered": "Bưu chính đã phát kết quả",
     "voided": "Hủy hồ sơ (tiếp nhận nhầm)",
+    "online_incomplete": "Yêu cầu bổ sung hồ sơ trực tuyến",
+    "files_added": "Công dân đã nộp bổ sung tệp",
 }
 PUBLIC_KINDS = frozenset(PUBLIC_STEP_LABELS)
 VOIDED_LABEL = "Đã hủy (tiếp nhận nhầm)"
@@ -73,6 +75,9 @@ def public_view(state: DossierState, history: list[dict[str, Any]]) -> dict[str,
         "received_at": _iso(state.received_at), "due_at": _iso(state.due_at),
         "resolved_at": _iso(state.resolved_at), "returned_at": _iso(state.returned_at),
         "history": history,
+        # issue 15: an online dossier's page links its uploads (while asked) and its Mẫu 01 (once received)
+        "channel": state.channel, "awaiting_citizen": state.awaiting_citizen,
+        **({"token": state.token} if state.channel == 2 else {}),  # (it is in the page's own address)
     }
 
 
@@ -137,9 +142,25 @@ def render_page(view: dict[str, Any], office: dict[str, Any]) -> str:
         f"<dt>Ngày hẹn trả kết quả</dt><dd>{e(_when(view['due_at']))}</dd>"
         + (f"<dt>Ngày trả kết quả</dt><dd>{e(_when(view['returned_at']))}</dd>" if view.get("returned_at") else "")
         + "</dl></div>"
-        f"<div class=\"card\"><div>Các bước đã thực hiện</div><ol>{steps}</ol></div>"
+        + _online_cards(view)
+        + f"<div class=\"card\"><div>Các bước đã thực hiện</div><ol>{steps}</ol></div>"
         f"<footer>{office_bits}</footer>")
     return _page(f"Hồ sơ {view['code']}", body)
+
+
+def _online_cards(view: dict[str, Any]) -> str:
+    """An online dossier (issue 15): what the counter asks for, with the upload page; the receipt once received
+    (the pages of central/online.py, relative to this page's /t/{token})."""
+    if view.get("channel") != 2 or not view.get("token"):
+        return ""
+    out = ""
+    base = f"/t/{html.escape(view['token'])}"
+    if view.get("awaiting_citizen"):
+        out += ("<div class=\"card\" id=\"asked\"><b>Cơ quan yêu cầu bổ sung hồ sơ.</b> "
+                f"<a id=\"upload\" href=\"{base}/bo-sung\">Xem giấy tờ cần bổ sung và nộp tệp</a></div>")
+    if view.get("received_at") and view.get("status") != Status.REFUSED:
+        out += f"<div class=\"card\"><a id=\"receipt\" href=\"{base}/mau-01.pdf\">Giấy tiếp nhận hồ sơ (Mẫu 01, PDF)</a></div>"
+    return out
 
 
 NOT_FOUND_HTML = _page("Không tìm thấy", "<h1>Không tìm thấy hồ sơ</h1><div class=\"card\">Không tìm thấy hồ sơ "

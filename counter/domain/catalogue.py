@@ -26,6 +26,13 @@ CODE_RE = re.compile(r"^\d\.\d{6}(\.[0-9A-Z.]+)?$")
 COLUMNS = ("code", "name", "field", "level", "working_days", "fee", "fee_note", "channels", "postal_allowed",
            "in_person", "certification", "papers")
 REQUIRED_JSON_KEYS = ("code", "name", "field", "level", "working_days", "fee", "channels", "papers")
+#: optional columns (issue 15): the online level and whether originals are shown at return
+OPTIONAL_COLUMNS = ("online_level", "originals_at_return")
+#: DVC trực tuyến: toàn trình (fully online) or một phần (partly online: originals shown at the counter)
+ONLINE_LEVELS = {"toan_trinh": "toàn trình", "mot_phan": "một phần"}
+_ONLINE_WORDS = {"toan_trinh": "toan_trinh", "toàn trình": "toan_trinh", "toan trinh": "toan_trinh",
+                 "mot_phan": "mot_phan", "một phần": "mot_phan", "mot phan": "mot_phan",
+                 "": None, "không": None, "khong": None, "none": None}
 CHANNELS = {1: "trực tiếp", 2: "trực tuyến", 3: "bưu chính công ích"}
 LEVELS = {"commune": "commune", "xã": "commune", "cấp xã": "commune",
           "province": "province", "tỉnh": "province", "cấp tỉnh": "province"}
@@ -62,6 +69,8 @@ class ProcedureSpec:
     in_person: bool
     certification: bool
     papers: tuple[PaperSpec, ...]
+    online_level: str | None = None  # "toan_trinh" | "mot_phan" | None (ONLINE_LEVELS)
+    originals_at_return: bool = False  # một phần: the originals are shown when the result is collected
 
 
 @dataclass(frozen=True)
@@ -131,6 +140,14 @@ def _level(value: Any) -> str:
     if level not in LEVELS:
         raise _Bad(f"cột level phải là commune (cấp xã) hoặc province (cấp tỉnh), nhận được {_shown(value)}")
     return LEVELS[level]
+
+
+def _online_level(value: Any) -> str | None:
+    text = _text(value, "online_level").lower()
+    if text not in _ONLINE_WORDS:
+        raise _Bad(f"cột online_level phải là toan_trinh (toàn trình), mot_phan (một phần) hoặc để trống, "
+                   f"nhận được {_shown(value)}")
+    return _ONLINE_WORDS[text]
 
 
 def _whole(value: Any) -> int | None:
@@ -309,6 +326,12 @@ def _row(get: Callable[[str], Any]) -> tuple[ProcedureSpec | None, str | None, l
     in_person = cell(lambda: _bool(get("in_person"), "in_person"))
     certification = cell(lambda: _bool(get("certification"), "certification"))
     papers = _papers(get("papers"), problems)
+    online = cell(lambda: _online_level(get("online_level")))
+    originals_back = cell(lambda: _bool(get("originals_at_return"), "originals_at_return"))
+    if online is not None and channels is not None and 2 not in channels:
+        problems.append(f"cột online_level là {ONLINE_LEVELS[online]} nhưng cột channels không có kênh 2 (trực tuyến)")
+    if originals_back and online != "mot_phan":
+        problems.append("cột originals_at_return chỉ dùng cho thủ tục trực tuyến một phần (online_level mot_phan)")
 
     if postal and (in_person or certification):
         why = " và ".join(w for w, on in (("cần người nộp có mặt (in_person)", in_person),
@@ -323,7 +346,7 @@ def _row(get: Callable[[str], Any]) -> tuple[ProcedureSpec | None, str | None, l
     if problems or papers is None:  # no problem means every paper was read
         return None, code, problems
     return ProcedureSpec(code, name, field, level, days, fee, fee_note, channels, postal, in_person,
-                         certification, papers), code, []
+                         certification, papers, online, bool(originals_back)), code, []
 
 
 class _Collector:

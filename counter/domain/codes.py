@@ -14,6 +14,9 @@ from counter.domain.errors import CounterError
 CODE_RE = re.compile(r"^(?P<agency>[A-Z0-9]+(?:\.[A-Z0-9]+)*)-(?P<day>\d{6})-(?P<seq>\d{4})$")
 AGENCY_RE = re.compile(r"^[A-Z0-9]+(?:\.[A-Z0-9]+)*$")
 BLOCK_SIZE = 1000
+#: the station number the central server's online desk uses for the dossiers filed on its /nop page (issue 15):
+#: block 0 (0001 … 0999 of the day), which no counter's station number 1–9 can take
+ONLINE_DESK_NUMBER = 0
 
 
 class CodeError(CounterError):
@@ -49,10 +52,18 @@ def block(station_no: int) -> tuple[int, int]:
     return station_no * BLOCK_SIZE + 1, station_no * BLOCK_SIZE + BLOCK_SIZE - 1
 
 
+def desk_block() -> tuple[int, int]:
+    """The online desk's block of the day: 0001 … 0999."""
+    return 1, BLOCK_SIZE - 1
+
+
 def seq_for(station_no: int, n: int) -> int:
-    """The n-th (1-based) number of a station's block; CodeError when the block is used up."""
-    first, last = block(station_no)
+    """The n-th (1-based) number of a station's block (ONLINE_DESK_NUMBER: the online desk's); CodeError when
+    the block is used up."""
+    first, last = desk_block() if station_no == ONLINE_DESK_NUMBER else block(station_no)
     if n < 1 or first + n - 1 > last:
+        if station_no == ONLINE_DESK_NUMBER:
+            raise CodeError(f"Cổng nộp trực tuyến đã dùng hết {last - first + 1} số hồ sơ của ngày hôm nay")
         raise CodeError(f"Quầy {station_no} đã dùng hết {last - first + 1} số hồ sơ của ngày hôm nay")
     return first + n - 1
 

@@ -239,6 +239,9 @@ class Paper(_Payload):
     certified_copies: Count = 0
     photocopies: Count = 0
     count: Count = 0
+    # an online dossier received at the counter (issue 15): the uploaded files of this paper, already digitized
+    blobs: Annotated[list[Sha256], Field(max_length=100)] = []
+    digitization: Annotated[int, Field(ge=0, le=3)] = 0
 
     @model_validator(mode="after")
     def _named(self) -> Paper:
@@ -290,8 +293,102 @@ class CreatedPayload(_Payload):
         return self
 
 
+#: the file types an online dossier's papers may be uploaded as (checked by their bytes: central/uploads.py)
+FILE_MIMES = ("application/pdf", "image/jpeg", "image/png")
+MAX_FILE_BYTES = 50 * 1024 * 1024  # the declaration's ceiling; the server's settings are lower
+Name = Annotated[Line, Field(min_length=1, max_length=1000)]
+
+
+class FileRef(_Payload):
+    """One uploaded file of an online dossier: a blob by its SHA-256, for a paper of the checklist (or none)."""
+
+    sha256: Sha256
+    name: Annotated[Line, Field(min_length=1, max_length=255)]
+    mime: Literal["application/pdf", "image/jpeg", "image/png"]
+    size: Annotated[int, Field(ge=1, le=MAX_FILE_BYTES)]
+    pages: Annotated[int, Field(ge=1, le=10_000)] = 1
+    paper: Annotated[Name | None, Blank] = None  # the checklist paper's name it is for; None: other
+
+
+Files = Annotated[list[FileRef], Field(max_length=200)]
+
+
+class RegisteredPayload(CreatedPayload):
+    """`registered`: an online dossier (status 1, channel 2) made by the office's online desk on the central
+    server (or a station's own registration). `source`: "web" (the /nop page) or "portal" (the national
+    portal, whose MaHoSo is the code: it may carry the portal's agency identifier)."""
+
+    channel: Annotated[int, AfterValidator(_channel)] = 2
+    files: Files = []
+    assisted: bool = False  # filed by a clerk helping the citizen ("hỗ trợ nộp trực tuyến"): counted apart
+    source: Literal["web", "portal"] = "web"
+    portal_digest: Sha256 | None = None  # the portal's dossier object as delivered (a repeat is "duplicate")
+
+    @model_validator(mode="after")
+    def _own_prefix(self) -> RegisteredPayload:
+        if self.source != "portal" and codes.parse_code(self.code).agency != self.office_id:
+            raise ValueError(f"Mã hồ sơ {self.code} không mang mã cơ quan {self.office_id}")
+        return self
+
+
+class ReceivedOnlinePayload(_Payload):
+    """`received` on an existing dossier in status 1 (an online dossier checked at the counter): the applicant
+    stays as registered; this gives the receipt's numbers, the due date (from this moment, by the calendar
+    rule) and the papers, each with the uploaded files that become its digitized copy (digitization 1)."""
+
+    due_at: AwareTime
+    working_days: Annotated[int, Field(ge=0, le=MAX_WORKING_DAYS)] = 0
+    sets: Annotated[int, Field(ge=1, le=50)] = 1
+    book: Annotated[Line, Field(max_length=16)] = ""
+    book_no: Annotated[Line, Field(max_length=32)] = ""
+    fee: Amount = 0
+    fee_paid: bool = False
+    return_method: Literal["counter", "post"] = "counter"
+    return_address: Annotated[Address | None, Blank] = None
+    assignee_id: BigInt | None = None  # absent: the actor
+    papers: list[Paper] = []
+
+
+class RefusedOnlinePayload(_Payload):
+    """`refused` on an existing dossier in status 1 (Mẫu 03: not this office's, or not acceptable)."""
+
+    reason: Required = None
+    form: Annotated[Annotated[Line, Field(max_length=8)] | None, Blank] = None
+    papers: list[Paper] = []
+
+
+class MissingPaper(_Payload):
+    """One paper an online dossier lacks or has wrong, and why (one line of the notice)."""
+
+    name: Name
+    reason: Annotated[Line, Field(min_length=1, max_length=1000)]
+
+
+class OnlineIncompletePayload(_Payload):
+    """`online_incomplete`: the counter asks, once and in full (NĐ 61 Đ17.2), for what an online dossier lacks
+    before receiving it; status stays 1 and the citizen uploads from the tracking page. A second request on
+    the same dossier needs `override_reason` and a supervisor (lifecycle, permissions)."""
+
+    papers: Annotated[list[MissingPaper], Field(min_length=1, max_length=100)]
+    note: Annotated[Text | None, Blank] = None
+    override_reason: Annotated[Text | None, Blank] = None
+
+
+class FilesAddedPayload(_Payload):
+    """`files_added`: the citizen uploaded the missing files from the tracking page (authored by the server's
+    online desk); status stays 1 and the dossier is back on the counter's waiting list."""
+
+    files: Annotated[list[FileRef], Field(min_length=1, max_length=200)]
+
+
 class ReasonPayload(_Payload):
     reason: Required = None
+
+
+class SupplementPayload(ReasonPayload):
+    """`supplement_requested` (Mẫu 02): a second request on one dossier needs `override_reason` (a supervisor)."""
+
+    override_reason: Annotated[Text | None, Blank] = None
 
 
 class NotePayload(_Payload):
@@ -317,11 +414,14 @@ class AnyPayload(_Payload):
 
 #: each event kind's payload (lifecycle.EventKind values)
 PAYLOADS: dict[str, type[_Payload]] = {
-    "registered": CreatedPayload, "received": CreatedPayload, "refused": CreatedPayload,
-    "supplement_requested": ReasonPayload, "withdrawn": ReasonPayload, "stopped": ReasonPayload,
+    "registered": RegisteredPayload, "received": CreatedPayload, "refused": CreatedPayload,
+    "supplement_requested": SupplementPayload, "withdrawn": ReasonPayload, "stopped": ReasonPayload,
     "voided": ReasonPayload, "note_added": NotePayload, "fee_requested": FeePayload,
     "extended": DuePayload, "supplement_received": DuePayload, "reassigned": AssignPayload,
+    "online_incomplete": OnlineIncompletePayload, "files_added": FilesAddedPayload,
 }
+#: the payload of a kind that creates a dossier when it comes on an existing one (status 1: an online dossier)
+ON_EXISTING: dict[str, type[_Payload]] = {"received": ReceivedOnlinePayload, "refused": RefusedOnlinePayload}
 _ADAPTERS: dict[str, TypeAdapter[Any]] = {}
 PAPERS: TypeAdapter[list[Paper]] = TypeAdapter(list[Paper])
 
@@ -338,6 +438,10 @@ FIELD_LABELS: dict[str, str] = {
     "assignee_id": "cán bộ được giao", "papers": "danh sách giấy tờ", "reason": "lý do", "form": "mẫu",
     "text": "nội dung ghi chú", "name": "tên", "originals": "số bản chính",
     "certified_copies": "số bản chứng thực", "photocopies": "số bản photo", "count": "số lượng",
+    "files": "danh sách tệp", "sha256": "mã băm tệp", "mime": "loại tệp", "size": "dung lượng tệp",
+    "pages": "số trang", "paper": "giấy tờ của tệp", "assisted": "hỗ trợ nộp", "source": "nguồn hồ sơ",
+    "blobs": "tệp đính kèm", "digitization": "trạng thái số hóa", "note": "ghi chú",
+    "override_reason": "lý do yêu cầu bổ sung lần nữa", "portal_digest": "mã băm hồ sơ của Cổng",
     # the wire event
     "id": "mã sự kiện", "station_id": "mã máy trạm", "station_seq": "số thứ tự của máy trạm",
     "parent": "sự kiện trước", "kind": "loại sự kiện", "actor_id": "người thực hiện", "at": "thời điểm",
@@ -346,10 +450,13 @@ FIELD_LABELS: dict[str, str] = {
 }
 
 
-def adapter(kind: str) -> TypeAdapter[Any]:
-    found = _ADAPTERS.get(kind)
+def adapter(kind: str, existing: bool = False) -> TypeAdapter[Any]:
+    """The payload check of a kind; `existing`: a creating kind on a dossier that exists (ON_EXISTING)."""
+    key = f"{kind}@" if existing and kind in ON_EXISTING else kind
+    found = _ADAPTERS.get(key)
     if found is None:
-        found = _ADAPTERS[kind] = TypeAdapter(PAYLOADS.get(kind, AnyPayload))
+        model = ON_EXISTING[kind] if key != kind else PAYLOADS.get(kind, AnyPayload)
+        found = _ADAPTERS[key] = TypeAdapter(model)
     return found
 
 
@@ -403,10 +510,10 @@ def vi_messages(exc: PydanticError) -> list[str]:
     return [_message(e) for e in exc.errors(include_url=False)]
 
 
-def payload_errors(kind: str, payload: Mapping[str, Any]) -> tuple[Any, list[str]]:
-    """(the validated payload model, []) or (None, the Vietnamese messages)."""
+def payload_errors(kind: str, payload: Mapping[str, Any], existing: bool = False) -> tuple[Any, list[str]]:
+    """(the validated payload model, []) or (None, the Vietnamese messages). `existing`: see `adapter`."""
     try:
-        return adapter(kind).validate_python(payload), []
+        return adapter(kind, existing).validate_python(payload), []
     except PydanticError as exc:
         return None, vi_messages(exc)
 

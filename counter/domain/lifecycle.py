@@ -80,6 +80,8 @@ class EventKind(StrEnum):
     DELIVERED = "delivered"  # a result sent by post reached the citizen
     CORRECTED = "corrected"  # the applicant's details fixed: payload changes {field: {old, new}} and a reason
     VOIDED = "voided"  # received by mistake, cancelled the same day (reason); its code is never reused
+    ONLINE_INCOMPLETE = "online_incomplete"  # an online dossier lacks papers: one notice of all (status stays 1)
+    FILES_ADDED = "files_added"  # the citizen uploaded them from the tracking page (the server's online desk)
 
     @property
     def label(self) -> str:
@@ -106,6 +108,8 @@ EVENT_LABELS: dict[str, str] = {  # keyed by EventKind (a str): a stored kind lo
     EventKind.DELIVERED: "ghi nhận đã phát kết quả qua bưu chính",
     EventKind.CORRECTED: "sửa thông tin",
     EventKind.VOIDED: "hủy hồ sơ",
+    EventKind.ONLINE_INCOMPLETE: "yêu cầu bổ sung hồ sơ trực tuyến",
+    EventKind.FILES_ADDED: "nộp bổ sung tệp trực tuyến",
 }
 
 _ANY_EXISTING = frozenset(Status)
@@ -132,7 +136,14 @@ TRANSITIONS: dict[EventKind, tuple[frozenset[Status | None], Status | None]] = {
     EventKind.DELIVERED: (frozenset({Status.RETURNED}), None),
     EventKind.CORRECTED: (frozenset(_ANY_EXISTING), None),
     EventKind.VOIDED: (frozenset(_OPEN_OR_READY), None),
+    EventKind.ONLINE_INCOMPLETE: (frozenset({Status.NEW}), None),
+    EventKind.FILES_ADDED: (frozenset({Status.NEW}), None),
 }
+#: the kinds that ask the citizen for papers: one request per dossier, a second only with a supervisor's
+#: override and its reason (NĐ 61 Đ17: "bổ sung một lần đầy đủ"); permissions.require_event checks the role
+SUPPLEMENT_KINDS = frozenset({EventKind.ONLINE_INCOMPLETE, EventKind.SUPPLEMENT_REQUESTED})
+#: the kinds the central server's online desk authors (the /nop page, the portal, the tracking page's uploads)
+DESK_KINDS = frozenset({EventKind.REGISTERED, EventKind.FILES_ADDED})
 #: what a voided dossier still accepts
 AFTER_VOID = frozenset({EventKind.NOTE_ADDED})
 
@@ -220,6 +231,9 @@ class DossierState:
     handed_off_at: datetime | None = None  # the first hand-off out of the desk (a clerk's correction ends there)
     voided_at: datetime | None = None  # cancelled as received by mistake (the code stays used)
     void_reason: str | None = None
+    assisted: bool = False  # filed online by a clerk helping the citizen (counted apart in the reports)
+    awaiting_citizen: bool = False  # an online dossier asked for papers (online_incomplete) until files_added
+    supplement_requests: int = 0  # online_incomplete + supplement_requested: one per dossier without override
 
 
 def _dt(value: Any) -> datetime | None:
@@ -268,6 +282,7 @@ def _create(event: Event, status: Status, p: contracts.CreatedPayload) -> Dossie
         note=None,
         search_text=search_text_of(p.code, p.owner_name, p.submitter_name, p.owner_phone, p.owner_id_number,
                                    p.submitter_id_number),
+        assisted=bool(getattr(p, "assisted", False)),
         version=0,
         last_event_id=event.id,
         updated_at=event.at,
@@ -453,13 +468,32 @@ def _correct(state: DossierState, p: Mapping[str, Any], kind: str, status: Statu
     return {**cleaned, "search_text": search}
 
 
+SECOND_REQUEST = ("Hồ sơ {code} đã được yêu cầu bổ sung một lần: theo quy định, chỉ yêu cầu bổ sung một lần, "
+                  "đầy đủ. Muốn yêu cầu thêm lần nữa, lãnh đạo / giám sát phải ghi rõ lý do.")
+
+
+def _receive_online(state: DossierState, event: Event, p: contracts.ReceivedOnlinePayload) -> dict[str, Any]:
+    """An online dossier received at the counter: the receipt's numbers, the due date counted from now, who
+    received it (this station, this user); the applicant stays as registered."""
+    due = _dt(p.due_at)
+    given = p.model_fields_set
+    changes: dict[str, Any] = {n: getattr(p, n) for n in ("working_days", "sets", "book", "book_no", "fee",
+                                                          "fee_paid", "return_method", "return_address")
+                               if n in given}
+    changes.update(received_at=event.at, due_at=due, original_due_at=due, received_by=event.actor_id,
+                   station_id=event.station_id, awaiting_citizen=False,
+                   assignee_id=p.assignee_id if "assignee_id" in given else event.actor_id)
+    return changes
+
+
 def apply(state: DossierState | None, event: Event) -> DossierState:
     """Fold one event into the dossier state, or raise TransitionError (nothing changes)."""
     kind = check(state, event.kind, event.at)
     _allowed, target = TRANSITIONS[kind]
     current = state.status if state is not None else None
     p = event.payload
-    checked, problems = contracts.payload_errors(kind, p)  # the declared payload (contracts.PAYLOADS)
+    existing = state is not None and kind in contracts.ON_EXISTING  # received / refused on an online dossier
+    checked, problems = contracts.payload_errors(kind, p, existing)  # the declared payload (contracts.PAYLOADS)
     if problems:
         missing = [e for e in problems if e.startswith("thiếu ")]
         if kind in CREATING_KINDS and missing:
@@ -469,17 +503,27 @@ def apply(state: DossierState | None, event: Event) -> DossierState:
                                   + "".join(f"; {e}" for e in others) + ".")
         raise TransitionError(kind, current, f"Không thể {kind.label}: " + "; ".join(problems) + ".")
 
-    if state is None or (kind in (EventKind.RECEIVED, EventKind.REFUSED) and current == Status.NEW):
-        if state is None:
-            new = _create(event, target or Status.RECEIVED, checked)
-        else:
-            base = _create(event, target or Status.RECEIVED, checked)
-            new = replace(base, id=state.id, code=state.code, token=state.token, office_id=state.office_id)
-        return replace(new, version=(state.version if state else 0) + 1)
+    if state is None:
+        return replace(_create(event, target or Status.RECEIVED, checked), version=1)
 
     current = state.status  # a dossier that exists from here on
     changes: dict[str, Any] = {}
-    if kind == EventKind.TRANSFERRED:
+    if kind in SUPPLEMENT_KINDS:
+        if state.supplement_requests >= 1 and not (p.get("override_reason") or "").strip():
+            raise TransitionError(kind, current, SECOND_REQUEST.format(code=state.code))
+        changes["supplement_requests"] = state.supplement_requests + 1
+    if kind == EventKind.RECEIVED:  # an online dossier received at the counter (status 1 -> 2)
+        changes.update(_receive_online(state, event, checked))
+    elif kind == EventKind.REFUSED:  # Mẫu 03 for an online dossier
+        reason = _require(p, "reason", kind, current, "lý do từ chối tiếp nhận")
+        changes.update(closed_reason=str(reason).strip(), awaiting_citizen=False)
+    elif kind == EventKind.ONLINE_INCOMPLETE:
+        changes["awaiting_citizen"] = True
+    elif kind == EventKind.FILES_ADDED:
+        if not state.awaiting_citizen:
+            raise TransitionError(kind, current, f"Hồ sơ {state.code} không chờ công dân nộp bổ sung tệp.")
+        changes["awaiting_citizen"] = False
+    elif kind == EventKind.TRANSFERRED:
         changes["held_by"] = _transfer(state, p, kind, current)
         if changes["held_by"] is not None and state.handed_off_at is None:
             changes["handed_off_at"] = event.at

@@ -93,6 +93,8 @@ class Procedure(SQLModel, table=True):
     in_person: bool = False  # the citizen must come in person
     certification: bool = False  # needs certification against originals
     active: bool = True
+    online_level: str | None = Field(default=None, max_length=16)  # 0009: "toan_trinh" | "mot_phan" | None
+    originals_at_return: bool = False  # 0009: một phần: originals shown when the result is collected
 
 
 class PaperRow(SQLModel):
@@ -175,6 +177,9 @@ class Dossier(SQLModel, table=True):
     handed_off_at: datetime | None = utc_col()  # issue 12: first hand-off out of the desk
     voided_at: datetime | None = utc_col()  # issue 12: cancelled as received by mistake
     void_reason: str | None = None  # issue 12
+    assisted: bool = False  # issue 15: filed online by a clerk helping the citizen
+    awaiting_citizen: bool = False  # issue 15: asked for papers (online_incomplete) until files_added
+    supplement_requests: int = 0  # issue 15: online_incomplete + supplement_requested
 
 
 class DossierDocument(PaperRow, table=True):

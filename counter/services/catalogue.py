@@ -51,6 +51,8 @@ class ProcedureInfo:
     in_person: bool
     certification: bool
     papers: tuple[PaperInfo, ...]
+    online_level: str | None = None  # "toan_trinh" | "mot_phan" | None (domain.catalogue.ONLINE_LEVELS)
+    originals_at_return: bool = False
 
     @property
     def time_label(self) -> str:
@@ -94,6 +96,7 @@ def import_specs(session: Session, specs: Sequence[ProcedureSpec]) -> ImportResu
         row.working_days, row.fee, row.fee_note = spec.working_days, spec.fee, spec.fee_note
         row.channels = ",".join(str(c) for c in spec.channels)
         row.postal_allowed, row.in_person, row.certification = spec.postal_allowed, spec.in_person, spec.certification
+        row.online_level, row.originals_at_return = spec.online_level, spec.originals_at_return
         row.active = True
     session.flush()  # procedures before their papers (foreign key)
     last = {spec.code: spec for spec in specs}  # a code given twice: the last one wins
@@ -158,7 +161,7 @@ def load_default_catalogue(store: Store) -> ImportResult:
 # ---- reading (plain SQL on the store's read-only connection: search runs on every keystroke) -------------
 
 _COLUMNS = ("code, name, field, level, working_days, fee, fee_note, channels, postal_allowed, in_person, "
-            "certification")
+            "certification, online_level, originals_at_return")
 
 
 def _infos(store: Store, rows: list[sqlite3.Row]) -> list[ProcedureInfo]:
@@ -174,7 +177,8 @@ def _infos(store: Store, rows: list[sqlite3.Row]) -> list[ProcedureInfo]:
                                                      p["certified_copies"], p["photocopies"], bool(p["required"])))
     return [ProcedureInfo(r["code"], r["name"], r["field"], r["level"], r["working_days"], r["fee"], r["fee_note"],
                           tuple(int(c) for c in r["channels"].split(",") if c), bool(r["postal_allowed"]),
-                          bool(r["in_person"]), bool(r["certification"]), tuple(papers[r["code"]]))
+                          bool(r["in_person"]), bool(r["certification"]), tuple(papers[r["code"]]),
+                          r["online_level"], bool(r["originals_at_return"]))
             for r in rows]
 
 

@@ -35,6 +35,8 @@ SPEC = {
     "delivered": ({S.RETURNED}, None),  # once, for a result sent by post
     "corrected": (set(S), None),  # issue 12: the applicant's details, in any status
     "voided": ({S.RECEIVED, S.PROCESSING, S.SUPPLEMENT, S.FEE, S.RESOLVED}, None),  # same day; then notes only
+    "online_incomplete": ({S.NEW}, None),  # issue 15: asks the online applicant for papers before receiving
+    "files_added": ({S.NEW}, None),  # ... who uploads them (only while asked)
 }
 
 
@@ -58,6 +60,11 @@ def test_only_events_in_the_table_are_ever_accepted(kinds):
             allowed = set()  # a delivery is recorded once
         if state is not None and state.voided_at is not None and kind != "note_added":
             allowed = set()  # a voided dossier takes nothing but a note
+        if kind in ("online_incomplete", "supplement_requested") and state is not None \
+                and state.supplement_requests >= 1:
+            allowed = set()  # one request for papers per dossier (without a supervisor's override)
+        if kind == "files_added" and state is not None and not state.awaiting_citizen:
+            allowed = set()  # only after the counter asked for them
         if current in allowed:
             new = lifecycle.apply(state, event)
             if target == "fee":
