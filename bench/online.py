@@ -58,7 +58,7 @@ def file_server(files: dict[str, bytes]) -> tuple[ThreadingHTTPServer, str]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
-        def do_GET(self):  # noqa: N802
+        def do_GET(self):
             data = files.get(self.path)
             if data is None:
                 self.send_response(404)

@@ -49,7 +49,7 @@ FILES = {"/a.pdf": pdf_bytes(2), "/b.pdf": pdf_bytes(1), "/c.png": PNG, "/note.t
 
 
 class _Files(BaseHTTPRequestHandler):
-    def do_GET(self):  # noqa: N802
+    def do_GET(self):
         data = FILES.get(self.path.split("?")[0])
         if data is None:
             self.send_response(404)
@@ -211,7 +211,7 @@ async def test_a_bad_file_rejects_the_dossier_and_stores_nothing(portal, path, w
 
 
 async def test_files_only_from_configured_hosts(portal):
-    client, engine, token, files = portal
+    client, _engine, token, files = portal
     d = dossier(31, files)
     d["TaiLieuNop"][0]["DuongDanTaiTepTin"] = "http://169.254.169.254/latest/meta-data"
     r = (await post(client, token, body(d))).json()["result"][0]
@@ -227,7 +227,7 @@ async def test_files_only_from_configured_hosts(portal):
     ([1, 2], "đối tượng JSON"),
 ])
 async def test_a_bad_body_is_a_422_in_vietnamese(portal, payload, why):
-    client, engine, token, files = portal
+    client, _engine, token, _files = portal
     r = await post(client, token, payload)
     assert r.status_code == 422 and why in r.json()["message"] and r.json()["error_code"] == 1
 
@@ -248,7 +248,7 @@ async def test_credentials(portal):
 async def test_a_station_cannot_push_as_the_desk_or_write_the_desks_kinds(portal):
     from tests.central.conftest import make_event
 
-    client, engine, token, files = portal
+    client, engine, _token, _files = portal
     station = add_token(engine)
     desk = desk_station_id(OFFICE)
     e = make_event(station=desk, seq=1, prev_hash="0" * 64, dossier_id="x", parent=None, kind="note_added",
