@@ -62,6 +62,8 @@ class ProcedureSpec:
     in_person: bool
     certification: bool
     papers: tuple[PaperSpec, ...]
+    verification_days: int = 0  # issue 17: added when verification is needed (Luật Hộ tịch; law.VERIFICATION_DAYS)
+    on_the_spot: bool = False  # issue 17: "trả ngay": received, resolved and returned in one flow
 
 
 @dataclass(frozen=True)
@@ -152,6 +154,19 @@ def _working_days(value: Any) -> int:
         raise _Bad(f"cột working_days phải là số ngày làm việc (0 = trong ngày), nhận được {_shown(value)}")
     if days > MAX_WORKING_DAYS:
         raise _Bad(f"cột working_days phải từ 0 đến {MAX_WORKING_DAYS} ngày làm việc, nhận được {_shown(value)}")
+    return days
+
+
+def _verification_days(value: Any, code: str | None) -> int:
+    """Statutory verification days: the column if given, else the Luật Hộ tịch default for the code."""
+    if value in (None, ""):
+        from counter.domain.law import VERIFICATION_DAYS
+
+        return VERIFICATION_DAYS.get(code or "", 0)
+    days = _whole(value)
+    if days is None or days > MAX_WORKING_DAYS:
+        raise _Bad(f"cột verification_days phải là số ngày làm việc từ 0 đến {MAX_WORKING_DAYS}, nhận được "
+                   f"{_shown(value)}")
     return days
 
 
@@ -309,6 +324,8 @@ def _row(get: Callable[[str], Any]) -> tuple[ProcedureSpec | None, str | None, l
     in_person = cell(lambda: _bool(get("in_person"), "in_person"))
     certification = cell(lambda: _bool(get("certification"), "certification"))
     papers = _papers(get("papers"), problems)
+    on_the_spot = cell(lambda: _bool(get("on_the_spot"), "on_the_spot"))
+    verification = cell(lambda: _verification_days(get("verification_days"), code))
 
     if postal and (in_person or certification):
         why = " và ".join(w for w, on in (("cần người nộp có mặt (in_person)", in_person),
@@ -323,7 +340,7 @@ def _row(get: Callable[[str], Any]) -> tuple[ProcedureSpec | None, str | None, l
     if problems or papers is None:  # no problem means every paper was read
         return None, code, problems
     return ProcedureSpec(code, name, field, level, days, fee, fee_note, channels, postal, in_person,
-                         certification, papers), code, []
+                         certification, papers, verification, on_the_spot), code, []
 
 
 class _Collector:

@@ -321,6 +321,7 @@ PAYLOADS: dict[str, type[_Payload]] = {
     "supplement_requested": ReasonPayload, "withdrawn": ReasonPayload, "stopped": ReasonPayload,
     "voided": ReasonPayload, "note_added": NotePayload, "fee_requested": FeePayload,
     "extended": DuePayload, "supplement_received": DuePayload, "reassigned": AssignPayload,
+    "verification_extended": DuePayload, "refused_after_appraisal": ReasonPayload,
 }
 _ADAPTERS: dict[str, TypeAdapter[Any]] = {}
 PAPERS: TypeAdapter[list[Paper]] = TypeAdapter(list[Paper])

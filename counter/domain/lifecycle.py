@@ -80,6 +80,8 @@ class EventKind(StrEnum):
     DELIVERED = "delivered"  # a result sent by post reached the citizen
     CORRECTED = "corrected"  # the applicant's details fixed: payload changes {field: {old, new}} and a reason
     VOIDED = "voided"  # received by mistake, cancelled the same day (reason); its code is never reused
+    VERIFICATION = "verification_extended"  # statutory verification time (Luật Hộ tịch): not late, no Mẫu 04
+    REFUSED_AFTER_APPRAISAL = "refused_after_appraisal"  # Mẫu 03 during processing (Đ19.8): the result
 
     @property
     def label(self) -> str:
@@ -106,6 +108,8 @@ EVENT_LABELS: dict[str, str] = {  # keyed by EventKind (a str): a stored kind lo
     EventKind.DELIVERED: "ghi nhận đã phát kết quả qua bưu chính",
     EventKind.CORRECTED: "sửa thông tin",
     EventKind.VOIDED: "hủy hồ sơ",
+    EventKind.VERIFICATION: "gia hạn thời gian xác minh theo luật",
+    EventKind.REFUSED_AFTER_APPRAISAL: "từ chối giải quyết sau thẩm định",
 }
 
 _ANY_EXISTING = frozenset(Status)
@@ -132,6 +136,8 @@ TRANSITIONS: dict[EventKind, tuple[frozenset[Status | None], Status | None]] = {
     EventKind.DELIVERED: (frozenset({Status.RETURNED}), None),
     EventKind.CORRECTED: (frozenset(_ANY_EXISTING), None),
     EventKind.VOIDED: (frozenset(_OPEN_OR_READY), None),
+    EventKind.VERIFICATION: (frozenset({Status.RECEIVED, Status.PROCESSING}), None),
+    EventKind.REFUSED_AFTER_APPRAISAL: (frozenset({Status.RECEIVED, Status.PROCESSING}), Status.RESOLVED),
 }
 #: what a voided dossier still accepts
 AFTER_VOID = frozenset({EventKind.NOTE_ADDED})
@@ -220,6 +226,16 @@ class DossierState:
     handed_off_at: datetime | None = None  # the first hand-off out of the desk (a clerk's correction ends there)
     voided_at: datetime | None = None  # cancelled as received by mistake (the code stays used)
     void_reason: str | None = None
+    #: the due date the law sets when an apology (Mẫu 04) moved `due_at` (None: `due_at` itself); a dossier done
+    #: after it is late (scorecard 2.1) even if it meets the new appointment
+    legal_due_at: datetime | None = None
+    verification_days: int = 0  # statutory verification time added (working days), at most once
+    outcome: str | None = None  # "refused": the result is Mẫu 03, refused after appraisal
+
+    @property
+    def lawful_due_at(self) -> datetime | None:
+        """The due date a late count judges by: statutory extensions in, an apology's new date out."""
+        return self.legal_due_at or self.due_at
 
 
 def _dt(value: Any) -> datetime | None:
@@ -371,6 +387,10 @@ def _local_day(at: datetime) -> str:
     return f"{at.astimezone(VN_TZ):%d/%m/%Y}"
 
 
+def _local_day_key(at: datetime) -> Any:
+    return at.astimezone(VN_TZ).date()
+
+
 def check(state: DossierState | None, kind: str, at: datetime) -> EventKind:
     """The refusals `apply` gives before it reads the payload: an unknown kind, a status that does not allow it,
     a voided dossier, a void on another day than the receipt. Screens ask it before they open a form."""
@@ -490,6 +510,7 @@ def apply(state: DossierState | None, event: Event) -> DossierState:
     elif kind == EventKind.SUPPLEMENT_RECEIVED:
         if p.get("due_at"):
             changes["due_at"] = _dt(p["due_at"])
+            changes["legal_due_at"] = None  # the time restarts (or resumes) from the lawful date
     elif kind == EventKind.FEE_REQUESTED:
         changes["fee"] = _amount(p.get("amount"), kind, current, "số tiền phí, lệ phí", positive=True)
         changes["fee_paid"] = False
@@ -500,10 +521,39 @@ def apply(state: DossierState | None, event: Event) -> DossierState:
     elif kind == EventKind.EXTENDED:
         new_due = _dt(_require(p, "due_at", kind, current, "ngày hẹn trả mới"))
         _require(p, "reason", kind, current, "lý do gia hạn")
+        if state.extension_count >= 1:  # NĐ 118/2025 (Đ19.9 of NĐ 61): the appointment moves only once
+            raise TransitionError(kind, current, "Chỉ được xin lỗi và hẹn lại ngày trả kết quả một lần cho mỗi "
+                                                 f"hồ sơ: hồ sơ {state.code} đã được hẹn lại một lần.")
+        if state.due_at is not None and _local_day_key(event.at) >= _local_day_key(state.due_at):
+            raise TransitionError(kind, current, "Quá thời hạn xin lỗi, hẹn lại: phải gửi chậm nhất 01 ngày trước "
+                                                 f"ngày hẹn trả {_local_day(state.due_at)}. Hồ sơ bị tính là quá hạn.")
         if state.due_at is not None and new_due is not None and new_due <= state.due_at:
             raise TransitionError(kind, current, "Ngày hẹn trả mới phải sau ngày hẹn trả hiện tại.")
         changes["due_at"] = new_due
         changes["extension_count"] = state.extension_count + 1
+        changes["legal_due_at"] = state.legal_due_at or state.due_at
+    elif kind == EventKind.VERIFICATION:
+        new_due = _dt(_require(p, "due_at", kind, current, "ngày hẹn trả mới"))
+        _require(p, "reason", kind, current, "nội dung cần xác minh")
+        days = p.get("days")
+        if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= contracts.MAX_WORKING_DAYS:
+            raise TransitionError(kind, current, "Số ngày xác minh không hợp lệ.")
+        if state.verification_days:
+            raise TransitionError(kind, current, f"Hồ sơ {state.code} đã được gia hạn xác minh "
+                                                 f"{state.verification_days} ngày làm việc: không gia hạn lần nữa.")
+        if state.due_at is not None and new_due is not None and new_due <= state.due_at:
+            raise TransitionError(kind, current, "Ngày hẹn trả mới phải sau ngày hẹn trả hiện tại.")
+        changes["due_at"] = new_due
+        changes["verification_days"] = days
+        if state.legal_due_at is not None:  # moved by a statutory time: the lawful date moves as well
+            changes["legal_due_at"] = new_due
+    elif kind == EventKind.REFUSED_AFTER_APPRAISAL:
+        reason = _require(p, "reason", kind, current, "lý do từ chối")
+        if state.due_at is not None and event.at > state.due_at:
+            raise TransitionError(kind, current, "Phải từ chối trong thời hạn giải quyết (hạn "
+                                                 f"{format_vn(state.due_at)}): hồ sơ đã quá hạn, hãy gửi văn bản "
+                                                 "xin lỗi hoặc dừng xử lý.")
+        changes.update(resolved_at=event.at, outcome="refused", closed_reason=str(reason).strip())
     elif kind in (EventKind.WITHDRAWN, EventKind.STOPPED):
         if kind == EventKind.STOPPED:
             _require(p, "reason", kind, current, "lý do dừng xử lý")

@@ -129,6 +129,8 @@ EVENT_ACTIONS: dict[str, Action] = {
     "delivered": Action.RETURN_RESULT,
     "corrected": Action.CORRECT,
     "voided": Action.VOID,
+    "verification_extended": Action.EXTEND,
+    "refused_after_appraisal": Action.DECIDE,
 }
 
 

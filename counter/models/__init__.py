@@ -93,6 +93,8 @@ class Procedure(SQLModel, table=True):
     in_person: bool = False  # the citizen must come in person
     certification: bool = False  # needs certification against originals
     active: bool = True
+    verification_days: int = 0  # issue 17: working days the law adds when verification is needed
+    on_the_spot: bool = False  # issue 17: result given on the spot ("trả ngay"): no Mẫu 01 unless asked
 
 
 class PaperRow(SQLModel):
@@ -175,6 +177,9 @@ class Dossier(SQLModel, table=True):
     handed_off_at: datetime | None = utc_col()  # issue 12: first hand-off out of the desk
     voided_at: datetime | None = utc_col()  # issue 12: cancelled as received by mistake
     void_reason: str | None = None  # issue 12
+    legal_due_at: datetime | None = utc_col()  # issue 17: the lawful due date when Mẫu 04 moved due_at
+    verification_days: int = 0  # issue 17: statutory verification time added
+    outcome: str | None = None  # issue 17: "refused" (Mẫu 03 after appraisal is the result)
 
 
 class DossierDocument(PaperRow, table=True):

@@ -62,7 +62,7 @@ def receipt_data(session: Session, code: str) -> tuple[forms.ReceiptData, dict]:
         return_label=RETURN_LABELS.get(row.return_method, row.return_method) + (f": {address}" if address else ""),
         channel=row.channel, tracking_url=tracking_url(office.public_base_url, row.token),
         clerk_name=clerk.full_name if clerk else "", reason=payload.get("reason") or "",
-        original_due_at=row.original_due_at)
+        original_due_at=row.original_due_at, submitter_id_number=row.submitter_id_number or "")
     return data, {"kind": first.kind, "form": payload.get("form"), "papers": payload.get("papers", []),
                   "voided_at": row.voided_at}
 
@@ -75,7 +75,7 @@ def documents_for(store: Store, code: str, form: str = "auto") -> tuple[str, lis
     if form == "auto":
         form = "01" if first["kind"] == EventKind.RECEIVED else first["form"] or "03"
     form = form.upper()
-    if form in ("04", "05", "06", "BG") or (form == "02" and first["kind"] == EventKind.RECEIVED):
+    if form in ("04", "05", "06", "BG") or (form in ("02", "03") and first["kind"] == EventKind.RECEIVED):
         from counter.services.progress import progress_documents  # Mẫu 02 (later), 04, 05, 06, hand-over
 
         return form, progress_documents(store, data, form)
