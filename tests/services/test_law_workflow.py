@@ -148,3 +148,31 @@ def test_mau_06_says_a_hand_over_was_late(store, tmp_path):
     progress.record_event(store, clerk, code, "transferred", {"to": "Tư pháp"})
     six = text_of(store, code, "06", tmp_path)
     assert "11 giờ 30 phút, ngày 25 tháng 11 năm 2026 — QUÁ HẠN CHUYỂN" in six
+
+
+# ---- the scorecard's 2.1 (issue 17) --------------------------------------------------------------------------
+
+def test_2_1_counts_the_backlog_and_not_a_statutory_extension_as_late(store):
+    from datetime import date
+
+    from counter.domain.scorecard import Period
+    from counter.services import reports
+
+    clerk, boss = actor_for(store, "canbo"), actor_for(store, "giamsat")
+    # October: carried into November still open, due 2/11 -> late in November's count
+    store.clock.at = vn(28, 9, mo=10)
+    backlog = receive(store, clerk, "Nguyễn Văn Tồn", procedure="1.004873")
+    done_oct = receive(store, clerk, "Nguyễn Văn Xong", procedure="1.004873")
+    progress.record_event(store, clerk, done_oct, "resolved", {})  # finished in October: not November's
+    store.clock.at = vn(23, 9)
+    marriage = receive(store, clerk, "Lê Văn Cưới", procedure="1.000894")  # due 23/11 17:00
+    progress.record_event(store, boss, marriage, "verification_extended", {"reason": "Xác minh"})  # -> 1/12
+    apology = receive(store, clerk, "Lê Văn Chậm", procedure="1.004873")  # due 27/11
+    progress.record_event(store, boss, apology, "extended", {"days": "2", "reason": "Chậm"})
+    store.clock.at = vn(26, 9)
+    progress.record_event(store, clerk, marriage, "resolved", {})  # after 23/11, before 1/12: on time
+    progress.record_event(store, clerk, apology, "resolved", {})  # before even 27/11, but apologised: late
+    sc = reports.scorecard(store, boss, Period(date(2026, 11, 1), date(2026, 11, 30)))
+    two = next(i for i in sc.indicators if i.code == "2.1")
+    assert (two.numerator, two.denominator) == (1, 3)  # the marriage; of backlog, marriage, apology
+    assert (sc.handled, sc.on_time, sc.late) == (3, 1, 2)
