@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from counter.cli import DataDir, PasswordOpt, UserOpt, app, calendar_app, cli_actor, handle_errors, open_store
+from counter.cli import DataDir, PasswordOpt, UserOpt, app, calendar_app, cli_actor, fail, handle_errors, open_store
 
 Opt = Annotated[str | None, typer.Option()]
 
@@ -83,6 +83,22 @@ def event(
         typer.echo(f"Đã in mẫu {printed.form}: {printed.where}")
     elif form:
         typer.echo(f"In mẫu {form}: counter print form {form} {code}")
+
+
+@calendar_app.command("numbering")
+@handle_errors
+def numbering(
+    mode: Annotated[str, typer.Argument(help="single (một quầy: 0001, 0002… mỗi ngày) | blocks (nhiều quầy: N001…)")],
+    user: UserOpt = None, password: PasswordOpt = None, data_dir: DataDir = None,
+) -> None:
+    """Cách đánh số mã hồ sơ và số thứ tự sổ: một quầy (0001…) hoặc theo khối của từng quầy (N001…)."""
+    from counter.services.office import set_single_station
+
+    if mode.strip().lower() not in ("single", "blocks"):
+        fail(f"Cách đánh số không hợp lệ: “{mode}” (single hoặc blocks)")
+    store = open_store(data_dir)
+    single = set_single_station(store, cli_actor(store, user, password), mode.strip().lower() == "single")
+    typer.echo("Đánh số: một quầy, mỗi ngày từ 0001" if single else "Đánh số: theo khối của từng quầy (N001…)")
 
 
 @calendar_app.command("supplement-rule")

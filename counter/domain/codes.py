@@ -43,9 +43,16 @@ def validate_station(station_no: int) -> int:
     return station_no
 
 
+#: the numbering of an office with a single station (issue 17): 0001, 0002, … each day, as the law reads the
+#: code's XXXX; it is block 0, so a station added later with the block scheme (N001…) can never collide with it
+SINGLE_STATION = 0
+
+
 def block(station_no: int) -> tuple[int, int]:
-    """The sequence block of a station: station N uses N001 … N999 each day, so counters never collide."""
-    validate_station(station_no)
+    """The sequence block of a station: station N uses N001 … N999 each day, so counters never collide; an
+    office's only station (SINGLE_STATION) uses 0001 … 0999."""
+    if station_no != SINGLE_STATION:
+        validate_station(station_no)
     return station_no * BLOCK_SIZE + 1, station_no * BLOCK_SIZE + BLOCK_SIZE - 1
 
 
@@ -53,7 +60,8 @@ def seq_for(station_no: int, n: int) -> int:
     """The n-th (1-based) number of a station's block; CodeError when the block is used up."""
     first, last = block(station_no)
     if n < 1 or first + n - 1 > last:
-        raise CodeError(f"Quầy {station_no} đã dùng hết {last - first + 1} số hồ sơ của ngày hôm nay")
+        who = "Cơ quan" if station_no == SINGLE_STATION else f"Quầy {station_no}"
+        raise CodeError(f"{who} đã dùng hết {last - first + 1} số hồ sơ của ngày hôm nay")
     return first + n - 1
 
 

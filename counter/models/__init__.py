@@ -53,6 +53,7 @@ class Office(SQLModel, table=True):
     afternoon_end: str = "17:00"
     same_day_cutoff: str = "15:00"
     supplement_clock: str = "restart"  # issue 6: after a supplement the count restarts | pauses (domain.progress)
+    single_station: bool = False  # issue 17: one station: codes 0001, 0002, … each day (codes.SINGLE_STATION)
 
 
 class Station(SQLModel, table=True):

@@ -246,9 +246,11 @@ def ledger(store: Store, actor: Actor, period: Period) -> Ledger:
 
     for i, r in enumerate(store.query(
             "SELECT code, procedure_name, sets, owner_name, owner_address, owner_phone, received_at, due_at, "
-            "returned_at, received_by, status, extension_count, closed_reason, voided_at, void_reason FROM dossiers "
-            f"WHERE {_LEDGER} ORDER BY received_at, seq", (lo, hi)), start=1):
-        rows.append(LedgerRow(i, r["code"], r["procedure_name"], int(r["sets"]), r["owner_name"],
+            "returned_at, received_by, status, extension_count, closed_reason, voided_at, void_reason, book_no "
+            f"FROM dossiers WHERE {_LEDGER} ORDER BY received_at, seq", (lo, hi)), start=1):
+        # issue 17: the line's number is the dossier's Số thứ tự in the receipt book, as Mẫu 01 prints it
+        no = int(r["book_no"]) if (r["book_no"] or "").isdigit() else i
+        rows.append(LedgerRow(no, r["code"], r["procedure_name"], int(r["sets"]), r["owner_name"],
                               r["owner_address"] or "", r["owner_phone"] or "", d(r["received_at"]), d(r["due_at"]),
                               d(r["returned_at"]), names.get(r["received_by"], ""), _area(r["owner_address"]),
                               _note(int(r["status"]), int(r["extension_count"]), r["closed_reason"],

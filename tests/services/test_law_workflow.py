@@ -176,3 +176,41 @@ def test_2_1_counts_the_backlog_and_not_a_statutory_extension_as_late(store):
     two = next(i for i in sc.indicators if i.code == "2.1")
     assert (two.numerator, two.denominator) == (1, 3)  # the marriage; of backlog, marriage, apology
     assert (sc.handled, sc.on_time, sc.late) == (3, 1, 2)
+
+
+# ---- dossier numbers (issue 17) -----------------------------------------------------------------------------
+
+def test_a_single_station_office_numbers_each_day_from_0001_and_the_ledger_matches(store):
+    from datetime import date
+
+    from counter.domain.scorecard import Period
+    from counter.services import office, reports
+
+    clerk, admin = actor_for(store, "canbo"), actor_for(store, "quantri")
+    office.set_single_station(store, admin, True)
+    first, second = receive(store, clerk, "Nguyễn Văn Một"), receive(store, clerk, "Nguyễn Văn Hai")
+    assert first.endswith("-261123-0001") and second.endswith("-261123-0002")
+    store.clock.at = vn(25, 8)
+    assert receive(store, clerk, "Nguyễn Văn Ba").endswith("-261125-0001")  # restarts every day
+    led = reports.ledger(store, actor_for(store, "giamsat"), Period(date(2026, 11, 23), date(2026, 11, 23)))
+    with store.read() as s:
+        import sqlalchemy as sa
+
+        books = dict(s.execute(sa.text("SELECT code, book_no FROM dossiers")).all())
+    assert {r.code: r.no for r in led.rows} == {c: int(books[c]) for c in (first, second)}
+    assert books[first] == "000001" and books[second] == "000002"  # Số thứ tự as Mẫu 01 prints it
+    office.set_single_station(store, admin, False)  # back to the blocks (a second counter is coming)
+    assert receive(store, clerk, "Nguyễn Văn Khối").endswith("-261125-1002")  # the day's count goes on: no reuse
+
+
+def test_single_station_numbering_is_refused_with_two_stations(store):
+    import sqlalchemy as sa
+
+    from counter.services import office
+
+    with store.write() as s:
+        s.execute(sa.text("INSERT INTO stations(id, office_id, number, name) VALUES ('st-2', 'H55.242', 2, 'Quầy 2')"))
+    before = snapshot(store)
+    with pytest.raises(CounterError, match="2 quầy"):
+        office.set_single_station(store, actor_for(store, "quantri"), True)
+    assert snapshot(store) == before

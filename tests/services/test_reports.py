@@ -106,7 +106,10 @@ def test_ledger_rows_for_a_period(rs):
     back = {v: k for k, v in rs.codes.items()}
     assert [back[r.code] for r in led.rows] == ["A", "L", "P", "Q", "M"]  # by receipt time
     a = led.rows[0]
-    assert (a.no, a.received, a.due, a.returned, a.receiver) == (1, date(2026, 11, 19), date(2026, 11, 25), None,
+    # issue 17: the line's number is the Số thứ tự of the receipt book (Mẫu 01), station 1's block
+    book_no = rs.store.query("SELECT book_no FROM dossiers WHERE code = ?", (a.code,))[0][0]
+    assert a.no == int(book_no) and book_no.startswith("1")
+    assert (a.received, a.due, a.returned, a.receiver) == (date(2026, 11, 19), date(2026, 11, 25), None,
                                                                  "Người Dùng Canbo")
     assert led.rows[1].note.startswith("Công dân yêu cầu rút hồ sơ")
     i = next(r for r in reports.ledger(rs.store, actor_for(rs.store, "giamsat"), NOVEMBER).rows

@@ -1,5 +1,5 @@
 """the law's workflow rules (issue 17): the lawful due date beside an apology's new one, the statutory
-verification time, a refusal after appraisal as the result; the catalogue's verification days and "trả ngay"
+verification time, a refusal after appraisal as the result; the catalogue's verification days and "trả ngay"; an office's single-station numbering
 
 `legal_due_at` of a dossier already extended is the due date its (first) `extended` event replaced, so a replay of
 the events still equals the row. The catalogue's verification days start from the Luật Hộ tịch table
@@ -31,6 +31,8 @@ def upgrade() -> None:
         batch.add_column(sa.Column("legal_due_at", sa.String(length=26), nullable=True))
         batch.add_column(sa.Column("verification_days", sa.Integer(), nullable=False, server_default="0"))
         batch.add_column(sa.Column("outcome", sqlmodel.sql.sqltypes.AutoString(), nullable=True))
+    with op.batch_alter_table("offices") as batch:
+        batch.add_column(sa.Column("single_station", sa.Boolean(), nullable=False, server_default=sa.false()))
     with op.batch_alter_table("procedures") as batch:
         batch.add_column(sa.Column("verification_days", sa.Integer(), nullable=False, server_default="0"))
         batch.add_column(sa.Column("on_the_spot", sa.Boolean(), nullable=False, server_default=sa.false()))
@@ -44,6 +46,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("offices") as batch:
+        batch.drop_column("single_station")
     with op.batch_alter_table("procedures") as batch:
         batch.drop_column("on_the_spot")
         batch.drop_column("verification_days")
