@@ -124,7 +124,7 @@ def receipt(r: ReceiptData) -> list[Document]:
 def supplement_request(r: ReceiptData, missing: tuple[Paper, ...]) -> list[Document]:
     """Mẫu 02: what the citizen must add or complete."""
     blocks = [
-        _header(r, f"Số: {r.code}/HDHS", r.received_at),
+        _header(r, f"Số: {r.code or '…'}/HDHS", r.received_at),  # no code: guidance only (postal staff)
         Title("PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ"),
         Field(r.office_name, ""),
         Field("Tiếp nhận hồ sơ/yêu cầu của Ông/Bà", r.owner_name),

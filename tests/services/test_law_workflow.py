@@ -214,3 +214,23 @@ def test_single_station_numbering_is_refused_with_two_stations(store):
     with pytest.raises(CounterError, match="2 quầy"):
         office.set_single_station(store, actor_for(store, "quantri"), True)
     assert snapshot(store) == before
+
+
+@needs_pdftotext
+def test_postal_staff_hand_mau_02_guidance_without_taking_a_dossier_code(store, tmp_path):
+    from counter.domain.intake import PaperInput
+
+    postal = actor_for(store, "buudien")
+    before = snapshot(store)
+    out = tmp_path / "guide.pdf"
+    printing.print_guidance(store, postal, "1.001193", Applicant(name="Nguyễn Văn An", phone="0912345678"),
+                            "Thiếu giấy chứng sinh", (PaperInput("Giấy chứng sinh", 1, 0, 0),), "pdf-a5", out)
+    assert snapshot(store) == before  # no dossier, no event, no number used
+    raw = subprocess.run(["pdftotext", "-layout", str(out), "-"], capture_output=True, check=True, text=True).stdout
+    text = " ".join(raw.split())
+    assert "PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ" in text and "Số: …/HDHS" in text
+    assert "Giấy chứng sinh 1 0 0" in text and "Thiếu giấy chứng sinh" in text
+    assert receive(store, actor_for(store, "canbo")).endswith("-1001")  # the day's first code is still free
+    with pytest.raises(CounterError):  # the checklist rule for postal staff still holds
+        printing.print_guidance(store, postal, "2.000815", Applicant(name="Nguyễn Văn An"), "x",
+                                (PaperInput("Bản chính", 1, 0, 0),), "pdf-a5", out)
