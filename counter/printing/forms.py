@@ -123,7 +123,7 @@ def receipt(r: ReceiptData) -> list[Document]:
 
 def supplement_request(r: ReceiptData, missing: tuple[Paper, ...]) -> list[Document]:
     """Mẫu 02: what the citizen must add or complete."""
-    blocks = [
+    blocks: list[Block] = [
         _header(r, f"Số: {r.code or '…'}/HDHS", r.received_at),  # no code: guidance only (postal staff)
         Title("PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ"),
         Field(r.office_name, ""),
@@ -339,7 +339,7 @@ def handover(r: ReceiptData, h: HandoverData) -> list[Document]:
             who.append(Field("Giấy ủy quyền", h.authorization or "…"))
         right = ("NGƯỜI NHẬN KẾT QUẢ", f"(Ký và ghi rõ họ tên)\n\n{h.receiver_name}")
     rows = tuple((str(i), name, str(count)) for i, (name, count) in enumerate(h.papers, start=1))
-    blocks = [
+    blocks: list[Block] = [
         _header(r, f"Số: {r.code}/BGKQ", h.at),
         Title("PHIẾU BÀN GIAO KẾT QUẢ GIẢI QUYẾT HỒ SƠ"),
         Field("Mã hồ sơ", r.code),

@@ -486,7 +486,7 @@ class ReceiveScreen(ServiceScreen):
             self.notify("Đã đủ giấy tờ bắt buộc: không cần phiếu yêu cầu bổ sung", markup=False)
             return
         store, actor, code, owner = self.capp.store, self.capp.actor, self.procedure.code, self.owner()
-        if form == "02" and actor.role == "postal":  # postal staff guide, not decide: no dossier code taken
+        if form == "02" and actor is not None and actor.role == "postal":  # postal staff guide, not decide: no dossier code taken
             from counter.services.printing import print_guidance
 
             def guided(result: Any) -> None:

@@ -1,5 +1,6 @@
 """the law's workflow rules (issue 17): the lawful due date beside an apology's new one, the statutory
-verification time, a refusal after appraisal as the result; the catalogue's verification days and "trả ngay"; an office's single-station numbering
+verification time, a refusal after appraisal as the result; the catalogue's verification days and "trả ngay";
+an office's single-station numbering
 
 `legal_due_at` of a dossier already extended is the due date its (first) `extended` event replaced, so a replay of
 the events still equals the row. The catalogue's verification days start from the Luật Hộ tịch table
