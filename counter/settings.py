@@ -102,6 +102,14 @@ class AppSection(BaseModel):
         return minutes
 
 
+class ScorecardSection(BaseModel):
+    """[scorecard]: the office's own targets (issue 17: set by the province for each unit)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    online_target_percent: float = Field(default=30.0, ge=0, le=100)  # 3.x: share of online dossiers (communes 25–30%)
+
+
 class SyncSection(BaseModel):
     """[sync]: the station's sync runner (the server's address and token are set by `counter sync setup`)."""
 
@@ -249,6 +257,7 @@ class Settings(BaseSettings):
     scanner: ScannerConfig = Field(default_factory=ScannerConfig)
     sync: SyncSection = Field(default_factory=SyncSection)
     server: ServerSection = Field(default_factory=ServerSection)
+    scorecard: ScorecardSection = Field(default_factory=ScorecardSection)
     keymap: dict[str, str] = Field(default_factory=dict)
 
     @classmethod

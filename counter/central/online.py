@@ -1,7 +1,7 @@
 """Online dossiers on the central server (issue 15): the province's part.
 
 - The office's **online desk**: a station identity the server owns per office (its own station id,
-  `tokens.desk_station_id`; station number 0, codes `AGENCY-yyMMdd-0001…0999`; its own station_seq and hash
+  `tokens.desk_station_id`; station number 9, codes `AGENCY-yyMMdd-9001…9999`; its own station_seq and hash
   chain). Everything it writes (`registered`, `files_added`) goes through `ingest.push`, the same checks as a
   station's push, and reaches every station of the office by the normal pull.
 - `POST /api/v1/portal/dossiers`: the national portal's `DongBoHoSoMC` delivery (a portal token).

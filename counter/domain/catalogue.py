@@ -26,8 +26,9 @@ CODE_RE = re.compile(r"^\d\.\d{6}(\.[0-9A-Z.]+)?$")
 COLUMNS = ("code", "name", "field", "level", "working_days", "fee", "fee_note", "channels", "postal_allowed",
            "in_person", "certification", "papers")
 REQUIRED_JSON_KEYS = ("code", "name", "field", "level", "working_days", "fee", "channels", "papers")
-#: optional columns (issue 15): the online level and whether originals are shown at return
-OPTIONAL_COLUMNS = ("online_level", "originals_at_return")
+#: optional columns: the online level, whether originals are shown at return (issue 15); statutory verification
+#: days and "trả ngay" (issue 17)
+OPTIONAL_COLUMNS = ("online_level", "originals_at_return", "verification_days", "on_the_spot")
 #: DVC trực tuyến: toàn trình (fully online) or một phần (partly online: originals shown at the counter)
 ONLINE_LEVELS = {"toan_trinh": "toàn trình", "mot_phan": "một phần"}
 _ONLINE_WORDS = {"toan_trinh": "toan_trinh", "toàn trình": "toan_trinh", "toan trinh": "toan_trinh",
@@ -71,6 +72,8 @@ class ProcedureSpec:
     papers: tuple[PaperSpec, ...]
     online_level: str | None = None  # "toan_trinh" | "mot_phan" | None (ONLINE_LEVELS)
     originals_at_return: bool = False  # một phần: the originals are shown when the result is collected
+    verification_days: int = 0  # issue 17: added when verification is needed (Luật Hộ tịch; law.VERIFICATION_DAYS)
+    on_the_spot: bool = False  # issue 17: "trả ngay": received, resolved and returned in one flow
 
 
 @dataclass(frozen=True)
@@ -169,6 +172,19 @@ def _working_days(value: Any) -> int:
         raise _Bad(f"cột working_days phải là số ngày làm việc (0 = trong ngày), nhận được {_shown(value)}")
     if days > MAX_WORKING_DAYS:
         raise _Bad(f"cột working_days phải từ 0 đến {MAX_WORKING_DAYS} ngày làm việc, nhận được {_shown(value)}")
+    return days
+
+
+def _verification_days(value: Any, code: str | None) -> int:
+    """Statutory verification days: the column if given, else the Luật Hộ tịch default for the code."""
+    if value in (None, ""):
+        from counter.domain.law import VERIFICATION_DAYS
+
+        return VERIFICATION_DAYS.get(code or "", 0)
+    days = _whole(value)
+    if days is None or days > MAX_WORKING_DAYS:
+        raise _Bad(f"cột verification_days phải là số ngày làm việc từ 0 đến {MAX_WORKING_DAYS}, nhận được "
+                   f"{_shown(value)}")
     return days
 
 
@@ -332,6 +348,8 @@ def _row(get: Callable[[str], Any]) -> tuple[ProcedureSpec | None, str | None, l
         problems.append(f"cột online_level là {ONLINE_LEVELS[online]} nhưng cột channels không có kênh 2 (trực tuyến)")
     if originals_back and online != "mot_phan":
         problems.append("cột originals_at_return chỉ dùng cho thủ tục trực tuyến một phần (online_level mot_phan)")
+    on_the_spot = cell(lambda: _bool(get("on_the_spot"), "on_the_spot"))
+    verification = cell(lambda: _verification_days(get("verification_days"), code))
 
     if postal and (in_person or certification):
         why = " và ".join(w for w, on in (("cần người nộp có mặt (in_person)", in_person),
@@ -346,7 +364,7 @@ def _row(get: Callable[[str], Any]) -> tuple[ProcedureSpec | None, str | None, l
     if problems or papers is None:  # no problem means every paper was read
         return None, code, problems
     return ProcedureSpec(code, name, field, level, days, fee, fee_note, channels, postal, in_person,
-                         certification, papers, online, bool(originals_back)), code, []
+                         certification, papers, online, bool(originals_back), verification, on_the_spot), code, []
 
 
 class _Collector:

@@ -419,6 +419,7 @@ PAYLOADS: dict[str, type[_Payload]] = {
     "voided": ReasonPayload, "note_added": NotePayload, "fee_requested": FeePayload,
     "extended": DuePayload, "supplement_received": DuePayload, "reassigned": AssignPayload,
     "online_incomplete": OnlineIncompletePayload, "files_added": FilesAddedPayload,
+    "verification_extended": DuePayload, "refused_after_appraisal": ReasonPayload,
 }
 #: the payload of a kind that creates a dossier when it comes on an existing one (status 1: an online dossier)
 ON_EXISTING: dict[str, type[_Payload]] = {"received": ReceivedOnlinePayload, "refused": RefusedOnlinePayload}

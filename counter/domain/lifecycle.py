@@ -82,6 +82,8 @@ class EventKind(StrEnum):
     VOIDED = "voided"  # received by mistake, cancelled the same day (reason); its code is never reused
     ONLINE_INCOMPLETE = "online_incomplete"  # an online dossier lacks papers: one notice of all (status stays 1)
     FILES_ADDED = "files_added"  # the citizen uploaded them from the tracking page (the server's online desk)
+    VERIFICATION = "verification_extended"  # statutory verification time (Luật Hộ tịch): not late, no Mẫu 04
+    REFUSED_AFTER_APPRAISAL = "refused_after_appraisal"  # Mẫu 03 during processing (Đ19.8): the result
 
     @property
     def label(self) -> str:
@@ -110,6 +112,8 @@ EVENT_LABELS: dict[str, str] = {  # keyed by EventKind (a str): a stored kind lo
     EventKind.VOIDED: "hủy hồ sơ",
     EventKind.ONLINE_INCOMPLETE: "yêu cầu bổ sung hồ sơ trực tuyến",
     EventKind.FILES_ADDED: "nộp bổ sung tệp trực tuyến",
+    EventKind.VERIFICATION: "gia hạn thời gian xác minh theo luật",
+    EventKind.REFUSED_AFTER_APPRAISAL: "từ chối giải quyết sau thẩm định",
 }
 
 _ANY_EXISTING = frozenset(Status)
@@ -138,6 +142,8 @@ TRANSITIONS: dict[EventKind, tuple[frozenset[Status | None], Status | None]] = {
     EventKind.VOIDED: (frozenset(_OPEN_OR_READY), None),
     EventKind.ONLINE_INCOMPLETE: (frozenset({Status.NEW}), None),
     EventKind.FILES_ADDED: (frozenset({Status.NEW}), None),
+    EventKind.VERIFICATION: (frozenset({Status.RECEIVED, Status.PROCESSING}), None),
+    EventKind.REFUSED_AFTER_APPRAISAL: (frozenset({Status.RECEIVED, Status.PROCESSING}), Status.RESOLVED),
 }
 #: the kinds that ask the citizen for papers: one request per dossier, a second only with a supervisor's
 #: override and its reason (NĐ 61 Đ17: "bổ sung một lần đầy đủ"); permissions.require_event checks the role
@@ -234,6 +240,16 @@ class DossierState:
     assisted: bool = False  # filed online by a clerk helping the citizen (counted apart in the reports)
     awaiting_citizen: bool = False  # an online dossier asked for papers (online_incomplete) until files_added
     supplement_requests: int = 0  # online_incomplete + supplement_requested: one per dossier without override
+    #: the due date the law sets when an apology (Mẫu 04) moved `due_at` (None: `due_at` itself); a dossier done
+    #: after it is late (scorecard 2.1) even if it meets the new appointment
+    legal_due_at: datetime | None = None
+    verification_days: int = 0  # statutory verification time added (working days), at most once
+    outcome: str | None = None  # "refused": the result is Mẫu 03, refused after appraisal
+
+    @property
+    def lawful_due_at(self) -> datetime | None:
+        """The due date a late count judges by: statutory extensions in, an apology's new date out."""
+        return self.legal_due_at or self.due_at
 
 
 def _dt(value: Any) -> datetime | None:
@@ -386,6 +402,10 @@ def _local_day(at: datetime) -> str:
     return f"{at.astimezone(VN_TZ):%d/%m/%Y}"
 
 
+def _local_day_key(at: datetime) -> Any:
+    return at.astimezone(VN_TZ).date()
+
+
 def check(state: DossierState | None, kind: str, at: datetime) -> EventKind:
     """The refusals `apply` gives before it reads the payload: an unknown kind, a status that does not allow it,
     a voided dossier, a void on another day than the receipt. Screens ask it before they open a form."""
@@ -534,6 +554,7 @@ def apply(state: DossierState | None, event: Event) -> DossierState:
     elif kind == EventKind.SUPPLEMENT_RECEIVED:
         if p.get("due_at"):
             changes["due_at"] = _dt(p["due_at"])
+            changes["legal_due_at"] = None  # the time restarts (or resumes) from the lawful date
     elif kind == EventKind.FEE_REQUESTED:
         changes["fee"] = _amount(p.get("amount"), kind, current, "số tiền phí, lệ phí", positive=True)
         changes["fee_paid"] = False
@@ -544,10 +565,39 @@ def apply(state: DossierState | None, event: Event) -> DossierState:
     elif kind == EventKind.EXTENDED:
         new_due = _dt(_require(p, "due_at", kind, current, "ngày hẹn trả mới"))
         _require(p, "reason", kind, current, "lý do gia hạn")
+        if state.extension_count >= 1:  # NĐ 118/2025 (Đ19.9 of NĐ 61): the appointment moves only once
+            raise TransitionError(kind, current, "Chỉ được xin lỗi và hẹn lại ngày trả kết quả một lần cho mỗi "
+                                                 f"hồ sơ: hồ sơ {state.code} đã được hẹn lại một lần.")
+        if state.due_at is not None and _local_day_key(event.at) >= _local_day_key(state.due_at):
+            raise TransitionError(kind, current, "Quá thời hạn xin lỗi, hẹn lại: phải gửi chậm nhất 01 ngày trước "
+                                                 f"ngày hẹn trả {_local_day(state.due_at)}. Hồ sơ bị tính là quá hạn.")
         if state.due_at is not None and new_due is not None and new_due <= state.due_at:
             raise TransitionError(kind, current, "Ngày hẹn trả mới phải sau ngày hẹn trả hiện tại.")
         changes["due_at"] = new_due
         changes["extension_count"] = state.extension_count + 1
+        changes["legal_due_at"] = state.legal_due_at or state.due_at
+    elif kind == EventKind.VERIFICATION:
+        new_due = _dt(_require(p, "due_at", kind, current, "ngày hẹn trả mới"))
+        _require(p, "reason", kind, current, "nội dung cần xác minh")
+        days = p.get("days")
+        if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= contracts.MAX_WORKING_DAYS:
+            raise TransitionError(kind, current, "Số ngày xác minh không hợp lệ.")
+        if state.verification_days:
+            raise TransitionError(kind, current, f"Hồ sơ {state.code} đã được gia hạn xác minh "
+                                                 f"{state.verification_days} ngày làm việc: không gia hạn lần nữa.")
+        if state.due_at is not None and new_due is not None and new_due <= state.due_at:
+            raise TransitionError(kind, current, "Ngày hẹn trả mới phải sau ngày hẹn trả hiện tại.")
+        changes["due_at"] = new_due
+        changes["verification_days"] = days
+        if state.legal_due_at is not None:  # moved by a statutory time: the lawful date moves as well
+            changes["legal_due_at"] = new_due
+    elif kind == EventKind.REFUSED_AFTER_APPRAISAL:
+        reason = _require(p, "reason", kind, current, "lý do từ chối")
+        if state.due_at is not None and event.at > state.due_at:
+            raise TransitionError(kind, current, "Phải từ chối trong thời hạn giải quyết (hạn "
+                                                 f"{format_vn(state.due_at)}): hồ sơ đã quá hạn, hãy gửi văn bản "
+                                                 "xin lỗi hoặc dừng xử lý.")
+        changes.update(resolved_at=event.at, outcome="refused", closed_reason=str(reason).strip())
     elif kind in (EventKind.WITHDRAWN, EventKind.STOPPED):
         if kind == EventKind.STOPPED:
             _require(p, "reason", kind, current, "lý do dừng xử lý")

@@ -135,6 +135,8 @@ EVENT_ACTIONS: dict[str, Action] = {
     "voided": Action.VOID,
     "online_incomplete": Action.REQUEST_SUPPLEMENT,
     "files_added": Action.UPLOAD_ONLINE,  # no role: the server's online desk authors it (central/online.py)
+    "verification_extended": Action.EXTEND,
+    "refused_after_appraisal": Action.DECIDE,
 }
 
 

@@ -53,6 +53,7 @@ class Office(SQLModel, table=True):
     afternoon_end: str = "17:00"
     same_day_cutoff: str = "15:00"
     supplement_clock: str = "restart"  # issue 6: after a supplement the count restarts | pauses (domain.progress)
+    single_station: bool = False  # issue 17: one station: codes 0001, 0002, … each day (codes.SINGLE_STATION)
 
 
 class Station(SQLModel, table=True):
@@ -95,6 +96,8 @@ class Procedure(SQLModel, table=True):
     active: bool = True
     online_level: str | None = Field(default=None, max_length=16)  # 0009: "toan_trinh" | "mot_phan" | None
     originals_at_return: bool = False  # 0009: một phần: originals shown when the result is collected
+    verification_days: int = 0  # issue 17: working days the law adds when verification is needed
+    on_the_spot: bool = False  # issue 17: result given on the spot ("trả ngay"): no Mẫu 01 unless asked
 
 
 class PaperRow(SQLModel):
@@ -180,6 +183,9 @@ class Dossier(SQLModel, table=True):
     assisted: bool = False  # issue 15: filed online by a clerk helping the citizen
     awaiting_citizen: bool = False  # issue 15: asked for papers (online_incomplete) until files_added
     supplement_requests: int = 0  # issue 15: online_incomplete + supplement_requested
+    legal_due_at: datetime | None = utc_col()  # issue 17: the lawful due date when Mẫu 04 moved due_at
+    verification_days: int = 0  # issue 17: statutory verification time added
+    outcome: str | None = None  # issue 17: "refused" (Mẫu 03 after appraisal is the result)
 
 
 class DossierDocument(PaperRow, table=True):

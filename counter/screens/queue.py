@@ -26,9 +26,10 @@ if TYPE_CHECKING:
 
 PAGE_SIZE = 20
 REFRESH_SECONDS = 5.0
-BUCKET_ORDER = ("due_today", "overdue", "due_soon", "waiting", "ready", "returned_today")
+BUCKET_ORDER = ("due_today", "overdue", "due_soon", "waiting", "ready", "returned_today", "not_handed_over")
 BUCKET_LABELS = {"due_today": "Đến hạn hôm nay", "overdue": "Quá hạn", "due_soon": "Sắp đến hạn",
-                 "waiting": "Chờ công dân", "ready": "Chờ trả kết quả", "returned_today": "Đã trả hôm nay"}
+                 "waiting": "Chờ công dân", "ready": "Chờ trả kết quả", "returned_today": "Đã trả hôm nay",
+                 "not_handed_over": "Chưa chuyển đúng hạn"}
 QUEUE_COLUMNS = [("Mã hồ sơ", 19), ("Chủ hồ sơ", 18), ("Thủ tục", 16), ("Trạng thái", 16), ("Hẹn trả", 10),
                  ("Trễ", 16), ("Cán bộ", 14)]
 #: narrow terminal: names shrink first, then the procedure and the clerk go (code, status, due, lateness stay)

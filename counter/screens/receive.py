@@ -486,6 +486,17 @@ class ReceiveScreen(ServiceScreen):
             self.notify("Đã đủ giấy tờ bắt buộc: không cần phiếu yêu cầu bổ sung", markup=False)
             return
         store, actor, code, owner = self.capp.store, self.capp.actor, self.procedure.code, self.owner()
+        if form == "02" and actor is not None and actor.role == "postal":  # postal staff guide, not decide: no dossier code taken
+            from counter.services.printing import print_guidance
+
+            def guided(result: Any) -> None:
+                where = f"tệp {result.where}" if result.is_file else result.where
+                self.query_one("#result", Static).update(Text(
+                    f"Đã in hướng dẫn bổ sung (Mẫu 02, không cấp mã hồ sơ) ra {where}", style="bold green"))
+                self.reset_form()
+
+            self.call_service(lambda: print_guidance(store, actor, code, owner, reason, missing), guided)  # type: ignore[arg-type]
+            return
 
         def done(dossier_code: str) -> None:
             self.last_code, self.last_form = dossier_code, form

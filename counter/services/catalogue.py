@@ -97,6 +97,7 @@ def import_specs(session: Session, specs: Sequence[ProcedureSpec]) -> ImportResu
         row.channels = ",".join(str(c) for c in spec.channels)
         row.postal_allowed, row.in_person, row.certification = spec.postal_allowed, spec.in_person, spec.certification
         row.online_level, row.originals_at_return = spec.online_level, spec.originals_at_return
+        row.verification_days, row.on_the_spot = spec.verification_days, spec.on_the_spot
         row.active = True
     session.flush()  # procedures before their papers (foreign key)
     last = {spec.code: spec for spec in specs}  # a code given twice: the last one wins

@@ -25,7 +25,7 @@ from counter.domain.text import fold, nfc, search_text
 from counter.models import (Dossier, DossierDocument, ProcedurePaper,
                             parse_utc)
 from counter.services import events as ev
-from counter.services.office import calendar_for, calendar_of
+from counter.services.office import calendar_for, calendar_of, numbering_block
 from counter.services.store import Actor, NotFound, Store
 from counter.services.sync import actor_names, timeline
 
@@ -47,7 +47,6 @@ def _applicant_payload(prefix: str, a: Applicant) -> dict[str, Any]:
 
 _PROCEDURE = sa.text("SELECT code, name, field, working_days, fee, channels, postal_allowed, in_person, "
                      "certification, active FROM procedures WHERE code = :c")
-_STATION_NUMBER = sa.text("SELECT number FROM stations WHERE id = :s")
 
 
 def _procedure(session: Session, actor: Actor, code: str, channel: int) -> Any:
@@ -67,7 +66,7 @@ def _new_dossier(session: Session, actor: Actor, proc: Any, owner: Applicant, at
                  channel: int, station_number: int | None = None) -> dict[str, Any]:
     """The identity part of a creating event. `owner` must already be cleaned (intake.clean_applicant)."""
     if station_number is None:
-        station_number = session.execute(_STATION_NUMBER, {"s": actor.station_id}).scalar_one()
+        station_number = numbering_block(session, actor.station_id)
     day = at.astimezone(VN_TZ).date()
     n = ev.next_number(session, actor.station_id, "dossier", f"{day:%y%m%d}")
     return {
@@ -101,7 +100,7 @@ def receive_in(session: Session, actor: Actor, req: ReceiveRequest, at: datetime
     channels = tuple(int(c) for c in proc.channels.split(","))
     req = validate(req, required, channels, at.astimezone(VN_TZ).date())
     due = calendar_of(session, actor.office_id).due_at(at, proc.working_days)
-    station_number = session.execute(_STATION_NUMBER, {"s": actor.station_id}).scalar_one()
+    station_number = numbering_block(session, actor.station_id)
     payload = _new_dossier(session, actor, proc, req.owner, at, req.channel, station_number)
     year = f"{at.astimezone(VN_TZ).year}"
     book_n = ev.next_number(session, actor.station_id, "book", year)

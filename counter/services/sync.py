@@ -579,7 +579,9 @@ def apply_page(store: Store, page: PullPage, cursor: str, problems: list[str] | 
         if own_back:  # own events this store had lost (restored from a backup): counters move past them
             from counter.services.sync_recovery import catch_up_counters
 
-            catch_up_counters(session, station_id, this_station(session).number)
+            from counter.services.office import numbering_block
+
+            catch_up_counters(session, station_id, numbering_block(session, this_station(session).id))
         _set(session, CURSOR, page.cursor)
         if not page.has_more and _get(session, EPOCH_RESET):
             # push again what the restored server lacks: own events it does not hold, the rejected ones too

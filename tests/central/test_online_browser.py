@@ -106,7 +106,7 @@ def test_file_ask_upload_receive_in_chromium_at_390px(server, browser, tmp_path)
     browser.click("#confirm")
     done = browser.html()
     code = re.search(r'id="code">([^<]+)<', done)[1]
-    assert code == f"{OFFICE}-261123-0001"
+    assert code == f"{OFFICE}-261123-9001"
     browser.click("#track")
     assert "Mới đăng ký" in browser.html()
     token = browser.url().rsplit("/", 1)[-1]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -9,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from counter.domain import lifecycle
+from counter.domain.calendar import VN_TZ
 from counter.domain.lifecycle import EventKind, Event, Status, TransitionError
 from tests.helpers.events import T0, payload_for
 
@@ -37,6 +39,9 @@ SPEC = {
     "voided": ({S.RECEIVED, S.PROCESSING, S.SUPPLEMENT, S.FEE, S.RESOLVED}, None),  # same day; then notes only
     "online_incomplete": ({S.NEW}, None),  # issue 15: asks the online applicant for papers before receiving
     "files_added": ({S.NEW}, None),  # ... who uploads them (only while asked)
+    # issue 17: the statutory verification time (once) and Mẫu 03 after appraisal (the result)
+    "verification_extended": ({S.RECEIVED, S.PROCESSING}, None),
+    "refused_after_appraisal": ({S.RECEIVED, S.PROCESSING}, S.RESOLVED),
 }
 
 
@@ -58,6 +63,12 @@ def test_only_events_in_the_table_are_ever_accepted(kinds):
         event = make_event(kind, n, state)
         if kind == "delivered" and state is not None and state.delivered_at is not None:
             allowed = set()  # a delivery is recorded once
+        if kind == "extended" and state is not None and (
+                state.extension_count or (state.due_at and event.at.astimezone(VN_TZ).date()
+                                          >= state.due_at.astimezone(VN_TZ).date())):
+            allowed = set()  # Mẫu 04 once, at the latest the day before the due date (issue 17)
+        if kind == "verification_extended" and state is not None and state.verification_days:
+            allowed = set()  # the statutory verification time is added once
         if state is not None and state.voided_at is not None and kind != "note_added":
             allowed = set()  # a voided dossier takes nothing but a note
         if kind in ("online_incomplete", "supplement_requested") and state is not None \
@@ -114,8 +125,10 @@ def test_unknown_kind_is_refused():
 
 
 def test_extension_must_move_the_due_date_later():
-    state = lifecycle.apply(None, make_event("received", 0))
-    earlier = Event("x", "extended", T0, 1, "st1", {"due_at": T0.isoformat(), "reason": "x"})
+    received = lifecycle.apply(None, make_event("received", 0))
+    # a 5-day procedure (issue 17: Mẫu 04 at the latest the day before the due date)
+    state = replace(received, due_at=T0 + timedelta(days=7), original_due_at=T0 + timedelta(days=7))
+    earlier = Event("x", "extended", T0, 1, "st1", {"due_at": (T0 + timedelta(days=6)).isoformat(), "reason": "x"})
     with pytest.raises(TransitionError, match="phải sau"):
         lifecycle.apply(state, earlier)
     no_reason = Event("y", "extended", T0, 1, "st1", {"due_at": (T0 + timedelta(days=30)).isoformat()})

@@ -138,11 +138,14 @@ def test_a_portal_code_may_carry_the_portals_agency():
 
 
 def test_the_desks_block():
-    assert codes.seq_for(codes.ONLINE_DESK_NUMBER, 1) == 1
-    assert codes.seq_for(codes.ONLINE_DESK_NUMBER, 999) == 999
+    assert codes.seq_for(codes.ONLINE_DESK_NUMBER, 1) == 9001
+    assert codes.seq_for(codes.ONLINE_DESK_NUMBER, 999) == 9999
     with pytest.raises(codes.CodeError, match="trực tuyến"):
         codes.seq_for(codes.ONLINE_DESK_NUMBER, 1000)
     assert codes.seq_for(1, 1) == 1001  # the counters' blocks are untouched
+    assert codes.seq_for(codes.SINGLE_STATION, 1) == 1  # ... and a single-station office's 0001…: no collision
+    with pytest.raises(codes.CodeError, match="dành cho cổng nộp trực tuyến"):
+        codes.validate_station(codes.ONLINE_DESK_NUMBER)
 
 
 def test_declared_kinds():

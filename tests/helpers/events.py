@@ -39,6 +39,10 @@ def payload_for(kind: str, n: int, state=None) -> dict:
         return creating_payload()
     if kind == "extended":
         return {"due_at": (T0 + timedelta(days=10 + n)).isoformat(), "reason": "Cần xác minh"}
+    if kind == "verification_extended":
+        return {"due_at": (T0 + timedelta(days=20 + n)).isoformat(), "days": 5, "reason": "Xác minh nơi cư trú"}
+    if kind == "refused_after_appraisal":
+        return {"reason": "Không đủ điều kiện đăng ký"}
     if kind == "stopped":
         return {"reason": "Đề nghị dừng"}
     if kind == "reassigned":

@@ -58,7 +58,7 @@ def test_filed_online_asked_completed_received(stations, central):
     s1, s2 = stations
     web = central.test_client
     code, token = file_online(web, assisted=True)
-    assert code == "H55.242-261123-0001"  # the online desk's block (0001–0999)
+    assert code == "H55.242-261123-9001"  # the online desk's block (9001–9999)
     page = web.get(f"/t/{token}").text
     assert "Mới đăng ký" in page and "Đăng ký trực tuyến" in page
     assert web.post("/tra-cuu", data={"code": code, "last4": "5678"}, follow_redirects=False).headers["location"] \
