@@ -19,12 +19,14 @@ from typing import Any
 from collections.abc import Callable
 
 from counter.domain.errors import CounterError
+from counter.domain.fees import Charge, FeeError, flat_charges, parse_charges
 from counter.domain.intake import PaperInput
 from counter.domain.text import nfc
 
 CODE_RE = re.compile(r"^\d\.\d{6}(\.[0-9A-Z.]+)?$")
 COLUMNS = ("code", "name", "field", "level", "working_days", "fee", "fee_note", "channels", "postal_allowed",
            "in_person", "certification", "papers")
+OPTIONAL_COLUMNS = ("charges",)  # issue 18: the charges (phí, lệ phí) as JSON; absent: one flat fee per dossier
 REQUIRED_JSON_KEYS = ("code", "name", "field", "level", "working_days", "fee", "channels", "papers")
 CHANNELS = {1: "trực tiếp", 2: "trực tuyến", 3: "bưu chính công ích"}
 LEVELS = {"commune": "commune", "xã": "commune", "cấp xã": "commune",
@@ -62,6 +64,11 @@ class ProcedureSpec:
     in_person: bool
     certification: bool
     papers: tuple[PaperSpec, ...]
+    charges: tuple[Charge, ...] = ()  # issue 18: what the procedure charges (fees.Charge); () = free
+
+    @property
+    def charges_json(self) -> str:
+        return json.dumps([c.as_json() for c in self.charges], ensure_ascii=False) if self.charges else ""
 
 
 @dataclass(frozen=True)
@@ -310,6 +317,16 @@ def _row(get: Callable[[str], Any]) -> tuple[ProcedureSpec | None, str | None, l
     certification = cell(lambda: _bool(get("certification"), "certification"))
     papers = _papers(get("papers"), problems)
 
+    def charges_cell() -> tuple[Charge, ...]:
+        try:
+            return parse_charges(get("charges"))
+        except FeeError as exc:
+            raise _Bad(f"cột charges: {exc.message}") from None
+
+    charges = cell(charges_cell)
+    if charges == () and fee and name:
+        charges = flat_charges(fee, name)
+
     if postal and (in_person or certification):
         why = " và ".join(w for w, on in (("cần người nộp có mặt (in_person)", in_person),
                                          ("cần chứng thực từ bản chính (certification)", certification)) if on)
@@ -323,7 +340,7 @@ def _row(get: Callable[[str], Any]) -> tuple[ProcedureSpec | None, str | None, l
     if problems or papers is None:  # no problem means every paper was read
         return None, code, problems
     return ProcedureSpec(code, name, field, level, days, fee, fee_note, channels, postal, in_person,
-                         certification, papers), code, []
+                         certification, papers, charges or ()), code, []
 
 
 class _Collector:

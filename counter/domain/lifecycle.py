@@ -80,6 +80,8 @@ class EventKind(StrEnum):
     DELIVERED = "delivered"  # a result sent by post reached the citizen
     CORRECTED = "corrected"  # the applicant's details fixed: payload changes {field: {old, new}} and a reason
     VOIDED = "voided"  # received by mistake, cancelled the same day (reason); its code is never reused
+    FEE_REFUNDED = "fee_refunded"  # issue 18: money paid back (amount, reason), its own step
+    RECEIPT_CANCELLED = "receipt_cancelled"  # issue 18: a wrong receipt cancelled (reason) and reissued
 
     @property
     def label(self) -> str:
@@ -106,6 +108,8 @@ EVENT_LABELS: dict[str, str] = {  # keyed by EventKind (a str): a stored kind lo
     EventKind.DELIVERED: "ghi nhận đã phát kết quả qua bưu chính",
     EventKind.CORRECTED: "sửa thông tin",
     EventKind.VOIDED: "hủy hồ sơ",
+    EventKind.FEE_REFUNDED: "hoàn trả phí, lệ phí",
+    EventKind.RECEIPT_CANCELLED: "hủy và cấp lại biên lai",
 }
 
 _ANY_EXISTING = frozenset(Status)
@@ -132,6 +136,8 @@ TRANSITIONS: dict[EventKind, tuple[frozenset[Status | None], Status | None]] = {
     EventKind.DELIVERED: (frozenset({Status.RETURNED}), None),
     EventKind.CORRECTED: (frozenset(_ANY_EXISTING), None),
     EventKind.VOIDED: (frozenset(_OPEN_OR_READY), None),
+    EventKind.FEE_REFUNDED: (frozenset(_ANY_EXISTING - {Status.NEW}), None),
+    EventKind.RECEIPT_CANCELLED: (frozenset(_ANY_EXISTING - {Status.NEW}), None),
 }
 #: what a voided dossier still accepts
 AFTER_VOID = frozenset({EventKind.NOTE_ADDED})
@@ -220,6 +226,8 @@ class DossierState:
     handed_off_at: datetime | None = None  # the first hand-off out of the desk (a clerk's correction ends there)
     voided_at: datetime | None = None  # cancelled as received by mistake (the code stays used)
     void_reason: str | None = None
+    paid_amount: int = 0  # issue 18: đồng paid (fee_paid)
+    refunded_amount: int = 0  # issue 18: đồng paid back (fee_refunded)
 
 
 def _dt(value: Any) -> datetime | None:
@@ -364,7 +372,55 @@ def _return(state: DossierState, p: Mapping[str, Any], kind: str, status: Status
             need, got = (f"{n:,}".replace(",", ".") for n in (state.fee, collected))
             raise TransitionError(kind, status, f"Chưa thu đủ phí, lệ phí: cần {need} đ, mới thu {got} đ.")
         changes["fee_paid"] = True
+        changes["paid_amount"] = state.fee
     return changes
+
+
+def _money(n: int) -> str:
+    return f"{n:,} đ".replace(",", ".")
+
+
+def _pay(state: DossierState, p: Mapping[str, Any], kind: str, status: Status) -> dict[str, Any]:
+    """A payment (issue 18): the exact amount owed, once, by a known method, with its receipt (cash, transfer)
+    or the portal's reference (online). An old event (no receipt, no reference) is read as it always was."""
+    if p.get("receipt") is None and p.get("reference") is None:  # a stored event from before issue 18
+        return {"fee_paid": True, "paid_amount": state.fee}
+    if state.fee <= 0:
+        raise TransitionError(kind, status, f"Hồ sơ {state.code} không phải nộp phí, lệ phí: không ghi nhận thu tiền.")
+    if state.fee_paid:
+        raise TransitionError(kind, status, f"Hồ sơ {state.code} đã nộp đủ {_money(state.paid_amount)}: không nhận "
+                                            "nộp lần hai.")
+    amount = p.get("amount")
+    if type(amount) is not int:
+        raise TransitionError(kind, status, f"Số tiền nộp phải là số đồng nguyên, nhận được “{amount}”.")
+    if amount < state.fee:
+        raise TransitionError(kind, status, f"Số tiền nộp {_money(amount)} ít hơn số phải nộp {_money(state.fee)}: "
+                                            "không nhận nộp một phần.")
+    if amount > state.fee:
+        raise TransitionError(kind, status, f"Số tiền nộp {_money(amount)} nhiều hơn số phải nộp "
+                                            f"{_money(state.fee)}: không nhận nộp thừa.")
+    method = p.get("method")
+    if method not in ("cash", "transfer", "online"):
+        raise TransitionError(kind, status, f"Hình thức nộp không hợp lệ: “{method}” (tiền mặt, chuyển khoản, "
+                                            "trực tuyến).")
+    if method == "online" and not p.get("reference"):
+        raise TransitionError(kind, status, "Thiếu mã giao dịch thanh toán trực tuyến do Cổng báo về.")
+    if method != "online" and p.get("receipt") is None:
+        raise TransitionError(kind, status, "Thiếu biên lai thu phí, lệ phí.")
+    return {"fee_paid": True, "paid_amount": amount}
+
+
+def _refund(state: DossierState, p: Mapping[str, Any], kind: str, status: Status) -> dict[str, Any]:
+    amount = p.get("amount")
+    if type(amount) is not int or amount <= 0:
+        raise TransitionError(kind, status, f"Số tiền hoàn trả phải là số đồng nguyên lớn hơn 0, nhận được “{amount}”.")
+    if not isinstance(p.get("reason"), str) or not p["reason"].strip():
+        raise TransitionError(kind, status, "Thiếu lý do hoàn trả phí, lệ phí.")
+    left = state.paid_amount - state.refunded_amount
+    if amount > left:
+        raise TransitionError(kind, status, f"Số tiền hoàn trả {_money(amount)} lớn hơn số đã nộp còn lại "
+                                            f"{_money(left)} của hồ sơ {state.code}.")
+    return {"refunded_amount": state.refunded_amount + amount}
 
 
 def _local_day(at: datetime) -> str:
@@ -494,7 +550,7 @@ def apply(state: DossierState | None, event: Event) -> DossierState:
         changes["fee"] = _amount(p.get("amount"), kind, current, "số tiền phí, lệ phí", positive=True)
         changes["fee_paid"] = False
     elif kind == EventKind.FEE_PAID:
-        changes["fee_paid"] = True
+        changes.update(_pay(state, p, kind, current))
         if current == Status.FEE:
             target = Status.PROCESSING
     elif kind == EventKind.EXTENDED:
@@ -533,6 +589,13 @@ def apply(state: DossierState | None, event: Event) -> DossierState:
             raise TransitionError(kind, current, "Thiếu lý do hủy hồ sơ.")
         changes["voided_at"] = event.at
         changes["void_reason"] = reason.strip()
+
+    elif kind == EventKind.FEE_REFUNDED:
+        changes.update(_refund(state, p, kind, current))
+    elif kind == EventKind.RECEIPT_CANCELLED:
+        if not state.fee_paid or state.paid_amount <= 0:
+            raise TransitionError(kind, current, f"Hồ sơ {state.code} chưa có biên lai thu tiền để hủy.")
+        _require(p, "reason", kind, current, "lý do hủy biên lai")
 
     if target is not None:
         changes["status"] = target

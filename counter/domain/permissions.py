@@ -55,6 +55,7 @@ class Action(StrEnum):
     CORRECT = "correct"  # the applicant's details of a dossier one received, before it is handed off
     CORRECT_ANY = "correct_any"  # ... of any dossier, at any time
     VOID = "void"  # cancel a dossier received by mistake (same day)
+    REFUND_FEE = "refund_fee"  # issue 18: pay a fee back (its own step)
 
 
 ACTION_LABELS = {
@@ -84,6 +85,7 @@ ACTION_LABELS = {
     Action.CORRECT: "sửa thông tin hồ sơ",
     Action.CORRECT_ANY: "sửa thông tin mọi hồ sơ",
     Action.VOID: "hủy hồ sơ tiếp nhận nhầm",
+    Action.REFUND_FEE: "hoàn trả phí, lệ phí",
 }
 
 _CLERK = {
@@ -97,7 +99,7 @@ _POSTAL = {
     Action.RETURN_RESULT, Action.NOTE, Action.VIEW_OWN_WORK,
 }
 _SUPERVISOR = _CLERK | {Action.EXTEND, Action.REASSIGN, Action.VIEW_QUEUE, Action.VIEW_REPORTS,
-                        Action.CORRECT_ANY, Action.VOID}
+                        Action.CORRECT_ANY, Action.VOID, Action.REFUND_FEE}
 _ADMIN = {Action.SEARCH, Action.MANAGE_USERS, Action.MANAGE_CATALOGUE, Action.MANAGE_CALENDAR,
           Action.MANAGE_DEVICES}
 
@@ -129,6 +131,8 @@ EVENT_ACTIONS: dict[str, Action] = {
     "delivered": Action.RETURN_RESULT,
     "corrected": Action.CORRECT,
     "voided": Action.VOID,
+    "fee_refunded": Action.REFUND_FEE,
+    "receipt_cancelled": Action.COLLECT_FEE,
 }
 
 

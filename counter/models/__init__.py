@@ -93,6 +93,7 @@ class Procedure(SQLModel, table=True):
     in_person: bool = False  # the citizen must come in person
     certification: bool = False  # needs certification against originals
     active: bool = True
+    charges: str = ""  # issue 18: JSON list of fees.Charge (fees.charges_from_json); "" = the flat `fee`
 
 
 class PaperRow(SQLModel):
@@ -175,6 +176,8 @@ class Dossier(SQLModel, table=True):
     handed_off_at: datetime | None = utc_col()  # issue 12: first hand-off out of the desk
     voided_at: datetime | None = utc_col()  # issue 12: cancelled as received by mistake
     void_reason: str | None = None  # issue 12
+    paid_amount: int = 0  # issue 18: đồng paid (fee_paid), less nothing: refunds are apart
+    refunded_amount: int = 0  # issue 18: đồng refunded (fee_refunded)
 
 
 class DossierDocument(PaperRow, table=True):
@@ -189,7 +192,8 @@ class DossierEvent(SQLModel, table=True):
     """Append-only. Each station chains its own events (prev_hash -> hash)."""
 
     __tablename__ = "dossier_events"
-    __table_args__ = (sa.UniqueConstraint("station_id", "station_seq"),)
+    __table_args__ = (sa.UniqueConstraint("station_id", "station_seq"),
+                      sa.Index("ix_dossier_events_kind_at", "kind", "at"))  # 0009: receipts of a day
     id: str = Field(primary_key=True, max_length=36)
     dossier_id: str = Field(foreign_key="dossiers.id", index=True)
     office_id: str = Field(max_length=40)

@@ -35,6 +35,9 @@ SPEC = {
     "delivered": ({S.RETURNED}, None),  # once, for a result sent by post
     "corrected": (set(S), None),  # issue 12: the applicant's details, in any status
     "voided": ({S.RECEIVED, S.PROCESSING, S.SUPPLEMENT, S.FEE, S.RESOLVED}, None),  # same day; then notes only
+    # issue 18: money paid back, a wrong receipt reissued: in any status of a received dossier (when paid)
+    "fee_refunded": (set(S) - {S.NEW}, None),
+    "receipt_cancelled": (set(S) - {S.NEW}, None),
 }
 
 
@@ -58,6 +61,10 @@ def test_only_events_in_the_table_are_ever_accepted(kinds):
             allowed = set()  # a delivery is recorded once
         if state is not None and state.voided_at is not None and kind != "note_added":
             allowed = set()  # a voided dossier takes nothing but a note
+        if kind == "fee_refunded" and (state is None or state.paid_amount - state.refunded_amount < 1):
+            allowed = set()  # nothing paid (left) to refund
+        if kind == "receipt_cancelled" and (state is None or state.paid_amount <= 0):
+            allowed = set()  # no receipt to cancel
         if current in allowed:
             new = lifecycle.apply(state, event)
             if target == "fee":
