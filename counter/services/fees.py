@@ -481,8 +481,8 @@ def write_cash_report(store: Store, actor: Actor, day: date, out_dir: Path) -> t
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = f"bao-cao-thu-phi-{day:%Y-%m-%d}"
     pdf, xlsx = out_dir / f"{stem}.pdf", out_dir / f"{stem}.xlsx"
-    write_atomic(pdf, render_pdf([fee_print.cash_report(report)], "A4"))
-    write_atomic(xlsx, fee_print.cash_report_xlsx(report))
+    write_atomic(render_pdf([fee_print.cash_report(report)], "A4"), pdf)
+    write_atomic(fee_print.cash_report_xlsx(report), xlsx)
     return pdf, xlsx
 
 
