@@ -528,3 +528,20 @@ def _utc_text(at: datetime) -> str:
     from datetime import UTC
 
     return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def qr_text(data: str) -> str:
+    """A QR code drawn with half blocks for the terminal (two rows of modules per line, a quiet zone of 2)."""
+    from counter.printing.pdf import qr_matrix
+
+    m = qr_matrix(data)
+    size = len(m) + 4
+    rows = [[False] * size for _ in range(2)] + [[False, False, *r, False, False] for r in m] + \
+           [[False] * size for _ in range(2)]
+    if len(rows) % 2:
+        rows.append([False] * size)
+    # dark modules are drawn as the background (a light terminal shows black on white the other way round): a
+    # space for dark and a full block for light, so the code reads on a dark terminal theme
+    chars = {(False, False): "█", (True, True): " ", (False, True): "▀", (True, False): "▄"}
+    return "\n".join("".join(chars[(rows[y][x], rows[y + 1][x])] for x in range(size))
+                     for y in range(0, len(rows), 2))
