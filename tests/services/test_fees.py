@@ -254,3 +254,18 @@ def test_the_days_cash_report_per_collector_and_office(office, tmp_path):
 
     wb = load_workbook(xlsx)
     assert wb.sheetnames == ["Tổng hợp", "Chi tiết biên lai"] and wb["Tổng hợp"]["A4"].value == "Người thu"
+
+
+def test_mau_01_prints_the_amount_line_by_line(office, tmp_path):
+    from counter.services.printing import print_dossier
+
+    code = take(office, units={"pages": 5, "copies": 1})
+    out = tmp_path / "m01.pdf"
+    print_dossier(office, code, "01", "pdf-a5", out)
+    text = pdf_text(out.read_bytes(), tmp_path)
+    assert "7. Phí, lệ phí: Phí chứng thực bản sao từ bản chính: 5 trang: 2 × 2.000 đ + 3 × 1.000 đ = 7.000 đồng" \
+        in text and "Tổng số tiền phải nộp: 7.000 đồng" in text
+    poor = take(office, "1.004222", ground="poor", paper="Giấy chứng nhận hộ nghèo số 15/2026")
+    print_dossier(office, poor, "01", "pdf-a5", out)
+    assert "Miễn phí, lệ phí: Người thuộc hộ nghèo (Giấy chứng nhận hộ nghèo số 15/2026)" in \
+        pdf_text(out.read_bytes(), tmp_path)
