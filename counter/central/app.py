@@ -58,6 +58,9 @@ def create_app(db_url: str, *, clock: Clock | None = None, migrate: bool = True,
 
     app.openapi = openapi  # type: ignore[method-assign]
     app.add_middleware(SecurityHeaders)
+    from counter.central import fees as central_fees  # issue 18: the receipt's PDF behind the tracking page
+
+    app.include_router(central_fees.router(engine))
     app.state.engine = engine
     app.state.limiter = limiter
     epoch_cache: dict[str, str] = {}
@@ -332,7 +335,11 @@ def app_from_settings(settings: Any = None) -> FastAPI:
     """The central server from `settings` (counter.settings.Settings; default: loaded from every source)."""
     from counter.settings import Settings
 
-    s = (settings or Settings.load()).server
+    loaded = settings or Settings.load()
+    s = loaded.server
+    from counter.central.fees import set_payee  # issue 18: the office account the tracking page's VietQR pays
+
+    set_payee(loaded.fees)
     return create_app(s.db, migrate=False, track_rate=s.track_rate, track_burst=s.track_burst,
                       track_cache=s.track_cache)
 

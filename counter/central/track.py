@@ -40,6 +40,8 @@ PUBLIC_STEP_LABELS: dict[str, str] = {
     "returned": "Đã trả kết quả",
     "delivered": "Bưu chính đã phát kết quả",
     "voided": "Hủy hồ sơ (tiếp nhận nhầm)",
+    "fee_refunded": "Hoàn trả phí, lệ phí",
+    "receipt_cancelled": "Hủy và cấp lại biên lai",
 }
 PUBLIC_KINDS = frozenset(PUBLIC_STEP_LABELS)
 VOIDED_LABEL = "Đã hủy (tiếp nhận nhầm)"
@@ -73,6 +75,10 @@ def public_view(state: DossierState, history: list[dict[str, Any]]) -> dict[str,
         "received_at": _iso(state.received_at), "due_at": _iso(state.due_at),
         "resolved_at": _iso(state.resolved_at), "returned_at": _iso(state.returned_at),
         "history": history,
+        # issue 18: what is owed and whether it is paid (the page's fee card, the receipt link); the token is
+        # the one the reader already holds
+        "fee": state.fee, "fee_paid": state.fee_paid, "token": state.token,
+        "receipt": any(h.get("kind") in ("fee_paid", "receipt_cancelled") for h in history),
     }
 
 
@@ -114,6 +120,12 @@ def _when(value: str | None) -> str:
     return format_vn(datetime.fromisoformat(value)) if value else "—"
 
 
+def _fee_card(view: dict[str, Any]) -> str:
+    from counter.central.fees import fee_card  # issue 18
+
+    return fee_card(view)
+
+
 def render_page(view: dict[str, Any], office: dict[str, Any]) -> str:
     e = html.escape
     done = view["status"] in (Status.RESOLVED, Status.RETURNED)
@@ -137,7 +149,8 @@ def render_page(view: dict[str, Any], office: dict[str, Any]) -> str:
         f"<dt>Ngày hẹn trả kết quả</dt><dd>{e(_when(view['due_at']))}</dd>"
         + (f"<dt>Ngày trả kết quả</dt><dd>{e(_when(view['returned_at']))}</dd>" if view.get("returned_at") else "")
         + "</dl></div>"
-        f"<div class=\"card\"><div>Các bước đã thực hiện</div><ol>{steps}</ol></div>"
+        + _fee_card(view)
+        + f"<div class=\"card\"><div>Các bước đã thực hiện</div><ol>{steps}</ol></div>"
         f"<footer>{office_bits}</footer>")
     return _page(f"Hồ sơ {view['code']}", body)
 
