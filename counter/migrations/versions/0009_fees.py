@@ -8,6 +8,7 @@ Revision ID: 0009_fees
 Revises: 0008
 """
 import sqlalchemy as sa
+import sqlmodel
 from alembic import op
 
 revision = "0009_fees"
@@ -18,7 +19,7 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table("procedures") as batch:
-        batch.add_column(sa.Column("charges", sa.Text(), nullable=False, server_default=""))
+        batch.add_column(sa.Column("charges", sqlmodel.sql.sqltypes.AutoString(), nullable=False, server_default=""))
     with op.batch_alter_table("dossiers") as batch:
         batch.add_column(sa.Column("paid_amount", sa.Integer(), nullable=False, server_default="0"))
         batch.add_column(sa.Column("refunded_amount", sa.Integer(), nullable=False, server_default="0"))
