@@ -163,6 +163,9 @@ class ReceiveScreen(ServiceScreen):
         self.query_one("#sets", Input).value = "1"
         self.query_one("#submitter").display = False
         self.query_one("#proc-list").display = False
+        self.query_one("#fee-box").styles.height = "auto"  # issue 18: the fee box takes only its lines
+        for box in ("#fee-lines", "#err-units", "#err-exemption"):
+            self.query_one(box).styles.margin = (0, 0, 0, 22)
         self.show_fee_fields(None)
         self.search_procedures()
         self.call_service(self.url_warning, self.warn_public_url, lambda _message: None, group="url-warning")
