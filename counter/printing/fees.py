@@ -198,7 +198,7 @@ def cash_report(report: CashReport) -> Document:
         Table(TOTAL_COLUMNS, _totals_rows(report), (2.4, 1.2, 1, 1.5, 1.5, 1.5, 1.3, 1.6)),
         Para("2. Chi tiết biên lai", bold=True),
         Table(ROW_COLUMNS, rows or (("", "", "(không có biên lai)", "", "", "", "", "", ""),),
-              (1.2, 1, 2.2, 2, 1.4, 1.3, 1.6, 0.8, 1.6), struck),
+              (1.7, 1.3, 2.9, 2, 1.4, 1.4, 1.8, 1.0, 1.6), struck),
         Field("Số tiền mặt nộp lại (cả đơn vị)", f"{money(report.office.cash_to_hand_over)} "
                                                   f"({in_words(max(0, report.office.cash_to_hand_over))})"),
         Signatures(("NGƯỜI NỘP TIỀN", "(Ký, ghi rõ họ tên)"), ("NGƯỜI NHẬN TIỀN", "(Ký, ghi rõ họ tên)")),
