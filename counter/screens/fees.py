@@ -166,7 +166,7 @@ class FeesScreen(ServiceScreen):
             if done.number:  # print the receipt at once; the payment is saved whatever the printer does
                 try:
                     where = fees.print_fee_paper(store, actor, code, "receipt").where
-                except Exception as exc:  # noqa: BLE001 (a printer problem never undoes a payment)
+                except Exception as exc:  # a printer problem never undoes a payment
                     from counter.screens.base import error_text
 
                     where = f"CHƯA IN ĐƯỢC ({error_text(exc)}) — Ctrl+R để in lại"

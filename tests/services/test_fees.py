@@ -170,7 +170,7 @@ def test_refund_is_its_own_step_and_never_more_than_was_paid(office):
     boss = actor_for(office, "giamsat")
     fee_service.pay(office, boss, code, "cash", 7000)
     before = snapshot(office)
-    with pytest.raises(TransitionError, match="lớn hơn số đã nộp còn lại 7.000 đ"):
+    with pytest.raises(TransitionError, match=r"lớn hơn số đã nộp còn lại 7\.000 đ"):
         fee_service.refund(office, boss, code, "8000", "nộp nhầm")
     with pytest.raises(CounterError, match="lý do"):
         fee_service.refund(office, boss, code, "1000", " ")
