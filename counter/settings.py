@@ -157,6 +157,32 @@ class ServerSection(BaseModel):
         return {f"COUNTER_SERVER__{name.upper()}": str(value) for name, value in self.model_dump().items()}
 
 
+class FeesSection(BaseModel):
+    """[fees] (issue 18): who collects, the office's bank account for VietQR transfers, the receipt's symbols.
+
+        [fees]
+        unit_name = "UBND xã Phục Linh"      # the collecting unit printed on receipts ("" = the office's name)
+        tax_code = "4600123456"
+        bank_bin = "970415"                  # the bank's 6-digit NAPAS BIN (VietinBank 970415, BIDV 970418 ...)
+        bank_name = "VietinBank"
+        account = "113000123456"
+        account_name = "UBND XA PHUC LINH"
+        receipt_form = "01BLP0-001"          # ký hiệu mẫu biên lai
+        receipt_series = "AA-{yy}P"          # ký hiệu biên lai ({yy}: the year's last two digits)
+    """
+
+    model_config = ConfigDict(extra="ignore")
+
+    unit_name: str = ""
+    tax_code: str = ""
+    bank_bin: str = ""
+    bank_name: str = ""
+    account: str = ""
+    account_name: str = ""
+    receipt_form: str = "01BLP0-001"
+    receipt_series: str = "AA-{yy}P"
+
+
 #: the names of the first version (one underscore), each -> (section, key)
 _LEGACY_ENV: dict[str, tuple[str, str]] = {
     **{f"COUNTER_PRINTER_{f.name.upper()}": ("printer", f.name) for f in fields(PrinterConfig)},
@@ -258,6 +284,7 @@ class Settings(BaseSettings):
     sync: SyncSection = Field(default_factory=SyncSection)
     server: ServerSection = Field(default_factory=ServerSection)
     scorecard: ScorecardSection = Field(default_factory=ScorecardSection)
+    fees: FeesSection = Field(default_factory=FeesSection)
     keymap: dict[str, str] = Field(default_factory=dict)
 
     @classmethod

@@ -59,6 +59,9 @@ def create_app(db_url: str, *, clock: Clock | None = None, migrate: bool = True,
 
     app.openapi = openapi  # type: ignore[method-assign]
     app.add_middleware(SecurityHeaders)
+    from counter.central import fees as central_fees  # issue 18: the receipt's PDF behind the tracking page
+
+    app.include_router(central_fees.router(engine))
     app.state.engine = engine
     app.state.limiter = limiter
     epoch_cache: dict[str, str] = {}
@@ -343,9 +346,12 @@ def app_from_settings(settings: Any = None) -> FastAPI:
     """The central server from `settings` (counter.settings.Settings; default: loaded from every source)."""
     from counter.settings import Settings
 
+    loaded = settings or Settings.load()
+    s = loaded.server
+    from counter.central.fees import set_payee  # issue 18: the office account the tracking page's VietQR pays
     from counter.central.online import OnlineConfig
 
-    s = (settings or Settings.load()).server
+    set_payee(loaded.fees)
     online = OnlineConfig(file_hosts=tuple(h.strip() for h in s.portal_file_hosts.split(",") if h.strip()),
                           max_file_bytes=s.max_file_mb * 1024 * 1024, max_dossier_bytes=s.max_dossier_mb * 1024 * 1024,
                           catalogue=s.catalogue, public_base_url=s.public_base_url, nop_rate=s.nop_rate,

@@ -42,6 +42,8 @@ PUBLIC_STEP_LABELS: dict[str, str] = {
     "voided": "Hủy hồ sơ (tiếp nhận nhầm)",
     "online_incomplete": "Yêu cầu bổ sung hồ sơ trực tuyến",
     "files_added": "Công dân đã nộp bổ sung tệp",
+    "fee_refunded": "Hoàn trả phí, lệ phí",
+    "receipt_cancelled": "Hủy và cấp lại biên lai",
 }
 PUBLIC_KINDS = frozenset(PUBLIC_STEP_LABELS)
 VOIDED_LABEL = "Đã hủy (tiếp nhận nhầm)"
@@ -77,7 +79,10 @@ def public_view(state: DossierState, history: list[dict[str, Any]]) -> dict[str,
         "history": history,
         # issue 15: an online dossier's page links its uploads (while asked) and its Mẫu 01 (once received)
         "channel": state.channel, "awaiting_citizen": state.awaiting_citizen,
-        **({"token": state.token} if state.channel == 2 else {}),  # (it is in the page's own address)
+        # issue 18: what is owed and whether it is paid (the page's fee card, the receipt link); the token is
+        # the one the reader already holds (it is in the page's own address)
+        "fee": state.fee, "fee_paid": state.fee_paid, "token": state.token,
+        "receipt": any(h.get("kind") in ("fee_paid", "receipt_cancelled") for h in history),
     }
 
 
@@ -119,6 +124,12 @@ def _when(value: str | None) -> str:
     return format_vn(datetime.fromisoformat(value)) if value else "—"
 
 
+def _fee_card(view: dict[str, Any]) -> str:
+    from counter.central.fees import fee_card  # issue 18
+
+    return fee_card(view)
+
+
 def render_page(view: dict[str, Any], office: dict[str, Any]) -> str:
     e = html.escape
     done = view["status"] in (Status.RESOLVED, Status.RETURNED)
@@ -143,6 +154,7 @@ def render_page(view: dict[str, Any], office: dict[str, Any]) -> str:
         + (f"<dt>Ngày trả kết quả</dt><dd>{e(_when(view['returned_at']))}</dd>" if view.get("returned_at") else "")
         + "</dl></div>"
         + _online_cards(view)
+        + _fee_card(view)
         + f"<div class=\"card\"><div>Các bước đã thực hiện</div><ol>{steps}</ol></div>"
         f"<footer>{office_bits}</footer>")
     return _page(f"Hồ sơ {view['code']}", body)

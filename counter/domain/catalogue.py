@@ -19,6 +19,7 @@ from typing import Any
 from collections.abc import Callable
 
 from counter.domain.errors import CounterError
+from counter.domain.fees import Charge, FeeError, flat_charges, parse_charges
 from counter.domain.intake import PaperInput
 from counter.domain.text import nfc
 
@@ -27,8 +28,8 @@ COLUMNS = ("code", "name", "field", "level", "working_days", "fee", "fee_note", 
            "in_person", "certification", "papers")
 REQUIRED_JSON_KEYS = ("code", "name", "field", "level", "working_days", "fee", "channels", "papers")
 #: optional columns: the online level, whether originals are shown at return (issue 15); statutory verification
-#: days and "trả ngay" (issue 17)
-OPTIONAL_COLUMNS = ("online_level", "originals_at_return", "verification_days", "on_the_spot")
+#: days and "trả ngay" (issue 17); the charges (phí, lệ phí) as JSON (issue 18; absent: one flat fee per dossier)
+OPTIONAL_COLUMNS = ("online_level", "originals_at_return", "verification_days", "on_the_spot", "charges")
 #: DVC trực tuyến: toàn trình (fully online) or một phần (partly online: originals shown at the counter)
 ONLINE_LEVELS = {"toan_trinh": "toàn trình", "mot_phan": "một phần"}
 _ONLINE_WORDS = {"toan_trinh": "toan_trinh", "toàn trình": "toan_trinh", "toan trinh": "toan_trinh",
@@ -74,6 +75,11 @@ class ProcedureSpec:
     originals_at_return: bool = False  # một phần: the originals are shown when the result is collected
     verification_days: int = 0  # issue 17: added when verification is needed (Luật Hộ tịch; law.VERIFICATION_DAYS)
     on_the_spot: bool = False  # issue 17: "trả ngay": received, resolved and returned in one flow
+    charges: tuple[Charge, ...] = ()  # issue 18: what the procedure charges (fees.Charge); () = free
+
+    @property
+    def charges_json(self) -> str:
+        return json.dumps([c.as_json() for c in self.charges], ensure_ascii=False) if self.charges else ""
 
 
 @dataclass(frozen=True)
@@ -351,6 +357,16 @@ def _row(get: Callable[[str], Any]) -> tuple[ProcedureSpec | None, str | None, l
     on_the_spot = cell(lambda: _bool(get("on_the_spot"), "on_the_spot"))
     verification = cell(lambda: _verification_days(get("verification_days"), code))
 
+    def charges_cell() -> tuple[Charge, ...]:
+        try:
+            return parse_charges(get("charges"))
+        except FeeError as exc:
+            raise _Bad(f"cột charges: {exc.message}") from None
+
+    charges = cell(charges_cell)
+    if charges == () and fee and name:
+        charges = flat_charges(fee, name)
+
     if postal and (in_person or certification):
         why = " và ".join(w for w, on in (("cần người nộp có mặt (in_person)", in_person),
                                          ("cần chứng thực từ bản chính (certification)", certification)) if on)
@@ -364,7 +380,8 @@ def _row(get: Callable[[str], Any]) -> tuple[ProcedureSpec | None, str | None, l
     if problems or papers is None:  # no problem means every paper was read
         return None, code, problems
     return ProcedureSpec(code, name, field, level, days, fee, fee_note, channels, postal, in_person,
-                         certification, papers, online, bool(originals_back), verification, on_the_spot), code, []
+                         certification, papers, online, bool(originals_back), verification, on_the_spot,
+                         charges or ()), code, []
 
 
 class _Collector:

@@ -250,6 +250,24 @@ class Paper(_Payload):
         return self
 
 
+class ChargeLinePayload(_Payload):
+    """One line of what a dossier owes (fees.Line.as_json), written at intake (issue 18)."""
+
+    kind: Literal["phi", "le_phi"]
+    name: Annotated[Line, Field(min_length=1, max_length=500)]
+    code: Annotated[Line, Field(max_length=64)] = ""
+    unit: Literal["dossier", "copy", "page", "signature"] = "dossier"
+    quantity: Annotated[int, Field(ge=0, le=10**8)] = 1
+    amount: Amount
+    detail: Annotated[Line, Field(max_length=500)] = ""
+    exempt: Annotated[Line, Field(max_length=32)] = ""
+
+
+class ExemptionPayload(_Payload):
+    ground: Literal["merit", "poor", "disability", "on_time", "guardianship", "resident_marriage"]
+    paper: Annotated[Line, Field(max_length=300)] = ""
+
+
 class CreatedPayload(_Payload):
     """The payload of an event that creates a dossier (registered, received, refused): who, what, when."""
 
@@ -284,6 +302,9 @@ class CreatedPayload(_Payload):
     papers: list[Paper] = []
     reason: Annotated[Text | None, Blank] = None
     form: Annotated[Annotated[Line, Field(max_length=8)] | None, Blank] = None
+    charges: list[ChargeLinePayload] = []  # issue 18: what is owed, line by line (their sum is `fee`)
+    units: dict[Annotated[str, Field(max_length=16)], Count] = {}  # pages, copies, signatures
+    exemption: ExemptionPayload | None = None
 
     @model_validator(mode="after")
     def _own_prefix(self) -> CreatedPayload:
@@ -399,6 +420,40 @@ class FeePayload(_Payload):
     amount: Any = None  # the reducer's own message for a missing or unreadable amount (lifecycle._amount)
 
 
+class Receipt(_Payload):
+    """A receipt (biên lai thu phí, lệ phí): form symbol, series symbol, number in the station's block."""
+
+    form: Annotated[Line, Field(min_length=1, max_length=32)]
+    series: Annotated[Line, Field(min_length=1, max_length=32)]
+    number: Annotated[str, Field(pattern=r"^\d{7}$")]
+
+
+class FeePaidPayload(_Payload):
+    """fee_paid. An old event holds only `amount` (and a free `method`); a new one (issue 18) the method, the
+    receipt (cash, transfer) or the portal's reference (online), and the payer."""
+
+    amount: Any = None
+    method: Annotated[Line, Field(max_length=16)] | None = None
+    receipt: Receipt | None = None
+    reference: Annotated[Line, Field(min_length=1, max_length=100)] | None = None
+    payer: Annotated[Line, Field(max_length=400)] = ""
+
+
+class RefundPayload(_Payload):
+    amount: Any = None
+    reason: Required = None
+
+
+class ReceiptCancelledPayload(_Payload):
+    """A wrong receipt cancelled with a reason and a new one issued in its place (the cancelled keeps its
+    number, marked)."""
+
+    number: Annotated[str, Field(pattern=r"^\d{7}$")]
+    reason: Required = None
+    replacement: Receipt
+    payer: Annotated[Line, Field(max_length=400)] = ""
+
+
 class DuePayload(_Payload):
     due_at: Annotated[AwareTime | None, Blank] = None
     reason: Required = None
@@ -417,6 +472,7 @@ PAYLOADS: dict[str, type[_Payload]] = {
     "registered": RegisteredPayload, "received": CreatedPayload, "refused": CreatedPayload,
     "supplement_requested": SupplementPayload, "withdrawn": ReasonPayload, "stopped": ReasonPayload,
     "voided": ReasonPayload, "note_added": NotePayload, "fee_requested": FeePayload,
+    "fee_paid": FeePaidPayload, "fee_refunded": RefundPayload, "receipt_cancelled": ReceiptCancelledPayload,
     "extended": DuePayload, "supplement_received": DuePayload, "reassigned": AssignPayload,
     "online_incomplete": OnlineIncompletePayload, "files_added": FilesAddedPayload,
     "verification_extended": DuePayload, "refused_after_appraisal": ReasonPayload,
@@ -443,6 +499,11 @@ FIELD_LABELS: dict[str, str] = {
     "pages": "số trang", "paper": "giấy tờ của tệp", "assisted": "hỗ trợ nộp", "source": "nguồn hồ sơ",
     "blobs": "tệp đính kèm", "digitization": "trạng thái số hóa", "note": "ghi chú",
     "override_reason": "lý do yêu cầu bổ sung lần nữa", "portal_digest": "mã băm hồ sơ của Cổng",
+    "charges": "các khoản phí, lệ phí", "units": "số lượng tính phí", "exemption": "miễn phí, lệ phí",
+    "ground": "căn cứ miễn", "quantity": "số lượng", "amount": "số tiền",
+    "detail": "cách tính", "exempt": "căn cứ miễn", "unit": "đơn vị tính", "receipt": "biên lai",
+    "series": "ký hiệu biên lai", "number": "số biên lai", "reference": "mã giao dịch", "payer": "người nộp tiền",
+    "replacement": "biên lai thay thế", "method": "hình thức nộp",
     # the wire event
     "id": "mã sự kiện", "station_id": "mã máy trạm", "station_seq": "số thứ tự của máy trạm",
     "parent": "sự kiện trước", "kind": "loại sự kiện", "actor_id": "người thực hiện", "at": "thời điểm",

@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from counter.domain.cccd import CccdError, validate_id_number
 from counter.domain.errors import CounterError
@@ -56,6 +57,9 @@ class ReceiveRequest:
     return_address: str | None = None
     fee_paid: bool = False
     extra_papers: tuple[str, ...] = field(default_factory=tuple)
+    units: Mapping[str, Any] | None = None  # issue 18: pages, copies, signatures the charges need (None: one each)
+    exemption_ground: str = ""  # issue 18: fees.GROUNDS
+    exemption_paper: str = ""  # the paper that proves it
 
 
 def parse_birth_date(text: str, today: date | None) -> str:
@@ -188,4 +192,5 @@ def validate(req: ReceiveRequest, required_papers: list[str], allowed_channels: 
     papers = tuple(PaperInput(nfc(p.name), p.originals, p.certified_copies, p.photocopies) for p in req.papers)
     papers += tuple(PaperInput(x, 0, 0, 1) for x in extras)
     return ReceiveRequest(req.procedure_code, owner, papers, submitter, req.sets, req.channel, req.return_method,
-                          address if req.return_method == "post" else None, req.fee_paid, ())
+                          address if req.return_method == "post" else None, req.fee_paid, (), req.units,
+                          req.exemption_ground, req.exemption_paper)

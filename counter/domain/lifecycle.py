@@ -84,6 +84,8 @@ class EventKind(StrEnum):
     FILES_ADDED = "files_added"  # the citizen uploaded them from the tracking page (the server's online desk)
     VERIFICATION = "verification_extended"  # statutory verification time (Luật Hộ tịch): not late, no Mẫu 04
     REFUSED_AFTER_APPRAISAL = "refused_after_appraisal"  # Mẫu 03 during processing (Đ19.8): the result
+    FEE_REFUNDED = "fee_refunded"  # issue 18: money paid back (amount, reason), its own step
+    RECEIPT_CANCELLED = "receipt_cancelled"  # issue 18: a wrong receipt cancelled (reason) and reissued
 
     @property
     def label(self) -> str:
@@ -114,6 +116,8 @@ EVENT_LABELS: dict[str, str] = {  # keyed by EventKind (a str): a stored kind lo
     EventKind.FILES_ADDED: "nộp bổ sung tệp trực tuyến",
     EventKind.VERIFICATION: "gia hạn thời gian xác minh theo luật",
     EventKind.REFUSED_AFTER_APPRAISAL: "từ chối giải quyết sau thẩm định",
+    EventKind.FEE_REFUNDED: "hoàn trả phí, lệ phí",
+    EventKind.RECEIPT_CANCELLED: "hủy và cấp lại biên lai",
 }
 
 _ANY_EXISTING = frozenset(Status)
@@ -144,6 +148,8 @@ TRANSITIONS: dict[EventKind, tuple[frozenset[Status | None], Status | None]] = {
     EventKind.FILES_ADDED: (frozenset({Status.NEW}), None),
     EventKind.VERIFICATION: (frozenset({Status.RECEIVED, Status.PROCESSING}), None),
     EventKind.REFUSED_AFTER_APPRAISAL: (frozenset({Status.RECEIVED, Status.PROCESSING}), Status.RESOLVED),
+    EventKind.FEE_REFUNDED: (frozenset(_ANY_EXISTING - {Status.NEW}), None),
+    EventKind.RECEIPT_CANCELLED: (frozenset(_ANY_EXISTING - {Status.NEW}), None),
 }
 #: the kinds that ask the citizen for papers: one request per dossier, a second only with a supervisor's
 #: override and its reason (NĐ 61 Đ17: "bổ sung một lần đầy đủ"); permissions.require_event checks the role
@@ -245,6 +251,9 @@ class DossierState:
     legal_due_at: datetime | None = None
     verification_days: int = 0  # statutory verification time added (working days), at most once
     outcome: str | None = None  # "refused": the result is Mẫu 03, refused after appraisal
+
+    paid_amount: int = 0  # issue 18: đồng paid (fee_paid)
+    refunded_amount: int = 0  # issue 18: đồng paid back (fee_refunded)
 
     @property
     def lawful_due_at(self) -> datetime | None:
@@ -395,7 +404,55 @@ def _return(state: DossierState, p: Mapping[str, Any], kind: str, status: Status
             need, got = (f"{n:,}".replace(",", ".") for n in (state.fee, collected))
             raise TransitionError(kind, status, f"Chưa thu đủ phí, lệ phí: cần {need} đ, mới thu {got} đ.")
         changes["fee_paid"] = True
+        changes["paid_amount"] = state.fee
     return changes
+
+
+def _money(n: int) -> str:
+    return f"{n:,} đ".replace(",", ".")
+
+
+def _pay(state: DossierState, p: Mapping[str, Any], kind: str, status: Status) -> dict[str, Any]:
+    """A payment (issue 18): the exact amount owed, once, by a known method, with its receipt (cash, transfer)
+    or the portal's reference (online). An old event (no receipt, no reference) is read as it always was."""
+    if p.get("receipt") is None and p.get("reference") is None:  # a stored event from before issue 18
+        return {"fee_paid": True, "paid_amount": state.fee}
+    if state.fee <= 0:
+        raise TransitionError(kind, status, f"Hồ sơ {state.code} không phải nộp phí, lệ phí: không ghi nhận thu tiền.")
+    if state.fee_paid:
+        raise TransitionError(kind, status, f"Hồ sơ {state.code} đã nộp đủ {_money(state.paid_amount)}: không nhận "
+                                            "nộp lần hai.")
+    amount = p.get("amount")
+    if type(amount) is not int:
+        raise TransitionError(kind, status, f"Số tiền nộp phải là số đồng nguyên, nhận được “{amount}”.")
+    if amount < state.fee:
+        raise TransitionError(kind, status, f"Số tiền nộp {_money(amount)} ít hơn số phải nộp {_money(state.fee)}: "
+                                            "không nhận nộp một phần.")
+    if amount > state.fee:
+        raise TransitionError(kind, status, f"Số tiền nộp {_money(amount)} nhiều hơn số phải nộp "
+                                            f"{_money(state.fee)}: không nhận nộp thừa.")
+    method = p.get("method")
+    if method not in ("cash", "transfer", "online"):
+        raise TransitionError(kind, status, f"Hình thức nộp không hợp lệ: “{method}” (tiền mặt, chuyển khoản, "
+                                            "trực tuyến).")
+    if method == "online" and not p.get("reference"):
+        raise TransitionError(kind, status, "Thiếu mã giao dịch thanh toán trực tuyến do Cổng báo về.")
+    if method != "online" and p.get("receipt") is None:
+        raise TransitionError(kind, status, "Thiếu biên lai thu phí, lệ phí.")
+    return {"fee_paid": True, "paid_amount": amount}
+
+
+def _refund(state: DossierState, p: Mapping[str, Any], kind: str, status: Status) -> dict[str, Any]:
+    amount = p.get("amount")
+    if type(amount) is not int or amount <= 0:
+        raise TransitionError(kind, status, f"Số tiền hoàn trả phải là số đồng nguyên lớn hơn 0, nhận được “{amount}”.")
+    if not isinstance(p.get("reason"), str) or not p["reason"].strip():
+        raise TransitionError(kind, status, "Thiếu lý do hoàn trả phí, lệ phí.")
+    left = state.paid_amount - state.refunded_amount
+    if amount > left:
+        raise TransitionError(kind, status, f"Số tiền hoàn trả {_money(amount)} lớn hơn số đã nộp còn lại "
+                                            f"{_money(left)} của hồ sơ {state.code}.")
+    return {"refunded_amount": state.refunded_amount + amount}
 
 
 def _local_day(at: datetime) -> str:
@@ -559,7 +616,7 @@ def apply(state: DossierState | None, event: Event) -> DossierState:
         changes["fee"] = _amount(p.get("amount"), kind, current, "số tiền phí, lệ phí", positive=True)
         changes["fee_paid"] = False
     elif kind == EventKind.FEE_PAID:
-        changes["fee_paid"] = True
+        changes.update(_pay(state, p, kind, current))
         if current == Status.FEE:
             target = Status.PROCESSING
     elif kind == EventKind.EXTENDED:
@@ -627,6 +684,13 @@ def apply(state: DossierState | None, event: Event) -> DossierState:
             raise TransitionError(kind, current, "Thiếu lý do hủy hồ sơ.")
         changes["voided_at"] = event.at
         changes["void_reason"] = reason.strip()
+
+    elif kind == EventKind.FEE_REFUNDED:
+        changes.update(_refund(state, p, kind, current))
+    elif kind == EventKind.RECEIPT_CANCELLED:
+        if not state.fee_paid or state.paid_amount <= 0:
+            raise TransitionError(kind, current, f"Hồ sơ {state.code} chưa có biên lai thu tiền để hủy.")
+        _require(p, "reason", kind, current, "lý do hủy biên lai")
 
     if target is not None:
         changes["status"] = target

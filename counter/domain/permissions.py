@@ -57,6 +57,7 @@ class Action(StrEnum):
     VOID = "void"  # cancel a dossier received by mistake (same day)
     OVERRIDE_SUPPLEMENT = "override_supplement"  # a second request for papers on one dossier (with a reason)
     UPLOAD_ONLINE = "upload_online"  # the citizen's own uploads: only the central server's online desk
+    REFUND_FEE = "refund_fee"  # issue 18: pay a fee back (its own step)
 
 
 ACTION_LABELS = {
@@ -88,6 +89,7 @@ ACTION_LABELS = {
     Action.VOID: "hủy hồ sơ tiếp nhận nhầm",
     Action.OVERRIDE_SUPPLEMENT: "yêu cầu bổ sung hồ sơ lần thứ hai",
     Action.UPLOAD_ONLINE: "ghi nhận tệp công dân nộp bổ sung trực tuyến (chỉ máy chủ ghi)",
+    Action.REFUND_FEE: "hoàn trả phí, lệ phí",
 }
 
 _CLERK = {
@@ -101,7 +103,8 @@ _POSTAL = {
     Action.RETURN_RESULT, Action.NOTE, Action.VIEW_OWN_WORK,
 }
 _SUPERVISOR = _CLERK | {Action.EXTEND, Action.REASSIGN, Action.VIEW_QUEUE, Action.VIEW_REPORTS,
-                        Action.CORRECT_ANY, Action.VOID, Action.OVERRIDE_SUPPLEMENT}
+                        Action.CORRECT_ANY, Action.VOID, Action.OVERRIDE_SUPPLEMENT,
+                        Action.REFUND_FEE}
 _ADMIN = {Action.SEARCH, Action.MANAGE_USERS, Action.MANAGE_CATALOGUE, Action.MANAGE_CALENDAR,
           Action.MANAGE_DEVICES}
 
@@ -137,6 +140,8 @@ EVENT_ACTIONS: dict[str, Action] = {
     "files_added": Action.UPLOAD_ONLINE,  # no role: the server's online desk authors it (central/online.py)
     "verification_extended": Action.EXTEND,
     "refused_after_appraisal": Action.DECIDE,
+    "fee_refunded": Action.REFUND_FEE,
+    "receipt_cancelled": Action.COLLECT_FEE,
 }
 
 

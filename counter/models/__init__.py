@@ -98,6 +98,7 @@ class Procedure(SQLModel, table=True):
     originals_at_return: bool = False  # 0009: một phần: originals shown when the result is collected
     verification_days: int = 0  # issue 17: working days the law adds when verification is needed
     on_the_spot: bool = False  # issue 17: result given on the spot ("trả ngay"): no Mẫu 01 unless asked
+    charges: str = ""  # issue 18: JSON list of fees.Charge (fees.charges_from_json); "" = the flat `fee`
 
 
 class PaperRow(SQLModel):
@@ -186,6 +187,8 @@ class Dossier(SQLModel, table=True):
     legal_due_at: datetime | None = utc_col()  # issue 17: the lawful due date when Mẫu 04 moved due_at
     verification_days: int = 0  # issue 17: statutory verification time added
     outcome: str | None = None  # issue 17: "refused" (Mẫu 03 after appraisal is the result)
+    paid_amount: int = 0  # issue 18: đồng paid (fee_paid), less nothing: refunds are apart
+    refunded_amount: int = 0  # issue 18: đồng refunded (fee_refunded)
 
 
 class DossierDocument(PaperRow, table=True):
@@ -200,7 +203,8 @@ class DossierEvent(SQLModel, table=True):
     """Append-only. Each station chains its own events (prev_hash -> hash)."""
 
     __tablename__ = "dossier_events"
-    __table_args__ = (sa.UniqueConstraint("station_id", "station_seq"),)
+    __table_args__ = (sa.UniqueConstraint("station_id", "station_seq"),
+                      sa.Index("ix_dossier_events_kind_at", "kind", "at"))  # 0009: receipts of a day
     id: str = Field(primary_key=True, max_length=36)
     dossier_id: str = Field(foreign_key="dossiers.id", index=True)
     office_id: str = Field(max_length=40)

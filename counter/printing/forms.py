@@ -57,6 +57,9 @@ class ReceiptData:
     reason: str = ""  # Mẫu 02/03
     original_due_at: datetime | None = None  # the appointment given at intake: Mẫu 01 always shows it
     submitter_id_number: str = ""  # Mẫu 01 shows it when the submitter is not the owner
+    fee_lines: tuple[tuple[str, str, int], ...] = ()  # issue 18: (charge, how it was computed, đồng) owed at intake
+    fee_total: int = 0
+    fee_exemption: str = ""  # "Người thuộc hộ nghèo (Giấy chứng nhận …)"
 
 
 def vn_date(dt: datetime) -> str:
@@ -92,6 +95,17 @@ def _applicant(r: ReceiptData) -> list:
     return out
 
 
+def _fees(r: ReceiptData) -> list:
+    """7. Phí, lệ phí: each charge with how it was computed, the total, the exemption (issue 18)."""
+    if not r.fee_lines:
+        return []
+    lines = "; ".join(f"{name}: {how} = {_money(amount)}" for name, how, amount in r.fee_lines)
+    out = [Field("7. Phí, lệ phí", lines), Field("Tổng số tiền phải nộp", _money(r.fee_total))]
+    if r.fee_exemption:
+        out.append(Field("Miễn phí, lệ phí", r.fee_exemption))
+    return out
+
+
 def receipt(r: ReceiptData) -> list[Document]:
     """Mẫu 01, in two copies (liên lưu, liên giao khách hàng)."""
     docs = []
@@ -110,6 +124,7 @@ def receipt(r: ReceiptData) -> list[Document]:
             Field("5. Thời gian trả kết quả giải quyết hồ sơ", vn_time(due) if (due := r.original_due_at or r.due_at)
                   else "…"),  # the receipt's own appointment, never a later extension (that is Mẫu 04)
             Field("6. Đăng ký nhận kết quả tại", r.return_label),
+            *_fees(r),
             Field("Kênh tiếp nhận", CHANNELS.get(r.channel, str(r.channel))),
             QR(r.tracking_url, f"Quét mã để tra cứu tiến độ hồ sơ: {r.tracking_url}"),
             Signatures(("NGƯỜI NỘP HỒ SƠ", "(Ký và ghi rõ họ tên)"),

@@ -41,6 +41,16 @@ GIVEN_F = ["Anh", "Chi", "Dung", "Giang", "Hà", "Hạnh", "Hương", "Lan", "Li
 HAMLETS = ["Thôn 1", "Thôn 2", "Thôn Đồng Tâm", "Xóm Bãi", "Thôn Làng Mới", "Tổ 5"]
 
 
+#: the [fees] section of a demo station's config.toml: a made-up account of the commune (not a real one)
+DEMO_FEES = """[fees]
+unit_name = "UBND xã Phục Linh"
+tax_code = "4600999999"
+bank_bin = "970415"
+bank_name = "VietinBank (tài khoản mẫu)"
+account = "113000999999"
+account_name = "UBND XA PHUC LINH"
+"""
+
 #: station 2's store, inside station 1's data directory (one folder to copy or delete)
 SECOND_STATION_DIR = "quay-2"
 OFFICE_FIELDS = dict(name="Bộ phận Một cửa UBND xã Phục Linh", parent_name="UBND XÃ PHỤC LINH",
@@ -96,6 +106,9 @@ def build_demo(store: Store, now: datetime | None = None, count: int = 360, seed
         raise
     if second is not None:
         second.close()
+    for folder in (store.data_dir, second_dir):  # issue 18: a (made-up) account, so VietQR shows in the demo
+        if folder is not None and not (folder / "config.toml").exists():
+            (folder / "config.toml").write_text(DEMO_FEES, "utf-8")
     from counter.services.digitize import digitize_demo  # issue 5: a few papers already digitized (F3)
 
     digitize_demo(store, auth.login(store, "canbo", "canbo123"))

@@ -63,9 +63,19 @@ def receipt_data(session: Session, code: str) -> tuple[forms.ReceiptData, dict]:
         return_label=RETURN_LABELS.get(row.return_method, row.return_method) + (f": {address}" if address else ""),
         channel=row.channel, tracking_url=tracking_url(office.public_base_url, row.token),
         clerk_name=clerk.full_name if clerk else "", reason=payload.get("reason") or "",
-        original_due_at=row.original_due_at, submitter_id_number=row.submitter_id_number or "")
+        original_due_at=row.original_due_at, submitter_id_number=row.submitter_id_number or "", **_fee_fields(payload))
     return data, {"kind": first.kind, "form": payload.get("form"), "papers": payload.get("papers", []),
                   "voided_at": row.voided_at}
+
+
+def _fee_fields(payload: dict) -> dict:
+    """Mẫu 01's fee lines, from the intake event (issue 18; none for a dossier from before)."""
+    from counter.domain.fees import GROUNDS
+
+    lines = tuple((c["name"], c.get("detail", ""), int(c["amount"])) for c in payload.get("charges") or ())
+    ex = payload.get("exemption")
+    exemption = (GROUNDS[ex["ground"]][0] + (f" ({ex['paper']})" if ex.get("paper") else "")) if ex else ""
+    return {"fee_lines": lines, "fee_total": sum(a for _, _, a in lines), "fee_exemption": exemption}
 
 
 def documents_for(store: Store, code: str, form: str = "auto") -> tuple[str, list[Document]]:

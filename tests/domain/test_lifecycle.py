@@ -42,6 +42,9 @@ SPEC = {
     # issue 17: the statutory verification time (once) and Mẫu 03 after appraisal (the result)
     "verification_extended": ({S.RECEIVED, S.PROCESSING}, None),
     "refused_after_appraisal": ({S.RECEIVED, S.PROCESSING}, S.RESOLVED),
+    # issue 18: money paid back, a wrong receipt reissued: in any status of a received dossier (when paid)
+    "fee_refunded": (set(S) - {S.NEW}, None),
+    "receipt_cancelled": (set(S) - {S.NEW}, None),
 }
 
 
@@ -76,6 +79,10 @@ def test_only_events_in_the_table_are_ever_accepted(kinds):
             allowed = set()  # one request for papers per dossier (without a supervisor's override)
         if kind == "files_added" and state is not None and not state.awaiting_citizen:
             allowed = set()  # only after the counter asked for them
+        if kind == "fee_refunded" and (state is None or state.paid_amount - state.refunded_amount < 1):
+            allowed = set()  # nothing paid (left) to refund
+        if kind == "receipt_cancelled" and (state is None or state.paid_amount <= 0):
+            allowed = set()  # no receipt to cancel
         if current in allowed:
             new = lifecycle.apply(state, event)
             if target == "fee":

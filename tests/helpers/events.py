@@ -59,6 +59,11 @@ def payload_for(kind: str, n: int, state=None) -> dict:
         return {"files": [file_ref(n, "Giấy chứng sinh")]}
     if kind == "fee_requested":
         return {"amount": 8000}
+    if kind == "fee_refunded":
+        return {"amount": 1, "reason": "nộp nhầm"}
+    if kind == "receipt_cancelled":
+        return {"number": "1000001", "reason": "ghi sai tên", "replacement": {"form": "01BLP0-001",
+                                                                             "series": "AA-26P", "number": "1000002"}}
     if kind == "returned":
         return {"method": "post", "tracking": "EE123456789VN", "address": "Thôn 2", "fee_collected": 8000,
                 "papers": [{"name": "Giấy khai sinh bản chính", "count": 1}]}
