@@ -29,7 +29,7 @@ import re
 import tomllib
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from platformdirs import user_config_dir, user_data_dir
 from pydantic import (
@@ -122,6 +122,21 @@ class ServerSection(BaseModel):
     track_burst: int = 20
     track_cache: float = 1.0  # seconds a tracking page is kept in memory (0 = not)
     workers: int = 1
+    # the citizen's voice (issue 19). Secrets (smtp_password, sms_secret) come from the environment:
+    # COUNTER_SERVER__SMTP_PASSWORD, COUNTER_SERVER__SMS_SECRET
+    public_url: str = ""  # the tracking pages' address in notices (https://motcua.tinh.gov.vn)
+    complaint_days: int = Field(default=10, ge=1, le=90)  # working days to answer a complaint
+    smtp_host: str = ""  # "" = no e-mail notices
+    smtp_port: int = 587
+    smtp_tls: Literal["starttls", "ssl", "none"] = "starttls"
+    smtp_user: str = ""
+    smtp_password: str = ""
+    mail_from: str = ""
+    sms_url: str = ""  # the SMS gateway's HTTP address; "" = no SMS notices
+    sms_account: str = ""
+    sms_secret: str = ""
+    sms_template: str = ""  # the gateway's JSON body with $account $secret $to $text ("" = a plain one)
+    sms_ascii: bool = True  # SMS without diacritics
 
     def environment(self) -> dict[str, str]:
         """These settings as COUNTER_SERVER__* variables: what the worker processes of `counter serve

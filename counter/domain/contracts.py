@@ -281,6 +281,7 @@ class CreatedPayload(_Payload):
     papers: list[Paper] = []
     reason: Annotated[Text | None, Blank] = None
     form: Annotated[Annotated[Line, Field(max_length=8)] | None, Blank] = None
+    notify: Literal["none", "sms", "email"] | None = None  # the citizen's choice of notices (issue 19)
 
     @model_validator(mode="after")
     def _own_prefix(self) -> CreatedPayload:
@@ -311,6 +312,14 @@ class AssignPayload(_Payload):
     assignee_id: BigInt | None = None
 
 
+class RatingPayload(_Payload):
+    """A rating the citizen gave at the counter (issue 19): domain.voice.RATINGS and RATING_REASONS."""
+
+    value: Literal["very_satisfied", "satisfied", "unsatisfied"]
+    reason: Literal["fast", "helpful", "late", "many_trips", "attitude"] | None = None
+    channel: Literal["counter"] = "counter"
+
+
 class AnyPayload(_Payload):
     """Kinds whose payload the reducer checks against the dossier (hand-offs, returns, corrections)."""
 
@@ -321,6 +330,7 @@ PAYLOADS: dict[str, type[_Payload]] = {
     "supplement_requested": ReasonPayload, "withdrawn": ReasonPayload, "stopped": ReasonPayload,
     "voided": ReasonPayload, "note_added": NotePayload, "fee_requested": FeePayload,
     "extended": DuePayload, "supplement_received": DuePayload, "reassigned": AssignPayload,
+    "rated": RatingPayload,
 }
 _ADAPTERS: dict[str, TypeAdapter[Any]] = {}
 PAPERS: TypeAdapter[list[Paper]] = TypeAdapter(list[Paper])

@@ -80,6 +80,7 @@ class EventKind(StrEnum):
     DELIVERED = "delivered"  # a result sent by post reached the citizen
     CORRECTED = "corrected"  # the applicant's details fixed: payload changes {field: {old, new}} and a reason
     VOIDED = "voided"  # received by mistake, cancelled the same day (reason); its code is never reused
+    RATED = "rated"  # the citizen's rating at the counter after a return (issue 19; payload RatingPayload)
 
     @property
     def label(self) -> str:
@@ -106,6 +107,7 @@ EVENT_LABELS: dict[str, str] = {  # keyed by EventKind (a str): a stored kind lo
     EventKind.DELIVERED: "ghi nhận đã phát kết quả qua bưu chính",
     EventKind.CORRECTED: "sửa thông tin",
     EventKind.VOIDED: "hủy hồ sơ",
+    EventKind.RATED: "ghi nhận đánh giá của công dân",
 }
 
 _ANY_EXISTING = frozenset(Status)
@@ -132,6 +134,7 @@ TRANSITIONS: dict[EventKind, tuple[frozenset[Status | None], Status | None]] = {
     EventKind.DELIVERED: (frozenset({Status.RETURNED}), None),
     EventKind.CORRECTED: (frozenset(_ANY_EXISTING), None),
     EventKind.VOIDED: (frozenset(_OPEN_OR_READY), None),
+    EventKind.RATED: (frozenset({Status.RETURNED}), None),
 }
 #: what a voided dossier still accepts
 AFTER_VOID = frozenset({EventKind.NOTE_ADDED})

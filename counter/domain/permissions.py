@@ -129,6 +129,7 @@ EVENT_ACTIONS: dict[str, Action] = {
     "delivered": Action.RETURN_RESULT,
     "corrected": Action.CORRECT,
     "voided": Action.VOID,
+    "rated": Action.RETURN_RESULT,
 }
 
 
