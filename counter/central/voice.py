@@ -131,9 +131,8 @@ async def _form(request: Request) -> dict[str, str]:
 
 
 def deadline(now: datetime, days: int) -> datetime:
-    """The end (17:00) of the `days`-th working day after today (domain/calendar's holidays)."""
-    day = WorkCalendar().add_working_days(now.astimezone(VN_TZ).date(), days)
-    return datetime.combine(day, time(17, 0), VN_TZ)
+    """The answer's deadline: `days` working days, counted as a dossier's due date is (domain/calendar)."""
+    return WorkCalendar().due_at(now, days)
 
 
 def _limited(request: Request) -> Response | None:
