@@ -35,6 +35,7 @@ SPEC = {
     "delivered": ({S.RETURNED}, None),  # once, for a result sent by post
     "corrected": (set(S), None),  # issue 12: the applicant's details, in any status
     "voided": ({S.RECEIVED, S.PROCESSING, S.SUPPLEMENT, S.FEE, S.RESOLVED}, None),  # same day; then notes only
+    "rated": ({S.RETURNED}, None),  # issue 19: the citizen's rating at the counter, after the return
 }
 
 
