@@ -373,7 +373,7 @@ def _supervisor(conn: Connection, office_id: str, username: Any) -> str:
     u = t.users.c
     name = username.strip().lower() if isinstance(username, str) else ""
     row = conn.execute(sa.select(u.role, u.locked).where(u.office_id == office_id, u.username == name)).first()
-    if row is None or row.locked or not can(Role(row.role), Action.REASSIGN):
+    if row is None or row.locked or not can(Role(row.role), Action.VIEW_QUEUE):
         raise _Refused(403, "Chỉ lãnh đạo / giám sát của cơ quan được xử lý phản ánh, kiến nghị.")
     return name
 
