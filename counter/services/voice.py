@@ -153,7 +153,8 @@ _LOCAL = sa.text(
     "LEFT JOIN users u ON u.id = (SELECT ret.actor_id FROM dossier_events ret WHERE ret.dossier_id = r.dossier_id "
     "  AND ret.kind = 'returned' AND ret.station_id = r.station_id ORDER BY ret.at DESC LIMIT 1) "
     "WHERE r.kind = 'rated' AND r.at >= :start AND r.at < :end AND NOT EXISTS (SELECT 1 FROM dossier_events later "
-    "  WHERE later.dossier_id = r.dossier_id AND later.kind = 'rated' AND later.at > r.at) "
+    "  WHERE later.dossier_id = r.dossier_id AND later.kind = 'rated' AND (later.at > r.at OR (later.at = r.at "
+    "  AND later.station_seq > r.station_seq))) "
     "GROUP BY staff, d.procedure_code, value")
 
 
