@@ -54,7 +54,7 @@ def smtp(tmp_path):
     got: list = []
 
     class Handler:
-        async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+        async def handle_DATA(self, server, session, envelope):
             got.append((envelope.rcpt_tos, message_from_bytes(envelope.original_content, policy=policy.default)))
             return "250 OK"
 
@@ -85,7 +85,7 @@ class Gateway:
         gateway = self
 
         class H(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802
+            def do_POST(self):
                 body = json.loads(self.rfile.read(int(self.headers["content-length"])))
                 gateway.got.append(body)
                 self.send_response(200)

@@ -134,7 +134,7 @@ async def test_complaint_bad_input_gets_a_message_a_4xx_and_nothing_stored(serve
 
 
 async def test_supervisor_answers_and_the_page_shows_it_then_the_citizen_rates_the_handling(server, station_store):
-    client, engine, push = server
+    client, _engine, push = server
     code = receive(station_store, actor_for(station_store, "canbo"))
     await push()
     tok = token_of(station_store, code)

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from textual.widgets import Input, Select, Static
 
 from counter.app import build_app
 from counter.services import dossiers
 from tests.helpers.pilot import QR, open_receive, settle
-from tests.ui.test_receive import pick, store  # noqa: F401 (fixture)
+from tests.ui.test_receive import pick
+
+
+@pytest.fixture
+def store(tmp_path):
+    from tests.conftest import make_store
+
+    return make_store(tmp_path / "data")
 
 
 async def test_the_choice_of_notices_is_checked_and_recorded(store):
