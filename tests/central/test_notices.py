@@ -230,6 +230,15 @@ async def test_gateway_down_then_up_each_message_delivered_once(central_url, cen
     assert sorted(g["phone"] for g in gateway.got) == [f"091234567{i}" for i in range(3)]  # each once
     shown = server.history(station_store, codes[2])
     assert len(shown) == 3 and shown[-1].startswith("đã gửi SMS")
+    # what the clerk sees in the dossier's screen (key T): the server's record, over the station's token
+    from starlette.testclient import TestClient
+
+    from counter.services import sync as sync_service
+    from counter.services import voice as station_voice
+
+    sync_service.setup(station_store, "http://central.test", server.token)
+    with TestClient(server.app, base_url="http://central.test") as tc:
+        assert station_voice.notices(station_store, codes[2], transport=tc._transport) == shown
     with central_engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(t.notices)
                             .where(t.notices.c.status == "sent")).scalar_one() == 3
