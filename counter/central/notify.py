@@ -296,5 +296,5 @@ def history(conn: Connection, dossier_id: str) -> list[dict[str, Any]]:
         label = v.NOTICE_LABELS.get(r.kind, r.kind)
         text = (f"đã gửi {channel} {to} lúc {v.when(r.at)} ({label})" if r.ok
                 else f"gửi {channel} {to} lỗi lúc {v.when(r.at)} ({label}): {r.error}")
-        out.append({"at": r.at.isoformat(), "kind": r.kind, "channel": r.channel, "ok": r.ok, "text": text})
+        out.append({"at": v.aware(r.at).isoformat(), "kind": r.kind, "channel": r.channel, "ok": r.ok, "text": text})
     return out

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import html
 import json
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import parse_qs, quote
 
@@ -321,7 +321,7 @@ def _complain(conn: Connection, state: DossierState, form: dict[str, str], reque
     conn.execute(sa.insert(t.complaints).values(
         code=v.complaint_code(state.office_id, local, n), office_id=state.office_id, dossier_id=state.id,
         category=category, about=about, text=text, text_hash=digest, client=client, status="open",
-        deadline_at=deadline(now, request.app.state.complaint_days), created_at=now))
+        deadline_at=deadline(now, request.app.state.complaint_days).astimezone(UTC), created_at=now))
     return "phan-anh"
 
 
@@ -411,13 +411,16 @@ def _api(fn):  # type: ignore[no-untyped-def]
     return handler
 
 
+def _iso(dt: datetime | None) -> str | None:
+    return v.aware(dt).isoformat() if dt is not None else None
+
+
 def complaint_wire(r: Any) -> dict[str, Any]:
     return {"code": r.code, "dossier_id": r.dossier_id, "category": r.category, "about": r.about, "text": r.text,
-            "status": r.status, "owner": r.owner, "deadline_at": r.deadline_at.isoformat(),
+            "status": r.status, "owner": r.owner, "deadline_at": _iso(r.deadline_at),
             "answer": r.answer, "answered_by": r.answered_by,
-            "answered_at": r.answered_at.isoformat() if r.answered_at else None,
-            "closed_at": r.closed_at.isoformat() if r.closed_at else None,
-            "handling_rating": r.handling_rating, "created_at": r.created_at.isoformat(),
+            "answered_at": _iso(r.answered_at), "closed_at": _iso(r.closed_at),
+            "handling_rating": r.handling_rating, "created_at": _iso(r.created_at),
             "dossier_code": getattr(r, "dossier_code", None)}
 
 

@@ -12,7 +12,7 @@ import random
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from counter.domain.calendar import format_vn
@@ -233,8 +233,13 @@ class _Blank(dict):  # type: ignore[type-arg]
         return "…"
 
 
+def aware(dt: datetime) -> datetime:
+    """A stored time read back: SQLite (the one-machine demo) returns it without its zone; it is UTC."""
+    return dt if dt.tzinfo is not None else dt.replace(tzinfo=UTC)
+
+
 def when(dt: datetime | None) -> str:
-    return format_vn(dt) if dt is not None else "…"
+    return format_vn(aware(dt)) if dt is not None else "…"
 
 
 def mask_address(channel: str, address: str) -> str:
@@ -266,7 +271,8 @@ def ratio_satisfied(values: list[str]) -> tuple[int, int]:
 def ratio_on_time(complaints: list[tuple[datetime, datetime | None]], now: datetime) -> tuple[int, int]:
     """5.3: (answered by their deadline, complaints due in the period or answered in it): each is
     (deadline, answered_at)."""
-    due = [(d, a) for d, a in complaints if a is not None or d <= now]
+    pairs = [(aware(d), aware(a) if a is not None else None) for d, a in complaints]
+    due = [(d, a) for d, a in pairs if a is not None or d <= now]
     return sum(1 for d, a in due if a is not None and a <= d), len(due)
 
 
