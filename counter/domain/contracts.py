@@ -348,6 +348,7 @@ FIELD_LABELS: dict[str, str] = {
     "assignee_id": "cán bộ được giao", "papers": "danh sách giấy tờ", "reason": "lý do", "form": "mẫu",
     "text": "nội dung ghi chú", "name": "tên", "originals": "số bản chính",
     "certified_copies": "số bản chứng thực", "photocopies": "số bản photo", "count": "số lượng",
+    "notify": "cách nhận thông báo", "value": "mức đánh giá",  # issue 19
     # the wire event
     "id": "mã sự kiện", "station_id": "mã máy trạm", "station_seq": "số thứ tự của máy trạm",
     "parent": "sự kiện trước", "kind": "loại sự kiện", "actor_id": "người thực hiện", "at": "thời điểm",
