@@ -29,7 +29,7 @@ import re
 import tomllib
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from platformdirs import user_config_dir, user_data_dir
 from pydantic import (
@@ -150,6 +150,21 @@ class ServerSection(BaseModel):
     public_base_url: str = ""  # the address citizens reach (tracking links); "" = the request's own
     nop_rate: float = 0.5  # filings per second per client after a burst (0 = no limit)
     nop_burst: int = 10
+    # the citizen's voice (issue 19). Secrets (smtp_password, sms_secret) come from the environment:
+    # COUNTER_SERVER__SMTP_PASSWORD, COUNTER_SERVER__SMS_SECRET
+    public_url: str = ""  # the tracking pages' address in notices (https://motcua.tinh.gov.vn)
+    complaint_days: int = Field(default=10, ge=1, le=90)  # working days to answer a complaint
+    smtp_host: str = ""  # "" = no e-mail notices
+    smtp_port: int = 587
+    smtp_tls: Literal["starttls", "ssl", "none"] = "starttls"
+    smtp_user: str = ""
+    smtp_password: str = ""
+    mail_from: str = ""
+    sms_url: str = ""  # the SMS gateway's HTTP address; "" = no SMS notices
+    sms_account: str = ""
+    sms_secret: str = ""
+    sms_template: str = ""  # the gateway's JSON body with $account $secret $to $text ("" = a plain one)
+    sms_ascii: bool = True  # SMS without diacritics
 
     def environment(self) -> dict[str, str]:
         """These settings as COUNTER_SERVER__* variables: what the worker processes of `counter serve

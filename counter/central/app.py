@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -17,7 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from counter.central import db, ingest, portal_routes
+from counter.central import db, ingest, notify, portal_routes, voice
 from counter.central import users as central_users
 from counter.central import tables as t
 from counter.central.tokens import TokenInfo, bind, lookup, own_events, station_info
@@ -30,6 +31,16 @@ _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 MAX_BLOB = 64 * 1024 * 1024
 
 
+@contextlib.asynccontextmanager
+async def _lifespan(app: FastAPI):  # type: ignore[no-untyped-def]
+    """The notices' sending loop runs while the server does (issue 19)."""
+    app.state.dispatcher.start()
+    try:
+        yield
+    finally:
+        app.state.dispatcher.stop()
+
+
 class _Fail(Exception):
     def __init__(self, status: int, detail: str, headers: dict[str, str] | None = None):
         self.status, self.detail, self.headers = status, detail, headers
@@ -37,7 +48,9 @@ class _Fail(Exception):
 
 def create_app(db_url: str, *, clock: Clock | None = None, migrate: bool = True, track_rate: float = 2.0,
                track_burst: int = 20, track_cache: float = 1.0, pool_size: int = 10,
-               online: Any = None) -> FastAPI:
+               online: Any = None, notifiers: dict[str, notify.Notifier] | None = None,
+               public_url: str = "", sms_ascii: bool = True, complaint_days: int = 10,
+               notify_interval: float = 5.0) -> FastAPI:
     """`track_rate` requests per second per client address on the public pages after a burst of
     `track_burst` (0 turns the limit off); a dossier's public data is kept `track_cache` seconds in this
     process (pushes through this process refresh it at once; 0 = always read the database)."""
@@ -48,7 +61,8 @@ def create_app(db_url: str, *, clock: Clock | None = None, migrate: bool = True,
     clock = clock or SystemClock()
     limiter = RateLimiter(track_rate, track_burst)
     app = FastAPI(title="Một cửa — máy chủ trung tâm", docs_url=None, redoc_url=None,
-                  openapi_url="/api/v1/openapi.json")  # the station API; public pages stay out of it
+                  openapi_url="/api/v1/openapi.json",  # the station API; public pages stay out of it
+                  lifespan=_lifespan)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
@@ -64,6 +78,11 @@ def create_app(db_url: str, *, clock: Clock | None = None, migrate: bool = True,
     app.include_router(central_fees.router(engine))
     app.state.engine = engine
     app.state.limiter = limiter
+    # the citizen's voice (issue 19): notices sent after acceptance, the rating and complaint pages
+    app.state.clock, app.state.complaint_days = clock, complaint_days
+    notify.set_options(engine, notify.NoticeOptions(public_url=public_url, sms_ascii=sms_ascii))
+    app.state.dispatcher = notify.Dispatcher(engine, notifiers or {}, clock, notify_interval)
+    app.include_router(voice.router)
     epoch_cache: dict[str, str] = {}
     track_cache_seconds = track_cache
     track_pages: dict[str, tuple[float, tuple[str, str, str, str] | None]] = {}
@@ -285,7 +304,7 @@ def create_app(db_url: str, *, clock: Clock | None = None, migrate: bool = True,
         found = await lookup_tracked(token)
         if found is None:
             return HTMLResponse(NOT_FOUND_HTML, status_code=404, headers=_NO_STORE)
-        return HTMLResponse(_render_html(*found), headers=_NO_STORE)
+        return HTMLResponse(voice.voice_link(_render_html(*found), token), headers=_NO_STORE)
 
     @app.get("/api/v1/track/{token}", include_in_schema=False)
     async def track_json(token: str, request: Request) -> Response:
@@ -357,7 +376,9 @@ def app_from_settings(settings: Any = None) -> FastAPI:
                           catalogue=s.catalogue, public_base_url=s.public_base_url, nop_rate=s.nop_rate,
                           nop_burst=s.nop_burst)
     app = create_app(s.db, migrate=False, track_rate=s.track_rate, track_burst=s.track_burst,
-                     track_cache=s.track_cache, online=online)
+                     track_cache=s.track_cache, online=online,
+                     notifiers=notify.notifiers_from_settings(s), public_url=s.public_url, sms_ascii=s.sms_ascii,
+                     complaint_days=s.complaint_days)
     portal_routes.attach(app, s)  # issue 16: the national portal's files and outbox worker
     return app
 

@@ -22,6 +22,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 
 from counter.central import tables as t
+from counter.central import voice
 from counter.central.tokens import TokenInfo, desk_station_id, number_clash
 from counter.central.track import public_step, public_view
 from counter.domain import contracts, lifecycle
@@ -37,7 +38,7 @@ MAX_BATCH = contracts.MAX_BATCH
 #: the retry reason of a new event under a station_seq the server has already settled (a restored station)
 BEHIND = "behind"
 #: kinds accepted even when the station did not know the server's head (they commute with anything)
-COMMUTATIVE = frozenset({EventKind.DOCUMENT_SCANNED, EventKind.NOTE_ADDED})
+COMMUTATIVE = frozenset({EventKind.DOCUMENT_SCANNED, EventKind.NOTE_ADDED, EventKind.RATED})
 BODY_KEYS = contracts.BODY_KEYS
 _SORTED_BODY_KEYS = tuple(sorted(BODY_KEYS))
 _PUBLIC_DUMPS = json.JSONEncoder(ensure_ascii=False).encode
@@ -165,6 +166,7 @@ def push(conn: Connection, auth: TokenInfo, body: Any, now: datetime,
                  station["last_hash"], batch, json_only)
     results = [ctx.settle(e) for e in batch]
     ctx.flush()
+    voice.on_accepted(conn, ctx.accepted, now)  # notices and counter ratings, in the accepting transaction
     if touched is not None:
         touched.update(d["_state"].token for d in ctx.dossiers.values() if d["_dirty"])
     if ctx.office_seq != office["last_seq"]:
@@ -274,6 +276,7 @@ class _Batch:
             if wanted_blobs else set()
         self.rows: list[dict[str, Any]] = []
         self.behind = False  # a new event under a settled station_seq was seen: the rest waits too
+        self.accepted: list[tuple[dict[str, Any], Any, DossierState]] = []  # (event, status before, state)
 
     def flush(self) -> None:
         _insert_rows(self.conn, t.events, self.rows)
@@ -476,6 +479,8 @@ class _Batch:
                    office_hash=self.office_hash, base=base)
         self.known[e["id"]] = ("accepted", self.office_seq, None, content, base)
         d = self.dossiers.get(state.id)
+        before = d.get("_state") if d is not None else None
+        self.accepted.append((e, before.status if before is not None else None, state))
         if d is None:
             d = self.dossiers[state.id] = {"id": state.id, "office_id": state.office_id, "head": e["id"],
                                            "public": {"history": []}, "_new": True}

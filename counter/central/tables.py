@@ -160,3 +160,79 @@ portal_codes = sa.Table(
     sa.Column("theirs", sa.String(64), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
 )
+
+
+# --- the citizen's voice (issue 19): notices, ratings, complaints -------------------------------------------
+
+#: one notice per (event, channel, recipient): made in the accepting transaction, sent after it by the
+#: dispatcher (counter/central/notify.py), retried with backoff until sent
+notices = sa.Table(
+    "central_notices", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("office_id", sa.String(40), nullable=False),
+    sa.Column("dossier_id", sa.String(36), nullable=False, index=True),
+    sa.Column("event_id", sa.String(36), nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("channel", sa.String(16), nullable=False),
+    sa.Column("recipient", sa.String(254), nullable=False),
+    sa.Column("subject", sa.Text, nullable=False, server_default=""),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("status", sa.String(10), nullable=False, server_default="pending"),  # pending | sent
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("next_at", sa.DateTime(timezone=True), nullable=False, index=True),
+    sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("last_error", sa.Text, nullable=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.UniqueConstraint("event_id", "channel", "recipient", name="uq_central_notices_event_recipient"),
+)
+
+#: every attempt to send a notice, shown in the dossier's history
+notice_attempts = sa.Table(
+    "central_notice_attempts", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("notice_id", sa.Integer, sa.ForeignKey("central_notices.id"), nullable=False, index=True),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("ok", sa.Boolean, nullable=False),
+    sa.Column("error", sa.Text, nullable=True),
+)
+
+#: ratings: one current row per (dossier, channel); a change keeps the earlier row with current = false
+ratings = sa.Table(
+    "central_ratings", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("office_id", sa.String(40), nullable=False, index=True),
+    sa.Column("dossier_id", sa.String(36), nullable=False, index=True),
+    sa.Column("channel", sa.String(16), nullable=False),  # counter | web
+    sa.Column("value", sa.String(20), nullable=False),
+    sa.Column("reason", sa.String(20), nullable=True),
+    sa.Column("staff", sa.String(64), nullable=True),  # the user who returned the result
+    sa.Column("procedure_code", sa.String(64), nullable=False, server_default=""),
+    sa.Column("event_id", sa.String(36), nullable=True, unique=True),  # a counter rating's event
+    sa.Column("current", sa.Boolean, nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+)
+
+#: complaints and suggestions (phản ánh, kiến nghị) from the tracking page
+complaints = sa.Table(
+    "central_complaints", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("code", sa.String(64), nullable=False, unique=True),
+    sa.Column("office_id", sa.String(40), nullable=False, index=True),
+    sa.Column("dossier_id", sa.String(36), nullable=False, index=True),
+    sa.Column("category", sa.String(16), nullable=False),
+    sa.Column("about", sa.String(16), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("text_hash", sa.String(64), nullable=False),
+    sa.Column("client", sa.String(64), nullable=False),  # SHA-256 of the client's address
+    sa.Column("status", sa.String(10), nullable=False, server_default="open"),
+    sa.Column("owner", sa.String(64), nullable=True),
+    sa.Column("deadline_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("answer", sa.Text, nullable=True),
+    sa.Column("answered_by", sa.String(64), nullable=True),
+    sa.Column("answered_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("handling_rating", sa.String(20), nullable=True),
+    sa.Column("handling_rated_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.UniqueConstraint("dossier_id", "text_hash", name="uq_central_complaints_dossier_text"),
+)

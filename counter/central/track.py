@@ -105,12 +105,17 @@ _CSS = ("body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;m
         "color:#0b5394}.st.done{color:#1e7b34}dl{margin:0}dt{color:#5a6470;font-size:.85rem;margin-top:.5rem}"
         "dd{margin:0;font-weight:600}ol{padding-left:1.2rem;margin:.2rem 0}li{margin:.35rem 0}"
         "time{color:#5a6470;font-size:.85rem;display:block}footer{color:#5a6470;font-size:.85rem}"
-        "a{color:#0b5394}")
+        "a{color:#0b5394}"
+        # the rating and complaint forms (central/voice.py)
+        "h2{font-size:1rem;margin:0 0 .5rem}.opt{display:block;padding:.45rem 0}label{display:block;margin-top:.5rem}"
+        "select,textarea{width:100%;box-sizing:border-box;font:inherit;padding:.4rem}button{margin-top:.7rem;"
+        "font:inherit;padding:.55rem 1rem;background:#0b5394;color:#fff;border:0;border-radius:.4rem;width:100%}"
+        ".ok{color:#1e7b34}.answer{white-space:pre-wrap}")
 
 
 #: the pages' only inline content is the <style> above: the policy allows exactly that, and nothing else
 CSP = (f"default-src 'none'; style-src 'sha256-{base64.b64encode(hashlib.sha256(_CSS.encode()).digest()).decode()}'; "
-       "img-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+       "img-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 
 
 def _page(title: str, body: str) -> str:

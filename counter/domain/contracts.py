@@ -305,6 +305,7 @@ class CreatedPayload(_Payload):
     charges: list[ChargeLinePayload] = []  # issue 18: what is owed, line by line (their sum is `fee`)
     units: dict[Annotated[str, Field(max_length=16)], Count] = {}  # pages, copies, signatures
     exemption: ExemptionPayload | None = None
+    notify: Literal["none", "sms", "email"] | None = None  # the citizen's choice of notices (issue 19)
 
     @model_validator(mode="after")
     def _own_prefix(self) -> CreatedPayload:
@@ -463,6 +464,14 @@ class AssignPayload(_Payload):
     assignee_id: BigInt | None = None
 
 
+class RatingPayload(_Payload):
+    """A rating the citizen gave at the counter (issue 19): domain.voice.RATINGS and RATING_REASONS."""
+
+    value: Literal["very_satisfied", "satisfied", "unsatisfied"]
+    reason: Literal["fast", "helpful", "late", "many_trips", "attitude"] | None = None
+    channel: Literal["counter"] = "counter"
+
+
 class AnyPayload(_Payload):
     """Kinds whose payload the reducer checks against the dossier (hand-offs, returns, corrections)."""
 
@@ -476,6 +485,7 @@ PAYLOADS: dict[str, type[_Payload]] = {
     "extended": DuePayload, "supplement_received": DuePayload, "reassigned": AssignPayload,
     "online_incomplete": OnlineIncompletePayload, "files_added": FilesAddedPayload,
     "verification_extended": DuePayload, "refused_after_appraisal": ReasonPayload,
+    "rated": RatingPayload,
 }
 #: the payload of a kind that creates a dossier when it comes on an existing one (status 1: an online dossier)
 ON_EXISTING: dict[str, type[_Payload]] = {"received": ReceivedOnlinePayload, "refused": RefusedOnlinePayload}
@@ -504,6 +514,7 @@ FIELD_LABELS: dict[str, str] = {
     "detail": "cách tính", "exempt": "căn cứ miễn", "unit": "đơn vị tính", "receipt": "biên lai",
     "series": "ký hiệu biên lai", "number": "số biên lai", "reference": "mã giao dịch", "payer": "người nộp tiền",
     "replacement": "biên lai thay thế", "method": "hình thức nộp",
+    "notify": "cách nhận thông báo", "value": "mức đánh giá",  # issue 19
     # the wire event
     "id": "mã sự kiện", "station_id": "mã máy trạm", "station_seq": "số thứ tự của máy trạm",
     "parent": "sự kiện trước", "kind": "loại sự kiện", "actor_id": "người thực hiện", "at": "thời điểm",

@@ -86,6 +86,7 @@ class EventKind(StrEnum):
     REFUSED_AFTER_APPRAISAL = "refused_after_appraisal"  # Mẫu 03 during processing (Đ19.8): the result
     FEE_REFUNDED = "fee_refunded"  # issue 18: money paid back (amount, reason), its own step
     RECEIPT_CANCELLED = "receipt_cancelled"  # issue 18: a wrong receipt cancelled (reason) and reissued
+    RATED = "rated"  # the citizen's rating at the counter after a return (issue 19; payload RatingPayload)
 
     @property
     def label(self) -> str:
@@ -118,6 +119,7 @@ EVENT_LABELS: dict[str, str] = {  # keyed by EventKind (a str): a stored kind lo
     EventKind.REFUSED_AFTER_APPRAISAL: "từ chối giải quyết sau thẩm định",
     EventKind.FEE_REFUNDED: "hoàn trả phí, lệ phí",
     EventKind.RECEIPT_CANCELLED: "hủy và cấp lại biên lai",
+    EventKind.RATED: "ghi nhận đánh giá của công dân",
 }
 
 _ANY_EXISTING = frozenset(Status)
@@ -150,6 +152,7 @@ TRANSITIONS: dict[EventKind, tuple[frozenset[Status | None], Status | None]] = {
     EventKind.REFUSED_AFTER_APPRAISAL: (frozenset({Status.RECEIVED, Status.PROCESSING}), Status.RESOLVED),
     EventKind.FEE_REFUNDED: (frozenset(_ANY_EXISTING - {Status.NEW}), None),
     EventKind.RECEIPT_CANCELLED: (frozenset(_ANY_EXISTING - {Status.NEW}), None),
+    EventKind.RATED: (frozenset({Status.RETURNED}), None),
 }
 #: the kinds that ask the citizen for papers: one request per dossier, a second only with a supervisor's
 #: override and its reason (NĐ 61 Đ17: "bổ sung một lần đầy đủ"); permissions.require_event checks the role

@@ -142,6 +142,7 @@ EVENT_ACTIONS: dict[str, Action] = {
     "refused_after_appraisal": Action.DECIDE,
     "fee_refunded": Action.REFUND_FEE,
     "receipt_cancelled": Action.COLLECT_FEE,
+    "rated": Action.RETURN_RESULT,
 }
 
 

@@ -100,6 +100,7 @@ class QueueScreen(ServiceScreen):
         Binding("p", "export('ledger', 'pdf')", "Sổ PDF", id="queue.export-ledger-pdf"),
         Binding("c", "export('scorecard', 'csv')", "Chỉ số CSV", id="queue.export-scorecard"),
         Binding("x", "export('queue', 'csv')", "Hàng đợi CSV", id="queue.export-queue"),
+        Binding("y", "voice", "Phản ánh, đánh giá", id="queue.voice"),  # issue 19
         Binding("left_square_bracket", "shift(-1)", "Kỳ trước", key_display="[", id="queue.prev-period"),
         Binding("right_square_bracket", "shift(1)", "Kỳ sau", key_display="]", id="queue.next-period"),
         *(Binding(str(i + 1), f"bucket('{b}')", BUCKET_LABELS[b], show=False, id=f"queue.bucket-{b}")
@@ -277,6 +278,11 @@ class QueueScreen(ServiceScreen):
         if not self.codes or table.cursor_row < 0:
             return None
         return self.codes[min(table.cursor_row, len(self.codes) - 1)]
+
+    def action_voice(self) -> None:
+        from counter.screens.complaints import ComplaintsScreen
+
+        self.app.push_screen(ComplaintsScreen())
 
     def action_reassign(self) -> None:
         actor = self.capp.actor

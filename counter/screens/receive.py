@@ -154,6 +154,11 @@ class ReceiveScreen(ServiceScreen):
             with Horizontal(classes="form-row"):
                 yield Label("Phí, lệ phí", classes="form-label")
                 yield Tick("Đã nộp phí, lệ phí", id="fee_paid")
+            with Horizontal(classes="form-row"):  # the citizen's choice of notices (issue 19)
+                yield Label("Nhận thông báo", classes="form-label")
+                yield Select([("Không nhận", "none"), ("Qua SMS", "sms"), ("Qua e-mail", "email")],
+                             prompt="Theo số điện thoại / e-mail đã ghi", id="notify", compact=True)
+            yield Static("", id="err-notify", classes="field-error", markup=False)
             yield Static("", id="due", markup=False)
             yield Static("", id="result", markup=False)
         yield BottomBar()
@@ -472,7 +477,8 @@ class ReceiveScreen(ServiceScreen):
             fee_paid=self.query_one("#fee_paid", Checkbox).value,
             extra_papers=tuple(x for x in self.value("extra_papers").split(";") if x.strip()),
             units=self.fee_units(), exemption_ground=str(self.query_one("#exemption", Select).value or ""),
-            exemption_paper=self.value("exemption_paper"))
+            exemption_paper=self.value("exemption_paper"),
+            notify=notify if isinstance(notify := self.query_one("#notify", Select).value, str) else None)
 
     def clear_errors(self) -> None:
         for err in self.query(".field-error"):

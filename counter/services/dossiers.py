@@ -143,6 +143,8 @@ def receive_in(session: Session, actor: Actor, req: ReceiveRequest, at: datetime
     })
     if req.submitter is not None:
         payload.update(_applicant_payload("submitter", req.submitter))
+    if req.notify is not None:
+        payload["notify"] = req.notify  # the citizen's choice of notices (issue 19)
     state, _ = ev.append(session, actor, payload["dossier_id"], EventKind.RECEIVED, payload, at, new=True)
     return state
 

@@ -45,6 +45,7 @@ SPEC = {
     # issue 18: money paid back, a wrong receipt reissued: in any status of a received dossier (when paid)
     "fee_refunded": (set(S) - {S.NEW}, None),
     "receipt_cancelled": (set(S) - {S.NEW}, None),
+    "rated": ({S.RETURNED}, None),  # issue 19: the citizen's rating at the counter, after the return
 }
 
 

@@ -64,6 +64,8 @@ def payload_for(kind: str, n: int, state=None) -> dict:
     if kind == "receipt_cancelled":
         return {"number": "1000001", "reason": "ghi sai tên", "replacement": {"form": "01BLP0-001",
                                                                              "series": "AA-26P", "number": "1000002"}}
+    if kind == "rated":
+        return {"value": "satisfied", "reason": "fast"}
     if kind == "returned":
         return {"method": "post", "tracking": "EE123456789VN", "address": "Thôn 2", "fee_collected": 8000,
                 "papers": [{"name": "Giấy khai sinh bản chính", "count": 1}]}
