@@ -311,6 +311,19 @@ class AssignPayload(_Payload):
     assignee_id: BigInt | None = None
 
 
+Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+
+
+class ResultPayload(_Payload):
+    """result_issued (issue 20): the electronic result, a PDF blob signed by the official."""
+
+    name: Annotated[str, Field(min_length=1, max_length=1000), AfterValidator(_line)]
+    blobs: Annotated[list[Sha256], Field(min_length=1, max_length=20)]
+    pages: Annotated[int, Field(ge=0, le=100000)] = 0
+    signed_by: Annotated[str, Field(max_length=300), AfterValidator(_line)] = ""
+    data_store: bool = False  # to be pushed to the citizen's data store (DanhSachGiayToKetQua)
+
+
 class AnyPayload(_Payload):
     """Kinds whose payload the reducer checks against the dossier (hand-offs, returns, corrections)."""
 
@@ -321,6 +334,7 @@ PAYLOADS: dict[str, type[_Payload]] = {
     "supplement_requested": ReasonPayload, "withdrawn": ReasonPayload, "stopped": ReasonPayload,
     "voided": ReasonPayload, "note_added": NotePayload, "fee_requested": FeePayload,
     "extended": DuePayload, "supplement_received": DuePayload, "reassigned": AssignPayload,
+    "result_issued": ResultPayload,
 }
 _ADAPTERS: dict[str, TypeAdapter[Any]] = {}
 PAPERS: TypeAdapter[list[Paper]] = TypeAdapter(list[Paper])
@@ -336,7 +350,8 @@ FIELD_LABELS: dict[str, str] = {
     "book_no": "số thứ tự", "working_days": "số ngày làm việc", "due_at": "ngày hẹn trả", "fee": "phí, lệ phí",
     "fee_paid": "đã nộp phí", "return_method": "hình thức nhận kết quả", "return_address": "địa chỉ nhận kết quả",
     "assignee_id": "cán bộ được giao", "papers": "danh sách giấy tờ", "reason": "lý do", "form": "mẫu",
-    "text": "nội dung ghi chú", "name": "tên", "originals": "số bản chính",
+    "text": "nội dung ghi chú", "blobs": "danh sách tệp", "pages": "số trang", "signed_by": "người ký",
+    "data_store": "đưa vào kho dữ liệu", "name": "tên", "originals": "số bản chính",
     "certified_copies": "số bản chứng thực", "photocopies": "số bản photo", "count": "số lượng",
     # the wire event
     "id": "mã sự kiện", "station_id": "mã máy trạm", "station_seq": "số thứ tự của máy trạm",

@@ -80,6 +80,7 @@ class EventKind(StrEnum):
     DELIVERED = "delivered"  # a result sent by post reached the citizen
     CORRECTED = "corrected"  # the applicant's details fixed: payload changes {field: {old, new}} and a reason
     VOIDED = "voided"  # received by mistake, cancelled the same day (reason); its code is never reused
+    RESULT_ISSUED = "result_issued"  # issue 20: the electronic result (a signed PDF blob) attached to the dossier
 
     @property
     def label(self) -> str:
@@ -106,6 +107,7 @@ EVENT_LABELS: dict[str, str] = {  # keyed by EventKind (a str): a stored kind lo
     EventKind.DELIVERED: "ghi nhận đã phát kết quả qua bưu chính",
     EventKind.CORRECTED: "sửa thông tin",
     EventKind.VOIDED: "hủy hồ sơ",
+    EventKind.RESULT_ISSUED: "phát hành kết quả điện tử",
 }
 
 _ANY_EXISTING = frozenset(Status)
@@ -132,7 +134,12 @@ TRANSITIONS: dict[EventKind, tuple[frozenset[Status | None], Status | None]] = {
     EventKind.DELIVERED: (frozenset({Status.RETURNED}), None),
     EventKind.CORRECTED: (frozenset(_ANY_EXISTING), None),
     EventKind.VOIDED: (frozenset(_OPEN_OR_READY), None),
+    EventKind.RESULT_ISSUED: (frozenset(_OPEN_OR_READY | {Status.RETURNED}), None),
 }
+#: kinds whose payload names blobs (`blobs`: SHA-256 list) that travel with the event (sync pushes them first)
+BLOB_KINDS = frozenset({EventKind.DOCUMENT_SCANNED, EventKind.RETURNED, EventKind.RESULT_ISSUED})
+#: how a result was handed over (the `returned` event's `result_form`; issue 20)
+RESULT_FORMS = {"paper": "bản giấy", "electronic": "bản điện tử", "both": "cả bản giấy và bản điện tử"}
 #: what a voided dossier still accepts
 AFTER_VOID = frozenset({EventKind.NOTE_ADDED})
 
@@ -220,6 +227,8 @@ class DossierState:
     handed_off_at: datetime | None = None  # the first hand-off out of the desk (a clerk's correction ends there)
     voided_at: datetime | None = None  # cancelled as received by mistake (the code stays used)
     void_reason: str | None = None
+    results_issued: int = 0  # electronic results attached (result_issued events; issue 20)
+    return_form: str | None = None  # paper / electronic / both: what the return handed over (issue 20)
 
 
 def _dt(value: Any) -> datetime | None:
@@ -357,7 +366,15 @@ def _return(state: DossierState, p: Mapping[str, Any], kind: str, status: Status
             raise TransitionError(kind, status, f"Hình thức trả kết quả không hợp lệ: “{method}”.")
     except handover.HandoverError as exc:
         raise TransitionError(kind, status, exc.message) from None
-    _papers(p.get("papers"), kind, status, "giấy tờ kết quả bàn giao", required=True)
+    form = p.get("result_form", "paper")
+    if form not in RESULT_FORMS:
+        raise TransitionError(kind, status, f"Hình thức kết quả bàn giao không hợp lệ: “{form}” "
+                                            "(bản giấy / bản điện tử / cả hai).")
+    if form != "paper" and state.results_issued == 0:
+        raise TransitionError(kind, status, f"Hồ sơ {state.code} chưa có kết quả điện tử đã ký: không thể ghi "
+                                            f"nhận đã trao {RESULT_FORMS[form]}.")
+    changes["return_form"] = form
+    _papers(p.get("papers"), kind, status, "giấy tờ kết quả bàn giao", required=form != "electronic")
     collected = _amount(p.get("fee_collected"), kind, status, "số tiền thu")
     if state.fee > 0 and not state.fee_paid:
         if collected < state.fee:
@@ -527,6 +544,8 @@ def apply(state: DossierState | None, event: Event) -> DossierState:
         changes["note"] = _require(p, "text", kind, current, "nội dung ghi chú")
     elif kind == EventKind.CORRECTED:
         changes.update(_correct(state, p, kind, current, event.at))
+    elif kind == EventKind.RESULT_ISSUED:
+        changes["results_issued"] = state.results_issued + 1
     elif kind == EventKind.VOIDED:
         reason = p.get("reason")
         if not isinstance(reason, str) or not reason.strip():

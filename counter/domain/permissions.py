@@ -129,6 +129,7 @@ EVENT_ACTIONS: dict[str, Action] = {
     "delivered": Action.RETURN_RESULT,
     "corrected": Action.CORRECT,
     "voided": Action.VOID,
+    "result_issued": Action.DECIDE,  # issue 20: the processing side attaches the signed electronic result
 }
 
 

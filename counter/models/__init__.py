@@ -175,6 +175,8 @@ class Dossier(SQLModel, table=True):
     handed_off_at: datetime | None = utc_col()  # issue 12: first hand-off out of the desk
     voided_at: datetime | None = utc_col()  # issue 12: cancelled as received by mistake
     void_reason: str | None = None  # issue 12
+    results_issued: int = 0  # issue 20: electronic results attached (result_issued events)
+    return_form: str | None = None  # issue 20: paper / electronic / both handed over at the return
 
 
 class DossierDocument(PaperRow, table=True):

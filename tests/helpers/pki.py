@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+TEST_CLOCK = datetime(2026, 11, 1, tzinfo=UTC)  # before tests/conftest.NOW: the stores' fixed clock
 SOFTHSM_LIB = "/usr/lib/softhsm/libsofthsm2.so"
 PIN = "123456"
 SO_PIN = "87654321"
@@ -42,7 +43,7 @@ class TestCA:
     @classmethod
     def make(cls, cn: str = "CA Thử Nghiệm Gốc") -> TestCA:
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        now = datetime.now(UTC)
+        now = min(datetime.now(UTC), TEST_CLOCK)
         name = _name(cn, "Tổ chức chứng thực thử nghiệm")
         cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
                 .serial_number(x509.random_serial_number())
@@ -56,10 +57,11 @@ class TestCA:
                 .sign(key, hashes.SHA256()))
         return cls(key, cert)
 
-    def issue(self, public_key: object, cn: str, *, days: int = 365, start_days_ago: int = 1) -> x509.Certificate:
-        """An official's signing certificate; `days` < 0 with `start_days_ago` > -days gives an expired one."""
+    def issue(self, public_key: object, cn: str, *, days: int = 3650, start_days_ago: int = 1) -> x509.Certificate:
+        """An official's signing certificate, valid from before the test clock (tests/conftest NOW) and the real
+        time; `days` < 0 gives one that expired that many days ago."""
         now = datetime.now(UTC)
-        start = now - timedelta(days=start_days_ago)
+        start = min(now, TEST_CLOCK) - timedelta(days=start_days_ago)
         return (x509.CertificateBuilder().subject_name(_name(cn)).issuer_name(self.cert.subject)
                 .public_key(public_key).serial_number(x509.random_serial_number())  # type: ignore[arg-type]
                 .not_valid_before(start).not_valid_after(start + timedelta(days=days) if days > 0 else now + timedelta(days=days))
