@@ -36,6 +36,8 @@ def payload_for(kind: str, n: int, state=None) -> dict:
         return {"reason": "Thiếu giấy tờ", "papers": [{"name": "Giấy chứng sinh", "originals": 1}]}
     if kind == "fee_requested":
         return {"amount": 8000}
+    if kind == "result_issued":
+        return {"name": "Giấy khai sinh (bản điện tử)", "blobs": ["ab" * 32], "pages": 1, "signed_by": "Cán bộ A"}
     if kind == "returned":
         return {"method": "post", "tracking": "EE123456789VN", "address": "Thôn 2", "fee_collected": 8000,
                 "papers": [{"name": "Giấy khai sinh bản chính", "count": 1}]}
