@@ -292,6 +292,8 @@ def create_app(db_url: str, *, clock: Clock | None = None, migrate: bool = True,
             return JSONResponse({"detail": "Không tìm thấy hồ sơ."}, status_code=404, headers=_NO_STORE)
         return Response(_render_json(*found), media_type="application/json", headers=_NO_STORE)
 
+    from counter.central import results  # issue 20: the electronic result's download, the signature check
+    app.include_router(results.router)
     return app
 
 
@@ -315,8 +317,11 @@ class SecurityHeaders:
 
         async def send_with_headers(message) -> None:  # type: ignore[no-untyped-def]
             if message["type"] == "http.response.start":
-                headers = [h for h in message.get("headers", []) if h[0].lower() not in _SECURITY_NAMES]
-                message = {**message, "headers": headers + SECURITY_HEADERS}
+                given = message.get("headers", [])
+                own = [h for h in given if h[0].lower() == b"content-security-policy"][:1]  # a page that posts a form
+                headers = [h for h in given if h[0].lower() not in _SECURITY_NAMES]
+                extra = [h for h in SECURITY_HEADERS if not (own and h[0] == b"content-security-policy")]
+                message = {**message, "headers": headers + own + extra}
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -223,6 +223,21 @@ def _field_name(data: bytes) -> str:
     return f"ChuKySo{n}"
 
 
+def off_loop(fn: Any) -> Any:
+    """Run `fn()` here, or in a helper thread when this thread runs an asyncio loop (pyHanko's blocking calls
+    start their own loop, which a running one forbids: an async test, a server's handler)."""
+    import asyncio
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return fn()
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(fn).result()
+
+
 def _escape(text: str) -> str:
     return text.replace("%", "%%")
 
@@ -264,7 +279,7 @@ def sign_pdf(data: bytes, signer: Any, *, reason: str, location: str = "", now: 
         spec = fields.SigFieldSpec(sig_field_name=name, on_page=page, box=rect)
         pdf_signer = signers.PdfSigner(meta, signer=signer, timestamper=timestamper, stamp_style=stamp,
                                        new_field_spec=spec)
-        out = pdf_signer.sign_pdf(writer)
+        out = off_loop(lambda: pdf_signer.sign_pdf(writer))
     except SigningError:
         raise
     except PdfReadError:
