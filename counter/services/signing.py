@@ -291,3 +291,32 @@ def portal_results(store: Store, code: str) -> list[dict[str, Any]]:
     16) sets `payload["DanhSachGiayToKetQua"] = portal_results(store, code)`."""
     return [{"TenGiayTo": r.name, "MaThanhPhanHoSo": "", "GiayToId": r.sha256,
              "DuongDanTepTinKetQua": f"blobs/{r.sha256}"} for r in results_of(store, code) if r.data_store]
+
+
+# ---- Bộ chỉ số 766: 4.1 and 4.4 (issue 17 wires them into the scorecard) ----------------------------------
+
+def _cohort(period: Any) -> tuple[str, tuple[str, str]]:
+    from counter.services.reports import _COHORT, _bounds
+
+    return "d." + _COHORT.replace(" AND ", " AND d."), _bounds(period)  # as reports.scorecard qualifies it
+
+
+def indicator_4_1(store: Store, period: Any) -> tuple[int, int]:
+    """766 4.1 "hồ sơ có kết quả giải quyết điện tử": (finished dossiers of the period's cohort with a signed
+    electronic result, finished dossiers of the cohort). Finished: resolved or returned (status 9, 10)."""
+    where, args = _cohort(period)
+    num, den = store.query(
+        "SELECT coalesce(sum(d.results_issued > 0), 0), count(*) FROM dossiers d "
+        f"WHERE {where} AND d.status IN (9, 10)", args)[0]
+    return int(num), int(den)
+
+
+def indicator_4_4(store: Store, period: Any) -> tuple[int, int]:
+    """766 4.4 "kết quả số hóa đưa vào kho dữ liệu cá nhân": (dossiers of the cohort with a result marked for the
+    citizen's data store, dossiers of the cohort with an electronic result)."""
+    where, args = _cohort(period)
+    num, den = store.query(
+        "SELECT coalesce(sum(EXISTS (SELECT 1 FROM dossier_events e WHERE e.dossier_id = d.id AND "
+        "e.kind = 'result_issued' AND json_extract(e.payload, '$.data_store') = 1)), 0), count(*) "
+        f"FROM dossiers d WHERE {where} AND d.results_issued > 0", args)[0]
+    return int(num), int(den)

@@ -184,3 +184,25 @@ def test_result_refused_by_status_before_signing(store, keys, p12_cfg):
     with pytest.raises(PermissionDenied):
         issue_result(store, signing, actor_for(store, "buudien"), code, b"%PDF", "Kết quả")
     assert written(store) == before
+
+
+def test_766_indicators_4_1_and_4_4(store, keys, p12_cfg):
+    from counter.domain.scorecard import Period
+    from counter.services.signing import indicator_4_1, indicator_4_4
+    from tests.conftest import NOW
+
+    period = Period.month(NOW.date())
+    clerk = actor_for(store, "canbo")
+    signing = signing_for(store, p12_cfg)
+    signing.unlock(keys.p12_password, clerk.user_id)
+    codes = [receive(store, clerk, id_number=ID) for _ in range(4)]
+    for code in codes[:3]:
+        progress.record_event(store, clerk, code, "resolved", {"note": "Kết quả"})
+    assert indicator_4_1(store, period) == (0, 3) and indicator_4_4(store, period) == (0, 0)
+    pdf = render_pdf(forms.receipt(DATA))
+    issue_result(store, signing, clerk, codes[0], pdf, "KQ", data_store=True)
+    issue_result(store, signing, clerk, codes[1], pdf, "KQ")
+    issue_result(store, signing, clerk, codes[3], pdf, "KQ (chưa xong)", data_store=True)
+    assert indicator_4_1(store, period) == (2, 3)  # finished dossiers with an electronic result
+    assert indicator_4_4(store, period) == (2, 3)  # results marked for the data store / dossiers with a result
+    assert indicator_4_1(store, period.shift("month", -1)) == (0, 0)
