@@ -174,19 +174,20 @@ def check_validity(info: SignerInfo, now: datetime) -> None:
         raise SigningError(f"Chứng thư số của {info.name} chỉ có hiệu lực từ ngày {_vn_day(info.not_before)}.")
 
 
-def _pdf_text_positions(data: bytes, needle: str) -> tuple[int, float, float] | None:
-    """(page index, x, y) of the last line holding `needle` (the form's e-signature note), or None."""
+def _pdf_text_positions(data: bytes, needle: str) -> tuple[int, float, float, float] | None:
+    """(page index, x, y, estimated width) of the last line holding `needle` (the form's e-signature note)."""
     from pypdf import PdfReader
 
     reader = PdfReader(io.BytesIO(data))
     for index in range(len(reader.pages) - 1, -1, -1):
-        found: list[tuple[float, float]] = []
+        found: list[tuple[float, float, float]] = []
 
         def visit(text: str, cm: list[float], tm: list[float], _font: Any, _size: Any) -> None:
             if needle in text:
                 x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
                 y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
-                found.append((x, y))
+                size = float(_size or 8) * abs(tm[0] * cm[0] or 1)
+                found.append((x, y, len(text.strip()) * size * 0.5))
 
         try:
             reader.pages[index].extract_text(visitor_text=visit)
@@ -205,13 +206,14 @@ def signature_box(data: bytes) -> tuple[int, tuple[float, float, float, float]]:
     reader = PdfReader(io.BytesIO(data))
     where = _pdf_text_positions(data, BOX_TEXT)
     if where is not None:
-        index, x, y = where
+        index, x, y, text_w = where
         box = reader.pages[index].mediabox
-        width = float(box.width)
+        width, bottom = float(box.width), float(box.bottom)
         x1 = max(float(box.left) + 8, min(x, width - BOX_W - 8))
         y2 = y - 4
-        if y2 - BOX_H < float(box.bottom) + 4:  # no room under the note: beside it, on the right
-            x1, y2 = width - BOX_W - 8, y + BOX_H / 2 + 6
+        if y2 - BOX_H < bottom + 4:  # no room under the note: on its line, right of its words, to the margin
+            x1 = min(x + text_w + 8, width - 150)
+            return index, (x1, bottom + 3, width - 6, max(y + 10, bottom + 30))
         return index, (x1, y2 - BOX_H, x1 + BOX_W, y2)
     index = len(reader.pages) - 1
     box = reader.pages[index].mediabox
@@ -293,7 +295,7 @@ def sign_pdf(data: bytes, signer: Any, *, reason: str, location: str = "", now: 
     stamp = TextStampStyle(
         stamp_text=_escape(f"Ký bởi: {info.name}\n{info.organization}\nNgày ký: "
                            f"{now.astimezone(VN_TZ):%d/%m/%Y %H:%M}".replace("\n\n", "\n")),
-        text_box_style=TextBoxStyle(font=GlyphAccumulatorFactory(stamp_font()), font_size=7),
+        text_box_style=TextBoxStyle(font=GlyphAccumulatorFactory(stamp_font()), font_size=6),
         border_width=1)
     timestamper = None
     if timestamp_url:

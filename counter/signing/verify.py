@@ -69,7 +69,9 @@ class VerifyReport:
                 out.append("  KHÔNG TOÀN VẸN: tệp đã bị sửa sau khi ký, chữ ký không còn giá trị.")
             if s.later_changes:
                 out.append(f"  Sau khi ký: {s.later_changes}")
-            if s.trusted:
+            if not (s.intact and s.valid):
+                pass  # a broken signature proves nothing about its certificate
+            elif s.trusted:
                 out.append("  Chứng thư số: hợp lệ, thuộc chuỗi tin cậy đến chứng thư gốc trong cấu hình.")
             elif not self.roots:
                 out.append("  Chứng thư số: chưa kiểm tra được chuỗi tin cậy (chưa khai báo [signing] trust_roots).")
