@@ -30,8 +30,8 @@ from counter.services.blobs import blob_store
 from counter.services.store import Actor, NotFound, Store
 from counter.signing import SignerInfo, SigningError, open_signer, sign_pdf
 
-__all__ = ["Signing", "SigningError", "SignedFile", "sign_document", "issue_result", "sign_form", "results_of",
-           "reusable_results", "ResultView"]
+__all__ = ["ResultView", "SignedFile", "Signing", "SigningError", "issue_result", "results_of", "reusable_results",
+           "sign_document", "sign_form"]
 
 
 class Signing:

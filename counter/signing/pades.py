@@ -182,7 +182,8 @@ def _pdf_text_positions(data: bytes, needle: str) -> tuple[int, float, float, fl
     for index in range(len(reader.pages) - 1, -1, -1):
         found: list[tuple[float, float, float]] = []
 
-        def visit(text: str, cm: list[float], tm: list[float], _font: Any, _size: Any) -> None:
+        def visit(text: str, cm: list[float], tm: list[float], _font: Any, _size: Any,
+                  found: list[tuple[float, float, float]] = found) -> None:
             if needle in text:
                 x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
                 y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]

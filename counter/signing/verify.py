@@ -134,7 +134,7 @@ def verify_pdf(data: bytes, roots: list[Any] | None = None, name: str = "PDF") -
     for sig in sigs:
         ctx = ValidationContext(trust_roots=roots, allow_fetching=False, revocation_mode="soft-fail")
         try:
-            status = off_loop(lambda: validate_pdf_signature(sig, ctx))
+            status = off_loop(lambda sig=sig, ctx=ctx: validate_pdf_signature(sig, ctx))
         except Exception:
             checks.append(SignatureCheck(sig.field_name or "?", None, None, False, False, False, False, False,
                                          "đã bị sửa: không đọc được chữ ký"))
