@@ -357,6 +357,8 @@ class CounterApp(App):
             return
         self.actor = None
         self._kept_for = None
+        if self.services is not None and self.services.signing is not None:
+            self.services.signing.lock()  # issue 20: the token's PIN is forgotten with the session
         while len(self.screen_stack) > 2:
             self.pop_screen()
         self.switch_screen(LoginScreen())  # it shows the office on mount

@@ -196,6 +196,26 @@ class FeesSection(BaseModel):
     account_name: str = ""
     receipt_form: str = "01BLP0-001"
     receipt_series: str = "AA-{yy}P"
+class SigningSection(BaseModel):
+    """[signing]: the official's digital signature (PAdES, pyHanko). The key is a PKCS#12 file (`pkcs12`) or a
+    PKCS#11 token (`pkcs11_lib` + `token_label`, the USB tokens the certificate authorities issue). The PIN or
+    the file's password is asked in the app and never stored. `timestamp_url`: an RFC 3161 server (optional).
+    `trust_roots`: PEM/DER files of the root certificates `counter verify` and the server's page trust."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    pkcs12: str = ""  # path of the .p12/.pfx file (relative: to the data dir)
+    pkcs11_lib: str = ""  # e.g. /usr/lib/softhsm/libsofthsm2.so, the vendor's libxxx.so
+    token_label: str = ""  # the token's label ("" = the first token present)
+    key_label: str = ""  # the key's (and its certificate's) label on the token ("" = the only one)
+    timestamp_url: str = ""  # RFC 3161 time-stamp server ("" = none)
+    trust_roots: list[str] = Field(default_factory=list)
+    location: str = ""  # printed in the signature ("" = the office's name)
+
+    @property
+    def kind(self) -> str:
+        """"pkcs11", "pkcs12" or "" (no key configured)."""
+        return "pkcs11" if self.pkcs11_lib else "pkcs12" if self.pkcs12 else ""
 
 
 #: the names of the first version (one underscore), each -> (section, key)
@@ -300,6 +320,7 @@ class Settings(BaseSettings):
     server: ServerSection = Field(default_factory=ServerSection)
     scorecard: ScorecardSection = Field(default_factory=ScorecardSection)
     fees: FeesSection = Field(default_factory=FeesSection)
+    signing: SigningSection = Field(default_factory=SigningSection)
     keymap: dict[str, str] = Field(default_factory=dict)
 
     @classmethod
@@ -352,6 +373,10 @@ class Settings(BaseSettings):
         self.printer = replace(self.printer, out_dir=(self.data_dir / self.printer.out_dir).resolve())
         if self.scanner.watch_dir:
             self.scanner = replace(self.scanner, watch_dir=str((self.data_dir / self.scanner.watch_dir).resolve()))
+        sg = self.signing
+        self.signing = sg.model_copy(update={
+            "pkcs12": str((self.data_dir / sg.pkcs12).resolve()) if sg.pkcs12 else "",
+            "trust_roots": [str((self.data_dir / r).resolve()) for r in sg.trust_roots]})
         return self
 
     # ---- names of the first version ----

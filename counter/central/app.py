@@ -321,6 +321,8 @@ def create_app(db_url: str, *, clock: Clock | None = None, migrate: bool = True,
 
     app.include_router(online_part.make_router(engine, clock, online or online_part.OnlineConfig(),
                                                lambda token: track_pages.pop(token, None)))
+    from counter.central import results  # issue 20: the electronic result's download, the signature check
+    app.include_router(results.router)
     return app
 
 

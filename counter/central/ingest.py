@@ -29,7 +29,7 @@ from counter.domain import contracts, lifecycle
 from counter.domain.codes import BLOCK_SIZE, CodeError, parse_code
 from counter.domain.errors import CounterError
 from counter.domain.hashing import GENESIS, canonical_items, chain_hash, join_items
-from counter.domain.lifecycle import DossierState, Event, EventKind
+from counter.domain.lifecycle import BLOB_KINDS, DossierState, Event, EventKind
 from counter.domain.permissions import ACTION_LABELS, EVENT_ACTIONS, PermissionDenied, Role, can, require_event
 
 log = logging.getLogger("counter.central")
@@ -327,7 +327,7 @@ class _Batch:
             # an older backup). Nothing is stored; the station fetches what it lost, renumbers what it made
             # since, and sends it again (services/sync_recovery.py)
             return _result(eid, "retry", reason=BEHIND)
-        if e["kind"] in (EventKind.DOCUMENT_SCANNED, EventKind.RETURNED):  # a scan, a scanned authorization
+        if e["kind"] in BLOB_KINDS:  # a scan, a scanned authorization, a result
             wanted = e["payload"].get("blobs") or []
             if not isinstance(wanted, list) or not all(isinstance(h, str) for h in wanted):
                 return self._store(e, content, wire, "Danh sách tệp (“blobs”) không hợp lệ.")

@@ -44,6 +44,7 @@ PUBLIC_STEP_LABELS: dict[str, str] = {
     "files_added": "Công dân đã nộp bổ sung tệp",
     "fee_refunded": "Hoàn trả phí, lệ phí",
     "receipt_cancelled": "Hủy và cấp lại biên lai",
+    "result_issued": "Đã có kết quả điện tử có chữ ký số",
 }
 PUBLIC_KINDS = frozenset(PUBLIC_STEP_LABELS)
 VOIDED_LABEL = "Đã hủy (tiếp nhận nhầm)"
@@ -93,6 +94,8 @@ def public_step(kind: str, at: datetime, state: DossierState) -> dict[str, Any] 
                             "status_label": VOIDED_LABEL if state.voided_at else STATUS_LABELS[state.status]}
     if kind == EventKind.EXTENDED and state.due_at is not None:
         step["due_at"] = state.due_at.isoformat()
+    if kind == EventKind.RESULT_ISSUED:  # issue 20: downloaded after a second check (central/results.py)
+        step["href"] = f"/t/{state.token}/ket-qua"
     return step
 
 
@@ -140,7 +143,8 @@ def render_page(view: dict[str, Any], office: dict[str, Any]) -> str:
     done = view["status"] in (Status.RESOLVED, Status.RETURNED)
     steps = "".join(
         f"<li><time>{e(_when(s['at']))}</time>{e(s['label'])}"
-        + (f" (hẹn trả mới: {e(_when(s['due_at']))})" if s.get("due_at") else "") + "</li>"
+        + (f" (hẹn trả mới: {e(_when(s['due_at']))})" if s.get("due_at") else "")
+        + (f" — <a id=\"ketqua\" href=\"{e(s['href'])}\">Tải kết quả</a>" if s.get("href") else "") + "</li>"
         for s in view["history"])
     office_bits = e(office.get("name") or office.get("id") or "")
     if office.get("phone"):

@@ -470,6 +470,17 @@ class RatingPayload(_Payload):
     value: Literal["very_satisfied", "satisfied", "unsatisfied"]
     reason: Literal["fast", "helpful", "late", "many_trips", "attitude"] | None = None
     channel: Literal["counter"] = "counter"
+Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+
+
+class ResultPayload(_Payload):
+    """result_issued (issue 20): the electronic result, a PDF blob signed by the official."""
+
+    name: Annotated[str, Field(min_length=1, max_length=1000), AfterValidator(_line)]
+    blobs: Annotated[list[Sha256], Field(min_length=1, max_length=20)]
+    pages: Annotated[int, Field(ge=0, le=100000)] = 0
+    signed_by: Annotated[str, Field(max_length=300), AfterValidator(_line)] = ""
+    data_store: bool = False  # to be pushed to the citizen's data store (DanhSachGiayToKetQua)
 
 
 class AnyPayload(_Payload):
@@ -486,6 +497,7 @@ PAYLOADS: dict[str, type[_Payload]] = {
     "online_incomplete": OnlineIncompletePayload, "files_added": FilesAddedPayload,
     "verification_extended": DuePayload, "refused_after_appraisal": ReasonPayload,
     "rated": RatingPayload,
+    "result_issued": ResultPayload,
 }
 #: the payload of a kind that creates a dossier when it comes on an existing one (status 1: an online dossier)
 ON_EXISTING: dict[str, type[_Payload]] = {"received": ReceivedOnlinePayload, "refused": RefusedOnlinePayload}
@@ -503,11 +515,12 @@ FIELD_LABELS: dict[str, str] = {
     "book_no": "số thứ tự", "working_days": "số ngày làm việc", "due_at": "ngày hẹn trả", "fee": "phí, lệ phí",
     "fee_paid": "đã nộp phí", "return_method": "hình thức nhận kết quả", "return_address": "địa chỉ nhận kết quả",
     "assignee_id": "cán bộ được giao", "papers": "danh sách giấy tờ", "reason": "lý do", "form": "mẫu",
-    "text": "nội dung ghi chú", "name": "tên", "originals": "số bản chính",
+    "text": "nội dung ghi chú", "blobs": "danh sách tệp", "pages": "số trang", "signed_by": "người ký",
+    "data_store": "đưa vào kho dữ liệu", "name": "tên", "originals": "số bản chính",
     "certified_copies": "số bản chứng thực", "photocopies": "số bản photo", "count": "số lượng",
     "files": "danh sách tệp", "sha256": "mã băm tệp", "mime": "loại tệp", "size": "dung lượng tệp",
-    "pages": "số trang", "paper": "giấy tờ của tệp", "assisted": "hỗ trợ nộp", "source": "nguồn hồ sơ",
-    "blobs": "tệp đính kèm", "digitization": "trạng thái số hóa", "note": "ghi chú",
+    "paper": "giấy tờ của tệp", "assisted": "hỗ trợ nộp", "source": "nguồn hồ sơ",
+    "digitization": "trạng thái số hóa", "note": "ghi chú",
     "override_reason": "lý do yêu cầu bổ sung lần nữa", "portal_digest": "mã băm hồ sơ của Cổng",
     "charges": "các khoản phí, lệ phí", "units": "số lượng tính phí", "exemption": "miễn phí, lệ phí",
     "ground": "căn cứ miễn", "quantity": "số lượng", "amount": "số tiền",

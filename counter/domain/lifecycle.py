@@ -87,6 +87,7 @@ class EventKind(StrEnum):
     FEE_REFUNDED = "fee_refunded"  # issue 18: money paid back (amount, reason), its own step
     RECEIPT_CANCELLED = "receipt_cancelled"  # issue 18: a wrong receipt cancelled (reason) and reissued
     RATED = "rated"  # the citizen's rating at the counter after a return (issue 19; payload RatingPayload)
+    RESULT_ISSUED = "result_issued"  # issue 20: the electronic result (a signed PDF blob) attached to the dossier
 
     @property
     def label(self) -> str:
@@ -120,6 +121,7 @@ EVENT_LABELS: dict[str, str] = {  # keyed by EventKind (a str): a stored kind lo
     EventKind.FEE_REFUNDED: "hoàn trả phí, lệ phí",
     EventKind.RECEIPT_CANCELLED: "hủy và cấp lại biên lai",
     EventKind.RATED: "ghi nhận đánh giá của công dân",
+    EventKind.RESULT_ISSUED: "phát hành kết quả điện tử",
 }
 
 _ANY_EXISTING = frozenset(Status)
@@ -153,12 +155,17 @@ TRANSITIONS: dict[EventKind, tuple[frozenset[Status | None], Status | None]] = {
     EventKind.FEE_REFUNDED: (frozenset(_ANY_EXISTING - {Status.NEW}), None),
     EventKind.RECEIPT_CANCELLED: (frozenset(_ANY_EXISTING - {Status.NEW}), None),
     EventKind.RATED: (frozenset({Status.RETURNED}), None),
+    EventKind.RESULT_ISSUED: (frozenset(_OPEN_OR_READY | {Status.RETURNED}), None),
 }
 #: the kinds that ask the citizen for papers: one request per dossier, a second only with a supervisor's
 #: override and its reason (NĐ 61 Đ17: "bổ sung một lần đầy đủ"); permissions.require_event checks the role
 SUPPLEMENT_KINDS = frozenset({EventKind.ONLINE_INCOMPLETE, EventKind.SUPPLEMENT_REQUESTED})
 #: the kinds the central server's online desk authors (the /nop page, the portal, the tracking page's uploads)
 DESK_KINDS = frozenset({EventKind.REGISTERED, EventKind.FILES_ADDED})
+#: kinds whose payload names blobs (`blobs`: SHA-256 list) that travel with the event (sync pushes them first)
+BLOB_KINDS = frozenset({EventKind.DOCUMENT_SCANNED, EventKind.RETURNED, EventKind.RESULT_ISSUED})
+#: how a result was handed over (the `returned` event's `result_form`; issue 20)
+RESULT_FORMS = {"paper": "bản giấy", "electronic": "bản điện tử", "both": "cả bản giấy và bản điện tử"}
 #: what a voided dossier still accepts
 AFTER_VOID = frozenset({EventKind.NOTE_ADDED})
 
@@ -257,6 +264,9 @@ class DossierState:
 
     paid_amount: int = 0  # issue 18: đồng paid (fee_paid)
     refunded_amount: int = 0  # issue 18: đồng paid back (fee_refunded)
+
+    results_issued: int = 0  # electronic results attached (result_issued events; issue 20)
+    return_form: str | None = None  # paper / electronic / both: what the return handed over (issue 20)
 
     @property
     def lawful_due_at(self) -> datetime | None:
@@ -400,7 +410,15 @@ def _return(state: DossierState, p: Mapping[str, Any], kind: str, status: Status
             raise TransitionError(kind, status, f"Hình thức trả kết quả không hợp lệ: “{method}”.")
     except handover.HandoverError as exc:
         raise TransitionError(kind, status, exc.message) from None
-    _papers(p.get("papers"), kind, status, "giấy tờ kết quả bàn giao", required=True)
+    form = p.get("result_form", "paper")
+    if form not in RESULT_FORMS:
+        raise TransitionError(kind, status, f"Hình thức kết quả bàn giao không hợp lệ: “{form}” "
+                                            "(bản giấy / bản điện tử / cả hai).")
+    if form != "paper" and state.results_issued == 0:
+        raise TransitionError(kind, status, f"Hồ sơ {state.code} chưa có kết quả điện tử đã ký: không thể ghi "
+                                            f"nhận đã trao {RESULT_FORMS[form]}.")
+    changes["return_form"] = form
+    _papers(p.get("papers"), kind, status, "giấy tờ kết quả bàn giao", required=form != "electronic")
     collected = _amount(p.get("fee_collected"), kind, status, "số tiền thu")
     if state.fee > 0 and not state.fee_paid:
         if collected < state.fee:
@@ -681,6 +699,8 @@ def apply(state: DossierState | None, event: Event) -> DossierState:
         changes["note"] = _require(p, "text", kind, current, "nội dung ghi chú")
     elif kind == EventKind.CORRECTED:
         changes.update(_correct(state, p, kind, current, event.at))
+    elif kind == EventKind.RESULT_ISSUED:
+        changes["results_issued"] = state.results_issued + 1
     elif kind == EventKind.VOIDED:
         reason = p.get("reason")
         if not isinstance(reason, str) or not reason.strip():

@@ -143,6 +143,7 @@ EVENT_ACTIONS: dict[str, Action] = {
     "fee_refunded": Action.REFUND_FEE,
     "receipt_cancelled": Action.COLLECT_FEE,
     "rated": Action.RETURN_RESULT,
+    "result_issued": Action.DECIDE,  # issue 20: the processing side attaches the signed electronic result
 }
 
 

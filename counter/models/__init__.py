@@ -189,6 +189,8 @@ class Dossier(SQLModel, table=True):
     outcome: str | None = None  # issue 17: "refused" (Mẫu 03 after appraisal is the result)
     paid_amount: int = 0  # issue 18: đồng paid (fee_paid), less nothing: refunds are apart
     refunded_amount: int = 0  # issue 18: đồng refunded (fee_refunded)
+    results_issued: int = 0  # issue 20: electronic results attached (result_issued events)
+    return_form: str | None = None  # issue 20: paper / electronic / both handed over at the return
 
 
 class DossierDocument(PaperRow, table=True):

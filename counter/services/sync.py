@@ -31,7 +31,7 @@ from sqlmodel import Session, col
 from counter.domain.contracts import BODY_KEYS
 from counter.domain.errors import CounterError
 from counter.domain.hashing import canonical_json, chain_hash
-from counter.domain.lifecycle import DossierState, Event, EventKind, TransitionError, apply
+from counter.domain.lifecycle import BLOB_KINDS, DossierState, Event, EventKind, TransitionError, apply
 from counter.models import Dossier, DossierEvent, Office, SyncConflict, SyncEvent, SyncState, parse_utc
 from counter.services import events as ev_service
 from counter.services import token_store
@@ -291,7 +291,7 @@ def _actors(session: Session) -> dict[int, dict[str, str]]:
 def _blob_hashes(rows: list[Any]) -> list[str]:
     out: list[str] = []
     for r in rows:
-        if r.kind in (EventKind.DOCUMENT_SCANNED, EventKind.RETURNED):  # a scan, a scanned authorization
+        if r.kind in BLOB_KINDS:  # a scan, a scanned authorization, a result
             for h in json.loads(r.payload).get("blobs", []) or []:
                 if isinstance(h, str) and h not in out:
                     out.append(h)

@@ -46,6 +46,8 @@ SPEC = {
     "fee_refunded": (set(S) - {S.NEW}, None),
     "receipt_cancelled": (set(S) - {S.NEW}, None),
     "rated": ({S.RETURNED}, None),  # issue 19: the citizen's rating at the counter, after the return
+    # issue 20: the signed electronic result, while the dossier is open, ready or already returned
+    "result_issued": ({S.RECEIVED, S.PROCESSING, S.SUPPLEMENT, S.FEE, S.RESOLVED, S.RETURNED}, None),
 }
 
 
@@ -155,3 +157,38 @@ def test_creating_event_must_carry_its_fields():
 def test_search_text_is_folded():
     state = lifecycle.apply(None, make_event("received", 0))
     assert "nguyen van an" in state.search_text and "0912345678" in state.search_text
+
+
+def _ready(n0: int = 0):
+    state = lifecycle.apply(None, make_event("received", n0))
+    return lifecycle.apply(state, make_event("resolved", n0 + 1, state))
+
+
+def test_electronic_return_needs_an_issued_result():
+    """issue 20: the return says paper / electronic / both; an electronic hand-over needs a result_issued."""
+    state = _ready()
+    ev = Event("r", "returned", T0 + timedelta(hours=1), 1, "st1", {**payload_for("returned", 3), "result_form": "both"})
+    with pytest.raises(TransitionError, match="chưa có kết quả điện tử đã ký"):
+        lifecycle.apply(state, ev)
+    issued = lifecycle.apply(state, make_event("result_issued", 4, state))
+    assert issued.results_issued == 1 and issued.status == S.RESOLVED
+    done = lifecycle.apply(issued, ev)
+    assert done.return_form == "both" and done.status == S.RETURNED
+    bad = Event("x", "returned", ev.at, 1, "st1", {**payload_for("returned", 3), "result_form": "fax"})
+    with pytest.raises(TransitionError, match="Hình thức kết quả bàn giao không hợp lệ"):
+        lifecycle.apply(issued, bad)
+    paperless = {k: v for k, v in payload_for("returned", 3).items() if k != "papers"}
+    only = lifecycle.apply(issued, Event("y", "returned", ev.at, 1, "st1", {**paperless, "result_form": "electronic"}))
+    assert only.return_form == "electronic"
+    assert lifecycle.apply(state, Event("z", "returned", ev.at, 1, "st1", payload_for("returned", 3))).return_form == "paper"
+
+
+@pytest.mark.parametrize("payload, message", [
+    ({"name": "KQ", "blobs": []}, "danh sách tệp"),
+    ({"name": "KQ", "blobs": ["xyz"]}, "danh sách tệp"),
+    ({"blobs": ["ab" * 32]}, "tên"),
+])
+def test_result_issued_payload_is_checked(payload, message):
+    state = _ready()
+    with pytest.raises(TransitionError, match=message):
+        lifecycle.apply(state, Event("r", "result_issued", T0 + timedelta(hours=1), 1, "st1", payload))

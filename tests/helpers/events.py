@@ -66,6 +66,8 @@ def payload_for(kind: str, n: int, state=None) -> dict:
                                                                              "series": "AA-26P", "number": "1000002"}}
     if kind == "rated":
         return {"value": "satisfied", "reason": "fast"}
+    if kind == "result_issued":
+        return {"name": "Giấy khai sinh (bản điện tử)", "blobs": ["ab" * 32], "pages": 1, "signed_by": "Cán bộ A"}
     if kind == "returned":
         return {"method": "post", "tracking": "EE123456789VN", "address": "Thôn 2", "fee_collected": 8000,
                 "papers": [{"name": "Giấy khai sinh bản chính", "count": 1}]}
