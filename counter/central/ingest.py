@@ -258,10 +258,15 @@ class _Batch:
                                       .where(_among(conn, t.blobs.c.sha256, wanted_blobs))).scalars()) \
             if wanted_blobs else set()
         self.rows: list[dict[str, Any]] = []
+        self.refs: set[str] = set()  # blobs the accepted events name: the office's stations may download them
         self.behind = False  # a new event under a settled station_seq was seen: the rest waits too
 
     def flush(self) -> None:
         _insert_rows(self.conn, t.events, self.rows)
+        if self.refs:
+            self.conn.execute(sa.text("INSERT INTO central_blob_refs(office_id, sha256) VALUES (:o, :s) "
+                                      "ON CONFLICT DO NOTHING"),
+                              [{"o": self.auth.office_id, "s": h} for h in sorted(self.refs)])
         new = [d for d in self.dossiers.values() if d["_new"]]
         changed = [d for d in self.dossiers.values() if d["_dirty"] and not d["_new"]]
         values = lambda d: {"head": d["head"], "state": state_json(d["_state"]),  # noqa: E731
@@ -450,6 +455,8 @@ class _Batch:
         row.update(status="accepted", office_seq=self.office_seq, office_prev_hash=prev,
                    office_hash=self.office_hash, base=base)
         self.known[e["id"]] = ("accepted", self.office_seq, None, content, base)
+        if e["kind"] in (EventKind.DOCUMENT_SCANNED, EventKind.RETURNED):
+            self.refs.update(h for h in e["payload"].get("blobs") or [] if isinstance(h, str))
         d = self.dossiers.get(state.id)
         if d is None:
             d = self.dossiers[state.id] = {"id": state.id, "office_id": state.office_id, "head": e["id"],
