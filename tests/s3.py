@@ -65,10 +65,17 @@ class S3Server:
                             aws_secret_access_key=self.secret, region_name="us-east-1",
                             config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 2}))
 
+    BUCKET = "counter-test"
+
     def bucket(self) -> str:
-        name = f"t-{uuid.uuid4().hex[:12]}"
-        self.client().create_bucket(Bucket=name)
-        return f"s3://{name}"
+        """A blob URL of its own: a new prefix in the session's bucket (SeaweedFS gives each bucket volumes of
+        its own, so one bucket per test would soon exhaust them)."""
+        try:
+            self.client().create_bucket(Bucket=self.BUCKET)
+        except Exception as exc:  # noqa: BLE001
+            if "BucketAlready" not in type(exc).__name__ + str(exc):
+                raise
+        return f"s3://{self.BUCKET}/{uuid.uuid4().hex[:12]}"
 
     def env(self) -> dict[str, str]:
         return {"COUNTER_S3_ENDPOINT": self.endpoint, "COUNTER_S3_ACCESS_KEY": self.key,
@@ -99,7 +106,7 @@ def start_weed(timeout: float = 60.0) -> S3Server:
     args = [weed, "server", "-ip=127.0.0.1", "-ip.bind=127.0.0.1", f"-dir={work / 'data'}",
             f"-master.port={master}", f"-volume.port={volume}", f"-filer.port={filer}", "-s3",
             f"-s3.port={s3}", f"-s3.config={config}", "-s3.port.iceberg=0", "-s3.port.lance=0",
-            "-master.volumeSizeLimitMB=64", "-volume.max=20"]
+            "-master.volumeSizeLimitMB=64", "-volume.max=100"]
     log = open(work / "log", "wb")
     proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, cwd=work, start_new_session=True)
     server = S3Server(f"http://127.0.0.1:{s3}", KEY, SECRET, proc, work)
