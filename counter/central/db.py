@@ -67,7 +67,15 @@ def make_engine(url: str, pool_size: int = 10) -> Engine:
         return engine
     # no pre-ping (a round trip per request): a dropped connection fails one request with 503 and the pool
     # throws it away
-    return sa.create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=3600)
+    # behind PgBouncer in transaction mode (…?pgbouncer=transaction): no server-side prepared statements, which
+    # would belong to a session the next transaction may not get; the server keeps no other session state
+    parsed = sa.engine.make_url(url)
+    connect_args: dict[str, object] = {}
+    if parsed.query.get("pgbouncer") == "transaction":
+        parsed = parsed.difference_update_query(["pgbouncer"])
+        connect_args["prepare_threshold"] = None
+    return sa.create_engine(parsed, pool_size=pool_size, max_overflow=pool_size, pool_recycle=3600,
+                            connect_args=connect_args)
 
 
 def alembic_config(engine: Engine):  # type: ignore[no-untyped-def]
