@@ -58,15 +58,17 @@ class Tally:
         self.lat: list[float] = []
         self.errors = 0
         self.kinds: dict[str, int] = {}
+        self.by_kind: dict[str, list[float]] = {}
 
-    async def call(self, kind: str, fn, ok=(200, 201, 304)):  # type: ignore[no-untyped-def]
+    async def call(self, kind: str, request, ok=(200, 201, 304)):  # type: ignore[no-untyped-def]
         t = time.perf_counter()
         try:
-            r = await fn()
+            r = await request
             good = r.status_code in ok
         except httpx.HTTPError:
             r, good = None, False
         self.lat.append(time.perf_counter() - t)
+        self.by_kind.setdefault(kind, []).append(self.lat[-1])
         self.kinds[kind] = self.kinds.get(kind, 0) + 1
         if not good:
             self.errors += 1
@@ -82,7 +84,7 @@ async def station(http: httpx.AsyncClient, base: str, token: str, tally: Tally, 
     while time.monotonic() < stop:
         start = time.monotonic()
         h = {**headers, **({"If-None-Match": etag} if etag else {})}
-        r = await tally.call("pull", lambda: http.get(f"{base}/api/v1/events", params={"after": cursor}, headers=h))
+        r = await tally.call("pull", http.get(f"{base}/api/v1/events", params={"after": cursor}, headers=h))
         if r is not None and r.status_code == 200:
             body = r.json()
             cursor = body["cursor"]
@@ -91,13 +93,13 @@ async def station(http: httpx.AsyncClient, base: str, token: str, tally: Tally, 
         if n % a.push_every == 0:
             data = os.urandom(a.blob_kb * 1024)
             sha = hashlib.sha256(data).hexdigest()
-            await tally.call("missing", lambda: http.post(f"{base}/api/v1/blobs/missing", json={"hashes": [sha]},
+            await tally.call("missing", http.post(f"{base}/api/v1/blobs/missing", json={"hashes": [sha]},
                                                          headers=headers))
-            await tally.call("blob", lambda: http.put(f"{base}/api/v1/blobs/{sha}", content=data,
+            await tally.call("blob", http.put(f"{base}/api/v1/blobs/{sha}", content=data,
                                                      headers={**headers, "Content-Type": "application/pdf"}))
             if pusher and pusher["events"]:
                 batch, pusher["events"] = pusher["events"][:20], pusher["events"][20:]
-                await tally.call("push", lambda: http.post(f"{base}/api/v1/events", headers=headers, json={
+                await tally.call("push", http.post(f"{base}/api/v1/events", headers=headers, json={
                     "station_id": pusher["station_id"], "office": OFFICE_INFO, "events": batch}))
         await asyncio.sleep(max(0.0, a.interval - (time.monotonic() - start)))
 
@@ -175,6 +177,7 @@ def main() -> None:
                   "interval_s": a.interval, "duration_s": a.duration, "requests": len(tally.lat),
                   "kinds": tally.kinds, "rps": round(len(tally.lat) / wall, 1),
                   "p50_ms": pct(tally.lat, 0.5), "p99_ms": p99, "errors": tally.errors,
+                  "p99_ms_by_kind": {k: pct(v, 0.99) for k, v in tally.by_kind.items()},
                   "server_cpu_s": round(cpu, 1), "server_cpu_pct_of_machine": round(100 * cpu / wall / cores, 1),
                   "cpu_ms_per_station_minute": round(1000 * cpu / a.stations / (wall / 60), 2),
                   "stations_per_core_held": round(a.stations / cores) if held else 0,

@@ -72,7 +72,7 @@ class S3Server:
         its own, so one bucket per test would soon exhaust them)."""
         try:
             self.client().create_bucket(Bucket=self.BUCKET)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             if "BucketAlready" not in type(exc).__name__ + str(exc):
                 raise
         return f"s3://{self.BUCKET}/{uuid.uuid4().hex[:12]}"
@@ -107,7 +107,7 @@ def start_weed(timeout: float = 60.0) -> S3Server:
             f"-master.port={master}", f"-volume.port={volume}", f"-filer.port={filer}", "-s3",
             f"-s3.port={s3}", f"-s3.config={config}", "-s3.port.iceberg=0", "-s3.port.lance=0",
             "-master.volumeSizeLimitMB=64", "-volume.max=100"]
-    log = open(work / "log", "wb")
+    log = open(work / "log", "wb")  # noqa: SIM115  (the process writes it until it stops)
     proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, cwd=work, start_new_session=True)
     server = S3Server(f"http://127.0.0.1:{s3}", KEY, SECRET, proc, work)
     atexit.register(server.stop)
@@ -122,7 +122,7 @@ def start_weed(timeout: float = 60.0) -> S3Server:
             c.create_bucket(Bucket=probe)
             c.put_object(Bucket=probe, Key="x", Body=b"x")  # a volume is allocated: writes work
             return server
-        except Exception:  # noqa: BLE001  (not up yet)
+        except Exception:  # not up yet
             if time.monotonic() > deadline:
                 tail = (work / "log").read_text(errors="replace")[-2000:]
                 server.stop()

@@ -46,7 +46,7 @@ class Upload:
         self.limit = limit
         self.size = 0
         self._h = hashlib.sha256()
-        self.file: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=CHUNK * 4)
+        self.file: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=CHUNK * 4)  # noqa: SIM115  (close())
 
     def add(self, chunk: bytes) -> bool:
         """False once the upload exceeds the limit."""

@@ -162,7 +162,7 @@ def test_two_releases_migrating_at_once_take_turns_under_the_advisory_lock(pg_da
         engine = central_db.make_engine(url, pool_size=2)
         try:
             central_db.upgrade(engine)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             errors.append(exc)
         finally:
             engine.dispose()
