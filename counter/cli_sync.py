@@ -111,7 +111,7 @@ def serve(ctx: _typer.Context, db: CentralDb = None,
 
     try:
         ops.parse_networks(s.forwarded_allow_ips)
-        central_blobs.open_store(s.blob_url, None)  # type: ignore[arg-type]  (checks the address only)
+        central_blobs.open_store(s.blob_url, None)  # checks the address only
     except central_blobs.BlobStoreError as exc:
         fail(exc.message)
     if s.json_logs:

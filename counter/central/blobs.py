@@ -20,7 +20,7 @@ import base64
 import hashlib
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Any, Protocol
@@ -230,12 +230,13 @@ class S3Blobs:
             raise BlobStoreError(f"Kho đối tượng S3 (thùng “{self.bucket}”) không trả lời: {exc}") from None
 
 
-def open_store(url: str, engine: Engine, env: dict[str, str] | None = None) -> BlobStore:
-    """The blob store of [server] blob_url, or BlobStoreError in Vietnamese."""
+def open_store(url: str, engine: Engine | None, env: Mapping[str, str] | None = None) -> BlobStore:
+    """The blob store of [server] blob_url, or BlobStoreError in Vietnamese (engine None: only the address is
+    checked, e.g. by `counter serve` before its workers start)."""
     env = os.environ if env is None else env
     text = (url or "").strip()
     if text in ("", "db"):
-        return DatabaseBlobs(engine)
+        return DatabaseBlobs(engine)  # type: ignore[arg-type]
     parsed = urlparse(text)
     if parsed.scheme == "file" and parsed.path:
         root = Path(parsed.path)

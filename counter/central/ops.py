@@ -18,7 +18,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import sqlalchemy as sa
@@ -66,7 +66,7 @@ class ClientAddress:
             return False
         return any(ip in net for net in self.trusted)
 
-    def __call__(self, scope: dict[str, Any]) -> str:
+    def __call__(self, scope: Mapping[str, Any]) -> str:
         peer = scope.get("client")
         host = peer[0] if peer else "?"
         if not self._is_trusted(host):
