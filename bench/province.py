@@ -90,7 +90,7 @@ async def station(http: httpx.AsyncClient, base: str, token: str, tally: Tally, 
             cursor = body["cursor"]
             etag = r.headers.get("etag") if not body["has_more"] else None
         n += 1
-        if n % a.push_every == 0:
+        if a.push_every and n % a.push_every == 0:
             data = os.urandom(a.blob_kb * 1024)
             sha = hashlib.sha256(data).hexdigest()
             await tally.call("missing", http.post(f"{base}/api/v1/blobs/missing", json={"hashes": [sha]},
@@ -106,11 +106,19 @@ async def station(http: httpx.AsyncClient, base: str, token: str, tally: Tally, 
 
 async def run(bases: list[str], toks: list[str], a, pusher: dict) -> Tally:  # type: ignore[no-untyped-def]
     tally = Tally()
-    limits = httpx.Limits(max_connections=a.connections, max_keepalive_connections=a.connections)
-    async with httpx.AsyncClient(limits=limits, timeout=30) as http:
+    # one small pool per group of 50 stations: one pool of thousands of waiters costs the generator more than
+    # the server (httpcore's pool is linear in its waiters)
+    groups = [toks[i:i + 50] for i in range(0, len(toks), 50)]
+    per = max(2, a.connections // len(groups))
+    limits = httpx.Limits(max_connections=per, max_keepalive_connections=per)
+    clients = [httpx.AsyncClient(limits=limits, timeout=30) for _ in groups]
+    try:
         stop = time.monotonic() + a.duration
-        await asyncio.gather(*(station(http, bases[i % len(bases)], t, tally, a, stop, pusher if i == 0 else None)
-                               for i, t in enumerate(toks)))
+        await asyncio.gather(*(station(clients[i // 50], bases[i % len(bases)], t, tally, a, stop,
+                                       pusher if i == 0 else None) for i, t in enumerate(toks)))
+    finally:
+        for c in clients:
+            await c.aclose()
     return tally
 
 
@@ -125,9 +133,9 @@ def main() -> None:
     ap.add_argument("--per-office", type=int, default=5)
     ap.add_argument("--interval", type=float, default=10.0)
     ap.add_argument("--duration", type=float, default=60.0)
-    ap.add_argument("--push-every", type=int, default=6)
+    ap.add_argument("--push-every", type=int, default=6, help="pulls between two bursts (0: idle stations only)")
     ap.add_argument("--blob-kb", type=int, default=20)
-    ap.add_argument("--connections", type=int, default=200)
+    ap.add_argument("--connections", type=int, default=400, help="HTTP connections of all stations together")
     ap.add_argument("--events", type=int, default=200, help="receptions the pushing station sends")
     a = ap.parse_args()
 
@@ -174,7 +182,7 @@ def main() -> None:
         p99 = pct(tally.lat, 0.99)
         held = p99 < 200 and tally.errors == 0
         result = {"bench": "province", "stations": a.stations, "offices": -(-a.stations // a.per_office),
-                  "interval_s": a.interval, "duration_s": a.duration, "requests": len(tally.lat),
+                  "interval_s": a.interval, "duration_s": a.duration, "push_every": a.push_every, "requests": len(tally.lat),
                   "kinds": tally.kinds, "rps": round(len(tally.lat) / wall, 1),
                   "p50_ms": pct(tally.lat, 0.5), "p99_ms": p99, "errors": tally.errors,
                   "p99_ms_by_kind": {k: pct(v, 0.99) for k, v in tally.by_kind.items()},
