@@ -165,6 +165,13 @@ class ServerSection(BaseModel):
     sms_secret: str = ""
     sms_template: str = ""  # the gateway's JSON body with $account $secret $to $text ("" = a plain one)
     sms_ascii: bool = True  # SMS without diacritics
+    pool_size: int = 10  # database connections per process (and as many again in bursts)
+    # the blob store: "" (the database's table), file:///folder or s3://bucket[/prefix] (the endpoint and keys
+    # from COUNTER_S3_ENDPOINT, COUNTER_S3_ACCESS_KEY, COUNTER_S3_SECRET_KEY: never in a file)
+    blob_url: str = ""
+    # proxies whose X-Forwarded-For names the client (e.g. "127.0.0.1" behind deploy/nginx.conf); "" = none
+    forwarded_allow_ips: str = ""
+    json_logs: bool = False  # access and error logs as JSON lines on stderr (a container's log driver)
 
     def environment(self) -> dict[str, str]:
         """These settings as COUNTER_SERVER__* variables: what the worker processes of `counter serve

@@ -275,11 +275,16 @@ class _Batch:
                                       .where(_among(conn, t.blobs.c.sha256, wanted_blobs))).scalars()) \
             if wanted_blobs else set()
         self.rows: list[dict[str, Any]] = []
+        self.refs: set[str] = set()  # blobs the accepted events name: the office's stations may download them
         self.behind = False  # a new event under a settled station_seq was seen: the rest waits too
         self.accepted: list[tuple[dict[str, Any], Any, DossierState]] = []  # (event, status before, state)
 
     def flush(self) -> None:
         _insert_rows(self.conn, t.events, self.rows)
+        if self.refs:
+            self.conn.execute(sa.text("INSERT INTO central_blob_refs(office_id, sha256) VALUES (:o, :s) "
+                                      "ON CONFLICT DO NOTHING"),
+                              [{"o": self.auth.office_id, "s": h} for h in sorted(self.refs)])
         new = [d for d in self.dossiers.values() if d["_new"]]
         changed = [d for d in self.dossiers.values() if d["_dirty"] and not d["_new"]]
         values = lambda d: {"head": d["head"], "state": state_json(d["_state"]),  # noqa: E731
@@ -478,6 +483,10 @@ class _Batch:
         row.update(status="accepted", office_seq=self.office_seq, office_prev_hash=prev,
                    office_hash=self.office_hash, base=base)
         self.known[e["id"]] = ("accepted", self.office_seq, None, content, base)
+        if e["kind"] in BLOB_KINDS:  # the blobs this office may fetch back (GET /api/v1/blobs/{sha256})
+            self.refs.update(h for h in e["payload"].get("blobs") or [] if isinstance(h, str))
+        if e["kind"] in _FILE_KINDS:
+            self.refs.update(_file_hashes(e))
         d = self.dossiers.get(state.id)
         before = d.get("_state") if d is not None else None
         self.accepted.append((e, before.status if before is not None else None, state))

@@ -663,30 +663,6 @@ def make_router(engine: Engine, clock: Clock, cfg: OnlineConfig, forget: Callabl
             return _portal_error(422, exc.message)
         return JSONResponse({"error_code": 0, "result": results})
 
-    @router.get("/api/v1/blobs/{sha256}", include_in_schema=False)
-    async def get_blob_route(sha256: str, request: Request) -> Response:
-        """A file of the office's dossiers for a station (fetched on demand, checked by its hash there)."""
-        from counter.central.app import _run
-
-        header = request.headers.get("authorization", "")
-        scheme, _, token = header.partition(" ")
-        sha256 = sha256.lower()
-
-        def read() -> Response:
-            with engine.connect() as conn:
-                info = lookup(conn, token) if scheme.lower() == "bearer" and token.strip() else None
-                if info is None or info.portal:
-                    return JSONResponse({"detail": "Mã truy cập sai hoặc đã bị thu hồi."}, status_code=401,
-                                        headers={"WWW-Authenticate": "Bearer"})
-                if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
-                    return JSONResponse({"detail": "Mã SHA-256 không hợp lệ."}, status_code=422)
-                found = get_blob(conn, sha256)
-            if found is None:
-                return JSONResponse({"detail": "Máy chủ không có tệp này."}, status_code=404)
-            return Response(found[1], media_type=found[0], headers={"Cache-Control": "private, max-age=86400"})
-
-        return await _run(read)
-
     # ---- /nop: the public filing page ----
 
     @router.get("/nop", response_class=HTMLResponse, include_in_schema=False)

@@ -23,10 +23,11 @@ def portal_file(sha256: str, request: Request) -> Response:
     if not _SHA256.match(sha256):
         return JSONResponse({"detail": "Không có tệp này."}, status_code=404)
     with request.app.state.engine.connect() as conn:
-        row = conn.execute(sa.select(t.blobs.c.data, t.blobs.c.mime).where(t.blobs.c.sha256 == sha256)).first()
-    if row is None:
+        mime = conn.execute(sa.select(t.blobs.c.mime).where(t.blobs.c.sha256 == sha256)).scalar()
+    data = request.app.state.blobs.read(sha256) if mime is not None else None  # whichever store holds it
+    if data is None:
         return JSONResponse({"detail": "Không có tệp này."}, status_code=404)
-    return Response(bytes(row.data), media_type=row.mime, headers={"Cache-Control": "private, max-age=3600"})
+    return Response(bytes(data), media_type=mime, headers={"Cache-Control": "private, max-age=3600"})
 
 
 def attach(app: FastAPI, server: Any, *, pusher: bool = True) -> None:

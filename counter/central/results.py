@@ -150,8 +150,7 @@ def _download(request: Request, token: str, fields: dict[str, list[str]]) -> Res
         return HTMLResponse(_form(token, results, "4 số cuối không đúng với số định danh (CCCD) hoặc số điện thoại "
                                                   "đã đăng ký. Vui lòng kiểm tra lại."), status_code=403,
                             headers=_headers())
-    with request.app.state.engine.connect() as conn:
-        data = conn.execute(sa.select(t.blobs.c.data).where(t.blobs.c.sha256 == chosen["sha256"])).scalar()
+    data = request.app.state.blobs.read(chosen["sha256"])  # the blob store (central/blobs.py), whichever it is
     if data is None:
         return HTMLResponse(_page("Chưa có tệp", "<h1>Chưa có tệp kết quả</h1><div class=\"card\">Tệp kết quả "
                                   "đang được đồng bộ lên máy chủ. Vui lòng thử lại sau.</div>"), status_code=404,

@@ -97,8 +97,25 @@ blobs = sa.Table(
     sa.Column("sha256", sa.String(64), primary_key=True),
     sa.Column("mime", sa.String(100), nullable=False, server_default="application/octet-stream"),
     sa.Column("size", sa.BigInteger, nullable=False),
-    sa.Column("data", sa.LargeBinary, nullable=False),
+    # the bytes when the blob store is the database (the first version's); NULL when they live in the blob
+    # store of [server] blob_url (a folder, S3): the row is then the index the pushes check (migration c004)
+    sa.Column("data", sa.LargeBinary, nullable=True),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+#: which office's accepted events name which blob: a station downloads only its office's files (c004)
+blob_refs = sa.Table(
+    "central_blob_refs", metadata,
+    sa.Column("office_id", sa.String(40), primary_key=True),
+    sa.Column("sha256", sa.String(64), primary_key=True),
+)
+
+#: the public pages' token buckets, shared by every server process (c004): key = "track:" + client address
+rate_limits = sa.Table(
+    "central_rate_limits", metadata,
+    sa.Column("key", sa.String(80), primary_key=True),
+    sa.Column("tokens", sa.Float, nullable=False),
+    sa.Column("at", sa.Float, nullable=False),  # seconds since the epoch (the database's clock)
 )
 
 #: the office's users (issue 14): the server's list wins. Stations receive it by sync (with the password hashes,

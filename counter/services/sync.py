@@ -507,6 +507,7 @@ def pull(store: Store, client: SyncClient, report: CycleReport | None = None, li
     while True:
         with store.read() as session:
             cursor = _get(session, CURSOR) or ""
+            client.outbox_depth = session.execute(sa.text("SELECT count(*) FROM outbox")).scalar()
         page = client.pull(cursor, limit)
         report.pulled += len(page.events)
         report.applied += apply_page(store, page, cursor, report.problems)
