@@ -94,3 +94,32 @@ class FolderBlobStore:
 
     def has(self, sha256: str) -> bool:
         return self.path(sha256).is_file()
+
+
+def ensure_blob(store: Any, sha256: str, transport: Any = None) -> bytes:
+    """A file's bytes on this station: from the local blob store, else fetched once from the central server
+    (`GET /api/v1/blobs/{sha256}` with the station's token), checked against its hash and kept in the store.
+    The one way the station gets an online dossier's files (issue 15)."""
+    sha = checked_sha(sha256)
+    blobs = blob_store(store)
+    if blobs.has(sha):
+        try:
+            return blobs.get(sha)
+        except BlobNotFound:
+            pass
+        except BlobError:
+            pass  # damaged here: fetch it again
+    from counter.services.sync import client_for  # the sync client only when the file is not here
+    from counter.sync.client import SyncError
+
+    try:
+        with client_for(store, transport) as client:
+            data = client.fetch_blob(sha)
+    except SyncError as exc:
+        raise BlobError(f"Không tải được tệp {sha[:12]}… từ máy chủ: {exc.message}") from None
+    if data is None:
+        raise BlobNotFound(f"Máy chủ không có tệp {sha[:12]}…")
+    if hashlib.sha256(data).hexdigest() != sha:
+        raise BlobError(f"Tệp {sha[:12]}… tải từ máy chủ không khớp mã băm: không lưu.")
+    blobs.put(data)
+    return data

@@ -149,6 +149,26 @@ class SyncClient:
                                   headers={"Content-Type": mime})
         return status != 422
 
+    def fetch_blob(self, sha256: str) -> bytes | None:
+        """One file's bytes from the server (an online dossier's upload), or None when it has none (404).
+        The caller checks the bytes against the hash (services.blobs.ensure_blob)."""
+        try:
+            response = self._http.get(f"/api/v1/blobs/{sha256}")
+            body = response.read()
+        except httpx.TimeoutException:
+            raise SyncUnavailable("Máy chủ không trả lời kịp") from None
+        except httpx.HTTPError as exc:
+            log.info("sync: GET blob %s: %r", sha256[:12], exc)
+            raise SyncUnavailable("Không kết nối được máy chủ") from None
+        status = response.status_code
+        if status == 404:
+            return None
+        if status in (401, 403):
+            raise SyncAuthError(f"Máy chủ từ chối mã truy cập của quầy ({status}): {_detail(body)}")
+        if status != 200:
+            raise SyncUnavailable(f"Máy chủ trả lời không như mong đợi ({status}): {_detail(body)}")
+        return body
+
     def push(self, station_id: str, office: dict[str, Any], events: list[dict[str, Any]]) -> list[PushResult]:
         return self.push_encoded(station_id, office, [e["id"] for e in events], [_json(e) for e in events])
 
