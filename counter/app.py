@@ -52,6 +52,7 @@ MODES_TABLE: dict[str, Mode] = {
     # the same key for clerks and postal staff: a key's first binding the role may use wins (supervisors: the queue)
     "mywork": Mode("f6", "Việc của tôi", "counter.screens.mywork:MyWorkScreen", Action.VIEW_OWN_WORK),
     "search": Mode("f7", "Tra cứu", "counter.screens.search:SearchScreen", Action.SEARCH),
+    "online": Mode("f8", "Trực tuyến", "counter.screens.online:OnlineScreen", Action.REQUEST_SUPPLEMENT),  # issue 15
 }
 
 

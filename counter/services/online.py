@@ -31,6 +31,8 @@ from counter.services.office import calendar_of
 from counter.services.store import Actor, Store
 
 DEFAULT_LIMIT_HOURS = 8.0
+#: who checks online dossiers (F8: clerks and supervisors, not postal staff; the key in app.MODES_TABLE)
+CHECK = Action.REQUEST_SUPPLEMENT
 PAGE_SIZE = 50
 OTHER_PAPER = "Tệp khác (không gắn với giấy tờ nào)"
 MIME_LABELS = {"application/pdf": "PDF", "image/jpeg": "ảnh JPEG", "image/png": "ảnh PNG"}
@@ -94,7 +96,8 @@ def limit_hours(store: Store) -> float:
 def _item(r: Any, cal: WorkCalendar, now: datetime, limit: float) -> WaitingItem:
     since = _utc(r.since or r.updated_at)
     hours = cal.working_hours_between(since, now)
-    return WaitingItem(r.code, r.owner_name, r.procedure_name, since, hours, hours > limit,
+    late = hours > limit and not r.awaiting_citizen  # the citizen's turn is not the counter's delay
+    return WaitingItem(r.code, r.owner_name, r.procedure_name, since, hours, late,
                        bool(r.awaiting_citizen), bool(r.assisted), int(r.supplement_requests or 0))
 
 
@@ -107,7 +110,7 @@ def waiting_list(store: Store, actor: Actor, page_size: int = PAGE_SIZE, limit: 
                  count_late: bool = True) -> WaitingList:
     """The office's online dossiers in status 1: those to check (oldest first) and, apart, those waiting for
     the citizen's uploads."""
-    require(actor.role, Action.RECEIVE)
+    require(actor.role, CHECK)
     limit = limit_hours(store) if limit is None else limit
     now = store.clock.now()
     with store.read() as session:
@@ -216,7 +219,7 @@ def _load(session: Session, actor: Actor, code: str) -> OnlineDossier:
 
 
 def open_dossier(store: Store, actor: Actor, code: str) -> OnlineDossier:
-    require(actor.role, Action.RECEIVE)
+    require(actor.role, CHECK)
     with store.read() as session:
         return _load(session, actor, code)
 
@@ -261,7 +264,7 @@ def half_blocks(img: Any, width: int, height: int) -> list[str]:
     """A picture as lines of "▀"/"▄"/"█"/" " (two pixel rows per character), dark pixels drawn."""
     img = img.convert("L")
     w, h = img.size
-    scale = min(width / w, (height * 2) / h)
+    scale = min((width - 2) / w, ((height - 2) * 2) / h)
     cols, rows = max(1, int(w * scale)), max(2, int(h * scale) // 2 * 2)
     small = img.resize((cols, rows))
     px = small.load()
@@ -272,9 +275,8 @@ def half_blocks(img: Any, width: int, height: int) -> list[str]:
             top, bottom = px[x, y] < 160, px[x, y + 1] < 160
             line.append("█" if top and bottom else "▀" if top else "▄" if bottom else " ")
         out.append("".join(line).rstrip())
-    while out and not out[-1]:
-        out.pop()
-    return out
+    # the page's edge (a white page on a dark terminal shows no border of its own)
+    return ["┌" + "─" * cols + "┐", *(f"│{line:<{cols}}│" for line in out), "└" + "─" * cols + "┘"]
 
 
 def preview(store: Store, actor: Actor, code: str, sha256: str, width: int = 40, height: int = 16) -> Preview:
