@@ -68,7 +68,7 @@ _WAITING = sa.text(
     "(SELECT max(e.at) FROM dossier_events e WHERE e.dossier_id = d.id "
     " AND e.kind IN ('registered', 'files_added')) AS since, d.updated_at "
     "FROM dossiers d WHERE d.office_id = :o AND d.status = 1 AND d.awaiting_citizen = :a "
-    "ORDER BY d.seq LIMIT :n")
+    "ORDER BY since, d.seq LIMIT :n")
 _COUNT = sa.text("SELECT d.awaiting_citizen, count(*) FROM dossiers d WHERE d.office_id = :o AND d.status = 1 "
                  "GROUP BY d.awaiting_citizen")
 _OLDEST = sa.text(
