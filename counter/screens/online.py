@@ -39,10 +39,9 @@ def cell(value: str, style: str = "") -> Text:
 
 
 def waited(hours: float) -> str:
-    """"3 giờ 20 phút" of working time (the list's column)."""
-    minutes = int(round(hours * 60))
-    h, m = divmod(minutes, 60)
-    return f"{h} giờ {m:02d} phút" if h else f"{m} phút"
+    from counter.services.online import waited_text  # this module loads on F8, after login
+
+    return waited_text(hours)
 
 
 def note_of(i: WaitingItem) -> str:

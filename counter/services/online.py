@@ -38,6 +38,12 @@ OTHER_PAPER = "Tệp khác (không gắn với giấy tờ nào)"
 MIME_LABELS = {"application/pdf": "PDF", "image/jpeg": "ảnh JPEG", "image/png": "ảnh PNG"}
 
 
+def waited_text(hours: float) -> str:
+    """"3 giờ 20 phút" of working time (F8's column, the F6 bucket)."""
+    h, m = divmod(int(round(hours * 60)), 60)
+    return f"{h} giờ {m:02d} phút" if h else f"{m} phút"
+
+
 # ---- the waiting list ----------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)

@@ -32,14 +32,14 @@ def letters(rs: ReportStore, items) -> list[str]:  # type: ignore[no-untyped-def
 def test_bucket_counts_by_hand(rs):
     boss = actor_for(rs.store, "giamsat")
     assert queue.counts(rs.store, boss) == {"due_today": 2, "overdue": 2, "due_soon": 4, "waiting": 1, "ready": 1,
-                                            "returned_today": 1}
+                                            "returned_today": 1, "online": 0}
 
 
 def test_each_bucket_lists_the_right_dossiers_sorted_in_sql(rs):
     boss = actor_for(rs.store, "giamsat")
     got = {b: letters(rs, queue.page(rs.store, boss, b).items) for b in queue.BUCKETS}
     assert got == {"due_today": ["D", "F"], "overdue": ["C", "B"], "due_soon": ["A", "K", "M", "E"],
-                   "waiting": ["G"], "ready": ["H"], "returned_today": ["I"]}
+                   "waiting": ["G"], "ready": ["H"], "returned_today": ["I"], "online": []}
     # K was extended (Mẫu 04) from 17/11 to 25/11: it is due soon, not overdue
     assert letters(rs, queue.page(rs.store, boss, "due_soon", sort="due_desc").items) == ["E", "M", "K", "A"]
     assert letters(rs, queue.page(rs.store, boss, "overdue", sort="code").items) == sorted(

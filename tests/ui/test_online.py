@@ -198,3 +198,26 @@ async def test_f8_fits_80_by_24(st):
         await pilot.press("v")
         await settle(app, pilot)
         assert "to-khai.pdf" in visible(app.screen.query_one("#od-preview-text", Static))
+
+
+async def test_the_supervisors_queue_has_the_online_bucket_with_the_waiting_time(st):
+    from counter.screens.queue import QueueScreen
+    from textual.widgets import OptionList
+
+    clerk = actor_for(st, "canbo")
+    code = online_dossier(st, clerk, at=st.clock.now() - timedelta(hours=1))
+    asked = online_dossier(st, clerk, "Lê Văn Cường")
+    online.ask_missing(st, clerk, asked, {BIRTH_CERT: "Ảnh mờ"})
+    app = build_app(store=st)
+    async with app.run_test(size=SIZE) as pilot:
+        await login(app, pilot, "giamsat")
+        await pilot.press("f6")
+        await settle(app, pilot)
+        assert isinstance(app.screen, QueueScreen)
+        buckets = app.screen.query_one("#buckets", OptionList)
+        assert str(buckets.get_option_at_index(6).prompt) == "Trực tuyến chờ tiếp nhận (1)"
+        await pilot.press("7")
+        await settle(app, pilot)
+        table = app.screen.query_one("#queue-table", DataTable)
+        assert [str(table.get_row_at(i)[0]) for i in range(table.row_count)] == [code]
+        assert str(table.full_row(0)["Trễ"]) == "đã chờ 1 giờ 00 phút"
