@@ -443,3 +443,32 @@ def refuse(store: Store, actor: Actor, code: str, reason: str) -> Outcome:
     path = _form_pdf(store, state.code, "03")
     return Outcome(state.code, state.status.label,
                    f"Đã từ chối tiếp nhận hồ sơ {state.code}; thông báo (Mẫu 03): {path}", path)
+
+
+# ---- assisted online filing (F2) ---------------------------------------------------------------------------
+
+def assisted_filing_url(store: Store, actor: Actor, procedure_code: str | None = None) -> str:
+    """The central server's /nop page for a clerk helping a citizen file online ("hỗ trợ nộp trực tuyến"): the
+    citizen's own contact details are typed there and the dossier is marked assisted (counted apart)."""
+    from urllib.parse import quote, urlencode
+
+    from counter.services.sync import settings as sync_settings
+
+    require(actor.role, Action.RECEIVE)
+    cfg = sync_settings(store)
+    if cfg is None:
+        raise CounterError("Quầy chưa được nối với máy chủ trung tâm nên không mở được trang nộp trực tuyến "
+                           "(quản trị chạy “counter sync setup --url … --token …”).")
+    path = f"/nop/{quote(procedure_code.strip())}" if procedure_code and procedure_code.strip() else "/nop"
+    return cfg.url.rstrip("/") + path + "?" + urlencode({"assisted": "1", "office": actor.office_id})
+
+
+def open_assisted_filing(store: Store, actor: Actor, procedure_code: str | None = None) -> str:
+    """Open that page in the system browser; a Vietnamese error naming the address when there is none."""
+    from counter.services.digitize import open_with_viewer
+
+    url = assisted_filing_url(store, actor, procedure_code)
+    if not open_with_viewer(url):  # type: ignore[arg-type]
+        raise CounterError(f"Máy này không mở được trình duyệt: mở địa chỉ sau trên máy có trình duyệt để hỗ trợ "
+                           f"công dân nộp trực tuyến: {url}")
+    return url

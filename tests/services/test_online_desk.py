@@ -158,3 +158,15 @@ def test_open_in_viewer_without_a_viewer_says_so_in_vietnamese(store, monkeypatc
     monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
     with pytest.raises(CounterError, match="không có trình xem tệp"):
         online.open_in_viewer(store, clerk, code, sha)
+
+
+def test_assisted_filing_opens_the_servers_nop_page_or_says_no_server_is_set(store):
+    from counter.services import sync
+
+    clerk = actor_for(store, "canbo")
+    with pytest.raises(CounterError, match="chưa được nối với máy chủ trung tâm"):
+        online.assisted_filing_url(store, clerk, "1.001193")
+    sync.setup(store, "http://may-chu.test:8780/", "t" * 40)
+    assert online.assisted_filing_url(store, clerk, "1.001193") == \
+        "http://may-chu.test:8780/nop/1.001193?assisted=1&office=H55.242"
+    assert online.assisted_filing_url(store, clerk).endswith("/nop?assisted=1&office=H55.242")

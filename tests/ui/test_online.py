@@ -221,3 +221,16 @@ async def test_the_supervisors_queue_has_the_online_bucket_with_the_waiting_time
         table = app.screen.query_one("#queue-table", DataTable)
         assert [str(table.get_row_at(i)[0]) for i in range(table.row_count)] == [code]
         assert str(table.full_row(0)["Trễ"]) == "đã chờ 1 giờ 00 phút"
+
+
+async def test_f2_assisted_filing_key_says_when_no_server_is_set(st):
+    from tests.helpers.pilot import open_receive
+
+    app = build_app(store=st)
+    messages = []
+    async with app.run_test(size=SIZE) as pilot:
+        await open_receive(app, pilot)
+        app.screen.show_error = messages.append  # type: ignore[method-assign]
+        await pilot.press("ctrl+o")
+        await settle(app, pilot)
+    assert messages and "chưa được nối với máy chủ trung tâm" in messages[0]
