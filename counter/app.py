@@ -53,6 +53,7 @@ MODES_TABLE: dict[str, Mode] = {
     "mywork": Mode("f6", "Việc của tôi", "counter.screens.mywork:MyWorkScreen", Action.VIEW_OWN_WORK),
     "search": Mode("f7", "Tra cứu", "counter.screens.search:SearchScreen", Action.SEARCH),
     "fees": Mode("f9", "Thu phí", "counter.screens.fees:FeesScreen", Action.COLLECT_FEE),  # issue 18
+    "online": Mode("f8", "Trực tuyến", "counter.screens.online:OnlineScreen", Action.REQUEST_SUPPLEMENT),  # issue 15
 }
 
 

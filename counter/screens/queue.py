@@ -26,10 +26,10 @@ if TYPE_CHECKING:
 
 PAGE_SIZE = 20
 REFRESH_SECONDS = 5.0
-BUCKET_ORDER = ("due_today", "overdue", "due_soon", "waiting", "ready", "returned_today", "not_handed_over")
+BUCKET_ORDER = ("due_today", "overdue", "due_soon", "waiting", "ready", "returned_today", "not_handed_over", "online")
 BUCKET_LABELS = {"due_today": "Đến hạn hôm nay", "overdue": "Quá hạn", "due_soon": "Sắp đến hạn",
                  "waiting": "Chờ công dân", "ready": "Chờ trả kết quả", "returned_today": "Đã trả hôm nay",
-                 "not_handed_over": "Chưa chuyển đúng hạn"}
+                 "not_handed_over": "Chưa chuyển đúng hạn", "online": "Trực tuyến chờ tiếp nhận"}
 QUEUE_COLUMNS = [("Mã hồ sơ", 19), ("Chủ hồ sơ", 18), ("Thủ tục", 16), ("Trạng thái", 16), ("Hẹn trả", 10),
                  ("Trễ", 16), ("Cán bộ", 14)]
 #: narrow terminal: names shrink first, then the procedure and the clerk go (code, status, due, lateness stay)
@@ -80,7 +80,7 @@ class ClerkPicker(ModalScreen["int | None"]):
 
 class QueueScreen(ServiceScreen):
     HELP = ("Hàng đợi của bộ phận (chỉ giám sát). {queue.next-tab} đổi bảng: Hàng đợi → Theo cán bộ → Chỉ số. Bảng "
-            "Hàng đợi: chọn nhóm bên trái (phím {queue.bucket-due_today}–{queue.bucket-returned_today}), lọc theo "
+            "Hàng đợi: chọn nhóm bên trái (phím {queue.bucket-due_today}–{queue.bucket-online}), lọc theo "
             "cán bộ, "
             "thủ tục, lĩnh vực, kênh; Enter mở hồ sơ; {queue.reassign} giao hồ sơ cho cán bộ khác; "
             "{queue.next-page}/{queue.prev-page} sang trang. "

@@ -77,7 +77,8 @@ class ReceiveScreen(ServiceScreen):
             "trên CCCD vào ô “Quét QR CCCD” (hoặc dán chuỗi rồi Enter): các ô thông tin tự điền. 3) Đánh dấu giấy "
             "tờ đã nhận bằng phím cách, mũi tên để di chuyển. 4) {receive.save} để lưu và in Giấy tiếp nhận (Mẫu 01). "
             "{receive.refuse} từ chối tiếp nhận (Mẫu 03), {receive.guide} hướng dẫn bổ sung (Mẫu 02), "
-            "{receive.reprint} in lại. Tab/Shift+Tab đi qua "
+            "{receive.reprint} in lại. {receive.assisted} hỗ trợ công dân nộp trực tuyến (mở trang nộp hồ sơ của "
+            "máy chủ, ghi thông tin liên hệ của chính công dân). Tab/Shift+Tab đi qua "
             "mọi ô. {receive.leave} để thoát (hỏi lại nếu đang nhập dở).")
     AUTO_FOCUS = "#proc"
     BINDINGS = [
@@ -85,6 +86,7 @@ class ReceiveScreen(ServiceScreen):
         Binding("f8", "refuse", "Từ chối (M03)", id="receive.refuse"),
         Binding("f9", "guide", "Bổ sung (M02)", id="receive.guide"),
         Binding("ctrl+r", "reprint", "In lại", id="receive.reprint"),
+        Binding("ctrl+o", "assisted", "Hỗ trợ nộp trực tuyến", id="receive.assisted"),  # issue 15
         Binding("escape", "leave", "Thoát", id="receive.leave"),
     ]
 
@@ -555,6 +557,18 @@ class ReceiveScreen(ServiceScreen):
 
     def action_reprint(self) -> None:
         self.print_last()
+
+    def action_assisted(self) -> None:
+        """Hỗ trợ nộp trực tuyến: the server's /nop page (assisted) in the system browser (issue 15)."""
+        from counter.services.online import open_assisted_filing
+
+        store, actor = self.capp.store, self.capp.actor
+        if store is None or actor is None:
+            return
+        code = self.procedure.code if self.procedure is not None else None
+        self.call_service(lambda: open_assisted_filing(store, actor, code),
+                          lambda url: self.notify(f"Đã mở trang nộp trực tuyến (hỗ trợ): {url}", markup=False),
+                          group="receive-assisted")
 
     def _not_accepted(self, form: str, reason: str | None) -> None:
         if not reason:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from counter.settings import load_settings
@@ -41,9 +42,13 @@ def receipt_data(session: Session, code: str) -> tuple[forms.ReceiptData, dict]:
         raise NotFound(f"Không tìm thấy hồ sơ “{code.strip()}”")
     office = session.get(Office, row.office_id)
     assert office is not None
-    first = session.exec(select(DossierEvent).where(DossierEvent.dossier_id == row.id,
-                                                    col(DossierEvent.kind).in_(["received", "refused", "registered"]))
-                         .order_by(col(DossierEvent.station_seq))).first()
+    creating = session.exec(select(DossierEvent).where(DossierEvent.dossier_id == row.id,
+                                                       col(DossierEvent.kind).in_(["received", "refused",
+                                                                                   "registered"]))
+                            .order_by(sa.literal_column("dossier_events.rowid"))).all()
+    # an online dossier: `registered` by the server's online desk, then `received`/`refused` at the counter
+    # (issue 15); the receipt is the latter's
+    first = next((e for e in reversed(creating) if e.kind != "registered"), creating[0] if creating else None)
     assert first is not None
     payload = json.loads(first.payload)
     docs = session.exec(select(DossierDocument).where(DossierDocument.dossier_id == row.id)

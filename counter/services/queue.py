@@ -34,7 +34,7 @@ from counter.services.office import calendar_for
 from counter.services.store import Actor, NotFound, Store
 from counter.services.sync import actor_names
 
-BUCKETS = ("due_today", "overdue", "due_soon", "waiting", "ready", "returned_today", "not_handed_over")
+BUCKETS = ("due_today", "overdue", "due_soon", "waiting", "ready", "returned_today", "not_handed_over", "online")
 BUCKET_LABELS = {
     "due_today": "Đến hạn hôm nay",
     "overdue": "Quá hạn",
@@ -43,6 +43,7 @@ BUCKET_LABELS = {
     "ready": "Chờ trả kết quả",
     "returned_today": "Đã trả hôm nay",
     "not_handed_over": "Chưa chuyển đúng hạn",
+    "online": "Trực tuyến chờ tiếp nhận",  # issue 15: status 1, not waiting for the citizen (F8 checks them)
 }
 SORTS = {  # key -> (label, ORDER BY)
     "due": ("Hẹn trả", "due_at, seq"),
@@ -136,6 +137,8 @@ def _bucket_where(bucket: str, w: Window) -> tuple[str, list[Any]]:
         return "status IN (5, 6)", []
     if bucket == "ready":
         return "status = 9", []
+    if bucket == "online":
+        return "status = 1 AND awaiting_citizen = 0", []
     if bucket == "returned_today":
         return "status = 10 AND returned_at >= ? AND returned_at < ?", [_ts(w.today_start), _ts(w.tomorrow_start)]
     if bucket == "not_handed_over":
@@ -176,7 +179,7 @@ class QueuePage:
 
 
 _COLUMNS = ("code, owner_name, owner_phone, procedure_code, procedure_name, field, channel, status, received_at, "
-            "due_at, returned_at, assignee_id, station_id")
+            "due_at, returned_at, assignee_id, station_id, updated_at")
 
 
 def _names(store: Store) -> Callable[[str, int | None], str | None]:
@@ -268,6 +271,10 @@ def _item(r: Any, who: Callable[[str, int | None], str | None], cal: WorkCalenda
     status = int(r["status"])
     late = dossiers.days_late(cal, status, due, now)
     waiting = {5: "giấy tờ", 6: "phí, lệ phí"}.get(status, "")
+    if status == Status.NEW:  # an online dossier waiting to be received: how long, in working hours
+        from counter.services.online import waited_text
+
+        waiting = "đã chờ " + waited_text(cal.working_hours_between(parse_utc(r["updated_at"]) or now, now))
     return QueueItem(r["code"], r["owner_name"], r["owner_phone"], r["procedure_code"], r["procedure_name"],
                      r["field"], int(r["channel"]), status, STATUS_LABELS[Status(status)], parse_utc(r["received_at"]),
                      due, parse_utc(r["returned_at"]), r["assignee_id"], who(r["station_id"], r["assignee_id"]) or "—", late,

@@ -32,7 +32,7 @@ def letters(rs: ReportStore, items) -> list[str]:  # type: ignore[no-untyped-def
 def test_bucket_counts_by_hand(rs):
     boss = actor_for(rs.store, "giamsat")
     assert queue.counts(rs.store, boss) == {"due_today": 2, "overdue": 2, "due_soon": 4, "waiting": 1, "ready": 1,
-                                            "returned_today": 1, "not_handed_over": 8}
+                                            "returned_today": 1, "not_handed_over": 8, "online": 0}
 
 
 def test_each_bucket_lists_the_right_dossiers_sorted_in_sql(rs):
@@ -42,7 +42,7 @@ def test_each_bucket_lists_the_right_dossiers_sorted_in_sql(rs):
                    "waiting": ["G"], "ready": ["H"], "returned_today": ["I"],
                    # issue 17 (Đ18): paper dossiers still at the desk after their hand-over deadline: all of status 2
                    # received before Fri 20/11 15:00 (D came today, M online)
-                   "not_handed_over": ["C", "B", "F", "A", "K", "E", "P", "Q"]}
+                   "not_handed_over": ["C", "B", "F", "A", "K", "E", "P", "Q"], "online": []}
     # K was extended (Mẫu 04) from 17/11 to 25/11: it is due soon, not overdue
     assert letters(rs, queue.page(rs.store, boss, "due_soon", sort="due_desc").items) == ["E", "M", "K", "A"]
     assert letters(rs, queue.page(rs.store, boss, "overdue", sort="code").items) == sorted(

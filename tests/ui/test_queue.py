@@ -42,7 +42,8 @@ async def test_supervisor_sees_todays_queue_and_the_overdue_list(rs):
         buckets = app.screen.query_one("#buckets", OptionList)
         labels = [str(buckets.get_option_at_index(i).prompt) for i in range(buckets.option_count)]
         assert labels == ["Đến hạn hôm nay (2)", "Quá hạn (2)", "Sắp đến hạn (4)", "Chờ công dân (1)",
-                          "Chờ trả kết quả (1)", "Đã trả hôm nay (1)", "Chưa chuyển đúng hạn (8)"]  # issue 17
+                          "Chờ trả kết quả (1)", "Đã trả hôm nay (1)", "Chưa chuyển đúng hạn (8)",
+                          "Trực tuyến chờ tiếp nhận (0)"]  # issue 17
         assert table_codes(app) == [rs.codes["D"], rs.codes["F"]]
         await pilot.press("2")
         await settle(app, pilot)
