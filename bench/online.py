@@ -15,7 +15,6 @@ PostgreSQL: COUNTER_TEST_PG when set, else a throwaway cluster (tests/pg.py).
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import subprocess
@@ -37,21 +36,14 @@ from counter.central import db as central_db  # noqa: E402
 from counter.central import tables as t  # noqa: E402
 from counter.central import tokens  # noqa: E402
 from tests.conftest import NOW, OFFICE  # noqa: E402
+from tests.helpers.images import blank_pdf  # noqa: E402
 from tests.pg import create_database, server_url  # noqa: E402
 
 BATCH = 100
 
 
 def pdf(n: int, pages: int) -> bytes:
-    import pypdf
-
-    w = pypdf.PdfWriter()
-    for _ in range(pages):
-        w.add_blank_page(595, 842)
-    w.add_metadata({"/Title": f"ho-so-{n}"})  # every file its own bytes (its own blob)
-    buf = io.BytesIO()
-    w.write(buf)
-    return buf.getvalue()
+    return blank_pdf(pages, (595, 842), title=f"ho-so-{n}")  # every file its own bytes (its own blob)
 
 
 def file_server(files: dict[str, bytes]) -> tuple[ThreadingHTTPServer, str]:

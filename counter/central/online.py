@@ -115,9 +115,10 @@ def sniff(name: str, data: bytes) -> tuple[str, int]:
         raise OnlineError(f"Tệp “{shown}” rỗng (0 byte).")
     if data.startswith(b"%PDF-"):
         try:
-            import pypdf
+            import pikepdf
 
-            pages = len(pypdf.PdfReader(io.BytesIO(data)).pages)
+            with pikepdf.open(io.BytesIO(data)) as pdf:
+                pages = len(pdf.pages)
         except Exception:
             raise OnlineError(f"Tệp “{shown}” là PDF bị hỏng, không đọc được.") from None
         if pages < 1:

@@ -134,9 +134,10 @@ class SignedFile:
 def _pages(data: bytes) -> int:
     import io
 
-    from pypdf import PdfReader
+    import pikepdf
 
-    return len(PdfReader(io.BytesIO(data)).pages)
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        return len(pdf.pages)
 
 
 def _dossier(session: Any, actor: Actor, code: str) -> Any:

@@ -5,7 +5,6 @@ the due date and Mẫu 01."""
 
 from __future__ import annotations
 
-import io
 import re
 import threading
 import time
@@ -23,20 +22,14 @@ from tests.conftest import NOW, OFFICE, make_store
 from tests.helpers.cdp import Browser, chromium_path
 from tests.helpers.central import add_server_users
 from tests.helpers.store import append, dossier
+from tests.helpers.images import blank_pdf
 
 pytestmark = [pytest.mark.browser, pytest.mark.process, pytest.mark.slow,
               pytest.mark.skipif(chromium_path() is None, reason="Chromium is not installed")]
 
 
 def pdf(pages: int) -> bytes:
-    import pypdf
-
-    w = pypdf.PdfWriter()
-    for _ in range(pages):
-        w.add_blank_page(200, 200)
-    buf = io.BytesIO()
-    w.write(buf)
-    return buf.getvalue()
+    return blank_pdf(pages)
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import io
 import json
 import threading
 from datetime import timedelta
@@ -24,6 +23,7 @@ from counter.central.tokens import desk_station_id
 from counter.domain.clock import FixedClock
 from tests.central.conftest import add_token, auth
 from tests.conftest import NOW, OFFICE
+from tests.helpers.images import blank_pdf
 
 pytestmark = pytest.mark.pg
 
@@ -31,16 +31,7 @@ MAX_FILE = 200_000
 
 
 def pdf_bytes(pages: int = 1, pad: int = 0) -> bytes:
-    import pypdf
-
-    w = pypdf.PdfWriter()
-    for _ in range(pages):
-        w.add_blank_page(200, 200)
-    if pad:
-        w.add_metadata({"/Padding": "x" * pad})
-    buf = io.BytesIO()
-    w.write(buf)
-    return buf.getvalue()
+    return blank_pdf(pages, pad=pad)
 
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

@@ -5,7 +5,6 @@ nhận", the due date and Mẫu 01. Every step is a 4xx with a Vietnamese messag
 
 from __future__ import annotations
 
-import io
 import re
 import subprocess
 from datetime import timedelta
@@ -16,19 +15,13 @@ from counter.domain.permissions import PermissionDenied
 from tests.conftest import NOW
 from tests.helpers.store import append, dossier
 from tests.sync.conftest import assert_converged
+from tests.helpers.images import blank_pdf
 
 pytestmark = pytest.mark.pg
 
 
 def pdf(pages: int) -> bytes:
-    import pypdf
-
-    w = pypdf.PdfWriter()
-    for _ in range(pages):
-        w.add_blank_page(200, 200)
-    buf = io.BytesIO()
-    w.write(buf)
-    return buf.getvalue()
+    return blank_pdf(pages)
 
 
 OWNER = {"owner_name": "Nguyễn Văn An", "owner_id_number": "001090123456", "owner_birth_date": "1990-01-01",
