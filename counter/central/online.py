@@ -37,7 +37,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy.engine import Connection, Engine
 
-from counter.central import ingest
+from counter.central import ingest, portal_out
 from counter.central import tables as t
 from counter.central.tokens import TokenInfo, desk_station_id, lookup
 from counter.domain import codes, contracts
@@ -48,6 +48,7 @@ from counter.domain.errors import CounterError
 from counter.domain.hashing import GENESIS, canonical_json, chain_hash
 from counter.domain.intake import Applicant, clean_applicant
 from counter.domain.lifecycle import EventKind, Status
+from counter.domain.portal_codes import PortalCodes
 from counter.domain.text import fold
 
 log = logging.getLogger("counter.central.online")
@@ -94,16 +95,19 @@ def online_procedures(catalogue: dict[str, ProcedureSpec], query: str = "") -> l
 
 # --- the two mapping points issue 16 replaces with admin-editable tables (counter/domain/portal_codes.py) ----
 
-def portal_procedure(catalogue: dict[str, ProcedureSpec], office_id: str, portal_code: str) -> ProcedureSpec | None:
-    """Our procedure for the portal's MaTTHC (for now: the same code, if the catalogue offers it online)."""
-    spec = catalogue.get(portal_code.strip().upper())
+def portal_procedure(catalogue: dict[str, ProcedureSpec], maps: PortalCodes, portal_code: str) -> ProcedureSpec | None:
+    """Our procedure for the portal's MaTTHC through the admin's mapping table (`counter serve portal map`; a code
+    not in it is our own), if the catalogue offers it online."""
+    spec = catalogue.get(maps.ours("procedure", portal_code.strip()).strip().upper())
     return spec if spec is not None and spec.online_level is not None else None
 
 
-def portal_status(portal_code: str) -> int | None:
-    """Our status for the portal's TrangThaiHoSo (for now: the national list itself)."""
-    text = portal_code.strip()
-    return int(text) if text.isdigit() and 1 <= int(text) <= 10 else None
+def portal_status(maps: PortalCodes, portal_code: str) -> int | None:
+    """Our status for the portal's TrangThaiHoSo through the mapping table (the national list when unmapped)."""
+    try:
+        return maps.our_status(portal_code.strip())
+    except CounterError:
+        return None
 
 
 # --- files -------------------------------------------------------------------------------------------------
@@ -336,7 +340,8 @@ def _paper_for(spec: ProcedureSpec, component: str) -> str | None:
     return None
 
 
-def parse_portal_dossier(obj: Any, office_id: str, catalogue: dict[str, ProcedureSpec], now: datetime) -> PortalDossier:
+def parse_portal_dossier(obj: Any, office_id: str, catalogue: dict[str, ProcedureSpec], now: datetime,
+                         maps: PortalCodes | None = None) -> PortalDossier:
     """One dossier object of DongBoHoSoMC, checked field by field (OnlineError naming each bad field)."""
     if not isinstance(obj, dict):
         raise OnlineError("Hồ sơ không phải một đối tượng JSON.")
@@ -354,10 +359,10 @@ def parse_portal_dossier(obj: Any, office_id: str, catalogue: dict[str, Procedur
     if not get("MaTTHC"):
         problems.append("thiếu MaTTHC")
     else:
-        spec = portal_procedure(catalogue, office_id, get("MaTTHC"))
+        spec = portal_procedure(catalogue, maps or PortalCodes.from_rows(()), get("MaTTHC"))
         if spec is None:
             problems.append(f"thủ tục {get('MaTTHC')[:60]} không có trong danh mục trực tuyến của cơ quan")
-    status = portal_status(get("TrangThaiHoSo") or "1")
+    status = portal_status(maps or PortalCodes.from_rows(()), get("TrangThaiHoSo") or "1")
     if status is None:
         problems.append(f"TrangThaiHoSo “{get('TrangThaiHoSo')[:20]}” không hợp lệ")
     elif status != Status.NEW:
@@ -510,10 +515,11 @@ def _intake_window(writer: Engine, client: Any, pool: Any, auth: TokenInfo, wind
     out: list[dict[str, Any] | None] = []
     todo: list[tuple[int, PortalDossier, list[Any]]] = []
     with writer.connect() as conn:
+        maps = portal_out.codes(conn)  # the admin's mapping tables, shared with the push (issue 16)
         for obj in window:
             shown = obj.get("MaHoSo") if isinstance(obj, dict) and isinstance(obj.get("MaHoSo"), str) else None
             try:
-                d = parse_portal_dossier(obj, auth.office_id, catalogue, now)
+                d = parse_portal_dossier(obj, auth.office_id, catalogue, now, maps)
             except OnlineError as exc:
                 out.append(_rejected(shown, exc.message))
                 continue

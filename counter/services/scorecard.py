@@ -1,10 +1,11 @@
 """The Bộ chỉ số 766 scorecard's numbers: one compute function per indicator (domain/scorecard.INDICATORS).
 
 Each function takes the period's context and returns (numerator, denominator), or None when this store holds no
-record to count it from (shown as "Chưa có dữ liệu", never a made-up 0 or a copy of another ratio). Indicators
-whose records come from other parts (payments 3.5/3.5b/3.6, electronic results 4.1/4.4, complaints and ratings
-5.2/5.3/5.4, the portal's confirmations 1.4, the population database 4.5a/4.5b) answer None here; wiring a source
-is one line: `COMPUTE["3.6"] = payments.scorecard_paid_online`.
+record to count it from (shown as "Chưa có dữ liệu", never a made-up 0 or a copy of another ratio). 3.6 reads
+the payments (services.fees), 4.1 and 4.4 the electronic results (services.signing). Indicators whose records
+this store does not hold answer None here: complaints and ratings 5.2/5.3/5.4 and the portal's confirmations 1.4
+are kept on the central server (`GET /api/v1/voice/scorecard`, `counter serve portal status`); 3.5/3.5b and the
+population database 4.5a/4.5b have no record yet. Wiring a source is one line in COMPUTE.
 
 Definitions (domain.md's table):
 - 2.1: the dossiers handled in the period are those received in it plus the backlog carried in (received before
@@ -97,6 +98,27 @@ def reused_4_3(c: Context) -> Parts:
                  c.lo, c.hi)  # type: ignore[return-value]
 
 
+def paid_online_3_6(c: Context) -> Parts:
+    """3.6: dossiers paid online / dossiers with a charge (received in the period; services.fees)."""
+    from counter.services.fees import online_payment_counts
+
+    return online_payment_counts(c.store, *c.period.utc_bounds())
+
+
+def electronic_result_4_1(c: Context) -> Parts:
+    """4.1: finished dossiers with a signed electronic result / finished dossiers (services.signing)."""
+    from counter.services.signing import indicator_4_1
+
+    return indicator_4_1(c.store, c.period)
+
+
+def data_store_4_4(c: Context) -> Parts:
+    """4.4: results marked for the citizen's data store / dossiers with an electronic result (services.signing)."""
+    from counter.services.signing import indicator_4_4
+
+    return indicator_4_4(c.store, c.period)
+
+
 def no_record(_c: Context) -> Parts:
     """No record of this in the store yet (another part of the system brings it)."""
     return None
@@ -109,12 +131,12 @@ COMPUTE: dict[str, Compute] = {
     "3.x": online_3x,
     "3.5": no_record,  # payments (issue 18)
     "3.5b": no_record,
-    "3.6": no_record,
-    "4.1": no_record,  # electronic results
+    "3.6": paid_online_3_6,
+    "4.1": electronic_result_4_1,
     "4.2": digitized_4_2,
     "4.2b": no_record,  # the office's electronic certified copies (a setting, not yet)
     "4.3": reused_4_3,
-    "4.4": no_record,  # results pushed to the citizen's data store
+    "4.4": data_store_4_4,
     "4.5a": no_record,  # the population database (the intake does not record where the data came from yet)
     "4.5b": no_record,
     "5.2": no_record,  # complaints and ratings

@@ -258,3 +258,21 @@ async def test_a_batch_of_500(portal):
     assert len(out) == 500 and {x["outcome"] for x in out} == {"accepted"}
     events, dossiers, blobs = counts(engine)
     assert (events, dossiers, blobs) == (500, 500, 2)  # the same two files, stored once
+
+
+async def test_the_admins_mapping_tables_read_the_portals_codes(portal):
+    """The portal's MaTTHC of a procedure (a province's local variant carries a longer code) and its
+    TrangThaiHoSo go through the same tables the push uses (`counter serve portal map`)."""
+    from counter.central import portal_out
+
+    client, engine, token, files = portal
+    r = await post(client, token, body(dossier(7, files, MaTTHC="1.001193.000.00.00.H56")))
+    assert r.json()["result"][0]["outcome"] == "rejected"  # not ours until the admin maps it
+    portal_out.set_code(engine, "procedure", "1.001193", "1.001193.000.00.00.H56", NOW)
+    portal_out.set_code(engine, "status", "1", "MOI", NOW)
+    r = await post(client, token, body(dossier(7, files, MaTTHC="1.001193.000.00.00.H56", TrangThaiHoSo="MOI")))
+    out = r.json()["result"][0]
+    assert out["outcome"] == "accepted", out
+    with engine.connect() as conn:
+        state = conn.execute(sa.select(t.dossiers.c.state).where(t.dossiers.c.code == out["MaHoSo"])).scalar()
+    assert json.loads(state)["procedure_code"] == "1.001193"

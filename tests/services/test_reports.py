@@ -37,8 +37,12 @@ def test_scorecard_ratios_by_hand(rs):
     assert sc.avg_days == pytest.approx((2 + 1 + 4) / 3)  # H 18→20/11, I 20→23/11, J 10→16/11 (working days)
     got = {i.code: i for i in sc.indicators}
     # issue 17: the table of domain.md; records other parts bring show "Chưa có dữ liệu" (never a made-up 0)
-    for code in ("1.4", "3.5", "3.5b", "3.6", "4.1", "4.4", "5.2", "5.3", "5.4"):
+    for code in ("1.4", "3.5", "3.5b", "5.2", "5.3", "5.4"):
         assert not got[code].available and got[code].ratio is None and got[code].note == "Chưa có dữ liệu", code
+    # 3.6 from the payments: P paid online, Q at the counter: the two dossiers with a fee
+    assert (got["3.6"].numerator, got["3.6"].denominator) == (1, 2)
+    # 4.1, 4.4 from the electronic results: none issued, so no finished dossier has one (0 of the finished)
+    assert got["4.1"].numerator == 0 and got["4.4"].denominator == 0
     assert (got["2.1"].numerator, got["2.1"].denominator) == (10, 14)
     assert got["2.1"].score == Fraction(10, 14) * 20
     # 3.x: all three procedures can be done fully online; M is the one online dossier of the 15

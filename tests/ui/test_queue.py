@@ -107,7 +107,7 @@ async def test_scorecard_tab_and_ledger_export(rs):
         score = app.screen.query_one("#score-table", DataTable)
         rows = {str(score.get_row_at(i)[0]): [str(c) for c in score.full_row(i).values()] for i in range(score.row_count)}
         assert rows["2.1"][2] == "10/14" and rows["2.1"][3] == "71,4% ✗"
-        assert rows["3.6"][3] == "—" and rows["3.6"][6] == "Chưa có dữ liệu"  # issue 17: payments come later
+        assert rows["3.6"][3] == "50,0% ✗"  # from the payments: P paid online of P, Q with a fee
         assert rows["3.x"][2] == "1/15" and rows["2.1"][5] == "14,29/20"  # numerator, denominator and points
         summary = str(app.screen.query_one("#score-summary", Static).render())
         assert "Tiếp nhận 15" in summary and "trễ hạn 4" in summary
