@@ -45,6 +45,8 @@ PUBLIC_STEP_LABELS: dict[str, str] = {
     "fee_refunded": "Hoàn trả phí, lệ phí",
     "receipt_cancelled": "Hủy và cấp lại biên lai",
     "result_issued": "Đã có kết quả điện tử có chữ ký số",
+    "verification_extended": "Gia hạn thời gian xác minh theo quy định",
+    "refused_after_appraisal": "Từ chối giải quyết hồ sơ (Mẫu 03)",
 }
 PUBLIC_KINDS = frozenset(PUBLIC_STEP_LABELS)
 VOIDED_LABEL = "Đã hủy (tiếp nhận nhầm)"

@@ -19,8 +19,8 @@ COLUMNS = ("Mã phản ánh", "Hồ sơ", "Loại", "Hạn trả lời", "Tình 
 
 class ComplaintsScreen(ServiceScreen):
     HELP = ("Phản ánh, kiến nghị của công dân (từ trang tra cứu) và đánh giá sự hài lòng.\n"
-            "T: trả lời · G: giao người xử lý · K: kết thúc · Đ: đánh giá theo cán bộ, thủ tục · R: tải lại · "
-            "Esc: quay lại")
+            "{voice.answer}: trả lời · {voice.assign}: giao người xử lý · {voice.close}: kết thúc · {voice.ratings}: "
+            "đánh giá theo cán bộ, thủ tục · {voice.reload}: tải lại · {voice.back}: quay lại")
     BINDINGS = [
         Binding("t", "answer", "Trả lời", id="voice.answer"),
         Binding("g", "assign", "Giao", id="voice.assign"),

@@ -158,7 +158,7 @@ class OnlineDossierScreen(ServiceScreen):
             "{online.ok} đánh dấu giấy tờ đạt, {online.wrong} ghi giấy tờ chưa đạt và lý do. Sau đó: "
             "{online.receive} tiếp nhận (hẹn trả tính từ lúc này, tệp đã nộp thành bản số hóa, in Mẫu 01), "
             "{online.ask} yêu cầu bổ sung — một lần, liệt kê đầy đủ mọi giấy tờ thiếu hoặc chưa đạt (lần thứ hai "
-            "chỉ giám sát được gửi, kèm lý do), {online.refuse} từ chối tiếp nhận (Mẫu 03). Esc quay lại.")
+            "chỉ giám sát được gửi, kèm lý do), {online.refuse} từ chối tiếp nhận (Mẫu 03). {online.close} quay lại.")
     AUTO_FOCUS = "#papers-table"
     DEFAULT_CSS = """
     #od-owner { height: auto; padding: 0 1; }

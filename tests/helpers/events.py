@@ -78,4 +78,5 @@ def payload_for(kind: str, n: int, state=None) -> dict:
 FIELDS = {"transferred": {"to": "Tư pháp"}, "supplement_requested": {"papers": "A", "reason": "x"},
           "supplement_received": {}, "fee_requested": {"amount": "8000"}, "fee_paid": {"amount": "8000"},
           "extended": {"days": "1", "reason": "x"}, "withdrawn": {"reason": "x"}, "stopped": {"reason": "x"},
-          "resolved": {}, "note_added": {"text": "x"}}
+          "resolved": {}, "note_added": {"text": "x"},
+          "verification_extended": {"reason": "x"}, "refused_after_appraisal": {"reason": "x"}}  # issue 17

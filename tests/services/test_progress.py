@@ -154,3 +154,12 @@ def test_another_office_dossier_is_not_touched(store):
     move_to_another_office(store, code)
     with pytest.raises(CounterError, match="thuộc cơ quan khác"):
         progress.record_event(store, clerk, code, "note_added", {"text": "x"})
+
+
+def test_the_test_helpers_know_every_step_the_screen_offers():
+    """The sync state machine records any step F4 offers with tests.helpers.events.FIELDS: a new step needs its
+    fields there (a missing one failed only deep in a long hypothesis run)."""
+    from counter.services.progress import ACTION_FIELDS
+    from tests.helpers.events import FIELDS
+
+    assert {str(k) for k in ACTION_FIELDS} <= set(FIELDS)

@@ -16,9 +16,10 @@ from tests.sync.conftest import assert_converged
 OUT = {"direction": "out", "to": "Công chức Tư pháp - Hộ tịch"}
 
 
-def conflicted(s1, s2, kind1, kind2, payload1=None, payload2=None, user2="canbo"):  # type: ignore[no-untyped-def]
+def conflicted(s1, s2, kind1, kind2, payload1=None, payload2=None, user2="canbo",  # type: ignore[no-untyped-def]
+               procedure="1.001193"):
     """One dossier both stations changed while apart: station 1 synced first, so station 2's step is rejected."""
-    code = receive(s1.store, actor_for(s1.store, "canbo"))
+    code = receive(s1.store, actor_for(s1.store, "canbo"), procedure=procedure)
     s1.drain(); s2.drain()
     append(s1.store, "canbo", code, kind1, payload1, minutes=30)
     append(s2.store, user2, code, kind2, payload2, minutes=40)
@@ -80,7 +81,8 @@ def test_redo_refused_when_the_step_no_longer_makes_sense(stations, central):
 def test_redo_checks_the_role(stations, central):
     s1, s2 = stations
     extend = {"due_at": "2027-01-15T10:00:00+00:00", "reason": "Cần xác minh thêm thông tin"}
-    _, c = conflicted(s1, s2, "transferred", "extended", OUT, extend, user2="giamsat")
+    # a 3-working-day procedure: Mẫu 04 comes at the latest the working day before the due date (issue 17)
+    _, c = conflicted(s1, s2, "transferred", "extended", OUT, extend, user2="giamsat", procedure="1.004873")
     before = counts(s2.store)
     with pytest.raises(CounterError, match="Không làm lại được"):  # a clerk may not extend a due date
         sync_service.redo_conflict(s2.store, actor_for(s2.store, "canbo"), c.event_id)

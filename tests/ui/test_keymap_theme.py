@@ -64,8 +64,15 @@ async def test_a_keymap_entry_remaps_a_key_and_the_help_shows_the_new_one(store)
 
 def test_no_guide_names_a_key_of_its_own_bindings():
     """The guides name keys by binding id ({receive.save}); a key written out would not follow the keymap."""
+    import importlib
+    import pkgutil
+
+    import counter.screens
+
     for mode in MODES_TABLE.values():
         screen_class(mode)  # every work screen's module loaded
+    for module in pkgutil.iter_modules(counter.screens.__path__):  # ... and the screens they open (F6 → a dossier)
+        importlib.import_module(f"counter.screens.{module.name}")
     ids = {b.id for cls in [CounterApp, *_screen_classes(Screen)] for b in cls.__dict__.get("BINDINGS", [])
            if isinstance(b, Binding) and b.id}
     for cls in _screen_classes(Screen):
