@@ -51,6 +51,13 @@ class ReceiptPrint:
     replaces: str = ""  # the number of the cancelled receipt this one replaces
 
 
+def _lines_table(lines: tuple[FeeLine, ...]) -> Table:
+    """The fee lines, numbered, as the receipt and the fee notice print them."""
+    return Table(("TT", "Tên loại phí, lệ phí", "Cách tính", "Số tiền"),
+                 tuple((str(i), f"{KINDS[line.kind]}: {line.name}", line.detail, money(line.amount))
+                       for i, line in enumerate(lines, start=1)), (0.6, 4.5, 3.4, 1.8))
+
+
 def receipt(r: ReceiptPrint) -> Document:
     """The receipt on A5 (or an 80 mm roll: the same layout, ESC/POS renders it narrow)."""
     blocks: list = [
@@ -67,9 +74,7 @@ def receipt(r: ReceiptPrint) -> Document:
         Field("Địa chỉ người nộp", r.payer_address or "…"),
         Field("Mã hồ sơ", r.code),
         Field("Nội dung thu", r.procedure),
-        Table(("TT", "Tên loại phí, lệ phí", "Cách tính", "Số tiền"),
-              tuple((str(i), f"{KINDS[line.kind]}: {line.name}", line.detail, money(line.amount))
-                    for i, line in enumerate(r.lines, start=1)), (0.6, 4.5, 3.4, 1.8)),
+        _lines_table(r.lines),
         Field("Tổng số tiền", money(r.amount)),
         Field("Số tiền bằng chữ", in_words(r.amount)),
         Field("Hình thức thanh toán", METHODS.get(r.method, r.method)),
@@ -87,6 +92,8 @@ def receipt(r: ReceiptPrint) -> Document:
 
 @dataclass(frozen=True)
 class NoticePrint:
+    """Everything a fee notice (thông báo nộp phí, lệ phí) carries."""
+
     unit_name: str
     code: str
     owner: str
@@ -108,9 +115,7 @@ def fee_notice(n: NoticePrint) -> Document:
         Title("THÔNG BÁO NỘP PHÍ, LỆ PHÍ"),
         Field("Người nộp", n.owner),
         Field("Nội dung yêu cầu giải quyết", n.procedure),
-        Table(("TT", "Tên loại phí, lệ phí", "Cách tính", "Số tiền"),
-              tuple((str(i), f"{KINDS[line.kind]}: {line.name}", line.detail, money(line.amount))
-                    for i, line in enumerate(n.lines, start=1)), (0.6, 4.5, 3.4, 1.8)),
+        _lines_table(n.lines),
         Field("Tổng số tiền phải nộp", money(n.amount)),
         Field("Số tiền bằng chữ", in_words(n.amount)),
     ]
