@@ -77,8 +77,8 @@ def fee_refund(code: Code, amount: Annotated[str, typer.Option("--amount", help=
     from counter.domain.fees import money
     from counter.services import fees
 
-    total = fees.refund(*_signed_in(data_dir, user, password), code, amount, reason)
-    typer.echo(f"Đã ghi nhận hoàn trả; tổng đã hoàn trả của hồ sơ: {money(total)}")
+    typer.echo("Đã ghi nhận hoàn trả; tổng đã hoàn trả của hồ sơ: "
+               + money(fees.refund(*_signed_in(data_dir, user, password), code, amount, reason)))
 
 
 @fee_app.command("reissue")

@@ -51,6 +51,22 @@ class ReceiptPrint:
     replaces: str = ""  # the number of the cancelled receipt this one replaces
 
 
+@dataclass(frozen=True)
+class NoticePrint:
+    unit_name: str
+    code: str
+    owner: str
+    procedure: str
+    lines: tuple[FeeLine, ...]
+    amount: int
+    bank_name: str
+    account: str
+    account_name: str
+    vietqr: str  # the EMVCo string ("" when no account is set up)
+    at: datetime
+    tracking_url: str = ""
+
+
 def _lines_table(lines: tuple[FeeLine, ...]) -> Table:
     """The fee lines, numbered, as the receipt and the fee notice print them."""
     return Table(("TT", "Tên loại phí, lệ phí", "Cách tính", "Số tiền"),
@@ -88,24 +104,6 @@ def receipt(r: ReceiptPrint) -> Document:
         Note(DIGITAL_SIGNATURE),
     ]
     return Document("BL", FORM_VERSION, tuple(blocks))
-
-
-@dataclass(frozen=True)
-class NoticePrint:
-    """Everything a fee notice (thông báo nộp phí, lệ phí) carries."""
-
-    unit_name: str
-    code: str
-    owner: str
-    procedure: str
-    lines: tuple[FeeLine, ...]
-    amount: int
-    bank_name: str
-    account: str
-    account_name: str
-    vietqr: str  # the EMVCo string ("" when no account is set up)
-    at: datetime
-    tracking_url: str = ""
 
 
 def fee_notice(n: NoticePrint) -> Document:
