@@ -6,7 +6,7 @@ Phí, lệ phí (issue 18): counter fee show|pay|refund|reissue|print, and count
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -20,6 +20,12 @@ app.add_typer(fee_app, name="fee")
 Code = Annotated[str, typer.Argument(metavar="MÃ_HỒ_SƠ", help="Mã hồ sơ, ví dụ H55.242-261202-1001")]
 
 
+def _signed_in(data_dir: Path | None, user: str | None, password: str | None) -> tuple[Any, Any]:
+    """The store of the data folder and the officer signed in to it."""
+    store = open_store(data_dir)
+    return store, cli_actor(store, user, password)
+
+
 @fee_app.command("show")
 @handle_errors
 def fee_show(code: Code, data_dir: DataDir = None, user: UserOpt = None, password: PasswordOpt = None) -> None:
@@ -27,8 +33,7 @@ def fee_show(code: Code, data_dir: DataDir = None, user: UserOpt = None, passwor
     from counter.domain.fees import KINDS, METHODS, money
     from counter.services import fees
 
-    store = open_store(data_dir)
-    v = fees.fee_view(store, cli_actor(store, user, password), code)
+    v = fees.fee_view(*_signed_in(data_dir, user, password), code)
     typer.echo(f"Hồ sơ {v.code} · {v.owner_name} · {v.procedure_name}")
     for line in v.lines:
         typer.echo(f"  {KINDS[line.kind]}: {line.name}: {line.detail} = {money(line.amount)}")
@@ -58,8 +63,7 @@ def fee_pay(code: Code,
     from counter.domain.fees import money
     from counter.services import fees
 
-    store = open_store(data_dir)
-    done = fees.pay(store, cli_actor(store, user, password), code, method, amount, payer, reference)
+    done = fees.pay(*_signed_in(data_dir, user, password), code, method, amount, payer, reference)
     typer.echo(f"Đã thu {money(done.amount)} của hồ sơ {done.code}"
                + (f" · biên lai {done.receipt}" if done.receipt else " · thanh toán trực tuyến"))
 
@@ -73,9 +77,8 @@ def fee_refund(code: Code, amount: Annotated[str, typer.Option("--amount", help=
     from counter.domain.fees import money
     from counter.services import fees
 
-    store = open_store(data_dir)
-    total = fees.refund(store, cli_actor(store, user, password), code, amount, reason)
-    typer.echo(f"Đã ghi nhận hoàn trả; tổng đã hoàn trả của hồ sơ: {money(total)}")
+    typer.echo("Đã ghi nhận hoàn trả; tổng đã hoàn trả của hồ sơ: "
+               + money(fees.refund(*_signed_in(data_dir, user, password), code, amount, reason)))
 
 
 @fee_app.command("reissue")
@@ -86,8 +89,7 @@ def fee_reissue(code: Code, reason: Annotated[str, typer.Option("--reason", help
     """Hủy biên lai đang có của hồ sơ (giữ số, đánh dấu đã hủy) và cấp biên lai mới."""
     from counter.services import fees
 
-    store = open_store(data_dir)
-    done = fees.reissue(store, cli_actor(store, user, password), code, reason, payer)
+    done = fees.reissue(*_signed_in(data_dir, user, password), code, reason, payer)
     typer.echo(f"Đã hủy biên lai cũ và cấp biên lai {done.receipt} cho hồ sơ {done.code}")
 
 
@@ -103,8 +105,7 @@ def fee_print(code: Code,
     """In biên lai thu phí, lệ phí (A5 hoặc giấy 80 mm) hoặc thông báo nộp phí."""
     from counter.services import fees
 
-    store = open_store(data_dir)
-    done = fees.print_fee_paper(store, cli_actor(store, user, password), code, "notice" if notice else "receipt",
+    done = fees.print_fee_paper(*_signed_in(data_dir, user, password), code, "notice" if notice else "receipt",
                                 fmt, out, number)
     typer.echo(f"{done.what}: {done.where}")
 

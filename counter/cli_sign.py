@@ -35,10 +35,7 @@ def verify(
     from counter.signing import verify_pdf
     from counter.signing.verify import load_roots
 
-    try:
-        data = file.read_bytes()
-    except OSError:
-        fail(f"Không đọc được tệp {file}.")
+    data = _read(file)
     paths = list(Settings.load(data_dir).signing.trust_roots) + [str(p) for p in trust_root or []]
     try:
         roots = load_roots(paths)
@@ -51,11 +48,23 @@ def verify(
         raise typer.Exit(1)
 
 
-def _signing(data_dir: Path | None, store: Any) -> Any:
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError:
+        fail(f"Không đọc được tệp {path}.")
+        raise  # fail() always exits
+
+
+def _signer(data_dir: Path | None, user: str | None, password: str | None, action: Any) -> tuple[Any, Any, Any]:
+    """The store, the officer allowed `action` and the station's signing key, unlocked for them."""
     from counter import compose
 
-    services = compose.station(data_dir, store=store)
-    return services.signing
+    store = open_store(data_dir)
+    actor = cli_actor(store, user, password, action)
+    signing = compose.station(data_dir, store=store).signing
+    _unlock(signing, actor)
+    return store, actor, signing
 
 
 def _unlock(signing: Any, actor: Any) -> None:
@@ -95,14 +104,8 @@ def sign_file(
     from counter.domain.permissions import Action
     from counter.services.signing import sign_any_pdf
 
-    try:
-        data = src.read_bytes()
-    except OSError:
-        fail(f"Không đọc được tệp {src}.")
-    store = open_store(data_dir)
-    actor = cli_actor(store, user, password, Action.CERTIFY)
-    signing = _signing(data_dir, store)
-    _unlock(signing, actor)
+    data = _read(src)
+    _, actor, signing = _signer(data_dir, user, password, Action.CERTIFY)
     _write(out, sign_any_pdf(signing, actor, data, reason))
     typer.echo(f"Đã ký: {out}")
 
@@ -121,10 +124,7 @@ def sign_form_cmd(
     from counter.domain.permissions import Action
     from counter.services.signing import sign_form
 
-    store = open_store(data_dir)
-    actor = cli_actor(store, user, password, Action.CERTIFY)
-    signing = _signing(data_dir, store)
-    _unlock(signing, actor)
+    store, actor, signing = _signer(data_dir, user, password, Action.CERTIFY)
     form, data = sign_form(store, signing, actor, code, form)
     _write(out, data)
     typer.echo(f"Đã ký Mẫu {form} của hồ sơ {code.strip().upper()}: {out}")
@@ -143,10 +143,7 @@ def sign_paper(
     from counter.domain.permissions import Action
     from counter.services.signing import sign_document
 
-    store = open_store(data_dir)
-    actor = cli_actor(store, user, password, Action.CERTIFY)
-    signing = _signing(data_dir, store)
-    _unlock(signing, actor)
+    store, actor, signing = _signer(data_dir, user, password, Action.CERTIFY)
     done = sign_document(store, signing, actor, code, item)
     typer.echo(f"Đã ký “{done.name}” của hồ sơ {done.code} ({done.pages} trang), người ký {done.signer}.")
     typer.echo(f"SHA-256 {done.sha256}")
@@ -167,14 +164,8 @@ def result_issue(
     from counter.domain.permissions import Action
     from counter.services.signing import issue_result
 
-    try:
-        data = file.read_bytes()
-    except OSError:
-        fail(f"Không đọc được tệp {file}.")
-    store = open_store(data_dir)
-    actor = cli_actor(store, user, password, Action.DECIDE)
-    signing = _signing(data_dir, store)
-    _unlock(signing, actor)
+    data = _read(file)
+    store, actor, signing = _signer(data_dir, user, password, Action.DECIDE)
     done = issue_result(store, signing, actor, code, data, name, data_store)
     typer.echo(f"Đã phát hành kết quả điện tử “{done.name}” của hồ sơ {done.code}, người ký {done.signer}.")
     typer.echo(f"SHA-256 {done.sha256}")

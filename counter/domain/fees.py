@@ -98,14 +98,21 @@ class Charge:
         return out
 
 
-def _whole(value: Any, what: str, low: int = 0, high: int = MAX_AMOUNT) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, str)):
-        raise FeeError(f"{what} phải là số nguyên, nhận được {json.dumps(value, ensure_ascii=False)}")
+def _digits(value: Any, error: str) -> Any:
+    """A string of digits (spaces around allowed) as its int; FeeError(error) for any other string; other values
+    as they are."""
     if isinstance(value, str):
         text = value.strip()
         if not re.fullmatch(r"\d+", text):
-            raise FeeError(f"{what} phải là số nguyên, nhận được “{value}”")
-        value = int(text)
+            raise FeeError(error)
+        return int(text)
+    return value
+
+
+def _whole(value: Any, what: str, low: int = 0, high: int = MAX_AMOUNT) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise FeeError(f"{what} phải là số nguyên, nhận được {json.dumps(value, ensure_ascii=False)}")
+    value = _digits(value, f"{what} phải là số nguyên, nhận được “{value}”")
     if not low <= value <= high:
         raise FeeError(f"{what} phải từ {low} đến {high}, nhận được {value}")
     return value
@@ -264,11 +271,7 @@ def _quantity(units: Mapping[str, Any], key: str) -> int:
     label = QUANTITY_LABELS[key]
     if value in (None, ""):
         raise FeeError(f"Thiếu {label[:1].lower()}{label[1:]}.")
-    if isinstance(value, str):
-        text = value.strip()
-        if not re.fullmatch(r"\d+", text):
-            raise FeeError(f"{label} phải là số nguyên dương, nhận được “{value}”.")
-        value = int(text)
+    value = _digits(value, f"{label} phải là số nguyên dương, nhận được “{value}”.")
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_UNITS:
         raise FeeError(f"{label} phải từ 1 đến {MAX_UNITS}, nhận được {value}.")
     return value

@@ -51,40 +51,6 @@ class ReceiptPrint:
     replaces: str = ""  # the number of the cancelled receipt this one replaces
 
 
-def receipt(r: ReceiptPrint) -> Document:
-    """The receipt on A5 (or an 80 mm roll: the same layout, ESC/POS renders it narrow)."""
-    blocks: list = [
-        Header((r.unit_name.upper(), f"Mã số thuế: {r.tax_code or '…'}"), f"Số: {r.number}",
-               f"Ký hiệu mẫu: {r.form} · Ký hiệu: {r.series}"),
-        Title("BIÊN LAI THU PHÍ, LỆ PHÍ", "(Liên giao người nộp tiền)"),
-    ]
-    if r.cancelled_reason:
-        blocks.append(Para(f"ĐÃ HỦY: {r.cancelled_reason}", bold=True, center=True))
-    blocks += [
-        Field("Đơn vị thu", r.unit_name),
-        Field("Địa chỉ", r.unit_address or "…"),
-        Field("Tên người nộp tiền", r.payer),
-        Field("Địa chỉ người nộp", r.payer_address or "…"),
-        Field("Mã hồ sơ", r.code),
-        Field("Nội dung thu", r.procedure),
-        Table(("TT", "Tên loại phí, lệ phí", "Cách tính", "Số tiền"),
-              tuple((str(i), f"{KINDS[line.kind]}: {line.name}", line.detail, money(line.amount))
-                    for i, line in enumerate(r.lines, start=1)), (0.6, 4.5, 3.4, 1.8)),
-        Field("Tổng số tiền", money(r.amount)),
-        Field("Số tiền bằng chữ", in_words(r.amount)),
-        Field("Hình thức thanh toán", METHODS.get(r.method, r.method)),
-        Field("Thời điểm thu", _vn(r.at)),
-    ]
-    if r.replaces:
-        blocks.append(Field("Thay thế biên lai số", r.replaces))
-    blocks += [
-        Signatures(("NGƯỜI NỘP TIỀN", "(Ký, ghi rõ họ tên)"),
-                   ("NGƯỜI THU TIỀN", f"(Ký, ghi rõ họ tên)\n\n{r.collector}")),
-        Note(DIGITAL_SIGNATURE),
-    ]
-    return Document("BL", FORM_VERSION, tuple(blocks))
-
-
 @dataclass(frozen=True)
 class NoticePrint:
     unit_name: str
@@ -101,6 +67,45 @@ class NoticePrint:
     tracking_url: str = ""
 
 
+def _lines_table(lines: tuple[FeeLine, ...]) -> Table:
+    """The fee lines, numbered, as the receipt and the fee notice print them."""
+    return Table(("TT", "Tên loại phí, lệ phí", "Cách tính", "Số tiền"),
+                 tuple((str(i), f"{KINDS[line.kind]}: {line.name}", line.detail, money(line.amount))
+                       for i, line in enumerate(lines, start=1)), (0.6, 4.5, 3.4, 1.8))
+
+
+def receipt(r: ReceiptPrint) -> Document:
+    """The receipt on A5 (or an 80 mm roll: the same layout, ESC/POS renders it narrow)."""
+    blocks: list = [
+        Header((r.unit_name.upper(), f"Mã số thuế: {r.tax_code or '…'}"), f"Số: {r.number}",
+               f"Ký hiệu mẫu: {r.form} · Ký hiệu: {r.series}"),
+        Title("BIÊN LAI THU PHÍ, LỆ PHÍ", "(Liên giao người nộp tiền)"),
+    ]
+    if r.cancelled_reason:
+        blocks.append(Para(f"ĐÃ HỦY: {r.cancelled_reason}", bold=True, center=True))
+    blocks += [
+        Field("Đơn vị thu", r.unit_name),
+        Field("Địa chỉ", r.unit_address or "…"),
+        Field("Tên người nộp tiền", r.payer),
+        Field("Địa chỉ người nộp", r.payer_address or "…"),
+        Field("Mã hồ sơ", r.code),
+        Field("Nội dung thu", r.procedure),
+        _lines_table(r.lines),
+        Field("Tổng số tiền", money(r.amount)),
+        Field("Số tiền bằng chữ", in_words(r.amount)),
+        Field("Hình thức thanh toán", METHODS.get(r.method, r.method)),
+        Field("Thời điểm thu", _vn(r.at)),
+    ]
+    if r.replaces:
+        blocks.append(Field("Thay thế biên lai số", r.replaces))
+    blocks += [
+        Signatures(("NGƯỜI NỘP TIỀN", "(Ký, ghi rõ họ tên)"),
+                   ("NGƯỜI THU TIỀN", f"(Ký, ghi rõ họ tên)\n\n{r.collector}")),
+        Note(DIGITAL_SIGNATURE),
+    ]
+    return Document("BL", FORM_VERSION, tuple(blocks))
+
+
 def fee_notice(n: NoticePrint) -> Document:
     """Thông báo nộp phí, lệ phí: the lines owed and the VietQR code of the exact transfer."""
     blocks: list = [
@@ -108,9 +113,7 @@ def fee_notice(n: NoticePrint) -> Document:
         Title("THÔNG BÁO NỘP PHÍ, LỆ PHÍ"),
         Field("Người nộp", n.owner),
         Field("Nội dung yêu cầu giải quyết", n.procedure),
-        Table(("TT", "Tên loại phí, lệ phí", "Cách tính", "Số tiền"),
-              tuple((str(i), f"{KINDS[line.kind]}: {line.name}", line.detail, money(line.amount))
-                    for i, line in enumerate(n.lines, start=1)), (0.6, 4.5, 3.4, 1.8)),
+        _lines_table(n.lines),
         Field("Tổng số tiền phải nộp", money(n.amount)),
         Field("Số tiền bằng chữ", in_words(n.amount)),
     ]

@@ -4,6 +4,7 @@ wrong receipt, record a refund, and write the day's cash report. Every rule is t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from rich.text import Text
@@ -193,36 +194,33 @@ class FeesScreen(ServiceScreen):
                           lambda p: self.say(Text(f"Đã in {p.what.lower()}: {p.where}", style="bold green")),
                           self.failed, group="fees-print")
 
-    def action_reissue(self) -> None:
-        from counter.services import fees
-
+    def _change(self, work: Callable[[Any, Any, str], Any], said: Callable[[Any], str], group: str) -> None:
+        """Run a change of the dossier's receipts or refunds in the background (work(store, actor, code)); then
+        clear the note field and reload the dossier with the message said(result)."""
         if not self._need_code():
             return
         store, actor, code = self.capp.store, self.capp.actor, self.code
-        reason, payer = self._value("fee-note"), self._value("fee-payer")
 
         def done(result: Any) -> None:
             self.query_one("#fee-note", Input).value = ""
-            self.load(message=Text(f"Đã hủy biên lai cũ (giữ số, đánh dấu đã hủy) và cấp biên lai {result.receipt}",
-                                   style="bold green"))
+            self.load(message=Text(said(result), style="bold green"))
 
-        self.call_service(lambda: fees.reissue(store, actor, code, reason, payer), done, self.failed,
-                          group="fees-reissue")
+        self.call_service(lambda: work(store, actor, code), done, self.failed, group=group)
+
+    def action_reissue(self) -> None:
+        from counter.services import fees
+
+        reason, payer = self._value("fee-note"), self._value("fee-payer")
+        self._change(lambda store, actor, code: fees.reissue(store, actor, code, reason, payer),
+                     lambda done: f"Đã hủy biên lai cũ (giữ số, đánh dấu đã hủy) và cấp biên lai {done.receipt}",
+                     "fees-reissue")
 
     def action_refund(self) -> None:
         from counter.services import fees
 
-        if not self._need_code():
-            return
-        store, actor, code = self.capp.store, self.capp.actor, self.code
         amount, reason = self._value("fee-amount"), self._value("fee-note")
-
-        def done(total: int) -> None:
-            self.query_one("#fee-note", Input).value = ""
-            self.load(message=Text(f"Đã ghi nhận hoàn trả; tổng đã hoàn trả {_money(total)}", style="bold green"))
-
-        self.call_service(lambda: fees.refund(store, actor, code, amount, reason), done, self.failed,
-                          group="fees-refund")
+        self._change(lambda store, actor, code: fees.refund(store, actor, code, amount, reason),
+                     lambda total: f"Đã ghi nhận hoàn trả; tổng đã hoàn trả {_money(total)}", "fees-refund")
 
     def action_report(self) -> None:
         from counter.services import fees
