@@ -287,6 +287,12 @@ def _state_row(conn: Connection, token: str) -> Any:
                         .where(t.dossiers.c.token == token)).first()
 
 
+def _state_of(conn: Connection, token: str) -> tuple[Any, Any] | None:
+    """The dossier's row (_state_row) and its state, by its tracking token; None: no such dossier."""
+    row = _state_row(conn, token)
+    return None if row is None else (row, ingest.state_from_json(row.state))
+
+
 def _events_of(conn: Connection, dossier_id: str, kinds: Iterable[str]) -> list[dict[str, Any]]:
     rows = conn.execute(sa.select(t.events.c.wire).where(
         t.events.c.dossier_id == dossier_id, t.events.c.status == "accepted", t.events.c.kind.in_(list(kinds)))
@@ -640,6 +646,18 @@ def make_router(engine: Engine, clock: Clock, cfg: OnlineConfig, forget: Callabl
         resp.headers["Retry-After"] = str(max(1, int(wait + 0.999)))
         return resp
 
+    def over_limit(limiter: Any, request: Request) -> HTMLResponse | None:
+        """The 429 page when this client has used up `limiter`'s allowance, else None (the request goes on)."""
+        wait = limiter.take(client_of(request))
+        return too_many(wait) if wait else None
+
+    async def small_form(request: Request) -> Any | None:
+        """The posted fields of a form without files; None: not a readable form."""
+        try:
+            return await request.form(max_files=0, max_fields=10)
+        except Exception:
+            return None
+
     # ---- the portal ----
 
     @router.post("/api/v1/portal/dossiers", include_in_schema=False)
@@ -734,9 +752,8 @@ def make_router(engine: Engine, clock: Clock, cfg: OnlineConfig, forget: Callabl
     async def nop_upload(code: str, request: Request) -> HTMLResponse:
         from counter.central.app import _run
 
-        wait = filings.take(client_of(request))
-        if wait:
-            return too_many(wait)
+        if (refused := over_limit(filings, request)) is not None:
+            return refused
         spec = _spec_or_404(code)
         if spec is None:
             return page("Không tìm thấy", "<h1>Không tìm thấy thủ tục</h1>", 404)
@@ -806,12 +823,10 @@ def make_router(engine: Engine, clock: Clock, cfg: OnlineConfig, forget: Callabl
     async def nop_confirm(request: Request) -> HTMLResponse:
         from counter.central.app import _run
 
-        wait = filings.take(client_of(request))
-        if wait:
-            return too_many(wait)
-        try:
-            form = await request.form(max_files=0, max_fields=10)
-        except Exception:
+        if (refused := over_limit(filings, request)) is not None:
+            return refused
+        form = await small_form(request)
+        if form is None:
             return page("Không hợp lệ", "<h1>Dữ liệu gửi lên không hợp lệ</h1>", 400)
         draft = _unsign(str(form.get("draft") or ""), secret())
         if draft is None or time.time() - int(draft.get("at", 0)) > 6 * 3600:
@@ -875,12 +890,10 @@ def make_router(engine: Engine, clock: Clock, cfg: OnlineConfig, forget: Callabl
         from counter.central.app import _run
 
         limiter = request.app.state.limiter  # the same limit as the token page
-        wait = limiter.take(client_of(request))
-        if wait:
-            return too_many(wait)
-        try:
-            form = await request.form(max_files=0, max_fields=10)
-        except Exception:
+        if (refused := over_limit(limiter, request)) is not None:
+            return refused
+        form = await small_form(request)
+        if form is None:
             return _lookup_form("Dữ liệu gửi lên không hợp lệ.", status=400)
         code = str(form.get("code") or "").strip().upper()[:64]
         last4 = str(form.get("last4") or "").strip()
@@ -916,21 +929,18 @@ def make_router(engine: Engine, clock: Clock, cfg: OnlineConfig, forget: Callabl
         if parsed is None:
             return None
         with engine.connect() as conn:
-            row = _state_row(conn, parsed)
-            if row is None:
+            found = _state_of(conn, parsed)
+            if found is None:
                 return None
-            state = ingest.state_from_json(row.state)
-            if not state.awaiting_citizen:
-                return row, []
-            return row, missing_papers(conn, row.id)
+            row, state = found
+            return row, missing_papers(conn, row.id) if state.awaiting_citizen else []
 
     @router.get("/t/{token}/bo-sung", response_class=HTMLResponse, include_in_schema=False)
     async def supplement_form(token: str, request: Request) -> HTMLResponse:
         from counter.central.app import _run
 
-        wait = request.app.state.limiter.take(client_of(request))
-        if wait:
-            return too_many(wait)
+        if (refused := over_limit(request.app.state.limiter, request)) is not None:
+            return refused
         found = await _run(lambda: _awaiting(token))
         if found is None:
             return page("Không tìm thấy", "<h1>Không tìm thấy hồ sơ</h1>", 404)
@@ -944,9 +954,8 @@ def make_router(engine: Engine, clock: Clock, cfg: OnlineConfig, forget: Callabl
     async def supplement_upload(token: str, request: Request) -> Response:
         from counter.central.app import _run
 
-        wait = filings.take(client_of(request))
-        if wait:
-            return too_many(wait)
+        if (refused := over_limit(filings, request)) is not None:
+            return refused
         found = await _run(lambda: _awaiting(token))
         if found is None:
             return page("Không tìm thấy", "<h1>Không tìm thấy hồ sơ</h1>", 404)
@@ -995,9 +1004,8 @@ def make_router(engine: Engine, clock: Clock, cfg: OnlineConfig, forget: Callabl
     async def receipt_pdf(token: str, request: Request) -> Response:
         from counter.central.app import _run
 
-        wait = request.app.state.limiter.take(client_of(request))
-        if wait:
-            return too_many(wait)
+        if (refused := over_limit(request.app.state.limiter, request)) is not None:
+            return refused
         parsed = codes.parse_token(token)
         pdf = await _run(lambda: receipt_of(engine, parsed, base_url(request))) if parsed else None
         if pdf is None:
@@ -1044,12 +1052,10 @@ def receipt_of(engine: Engine, token: str | None, base: str) -> bytes | None:
     if token is None:
         return None
     with engine.connect() as conn:
-        row = _state_row(conn, token)
-        if row is None:
+        found = _state_of(conn, token)
+        if found is None or found[1].received_at is None or found[1].channel != 2:
             return None
-        state = ingest.state_from_json(row.state)
-        if state.received_at is None or state.channel != 2:
-            return None
+        row, state = found
         received = _events_of(conn, row.id, [EventKind.RECEIVED])
         office = conn.execute(sa.select(t.offices).where(t.offices.c.id == state.office_id)).mappings().first()
     event = received[-1] if received else {}

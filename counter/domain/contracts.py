@@ -268,8 +268,8 @@ class ExemptionPayload(_Payload):
     paper: Annotated[Line, Field(max_length=300)] = ""
 
 
-class CreatedPayload(_Payload):
-    """The payload of an event that creates a dossier (registered, received, refused): who, what, when."""
+class _Applicant(_Payload):
+    """The first fields of a creating event's payload (CreatedPayload): the dossier, its procedure, who."""
 
     dossier_id: Id
     code: Code
@@ -289,6 +289,12 @@ class CreatedPayload(_Payload):
     submitter_name: Annotated[PersonName | None, Blank] = None
     submitter_id_number: Annotated[IdNumber | None, Blank] = None
     submitter_phone: Annotated[Phone | None, Blank] = None
+
+
+class _ReceiptTerms(_Payload):
+    """The receipt's terms: declared once for a dossier received at the counter (CreatedPayload) and an online
+    one received later (ReceivedOnlinePayload)."""
+
     sets: Annotated[int, Field(ge=1, le=50)] = 1
     book: Annotated[Line, Field(max_length=16)] = ""
     book_no: Annotated[Line, Field(max_length=32)] = ""
@@ -300,6 +306,11 @@ class CreatedPayload(_Payload):
     return_address: Annotated[Address | None, Blank] = None
     assignee_id: BigInt | None = None  # absent: the actor
     papers: list[Paper] = []
+
+
+class CreatedPayload(_ReceiptTerms, _Applicant):  # fields in this order: _Applicant's, _ReceiptTerms', these
+    """The payload of an event that creates a dossier (registered, received, refused): who, what, when."""
+
     reason: Annotated[Text | None, Blank] = None
     form: Annotated[Annotated[Line, Field(max_length=8)] | None, Blank] = None
     charges: list[ChargeLinePayload] = []  # issue 18: what is owed, line by line (their sum is `fee`)
@@ -353,22 +364,12 @@ class RegisteredPayload(CreatedPayload):
         return self
 
 
-class ReceivedOnlinePayload(_Payload):
+class ReceivedOnlinePayload(_ReceiptTerms):
     """`received` on an existing dossier in status 1 (an online dossier checked at the counter): the applicant
     stays as registered; this gives the receipt's numbers, the due date (from this moment, by the calendar
     rule) and the papers, each with the uploaded files that become its digitized copy (digitization 1)."""
 
-    due_at: AwareTime
-    working_days: Annotated[int, Field(ge=0, le=MAX_WORKING_DAYS)] = 0
-    sets: Annotated[int, Field(ge=1, le=50)] = 1
-    book: Annotated[Line, Field(max_length=16)] = ""
-    book_no: Annotated[Line, Field(max_length=32)] = ""
-    fee: Amount = 0
-    fee_paid: bool = False
-    return_method: Literal["counter", "post"] = "counter"
-    return_address: Annotated[Address | None, Blank] = None
-    assignee_id: BigInt | None = None  # absent: the actor
-    papers: list[Paper] = []
+    due_at: AwareTime  # required here
 
 
 class RefusedOnlinePayload(_Payload):

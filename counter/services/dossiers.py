@@ -227,13 +227,15 @@ def default_papers(session: Session, procedure_code: str) -> tuple[PaperInput, .
     return tuple(PaperInput(r.name, r.originals, r.certified_copies, r.photocopies) for r in rows if r.required)
 
 
-def dossier_row(session: Session, actor: Actor, code: str) -> Dossier:
-    """The row of a dossier of the actor's office, by its code."""
+def dossier_row(session: Session, actor: Actor, code: str, *, end: str = "",
+                elsewhere: str = ": không xử lý tại đây") -> Dossier:
+    """The row of a dossier of the actor's office, by its code. `end`, `elsewhere`: how the two refusals end
+    (not found; another office's dossier), as each caller words them."""
     row = session.exec(select(Dossier).where(Dossier.code == code.strip().upper())).first()
     if row is None:
-        raise NotFound(f"Không tìm thấy hồ sơ “{code.strip()}”")
+        raise NotFound(f"Không tìm thấy hồ sơ “{code.strip()}”{end}")
     if row.office_id != actor.office_id:
-        raise CounterError(f"Hồ sơ “{row.code}” thuộc cơ quan khác ({row.office_id}): không xử lý tại đây")
+        raise CounterError(f"Hồ sơ “{row.code}” thuộc cơ quan khác ({row.office_id}){elsewhere}")
     return row
 
 

@@ -27,7 +27,7 @@ from counter.domain.lifecycle import EventKind
 from counter.domain.permissions import Action, require
 from counter.services import events as ev
 from counter.services.blobs import blob_store
-from counter.services.store import Actor, NotFound, Store
+from counter.services.store import Actor, Store
 from counter.signing import SignerInfo, SigningError, open_signer, sign_pdf
 
 __all__ = ["ResultView", "SignedFile", "Signing", "SigningError", "issue_result", "results_of", "reusable_results",
@@ -141,16 +141,9 @@ def _pages(data: bytes) -> int:
 
 
 def _dossier(session: Any, actor: Actor, code: str) -> Any:
-    from sqlmodel import select
+    from counter.services.dossiers import dossier_row
 
-    from counter.models import Dossier
-
-    row = session.exec(select(Dossier).where(Dossier.code == code.strip().upper())).first()
-    if row is None:
-        raise NotFound(f"Không tìm thấy hồ sơ “{code.strip()}”.")
-    if row.office_id != actor.office_id:
-        raise CounterError(f"Hồ sơ “{row.code}” thuộc cơ quan khác ({row.office_id}).")
-    return row
+    return dossier_row(session, actor, code, end=".", elsewhere=".")
 
 
 def sign_document(store: Store, signing: Signing, actor: Actor, code: str, position: int) -> SignedFile:
