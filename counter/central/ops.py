@@ -13,7 +13,6 @@ from __future__ import annotations
 import ipaddress
 import json
 import logging
-import math
 import sys
 import threading
 import time
@@ -23,6 +22,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
+
+from counter.central.track import Limiter
 
 EPOCH_TTL = 5.0
 TOKEN_TTL = 10.0
@@ -96,23 +97,16 @@ RETURNING central_rate_limits.at = extract(epoch FROM now()) AS served,
 """)
 
 
-class SharedRateLimiter:
+class SharedRateLimiter(Limiter):
     """A token bucket per client address in PostgreSQL (central_rate_limits): every process and host behind the
     proxy draws from the same bucket, by the database's clock. One statement per request; rows of clients gone
-    quiet for an hour are swept now and then. `take` and `retry_after` as track.RateLimiter."""
+    quiet for an hour are swept now and then. `take` and `retry_after` as track.RateLimiter (track.Limiter)."""
 
     def __init__(self, engine: Engine, rate: float, burst: int):
         self.engine, self.rate, self.burst = engine, rate, burst
         self._n = 0
 
-    @property
-    def enabled(self) -> bool:
-        return self.rate > 0
-
-    def take(self, client: str) -> float:
-        """0 when the request may go on, else the seconds to wait before the next one."""
-        if not self.enabled:
-            return 0.0
+    def _take(self, client: str) -> float:
         with self.engine.begin() as conn:
             served, have = conn.execute(_TAKE_PG, {"k": "track:" + client[:70], "burst": float(self.burst),
                                                    "rate": float(self.rate)}).one()
@@ -122,10 +116,6 @@ class SharedRateLimiter:
         if served:
             return 0.0
         return max(0.001, (1.0 - float(have)) / self.rate)
-
-    @staticmethod
-    def retry_after(wait: float) -> str:
-        return str(max(1, math.ceil(wait)))
 
 
 class TTLCache:

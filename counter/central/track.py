@@ -192,7 +192,31 @@ TOO_MANY_HTML = _page("Quá nhiều yêu cầu", "<h1>Quá nhiều yêu cầu</h
                       "sau ít giây.</div>")
 
 
-class RateLimiter:
+class Limiter:
+    """What the rate limiters share (RateLimiter here, in memory; ops.SharedRateLimiter, in PostgreSQL): none when
+    `rate` is 0; a subclass's `_take` draws one request from the client's bucket."""
+
+    rate: float
+
+    @property
+    def enabled(self) -> bool:
+        return self.rate > 0
+
+    def take(self, client: str) -> float:
+        """0 when the request may go on, else the seconds to wait before the next one."""
+        if not self.enabled:
+            return 0.0
+        return self._take(client)
+
+    def _take(self, client: str) -> float:
+        raise NotImplementedError
+
+    @staticmethod
+    def retry_after(wait: float) -> str:
+        return str(max(1, math.ceil(wait)))
+
+
+class RateLimiter(Limiter):
     """A token bucket per client address, in memory: `burst` requests at once, then `rate` per second."""
 
     def __init__(self, rate: float, burst: int, max_clients: int = 100_000,
@@ -204,14 +228,7 @@ class RateLimiter:
         self._buckets: dict[str, tuple[float, float]] = {}
         self._lock = threading.Lock()
 
-    @property
-    def enabled(self) -> bool:
-        return self.rate > 0
-
-    def take(self, client: str) -> float:
-        """0 when the request may go on, else the seconds to wait before the next one."""
-        if not self.enabled:
-            return 0.0
+    def _take(self, client: str) -> float:
         now = self._now()
         with self._lock:
             if len(self._buckets) >= self.max_clients and client not in self._buckets:
@@ -226,7 +243,3 @@ class RateLimiter:
                 return 0.0
             self._buckets[client] = (tokens, now)
             return max(0.001, (1.0 - tokens) / self.rate)
-
-    @staticmethod
-    def retry_after(wait: float) -> str:
-        return str(max(1, math.ceil(wait)))

@@ -3,19 +3,21 @@
 Pages are driven without JavaScript (`no_js=True`: Emulation.setScriptExecutionDisabled): fields are filled by
 setting their `value` attribute, files by DOM.setFileInputFiles, buttons and links clicked with real mouse
 events at their place on the screen, the page read back with DOM.getOuterHTML. What a phone without scripts
-does, it does.
+does, it does. With `no_js=False` the page can also be driven and read by script (`js`, `wait_js`, `text`);
+`allow_downloads` saves the browser's downloads into a folder, `screenshot` keeps a PNG in $COUNTER_SHOTS.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import os
-import re
 import shutil
 import subprocess
 import tempfile
 import time
 import urllib.request
+from pathlib import Path
 from typing import Any
 
 
@@ -35,19 +37,19 @@ class Browser:
         self.proc = subprocess.Popen(
             [chromium_path() or "chromium", "--headless=new", "--no-sandbox", "--disable-gpu",
              "--remote-debugging-port=0", f"--user-data-dir={self.profile}", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
              "--disable-dev-shm-usage", f"--window-size={width},{height}", "about:blank"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        port = None
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # Chromium writes its port (and the browser target's path) there once it listens
+        active = Path(self.profile) / "DevToolsActivePort"
         deadline = time.monotonic() + 30
-        while port is None and time.monotonic() < deadline:
-            line = self.proc.stderr.readline() if self.proc.stderr else ""
-            m = re.search(r"DevTools listening on ws://127\.0\.0\.1:(\d+)/", line)
-            if m:
-                port = int(m[1])
-            elif not line and self.proc.poll() is not None:
+        while not (active.exists() and len(active.read_text().split()) == 2):
+            if self.proc.poll() is not None:
                 raise RuntimeError("chromium exited")
-        if port is None:
-            raise RuntimeError("chromium did not start")
+            if time.monotonic() > deadline:
+                raise RuntimeError("chromium did not start")
+            time.sleep(0.05)
+        port = active.read_text().split()[0]
         targets = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10).read())
         page = next(t for t in targets if t["type"] == "page")
         self.ws = websocket.create_connection(page["webSocketDebuggerUrl"], timeout=30, suppress_origin=True)
@@ -119,6 +121,38 @@ class Browser:
         for kind in ("mousePressed", "mouseReleased"):
             self.send("Input.dispatchMouseEvent", type=kind, x=x, y=y, button="left", clickCount=1)
         self.wait_event("Page.loadEventFired")
+
+    def js(self, expr: str) -> Any:
+        """The value of a script run in the page (`no_js=False`)."""
+        r = self.send("Runtime.evaluate", expression=expr, returnByValue=True)
+        if "exceptionDetails" in r:
+            raise RuntimeError(f"{expr}: {r['exceptionDetails']}")
+        return r["result"].get("value")
+
+    def wait_js(self, expr: str, timeout: float = 30) -> None:
+        """Until the page is loaded and `expr` is true (`no_js=False`)."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            try:
+                if self.js(f"document.readyState === 'complete' && ({expr})"):
+                    return
+            except RuntimeError:
+                pass  # the page is between two documents
+            time.sleep(0.1)
+        raise TimeoutError(f"timed out waiting for {expr}: {self.text()[:500]}")
+
+    def text(self) -> str:
+        return self.js("document.body.innerText")
+
+    def allow_downloads(self, folder: str | os.PathLike[str]) -> None:
+        """The browser saves what it downloads into `folder`."""
+        self.send("Browser.setDownloadBehavior", behavior="allow", downloadPath=os.fspath(folder))
+
+    def screenshot(self, name: str) -> None:
+        """A PNG of the page as `name` in $COUNTER_SHOTS, when that is set (for a person to look at)."""
+        where = os.environ.get("COUNTER_SHOTS")
+        if where:
+            Path(where, name).write_bytes(base64.b64decode(self.send("Page.captureScreenshot", format="png")["data"]))
 
     def content_width(self) -> float:
         return float(self.send("Page.getLayoutMetrics")["cssContentSize"]["width"])
