@@ -17,7 +17,7 @@ from sqlmodel import Session
 DB_FILE = "counter.sqlite3"
 MIGRATIONS = Path(__file__).parent / "migrations"
 #: the newest migration; a test checks it against Alembic's own head, so start-up can skip loading Alembic
-HEAD = "0008"
+HEAD = "0009_speed"
 
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -49,7 +49,7 @@ def store_file_problem(path: Path) -> str | None:
             con.close()
     except sqlite3.Error as exc:
         return f"không đọc được ({exc})"
-    if not tables >= _COUNTER_TABLES or version is None or not str(version[0]).isdigit():
+    if not tables >= _COUNTER_TABLES or version is None or not str(version[0])[:4].isdigit():
         return "là tệp SQLite của chương trình khác (không có các bảng của counter)"
     return None
 
