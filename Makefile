@@ -59,6 +59,7 @@ bench: $(VENV)/.installed
 	$(PY) bench/queue.py
 	$(PY) bench/scan.py
 	$(PY) bench/startup.py
+	$(PY) bench/ui_stall.py
 	$(PY) bench/sync_track.py
 	$(PY) bench/sync.py
 	$(PY) bench/compare.py --runs 1
