@@ -52,6 +52,8 @@ MODES_TABLE: dict[str, Mode] = {
     # the same key for clerks and postal staff: a key's first binding the role may use wins (supervisors: the queue)
     "mywork": Mode("f6", "Việc của tôi", "counter.screens.mywork:MyWorkScreen", Action.VIEW_OWN_WORK),
     "search": Mode("f7", "Tra cứu", "counter.screens.search:SearchScreen", Action.SEARCH),
+    "fees": Mode("f9", "Thu phí", "counter.screens.fees:FeesScreen", Action.COLLECT_FEE),  # issue 18
+    "online": Mode("f8", "Trực tuyến", "counter.screens.online:OnlineScreen", Action.REQUEST_SUPPLEMENT),  # issue 15
 }
 
 
@@ -361,6 +363,8 @@ class CounterApp(App):
             return
         self.actor = None
         self._kept_for = None
+        if self.services is not None and self.services.signing is not None:
+            self.services.signing.lock()  # issue 20: the token's PIN is forgotten with the session
         while len(self.screen_stack) > 2:
             self.pop_screen()
         self.switch_screen(LoginScreen())  # it shows the office on mount

@@ -683,7 +683,8 @@ def doctor(fix: Annotated[bool, typer.Option("--fix", help="Sửa những gì t�
         raise typer.Exit(1)
 
 
-from counter import cli_backup, cli_progress, cli_reports, cli_scan, cli_sync  # noqa: E402,F401
+from counter import cli_backup, cli_progress, cli_reports, cli_scan, cli_sign, cli_sync, cli_voice  # noqa: E402,F401
+from counter import cli_fees  # noqa: E402,F401  (issue 18)
 
 
 def main() -> None:

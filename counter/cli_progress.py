@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from counter.cli import DataDir, PasswordOpt, UserOpt, app, calendar_app, cli_actor, handle_errors, open_store
+from counter.cli import DataDir, PasswordOpt, UserOpt, app, calendar_app, cli_actor, fail, handle_errors, open_store
 
 if TYPE_CHECKING:
     from counter.services.store import Actor, Store
@@ -28,9 +28,12 @@ def _dossier(data_dir: Path | None, user: str | None, password: str | None, code
     return store, actor, giveback.locate(store, actor, code)
 
 KINDS_HELP = ("transferred (chuyển / nhận lại: --to, --direction out|back, --person, --note) · supplement_requested "
-              "(Mẫu 02: --papers \"A; B:2\", --reason) · supplement_received · fee_requested (--amount) · fee_paid "
+              "(Mẫu 02: --papers \"A; B:2; C:1/0/2\" (bản chính/chứng thực/photo), --reason) · supplement_received · "
+              "fee_requested (--amount) · fee_paid "
               "(--amount, --receipt-no) · resolved (--note) · withdrawn (--reason) · stopped (Mẫu 05: --reason) · "
-              "extended (Mẫu 04: --days, --reason) · note_added (--text) · returned (tại quầy: --receiver owner|"
+              "extended (Mẫu 04, một lần, chậm nhất 01 ngày làm việc trước hạn: --days, --reason, --agency) · "
+              "verification_extended (thời gian xác minh theo luật: --reason) · refused_after_appraisal (Mẫu 03 "
+              "sau thẩm định: --reason) · note_added (--text) · returned (tại quầy: --receiver owner|"
               "authorized, --receiver-qr (nội dung QR CCCD) hoặc --receiver-name, --receiver-id (nhập tay), "
               "--authorization (loại giấy), --auth-number, --auth-date, --auth-issuer, --auth-scan, --result-papers, "
               "--fee-collected; qua bưu chính: --tracking, --address, --result-papers) · delivered")
@@ -47,7 +50,7 @@ def event(
     receiver_name: Opt = None, receiver_id: Opt = None, receiver_qr: Opt = None, authorization: Opt = None,
     auth_number: Opt = None, auth_date: Opt = None, auth_issuer: Opt = None, auth_scan: Opt = None,
     result_papers: Opt = None,
-    fee_collected: Opt = None, tracking: Opt = None, address: Opt = None,
+    fee_collected: Opt = None, tracking: Opt = None, address: Opt = None, agency: Opt = None,
     print_form: Annotated[bool, typer.Option("--print/--no-print",
                                              help="In mẫu đi kèm (02, 04, 05, BG) ra máy in / tệp theo cấu hình")] = False,
     user: UserOpt = None, password: PasswordOpt = None, data_dir: DataDir = None,
@@ -82,7 +85,8 @@ def event(
         typer.echo(f"{view.code}: {view.message}")
     else:
         fields = {"to": to, "direction": direction, "person": person, "note": note, "papers": papers,
-                  "reason": reason, "amount": amount, "receipt_no": receipt_no, "days": days, "text": text}
+                  "reason": reason, "amount": amount, "receipt_no": receipt_no, "days": days, "text": text,
+                  "agency": agency}
         result = progress.record_event(store, actor, code, kind, {k: v for k, v in fields.items() if v})
         due = format_vn(result.due_at) if result.due_at else "—"
         typer.echo(f"{result.code}: đã ghi “{result.label}” — trạng thái {result.status_label}, hẹn trả {due}")
@@ -92,6 +96,22 @@ def event(
         typer.echo(f"Đã in mẫu {printed.form}: {printed.where}")
     elif form:
         typer.echo(f"In mẫu {form}: counter print form {form} {code}")
+
+
+@calendar_app.command("numbering")
+@handle_errors
+def numbering(
+    mode: Annotated[str, typer.Argument(help="single (một quầy: 0001, 0002… mỗi ngày) | blocks (nhiều quầy: N001…)")],
+    user: UserOpt = None, password: PasswordOpt = None, data_dir: DataDir = None,
+) -> None:
+    """Cách đánh số mã hồ sơ và số thứ tự sổ: một quầy (0001…) hoặc theo khối của từng quầy (N001…)."""
+    from counter.services.office import set_single_station
+
+    if mode.strip().lower() not in ("single", "blocks"):
+        fail(f"Cách đánh số không hợp lệ: “{mode}” (single hoặc blocks)")
+    store = open_store(data_dir)
+    single = set_single_station(store, cli_actor(store, user, password), mode.strip().lower() == "single")
+    typer.echo("Đánh số: một quầy, mỗi ngày từ 0001" if single else "Đánh số: theo khối của từng quầy (N001…)")
 
 
 @calendar_app.command("supplement-rule")

@@ -78,6 +78,28 @@ def blobs_verify(data_dir: DataDir = None) -> None:
     typer.echo(f"Toàn vẹn: {report.checked} tệp số hóa khớp mã băm; {len(report.orphans)} tệp mồ côi.")
 
 
+@blobs_app.command("fetch")
+@handle_errors
+def blobs_fetch(sha: Annotated[str | None, typer.Argument(metavar="[SHA]", help="Mã băm SHA-256 của tệp "
+                                                                              "(mặc định: mọi tệp còn thiếu)")] = None,
+                user: UserOpt = None, password: PasswordOpt = None, data_dir: DataDir = None) -> None:
+    """Tải từ máy chủ trung tâm các tệp số hóa của cơ quan mà máy này chưa có (quét ở quầy khác), kiểm tra mã băm."""
+    from counter.domain.permissions import Action
+    from counter.services.remote_blobs import ensure_blob, missing_blobs
+    from counter.sync.client import SyncError
+
+    store = open_store(data_dir)
+    cli_actor(store, user, password, Action.SEARCH)
+    wanted = [sha] if sha else missing_blobs(store)
+    for i, h in enumerate(wanted, start=1):
+        try:
+            path = ensure_blob(store, h)
+        except SyncError as exc:
+            fail(f"Không tải được tệp {h[:12]}…: {exc.message}")
+        typer.echo(f"[{i}/{len(wanted)}] {h[:12]}… → {path}")
+    typer.echo(f"Đã có đủ {len(wanted)} tệp số hóa." if wanted else "Máy này đã có mọi tệp số hóa của hồ sơ.")
+
+
 @blobs_app.command("open")
 @handle_errors
 def blobs_open(sha: Annotated[str, typer.Argument(metavar="SHA", help="Mã băm SHA-256 của tệp")],

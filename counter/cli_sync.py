@@ -40,7 +40,7 @@ def _central_url(db: str | None, data_dir: _Path | None) -> str:
     return f"sqlite:///{base / 'central.sqlite3'}"
 
 
-def _central_engine(db: str | None, data_dir: _Path | None):  # type: ignore[no-untyped-def]
+def _central_engine(db: str | None, data_dir: _Path | None, migrate: bool = True):  # type: ignore[no-untyped-def]
     import sqlalchemy as sa
 
     from counter.central import db as central_db
@@ -50,7 +50,14 @@ def _central_engine(db: str | None, data_dir: _Path | None):  # type: ignore[no-
     except ImportError as exc:  # postgresql+psycopg:// on a station installed without the server extra
         fail(f"{SERVER_MISSING} (thiếu {exc.name})")
     try:
-        central_db.upgrade(engine)
+        if migrate or engine.dialect.name != "postgresql":
+            central_db.upgrade(engine)
+        else:
+            central_db.check_database(engine)
+            central_db.check_at_head(engine)
+    except central_db.NotAtHead as exc:
+        engine.dispose()
+        fail(exc.message)
     except sa.exc.OperationalError as exc:
         fail(f"Không kết nối được CSDL trung tâm: {exc.orig}")
     except central_db.NotCentralDatabase as exc:  # an empty file, another program's database: left untouched
@@ -71,8 +78,15 @@ def serve(ctx: _typer.Context, db: CentralDb = None,
           track_cache: _Annotated[float | None, _typer.Option(min=0, max=86400, help="Giây giữ trang tra cứu trong bộ "
                                                                    "nhớ (0 = không; mặc định 1)")] = None,
           workers: _Annotated[int | None, _typer.Option(min=1, max=64, help="Số tiến trình phục vụ (mặc định 1)")] = None,
+          forwarded_allow_ips: _Annotated[str | None, _typer.Option(
+              "--forwarded-allow-ips", help="Proxy tin cậy (ví dụ 127.0.0.1, 10.0.0.0/8): chỉ từ các địa chỉ này "
+                                            "mới tin X-Forwarded-For (mặc định: không tin ai)")] = None,
+          blob_url: _Annotated[str | None, _typer.Option(
+              "--blob-url", help="Kho tệp: file:///thu/muc hoặc s3://thung (khóa S3 từ COUNTER_S3_*); "
+                                 "mặc định: bảng trong CSDL")] = None,
           data_dir: DataDir = None) -> None:
-    """Chạy máy chủ trung tâm (FastAPI + uvicorn); cập nhật lược đồ CSDL trước khi chạy."""
+    """Chạy máy chủ trung tâm (FastAPI + uvicorn). SQLite (thử): cập nhật lược đồ khi chạy; PostgreSQL: lược đồ
+    phải ở phiên bản mới nhất (chạy `counter serve migrate` trước)."""
     if ctx.invoked_subcommand is not None:
         return
     try:
@@ -84,21 +98,75 @@ def serve(ctx: _typer.Context, db: CentralDb = None,
     from counter import compose
 
     settings = _settings(data_dir, server=dict(host=host, port=port, track_rate=track_rate, track_burst=track_burst,
-                                               track_cache=track_cache, workers=workers, db=db))
+                                               track_cache=track_cache, workers=workers, db=db,
+                                               forwarded_allow_ips=forwarded_allow_ips, blob_url=blob_url))
     s = settings.server
     from counter.central.db import check_url
 
     s.db = url = check_url(_central_url(s.db or None, data_dir))
-    _central_engine(url, data_dir).dispose()  # migrations, with a clean error when the database is unreachable
+    # SQLite (one process, trying things): migrated here; PostgreSQL: only checked (a separate release step)
+    _central_engine(url, data_dir, migrate=url.startswith("sqlite")).dispose()
+    from counter.central import blobs as central_blobs
+    from counter.central import ops
+
+    try:
+        ops.parse_networks(s.forwarded_allow_ips)
+        central_blobs.open_store(s.blob_url, None)  # checks the address only
+    except central_blobs.BlobStoreError as exc:
+        fail(exc.message)
+    if s.json_logs:
+        ops.json_logging()
     _typer.echo(f"Máy chủ trung tâm: http://{s.host}:{s.port}  (CSDL: {url.split('@')[-1]})")
+    if s.portal_adapter_url:  # issue 16: the outbox worker runs inside the server
+        _typer.echo(f"Gửi hồ sơ lên Cổng DVCQG {s.portal_adapter_url} mỗi {s.portal_interval:g} giây "
+                    "(xem: counter serve portal status)")
     if s.workers > 1:  # each worker process builds its own app from the Settings (its environment: these)
         import os
 
         os.environ.update(s.environment())
         uvicorn.run("counter.central.app:app_from_env", factory=True, workers=s.workers, host=s.host, port=s.port,
-                    log_level="warning", proxy_headers=True)
+                    log_level="warning", proxy_headers=False)  # the app reads X-Forwarded-For (--forwarded-allow-ips)
         return
-    uvicorn.run(compose.server(settings), host=s.host, port=s.port, log_level="warning", proxy_headers=True)
+    uvicorn.run(compose.server(settings), host=s.host, port=s.port, log_level="warning", proxy_headers=False)
+
+
+@serve_app.command("migrate")
+@handle_errors
+def serve_migrate(db: CentralDb = None, data_dir: DataDir = None) -> None:
+    """Cập nhật lược đồ CSDL trung tâm lên phiên bản mới nhất (bước phát hành, giữ khóa tư vấn của PostgreSQL:
+    hai lần chạy cùng lúc lần lượt nối tiếp nhau)."""
+    from counter.central import db as central_db
+
+    engine = _central_engine(db, data_dir)
+    try:
+        _typer.echo(f"Lược đồ CSDL trung tâm ở phiên bản mới nhất: {central_db.current_revision(engine)}")
+    finally:
+        engine.dispose()
+
+
+serve_blobs_app = _typer.Typer(help="Kho tệp của máy chủ trung tâm.", no_args_is_help=True)
+serve_app.add_typer(serve_blobs_app, name="blobs")
+
+
+@serve_blobs_app.command("migrate")
+@handle_errors
+def serve_blobs_migrate(blob_url: _Annotated[str | None, _typer.Option(
+                            "--blob-url", help="Kho tệp đích: file:///thu/muc hoặc s3://thung (mặc định: [server] "
+                                               "blob_url)")] = None,
+                        db: CentralDb = None, data_dir: DataDir = None) -> None:
+    """Chuyển các tệp đang nằm trong CSDL sang kho tệp (thư mục hoặc S3); chạy lại được nếu bị ngắt."""
+    from counter.central import blobs as central_blobs
+
+    url = blob_url or _settings(data_dir).server.blob_url
+    engine = _central_engine(db, data_dir)
+    try:
+        store = central_blobs.CentralBlobs(engine, central_blobs.open_store(url, engine))
+        moved, size = store.migrate()
+    except central_blobs.BlobStoreError as exc:
+        fail(exc.message)
+    finally:
+        engine.dispose()
+    _typer.echo(f"Đã chuyển {moved} tệp ({size / 1048576:.1f} MB) từ CSDL sang kho tệp {url}.")
 
 
 def _settings(data_dir: _Path | None, **flags):  # type: ignore[no-untyped-def]
@@ -114,14 +182,21 @@ def _settings(data_dir: _Path | None, **flags):  # type: ignore[no-untyped-def]
 @serve_token_app.command("add")
 @handle_errors
 def serve_token_add(office: _Annotated[str, _typer.Option("--office", help="Mã cơ quan, ví dụ H55.242")],
-                    station: _Annotated[int, _typer.Option("--station", min=1, max=9, help="Số máy trạm (1–9)")],
+                    station: _Annotated[int | None, _typer.Option("--station", min=1, max=9,
+                                                                  help="Số máy trạm (1–9)")] = None,
+                    portal: _Annotated[bool, _typer.Option("--portal", help="Mã của Cổng DVCQG gửi hồ sơ trực tuyến "
+                                                                            "của cơ quan (thay cho --station)")] = False,
                     db: CentralDb = None, data_dir: DataDir = None) -> None:
-    """Cấp mã truy cập cho một máy trạm; dòng cuối cùng là mã (chỉ hiện một lần)."""
+    """Cấp mã truy cập cho một máy trạm (hoặc cho Cổng DVCQG: --portal); dòng cuối cùng là mã (chỉ hiện một lần)."""
     from counter.central import tokens
     from counter.domain.clock import SystemClock
 
-    token_id, token = tokens.add(_central_engine(db, data_dir), office, station, SystemClock().now())
-    _typer.echo(f"Đã cấp mã truy cập số {token_id} cho máy trạm {station} của {office.strip()} "
+    if portal == (station is not None):
+        fail("Cần --station SỐ (mã của máy trạm) hoặc --portal (mã của Cổng DVCQG), không dùng cả hai.")
+    token_id, token = tokens.add(_central_engine(db, data_dir), office, station or 0, SystemClock().now(),
+                                 portal=portal)
+    who = "Cổng DVCQG" if portal else f"máy trạm {station}"
+    _typer.echo(f"Đã cấp mã truy cập số {token_id} cho {who} của {office.strip()} "
                 "(lưu lại ngay: máy chủ chỉ giữ mã băm):")
     _typer.echo(token)
 
@@ -138,7 +213,8 @@ def serve_token_list(db: CentralDb = None, data_dir: DataDir = None) -> None:
         _typer.echo("Chưa có mã truy cập nào.")
     for r in rows:
         state = f"thu hồi {format_vn(r.revoked_at)}" if r.revoked_at else "còn hiệu lực"
-        _typer.echo(f"{r.id:>4}  {r.office_id:<12} máy {r.station_number:<3} {r.station_id or '(chưa gắn máy)':<36}  "
+        who = "Cổng DVCQG" if r.portal else f"máy {r.station_number:<3} {r.station_id or '(chưa gắn máy)':<36}"
+        _typer.echo(f"{r.id:>4}  {r.office_id:<12} {who:<41}  "
                     f"cấp {format_vn(r.created_at)}  {state}")
 
 
@@ -479,3 +555,6 @@ def export_portal(start: _Annotated[str, _typer.Option("--from", help="Từ ngà
         except OSError as exc:
             fail(f"Không ghi được {out}: {exc.strerror}")
         _typer.echo(f"Đã xuất {payload['SoLuong']} hồ sơ vào {out}")
+
+
+from counter import cli_portal  # noqa: E402,F401  (issue 16: counter serve portal ...)

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
     from counter.printing.targets import PrinterConfig
     from counter.services.blobs import BlobStore
+    from counter.services.signing import Signing
     from counter.services.store import Store
     from counter.services.sync_runner import SyncRunner
 
@@ -34,6 +35,7 @@ class Services:
     store: Store
     blobs: BlobStore
     sync: SyncRunner
+    signing: Signing | None = None  # the official's key (issue 20): built by `station`, the PIN kept in memory
 
     @property
     def printer(self) -> PrinterConfig:
@@ -72,8 +74,12 @@ def station(data_dir: Path | None = None, *, store: Store | None = None, setting
     settings = settings or Settings.load(store.data_dir, **flags)
     if store.blobs is None:
         store.blobs = FolderBlobStore(store.blob_dir)
-    return Services(settings=settings, store=store, blobs=blob_store(store),
-                    sync=SyncRunner(store, interval=settings.sync.interval or default_interval))
+    from counter.services.signing import Signing
+
+    services = Services(settings=settings, store=store, blobs=blob_store(store),
+                        sync=SyncRunner(store, interval=settings.sync.interval or default_interval))
+    services.signing = Signing(lambda: services.reload().signing, store.clock.now)
+    return services
 
 
 def server(settings: Settings | None = None) -> FastAPI:

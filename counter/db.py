@@ -49,7 +49,7 @@ def store_file_problem(path: Path) -> str | None:
             con.close()
     except sqlite3.Error as exc:
         return f"không đọc được ({exc})"
-    if not tables >= _COUNTER_TABLES or version is None or not str(version[0])[:4].isdigit():
+    if not tables >= _COUNTER_TABLES or version is None or not str(version[0])[:4].isdigit():  # "0009_online"
         return "là tệp SQLite của chương trình khác (không có các bảng của counter)"
     return None
 

@@ -29,7 +29,7 @@ import re
 import tomllib
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from platformdirs import user_config_dir, user_data_dir
 from pydantic import (
@@ -88,6 +88,10 @@ class AppSection(BaseModel):
 
     idle_lock_minutes: float = IDLE_LOCK_MINUTES  # lock the station after this long unused; 0 = never
     theme: str = ""  # Textual theme name; "" = Textual's default
+    # issue 15: F8 marks an online dossier waiting longer than this (working hours); the office's yearly
+    # target for the share of dossiers filed online (percent, 0 = none), shown by `counter report online`
+    online_limit_hours: float = Field(default=8.0, ge=0, le=10_000)
+    online_target_percent: float = Field(default=0.0, ge=0, le=100)
 
     @field_validator("idle_lock_minutes", mode="before")
     @classmethod
@@ -100,6 +104,14 @@ class AppSection(BaseModel):
             raise CounterError(f"Cấu hình [app] idle_lock_minutes không hợp lệ: “{raw}” (số phút từ 0 đến 1440; "
                                "0 là không tự khóa)")
         return minutes
+
+
+class ScorecardSection(BaseModel):
+    """[scorecard]: the office's own targets (issue 17: set by the province for each unit)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    online_target_percent: float = Field(default=30.0, ge=0, le=100)  # 3.x: share of online dossiers (communes 25–30%)
 
 
 class SyncSection(BaseModel):
@@ -122,11 +134,99 @@ class ServerSection(BaseModel):
     track_burst: int = 20
     track_cache: float = 1.0  # seconds a tracking page is kept in memory (0 = not)
     workers: int = 1
+    # issue 16: the national portal (Cổng DVCQG). The password only from COUNTER_SERVER__PORTAL_PASSWORD (never
+    # a file, never the database): counter.central.portal_client.password()
+    portal_adapter_url: str = ""  # e.g. https://adapter.dichvucong.gov.vn; "" = nothing is pushed
+    portal_auth_endpoint: str = "/auth"
+    portal_service_endpoint: str = "/service"
+    portal_user: str = ""
+    portal_agency: str = ""  # madonvi: the agency id the portal knows us by
+    portal_file_url: str = ""  # the public address the portal fetches files under ({url}/portal/files/{sha256})
+    portal_interval: float = Field(default=10.0, gt=0)  # seconds between rounds of the worker in `counter serve`
+    portal_timeout: float = Field(default=30.0, gt=0)  # seconds to wait for one answer
+    portal_batch: int = Field(default=20, ge=1, le=500)  # dossiers in one DongBoHoSoMC call
+    portal_lease: float = Field(default=120.0, gt=0)  # seconds one server process pushes before another may
+    # issue 15: online dossiers (central/online.py)
+    portal_file_hosts: str = ""  # hosts (host or host:port, comma-separated) the portal's file URLs may point to
+    max_file_mb: int = 10  # per uploaded file
+    max_dossier_mb: int = 30  # all files of one dossier
+    catalogue: str = ""  # the procedures /nop offers (CSV/JSON, docs/catalogue.md); "" = the shipped catalogue
+    public_base_url: str = ""  # the address citizens reach (tracking links); "" = the request's own
+    nop_rate: float = 0.5  # filings per second per client after a burst (0 = no limit)
+    nop_burst: int = 10
+    # the citizen's voice (issue 19). Secrets (smtp_password, sms_secret) come from the environment:
+    # COUNTER_SERVER__SMTP_PASSWORD, COUNTER_SERVER__SMS_SECRET
+    public_url: str = ""  # the tracking pages' address in notices (https://motcua.tinh.gov.vn)
+    complaint_days: int = Field(default=10, ge=1, le=90)  # working days to answer a complaint
+    smtp_host: str = ""  # "" = no e-mail notices
+    smtp_port: int = 587
+    smtp_tls: Literal["starttls", "ssl", "none"] = "starttls"
+    smtp_user: str = ""
+    smtp_password: str = ""
+    mail_from: str = ""
+    sms_url: str = ""  # the SMS gateway's HTTP address; "" = no SMS notices
+    sms_account: str = ""
+    sms_secret: str = ""
+    sms_template: str = ""  # the gateway's JSON body with $account $secret $to $text ("" = a plain one)
+    sms_ascii: bool = True  # SMS without diacritics
+    pool_size: int = 10  # database connections per process (and as many again in bursts)
+    # the blob store: "" (the database's table), file:///folder or s3://bucket[/prefix] (the endpoint and keys
+    # from COUNTER_S3_ENDPOINT, COUNTER_S3_ACCESS_KEY, COUNTER_S3_SECRET_KEY: never in a file)
+    blob_url: str = ""
+    # proxies whose X-Forwarded-For names the client (e.g. "127.0.0.1" behind deploy/nginx.conf); "" = none
+    forwarded_allow_ips: str = ""
+    json_logs: bool = False  # access and error logs as JSON lines on stderr (a container's log driver)
 
     def environment(self) -> dict[str, str]:
         """These settings as COUNTER_SERVER__* variables: what the worker processes of `counter serve
         --workers N` read back through `Settings.load` (uvicorn starts them from an import string)."""
         return {f"COUNTER_SERVER__{name.upper()}": str(value) for name, value in self.model_dump().items()}
+
+
+class FeesSection(BaseModel):
+    """[fees] (issue 18): who collects, the office's bank account for VietQR transfers, the receipt's symbols.
+
+        [fees]
+        unit_name = "UBND xã Phục Linh"      # the collecting unit printed on receipts ("" = the office's name)
+        tax_code = "4600123456"
+        bank_bin = "970415"                  # the bank's 6-digit NAPAS BIN (VietinBank 970415, BIDV 970418 ...)
+        bank_name = "VietinBank"
+        account = "113000123456"
+        account_name = "UBND XA PHUC LINH"
+        receipt_form = "01BLP0-001"          # ký hiệu mẫu biên lai
+        receipt_series = "AA-{yy}P"          # ký hiệu biên lai ({yy}: the year's last two digits)
+    """
+
+    model_config = ConfigDict(extra="ignore")
+
+    unit_name: str = ""
+    tax_code: str = ""
+    bank_bin: str = ""
+    bank_name: str = ""
+    account: str = ""
+    account_name: str = ""
+    receipt_form: str = "01BLP0-001"
+    receipt_series: str = "AA-{yy}P"
+class SigningSection(BaseModel):
+    """[signing]: the official's digital signature (PAdES, pyHanko). The key is a PKCS#12 file (`pkcs12`) or a
+    PKCS#11 token (`pkcs11_lib` + `token_label`, the USB tokens the certificate authorities issue). The PIN or
+    the file's password is asked in the app and never stored. `timestamp_url`: an RFC 3161 server (optional).
+    `trust_roots`: PEM/DER files of the root certificates `counter verify` and the server's page trust."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    pkcs12: str = ""  # path of the .p12/.pfx file (relative: to the data dir)
+    pkcs11_lib: str = ""  # e.g. /usr/lib/softhsm/libsofthsm2.so, the vendor's libxxx.so
+    token_label: str = ""  # the token's label ("" = the first token present)
+    key_label: str = ""  # the key's (and its certificate's) label on the token ("" = the only one)
+    timestamp_url: str = ""  # RFC 3161 time-stamp server ("" = none)
+    trust_roots: list[str] = Field(default_factory=list)
+    location: str = ""  # printed in the signature ("" = the office's name)
+
+    @property
+    def kind(self) -> str:
+        """"pkcs11", "pkcs12" or "" (no key configured)."""
+        return "pkcs11" if self.pkcs11_lib else "pkcs12" if self.pkcs12 else ""
 
 
 #: the names of the first version (one underscore), each -> (section, key)
@@ -229,6 +329,9 @@ class Settings(BaseSettings):
     scanner: ScannerConfig = Field(default_factory=ScannerConfig)
     sync: SyncSection = Field(default_factory=SyncSection)
     server: ServerSection = Field(default_factory=ServerSection)
+    scorecard: ScorecardSection = Field(default_factory=ScorecardSection)
+    fees: FeesSection = Field(default_factory=FeesSection)
+    signing: SigningSection = Field(default_factory=SigningSection)
     keymap: dict[str, str] = Field(default_factory=dict)
 
     @classmethod
@@ -281,6 +384,10 @@ class Settings(BaseSettings):
         self.printer = replace(self.printer, out_dir=(self.data_dir / self.printer.out_dir).resolve())
         if self.scanner.watch_dir:
             self.scanner = replace(self.scanner, watch_dir=str((self.data_dir / self.scanner.watch_dir).resolve()))
+        sg = self.signing
+        self.signing = sg.model_copy(update={
+            "pkcs12": str((self.data_dir / sg.pkcs12).resolve()) if sg.pkcs12 else "",
+            "trust_roots": [str((self.data_dir / r).resolve()) for r in sg.trust_roots]})
         return self
 
     # ---- names of the first version ----

@@ -16,7 +16,7 @@ around now are Thu 19, Fri 20, Mon 23, Wed 25, Thu 26, Fri 27/11. Procedure 1.00
 | H | Wed 18/11 10:00 canbo | 3 d | Mon 23/11 | resolved Fri 20/11 10:00 | 9 |
 | I | Fri 20/11 09:00 canbo | 3 d | Thu 26/11 | resolved 23/11 08:00, returned 23/11 08:30 | 10 |
 | J | Tue 10/11 10:00 canbo2 | 3 d | Fri 13/11 | resolved Mon 16/11 10:00 (late), returned 20/11 | 10 |
-| K | Thu 12/11 10:00 canbo | 3 d | Tue 17/11 → 25/11 | extended 17/11 (Mẫu 04) | 2 |
+| K | Thu 12/11 10:00 canbo | 3 d | Tue 17/11 → 25/11 | extended Mon 16/11 (Mẫu 04, the day before) | 2 |
 | L | Thu 19/11 10:00 canbo | 3 d | Tue 24/11 | withdrawn 20/11 | 7 |
 | M | Thu 19/11 14:00 canbo, online | 3 d | Wed 25/11 | — | 2 |
 | P | Thu 19/11 11:00 canbo | 7 d, fee | Tue 1/12 | fee paid online 20/11 | 2 |
@@ -91,7 +91,7 @@ def build(path) -> ReportStore:  # type: ignore[no-untyped-def]
                          "receiver_id_number": "001090123457", "receiver_source": "typed", "papers": RESULT},
        vn(20, 11, 10), clerk2)
     rec("K", vn(12, 11, 10))
-    ev("K", "extended", {"due_at": vn(25, 11, 17).isoformat(), "reason": "Cần xác minh thêm"}, vn(17, 11, 9), boss)
+    ev("K", "extended", {"due_at": vn(25, 11, 17).isoformat(), "reason": "Cần xác minh thêm"}, vn(16, 11, 9), boss)
     rec("L", vn(19, 11, 10))
     ev("L", "withdrawn", {"reason": "Công dân xin rút"}, vn(20, 11, 9))
     rec("M", vn(19, 11, 14), channel=2)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
-import hashlib
 import json
+import logging
 import re
 import time
 from typing import Any
@@ -17,7 +18,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from counter.central import db, ingest
+from counter.central import blobs as central_blobs
+from counter.central import db, ingest, notify, ops, portal_routes, scale, voice
 from counter.central import users as central_users
 from counter.central import tables as t
 from counter.central.tokens import TokenInfo, bind, lookup, own_events, station_info
@@ -26,8 +28,19 @@ from counter.domain import contracts
 from counter.domain.clock import Clock, SystemClock
 from counter.domain.codes import parse_token
 
+log = logging.getLogger("counter.central")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 MAX_BLOB = 64 * 1024 * 1024
+
+
+@contextlib.asynccontextmanager
+async def _lifespan(app: FastAPI):  # type: ignore[no-untyped-def]
+    """The notices' sending loop runs while the server does (issue 19)."""
+    app.state.dispatcher.start()
+    try:
+        yield
+    finally:
+        app.state.dispatcher.stop()
 
 
 class _Fail(Exception):
@@ -36,18 +49,31 @@ class _Fail(Exception):
 
 
 def create_app(db_url: str, *, clock: Clock | None = None, migrate: bool = True, track_rate: float = 2.0,
-               track_burst: int = 20, track_cache: float = 1.0, pool_size: int = 10) -> FastAPI:
+               track_burst: int = 20, track_cache: float = 1.0, pool_size: int = 10, blob_url: str = "",
+               forwarded_allow_ips: str = "", shared_limit: bool | None = None,
+               online: Any = None, notifiers: dict[str, notify.Notifier] | None = None,
+               public_url: str = "", sms_ascii: bool = True, complaint_days: int = 10,
+               notify_interval: float = 5.0) -> FastAPI:
     """`track_rate` requests per second per client address on the public pages after a burst of
     `track_burst` (0 turns the limit off); a dossier's public data is kept `track_cache` seconds in this
-    process (pushes through this process refresh it at once; 0 = always read the database)."""
+    process (pushes through this process refresh it at once; 0 = always read the database). `blob_url`: the blob
+    store (central/blobs.py); `forwarded_allow_ips`: the proxies whose X-Forwarded-For names the client;
+    `shared_limit`: the rate limit in the database (default on PostgreSQL: every process shares it)."""
     engine = db.make_engine(db_url, pool_size=pool_size)
     if migrate:
         db.upgrade(engine)
     writer = engine.execution_options(immediate=True)
     clock = clock or SystemClock()
-    limiter = RateLimiter(track_rate, track_burst)
+    if shared_limit is None:
+        shared_limit = engine.dialect.name == "postgresql"
+    limiter: Any = ops.SharedRateLimiter(engine, track_rate, track_burst) if shared_limit \
+        else RateLimiter(track_rate, track_burst)
+    blobs = central_blobs.CentralBlobs(engine, central_blobs.open_store(blob_url, engine))
+    client_address = ops.ClientAddress(forwarded_allow_ips)
+    metrics = ops.Metrics()
     app = FastAPI(title="Một cửa — máy chủ trung tâm", docs_url=None, redoc_url=None,
-                  openapi_url="/api/v1/openapi.json")  # the station API; public pages stay out of it
+                  openapi_url="/api/v1/openapi.json",  # the station API; public pages stay out of it
+                  lifespan=_lifespan)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
@@ -58,16 +84,26 @@ def create_app(db_url: str, *, clock: Clock | None = None, migrate: bool = True,
 
     app.openapi = openapi  # type: ignore[method-assign]
     app.add_middleware(SecurityHeaders)
+    from counter.central import fees as central_fees  # issue 18: the receipt's PDF behind the tracking page
+
+    app.include_router(central_fees.router(engine))
     app.state.engine = engine
     app.state.limiter = limiter
-    epoch_cache: dict[str, str] = {}
+    # the citizen's voice (issue 19): notices sent after acceptance, the rating and complaint pages
+    app.state.clock, app.state.complaint_days = clock, complaint_days
+    notify.set_options(engine, notify.NoticeOptions(public_url=public_url, sms_ascii=sms_ascii))
+    app.state.dispatcher = notify.Dispatcher(engine, notifiers or {}, clock, notify_interval)
+    app.include_router(voice.router)
+    app.add_middleware(ops.Observe, metrics=metrics)
+    app.state.blobs = blobs
+    app.state.metrics = metrics
+    epoch_cache = ops.TTLCache(ops.EPOCH_TTL)  # `serve new-epoch` reaches every process within EPOCH_TTL
+    token_cache = ops.TTLCache(ops.TOKEN_TTL)  # a revoked token is refused by every process within TOKEN_TTL
     track_cache_seconds = track_cache
     track_pages: dict[str, tuple[float, tuple[str, str, str, str] | None]] = {}
 
     def epoch() -> str:
-        if "v" not in epoch_cache:
-            epoch_cache["v"] = db.epoch(engine)
-        return epoch_cache["v"]
+        return epoch_cache.get("v", lambda: db.epoch(engine))
 
     @app.exception_handler(_Fail)
     async def _fail(_request: Request, exc: _Fail) -> JSONResponse:
@@ -97,20 +133,29 @@ def create_app(db_url: str, *, clock: Clock | None = None, migrate: bool = True,
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise _Fail(401, "Thiếu mã truy cập (Authorization: Bearer ...).", {"WWW-Authenticate": "Bearer"})
-        with engine.connect() as conn:
-            info = lookup(conn, token)
+        info = token_cache.get(token, lambda: _lookup(token))
+        if info is None or info.station_id is None:  # not yet bound: never from the cache (it binds once)
+            info = _lookup(token)
         if info is None:
             raise _Fail(401, "Mã truy cập sai hoặc đã bị thu hồi.", {"WWW-Authenticate": "Bearer"})
+        if info.portal:  # issue 15: the portal's credential only delivers dossiers (central/online.py)
+            raise _Fail(403, "Mã truy cập của Cổng DVCQG chỉ dùng để gửi hồ sơ trực tuyến, không dùng cho máy trạm.")
         return info
 
+    def _lookup(token: str) -> TokenInfo | None:
+        with engine.connect() as conn:
+            return lookup(conn, token)
+
     def client_of(request: Request) -> str:
-        return request.client.host if request.client else "?"
+        return client_address(request.scope)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, Any]:
         with engine.connect() as conn:
             conn.execute(sa.text("SELECT 1"))
         return {"ok": True, "epoch": epoch()}
+
+    app.include_router(scale.router(authenticate, blobs, metrics, _run))
 
     # --- events -------------------------------------------------------------------------------------------
 
@@ -133,6 +178,9 @@ def create_app(db_url: str, *, clock: Clock | None = None, migrate: bool = True,
         try:
             with writer.begin() as conn:
                 results = ingest.push(conn, auth, body, now, touched, json_only=json_only)
+            metrics.pushes.inc()
+            for r in results:
+                metrics.events.labels(auth.office_id, r["status"]).inc()
             for token in touched:  # this process shows the change at once; others within track_cache seconds
                 track_pages.pop(token, None)
         except ingest.Forbidden as exc:
@@ -149,8 +197,13 @@ def create_app(db_url: str, *, clock: Clock | None = None, migrate: bool = True,
             cursor = ingest.parse_cursor(after, current)
         except ingest.BadRequest as exc:
             raise _Fail(422, exc.message) from None
+        scale.note_outbox(metrics, auth, request.headers.get("x-counter-outbox"))
         with engine.connect() as conn:
-            return ingest.pull(conn, auth.office_id, cursor, limit, current)
+            if scale.caught_up(conn, request, auth.office_id, after, cursor, current):
+                metrics.not_modified.inc()  # nothing after the station's cursor: no body, one key lookup
+                return Response(status_code=304, headers={"ETag": scale.etag(after)})  # type: ignore[return-value]
+            page = ingest.pull(conn, auth.office_id, cursor, limit, current)
+        return JSONResponse(page, headers={"ETag": scale.etag(page["cursor"])})  # type: ignore[return-value]
 
     @app.get("/api/v1/station")
     def get_station(request: Request) -> dict[str, Any]:
@@ -206,10 +259,7 @@ def create_app(db_url: str, *, clock: Clock | None = None, migrate: bool = True,
             hashes = contracts.MISSING_BLOBS.validate_python(body).hashes
         except PydanticError:
             raise _Fail(422, "“hashes” phải là danh sách mã SHA-256.") from None
-        wanted = {h.lower() for h in hashes}
-        with engine.connect() as conn:
-            have = set(conn.execute(sa.select(t.blobs.c.sha256).where(t.blobs.c.sha256.in_(wanted))).scalars()) \
-                if wanted else set()
+        have = blobs.known({h.lower() for h in hashes})
         return {"missing": [h for h in dict.fromkeys(h.lower() for h in hashes) if h not in have]}
 
     @app.put("/api/v1/blobs/{sha256}", responses={200: {"model": contracts.BlobStored},
@@ -221,23 +271,27 @@ def create_app(db_url: str, *, clock: Clock | None = None, migrate: bool = True,
         await _run(lambda: authenticate(request))  # before reading the body
         if int(request.headers.get("content-length") or 0) > MAX_BLOB:
             raise _Fail(413, "Tệp quá lớn.")
-        data = bytearray()
-        async for chunk in request.stream():
-            data += chunk
-            if len(data) > MAX_BLOB:
-                raise _Fail(413, "Tệp quá lớn.")
-        return await _run(lambda: _put_blob(request, sha256, bytes(data)))
+        upload = central_blobs.Upload(MAX_BLOB)  # streamed to a temporary file, hashed on the way
+        try:
+            async for chunk in request.stream():
+                if not upload.add(chunk):
+                    raise _Fail(413, "Tệp quá lớn.")
+            return await _run(lambda: _put_blob(request, sha256, upload))
+        finally:
+            upload.close()
 
-    def _put_blob(request: Request, sha256: str, data: bytes) -> Response:
-        if hashlib.sha256(data).hexdigest() != sha256:
+    def _put_blob(request: Request, sha256: str, upload: central_blobs.Upload) -> Response:
+        if upload.sha256 != sha256:
             raise _Fail(422, "Nội dung tệp không khớp mã SHA-256 (tệp hỏng hoặc bị cắt), không lưu.")
         mime = (request.headers.get("content-type") or "application/octet-stream")[:100]
-        with writer.begin() as conn:
-            if conn.execute(sa.select(t.blobs.c.sha256).where(t.blobs.c.sha256 == sha256)).first() is not None:
-                return JSONResponse({"sha256": sha256, "stored": False}, status_code=200)
-            conn.execute(sa.insert(t.blobs).values(sha256=sha256, mime=mime, size=len(data), data=data,
-                                                   created_at=clock.now()))
-        return JSONResponse({"sha256": sha256, "stored": True}, status_code=201)
+        try:
+            stored = blobs.put(upload, mime, clock.now())
+        except central_blobs.BlobStoreError:
+            log.exception("blob store refused an upload")
+            raise _Fail(503, "Kho tệp tạm thời không ghi được, vui lòng gửi lại.", {"Retry-After": "5"}) from None
+        if stored:
+            metrics.blob_bytes.labels("in").inc(upload.size)
+        return JSONResponse({"sha256": sha256, "stored": stored}, status_code=201 if stored else 200)
 
     # --- public tracking ----------------------------------------------------------------------------------
 
@@ -273,18 +327,20 @@ def create_app(db_url: str, *, clock: Clock | None = None, migrate: bool = True,
 
     @app.get("/t/{token}", response_class=HTMLResponse, include_in_schema=False)
     async def track_page(token: str, request: Request) -> Response:
-        wait = limiter.take(client_of(request))
+        wait = await _run(lambda: limiter.take(client_of(request)))
         if wait:
+            metrics.rate_limited.inc()
             return HTMLResponse(TOO_MANY_HTML, status_code=429, headers={"Retry-After": limiter.retry_after(wait)})
         found = await lookup_tracked(token)
         if found is None:
             return HTMLResponse(NOT_FOUND_HTML, status_code=404, headers=_NO_STORE)
-        return HTMLResponse(_render_html(*found), headers=_NO_STORE)
+        return HTMLResponse(voice.voice_link(_render_html(*found), token), headers=_NO_STORE)
 
     @app.get("/api/v1/track/{token}", include_in_schema=False)
     async def track_json(token: str, request: Request) -> Response:
-        wait = limiter.take(client_of(request))
+        wait = await _run(lambda: limiter.take(client_of(request)))
         if wait:
+            metrics.rate_limited.inc()
             return JSONResponse({"detail": "Quá nhiều yêu cầu, vui lòng thử lại sau."}, status_code=429,
                                 headers={"Retry-After": limiter.retry_after(wait)})
         found = await lookup_tracked(token)
@@ -292,6 +348,12 @@ def create_app(db_url: str, *, clock: Clock | None = None, migrate: bool = True,
             return JSONResponse({"detail": "Không tìm thấy hồ sơ."}, status_code=404, headers=_NO_STORE)
         return Response(_render_json(*found), media_type="application/json", headers=_NO_STORE)
 
+    from counter.central import online as online_part  # issue 15: online filing, the portal, tracking by code
+
+    app.include_router(online_part.make_router(engine, clock, online or online_part.OnlineConfig(),
+                                               lambda token: track_pages.pop(token, None)))
+    from counter.central import results  # issue 20: the electronic result's download, the signature check
+    app.include_router(results.router)
     return app
 
 
@@ -315,8 +377,12 @@ class SecurityHeaders:
 
         async def send_with_headers(message) -> None:  # type: ignore[no-untyped-def]
             if message["type"] == "http.response.start":
-                headers = [h for h in message.get("headers", []) if h[0].lower() not in _SECURITY_NAMES]
-                message = {**message, "headers": headers + SECURITY_HEADERS}
+                given = message.get("headers", [])
+                # a page with its own policy keeps it (the /nop forms post to the server: central/online.py)
+                own = [h for h in given if h[0].lower() == b"content-security-policy"]
+                headers = [h for h in given if h[0].lower() not in _SECURITY_NAMES]
+                extra = [h for h in SECURITY_HEADERS if not (own and h[0] == b"content-security-policy")]
+                message = {**message, "headers": headers + own[:1] + extra}
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
@@ -332,9 +398,23 @@ def app_from_settings(settings: Any = None) -> FastAPI:
     """The central server from `settings` (counter.settings.Settings; default: loaded from every source)."""
     from counter.settings import Settings
 
-    s = (settings or Settings.load()).server
-    return create_app(s.db, migrate=False, track_rate=s.track_rate, track_burst=s.track_burst,
-                      track_cache=s.track_cache)
+    loaded = settings or Settings.load()
+    s = loaded.server
+    from counter.central.fees import set_payee  # issue 18: the office account the tracking page's VietQR pays
+    from counter.central.online import OnlineConfig
+
+    set_payee(loaded.fees)
+    online = OnlineConfig(file_hosts=tuple(h.strip() for h in s.portal_file_hosts.split(",") if h.strip()),
+                          max_file_bytes=s.max_file_mb * 1024 * 1024, max_dossier_bytes=s.max_dossier_mb * 1024 * 1024,
+                          catalogue=s.catalogue, public_base_url=s.public_base_url, nop_rate=s.nop_rate,
+                          nop_burst=s.nop_burst)
+    app = create_app(s.db, migrate=False, track_rate=s.track_rate, track_burst=s.track_burst,
+                     track_cache=s.track_cache, pool_size=s.pool_size, blob_url=s.blob_url,
+                     forwarded_allow_ips=s.forwarded_allow_ips, online=online,
+                     notifiers=notify.notifiers_from_settings(s), public_url=s.public_url, sms_ascii=s.sms_ascii,
+                     complaint_days=s.complaint_days)
+    portal_routes.attach(app, s)  # issue 16: the national portal's files and outbox worker
+    return app
 
 
 MAX_JSON_DEPTH = 64  # a push is 4 levels deep; nothing a station sends comes near

@@ -67,7 +67,15 @@ def make_engine(url: str, pool_size: int = 10) -> Engine:
         return engine
     # no pre-ping (a round trip per request): a dropped connection fails one request with 503 and the pool
     # throws it away
-    return sa.create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=3600)
+    # behind PgBouncer in transaction mode (…?pgbouncer=transaction): no server-side prepared statements, which
+    # would belong to a session the next transaction may not get; the server keeps no other session state
+    parsed = sa.engine.make_url(url)
+    connect_args: dict[str, object] = {}
+    if parsed.query.get("pgbouncer") == "transaction":
+        parsed = parsed.difference_update_query(["pgbouncer"])
+        connect_args["prepare_threshold"] = None
+    return sa.create_engine(parsed, pool_size=pool_size, max_overflow=pool_size, pool_recycle=3600,
+                            connect_args=connect_args)
 
 
 def alembic_config(engine: Engine):  # type: ignore[no-untyped-def]
@@ -112,12 +120,51 @@ def check_database(engine: Engine) -> None:
                                  f"khác ({shown}…): không dùng làm CSDL trung tâm, không ghi gì vào đó.")
 
 
+#: the advisory lock `counter serve migrate` holds: two releases started at once migrate one after the other
+MIGRATE_LOCK = 0x636F756E  # "coun"
+
+
 def upgrade(engine: Engine) -> None:
     from alembic import command
 
     check_database(engine)
+    if engine.dialect.name != "postgresql":
+        command.upgrade(alembic_config(engine), "head")
+        return
+    with engine.connect() as conn:  # a session lock on its own connection, held while alembic migrates
+        conn.execute(sa.text("SELECT pg_advisory_lock(:k)"), {"k": MIGRATE_LOCK})
+        conn.commit()
+        try:
+            command.upgrade(alembic_config(engine), "head")
+        finally:
+            conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": MIGRATE_LOCK})
+            conn.commit()
 
-    command.upgrade(alembic_config(engine), "head")
+
+def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
+    return str(ScriptDirectory(str(MIGRATIONS)).get_current_head())
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        if not sa.inspect(conn).has_table("central_alembic_version"):
+            return None
+        return conn.execute(sa.text("SELECT version_num FROM central_alembic_version")).scalar()
+
+
+class NotAtHead(CounterError):
+    pass
+
+
+def check_at_head(engine: Engine) -> None:
+    """`serve` on PostgreSQL starts only on a schema at the newest migration (`counter serve migrate` is the
+    release step): a new worker never runs on a half-migrated or older database."""
+    have, want = current_revision(engine), head_revision()
+    if have != want:
+        raise NotAtHead(f"Lược đồ CSDL trung tâm đang ở phiên bản “{have or 'trống'}”, cần “{want}”: chạy "
+                        "`counter serve migrate --db …` trước (một lần cho mỗi lần nâng cấp), rồi chạy lại.")
 
 
 def epoch(engine: Engine) -> str:

@@ -22,13 +22,14 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 
 from counter.central import tables as t
-from counter.central.tokens import TokenInfo, number_clash
+from counter.central import voice
+from counter.central.tokens import TokenInfo, desk_station_id, number_clash
 from counter.central.track import public_step, public_view
 from counter.domain import contracts, lifecycle
 from counter.domain.codes import BLOCK_SIZE, CodeError, parse_code
 from counter.domain.errors import CounterError
 from counter.domain.hashing import GENESIS, canonical_items, chain_hash, join_items
-from counter.domain.lifecycle import DossierState, Event, EventKind
+from counter.domain.lifecycle import BLOB_KINDS, DossierState, Event, EventKind
 from counter.domain.permissions import ACTION_LABELS, EVENT_ACTIONS, PermissionDenied, Role, can, require_event
 
 log = logging.getLogger("counter.central")
@@ -37,7 +38,7 @@ MAX_BATCH = contracts.MAX_BATCH
 #: the retry reason of a new event under a station_seq the server has already settled (a restored station)
 BEHIND = "behind"
 #: kinds accepted even when the station did not know the server's head (they commute with anything)
-COMMUTATIVE = frozenset({EventKind.DOCUMENT_SCANNED, EventKind.NOTE_ADDED})
+COMMUTATIVE = frozenset({EventKind.DOCUMENT_SCANNED, EventKind.NOTE_ADDED, EventKind.RATED})
 BODY_KEYS = contracts.BODY_KEYS
 _SORTED_BODY_KEYS = tuple(sorted(BODY_KEYS))
 _PUBLIC_DUMPS = json.JSONEncoder(ensure_ascii=False).encode
@@ -83,6 +84,18 @@ NO_ACTOR = ("Sự kiện không ghi người thực hiện: máy chủ chỉ nh�
 _PLAIN_NAME = re.compile(r"^[a-z0-9._-]{1,64}$")
 
 FOREIGN_ID = "Mã sự kiện không dùng được; máy trạm cần tạo lại sự kiện với mã mới."
+
+
+#: the kinds whose payload lists uploaded files (contracts.FileRef): their blobs must be on the server first
+_FILE_KINDS = frozenset({EventKind.REGISTERED, EventKind.FILES_ADDED})
+
+
+def _file_hashes(e: dict[str, Any]) -> list[str]:
+    payload = e.get("payload")
+    files = payload.get("files") if isinstance(payload, dict) else None
+    if not isinstance(files, list):
+        return []
+    return [f["sha256"] for f in files if isinstance(f, dict) and isinstance(f.get("sha256"), str)]
 
 
 def _result(eid: Any, status: str, office_seq: int | None = None, reason: str | None = None) -> dict[str, Any]:
@@ -132,6 +145,8 @@ def push(conn: Connection, auth: TokenInfo, body: Any, now: datetime,
     batch = body["events"]
     if auth.station_id is not None and auth.station_id != station_id:
         raise Forbidden("Mã truy cập này đã gắn với một máy trạm khác.")
+    if not auth.desk and station_id == desk_station_id(auth.office_id):
+        raise Forbidden("Mã máy trạm này là của bàn trực tuyến trên máy chủ, không dùng cho máy trạm.")
 
     office = _lock_office(conn, auth.office_id)
     if auth.station_id is None:  # bind the token to the station on its first push
@@ -151,6 +166,7 @@ def push(conn: Connection, auth: TokenInfo, body: Any, now: datetime,
                  station["last_hash"], batch, json_only)
     results = [ctx.settle(e) for e in batch]
     ctx.flush()
+    voice.on_accepted(conn, ctx.accepted, now)  # notices and counter ratings, in the accepting transaction
     if touched is not None:
         touched.update(d["_state"].token for d in ctx.dossiers.values() if d["_dirty"])
     if ctx.office_seq != office["last_seq"]:
@@ -207,6 +223,7 @@ class _Batch:
         wanted_blobs = {h for e in good if isinstance(e.get("payload"), dict)
                         and isinstance(e["payload"].get("blobs"), list) for h in e["payload"]["blobs"]
                         if isinstance(h, str)}
+        wanted_blobs |= {h for e in good for h in _file_hashes(e)}  # an online dossier's uploads (issue 15)
         new_tokens = {e["payload"]["token"] for e in good if isinstance(e.get("payload"), dict)
                       and isinstance(e["payload"].get("token"), str)}
         new_codes = {e["payload"]["code"] for e in good if isinstance(e.get("payload"), dict)
@@ -258,10 +275,16 @@ class _Batch:
                                       .where(_among(conn, t.blobs.c.sha256, wanted_blobs))).scalars()) \
             if wanted_blobs else set()
         self.rows: list[dict[str, Any]] = []
+        self.refs: set[str] = set()  # blobs the accepted events name: the office's stations may download them
         self.behind = False  # a new event under a settled station_seq was seen: the rest waits too
+        self.accepted: list[tuple[dict[str, Any], Any, DossierState]] = []  # (event, status before, state)
 
     def flush(self) -> None:
         _insert_rows(self.conn, t.events, self.rows)
+        if self.refs:
+            self.conn.execute(sa.text("INSERT INTO central_blob_refs(office_id, sha256) VALUES (:o, :s) "
+                                      "ON CONFLICT DO NOTHING"),
+                              [{"o": self.auth.office_id, "s": h} for h in sorted(self.refs)])
         new = [d for d in self.dossiers.values() if d["_new"]]
         changed = [d for d in self.dossiers.values() if d["_dirty"] and not d["_new"]]
         values = lambda d: {"head": d["head"], "state": state_json(d["_state"]),  # noqa: E731
@@ -309,12 +332,14 @@ class _Batch:
             # an older backup). Nothing is stored; the station fetches what it lost, renumbers what it made
             # since, and sends it again (services/sync_recovery.py)
             return _result(eid, "retry", reason=BEHIND)
-        if e["kind"] in (EventKind.DOCUMENT_SCANNED, EventKind.RETURNED):  # a scan, a scanned authorization
+        if e["kind"] in BLOB_KINDS:  # a scan, a scanned authorization, a result
             wanted = e["payload"].get("blobs") or []
             if not isinstance(wanted, list) or not all(isinstance(h, str) for h in wanted):
                 return self._store(e, content, wire, "Danh sách tệp (“blobs”) không hợp lệ.")
             if any(h not in self.blobs for h in wanted):
                 return _result(eid, "retry", reason="need_blob")
+        if e["kind"] in _FILE_KINDS and any(h not in self.blobs for h in _file_hashes(e)):
+            return _result(eid, "retry", reason="need_blob")  # an online dossier's uploads (issue 15)
         try:
             outcome = self._validate(e, items)
         except Exception as exc:  # a bug must not stop the station's queue: this event is refused, the rest goes
@@ -339,13 +364,18 @@ class _Batch:
             return "Mã băm của sự kiện không khớp nội dung."
         if e["prev_hash"] != self.station_hash:
             return "Chuỗi băm của máy trạm bị đứt (prev_hash không khớp sự kiện trước)."
-        who = self._actor(e)  # the server's user and role, never the role the station sent
-        if isinstance(who, str):
-            return who
-        username, role = who
-        action = EVENT_ACTIONS.get(e["kind"])
-        if action is not None and not can(role, action):
-            return f"Người dùng “{username}” ({role.label}) không được phép {ACTION_LABELS[action]}."
+        if self.auth.desk:  # the office's online desk on this server (central/online.py): no user, its kinds only
+            if e["kind"] not in lifecycle.DESK_KINDS:
+                return f"Bàn trực tuyến của máy chủ không ghi sự kiện “{e['kind']}”."
+            role = None
+        else:
+            who = self._actor(e)  # the server's user and role, never the role the station sent
+            if isinstance(who, str):
+                return who
+            username, role = who
+            action = EVENT_ACTIONS.get(e["kind"])
+            if action is not None and not can(role, action):
+                return f"Người dùng “{username}” ({role.label}) không được phép {ACTION_LABELS[action]}."
         d = self.dossiers.get(e["dossier_id"])
         if d is not None and d["office_id"] != self.auth.office_id:
             return "Hồ sơ thuộc cơ quan khác."
@@ -356,7 +386,7 @@ class _Batch:
             return ("Xung đột: hồ sơ đã được thay đổi ở máy trạm khác trước đó; thao tác này không được áp dụng. "
                     "Vui lòng xem lại hồ sơ và thực hiện lại nếu cần.")
         before = self._state(d) if d is not None else None
-        if before is not None:
+        if before is not None and role is not None:
             try:  # the conditions of an action (a clerk corrects only what they received, before hand-off)
                 require_event(role, e["kind"], e.get("actor_id"), e["station_id"], before)
             except PermissionDenied as exc:
@@ -374,15 +404,18 @@ class _Batch:
         if d is None and state.token in self.tokens:
             return "Mã tra cứu của hồ sơ đã được dùng."
         if d is None:
-            problem = self._code_problem(state.code)
+            # a dossier the national portal delivered keeps the portal's MaHoSo (issue 15): no block of ours
+            portal = self.auth.desk and payload.get("source") == "portal"
+            problem = self._code_problem(state.code, portal)
             if problem:
                 return problem
         return state, base
 
-    def _code_problem(self, code: str) -> str | None:
-        """A new dossier's code: in the block of the token's station number, and not another dossier's."""
+    def _code_problem(self, code: str, portal: bool = False) -> str | None:
+        """A new dossier's code: in the block of the token's station number (the online desk's: 0), and not
+        another dossier's. `portal`: the portal's own code, in no block of ours."""
         try:
-            number = parse_code(code).seq // BLOCK_SIZE
+            number = None if portal else parse_code(code).seq // BLOCK_SIZE
         except CodeError:
             number = None
         if number is not None and number != self.auth.station_number:
@@ -450,7 +483,13 @@ class _Batch:
         row.update(status="accepted", office_seq=self.office_seq, office_prev_hash=prev,
                    office_hash=self.office_hash, base=base)
         self.known[e["id"]] = ("accepted", self.office_seq, None, content, base)
+        if e["kind"] in BLOB_KINDS:  # the blobs this office may fetch back (GET /api/v1/blobs/{sha256})
+            self.refs.update(h for h in e["payload"].get("blobs") or [] if isinstance(h, str))
+        if e["kind"] in _FILE_KINDS:
+            self.refs.update(_file_hashes(e))
         d = self.dossiers.get(state.id)
+        before = d.get("_state") if d is not None else None
+        self.accepted.append((e, before.status if before is not None else None, state))
         if d is None:
             d = self.dossiers[state.id] = {"id": state.id, "office_id": state.office_id, "head": e["id"],
                                            "public": {"history": []}, "_new": True}

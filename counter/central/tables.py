@@ -39,6 +39,9 @@ tokens = sa.Table(
     sa.Column("station_id", sa.String(36), nullable=True),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+    # issue 15 (c004_online): the national portal's credential of an office (POST /api/v1/portal/dossiers),
+    # never a station's: station_number 0, never bound to a station
+    sa.Column("portal", sa.Boolean, nullable=False, server_default=sa.false()),
 )
 
 #: the last station_seq the server has settled (accepted or rejected) for each station
@@ -94,8 +97,25 @@ blobs = sa.Table(
     sa.Column("sha256", sa.String(64), primary_key=True),
     sa.Column("mime", sa.String(100), nullable=False, server_default="application/octet-stream"),
     sa.Column("size", sa.BigInteger, nullable=False),
-    sa.Column("data", sa.LargeBinary, nullable=False),
+    # the bytes when the blob store is the database (the first version's); NULL when they live in the blob
+    # store of [server] blob_url (a folder, S3): the row is then the index the pushes check (migration c004)
+    sa.Column("data", sa.LargeBinary, nullable=True),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+#: which office's accepted events name which blob: a station downloads only its office's files (c004)
+blob_refs = sa.Table(
+    "central_blob_refs", metadata,
+    sa.Column("office_id", sa.String(40), primary_key=True),
+    sa.Column("sha256", sa.String(64), primary_key=True),
+)
+
+#: the public pages' token buckets, shared by every server process (c004): key = "track:" + client address
+rate_limits = sa.Table(
+    "central_rate_limits", metadata,
+    sa.Column("key", sa.String(80), primary_key=True),
+    sa.Column("tokens", sa.Float, nullable=False),
+    sa.Column("at", sa.Float, nullable=False),  # seconds since the epoch (the database's clock)
 )
 
 #: the office's users (issue 14): the server's list wins. Stations receive it by sync (with the password hashes,
@@ -114,4 +134,122 @@ users = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     sa.UniqueConstraint("office_id", "username", name="uq_central_users_office_username"),
+)
+
+#: issue 16: what the server owes the national portal, in order per dossier (id order), each item sent until the
+#: portal confirms it and never again after ("dossier": DongBoHoSoMC, "step": CapNhatTienDoHoSoMC). `in_doubt`:
+#: an attempt was (maybe) sent and no answer came: the next attempt first looks the dossier up (TraCuuHoSo).
+portal_outbox = sa.Table(
+    "central_portal_outbox", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("office_id", sa.String(40), nullable=False),
+    sa.Column("dossier_id", sa.String(36), nullable=False),
+    sa.Column("code", sa.String(64), nullable=False),
+    sa.Column("kind", sa.String(8), nullable=False),  # dossier | step
+    sa.Column("event_id", sa.String(36), nullable=False),
+    sa.Column("is_updating", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("body", sa.Text, nullable=False),  # the object as JSON, fixed when queued (a retry sends the same)
+    sa.Column("status", sa.String(10), nullable=False, server_default="pending"),  # pending | confirmed
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("in_doubt", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("next_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("last_error", sa.Text, nullable=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("confirmed_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("confirmed_by", sa.String(8), nullable=True),  # answer | lookup
+    sa.UniqueConstraint("event_id", "kind", name="uq_central_portal_outbox_event_kind"),
+    sa.Index("ix_central_portal_outbox_status_dossier", "status", "dossier_id", "id"),
+    sa.Index("ix_central_portal_outbox_office_status", "office_id", "status", "confirmed_at"),
+)
+
+#: per office: the last office_seq whose events are in the portal outbox
+portal_cursor = sa.Table(
+    "central_portal_cursor", metadata,
+    sa.Column("office_id", sa.String(40), primary_key=True),
+    sa.Column("last_seq", sa.BigInteger, nullable=False, server_default="0"),
+)
+
+#: the mapping tables (domain/portal_codes.py): kind, our code -> the portal's; edited by an admin
+portal_codes = sa.Table(
+    "central_portal_codes", metadata,
+    sa.Column("kind", sa.String(16), primary_key=True),
+    sa.Column("ours", sa.String(300), primary_key=True),
+    sa.Column("theirs", sa.String(64), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+
+# --- the citizen's voice (issue 19): notices, ratings, complaints -------------------------------------------
+
+#: one notice per (event, channel, recipient): made in the accepting transaction, sent after it by the
+#: dispatcher (counter/central/notify.py), retried with backoff until sent
+notices = sa.Table(
+    "central_notices", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("office_id", sa.String(40), nullable=False),
+    sa.Column("dossier_id", sa.String(36), nullable=False, index=True),
+    sa.Column("event_id", sa.String(36), nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("channel", sa.String(16), nullable=False),
+    sa.Column("recipient", sa.String(254), nullable=False),
+    sa.Column("subject", sa.Text, nullable=False, server_default=""),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("status", sa.String(10), nullable=False, server_default="pending"),  # pending | sent
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("next_at", sa.DateTime(timezone=True), nullable=False, index=True),
+    sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("last_error", sa.Text, nullable=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.UniqueConstraint("event_id", "channel", "recipient", name="uq_central_notices_event_recipient"),
+)
+
+#: every attempt to send a notice, shown in the dossier's history
+notice_attempts = sa.Table(
+    "central_notice_attempts", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("notice_id", sa.Integer, sa.ForeignKey("central_notices.id"), nullable=False, index=True),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("ok", sa.Boolean, nullable=False),
+    sa.Column("error", sa.Text, nullable=True),
+)
+
+#: ratings: one current row per (dossier, channel); a change keeps the earlier row with current = false
+ratings = sa.Table(
+    "central_ratings", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("office_id", sa.String(40), nullable=False, index=True),
+    sa.Column("dossier_id", sa.String(36), nullable=False, index=True),
+    sa.Column("channel", sa.String(16), nullable=False),  # counter | web
+    sa.Column("value", sa.String(20), nullable=False),
+    sa.Column("reason", sa.String(20), nullable=True),
+    sa.Column("staff", sa.String(64), nullable=True),  # the user who returned the result
+    sa.Column("procedure_code", sa.String(64), nullable=False, server_default=""),
+    sa.Column("event_id", sa.String(36), nullable=True, unique=True),  # a counter rating's event
+    sa.Column("current", sa.Boolean, nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+)
+
+#: complaints and suggestions (phản ánh, kiến nghị) from the tracking page
+complaints = sa.Table(
+    "central_complaints", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("code", sa.String(64), nullable=False, unique=True),
+    sa.Column("office_id", sa.String(40), nullable=False, index=True),
+    sa.Column("dossier_id", sa.String(36), nullable=False, index=True),
+    sa.Column("category", sa.String(16), nullable=False),
+    sa.Column("about", sa.String(16), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("text_hash", sa.String(64), nullable=False),
+    sa.Column("client", sa.String(64), nullable=False),  # SHA-256 of the client's address
+    sa.Column("status", sa.String(10), nullable=False, server_default="open"),
+    sa.Column("owner", sa.String(64), nullable=True),
+    sa.Column("deadline_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("answer", sa.Text, nullable=True),
+    sa.Column("answered_by", sa.String(64), nullable=True),
+    sa.Column("answered_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("handling_rating", sa.String(20), nullable=True),
+    sa.Column("handling_rated_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.UniqueConstraint("dossier_id", "text_hash", name="uq_central_complaints_dossier_text"),
 )

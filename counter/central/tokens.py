@@ -28,6 +28,8 @@ class TokenInfo:
     station_id: str | None
     created_at: datetime
     revoked_at: datetime | None
+    portal: bool = False  # the national portal's credential of the office (issue 15), not a station's
+    desk: bool = False  # the office's online desk on this server (central/online.py): never a stored token
 
 
 @overload
@@ -37,6 +39,14 @@ def _aware(dt: None) -> None: ...
 def _aware(dt: datetime | None) -> datetime | None:
     """SQLite gives back naive datetimes (stored as UTC)."""
     return dt.replace(tzinfo=UTC) if dt is not None and dt.tzinfo is None else dt
+
+
+def desk_station_id(office_id: str) -> str:
+    """The station id of an office's online desk on this server (central/online.py): the same on every server
+    process, never a station's (a station's push under it is refused)."""
+    import uuid
+
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"counter:online-desk:{office_id}"))
 
 
 def hash_token(token: str) -> str:
@@ -49,18 +59,23 @@ def ensure_office(conn: Connection, office_id: str) -> None:
         conn.execute(sa.insert(offices).values(id=office_id, name="", phone="", address=""))
 
 
-def add(engine: Engine, office_id: str, station_number: int, now: datetime) -> tuple[int, str]:
+def add(engine: Engine, office_id: str, station_number: int, now: datetime, *,
+        portal: bool = False) -> tuple[int, str]:
+    """A new token of an office's station (1–9), or with `portal` the national portal's credential of the
+    office (station number 0: it delivers online dossiers, POST /api/v1/portal/dossiers)."""
     office_id = office_id.strip()
     if not office_id:
         raise CounterError("Thiếu mã cơ quan (--office).")
-    if station_number < 1:
+    if portal:
+        station_number = 0
+    elif station_number < 1:
         raise CounterError("Số máy trạm phải từ 1 trở lên.")
     token = base64.b32encode(secrets.token_bytes(20)).decode("ascii").rstrip("=").lower()
     with engine.execution_options(immediate=True).begin() as conn:
         ensure_office(conn, office_id)
         token_id = conn.execute(sa.insert(tokens).values(
             token_hash=hash_token(token), office_id=office_id, station_number=station_number,
-            station_id=None, created_at=now, revoked_at=None).returning(tokens.c.id)).scalar_one()
+            station_id=None, created_at=now, revoked_at=None, portal=portal).returning(tokens.c.id)).scalar_one()
     return int(token_id), token
 
 
@@ -69,7 +84,7 @@ def list_tokens(engine: Engine) -> list[TokenInfo]:
         rows = conn.execute(sa.select(tokens).order_by(tokens.c.office_id, tokens.c.station_number,
                                                        tokens.c.id)).mappings().all()
     return [TokenInfo(r["id"], r["office_id"], r["station_number"], r["station_id"], _aware(r["created_at"]),
-                      _aware(r["revoked_at"])) for r in rows]
+                      _aware(r["revoked_at"]), bool(r["portal"])) for r in rows]
 
 
 def revoke(engine: Engine, *, token_id: int | None = None, office_id: str | None = None,
@@ -95,7 +110,8 @@ def lookup(conn: Connection, token: str) -> TokenInfo | None:
                                              tokens.c.revoked_at.is_(None))).mappings().first()
     if r is None:
         return None
-    return TokenInfo(r["id"], r["office_id"], r["station_number"], r["station_id"], r["created_at"], r["revoked_at"])
+    return TokenInfo(r["id"], r["office_id"], r["station_number"], r["station_id"], r["created_at"], r["revoked_at"],
+                     bool(r["portal"]))
 
 
 def number_clash(conn: Connection, auth: TokenInfo, station_id: str | None) -> str | None:
@@ -125,7 +141,8 @@ def station_info(conn: Connection, auth: TokenInfo) -> dict[str, object]:
         if row is not None:
             last_seq, last_hash = int(row.last_seq), row.last_hash
     taken = sorted(set(conn.execute(sa.select(tokens.c.station_number).where(
-        tokens.c.office_id == auth.office_id, tokens.c.revoked_at.is_(None), tokens.c.id != auth.id)).scalars()))
+        tokens.c.office_id == auth.office_id, tokens.c.revoked_at.is_(None), tokens.c.id != auth.id,
+        tokens.c.portal.is_(False))).scalars()))
     return {"office_id": auth.office_id, "station_number": auth.station_number, "station_id": auth.station_id,
             "last_seq": last_seq, "last_hash": last_hash, "taken": taken,
             "free": [n for n in NUMBERS if n not in taken], "clash": number_clash(conn, auth, auth.station_id)}

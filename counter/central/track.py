@@ -40,6 +40,11 @@ PUBLIC_STEP_LABELS: dict[str, str] = {
     "returned": "Đã trả kết quả",
     "delivered": "Bưu chính đã phát kết quả",
     "voided": "Hủy hồ sơ (tiếp nhận nhầm)",
+    "online_incomplete": "Yêu cầu bổ sung hồ sơ trực tuyến",
+    "files_added": "Công dân đã nộp bổ sung tệp",
+    "fee_refunded": "Hoàn trả phí, lệ phí",
+    "receipt_cancelled": "Hủy và cấp lại biên lai",
+    "result_issued": "Đã có kết quả điện tử có chữ ký số",
 }
 PUBLIC_KINDS = frozenset(PUBLIC_STEP_LABELS)
 VOIDED_LABEL = "Đã hủy (tiếp nhận nhầm)"
@@ -73,6 +78,12 @@ def public_view(state: DossierState, history: list[dict[str, Any]]) -> dict[str,
         "received_at": _iso(state.received_at), "due_at": _iso(state.due_at),
         "resolved_at": _iso(state.resolved_at), "returned_at": _iso(state.returned_at),
         "history": history,
+        # issue 15: an online dossier's page links its uploads (while asked) and its Mẫu 01 (once received)
+        "channel": state.channel, "awaiting_citizen": state.awaiting_citizen,
+        # issue 18: what is owed and whether it is paid (the page's fee card, the receipt link); the token is
+        # the one the reader already holds (it is in the page's own address)
+        "fee": state.fee, "fee_paid": state.fee_paid, "token": state.token,
+        "receipt": any(h.get("kind") in ("fee_paid", "receipt_cancelled") for h in history),
     }
 
 
@@ -83,6 +94,8 @@ def public_step(kind: str, at: datetime, state: DossierState) -> dict[str, Any] 
                             "status_label": VOIDED_LABEL if state.voided_at else STATUS_LABELS[state.status]}
     if kind == EventKind.EXTENDED and state.due_at is not None:
         step["due_at"] = state.due_at.isoformat()
+    if kind == EventKind.RESULT_ISSUED:  # issue 20: downloaded after a second check (central/results.py)
+        step["href"] = f"/t/{state.token}/ket-qua"
     return step
 
 
@@ -95,12 +108,17 @@ _CSS = ("body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;m
         "color:#0b5394}.st.done{color:#1e7b34}dl{margin:0}dt{color:#5a6470;font-size:.85rem;margin-top:.5rem}"
         "dd{margin:0;font-weight:600}ol{padding-left:1.2rem;margin:.2rem 0}li{margin:.35rem 0}"
         "time{color:#5a6470;font-size:.85rem;display:block}footer{color:#5a6470;font-size:.85rem}"
-        "a{color:#0b5394}")
+        "a{color:#0b5394}"
+        # the rating and complaint forms (central/voice.py)
+        "h2{font-size:1rem;margin:0 0 .5rem}.opt{display:block;padding:.45rem 0}label{display:block;margin-top:.5rem}"
+        "select,textarea{width:100%;box-sizing:border-box;font:inherit;padding:.4rem}button{margin-top:.7rem;"
+        "font:inherit;padding:.55rem 1rem;background:#0b5394;color:#fff;border:0;border-radius:.4rem;width:100%}"
+        ".ok{color:#1e7b34}.answer{white-space:pre-wrap}")
 
 
 #: the pages' only inline content is the <style> above: the policy allows exactly that, and nothing else
 CSP = (f"default-src 'none'; style-src 'sha256-{base64.b64encode(hashlib.sha256(_CSS.encode()).digest()).decode()}'; "
-       "img-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+       "img-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 
 
 def _page(title: str, body: str) -> str:
@@ -114,12 +132,19 @@ def _when(value: str | None) -> str:
     return format_vn(datetime.fromisoformat(value)) if value else "—"
 
 
+def _fee_card(view: dict[str, Any]) -> str:
+    from counter.central.fees import fee_card  # issue 18
+
+    return fee_card(view)
+
+
 def render_page(view: dict[str, Any], office: dict[str, Any]) -> str:
     e = html.escape
     done = view["status"] in (Status.RESOLVED, Status.RETURNED)
     steps = "".join(
         f"<li><time>{e(_when(s['at']))}</time>{e(s['label'])}"
-        + (f" (hẹn trả mới: {e(_when(s['due_at']))})" if s.get("due_at") else "") + "</li>"
+        + (f" (hẹn trả mới: {e(_when(s['due_at']))})" if s.get("due_at") else "")
+        + (f" — <a id=\"ketqua\" href=\"{e(s['href'])}\">Tải kết quả</a>" if s.get("href") else "") + "</li>"
         for s in view["history"])
     office_bits = e(office.get("name") or office.get("id") or "")
     if office.get("phone"):
@@ -137,9 +162,26 @@ def render_page(view: dict[str, Any], office: dict[str, Any]) -> str:
         f"<dt>Ngày hẹn trả kết quả</dt><dd>{e(_when(view['due_at']))}</dd>"
         + (f"<dt>Ngày trả kết quả</dt><dd>{e(_when(view['returned_at']))}</dd>" if view.get("returned_at") else "")
         + "</dl></div>"
-        f"<div class=\"card\"><div>Các bước đã thực hiện</div><ol>{steps}</ol></div>"
+        + _online_cards(view)
+        + _fee_card(view)
+        + f"<div class=\"card\"><div>Các bước đã thực hiện</div><ol>{steps}</ol></div>"
         f"<footer>{office_bits}</footer>")
     return _page(f"Hồ sơ {view['code']}", body)
+
+
+def _online_cards(view: dict[str, Any]) -> str:
+    """An online dossier (issue 15): what the counter asks for, with the upload page; the receipt once received
+    (the pages of central/online.py, relative to this page's /t/{token})."""
+    if view.get("channel") != 2 or not view.get("token"):
+        return ""
+    out = ""
+    base = f"/t/{html.escape(view['token'])}"
+    if view.get("awaiting_citizen"):
+        out += ("<div class=\"card\" id=\"asked\"><b>Cơ quan yêu cầu bổ sung hồ sơ.</b> "
+                f"<a id=\"upload\" href=\"{base}/bo-sung\">Xem giấy tờ cần bổ sung và nộp tệp</a></div>")
+    if view.get("received_at") and view.get("status") != Status.REFUSED:
+        out += f"<div class=\"card\"><a id=\"receipt\" href=\"{base}/mau-01.pdf\">Giấy tiếp nhận hồ sơ (Mẫu 01, PDF)</a></div>"
+    return out
 
 
 NOT_FOUND_HTML = _page("Không tìm thấy", "<h1>Không tìm thấy hồ sơ</h1><div class=\"card\">Không tìm thấy hồ sơ "

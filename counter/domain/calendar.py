@@ -222,6 +222,30 @@ class WorkCalendar:
             n += len(self._year(year)[0])
         return n + bisect_right(self._year(b.year)[0], b.toordinal())
 
+    def working_hours_between(self, start: datetime, end: datetime) -> float:
+        """The office's working hours from start to end (0 if end is not after start): whole working days
+        between count their morning and afternoon, the first and last day only the part inside them."""
+        a, b = _local(start), _local(end)
+        if b <= a:
+            return 0.0
+        h = self.hours
+        spans = ((h.morning_start, h.morning_end), (h.afternoon_start, h.afternoon_end))
+
+        def seconds(t: time) -> float:
+            return t.hour * 3600 + t.minute * 60 + t.second + t.microsecond / 1e6
+
+        def part(d: date, t1: float, t2: float) -> float:
+            if not self.is_working_day(d):
+                return 0.0
+            return sum(max(0.0, min(t2, seconds(e)) - max(t1, seconds(s))) for s, e in spans)
+
+        full = sum(seconds(e) - seconds(s) for s, e in spans)
+        ta, tb = seconds(a.time()), seconds(b.time())
+        if a.date() == b.date():
+            return part(a.date(), ta, tb) / 3600
+        between = self.working_days_between(a, b) - (1 if self.is_working_day(b.date()) else 0)
+        return (part(a.date(), ta, 86400.0) + between * full + part(b.date(), 0.0, tb)) / 3600
+
     def lateness(self, due: datetime, done: datetime) -> tuple[str, int]:
         """("early", n ≥ 1) done n working days before the due date, ("on_time", 0), or ("late", n ≥ 1)."""
         due, done = _local(due), _local(done)

@@ -19,6 +19,7 @@ from typing import Any
 from collections.abc import Callable
 
 from counter.domain.errors import CounterError
+from counter.domain.fees import Charge, FeeError, flat_charges, parse_charges
 from counter.domain.intake import PaperInput
 from counter.domain.text import nfc
 
@@ -26,6 +27,14 @@ CODE_RE = re.compile(r"^\d\.\d{6}(\.[0-9A-Z.]+)?$")
 COLUMNS = ("code", "name", "field", "level", "working_days", "fee", "fee_note", "channels", "postal_allowed",
            "in_person", "certification", "papers")
 REQUIRED_JSON_KEYS = ("code", "name", "field", "level", "working_days", "fee", "channels", "papers")
+#: optional columns: the online level, whether originals are shown at return (issue 15); statutory verification
+#: days and "trả ngay" (issue 17); the charges (phí, lệ phí) as JSON (issue 18; absent: one flat fee per dossier)
+OPTIONAL_COLUMNS = ("online_level", "originals_at_return", "verification_days", "on_the_spot", "charges")
+#: DVC trực tuyến: toàn trình (fully online) or một phần (partly online: originals shown at the counter)
+ONLINE_LEVELS = {"toan_trinh": "toàn trình", "mot_phan": "một phần"}
+_ONLINE_WORDS = {"toan_trinh": "toan_trinh", "toàn trình": "toan_trinh", "toan trinh": "toan_trinh",
+                 "mot_phan": "mot_phan", "một phần": "mot_phan", "mot phan": "mot_phan",
+                 "": None, "không": None, "khong": None, "none": None}
 CHANNELS = {1: "trực tiếp", 2: "trực tuyến", 3: "bưu chính công ích"}
 LEVELS = {"commune": "commune", "xã": "commune", "cấp xã": "commune",
           "province": "province", "tỉnh": "province", "cấp tỉnh": "province"}
@@ -62,6 +71,15 @@ class ProcedureSpec:
     in_person: bool
     certification: bool
     papers: tuple[PaperSpec, ...]
+    online_level: str | None = None  # "toan_trinh" | "mot_phan" | None (ONLINE_LEVELS)
+    originals_at_return: bool = False  # một phần: the originals are shown when the result is collected
+    verification_days: int = 0  # issue 17: added when verification is needed (Luật Hộ tịch; law.VERIFICATION_DAYS)
+    on_the_spot: bool = False  # issue 17: "trả ngay": received, resolved and returned in one flow
+    charges: tuple[Charge, ...] = ()  # issue 18: what the procedure charges (fees.Charge); () = free
+
+    @property
+    def charges_json(self) -> str:
+        return json.dumps([c.as_json() for c in self.charges], ensure_ascii=False) if self.charges else ""
 
 
 @dataclass(frozen=True)
@@ -133,6 +151,14 @@ def _level(value: Any) -> str:
     return LEVELS[level]
 
 
+def _online_level(value: Any) -> str | None:
+    text = _text(value, "online_level").lower()
+    if text not in _ONLINE_WORDS:
+        raise _Bad(f"cột online_level phải là toan_trinh (toàn trình), mot_phan (một phần) hoặc để trống, "
+                   f"nhận được {_shown(value)}")
+    return _ONLINE_WORDS[text]
+
+
 def _whole(value: Any) -> int | None:
     """A non-negative integer from a JSON number or a string of digits; None when it is not one."""
     if isinstance(value, bool):
@@ -152,6 +178,19 @@ def _working_days(value: Any) -> int:
         raise _Bad(f"cột working_days phải là số ngày làm việc (0 = trong ngày), nhận được {_shown(value)}")
     if days > MAX_WORKING_DAYS:
         raise _Bad(f"cột working_days phải từ 0 đến {MAX_WORKING_DAYS} ngày làm việc, nhận được {_shown(value)}")
+    return days
+
+
+def _verification_days(value: Any, code: str | None) -> int:
+    """Statutory verification days: the column if given, else the Luật Hộ tịch default for the code."""
+    if value in (None, ""):
+        from counter.domain.law import VERIFICATION_DAYS
+
+        return VERIFICATION_DAYS.get(code or "", 0)
+    days = _whole(value)
+    if days is None or days > MAX_WORKING_DAYS:
+        raise _Bad(f"cột verification_days phải là số ngày làm việc từ 0 đến {MAX_WORKING_DAYS}, nhận được "
+                   f"{_shown(value)}")
     return days
 
 
@@ -309,6 +348,24 @@ def _row(get: Callable[[str], Any]) -> tuple[ProcedureSpec | None, str | None, l
     in_person = cell(lambda: _bool(get("in_person"), "in_person"))
     certification = cell(lambda: _bool(get("certification"), "certification"))
     papers = _papers(get("papers"), problems)
+    online = cell(lambda: _online_level(get("online_level")))
+    originals_back = cell(lambda: _bool(get("originals_at_return"), "originals_at_return"))
+    if online is not None and channels is not None and 2 not in channels:
+        problems.append(f"cột online_level là {ONLINE_LEVELS[online]} nhưng cột channels không có kênh 2 (trực tuyến)")
+    if originals_back and online != "mot_phan":
+        problems.append("cột originals_at_return chỉ dùng cho thủ tục trực tuyến một phần (online_level mot_phan)")
+    on_the_spot = cell(lambda: _bool(get("on_the_spot"), "on_the_spot"))
+    verification = cell(lambda: _verification_days(get("verification_days"), code))
+
+    def charges_cell() -> tuple[Charge, ...]:
+        try:
+            return parse_charges(get("charges"))
+        except FeeError as exc:
+            raise _Bad(f"cột charges: {exc.message}") from None
+
+    charges = cell(charges_cell)
+    if charges == () and fee and name:
+        charges = flat_charges(fee, name)
 
     if postal and (in_person or certification):
         why = " và ".join(w for w, on in (("cần người nộp có mặt (in_person)", in_person),
@@ -323,7 +380,8 @@ def _row(get: Callable[[str], Any]) -> tuple[ProcedureSpec | None, str | None, l
     if problems or papers is None:  # no problem means every paper was read
         return None, code, problems
     return ProcedureSpec(code, name, field, level, days, fee, fee_note, channels, postal, in_person,
-                         certification, papers), code, []
+                         certification, papers, online, bool(originals_back), verification, on_the_spot,
+                         charges or ()), code, []
 
 
 class _Collector:

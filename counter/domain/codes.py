@@ -14,6 +14,11 @@ from counter.domain.errors import CounterError
 CODE_RE = re.compile(r"^(?P<agency>[A-Z0-9]+(?:\.[A-Z0-9]+)*)-(?P<day>\d{6})-(?P<seq>\d{4})$")
 AGENCY_RE = re.compile(r"^[A-Z0-9]+(?:\.[A-Z0-9]+)*$")
 BLOCK_SIZE = 1000
+#: the station number the central server's online desk uses for the dossiers filed on its /nop page (issue 15):
+#: block 9 (9001 … 9999 of the day), which no counter takes (counters are 1–8; an office numbering as a single
+#: station uses block 0); so an online code never collides with a counter's, whatever the office's numbering
+ONLINE_DESK_NUMBER = 9
+MAX_STATION = ONLINE_DESK_NUMBER - 1
 
 
 class CodeError(CounterError):
@@ -38,22 +43,34 @@ def validate_agency(agency: str) -> str:
 
 
 def validate_station(station_no: int) -> int:
-    if not 1 <= station_no <= 9:
-        raise CodeError(f"Số quầy phải từ 1 đến 9, nhận được {station_no}")
+    if not 1 <= station_no <= MAX_STATION:
+        raise CodeError(f"Số quầy phải từ 1 đến {MAX_STATION} (số {ONLINE_DESK_NUMBER} dành cho cổng nộp trực tuyến), "
+                        f"nhận được {station_no}")
     return station_no
 
 
+#: the numbering of an office with a single station (issue 17): 0001, 0002, … each day, as the law reads the
+#: code's XXXX; it is block 0, so a station added later with the block scheme (N001…) can never collide with it
+SINGLE_STATION = 0
+
+
 def block(station_no: int) -> tuple[int, int]:
-    """The sequence block of a station: station N uses N001 … N999 each day, so counters never collide."""
-    validate_station(station_no)
+    """The sequence block of a station: station N uses N001 … N999 each day, so counters never collide; an
+    office's only station (SINGLE_STATION) uses 0001 … 0999."""
+    if station_no not in (SINGLE_STATION, ONLINE_DESK_NUMBER):
+        validate_station(station_no)
     return station_no * BLOCK_SIZE + 1, station_no * BLOCK_SIZE + BLOCK_SIZE - 1
 
 
 def seq_for(station_no: int, n: int) -> int:
-    """The n-th (1-based) number of a station's block; CodeError when the block is used up."""
+    """The n-th (1-based) number of a station's block (ONLINE_DESK_NUMBER: the online desk's); CodeError when
+    the block is used up."""
     first, last = block(station_no)
     if n < 1 or first + n - 1 > last:
-        raise CodeError(f"Quầy {station_no} đã dùng hết {last - first + 1} số hồ sơ của ngày hôm nay")
+        if station_no == ONLINE_DESK_NUMBER:
+            raise CodeError(f"Cổng nộp trực tuyến đã dùng hết {last - first + 1} số hồ sơ của ngày hôm nay")
+        who = "Cơ quan" if station_no == SINGLE_STATION else f"Quầy {station_no}"
+        raise CodeError(f"{who} đã dùng hết {last - first + 1} số hồ sơ của ngày hôm nay")
     return first + n - 1
 
 

@@ -239,12 +239,33 @@ class Paper(_Payload):
     certified_copies: Count = 0
     photocopies: Count = 0
     count: Count = 0
+    # an online dossier received at the counter (issue 15): the uploaded files of this paper, already digitized
+    blobs: Annotated[list[Sha256], Field(max_length=100)] = []
+    digitization: Annotated[int, Field(ge=0, le=3)] = 0
 
     @model_validator(mode="after")
     def _named(self) -> Paper:
         if not self.name.strip():
             raise ValueError("mục không có tên")
         return self
+
+
+class ChargeLinePayload(_Payload):
+    """One line of what a dossier owes (fees.Line.as_json), written at intake (issue 18)."""
+
+    kind: Literal["phi", "le_phi"]
+    name: Annotated[Line, Field(min_length=1, max_length=500)]
+    code: Annotated[Line, Field(max_length=64)] = ""
+    unit: Literal["dossier", "copy", "page", "signature"] = "dossier"
+    quantity: Annotated[int, Field(ge=0, le=10**8)] = 1
+    amount: Amount
+    detail: Annotated[Line, Field(max_length=500)] = ""
+    exempt: Annotated[Line, Field(max_length=32)] = ""
+
+
+class ExemptionPayload(_Payload):
+    ground: Literal["merit", "poor", "disability", "on_time", "guardianship", "resident_marriage"]
+    paper: Annotated[Line, Field(max_length=300)] = ""
 
 
 class CreatedPayload(_Payload):
@@ -281,6 +302,10 @@ class CreatedPayload(_Payload):
     papers: list[Paper] = []
     reason: Annotated[Text | None, Blank] = None
     form: Annotated[Annotated[Line, Field(max_length=8)] | None, Blank] = None
+    charges: list[ChargeLinePayload] = []  # issue 18: what is owed, line by line (their sum is `fee`)
+    units: dict[Annotated[str, Field(max_length=16)], Count] = {}  # pages, copies, signatures
+    exemption: ExemptionPayload | None = None
+    notify: Literal["none", "sms", "email"] | None = None  # the citizen's choice of notices (issue 19)
 
     @model_validator(mode="after")
     def _own_prefix(self) -> CreatedPayload:
@@ -290,8 +315,102 @@ class CreatedPayload(_Payload):
         return self
 
 
+#: the file types an online dossier's papers may be uploaded as (checked by their bytes: central/uploads.py)
+FILE_MIMES = ("application/pdf", "image/jpeg", "image/png")
+MAX_FILE_BYTES = 50 * 1024 * 1024  # the declaration's ceiling; the server's settings are lower
+Name = Annotated[Line, Field(min_length=1, max_length=1000)]
+
+
+class FileRef(_Payload):
+    """One uploaded file of an online dossier: a blob by its SHA-256, for a paper of the checklist (or none)."""
+
+    sha256: Sha256
+    name: Annotated[Line, Field(min_length=1, max_length=255)]
+    mime: Literal["application/pdf", "image/jpeg", "image/png"]
+    size: Annotated[int, Field(ge=1, le=MAX_FILE_BYTES)]
+    pages: Annotated[int, Field(ge=1, le=10_000)] = 1
+    paper: Annotated[Name | None, Blank] = None  # the checklist paper's name it is for; None: other
+
+
+Files = Annotated[list[FileRef], Field(max_length=200)]
+
+
+class RegisteredPayload(CreatedPayload):
+    """`registered`: an online dossier (status 1, channel 2) made by the office's online desk on the central
+    server (or a station's own registration). `source`: "web" (the /nop page) or "portal" (the national
+    portal, whose MaHoSo is the code: it may carry the portal's agency identifier)."""
+
+    channel: Annotated[int, AfterValidator(_channel)] = 2
+    files: Files = []
+    assisted: bool = False  # filed by a clerk helping the citizen ("hỗ trợ nộp trực tuyến"): counted apart
+    source: Literal["web", "portal"] = "web"
+    portal_digest: Sha256 | None = None  # the portal's dossier object as delivered (a repeat is "duplicate")
+
+    @model_validator(mode="after")
+    def _own_prefix(self) -> RegisteredPayload:
+        if self.source != "portal" and codes.parse_code(self.code).agency != self.office_id:
+            raise ValueError(f"Mã hồ sơ {self.code} không mang mã cơ quan {self.office_id}")
+        return self
+
+
+class ReceivedOnlinePayload(_Payload):
+    """`received` on an existing dossier in status 1 (an online dossier checked at the counter): the applicant
+    stays as registered; this gives the receipt's numbers, the due date (from this moment, by the calendar
+    rule) and the papers, each with the uploaded files that become its digitized copy (digitization 1)."""
+
+    due_at: AwareTime
+    working_days: Annotated[int, Field(ge=0, le=MAX_WORKING_DAYS)] = 0
+    sets: Annotated[int, Field(ge=1, le=50)] = 1
+    book: Annotated[Line, Field(max_length=16)] = ""
+    book_no: Annotated[Line, Field(max_length=32)] = ""
+    fee: Amount = 0
+    fee_paid: bool = False
+    return_method: Literal["counter", "post"] = "counter"
+    return_address: Annotated[Address | None, Blank] = None
+    assignee_id: BigInt | None = None  # absent: the actor
+    papers: list[Paper] = []
+
+
+class RefusedOnlinePayload(_Payload):
+    """`refused` on an existing dossier in status 1 (Mẫu 03: not this office's, or not acceptable)."""
+
+    reason: Required = None
+    form: Annotated[Annotated[Line, Field(max_length=8)] | None, Blank] = None
+    papers: list[Paper] = []
+
+
+class MissingPaper(_Payload):
+    """One paper an online dossier lacks or has wrong, and why (one line of the notice)."""
+
+    name: Name
+    reason: Annotated[Line, Field(min_length=1, max_length=1000)]
+
+
+class OnlineIncompletePayload(_Payload):
+    """`online_incomplete`: the counter asks, once and in full (NĐ 61 Đ17.2), for what an online dossier lacks
+    before receiving it; status stays 1 and the citizen uploads from the tracking page. A second request on
+    the same dossier needs `override_reason` and a supervisor (lifecycle, permissions)."""
+
+    papers: Annotated[list[MissingPaper], Field(min_length=1, max_length=100)]
+    note: Annotated[Text | None, Blank] = None
+    override_reason: Annotated[Text | None, Blank] = None
+
+
+class FilesAddedPayload(_Payload):
+    """`files_added`: the citizen uploaded the missing files from the tracking page (authored by the server's
+    online desk); status stays 1 and the dossier is back on the counter's waiting list."""
+
+    files: Annotated[list[FileRef], Field(min_length=1, max_length=200)]
+
+
 class ReasonPayload(_Payload):
     reason: Required = None
+
+
+class SupplementPayload(ReasonPayload):
+    """`supplement_requested` (Mẫu 02): a second request on one dossier needs `override_reason` (a supervisor)."""
+
+    override_reason: Annotated[Text | None, Blank] = None
 
 
 class NotePayload(_Payload):
@@ -300,6 +419,40 @@ class NotePayload(_Payload):
 
 class FeePayload(_Payload):
     amount: Any = None  # the reducer's own message for a missing or unreadable amount (lifecycle._amount)
+
+
+class Receipt(_Payload):
+    """A receipt (biên lai thu phí, lệ phí): form symbol, series symbol, number in the station's block."""
+
+    form: Annotated[Line, Field(min_length=1, max_length=32)]
+    series: Annotated[Line, Field(min_length=1, max_length=32)]
+    number: Annotated[str, Field(pattern=r"^\d{7}$")]
+
+
+class FeePaidPayload(_Payload):
+    """fee_paid. An old event holds only `amount` (and a free `method`); a new one (issue 18) the method, the
+    receipt (cash, transfer) or the portal's reference (online), and the payer."""
+
+    amount: Any = None
+    method: Annotated[Line, Field(max_length=16)] | None = None
+    receipt: Receipt | None = None
+    reference: Annotated[Line, Field(min_length=1, max_length=100)] | None = None
+    payer: Annotated[Line, Field(max_length=400)] = ""
+
+
+class RefundPayload(_Payload):
+    amount: Any = None
+    reason: Required = None
+
+
+class ReceiptCancelledPayload(_Payload):
+    """A wrong receipt cancelled with a reason and a new one issued in its place (the cancelled keeps its
+    number, marked)."""
+
+    number: Annotated[str, Field(pattern=r"^\d{7}$")]
+    reason: Required = None
+    replacement: Receipt
+    payer: Annotated[Line, Field(max_length=400)] = ""
 
 
 class DuePayload(_Payload):
@@ -311,17 +464,43 @@ class AssignPayload(_Payload):
     assignee_id: BigInt | None = None
 
 
+class RatingPayload(_Payload):
+    """A rating the citizen gave at the counter (issue 19): domain.voice.RATINGS and RATING_REASONS."""
+
+    value: Literal["very_satisfied", "satisfied", "unsatisfied"]
+    reason: Literal["fast", "helpful", "late", "many_trips", "attitude"] | None = None
+    channel: Literal["counter"] = "counter"
+Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+
+
+class ResultPayload(_Payload):
+    """result_issued (issue 20): the electronic result, a PDF blob signed by the official."""
+
+    name: Annotated[str, Field(min_length=1, max_length=1000), AfterValidator(_line)]
+    blobs: Annotated[list[Sha256], Field(min_length=1, max_length=20)]
+    pages: Annotated[int, Field(ge=0, le=100000)] = 0
+    signed_by: Annotated[str, Field(max_length=300), AfterValidator(_line)] = ""
+    data_store: bool = False  # to be pushed to the citizen's data store (DanhSachGiayToKetQua)
+
+
 class AnyPayload(_Payload):
     """Kinds whose payload the reducer checks against the dossier (hand-offs, returns, corrections)."""
 
 
 #: each event kind's payload (lifecycle.EventKind values)
 PAYLOADS: dict[str, type[_Payload]] = {
-    "registered": CreatedPayload, "received": CreatedPayload, "refused": CreatedPayload,
-    "supplement_requested": ReasonPayload, "withdrawn": ReasonPayload, "stopped": ReasonPayload,
+    "registered": RegisteredPayload, "received": CreatedPayload, "refused": CreatedPayload,
+    "supplement_requested": SupplementPayload, "withdrawn": ReasonPayload, "stopped": ReasonPayload,
     "voided": ReasonPayload, "note_added": NotePayload, "fee_requested": FeePayload,
+    "fee_paid": FeePaidPayload, "fee_refunded": RefundPayload, "receipt_cancelled": ReceiptCancelledPayload,
     "extended": DuePayload, "supplement_received": DuePayload, "reassigned": AssignPayload,
+    "online_incomplete": OnlineIncompletePayload, "files_added": FilesAddedPayload,
+    "verification_extended": DuePayload, "refused_after_appraisal": ReasonPayload,
+    "rated": RatingPayload,
+    "result_issued": ResultPayload,
 }
+#: the payload of a kind that creates a dossier when it comes on an existing one (status 1: an online dossier)
+ON_EXISTING: dict[str, type[_Payload]] = {"received": ReceivedOnlinePayload, "refused": RefusedOnlinePayload}
 _ADAPTERS: dict[str, TypeAdapter[Any]] = {}
 PAPERS: TypeAdapter[list[Paper]] = TypeAdapter(list[Paper])
 
@@ -336,8 +515,19 @@ FIELD_LABELS: dict[str, str] = {
     "book_no": "số thứ tự", "working_days": "số ngày làm việc", "due_at": "ngày hẹn trả", "fee": "phí, lệ phí",
     "fee_paid": "đã nộp phí", "return_method": "hình thức nhận kết quả", "return_address": "địa chỉ nhận kết quả",
     "assignee_id": "cán bộ được giao", "papers": "danh sách giấy tờ", "reason": "lý do", "form": "mẫu",
-    "text": "nội dung ghi chú", "name": "tên", "originals": "số bản chính",
+    "text": "nội dung ghi chú", "blobs": "danh sách tệp", "pages": "số trang", "signed_by": "người ký",
+    "data_store": "đưa vào kho dữ liệu", "name": "tên", "originals": "số bản chính",
     "certified_copies": "số bản chứng thực", "photocopies": "số bản photo", "count": "số lượng",
+    "files": "danh sách tệp", "sha256": "mã băm tệp", "mime": "loại tệp", "size": "dung lượng tệp",
+    "paper": "giấy tờ của tệp", "assisted": "hỗ trợ nộp", "source": "nguồn hồ sơ",
+    "digitization": "trạng thái số hóa", "note": "ghi chú",
+    "override_reason": "lý do yêu cầu bổ sung lần nữa", "portal_digest": "mã băm hồ sơ của Cổng",
+    "charges": "các khoản phí, lệ phí", "units": "số lượng tính phí", "exemption": "miễn phí, lệ phí",
+    "ground": "căn cứ miễn", "quantity": "số lượng", "amount": "số tiền",
+    "detail": "cách tính", "exempt": "căn cứ miễn", "unit": "đơn vị tính", "receipt": "biên lai",
+    "series": "ký hiệu biên lai", "number": "số biên lai", "reference": "mã giao dịch", "payer": "người nộp tiền",
+    "replacement": "biên lai thay thế", "method": "hình thức nộp",
+    "notify": "cách nhận thông báo", "value": "mức đánh giá",  # issue 19
     # the wire event
     "id": "mã sự kiện", "station_id": "mã máy trạm", "station_seq": "số thứ tự của máy trạm",
     "parent": "sự kiện trước", "kind": "loại sự kiện", "actor_id": "người thực hiện", "at": "thời điểm",
@@ -346,10 +536,13 @@ FIELD_LABELS: dict[str, str] = {
 }
 
 
-def adapter(kind: str) -> TypeAdapter[Any]:
-    found = _ADAPTERS.get(kind)
+def adapter(kind: str, existing: bool = False) -> TypeAdapter[Any]:
+    """The payload check of a kind; `existing`: a creating kind on a dossier that exists (ON_EXISTING)."""
+    key = f"{kind}@" if existing and kind in ON_EXISTING else kind
+    found = _ADAPTERS.get(key)
     if found is None:
-        found = _ADAPTERS[kind] = TypeAdapter(PAYLOADS.get(kind, AnyPayload))
+        model = ON_EXISTING[kind] if key != kind else PAYLOADS.get(kind, AnyPayload)
+        found = _ADAPTERS[key] = TypeAdapter(model)
     return found
 
 
@@ -403,10 +596,10 @@ def vi_messages(exc: PydanticError) -> list[str]:
     return [_message(e) for e in exc.errors(include_url=False)]
 
 
-def payload_errors(kind: str, payload: Mapping[str, Any]) -> tuple[Any, list[str]]:
-    """(the validated payload model, []) or (None, the Vietnamese messages)."""
+def payload_errors(kind: str, payload: Mapping[str, Any], existing: bool = False) -> tuple[Any, list[str]]:
+    """(the validated payload model, []) or (None, the Vietnamese messages). `existing`: see `adapter`."""
     try:
-        return adapter(kind).validate_python(payload), []
+        return adapter(kind, existing).validate_python(payload), []
     except PydanticError as exc:
         return None, vi_messages(exc)
 

@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from counter.domain.cccd import CccdError, validate_id_number
 from counter.domain.errors import CounterError
@@ -56,6 +57,10 @@ class ReceiveRequest:
     return_address: str | None = None
     fee_paid: bool = False
     extra_papers: tuple[str, ...] = field(default_factory=tuple)
+    units: Mapping[str, Any] | None = None  # issue 18: pages, copies, signatures the charges need (None: one each)
+    exemption_ground: str = ""  # issue 18: fees.GROUNDS
+    exemption_paper: str = ""  # the paper that proves it
+    notify: str | None = None  # the citizen's choice of notices: none | sms | email (None: not asked)
 
 
 def parse_birth_date(text: str, today: date | None) -> str:
@@ -183,9 +188,16 @@ def validate(req: ReceiveRequest, required_papers: list[str], allowed_channels: 
         errors["return_method"] = "Chọn nơi nhận kết quả: tại quầy hoặc qua bưu chính"
     elif req.return_method == "post" and not address:
         errors["return_address"] = "Nhận kết quả qua bưu chính: cần địa chỉ nhận"
+    if req.notify not in (None, "none", "sms", "email"):
+        errors["notify"] = "Chọn cách nhận thông báo: không nhận, SMS hoặc e-mail"
+    elif req.notify == "sms" and not owner.phone:
+        errors["notify"] = "Nhận thông báo qua SMS: cần số điện thoại"
+    elif req.notify == "email" and not owner.email:
+        errors["notify"] = "Nhận thông báo qua e-mail: cần địa chỉ e-mail"
     if errors:
         raise ValidationError(errors)
     papers = tuple(PaperInput(nfc(p.name), p.originals, p.certified_copies, p.photocopies) for p in req.papers)
     papers += tuple(PaperInput(x, 0, 0, 1) for x in extras)
     return ReceiveRequest(req.procedure_code, owner, papers, submitter, req.sets, req.channel, req.return_method,
-                          address if req.return_method == "post" else None, req.fee_paid, ())
+                          address if req.return_method == "post" else None, req.fee_paid, (), req.units,
+                          req.exemption_ground, req.exemption_paper, req.notify)

@@ -80,6 +80,14 @@ class EventKind(StrEnum):
     DELIVERED = "delivered"  # a result sent by post reached the citizen
     CORRECTED = "corrected"  # the applicant's details fixed: payload changes {field: {old, new}} and a reason
     VOIDED = "voided"  # received by mistake, cancelled the same day (reason); its code is never reused
+    ONLINE_INCOMPLETE = "online_incomplete"  # an online dossier lacks papers: one notice of all (status stays 1)
+    FILES_ADDED = "files_added"  # the citizen uploaded them from the tracking page (the server's online desk)
+    VERIFICATION = "verification_extended"  # statutory verification time (Luật Hộ tịch): not late, no Mẫu 04
+    REFUSED_AFTER_APPRAISAL = "refused_after_appraisal"  # Mẫu 03 during processing (Đ19.8): the result
+    FEE_REFUNDED = "fee_refunded"  # issue 18: money paid back (amount, reason), its own step
+    RECEIPT_CANCELLED = "receipt_cancelled"  # issue 18: a wrong receipt cancelled (reason) and reissued
+    RATED = "rated"  # the citizen's rating at the counter after a return (issue 19; payload RatingPayload)
+    RESULT_ISSUED = "result_issued"  # issue 20: the electronic result (a signed PDF blob) attached to the dossier
 
     @property
     def label(self) -> str:
@@ -106,6 +114,14 @@ EVENT_LABELS: dict[str, str] = {  # keyed by EventKind (a str): a stored kind lo
     EventKind.DELIVERED: "ghi nhận đã phát kết quả qua bưu chính",
     EventKind.CORRECTED: "sửa thông tin",
     EventKind.VOIDED: "hủy hồ sơ",
+    EventKind.ONLINE_INCOMPLETE: "yêu cầu bổ sung hồ sơ trực tuyến",
+    EventKind.FILES_ADDED: "nộp bổ sung tệp trực tuyến",
+    EventKind.VERIFICATION: "gia hạn thời gian xác minh theo luật",
+    EventKind.REFUSED_AFTER_APPRAISAL: "từ chối giải quyết sau thẩm định",
+    EventKind.FEE_REFUNDED: "hoàn trả phí, lệ phí",
+    EventKind.RECEIPT_CANCELLED: "hủy và cấp lại biên lai",
+    EventKind.RATED: "ghi nhận đánh giá của công dân",
+    EventKind.RESULT_ISSUED: "phát hành kết quả điện tử",
 }
 
 _ANY_EXISTING = frozenset(Status)
@@ -132,7 +148,24 @@ TRANSITIONS: dict[EventKind, tuple[frozenset[Status | None], Status | None]] = {
     EventKind.DELIVERED: (frozenset({Status.RETURNED}), None),
     EventKind.CORRECTED: (frozenset(_ANY_EXISTING), None),
     EventKind.VOIDED: (frozenset(_OPEN_OR_READY), None),
+    EventKind.ONLINE_INCOMPLETE: (frozenset({Status.NEW}), None),
+    EventKind.FILES_ADDED: (frozenset({Status.NEW}), None),
+    EventKind.VERIFICATION: (frozenset({Status.RECEIVED, Status.PROCESSING}), None),
+    EventKind.REFUSED_AFTER_APPRAISAL: (frozenset({Status.RECEIVED, Status.PROCESSING}), Status.RESOLVED),
+    EventKind.FEE_REFUNDED: (frozenset(_ANY_EXISTING - {Status.NEW}), None),
+    EventKind.RECEIPT_CANCELLED: (frozenset(_ANY_EXISTING - {Status.NEW}), None),
+    EventKind.RATED: (frozenset({Status.RETURNED}), None),
+    EventKind.RESULT_ISSUED: (frozenset(_OPEN_OR_READY | {Status.RETURNED}), None),
 }
+#: the kinds that ask the citizen for papers: one request per dossier, a second only with a supervisor's
+#: override and its reason (NĐ 61 Đ17: "bổ sung một lần đầy đủ"); permissions.require_event checks the role
+SUPPLEMENT_KINDS = frozenset({EventKind.ONLINE_INCOMPLETE, EventKind.SUPPLEMENT_REQUESTED})
+#: the kinds the central server's online desk authors (the /nop page, the portal, the tracking page's uploads)
+DESK_KINDS = frozenset({EventKind.REGISTERED, EventKind.FILES_ADDED})
+#: kinds whose payload names blobs (`blobs`: SHA-256 list) that travel with the event (sync pushes them first)
+BLOB_KINDS = frozenset({EventKind.DOCUMENT_SCANNED, EventKind.RETURNED, EventKind.RESULT_ISSUED})
+#: how a result was handed over (the `returned` event's `result_form`; issue 20)
+RESULT_FORMS = {"paper": "bản giấy", "electronic": "bản điện tử", "both": "cả bản giấy và bản điện tử"}
 #: what a voided dossier still accepts
 AFTER_VOID = frozenset({EventKind.NOTE_ADDED})
 
@@ -220,6 +253,25 @@ class DossierState:
     handed_off_at: datetime | None = None  # the first hand-off out of the desk (a clerk's correction ends there)
     voided_at: datetime | None = None  # cancelled as received by mistake (the code stays used)
     void_reason: str | None = None
+    assisted: bool = False  # filed online by a clerk helping the citizen (counted apart in the reports)
+    awaiting_citizen: bool = False  # an online dossier asked for papers (online_incomplete) until files_added
+    supplement_requests: int = 0  # online_incomplete + supplement_requested: one per dossier without override
+    #: the due date the law sets when an apology (Mẫu 04) moved `due_at` (None: `due_at` itself); a dossier done
+    #: after it is late (scorecard 2.1) even if it meets the new appointment
+    legal_due_at: datetime | None = None
+    verification_days: int = 0  # statutory verification time added (working days), at most once
+    outcome: str | None = None  # "refused": the result is Mẫu 03, refused after appraisal
+
+    paid_amount: int = 0  # issue 18: đồng paid (fee_paid)
+    refunded_amount: int = 0  # issue 18: đồng paid back (fee_refunded)
+
+    results_issued: int = 0  # electronic results attached (result_issued events; issue 20)
+    return_form: str | None = None  # paper / electronic / both: what the return handed over (issue 20)
+
+    @property
+    def lawful_due_at(self) -> datetime | None:
+        """The due date a late count judges by: statutory extensions in, an apology's new date out."""
+        return self.legal_due_at or self.due_at
 
 
 def _dt(value: Any) -> datetime | None:
@@ -268,6 +320,7 @@ def _create(event: Event, status: Status, p: contracts.CreatedPayload) -> Dossie
         note=None,
         search_text=search_text_of(p.code, p.owner_name, p.submitter_name, p.owner_phone, p.owner_id_number,
                                    p.submitter_id_number),
+        assisted=bool(getattr(p, "assisted", False)),
         version=0,
         last_event_id=event.id,
         updated_at=event.at,
@@ -357,18 +410,78 @@ def _return(state: DossierState, p: Mapping[str, Any], kind: str, status: Status
             raise TransitionError(kind, status, f"Hình thức trả kết quả không hợp lệ: “{method}”.")
     except handover.HandoverError as exc:
         raise TransitionError(kind, status, exc.message) from None
-    _papers(p.get("papers"), kind, status, "giấy tờ kết quả bàn giao", required=True)
+    form = p.get("result_form", "paper")
+    if form not in RESULT_FORMS:
+        raise TransitionError(kind, status, f"Hình thức kết quả bàn giao không hợp lệ: “{form}” "
+                                            "(bản giấy / bản điện tử / cả hai).")
+    if form != "paper" and state.results_issued == 0:
+        raise TransitionError(kind, status, f"Hồ sơ {state.code} chưa có kết quả điện tử đã ký: không thể ghi "
+                                            f"nhận đã trao {RESULT_FORMS[form]}.")
+    changes["return_form"] = form
+    _papers(p.get("papers"), kind, status, "giấy tờ kết quả bàn giao", required=form != "electronic")
     collected = _amount(p.get("fee_collected"), kind, status, "số tiền thu")
     if state.fee > 0 and not state.fee_paid:
         if collected < state.fee:
             need, got = (f"{n:,}".replace(",", ".") for n in (state.fee, collected))
             raise TransitionError(kind, status, f"Chưa thu đủ phí, lệ phí: cần {need} đ, mới thu {got} đ.")
         changes["fee_paid"] = True
+        changes["paid_amount"] = state.fee
     return changes
+
+
+def _money(n: int) -> str:
+    return f"{n:,} đ".replace(",", ".")
+
+
+def _pay(state: DossierState, p: Mapping[str, Any], kind: str, status: Status) -> dict[str, Any]:
+    """A payment (issue 18): the exact amount owed, once, by a known method, with its receipt (cash, transfer)
+    or the portal's reference (online). An old event (no receipt, no reference) is read as it always was."""
+    if p.get("receipt") is None and p.get("reference") is None:  # a stored event from before issue 18
+        return {"fee_paid": True, "paid_amount": state.fee}
+    if state.fee <= 0:
+        raise TransitionError(kind, status, f"Hồ sơ {state.code} không phải nộp phí, lệ phí: không ghi nhận thu tiền.")
+    if state.fee_paid:
+        raise TransitionError(kind, status, f"Hồ sơ {state.code} đã nộp đủ {_money(state.paid_amount)}: không nhận "
+                                            "nộp lần hai.")
+    amount = p.get("amount")
+    if type(amount) is not int:
+        raise TransitionError(kind, status, f"Số tiền nộp phải là số đồng nguyên, nhận được “{amount}”.")
+    if amount < state.fee:
+        raise TransitionError(kind, status, f"Số tiền nộp {_money(amount)} ít hơn số phải nộp {_money(state.fee)}: "
+                                            "không nhận nộp một phần.")
+    if amount > state.fee:
+        raise TransitionError(kind, status, f"Số tiền nộp {_money(amount)} nhiều hơn số phải nộp "
+                                            f"{_money(state.fee)}: không nhận nộp thừa.")
+    method = p.get("method")
+    if method not in ("cash", "transfer", "online"):
+        raise TransitionError(kind, status, f"Hình thức nộp không hợp lệ: “{method}” (tiền mặt, chuyển khoản, "
+                                            "trực tuyến).")
+    if method == "online" and not p.get("reference"):
+        raise TransitionError(kind, status, "Thiếu mã giao dịch thanh toán trực tuyến do Cổng báo về.")
+    if method != "online" and p.get("receipt") is None:
+        raise TransitionError(kind, status, "Thiếu biên lai thu phí, lệ phí.")
+    return {"fee_paid": True, "paid_amount": amount}
+
+
+def _refund(state: DossierState, p: Mapping[str, Any], kind: str, status: Status) -> dict[str, Any]:
+    amount = p.get("amount")
+    if type(amount) is not int or amount <= 0:
+        raise TransitionError(kind, status, f"Số tiền hoàn trả phải là số đồng nguyên lớn hơn 0, nhận được “{amount}”.")
+    if not isinstance(p.get("reason"), str) or not p["reason"].strip():
+        raise TransitionError(kind, status, "Thiếu lý do hoàn trả phí, lệ phí.")
+    left = state.paid_amount - state.refunded_amount
+    if amount > left:
+        raise TransitionError(kind, status, f"Số tiền hoàn trả {_money(amount)} lớn hơn số đã nộp còn lại "
+                                            f"{_money(left)} của hồ sơ {state.code}.")
+    return {"refunded_amount": state.refunded_amount + amount}
 
 
 def _local_day(at: datetime) -> str:
     return f"{at.astimezone(VN_TZ):%d/%m/%Y}"
+
+
+def _local_day_key(at: datetime) -> Any:
+    return at.astimezone(VN_TZ).date()
 
 
 def check(state: DossierState | None, kind: str, at: datetime) -> EventKind:
@@ -453,13 +566,32 @@ def _correct(state: DossierState, p: Mapping[str, Any], kind: str, status: Statu
     return {**cleaned, "search_text": search}
 
 
+SECOND_REQUEST = ("Hồ sơ {code} đã được yêu cầu bổ sung một lần: theo quy định, chỉ yêu cầu bổ sung một lần, "
+                  "đầy đủ. Muốn yêu cầu thêm lần nữa, lãnh đạo / giám sát phải ghi rõ lý do.")
+
+
+def _receive_online(state: DossierState, event: Event, p: contracts.ReceivedOnlinePayload) -> dict[str, Any]:
+    """An online dossier received at the counter: the receipt's numbers, the due date counted from now, who
+    received it (this station, this user); the applicant stays as registered."""
+    due = _dt(p.due_at)
+    given = p.model_fields_set
+    changes: dict[str, Any] = {n: getattr(p, n) for n in ("working_days", "sets", "book", "book_no", "fee",
+                                                          "fee_paid", "return_method", "return_address")
+                               if n in given}
+    changes.update(received_at=event.at, due_at=due, original_due_at=due, received_by=event.actor_id,
+                   station_id=event.station_id, awaiting_citizen=False,
+                   assignee_id=p.assignee_id if "assignee_id" in given else event.actor_id)
+    return changes
+
+
 def apply(state: DossierState | None, event: Event) -> DossierState:
     """Fold one event into the dossier state, or raise TransitionError (nothing changes)."""
     kind = check(state, event.kind, event.at)
     _allowed, target = TRANSITIONS[kind]
     current = state.status if state is not None else None
     p = event.payload
-    checked, problems = contracts.payload_errors(kind, p)  # the declared payload (contracts.PAYLOADS)
+    existing = state is not None and kind in contracts.ON_EXISTING  # received / refused on an online dossier
+    checked, problems = contracts.payload_errors(kind, p, existing)  # the declared payload (contracts.PAYLOADS)
     if problems:
         missing = [e for e in problems if e.startswith("thiếu ")]
         if kind in CREATING_KINDS and missing:
@@ -469,17 +601,27 @@ def apply(state: DossierState | None, event: Event) -> DossierState:
                                   + "".join(f"; {e}" for e in others) + ".")
         raise TransitionError(kind, current, f"Không thể {kind.label}: " + "; ".join(problems) + ".")
 
-    if state is None or (kind in (EventKind.RECEIVED, EventKind.REFUSED) and current == Status.NEW):
-        if state is None:
-            new = _create(event, target or Status.RECEIVED, checked)
-        else:
-            base = _create(event, target or Status.RECEIVED, checked)
-            new = replace(base, id=state.id, code=state.code, token=state.token, office_id=state.office_id)
-        return replace(new, version=(state.version if state else 0) + 1)
+    if state is None:
+        return replace(_create(event, target or Status.RECEIVED, checked), version=1)
 
     current = state.status  # a dossier that exists from here on
     changes: dict[str, Any] = {}
-    if kind == EventKind.TRANSFERRED:
+    if kind in SUPPLEMENT_KINDS:
+        if state.supplement_requests >= 1 and not (p.get("override_reason") or "").strip():
+            raise TransitionError(kind, current, SECOND_REQUEST.format(code=state.code))
+        changes["supplement_requests"] = state.supplement_requests + 1
+    if kind == EventKind.RECEIVED:  # an online dossier received at the counter (status 1 -> 2)
+        changes.update(_receive_online(state, event, checked))
+    elif kind == EventKind.REFUSED:  # Mẫu 03 for an online dossier
+        reason = _require(p, "reason", kind, current, "lý do từ chối tiếp nhận")
+        changes.update(closed_reason=str(reason).strip(), awaiting_citizen=False)
+    elif kind == EventKind.ONLINE_INCOMPLETE:
+        changes["awaiting_citizen"] = True
+    elif kind == EventKind.FILES_ADDED:
+        if not state.awaiting_citizen:
+            raise TransitionError(kind, current, f"Hồ sơ {state.code} không chờ công dân nộp bổ sung tệp.")
+        changes["awaiting_citizen"] = False
+    elif kind == EventKind.TRANSFERRED:
         changes["held_by"] = _transfer(state, p, kind, current)
         if changes["held_by"] is not None and state.handed_off_at is None:
             changes["handed_off_at"] = event.at
@@ -490,20 +632,50 @@ def apply(state: DossierState | None, event: Event) -> DossierState:
     elif kind == EventKind.SUPPLEMENT_RECEIVED:
         if p.get("due_at"):
             changes["due_at"] = _dt(p["due_at"])
+            changes["legal_due_at"] = None  # the time restarts (or resumes) from the lawful date
     elif kind == EventKind.FEE_REQUESTED:
         changes["fee"] = _amount(p.get("amount"), kind, current, "số tiền phí, lệ phí", positive=True)
         changes["fee_paid"] = False
     elif kind == EventKind.FEE_PAID:
-        changes["fee_paid"] = True
+        changes.update(_pay(state, p, kind, current))
         if current == Status.FEE:
             target = Status.PROCESSING
     elif kind == EventKind.EXTENDED:
         new_due = _dt(_require(p, "due_at", kind, current, "ngày hẹn trả mới"))
         _require(p, "reason", kind, current, "lý do gia hạn")
+        if state.extension_count >= 1:  # NĐ 118/2025 (Đ19.9 of NĐ 61): the appointment moves only once
+            raise TransitionError(kind, current, "Chỉ được xin lỗi và hẹn lại ngày trả kết quả một lần cho mỗi "
+                                                 f"hồ sơ: hồ sơ {state.code} đã được hẹn lại một lần.")
+        if state.due_at is not None and _local_day_key(event.at) >= _local_day_key(state.due_at):
+            raise TransitionError(kind, current, "Quá thời hạn xin lỗi, hẹn lại: phải gửi chậm nhất 01 ngày trước "
+                                                 f"ngày hẹn trả {_local_day(state.due_at)}. Hồ sơ bị tính là quá hạn.")
         if state.due_at is not None and new_due is not None and new_due <= state.due_at:
             raise TransitionError(kind, current, "Ngày hẹn trả mới phải sau ngày hẹn trả hiện tại.")
         changes["due_at"] = new_due
         changes["extension_count"] = state.extension_count + 1
+        changes["legal_due_at"] = state.legal_due_at or state.due_at
+    elif kind == EventKind.VERIFICATION:
+        new_due = _dt(_require(p, "due_at", kind, current, "ngày hẹn trả mới"))
+        _require(p, "reason", kind, current, "nội dung cần xác minh")
+        days = p.get("days")
+        if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= contracts.MAX_WORKING_DAYS:
+            raise TransitionError(kind, current, "Số ngày xác minh không hợp lệ.")
+        if state.verification_days:
+            raise TransitionError(kind, current, f"Hồ sơ {state.code} đã được gia hạn xác minh "
+                                                 f"{state.verification_days} ngày làm việc: không gia hạn lần nữa.")
+        if state.due_at is not None and new_due is not None and new_due <= state.due_at:
+            raise TransitionError(kind, current, "Ngày hẹn trả mới phải sau ngày hẹn trả hiện tại.")
+        changes["due_at"] = new_due
+        changes["verification_days"] = days
+        if state.legal_due_at is not None:  # moved by a statutory time: the lawful date moves as well
+            changes["legal_due_at"] = new_due
+    elif kind == EventKind.REFUSED_AFTER_APPRAISAL:
+        reason = _require(p, "reason", kind, current, "lý do từ chối")
+        if state.due_at is not None and event.at > state.due_at:
+            raise TransitionError(kind, current, "Phải từ chối trong thời hạn giải quyết (hạn "
+                                                 f"{format_vn(state.due_at)}): hồ sơ đã quá hạn, hãy gửi văn bản "
+                                                 "xin lỗi hoặc dừng xử lý.")
+        changes.update(resolved_at=event.at, outcome="refused", closed_reason=str(reason).strip())
     elif kind in (EventKind.WITHDRAWN, EventKind.STOPPED):
         if kind == EventKind.STOPPED:
             _require(p, "reason", kind, current, "lý do dừng xử lý")
@@ -527,12 +699,21 @@ def apply(state: DossierState | None, event: Event) -> DossierState:
         changes["note"] = _require(p, "text", kind, current, "nội dung ghi chú")
     elif kind == EventKind.CORRECTED:
         changes.update(_correct(state, p, kind, current, event.at))
+    elif kind == EventKind.RESULT_ISSUED:
+        changes["results_issued"] = state.results_issued + 1
     elif kind == EventKind.VOIDED:
         reason = p.get("reason")
         if not isinstance(reason, str) or not reason.strip():
             raise TransitionError(kind, current, "Thiếu lý do hủy hồ sơ.")
         changes["voided_at"] = event.at
         changes["void_reason"] = reason.strip()
+
+    elif kind == EventKind.FEE_REFUNDED:
+        changes.update(_refund(state, p, kind, current))
+    elif kind == EventKind.RECEIPT_CANCELLED:
+        if not state.fee_paid or state.paid_amount <= 0:
+            raise TransitionError(kind, current, f"Hồ sơ {state.code} chưa có biên lai thu tiền để hủy.")
+        _require(p, "reason", kind, current, "lý do hủy biên lai")
 
     if target is not None:
         changes["status"] = target

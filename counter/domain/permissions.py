@@ -55,6 +55,9 @@ class Action(StrEnum):
     CORRECT = "correct"  # the applicant's details of a dossier one received, before it is handed off
     CORRECT_ANY = "correct_any"  # ... of any dossier, at any time
     VOID = "void"  # cancel a dossier received by mistake (same day)
+    OVERRIDE_SUPPLEMENT = "override_supplement"  # a second request for papers on one dossier (with a reason)
+    UPLOAD_ONLINE = "upload_online"  # the citizen's own uploads: only the central server's online desk
+    REFUND_FEE = "refund_fee"  # issue 18: pay a fee back (its own step)
 
 
 ACTION_LABELS = {
@@ -84,6 +87,9 @@ ACTION_LABELS = {
     Action.CORRECT: "sửa thông tin hồ sơ",
     Action.CORRECT_ANY: "sửa thông tin mọi hồ sơ",
     Action.VOID: "hủy hồ sơ tiếp nhận nhầm",
+    Action.OVERRIDE_SUPPLEMENT: "yêu cầu bổ sung hồ sơ lần thứ hai",
+    Action.UPLOAD_ONLINE: "ghi nhận tệp công dân nộp bổ sung trực tuyến (chỉ máy chủ ghi)",
+    Action.REFUND_FEE: "hoàn trả phí, lệ phí",
 }
 
 _CLERK = {
@@ -97,7 +103,8 @@ _POSTAL = {
     Action.RETURN_RESULT, Action.NOTE, Action.VIEW_OWN_WORK,
 }
 _SUPERVISOR = _CLERK | {Action.EXTEND, Action.REASSIGN, Action.VIEW_QUEUE, Action.VIEW_REPORTS,
-                        Action.CORRECT_ANY, Action.VOID}
+                        Action.CORRECT_ANY, Action.VOID, Action.OVERRIDE_SUPPLEMENT,
+                        Action.REFUND_FEE}
 _ADMIN = {Action.SEARCH, Action.MANAGE_USERS, Action.MANAGE_CATALOGUE, Action.MANAGE_CALENDAR,
           Action.MANAGE_DEVICES}
 
@@ -129,6 +136,14 @@ EVENT_ACTIONS: dict[str, Action] = {
     "delivered": Action.RETURN_RESULT,
     "corrected": Action.CORRECT,
     "voided": Action.VOID,
+    "online_incomplete": Action.REQUEST_SUPPLEMENT,
+    "files_added": Action.UPLOAD_ONLINE,  # no role: the server's online desk authors it (central/online.py)
+    "verification_extended": Action.EXTEND,
+    "refused_after_appraisal": Action.DECIDE,
+    "fee_refunded": Action.REFUND_FEE,
+    "receipt_cancelled": Action.COLLECT_FEE,
+    "rated": Action.RETURN_RESULT,
+    "result_issued": Action.DECIDE,  # issue 20: the processing side attaches the signed electronic result
 }
 
 
@@ -166,6 +181,13 @@ def require_event(role: Role | str, kind: str, actor_id: int | None = None, stat
     if action is None:
         return
     require(role, action)
+    from counter.domain.lifecycle import SUPPLEMENT_KINDS  # a second request needs OVERRIDE_SUPPLEMENT
+
+    if kind in SUPPLEMENT_KINDS and dossier is not None and getattr(dossier, "supplement_requests", 0) >= 1 \
+            and not can(role, Action.OVERRIDE_SUPPLEMENT):
+        raise PermissionDenied(Role(role), Action.OVERRIDE_SUPPLEMENT,
+                               f"Hồ sơ {dossier.code} đã được yêu cầu bổ sung một lần: chỉ lãnh đạo / giám sát "
+                               "được yêu cầu bổ sung lần nữa, kèm lý do.")
     if action == Action.CORRECT and dossier is not None and not can(role, Action.CORRECT_ANY):
         if dossier.received_by != actor_id or dossier.station_id != station_id:
             raise PermissionDenied(Role(role), action, f"{Role(role).label} chỉ được sửa thông tin hồ sơ do chính "

@@ -4,7 +4,7 @@ One rule for the "In lại" chooser (dossier screen, F4) and anything else that 
 - Mẫu 01 (receipt) once received; it always shows the original appointment, so when the dossier was extended
   the chooser says so and offers Mẫu 04 with the new one;
 - Mẫu 02 when the intake handed a list of papers to add, or a supplement was asked during processing;
-- Mẫu 03 when it was refused at intake;
+- Mẫu 03 when it was refused at intake, or after appraisal (issue 17);
 - Mẫu 04 only if extended; Mẫu 05 only if stopped or withdrawn;
 - Mẫu 06 (control slip) once received;
 - BG (hand-over note) only if the result was returned.
@@ -46,6 +46,8 @@ def printable_forms(kinds: Iterable[str], intake_form: str | None = None) -> lis
         forms.add("02" if intake_form == "02" else "03")
     if "supplement_requested" in seen:
         forms.add("02")
+    if "refused_after_appraisal" in seen:  # issue 17: Mẫu 03 after appraisal, the dossier's result
+        forms.add("03")
     if extended:
         forms.add("04")
     if seen & {"stopped", "withdrawn"}:

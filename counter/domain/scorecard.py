@@ -1,9 +1,10 @@
 """Bộ chỉ số 766 (QĐ 766/QĐ-TTg 2022): the ratios a counter can compute from its own data, and periods.
 
-Score rule (domain.md): full points when the ratio meets the target, else ratio ÷ target × points. The targets
-of 4.2, 4.3 and 5.4 come from domain.md; the other targets and every per-indicator point value are *unverified*
-(the groups' weights are known, the split inside a group is not): they are data here, so an office can change
-them without touching the rule.
+Score rule (domain.md): full points when the ratio meets the target, else ratio ÷ target × points. The indicators,
+their definitions, points and targets are the table in domain.md, kept as data with their source (`INDICATORS`):
+the point values are the national portal's charts (the decision's annex was not read); 4.2 and 4.3 aim at 80%;
+the online share (3.x) aims at the office's own target, a setting. What each indicator counts is computed in
+services/scorecard.py, one function per indicator.
 """
 
 from __future__ import annotations
@@ -110,6 +111,13 @@ def local_date(dt: datetime) -> date:
 
 # ---- indicators --------------------------------------------------------------------------------------------
 
+#: where the point values come from (domain.md): the national portal's charts, as a public 2026 dashboard shows
+#: them; the decision's annex itself was not read. Kept as data so a corrected table is a data change.
+SOURCE_766 = "QĐ 766/QĐ-TTg 2022, điểm theo biểu đồ Cổng DVCQG (bảng công khai 2026)"
+SOURCE_TARGET = "Chỉ tiêu do UBND tỉnh giao cho đơn vị (cài đặt [scorecard] online_target_percent)"
+NO_DATA = "Chưa có dữ liệu"
+
+
 @dataclass(frozen=True)
 class IndicatorDef:
     code: str  # as numbered in QĐ 766
@@ -117,6 +125,8 @@ class IndicatorDef:
     group: str
     target: Fraction  # 0..1
     points: Fraction
+    definition: str = ""  # what the counter counts: numerator / denominator
+    source: str = SOURCE_766
 
 
 GROUPS = {  # group -> weight in QĐ 766
@@ -124,19 +134,48 @@ GROUPS = {  # group -> weight in QĐ 766
     "Thanh toán trực tuyến": 10, "Số hóa hồ sơ": 22, "Mức độ hài lòng": 18,
 }
 
+
+def _d(code: str, name: str, group: str, points: int, definition: str, target: Fraction = Fraction(1),
+       source: str = SOURCE_766) -> IndicatorDef:
+    return IndicatorDef(code, name, group, target, Fraction(points), definition, source)
+
+
+#: the indicators a counter can count (domain.md's table), in the portal's order
 INDICATORS: tuple[IndicatorDef, ...] = (
-    IndicatorDef("1.4", "Hồ sơ đã đồng bộ / hồ sơ tiếp nhận", "Công khai, minh bạch", Fraction(1), Fraction(4)),
-    IndicatorDef("2.1", "Hồ sơ giải quyết / đang giải quyết đúng hạn", "Tiến độ giải quyết", Fraction(1),
-                 Fraction(10)),
-    IndicatorDef("3.1", "Hồ sơ trực tuyến / tổng số hồ sơ", "Dịch vụ công trực tuyến", Fraction(1, 2), Fraction(6)),
-    IndicatorDef("3.6", "Hồ sơ thanh toán trực tuyến / hồ sơ có phí", "Thanh toán trực tuyến", Fraction(1, 2),
-                 Fraction(10)),
-    IndicatorDef("4.2", "Hồ sơ được số hóa, có kết quả điện tử / tổng số", "Số hóa hồ sơ", Fraction(4, 5),
-                 Fraction(11)),
-    IndicatorDef("4.3", "Hồ sơ tái sử dụng giấy tờ đã số hóa / tổng số", "Số hóa hồ sơ", Fraction(4, 5),
-                 Fraction(11)),
-    IndicatorDef("5.4", "100% − (tỷ lệ trễ hạn + tỷ lệ khiếu nại)", "Mức độ hài lòng", Fraction(9, 10),
-                 Fraction(6)),
+    _d("1.4", "Hồ sơ đồng bộ lên Cổng DVCQG", "Công khai, minh bạch", 6,
+       "hồ sơ đã đẩy lên và được Cổng DVCQG xác nhận / tổng số hồ sơ"),
+    _d("2.1", "Hồ sơ xử lý trước hạn, đúng hạn", "Tiến độ giải quyết", 20,
+       "đã giải quyết trước/đúng hạn + đang giải quyết chưa đến hạn / hồ sơ giải quyết trong kỳ (cả kỳ trước "
+       "chuyển sang); gia hạn xác minh theo luật không tính trễ, gia hạn có xin lỗi (Mẫu 04) tính trễ"),
+    _d("3.x", "Hồ sơ DVCTT toàn trình / hồ sơ đủ điều kiện toàn trình", "Dịch vụ công trực tuyến", 12,
+       "hồ sơ nộp trực tuyến của thủ tục nhận trực tuyến (không cần có mặt) / mọi hồ sơ của các thủ tục đó",
+       Fraction(3, 10), SOURCE_TARGET),
+    _d("3.5", "TTHC có nghĩa vụ tài chính được thanh toán trên Cổng", "Thanh toán trực tuyến", 2,
+       "thủ tục có phí, lệ phí cho thanh toán trực tuyến / thủ tục có phí, lệ phí"),
+    _d("3.5b", "TTHC có giao dịch thanh toán trực tuyến", "Thanh toán trực tuyến", 2,
+       "thủ tục có ít nhất một giao dịch thanh toán trực tuyến / thủ tục có phí, lệ phí"),
+    _d("3.6", "Hồ sơ thanh toán trực tuyến", "Thanh toán trực tuyến", 6,
+       "hồ sơ nộp phí trực tuyến / hồ sơ có phí, lệ phí"),
+    _d("4.1", "Hồ sơ có kết quả giải quyết điện tử", "Số hóa hồ sơ", 6,
+       "hồ sơ có kết quả là văn bản điện tử (ký số) / hồ sơ đã giải quyết"),
+    _d("4.2", "Hồ sơ thực hiện số hóa thành phần", "Số hóa hồ sơ", 4,
+       "hồ sơ có mọi thành phần đã số hóa / hồ sơ tiếp nhận", Fraction(4, 5)),
+    _d("4.2b", "Chứng thực bản sao điện tử từ bản chính", "Số hóa hồ sơ", 2,
+       "đơn vị có cung cấp chứng thực bản sao điện tử"),
+    _d("4.3", "Hồ sơ khai thác, sử dụng lại dữ liệu số hóa", "Số hóa hồ sơ", 2,
+       "hồ sơ dùng lại giấy tờ, kết quả đã số hóa / hồ sơ tiếp nhận", Fraction(4, 5)),
+    _d("4.4", "Hồ sơ số hóa kết nối, chia sẻ để tái sử dụng (kho dữ liệu cá nhân)", "Số hóa hồ sơ", 4,
+       "kết quả đã đẩy vào kho dữ liệu của công dân / hồ sơ có kết quả"),
+    _d("4.5a", "TTHC dùng thông tin từ CSDL quốc gia về dân cư", "Số hóa hồ sơ", 2,
+       "thủ tục có hồ sơ lấy thông tin từ CSDL dân cư / thủ tục có hồ sơ"),
+    _d("4.5b", "Hồ sơ dùng thông tin từ CSDL quốc gia về dân cư", "Số hóa hồ sơ", 2,
+       "hồ sơ lấy thông tin người nộp từ CSDL dân cư hoặc thẻ CCCD gắn chip / hồ sơ tiếp nhận"),
+    _d("5.2", "Phản ánh, kiến nghị được xử lý đúng hạn", "Mức độ hài lòng", 6,
+       "phản ánh, kiến nghị trả lời đúng hạn / tổng số phản ánh, kiến nghị"),
+    _d("5.3", "Hài lòng trong xử lý phản ánh, kiến nghị", "Mức độ hài lòng", 6,
+       "đánh giá hài lòng về xử lý phản ánh, kiến nghị / tổng số đánh giá"),
+    _d("5.4", "Hài lòng trong tiếp nhận, giải quyết TTHC", "Mức độ hài lòng", 6,
+       "đánh giá hài lòng của công dân về hồ sơ / tổng số đánh giá"),
 )
 DEFS = {d.code: d for d in INDICATORS}
 
@@ -153,7 +192,7 @@ def score(ratio: Fraction | None, target: Fraction, points: Fraction) -> Fractio
 @dataclass(frozen=True)
 class Indicator:
     """One line of the scorecard: numerator / denominator against the target. `available` False when the
-    counter has no data for it (e.g. no record of how fees were paid): shown as such, never invented."""
+    counter has no record to count it from: shown as "Chưa có dữ liệu", never a made-up 0."""
 
     code: str
     name: str
@@ -164,6 +203,8 @@ class Indicator:
     points: Fraction
     available: bool = True
     note: str = ""
+    definition: str = ""
+    source: str = ""
 
     @property
     def ratio(self) -> Fraction | None:
@@ -184,22 +225,25 @@ class Indicator:
 def indicator(code: str, numerator: int, denominator: int, available: bool = True, note: str = "",
               defs: dict[str, IndicatorDef] | None = None) -> Indicator:
     d = (defs or DEFS)[code]
-    return Indicator(d.code, d.name, d.group, numerator, denominator, d.target, d.points, available, note)
+    return Indicator(d.code, d.name, d.group, numerator, denominator, d.target, d.points, available, note,
+                     d.definition, d.source)
 
 
-def complement_indicator(code: str, late: int, complaints: int, handled: int, note: str = "",
-                         defs: dict[str, IndicatorDef] | None = None) -> Indicator:
-    """5.4: 100% − (late % + complaint %), as a fraction (handled − late − complaints) / handled."""
-    ind = indicator(code, max(0, handled - late - complaints), handled, note=note, defs=defs)
-    return ind
+def from_parts(code: str, parts: tuple[int, int] | None, note: str = "",
+               defs: dict[str, IndicatorDef] | None = None) -> Indicator:
+    """An indicator from its compute function's answer: (numerator, denominator), or None (no records yet)."""
+    if parts is None:
+        return indicator(code, 0, 0, available=False, note=note or NO_DATA, defs=defs)
+    return indicator(code, parts[0], parts[1], note=note, defs=defs)
 
 
 def with_target(defs: dict[str, IndicatorDef], code: str, target: Fraction | None = None,
-                points: Fraction | None = None) -> dict[str, IndicatorDef]:
+                points: Fraction | None = None, source: str | None = None) -> dict[str, IndicatorDef]:
     """A copy of the definitions with one target or point value changed (offices configure these)."""
     d = defs[code]
     return {**defs, code: replace(d, target=d.target if target is None else target,
-                                  points=d.points if points is None else points)}
+                                  points=d.points if points is None else points,
+                                  source=d.source if source is None else source)}
 
 
 def percent(value: Fraction | None, digits: int = 1) -> str:

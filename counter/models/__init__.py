@@ -53,6 +53,7 @@ class Office(SQLModel, table=True):
     afternoon_end: str = "17:00"
     same_day_cutoff: str = "15:00"
     supplement_clock: str = "restart"  # issue 6: after a supplement the count restarts | pauses (domain.progress)
+    single_station: bool = False  # issue 17: one station: codes 0001, 0002, … each day (codes.SINGLE_STATION)
 
 
 class Station(SQLModel, table=True):
@@ -93,6 +94,11 @@ class Procedure(SQLModel, table=True):
     in_person: bool = False  # the citizen must come in person
     certification: bool = False  # needs certification against originals
     active: bool = True
+    online_level: str | None = Field(default=None, max_length=16)  # 0009: "toan_trinh" | "mot_phan" | None
+    originals_at_return: bool = False  # 0009: một phần: originals shown when the result is collected
+    verification_days: int = 0  # issue 17: working days the law adds when verification is needed
+    on_the_spot: bool = False  # issue 17: result given on the spot ("trả ngay"): no Mẫu 01 unless asked
+    charges: str = ""  # issue 18: JSON list of fees.Charge (fees.charges_from_json); "" = the flat `fee`
 
 
 class PaperRow(SQLModel):
@@ -175,6 +181,16 @@ class Dossier(SQLModel, table=True):
     handed_off_at: datetime | None = utc_col()  # issue 12: first hand-off out of the desk
     voided_at: datetime | None = utc_col()  # issue 12: cancelled as received by mistake
     void_reason: str | None = None  # issue 12
+    assisted: bool = False  # issue 15: filed online by a clerk helping the citizen
+    awaiting_citizen: bool = False  # issue 15: asked for papers (online_incomplete) until files_added
+    supplement_requests: int = 0  # issue 15: online_incomplete + supplement_requested
+    legal_due_at: datetime | None = utc_col()  # issue 17: the lawful due date when Mẫu 04 moved due_at
+    verification_days: int = 0  # issue 17: statutory verification time added
+    outcome: str | None = None  # issue 17: "refused" (Mẫu 03 after appraisal is the result)
+    paid_amount: int = 0  # issue 18: đồng paid (fee_paid), less nothing: refunds are apart
+    refunded_amount: int = 0  # issue 18: đồng refunded (fee_refunded)
+    results_issued: int = 0  # issue 20: electronic results attached (result_issued events)
+    return_form: str | None = None  # issue 20: paper / electronic / both handed over at the return
 
 
 class DossierDocument(PaperRow, table=True):
@@ -189,7 +205,8 @@ class DossierEvent(SQLModel, table=True):
     """Append-only. Each station chains its own events (prev_hash -> hash)."""
 
     __tablename__ = "dossier_events"
-    __table_args__ = (sa.UniqueConstraint("station_id", "station_seq"),)
+    __table_args__ = (sa.UniqueConstraint("station_id", "station_seq"),
+                      sa.Index("ix_dossier_events_kind_at", "kind", "at"))  # 0009: receipts of a day
     id: str = Field(primary_key=True, max_length=36)
     dossier_id: str = Field(foreign_key="dossiers.id", index=True)
     office_id: str = Field(max_length=40)

@@ -11,6 +11,7 @@ from counter.printing.layout import QR, Block, Document, Field, Header, Note, Pa
 FORM_VERSION = "TT03-2025"
 CHANNELS = {1: "Trực tiếp tại Bộ phận Một cửa", 2: "Trực tuyến", 3: "Qua dịch vụ bưu chính công ích"}
 COPIES = ("Liên 1: Lưu", "Liên 2: Giao khách hàng")
+DIGITAL_SIGNATURE = "Chữ ký số của Tổ chức (nếu là biểu mẫu điện tử)"  # on every form (TT 01/2018, TT 03/2025)
 RECEIPT_NOTE = ("Ghi chú: Giấy tiếp nhận hồ sơ và hẹn trả kết quả được lập thành 2 liên; một liên chuyển kèm theo "
                 "Phiếu kiểm soát quá trình giải quyết hồ sơ và được lưu tại Bộ phận tiếp nhận và trả kết quả; một "
                 "liên giao cho cá nhân, tổ chức nộp hồ sơ. Cá nhân, tổ chức có thể đăng ký nhận kết quả tại Bộ phận "
@@ -55,6 +56,10 @@ class ReceiptData:
     clerk_name: str
     reason: str = ""  # Mẫu 02/03
     original_due_at: datetime | None = None  # the appointment given at intake: Mẫu 01 always shows it
+    submitter_id_number: str = ""  # Mẫu 01 shows it when the submitter is not the owner
+    fee_lines: tuple[tuple[str, str, int], ...] = ()  # issue 18: (charge, how it was computed, đồng) owed at intake
+    fee_total: int = 0
+    fee_exemption: str = ""  # "Người thuộc hộ nghèo (Giấy chứng nhận …)"
 
 
 def vn_date(dt: datetime) -> str:
@@ -81,10 +86,23 @@ def _applicant(r: ReceiptData) -> list:
     out = [Field("Tiếp nhận hồ sơ của", r.owner_name)]
     if r.submitter_name and r.submitter_name != r.owner_name:
         out.append(Field("Người nộp", r.submitter_name))
+        if r.submitter_id_number:
+            out.append(Field("Số định danh cá nhân/CCCD của người nộp", r.submitter_id_number))
     out += [Field("Địa chỉ", r.owner_address or "…"),
             Field("Số điện thoại", f"{r.owner_phone or '…'}    Email: {r.owner_email or '…'}"),
             Field("Số định danh cá nhân/CCCD/Hộ chiếu", r.owner_id_number or "…"),
             Field("Nội dung yêu cầu giải quyết", f"{r.procedure_name} (mã TTHC {r.procedure_code})")]
+    return out
+
+
+def _fees(r: ReceiptData) -> list:
+    """7. Phí, lệ phí: each charge with how it was computed, the total, the exemption (issue 18)."""
+    if not r.fee_lines:
+        return []
+    lines = "; ".join(f"{name}: {how} = {_money(amount)}" for name, how, amount in r.fee_lines)
+    out = [Field("7. Phí, lệ phí", lines), Field("Tổng số tiền phải nộp", _money(r.fee_total))]
+    if r.fee_exemption:
+        out.append(Field("Miễn phí, lệ phí", r.fee_exemption))
     return out
 
 
@@ -106,12 +124,13 @@ def receipt(r: ReceiptData) -> list[Document]:
             Field("5. Thời gian trả kết quả giải quyết hồ sơ", vn_time(due) if (due := r.original_due_at or r.due_at)
                   else "…"),  # the receipt's own appointment, never a later extension (that is Mẫu 04)
             Field("6. Đăng ký nhận kết quả tại", r.return_label),
+            *_fees(r),
             Field("Kênh tiếp nhận", CHANNELS.get(r.channel, str(r.channel))),
             QR(r.tracking_url, f"Quét mã để tra cứu tiến độ hồ sơ: {r.tracking_url}"),
             Signatures(("NGƯỜI NỘP HỒ SƠ", "(Ký và ghi rõ họ tên)"),
                        ("NGƯỜI TIẾP NHẬN HỒ SƠ", f"(Ký và ghi rõ họ tên)\n\n{r.clerk_name}")),
             Note(RECEIPT_NOTE),
-            Note("Chữ ký số của Tổ chức (nếu là biểu mẫu điện tử)"),
+            Note(DIGITAL_SIGNATURE),
         ]
         docs.append(Document("01", FORM_VERSION, tuple(blocks)))
     return docs
@@ -119,8 +138,8 @@ def receipt(r: ReceiptData) -> list[Document]:
 
 def supplement_request(r: ReceiptData, missing: tuple[Paper, ...]) -> list[Document]:
     """Mẫu 02: what the citizen must add or complete."""
-    blocks = [
-        _header(r, f"Số: {r.code}/HDHS", r.received_at),
+    blocks: list[Block] = [
+        _header(r, f"Số: {r.code or '…'}/HDHS", r.received_at),  # no code: guidance only (postal staff)
         Title("PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ"),
         Field(r.office_name, ""),
         Field("Tiếp nhận hồ sơ/yêu cầu của Ông/Bà", r.owner_name),
@@ -133,25 +152,29 @@ def supplement_request(r: ReceiptData, missing: tuple[Paper, ...]) -> list[Docum
         Para(f"Trong quá trình hoàn thiện hồ sơ nếu có vướng mắc, Ông/Bà có thể tra cứu tại {r.tracking_url} "
              f"hoặc liên hệ với công chức {r.clerk_name}, số điện thoại {r.office_phone or '…'} để được hướng dẫn./."),
         Signatures(None, ("NGƯỜI HƯỚNG DẪN", f"(Ký và ghi rõ họ tên)\n\n{r.clerk_name}")),
+        Note(DIGITAL_SIGNATURE),
     ]
     return [Document("02", FORM_VERSION, tuple(blocks))]
 
 
-def refusal(r: ReceiptData) -> list[Document]:
-    """Mẫu 03: refusal to receive, with the reason."""
+def refusal(r: ReceiptData, at: datetime | None = None, agency: str = "") -> list[Document]:
+    """Mẫu 03: refusal to receive (at intake) or to resolve (after appraisal, Đ19.8: `at` and the deciding
+    `agency`), with the reason."""
     blocks = [
-        _header(r, f"Số: {r.code}/TCHS", r.received_at),
+        _header(r, f"Số: {r.code}/TCHS", at or r.received_at),
         Title("PHIẾU TỪ CHỐI TIẾP NHẬN GIẢI QUYẾT HỒ SƠ"),
         Field(r.office_name, ""),
         Field("Tiếp nhận hồ sơ của", r.owner_name),
         Field("Địa chỉ", r.owner_address or "…"),
         Field("Số điện thoại", f"{r.owner_phone or '…'}    Email: {r.owner_email or '…'}"),
         Field("Nội dung yêu cầu giải quyết", r.procedure_name),
-        Para(f"Qua xem xét, {r.office_name} thông báo không tiếp nhận, giải quyết hồ sơ này với lý do cụ thể "
-             f"như sau: {r.reason}"),
+        *((Field("Mã hồ sơ", r.code), Field("Thời gian nhận hồ sơ", vn_time(r.received_at))) if at else ()),
+        Para(f"Qua xem xét, {agency or r.office_name} thông báo không tiếp nhận, giải quyết hồ sơ này với lý do cụ "
+             f"thể như sau: {r.reason}"),
         Para("Xin thông báo cho Ông/Bà được biết và thực hiện./."),
         Signatures(("NGƯỜI NỘP HỒ SƠ", "(Ký và ghi rõ họ tên)"),
                    ("NGƯỜI TỪ CHỐI", f"(Ký và ghi rõ họ tên)\n\n{r.clerk_name}")),
+        Note(DIGITAL_SIGNATURE),
     ]
     return [Document("03", FORM_VERSION, tuple(blocks))]
 
@@ -164,7 +187,6 @@ RESULT_NOTE_06 = ("Ghi chú: Trường hợp hồ sơ được chuyển qua dị
                   "Trường hợp Hệ thống thông tin một cửa điện tử chưa vận hành, người giao và người nhận phải ký và "
                   "ghi rõ họ tên. Khi Hệ thống thông tin một cửa điện tử đã vận hành, việc lưu vết được thực hiện tự "
                   "động và thể hiện trên mẫu phiếu điện tử.")
-DIGITAL_SIGNATURE = "Chữ ký số của Tổ chức (nếu là biểu mẫu điện tử)"
 
 
 def _addressee(r: ReceiptData, phone: str) -> tuple[Block, ...]:
@@ -196,6 +218,7 @@ class ExtensionData:
     new_due_at: datetime
     reason: str
     signer: str
+    agency: str = ""  # the processing agency that apologises (Đ19.9); "" = the office
 
 
 def apology(r: ReceiptData, x: ExtensionData) -> list[Document]:
@@ -211,7 +234,8 @@ def apology(r: ReceiptData, x: ExtensionData) -> list[Document]:
         Para("Tuy nhiên đến nay, cơ quan giải quyết chưa trả kết quả giải quyết hồ sơ đúng thời hạn ghi trên Giấy "
              "tiếp nhận hồ sơ và hẹn trả kết quả."),
         Field("Lý do", x.reason),
-        Para(f"{r.office_name} xin lỗi Ông/Bà vì sự chậm trễ này và đề nghị gia hạn thời gian giải quyết hồ sơ."),
+        Para(f"{x.agency or r.office_name} xin lỗi Ông/Bà vì sự chậm trễ này và đề nghị gia hạn thời gian giải "
+             "quyết hồ sơ."),
         Field("Thời gian hẹn trả kết quả lại", vn_time(x.new_due_at)),
         Para("Rất mong nhận được sự thông cảm của Ông/Bà. Trân trọng./."),
         *_letter_close(x.signer),
@@ -260,18 +284,22 @@ class ControlLine:
     note: str = ""
 
 
-def control_slip(r: ReceiptData, lines: tuple[ControlLine, ...], agency: str, partners: str = "") -> list[Document]:
-    """Mẫu 06: Phiếu kiểm soát quá trình giải quyết hồ sơ, one row per hand-off."""
+def control_slip(r: ReceiptData, lines: tuple[ControlLine, ...], agency: str, partners: str = "",
+                 handover: str = "") -> list[Document]:
+    """Mẫu 06: Phiếu kiểm soát quá trình giải quyết hồ sơ, one row per hand-off; the code once (under the title),
+    the person who received the dossier, and the hand-over deadline (Đ18) with whether it was kept."""
     rows = tuple((f"{i}. Giao: {x.giver}\nNhận: {x.receiver}",
                   f"{vn_time(x.at)}\nNgười giao: {x.giver_person or '…'}\nNgười nhận: {x.receiver_person or '…'}",
                   x.result, x.note) for i, x in enumerate(lines, start=1))
     blocks = [
-        _header(r, f"Mã hồ sơ: {r.code}", r.received_at),
+        _header(r, "", r.received_at),
         Title("PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ"),
         Field("Mã hồ sơ", r.code),
         Field("Kèm theo hồ sơ của", r.owner_name),
         Field("Nội dung yêu cầu giải quyết", r.procedure_name),
         Field("Ngày nhận", vn_time(r.received_at)),
+        Field("Người tiếp nhận hồ sơ", r.clerk_name or "…"),
+        *((Field("Hạn chuyển hồ sơ đến cơ quan giải quyết", handover),) if handover else ()),
         Field("Ngày, giờ hẹn trả kết quả", vn_time(r.due_at) if r.due_at else "…"),
         Field("Cơ quan (bộ phận) giải quyết hồ sơ", agency or "…"),
         Field("Cơ quan phối hợp giải quyết hồ sơ", partners or "…"),
@@ -279,6 +307,7 @@ def control_slip(r: ReceiptData, lines: tuple[ControlLine, ...], agency: str, pa
                "KẾT QUẢ GIẢI QUYẾT HỒ SƠ (Trước hạn/đúng hạn/quá hạn)", "GHI CHÚ"),
               rows or (("(chưa giao nhận)", "", "", ""),), (3.2, 3.6, 2.2, 1.6)),
         Note(RESULT_NOTE_06),
+        Note(DIGITAL_SIGNATURE),
     ]
     return [Document("06", FORM_VERSION, tuple(blocks))]
 
@@ -325,7 +354,7 @@ def handover(r: ReceiptData, h: HandoverData) -> list[Document]:
             who.append(Field("Giấy ủy quyền", h.authorization or "…"))
         right = ("NGƯỜI NHẬN KẾT QUẢ", f"(Ký và ghi rõ họ tên)\n\n{h.receiver_name}")
     rows = tuple((str(i), name, str(count)) for i, (name, count) in enumerate(h.papers, start=1))
-    blocks = [
+    blocks: list[Block] = [
         _header(r, f"Số: {r.code}/BGKQ", h.at),
         Title("PHIẾU BÀN GIAO KẾT QUẢ GIẢI QUYẾT HỒ SƠ"),
         Field("Mã hồ sơ", r.code),

@@ -43,7 +43,9 @@ class DossierScreen(ServiceScreen):
                 Binding("i,ctrl+r", "reprint", "In lại", key_display="I", id="dossier.reprint"),
                 # issue 12: correct the applicant's details, void a dossier received by mistake
                 Binding("ctrl+e", "correct", "Sửa thông tin", id="dossier.correct"),
-                Binding("ctrl+d", "void", "Hủy hồ sơ", id="dossier.void")]
+                Binding("ctrl+d", "void", "Hủy hồ sơ", id="dossier.void"),
+                # issue 19: the notices the central server sent the citizen, each attempt
+                Binding("t", "notices", "Thông báo", show=False, id="dossier.notices")]
 
     def __init__(self, code: str):
         super().__init__()
@@ -63,6 +65,17 @@ class DossierScreen(ServiceScreen):
 
     def on_mount(self) -> None:
         self.reload()
+
+    def action_notices(self) -> None:
+        from counter.services.voice import notices
+
+        store, code = self.capp.store, self.code
+        box = self.query_one("#dossier-print", Static)
+
+        def show(lines: list[str]) -> None:
+            box.update("Thông báo cho công dân:\n" + ("\n".join(lines) if lines else "chưa gửi thông báo nào."))
+
+        self.call_service(lambda: notices(store, code), show, self.show_error, group="notices")
 
     def reload(self) -> None:
         store = self.capp.store

@@ -339,6 +339,10 @@ class ReturnScreen(ServiceScreen):
             self.show(v, fill=False)
             if form:
                 self.print_handover()
+            if "tại quầy" in done_text:  # the citizen is here: the rating dialog (issue 19)
+                from counter.screens.rating import ask_rating
+
+                ask_rating(self, code)
 
         def failed(message: str) -> None:
             self.busy = False

@@ -26,9 +26,10 @@ if TYPE_CHECKING:
 
 PAGE_SIZE = 20
 REFRESH_SECONDS = 5.0
-BUCKET_ORDER = ("due_today", "overdue", "due_soon", "waiting", "ready", "returned_today")
+BUCKET_ORDER = ("due_today", "overdue", "due_soon", "waiting", "ready", "returned_today", "not_handed_over", "online")
 BUCKET_LABELS = {"due_today": "Đến hạn hôm nay", "overdue": "Quá hạn", "due_soon": "Sắp đến hạn",
-                 "waiting": "Chờ công dân", "ready": "Chờ trả kết quả", "returned_today": "Đã trả hôm nay"}
+                 "waiting": "Chờ công dân", "ready": "Chờ trả kết quả", "returned_today": "Đã trả hôm nay",
+                 "not_handed_over": "Chưa chuyển đúng hạn", "online": "Trực tuyến chờ tiếp nhận"}
 QUEUE_COLUMNS = [("Mã hồ sơ", 19), ("Chủ hồ sơ", 18), ("Thủ tục", 16), ("Trạng thái", 16), ("Hẹn trả", 10),
                  ("Trễ", 16), ("Cán bộ", 14)]
 #: narrow terminal: names shrink first, then the procedure and the clerk go (code, status, due, lateness stay)
@@ -79,7 +80,7 @@ class ClerkPicker(ModalScreen["int | None"]):
 
 class QueueScreen(ServiceScreen):
     HELP = ("Hàng đợi của bộ phận (chỉ giám sát). {queue.next-tab} đổi bảng: Hàng đợi → Theo cán bộ → Chỉ số. Bảng "
-            "Hàng đợi: chọn nhóm bên trái (phím {queue.bucket-due_today}–{queue.bucket-returned_today}), lọc theo "
+            "Hàng đợi: chọn nhóm bên trái (phím {queue.bucket-due_today}–{queue.bucket-online}), lọc theo "
             "cán bộ, "
             "thủ tục, lĩnh vực, kênh; Enter mở hồ sơ; {queue.reassign} giao hồ sơ cho cán bộ khác; "
             "{queue.next-page}/{queue.prev-page} sang trang. "
@@ -99,6 +100,7 @@ class QueueScreen(ServiceScreen):
         Binding("p", "export('ledger', 'pdf')", "Sổ PDF", id="queue.export-ledger-pdf"),
         Binding("c", "export('scorecard', 'csv')", "Chỉ số CSV", id="queue.export-scorecard"),
         Binding("x", "export('queue', 'csv')", "Hàng đợi CSV", id="queue.export-queue"),
+        Binding("y", "voice", "Phản ánh, đánh giá", id="queue.voice"),  # issue 19
         Binding("left_square_bracket", "shift(-1)", "Kỳ trước", key_display="[", id="queue.prev-period"),
         Binding("right_square_bracket", "shift(1)", "Kỳ sau", key_display="]", id="queue.next-period"),
         *(Binding(str(i + 1), f"bucket('{b}')", BUCKET_LABELS[b], show=False, id=f"queue.bucket-{b}")
@@ -276,6 +278,11 @@ class QueueScreen(ServiceScreen):
         if not self.codes or table.cursor_row < 0:
             return None
         return self.codes[min(table.cursor_row, len(self.codes) - 1)]
+
+    def action_voice(self) -> None:
+        from counter.screens.complaints import ComplaintsScreen
+
+        self.app.push_screen(ComplaintsScreen())
 
     def action_reassign(self) -> None:
         actor = self.capp.actor

@@ -36,6 +36,10 @@ SUBMITTER_FIELDS = [("submitter_name", "Họ tên người nộp", ""), ("submit
                     ("submitter_phone", "Điện thoại người nộp", "")]
 
 
+#: the quantities a procedure's charges may need (domain.fees.QUANTITY_LABELS), as intake rows
+UNIT_FIELDS = [("pages", "Số trang (mỗi bản)"), ("copies", "Số bản"), ("signatures", "Số chữ ký")]
+
+
 def set_message(widget: Static, text: str) -> None:
     """An inline message under a field; the line disappears when there is nothing to say."""
     widget.update(Text(text))
@@ -73,7 +77,8 @@ class ReceiveScreen(ServiceScreen):
             "trên CCCD vào ô “Quét QR CCCD” (hoặc dán chuỗi rồi Enter): các ô thông tin tự điền. 3) Đánh dấu giấy "
             "tờ đã nhận bằng phím cách, mũi tên để di chuyển. 4) {receive.save} để lưu và in Giấy tiếp nhận (Mẫu 01). "
             "{receive.refuse} từ chối tiếp nhận (Mẫu 03), {receive.guide} hướng dẫn bổ sung (Mẫu 02), "
-            "{receive.reprint} in lại. Tab/Shift+Tab đi qua "
+            "{receive.reprint} in lại. {receive.assisted} hỗ trợ công dân nộp trực tuyến (mở trang nộp hồ sơ của "
+            "máy chủ, ghi thông tin liên hệ của chính công dân). Tab/Shift+Tab đi qua "
             "mọi ô. {receive.leave} để thoát (hỏi lại nếu đang nhập dở).")
     AUTO_FOCUS = "#proc"
     BINDINGS = [
@@ -81,6 +86,7 @@ class ReceiveScreen(ServiceScreen):
         Binding("f8", "refuse", "Từ chối (M03)", id="receive.refuse"),
         Binding("f9", "guide", "Bổ sung (M02)", id="receive.guide"),
         Binding("ctrl+r", "reprint", "In lại", id="receive.reprint"),
+        Binding("ctrl+o", "assisted", "Hỗ trợ nộp trực tuyến", id="receive.assisted"),  # issue 15
         Binding("escape", "leave", "Thoát", id="receive.leave"),
     ]
 
@@ -137,9 +143,24 @@ class ReceiveScreen(ServiceScreen):
                 yield Select([("Tại bộ phận một cửa", "counter"), ("Qua bưu chính", "post")], value="counter",
                              allow_blank=False, id="return_method", compact=True)
             yield from _field("return_address", "Địa chỉ nhận KQ", "Khi nhận kết quả qua bưu chính")
+            with Vertical(id="fee-box"):  # issue 18: only the quantities the charges need, the lines, an exemption
+                for key, label in UNIT_FIELDS:
+                    yield from _field(f"unit_{key}", label, "số nguyên, vd: 5")
+                yield Static("", id="err-units", classes="field-error", markup=False)
+                with Horizontal(classes="form-row", id="exemption-row"):
+                    yield Label("Miễn phí, lệ phí", classes="form-label")
+                    yield Select([("Không miễn", "")], value="", allow_blank=False, id="exemption", compact=True)
+                yield from _field("exemption_paper", "Giấy tờ chứng minh", "vd: Giấy chứng nhận hộ nghèo số …")
+                yield Static("", id="err-exemption", classes="field-error", markup=False)
+                yield Static("", id="fee-lines", markup=False)
             with Horizontal(classes="form-row"):
                 yield Label("Phí, lệ phí", classes="form-label")
                 yield Tick("Đã nộp phí, lệ phí", id="fee_paid")
+            with Horizontal(classes="form-row"):  # the citizen's choice of notices (issue 19)
+                yield Label("Nhận thông báo", classes="form-label")
+                yield Select([("Không nhận", "none"), ("Qua SMS", "sms"), ("Qua e-mail", "email")],
+                             prompt="Theo số điện thoại / e-mail đã ghi", id="notify", compact=True)
+            yield Static("", id="err-notify", classes="field-error", markup=False)
             yield Static("", id="due", markup=False)
             yield Static("", id="result", markup=False)
         yield BottomBar()
@@ -149,6 +170,10 @@ class ReceiveScreen(ServiceScreen):
         self.query_one("#sets", Input).value = "1"
         self.query_one("#submitter").display = False
         self.query_one("#proc-list").display = False
+        self.query_one("#fee-box").styles.height = "auto"  # issue 18: the fee box takes only its lines
+        for box in ("#fee-lines", "#err-units", "#err-exemption"):
+            self.query_one(box).styles.margin = (0, 0, 0, 22)
+        self.show_fee_fields(None)
         self.search_procedures()
         self.call_service(self.url_warning, self.warn_public_url, lambda _message: None, group="url-warning")
 
@@ -285,10 +310,67 @@ class ReceiveScreen(ServiceScreen):
             sl.highlighted = 0
         set_message(self.query_one("#err-procedure", Static), "")
         self.update_due()
+        self.show_fee_fields(proc)
         self.query_one("#qr", Input).focus()
+
+    # ---- fees (issue 18) ------------------------------------------------------------------------------------
+    def show_fee_fields(self, proc: ProcedureInfo | None) -> None:
+        """Ask only what the procedure's charges need; offer only the exemptions they list."""
+        from counter.domain.fees import GROUNDS, needed_quantities
+
+        charges = proc.charges if proc is not None else ()
+        wanted = needed_quantities(charges)
+        for key, _ in UNIT_FIELDS:
+            self.query_one(f"#unit_{key}", Input).parent.parent.display = key in wanted  # type: ignore[union-attr]
+        grounds = [(label, g) for g, (label, _) in GROUNDS.items() if any(g in c.exemptions for c in charges)]
+        select = self.query_one("#exemption", Select)
+        select.set_options([("Không miễn", ""), *grounds])
+        select.value = ""
+        self.query_one("#exemption-row").display = bool(grounds)
+        self.query_one("#exemption_paper", Input).parent.parent.display = bool(grounds)  # type: ignore[union-attr]
+        self.query_one("#fee-box").display = bool(charges)
+        self.update_fee()
+
+    def fee_units(self) -> dict[str, str]:
+        from counter.domain.fees import needed_quantities
+
+        wanted = needed_quantities(self.procedure.charges) if self.procedure is not None else ()
+        return {key: self.value(f"unit_{key}") for key, _ in UNIT_FIELDS if key in wanted}
+
+    @on(Input.Changed, "#unit_pages, #unit_copies, #unit_signatures, #exemption_paper")
+    @on(Select.Changed, "#exemption, #channel")
+    def fee_input_changed(self) -> None:
+        self.update_fee()
+
+    def update_fee(self) -> None:
+        """The amount due, line by line, as the clerk types the pages and copies."""
+        proc = self.procedure
+        box = self.query_one("#fee-lines", Static)
+        if proc is None or not proc.charges:
+            box.update("")
+            return
+        from counter.services.fees import quote
+
+        store, code = self.capp.store, proc.code
+        units, channel = self.fee_units(), int(self.query_one("#channel", Select).value)  # type: ignore[arg-type]
+        ground, paper = str(self.query_one("#exemption", Select).value or ""), self.value("exemption_paper")
+
+        def shown(q: Any) -> None:
+            from counter.domain.fees import KINDS, money
+
+            lines = [Text(f"{KINDS[x.kind]}: {x.name}: {x.detail} = {money(x.amount)}") for x in q.lines]
+            if q.message:
+                lines.append(Text(q.message, style="yellow"))
+            else:
+                lines.append(Text(f"Tổng phí, lệ phí phải nộp: {money(q.total)}", style="bold"))
+            box.update(Text("\n").join(lines))
+
+        self.call_service(lambda: quote(store, code, units, channel, ground, paper), shown,  # type: ignore[arg-type]
+                          lambda message: box.update(Text(message, style="yellow")), group="fee", exclusive=True)
 
     def unchoose(self) -> None:
         self.procedure = None
+        self.show_fee_fields(None)
         self.query_one("#papers", SelectionList).clear_options()
         self.query_one("#proc-info", Static).update("")
         self.query_one("#due", Static).update("")
@@ -395,7 +477,10 @@ class ReceiveScreen(ServiceScreen):
             return_method=str(self.query_one("#return_method", Select).value),
             return_address=self.value("return_address") or self.value("owner_address") or None,
             fee_paid=self.query_one("#fee_paid", Checkbox).value,
-            extra_papers=tuple(x for x in self.value("extra_papers").split(";") if x.strip()))
+            extra_papers=tuple(x for x in self.value("extra_papers").split(";") if x.strip()),
+            units=self.fee_units(), exemption_ground=str(self.query_one("#exemption", Select).value or ""),
+            exemption_paper=self.value("exemption_paper"),
+            notify=notify if isinstance(notify := self.query_one("#notify", Select).value, str) else None)
 
     def clear_errors(self) -> None:
         for err in self.query(".field-error"):
@@ -473,6 +558,18 @@ class ReceiveScreen(ServiceScreen):
     def action_reprint(self) -> None:
         self.print_last()
 
+    def action_assisted(self) -> None:
+        """Hỗ trợ nộp trực tuyến: the server's /nop page (assisted) in the system browser (issue 15)."""
+        from counter.services.online import open_assisted_filing
+
+        store, actor = self.capp.store, self.capp.actor
+        if store is None or actor is None:
+            return
+        code = self.procedure.code if self.procedure is not None else None
+        self.call_service(lambda: open_assisted_filing(store, actor, code),
+                          lambda url: self.notify(f"Đã mở trang nộp trực tuyến (hỗ trợ): {url}", markup=False),
+                          group="receive-assisted")
+
     def _not_accepted(self, form: str, reason: str | None) -> None:
         if not reason:
             return
@@ -486,6 +583,17 @@ class ReceiveScreen(ServiceScreen):
             self.notify("Đã đủ giấy tờ bắt buộc: không cần phiếu yêu cầu bổ sung", markup=False)
             return
         store, actor, code, owner = self.capp.store, self.capp.actor, self.procedure.code, self.owner()
+        if form == "02" and actor is not None and actor.role == "postal":  # postal staff guide, not decide: no dossier code taken
+            from counter.services.printing import print_guidance
+
+            def guided(result: Any) -> None:
+                where = f"tệp {result.where}" if result.is_file else result.where
+                self.query_one("#result", Static).update(Text(
+                    f"Đã in hướng dẫn bổ sung (Mẫu 02, không cấp mã hồ sơ) ra {where}", style="bold green"))
+                self.reset_form()
+
+            self.call_service(lambda: print_guidance(store, actor, code, owner, reason, missing), guided)  # type: ignore[arg-type]
+            return
 
         def done(dossier_code: str) -> None:
             self.last_code, self.last_form = dossier_code, form
@@ -518,6 +626,7 @@ class ReceiveScreen(ServiceScreen):
         self.query_one("#papers", SelectionList).clear_options()
         self.query_one("#proc-info", Static).update("")
         self.query_one("#due", Static).update("")
+        self.show_fee_fields(None)
         set_message(self.query_one("#qr-msg", Static), "")
         self.query_one("#has_submitter", Checkbox).value = False
         self.query_one("#fee_paid", Checkbox).value = False

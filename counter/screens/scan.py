@@ -56,6 +56,7 @@ class ScanScreen(ServiceScreen):
         Binding("delete", "drop", "Bỏ trang", id="scan.drop", show=False),
         Binding("ctrl+t", "reuse", "Tái sử dụng", id="scan.reuse"),
         Binding("ctrl+o", "open_pdf", "Mở PDF", id="scan.open"),
+        Binding("ctrl+k", "sign", "Ký số", id="scan.sign"),
         Binding("ctrl+d", "next_device", "Đổi máy quét", id="scan.device", show=False),
         Binding("escape", "escape", "Dừng / về ô mã", id="scan.escape", show=False),
     ]
@@ -248,7 +249,8 @@ class ScanScreen(ServiceScreen):
         it = self.item()
         if offers and it is not None and not it.digitized:
             o = offers[0]
-            self.status(f"Công dân đã có tệp số hóa ở hồ sơ {o.code} (thành phần {o.position}: {o.name}, "
+            where = "kết quả điện tử" if o.digitization == 3 else f"thành phần {o.position}"
+            self.status(f"Công dân đã có tệp số hóa ở hồ sơ {o.code} ({where}: {o.name}, "
                         f"{o.pages} trang): Ctrl+T để tái sử dụng.")
             self._hint = True
         elif getattr(self, "_hint", False):  # only a hint goes away with the cursor; results stay
@@ -588,7 +590,7 @@ class ScanScreen(ServiceScreen):
             store, actor = self.capp.store, self.capp.actor
 
             def work() -> tuple[Any, Any]:
-                r = digitize.reuse(store, actor, code, pos, o.code, o.position)  # type: ignore[arg-type]
+                r = digitize.take_offer(store, actor, code, pos, o)  # type: ignore[arg-type]
                 return r, digitize.load_target(store, code)  # type: ignore[arg-type]
 
             def done(out: tuple[Any, Any]) -> None:
@@ -599,8 +601,38 @@ class ScanScreen(ServiceScreen):
 
             self.call_service(work, done, group="reuse")
 
-        self.app.push_screen(Confirm(f"Tái sử dụng tệp đã số hóa “{o.name}” ({o.pages} trang) của hồ sơ {o.code} "
+        what = "kết quả điện tử" if o.digitization == 3 else "tệp đã số hóa"
+        self.app.push_screen(Confirm(f"Tái sử dụng {what} “{o.name}” ({o.pages} trang) của hồ sơ {o.code} "
                                      f"cho thành phần {pos}?"), answer)
+
+    def action_sign(self) -> None:
+        """Ký số (issue 20): the official certifies the electronic copy of the highlighted paper with the token
+        (the PIN is asked once per session)."""
+        from counter.screens.sign import sign_with_pin
+
+        it = self.item()
+        if self.target is None:
+            self.show_error("Chưa chọn hồ sơ: gõ hoặc quét mã hồ sơ trước.")
+            return
+        if it is None or not it.digitized:
+            self.show_error("Thành phần này chưa có tệp số hóa để ký: quét hoặc nhập tệp rồi lưu (Ctrl+S) trước.")
+            return
+        from counter.services import digitize
+        from counter.services.signing import sign_document
+
+        services, actor, code, pos = self.capp.services, self.capp.actor, self.target.code, it.position
+        store = self.capp.store
+
+        def work() -> tuple[Any, Any]:
+            r = sign_document(store, services.signing, actor, code, pos)  # type: ignore[union-attr,arg-type]
+            return r, digitize.load_target(store, code)  # type: ignore[arg-type]
+
+        def done(out: tuple[Any, Any]) -> None:
+            self.target = out[1]
+            self.show_target()
+            self.status(f"Đã ký số “{out[0].name}” ({out[0].pages} trang) — người ký {out[0].signer}.")
+
+        sign_with_pin(self, work, done)
 
     def action_next_device(self) -> None:
         """The next scanner of the config's list, for this session (the config keeps the default)."""

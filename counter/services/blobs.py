@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any, Protocol, runtime_checkable
 
 from counter.domain.errors import CounterError
@@ -94,3 +95,21 @@ class FolderBlobStore:
 
     def has(self, sha256: str) -> bool:
         return self.path(sha256).is_file()
+
+    def fetch(self, sha256: str, download: Callable[[str], bytes | None]) -> bytes:
+        """The blob from this folder when it is here and intact, else `download(sha256)`'s bytes, checked
+        against the hash and kept here (the next call reads the folder). BlobNotFound when the download has
+        none; BlobError when it brought other bytes (nothing kept)."""
+        sha = checked_sha(sha256)
+        if self.has(sha):
+            try:
+                return self.get(sha)
+            except BlobError:
+                pass  # damaged here: fetched again and replaced
+        data = download(sha)
+        if data is None:
+            raise BlobNotFound(f"Máy chủ không có tệp số hóa {sha[:12]}… của cơ quan.")
+        if hashlib.sha256(data).hexdigest() != sha:
+            raise BlobError(f"Tệp số hóa {sha[:12]}… tải từ máy chủ không khớp mã băm (hỏng dọc đường): không lưu.")
+        self.put(data)
+        return data

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from counter.domain.catalogue import CatalogueError, ProcedureSpec, parse_catalogue
+from counter.domain.fees import Charge, charges_from_json, flat_charges
 from counter.domain.text import fold, nfc, search_text
 from counter.models import Procedure, ProcedurePaper
 from counter.services.store import NotFound, Store
@@ -51,6 +52,9 @@ class ProcedureInfo:
     in_person: bool
     certification: bool
     papers: tuple[PaperInfo, ...]
+    online_level: str | None = None  # "toan_trinh" | "mot_phan" | None (domain.catalogue.ONLINE_LEVELS)
+    originals_at_return: bool = False
+    charges: tuple[Charge, ...] = ()  # issue 18: what it charges (fees.quote gives the amount of a dossier)
 
     @property
     def time_label(self) -> str:
@@ -94,6 +98,9 @@ def import_specs(session: Session, specs: Sequence[ProcedureSpec]) -> ImportResu
         row.working_days, row.fee, row.fee_note = spec.working_days, spec.fee, spec.fee_note
         row.channels = ",".join(str(c) for c in spec.channels)
         row.postal_allowed, row.in_person, row.certification = spec.postal_allowed, spec.in_person, spec.certification
+        row.online_level, row.originals_at_return = spec.online_level, spec.originals_at_return
+        row.verification_days, row.on_the_spot = spec.verification_days, spec.on_the_spot
+        row.charges = spec.charges_json
         row.active = True
     session.flush()  # procedures before their papers (foreign key)
     last = {spec.code: spec for spec in specs}  # a code given twice: the last one wins
@@ -158,7 +165,12 @@ def load_default_catalogue(store: Store) -> ImportResult:
 # ---- reading (plain SQL on the store's read-only connection: search runs on every keystroke) -------------
 
 _COLUMNS = ("code, name, field, level, working_days, fee, fee_note, channels, postal_allowed, in_person, "
-            "certification")
+            "certification, online_level, originals_at_return, charges")
+
+
+def charges_of(fee: int, charges: str, name: str) -> tuple[Charge, ...]:
+    """A procedure row's charges: its `charges` JSON, or (a row from before issue 18) its flat fee."""
+    return charges_from_json(charges) if charges else flat_charges(fee, name)
 
 
 def _infos(store: Store, rows: list[sqlite3.Row]) -> list[ProcedureInfo]:
@@ -174,7 +186,8 @@ def _infos(store: Store, rows: list[sqlite3.Row]) -> list[ProcedureInfo]:
                                                      p["certified_copies"], p["photocopies"], bool(p["required"])))
     return [ProcedureInfo(r["code"], r["name"], r["field"], r["level"], r["working_days"], r["fee"], r["fee_note"],
                           tuple(int(c) for c in r["channels"].split(",") if c), bool(r["postal_allowed"]),
-                          bool(r["in_person"]), bool(r["certification"]), tuple(papers[r["code"]]))
+                          bool(r["in_person"]), bool(r["certification"]), tuple(papers[r["code"]]),
+                          r["online_level"], bool(r["originals_at_return"]), charges_of(r["fee"], r["charges"], r["name"]))
             for r in rows]
 
 

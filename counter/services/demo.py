@@ -41,6 +41,16 @@ GIVEN_F = ["Anh", "Chi", "Dung", "Giang", "Hà", "Hạnh", "Hương", "Lan", "Li
 HAMLETS = ["Thôn 1", "Thôn 2", "Thôn Đồng Tâm", "Xóm Bãi", "Thôn Làng Mới", "Tổ 5"]
 
 
+#: the [fees] section of a demo station's config.toml: a made-up account of the commune (not a real one)
+DEMO_FEES = """[fees]
+unit_name = "UBND xã Phục Linh"
+tax_code = "4600999999"
+bank_bin = "970415"
+bank_name = "VietinBank (tài khoản mẫu)"
+account = "113000999999"
+account_name = "UBND XA PHUC LINH"
+"""
+
 #: station 2's store, inside station 1's data directory (one folder to copy or delete)
 SECOND_STATION_DIR = "quay-2"
 OFFICE_FIELDS = dict(name="Bộ phận Một cửa UBND xã Phục Linh", parent_name="UBND XÃ PHỤC LINH",
@@ -96,6 +106,9 @@ def build_demo(store: Store, now: datetime | None = None, count: int = 360, seed
         raise
     if second is not None:
         second.close()
+    for folder in (store.data_dir, second_dir):  # issue 18: a (made-up) account, so VietQR shows in the demo
+        if folder is not None and not (folder / "config.toml").exists():
+            (folder / "config.toml").write_text(DEMO_FEES, "utf-8")
     from counter.services.digitize import digitize_demo  # issue 5: a few papers already digitized (F3)
 
     digitize_demo(store, auth.login(store, "canbo", "canbo123"))
@@ -183,7 +196,8 @@ def _dossiers(sessions, rng, now, count, users, station1, station2, cal) -> dict
             return_address=owner.address, fee_paid=proc.fee > 0 and rng.random() < 0.7), at)
         _progress(s, rng, row.code, row.due_at, at, now, who, actor(clerks[station_id], station_id),
                   actor("giamsat", station_id), cal,
-                  owner=(row.owner_name, row.owner_id_number or "", 0 if row.fee_paid else row.fee))
+                  owner=(row.owner_name, row.owner_id_number or "", 0 if row.fee_paid else row.fee),
+                  verification_days=proc.verification_days)
     return made
 
 
@@ -202,8 +216,10 @@ def _at_work(at: datetime, cal) -> datetime:  # type: ignore[no-untyped-def]
 
 
 def _progress(s, rng, code, due, received, now, receiver, clerk, supervisor, cal,  # type: ignore[no-untyped-def]
-              owner=("", "", 0)) -> None:
-    """Move a demo dossier along a plausible path, stopping short of `now`."""
+              owner=("", "", 0), verification_days: int = 0) -> None:
+    """Move a demo dossier along a plausible path, stopping short of `now`. Issue 17's cases: a dossier left at
+    the desk past its hand-over deadline (never handed over), a statutory verification time, a refusal after
+    appraisal (Mẫu 03 as the result), Mẫu 04 only when it is still in time (the working day before the due date)."""
     age = (now - received).total_seconds() / 86400
     roll = rng.random()
     t = received
@@ -241,10 +257,30 @@ def _progress(s, rng, code, due, received, now, receiver, clerk, supervisor, cal
         step(EventKind.STOPPED, {"reason": "Cơ quan chuyên môn đề nghị dừng do hồ sơ có dấu hiệu giả mạo"}, 30,
              supervisor)
         return
-    if roll < 0.36 and due is not None and due < now:  # late: apology and a new date
-        new_due = cal.due_at(due, 2)
-        step(EventKind.EXTENDED, {"due_at": new_due.isoformat(), "reason": "Cần xác minh thêm thông tin",
-                                  "old_due_at": due.isoformat()}, 2, supervisor)
+    if roll < 0.32 and due is not None:  # refused after appraisal, within the processing time (Đ19.8)
+        at = _at_work(t + timedelta(hours=3), cal)
+        if at < now and at <= due:
+            t = at
+            dossiers.record_in(s, clerk, code, EventKind.REFUSED_AFTER_APPRAISAL,
+                               {"reason": "Qua thẩm định, người yêu cầu không đủ điều kiện theo quy định"}, t)
+            return
+    if roll < 0.45 and verification_days and due is not None:  # the law's verification time: not late
+        from counter.domain.law import verification_due
+
+        new_due = verification_due(cal, due, verification_days)
+        if step(EventKind.VERIFICATION, {"due_at": new_due.isoformat(), "old_due_at": due.isoformat(),
+                                         "days": verification_days, "reason": "Cần xác minh theo quy định"}, 2,
+                supervisor):
+            due = new_due
+    if roll < 0.36 and due is not None and due < now:  # late: apology and a new date, when still in time
+        from counter.domain.law import apology_last_day
+
+        at = _at_work(t + timedelta(hours=2), cal)
+        if at.astimezone(VN_TZ).date() <= apology_last_day(cal, due):
+            new_due = cal.due_at(due, 2)
+            step(EventKind.EXTENDED, {"due_at": new_due.isoformat(), "reason": "Cần xác minh thêm thông tin",
+                                      "old_due_at": due.isoformat(), "agency": "Công chức Tư pháp - Hộ tịch"}, 2,
+                 supervisor)
     # the processing time: mostly before the due date, sometimes after (late)
     span = (due - t).total_seconds() / 3600 if due is not None else 24
     hours = max(0.5, span * rng.uniform(0.3, 0.95) if rng.random() < 0.85 else span + rng.uniform(2, 60))

@@ -415,7 +415,22 @@ def reuse_offers(store: Store, code: str, position: int) -> list[ReuseOffer]:
         pages = sum(x["pages"] for x in store.query(f"SELECT pages FROM blobs WHERE sha256 IN ({marks})", blobs))
         offers.append(ReuseOffer(r["code"], r["position"], r["name"], blobs, pages, fold(r["name"]) == want, 2))
     offers.sort(key=lambda o: not o.same_name)  # stable: newest first within each group
+    from counter.services.signing import reusable_results  # issue 20: earlier dossiers' electronic results
+
+    for r in reusable_results(store, code):
+        if (r.sha256,) not in seen:
+            seen.add((r.sha256,))
+            offers.append(ReuseOffer(r.code, 0, r.name, (r.sha256,), r.pages, fold(r.name) == want, 3))
     return offers
+
+
+def take_offer(store: Store, actor: Actor, code: str, position: int, offer: ReuseOffer) -> ScanResult:
+    """Take a reuse offer: another dossier's paper (code 2) or its electronic result (code 3)."""
+    if offer.digitization == 3:
+        from counter.services.signing import reuse_result
+
+        return reuse_result(store, actor, code, position, offer.code, offer.blobs[0])  # type: ignore[no-any-return]
+    return reuse(store, actor, code, position, offer.code, offer.position)
 
 
 def reuse(store: Store, actor: Actor, code: str, position: int, from_code: str, from_position: int,

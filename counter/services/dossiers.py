@@ -25,7 +25,7 @@ from counter.domain.text import fold, nfc, search_text
 from counter.models import (Dossier, DossierDocument, ProcedurePaper,
                             parse_utc)
 from counter.services import events as ev
-from counter.services.office import calendar_for, calendar_of
+from counter.services.office import calendar_for, calendar_of, numbering_block
 from counter.services.store import Actor, NotFound, Store
 from counter.services.sync import actor_names, timeline
 
@@ -46,8 +46,7 @@ def _applicant_payload(prefix: str, a: Applicant) -> dict[str, Any]:
 
 
 _PROCEDURE = sa.text("SELECT code, name, field, working_days, fee, channels, postal_allowed, in_person, "
-                     "certification, active FROM procedures WHERE code = :c")
-_STATION_NUMBER = sa.text("SELECT number FROM stations WHERE id = :s")
+                     "certification, active, charges FROM procedures WHERE code = :c")
 
 
 def _procedure(session: Session, actor: Actor, code: str, channel: int) -> Any:
@@ -67,7 +66,7 @@ def _new_dossier(session: Session, actor: Actor, proc: Any, owner: Applicant, at
                  channel: int, station_number: int | None = None) -> dict[str, Any]:
     """The identity part of a creating event. `owner` must already be cleaned (intake.clean_applicant)."""
     if station_number is None:
-        station_number = session.execute(_STATION_NUMBER, {"s": actor.station_id}).scalar_one()
+        station_number = numbering_block(session, actor.station_id)
     day = at.astimezone(VN_TZ).date()
     n = ev.next_number(session, actor.station_id, "dossier", f"{day:%y%m%d}")
     return {
@@ -80,13 +79,29 @@ def _new_dossier(session: Session, actor: Actor, proc: Any, owner: Applicant, at
         "field": proc.field,
         "channel": channel,
         "working_days": proc.working_days,
-        "fee": proc.fee,
+        "fee": _fee_of(proc, channel),
         "owner_kind": owner.kind,
         **_applicant_payload("owner", owner),
         "owner_birth_date": owner.birth_date,
         "owner_address": owner.address,
         "owner_email": owner.email,
     }
+
+
+def _charges(proc: Any) -> Any:
+    from counter.services.catalogue import charges_of
+
+    return charges_of(proc.fee, proc.charges, proc.name)
+
+
+def _fee_of(proc: Any, channel: int) -> int:
+    """What the procedure costs on this channel with one of each unit (issue 18: fees.quote)."""
+    from counter.services.fees import quote_charges
+
+    try:
+        return quote_charges(_charges(proc), None, channel)[0].total
+    except ValidationError:
+        return proc.fee
 
 
 _REQUIRED_PAPERS = sa.text("SELECT name FROM procedure_papers WHERE procedure_code = :p AND required "
@@ -99,9 +114,18 @@ def receive_in(session: Session, actor: Actor, req: ReceiveRequest, at: datetime
     proc = _procedure(session, actor, req.procedure_code, req.channel)
     required = list(session.execute(_REQUIRED_PAPERS, {"p": proc.code}).scalars())
     channels = tuple(int(c) for c in proc.channels.split(","))
-    req = validate(req, required, channels, at.astimezone(VN_TZ).date())
+    try:
+        req = validate(req, required, channels, at.astimezone(VN_TZ).date())
+    except ValidationError as exc:  # every problem at once: the fee box's too
+        errors = dict(exc.errors)
+        try:
+            _fees_part(proc, req)
+        except ValidationError as more:
+            errors.update(more.errors)
+        raise ValidationError(errors) from None
+    money = _fees_part(proc, req)
     due = calendar_of(session, actor.office_id).due_at(at, proc.working_days)
-    station_number = session.execute(_STATION_NUMBER, {"s": actor.station_id}).scalar_one()
+    station_number = numbering_block(session, actor.station_id)
     payload = _new_dossier(session, actor, proc, req.owner, at, req.channel, station_number)
     year = f"{at.astimezone(VN_TZ).year}"
     book_n = ev.next_number(session, actor.station_id, "book", year)
@@ -115,11 +139,20 @@ def receive_in(session: Session, actor: Actor, req: ReceiveRequest, at: datetime
         "return_address": req.return_address,
         "assignee_id": actor.user_id,
         "papers": [p.__dict__ for p in req.papers],
+        **money,
     })
     if req.submitter is not None:
         payload.update(_applicant_payload("submitter", req.submitter))
+    if req.notify is not None:
+        payload["notify"] = req.notify  # the citizen's choice of notices (issue 19)
     state, _ = ev.append(session, actor, payload["dossier_id"], EventKind.RECEIVED, payload, at, new=True)
     return state
+
+
+def _fees_part(proc: Any, req: ReceiveRequest) -> dict[str, Any]:
+    from counter.services.fees import intake_payload
+
+    return intake_payload(_charges(proc), req.units, req.channel, req.exemption_ground, req.exemption_paper)
 
 
 def refuse_in(session: Session, actor: Actor, procedure_code: str, owner: Applicant, reason: str,

@@ -125,10 +125,11 @@ def project_documents(session: Session, dossier_id: str, kind: str, payload: dic
     """The dossier's document rows follow its events as its row does: the same code runs for a local
     action, a replay and an event pulled from the central server. Call it after the dossier row exists."""
     if kind == EventKind.RECEIVED and payload.get("papers"):
+        # an online dossier's papers come with their uploaded files, already digitized (issue 15)
         session.execute(_INSERT_DOCUMENT, [
             {"dossier_id": dossier_id, "position": i, "name": p["name"], "originals": p.get("originals", 0),
              "certified_copies": p.get("certified_copies", 0), "photocopies": p.get("photocopies", 0),
-             "digitization": 0, "blobs": "[]"}
+             "digitization": int(p.get("digitization", 0)), "blobs": json.dumps(list(p.get("blobs", [])))}
             for i, p in enumerate(payload["papers"], start=1)])
     elif kind == EventKind.DOCUMENT_SCANNED and payload.get("position") is not None:
         # issue 5: the checklist item's file(s) and digitization code (1 scanned, 2/3 reused) follow the event

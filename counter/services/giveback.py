@@ -305,10 +305,21 @@ def _post_build(tracking: str, address: str, papers: Any, fee_collected: Any, no
     return lambda session, row: (_post_payload(tracking, address, papers, fee_collected, note), None)
 
 
+def _with_form(build: Any, result_form: str) -> Any:
+    """The hand-over says what was handed: the paper result, the electronic one (issue 20) or both."""
+    if result_form == "paper":
+        return build
+
+    def built(session: Session, row: Dossier) -> tuple[dict[str, Any], _Scan | None]:
+        payload, scan = build(session, row)
+        return {**payload, "result_form": result_form}, scan
+    return built
+
+
 def preview_at_counter(store: Store, actor: Actor, code: str, who: Collector, papers: Any = None,
-                       fee_collected: Any = None, note: str = "") -> ReturnPreview:
+                       fee_collected: Any = None, note: str = "", result_form: str = "paper") -> ReturnPreview:
     """Check a hand-over at the counter as the reducer will, and say who collects what (nothing is written)."""
-    return _prepare(store, actor, code, _counter_build(who, papers, fee_collected, note))[0]
+    return _prepare(store, actor, code, _with_form(_counter_build(who, papers, fee_collected, note), result_form))[0]
 
 
 def preview_by_post(store: Store, actor: Actor, code: str, tracking: str, address: str = "", papers: Any = None,
@@ -333,9 +344,11 @@ def _record(store: Store, actor: Actor, code: str, kind: str, payload: dict[str,
 
 
 def return_at_counter(store: Store, actor: Actor, code: str, who: Collector, papers: Any = None,
-                      fee_collected: Any = None, note: str = "") -> ReturnView:
-    """Hand the result over at the counter; the hand-over note (form BG) is printed after this."""
-    _, payload, scan = _prepare(store, actor, code, _counter_build(who, papers, fee_collected, note))
+                      fee_collected: Any = None, note: str = "", result_form: str = "paper") -> ReturnView:
+    """Hand the result over at the counter; the hand-over note (form BG) is printed after this. `result_form`:
+    paper / electronic / both (an electronic result must have been issued: lifecycle)."""
+    _, payload, scan = _prepare(store, actor, code,
+                                _with_form(_counter_build(who, papers, fee_collected, note), result_form))
     return _record(store, actor, code, EventKind.RETURNED, payload, scan)
 
 

@@ -114,6 +114,35 @@ def this_station(session: Session) -> Station:
     return station
 
 
+_NUMBERING = sa.text(  # issue 17: 0 when the office numbers as one station (codes.SINGLE_STATION)
+    "SELECT CASE WHEN coalesce(o.single_station, 0) THEN 0 ELSE s.number END FROM stations s "
+    "JOIN offices o ON o.id = s.office_id WHERE s.id = :s")
+
+
+def numbering_block(session: Session, station_id: str) -> int:
+    """The block a station's dossier codes and receipt-book numbers are taken from: its station number, or 0
+    (0001, 0002, … each day) in an office set to number as a single station."""
+    return int(session.execute(_NUMBERING, {"s": station_id}).scalar_one())
+
+
+def set_single_station(store: Store, actor: Actor, single: bool) -> bool:
+    """Number as one station (0001… each day) or by station blocks (N001…). Refused for one station while
+    this store knows another station of the office: two stations numbering from 0001 would collide."""
+    require(actor.role, Action.MANAGE_CALENDAR)
+    with store.write() as session:
+        office = session.get(Office, actor.office_id)
+        if office is None:
+            raise NotFound(f"Không có cơ quan “{actor.office_id}”")
+        stations = session.execute(sa.text("SELECT count(*) FROM stations WHERE office_id = :o"),
+                                   {"o": actor.office_id}).scalar_one()
+        if single and stations > 1:
+            raise CounterError(f"Cơ quan có {stations} quầy: mỗi quầy phải đánh số theo khối riêng (N001…) để "
+                               "hai quầy không bao giờ cấp trùng mã hồ sơ, kể cả khi mất mạng")
+        office.single_station = single
+        session.add(office)
+    return single
+
+
 def office_info(store: Store) -> OfficeInfo:
     with store.read() as session:
         station = this_station(session)

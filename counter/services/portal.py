@@ -1,5 +1,6 @@
-"""`counter export portal`: the office's dossiers received in a date range, in the national portal's shape
-(counter.domain.portal does the mapping)."""
+"""`counter export portal`: the office's dossiers received in a date range as the national portal's objects,
+built by the same code the central server pushes with (counter.domain.portal: dossier_object, step_object).
+The station has no mapping tables (they live on the central server): codes map to themselves here."""
 
 from __future__ import annotations
 
@@ -7,55 +8,55 @@ import json
 from datetime import date, datetime, time, timedelta, UTC
 from typing import Any
 
-import sqlalchemy as sa
+from sqlmodel import col, select
 
 from counter.domain.calendar import VN_TZ
 from counter.domain.errors import CounterError
-from counter.domain.portal import dossier_record
-from counter.models import parse_utc
-from counter.services.office import this_station
+from counter.domain.lifecycle import Event
+from counter.domain.portal import PortalContext, dossier_object, fold, is_step, step_object
+from counter.models import Dossier, DossierEvent, User
+from counter.services.events import state_of
+from counter.services.office import office_info
 from counter.services.store import Store
 
-_TIMES = ("received_at", "due_at", "original_due_at", "resolved_at", "returned_at", "updated_at")
 
-
-def _utc_text(day: date) -> str:
-    return datetime.combine(day, time(0), VN_TZ).astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+def _utc(day: date) -> datetime:
+    return datetime.combine(day, time(0), VN_TZ).astimezone(UTC)
 
 
 def export(store: Store, start: date, end: date) -> dict[str, Any]:
-    """{"MaDonVi", "TuNgay", "DenNgay", "SoLuong", "DanhSachHoSo": [...]} for dossiers received from `start` to
-    `end` inclusive (Vietnam dates)."""
+    """{"MaDonVi", "TuNgay", "DenNgay", "SoLuong", "DanhSachHoSo": [dossier...], "QuaTrinhXuLy": [step...]} for
+    dossiers received from `start` to `end` inclusive (Vietnam dates)."""
     if end < start:
         raise CounterError("Ngày kết thúc phải sau hoặc bằng ngày bắt đầu")
+    info = office_info(store)
+    ctx = PortalContext(office_name=info.name, file_base=info.public_base_url)
+    records: list[dict[str, Any]] = []
+    steps: list[dict[str, str]] = []
     with store.read() as session:
-        office_id = this_station(session).office_id
-        rows = [dict(r._mapping) for r in session.execute(sa.text(
-            "SELECT * FROM dossiers WHERE office_id = :o AND received_at >= :a AND received_at < :b "
-            "AND voided_at IS NULL "  # issue 12: a dossier received by mistake and voided is not reported
-            "ORDER BY received_at, code"), {"o": office_id, "a": _utc_text(start), "b": _utc_text(end + timedelta(days=1))})]
-        docs: dict[str, list[dict[str, Any]]] = {}
-        results: dict[str, list[dict[str, Any]]] = {}
-        ids = [r["id"] for r in rows]
+        rows = session.exec(select(Dossier).where(
+            Dossier.office_id == info.id, col(Dossier.received_at) >= _utc(start),
+            col(Dossier.received_at) < _utc(end + timedelta(days=1)),
+            col(Dossier.voided_at).is_(None))  # issue 12: a dossier received by mistake and voided is not reported
+            .order_by(col(Dossier.received_at), col(Dossier.code))).all()
+        users = {u.id: (u.full_name, u.role) for u in session.exec(select(User)).all()}
+        by_dossier: dict[str, list[DossierEvent]] = {}
+        ids = [r.id for r in rows]
         for chunk in range(0, len(ids), 500):
-            part = ids[chunk:chunk + 500]
-            params = {f"i{n}": v for n, v in enumerate(part)}
-            marks = ", ".join(f":i{n}" for n in range(len(part)))
-            for d in session.execute(sa.text(
-                    f"SELECT * FROM dossier_documents WHERE dossier_id IN ({marks}) ORDER BY dossier_id, position"),
-                    params):
-                m = dict(d._mapping)
-                m["blobs"] = json.loads(m.get("blobs") or "[]")
-                docs.setdefault(m["dossier_id"], []).append(m)
-            for e in session.execute(sa.text(
-                    f"SELECT dossier_id, payload FROM dossier_events WHERE kind = 'returned' "
-                    f"AND dossier_id IN ({marks})"), params):
-                results[e.dossier_id] = list(json.loads(e.payload).get("papers") or [])
-    records = []
-    for r in rows:
-        for key in _TIMES:
-            if isinstance(r.get(key), str):
-                r[key] = parse_utc(r[key])
-        records.append(dossier_record(r, docs.get(r["id"], []), results.get(r["id"], [])))
-    return {"MaDonVi": office_id, "TuNgay": start.strftime("%Y%m%d"), "DenNgay": end.strftime("%Y%m%d"),
-            "SoLuong": len(records), "DanhSachHoSo": records}
+            for ev in session.exec(select(DossierEvent).where(col(DossierEvent.dossier_id).in_(ids[chunk:chunk + 500]))
+                                   .order_by(col(DossierEvent.at), col(DossierEvent.station_seq))).all():
+                by_dossier.setdefault(ev.dossier_id, []).append(ev)
+        for row in rows:
+            items = []
+            for ev in by_dossier.get(row.id, []):
+                name, role = users.get(ev.actor_id, ("", "")) if ev.station_id == info.station_id else ("", "")
+                at = ev.at if ev.at.tzinfo else ev.at.replace(tzinfo=UTC)
+                items.append((Event(ev.id, ev.kind, at, ev.actor_id, ev.station_id, json.loads(ev.payload)),
+                              name, role))
+            _final, portal_events = fold(items)
+            state = state_of(row)
+            records.append(dossier_object(state, portal_events, ctx))
+            steps += [step_object(state, e, ctx) for e in portal_events if is_step(e.kind)]
+    return {"MaDonVi": info.id, "TuNgay": start.strftime("%Y%m%d"), "DenNgay": end.strftime("%Y%m%d"),
+            "SoLuong": str(len(records)), "DanhSachHoSo": records, "QuaTrinhXuLy": steps}
+

@@ -6,7 +6,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from counter.settings import load_settings
@@ -40,9 +42,13 @@ def receipt_data(session: Session, code: str) -> tuple[forms.ReceiptData, dict]:
         raise NotFound(f"Không tìm thấy hồ sơ “{code.strip()}”")
     office = session.get(Office, row.office_id)
     assert office is not None
-    first = session.exec(select(DossierEvent).where(DossierEvent.dossier_id == row.id,
-                                                    col(DossierEvent.kind).in_(["received", "refused", "registered"]))
-                         .order_by(col(DossierEvent.station_seq))).first()
+    creating = session.exec(select(DossierEvent).where(DossierEvent.dossier_id == row.id,
+                                                       col(DossierEvent.kind).in_(["received", "refused",
+                                                                                   "registered"]))
+                            .order_by(sa.literal_column("dossier_events.rowid"))).all()
+    # an online dossier: `registered` by the server's online desk, then `received`/`refused` at the counter
+    # (issue 15); the receipt is the latter's
+    first = next((e for e in reversed(creating) if e.kind != "registered"), creating[0] if creating else None)
     assert first is not None
     payload = json.loads(first.payload)
     docs = session.exec(select(DossierDocument).where(DossierDocument.dossier_id == row.id)
@@ -62,9 +68,19 @@ def receipt_data(session: Session, code: str) -> tuple[forms.ReceiptData, dict]:
         return_label=RETURN_LABELS.get(row.return_method, row.return_method) + (f": {address}" if address else ""),
         channel=row.channel, tracking_url=tracking_url(office.public_base_url, row.token),
         clerk_name=clerk.full_name if clerk else "", reason=payload.get("reason") or "",
-        original_due_at=row.original_due_at)
+        original_due_at=row.original_due_at, submitter_id_number=row.submitter_id_number or "", **_fee_fields(payload))
     return data, {"kind": first.kind, "form": payload.get("form"), "papers": payload.get("papers", []),
                   "voided_at": row.voided_at}
+
+
+def _fee_fields(payload: dict) -> dict:
+    """Mẫu 01's fee lines, from the intake event (issue 18; none for a dossier from before)."""
+    from counter.domain.fees import GROUNDS
+
+    lines = tuple((c["name"], c.get("detail", ""), int(c["amount"])) for c in payload.get("charges") or ())
+    ex = payload.get("exemption")
+    exemption = (GROUNDS[ex["ground"]][0] + (f" ({ex['paper']})" if ex.get("paper") else "")) if ex else ""
+    return {"fee_lines": lines, "fee_total": sum(a for _, _, a in lines), "fee_exemption": exemption}
 
 
 def documents_for(store: Store, code: str, form: str = "auto") -> tuple[str, list[Document]]:
@@ -75,7 +91,7 @@ def documents_for(store: Store, code: str, form: str = "auto") -> tuple[str, lis
     if form == "auto":
         form = "01" if first["kind"] == EventKind.RECEIVED else first["form"] or "03"
     form = form.upper()
-    if form in ("04", "05", "06", "BG") or (form == "02" and first["kind"] == EventKind.RECEIVED):
+    if form in ("04", "05", "06", "BG") or (form in ("02", "03") and first["kind"] == EventKind.RECEIVED):
         from counter.services.progress import progress_documents  # Mẫu 02 (later), 04, 05, 06, hand-over
 
         return form, progress_documents(store, data, form)
@@ -135,3 +151,41 @@ def printable_forms(store: Store, code: str) -> list[FormChoice]:
                               .where(DossierEvent.dossier_id == row.id)).all()
     intake = next((json.loads(p).get("form") for k, p in events if k == EventKind.REFUSED), None)
     return reprint_rule([k for k, _ in events], intake)
+
+
+def print_guidance(store: Store, actor: Any, procedure_code: str, owner: Any, reason: str,
+                   missing: tuple[Any, ...], fmt: str | None = None, out: Path | None = None) -> PrintResult:
+    """Mẫu 02 as guidance only (issue 17: postal staff may guide, not decide): the papers to add, printed for the
+    citizen with no dossier code taken and nothing written to the store."""
+    from datetime import datetime
+
+    from counter.domain.calendar import VN_TZ
+    from counter.domain.intake import ValidationError, clean_applicant
+    from counter.domain.text import nfc
+    from counter.services.dossiers import _procedure
+
+    if not reason.strip():
+        raise ValidationError({"reason": "Phải ghi rõ lý do"})
+    if not missing:
+        raise CounterError("Chưa chọn giấy tờ cần bổ sung")
+    now: datetime = store.clock.now()
+    errors: dict[str, str] = {}
+    owner = clean_applicant(owner, "owner", now.astimezone(VN_TZ).date(), errors)
+    if errors:
+        raise ValidationError(errors)
+    with store.read() as session:
+        proc = _procedure(session, actor, procedure_code, 3 if actor.role == "postal" else 1)
+        office = session.get(Office, actor.office_id)
+        assert office is not None
+    data = forms.ReceiptData(
+        parent_name=office.parent_name or office.name, office_name=office.name, place_name=office.place_name,
+        office_phone=office.phone, code="", book="", book_no="", owner_name=owner.name,
+        owner_address=owner.address or "", owner_phone=owner.phone or "", owner_email=owner.email or "",
+        owner_id_number=owner.id_number or "", submitter_name="", procedure_name=proc.name, procedure_code=proc.code,
+        papers=(), sets=1, time_label="", received_at=now, due_at=None, return_label="", channel=3,
+        tracking_url=office.public_base_url, clerk_name=actor.full_name, reason=nfc(reason))
+    docs = forms.supplement_request(data, tuple(forms.Paper(p.name, p.originals, p.certified_copies, p.photocopies)
+                                                for p in missing))
+    cfg = printer_config(store, fmt)
+    where = deliver(render(docs, cfg.format, cfg.escpos_profile), cfg, f"huong-dan-{now:%Y%m%d%H%M%S}-mau02", out)
+    return PrintResult("02", where, out is not None or cfg.target == "file")

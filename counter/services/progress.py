@@ -17,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from counter.domain import law
 from counter.domain import progress as rules
 from counter.domain.catalogue import MAX_FEE, MAX_WORKING_DAYS
 from counter.domain.errors import CounterError
@@ -58,11 +59,15 @@ ACTION_FIELDS: dict[str, tuple[FieldSpec, ...]] = {
     EventKind.WITHDRAWN: (FieldSpec("reason", "Lý do rút hồ sơ", "Theo đề nghị của công dân"),),
     EventKind.STOPPED: (FieldSpec("reason", "Lý do dừng xử lý", "", True),),
     EventKind.EXTENDED: (FieldSpec("days", "Gia hạn thêm (ngày làm việc)", "vd: 2", True),
-                         FieldSpec("reason", "Lý do chậm / gia hạn", "", True)),
+                         FieldSpec("reason", "Lý do chậm / gia hạn", "", True),
+                         FieldSpec("agency", "Cơ quan xin lỗi (cơ quan giải quyết)", "để trống: cơ quan đang giữ hồ sơ")),
+    EventKind.VERIFICATION: (FieldSpec("reason", "Nội dung cần xác minh", "", True),),
+    EventKind.REFUSED_AFTER_APPRAISAL: (FieldSpec("reason", "Lý do từ chối (Mẫu 03)", "", True),),
     EventKind.NOTE_ADDED: (FieldSpec("text", "Ghi chú", "", True),),
 }
 #: the form printed after each action
-ACTION_FORMS = {EventKind.SUPPLEMENT_REQUESTED: "02", EventKind.EXTENDED: "04", EventKind.STOPPED: "05"}
+ACTION_FORMS = {EventKind.SUPPLEMENT_REQUESTED: "02", EventKind.EXTENDED: "04", EventKind.STOPPED: "05",
+                EventKind.REFUSED_AFTER_APPRAISAL: "03"}
 DIRECTIONS = {"out": "out", "di": "out", "giao": "out", "back": "back", "ve": "back", "nhan": "back"}
 
 
@@ -209,10 +214,12 @@ def parse_papers(value: Any) -> list[dict[str, Any]]:
         if isinstance(item, dict):
             papers.append(item)
             continue
-        name, _, count = str(item).strip().rpartition(":") if re.search(r":\s*\d+\s*$", str(item)) else \
-            (str(item).strip(), "", "")
-        papers.append({"name": nfc(name.strip()), "originals": int(count) if count.strip() else 1,
-                       "certified_copies": 0, "photocopies": 0})
+        text = str(item).strip()
+        m = re.search(r":\s*(\d+)\s*(?:/\s*(\d+)\s*/\s*(\d+)\s*)?$", text)  # "Tờ khai:2" or ":1/0/2"
+        name = text[:m.start()] if m else text
+        counts = (int(m[1]), int(m[2] or 0), int(m[3] or 0)) if m else (1, 0, 0)
+        papers.append({"name": nfc(name.strip()), "originals": counts[0], "certified_copies": counts[1],
+                       "photocopies": counts[2]})
     return papers
 
 
@@ -241,6 +248,11 @@ def build_payload(session: Session, row: Dossier, kind: str, fields: dict[str, A
     elif kind == EventKind.SUPPLEMENT_REQUESTED:
         p["papers"] = parse_papers(fields.get("papers"))
         p["reason"] = _text(fields, "reason")
+        if row.handed_off_at is not None:  # asked by the processing agency (Đ19.4: within 3 working days)
+            timing = law.supplement_lateness(calendar_of(session, row.office_id), row.handed_off_at, now)
+            p["days_after_hand_off"] = timing.days
+            if timing.late:
+                p["late_request"] = True
     elif kind == EventKind.SUPPLEMENT_RECEIVED:
         if row.due_at is not None and Status(row.status) == Status.SUPPLEMENT:
             asked = session.exec(select(DossierEvent.at).where(DossierEvent.dossier_id == row.id,
@@ -261,12 +273,26 @@ def build_payload(session: Session, row: Dossier, kind: str, fields: dict[str, A
         days = _int(fields, "days", "Số ngày gia hạn", MAX_WORKING_DAYS, grouped=False)
         if days is None:
             raise CounterError("Thiếu số ngày gia hạn (ngày làm việc)")
-        due = rules.extended_due(calendar_of(session, row.office_id), row.due_at, now, days)
-        p.update({"due_at": _iso(due), "days": days, "reason": _text(fields, "reason")})
+        cal = calendar_of(session, row.office_id)
+        due = rules.extended_due(cal, row.due_at, now, days)
+        law.check_apology(cal, row.due_at, now, row.extension_count)
+        office = session.get(Office, row.office_id)
+        agency = _text(fields, "agency") or row.held_by or (office.name if office else "")
+        p.update({"due_at": _iso(due), "days": days, "reason": _text(fields, "reason"), "agency": agency})
         if row.due_at is not None:
             p["old_due_at"] = _iso(row.due_at)
-    elif kind in (EventKind.WITHDRAWN, EventKind.STOPPED):
+    elif kind in (EventKind.WITHDRAWN, EventKind.STOPPED, EventKind.REFUSED_AFTER_APPRAISAL):
         p["reason"] = _text(fields, "reason")
+    elif kind == EventKind.VERIFICATION:
+        from counter.models import Procedure
+
+        procedure = session.get(Procedure, row.procedure_code)
+        days = procedure.verification_days if procedure is not None else 0
+        if row.due_at is None:
+            raise CounterError("Hồ sơ chưa có ngày hẹn trả: không gia hạn xác minh được")
+        due = law.verification_due(calendar_of(session, row.office_id), row.due_at, days)
+        p.update({"due_at": _iso(due), "old_due_at": _iso(row.due_at), "days": days,
+                  "reason": _text(fields, "reason")})
     elif kind == EventKind.NOTE_ADDED:
         p["text"] = _text(fields, "text") or note
         note = ""
@@ -286,6 +312,10 @@ def record_event(store: Store, actor: Actor, code: str, kind: str, fields: dict[
     with store.write() as session:
         now = store.clock.now()
         row = dossier_row(session, actor, code)
+        if kind in EVENT_ACTIONS:  # the role first: a clerk who may not extend hears that, not the law's deadline
+            from counter.domain.permissions import require
+
+            require(actor.role, EVENT_ACTIONS[kind])
         payload = build_payload(session, row, kind, dict(fields or {}), now)
         state, _ = ev.append(session, actor, row.id, kind, payload, now, row=row)
         return EventResult(state.code, kind, EVENT_LABELS[EventKind(kind)], state.status.label, state.due_at,
@@ -330,7 +360,12 @@ def progress_documents(store: Store, data: Any, form: str) -> list:
             old = p.get("old_due_at")
             return forms.apology(data, forms.ExtensionData(
                 e.at, datetime.fromisoformat(old) if old else row.original_due_at,
-                datetime.fromisoformat(p["due_at"]), p.get("reason", ""), names.get(e.actor_id, "")))
+                datetime.fromisoformat(p["due_at"]), p.get("reason", ""), names.get(e.actor_id, ""),
+                p.get("agency", "")))
+        if form == "03":  # refused after appraisal (Đ19.8): the result, sent through the counter
+            e, p = latest(EventKind.REFUSED_AFTER_APPRAISAL)
+            return forms.refusal(replace(data, reason=p.get("reason", ""), clerk_name=names.get(e.actor_id, "")),
+                                 e.at, row.held_by or "")
         if form == "05":
             e, p = latest(EventKind.STOPPED, EventKind.WITHDRAWN)
             return forms.stop_notice(data, forms.StopData(e.at, p.get("reason") or "Theo đề nghị của công dân",
@@ -343,7 +378,14 @@ def progress_documents(store: Store, data: Any, form: str) -> list:
                 office.name if office else "", "Chủ hồ sơ", "Người được ủy quyền", "Bưu chính công ích")))
             lines = tuple(forms.ControlLine(r.giver, r.receiver, r.giver_person, r.receiver_person, r.at,
                                             r.result_label, r.note) for r in rows)
-            return forms.control_slip(data, lines, data.parent_name, partners)
+            handover = ""
+            if row.channel != 2 and row.received_at is not None:  # paper dossiers (Đ18)
+                cal = calendar_of(session, row.office_id)
+                deadline = law.handover_deadline(cal, row.received_at)
+                late = law.handover_late(cal, row.received_at, row.handed_off_at, store.clock.now())
+                handover = forms.vn_time(deadline) + (" — QUÁ HẠN CHUYỂN" if late else " — đúng hạn"
+                                                      if row.handed_off_at else "")
+            return forms.control_slip(data, lines, data.parent_name, partners, handover)
         if form == "BG":
             from datetime import date
 

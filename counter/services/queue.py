@@ -7,7 +7,9 @@ Buckets (now = the store's clock, "today" = the local date):
 - due_soon: open with the office (2, 4), due after today and within N working days;
 - waiting: waiting for the citizen: papers (5) or fees (6);
 - ready: result ready to return (9);
-- returned_today: returned (10) today.
+- returned_today: returned (10) today;
+- not_handed_over: paper dossiers (channel 1, 3) still at the desk (status 2, never handed off) after the hand-over
+  deadline (Đ18: the same working day, or the next morning when received from 15:00; domain/law.py).
 "Việc của tôi" (F6 for clerks and postal staff, `my_page`) is the same buckets for one person: received today
 (received_by = the user), and due today, overdue, waiting, ready among the dossiers assigned to the user.
 Every list is one indexed SQL query on the read-only per-thread connection (store.query), so a page stays
@@ -21,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, UTC
 from typing import Any
 
+from counter.domain import law
 from counter.domain.calendar import VN_TZ, WorkCalendar
 from counter.domain.errors import CounterError
 from counter.domain.lifecycle import STATUS_LABELS, EventKind, Status
@@ -31,7 +34,7 @@ from counter.services.office import calendar_for
 from counter.services.store import Actor, NotFound, Store
 from counter.services.sync import actor_names
 
-BUCKETS = ("due_today", "overdue", "due_soon", "waiting", "ready", "returned_today")
+BUCKETS = ("due_today", "overdue", "due_soon", "waiting", "ready", "returned_today", "not_handed_over", "online")
 BUCKET_LABELS = {
     "due_today": "Đến hạn hôm nay",
     "overdue": "Quá hạn",
@@ -39,6 +42,8 @@ BUCKET_LABELS = {
     "waiting": "Chờ công dân",
     "ready": "Chờ trả kết quả",
     "returned_today": "Đã trả hôm nay",
+    "not_handed_over": "Chưa chuyển đúng hạn",
+    "online": "Trực tuyến chờ tiếp nhận",  # issue 15: status 1, not waiting for the citizen (F8 checks them)
 }
 SORTS = {  # key -> (label, ORDER BY)
     "due": ("Hẹn trả", "due_at, seq"),
@@ -83,6 +88,22 @@ class Window:
     tomorrow_start: datetime
     today_start: datetime
     soon_end: datetime  # local midnight after the Nth working day from today
+    handover_before: datetime | None = None  # received before it: the hand-over deadline has passed
+
+
+def handover_cutoff(cal: WorkCalendar, now: datetime) -> datetime:
+    """The receiving times whose hand-over deadline (law.handover_deadline, non-decreasing in the receiving time)
+    has passed at `now` are exactly those before the time returned (to the microsecond the store keeps; looked
+    back 60 days)."""
+    base = now - timedelta(days=60)  # deadline(base) < now; deadline(now) >= now
+    lo, hi = 0, int((now - base) / timedelta(microseconds=1))
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if law.handover_deadline(cal, base + timedelta(microseconds=mid)) < now:
+            lo = mid
+        else:
+            hi = mid
+    return base + timedelta(microseconds=hi)
 
 
 def window(cal: WorkCalendar, now: datetime, soon_days: int) -> Window:
@@ -90,7 +111,8 @@ def window(cal: WorkCalendar, now: datetime, soon_days: int) -> Window:
     start = datetime.combine(today, time(0), VN_TZ)
     tomorrow = start + timedelta(days=1)
     last = cal.add_working_days(today, max(1, soon_days))
-    return Window(now, today, tomorrow, start, datetime.combine(last + timedelta(days=1), time(0), VN_TZ))
+    return Window(now, today, tomorrow, start, datetime.combine(last + timedelta(days=1), time(0), VN_TZ),
+                  handover_cutoff(cal, now))
 
 
 #: a voided dossier (received by mistake, issue 12) is in no bucket and no list of work
@@ -115,8 +137,13 @@ def _bucket_where(bucket: str, w: Window) -> tuple[str, list[Any]]:
         return "status IN (5, 6)", []
     if bucket == "ready":
         return "status = 9", []
+    if bucket == "online":
+        return "status = 1 AND awaiting_citizen = 0", []
     if bucket == "returned_today":
         return "status = 10 AND returned_at >= ? AND returned_at < ?", [_ts(w.today_start), _ts(w.tomorrow_start)]
+    if bucket == "not_handed_over":
+        return ("status = 2 AND channel <> 2 AND handed_off_at IS NULL AND received_at < ?",
+                [_ts(w.handover_before or w.now)])
     raise CounterError(f"Nhóm hàng đợi không hợp lệ: “{bucket}”")
 
 
@@ -152,7 +179,7 @@ class QueuePage:
 
 
 _COLUMNS = ("code, owner_name, owner_phone, procedure_code, procedure_name, field, channel, status, received_at, "
-            "due_at, returned_at, assignee_id, station_id")
+            "due_at, returned_at, assignee_id, station_id, updated_at")
 
 
 def _names(store: Store) -> Callable[[str, int | None], str | None]:
@@ -244,6 +271,10 @@ def _item(r: Any, who: Callable[[str, int | None], str | None], cal: WorkCalenda
     status = int(r["status"])
     late = dossiers.days_late(cal, status, due, now)
     waiting = {5: "giấy tờ", 6: "phí, lệ phí"}.get(status, "")
+    if status == Status.NEW:  # an online dossier waiting to be received: how long, in working hours
+        from counter.services.online import waited_text
+
+        waiting = "đã chờ " + waited_text(cal.working_hours_between(parse_utc(r["updated_at"]) or now, now))
     return QueueItem(r["code"], r["owner_name"], r["owner_phone"], r["procedure_code"], r["procedure_name"],
                      r["field"], int(r["channel"]), status, STATUS_LABELS[Status(status)], parse_utc(r["received_at"]),
                      due, parse_utc(r["returned_at"]), r["assignee_id"], who(r["station_id"], r["assignee_id"]) or "—", late,

@@ -6,9 +6,8 @@ need Action.VIEW_REPORTS (supervisor); a clerk or postal worker asking for per-c
 Definitions (one place, so the screen, the CLI and the exports agree):
 - The scorecard judges the dossiers *received* in the period (received_at in it; refused and not-yet-received
   online registrations have no received_at and are not counted).
-- Handled = received minus withdrawn (7) and stopped (8). On time = result recorded (resolved_at) by the due
-  date, or still open and not yet due, or waiting for the citizen (5, 6: the citizen holds the clock); a
-  dossier that needed an extension (Mẫu 04, a letter of apology) counts as late, whatever its new date.
+- The 766 indicators and their definitions: services/scorecard.py (issue 17: 2.1 counts the backlog carried in,
+  a statutory verification time is not late, an apology is; records other parts bring show "Chưa có dữ liệu").
 - A voided dossier (received by mistake, issue 12) counts nowhere in the scorecard or the per-clerk figures;
   the ledger keeps its line, struck through, with "Đã hủy: lý do".
 - Per clerk: received = received_by, in the period; returned = the dossiers this person handed over (the actor of
@@ -32,8 +31,7 @@ from counter.domain.calendar import VN_TZ, WorkCalendar, format_vn
 from counter.domain.errors import CounterError
 from counter.domain.lifecycle import STATUS_LABELS, Status
 from counter.domain.permissions import Action, can, require
-from counter.domain.scorecard import (Indicator, Period, complement_indicator, indicator, local_date, number,
-                                      percent)
+from counter.domain.scorecard import NO_DATA, Indicator, Period, local_date, number, percent
 from counter.fsutil import private_dir, write_atomic
 from counter.models import parse_utc
 from counter.printing.ledger import Ledger, LedgerRow
@@ -180,50 +178,25 @@ _COHORT = f"{_LEDGER} AND {LIVE}"
 
 
 def scorecard(store: Store, actor: Actor, period: Period, trend: bool = True) -> Scorecard:
+    """The 766 indicators (services/scorecard.py, one compute function each) and the period's figures."""
+    from counter.services import scorecard as sc766
+    from counter.settings import load_settings
+
     require(actor.role, Action.VIEW_REPORTS)
     lo, hi = _bounds(period)
-    now = _ts(store.clock.now())
     cal = calendar_for(store)
-    r = store.query(
-        "SELECT count(*), "
-        "coalesce(sum(channel = 1), 0), coalesce(sum(channel = 2), 0), coalesce(sum(channel = 3), 0), "
-        "coalesce(sum(status NOT IN (7, 8)), 0), "
-        "coalesce(sum(status NOT IN (7, 8) AND extension_count = 0 AND ("
-        "  (resolved_at IS NOT NULL AND resolved_at <= due_at) OR "
-        "  (resolved_at IS NULL AND (status IN (5, 6) OR status IN (2, 4) AND (due_at IS NULL OR due_at >= ?))))), 0) "
-        f"FROM dossiers WHERE {_COHORT}", (now, lo, hi))[0]
-    received, direct, online, post, handled, on_time = (int(x) for x in r)
-    late = handled - on_time
-    unsynced = int(store.query(
-        "SELECT count(DISTINCT e.dossier_id) FROM outbox o JOIN dossier_events e ON e.id = o.event_id "
-        f"JOIN dossiers d ON d.id = e.dossier_id WHERE d.{_COHORT.replace(' AND ', ' AND d.')}",
-        (lo, hi))[0][0])
-    digitized, reused = (int(x or 0) for x in store.query(
-        "SELECT sum(EXISTS (SELECT 1 FROM dossier_documents x WHERE x.dossier_id = d.id) AND NOT EXISTS "
-        "(SELECT 1 FROM dossier_documents x WHERE x.dossier_id = d.id AND x.digitization = 0)), "
-        "sum(EXISTS (SELECT 1 FROM dossier_documents x WHERE x.dossier_id = d.id AND x.digitization IN (2, 3))) "
-        f"FROM dossiers d WHERE d.{_COHORT.replace(' AND ', ' AND d.')}", (lo, hi))[0])
-    with_fee, paid_online, method_known = (int(x or 0) for x in store.query(
-        "SELECT count(*), sum(EXISTS (SELECT 1 FROM dossier_events e WHERE e.dossier_id = d.id AND "
-        "e.kind = 'fee_paid' AND json_extract(e.payload, '$.method') = 'online')), "
-        "sum(EXISTS (SELECT 1 FROM dossier_events e WHERE e.dossier_id = d.id AND e.kind = 'fee_paid' AND "
-        "json_extract(e.payload, '$.method') IS NOT NULL)) "
-        f"FROM dossiers d WHERE d.{_COHORT.replace(' AND ', ' AND d.')} AND d.fee > 0", (lo, hi))[0])
+    received, direct, online, post = (int(x or 0) for x in store.query(
+        "SELECT count(*), sum(channel = 1), sum(channel = 2), sum(channel = 3) "
+        f"FROM dossiers WHERE {_COHORT}", (lo, hi))[0])
+    target = load_settings(store.data_dir).scorecard.online_target_percent
+    indicators = sc766.indicators(store, period, target)
+    timely = next(i for i in indicators if i.code == "2.1")
+    on_time, handled = timely.numerator, timely.denominator
     spans = [(a, b, c) for a, b, c in store.query(
         f"SELECT {LOCAL_DAY.format('received_at')} a, {LOCAL_DAY.format('resolved_at')} b, count(*) FROM dossiers "
         f"WHERE {_COHORT} AND resolved_at IS NOT NULL GROUP BY a, b", (lo, hi))]
-    indicators = [
-        indicator("1.4", received - unsynced, received),
-        indicator("2.1", on_time, handled),
-        indicator("3.1", online, received),
-        indicator("3.6", paid_online, with_fee, available=method_known > 0,
-                  note="" if method_known else "Chưa có dữ liệu về hình thức nộp phí"),
-        indicator("4.2", digitized, received, note="Tính theo hồ sơ có mọi thành phần đã số hóa"),
-        indicator("4.3", reused, received),
-        complement_indicator("5.4", late, 0, handled, note="Chưa ghi nhận khiếu nại tại quầy (tính 0)"),
-    ]
     days = _trend(store, period) if trend else []
-    return Scorecard(period, received, handled, on_time, late, {1: direct, 2: online, 3: post},
+    return Scorecard(period, received, handled, on_time, handled - on_time, {1: direct, 2: online, 3: post},
                      _avg_days(cal, spans), indicators, days)
 
 
@@ -273,9 +246,11 @@ def ledger(store: Store, actor: Actor, period: Period) -> Ledger:
 
     for i, r in enumerate(store.query(
             "SELECT code, procedure_name, sets, owner_name, owner_address, owner_phone, received_at, due_at, "
-            "returned_at, received_by, status, extension_count, closed_reason, voided_at, void_reason FROM dossiers "
-            f"WHERE {_LEDGER} ORDER BY received_at, seq", (lo, hi)), start=1):
-        rows.append(LedgerRow(i, r["code"], r["procedure_name"], int(r["sets"]), r["owner_name"],
+            "returned_at, received_by, status, extension_count, closed_reason, voided_at, void_reason, book_no "
+            f"FROM dossiers WHERE {_LEDGER} ORDER BY received_at, seq", (lo, hi)), start=1):
+        # issue 17: the line's number is the dossier's Số thứ tự in the receipt book, as Mẫu 01 prints it
+        no = int(r["book_no"]) if (r["book_no"] or "").isdigit() else i
+        rows.append(LedgerRow(no, r["code"], r["procedure_name"], int(r["sets"]), r["owner_name"],
                               r["owner_address"] or "", r["owner_phone"] or "", d(r["received_at"]), d(r["due_at"]),
                               d(r["returned_at"]), names.get(r["received_by"], ""), _area(r["owner_address"]),
                               _note(int(r["status"]), int(r["extension_count"]), r["closed_reason"],
@@ -311,13 +286,15 @@ def queue_csv(items: list[QueueItem], bucket: str) -> str:
 
 def scorecard_csv(sc: Scorecard) -> str:
     rows: list[list[object]] = [
-        [i.code, i.name, i.numerator, i.denominator if i.available else "", percent(i.ratio), percent(i.target, 0),
-         number(i.points), number(i.score), i.note] for i in sc.indicators]
+        [i.code, i.name, i.numerator if i.available else "", i.denominator if i.available else "",
+         percent(i.ratio) if i.available else NO_DATA.lower(), percent(i.target, 0), number(i.points),
+         number(i.score), i.note, i.definition, i.source] for i in sc.indicators]
     rows.append(["2.2", "Thời gian giải quyết trung bình (ngày làm việc)", "", "", number(sc.avg_days), "", "", "",
-                 ""])
-    rows.append(["", "Tổng điểm", "", "", "", "", number(sc.total_points), number(sc.total_score), sc.period.label])
+                 "", "", ""])
+    rows.append(["", "Tổng điểm", "", "", "", "", number(sc.total_points), number(sc.total_score), sc.period.label,
+                 "", ""])
     return _csv(["Chỉ số", "Nội dung", "Tử số", "Mẫu số", "Tỷ lệ", "Mục tiêu", "Điểm tối đa", "Điểm đạt",
-                 "Ghi chú"], rows)
+                 "Ghi chú", "Cách tính", "Nguồn điểm, mục tiêu"], rows)
 
 
 def clerks_csv(figures: list[ClerkFigures]) -> str:

@@ -31,7 +31,7 @@ from sqlmodel import Session, col
 from counter.domain.contracts import BODY_KEYS
 from counter.domain.errors import CounterError
 from counter.domain.hashing import canonical_json, chain_hash
-from counter.domain.lifecycle import DossierState, Event, EventKind, TransitionError, apply
+from counter.domain.lifecycle import BLOB_KINDS, DossierState, Event, EventKind, TransitionError, apply
 from counter.models import Dossier, DossierEvent, Office, SyncConflict, SyncEvent, SyncState, parse_utc
 from counter.services import events as ev_service
 from counter.services import token_store
@@ -291,7 +291,7 @@ def _actors(session: Session) -> dict[int, dict[str, str]]:
 def _blob_hashes(rows: list[Any]) -> list[str]:
     out: list[str] = []
     for r in rows:
-        if r.kind in (EventKind.DOCUMENT_SCANNED, EventKind.RETURNED):  # a scan, a scanned authorization
+        if r.kind in BLOB_KINDS:  # a scan, a scanned authorization, a result
             for h in json.loads(r.payload).get("blobs", []) or []:
                 if isinstance(h, str) and h not in out:
                     out.append(h)
@@ -507,6 +507,7 @@ def pull(store: Store, client: SyncClient, report: CycleReport | None = None, li
     while True:
         with store.read() as session:
             cursor = _get(session, CURSOR) or ""
+            client.outbox_depth = session.execute(sa.text("SELECT count(*) FROM outbox")).scalar()
         page = client.pull(cursor, limit)
         report.pulled += len(page.events)
         report.applied += apply_page(store, page, cursor, report.problems)
@@ -579,7 +580,9 @@ def apply_page(store: Store, page: PullPage, cursor: str, problems: list[str] | 
         if own_back:  # own events this store had lost (restored from a backup): counters move past them
             from counter.services.sync_recovery import catch_up_counters
 
-            catch_up_counters(session, station_id, this_station(session).number)
+            from counter.services.office import numbering_block
+
+            catch_up_counters(session, station_id, numbering_block(session, this_station(session).id))
         _set(session, CURSOR, page.cursor)
         if not page.has_more and _get(session, EPOCH_RESET):
             # push again what the restored server lacks: own events it does not hold, the rejected ones too

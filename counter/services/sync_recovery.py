@@ -29,7 +29,7 @@ from sqlmodel import Session
 from counter.domain.codes import BLOCK_SIZE, CodeError, format_code, parse_code
 from counter.domain.hashing import canonical_json, chain_hash
 from counter.services import sync as s
-from counter.services.office import this_station
+from counter.services.office import numbering_block, this_station
 from counter.services.store import Store
 from counter.sync.client import SyncClient
 
@@ -115,7 +115,7 @@ def recover(store: Store, client: SyncClient) -> list[Renumbered]:
 
 def _apply(store: Store, session: Session, station: Any, fork: int, server_seq: int, server_hash: str,
            lost: list[dict[str, Any]]) -> list[Renumbered]:
-    sid, number = station.id, station.number
+    sid, number = station.id, numbering_block(session, station.id)
     have = set(session.execute(sa.text("SELECT id FROM dossier_events WHERE station_id = :s AND station_seq > :f"),
                                {"s": sid, "f": fork}).scalars())
     lost = [w for w in lost if w["id"] not in have]

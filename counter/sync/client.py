@@ -89,6 +89,8 @@ class SyncClient:
                  timeout: httpx.Timeout | float = DEFAULT_TIMEOUT):
         self.url = url.rstrip("/")
         self.server_time: str | None = None  # the server's clock in its last push answer
+        self.outbox_depth: int | None = None  # reported to the server with each pull (its metrics)
+        self._caught_up: str | None = None  # the cursor of the last page that had nothing more (its ETag)
         self._http = httpx.Client(base_url=self.url, transport=transport, timeout=timeout,
                                   headers={"Authorization": f"Bearer {token}"}, follow_redirects=False)
 
@@ -121,6 +123,8 @@ class SyncClient:
             raise SyncUnavailable(f"Máy chủ {what} ({status})", retry_after=retry_after)
         if status not in ok:
             raise SyncUnavailable(f"Máy chủ trả lời không như mong đợi ({status}): {_detail(body)}")
+        if status == 304:
+            return status, None
         try:
             data = json.loads(body)
         except ValueError:
@@ -148,6 +152,29 @@ class SyncClient:
         status, _ = self._request("PUT", f"/api/v1/blobs/{sha256}", ok=(200, 201, 422), content=data,
                                   headers={"Content-Type": mime})
         return status != 422
+
+    def get_blob(self, sha256: str) -> bytes | None:
+        """One file of the office (GET /api/v1/blobs/{sha256}), or None when the server has no such file for this
+        office (404). A 307 to the object store's presigned URL is followed without the station's token. The
+        bytes are not checked here: the caller (services.remote_blobs.ensure_blob) checks them."""
+        try:
+            response = self._http.get(f"/api/v1/blobs/{sha256}")
+            if response.status_code in (302, 303, 307) and response.headers.get("location"):
+                response = httpx.get(response.headers["location"], timeout=self._http.timeout)
+        except httpx.TimeoutException:
+            raise SyncUnavailable("Máy chủ không trả lời kịp") from None
+        except httpx.HTTPError as exc:
+            log.info("sync: GET blob %s: %r", sha256[:12], exc)
+            raise SyncUnavailable("Không kết nối được máy chủ") from None
+        status = response.status_code
+        if status == 404:
+            return None
+        if status in (401, 403):
+            raise SyncAuthError(f"Máy chủ từ chối mã truy cập của quầy ({status}): {_detail(response.content)}")
+        if status != 200:
+            raise SyncUnavailable(f"Máy chủ không trả được tệp ({status})",
+                                  retry_after=parse_retry_after(response.headers.get("Retry-After")))
+        return response.content
 
     def push(self, station_id: str, office: dict[str, Any], events: list[dict[str, Any]]) -> list[PushResult]:
         return self.push_encoded(station_id, office, [e["id"] for e in events], [_json(e) for e in events])
@@ -204,13 +231,25 @@ class SyncClient:
         return page
 
     def pull(self, after: str = "", limit: int = 500) -> PullPage:
-        _, data = self._request("GET", "/api/v1/events", params={"after": after, "limit": limit})
+        """A page of the office's events after `after`. Asked again at the cursor where the last page ended with
+        nothing more, the request carries If-None-Match and the server answers 304 (no body) when the office
+        still has nothing new: an idle station's pull costs the server one key lookup."""
+        headers = {}
+        if after and after == self._caught_up:
+            headers["If-None-Match"] = f'"{after}"'
+        if self.outbox_depth is not None:
+            headers["X-Counter-Outbox"] = str(self.outbox_depth)
+        status, data = self._request("GET", "/api/v1/events", ok=(200, 304),
+                                     params={"after": after, "limit": limit}, headers=headers)
+        if status == 304:
+            return PullPage([], after, False)
         try:  # the page's declaration (contracts.PullResponse); the events stay the dicts the server sent
             contracts.PULL_RESPONSE.validate_python(data)
         except PydanticError as exc:
             if any(e["loc"][:1] == ("events",) and len(e["loc"]) > 1 for e in exc.errors(include_url=False)):
                 raise SyncUnavailable("Máy chủ trả lời sự kiện không đúng dạng") from None
             raise SyncUnavailable("Máy chủ trả lời trang sự kiện không đúng dạng") from None
+        self._caught_up = data["cursor"] if not data["has_more"] else None
         return PullPage(data["events"], data["cursor"], data["has_more"])
 
     def users(self) -> tuple[str, list[dict[str, Any]]] | None:

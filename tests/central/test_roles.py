@@ -36,7 +36,7 @@ async def test_the_role_written_in_the_push_is_not_believed(central, station_sto
     role on the server; a clerk's reception sent with role "admin" (who may not receive) is accepted."""
     client, engine = central
     token = add_token(engine)
-    receive(station_store, actor_for(station_store, "canbo"))
+    receive(station_store, actor_for(station_store, "canbo"), procedure="1.004873")  # 3 days: Mẫu 04 today is in time
     [created] = wire_events(station_store)
     created["actor"] = {**created["actor"], "role": "admin"}  # admin may not receive: the claim is ignored
     s1 = station_id(station_store)
@@ -55,7 +55,7 @@ async def test_the_role_written_in_the_push_is_not_believed(central, station_sto
 async def test_a_role_changed_on_the_server_judges_the_next_push(central, station_store):
     client, engine = central
     token = add_token(engine)
-    receive(station_store, actor_for(station_store, "canbo"))
+    receive(station_store, actor_for(station_store, "canbo"), procedure="1.004873")  # 3 days: Mẫu 04 today is in time
     [created] = wire_events(station_store)
     s1 = station_id(station_store)
     assert (await _push(client, token, s1, [created]))[0]["status"] == "accepted"
@@ -102,7 +102,7 @@ async def test_a_user_of_another_office_is_unknown_here(central, station_store):
     client, engine = central
     token = add_token(engine)
     central_users.add(engine, "H55.999", "khach", "Lê Văn Khách", "supervisor", "matkhau123", NOW)
-    receive(station_store, actor_for(station_store, "canbo"))
+    receive(station_store, actor_for(station_store, "canbo"), procedure="1.004873")  # 3 days: Mẫu 04 today is in time
     [created] = wire_events(station_store)
     created["actor"] = {"username": "khach", "full_name": "Lê Văn Khách", "role": "supervisor"}
     res = await _push(client, token, station_id(station_store), [created])

@@ -18,8 +18,10 @@ def test_a_dossier_from_hand_off_to_return_by_script(home, tmp_path):
     assert run(path, "event", code, "supplement_received").exit_code == 0
     r = run(path, "event", code, "extended", "--days", "1", "--reason", "Cần xác minh")
     assert r.exit_code == 1 and r.output.strip() == "Lỗi: Cán bộ một cửa không được phép gia hạn hồ sơ."
+    # issue 17: the papers came today, so today is the (same-day) due date: too late for Mẫu 04 (at the latest
+    # 1 working day before), the dossier is simply late if it misses it
     r = run(path, "event", code, "extended", "--days", "1", "--reason", "Cần xác minh", "--print", user="giamsat")
-    assert r.exit_code == 0 and "Đã in mẫu 04" in r.output, r.output
+    assert r.exit_code == 1 and "Quá thời hạn xin lỗi, hẹn lại" in r.output and "Traceback" not in r.output
     assert run(path, "event", code, "transferred").exit_code == 0  # back from Tư pháp
     assert run(path, "event", code, "resolved", "--note", "Giấy khai sinh", user="buudien").exit_code == 1
     assert run(path, "event", code, "resolved", "--note", "Giấy khai sinh").exit_code == 0
@@ -35,7 +37,7 @@ def test_a_dossier_from_hand_off_to_return_by_script(home, tmp_path):
     r = run(path, "event", code, "returned", "--receiver-name", "Nguyễn Văn An", "--receiver-id", "001090123456",
             "--result-papers", "Giấy khai sinh:1", "--print")
     assert r.exit_code == 0 and "Đã in mẫu BG" in r.output, r.output
-    for form in ("02", "04", "06", "bg"):
+    for form in ("02", "06", "bg"):
         out = tmp_path / f"m{form}.pdf"
         r = run(path, "print", "form", form, code, "--out", str(out))
         assert r.exit_code == 0, r.output
@@ -48,7 +50,7 @@ def test_a_dossier_from_hand_off_to_return_by_script(home, tmp_path):
     store = Store.open(path)
     history = [(e.kind, e.actor) for e in dossiers.get_detail(store, code).events]
     store.close()
-    assert history[4] == ("extended", "Người Dùng Giamsat") and history[-1] == ("returned", "Người Dùng Canbo")
+    assert "extended" not in [k for k, _ in history] and history[-1] == ("returned", "Người Dùng Canbo")
 
 
 def test_bad_codes_and_kinds_are_one_line_errors(home):

@@ -25,7 +25,7 @@ def test_bad_codes_get_a_vietnamese_message(bad):
 
 def test_station_blocks_never_overlap():
     seen = set()
-    for station in range(1, 10):
+    for station in range(0, 10):  # 0: an office's only station (0001…0999); 9: the online desk (9001…)
         first, last = codes.block(station)
         numbers = set(range(first, last + 1))
         assert not numbers & seen
@@ -34,7 +34,8 @@ def test_station_blocks_never_overlap():
     with pytest.raises(codes.CodeError, match="hết"):
         codes.seq_for(1, 1000)
     with pytest.raises(codes.CodeError):
-        codes.block(0)
+        codes.block(10)
+    assert codes.block(codes.SINGLE_STATION) == (1, 999)
 
 
 def test_tokens_are_unguessable_and_url_safe():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -9,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from counter.domain import lifecycle
+from counter.domain.calendar import VN_TZ
 from counter.domain.lifecycle import EventKind, Event, Status, TransitionError
 from tests.helpers.events import T0, payload_for
 
@@ -35,6 +37,17 @@ SPEC = {
     "delivered": ({S.RETURNED}, None),  # once, for a result sent by post
     "corrected": (set(S), None),  # issue 12: the applicant's details, in any status
     "voided": ({S.RECEIVED, S.PROCESSING, S.SUPPLEMENT, S.FEE, S.RESOLVED}, None),  # same day; then notes only
+    "online_incomplete": ({S.NEW}, None),  # issue 15: asks the online applicant for papers before receiving
+    "files_added": ({S.NEW}, None),  # ... who uploads them (only while asked)
+    # issue 17: the statutory verification time (once) and Mẫu 03 after appraisal (the result)
+    "verification_extended": ({S.RECEIVED, S.PROCESSING}, None),
+    "refused_after_appraisal": ({S.RECEIVED, S.PROCESSING}, S.RESOLVED),
+    # issue 18: money paid back, a wrong receipt reissued: in any status of a received dossier (when paid)
+    "fee_refunded": (set(S) - {S.NEW}, None),
+    "receipt_cancelled": (set(S) - {S.NEW}, None),
+    "rated": ({S.RETURNED}, None),  # issue 19: the citizen's rating at the counter, after the return
+    # issue 20: the signed electronic result, while the dossier is open, ready or already returned
+    "result_issued": ({S.RECEIVED, S.PROCESSING, S.SUPPLEMENT, S.FEE, S.RESOLVED, S.RETURNED}, None),
 }
 
 
@@ -56,8 +69,23 @@ def test_only_events_in_the_table_are_ever_accepted(kinds):
         event = make_event(kind, n, state)
         if kind == "delivered" and state is not None and state.delivered_at is not None:
             allowed = set()  # a delivery is recorded once
+        if kind == "extended" and state is not None and (
+                state.extension_count or (state.due_at and event.at.astimezone(VN_TZ).date()
+                                          >= state.due_at.astimezone(VN_TZ).date())):
+            allowed = set()  # Mẫu 04 once, at the latest the day before the due date (issue 17)
+        if kind == "verification_extended" and state is not None and state.verification_days:
+            allowed = set()  # the statutory verification time is added once
         if state is not None and state.voided_at is not None and kind != "note_added":
             allowed = set()  # a voided dossier takes nothing but a note
+        if kind in ("online_incomplete", "supplement_requested") and state is not None \
+                and state.supplement_requests >= 1:
+            allowed = set()  # one request for papers per dossier (without a supervisor's override)
+        if kind == "files_added" and state is not None and not state.awaiting_citizen:
+            allowed = set()  # only after the counter asked for them
+        if kind == "fee_refunded" and (state is None or state.paid_amount - state.refunded_amount < 1):
+            allowed = set()  # nothing paid (left) to refund
+        if kind == "receipt_cancelled" and (state is None or state.paid_amount <= 0):
+            allowed = set()  # no receipt to cancel
         if current in allowed:
             new = lifecycle.apply(state, event)
             if target == "fee":
@@ -107,8 +135,10 @@ def test_unknown_kind_is_refused():
 
 
 def test_extension_must_move_the_due_date_later():
-    state = lifecycle.apply(None, make_event("received", 0))
-    earlier = Event("x", "extended", T0, 1, "st1", {"due_at": T0.isoformat(), "reason": "x"})
+    received = lifecycle.apply(None, make_event("received", 0))
+    # a 5-day procedure (issue 17: Mẫu 04 at the latest the day before the due date)
+    state = replace(received, due_at=T0 + timedelta(days=7), original_due_at=T0 + timedelta(days=7))
+    earlier = Event("x", "extended", T0, 1, "st1", {"due_at": (T0 + timedelta(days=6)).isoformat(), "reason": "x"})
     with pytest.raises(TransitionError, match="phải sau"):
         lifecycle.apply(state, earlier)
     no_reason = Event("y", "extended", T0, 1, "st1", {"due_at": (T0 + timedelta(days=30)).isoformat()})
@@ -127,3 +157,38 @@ def test_creating_event_must_carry_its_fields():
 def test_search_text_is_folded():
     state = lifecycle.apply(None, make_event("received", 0))
     assert "nguyen van an" in state.search_text and "0912345678" in state.search_text
+
+
+def _ready(n0: int = 0):
+    state = lifecycle.apply(None, make_event("received", n0))
+    return lifecycle.apply(state, make_event("resolved", n0 + 1, state))
+
+
+def test_electronic_return_needs_an_issued_result():
+    """issue 20: the return says paper / electronic / both; an electronic hand-over needs a result_issued."""
+    state = _ready()
+    ev = Event("r", "returned", T0 + timedelta(hours=1), 1, "st1", {**payload_for("returned", 3), "result_form": "both"})
+    with pytest.raises(TransitionError, match="chưa có kết quả điện tử đã ký"):
+        lifecycle.apply(state, ev)
+    issued = lifecycle.apply(state, make_event("result_issued", 4, state))
+    assert issued.results_issued == 1 and issued.status == S.RESOLVED
+    done = lifecycle.apply(issued, ev)
+    assert done.return_form == "both" and done.status == S.RETURNED
+    bad = Event("x", "returned", ev.at, 1, "st1", {**payload_for("returned", 3), "result_form": "fax"})
+    with pytest.raises(TransitionError, match="Hình thức kết quả bàn giao không hợp lệ"):
+        lifecycle.apply(issued, bad)
+    paperless = {k: v for k, v in payload_for("returned", 3).items() if k != "papers"}
+    only = lifecycle.apply(issued, Event("y", "returned", ev.at, 1, "st1", {**paperless, "result_form": "electronic"}))
+    assert only.return_form == "electronic"
+    assert lifecycle.apply(state, Event("z", "returned", ev.at, 1, "st1", payload_for("returned", 3))).return_form == "paper"
+
+
+@pytest.mark.parametrize("payload, message", [
+    ({"name": "KQ", "blobs": []}, "danh sách tệp"),
+    ({"name": "KQ", "blobs": ["xyz"]}, "danh sách tệp"),
+    ({"blobs": ["ab" * 32]}, "tên"),
+])
+def test_result_issued_payload_is_checked(payload, message):
+    state = _ready()
+    with pytest.raises(TransitionError, match=message):
+        lifecycle.apply(state, Event("r", "result_issued", T0 + timedelta(hours=1), 1, "st1", payload))

@@ -112,13 +112,14 @@ def test_30_april_and_1_may_2027_with_the_compensatory_monday():
 def test_national_day_2027_and_an_extension():
     # Wed 1/9/2027 15:10, same day, after the cut-off -> Thu 2/9 and Fri 3/9 are off -> due Mon 6/9/2027 17:00
     assert CAL.due_at(vn(2027, 9, 1, 15, 10), 0) == vn(2027, 9, 6, 17)
-    new_due = extended_due(CAL, vn(2027, 9, 6, 17), vn(2027, 9, 6, 16), 2)  # Tue 7/9, Wed 8/9
+    new_due = extended_due(CAL, vn(2027, 9, 6, 17), vn(2027, 9, 1, 16), 2)  # Tue 7/9, Wed 8/9
     assert new_due == vn(2027, 9, 8, 17)
+    # issue 17: Mẫu 04 at the latest 1 working day before the due date: Wed 1/9 is the last one before Mon 6/9
     events = [received(vn(2027, 9, 1, 15, 10), 0), out(vn(2027, 9, 1, 15, 20), 1),
-              back(vn(2027, 9, 7, 9), 2),  # Tue 7/9 against 6/9 -> late 1
-              ev("extended", vn(2027, 9, 7, 10), 3, due_at=new_due.isoformat(), reason="Cần xác minh"),
+              ev("extended", vn(2027, 9, 1, 16), 3, due_at=new_due.isoformat(), reason="Cần xác minh"),
+              back(vn(2027, 9, 7, 9), 2),  # Tue 7/9 against the new 8/9 -> early 1
               *give(vn(2027, 9, 8, 11), 4)]  # against the new date: on time
-    assert results(events) == ["Trước hạn 1 ngày làm việc", "Quá hạn 1 ngày làm việc", "Đúng hạn"]
+    assert results(events) == ["Trước hạn 1 ngày làm việc", "Trước hạn 1 ngày làm việc", "Đúng hạn"]
 
 
 def test_forwarding_from_one_agency_to_another_names_both():

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from counter.domain.scorecard import (DEFS, Period, PeriodError, complement_indicator, indicator, parse_day, percent,
-                                      score, with_target)
+from counter.domain.scorecard import (DEFS, GROUPS, INDICATORS, NO_DATA, Period, PeriodError, from_parts, indicator,
+                                      parse_day, percent, score, with_target)
 
 
 def test_full_points_when_the_target_is_met_else_proportional():
@@ -34,15 +34,27 @@ def test_score_is_between_zero_and_points_and_grows_with_the_ratio(num, den, tar
 
 def test_indicators_carry_target_points_and_not_available():
     i = indicator("4.2", 6, 10)
-    assert (i.ratio, i.target, i.met, i.score) == (Fraction(3, 5), Fraction(4, 5), False, Fraction(3, 5) / Fraction(4, 5) * 11)
-    na = indicator("3.6", 0, 4, available=False)
+    assert (i.ratio, i.target, i.met, i.score) == (Fraction(3, 5), Fraction(4, 5), False,
+                                                   Fraction(3, 5) / Fraction(4, 5) * 4)
+    na = from_parts("3.6", None)
     assert na.ratio is None and na.score is None and na.met is None and percent(na.ratio) == "—"
-    assert indicator("1.4", 0, 0).ratio is None  # nothing received: no ratio, not 0 %
-    five = complement_indicator("5.4", late=2, complaints=1, handled=20)
-    assert five.ratio == Fraction(17, 20) and five.score == Fraction(17, 20) / Fraction(9, 10) * DEFS["5.4"].points
-    changed = with_target(DEFS, "3.1", target=Fraction(1, 5))
-    assert indicator("3.1", 1, 4, defs=changed).score == changed["3.1"].points
+    assert not na.available and na.note == NO_DATA  # never a made-up 0
+    assert from_parts("2.1", (0, 0)).ratio is None  # nothing handled: no ratio, not 0 %
+    changed = with_target(DEFS, "3.x", target=Fraction(1, 5))
+    assert indicator("3.x", 1, 4, defs=changed).score == changed["3.x"].points
     assert percent(Fraction(7, 8)) == "87,5%"
+
+
+def test_the_table_is_domain_md_points_as_data_with_their_source():
+    """Issue 17: the points as the national portal's charts show them (domain.md), not invented."""
+    points = {d.code: int(d.points) for d in INDICATORS}
+    assert points == {"1.4": 6, "2.1": 20, "3.x": 12, "3.5": 2, "3.5b": 2, "3.6": 6, "4.1": 6, "4.2": 4, "4.2b": 2,
+                      "4.3": 2, "4.4": 4, "4.5a": 2, "4.5b": 2, "5.2": 6, "5.3": 6, "5.4": 6}
+    assert DEFS["4.2"].target == DEFS["4.3"].target == Fraction(4, 5)
+    for d in INDICATORS:
+        assert d.source and d.definition and d.group in GROUPS
+    for group, weight in GROUPS.items():
+        assert sum(d.points for d in INDICATORS if d.group == group) <= weight
 
 
 def test_periods_day_week_month_and_bounds_in_utc():

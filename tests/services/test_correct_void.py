@@ -95,7 +95,7 @@ def test_a_supervisor_corrects_any_dossier_after_hand_off(store):
 @needs_pdftotext
 def test_the_reprinted_receipt_has_the_corrected_data_and_the_original_appointment(store, tmp_path):
     clerk, boss = actor_for(store, "canbo"), actor_for(store, "giamsat")
-    code = receive(store, clerk, "Nguyễn Văn An", phone="0912345678")
+    code = receive(store, clerk, "Nguyễn Văn An", phone="0912345678", procedure="1.004873")  # 3 days (Mẫu 04 before)
     first = dossiers.get_detail(store, code).due_at
     progress.record_event(store, boss, code, "extended", {"days": "2", "reason": "Cần xác minh"})
     later = dossiers.get_detail(store, code).due_at

@@ -32,14 +32,17 @@ def letters(rs: ReportStore, items) -> list[str]:  # type: ignore[no-untyped-def
 def test_bucket_counts_by_hand(rs):
     boss = actor_for(rs.store, "giamsat")
     assert queue.counts(rs.store, boss) == {"due_today": 2, "overdue": 2, "due_soon": 4, "waiting": 1, "ready": 1,
-                                            "returned_today": 1}
+                                            "returned_today": 1, "not_handed_over": 8, "online": 0}
 
 
 def test_each_bucket_lists_the_right_dossiers_sorted_in_sql(rs):
     boss = actor_for(rs.store, "giamsat")
     got = {b: letters(rs, queue.page(rs.store, boss, b).items) for b in queue.BUCKETS}
     assert got == {"due_today": ["D", "F"], "overdue": ["C", "B"], "due_soon": ["A", "K", "M", "E"],
-                   "waiting": ["G"], "ready": ["H"], "returned_today": ["I"]}
+                   "waiting": ["G"], "ready": ["H"], "returned_today": ["I"],
+                   # issue 17 (Đ18): paper dossiers still at the desk after their hand-over deadline: all of status 2
+                   # received before Fri 20/11 15:00 (D came today, M online)
+                   "not_handed_over": ["C", "B", "F", "A", "K", "E", "P", "Q"], "online": []}
     # K was extended (Mẫu 04) from 17/11 to 25/11: it is due soon, not overdue
     assert letters(rs, queue.page(rs.store, boss, "due_soon", sort="due_desc").items) == ["E", "M", "K", "A"]
     assert letters(rs, queue.page(rs.store, boss, "overdue", sort="code").items) == sorted(
@@ -66,7 +69,8 @@ def test_filters_by_clerk_procedure_field_and_channel(rs):
     assert letters(rs, queue.page(rs.store, boss, "overdue", QueueFilter(assignee_id=rs.canbo2_id)).items) == ["C"]
     assert queue.counts(rs.store, boss, QueueFilter(channel=2))["due_soon"] == 1
     assert queue.counts(rs.store, boss, QueueFilter(procedure_code="1.001193"))["due_today"] == 1
-    assert sum(queue.counts(rs.store, boss, QueueFilter(field="Cư trú")).values()) == 0  # P, Q due 1/12
+    residence = queue.counts(rs.store, boss, QueueFilter(field="Cư trú"))
+    assert residence.pop("not_handed_over") == 2 and sum(residence.values()) == 0  # P, Q due 1/12, never handed over
     assert queue.counts(rs.store, boss, QueueFilter(field="Hộ tịch"))["overdue"] == 2
 
 
@@ -161,3 +165,34 @@ def test_my_work_is_refused_to_admins_and_unknown_buckets(rs):
         queue.my_page(rs.store, actor_for(rs.store, "quantri"), "overdue")
     with pytest.raises(CounterError, match="Nhóm việc không hợp lệ"):
         queue.my_page(rs.store, actor_for(rs.store, "canbo"), "returned_today")
+
+
+def test_not_handed_over_bucket_at_15_00_and_15_01(store):
+    """Issue 17 (Đ18): received 14:59 must leave the desk by 17:00 the same day; received at 15:00 or 15:01, by the
+    next working day's morning. Handed over: out of the bucket; online dossiers never in it."""
+    from datetime import datetime
+
+    from counter.domain.calendar import VN_TZ
+    from counter.services import progress
+    from tests.conftest import receive
+
+    clerk, boss = actor_for(store, "canbo"), actor_for(store, "giamsat")
+
+    def at(d: int, h: int, mi: int = 0) -> datetime:
+        return datetime(2026, 11, d, h, mi, tzinfo=VN_TZ)
+
+    early = receive(store, clerk, "Nguyễn Văn Sớm", "1.004873", at(25, 14, 59))
+    on_cut = receive(store, clerk, "Nguyễn Văn Chốt", "1.004873", at(25, 15, 0))
+    late = receive(store, clerk, "Nguyễn Văn Muộn", "1.004873", at(25, 15, 1))
+    handed = receive(store, clerk, "Nguyễn Văn Chuyển", "1.004873", at(25, 9))
+
+    def bucket(now: datetime) -> set[str]:
+        store.clock.at = now
+        return {i.code for i in queue.page(store, boss, "not_handed_over").items}
+
+    store.clock.at = at(25, 10)
+    progress.record_event(store, clerk, handed, "transferred", {"to": "Tư pháp"})
+    assert bucket(at(25, 17)) == set()  # the deadline itself: still in time
+    assert bucket(at(25, 17, 1)) == {early}
+    assert bucket(at(26, 11, 30)) == {early}
+    assert bucket(at(26, 11, 31)) == {early, on_cut, late}

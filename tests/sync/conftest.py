@@ -61,7 +61,7 @@ def rebuild_request(request: httpx.Request, body: dict[str, Any]) -> httpx.Reque
 
 
 class Central:
-    def __init__(self, url: str, migrate: bool = True):
+    def __init__(self, url: str, migrate: bool = True, **options: Any):
         self.url = url
         self.engine = central_db.make_engine(url, pool_size=2)
         if migrate:
@@ -69,8 +69,8 @@ class Central:
             add_server_users(self.engine)  # the office's users: the server judges every event by them
         else:  # a copy of the migrated template (users included): an epoch of its own, as a new database has
             central_db.new_epoch(self.engine)
-        self.app = create_app(url, clock=FixedClock(NOW + timedelta(minutes=5)), migrate=False, track_rate=0,
-                              pool_size=2)
+        self.app = create_app(url, clock=FixedClock(NOW + timedelta(minutes=5)), migrate=False,
+                              **{"track_rate": 0, "pool_size": 2, **options})
         self.test_client = TestClient(self.app, base_url=SERVER)
         self.transport = Faulty(self.test_client._transport)
 

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from counter.cli import app
 from counter.domain.errors import CounterError
-from counter.domain.portal import FIELDS, portal_time
+from counter.domain.portal import DOCUMENT_FIELDS, FIELDS, STEP_FIELDS, portal_time, strings_only
 from counter.services import events, portal
 from tests.conftest import NOW, PASSWORD, actor_for, receive
 from tests.helpers.store import dossier
@@ -22,6 +22,9 @@ def test_portal_time_is_vietnam_time():
 
 
 def test_export_shape_and_range(store):
+    """Issue 16: every field of domain.md's dossier object, in its order, strings only (the old export had
+    numbers for KenhThucHien, LoaiDoiTuong and TrangThaiHoSo, fields of our own in TaiLieuNop and no DonViXuLy,
+    Email, Fax, GhiChu, HinhThuc, MaDoiTuong...)."""
     clerk = actor_for(store, "canbo")
     code = receive(store, clerk, name="Nguyễn Văn An", id_number="001090123456", phone="0912345678")
     receive(store, clerk, name="Lê Thị Bình", at=NOW + timedelta(days=3))
@@ -33,18 +36,40 @@ def test_export_shape_and_range(store):
                        "fee_collected": row["fee"], "papers": [{"name": "Giấy khai sinh", "count": 2}]},
                       NOW + timedelta(hours=3))
     out = portal.export(store, date(2026, 11, 23), date(2026, 11, 23))
-    assert out["SoLuong"] == 1 and out["TuNgay"] == "20261123"
+    assert out["SoLuong"] == "1" and out["TuNgay"] == "20261123"
     [rec] = out["DanhSachHoSo"]
-    assert tuple(rec) == FIELDS
+    assert tuple(rec) == FIELDS and strings_only(out)
     assert rec["MaHoSo"] == code and rec["MaTTHC"] == "1.001193" and rec["ChuHoSo"] == "Nguyễn Văn An"
-    assert rec["SoGiayToChuHoSo"] == "001090123456" and rec["SoDienThoai"] == "0912345678"
+    assert rec["MaDoiTuong"] == "001090123456" and rec["SoDienThoai"] == "0912345678"
+    assert rec["DinhDanhCHS"] == ["001090123456"]
     assert rec["NgayTiepNhan"] == "20261123090000" and rec["NgayTra"] == "20261123120000"
-    assert len(rec["NgayHenTra"]) == 14 and rec["TrangThaiHoSo"] == 10 and rec["KenhThucHien"] == 1
-    assert rec["TaiLieuNop"] and all(d["TenTepDinhKem"] for d in rec["TaiLieuNop"])
-    assert rec["DanhSachGiayToKetQua"] == [{"TenGiayTo": "Giấy khai sinh", "SoLuong": 2}]
-    assert portal.export(store, date(2026, 11, 23), date(2026, 11, 30))["SoLuong"] == 2
+    assert rec["NgayKetThucXuLy"] == "20261123110000" and rec["NgayNopHoSo"] == "20261123090000"
+    assert len(rec["NgayHenTra"]) == 14 and rec["TrangThaiHoSo"] == "10" and rec["KenhThucHien"] == "1"
+    assert rec["LoaiDoiTuong"] == "1" and rec["HinhThuc"] == "0" and rec["ThongTinTra"] == "Nguyễn Văn An"
+    assert rec["DonViXuLy"] and rec["NoiNopHoSo"] and rec["Email"] == "" and rec["Fax"] == ""
+    assert rec["TaiLieuNop"] and all(tuple(d) == DOCUMENT_FIELDS and d["TenTepDinhKem"] for d in rec["TaiLieuNop"])
+    assert rec["DanhSachGiayToKetQua"] == [{"TenGiayTo": "Giấy khai sinh", "MaThanhPhanHoSo": "", "GiayToId": "",
+                                            "DuongDanTepTinKetQua": "", "MaGiayToKetQua": ""}]
+    assert [s["TrangThai"] for s in out["QuaTrinhXuLy"] if s["MaHoSo"] == code] == ["2", "9", "10"]
+    assert all(tuple(s) == STEP_FIELDS for s in out["QuaTrinhXuLy"])
+    assert portal.export(store, date(2026, 11, 23), date(2026, 11, 30))["SoLuong"] == "2"
     with pytest.raises(CounterError):
         portal.export(store, date(2026, 11, 30), date(2026, 11, 23))
+
+
+def test_scanned_papers_are_urls_the_portal_can_fetch(store, tmp_path):
+    from counter.services import digitize as dg
+    from tests.helpers.images import jpeg
+
+    clerk = actor_for(store, "canbo")
+    code = receive(store, clerk)
+    result = dg.save_pages(store, clerk, code, 1, dg.import_pages([jpeg(tmp_path / "a.jpg")]))
+    out = portal.export(store, date(2026, 11, 23), date(2026, 11, 23))
+    [first, *_] = out["DanhSachHoSo"][0]["TaiLieuNop"]
+    assert first["TepDinhKemId"] == result.sha256 and first["DuocSoHoa"] == "1"
+    assert first["DuongDanTaiTepTin"].endswith(f"/portal/files/{result.sha256}")
+    assert first["DuongDanTaiTepTin"].startswith("http")
+    assert out["DanhSachHoSo"][0]["HoSoCoThanhPhanSoHoa"] == "1"
 
 
 def test_cli_export_portal(store, tmp_path):

@@ -57,6 +57,7 @@ class Server:
         return token
 
     def start(self) -> None:
+        self.cli("serve", "migrate", "--db", self.db)  # the release step: `serve` refuses a schema not at head
         self.proc = subprocess.Popen([COUNTER, "serve", "--db", self.db, "--port", str(self.port), "--track-rate", "0"],
                                      stdout=open(self.tmp / "serve.log", "ab"), stderr=subprocess.STDOUT)  # noqa: SIM115
         deadline = time.monotonic() + 60  # readiness wait, not a timed assertion

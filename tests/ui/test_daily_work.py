@@ -100,7 +100,7 @@ async def test_dossier_screen_reprints_the_forms_its_events_have(store):
 
 
 async def test_an_extended_dossier_offers_the_original_and_the_new_appointment_and_f4_reprints(store):
-    code = receive(store, actor_for(store, "canbo"))
+    code = receive(store, actor_for(store, "canbo"), procedure="1.004873")  # Mẫu 04 the day before the due date
     progress.record_event(store, actor_for(store, "giamsat"), code, "extended", {"days": "2", "reason": "Cần xác minh"})
     app = build_app(store)
     async with app.run_test(size=SIZE) as pilot:

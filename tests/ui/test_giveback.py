@@ -39,6 +39,15 @@ async def open_return(app, pilot, user: str = "canbo"):  # type: ignore[no-untyp
     assert isinstance(app.screen, ReturnScreen)
 
 
+async def skip_rating(app, pilot) -> None:  # type: ignore[no-untyped-def]
+    """After a return at the counter the rating dialog asks the citizen (issue 19): Esc, no rating."""
+    from counter.screens.rating import RateDialog
+
+    if isinstance(app.screen, RateDialog):
+        await pilot.press("escape")
+        await settle(app, pilot)
+
+
 async def scan(app, pilot, box: str, text: str) -> None:  # type: ignore[no-untyped-def]
     """A keyboard-mode scanner: the text typed into the box, then Enter."""
     app.screen.query_one(f"#{box}", Input).focus()
@@ -220,6 +229,7 @@ async def test_the_owner_collects_with_their_own_card(store):
         await settle(app, pilot)
         await pilot.press("y")
         await settle(app, pilot)
+        await skip_rating(app, pilot)
         assert "đã in phiếu bàn giao" in visible(app.screen.query_one("#return-result"))
         await scan(app, pilot, "find", code)  # the same receipt again
         assert "đã được trả kết quả lúc 23/11/2026 09:00 (trả tại quầy)" in visible(app.screen.query_one("#return-summary"))

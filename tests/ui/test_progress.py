@@ -78,18 +78,19 @@ async def test_hand_off_supplement_and_back_through_the_keyboard(store):
 
 
 async def test_supervisor_extends_and_gets_the_apology_letter(store):
-    code = receive(store, actor_for(store, "canbo"))
+    # issue 17: Mẫu 04 at the latest the working day before the due date: a 3-day procedure (due Fri 27/11)
+    code = receive(store, actor_for(store, "canbo"), procedure="1.004873")
     app = build_app(store)
     async with app.run_test(size=SIZE) as pilot:
         await open_progress(app, pilot, "giamsat")
         await find(app, pilot, code)
         await choose(app, pilot, "extended")
-        await pilot.press(*"2", "enter", *"Cần xác minh", "enter")
+        await pilot.press(*"2", "enter", *"Cần xác minh", "enter", "enter")  # the agency: left to the holder
         await settle(app, pilot)
         result = visible(app.screen.query_one("#progress-result"))
         assert "đã in mẫu 04" in result
-        # due Mon 23/11 17:00 + 2 working days: Tue 24/11 is off -> Wed 25, Thu 26
-        assert "26/11/2026 17:00 (hẹn ban đầu 23/11/2026 17:00)" in visible(app.screen.query_one("#summary"))
+        # due Fri 27/11 17:00 + 2 working days: Mon 30/11, Tue 1/12
+        assert "01/12/2026 17:00 (hẹn ban đầu 27/11/2026 17:00)" in visible(app.screen.query_one("#summary"))
     assert (store.data_dir / "prints" / f"{code}-mau04.pdf").exists()
 
 

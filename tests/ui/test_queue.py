@@ -42,7 +42,8 @@ async def test_supervisor_sees_todays_queue_and_the_overdue_list(rs):
         buckets = app.screen.query_one("#buckets", OptionList)
         labels = [str(buckets.get_option_at_index(i).prompt) for i in range(buckets.option_count)]
         assert labels == ["Đến hạn hôm nay (2)", "Quá hạn (2)", "Sắp đến hạn (4)", "Chờ công dân (1)",
-                          "Chờ trả kết quả (1)", "Đã trả hôm nay (1)"]
+                          "Chờ trả kết quả (1)", "Đã trả hôm nay (1)", "Chưa chuyển đúng hạn (8)",
+                          "Trực tuyến chờ tiếp nhận (0)"]  # issue 17
         assert table_codes(app) == [rs.codes["D"], rs.codes["F"]]
         await pilot.press("2")
         await settle(app, pilot)
@@ -106,7 +107,8 @@ async def test_scorecard_tab_and_ledger_export(rs):
         score = app.screen.query_one("#score-table", DataTable)
         rows = {str(score.get_row_at(i)[0]): [str(c) for c in score.full_row(i).values()] for i in range(score.row_count)}
         assert rows["2.1"][2] == "10/14" and rows["2.1"][3] == "71,4% ✗"
-        assert rows["3.6"][3] == "50,0% ✓"
+        assert rows["3.6"][3] == "—" and rows["3.6"][6] == "Chưa có dữ liệu"  # issue 17: payments come later
+        assert rows["3.x"][2] == "1/15" and rows["2.1"][5] == "14,29/20"  # numerator, denominator and points
         summary = str(app.screen.query_one("#score-summary", Static).render())
         assert "Tiếp nhận 15" in summary and "trễ hạn 4" in summary
         await pilot.press("l")  # the ledger of the period shown: this month

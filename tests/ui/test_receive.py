@@ -166,3 +166,21 @@ async def test_a_serial_mode_qr_reader_fills_the_form_with_every_mark(store):
         assert app.screen.query_one("#owner_id_number", Input).value == "001090123456"
     os.close(master)
     os.close(slave)
+
+
+async def test_postal_staff_guidance_prints_mau_02_without_a_dossier(store):
+    """Issue 17: postal staff may guide, not decide: F9 prints Mẫu 02 guidance and takes no dossier code."""
+    app = build_app(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await login(app, pilot, "buudien")
+        await pilot.press("f2")
+        await settle(app, pilot)
+        await pick(app, pilot, "1193")
+        app.screen.query_one("#owner_name", Input).value = "Lê Văn Cường"
+        await pilot.press("f9")
+        await pilot.pause()
+        await pilot.press("enter")  # the suggested reason
+        await settle(app, pilot)
+        assert "không cấp mã hồ sơ" in str(app.screen.query_one("#result", Static).render())
+    assert dossiers.search(store, "").items == []
+    assert len(list((store.data_dir / "prints").glob("huong-dan-*-mau02.pdf"))) == 1

@@ -15,7 +15,7 @@ Revises: 0008
 from alembic import op
 
 revision = "0009_speed"
-down_revision = "0008"
+down_revision = "0009_sign"
 branch_labels = None
 depends_on = None
 

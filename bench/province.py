@@ -1,0 +1,209 @@
+"""A province's load on the central server: N simulated stations (asyncio clients on 127.0.0.1) against two
+`counter serve` processes on PostgreSQL with the blob store in S3 (SeaweedFS). Prints one JSON line per run and
+appends it to bench/results/province.jsonl.
+
+Each station pulls every --interval seconds (default 10, as the station's sync loop; lower it to compress time)
+with If-None-Match (an idle office answers 304), and every --push-every pulls it sends a burst: a scanned file
+(PUT /api/v1/blobs, --blob-kb KB, new bytes) after POST /api/v1/blobs/missing. One station of the first office
+also pushes real events (receptions made in a real station store) in batches of 20, so the accepting path
+is in the mix. Stations are spread over offices of --per-office stations. Clients are bounded
+(--connections shared HTTP connections) and stop by themselves after --duration seconds.
+
+    .venv/bin/python bench/province.py --stations 2000 [--duration 60] [--interval 10]
+
+Reported: p50/p99 of every request, errors (any answer but 200/201/304, or no answer), requests per second,
+server CPU (both processes, user+system) per idle station per minute, and stations held per core at the
+p99 < 200 ms, 0 errors bar (this run's stations / cores when it holds, else 0).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path[0] = str(Path(__file__).resolve().parents[1])  # the repository, not bench/ (bench/queue.py)
+
+import hashlib  # noqa: E402
+
+import httpx  # noqa: E402
+import sqlalchemy as sa  # noqa: E402
+
+from bench.sync_track import free_port, wait_up  # noqa: E402
+from counter.central import db as central_db  # noqa: E402
+from counter.central import tokens  # noqa: E402
+from tests.central.conftest import OFFICE_INFO, station_id, wire_events  # noqa: E402
+from tests.conftest import NOW, OFFICE, actor_for, make_store, receive  # noqa: E402
+from tests.helpers.central import add_server_users  # noqa: E402
+from tests.pg import create_database, server_url  # noqa: E402
+from tests.s3 import start_weed  # noqa: E402
+
+RESULTS = Path(__file__).resolve().parent / "results" / "province.jsonl"
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class Tally:
+    def __init__(self) -> None:
+        self.lat: list[float] = []
+        self.errors = 0
+        self.kinds: dict[str, int] = {}
+        self.by_kind: dict[str, list[float]] = {}
+
+    async def call(self, kind: str, request, ok=(200, 201, 304)):  # type: ignore[no-untyped-def]
+        t = time.perf_counter()
+        try:
+            r = await request
+            good = r.status_code in ok
+        except httpx.HTTPError:
+            r, good = None, False
+        self.lat.append(time.perf_counter() - t)
+        self.by_kind.setdefault(kind, []).append(self.lat[-1])
+        self.kinds[kind] = self.kinds.get(kind, 0) + 1
+        if not good:
+            self.errors += 1
+        return r
+
+
+async def station(http: httpx.AsyncClient, base: str, token: str, tally: Tally, a, stop: float,  # type: ignore[no-untyped-def]
+                  pusher: dict | None) -> None:
+    headers = {"Authorization": f"Bearer {token}"}
+    cursor, etag = "", None
+    await asyncio.sleep(random.random() * a.interval)
+    n = 0
+    while time.monotonic() < stop:
+        start = time.monotonic()
+        h = {**headers, **({"If-None-Match": etag} if etag else {})}
+        r = await tally.call("pull", http.get(f"{base}/api/v1/events", params={"after": cursor}, headers=h))
+        if r is not None and r.status_code == 200:
+            body = r.json()
+            cursor = body["cursor"]
+            etag = r.headers.get("etag") if not body["has_more"] else None
+        n += 1
+        if a.push_every and n % a.push_every == 0:
+            data = os.urandom(a.blob_kb * 1024)
+            sha = hashlib.sha256(data).hexdigest()
+            await tally.call("missing", http.post(f"{base}/api/v1/blobs/missing", json={"hashes": [sha]},
+                                                         headers=headers))
+            await tally.call("blob", http.put(f"{base}/api/v1/blobs/{sha}", content=data,
+                                                     headers={**headers, "Content-Type": "application/pdf"}))
+            if pusher and pusher["events"]:
+                batch, pusher["events"] = pusher["events"][:20], pusher["events"][20:]
+                await tally.call("push", http.post(f"{base}/api/v1/events", headers=headers, json={
+                    "station_id": pusher["station_id"], "office": OFFICE_INFO, "events": batch}))
+        await asyncio.sleep(max(0.0, a.interval - (time.monotonic() - start)))
+
+
+async def run(bases: list[str], toks: list[str], a, pusher: dict) -> Tally:  # type: ignore[no-untyped-def]
+    tally = Tally()
+    # one small pool per group of 50 stations: one pool of thousands of waiters costs the generator more than
+    # the server (httpcore's pool is linear in its waiters)
+    groups = [toks[i:i + 50] for i in range(0, len(toks), 50)]
+    per = max(2, a.connections // len(groups))
+    limits = httpx.Limits(max_connections=per, max_keepalive_connections=per)
+    clients = [httpx.AsyncClient(limits=limits, timeout=30) for _ in groups]
+    try:
+        stop = time.monotonic() + a.duration
+        await asyncio.gather(*(station(clients[i // 50], bases[i % len(bases)], t, tally, a, stop,
+                                       pusher if i == 0 else None) for i, t in enumerate(toks)))
+    finally:
+        for c in clients:
+            await c.aclose()
+    return tally
+
+
+def pct(values: list[float], p: float) -> float:
+    s = sorted(values)
+    return round(s[min(len(s) - 1, int(len(s) * p))] * 1000, 1) if s else 0.0
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--stations", type=int, default=100)
+    ap.add_argument("--per-office", type=int, default=5)
+    ap.add_argument("--interval", type=float, default=10.0)
+    ap.add_argument("--duration", type=float, default=60.0)
+    ap.add_argument("--push-every", type=int, default=6, help="pulls between two bursts (0: idle stations only)")
+    ap.add_argument("--blob-kb", type=int, default=20)
+    ap.add_argument("--connections", type=int, default=400, help="HTTP connections of all stations together")
+    ap.add_argument("--events", type=int, default=200, help="receptions the pushing station sends")
+    a = ap.parse_args()
+
+    found = server_url()
+    if found is None:
+        raise SystemExit("need PostgreSQL: set COUNTER_TEST_PG or install postgresql")
+    server, cluster = found
+    s3 = start_weed()
+    procs: list[subprocess.Popen] = []
+    try:
+        url = create_database(server)
+        engine = central_db.make_engine(url, pool_size=2)
+        central_db.upgrade(engine)
+        add_server_users(engine)
+        toks = []
+        for i in range(a.stations):
+            office = OFFICE if i < a.per_office else f"B{i // a.per_office:05d}"
+            toks.append(tokens.add(engine, office, i % a.per_office + 1, NOW)[1])
+        with engine.begin() as conn:  # bound, as stations that have synced before (their lookups are cached)
+            conn.execute(sa.text("UPDATE central_tokens SET station_id = 'bench-' || id WHERE id > 1"))
+        with tempfile.TemporaryDirectory() as tmp:
+            store = make_store(Path(tmp) / "station")
+            clerk = actor_for(store, "canbo")
+            for i in range(a.events):
+                receive(store, clerk, name="Nguyễn Văn " + "".join("ABCDEGHKLMN"[int(d)] for d in str(i)))
+            pusher = {"events": wire_events(store), "station_id": station_id(store)}
+            store.close()
+            env = {**os.environ, **s3.env(), "COUNTER_SERVER__BLOB_URL": s3.bucket(),
+                   "COUNTER_SERVER__TRACK_RATE": "0", "PYTHONPATH": sys.path[0]}
+            ports = [free_port(), free_port()]
+            for p in ports:
+                procs.append(subprocess.Popen([sys.executable, "-m", "counter", "serve", "--db", url, "--port",
+                                               str(p), "--data-dir", tmp], env=env, stdout=subprocess.DEVNULL,
+                                              stderr=subprocess.DEVNULL))
+            bases = [f"http://127.0.0.1:{p}" for p in ports]
+            for b, p in zip(bases, procs):
+                wait_up(b, p)
+            cpu0 = sum(cpu_seconds(p.pid) for p in procs)
+            t0 = time.monotonic()
+            tally = asyncio.run(run(bases, toks, a, pusher))
+            wall = time.monotonic() - t0
+            cpu = sum(cpu_seconds(p.pid) for p in procs) - cpu0
+        cores = os.cpu_count() or 1
+        p99 = pct(tally.lat, 0.99)
+        held = p99 < 200 and tally.errors == 0
+        result = {"bench": "province", "stations": a.stations, "offices": -(-a.stations // a.per_office),
+                  "interval_s": a.interval, "duration_s": a.duration, "push_every": a.push_every, "requests": len(tally.lat),
+                  "kinds": tally.kinds, "rps": round(len(tally.lat) / wall, 1),
+                  "p50_ms": pct(tally.lat, 0.5), "p99_ms": p99, "errors": tally.errors,
+                  "p99_ms_by_kind": {k: pct(v, 0.99) for k, v in tally.by_kind.items()},
+                  "server_cpu_s": round(cpu, 1), "server_cpu_pct_of_machine": round(100 * cpu / wall / cores, 1),
+                  "cpu_ms_per_station_minute": round(1000 * cpu / a.stations / (wall / 60), 2),
+                  "stations_per_core_held": round(a.stations / cores) if held else 0,
+                  "p99_under_200ms_0_errors": held, "cores": cores, "server_processes": 2, "blob_store": "s3"}
+        line = json.dumps(result, ensure_ascii=False)
+        print(line)
+        RESULTS.parent.mkdir(exist_ok=True)
+        with open(RESULTS, "a") as fh:
+            fh.write(line + "\n")
+    finally:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            p.wait(10)
+        s3.stop()
+        if cluster is not None:
+            cluster.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,116 @@
+"""The workflow rules the law sets (NĐ 61/2018 as codified, kept in substance by NĐ 118/2025; Luật Hộ tịch).
+
+Pure: standard library + the calendar. The reducer (domain/lifecycle.py) enforces what needs no calendar (Mẫu 04
+at most once, before the due day; the statutory verification once); the services call these functions for what
+does (they run on the station, with the office's calendar, before the event is written):
+
+- **Apology (Mẫu 04, Đ19.9)**: at the latest 1 working day before the due date; after that the step is refused and
+  the dossier is simply late (`apology_last_day`, `check_apology`).
+- **Statutory verification (Luật Hộ tịch)**: marriage +5, recognition of parents/children +5, change/correction +3,
+  death +3 working days, from the catalogue (`procedures.verification_days`; `VERIFICATION_DAYS` is the default
+  the catalogue import and the demo fixtures use). It moves the due date and is not late (`verification_due`).
+- **Supplement after appraisal (Đ19.4)**: the processing agency's Mẫu 02 comes within 3 working days of the
+  dossier reaching it; later is allowed but flagged (`supplement_lateness`).
+- **Hand-over (Đ18)**: a paper dossier goes to the deciding agency the same working day, or at the start of the
+  next one when received at or after 15:00 (the same cut-off as the due date's 15:00 rule; "the start of the next
+  working day" is read as its morning shift) (`handover_deadline`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from counter.domain.calendar import VN_TZ, WorkCalendar
+from counter.domain.errors import CounterError
+
+#: Luật Hộ tịch: working days added when verification is needed, by national procedure code (the catalogue's
+#: default; an office's catalogue may say otherwise in its `verification_days` column)
+VERIFICATION_DAYS: dict[str, int] = {
+    "1.000894": 5,  # Đăng ký kết hôn
+    "1.001022": 5,  # Đăng ký nhận cha, mẹ, con
+    "1.004859": 3,  # Đăng ký thay đổi, cải chính, bổ sung hộ tịch
+    "1.000656": 3,  # Đăng ký khai tử
+}
+#: Đ19.4: the processing agency asks for papers within this many working days of receiving the dossier
+SUPPLEMENT_REQUEST_DAYS = 3
+
+
+class LawError(CounterError):
+    """A step the law does not allow (message in Vietnamese)."""
+
+
+def _local(dt: datetime) -> datetime:
+    return dt.astimezone(VN_TZ)
+
+
+def previous_working_day(cal: WorkCalendar, d: date) -> date:
+    day = d - timedelta(days=1)
+    for _ in range(400):
+        if cal.is_working_day(day):
+            return day
+        day -= timedelta(days=1)
+    raise LawError("Lịch làm việc không có ngày làm việc nào trong năm trước đó")
+
+
+# ---- Mẫu 04 ------------------------------------------------------------------------------------------------
+
+def apology_last_day(cal: WorkCalendar, due_at: datetime) -> date:
+    """The last day Mẫu 04 may be issued: the working day before the due date."""
+    return previous_working_day(cal, _local(due_at).date())
+
+
+def check_apology(cal: WorkCalendar, due_at: datetime | None, at: datetime, extension_count: int) -> None:
+    """Raise LawError unless an apology with a new date may be issued at `at` (at most once, at the latest 1
+    working day before the due date)."""
+    if extension_count >= 1:
+        raise LawError("Chỉ được xin lỗi và hẹn lại ngày trả kết quả một lần cho mỗi hồ sơ (NĐ 118/2025): hồ sơ "
+                       "đã được hẹn lại một lần.")
+    if due_at is None:
+        return  # nothing to move: the reducer says why the step does not apply
+    last = apology_last_day(cal, due_at)
+    if _local(at).date() > last:
+        raise LawError(f"Quá thời hạn xin lỗi, hẹn lại: chậm nhất ngày {last:%d/%m/%Y} (01 ngày làm việc trước "
+                       f"ngày hẹn trả {_local(due_at):%d/%m/%Y}). Hồ sơ sẽ bị tính là quá hạn.")
+
+
+# ---- statutory verification --------------------------------------------------------------------------------
+
+def verification_due(cal: WorkCalendar, due_at: datetime, days: int) -> datetime:
+    """The due date moved by the statutory verification time (`days` working days after the due date)."""
+    if days < 1:
+        raise LawError("Thủ tục này không có thời gian xác minh theo quy định của pháp luật.")
+    local = _local(due_at)
+    return datetime.combine(cal.add_working_days(local.date(), days), local.timetz())
+
+
+# ---- Mẫu 02 after appraisal ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SupplementTiming:
+    days: int  # working days from the dossier reaching the agency to the request
+    late: bool  # beyond SUPPLEMENT_REQUEST_DAYS: allowed, flagged and counted
+
+
+def supplement_lateness(cal: WorkCalendar, reached_at: datetime, requested_at: datetime) -> SupplementTiming:
+    """How long after the dossier reached the processing agency it asked for papers (Đ19.4)."""
+    days = max(0, cal.working_days_between(reached_at, requested_at))
+    return SupplementTiming(days, days > SUPPLEMENT_REQUEST_DAYS)
+
+
+# ---- hand-over to the deciding agency ---------------------------------------------------------------------
+
+def handover_deadline(cal: WorkCalendar, received_at: datetime) -> datetime:
+    """When a paper dossier must have left the desk (Đ18): closing time of the receiving day; received at or
+    after the 15:00 cut-off (or outside working hours), the end of the next working day's morning shift."""
+    local = _local(received_at)
+    day = local.date()
+    if cal.is_working_day(day) and local.time() < cal.hours.same_day_cutoff:
+        return datetime.combine(day, cal.hours.closing, VN_TZ)
+    return datetime.combine(cal.next_working_day(day), cal.hours.morning_end, VN_TZ)
+
+
+def handover_late(cal: WorkCalendar, received_at: datetime, handed_off_at: datetime | None, now: datetime) -> bool:
+    """Not handed over by the deadline: handed over after it, or still at the desk once it has passed."""
+    deadline = handover_deadline(cal, received_at)
+    return (handed_off_at if handed_off_at is not None else now) > deadline

@@ -1,0 +1,106 @@
+"""Issue 18, pilot: F2 asks only the quantities the charges need and shows the amount line by line; F9 Thu phí
+shows what a dossier owes with its VietQR code, takes the transfer and prints the receipt; postal staff collect
+cash; a second payment is refused on screen with nothing written."""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import Input
+
+from counter.app import build_app
+from counter.screens.fees import FeesScreen
+from counter.screens.receive import ReceiveScreen
+from counter.services import fees as fee_service
+from tests.conftest import actor_for, make_store
+from tests.helpers.pilot import login, settle, visible
+from tests.helpers.store import snapshot
+from tests.services.test_fees import FEES, take
+
+SIZE = (120, 40)
+pytestmark = pytest.mark.ui
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = make_store(tmp_path / "data")
+    (s.data_dir / "config.toml").write_text(FEES, "utf-8")
+    yield s
+    s.close()
+
+
+async def test_f2_asks_pages_and_copies_for_a_certified_copy_and_shows_the_lines(store):
+    app = build_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await login(app, pilot)
+        await pilot.press("f2")
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, ReceiveScreen)
+        assert not screen.query_one("#fee-box").display  # nothing chosen: nothing asked
+        screen.query_one("#proc", Input).value = "2.000815"
+        await pilot.pause(0.3)
+        await settle(app, pilot)
+        screen.query_one("#proc", Input).focus()
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert screen.procedure is not None and screen.procedure.code == "2.000815"
+        assert screen.query_one("#fee-box").display
+        assert screen.query_one("#unit_pages", Input).parent.parent.display
+        assert not screen.query_one("#unit_signatures", Input).parent.parent.display  # not needed: not asked
+        assert not screen.query_one("#exemption-row").display  # no exemption applies to this charge
+        screen.query_one("#unit_pages", Input).value = "5"
+        screen.query_one("#unit_copies", Input).value = "1"
+        await settle(app, pilot)
+        shown = visible(screen.query_one("#fee-lines"))
+        assert "Phí: Phí chứng thực bản sao từ bản chính: 5 trang: 2 × 2.000 đ + 3 × 1.000 đ = 7.000 đ" in shown
+        assert "Tổng phí, lệ phí phải nộp: 7.000 đ" in shown
+
+
+async def test_f9_shows_the_vietqr_takes_the_transfer_and_refuses_a_second_payment(store):
+    code = take(store, units={"pages": 5, "copies": 1})
+    app = build_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await login(app, pilot)
+        await pilot.press("f9")
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, FeesScreen)
+        screen.query_one("#fee-code", Input).value = code
+        screen.query_one("#fee-code", Input).focus()
+        await pilot.press("enter")
+        await settle(app, pilot)
+        info = visible(screen.query_one("#fee-info"))
+        assert "Tổng phải nộp: 7.000 đ" in info and "CHƯA NỘP: 7.000 đ" in info and f"Nội dung: {code}" in info
+        assert "▀" in visible(screen.query_one("#fee-qr"))  # the VietQR code, drawn on the terminal
+        assert screen.query_one("#fee-amount", Input).value == "7.000"
+        await pilot.press("ctrl+w")  # the transfer arrived
+        await settle(app, pilot)
+        info = visible(screen.query_one("#fee-info"))
+        assert "ĐÃ NỘP 7.000 đ · Chuyển khoản (VietQR)" in info and "Biên lai AA-26P số 1000001" in info
+        assert "biên lai AA-26P 1000001" in visible(screen.query_one("#fee-msg"))
+        before = snapshot(store)
+        screen.query_one("#fee-amount", Input).value = "7000"
+        await pilot.press("ctrl+t")
+        await settle(app, pilot)
+        assert "không nhận nộp lần hai" in visible(screen.query_one("#fee-msg"))
+        assert snapshot(store) == before
+
+
+async def test_postal_staff_collect_cash_on_f9(store):
+    code = take(store, "1.001612")
+    app = build_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await login(app, pilot, "buudien")
+        await pilot.press("f9")
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, FeesScreen)
+        screen.query_one("#fee-code", Input).value = code
+        screen.query_one("#fee-code", Input).focus()
+        await pilot.press("enter")
+        await settle(app, pilot)
+        await pilot.press("ctrl+t")
+        await settle(app, pilot)
+        assert "Đã thu 100.000 đ" in visible(screen.query_one("#fee-msg"))
+    view = fee_service.fee_view(store, actor_for(store, "buudien"), code)
+    assert view.paid and view.current_receipt.collector == "Người Dùng Buudien"
