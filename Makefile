@@ -49,14 +49,20 @@ lock-upgrade:
 	@test -x "$(UV)" || { echo "uv is needed: $(PYTHON) -m pip install uv"; exit 1; }
 	$(UV) pip compile -q --upgrade $(LOCK_ARGS)
 
+BENCH_RUN ?= $(shell date -u +%Y%m%dT%H%M%S)
+export BENCH_RUN := $(BENCH_RUN)
+# Every bench appends its figures to bench/results/$(BENCH_RUN).jsonl; compare.py prints the targets' table.
 bench: $(VENV)/.installed
 	$(PY) bench/lookup.py
 	$(PY) bench/receipt.py
 	$(PY) bench/progress.py
 	$(PY) bench/queue.py
 	$(PY) bench/scan.py
+	$(PY) bench/startup.py
+	$(PY) bench/ui_stall.py
 	$(PY) bench/sync_track.py
 	$(PY) bench/sync.py
+	$(PY) bench/compare.py --runs 1
 
 clean:
 	rm -rf $(VENV) $(DEMO) .pytest_cache .hypothesis .mypy_cache .ruff_cache

@@ -88,3 +88,23 @@ def summary(samples: list[float]) -> dict:
 
 def open_store(data_dir: Path) -> Store:
     return Store.open(data_dir, migrate=False)
+
+
+def bare_station(station: str) -> str:
+    """The station id the bare transactions write their events under (never the store's own)."""
+    return "bare-" + station
+
+
+def bare_seq_start(con, station: str) -> None:  # type: ignore[no-untyped-def]
+    """One event sequence for every bench's bare rows (receipt and progress both write under bare_station), caught
+    up once with what is already in the file, so that a bench run after another never reuses a number."""
+    top = con.execute("SELECT coalesce(max(station_seq), 0) FROM dossier_events WHERE station_id = ?",
+                      (bare_station(station),)).fetchone()[0]
+    con.execute("INSERT INTO code_sequences(station_id, scope, period, last) VALUES (?, 'bare-ev', '', ?) "
+                "ON CONFLICT DO UPDATE SET last = max(last, excluded.last)", (station, top))
+
+
+def bare_seq(con, station: str) -> int:  # type: ignore[no-untyped-def]
+    """The next number of the bare event sequence (inside the bare transaction, one statement as ours)."""
+    return con.execute("INSERT INTO code_sequences(station_id, scope, period, last) VALUES (?, 'bare-ev', '', 1) "
+                       "ON CONFLICT DO UPDATE SET last = last + 1 RETURNING last", (station,)).fetchone()[0]

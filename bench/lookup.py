@@ -7,15 +7,16 @@ SQLite query on the same 1,000,000-dossier file, in the same run. Prints one JSO
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import sqlite3
+import subprocess
 import sys
 import time
 from pathlib import Path
 
 sys.path[0] = str(Path(__file__).resolve().parents[1])  # the repository, not bench/ (bench/queue.py is not the stdlib queue)
 
+from bench._results import emit  # noqa: E402
 from bench._store import build, open_store, summary  # noqa: E402
 from counter.services import dossiers  # noqa: E402
 from counter.services.dossiers import fts_query  # noqa: E402
@@ -34,6 +35,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=1_000_000)
     ap.add_argument("--reps", type=int, default=2000)
+    ap.add_argument("--load", type=int, default=1, help="processes spinning on the CPU while it measures")
     a = ap.parse_args()
     data_dir = build(a.n)
     store = open_store(data_dir)
@@ -60,7 +62,9 @@ def main() -> None:
         timed(fn, [(x,) if not isinstance(x, tuple) else x for x in args])  # warm up
     assert len(svc_name("nguyen").items) == 20 and svc_code(codes[0]).items[0].code == codes[0]
 
-    r = {}
+    # the target holds while another process loads the CPU: spin that many for the timed part
+    spinners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(a.load)]
+    r = {"load_processes": a.load}
     # bare and service alternate on the same inputs, so caches and the disk treat both alike
     for label, bare, svc, args in (("code", bare_code, svc_code, codes), ("name", bare_name, svc_name, queries)):
         t_bare, t_svc = [], []
@@ -70,9 +74,15 @@ def main() -> None:
             t_svc += timed(svc, [(x,)])
         r[f"{label}_bare"], r[f"{label}_service"] = summary(t_bare), summary(t_svc)
     r["detail_service"] = summary(timed(svc_detail, [(c,) for c in codes[: a.reps // 4]]))
+    for p in spinners:
+        p.kill()
+        p.wait()
     r["code_ratio_p99"] = round(r["code_service"]["p99_ms"] / r["code_bare"]["p99_ms"], 2)
     r["name_ratio_p99"] = round(r["name_service"]["p99_ms"] / r["name_bare"]["p99_ms"], 2)
-    print(json.dumps({"bench": "lookup", "dossiers": a.n, "reps": a.reps, **r}, ensure_ascii=False))
+    emit({"bench": "lookup", "dossiers": a.n, "reps": a.reps, **r},
+         [("code_lookup_p99", r["code_service"]["p99_ms"], r["code_bare"]["p99_ms"], "ms"),
+          ("name_search_p99", r["name_service"]["p99_ms"], r["name_bare"]["p99_ms"], "ms"),
+          ("name_search_p50", r["name_service"]["p50_ms"], r["name_bare"]["p50_ms"], "ms")])
 
 
 if __name__ == "__main__":

@@ -12,7 +12,6 @@ three assignees, so the per-period queries have real rows to read.
 from __future__ import annotations
 
 import argparse
-import json
 import sqlite3
 import sys
 import time
@@ -21,6 +20,7 @@ from pathlib import Path
 
 sys.path[0] = str(Path(__file__).resolve().parents[1])  # the repository, not bench/ (bench/queue.py is not the stdlib queue)
 
+from bench._results import emit  # noqa: E402
 from bench._store import build, summary  # noqa: E402
 from counter.domain.scorecard import Period, local_date  # noqa: E402
 from counter.services import queue, reports  # noqa: E402
@@ -123,7 +123,9 @@ def main() -> None:
     r["queue_first_page_p99_ok"] = r["queue_overdue_service"]["p99_ms"] < 100
     r["scorecard_month_p99_ok"] = max(r["scorecard_month_service"]["p99_ms"],
                                       r["scorecard_month_year_ago_service"]["p99_ms"]) < 1000
-    print(json.dumps({"bench": "queue", "dossiers": a.n, "reps": a.reps, **r}, ensure_ascii=False))
+    emit({"bench": "queue", "dossiers": a.n, "reps": a.reps, **r},
+         [("queue_first_page_p99", r["queue_overdue_service"]["p99_ms"], r["queue_overdue_bare"]["p99_ms"], "ms"),
+          ("scorecard_month_p99", r["scorecard_month_service"]["p99_ms"], r["scorecard_month_bare"]["p99_ms"], "ms")])
 
 
 if __name__ == "__main__":

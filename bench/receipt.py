@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sqlite3
 import sys
 import time
@@ -20,7 +19,8 @@ from pathlib import Path
 
 sys.path[0] = str(Path(__file__).resolve().parents[1])  # the repository, not bench/ (bench/queue.py is not the stdlib queue)
 
-from bench._store import build, summary as stats  # noqa: E402
+from bench._results import emit  # noqa: E402
+from bench._store import bare_station, bare_seq, bare_seq_start, build, summary as stats  # noqa: E402
 from counter.domain.clock import FixedClock  # noqa: E402
 from counter.domain.intake import Applicant, PaperInput, ReceiveRequest  # noqa: E402
 from counter.services import auth, dossiers, printing  # noqa: E402
@@ -47,6 +47,7 @@ def main() -> None:
     con.execute("PRAGMA synchronous=FULL")
     con.execute("PRAGMA foreign_keys=ON")
     station = con.execute("SELECT value FROM sync_state WHERE key='station_id'").fetchone()[0]
+    bare_seq_start(con, station)
 
     def bare(i: int) -> None:
         did, eid, ts = str(uuid.uuid4()), str(uuid.uuid4()), "2027-01-04 02:00:00.000000"
@@ -62,11 +63,10 @@ def main() -> None:
             (did, f"BARE-{uuid.uuid4().hex[:12].upper()}-{n}", uuid.uuid4().hex, "H55.242", station, "1.001193",
              "Đăng ký khai sinh", "Hộ tịch", "Nguyễn Văn An", "001090123456", "0912345678", ts, ts, ts,
              "bare nguyen van an 0912345678 001090123456", eid, ts))
-        seq = con.execute("INSERT INTO code_sequences(station_id, scope, period, last) VALUES (?, 'bare-ev', '', 1) "
-                          "ON CONFLICT DO UPDATE SET last = last + 1 RETURNING last", (station,)).fetchone()[0]
+        seq = bare_seq(con, station)
         con.execute("INSERT INTO dossier_events(id, dossier_id, office_id, station_id, station_seq, kind, at, "
                     "payload, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                    (eid, did, "H55.242", "bare-" + station, seq, "received", ts, "{}" * 300, "0" * 64,
+                    (eid, did, "H55.242", bare_station(station), seq, "received", ts, "{}" * 300, "0" * 64,
                      uuid.uuid4().hex * 2))
         con.execute("INSERT INTO outbox(event_id, station_seq, created_at) VALUES (?,?,?)", (eid, seq, ts))
         for pos, p in enumerate(papers, 1):
@@ -97,9 +97,13 @@ def main() -> None:
         printing.render(forms_docs, "escpos")
         t_pos.append(time.perf_counter() - t)
     r_bare, r_svc = stats(t_bare), stats(t_svc)
-    print(json.dumps({"bench": "receipt", "dossiers": a.n, "reps": a.reps, "receive_bare": r_bare,
-                      "receive_service": r_svc, "receive_ratio_p50": round(r_svc["p50_ms"] / r_bare["p50_ms"], 2),
-                      "pdf_a5_two_copies": stats(t_pdf), "escpos_one_copy": stats(t_pos)}))
+    pdf, pos = stats(t_pdf), stats(t_pos)
+    emit({"bench": "receipt", "dossiers": a.n, "reps": a.reps, "receive_bare": r_bare,
+          "receive_service": r_svc, "receive_ratio_p50": round(r_svc["p50_ms"] / r_bare["p50_ms"], 2),
+          "pdf_a5_two_copies": pdf, "escpos_one_copy": pos},
+         [("receive_p50", r_svc["p50_ms"], r_bare["p50_ms"], "ms"),
+          ("receive_p99", r_svc["p99_ms"], r_bare["p99_ms"], "ms"),
+          ("receipt_pdf_p50", pdf["p50_ms"], None, "ms"), ("escpos_p50", pos["p50_ms"], None, "ms")])
 
 
 if __name__ == "__main__":

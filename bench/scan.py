@@ -11,7 +11,6 @@ must be durable before the event naming it commits). Target: at least 20 pages/s
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
 import shutil
@@ -25,6 +24,7 @@ sys.path[0] = str(Path(__file__).resolve().parents[1])  # the repository, not be
 import img2pdf  # noqa: E402
 from PIL import Image, ImageDraw, ImageFont  # noqa: E402
 
+from bench._results import emit  # noqa: E402
 import counter.printing  # noqa: E402
 from counter.services import digitize  # noqa: E402
 from counter.services.dossiers import default_papers, receive_in  # noqa: E402
@@ -119,7 +119,7 @@ def main() -> None:
                 ocr_image(p.read_bytes())
             ocr_s = round((time.perf_counter() - t) / a.ocr_pages, 2)
         n = len(pages)
-        print(json.dumps({
+        emit({
             "bench": "scan", "pages": n, "per_doc": a.per_doc, "mb": round(mb, 1), "dpi": 300,
             "ours_pages_per_s": round(n / t_ours, 1), "bare_img2pdf_pages_per_s": round(n / t_bare, 1),
             "ratio": round(t_ours / t_bare, 2), "target_pages_per_s": 20, "target_ratio": 2.0,
@@ -127,7 +127,7 @@ def main() -> None:
             "bare_img2pdf_fsync_pages_per_s": round(n / t_bare_durable, 1),
             "ratio_vs_fsync": round(t_ours / t_bare_durable, 2),
             "ocr_s_per_page": ocr_s, "ocr_threads": os.environ.get("OMP_THREAD_LIMIT", "1"),
-        }, ensure_ascii=False))
+        }, [("scan_to_pdf", round(t_ours, 3), round(t_bare_durable, 3), "s")])
         store.close()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

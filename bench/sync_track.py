@@ -33,6 +33,7 @@ sys.path[0] = str(Path(__file__).resolve().parents[1])  # the repository, not be
 import httpx  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 
+from bench._results import emit  # noqa: E402
 from bench._store import summary  # noqa: E402
 from counter.central import db as central_db  # noqa: E402
 from counter.central import ingest, tokens  # noqa: E402
@@ -254,7 +255,8 @@ def main() -> None:
             "push_http_batch100": summary(push_http),
             "accept": accept,
         }
-        print(json.dumps(result, ensure_ascii=False))
+        emit(result, [("track_page_p99", result["track_page"]["p99_ms"], result["bare_fastapi_constant"]["p99_ms"],
+                       "ms")])
     finally:
         for p in procs:
             p.terminate()

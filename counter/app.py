@@ -104,7 +104,9 @@ class CounterApp(App):
         self.push_screen(LoginScreen())
         self._start_idle_timer()
         self.theme_changed_signal.subscribe(self, self._theme_changed)
-        self.run_worker(self._open_store, thread=True, exit_on_error=False, group="store")
+        # after the first paint: the store's imports (SQLAlchemy, the models, Alembic) hold the GIL for a while and
+        # would otherwise compete with drawing the login screen
+        self.call_after_refresh(self.run_worker, self._open_store, thread=True, exit_on_error=False, group="store")
 
     def _open_store(self) -> None:
         """Read the settings and open (and migrate) the store off the UI thread, so the login screen shows at
@@ -133,6 +135,9 @@ class CounterApp(App):
         self.store, self.services = store, services
         self.store_opened.set()
         self.call_from_thread(self._store_ready, store, info)
+        from counter.services import printing  # reportlab, ahead of the first print (here, not on the UI thread)
+
+        printing.warm_up()
 
     def _settings_ready(self, settings: Settings) -> None:
         """[keymap], [app] theme and idle_lock_minutes, applied as soon as they are read."""

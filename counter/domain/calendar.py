@@ -15,14 +15,16 @@ lookup or a binary search: microseconds.
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 import threading
 from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
-
-import holidays
 
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 OVERRIDE_OFF_NAME = "Ngày nghỉ (điều chỉnh)"
@@ -60,11 +62,35 @@ class OfficeHours:
         return self.afternoon_end
 
 
+def _vietnam_holidays() -> Any:
+    """holidays' Vietnam and only it, on first use: `import holidays.countries.vietnam` runs the package
+    `holidays.countries`, which imports all ~250 countries (0.15 s at every start). The module is loaded from its
+    file under its own name, so a later `import holidays` (or holidays.VN) finds and reuses it."""
+    name = "holidays.countries.vietnam"
+    module = sys.modules.get(name)
+    if module is None:
+        import holidays.holiday_base  # the package (its registry is lazy) and the base classes
+
+        spec = importlib.util.spec_from_file_location(
+            name, Path(holidays.holiday_base.__file__).parent / "countries" / "vietnam.py")
+        if spec is None or spec.loader is None or "holidays.countries" in sys.modules:
+            from holidays.countries.vietnam import Vietnam  # already paid for: the ordinary import
+            return Vietnam(years=[], language="vi")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        try:
+            spec.loader.exec_module(module)
+        except BaseException:
+            del sys.modules[name]
+            raise
+    return module.Vietnam(years=[], language="vi")  # expand=True: grows a year at a time on lookup
+
+
 class _Vietnam:
     """holidays.VN turned into per-year tables, shared by every WorkCalendar (the law is the same for all)."""
 
     def __init__(self) -> None:
-        self._vn = holidays.VN(years=[], language="vi")  # expand=True: grows a year at a time on lookup
+        self._vn: Any = None  # loaded at the first question, under the lock (not at import: start-up)
         self._working: dict[int, tuple[int, ...]] = {}  # year -> sorted ordinals of its working days
         self._names: dict[int, dict[date, str]] = {}
 
@@ -74,6 +100,8 @@ class _Vietnam:
             with _LOCK:
                 table = self._working.get(year)
                 if table is None:
+                    if self._vn is None:
+                        self._vn = _vietnam_holidays()
                     vn = self._vn
                     first = date(year, 1, 1).toordinal()
                     last = date(year, 12, 31).toordinal()

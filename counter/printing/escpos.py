@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from escpos.printer import Dummy
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageChops, ImageDraw, ImageFont
 
 from counter.printing.layout import QR, Document, Field, Header, Note, Para, Signatures, Table, Title
 from counter.printing.pdf import FONTS, MOTTO
@@ -62,33 +62,57 @@ def _wrap(text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
     return lines
 
 
+@lru_cache(maxsize=2048)
+def _wrapped(text: str, size: int, bold: bool, width: int) -> tuple[str, ...]:
+    """The lines a text wraps to, kept: most of a receipt (the header, the motto, the papers' names, the notes)
+    is the same on every job."""
+    return tuple(_wrap(text, _font(size, bold), width))
+
+
+STRIP_TOP = 16  # dots above a line's top that its marks (Ộ, Ỹ) may reach
+
+
+@lru_cache(maxsize=2048)
+def _strip(text: str, size: int, bold: bool, center: bool, width: int) -> Image.Image:
+    """One line drawn once on a band of the paper's width, with room above and below (STRIP_TOP) for marks and
+    glyphs that reach past the line's height (combined with a logical AND, so nothing of a neighbour is wiped)."""
+    font = _font(size, bold)
+    img = Image.new("1", (width, STRIP_TOP + 2 * size + 4), 1)
+    x = (width - font.getlength(text)) / 2 if center else 0
+    ImageDraw.Draw(img).text((x, STRIP_TOP), text, font=font, fill=0)
+    return img
+
+
 class _Canvas:
     """Collects lines of text, then turns them into one image."""
 
     def __init__(self, width: int) -> None:
         self.width = width
-        self.lines: list[tuple[str, ImageFont.FreeTypeFont, bool, int]] = []
+        self.lines: list[tuple[str, int, bool, bool, int]] = []  # text, size, bold, centred, line height
         self.printed: list[str] = []  # every line of text, in order (what the paper shows; for tests)
 
     def add(self, text: str, size: int = 22, bold: bool = False, center: bool = False) -> None:
-        font = _font(size, bold)
-        for line in _wrap(text, font, self.width):
-            self.lines.append((line, font, center, int(font.size * 1.3)))
+        for line in _wrapped(text, size, bold, self.width):
+            self.lines.append((line, size, bold, center, int(size * 1.3)))
             self.printed.append(line)
 
     def gap(self, height: int = 13) -> None:
-        self.lines.append(("", _font(10), False, height))
+        self.lines.append(("", 10, False, False, height))
         self.printed.append("")
 
     def image(self) -> Image.Image | None:
         if not self.lines:
             return None
-        img = Image.new("1", (self.width, sum(h for *_, h in self.lines) + 4), 1)
-        draw = ImageDraw.Draw(img)
+        height = sum(h for *_, h in self.lines) + 4
+        img = Image.new("1", (self.width, height), 1)
         y = 2
-        for text, font, center, h in self.lines:
-            x = (self.width - font.getlength(text)) / 2 if center else 0
-            draw.text((x, y), text, font=font, fill=0)
+        for text, size, bold, center, h in self.lines:
+            if text:
+                strip = _strip(text, size, bold, center, self.width)
+                top = y - STRIP_TOP
+                box = (0, max(0, top), self.width, min(height, top + strip.height))
+                band = strip.crop((0, box[1] - top, self.width, box[3] - top))
+                img.paste(ImageChops.logical_and(img.crop(box), band), box)
             y += h
         self.lines = []
         return img

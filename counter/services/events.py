@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import asdict, fields
+from dataclasses import fields
 from datetime import datetime, UTC
 from typing import Any
 
@@ -22,7 +22,9 @@ _STATE_FIELDS = [f.name for f in fields(DossierState)]
 
 
 def row_values(state: DossierState) -> dict[str, Any]:
-    values = asdict(state)
+    """The state as the dossier row's columns. Every field is a scalar (str, int, bool, datetime, None), so a
+    shallow read gives what dataclasses.asdict gave, without its deep copy (a tenth of a progress step)."""
+    values = {name: getattr(state, name) for name in _STATE_FIELDS}
     values["status"] = int(state.status)
     return values
 

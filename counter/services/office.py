@@ -220,9 +220,23 @@ def calendar_of(session: Session, office_id: str) -> WorkCalendar:
                      tuple(d for d, k in overrides if k == "work"))
 
 
+_STATION_HOURS = ("SELECT o.id, o.morning_start, o.morning_end, o.afternoon_start, o.afternoon_end, "
+                  "o.same_day_cutoff FROM sync_state k JOIN stations s ON s.id = k.value "
+                  "JOIN offices o ON o.id = s.office_id WHERE k.key = ?")
+
+
 def calendar_for(store: Store) -> WorkCalendar:
-    with store.read() as session:
-        return calendar_of(session, this_station(session).office_id)
+    """This station's office's calendar, read with two plain queries (searches and pages ask for it on every
+    call; the ORM's two lookups and a session cost 20× the reading)."""
+    rows = store.query(_STATION_HOURS, (STATION_KEY,))
+    if not rows:
+        with store.read() as session:  # not initialised: the one message for it
+            return calendar_of(session, this_station(session).office_id)
+    office_id, *hours = rows[0]
+    overrides = [(date.fromisoformat(str(d)), k)
+                 for d, k in store.query(str(_OVERRIDES).replace(":o", "?"), (office_id,))]
+    return _calendar(OfficeHours(*(_hm(t) for t in hours)), tuple(d for d, k in overrides if k == "off"),
+                     tuple(d for d, k in overrides if k == "work"))
 
 
 @dataclass(frozen=True)

@@ -110,6 +110,14 @@ def documents_for(store: Store, code: str, form: str = "auto") -> tuple[str, lis
     raise CounterError(f"Không có mẫu {form} cho hồ sơ này")
 
 
+def warm_up() -> None:
+    """Ahead of the first print (called in a worker once the store is open): reportlab's modules are imported with
+    this one, and here its fonts are read, so the first receipt does not stall the screen for 0.6 s."""
+    from counter.printing.pdf import _fonts
+
+    _fonts()
+
+
 def render(docs: list[Document], fmt: str, profile: str = "TM-T20II") -> bytes:
     if fmt == "escpos":
         return b"".join(render_escpos(d, profile) for d in docs[-1:])  # the citizen's copy on a thermal roll

@@ -219,3 +219,17 @@ def test_escpos_wraps_a_long_office_name_between_words():
     render_escpos(forms.receipt(LONG)[1], printed=printed)
     words = {w for line in printed for w in line.split()}
     assert set(LONG_OFFICE.upper().split()) <= words
+
+
+def test_a_thermal_job_draws_each_line_once_and_prints_the_same_bytes_again():
+    """Issue 21: the lines of a job are drawn once and kept (most of a receipt never changes); marks above a
+    capital (Ộ) and tails below a line (g, y) survive the neighbours' bands."""
+    from counter.printing import escpos
+    from counter.printing.layout import Document, Para
+
+    doc = Document("x", "test", (Para("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", bold=True, center=True),
+                                 Para("Độc lập - Tự do - Hạnh phúc gjpqy Ỹ"), Para("Ỹ Ộ Ẫ gjpqy")))
+    first = escpos.render_escpos(doc)
+    hits = escpos._strip.cache_info().hits
+    assert escpos.render_escpos(doc) == first
+    assert escpos._strip.cache_info().hits >= hits + 3
