@@ -216,7 +216,7 @@ def _claim(engine: Engine, now: datetime, limit: int) -> list[Any]:
                 .limit(limit))
         if conn.dialect.name == "postgresql":
             stmt = stmt.with_for_update(skip_locked=True)
-        rows = conn.execute(stmt).all()
+        rows = list(conn.execute(stmt).all())
         if rows:
             conn.execute(sa.update(t.notices).where(n.id.in_([r.id for r in rows])).values(next_at=now + CLAIM))
     return rows

@@ -35,6 +35,7 @@ from urllib.parse import quote, urlsplit
 import sqlalchemy as sa
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.datastructures import UploadFile as StarletteUpload
 from sqlalchemy.engine import Connection, Engine
 
 from counter.central import ingest, portal_out
@@ -607,7 +608,7 @@ ACCEPT = ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
 
 # --- the router ----------------------------------------------------------------------------------------------
 
-def make_router(engine: Engine, clock: Clock, cfg: OnlineConfig, forget: Callable[[str], None]) -> APIRouter:
+def make_router(engine: Engine, clock: Clock, cfg: OnlineConfig, forget: Callable[[str], Any]) -> APIRouter:
     """The routes of this module; `forget(token)` drops a tracking page from the app's cache."""
     from counter.central.track import RateLimiter
 
@@ -772,7 +773,7 @@ def make_router(engine: Engine, clock: Clock, cfg: OnlineConfig, forget: Callabl
         files: list[tuple[str, bytes, str | None]] = []
         errors: dict[str, str] = {}
         for i, p in enumerate(spec.papers, start=1):
-            got = [f for f in form.getlist(f"paper_{i}") if hasattr(f, "read") and getattr(f, "filename", "")]
+            got = [f for f in form.getlist(f"paper_{i}") if isinstance(f, StarletteUpload) and f.filename]
             if p.required and not got:
                 errors[f"paper_{i}"] = "Chưa chọn tệp cho giấy tờ bắt buộc này."
             for f in got:
@@ -972,7 +973,7 @@ def make_router(engine: Engine, clock: Clock, cfg: OnlineConfig, forget: Callabl
         files: list[tuple[str, bytes, str | None]] = []
         for i, m in enumerate(missing, start=1):
             for f in form.getlist(f"f{i}"):
-                if hasattr(f, "read") and getattr(f, "filename", ""):
+                if isinstance(f, StarletteUpload) and f.filename:
                     files.append((f.filename or "tep", await f.read(cfg.max_file_bytes + 1), m.get("name")))
         if not files:
             return _supplement_page(token, row, missing, "Chưa chọn tệp nào.", 422)
@@ -1058,14 +1059,15 @@ def receipt_of(engine: Engine, token: str | None, base: str) -> bytes | None:
         row, state = found
         received = _events_of(conn, row.id, [EventKind.RECEIVED])
         office = conn.execute(sa.select(t.offices).where(t.offices.c.id == state.office_id)).mappings().first()
-    event = received[-1] if received else {}
+    event: dict[str, Any] = received[-1] if received else {}
     papers = tuple(forms.Paper(p.get("name", ""), p.get("originals", 0), p.get("certified_copies", 0),
                                p.get("photocopies", 0)) for p in event.get("payload", {}).get("papers", []))
     clerk = (event.get("actor") or {}).get("full_name", "")
-    name = (office or {}).get("name") or state.office_id
+    info: dict[str, Any] = dict(office) if office else {}
+    name = info.get("name") or state.office_id
     r = forms.ReceiptData(
-        parent_name=name, office_name=name, place_name=(office or {}).get("address") or "",
-        office_phone=(office or {}).get("phone") or "", code=state.code, book=state.book, book_no=state.book_no,
+        parent_name=name, office_name=name, place_name=info.get("address") or "",
+        office_phone=info.get("phone") or "", code=state.code, book=state.book, book_no=state.book_no,
         owner_name=state.owner_name, owner_address=state.owner_address or "", owner_phone=state.owner_phone or "",
         owner_email=state.owner_email or "", owner_id_number=state.owner_id_number or "",
         submitter_name=state.submitter_name or "", procedure_name=state.procedure_name,

@@ -196,7 +196,8 @@ def _uploaded(content_type: str, body: bytes) -> tuple[str, bytes] | None:
     msg = BytesParser(policy=email_policy).parsebytes(f"Content-Type: {content_type}\r\n\r\n".encode() + body)
     for part in msg.iter_parts():
         if part.get_param("name", header="content-disposition") == "tep":
-            return part.get_filename() or "tệp.pdf", part.get_payload(decode=True) or b""
+            data = part.get_payload(decode=True)
+            return part.get_filename() or "tệp.pdf", data if isinstance(data, bytes) else b""
     return None
 
 

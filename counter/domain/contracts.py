@@ -471,7 +471,6 @@ class RatingPayload(_Payload):
     value: Literal["very_satisfied", "satisfied", "unsatisfied"]
     reason: Literal["fast", "helpful", "late", "many_trips", "attitude"] | None = None
     channel: Literal["counter"] = "counter"
-Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
 
 
 class ResultPayload(_Payload):

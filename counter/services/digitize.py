@@ -417,10 +417,11 @@ def reuse_offers(store: Store, code: str, position: int) -> list[ReuseOffer]:
     offers.sort(key=lambda o: not o.same_name)  # stable: newest first within each group
     from counter.services.signing import reusable_results  # issue 20: earlier dossiers' electronic results
 
-    for r in reusable_results(store, code):
-        if (r.sha256,) not in seen:
-            seen.add((r.sha256,))
-            offers.append(ReuseOffer(r.code, 0, r.name, (r.sha256,), r.pages, fold(r.name) == want, 3))
+    for result in reusable_results(store, code):
+        if (result.sha256,) not in seen:
+            seen.add((result.sha256,))
+            offers.append(ReuseOffer(result.code, 0, result.name, (result.sha256,), result.pages,
+                                     fold(result.name) == want, 3))
     return offers
 
 

@@ -206,7 +206,7 @@ def _view(session: Session, store: Store, row: Dossier) -> FeeView:
     from counter.services.sync import actor_names
 
     events = _money_events(session, row.id)
-    created = next((json.loads(e.payload) for e in events if e.kind in ("received", "registered")), {})
+    created: dict[str, Any] = next((json.loads(e.payload) for e in events if e.kind in ("received", "registered")), {})
     receipts, refunds, paid = _receipts(events, actor_names(session))
     ex = created.get("exemption")
     exemption = ""
@@ -501,8 +501,8 @@ def portal_fees(session: Session, dossier_id: str) -> PortalFees:
     if row is None:
         return PortalFees()
     events = _money_events(session, dossier_id)
-    created = next((json.loads(e.payload) for e in events if e.kind in ("received", "registered")), {})
-    paid = next((json.loads(e.payload) for e in reversed(events) if e.kind == EventKind.FEE_PAID), {})
+    created: dict[str, Any] = next((json.loads(e.payload) for e in events if e.kind in ("received", "registered")), {})
+    paid: dict[str, Any] = next((json.loads(e.payload) for e in reversed(events) if e.kind == EventKind.FEE_PAID), {})
     how = fees.PORTAL_METHOD.get(paid.get("method", ""), "")
     items = [{"TenPhiLePhi": x.name, "MaPhiLePhi": x.code, "HinhThucThu": how, "Gia": str(x.amount),
               "LoaiPhiLePhi": "2" if x.kind == "le_phi" else "1"} for x in _lines(created, row.fee)]

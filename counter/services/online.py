@@ -88,7 +88,10 @@ _OLDEST = sa.text(
 def _utc(value: Any) -> datetime:
     from counter.models import parse_utc
 
-    return parse_utc(value) if not isinstance(value, datetime) else value
+    when = parse_utc(value) if not isinstance(value, datetime) else value
+    if when is None:
+        raise ValueError("a dossier's time is missing")
+    return when
 
 
 def limit_hours(store: Store) -> float:

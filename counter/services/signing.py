@@ -43,6 +43,7 @@ class Signing:
         self._secret: str | None = None
         self._user: int | None = None
         self._info: SignerInfo | None = None
+        self._p12: tuple[tuple[Any, str], Any] | None = None  # a PKCS#12 file's key, decrypted once a session
         self._lock = threading.Lock()
 
     @property
@@ -88,7 +89,7 @@ class Signing:
         if cfg.kind != "pkcs12":
             return open_signer(cfg, secret)
         key = (cfg.pkcs12, secret)
-        cached = getattr(self, "_p12", None)
+        cached = self._p12
         if cached is None or cached[0] != key:
             with open_signer(cfg, secret) as signer:
                 cached = self._p12 = (key, signer)
@@ -204,7 +205,7 @@ def issue_result(store: Store, signing: Signing, actor: Actor, code: str, data: 
                    "signed_by": info.label if info else actor.full_name, "data_store": bool(data_store)}
         dcode = row.code
         ev.append(session, actor, row.id, EventKind.RESULT_ISSUED, payload, store.clock.now(), row=row)
-    return SignedFile(dcode, None, name, sha, pages, len(signed), payload["signed_by"])
+    return SignedFile(dcode, None, name, sha, pages, len(signed), str(payload["signed_by"]))
 
 
 def sign_form(store: Store, signing: Signing, actor: Actor, code: str, form: str = "auto") -> tuple[str, bytes]:
