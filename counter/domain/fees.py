@@ -51,6 +51,22 @@ METHODS = {"cash": "Tiền mặt", "transfer": "Chuyển khoản (VietQR)", "onl
 PORTAL_METHOD = {"cash": "1", "transfer": "1", "online": "2"}
 
 
+def portal_fee_list(created: Mapping[str, Any], fee: int, paid: Mapping[str, Any] | None,
+                    fee_paid: bool) -> tuple[list[dict[str, str]], bool]:
+    """The portal's DanhSachLePhi (TenPhiLePhi, MaPhiLePhi, HinhThucThu, Gia, LoaiPhiLePhi: every value a string)
+    and DuocThanhToanTrucTuyen, from the creating event's charge lines (or a flat fee from before them) and the
+    real payment: the one rule the export, the push and the station's fee view share."""
+    how = PORTAL_METHOD.get(str((paid or {}).get("method", "")), "")
+    lines = [c for c in created.get("charges") or () if isinstance(c, Mapping)]
+    items = [{"TenPhiLePhi": str(c.get("name", "")), "MaPhiLePhi": str(c.get("code", "")), "HinhThucThu": how,
+              "Gia": str(int(c.get("amount", 0))), "LoaiPhiLePhi": "2" if c.get("kind") == "le_phi" else "1"}
+             for c in lines]
+    if not items and fee:  # a dossier from before the charge lines, or a fee asked for later (fee_requested)
+        items = [{"TenPhiLePhi": "Phí, lệ phí", "MaPhiLePhi": "", "HinhThucThu": how, "Gia": str(int(fee)),
+                  "LoaiPhiLePhi": "2"}]
+    return items, bool(fee_paid and (paid or {}).get("method") == "online")
+
+
 class FeeError(CounterError):
     """A fee rule, an amount or an exemption that cannot be used (message in Vietnamese)."""
 

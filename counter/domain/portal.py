@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from counter.domain.calendar import VN_TZ
+from counter.domain.fees import portal_fee_list
 from counter.domain.lifecycle import EVENT_LABELS, DossierState, Event, Status, TransitionError, apply
 from counter.domain.portal_codes import PortalCodes
 
@@ -106,6 +107,18 @@ def _papers(state: DossierState, events: Sequence[PortalEvent], ctx: PortalConte
     return out
 
 
+def _data_store_results(events: Sequence[PortalEvent], ctx: PortalContext) -> list[dict[str, Any]]:
+    """The electronic results (result_issued, issue 20) marked for the citizen's data store: the file the
+    portal fetches."""
+    out = []
+    for e in events:
+        if e.kind == "result_issued" and e.payload.get("data_store"):
+            for sha in e.payload.get("blobs") or []:
+                out.append({"TenGiayTo": _s(e.payload.get("name")), "MaThanhPhanHoSo": "", "GiayToId": str(sha),
+                            "DuongDanTepTinKetQua": ctx.file_url(str(sha)), "MaGiayToKetQua": ""})
+    return out
+
+
 def _supplements(events: Sequence[PortalEvent]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     due: datetime | None = None
@@ -153,6 +166,9 @@ def dossier_object(state: DossierState, events: Sequence[PortalEvent], ctx: Port
         p = returned.payload
         receiver = (f"Gửi qua bưu chính, số hiệu {_s(p.get('tracking'))}" if p.get("method") == "post"
                     else _s(p.get("receiver_name")))
+    created = next((e.payload for e in events if e.kind in ("received", "registered")), {})
+    paid = next((e.payload for e in reversed(events) if e.kind == "fee_paid"), None)
+    fee_list, paid_online = portal_fee_list(created, state.fee, paid, state.fee_paid)
     note = state.void_reason or state.closed_reason or ""
     if state.voided_at is not None:
         note = f"Hủy do tiếp nhận nhầm: {note}"
@@ -183,20 +199,20 @@ def dossier_object(state: DossierState, events: Sequence[PortalEvent], ctx: Port
         "NoiNopHoSo": ctx.office_name,
         "HoSoCoThanhPhanSoHoa": "1" if any(d["DuocSoHoa"] == "1" for d in papers) else "0",
         "TaiKhoanDuocXacThucVoiVNeID": "0",
-        "DuocThanhToanTrucTuyen": "0",
+        "DuocThanhToanTrucTuyen": "1" if paid_online else "0",
         "NgayTuChoi": portal_time(refused.at) if refused is not None else "",
         "NgayNopHoSo": portal_time(first),
         "DinhDanhCHS": [state.owner_id_number] if state.owner_id_number else [],
         "DSKetNoiCSDL": [],
         "TaiLieuNop": papers,
-        "DanhSachLePhi": ([{"TenPhiLePhi": "Phí, lệ phí", "MaPhiLePhi": "", "HinhThucThu": "1",
-                            "Gia": str(int(state.fee)), "LoaiPhiLePhi": "1"}] if state.fee else []),
+        "DanhSachLePhi": fee_list,
         "DanhSachTepDinhKemKhac": [],
         "DanhSachHoSoBoSung": _supplements(events),
         "DanhSachGiayToKetQua": [
             {"TenGiayTo": _s(p.get("name")), "MaThanhPhanHoSo": "", "GiayToId": "", "DuongDanTepTinKetQua": "",
              "MaGiayToKetQua": ""}
-            for p in (returned.payload.get("papers") or [] if returned is not None else []) if isinstance(p, Mapping)],
+            for p in (returned.payload.get("papers") or [] if returned is not None else []) if isinstance(p, Mapping)]
+        + _data_store_results(events, ctx),
     }
     return obj
 

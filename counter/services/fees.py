@@ -503,10 +503,7 @@ def portal_fees(session: Session, dossier_id: str) -> PortalFees:
     events = _money_events(session, dossier_id)
     created: dict[str, Any] = next((json.loads(e.payload) for e in events if e.kind in ("received", "registered")), {})
     paid: dict[str, Any] = next((json.loads(e.payload) for e in reversed(events) if e.kind == EventKind.FEE_PAID), {})
-    how = fees.PORTAL_METHOD.get(paid.get("method", ""), "")
-    items = [{"TenPhiLePhi": x.name, "MaPhiLePhi": x.code, "HinhThucThu": how, "Gia": str(x.amount),
-              "LoaiPhiLePhi": "2" if x.kind == "le_phi" else "1"} for x in _lines(created, row.fee)]
-    return PortalFees(items, bool(row.fee_paid and paid.get("method") == "online"))
+    return PortalFees(*fees.portal_fee_list(created, row.fee, paid, row.fee_paid))
 
 
 def online_payment_counts(store: Store, lo: datetime, hi: datetime, office_id: str | None = None) -> tuple[int, int]:

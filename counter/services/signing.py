@@ -295,14 +295,6 @@ def reuse_result(store: Store, actor: Actor, code: str, position: int, from_code
         return ScanResult(row.code, position, doc.name, res.sha256, res.pages, size, 3, _summary(session, row.id))
 
 
-def portal_results(store: Store, code: str) -> list[dict[str, Any]]:
-    """DanhSachGiayToKetQua of the national portal's dossier payload: the results marked for the citizen's
-    data store, each {TenGiayTo, MaThanhPhanHoSo, GiayToId, DuongDanTepTinKetQua}. The portal payload (issue
-    16) sets `payload["DanhSachGiayToKetQua"] = portal_results(store, code)`."""
-    return [{"TenGiayTo": r.name, "MaThanhPhanHoSo": "", "GiayToId": r.sha256,
-             "DuongDanTepTinKetQua": f"blobs/{r.sha256}"} for r in results_of(store, code) if r.data_store]
-
-
 # ---- Bộ chỉ số 766: 4.1 and 4.4 (issue 17 wires them into the scorecard) ----------------------------------
 
 def _cohort(period: Any) -> tuple[str, tuple[str, str]]:

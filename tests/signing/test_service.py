@@ -19,7 +19,6 @@ from counter.services.signing import (
     Signing,
     SigningError,
     issue_result,
-    portal_results,
     results_of,
     reusable_results,
     reuse_result,
@@ -30,6 +29,7 @@ from counter.services.signing import (
 from counter.settings import SigningSection
 from counter.signing import verify_pdf
 from counter.signing.verify import load_roots
+from counter.domain.calendar import VN_TZ
 from tests.conftest import actor_for, receive
 from tests.helpers.images import jpeg
 from tests.helpers.printing import DATA
@@ -90,8 +90,14 @@ def test_result_issued_signed_listed_reused_and_pushed_to_the_portal(store, tmp_
     [view] = results_of(store, first)
     assert (view.name, view.sha256, view.data_store) == ("Giấy khai sinh (bản điện tử)", res.sha256, True)
     assert view.signed_by.startswith("Nguyễn Văn An")
-    assert portal_results(store, first) == [{"TenGiayTo": "Giấy khai sinh (bản điện tử)", "MaThanhPhanHoSo": "",
-                                             "GiayToId": res.sha256, "DuongDanTepTinKetQua": f"blobs/{res.sha256}"}]
+    # the national portal's dossier object (the push and `counter export portal`): the result, with its file
+    from counter.services import portal as portal_export
+
+    day = store.clock.now().astimezone(VN_TZ).date()
+    [obj] = [d for d in portal_export.export(store, day, day)["DanhSachHoSo"] if d["MaHoSo"] == first]
+    [result] = obj["DanhSachGiayToKetQua"]
+    assert (result["TenGiayTo"], result["GiayToId"]) == ("Giấy khai sinh (bản điện tử)", res.sha256)
+    assert result["DuongDanTepTinKetQua"].endswith(res.sha256)
     later = receive(store, clerk, id_number=ID)
     other = receive(store, clerk, id_number="001090999999")
     assert [r.sha256 for r in reusable_results(store, later)] == [res.sha256]
