@@ -160,7 +160,7 @@ def correct(
     given = {"owner_name": name, "owner_phone": phone, "owner_address": address, "owner_id_number": id_number,
              "owner_birth_date": birth_date, "submitter_name": submitter_name, "submitter_phone": submitter_phone,
              "submitter_id_number": submitter_id_number}
-    values = {k: v for k, v in given.items() if v is not None}
+    values: dict[str, str | None] = {k: v for k, v in given.items() if v is not None}
     if not values:
         raise ValidationError({"changes": "Chưa có thông tin nào để sửa (--name, --phone, --address, --id-number, "
                                           "--birth-date …)"})
@@ -182,5 +182,6 @@ def void(
 
     store, actor, code = _dossier(data_dir, user, password, code)
     state = dossiers.void(store, actor, code, reason or "")
+    assert state.voided_at is not None  # void() returns the dossier it has just voided
     typer.echo(f"{state.code}: đã hủy lúc {format_vn(state.voided_at)} — lý do: {state.void_reason}. "
                "Mã hồ sơ không được dùng lại.")

@@ -53,6 +53,7 @@ class ComplaintsScreen(ServiceScreen):
         from counter.services import voice
 
         store, actor = self.capp.store, self.capp.actor
+        assert store is not None and actor is not None  # the screen opens only once signed in
         self.call_service(lambda: voice.complaints(store, actor), self.show_items, self.show_error, group="voice")
 
     def show_items(self, items: list) -> None:
@@ -93,6 +94,7 @@ class ComplaintsScreen(ServiceScreen):
             self.notify("Chọn một phản ánh trong danh sách trước", severity="warning")
             return
         store, actor = self.capp.store, self.capp.actor
+        assert store is not None and actor is not None  # the screen opens only once signed in
 
         def done(updated) -> None:  # type: ignore[no-untyped-def]
             self.notify(f"Phản ánh {updated.code}: {updated.status_label}", markup=False)
@@ -106,26 +108,38 @@ class ComplaintsScreen(ServiceScreen):
         if c is None:
             self.notify("Chọn một phản ánh trong danh sách trước", severity="warning")
             return
+        def answered(text: str | None) -> None:
+            if text:
+                self._act("answer", answer=text)
+
         self.app.push_screen(AskText(f"Trả lời phản ánh {c.code}", "Nội dung trả lời (công dân xem trên trang tra cứu):",
-                                     c.answer or ""), lambda text: text and self._act("answer", answer=text))
+                                     c.answer or ""), answered)
 
     def action_assign(self) -> None:
         if self.current() is None:
             self.notify("Chọn một phản ánh trong danh sách trước", severity="warning")
             return
-        self.app.push_screen(AskText("Giao người xử lý", "Tên đăng nhập của cán bộ xử lý:"),
-                             lambda name: name and self._act("assign", owner=name))
+        def assigned(name: str | None) -> None:
+            if name:
+                self._act("assign", owner=name)
+
+        self.app.push_screen(AskText("Giao người xử lý", "Tên đăng nhập của cán bộ xử lý:"), assigned)
 
     def action_close(self) -> None:
         c = self.current()
         if c is None:
             return
-        self.app.push_screen(Confirm(f"Kết thúc phản ánh {c.code}?"), lambda yes: yes and self._act("close"))
+        def closed(yes: bool | None) -> None:
+            if yes:
+                self._act("close")
+
+        self.app.push_screen(Confirm(f"Kết thúc phản ánh {c.code}?"), closed)
 
     def action_ratings(self) -> None:
         from counter.services import voice
 
         store, actor = self.capp.store, self.capp.actor
+        assert store is not None and actor is not None  # the screen opens only once signed in
 
         def show(rows: list) -> None:
             lines = ["Đánh giá sự hài lòng (cán bộ · thủ tục: rất hài lòng / hài lòng / không hài lòng · tỷ lệ)"]

@@ -70,8 +70,9 @@ class CorrectForm(ModalScreen["CorrectionDone | None"], ServiceCalls):
     def action_save(self) -> None:
         from counter.services import dossiers
 
-        values = {k: self.query_one(f"#fix-{k}", Input).value for k in self.form.labels
-                  if self.query_one(f"#fix-{k}", Input).value.strip() != self.form.values[k].strip()}
+        values: dict[str, str | None] = {
+            k: self.query_one(f"#fix-{k}", Input).value for k in self.form.labels
+            if self.query_one(f"#fix-{k}", Input).value.strip() != self.form.values[k].strip()}
         reason = self.query_one("#fix-reason", Input).value
         store, actor, code = self.store, self.actor, self.form.code
 
@@ -81,7 +82,7 @@ class CorrectForm(ModalScreen["CorrectionDone | None"], ServiceCalls):
             except ValidationError as exc:  # per field: shown under each input
                 return exc
 
-        for box in self.query(".field-error"):
+        for box in self.query(".field-error").results(Static):
             box.update("")
             box.display = False
         self.call_service(work, self._saved, self._failed, group="correct")
@@ -90,7 +91,7 @@ class CorrectForm(ModalScreen["CorrectionDone | None"], ServiceCalls):
         if isinstance(result, ValidationError):
             for key, message in result.errors.items():
                 found = self.query(f"#fix-{key}-error")
-                self._say(found.first() if found else self.query_one("#fix-error", Static), message)
+                self._say(found.first(Static) if found else self.query_one("#fix-error", Static), message)
             return
         self.dismiss(result)
 

@@ -97,6 +97,7 @@ class FeesScreen(ServiceScreen):
         from counter.services import fees
 
         store, actor, code = self.capp.store, self.capp.actor, self.code
+        assert store is not None and actor is not None  # the screen opens only once signed in
 
         def work() -> Any:
             view = fees.fee_view(store, actor, code)
@@ -160,6 +161,7 @@ class FeesScreen(ServiceScreen):
         if not self._need_code():
             return
         store, actor, code = self.capp.store, self.capp.actor, self.code
+        assert store is not None and actor is not None  # the screen opens only once signed in
         amount, payer, note = self._value("fee-amount"), self._value("fee-payer"), self._value("fee-note")
 
         def work() -> Any:
@@ -190,6 +192,7 @@ class FeesScreen(ServiceScreen):
         if not self._need_code():
             return
         store, actor, code = self.capp.store, self.capp.actor, self.code
+        assert store is not None and actor is not None  # the screen opens only once signed in
         self.call_service(lambda: fees.print_fee_paper(store, actor, code, paper),
                           lambda p: self.say(Text(f"Đã in {p.what.lower()}: {p.where}", style="bold green")),
                           self.failed, group="fees-print")
@@ -200,6 +203,7 @@ class FeesScreen(ServiceScreen):
         if not self._need_code():
             return
         store, actor, code = self.capp.store, self.capp.actor, self.code
+        assert store is not None and actor is not None  # the screen opens only once signed in
 
         def done(result: Any) -> None:
             self.query_one("#fee-note", Input).value = ""
@@ -226,6 +230,7 @@ class FeesScreen(ServiceScreen):
         from counter.services import fees
 
         store, actor = self.capp.store, self.capp.actor
+        assert store is not None and actor is not None  # the screen opens only once signed in
         today = store.clock.now()
 
         def work() -> Any:

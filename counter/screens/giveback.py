@@ -381,7 +381,9 @@ class ReturnScreen(ServiceScreen):
 
         if not self._can_return():
             return
+        assert self.view is not None  # _can_return says there is one
         store, actor, code = self.capp.store, self.capp.actor, self.view.code
+        assert store is not None and actor is not None  # the screen opens only once signed in
         who = self.collector()
         papers, fee, note = self.value("papers"), self.value("fee"), self.value("note")
         self.confirm_then_write(lambda: preview_at_counter(store, actor, code, who, papers, fee, note),
@@ -393,7 +395,9 @@ class ReturnScreen(ServiceScreen):
 
         if not self._can_return():
             return
+        assert self.view is not None  # _can_return says there is one
         store, actor, code = self.capp.store, self.capp.actor, self.view.code
+        assert store is not None and actor is not None  # the screen opens only once signed in
         tracking, address = self.value("tracking"), self.value("address")
         papers, fee, note = self.value("papers"), self.value("fee"), self.value("note")
         if not tracking:
@@ -411,6 +415,7 @@ class ReturnScreen(ServiceScreen):
             self._not_ready()
             return
         store, actor, code = self.capp.store, self.capp.actor, self.view.code
+        assert store is not None and actor is not None  # the screen opens only once signed in
         self._write(lambda: mark_delivered(store, actor, code, self.value("note")),
                     "Đã ghi nhận bưu điện phát", None)
 

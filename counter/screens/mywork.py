@@ -104,11 +104,12 @@ class MyWorkScreen(ServiceScreen):
         row = table.cursor_row
         table.clear()
         self.codes = [i.code for i in result.items]
-        for i in result.items:
-            progress = late_text(i.days_late) if i.days_late else cell(f"chờ {i.waiting_for}" if i.waiting_for else "")
-            due = i.due_at.astimezone(VN_TZ).strftime("%d/%m %H:%M") if i.due_at else "—"
-            table.add_row(Text(i.code), cell(i.owner_name), Text(due), progress, cell(i.status_label),
-                          cell(i.procedure_name), key=i.code)
+        for item in result.items:
+            progress = (late_text(item.days_late) if item.days_late
+                        else cell(f"chờ {item.waiting_for}" if item.waiting_for else ""))
+            due = item.due_at.astimezone(VN_TZ).strftime("%d/%m %H:%M") if item.due_at else "—"
+            table.add_row(Text(item.code), cell(item.owner_name), Text(due), progress, cell(item.status_label),
+                          cell(item.procedure_name), key=item.code)
         if self.codes:
             table.move_cursor(row=min(max(row, 0), len(self.codes) - 1))
         self.has_next = result.has_next

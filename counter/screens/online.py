@@ -270,6 +270,7 @@ class OnlineDossierScreen(ServiceScreen):
             self._say("Giấy tờ này chưa có tệp để xem.", "yellow")
             return
         store, actor, code, sha = self.capp.store, self.capp.actor, self.code, cur[1]
+        assert store is not None and actor is not None  # the screen opens only once signed in
         box = self.query_one("#od-preview")
         width, height = max(10, box.size.width - 2), max(4, box.size.height - 2)
         self._say("Đang tải tệp…")
@@ -288,6 +289,7 @@ class OnlineDossierScreen(ServiceScreen):
             self._say("Giấy tờ này chưa có tệp để mở.", "yellow")
             return
         store, actor, code, sha = self.capp.store, self.capp.actor, self.code, cur[1]
+        assert store is not None and actor is not None  # the screen opens only once signed in
         self.call_service(lambda: online.open_in_viewer(store, actor, code, sha),
                           lambda path: self._say(f"Đã mở tệp bằng trình xem của máy: {path}"), self._failed,
                           group="od-viewer")
@@ -332,6 +334,7 @@ class OnlineDossierScreen(ServiceScreen):
         from counter.services import online
 
         store, actor, code = self.capp.store, self.capp.actor, self.code
+        assert store is not None and actor is not None  # the screen opens only once signed in
         wrong = {k: v for k, v in self.checks.items() if v}
 
         def go(yes: bool | None) -> None:
@@ -359,6 +362,7 @@ class OnlineDossierScreen(ServiceScreen):
         store, actor, code = self.capp.store, self.capp.actor, self.code
         if d is None or actor is None:
             return
+        assert store is not None  # the screen opens only once the store is open
         missing = self.missing()
         if not missing:
             self._say("Chưa có giấy tờ nào chưa đạt: bấm S trên giấy tờ thiếu hoặc chưa đạt, ghi lý do.", "yellow")
@@ -385,6 +389,7 @@ class OnlineDossierScreen(ServiceScreen):
         from counter.services import online
 
         store, actor, code = self.capp.store, self.capp.actor, self.code
+        assert store is not None and actor is not None  # the screen opens only once signed in
 
         def go(reason: str | None) -> None:
             if reason:

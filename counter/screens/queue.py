@@ -222,10 +222,12 @@ class QueueScreen(ServiceScreen):
         table.clear()
         self.codes = [i.code for i in result.items]
         self.assignees = {i.code: i.assignee_id for i in result.items}
-        for i in result.items:
-            late = Text(f"{i.days_late} ngày làm việc", style="bold red") if i.days_late else Text(i.waiting_for or "")
-            table.add_row(Text(i.code), cell(i.owner_name), cell(i.procedure_name), cell(i.status_label),
-                          Text(format_vn(i.due_at)[:10] if i.due_at else "—"), late, cell(i.assignee), key=i.code)
+        for item in result.items:
+            late = (Text(f"{item.days_late} ngày làm việc", style="bold red") if item.days_late
+                    else Text(item.waiting_for or ""))
+            table.add_row(Text(item.code), cell(item.owner_name), cell(item.procedure_name), cell(item.status_label),
+                          Text(format_vn(item.due_at)[:10] if item.due_at else "—"), late, cell(item.assignee),
+                          key=item.code)
         if self.codes:
             table.move_cursor(row=min(row, len(self.codes) - 1))
         self.has_next = result.has_next
@@ -371,8 +373,17 @@ class QueueScreen(ServiceScreen):
             self.period_kind = kind
             self.period = Period.of(kind, local_date(self.capp.clock.now()))
         store, actor, period = self.capp.store, self.capp.actor, self.period
-        self.call_service(lambda: reports.clerk_figures(store, actor, period),  # type: ignore[arg-type]
-                          lambda figs: self.show_clerks(period, figs), group="clerks", exclusive=True)
+
+        def work() -> list[ClerkFigures]:
+            # period is None only when on_mount refused the queue to this actor: the call fails, as it did
+            assert store is not None and actor is not None and period is not None
+            return reports.clerk_figures(store, actor, period)
+
+        def shown(figs: list[ClerkFigures]) -> None:
+            assert period is not None  # work() returned, so there is one
+            self.show_clerks(period, figs)
+
+        self.call_service(work, shown, group="clerks", exclusive=True)
 
     def show_clerks(self, period: Period, figures: list[ClerkFigures]) -> None:
         self.query_one("#clerks-period", Static).update(

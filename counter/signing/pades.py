@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from counter.domain.calendar import VN_TZ
 from counter.domain.errors import CounterError
@@ -308,7 +308,8 @@ def sign_pdf(data: bytes, signer: Any, *, reason: str, location: str = "", now: 
                                         use_pades_lta=False)
     try:
         writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
-        spec = fields.SigFieldSpec(sig_field_name=name, on_page=page, box=rect)
+        # pyHanko annotates the box as ints but takes any PDF coordinates: the box's floats go through unrounded
+        spec = fields.SigFieldSpec(sig_field_name=name, on_page=page, box=cast("tuple[int, int, int, int]", rect))
         pdf_signer = signers.PdfSigner(meta, signer=signer, timestamper=timestamper, stamp_style=stamp,
                                        new_field_spec=spec)
         out = off_loop(lambda: pdf_signer.sign_pdf(writer))
