@@ -29,6 +29,8 @@ from counter.services.dossiers import default_papers, receive_in
 from counter.services.store import Actor, Store
 from tests.pg import central_template, pg_database, pg_url  # noqa: F401  (PostgreSQL: tests/central, tests/sync)
 
+pytest_plugins = ["tests.helpers.pki_fixtures"]  # the signing keys: one session fixture for every test that signs
+
 # Cheap argon2 for the suite (hundreds of users are made and logged in); the production parameters are pinned by
 # tests/services/test_auth.py. Read at each hash, and inherited by the processes tests start.
 for _var, _value in (("COUNTER_ARGON2_TIME_COST", "1"), ("COUNTER_ARGON2_MEMORY_COST", "8"),

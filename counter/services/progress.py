@@ -21,6 +21,7 @@ from counter.domain import law
 from counter.domain import progress as rules
 from counter.domain.catalogue import MAX_FEE, MAX_WORKING_DAYS
 from counter.domain.errors import CounterError
+from counter.domain import lifecycle
 from counter.domain.lifecycle import EVENT_LABELS, STATUS_LABELS, EventKind, Status, allowed_kinds
 from counter.domain.permissions import EVENT_ACTIONS, can
 from counter.domain.text import nfc
@@ -316,6 +317,10 @@ def record_event(store: Store, actor: Actor, code: str, kind: str, fields: dict[
             from counter.domain.permissions import require
 
             require(actor.role, EVENT_ACTIONS[kind])
+        # then the status: a step this status does not allow is refused as such, before the law's own checks
+        # (the verification time, Mẫu 04's deadline) read the dossier
+        if kind in ACTION_FIELDS:  # (a step of another screen, e.g. the return, is sent there by build_payload)
+            lifecycle.check(ev.state_of(row), kind, now)
         payload = build_payload(session, row, kind, dict(fields or {}), now)
         state, _ = ev.append(session, actor, row.id, kind, payload, now, row=row)
         return EventResult(state.code, kind, EVENT_LABELS[EventKind(kind)], state.status.label, state.due_at,

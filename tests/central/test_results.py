@@ -17,9 +17,6 @@ from counter.signing.verify import load_roots
 from tests.central.conftest import auth, add_token, push_body, wire_events
 from tests.conftest import NOW, actor_for, receive
 from tests.helpers.printing import DATA
-from tests.signing import conftest as pki_fixtures
-keys = pki_fixtures.keys  # the test PKI's fixture (a real SoftHSM2 token)
-p12_cfg = pki_fixtures.p12_cfg  # the test PKI's fixture (a real SoftHSM2 token)
 
 ID, PHONE = "001090123456", "0912345678"
 

@@ -22,9 +22,6 @@ from tests.central.conftest import add_token, auth, push_body, wire_events
 from tests.conftest import NOW, actor_for, receive
 from tests.helpers.cdp import Browser, chromium_path
 from tests.helpers.printing import DATA
-from tests.signing import conftest as pki_fixtures
-keys = pki_fixtures.keys  # the test PKI's fixture (a real SoftHSM2 token)
-p12_cfg = pki_fixtures.p12_cfg  # the test PKI's fixture (a real SoftHSM2 token)
 
 pytestmark = [pytest.mark.browser, pytest.mark.process, pytest.mark.slow,
               pytest.mark.skipif(chromium_path() is None, reason="chromium không có trên máy này")]

@@ -12,10 +12,7 @@ from counter.services import digitize
 from counter.services.signing import Signing, issue_result, results_of
 from tests.conftest import actor_for, receive
 from tests.helpers.printing import DATA
-from tests.signing import conftest as pki_fixtures
 from tests.sync.conftest import assert_converged
-keys = pki_fixtures.keys  # the test PKI's fixture (a real SoftHSM2 token)
-p12_cfg = pki_fixtures.p12_cfg  # the test PKI's fixture (a real SoftHSM2 token)
 
 
 def test_result_and_its_signed_blob_sync(stations, central, keys, p12_cfg):

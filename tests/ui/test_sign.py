@@ -14,9 +14,7 @@ from counter.signing.verify import load_roots
 from tests.conftest import actor_for, make_store, receive
 from tests.helpers.images import jpeg
 from tests.helpers.pilot import SIZE, settle, visible
-from tests.signing import conftest as pki_fixtures
 from tests.ui.test_scan import open_scan
-keys = pki_fixtures.keys  # the test PKI's fixture (a real SoftHSM2 token)
 
 ID = "001090123456"
 

@@ -1,4 +1,8 @@
-"""The test PKI (a CA made here), a PKCS#12 key and a real SoftHSM2 token, for the signing tests."""
+"""The test PKI (a CA made here), a PKCS#12 key and a real SoftHSM2 token, for every test that signs.
+
+A pytest plugin of tests/conftest.py: ONE definition of the session fixture `keys`, so a process makes one token
+directory and points SOFTHSM2_CONF at it once, before the PKCS#11 library is loaded (a second definition
+imported into a test module made a second directory the loaded library never saw: flaky under xdist)."""
 
 from __future__ import annotations
 
