@@ -67,6 +67,22 @@ async def open_receive(app, pilot):  # type: ignore[no-untyped-def]
     assert isinstance(app.screen, ReceiveScreen)
 
 
+async def open_on_code(app, pilot, key: str, screen_type: type, code_input: str, code: str,  # type: ignore[no-untyped-def]
+                       username: str = "canbo"):
+    """Log in, open the work screen on `key` (e.g. "f3", "f9") and look a dossier up by typing its code into
+    `code_input` and Enter; the screen."""
+    await login(app, pilot, username)
+    await pilot.press(key)
+    await settle(app, pilot)
+    screen = app.screen
+    assert isinstance(screen, screen_type)
+    screen.query_one(code_input, Input).value = code
+    screen.query_one(code_input, Input).focus()
+    await pilot.press("enter")
+    await settle(app, pilot)
+    return screen
+
+
 async def find(app, pilot, text: str) -> None:  # type: ignore[no-untyped-def]
     """F4 Xử lý: look a dossier up by code, QR or name."""
     box = app.screen.query_one("#find", Input)

@@ -12,7 +12,7 @@ from counter.screens.fees import FeesScreen
 from counter.screens.receive import ReceiveScreen
 from counter.services import fees as fee_service
 from tests.conftest import actor_for, make_store
-from tests.helpers.pilot import login, settle, visible
+from tests.helpers.pilot import login, open_on_code, settle, visible
 from tests.helpers.store import snapshot
 from tests.services.test_fees import FEES, take
 
@@ -60,15 +60,7 @@ async def test_f9_shows_the_vietqr_takes_the_transfer_and_refuses_a_second_payme
     code = take(store, units={"pages": 5, "copies": 1})
     app = build_app(store)
     async with app.run_test(size=SIZE) as pilot:
-        await login(app, pilot)
-        await pilot.press("f9")
-        await settle(app, pilot)
-        screen = app.screen
-        assert isinstance(screen, FeesScreen)
-        screen.query_one("#fee-code", Input).value = code
-        screen.query_one("#fee-code", Input).focus()
-        await pilot.press("enter")
-        await settle(app, pilot)
+        screen = await open_on_code(app, pilot, "f9", FeesScreen, "#fee-code", code)
         info = visible(screen.query_one("#fee-info"))
         assert "Tổng phải nộp: 7.000 đ" in info and "CHƯA NỘP: 7.000 đ" in info and f"Nội dung: {code}" in info
         assert "▀" in visible(screen.query_one("#fee-qr"))  # the VietQR code, drawn on the terminal
@@ -90,15 +82,7 @@ async def test_postal_staff_collect_cash_on_f9(store):
     code = take(store, "1.001612")
     app = build_app(store)
     async with app.run_test(size=SIZE) as pilot:
-        await login(app, pilot, "buudien")
-        await pilot.press("f9")
-        await settle(app, pilot)
-        screen = app.screen
-        assert isinstance(screen, FeesScreen)
-        screen.query_one("#fee-code", Input).value = code
-        screen.query_one("#fee-code", Input).focus()
-        await pilot.press("enter")
-        await settle(app, pilot)
+        screen = await open_on_code(app, pilot, "f9", FeesScreen, "#fee-code", code, username="buudien")
         await pilot.press("ctrl+t")
         await settle(app, pilot)
         assert "Đã thu 100.000 đ" in visible(screen.query_one("#fee-msg"))

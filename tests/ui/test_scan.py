@@ -16,7 +16,7 @@ from counter.screens.modals import AskText, Confirm
 from counter.screens.scan import ScanScreen
 from counter.services import digitize as dg
 from tests.conftest import actor_for, make_store, receive
-from tests.helpers.pilot import SIZE, login, settle, visible
+from tests.helpers.pilot import SIZE, login, open_on_code, settle, visible
 
 ID = "001090123456"
 needs_sane = pytest.mark.skipif(shutil.which("scanimage") is None, reason="sane-utils not installed")
@@ -41,16 +41,7 @@ def notes(app) -> list[str]:
 
 
 async def open_scan(app, pilot, code: str) -> ScanScreen:
-    await login(app, pilot)
-    await pilot.press("f3")
-    await settle(app, pilot)
-    screen = app.screen
-    assert isinstance(screen, ScanScreen)
-    screen.query_one("#scan-code", Input).value = code
-    screen.query_one("#scan-code", Input).focus()
-    await pilot.press("enter")
-    await settle(app, pilot)
-    return screen
+    return await open_on_code(app, pilot, "f3", ScanScreen, "#scan-code", code)
 
 
 async def answer(app, pilot, text: str) -> None:
