@@ -39,6 +39,8 @@ class ReceiveResult:
     due_at: datetime | None
     book: str
     book_no: str
+    fee: int = 0  # what it owes (issue 18)
+    receipt: str = ""  # "AA-26P 1000001" when the fee was taken at intake
 
 
 def _applicant_payload(prefix: str, a: Applicant) -> dict[str, Any]:
@@ -188,7 +190,7 @@ def receive(store: Store, actor: Actor, req: ReceiveRequest) -> ReceiveResult:
     """Receive one dossier: dossier, documents, `received` event and outbox entry in one transaction."""
     with store.write() as session:
         row = receive_in(session, actor, req, store.clock.now())
-        return ReceiveResult(row.code, row.token, row.due_at, row.book, row.book_no)
+        return ReceiveResult(row.code, row.token, row.due_at, row.book, row.book_no, row.fee)
 
 
 def not_accepted(store: Store, actor: Actor, procedure_code: str, owner: Applicant, reason: str,

@@ -279,6 +279,12 @@ def pay(store: Store, actor: Actor, code: str, method: str, amount: Any, payer: 
     """Take the payment of a dossier's fee: `cash` or `transfer` (a receipt is issued), or `online` (as the
     portal reports it, with its `reference`). The exact amount, once; refused with a Vietnamese message and
     nothing written otherwise."""
+    with store.write() as session:
+        return pay_in(session, store, actor, _row(session, actor, code), method, amount, payer, reference)
+
+
+def _payment(actor: Actor, row: Dossier, method: str, amount: Any, payer: str, reference: str) -> dict[str, Any]:
+    """A payment's payload without its receipt, refused with a Vietnamese message before anything is taken."""
     require(actor.role, Action.COLLECT_FEE)
     if method not in fees.METHODS:
         raise CounterError(f"Hình thức nộp không hợp lệ: “{method}” (tiền mặt, chuyển khoản, trực tuyến).")
@@ -286,21 +292,41 @@ def pay(store: Store, actor: Actor, code: str, method: str, amount: Any, payer: 
     reference = (reference or "").strip()
     if method == "online" and not reference:
         raise CounterError("Thanh toán trực tuyến: cần mã giao dịch do Cổng DVC báo về.")
-    with store.write() as session:
-        at = store.clock.now()
-        row = _row(session, actor, code)
-        payload: dict[str, Any] = {"amount": value, "method": method,
-                                   "payer": (payer or "").strip() or row.owner_name}
-        if row.fee <= 0:  # before a number is taken: the reducer says it too
-            raise CounterError(f"Hồ sơ {row.code} không phải nộp phí, lệ phí: không ghi nhận thu tiền.")
-        if method == "online":
-            payload["reference"] = reference
-        else:
-            payload["receipt"] = _new_receipt(session, store, actor, at)
-        state, _ = ev.append(session, actor, row.id, EventKind.FEE_PAID, payload, at, row=row)
-        r = payload.get("receipt")
-        return PaymentDone(state.code, value, method, f"{r['series']} {r['number']}" if r else "",
-                           r["number"] if r else "")
+    if row.fee <= 0:  # before a number is taken: the reducer says it too
+        raise CounterError(f"Hồ sơ {row.code} không phải nộp phí, lệ phí: không ghi nhận thu tiền.")
+    payload: dict[str, Any] = {"amount": value, "method": method, "payer": (payer or "").strip() or row.owner_name}
+    if method == "online":
+        payload["reference"] = reference
+    return payload
+
+
+def pay_in(session: Session, store: Store, actor: Actor, row: Dossier, method: str, amount: Any, payer: str = "",
+           reference: str = "") -> PaymentDone:
+    """The payment inside the caller's write transaction (F9, the intake's "thu ngay", the return's fee): the
+    one way money is recorded, with its receipt; refused (the transaction rolls back, no number skipped)."""
+    at = store.clock.now()
+    payload = _payment(actor, row, method, amount, payer, reference)
+    if method != "online":
+        payload["receipt"] = _new_receipt(session, store, actor, at)
+    state, _ = ev.append(session, actor, row.id, EventKind.FEE_PAID, payload, at, row=row)
+    r = payload.get("receipt")
+    return PaymentDone(state.code, payload["amount"], method, f"{r['series']} {r['number']}" if r else "",
+                       r["number"] if r else "")
+
+
+def check_payment(store: Store, actor: Actor, row: Dossier, method: str, amount: Any, payer: str = "") -> None:
+    """The refusals a payment would give, without writing or numbering anything (a confirm step's check)."""
+    from datetime import UTC
+
+    from counter.domain import lifecycle
+
+    payload = _payment(actor, row, method, amount, payer, "")
+    cfg = settings_of(store)
+    at = store.clock.now()
+    payload["receipt"] = {"form": cfg.receipt_form, "series": fees.series_for(cfg.receipt_series, at.year),
+                          "number": "0000000"}  # the number is taken only when it is written
+    lifecycle.apply(ev.state_of(row), lifecycle.Event("check", EventKind.FEE_PAID, at.astimezone(UTC),
+                                                      actor.user_id, actor.station_id, payload))
 
 
 def refund(store: Store, actor: Actor, code: str, amount: Any, reason: str) -> int:

@@ -90,7 +90,7 @@ def _view(session: Session, row: Dossier) -> ReturnView:
     status = Status(row.status)
     ready = status == Status.RESOLVED
     if ready:
-        message = "Hồ sơ đã có kết quả: kiểm tra người nhận rồi trả (Ctrl+S) hoặc gửi bưu chính (F9)."
+        message = "Hồ sơ đã có kết quả: kiểm tra người nhận rồi trả (Ctrl+S) hoặc gửi bưu chính (Ctrl+T)."
         if row.fee and not row.fee_paid:
             message += f" Chưa thu phí, lệ phí {row.fee:,} đ.".replace(",", ".")
     elif status == Status.RETURNED:
@@ -100,7 +100,7 @@ def _view(session: Session, row: Dossier) -> ReturnView:
             "Hồ sơ đã được trả kết quả."
         if row.return_method == "post":
             message += (f" Bưu điện đã phát lúc {format_vn(row.delivered_at)}." if row.delivered_at
-                        else " Chưa ghi nhận phát: F10 khi bưu điện báo đã phát.")
+                        else " Chưa ghi nhận phát: Ctrl+F khi bưu điện báo đã phát.")
     else:
         message = f"Hồ sơ chưa có kết quả (trạng thái: {STATUS_LABELS[status]}): chưa trả được."
     resolved = latest_payload(session, row.id, EventKind.RESOLVED)
