@@ -168,6 +168,19 @@ class ServiceScreen(ServiceCalls):
 
         self.call_service(lambda: print_dossier(store, code, form), printed, failed, group="print")  # type: ignore[arg-type]
 
+    def print_receipt_in_background(self, code: str, receipt: str) -> None:
+        """Print the receipt of a fee just taken (A5 or 80 mm, the station's printer) in a worker; the payment is
+        saved whatever the printer does (F9's Ctrl+R prints it again)."""
+        from counter.services.fees import print_fee_paper
+
+        store, actor = self.capp.store, self.capp.actor
+        if store is None or actor is None:
+            return
+        self.call_service(lambda: print_fee_paper(store, actor, code, "receipt"),
+                          lambda p: self.notify(f"Đã in biên lai {receipt}: {p.where}", markup=False),
+                          lambda m: self.show_error(f"Đã thu tiền, CHƯA IN ĐƯỢC biên lai {receipt}: {m} — in lại ở "
+                                                    "màn hình Thu phí"), group="print-receipt")
+
     # ---- the form on screen (one rule for every screen: quit, lock, switching screens ask before it is lost) ----
     def dirty(self) -> bool:
         """Something typed, picked or scanned here is not saved yet. The app asks before Ctrl+Q, Ctrl+L or F2–F7

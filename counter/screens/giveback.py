@@ -78,7 +78,7 @@ class ReturnScreen(ServiceScreen):
             "hoặc hộ chiếu) sau khi xem giấy tờ gốc; phiếu ghi “nhập tay”. Số giấy tờ khác chủ hồ sơ: người được "
             "ủy quyền, phải có giấy ủy quyền: chọn loại giấy, ghi số, ngày (dd/mm/yyyy), nơi chứng thực; hoặc kèm "
             "bản quét (số thứ tự giấy tờ đã số hóa của hồ sơ, hoặc đường dẫn tệp JPEG/PNG/PDF). Giấy tờ kết quả "
-            "không được để trống (vd: Giấy khai sinh:1; Trích lục:2); số tiền phí thu nếu còn nợ. {return.give}: trả tại "
+            "không được để trống (vd: Giấy khai sinh:1; Trích lục:2); số tiền phí thu nếu còn nợ (đúng số phải nộp, tiền mặt: cấp và in biên lai). {return.give}: trả tại "
             "quầy; {return.post}: gửi qua bưu chính (số hiệu bưu gửi, địa chỉ). Trước khi ghi, hộp xác nhận cho xem ai nhận "
             "gì: {confirm.yes} ghi và in phiếu bàn giao, {confirm.no} quay lại sửa (phiếu giữ nguyên). "
             "{return.delivered}: ghi nhận "
@@ -330,15 +330,18 @@ class ReturnScreen(ServiceScreen):
             return
         self.busy = True
         box = self.query_one("#return-result", Static)
-        code = self.view.code
+        code, receipt_before = self.view.code, self.view.receipt
 
         def done(v: ReturnView) -> None:
             self.busy = False
-            box.update(Text(f"{done_text} hồ sơ {code}.", style="bold green"))
+            took = f" Đã thu phí, lệ phí: biên lai {v.receipt}." if v.receipt != receipt_before else ""
+            box.update(Text(f"{done_text} hồ sơ {code}.{took}", style="bold green"))
             self.notify(f"{done_text} hồ sơ {code}", markup=False)
             self.show(v, fill=False)
             if form:
                 self.print_handover()
+            if took:  # the fee collected with the result: its receipt
+                self.print_receipt_in_background(code, v.receipt)
             if "tại quầy" in done_text:  # the citizen is here: the rating dialog (issue 19)
                 from counter.screens.rating import ask_rating
 

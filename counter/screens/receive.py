@@ -156,7 +156,9 @@ class ReceiveScreen(ServiceScreen):
                 yield Static("", id="fee-lines", markup=False)
             with Horizontal(classes="form-row"):
                 yield Label("Phí, lệ phí", classes="form-label")
-                yield Tick("Đã nộp phí, lệ phí", id="fee_paid")
+                with Vertical(classes="form-input"):
+                    yield Tick("Thu tiền mặt ngay (cấp biên lai)", id="fee_paid")
+                    yield Static("", id="err-fee_paid", classes="field-error", markup=False)
             with Horizontal(classes="form-row"):  # the citizen's choice of notices (issue 19)
                 yield Label("Nhận thông báo", classes="form-label")
                 yield Select([("Không nhận", "none"), ("Qua SMS", "sms"), ("Qua e-mail", "email")],
@@ -548,11 +550,14 @@ class ReceiveScreen(ServiceScreen):
 
     def saved(self, result: Any) -> None:
         self.last_code, self.last_form, self.last_fee = result.code, "01", result.fee
+        paid = f" · đã thu {result.fee:,} đ, biên lai {result.receipt}".replace(",", ".") if result.receipt else ""
         self.query_one("#result", Static).update(Text(
-            f"Đã tiếp nhận hồ sơ {result.code} · hẹn trả {format_vn(result.due_at) if result.due_at else '—'} · "
+            f"Đã tiếp nhận hồ sơ {result.code} · hẹn trả {format_vn(result.due_at) if result.due_at else '—'}{paid} · "
             f"đang in Giấy tiếp nhận…", style="bold green"))
         self.reset_form()
         self.print_last()
+        if result.receipt:
+            self.print_receipt_in_background(result.code, result.receipt)
 
     def print_last(self) -> None:
         if self.last_code is None:
