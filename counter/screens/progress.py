@@ -317,6 +317,8 @@ class ProgressScreen(ServiceScreen):
             self.load(result.code)
             if result.form:
                 self.print_form(result.form)
+            if result.receipt:  # a fee taken here: its receipt, as F9 prints it
+                self.print_receipt_in_background(result.code, result.receipt)
 
         def failed(message: str) -> None:
             box.update(Text(f"Không ghi được: {message}", style="bold red"))

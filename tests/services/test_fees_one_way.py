@@ -197,3 +197,20 @@ def test_a_dossier_voided_after_its_payment_can_be_refunded(office):
     assert fee_service.fee_view(office, boss, code).refundable == 0
     with pytest.raises(TransitionError, match="đã bị hủy"):  # still no new payment on a voided dossier
         fee_service.pay(office, clerk, code, "cash", 20000)
+
+
+# ---- F4's "ghi nhận nộp phí" step (and `counter event CODE fee_paid`) --------------------------------------
+
+def test_the_f4_fee_step_is_a_cash_payment_with_a_receipt_not_a_typed_number(office):
+    clerk = actor_for(office, "canbo")
+    code = receive(office, clerk, procedure="1.004222")
+    before = snapshot(office)
+    with pytest.raises(TransitionError, match="không nhận nộp một phần"):
+        progress.record_event(office, clerk, code, "fee_paid", {"amount": "5000"})
+    assert snapshot(office) == before
+    done = progress.record_event(office, clerk, code, "fee_paid", {})  # nothing typed: the amount due
+    assert done.receipt == "AA-26P 1000001"
+    view = fee_service.fee_view(office, clerk, code)
+    assert (view.paid_amount, view.method, view.current_receipt.number) == (20000, "cash", "1000001")
+    with pytest.raises(TransitionError, match="không nhận nộp lần hai"):
+        progress.record_event(office, clerk, code, "fee_paid", {"amount": "20000"})
