@@ -335,9 +335,18 @@ class CounterApp(App):
         cls = screen_class(mode)
         staying = len(self.screen_stack) > 1 and isinstance(self.screen_stack[1], cls)
         lost = self.screen_stack[2:] if staying else self.screen_stack[1:]  # what opening it closes
-        self.unless_dirty(f"Chuyển sang màn hình {mode.label}", lambda: self._open(cls), lost)
+        code = self._dossier_in_hand() if getattr(cls, "OPENS_ON_DOSSIER", False) else None
+        self.unless_dirty(f"Chuyển sang màn hình {mode.label}", lambda: self._open(cls, code), lost)
 
-    def _open(self, cls: type[Screen]) -> None:
+    def _dossier_in_hand(self) -> str | None:
+        """The dossier the screens open now hold (the top one first): F9 opens on it."""
+        for screen in reversed(self.screen_stack):
+            code = getattr(screen, "dossier_in_hand", lambda: None)()
+            if code:
+                return str(code)
+        return None
+
+    def _open(self, cls: type[Screen], code: str | None = None) -> None:
         if self.actor is None:
             return
         while len(self.screen_stack) > 2:
@@ -345,7 +354,7 @@ class CounterApp(App):
         if isinstance(self.screen, cls):
             self.screen.refocus()  # type: ignore[attr-defined]
         else:
-            self.switch_screen(cls())
+            self.switch_screen(cls(code) if code else cls())  # type: ignore[call-arg]
 
     def action_search(self) -> None:
         self.action_open("search")

@@ -30,7 +30,7 @@ def _dossier(data_dir: Path | None, user: str | None, password: str | None, code
 KINDS_HELP = ("transferred (chuyển / nhận lại: --to, --direction out|back, --person, --note) · supplement_requested "
               "(Mẫu 02: --papers \"A; B:2; C:1/0/2\" (bản chính/chứng thực/photo), --reason) · supplement_received · "
               "fee_requested (--amount) · fee_paid "
-              "(--amount, --receipt-no) · resolved (--note) · withdrawn (--reason) · stopped (Mẫu 05: --reason) · "
+              "(thu tiền mặt, cấp biên lai: --amount) · resolved (--note) · withdrawn (--reason) · stopped (Mẫu 05: --reason) · "
               "extended (Mẫu 04, một lần, chậm nhất 01 ngày làm việc trước hạn: --days, --reason, --agency) · "
               "verification_extended (thời gian xác minh theo luật: --reason) · refused_after_appraisal (Mẫu 03 "
               "sau thẩm định: --reason) · note_added (--text) · returned (tại quầy: --receiver owner|"
@@ -45,7 +45,7 @@ def event(
     code: CodeArg,
     kind: Annotated[str, typer.Argument(help=KINDS_HELP)],
     to: Opt = None, direction: Opt = None, person: Opt = None, note: Opt = None, papers: Opt = None,
-    reason: Opt = None, amount: Opt = None, receipt_no: Opt = None, days: Opt = None, text: Opt = None,
+    reason: Opt = None, amount: Opt = None, days: Opt = None, text: Opt = None,
     receiver: Annotated[str, typer.Option(help="owner | authorized")] = "owner",
     receiver_name: Opt = None, receiver_id: Opt = None, receiver_qr: Opt = None, authorization: Opt = None,
     auth_number: Opt = None, auth_date: Opt = None, auth_issuer: Opt = None, auth_scan: Opt = None,
@@ -85,11 +85,12 @@ def event(
         typer.echo(f"{view.code}: {view.message}")
     else:
         fields = {"to": to, "direction": direction, "person": person, "note": note, "papers": papers,
-                  "reason": reason, "amount": amount, "receipt_no": receipt_no, "days": days, "text": text,
+                  "reason": reason, "amount": amount, "days": days, "text": text,
                   "agency": agency}
         result = progress.record_event(store, actor, code, kind, {k: v for k, v in fields.items() if v})
         due = format_vn(result.due_at) if result.due_at else "—"
-        typer.echo(f"{result.code}: đã ghi “{result.label}” — trạng thái {result.status_label}, hẹn trả {due}")
+        typer.echo(f"{result.code}: đã ghi “{result.label}” — trạng thái {result.status_label}, hẹn trả {due}"
+                   + (f" · biên lai {result.receipt} (in: counter fee print {result.code})" if result.receipt else ""))
         form = result.form
     if form and print_form:
         printed = print_dossier(store, code, form)

@@ -167,7 +167,7 @@ BLOB_KINDS = frozenset({EventKind.DOCUMENT_SCANNED, EventKind.RETURNED, EventKin
 #: how a result was handed over (the `returned` event's `result_form`; issue 20)
 RESULT_FORMS = {"paper": "bản giấy", "electronic": "bản điện tử", "both": "cả bản giấy và bản điện tử"}
 #: what a voided dossier still accepts
-AFTER_VOID = frozenset({EventKind.NOTE_ADDED})
+AFTER_VOID = frozenset({EventKind.NOTE_ADDED, EventKind.FEE_REFUNDED})  # a fee paid before the void is paid back
 
 CREATING_KINDS = frozenset(k for k, (allowed, _) in TRANSITIONS.items() if None in allowed)
 
@@ -321,6 +321,9 @@ def _create(event: Event, status: Status, p: contracts.CreatedPayload) -> Dossie
         search_text=search_text_of(p.code, p.owner_name, p.submitter_name, p.owner_phone, p.owner_id_number,
                                    p.submitter_id_number),
         assisted=bool(getattr(p, "assisted", False)),
+        # a creating event from before issue 18 may say the fee was paid at intake (no receipt then): that is the
+        # fee paid (as migration 0009 set it); since then the fee is taken by its own `fee_paid` event
+        paid_amount=p.fee if p.fee_paid else 0,
         version=0,
         last_event_id=event.id,
         updated_at=event.at,
@@ -496,7 +499,7 @@ def check(state: DossierState | None, kind: str, at: datetime) -> EventKind:
     current = state.status if state is not None else None
     if state is not None and state.voided_at is not None and kind not in AFTER_VOID:
         raise TransitionError(kind, current, f"Không thể {kind.label}: hồ sơ {state.code} đã bị hủy lúc "
-                                             f"{format_vn(state.voided_at)} (chỉ còn ghi chú được).")
+                                             f"{format_vn(state.voided_at)} (chỉ còn ghi chú hoặc hoàn trả phí, lệ phí đã nộp).")
     if current not in allowed:
         if kind == EventKind.RETURNED and state is not None and state.returned_at is not None:
             raise TransitionError(kind, current, f"Hồ sơ {state.code} đã được trả kết quả lúc "

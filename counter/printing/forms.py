@@ -330,6 +330,7 @@ class HandoverData:
     clerk_name: str
     receiver_id_source: str = ""  # how the ID number was taken: "quét mã QR trên CCCD" | "nhập tay"
     receiver_birth_date: str = ""  # dd/mm/yyyy, from the card
+    fee_receipt: str = ""  # the receipt issued for the fee collected ("AA-26P 1000002")
 
 
 def _money(n: int) -> str:
@@ -365,7 +366,9 @@ def handover(r: ReceiptData, h: HandoverData) -> list[Document]:
         *who,
         Para("Kết quả giải quyết hồ sơ bàn giao gồm:", bold=True),
         Table(("TT", "Giấy tờ kết quả", "Số lượng"), rows or (("", "(không ghi)", ""),), (0.8, 7, 1.6)),
-        Field("Phí, lệ phí thu khi trả kết quả", _money(h.fee_collected) if h.fee_collected else "Không"),
+        Field("Phí, lệ phí thu khi trả kết quả", (_money(h.fee_collected) + (f" (biên lai {h.fee_receipt})"
+                                                                            if h.fee_receipt else ""))
+              if h.fee_collected else "Không"),
         Field("Ghi chú", h.note or "…"),
         Signatures((right[0], right[1]) if h.method == "post" else ("NGƯỜI NHẬN KẾT QUẢ", right[1]),
                    ("NGƯỜI TRẢ KẾT QUẢ", f"(Ký và ghi rõ họ tên)\n\n{h.clerk_name}")),

@@ -94,6 +94,19 @@ class ServiceScreen(ServiceCalls):
     def capp(self) -> CounterApp:
         return self.app  # type: ignore[return-value]
 
+    def key_name(self, binding_id: str) -> str:
+        """How a line on screen names the key of one of this screen's bindings now ("Ctrl+T"; a [keymap] entry
+        moves it), as F1's guide does."""
+        from textual.binding import Binding
+
+        from counter.screens.help import live_keys, prose_key
+
+        for cls in type(self).__mro__:
+            for b in cls.__dict__.get("BINDINGS", []):
+                if isinstance(b, Binding) and b.id == binding_id:
+                    return prose_key(live_keys(self.app, b))
+        return binding_id
+
     def listen_serial_scanner(self, on_code: Callable[[str], Any]) -> None:
         """A QR reader in serial (COM) mode, when the config names its port (`scanner.qr_serial_port`): each scan
         goes to on_code(text) on the UI thread. Keyboard-mode readers simply type into the focused input."""
@@ -155,6 +168,19 @@ class ServiceScreen(ServiceCalls):
 
         self.call_service(lambda: print_dossier(store, code, form), printed, failed, group="print")  # type: ignore[arg-type]
 
+    def print_receipt_in_background(self, code: str, receipt: str) -> None:
+        """Print the receipt of a fee just taken (A5 or 80 mm, the station's printer) in a worker; the payment is
+        saved whatever the printer does (F9's Ctrl+R prints it again)."""
+        from counter.services.fees import print_fee_paper
+
+        store, actor = self.capp.store, self.capp.actor
+        if store is None or actor is None:
+            return
+        self.call_service(lambda: print_fee_paper(store, actor, code, "receipt"),
+                          lambda p: self.notify(f"Đã in biên lai {receipt}: {p.where}", markup=False),
+                          lambda m: self.show_error(f"Đã thu tiền, CHƯA IN ĐƯỢC biên lai {receipt}: {m} — in lại ở "
+                                                    "màn hình Thu phí"), group="print-receipt")
+
     # ---- the form on screen (one rule for every screen: quit, lock, switching screens ask before it is lost) ----
     def dirty(self) -> bool:
         """Something typed, picked or scanned here is not saved yet. The app asks before Ctrl+Q, Ctrl+L or F2–F7
@@ -163,6 +189,11 @@ class ServiceScreen(ServiceCalls):
 
     def discard(self) -> None:
         """The user agreed to lose the unsaved form: let go of what it holds (e.g. scanned pages in the spool)."""
+
+    def dossier_in_hand(self) -> str | None:
+        """The code of the dossier this screen has open (or has just saved), for a screen that opens on it (F9
+        Thu phí: `OPENS_ON_DOSSIER`); None when there is none."""
+        return None
 
     def refocus(self) -> None:
         """Its function key was pressed while it is open: put the cursor where work starts (default: stay)."""

@@ -45,20 +45,31 @@ class FeesScreen(ServiceScreen):
     """
     BINDINGS = [
         Binding("ctrl+t", "pay('cash')", "Thu tiền mặt", id="fees.cash", priority=True),
-        Binding("f10,ctrl+w", "pay('transfer')", "Đã chuyển khoản", id="fees.transfer", priority=True),
+        Binding("ctrl+w", "pay('transfer')", "Đã chuyển khoản", id="fees.transfer", priority=True),
         Binding("ctrl+o", "pay('online')", "Trực tuyến", id="fees.online", show=False),
         Binding("ctrl+r", "print('receipt')", "In biên lai", id="fees.print"),
         Binding("ctrl+n", "print('notice')", "In thông báo", id="fees.notice"),
-        Binding("ctrl+u", "reissue", "Hủy, cấp lại BL", id="fees.reissue"),
-        Binding("ctrl+e", "refund", "Hoàn trả", id="fees.refund"),
-        Binding("ctrl+k", "report", "Báo cáo ngày", id="fees.report"),
+        # priority: the fields' own Ctrl+U/E/K (delete left, end, delete right) would take them otherwise
+        Binding("ctrl+u", "reissue", "Hủy, cấp lại BL", id="fees.reissue", priority=True),
+        Binding("ctrl+e", "refund", "Hoàn trả", id="fees.refund", priority=True),
+        Binding("ctrl+k", "report", "Báo cáo ngày", id="fees.report", priority=True),
         Binding("escape", "back", "Về ô mã", id="fees.back", show=False),
     ]
 
-    def __init__(self) -> None:
+    OPENS_ON_DOSSIER = True  # F9 from a screen holding a dossier (F2 just saved, F4, F5) opens on it
+
+    def __init__(self, code: str | None = None) -> None:
         super().__init__()
-        self.code = ""
+        self.code = (code or "").strip().upper()
         self.view: Any = None
+
+    def on_mount(self) -> None:
+        if self.code:
+            self.query_one("#fee-code", Input).value = self.code
+            self.load(focus_amount=True)
+
+    def dossier_in_hand(self) -> str | None:
+        return self.code if self.view is not None else None
 
     def compose(self) -> ComposeResult:
         with Vertical():

@@ -78,7 +78,7 @@ class ReturnScreen(ServiceScreen):
             "hoặc hộ chiếu) sau khi xem giấy tờ gốc; phiếu ghi “nhập tay”. Số giấy tờ khác chủ hồ sơ: người được "
             "ủy quyền, phải có giấy ủy quyền: chọn loại giấy, ghi số, ngày (dd/mm/yyyy), nơi chứng thực; hoặc kèm "
             "bản quét (số thứ tự giấy tờ đã số hóa của hồ sơ, hoặc đường dẫn tệp JPEG/PNG/PDF). Giấy tờ kết quả "
-            "không được để trống (vd: Giấy khai sinh:1; Trích lục:2); số tiền phí thu nếu còn nợ. {return.give}: trả tại "
+            "không được để trống (vd: Giấy khai sinh:1; Trích lục:2); số tiền phí thu nếu còn nợ (đúng số phải nộp, tiền mặt: cấp và in biên lai). {return.give}: trả tại "
             "quầy; {return.post}: gửi qua bưu chính (số hiệu bưu gửi, địa chỉ). Trước khi ghi, hộp xác nhận cho xem ai nhận "
             "gì: {confirm.yes} ghi và in phiếu bàn giao, {confirm.no} quay lại sửa (phiếu giữ nguyên). "
             "{return.delivered}: ghi nhận "
@@ -87,8 +87,8 @@ class ReturnScreen(ServiceScreen):
     DEFAULT_CSS = "#receiver-source { padding-left: 23; color: $text-muted; height: auto; }"
     BINDINGS = [
         Binding("ctrl+s", "give", "Trả tại quầy", id="return.give", priority=True),
-        Binding("f9", "post", "Gửi bưu chính", id="return.post"),
-        Binding("f10,ctrl+f", "delivered", "Đã phát", id="return.delivered"),
+        Binding("ctrl+t", "post", "Gửi bưu chính", id="return.post"),
+        Binding("ctrl+f", "delivered", "Đã phát", id="return.delivered"),
         Binding("ctrl+r", "reprint", "In lại", id="return.reprint"),
         Binding("escape", "back_to_find", "Về ô quét", id="return.find"),
     ]
@@ -127,7 +127,7 @@ class ReturnScreen(ServiceScreen):
                 yield from _row("papers", "Giấy tờ kết quả", "vd: Giấy khai sinh bản chính:1; Trích lục:2")
                 yield from _row("fee", "Phí thu (đồng)", "Khi còn nợ phí, lệ phí")
                 yield from _row("note", "Ghi chú")
-                yield Static(Text("Gửi qua bưu chính (F9)", style="bold"), classes="section")
+                yield Static(Text(f"Gửi qua bưu chính ({self.key_name('return.post')})", style="bold"), classes="section")
                 yield from _row("tracking", "Số hiệu bưu gửi", "vd: EE123456789VN")
                 yield from _row("address", "Địa chỉ nhận")
             yield Static("", id="return-result", markup=False)
@@ -330,15 +330,18 @@ class ReturnScreen(ServiceScreen):
             return
         self.busy = True
         box = self.query_one("#return-result", Static)
-        code = self.view.code
+        code, receipt_before = self.view.code, self.view.receipt
 
         def done(v: ReturnView) -> None:
             self.busy = False
-            box.update(Text(f"{done_text} hồ sơ {code}.", style="bold green"))
+            took = f" Đã thu phí, lệ phí: biên lai {v.receipt}." if v.receipt != receipt_before else ""
+            box.update(Text(f"{done_text} hồ sơ {code}.{took}", style="bold green"))
             self.notify(f"{done_text} hồ sơ {code}", markup=False)
             self.show(v, fill=False)
             if form:
                 self.print_handover()
+            if took:  # the fee collected with the result: its receipt
+                self.print_receipt_in_background(code, v.receipt)
             if "tại quầy" in done_text:  # the citizen is here: the rating dialog (issue 19)
                 from counter.screens.rating import ask_rating
 
@@ -402,7 +405,7 @@ class ReturnScreen(ServiceScreen):
         papers, fee, note = self.value("papers"), self.value("fee"), self.value("note")
         if not tracking:
             self.query_one("#tracking", Input).focus()
-            self.show_error("Nhập số hiệu bưu gửi rồi bấm F9")
+            self.show_error(f"Nhập số hiệu bưu gửi rồi bấm {self.key_name('return.post')}")
             return
         self.confirm_then_write(lambda: preview_by_post(store, actor, code, tracking, address, papers, fee, note),
                                 lambda: send_by_post(store, actor, code, tracking, address, papers, fee, note),
@@ -419,8 +422,12 @@ class ReturnScreen(ServiceScreen):
         self._write(lambda: mark_delivered(store, actor, code, self.value("note")),
                     "Đã ghi nhận bưu điện phát", None)
 
+    def dossier_in_hand(self) -> str | None:
+        return self.view.code if self.view is not None else None
+
     def _can_return(self) -> bool:
-        """A ready dossier, no write under way, no card text left in a box (F5 or F9 may go on)."""
+        """A ready dossier, no write under way, no card text left in a box (a return at the counter or by post may
+        go on)."""
         if self.view is None or not self.view.ready:
             self._not_ready()
             return False

@@ -98,7 +98,7 @@ class ProgressScreen(ServiceScreen):
             "đầu, 02–06, phiếu bàn giao), mẫu vừa in được chọn sẵn. {progress.find} về ô tìm.")
     AUTO_FOCUS = "#find"
     BINDINGS = [
-        Binding("f8", "print_slip", "In Mẫu 06", id="progress.slip"),
+        Binding("ctrl+n", "print_slip", "In Mẫu 06", id="progress.slip"),
         Binding("ctrl+r", "reprint", "In lại…", id="progress.reprint"),
         Binding("escape", "back_to_find", "Về ô tìm", id="progress.find"),
     ]
@@ -317,6 +317,8 @@ class ProgressScreen(ServiceScreen):
             self.load(result.code)
             if result.form:
                 self.print_form(result.form)
+            if result.receipt:  # a fee taken here: its receipt, as F9 prints it
+                self.print_receipt_in_background(result.code, result.receipt)
 
         def failed(message: str) -> None:
             box.update(Text(f"Không ghi được: {message}", style="bold red"))
@@ -331,6 +333,9 @@ class ProgressScreen(ServiceScreen):
             return
         self.last_form = form
         self.print_in_background(self.code, form, self.query_one("#progress-result", Static))
+
+    def dossier_in_hand(self) -> str | None:
+        return self.code if self.view is not None else None
 
     def action_print_slip(self) -> None:
         self.print_form("06")

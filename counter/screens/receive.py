@@ -83,8 +83,8 @@ class ReceiveScreen(ServiceScreen):
     AUTO_FOCUS = "#proc"
     BINDINGS = [
         Binding("ctrl+s", "save", "Lưu và in", id="receive.save", priority=True),
-        Binding("f8", "refuse", "Từ chối (M03)", id="receive.refuse"),
-        Binding("f9", "guide", "Bổ sung (M02)", id="receive.guide"),
+        Binding("ctrl+t", "refuse", "Từ chối (M03)", id="receive.refuse"),
+        Binding("ctrl+y", "guide", "Bổ sung (M02)", id="receive.guide"),
         Binding("ctrl+r", "reprint", "In lại", id="receive.reprint"),
         Binding("ctrl+o", "assisted", "Hỗ trợ nộp trực tuyến", id="receive.assisted"),  # issue 15
         Binding("escape", "leave", "Thoát", id="receive.leave"),
@@ -95,6 +95,7 @@ class ReceiveScreen(ServiceScreen):
         self.procedure: ProcedureInfo | None = None
         self.last_code: str | None = None
         self.last_form = "01"
+        self.last_fee = 0  # the fee of the dossier just saved: F9 opens on it
         self.busy = False
         self._proc_timer: Any = None
         self._procs: dict[str, ProcedureInfo] = {}
@@ -155,7 +156,9 @@ class ReceiveScreen(ServiceScreen):
                 yield Static("", id="fee-lines", markup=False)
             with Horizontal(classes="form-row"):
                 yield Label("Phí, lệ phí", classes="form-label")
-                yield Tick("Đã nộp phí, lệ phí", id="fee_paid")
+                with Vertical(classes="form-input"):
+                    yield Tick("Thu tiền mặt ngay (cấp biên lai)", id="fee_paid")
+                    yield Static("", id="err-fee_paid", classes="field-error", markup=False)
             with Horizontal(classes="form-row"):  # the citizen's choice of notices (issue 19)
                 yield Label("Nhận thông báo", classes="form-label")
                 yield Select([("Không nhận", "none"), ("Qua SMS", "sms"), ("Qua e-mail", "email")],
@@ -541,13 +544,20 @@ class ReceiveScreen(ServiceScreen):
         store, actor, req = self.capp.store, self.capp.actor, self.request()
         self.run_write(lambda: receive(store, actor, req), self.saved)  # type: ignore[arg-type]
 
+    def dossier_in_hand(self) -> str | None:
+        """The dossier just saved, while it has a charge (F9 takes its payment)."""
+        return self.last_code if self.last_form == "01" and self.last_fee > 0 else None
+
     def saved(self, result: Any) -> None:
-        self.last_code, self.last_form = result.code, "01"
+        self.last_code, self.last_form, self.last_fee = result.code, "01", result.fee
+        paid = f" · đã thu {result.fee:,} đ, biên lai {result.receipt}".replace(",", ".") if result.receipt else ""
         self.query_one("#result", Static).update(Text(
-            f"Đã tiếp nhận hồ sơ {result.code} · hẹn trả {format_vn(result.due_at) if result.due_at else '—'} · "
+            f"Đã tiếp nhận hồ sơ {result.code} · hẹn trả {format_vn(result.due_at) if result.due_at else '—'}{paid} · "
             f"đang in Giấy tiếp nhận…", style="bold green"))
         self.reset_form()
         self.print_last()
+        if result.receipt:
+            self.print_receipt_in_background(result.code, result.receipt)
 
     def print_last(self) -> None:
         if self.last_code is None:

@@ -47,9 +47,9 @@ class ScanScreen(ServiceScreen):
             "{scan.escape} dừng việc đang chạy (quét, nhập), hoặc quay về ô mã hồ sơ.")
     AUTO_FOCUS = "#scan-code"
     BINDINGS = [
-        Binding("f8", "scan", "Quét", id="scan.scan"),
-        Binding("f9", "import_files", "Nhập tệp", id="scan.import"),
-        Binding("f10,ctrl+f", "watched", "Thư mục quét", id="scan.watched"),
+        Binding("ctrl+y", "scan", "Quét", id="scan.scan"),
+        Binding("ctrl+n", "import_files", "Nhập tệp", id="scan.import"),
+        Binding("ctrl+f", "watched", "Thư mục quét", id="scan.watched"),
         Binding("ctrl+s", "save", "Lưu PDF", id="scan.save", priority=True),
         Binding("ctrl+up", "move(-1)", "Lên", id="scan.up", show=False),
         Binding("ctrl+down", "move(1)", "Xuống", id="scan.down", show=False),
@@ -282,9 +282,11 @@ class ScanScreen(ServiceScreen):
             lines.append("Ctrl+S: lưu thành một tệp PDF")
         elif it is not None and it.digitized:
             lines.append(f"{it.label}: {it.pages} trang, {human_size(it.size)} — SHA-256 {it.blobs[0][:16]}…")
-            lines.append("Ctrl+O: mở tệp PDF · F8/F9/F10: quét lại để thay tệp")
+            lines.append(f"{self.key_name('scan.open')}: mở tệp PDF · {self.key_name('scan.scan')}/"
+                         f"{self.key_name('scan.import')}/{self.key_name('scan.watched')}: quét lại để thay tệp")
         elif it is not None:
-            lines.append("Chưa có trang nào: F8 quét, F9 nhập tệp, F10 lấy từ thư mục quét")
+            lines.append(f"Chưa có trang nào: {self.key_name('scan.scan')} quét, {self.key_name('scan.import')} nhập tệp, "
+                         f"{self.key_name('scan.watched')} lấy từ thư mục quét")
         self.query_one("#scan-preview", Static).update(Text("\n".join(lines), style="dim" if not pages else ""))
         self.show_thumb(pages[0] if pages else None)
 
@@ -532,7 +534,8 @@ class ScanScreen(ServiceScreen):
             return
         pages = list(self.pending.get(pos, []))
         if not pages:
-            self.show_error("Chưa có trang nào chờ lưu cho thành phần này: F8 quét, F9 nhập tệp.")
+            self.show_error(f"Chưa có trang nào chờ lưu cho thành phần này: {self.key_name('scan.scan')} quét, "
+                            f"{self.key_name('scan.import')} nhập tệp.")
             return
         if not self.start(f"lưu {len(pages)} trang thành PDF"):
             return

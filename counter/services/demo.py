@@ -190,15 +190,27 @@ def _dossiers(sessions, rng, now, count, users, station1, station2, cal) -> dict
         if rng.random() < 0.04 and username != "buudien":
             dossiers.refuse_in(s, who, proc.code, owner, "Hồ sơ không thuộc thẩm quyền giải quyết của xã", at)
             continue
+        post = rng.random() < 0.1
+        paid = proc.fee > 0 and rng.random() < 0.7 and _owed(proc, channel) > 0  # taken in cash, with a receipt
         row = dossiers.receive_in(s, who, ReceiveRequest(
             procedure_code=proc.code, owner=owner, papers=papers, channel=channel,
-            return_method="post" if rng.random() < 0.1 else "counter",
-            return_address=owner.address, fee_paid=proc.fee > 0 and rng.random() < 0.7), at)
+            return_method="post" if post else "counter", return_address=owner.address, fee_paid=paid), at)
         _progress(s, rng, row.code, row.due_at, at, now, who, actor(clerks[station_id], station_id),
                   actor("giamsat", station_id), cal,
                   owner=(row.owner_name, row.owner_id_number or "", 0 if row.fee_paid else row.fee),
                   verification_days=proc.verification_days)
     return made
+
+
+def _owed(proc, channel: int) -> int:  # type: ignore[no-untyped-def]
+    """What a demo dossier owes with one of each unit (0 when free on its channel)."""
+    from counter.domain.intake import ValidationError
+    from counter.services.fees import quote_charges
+
+    try:
+        return quote_charges(proc.charges, None, channel)[0].total
+    except ValidationError:
+        return 0
 
 
 def _at_work(at: datetime, cal) -> datetime:  # type: ignore[no-untyped-def]

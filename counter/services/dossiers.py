@@ -39,6 +39,8 @@ class ReceiveResult:
     due_at: datetime | None
     book: str
     book_no: str
+    fee: int = 0  # what it owes (issue 18)
+    receipt: str = ""  # "AA-26P 1000001" when the fee was taken at intake
 
 
 def _applicant_payload(prefix: str, a: Applicant) -> dict[str, Any]:
@@ -108,8 +110,11 @@ _REQUIRED_PAPERS = sa.text("SELECT name FROM procedure_papers WHERE procedure_co
                            "ORDER BY position")
 
 
-def receive_in(session: Session, actor: Actor, req: ReceiveRequest, at: datetime) -> DossierState:
-    """Receive a dossier inside the caller's write transaction (the demo batches many)."""
+def receive_in(session: Session, actor: Actor, req: ReceiveRequest, at: datetime,
+               fees_cfg: Any = None) -> DossierState:
+    """Receive a dossier inside the caller's write transaction (the demo batches many). `req.fee_paid`: the fee
+    is taken now, in cash, through the one payment (services.fees.pay_in: a receipt of `fees_cfg`'s series, the
+    [fees] settings; their defaults when None)."""
     require(actor.role, Action.RECEIVE)
     proc = _procedure(session, actor, req.procedure_code, req.channel)
     required = list(session.execute(_REQUIRED_PAPERS, {"p": proc.code}).scalars())
@@ -124,6 +129,8 @@ def receive_in(session: Session, actor: Actor, req: ReceiveRequest, at: datetime
             errors.update(more.errors)
         raise ValidationError(errors) from None
     money = _fees_part(proc, req)
+    if req.fee_paid and money["fee"] <= 0:
+        raise ValidationError({"fee_paid": "Hồ sơ này không phải nộp phí, lệ phí: bỏ đánh dấu “Thu tiền mặt”."})
     due = calendar_of(session, actor.office_id).due_at(at, proc.working_days)
     station_number = numbering_block(session, actor.station_id)
     payload = _new_dossier(session, actor, proc, req.owner, at, req.channel, station_number)
@@ -134,7 +141,6 @@ def receive_in(session: Session, actor: Actor, req: ReceiveRequest, at: datetime
         "book_no": f"{station_number}{book_n:05d}",  # the station's block, as for codes
         "sets": req.sets,
         "due_at": due.astimezone(at.tzinfo).isoformat(),
-        "fee_paid": req.fee_paid,
         "return_method": req.return_method,
         "return_address": req.return_address,
         "assignee_id": actor.user_id,
@@ -146,6 +152,19 @@ def receive_in(session: Session, actor: Actor, req: ReceiveRequest, at: datetime
     if req.notify is not None:
         payload["notify"] = req.notify  # the citizen's choice of notices (issue 19)
     state, _ = ev.append(session, actor, payload["dossier_id"], EventKind.RECEIVED, payload, at, new=True)
+    if req.fee_paid:
+        from counter.services.fees import pay_in
+        from counter.settings import FeesSection
+
+        row = ev.load_row(session, state.id)
+        assert row is not None  # just written
+        payer = req.submitter.name if req.submitter is not None else ""
+        try:
+            pay_in(session, fees_cfg if fees_cfg is not None else FeesSection(), actor, row, "cash", state.fee, at,
+                   payer)
+        except CounterError as exc:  # the whole dossier rolls back with it
+            raise ValidationError({"fee_paid": exc.message}) from None
+        state = ev.state_of(ev.load_row(session, state.id))  # type: ignore[arg-type]
     return state
 
 
@@ -186,9 +205,12 @@ def register_online_in(session: Session, actor: Actor, procedure_code: str, owne
 
 def receive(store: Store, actor: Actor, req: ReceiveRequest) -> ReceiveResult:
     """Receive one dossier: dossier, documents, `received` event and outbox entry in one transaction."""
+    from counter.services.fees import receipt_text_in, settings_of
+
     with store.write() as session:
-        row = receive_in(session, actor, req, store.clock.now())
-        return ReceiveResult(row.code, row.token, row.due_at, row.book, row.book_no)
+        row = receive_in(session, actor, req, store.clock.now(), settings_of(store) if req.fee_paid else None)
+        return ReceiveResult(row.code, row.token, row.due_at, row.book, row.book_no, row.fee,
+                             receipt_text_in(session, row.id) if req.fee_paid else "")
 
 
 def not_accepted(store: Store, actor: Actor, procedure_code: str, owner: Applicant, reason: str,

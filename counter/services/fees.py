@@ -18,7 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from counter.domain import fees
+from counter.domain import fees, lifecycle
 from counter.domain.calendar import VN_TZ
 from counter.domain.codes import tracking_url
 from counter.domain.errors import CounterError
@@ -250,10 +250,9 @@ def _amount(value: Any, label: str = "Số tiền") -> int:
         raise CounterError(exc.message) from None
 
 
-def _new_receipt(session: Session, store: Store, actor: Actor, at: datetime) -> dict[str, str]:
+def _new_receipt(session: Session, cfg: Any, actor: Actor, at: datetime) -> dict[str, str]:
     """The next receipt of this station's block for the year, inside the paying transaction (a refused payment
-    rolls the number back with it: none skipped)."""
-    cfg = settings_of(store)
+    rolls the number back with it: none skipped). `cfg`: the [fees] settings (its receipt symbols)."""
     year = at.astimezone(VN_TZ).year
     station_no = session.execute(sa.text("SELECT number FROM stations WHERE id = :s"),
                                  {"s": actor.station_id}).scalar_one()
@@ -279,6 +278,13 @@ def pay(store: Store, actor: Actor, code: str, method: str, amount: Any, payer: 
     """Take the payment of a dossier's fee: `cash` or `transfer` (a receipt is issued), or `online` (as the
     portal reports it, with its `reference`). The exact amount, once; refused with a Vietnamese message and
     nothing written otherwise."""
+    with store.write() as session:
+        return pay_in(session, settings_of(store), actor, _row(session, actor, code), method, amount,
+                      store.clock.now(), payer, reference)
+
+
+def _payment(actor: Actor, row: Dossier, method: str, amount: Any, payer: str, reference: str) -> dict[str, Any]:
+    """A payment's payload without its receipt, refused with a Vietnamese message before anything is taken."""
     require(actor.role, Action.COLLECT_FEE)
     if method not in fees.METHODS:
         raise CounterError(f"Hình thức nộp không hợp lệ: “{method}” (tiền mặt, chuyển khoản, trực tuyến).")
@@ -286,21 +292,48 @@ def pay(store: Store, actor: Actor, code: str, method: str, amount: Any, payer: 
     reference = (reference or "").strip()
     if method == "online" and not reference:
         raise CounterError("Thanh toán trực tuyến: cần mã giao dịch do Cổng DVC báo về.")
-    with store.write() as session:
-        at = store.clock.now()
-        row = _row(session, actor, code)
-        payload: dict[str, Any] = {"amount": value, "method": method,
-                                   "payer": (payer or "").strip() or row.owner_name}
-        if row.fee <= 0:  # before a number is taken: the reducer says it too
-            raise CounterError(f"Hồ sơ {row.code} không phải nộp phí, lệ phí: không ghi nhận thu tiền.")
-        if method == "online":
-            payload["reference"] = reference
-        else:
-            payload["receipt"] = _new_receipt(session, store, actor, at)
-        state, _ = ev.append(session, actor, row.id, EventKind.FEE_PAID, payload, at, row=row)
-        r = payload.get("receipt")
-        return PaymentDone(state.code, value, method, f"{r['series']} {r['number']}" if r else "",
-                           r["number"] if r else "")
+    if row.fee <= 0:  # before a number is taken: the reducer says it too
+        raise CounterError(f"Hồ sơ {row.code} không phải nộp phí, lệ phí: không ghi nhận thu tiền.")
+    payload: dict[str, Any] = {"amount": value, "method": method, "payer": (payer or "").strip() or row.owner_name}
+    if method == "online":
+        payload["reference"] = reference
+    return payload
+
+
+def pay_in(session: Session, cfg: Any, actor: Actor, row: Dossier, method: str, amount: Any, at: datetime,
+           payer: str = "", reference: str = "") -> PaymentDone:
+    """The payment inside the caller's write transaction: the one way money is recorded (F9, the fee taken at
+    intake, the fee collected at the return, `counter fee pay`), with its receipt from the series of `cfg` (the
+    [fees] settings); refused with a Vietnamese message (the transaction rolls back, no number skipped)."""
+    payload = _payment(actor, row, method, amount, payer, reference)
+    if method != "online":
+        payload["receipt"] = _new_receipt(session, cfg, actor, at)
+    state, _ = ev.append(session, actor, row.id, EventKind.FEE_PAID, payload, at, row=row)
+    r = payload.get("receipt")
+    return PaymentDone(state.code, payload["amount"], method, f"{r['series']} {r['number']}" if r else "",
+                       r["number"] if r else "")
+
+
+def check_payment(store: Store, actor: Actor, row: Dossier, method: str, amount: Any,
+                  payer: str = "") -> lifecycle.DossierState:
+    """The refusals a payment would give, without writing or numbering anything (a confirm step's check); the
+    dossier's state once paid."""
+    from datetime import UTC
+
+    payload = _payment(actor, row, method, amount, payer, "")
+    cfg = settings_of(store)
+    at = store.clock.now()
+    payload["receipt"] = {"form": cfg.receipt_form, "number": "0000000",  # the number is taken when written
+                          "series": fees.series_for(cfg.receipt_series, at.astimezone(VN_TZ).year)}
+    return lifecycle.apply(ev.state_of(row), lifecycle.Event("check", EventKind.FEE_PAID, at.astimezone(UTC),
+                                                             actor.user_id, actor.station_id, payload))
+
+
+def receipt_text_in(session: Session, dossier_id: str) -> str:
+    """ "AA-26P 1000001": the dossier's standing receipt ("" when none)."""
+    receipts, _, _ = _receipts(_money_events(session, dossier_id), lambda *_: "")
+    standing = [r for r in receipts if not r.cancelled]
+    return f"{standing[-1].series} {standing[-1].number}" if standing else ""
 
 
 def refund(store: Store, actor: Actor, code: str, amount: Any, reason: str) -> int:
@@ -330,7 +363,7 @@ def reissue(store: Store, actor: Actor, code: str, reason: str, payer: str = "")
         current = _view(session, store, row).current_receipt
         if current is None:
             raise CounterError(f"Hồ sơ {row.code} chưa có biên lai thu tiền để hủy.")
-        new = _new_receipt(session, store, actor, at)
+        new = _new_receipt(session, settings_of(store), actor, at)
         payload = {"number": current.number, "reason": reason.strip(), "replacement": new,
                    "payer": (payer or "").strip() or current.payer}
         ev.append(session, actor, row.id, EventKind.RECEIPT_CANCELLED, payload, at, row=row)

@@ -81,18 +81,22 @@ class ReturnView:
     delivered_at: datetime | None
     result_note: str = ""
     papers: list[dict[str, Any]] = field(default_factory=list)  # suggested result papers
+    receipt: str = ""  # the fee's standing receipt, "AA-26P 1000002" ("" while unpaid or paid without one)
 
 
 def _view(session: Session, row: Dossier) -> ReturnView:
     from counter.domain.calendar import format_vn
+    from counter.services.fees import receipt_text_in
     from counter.services.progress import latest_payload
 
     status = Status(row.status)
     ready = status == Status.RESOLVED
     if ready:
-        message = "Hồ sơ đã có kết quả: kiểm tra người nhận rồi trả (Ctrl+S) hoặc gửi bưu chính (F9)."
+        message = "Hồ sơ đã có kết quả: kiểm tra người nhận rồi trả (Ctrl+S) hoặc gửi bưu chính (Ctrl+T)."
         if row.fee and not row.fee_paid:
-            message += f" Chưa thu phí, lệ phí {row.fee:,} đ.".replace(",", ".")
+            due = f"{row.fee:,}".replace(",", ".")
+            message += (f" Chưa thu phí, lệ phí {due} đ: ghi vào ô “Phí thu” (tiền mặt, cấp biên lai) hoặc thu ở "
+                        "màn hình Thu phí.")
     elif status == Status.RETURNED:
         how = (f"gửi qua bưu chính, số hiệu {row.return_tracking}" if row.return_method == "post"
                else "trả tại quầy")
@@ -100,7 +104,7 @@ def _view(session: Session, row: Dossier) -> ReturnView:
             "Hồ sơ đã được trả kết quả."
         if row.return_method == "post":
             message += (f" Bưu điện đã phát lúc {format_vn(row.delivered_at)}." if row.delivered_at
-                        else " Chưa ghi nhận phát: F10 khi bưu điện báo đã phát.")
+                        else " Chưa ghi nhận phát: Ctrl+F khi bưu điện báo đã phát.")
     else:
         message = f"Hồ sơ chưa có kết quả (trạng thái: {STATUS_LABELS[status]}): chưa trả được."
     resolved = latest_payload(session, row.id, EventKind.RESOLVED)
@@ -111,7 +115,7 @@ def _view(session: Session, row: Dossier) -> ReturnView:
     return ReturnView(row.code, row.status, STATUS_LABELS[status], ready, message, row.owner_name,
                       row.owner_id_number, row.procedure_name, row.due_at, row.resolved_at, row.fee, row.fee_paid,
                       row.return_method, row.return_address, row.returned_at, row.return_tracking, row.delivered_at,
-                      note, papers)
+                      note, papers, receipt_text_in(session, row.id) if row.fee_paid else "")
 
 
 def return_view(store: Store, actor: Actor, text: str) -> ReturnView:
@@ -159,12 +163,15 @@ def result_papers(value: Any) -> list[dict[str, Any]]:
 
 
 def _fee(value: Any) -> int:
-    text = str(value or "").replace(".", "").replace(",", "").replace("đ", "").strip()
-    if not text:
+    """The fee typed on the return form: nothing (0), or đồng as the fee screen reads them (domain.fees)."""
+    from counter.domain.fees import FeeError, parse_amount
+
+    if not str(value or "").strip():
         return 0
-    if not text.isdigit():
-        raise CounterError(f"Số tiền thu không hợp lệ: “{value}”")
-    return int(text)
+    try:
+        return parse_amount(value, "Số tiền thu")
+    except FeeError as exc:
+        raise CounterError(exc.message) from None
 
 
 def _typed_date(text: str) -> str:
@@ -243,13 +250,22 @@ def _clean(payload: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in payload.items() if v not in ("", [], 0, None, {})}
 
 
-def _dry_run(row: Dossier, actor: Actor, payload: dict[str, Any], at: datetime) -> None:
-    """The reducer's verdict on the hand-over, without writing anything (the confirm step, and the check that
-    runs before a scanned file is stored)."""
+def _dry_run(store: Store, row: Dossier, actor: Actor, payload: dict[str, Any], at: datetime) -> None:
+    """The verdict on the hand-over, without writing anything (the confirm step, and the check that runs before
+    a scanned file is stored): the fee collected with it is a payment first (services.fees: the exact amount,
+    once), then the reducer's `returned`."""
+    from counter.services.fees import check_payment
+
     require(actor.role, EVENT_ACTIONS[EventKind.RETURNED])
+    fee = int(payload.get("fee_collected", 0))
+    state = check_payment(store, actor, row, "cash", fee, _payer(payload)) if fee else ev.state_of(row)
     parsed = json.loads(canonical_json(payload))  # what the event will hold
-    lifecycle.apply(ev.state_of(row), lifecycle.Event("preview", EventKind.RETURNED, at.astimezone(UTC),
-                                                      actor.user_id, actor.station_id, parsed))
+    lifecycle.apply(state, lifecycle.Event("preview", EventKind.RETURNED, at.astimezone(UTC),
+                                           actor.user_id, actor.station_id, parsed))
+
+
+def _payer(payload: dict[str, Any]) -> str:
+    return str(payload.get("receiver_name", ""))  # who collects at the counter pays; by post: the owner
 
 
 @dataclass(frozen=True)
@@ -275,7 +291,8 @@ def _lines(row: Dossier, p: dict[str, Any], scan: _Scan | None) -> tuple[tuple[s
                                                                            scan.pages if scan else None)))
     lines.append(("Giấy tờ kết quả", "; ".join(f"{x['name']} ({x['count']})" for x in p["papers"])))
     fee = int(p.get("fee_collected", 0))
-    lines.append(("Phí, lệ phí thu", f"{fee:,} đ".replace(",", ".") if fee else "Không thu"))
+    lines.append(("Phí, lệ phí thu", f"{fee:,} đ tiền mặt (cấp biên lai khi ghi)".replace(",", ".") if fee
+                  else "Không thu"))
     if p.get("note"):
         lines.append(("Ghi chú", p["note"]))
     return tuple(lines)
@@ -293,7 +310,7 @@ def _prepare(store: Store, actor: Actor, code: str, build: Any) -> tuple[ReturnP
     with store.read() as session:
         row = dossier_row(session, actor, code)
         payload, scan = build(session, row)
-        _dry_run(row, actor, payload, store.clock.now())
+        _dry_run(store, row, actor, payload, store.clock.now())
         return ReturnPreview(row.code, _lines(row, payload, scan)), payload, scan
 
 
@@ -335,10 +352,17 @@ def _record(store: Store, actor: Actor, code: str, kind: str, payload: dict[str,
     if new_file is not None:  # checked first (_prepare), so no file is stored for a refused hand-over
         digitize.put_blob(store, new_file)
     with store.write() as session:
+        now = store.clock.now()
         row = dossier_row(session, actor, code)
         if new_file is not None and scan is not None:
             digitize.record_blob(session, store, scan.blobs[0], len(new_file), scan.pages)
-        ev.append(session, actor, row.id, kind, payload, store.clock.now(), row=row)
+        fee = int(payload.get("fee_collected", 0)) if kind == EventKind.RETURNED else 0
+        if fee:  # the fee collected with the result is a payment with its receipt, before the hand-over
+            from counter.services.fees import pay_in, settings_of
+
+            paid = pay_in(session, settings_of(store), actor, row, "cash", fee, now, _payer(payload))
+            payload = {**payload, "fee_receipt": paid.receipt}
+        ev.append(session, actor, row.id, kind, payload, now, row=row)
     with store.read() as session:
         return _view(session, dossier_row(session, actor, code))
 

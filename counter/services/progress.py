@@ -54,8 +54,8 @@ ACTION_FIELDS: dict[str, tuple[FieldSpec, ...]] = {
     EventKind.SUPPLEMENT_RECEIVED: (FieldSpec("note", "Ghi chú", "Giấy tờ đã nhận"),),
     EventKind.FEE_REQUESTED: (FieldSpec("amount", "Số tiền (đồng)", "vd: 20000", True),
                               FieldSpec("note", "Nội dung", "vd: Lệ phí đăng ký thường trú")),
-    EventKind.FEE_PAID: (FieldSpec("amount", "Số tiền đã nộp (đồng)", ""),
-                         FieldSpec("receipt_no", "Số biên lai", "")),
+    # a payment: the exact amount, in cash, with a receipt of the series (services.fees.pay_in, as F9 does)
+    EventKind.FEE_PAID: (FieldSpec("amount", "Số tiền thu (đồng), tiền mặt", "để trống: đúng số phải nộp"),),
     EventKind.RESOLVED: (FieldSpec("note", "Ghi chú kết quả", "vd: Giấy khai sinh bản chính"),),
     EventKind.WITHDRAWN: (FieldSpec("reason", "Lý do rút hồ sơ", "Theo đề nghị của công dân"),),
     EventKind.STOPPED: (FieldSpec("reason", "Lý do dừng xử lý", "", True),),
@@ -116,6 +116,7 @@ class EventResult:
     status_label: str
     due_at: datetime | None
     form: str | None  # the form to print now (02, 04, 05) or None
+    receipt: str = ""  # a payment's receipt ("AA-26P 1000001"), printed with it
 
 
 # ---- reading ---------------------------------------------------------------------------------------------
@@ -264,12 +265,10 @@ def build_payload(session: Session, row: Dossier, kind: str, fields: dict[str, A
                                              working_days=row.working_days, due_at=row.due_at,
                                              requested_at=asked or now, arrived_at=now)
             p.update({"due_at": _iso(due), "old_due_at": _iso(row.due_at), "rule": rule.value})
-    elif kind in (EventKind.FEE_REQUESTED, EventKind.FEE_PAID):
+    elif kind == EventKind.FEE_REQUESTED:
         amount = _int(fields, "amount", "Số tiền", MAX_FEE)
         if amount is not None:
             p["amount"] = amount
-        if _text(fields, "receipt_no"):
-            p["receipt_no"] = _text(fields, "receipt_no")
     elif kind == EventKind.EXTENDED:
         days = _int(fields, "days", "Số ngày gia hạn", MAX_WORKING_DAYS, grouped=False)
         if days is None:
@@ -321,6 +320,14 @@ def record_event(store: Store, actor: Actor, code: str, kind: str, fields: dict[
         # (the verification time, Mẫu 04's deadline) read the dossier
         if kind in ACTION_FIELDS:  # (a step of another screen, e.g. the return, is sent there by build_payload)
             lifecycle.check(ev.state_of(row), kind, now)
+        if kind == EventKind.FEE_PAID:  # money: the one payment, with its receipt (never a free-text number)
+            from counter.services.fees import pay_in, settings_of
+
+            amount = str((fields or {}).get("amount") or "").strip() or row.fee
+            paid = pay_in(session, settings_of(store), actor, row, "cash", amount, now)
+            state = ev.state_of(ev.load_row(session, row.id))  # type: ignore[arg-type]
+            return EventResult(state.code, kind, EVENT_LABELS[EventKind(kind)], state.status.label, state.due_at,
+                               None, paid.receipt)
         payload = build_payload(session, row, kind, dict(fields or {}), now)
         state, _ = ev.append(session, actor, row.id, kind, payload, now, row=row)
         return EventResult(state.code, kind, EVENT_LABELS[EventKind(kind)], state.status.label, state.due_at,
@@ -409,5 +416,5 @@ def progress_documents(store: Store, data: Any, form: str) -> list:
                 tuple((x["name"], int(x.get("count", 1))) for x in p.get("papers", [])),
                 int(p.get("fee_collected", 0)), p.get("tracking", ""), p.get("address", ""), p.get("note", ""),
                 names.get(e.actor_id, ""), RECEIVER_SOURCES.get(p.get("receiver_source", ""), ""),
-                f"{date.fromisoformat(birth):%d/%m/%Y}" if birth else ""))
+                f"{date.fromisoformat(birth):%d/%m/%Y}" if birth else "", p.get("fee_receipt", "")))
     raise CounterError(f"Không có mẫu {form} cho hồ sơ này")

@@ -75,8 +75,8 @@ def test_only_events_in_the_table_are_ever_accepted(kinds):
             allowed = set()  # Mẫu 04 once, at the latest the day before the due date (issue 17)
         if kind == "verification_extended" and state is not None and state.verification_days:
             allowed = set()  # the statutory verification time is added once
-        if state is not None and state.voided_at is not None and kind != "note_added":
-            allowed = set()  # a voided dossier takes nothing but a note
+        if state is not None and state.voided_at is not None and kind not in ("note_added", "fee_refunded"):
+            allowed = set()  # a voided dossier takes nothing but a note, or the refund of a fee paid before
         if kind in ("online_incomplete", "supplement_requested") and state is not None \
                 and state.supplement_requests >= 1:
             allowed = set()  # one request for papers per dossier (without a supervisor's override)

@@ -265,18 +265,18 @@ async def test_by_post_then_delivered(store):
         await open_return(app, pilot, "buudien")
         await scan(app, pilot, "find", url)
         assert app.screen.query_one("#address", Input).value == ""  # no return address at intake
-        await pilot.press("f9")
+        await pilot.press("ctrl+t")
         await pilot.pause()
         assert app.focused is app.screen.query_one("#tracking", Input)
         app.screen.query_one("#tracking", Input).value = "EE123456789VN"
         app.screen.query_one("#address", Input).value = "Thôn 2, xã Phục Linh"
-        await pilot.press("f9")
+        await pilot.press("ctrl+t")
         await settle(app, pilot)
         assert "Gửi qua dịch vụ bưu chính công ích" in visible(app.screen.query_one("#confirm-lines"))
         await pilot.press("enter")
         await settle(app, pilot)
         assert "số hiệu EE123456789VN" in visible(app.screen.query_one("#return-summary"))
-        await pilot.press("f10")
+        await pilot.press("ctrl+f")
         await settle(app, pilot)
         assert "đã phát lúc 23/11/2026 09:00" in visible(app.screen.query_one("#return-summary"))
     kinds = [e.kind for e in dossiers.get_detail(store, code).events]

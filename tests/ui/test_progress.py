@@ -67,7 +67,7 @@ async def test_hand_off_supplement_and_back_through_the_keyboard(store):
         await settle(app, pilot)
         assert [r[0] for r in slip(app)] == ["Bộ phận Một cửa UBND xã Phục Linh → Tư pháp",
                                              "Tư pháp → Bộ phận Một cửa UBND xã Phục Linh"]
-        await pilot.press("f8")  # the control slip
+        await pilot.press("ctrl+n")  # the control slip
         await settle(app, pilot)
         assert "đã in mẫu 06" in visible(app.screen.query_one("#progress-result"))
     events = dossiers.get_detail(store, code).events

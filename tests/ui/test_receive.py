@@ -96,7 +96,7 @@ async def test_refusal_with_form_03_and_supplement_list_with_form_02(store):
         await open_receive(app, pilot)
         await pick(app, pilot, "1193")
         app.screen.query_one("#owner_name", Input).value = "Trần Thị Bích"
-        await pilot.press("f8")
+        await pilot.press("ctrl+t")
         await pilot.pause()
         assert isinstance(app.screen, AskText)
         await pilot.press("enter")  # empty reason is refused
@@ -106,7 +106,7 @@ async def test_refusal_with_form_03_and_supplement_list_with_form_02(store):
         assert "mẫu 03" in str(app.screen.query_one("#result", Static).render())
         await pick(app, pilot, "1193")
         app.screen.query_one("#owner_name", Input).value = "Lê Văn Cường"
-        await pilot.press("f9")
+        await pilot.press("ctrl+y")
         await pilot.pause()
         await pilot.press("enter")  # the suggested reason
         await settle(app, pilot)
@@ -169,7 +169,7 @@ async def test_a_serial_mode_qr_reader_fills_the_form_with_every_mark(store):
 
 
 async def test_postal_staff_guidance_prints_mau_02_without_a_dossier(store):
-    """Issue 17: postal staff may guide, not decide: F9 prints Mẫu 02 guidance and takes no dossier code."""
+    """Issue 17: postal staff may guide, not decide: Ctrl+Y prints Mẫu 02 guidance and takes no dossier code."""
     app = build_app(store)
     async with app.run_test(size=(120, 40)) as pilot:
         await login(app, pilot, "buudien")
@@ -177,7 +177,7 @@ async def test_postal_staff_guidance_prints_mau_02_without_a_dossier(store):
         await settle(app, pilot)
         await pick(app, pilot, "1193")
         app.screen.query_one("#owner_name", Input).value = "Lê Văn Cường"
-        await pilot.press("f9")
+        await pilot.press("ctrl+y")
         await pilot.pause()
         await pilot.press("enter")  # the suggested reason
         await settle(app, pilot)

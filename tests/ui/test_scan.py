@@ -68,9 +68,9 @@ async def test_scan_two_pages_import_a_png_reorder_save_and_open(store, tmp_path
         assert "đã số hóa 0/2" in visible(screen.query_one("#scan-head"))
         assert items(screen)[0][:3] == ("1", "Tờ khai đăng ký khai sinh", "Chưa số hóa")
         for _ in range(2):
-            await pilot.press("f8")
+            await pilot.press("ctrl+y")
             await settle(app, pilot)
-        await pilot.press("f9")
+        await pilot.press("ctrl+n")
         await settle(app, pilot)
         await answer(app, pilot, str(tmp_path / "to-khai.png"))
         pages = screen.pending[1]
@@ -105,7 +105,7 @@ async def test_a_fifty_page_batch_runs_in_a_worker_with_progress(store, tmp_path
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_scan(app, pilot, code)
         await pilot.press("down")  # the second paper
-        await pilot.press("f9")
+        await pilot.press("ctrl+n")
         await settle(app, pilot)
         await answer(app, pilot, str(folder))
         bar = screen.query_one("#scan-progress", ProgressBar)
@@ -125,7 +125,7 @@ async def test_escape_cancels_a_feeder_batch_and_keeps_the_finished_pages(store)
     app = build_app(store)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_scan(app, pilot, code)
-        await pilot.press("f8")
+        await pilot.press("ctrl+y")
         bar = screen.query_one("#scan-progress", ProgressBar)
         for _ in range(400):  # until the first page is complete (the worker reports it)
             await pilot.pause(0.05)
@@ -146,7 +146,7 @@ async def test_a_corrupt_file_gets_a_message_and_nothing_is_added(store, tmp_pat
     app = build_app(store)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_scan(app, pilot, code)
-        await pilot.press("f9")
+        await pilot.press("ctrl+n")
         await settle(app, pilot)
         await answer(app, pilot, str(tmp_path / "hong.jpg"))
         assert not screen.pending.get(1)
@@ -168,7 +168,7 @@ async def test_watched_folder_and_reuse_for_the_same_citizen(store, tmp_path):
     app = build_app(store)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_scan(app, pilot, first)
-        await pilot.press("f10")
+        await pilot.press("ctrl+f")
         await settle(app, pilot)
         assert [p.path.name for p in screen.pending[1]] == ["scan-0001.jpg"]
         await pilot.press("ctrl+s")
@@ -195,7 +195,7 @@ async def test_opening_another_dossier_asks_before_dropping_unsaved_pages(store,
     app = build_app(store)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_scan(app, pilot, first)
-        await pilot.press("f9")
+        await pilot.press("ctrl+n")
         await settle(app, pilot)
         await answer(app, pilot, str(tmp_path / "a.jpg"))
         for yes, expected in (("escape", first), ("enter", second)):
