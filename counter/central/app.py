@@ -351,7 +351,7 @@ def create_app(db_url: str, *, clock: Clock | None = None, migrate: bool = True,
     from counter.central import online as online_part  # issue 15: online filing, the portal, tracking by code
 
     app.include_router(online_part.make_router(engine, clock, online or online_part.OnlineConfig(),
-                                               lambda token: track_pages.pop(token, None)))
+                                               lambda token: track_pages.pop(token, None), blobs))
     from counter.central import results  # issue 20: the electronic result's download, the signature check
     app.include_router(results.router)
     return app
