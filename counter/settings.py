@@ -154,6 +154,9 @@ class ServerSection(BaseModel):
     public_base_url: str = ""  # the address citizens reach (tracking links); "" = the request's own
     nop_rate: float = 0.5  # filings per second per client after a burst (0 = no limit)
     nop_burst: int = 10
+    # issue 15: a /nop upload never confirmed (or a failed supplement) is deleted this long after it came, unless
+    # a dossier names it (at least the 6 hours a filing's review stays valid); the server's worker checks hourly
+    upload_lifetime_hours: float = Field(default=24.0, ge=6, le=24 * 365)
     # the citizen's voice (issue 19). Secrets (smtp_password, sms_secret) come from the environment:
     # COUNTER_SERVER__SMTP_PASSWORD, COUNTER_SERVER__SMS_SECRET
     public_url: str = ""  # the tracking pages' address in notices (https://motcua.tinh.gov.vn)

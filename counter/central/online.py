@@ -79,6 +79,8 @@ class OnlineConfig:
     nop_rate: float = 0.5  # filings (POST) per second per client after a burst of nop_burst (0 = no limit)
     nop_burst: int = 10
     fetch_timeout: float = 15.0
+    upload_lifetime_hours: float = 24.0  # an upload no dossier names is deleted after this (cleanup_uploads)
+    cleanup_interval: float = 3600.0  # seconds between the server's cleanups (0: only `serve online cleanup`)
 
 
 # --- the catalogue the server offers (pure domain parsing of the office's file) ------------------------------
@@ -245,6 +247,58 @@ def cleanup_uploads(engine: Engine, blobs: CentralBlobs, now: datetime, lifetime
             if gone:
                 blobs.store.delete(sha)
                 removed += 1
+
+
+class Cleaner:
+    """The server's worker deleting orphan uploads every `interval` seconds (a thread; every process may run one:
+    each blob is settled in a transaction of its own, a second process finds nothing left to do)."""
+
+    def __init__(self, engine: Engine, blobs: CentralBlobs, clock: Clock, lifetime_hours: float, interval: float):
+        import threading
+
+        self.engine, self.blobs, self.clock = engine, blobs, clock
+        self.lifetime, self.interval = lifetime_hours, interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="online-cleanup", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(10)
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                done = cleanup_uploads(self.engine, self.blobs, self.clock.now(), self.lifetime)
+                if done.removed:
+                    log.info("online cleanup: %d orphan uploads removed", done.removed)
+            except Exception:  # the database or the store away for a while: next time
+                log.exception("online cleanup failed")
+
+
+def attach_cleanup(app: Any, cfg: OnlineConfig) -> None:
+    """Run a Cleaner for the app's lifetime (cfg.cleanup_interval seconds apart; 0: none)."""
+    import contextlib
+
+    if cfg.cleanup_interval <= 0:
+        return
+    inner = app.router.lifespan_context
+
+    @contextlib.asynccontextmanager
+    async def lifespan(a: Any):  # type: ignore[no-untyped-def]
+        worker = Cleaner(a.state.engine, a.state.blobs, a.state.clock, cfg.upload_lifetime_hours,
+                         cfg.cleanup_interval)
+        worker.start()
+        try:
+            async with inner(a) as state:
+                yield state
+        finally:
+            worker.stop()
+
+    app.router.lifespan_context = lifespan
 
 
 # --- the online desk ---------------------------------------------------------------------------------------

@@ -175,3 +175,21 @@ def test_uploads_never_confirmed_are_cleaned_after_their_lifetime_never_a_dossie
     assert late.status_code == 422 and "Không tìm thấy tệp đã tải lên" in late.text  # clear, nothing filed
     again = online.cleanup_uploads(engine, blobs, NOW + timedelta(days=30), 24)
     assert (again.removed, again.kept) == (0, 0)
+
+
+def test_serve_online_cleanup_deletes_the_orphans_and_refuses_a_lifetime_under_the_review_s(tmp_path):
+    from typer.testing import CliRunner
+
+    from counter.cli import app as cli
+
+    client, engine = make(tmp_path)
+    confirm(client, review(client, pages=(1, 2)))
+    orphan = shas(review(client, pages=(3, 4)))
+    db = ["--db", f"sqlite:///{tmp_path / 'central.sqlite3'}", "--data-dir", str(tmp_path / "conf")]
+    short = CliRunner().invoke(cli, ["serve", "online", "cleanup", "--hours", "1", *db])
+    assert short.exit_code == 1 and "Thời hạn lưu giữ phải từ 6" in short.output
+    assert client.app.state.blobs.known(set(orphan)) == set(orphan)
+    done = CliRunner().invoke(cli, ["serve", "online", "cleanup", *db])  # the clock is days after NOW
+    assert done.exit_code == 0, done.output
+    assert "Đã xóa 2 tệp tải lên không được nộp; giữ 2 tệp đã thuộc hồ sơ." in done.output
+    assert client.app.state.blobs.known(set(orphan)) == set()
