@@ -1,6 +1,6 @@
 """Commands of one area, registered on the main `counter` app when counter.cli imports this module.
 
-Hàng đợi và báo cáo: counter report ledger|scorecard|queue (issue 7)
+Hàng đợi và báo cáo: counter report ledger|scorecard|queue (issue 7), online (issue 15)
 """
 
 from __future__ import annotations
@@ -73,3 +73,35 @@ def report_queue(date_from: From = None, date_to: To = None,
     if bucket not in BUCKETS:
         fail(f"Nhóm không hợp lệ: “{bucket}” ({', '.join(BUCKETS)})")
     _run("queue", format, date_from, date_to, out, data_dir, user, password, bucket)
+
+
+@report_app.command("online")
+@handle_errors
+def report_online(date_from: Annotated[str | None, typer.Option("--from", help="Từ ngày (dd/mm/yyyy hoặc "
+                                                                "yyyy-mm-dd); mặc định: đầu năm nay")] = None,
+                  date_to: To = None,
+                  format: Annotated[str, typer.Option("--format", help="pdf | xlsx | all (cả hai)")] = "all",
+                  out: Annotated[Path | None, typer.Option("--out", help="Thư mục ghi tệp (mặc định: exports/ "
+                                                           "của kho dữ liệu)")] = None,
+                  data_dir: DataDir = None, user: UserOpt = None, password: PasswordOpt = None) -> None:
+    """Tỷ lệ hồ sơ nộp trực tuyến theo tháng và theo thủ tục so với mục tiêu năm, và tỷ lệ hỗ trợ nộp (PDF, XLSX)."""
+    from counter.domain.scorecard import Period, local_date, parse_day, percent
+    from counter.services import online_report
+
+    fmt = format.lower()
+    if fmt not in ("pdf", "xlsx", "all"):
+        fail(f"Định dạng không hợp lệ: “{format}” (pdf, xlsx hoặc all)")
+    store = open_store(data_dir)
+    today = local_date(store.clock.now())
+    start = parse_day(date_from) if date_from else today.replace(month=1, day=1)
+    end = parse_day(date_to) if date_to else today
+    period = Period(start, end)  # a bad period: refused before the login
+    actor = cli_actor(store, user, password)
+    report = online_report.online_report(store, actor, period)
+    t = report.total
+    typer.echo(f"{period.label}: tiếp nhận {t.received}, nộp trực tuyến {t.online} ({percent(t.share)}), "
+               f"hỗ trợ nộp {t.assisted} ({percent(t.assisted_share)} số hồ sơ trực tuyến); chỉ số 3.x "
+               f"{percent(t.share_3x)}" + (f", mục tiêu {percent(report.target, 0)}" if report.target else ""))
+    for kind in (("pdf", "xlsx") if fmt == "all" else (fmt,)):
+        target = None if out is None else out / online_report.file_name(period, kind)
+        typer.echo(f"Đã ghi {online_report.write_online_report(store, actor, period, kind, target)}")

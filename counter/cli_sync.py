@@ -558,3 +558,4 @@ def export_portal(start: _Annotated[str, _typer.Option("--from", help="Từ ngà
 
 
 from counter import cli_portal  # noqa: E402,F401  (issue 16: counter serve portal ...)
+from counter import cli_online  # noqa: E402,F401  (issue 15: counter serve online ...)

@@ -88,10 +88,9 @@ class AppSection(BaseModel):
 
     idle_lock_minutes: float = IDLE_LOCK_MINUTES  # lock the station after this long unused; 0 = never
     theme: str = ""  # Textual theme name; "" = Textual's default
-    # issue 15: F8 marks an online dossier waiting longer than this (working hours); the office's yearly
-    # target for the share of dossiers filed online (percent, 0 = none), shown by `counter report online`
+    # issue 15: F8 marks an online dossier waiting longer than this (working hours); the yearly target of the
+    # online share that `counter report online` holds against is the 3.x one, [scorecard] online_target_percent
     online_limit_hours: float = Field(default=8.0, ge=0, le=10_000)
-    online_target_percent: float = Field(default=0.0, ge=0, le=100)
 
     @field_validator("idle_lock_minutes", mode="before")
     @classmethod
@@ -154,6 +153,9 @@ class ServerSection(BaseModel):
     public_base_url: str = ""  # the address citizens reach (tracking links); "" = the request's own
     nop_rate: float = 0.5  # filings per second per client after a burst (0 = no limit)
     nop_burst: int = 10
+    # issue 15: a /nop upload never confirmed (or a failed supplement) is deleted this long after it came, unless
+    # a dossier names it (at least the 6 hours a filing's review stays valid); the server's worker checks hourly
+    upload_lifetime_hours: float = Field(default=24.0, ge=6, le=24 * 365)
     # the citizen's voice (issue 19). Secrets (smtp_password, sms_secret) come from the environment:
     # COUNTER_SERVER__SMTP_PASSWORD, COUNTER_SERVER__SMS_SECRET
     public_url: str = ""  # the tracking pages' address in notices (https://motcua.tinh.gov.vn)

@@ -351,7 +351,8 @@ def create_app(db_url: str, *, clock: Clock | None = None, migrate: bool = True,
     from counter.central import online as online_part  # issue 15: online filing, the portal, tracking by code
 
     app.include_router(online_part.make_router(engine, clock, online or online_part.OnlineConfig(),
-                                               lambda token: track_pages.pop(token, None)))
+                                               lambda token: track_pages.pop(token, None), blobs))
+    online_part.attach_cleanup(app, online or online_part.OnlineConfig())  # orphan uploads, hourly
     from counter.central import results  # issue 20: the electronic result's download, the signature check
     app.include_router(results.router)
     return app
@@ -407,7 +408,7 @@ def app_from_settings(settings: Any = None) -> FastAPI:
     online = OnlineConfig(file_hosts=tuple(h.strip() for h in s.portal_file_hosts.split(",") if h.strip()),
                           max_file_bytes=s.max_file_mb * 1024 * 1024, max_dossier_bytes=s.max_dossier_mb * 1024 * 1024,
                           catalogue=s.catalogue, public_base_url=s.public_base_url, nop_rate=s.nop_rate,
-                          nop_burst=s.nop_burst)
+                          nop_burst=s.nop_burst, upload_lifetime_hours=s.upload_lifetime_hours)
     app = create_app(s.db, migrate=False, track_rate=s.track_rate, track_burst=s.track_burst,
                      track_cache=s.track_cache, pool_size=s.pool_size, blob_url=s.blob_url,
                      forwarded_allow_ips=s.forwarded_allow_ips, online=online,

@@ -27,7 +27,7 @@ from typing import IO, Any, Protocol
 from urllib.parse import urlparse
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from counter.central import tables as t
 from counter.domain.errors import CounterError
@@ -87,6 +87,9 @@ class BlobStore(Protocol):
     def ping(self) -> None:
         """Raise BlobStoreError when the store cannot be reached (/readyz)."""
 
+    def delete(self, sha256: str) -> None:
+        """Drop the bytes (an orphan upload's, central/online.py cleanup_uploads); no error when absent."""
+
 
 class DatabaseBlobs:
     """The bytes in central_blobs.data (PostgreSQL bytea): fine for an office, a load for a province."""
@@ -116,6 +119,9 @@ class DatabaseBlobs:
 
     def ping(self) -> None:
         pass  # the database is checked by /readyz itself
+
+    def delete(self, sha256: str) -> None:
+        pass  # the bytes go with the row (CentralBlobs.forget)
 
 
 class FolderBlobs:
@@ -161,6 +167,12 @@ class FolderBlobs:
     def ping(self) -> None:
         if not self.root.is_dir() or not os.access(self.root, os.W_OK):
             raise BlobStoreError(f"Thư mục kho tệp {self.root} không có hoặc không ghi được.")
+
+    def delete(self, sha256: str) -> None:
+        try:
+            self.path(sha256).unlink(missing_ok=True)
+        except OSError as exc:
+            raise BlobStoreError(f"Không xóa được tệp khỏi kho {self.root}: {exc.strerror}") from None
 
 
 class S3Blobs:
@@ -229,6 +241,12 @@ class S3Blobs:
         except self._errors() as exc:
             raise BlobStoreError(f"Kho đối tượng S3 (thùng “{self.bucket}”) không trả lời: {exc}") from None
 
+    def delete(self, sha256: str) -> None:
+        try:
+            self.client.delete_object(Bucket=self.bucket, Key=self.key(sha256))
+        except self._errors() as exc:
+            raise BlobStoreError(f"Kho đối tượng S3 không xóa được tệp {sha256[:12]}…: {exc}") from None
+
 
 def open_store(url: str, engine: Engine | None, env: Mapping[str, str] | None = None) -> BlobStore:
     """The blob store of [server] blob_url, or BlobStoreError in Vietnamese (engine None: only the address is
@@ -277,6 +295,26 @@ class CentralBlobs:
             stored = conn.execute(stmt.bindparams(sa.bindparam("d", type_=sa.LargeBinary)),
                                   {"s": sha, "m": mime, "z": upload.size, "d": data, "c": now}).rowcount
         return bool(stored)
+
+    def put_bytes(self, conn: Connection, sha256: str, mime: str, data: bytes, now: datetime) -> bool:
+        """Store bytes the caller checked (and hashed) inside the caller's transaction `conn`: into the store
+        first (a folder, S3), then the index row in `conn`, so a rollback leaves no row naming them (the
+        database store keeps the bytes in that row). False when the server had the blob."""
+        if conn.execute(sa.select(t.blobs.c.sha256).where(t.blobs.c.sha256 == sha256)).first() is not None:
+            return False
+        in_row = isinstance(self.store, DatabaseBlobs)
+        if not in_row:
+            import io
+
+            self.store.put(sha256, io.BytesIO(data), len(data))
+        stmt = sa.text("INSERT INTO central_blobs(sha256, mime, size, data, created_at) "
+                       "VALUES (:s, :m, :z, :d, :c) ON CONFLICT DO NOTHING")
+        return bool(conn.execute(stmt.bindparams(sa.bindparam("d", type_=sa.LargeBinary)),
+                                 {"s": sha256, "m": mime, "z": len(data), "d": data if in_row else None,
+                                  "c": now}).rowcount)
+
+    def has_row(self, conn: Connection, sha256: str) -> bool:
+        return conn.execute(sa.select(t.blobs.c.sha256).where(t.blobs.c.sha256 == sha256)).first() is not None
 
     def referenced(self, office_id: str, sha256: str) -> tuple[str, int] | None:
         """(mime, size) of a blob an accepted event of this office names, or None."""

@@ -5,7 +5,9 @@
   chain). Everything it writes (`registered`, `files_added`) goes through `ingest.push`, the same checks as a
   station's push, and reaches every station of the office by the normal pull.
 - `POST /api/v1/portal/dossiers`: the national portal's `DongBoHoSoMC` delivery (a portal token).
-- `/nop`: the public filing page (no JavaScript needed, 390 px wide), `?assisted=1` for a clerk helping.
+- `/nop`: the public filing page (no JavaScript needed, 390 px wide); `?assisted=TICKET` for a clerk helping a
+  citizen ("hỗ trợ nộp trực tuyến"): the ticket is signed by this server for a station's token (`POST
+  /api/v1/online/assist`, 12 hours, its office only), so a citizen cannot mark a dossier assisted by hand.
 - `/tra-cuu`: a dossier by its code and the last 4 digits of the owner's phone or ID number; `/t/{token}/bo-sung`
   the citizen's uploads of what the counter asked for; `/t/{token}/mau-01.pdf` the receipt once received.
 
@@ -40,6 +42,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from counter.central import ingest, portal_out
 from counter.central import tables as t
+from counter.central.blobs import BlobStoreError, CentralBlobs, DatabaseBlobs
 from counter.central.tokens import TokenInfo, desk_station_id, lookup
 from counter.domain import codes, contracts
 from counter.domain.calendar import VN_TZ
@@ -76,6 +79,8 @@ class OnlineConfig:
     nop_rate: float = 0.5  # filings (POST) per second per client after a burst of nop_burst (0 = no limit)
     nop_burst: int = 10
     fetch_timeout: float = 15.0
+    upload_lifetime_hours: float = 24.0  # an upload no dossier names is deleted after this (cleanup_uploads)
+    cleanup_interval: float = 3600.0  # seconds between the server's cleanups (0: only `serve online cleanup`)
 
 
 # --- the catalogue the server offers (pure domain parsing of the office's file) ------------------------------
@@ -186,18 +191,114 @@ def _mb(n: int) -> str:
     return f"{n / (1024 * 1024):.1f} MB".replace(".", ",")
 
 
-def put_blob(conn: Connection, sha256: str, mime: str, data: bytes, now: datetime) -> bool:
-    """Store a blob by its SHA-256 unless the server has it (the one place this module writes blobs; issue 22
-    puts blobs behind an interface: switch here). True when it was new."""
-    if conn.execute(sa.select(t.blobs.c.sha256).where(t.blobs.c.sha256 == sha256)).first() is not None:
-        return False
-    conn.execute(sa.insert(t.blobs).values(sha256=sha256, mime=mime, size=len(data), data=data, created_at=now))
-    return True
+def put_blob(blobs: CentralBlobs, conn: Connection, upload: Upload, now: datetime) -> bool:
+    """Store an upload by its SHA-256 unless the server has it, through the server's blob store ([server]
+    blob_url: the database, a folder, S3), its index row in the caller's transaction (the one place this module
+    writes blobs). True when it was new."""
+    try:
+        return blobs.put_bytes(conn, upload.sha256, upload.mime, upload.data, now)
+    except BlobStoreError:
+        log.exception("the blob store refused an online upload")
+        raise OnlineError("Máy chủ tạm thời không lưu được tệp, vui lòng gửi lại sau ít phút.") from None
 
 
-def get_blob(conn: Connection, sha256: str) -> tuple[str, bytes] | None:
-    row = conn.execute(sa.select(t.blobs.c.mime, t.blobs.c.data).where(t.blobs.c.sha256 == sha256)).first()
-    return (row.mime, bytes(row.data)) if row is not None else None
+def hold_uploads(engine: Engine, uploads: Iterable[Upload], now: datetime) -> None:
+    """Note the uploads in central_upload_holds, committed before their bytes are stored: whatever happens next
+    (the citizen never confirms, the dossier's transaction fails after a folder or S3 store took the bytes),
+    `cleanup_uploads` finds them once the lifetime has passed."""
+    hashes = sorted({u.sha256 for u in uploads})
+    if not hashes:
+        return
+    with engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO central_upload_holds(sha256, created_at) VALUES (:s, :c) "
+                             "ON CONFLICT DO NOTHING"), [{"s": h, "c": now} for h in hashes])
+
+
+@dataclass(frozen=True)
+class Cleanup:
+    removed: int  # held blobs no accepted event names: bytes and row dropped
+    kept: int  # held blobs a dossier names: released (kept for ever)
+
+
+def cleanup_uploads(engine: Engine, blobs: CentralBlobs, now: datetime, lifetime_hours: float,
+                    batch: int = 500) -> Cleanup:
+    """Drop the uploads held longer than `lifetime_hours` that no accepted event of any office names (a /nop
+    review never confirmed, a failed supplement); release the held ones a dossier names. A blob an event names
+    (central_blob_refs) is never deleted: the row goes only under that condition, in the same statement, and the
+    store's bytes only after that row is gone."""
+    from datetime import timedelta
+
+    cut = now - timedelta(hours=lifetime_hours)
+    writer = engine.execution_options(immediate=True)
+    removed = kept = 0
+    while True:
+        with engine.connect() as conn:
+            due = list(conn.execute(sa.select(t.upload_holds.c.sha256).where(t.upload_holds.c.created_at < cut)
+                                    .order_by(t.upload_holds.c.created_at).limit(batch)).scalars())
+        if not due:
+            return Cleanup(removed, kept)
+        for sha in due:
+            with writer.begin() as conn:
+                named = sa.exists().where(t.blob_refs.c.sha256 == sha)
+                gone = conn.execute(sa.delete(t.blobs).where(t.blobs.c.sha256 == sha, ~named)).rowcount
+                if not gone and conn.execute(sa.select(named)).scalar():
+                    kept += 1
+                conn.execute(sa.delete(t.upload_holds).where(t.upload_holds.c.sha256 == sha))
+            if gone:
+                blobs.store.delete(sha)
+                removed += 1
+
+
+class Cleaner:
+    """The server's worker deleting orphan uploads every `interval` seconds (a thread; every process may run one:
+    each blob is settled in a transaction of its own, a second process finds nothing left to do)."""
+
+    def __init__(self, engine: Engine, blobs: CentralBlobs, clock: Clock, lifetime_hours: float, interval: float):
+        import threading
+
+        self.engine, self.blobs, self.clock = engine, blobs, clock
+        self.lifetime, self.interval = lifetime_hours, interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="online-cleanup", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(10)
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                done = cleanup_uploads(self.engine, self.blobs, self.clock.now(), self.lifetime)
+                if done.removed:
+                    log.info("online cleanup: %d orphan uploads removed", done.removed)
+            except Exception:  # the database or the store away for a while: next time
+                log.exception("online cleanup failed")
+
+
+def attach_cleanup(app: Any, cfg: OnlineConfig) -> None:
+    """Run a Cleaner for the app's lifetime (cfg.cleanup_interval seconds apart; 0: none)."""
+    import contextlib
+
+    if cfg.cleanup_interval <= 0:
+        return
+    inner = app.router.lifespan_context
+
+    @contextlib.asynccontextmanager
+    async def lifespan(a: Any):  # type: ignore[no-untyped-def]
+        worker = Cleaner(a.state.engine, a.state.blobs, a.state.clock, cfg.upload_lifetime_hours,
+                         cfg.cleanup_interval)
+        worker.start()
+        try:
+            async with inner(a) as state:
+                yield state
+        finally:
+            worker.stop()
+
+    app.router.lifespan_context = lifespan
 
 
 # --- the online desk ---------------------------------------------------------------------------------------
@@ -231,12 +332,15 @@ def desk_append(conn: Connection, office_id: str, dossier_id: str, kind: str, pa
 
 
 def next_desk_code(conn: Connection, office_id: str, now: datetime) -> str:
-    """The next code of the office's online desk today (block 0), under the office's lock (the caller's)."""
+    """The next code of the office's online desk today (its block 9001…9999), under the office's lock (the
+    caller's)."""
     day = now.astimezone(VN_TZ).date()
     prefix = codes.format_code(office_id, day, 0)[:-4]
+    first, _ = codes.block(codes.ONLINE_DESK_NUMBER)
     last = conn.execute(sa.select(sa.func.max(t.dossiers.c.code)).where(
-        t.dossiers.c.office_id == office_id, t.dossiers.c.code.like(prefix + "0___"))).scalar()
-    n = int(last[-4:]) + 1 if last else 1
+        t.dossiers.c.office_id == office_id,
+        t.dossiers.c.code.like(prefix + str(codes.ONLINE_DESK_NUMBER) + "___"))).scalar()
+    n = int(last[-4:]) - first + 2 if last else 1
     return codes.format_code(office_id, day, codes.seq_for(codes.ONLINE_DESK_NUMBER, n))
 
 
@@ -269,14 +373,14 @@ def registered_payload(office_id: str, spec: ProcedureSpec, owner: dict[str, Any
     return payload
 
 
-def file_dossier(conn: Connection, payload: dict[str, Any], uploads: list[Upload], now: datetime,
-                 touched: set[str] | None = None) -> dict[str, Any]:
+def file_dossier(blobs: CentralBlobs, conn: Connection, payload: dict[str, Any], uploads: list[Upload],
+                 now: datetime, touched: set[str] | None = None) -> dict[str, Any]:
     """Store the uploads and the desk's `registered` event in the caller's transaction (OnlineError: roll back)."""
     _, problems = contracts.payload_errors("registered", payload)
     if problems:
         raise OnlineError("Hồ sơ không hợp lệ: " + "; ".join(problems) + ".")
     for u in uploads:
-        put_blob(conn, u.sha256, u.mime, u.data, now)
+        put_blob(blobs, conn, u, now)
     desk_append(conn, payload["office_id"], payload["dossier_id"], EventKind.REGISTERED, payload, now, touched)
     return payload
 
@@ -475,7 +579,8 @@ FETCHERS = 8
 
 def portal_intake(engine: Engine, auth: TokenInfo, body: Any, cfg: OnlineConfig,
                   catalogue: dict[str, ProcedureSpec], clock: Clock,
-                  forget: Callable[[str], None] = lambda _t: None) -> list[dict[str, Any]]:
+                  forget: Callable[[str], None] = lambda _t: None,
+                  blobs: CentralBlobs | None = None) -> list[dict[str, Any]]:
     """Settle a DongBoHoSoMC body: each dossier accepted, duplicate or rejected on its own (a rejected one
     stores nothing), in the order given."""
     from concurrent.futures import ThreadPoolExecutor
@@ -494,12 +599,13 @@ def portal_intake(engine: Engine, auth: TokenInfo, body: Any, cfg: OnlineConfig,
     if len(data) > MAX_PORTAL_BATCH:
         raise OnlineError(f"Mỗi lần gửi tối đa {MAX_PORTAL_BATCH} hồ sơ.")
     writer = engine.execution_options(immediate=True)
+    blobs = blobs or CentralBlobs(engine, DatabaseBlobs(engine))
     results: list[dict[str, Any]] = []
     with httpx.Client(timeout=cfg.fetch_timeout, follow_redirects=False) as client, \
             ThreadPoolExecutor(FETCHERS) as pool:
         for start in range(0, len(data), WINDOW):
-            results += _intake_window(writer, client, pool, auth, data[start:start + WINDOW], cfg, catalogue,
-                                      clock, forget)
+            results += _intake_window(writer, blobs, client, pool, auth, data[start:start + WINDOW], cfg,
+                                      catalogue, clock, forget)
     return results
 
 
@@ -515,7 +621,8 @@ def _known_outcome(known: str | bool | None, d: PortalDossier) -> dict[str, Any]
     return _rejected(d.code, f"Mã hồ sơ {d.code} đã có với nội dung khác: không nhận lần nữa.")
 
 
-def _intake_window(writer: Engine, client: Any, pool: Any, auth: TokenInfo, window: list[Any], cfg: OnlineConfig,
+def _intake_window(writer: Engine, blobs: CentralBlobs, client: Any, pool: Any, auth: TokenInfo, window: list[Any],
+                   cfg: OnlineConfig,
                    catalogue: dict[str, ProcedureSpec], clock: Clock,
                    forget: Callable[[str], None]) -> list[dict[str, Any]]:
     now = clock.now()
@@ -550,7 +657,7 @@ def _intake_window(writer: Engine, client: Any, pool: Any, auth: TokenInfo, wind
                         payload = registered_payload(auth.office_id, d.spec, d.owner, [u.ref() for u in uploads],
                                                      code=d.code, source="portal", digest=d.digest)
                         mine: set[str] = set()
-                        file_dossier(conn, payload, uploads, now, mine)
+                        file_dossier(blobs, conn, payload, uploads, now, mine)
                     touched |= mine
                     out[i] = {"MaHoSo": d.code, "outcome": "accepted", "message": "Đã nhận hồ sơ."}
                 except OnlineError as exc:
@@ -603,17 +710,21 @@ def _input(name: str, label: str, values: dict[str, str], errors: dict[str, str]
 _APPLICANT = (("owner_name", "Họ và tên", "text", True), ("owner_id_number", "Số định danh cá nhân (CCCD)", "text", True),
               ("owner_birth_date", "Ngày sinh", "date", False), ("owner_address", "Địa chỉ", "text", False),
               ("owner_phone", "Số điện thoại", "tel", True), ("owner_email", "Email", "email", False))
+ASSIST_SECONDS = 12 * 3600  # a clerk's assisted-filing ticket lasts a working day
 ACCEPT = ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
 
 
 # --- the router ----------------------------------------------------------------------------------------------
 
-def make_router(engine: Engine, clock: Clock, cfg: OnlineConfig, forget: Callable[[str], Any]) -> APIRouter:
-    """The routes of this module; `forget(token)` drops a tracking page from the app's cache."""
+def make_router(engine: Engine, clock: Clock, cfg: OnlineConfig, forget: Callable[[str], Any],
+                blobs: CentralBlobs | None = None) -> APIRouter:
+    """The routes of this module; `forget(token)` drops a tracking page from the app's cache; `blobs`: the
+    server's blob store (app.state.blobs; default: the database's table)."""
     from counter.central.track import RateLimiter
 
     router = APIRouter()
     writer = engine.execution_options(immediate=True)
+    blobs = blobs or CentralBlobs(engine, DatabaseBlobs(engine))
     catalogue = load_catalogue(cfg.catalogue)
     filings = RateLimiter(cfg.nop_rate, cfg.nop_burst)
     secret_box: dict[str, bytes] = {}
@@ -659,6 +770,47 @@ def make_router(engine: Engine, clock: Clock, cfg: OnlineConfig, forget: Callabl
         except Exception:
             return None
 
+    # ---- "hỗ trợ nộp trực tuyến": only staff mark a dossier assisted ----
+
+    def assist_ok(ticket: str, office: str) -> bool:
+        """The ticket is this server's, for a station of `office`, and not expired."""
+        value = _unsign(ticket, secret())
+        return (value is not None and value.get("kind") == "assist" and value.get("office") == office
+                and isinstance(value.get("exp"), int) and value["exp"] > time.time())
+
+    def assist_q(ticket: str) -> str:
+        return f"&amp;assisted={quote(ticket)}" if ticket else ""
+
+    def not_staff() -> HTMLResponse:
+        return page("Không được phép", "<h1>Chỉ cán bộ của cơ quan mới dùng được chế độ hỗ trợ nộp trực tuyến</h1>"
+                    "<div class=\"card err\" id=\"not-staff\">Đường dẫn hỗ trợ nộp không hợp lệ hoặc đã hết hạn. Cán bộ "
+                    "mở lại trang từ quầy (màn hình Tiếp nhận, phím Hỗ trợ nộp trực tuyến); công dân tự nộp tại "
+                    "<a href=\"/nop\">trang nộp hồ sơ trực tuyến</a>.</div>", 403)
+
+    @router.post("/api/v1/online/assist", include_in_schema=False)
+    async def assist_ticket(request: Request) -> Response:
+        """A ticket for the /nop pages in assisted mode, for the calling station's office (its token)."""
+        from counter.central.app import _run
+
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            return JSONResponse({"detail": "Thiếu mã truy cập (Authorization: Bearer ...)."}, status_code=401)
+
+        def auth() -> TokenInfo | None:
+            with engine.connect() as conn:
+                return lookup(conn, token)
+
+        info = await _run(auth)
+        if info is None:
+            return JSONResponse({"detail": "Mã truy cập sai hoặc đã bị thu hồi."}, status_code=401)
+        if info.portal:
+            return JSONResponse({"detail": "Mã truy cập của Cổng DVCQG không dùng để hỗ trợ nộp hồ sơ."},
+                                status_code=403)
+        ticket = _sign({"kind": "assist", "office": info.office_id, "station": info.station_number,
+                        "exp": int(time.time()) + ASSIST_SECONDS}, await _run(secret))
+        return JSONResponse({"ticket": ticket, "office_id": info.office_id, "expires_in": ASSIST_SECONDS},
+                            headers={"Cache-Control": "no-store"})
+
     # ---- the portal ----
 
     @router.post("/api/v1/portal/dossiers", include_in_schema=False)
@@ -684,7 +836,7 @@ def make_router(engine: Engine, clock: Clock, cfg: OnlineConfig, forget: Callabl
         except Exception as exc:
             return _portal_error(422, getattr(exc, "detail", "Thân yêu cầu không phải JSON hợp lệ."))
         try:
-            results = await _run(lambda: portal_intake(engine, info, body, cfg, catalogue, clock, forget))
+            results = await _run(lambda: portal_intake(engine, info, body, cfg, catalogue, clock, forget, blobs))
         except OnlineError as exc:
             return _portal_error(422, exc.message)
         return JSONResponse({"error_code": 0, "result": results})
@@ -694,20 +846,24 @@ def make_router(engine: Engine, clock: Clock, cfg: OnlineConfig, forget: Callabl
     @router.get("/nop", response_class=HTMLResponse, include_in_schema=False)
     def nop_list(request: Request, q: str = "", office: str = "", assisted: str = "") -> HTMLResponse:
         known = offices()
+        if assisted and not office:  # a clerk's ticket names its office
+            office = str((_unsign(assisted, secret()) or {}).get("office") or "")
         office = office if any(o == office for o, _ in known) else (known[0][0] if len(known) == 1 else "")
+        if assisted and not assist_ok(assisted, office):
+            return not_staff()
         helper = _assisted_banner(assisted)
         office_field = "".join(f"<option value=\"{e(o)}\"{' selected' if o == office else ''}>{e(n)}</option>"
                                for o, n in known)
         found = online_procedures(catalogue, q[:200])
         items = "".join(
-            f"<li><a href=\"/nop/{quote(s.code)}?office={quote(office)}{'&amp;assisted=1' if assisted else ''}\">"
+            f"<li><a href=\"/nop/{quote(s.code)}?office={quote(office)}{assist_q(assisted)}\">"
             f"{e(s.name)}</a><div class=\"muted\">{e(s.code)} · {e(s.field)} · trực tuyến "
             f"{e(ONLINE_LEVELS[s.online_level or ''])}</div></li>" for s in found) if office else ""
         body = (f"<h1>Nộp hồ sơ trực tuyến</h1>{helper}<div class=\"card\"><form method=\"get\" action=\"/nop\">"
                 f"<label for=\"office\">Cơ quan tiếp nhận</label><select id=\"office\" name=\"office\">{office_field}"
                 f"</select><label for=\"q\">Tìm thủ tục</label><input type=\"search\" id=\"q\" name=\"q\" "
                 f"value=\"{e(q[:200])}\" placeholder=\"ví dụ: khai sinh\">"
-                + ("<input type=\"hidden\" name=\"assisted\" value=\"1\">" if assisted else "")
+                + (f"<input type=\"hidden\" name=\"assisted\" value=\"{e(assisted)}\">" if assisted else "")
                 + "<button type=\"submit\">Tìm</button></form></div>"
                 + (f"<div class=\"card\"><h2>Thủ tục nộp trực tuyến</h2><ul id=\"procedures\">{items}</ul></div>"
                    if found and office else
@@ -734,7 +890,7 @@ def make_router(engine: Engine, clock: Clock, cfg: OnlineConfig, forget: Callabl
         body = (f"<h1>{e(spec.name)}</h1>{_assisted_banner(assisted)}{top}"
                 f"<form method=\"post\" action=\"/nop/{quote(spec.code)}\" enctype=\"multipart/form-data\">"
                 f"<input type=\"hidden\" name=\"office\" value=\"{e(office)}\">"
-                f"<input type=\"hidden\" name=\"assisted\" value=\"{'1' if assisted else ''}\">"
+                f"<input type=\"hidden\" name=\"assisted\" value=\"{e(assisted)}\">"
                 f"<div class=\"card\"><h2>Thông tin người nộp</h2>{fields}</div>"
                 f"<div class=\"card\"><h2>Thành phần hồ sơ</h2><p class=\"muted\">Tệp PDF, JPEG hoặc PNG; tối đa "
                 f"{_mb(cfg.max_file_bytes)} mỗi tệp, {_mb(cfg.max_dossier_bytes)} cả hồ sơ.</p>{papers}{files_err}"
@@ -747,6 +903,8 @@ def make_router(engine: Engine, clock: Clock, cfg: OnlineConfig, forget: Callabl
         if spec is None or office not in {o for o, _ in offices()}:
             return page("Không tìm thấy", "<h1>Không tìm thấy thủ tục</h1><div class=\"card\">Thủ tục này không "
                         "nộp trực tuyến được tại cơ quan đã chọn. <a href=\"/nop\">Chọn lại</a></div>", 404)
+        if assisted and not assist_ok(assisted, office):
+            return not_staff()
         return _form(spec, office, assisted, {}, {})
 
     @router.post("/nop/{code}", response_class=HTMLResponse, include_in_schema=False)
@@ -767,9 +925,11 @@ def make_router(engine: Engine, clock: Clock, cfg: OnlineConfig, forget: Callabl
             return page("Không hợp lệ", "<h1>Dữ liệu gửi lên không hợp lệ</h1>", 400)
         values = {n: str(form.get(n) or "")[:400] for n, *_ in _APPLICANT}
         office = str(form.get("office") or "")
-        assisted = "1" if form.get("assisted") == "1" else ""
+        assisted = str(form.get("assisted") or "")[:1000]
         if office not in {o for o, _ in offices()}:
             return page("Không hợp lệ", "<h1>Cơ quan tiếp nhận không hợp lệ</h1>", 422)
+        if assisted and not assist_ok(assisted, office):
+            return not_staff()
         files: list[tuple[str, bytes, str | None]] = []
         errors: dict[str, str] = {}
         for i, p in enumerate(spec.papers, start=1):
@@ -797,11 +957,16 @@ def make_router(engine: Engine, clock: Clock, cfg: OnlineConfig, forget: Callabl
         now = clock.now()
 
         def store() -> None:
+            hold_uploads(writer, uploads, now)  # until the confirmation names them (cleanup_uploads)
             with writer.begin() as conn:
                 for u in uploads:
-                    put_blob(conn, u.sha256, u.mime, u.data, now)
+                    put_blob(blobs, conn, u, now)
 
-        await _run(store)
+        try:
+            await _run(store)
+        except OnlineError as exc:
+            return page("Chưa nộp được", f"<h1>Chưa nộp được hồ sơ</h1><div class=\"card err\">{e(exc.message)}"
+                        "</div><p><a href=\"/nop\">Nộp lại</a></p>", 503)
         draft = {"office": office, "procedure": spec.code, "owner": owner, "files": [u.ref() for u in uploads],
                  "assisted": bool(assisted), "dossier_id": str(uuid.uuid4()), "at": int(time.time())}
         signed = _sign(draft, secret())
@@ -816,7 +981,7 @@ def make_router(engine: Engine, clock: Clock, cfg: OnlineConfig, forget: Callabl
                 "<form method=\"post\" action=\"/nop-xac-nhan\">"
                 f"<input type=\"hidden\" name=\"draft\" value=\"{e(signed)}\">"
                 "<button type=\"submit\" id=\"confirm\">Xác nhận nộp hồ sơ</button></form>"
-                f"<p><a href=\"/nop/{quote(spec.code)}?office={quote(office)}{'&amp;assisted=1' if assisted else ''}\">"
+                f"<p><a href=\"/nop/{quote(spec.code)}?office={quote(office)}{assist_q(assisted)}\">"
                 "Sửa lại</a></p>")
         return page("Xem lại hồ sơ", body)
 
@@ -846,20 +1011,20 @@ def make_router(engine: Engine, clock: Clock, cfg: OnlineConfig, forget: Callabl
                 if again is not None:  # the same confirmation sent twice: the dossier it made
                     return {"code": again.code, "token": again.token}
                 ingest._lock_office(conn, draft["office"])
-                missing = [f["name"] for f in draft["files"] if get_blob(conn, f["sha256"]) is None]
+                missing = [f["name"] for f in draft["files"] if not blobs.has_row(conn, f["sha256"])]
                 if missing:
                     raise OnlineError("Không tìm thấy tệp đã tải lên: " + ", ".join(missing) + ". Vui lòng nộp lại.")
                 payload = registered_payload(draft["office"], spec, draft["owner"], draft["files"],
                                              code=next_desk_code(conn, draft["office"], now),
                                              assisted=bool(draft["assisted"]), dossier_id=draft["dossier_id"])
-                file_dossier(conn, payload, [], now, touched)
+                file_dossier(blobs, conn, payload, [], now, touched)
             for tok in touched:
                 forget(tok)
             return {"code": payload["code"], "token": payload["token"]}
 
         try:
             done = await _run(file_it)
-        except (OnlineError, ingest.Forbidden, ingest.BadRequest) as exc:
+        except (OnlineError, codes.CodeError, ingest.Forbidden, ingest.BadRequest) as exc:
             return page("Chưa nộp được", f"<h1>Chưa nộp được hồ sơ</h1><div class=\"card err\">{e(exc.message)}"
                         "</div><p><a href=\"/nop\">Nộp lại</a></p>", 422)
         link = f"{base_url(request)}/t/{done['token']}"
@@ -985,9 +1150,10 @@ def make_router(engine: Engine, clock: Clock, cfg: OnlineConfig, forget: Callabl
         def add() -> None:
             now = clock.now()
             touched: set[str] = set()
+            hold_uploads(writer, uploads, now)  # a failed append below leaves them to cleanup_uploads
             with writer.begin() as conn:
                 for u in uploads:
-                    put_blob(conn, u.sha256, u.mime, u.data, now)
+                    put_blob(blobs, conn, u, now)
                 desk_append(conn, row.office_id, row.id, EventKind.FILES_ADDED,
                             {"files": [u.ref() for u in uploads]}, now, touched)
             for tok in touched:

@@ -110,6 +110,14 @@ blob_refs = sa.Table(
     sa.Column("sha256", sa.String(64), primary_key=True),
 )
 
+#: uploads of /nop and the tracking page not yet named by an accepted event (c005, issue 15): the cleanup drops
+#: those older than [server] upload_lifetime_hours that no event names (central/online.py cleanup_uploads)
+upload_holds = sa.Table(
+    "central_upload_holds", metadata,
+    sa.Column("sha256", sa.String(64), primary_key=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, index=True),
+)
+
 #: the public pages' token buckets, shared by every server process (c004): key = "track:" + client address
 rate_limits = sa.Table(
     "central_rate_limits", metadata,

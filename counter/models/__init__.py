@@ -127,6 +127,9 @@ class Dossier(SQLModel, table=True):
         sa.Index("ix_dossiers_assignee_status", "assignee_id", "status"),
         sa.Index("ix_dossiers_returned_at", "returned_at"),  # 0005: queue "returned today", per-clerk figures
         sa.Index("ix_dossiers_resolved_at", "resolved_at"),  # 0005: late and handling time by result date
+        # 0010: F8's waiting list (issue 15), the online dossiers in status 1 in the list's order
+        sa.Index("ix_dossiers_online_wait", "office_id", "awaiting_citizen", "updated_at", "seq",
+                 sqlite_where=sa.text("status = 1")),
     )
     seq: int | None = Field(default=None, primary_key=True)  # integer rowid (FTS5 content rowid)
     id: str = Field(max_length=36, unique=True)

@@ -42,6 +42,8 @@ SCORE_COLUMNS = [("Chỉ số", 6), ("Nội dung", 44), ("Tử / mẫu", 12), ("
 SORT_OPTIONS = [("Hẹn trả", "due"), ("Hẹn trả (mới trước)", "due_desc"), ("Ngày nhận", "received"),
                 ("Mã hồ sơ", "code"), ("Chủ hồ sơ", "owner")]
 CHANNEL_OPTIONS = [("Trực tiếp", 1), ("Trực tuyến", 2), ("Bưu chính", 3)]
+ONLINE_COLUMNS = [("Thủ tục", 34), ("Mức", 10), ("Tiếp nhận", 9), ("Trực tuyến", 10), ("Tỷ lệ", 8),
+                  ("Hỗ trợ nộp", 10), ("Tỷ lệ hỗ trợ", 11), ("Mục tiêu", 10)]  # issue 15: the online share
 PERIOD_OPTIONS = [(label, kind) for kind, label in PERIOD_LABELS.items()]
 
 
@@ -79,7 +81,9 @@ class ClerkPicker(ModalScreen["int | None"]):
 
 
 class QueueScreen(ServiceScreen):
-    HELP = ("Hàng đợi của bộ phận (chỉ giám sát). {queue.next-tab} đổi bảng: Hàng đợi → Theo cán bộ → Chỉ số. Bảng "
+    HELP = ("Hàng đợi của bộ phận (chỉ giám sát). {queue.next-tab} đổi bảng: Hàng đợi → Theo cán bộ → Chỉ số → "
+            "Trực tuyến (tỷ lệ nộp trực tuyến theo thủ tục so với mục tiêu năm, tỷ lệ hỗ trợ nộp; "
+            "{queue.export-online} xuất PDF và XLSX). Bảng "
             "Hàng đợi: chọn nhóm bên trái (phím {queue.bucket-due_today}–{queue.bucket-online}), lọc theo "
             "cán bộ, "
             "thủ tục, lĩnh vực, kênh; Enter mở hồ sơ; {queue.reassign} giao hồ sơ cho cán bộ khác; "
@@ -101,6 +105,7 @@ class QueueScreen(ServiceScreen):
         Binding("c", "export('scorecard', 'csv')", "Chỉ số CSV", id="queue.export-scorecard"),
         Binding("x", "export('queue', 'csv')", "Hàng đợi CSV", id="queue.export-queue"),
         Binding("y", "voice", "Phản ánh, đánh giá", id="queue.voice"),  # issue 19
+        Binding("o", "export_online", "Trực tuyến PDF/XLSX", id="queue.export-online"),  # issue 15
         Binding("left_square_bracket", "shift(-1)", "Kỳ trước", key_display="[", id="queue.prev-period"),
         Binding("right_square_bracket", "shift(1)", "Kỳ sau", key_display="]", id="queue.next-period"),
         *(Binding(str(i + 1), f"bucket('{b}')", BUCKET_LABELS[b], show=False, id=f"queue.bucket-{b}")
@@ -152,6 +157,13 @@ class QueueScreen(ServiceScreen):
                                   id="score-table", cursor_type="row", zebra_stripes=True)
                 yield Static("", id="score-summary", markup=False)
                 yield _trend_widget()
+            with TabPane("Trực tuyến", id="tab-online"):  # issue 15: services/online_report.py
+                with Horizontal(id="online-top"):
+                    yield Select(PERIOD_OPTIONS, value="month", allow_blank=False, id="online-period-kind")
+                    yield Static("", id="online-period", markup=False)
+                yield Static("", id="online-summary", markup=False)
+                yield FittedTable(ONLINE_COLUMNS, shrink={"Thủ tục": 16}, drop=["Mục tiêu", "Mức"],
+                                  id="online-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="export-result", markup=False)
         yield BottomBar()
 
@@ -166,13 +178,14 @@ class QueueScreen(ServiceScreen):
         self.load_queue()
         self.set_interval(REFRESH_SECONDS, self.check_changes)
 
-    TABS = ("tab-queue", "tab-clerks", "tab-score")
+    TABS = ("tab-queue", "tab-clerks", "tab-score", "tab-online")
 
     def action_next_tab(self) -> None:
         """V: Hàng đợi → Theo cán bộ → Chỉ số → Hàng đợi."""
         tabs = self.query_one("#queue-tabs", TabbedContent)
         tabs.active = self.TABS[(self.TABS.index(str(tabs.active)) + 1) % len(self.TABS)]
-        focus = {"tab-queue": "#queue-table", "tab-clerks": "#clerks-table", "tab-score": "#score-table"}
+        focus = {"tab-queue": "#queue-table", "tab-clerks": "#clerks-table", "tab-score": "#score-table",
+                 "tab-online": "#online-table"}
         self.query_one(focus[str(tabs.active)], DataTable).focus()
 
     def refocus(self) -> None:
@@ -349,11 +362,13 @@ class QueueScreen(ServiceScreen):
             self.load_clerks()
         elif tab == "tab-score":
             self.load_score()
+        elif tab == "tab-online":
+            self.load_online()
 
     def _kind(self, select_id: str) -> str:
         return str(self.query_one(select_id, Select).value)
 
-    @on(Select.Changed, "#clerks-period-kind, #score-period-kind")
+    @on(Select.Changed, "#clerks-period-kind, #score-period-kind, #online-period-kind")
     def period_kind_changed(self, event: Select.Changed) -> None:
         self.period_kind = str(event.value)
         self.period = Period.of(self.period_kind, local_date(self.capp.clock.now()))
@@ -427,6 +442,56 @@ class QueueScreen(ServiceScreen):
             f"đã/đang giải quyết {sc.handled} · đúng hạn {sc.on_time} · trễ hạn {sc.late} · "
             f"tổng điểm {number(sc.total_score)}/{number(sc.total_points)}"))
         _draw_trend(self.query_one("#score-trend"), sc)
+
+    def load_online(self) -> None:
+        from counter.services import online_report
+
+        kind = self._kind("#online-period-kind")
+        if kind != self.period_kind:
+            self.period_kind = kind
+            self.period = Period.of(kind, local_date(self.capp.clock.now()))
+        store, actor, period = self.capp.store, self.capp.actor, self.period
+        self.call_service(lambda: online_report.online_report(store, actor, period),  # type: ignore[arg-type]
+                          self.show_online, group="online-report", exclusive=True)
+
+    def show_online(self, report: Any) -> None:
+        from counter.printing.online import LEVELS, verdict
+
+        self.query_one("#online-period", Static).update(
+            Text(f"  {PERIOD_LABELS[self.period_kind]}: {report.period.label} ([ kỳ trước · ] kỳ sau)"))
+        t, target = report.total, report.target
+        met = t.met(target)
+        self.query_one("#online-summary", Static).update(Text(
+            f"Tiếp nhận {t.received} · nộp trực tuyến {t.online} ({percent(t.share)}) · hỗ trợ nộp {t.assisted} "
+            f"({percent(t.assisted_share)} số hồ sơ trực tuyến) · chỉ số 3.x {percent(t.share_3x)}"
+            + (f" · mục tiêu năm {percent(target, 0)}: {verdict(t, target).lower()}" if target else
+               " · chưa đặt mục tiêu năm"), style="" if met is None else ("green" if met else "bold red")))
+        table = self.query_one("#online-table", DataTable)
+        table.clear()
+        for r in report.procedures:
+            judged = r.met(target)
+            share = percent(r.share) + ("" if judged is None else (" ✓" if judged else " ✗"))
+            table.add_row(cell(f"{r.key} {r.label}"), Text(LEVELS.get(r.level or "", "Không")), Text(str(r.received)),
+                          Text(str(r.online)), Text(share, style="" if judged is None else
+                                                    ("green" if judged else "bold red")),
+                          Text(str(r.assisted)), Text(percent(r.assisted_share)), Text(verdict(r, target)),
+                          key=r.key)
+
+    def action_export_online(self) -> None:
+        """The online share report of the shown period (or this month) as PDF and XLSX in exports/."""
+        from counter.services import online_report
+
+        store, actor = self.capp.store, self.capp.actor
+        period = self.period or Period.month(local_date(self.capp.clock.now()))
+
+        def work() -> str:
+            assert store is not None and actor is not None
+            paths = [online_report.write_online_report(store, actor, period, f) for f in ("pdf", "xlsx")]
+            return ", ".join(str(p) for p in paths)
+
+        self.notify("Đang xuất…", timeout=2)
+        self.call_service(work, lambda paths: self.exported(f"Tỷ lệ trực tuyến {period.label}", paths),
+                          group="export")
 
     # ---- exports -------------------------------------------------------------------------------------------
 

@@ -70,15 +70,22 @@ class WaitingList:
     limit_hours: float
 
 
+#: a page of the list read in order from ix_dossiers_online_wait (migration 0010): no sort of every waiting
+#: dossier, and the filing time read from the events of the page's rows only (by their dossier_id index; the
+#: unary + keeps SQLite from scanning every `registered` event by kind instead)
 _WAITING = sa.text(
     "SELECT d.code, d.owner_name, d.procedure_name, d.awaiting_citizen, d.assisted, d.supplement_requests, "
     "(SELECT max(e.at) FROM dossier_events e WHERE e.dossier_id = d.id "
-    " AND e.kind IN ('registered', 'files_added')) AS since, d.updated_at "
-    "FROM dossiers d WHERE d.office_id = :o AND d.status = 1 AND d.awaiting_citizen = :a "
+    " AND +e.kind IN ('registered', 'files_added')) AS since, d.updated_at "
+    "FROM dossiers d "
+    "WHERE d.office_id = :o AND d.status = 1 AND d.awaiting_citizen = :a "
     "ORDER BY d.updated_at, d.seq LIMIT :n")
-_COUNT = sa.text("SELECT coalesce(sum(d.awaiting_citizen = 0), 0), coalesce(sum(d.awaiting_citizen = 1), 0), "
-                 "coalesce(sum(d.awaiting_citizen = 0 AND d.updated_at <= :cut), 0) "
-                 "FROM dossiers d WHERE d.office_id = :o AND d.status = 1")
+#: three counts, each a range of that index (no dossier row read)
+_COUNT = sa.text(
+    "SELECT (SELECT count(*) FROM dossiers WHERE office_id = :o AND status = 1 AND awaiting_citizen = 0), "
+    "(SELECT count(*) FROM dossiers WHERE office_id = :o AND status = 1 AND awaiting_citizen = 1), "
+    "(SELECT count(*) FROM dossiers WHERE office_id = :o AND status = 1 AND awaiting_citizen = 0 "
+    " AND updated_at <= :cut)")
 _OLDEST = sa.text(
     "SELECT (SELECT max(e.at) FROM dossier_events e WHERE e.dossier_id = d.id "
     " AND e.kind IN ('registered', 'files_added')) FROM dossiers d "
@@ -451,20 +458,29 @@ def refuse(store: Store, actor: Actor, code: str, reason: str) -> Outcome:
 
 # ---- assisted online filing (F2) ---------------------------------------------------------------------------
 
-def assisted_filing_url(store: Store, actor: Actor, procedure_code: str | None = None) -> str:
+def assisted_filing_url(store: Store, actor: Actor, procedure_code: str | None = None,
+                        transport: Any = None) -> str:
     """The central server's /nop page for a clerk helping a citizen file online ("hỗ trợ nộp trực tuyến"): the
-    citizen's own contact details are typed there and the dossier is marked assisted (counted apart)."""
+    citizen's own contact details are typed there and the dossier is marked assisted (counted apart). The page
+    takes the mark only with the server's ticket, asked for with this station's token (a citizen cannot)."""
     from urllib.parse import quote, urlencode
 
-    from counter.services.sync import settings as sync_settings
+    from counter.services import sync as sync_service
 
     require(actor.role, Action.RECEIVE)
-    cfg = sync_settings(store)
+    cfg = sync_service.settings(store)
     if cfg is None:
         raise CounterError("Quầy chưa được nối với máy chủ trung tâm nên không mở được trang nộp trực tuyến "
                            "(quản trị chạy “counter sync setup --url … --token …”).")
+    from counter.sync.client import SyncError
+
+    try:
+        with sync_service.client_for(store, transport) as client:
+            ticket = client.assist_ticket()
+    except SyncError as exc:
+        raise CounterError(f"Không mở được trang hỗ trợ nộp trực tuyến: {exc.message}.") from None
     path = f"/nop/{quote(procedure_code.strip())}" if procedure_code and procedure_code.strip() else "/nop"
-    return cfg.url.rstrip("/") + path + "?" + urlencode({"assisted": "1", "office": actor.office_id})
+    return cfg.url.rstrip("/") + path + "?" + urlencode({"office": actor.office_id, "assisted": ticket})
 
 
 def open_assisted_filing(store: Store, actor: Actor, procedure_code: str | None = None) -> str:

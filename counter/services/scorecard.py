@@ -77,10 +77,15 @@ def on_time_2_1(c: Context) -> Parts:
     return on_time, handled
 
 
+#: 3.x's procedures: those that can be done fully online (the catalogue lets channel 2, no presence needed);
+#: `p` is the procedures row (the online report, services/online_report.py, counts by the same rule)
+FULLY_ONLINE = "((',' || p.channels || ',') LIKE '%,2,%' AND NOT p.in_person)"
+
+
 def online_3x(c: Context) -> Parts:
     """3.x: online dossiers of fully-online procedures / all dossiers of those procedures."""
     return c.one("SELECT coalesce(sum(d.channel = 2), 0), count(*) FROM dossiers d JOIN procedures p ON "
-                 "p.code = d.procedure_code WHERE (',' || p.channels || ',') LIKE '%,2,%' AND NOT p.in_person AND "
+                 f"p.code = d.procedure_code WHERE {FULLY_ONLINE} AND "
                  f"d.{COHORT.replace(' AND ', ' AND d.')}", c.lo, c.hi)  # type: ignore[return-value]
 
 

@@ -153,6 +153,14 @@ class SyncClient:
                                   headers={"Content-Type": mime})
         return status != 422
 
+    def assist_ticket(self) -> str:
+        """The server's ticket for its /nop pages in assisted mode ("hỗ trợ nộp trực tuyến", issue 15)."""
+        _, data = self._request("POST", "/api/v1/online/assist")
+        ticket = data.get("ticket") if isinstance(data, dict) else None
+        if not isinstance(ticket, str) or not ticket:
+            raise SyncUnavailable("Máy chủ trả lời thiếu vé hỗ trợ nộp trực tuyến")
+        return ticket
+
     def get_blob(self, sha256: str) -> bytes | None:
         """One file of the office (GET /api/v1/blobs/{sha256}), or None when the server has no such file for this
         office (404). A 307 to the object store's presigned URL is followed without the station's token. The

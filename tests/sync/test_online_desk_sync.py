@@ -28,7 +28,7 @@ def file_online(central) -> tuple[str, str, list[bytes]]:
     with central.engine.begin() as conn:
         code = next_desk_code(conn, OFFICE, NOW)
         payload = registered_payload(OFFICE, spec, owner, [u.ref() for u in uploads], code=code)
-        file_dossier(conn, payload, uploads, NOW)
+        file_dossier(central.app.state.blobs, conn, payload, uploads, NOW)
     return code, payload["token"], files
 
 

@@ -28,11 +28,12 @@ OWNER = {"owner_name": "Nguyễn Văn An", "owner_id_number": "001090123456", "o
          "owner_address": "Thôn 2, xã Phục Linh", "owner_phone": "0912345678", "owner_email": "an@example.vn"}
 
 
-def file_online(client, assisted: bool = False) -> tuple[str, str]:
-    """/nop: the form, the review (page counts), the confirmation -> (code, token)."""
-    form = client.get("/nop/1.001193?office=H55.242" + ("&assisted=1" if assisted else ""))
+def file_online(client, assisted: str = "") -> tuple[str, str]:
+    """/nop: the form, the review (page counts), the confirmation -> (code, token); `assisted`: a station's
+    ticket (POST /api/v1/online/assist)."""
+    form = client.get("/nop/1.001193", params={"office": "H55.242", **({"assisted": assisted} if assisted else {})})
     assert form.status_code == 200 and "Tờ khai đăng ký khai sinh" in form.text
-    review = client.post("/nop/1.001193", data={**OWNER, "office": "H55.242", "assisted": "1" if assisted else ""},
+    review = client.post("/nop/1.001193", data={**OWNER, "office": "H55.242", "assisted": assisted},
                          files=[("paper_1", ("to-khai.pdf", pdf(2), "application/pdf")),
                                 ("paper_2", ("chung-sinh.pdf", pdf(3), "application/pdf"))])
     assert review.status_code == 200, review.text
@@ -50,7 +51,8 @@ def file_online(client, assisted: bool = False) -> tuple[str, str]:
 def test_filed_online_asked_completed_received(stations, central):
     s1, s2 = stations
     web = central.test_client
-    code, token = file_online(web, assisted=True)
+    ticket = web.post("/api/v1/online/assist", headers={"Authorization": f"Bearer {central.token(5)}"}).json()
+    code, token = file_online(web, assisted=ticket["ticket"])
     assert code == "H55.242-261123-9001"  # the online desk's block (9001–9999)
     page = web.get(f"/t/{token}").text
     assert "Mới đăng ký" in page and "Đăng ký trực tuyến" in page

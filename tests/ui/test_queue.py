@@ -129,3 +129,26 @@ async def test_live_refresh_when_a_dossier_arrives(rs):
         app.screen.check_changes()
         await settle(app, pilot)
         assert code in table_codes(app)
+
+
+async def test_online_tab_shows_the_share_against_the_yearly_target_and_o_exports_it(rs):
+    """Issue 15: F6's "Trực tuyến" tab (services/online_report.py): M is the month's one online dossier."""
+    app = build_app(store=rs.store)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_queue(app, pilot)
+        for _ in range(3):
+            await pilot.press("v")  # Hàng đợi → Theo cán bộ → Chỉ số → Trực tuyến
+        await settle(app, pilot)
+        assert app.screen.query_one("#queue-tabs", TabbedContent).active == "tab-online"
+        summary = str(app.screen.query_one("#online-summary", Static).render())
+        assert "Tiếp nhận 15 · nộp trực tuyến 1 (6,7%) · hỗ trợ nộp 0 (0,0% số hồ sơ trực tuyến) · chỉ số 3.x " \
+               "6,7% · mục tiêu năm 30%: chưa đạt" in summary
+        table = app.screen.query_one("#online-table", DataTable)
+        rows = {str(table.get_row_at(i)[0]).split()[0]: [str(c) for c in table.get_row_at(i)]
+                for i in range(table.row_count)}
+        assert rows["1.004873"][2:4] == ["12", "1"]
+        await pilot.press("o")
+        await settle(app, pilot)
+        for ext in ("pdf", "xlsx"):
+            path = rs.store.data_dir / "exports" / f"truc-tuyen-20261101-20261130.{ext}"
+            assert path.exists() and str(path) in str(app.screen.query_one("#export-result", Static).render())

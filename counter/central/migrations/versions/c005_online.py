@@ -1,0 +1,29 @@
+"""online (issue 15): the uploads of /nop and of the tracking page held until a dossier names them
+
+A file a citizen uploads on /nop is stored before the citizen confirms the review; one never confirmed would
+stay for ever. Each such upload is held here (its hash, when) before its bytes are stored; `cleanup_uploads`
+(central/online.py: the server's worker, `counter serve online cleanup`) drops the held blobs no accepted event
+names once [server] upload_lifetime_hours have passed, and releases the others.
+
+Revision ID: c005_online
+Revises: c004_scale
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "c005_online"
+down_revision = "c004_scale"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "central_upload_holds",
+        sa.Column("sha256", sa.String(64), primary_key=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, index=True),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("central_upload_holds")
