@@ -105,6 +105,7 @@ def create_app(db_url: str, *, clock: Clock | None = None, migrate: bool = True,
     token_cache = ops.TokenCache(ops.TOKEN_TTL, lambda: _revoked())
     async_reads = scale.AsyncReads(db.check_url(db_url), size=max(2, pool_size // 2)) \
         if engine.dialect.name == "postgresql" else None
+    app.state.async_reads = async_reads
     track_cache_seconds = track_cache
     track_pages: dict[str, tuple[float, tuple[str, str, str, str] | None]] = {}
 
