@@ -4,7 +4,7 @@ access logs with a request id, /healthz and /readyz, and the blob download route
 
 Lifetimes of what a process keeps (documented in docs/scale.md):
     the epoch            EPOCH_TTL seconds (a `serve new-epoch` reaches every process within it)
-    a token's lookup     TOKEN_TTL seconds (a revoked token stops working within it)
+    a token's lookup     kept; the revoked ones read every TOKEN_TTL seconds (a revoked token stops within it)
     a tracking page      [server] track_cache seconds (pushes through the same process refresh it at once)
 """
 
