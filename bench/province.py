@@ -33,8 +33,9 @@ sys.path[0] = str(Path(__file__).resolve().parents[1])  # the repository, not be
 
 import hashlib  # noqa: E402
 
-import httpx  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
+
+from bench._http import Client, HTTPError  # noqa: E402
 
 from bench.sync_track import free_port, wait_up  # noqa: E402
 from counter.central import db as central_db  # noqa: E402
@@ -53,19 +54,56 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def tree_cpu(pid: int) -> float:
+    """CPU seconds of a process and its descendants alive now, plus those it has reaped (PostgreSQL's
+    backends, SeaweedFS's threads are in the process itself)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    total, todo = 0.0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+        todo += children.get(p, [])
+    return total
+
+
+def machine_busy() -> float:
+    """CPU seconds every core of the machine has spent busy since boot (/proc/stat: all but idle and iowait)."""
+    fields = [int(f) for f in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return (sum(fields[:8]) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
+
+
+def self_cpu() -> float:
+    import resource
+
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
 class Tally:
     def __init__(self) -> None:
         self.lat: list[float] = []
         self.errors = 0
         self.kinds: dict[str, int] = {}
         self.by_kind: dict[str, list[float]] = {}
+        self.started: list[float] = []  # when each request was sent (time.monotonic)
 
     async def call(self, kind: str, request, ok=(200, 201, 304)):  # type: ignore[no-untyped-def]
         t = time.perf_counter()
+        self.started.append(time.monotonic())
         try:
             r = await request
             good = r.status_code in ok
-        except httpx.HTTPError:
+        except HTTPError:
             r, good = None, False
         self.lat.append(time.perf_counter() - t)
         self.by_kind.setdefault(kind, []).append(self.lat[-1])
@@ -75,7 +113,7 @@ class Tally:
         return r
 
 
-async def station(http: httpx.AsyncClient, base: str, token: str, tally: Tally, a, stop: float,  # type: ignore[no-untyped-def]
+async def station(http: Client, base: str, token: str, tally: Tally, a, stop: float,  # type: ignore[no-untyped-def]
                   pusher: dict | None) -> None:
     headers = {"Authorization": f"Bearer {token}"}
     cursor, etag = "", None
@@ -84,7 +122,7 @@ async def station(http: httpx.AsyncClient, base: str, token: str, tally: Tally, 
     while time.monotonic() < stop:
         start = time.monotonic()
         h = {**headers, **({"If-None-Match": etag} if etag else {})}
-        r = await tally.call("pull", http.get(f"{base}/api/v1/events", params={"after": cursor}, headers=h))
+        r = await tally.call("pull", http.request("GET", f"{base}/api/v1/events", params={"after": cursor}, headers=h))
         if r is not None and r.status_code == 200:
             body = r.json()
             cursor = body["cursor"]
@@ -93,32 +131,28 @@ async def station(http: httpx.AsyncClient, base: str, token: str, tally: Tally, 
         if a.push_every and n % a.push_every == 0:
             data = os.urandom(a.blob_kb * 1024)
             sha = hashlib.sha256(data).hexdigest()
-            await tally.call("missing", http.post(f"{base}/api/v1/blobs/missing", json={"hashes": [sha]},
+            await tally.call("missing", http.request("POST", f"{base}/api/v1/blobs/missing", json={"hashes": [sha]},
                                                          headers=headers))
-            await tally.call("blob", http.put(f"{base}/api/v1/blobs/{sha}", content=data,
+            await tally.call("blob", http.request("PUT", f"{base}/api/v1/blobs/{sha}", content=data,
                                                      headers={**headers, "Content-Type": "application/pdf"}))
             if pusher and pusher["events"]:
                 batch, pusher["events"] = pusher["events"][:20], pusher["events"][20:]
-                await tally.call("push", http.post(f"{base}/api/v1/events", headers=headers, json={
+                await tally.call("push", http.request("POST", f"{base}/api/v1/events", headers=headers, json={
                     "station_id": pusher["station_id"], "office": OFFICE_INFO, "events": batch}))
         await asyncio.sleep(max(0.0, a.interval - (time.monotonic() - start)))
 
 
 async def run(bases: list[str], toks: list[str], a, pusher: dict) -> Tally:  # type: ignore[no-untyped-def]
     tally = Tally()
-    # one small pool per group of 50 stations: one pool of thousands of waiters costs the generator more than
-    # the server (httpcore's pool is linear in its waiters)
-    groups = [toks[i:i + 50] for i in range(0, len(toks), 50)]
-    per = max(2, a.connections // len(groups))
-    limits = httpx.Limits(max_connections=per, max_keepalive_connections=per)
-    clients = [httpx.AsyncClient(limits=limits, timeout=30) for _ in groups]
+    # one pool of --connections per server process (bench/_http.py: ~0.1 ms of CPU per request, where httpx's
+    # 2.5 ms made the generator as busy as the servers it measured)
+    client = Client(max_connections=max(1, a.connections // len(bases)), timeout=30)
     try:
         stop = time.monotonic() + a.duration
-        await asyncio.gather(*(station(clients[i // 50], bases[i % len(bases)], t, tally, a, stop,
+        await asyncio.gather(*(station(client, bases[i % len(bases)], t, tally, a, stop,
                                        pusher if i == 0 else None) for i, t in enumerate(toks)))
     finally:
-        for c in clients:
-            await c.aclose()
+        await client.aclose()
     return tally
 
 
@@ -137,6 +171,7 @@ def main() -> None:
     ap.add_argument("--blob-kb", type=int, default=20)
     ap.add_argument("--connections", type=int, default=400, help="HTTP connections of all stations together")
     ap.add_argument("--events", type=int, default=200, help="receptions the pushing station sends")
+    ap.add_argument("--results", type=Path, default=RESULTS, help="the JSON-lines file the run is appended to")
     a = ap.parse_args()
 
     found = server_url()
@@ -173,11 +208,26 @@ def main() -> None:
             bases = [f"http://127.0.0.1:{p}" for p in ports]
             for b, p in zip(bases, procs):
                 wait_up(b, p)
+            pg_pid = int((cluster.data / "postmaster.pid").read_text().split()[0]) if cluster else None
+            others = {"postgres": (lambda: tree_cpu(pg_pid)) if pg_pid else (lambda: 0.0),
+                      "s3": (lambda: tree_cpu(s3.process.pid)) if s3.process else (lambda: 0.0),
+                      "generator": self_cpu}
+            load0 = os.getloadavg()[0]
+            busy0 = machine_busy()
+            print(f"servers up (pids {' '.join(str(p.pid) for p in procs)}), {a.stations} stations for "
+                  f"{a.duration:g} s", file=sys.stderr, flush=True)
             cpu0 = sum(cpu_seconds(p.pid) for p in procs)
+            others0 = {k: f() for k, f in others.items()}
             t0 = time.monotonic()
             tally = asyncio.run(run(bases, toks, a, pusher))
+            # after the first interval every station has made its first pull (its token looked up, the office's
+            # events read from 0): what follows is the steady state of stations that have synced before
+            steady = [lat for lat, at in zip(tally.lat, tally.started) if at >= t0 + a.interval]
             wall = time.monotonic() - t0
             cpu = sum(cpu_seconds(p.pid) for p in procs) - cpu0
+            spent = {k: round(f() - others0[k], 1) for k, f in others.items()}
+            busy = machine_busy() - busy0
+            load1 = os.getloadavg()[0]
         cores = os.cpu_count() or 1
         p99 = pct(tally.lat, 0.99)
         held = p99 < 200 and tally.errors == 0
@@ -186,14 +236,21 @@ def main() -> None:
                   "kinds": tally.kinds, "rps": round(len(tally.lat) / wall, 1),
                   "p50_ms": pct(tally.lat, 0.5), "p99_ms": p99, "errors": tally.errors,
                   "p99_ms_by_kind": {k: pct(v, 0.99) for k, v in tally.by_kind.items()},
+                  "p99_ms_after_first_interval": pct(steady, 0.99),
                   "server_cpu_s": round(cpu, 1), "server_cpu_pct_of_machine": round(100 * cpu / wall / cores, 1),
                   "cpu_ms_per_station_minute": round(1000 * cpu / a.stations / (wall / 60), 2),
                   "stations_per_core_held": round(a.stations / cores) if held else 0,
-                  "p99_under_200ms_0_errors": held, "cores": cores, "server_processes": 2, "blob_store": "s3"}
+                  "p99_under_200ms_0_errors": held, "cores": cores, "server_processes": 2, "blob_store": "s3",
+                  "cpu_s_others": spent,
+                  # the whole machine's CPU over the run (every process, the other engineers' too) and what
+                  # this bench's processes took of it: the rest is load the bench did not make
+                  "machine_busy_pct": round(100 * busy / wall / cores, 1),
+                  "not_ours_pct": round(100 * (busy - cpu - sum(spent.values())) / wall / cores, 1),
+                  "loadavg_1m": [round(load0, 2), round(load1, 2)]}
         line = json.dumps(result, ensure_ascii=False)
         print(line)
-        RESULTS.parent.mkdir(exist_ok=True)
-        with open(RESULTS, "a") as fh:
+        a.results.parent.mkdir(exist_ok=True)
+        with open(a.results, "a") as fh:
             fh.write(line + "\n")
     finally:
         for p in procs:

@@ -4,7 +4,7 @@ access logs with a request id, /healthz and /readyz, and the blob download route
 
 Lifetimes of what a process keeps (documented in docs/scale.md):
     the epoch            EPOCH_TTL seconds (a `serve new-epoch` reaches every process within it)
-    a token's lookup     TOKEN_TTL seconds (a revoked token stops working within it)
+    a token's lookup     kept; the revoked ones read every TOKEN_TTL seconds (a revoked token stops within it)
     a tracking page      [server] track_cache seconds (pushes through the same process refresh it at once)
 """
 
@@ -126,6 +126,11 @@ class TTLCache:
         self._items: dict[Any, tuple[float, Any]] = {}
         self._lock = threading.Lock()
 
+    def peek(self, key: Any) -> Any:
+        """The kept value while it is fresh, else None (no load)."""
+        hit = self._items.get(key)
+        return hit[1] if hit is not None and hit[0] > self._now() else None
+
     def get(self, key: Any, load: Callable[[], Any]) -> Any:
         now = self._now()
         with self._lock:
@@ -143,6 +148,69 @@ class TTLCache:
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+
+class TokenCache:
+    """Station tokens' lookups, kept in the process up to `keep` seconds, while a revocation still reaches every
+    process within `ttl` seconds: every `ttl` seconds the first request reads the ids of the revoked tokens (one
+    small query per process, where a TTLCache of `ttl` refetched every token each pull: stations pull every 10 s,
+    as long as the old lifetime) and drops them. Only tokens bound to a station are kept (a bound token's office,
+    number and station never change; revocation is the only change there is). Thread-safe; bounded."""
+
+    def __init__(self, ttl: float, revoked: Callable[[], set[int]], keep: float = 3600.0,
+                 max_items: int = 100_000, monotonic: Callable[[], float] = time.monotonic):
+        self.ttl, self.keep, self.max_items, self._now = ttl, keep, max_items, monotonic
+        self._revoked = revoked
+        self._items: dict[str, tuple[float, Any]] = {}
+        self._lock = threading.Lock()
+        self._sweeping = threading.Lock()
+        self._swept = -float("inf")
+
+    def fresh(self) -> bool:
+        """The revocations are no older than `ttl` (peek may answer without a query)."""
+        return self._now() < self._swept + self.ttl
+
+    def peek(self, token: str) -> Any:
+        """The kept lookup, or None when there is none or the revocations must be read first (no query)."""
+        now = self._now()
+        if now >= self._swept + self.ttl:
+            return None
+        hit = self._items.get(token)
+        return hit[1] if hit is not None and hit[0] > now else None
+
+    def get(self, token: str, load: Callable[[], Any]) -> Any:
+        now = self._now()
+        if now >= self._swept + self.ttl:
+            self._sweep()
+        hit = self._items.get(token)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        value = load()
+        if value is not None and getattr(value, "station_id", None) is not None and self.ttl > 0:
+            with self._lock:
+                if len(self._items) >= self.max_items:
+                    self._items.clear()
+                self._items[token] = (now + self.keep, value)
+        return value
+
+    def _sweep(self) -> None:
+        with self._sweeping:  # one query at a time; the others wait for its answer
+            start = self._now()
+            if start < self._swept + self.ttl:
+                return
+            if self.ttl <= 0:
+                self._items.clear()
+                return
+            gone = self._revoked()
+            with self._lock:
+                for key in [k for k, (_, v) in self._items.items() if v.id in gone]:
+                    del self._items[key]
+            self._swept = start  # revocations committed before `start` are out
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+        self._swept = -float("inf")
+
 
 # ---- metrics and access logs ------------------------------------------------------------------------------
 

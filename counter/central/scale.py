@@ -26,13 +26,101 @@ def etag(cursor: str) -> str:
     return f'"{cursor}"'
 
 
-def caught_up(conn: Connection, request: Request, office_id: str, after: str, cursor: int, epoch: str) -> bool:
+def asks_if_new(request: Request, after: str, epoch: str) -> bool:
     """The station says (If-None-Match: the ETag of its last page, i.e. its cursor) that it has everything up to
-    `after`, of this epoch, and the office has nothing after it: one primary-key lookup instead of the pull."""
-    if not after or request.headers.get("if-none-match") != etag(after) or not after.startswith(epoch + "."):
-        return False
-    last = conn.execute(sa.select(t.offices.c.last_seq).where(t.offices.c.id == office_id)).scalar()
-    return last is not None and last <= cursor
+    `after`, of this epoch: if the office has nothing after it, the answer is 304 (`caught_up`)."""
+    return bool(after) and request.headers.get("if-none-match") == etag(after) and after.startswith(epoch + ".")
+
+
+def caught_up(last_seq: int | None, cursor: int) -> bool:
+    """The office's last sequence is not past the station's cursor: nothing new."""
+    return last_seq is not None and last_seq <= cursor
+
+
+_LAST_SEQ = sa.select(t.offices.c.last_seq).where(t.offices.c.id == sa.bindparam("office"))
+
+
+def last_seq(conn: Connection, office_id: str) -> int | None:
+    """The office's last accepted office_seq (None: no such office yet): one primary-key lookup."""
+    return conn.execute(_LAST_SEQ, {"office": office_id}).scalar()
+
+
+class AsyncReads:
+    """The idle pull's one read (`last_seq`) on a few autocommit psycopg AsyncConnections of their own, awaited
+    on the event loop: no threadpool hop, no transaction, one round trip (a prepared statement, except behind
+    PgBouncer in transaction mode). The exact answer, as the database has it when asked (no cache: a pull
+    that follows another process's commit sees it). At most `size` connections, made when first needed; they
+    belong to the event loop that made them (a test's client on another loop gets new ones). Any database error
+    closes the connection and raises OSError: the caller falls back to the engine's path (503 if it fails too)."""
+
+    def __init__(self, url: str, size: int = 4):
+        parsed = sa.engine.make_url(url)
+        self.prepare = parsed.query.get("pgbouncer") != "transaction"
+        parsed = parsed.difference_update_query(["pgbouncer"]).set(drivername="postgresql")
+        self.conninfo = parsed.render_as_string(hide_password=False)
+        self.size = size
+        self._loop: Any = None
+        self._idle: list[Any] = []
+        self._made = 0
+        self._freed: Any = None
+        self.failed = 0  # reads that fell back to the engine (a database error here)
+        self._sql = f"SELECT last_seq FROM {t.offices.name} WHERE id = %s"  # _LAST_SEQ, for psycopg itself
+
+    def _here(self) -> None:
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:  # connections of another (a closed test's) loop are of no use here
+            for conn in self._idle:
+                conn.pgconn.finish()
+            self._loop, self._idle, self._made, self._freed = loop, [], 0, asyncio.Condition()
+
+    async def _take(self) -> Any:
+        import psycopg
+
+        self._here()
+        while True:
+            if self._idle:
+                return self._idle.pop()
+            if self._made < self.size:
+                self._made += 1
+                try:
+                    return await psycopg.AsyncConnection.connect(self.conninfo, autocommit=True,
+                                                                 prepare_threshold=0 if self.prepare else None)
+                except psycopg.Error:
+                    self._made -= 1
+                    raise
+            async with self._freed:
+                await self._freed.wait()
+
+    async def _give(self, conn: Any, broken: bool) -> None:
+        if broken:
+            self._made -= 1
+            await conn.close()
+        else:
+            self._idle.append(conn)
+        async with self._freed:
+            self._freed.notify()
+
+    async def last_seq(self, office_id: str) -> int | None:
+        import psycopg
+
+        try:
+            conn = await self._take()
+        except psycopg.Error as exc:
+            raise OSError(str(exc)) from None
+        broken = True
+        try:
+            cur = await conn.execute(self._sql, (office_id,), prepare=self.prepare or None)
+            row = await cur.fetchone()
+            broken = False
+        except psycopg.Error as exc:
+            raise OSError(str(exc)) from None
+        finally:
+            if conn.closed or conn.pgconn.status != psycopg.pq.ConnStatus.OK:
+                broken = True
+            await self._give(conn, broken)
+        return None if row is None else int(row[0])
 
 
 def note_outbox(metrics: Metrics, auth: TokenInfo, value: str | None) -> None:

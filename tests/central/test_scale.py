@@ -63,6 +63,7 @@ def apps(central_url):
     def make(peer="127.0.0.1", **options):
         app = _app(central_url, **options)
         c = Client(app, peer)
+        c.app = app
         made.append((app, c))
         return c
 
@@ -199,6 +200,72 @@ def test_an_idle_station_s_pull_is_a_304_until_the_office_has_something_new(apps
 
 
 # ---- operations ------------------------------------------------------------------------------------------
+
+def _statements(engine, into: list[str]):
+    """Every statement the app's engine sends (its threadpool's way to the database)."""
+    sa.event.listen(engine, "before_cursor_execute", lambda conn, cur, sql, *rest: into.append(sql))
+
+
+def _bound_token(central_engine, station: str = "s1") -> str:
+    tid, token = tokens.add(central_engine, OFFICE, 1, NOW)
+    with central_engine.begin() as conn:  # a station that has synced before
+        conn.execute(sa.text("UPDATE central_tokens SET station_id = :s WHERE id = :i"), {"i": tid, "s": station})
+    return token
+
+
+def test_an_idle_pull_is_answered_without_the_engine_and_a_push_elsewhere_is_seen_at_once(apps, central_engine,
+                                                                                           station_store):
+    """The 304 takes no threadpool thread and no pooled connection (token and epoch from the process's caches,
+    the office's last_seq on its async connection), and stays exact: a push through another process is in the
+    very next pull."""
+    a, b = apps(track_rate=0), apps(track_rate=0)  # two processes on one database
+    token = _bound_token(central_engine, station_id(station_store))
+    page = b.get("/api/v1/events", headers=auth(token))
+    cursor, etag = page.json()["cursor"], page.headers["etag"]
+    sent: list[str] = []
+    _statements(b.app.state.engine, sent)
+    for _ in range(3):
+        idle = b.get("/api/v1/events", params={"after": cursor}, headers={**auth(token), "If-None-Match": etag})
+        assert idle.status_code == 304
+    assert sent == []
+    receive(station_store, actor_for(station_store, "canbo"))
+    body = {"station_id": station_id(station_store), "office": OFFICE_INFO, "events": wire_events(station_store)}
+    assert a.request("POST", "/api/v1/events", json=body, headers=auth(token)).status_code == 200
+    fresh = b.get("/api/v1/events", params={"after": cursor}, headers={**auth(token), "If-None-Match": etag})
+    assert fresh.status_code == 200 and len(fresh.json()["events"]) == 1
+
+
+def test_a_station_s_token_is_looked_up_once_while_revocations_are_read_every_token_ttl(apps, central_engine,
+                                                                                         monkeypatch):
+    """Stations pull every 10 s, as long as the tokens' old lifetime: each pull looked its token up again. Now
+    a bound token is kept, and one query per TOKEN_TTL reads the revoked ones (a revocation still stops within
+    it)."""
+    monkeypatch.setattr(ops, "TOKEN_TTL", 0.2)
+    c = apps(track_rate=0)
+    token = _bound_token(central_engine)
+    sent: list[str] = []
+    _statements(c.app.state.engine, sent)
+    for _ in range(3):
+        assert c.get("/api/v1/events", headers=auth(token)).status_code == 200
+        time.sleep(0.25)  # longer than TOKEN_TTL between two pulls
+    lookups = [q for q in sent if "token_hash" in q]
+    sweeps = [q for q in sent if "revoked_at IS NOT NULL" in q]
+    assert len(lookups) == 1 and len(sweeps) == 3
+    tid = tokens.list_tokens(central_engine)[0].id
+    tokens.revoke(central_engine, token_id=tid, now=NOW)
+    time.sleep(0.25)
+    assert c.get("/api/v1/events", headers=auth(token)).status_code == 401
+
+
+def test_a_failing_async_connection_falls_back_to_the_engine(apps, central_engine):
+    c = apps(track_rate=0)
+    token = _bound_token(central_engine)
+    page = c.get("/api/v1/events", headers=auth(token))
+    c.app.state.async_reads.conninfo = "postgresql://nobody@127.0.0.1:1/none"  # nothing listens there
+    idle = c.get("/api/v1/events", params={"after": page.json()["cursor"]},
+                 headers={**auth(token), "If-None-Match": page.headers["etag"]})
+    assert idle.status_code == 304 and c.app.state.async_reads.failed == 1
+
 
 def test_access_logs_are_json_lines_with_a_request_id_and_no_personal_data(apps, central_engine):
     stream = io.StringIO()
