@@ -10,6 +10,7 @@ import re
 import time
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from pydantic import ValidationError as PydanticError
 from fastapi import FastAPI, Request
@@ -169,7 +170,7 @@ def create_app(db_url: str, *, clock: Clock | None = None, migrate: bool = True,
             floats.append(text)
             return float(text)
 
-        body = _json_body(await request.body(), parse_float=number, parse_constant=number)
+        body = _json_body(await request.body(), fast=True, parse_float=number, parse_constant=number)
         return await _run(lambda: _push(auth, body, not floats))
 
     def _push(auth: TokenInfo, body: Any, json_only: bool = False) -> Response:
@@ -187,7 +188,7 @@ def create_app(db_url: str, *, clock: Clock | None = None, migrate: bool = True,
             raise _Fail(403, exc.message) from None
         except ingest.BadRequest as exc:
             raise _Fail(422, exc.message) from None
-        return JSONResponse({"results": results, "server_time": now.isoformat()})
+        return JSONResponse({"results": results, "server_time": now.isoformat(), "max_batch": ingest.MAX_BATCH})
 
     @app.get("/api/v1/events", responses={200: {"model": contracts.PullResponse}})
     def get_events(request: Request, after: str = "", limit: int = 500) -> dict[str, Any]:
@@ -418,19 +419,36 @@ def app_from_settings(settings: Any = None) -> FastAPI:
 
 
 MAX_JSON_DEPTH = 64  # a push is 4 levels deep; nothing a station sends comes near
-_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+# a JSON string literal, as the "unrolled loop" (the same language as "(?:[^"\\]|\\.)*", three times faster)
+_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
 
 
-def _json_body(raw: bytes, **options: Any) -> Any:
+#: outside its strings, what in a body orjson would read differently from json.loads: a float (1.5, 1e5) and an
+#: integer of 19 digits or more (orjson turns one past 64 bits into a float)
+_NOT_PLAIN_NUMBERS = re.compile(rb"[0-9](?:[.eE]|[0-9]{18})")
+
+
+def _json_body(raw: bytes, *, fast: bool = False, **options: Any) -> Any:
     """A request's JSON body, or _Fail(422) in Vietnamese: not JSON, not UTF-8, or nested deeper than
-    MAX_JSON_DEPTH (a 100,000-deep [[[…]]] would exhaust the parser's recursion)."""
-    brackets = _STRING.sub(b"", raw).translate(None, _NOT_BRACKETS)  # C speed: strings out, brackets kept
+    MAX_JSON_DEPTH (a 100,000-deep [[[…]]] would exhaust the parser's recursion).
+
+    `fast` (a push, issue 21): a body without floats or very long integers is parsed by orjson (3× faster),
+    which then gives what json.loads gives (the same dicts, last duplicate key wins); anything orjson refuses
+    (NaN, lone surrogates, UTF-16, a BOM, bad JSON) is parsed by json.loads with `options` as before, so the
+    answer to a bad body is the same. `parse_float`/`parse_constant` hooks are not called on the fast path:
+    it takes no body with a float."""
+    stripped = _STRING.sub(b"", raw)  # C speed: strings out
     depth = 0
-    for byte in brackets:
+    for byte in stripped.translate(None, _NOT_BRACKETS):  # brackets kept
         depth += 1 if byte in b"[{" else -1
         if depth > MAX_JSON_DEPTH:
             raise _Fail(422, f"Thân yêu cầu lồng nhau quá sâu (tối đa {MAX_JSON_DEPTH} cấp).")
+    if fast and _NOT_PLAIN_NUMBERS.search(stripped) is None:
+        try:
+            return orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            pass  # json.loads decides, and words the answer, as before
     try:
         return json.loads(raw, **options)
     except (ValueError, RecursionError):  # JSONDecodeError and UnicodeDecodeError are ValueErrors

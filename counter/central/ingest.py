@@ -15,6 +15,7 @@ import re
 from datetime import datetime
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from pydantic import TypeAdapter
 from pydantic import ValidationError as PydanticError
@@ -42,6 +43,22 @@ COMMUTATIVE = frozenset({EventKind.DOCUMENT_SCANNED, EventKind.NOTE_ADDED, Event
 BODY_KEYS = contracts.BODY_KEYS
 _SORTED_BODY_KEYS = tuple(sorted(BODY_KEYS))
 _PUBLIC_DUMPS = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def _public_text(view: dict[str, Any]) -> str:
+    """A dossier's public page data as JSON: orjson (issue 21), the standard encoder for what orjson refuses."""
+    try:
+        return orjson.dumps(view).decode()
+    except TypeError:  # orjson.JSONEncodeError: a lone surrogate, an integer past 64 bits
+        return _PUBLIC_DUMPS(view)
+
+
+def _loads(text: str) -> Any:
+    """JSON text the server stored: orjson, json.loads for what orjson refuses (a lone surrogate)."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
 #: the dossier state as JSON, from its one declaration (lifecycle.DossierState); fields added later take
 #: their defaults when an older state is read
 _STATE: TypeAdapter[DossierState] = TypeAdapter(DossierState)
@@ -261,8 +278,8 @@ class _Batch:
                     self.codes.add(r.code)
                 if r.id in dossier_ids:
                     self.dossiers[r.id] = {"id": r.id, "office_id": r.office_id, "head": r.head, "state": r.state,
-                                           "public": json.loads(r.public), "_state": None, "_dirty": False,
-                                           "_new": False}
+                                           "history": _loads(r.public)["history"], "_state": None,
+                                           "_dirty": False, "_new": False}
         # the batch's actors, by the server's list of the office's users: name -> (role, locked)
         names = {e["actor"]["username"].strip().lower() for e in good if isinstance(e.get("actor"), dict)
                  and isinstance(e["actor"].get("username"), str)}
@@ -288,7 +305,8 @@ class _Batch:
         new = [d for d in self.dossiers.values() if d["_new"]]
         changed = [d for d in self.dossiers.values() if d["_dirty"] and not d["_new"]]
         values = lambda d: {"head": d["head"], "state": state_json(d["_state"]),  # noqa: E731
-                            "public": _PUBLIC_DUMPS(d["public"]), "updated_at": self.now}
+                            "public": _public_text(public_view(d["_state"], d["history"])),  # once a dossier
+                            "updated_at": self.now}
         if new:
             _insert_rows(self.conn, t.dossiers, [
                 {"id": d["id"], "office_id": d["office_id"], "token": d["_state"].token, "code": d["_state"].code,
@@ -492,16 +510,14 @@ class _Batch:
         self.accepted.append((e, before.status if before is not None else None, state))
         if d is None:
             d = self.dossiers[state.id] = {"id": state.id, "office_id": state.office_id, "head": e["id"],
-                                           "public": {"history": []}, "_new": True}
+                                           "history": [], "_new": True}
             self.tokens.add(state.token)
             self.codes.add(state.code)
         elif e["kind"] not in COMMUTATIVE:
             d["head"] = e["id"]
-        history = d["public"]["history"]
         step = public_step(e["kind"], datetime.fromisoformat(e["at"]), state)
         if step is not None:
-            history.append(step)
-        d["public"] = public_view(state, history)
+            d["history"].append(step)  # the page's data (public_view) is built once per dossier, in flush
         d["_state"] = state
         d["_dirty"] = True
         return _result(e["id"], "accepted", office_seq=self.office_seq)

@@ -87,3 +87,15 @@ def test_keys_outside_the_bmp_sort_as_utf16():
     value = {"\uff61": 1, "😀": 2, "a": {"\uffff": 0, "𝔸": 1}}
     assert canonical_json(value) == rfc8785.dumps(value).decode("utf-8")
     assert canonical_json(value).index("😀") < canonical_json(value).index("\uff61")
+
+
+def test_values_orjson_refuses_are_written_by_the_standard_encoder():
+    """Payload texts go through orjson when it can write them (issue 21); what it refuses (an integer past 64
+    bits, a lone surrogate, nesting past 254 levels) still gets the standard encoder's canonical text."""
+    nested: object = 1
+    for _ in range(300):
+        nested = [nested]
+    standard = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode
+    for value in ({"b": [2**70, -(2**64)], "a": 1}, {"a": "x\ud800y"}, {"deep": nested}):
+        assert canonical_json(value) == standard(value)
+        assert canonical_items(value)[2] == standard(value)
