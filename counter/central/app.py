@@ -424,31 +424,46 @@ _STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
 
 
-#: outside its strings, what in a body orjson would read differently from json.loads: a float (1.5, 1e5) and an
-#: integer of 19 digits or more (orjson turns one past 64 bits into a float)
-_NOT_PLAIN_NUMBERS = re.compile(rb"[0-9](?:[.eE]|[0-9]{18})")
+def _plain(value: Any, depth: int = 1) -> bool:
+    """True when a parsed JSON container is at most MAX_JSON_DEPTH deep (the top one is 1) and holds no float."""
+    if depth > MAX_JSON_DEPTH:
+        return False
+    for v in value.values() if type(value) is dict else value:
+        t = type(v)
+        if t is dict or t is list:
+            if not _plain(v, depth + 1):
+                return False
+        elif t is float:
+            return False
+    return True
 
 
 def _json_body(raw: bytes, *, fast: bool = False, **options: Any) -> Any:
     """A request's JSON body, or _Fail(422) in Vietnamese: not JSON, not UTF-8, or nested deeper than
     MAX_JSON_DEPTH (a 100,000-deep [[[…]]] would exhaust the parser's recursion).
 
-    `fast` (a push, issue 21): a body without floats or very long integers is parsed by orjson (3× faster),
-    which then gives what json.loads gives (the same dicts, last duplicate key wins); anything orjson refuses
-    (NaN, lone surrogates, UTF-16, a BOM, bad JSON) is parsed by json.loads with `options` as before, so the
-    answer to a bad body is the same. `parse_float`/`parse_constant` hooks are not called on the fast path:
-    it takes no body with a float."""
-    stripped = _STRING.sub(b"", raw)  # C speed: strings out
+    `fast` (a push, issue 21): orjson parses the body (3× faster than json.loads; nesting past 1024 is an
+    error there, not a crash) and one walk of what it made checks the depth and that it holds no float; a body
+    with no float and at most MAX_JSON_DEPTH deep is then exactly what json.loads makes of it (the same dicts,
+    the last duplicate key winning; orjson reads an integer past 64 bits as a float, which sends it the slow
+    way). Anything else (a float, too deep, and what orjson refuses: NaN, lone surrogates, UTF-16, a BOM, bad
+    JSON) goes the way it always went: the depth of the raw text's brackets, then json.loads with `options`,
+    so the answer is the same. `parse_float`/`parse_constant` hooks are not called on the fast path: it takes
+    no body with a float."""
+    if fast:
+        try:
+            body = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            body = None
+        else:
+            if _plain([body], 0):
+                return body
+    brackets = _STRING.sub(b"", raw).translate(None, _NOT_BRACKETS)  # C speed: strings out, brackets kept
     depth = 0
-    for byte in stripped.translate(None, _NOT_BRACKETS):  # brackets kept
+    for byte in brackets:
         depth += 1 if byte in b"[{" else -1
         if depth > MAX_JSON_DEPTH:
             raise _Fail(422, f"Thân yêu cầu lồng nhau quá sâu (tối đa {MAX_JSON_DEPTH} cấp).")
-    if fast and _NOT_PLAIN_NUMBERS.search(stripped) is None:
-        try:
-            return orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            pass  # json.loads decides, and words the answer, as before
     try:
         return json.loads(raw, **options)
     except (ValueError, RecursionError):  # JSONDecodeError and UnicodeDecodeError are ValueErrors

@@ -29,7 +29,7 @@ from counter.central.track import public_step, public_view
 from counter.domain import contracts, lifecycle
 from counter.domain.codes import BLOCK_SIZE, CodeError, parse_code
 from counter.domain.errors import CounterError
-from counter.domain.hashing import GENESIS, canonical_items, chain_hash, join_items
+from counter.domain.hashing import GENESIS, canonical_items, chain_hash, join_items, office_link_hash
 from counter.domain.lifecycle import BLOB_KINDS, DossierState, Event, EventKind
 from counter.domain.permissions import ACTION_LABELS, EVENT_ACTIONS, PermissionDenied, Role, can, require_event
 
@@ -496,8 +496,7 @@ class _Batch:
             base = e["id"]
         self.office_seq += 1
         prev = self.office_hash
-        self.office_hash = chain_hash(prev, {"office_id": self.auth.office_id, "office_seq": self.office_seq,
-                                             "event_id": e["id"], "event_hash": e["hash"]})
+        self.office_hash = office_link_hash(prev, self.auth.office_id, self.office_seq, e["id"], e["hash"])
         row.update(status="accepted", office_seq=self.office_seq, office_prev_hash=prev,
                    office_hash=self.office_hash, base=base)
         self.known[e["id"]] = ("accepted", self.office_seq, None, content, base)

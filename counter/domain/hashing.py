@@ -145,3 +145,15 @@ def canonical_json(value: Any) -> str:
 
 def chain_hash(prev_hash: str, body: dict[str, Any]) -> str:
     return hashlib.sha256((prev_hash + canonical_json(body)).encode("utf-8")).hexdigest()
+
+
+def office_link_hash(prev_hash: str, office_id: str, office_seq: int, event_id: str, event_hash: str) -> str:
+    """The central office chain's link: `chain_hash(prev_hash, {"office_id", "office_seq", "event_id",
+    "event_hash"})`, its canonical text written directly when the strings are ASCII (then NFC already, and
+    the keys' order is known): once per accepted event on the server (issue 21)."""
+    if type(office_seq) is int and office_id.isascii() and event_id.isascii() and event_hash.isascii():
+        text = (f'{prev_hash}{{"event_hash":{_ENC(event_hash)},"event_id":{_ENC(event_id)},'
+                f'"office_id":{_ENC(office_id)},"office_seq":{int.__repr__(office_seq)}}}')
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return chain_hash(prev_hash, {"office_id": office_id, "office_seq": office_seq, "event_id": event_id,
+                                  "event_hash": event_hash})
