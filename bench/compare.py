@@ -18,6 +18,7 @@ TARGETS: dict[str, tuple[str, str, object]] = {
     "name_search_p99": ("name search p99, 1M", "< 10 ms", lambda o, b: o < 10),
     "sync_push_events_per_s": ("sync push into PostgreSQL", "≥ 4,000/s and ≥ 35% bare",
                                lambda o, b: o >= 4000 and b is not None and o >= 0.35 * b),
+    "sync_push_server_cpu_per_event": ("server CPU per pushed event", "≤ 150 µs", lambda o, b: o <= 150),
     "receive_p50": ("receive p50, 1M", "≤ 2× bare", lambda o, b: b is not None and o <= 2 * b),
     "receive_p99": ("receive p99, 1M", "< 30 ms", lambda o, b: o < 30),
     "progress_p50": ("a progress step p50, 1M", "≤ 3× bare", lambda o, b: b is not None and o <= 3 * b),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import functools
 import json
@@ -10,6 +11,7 @@ import re
 import time
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from pydantic import ValidationError as PydanticError
 from fastapi import FastAPI, Request
@@ -190,7 +192,7 @@ def create_app(db_url: str, *, clock: Clock | None = None, migrate: bool = True,
             floats.append(text)
             return float(text)
 
-        body = _json_body(await request.body(), parse_float=number, parse_constant=number)
+        body = _json_body(await request.body(), fast=True, parse_float=number, parse_constant=number)
         return await _run(lambda: _push(auth, body, not floats))
 
     def _push(auth: TokenInfo, body: Any, json_only: bool = False) -> Response:
@@ -200,15 +202,15 @@ def create_app(db_url: str, *, clock: Clock | None = None, migrate: bool = True,
             with writer.begin() as conn:
                 results = ingest.push(conn, auth, body, now, touched, json_only=json_only)
             metrics.pushes.inc()
-            for r in results:
-                metrics.events.labels(auth.office_id, r["status"]).inc()
+            for status, n in collections.Counter(r["status"] for r in results).items():  # a lookup a status
+                metrics.events.labels(auth.office_id, status).inc(n)
             for token in touched:  # this process shows the change at once; others within track_cache seconds
                 track_pages.pop(token, None)
         except ingest.Forbidden as exc:
             raise _Fail(403, exc.message) from None
         except ingest.BadRequest as exc:
             raise _Fail(422, exc.message) from None
-        return JSONResponse({"results": results, "server_time": now.isoformat()})
+        return JSONResponse({"results": results, "server_time": now.isoformat(), "max_batch": ingest.MAX_BATCH})
 
     @app.get("/api/v1/events", responses={200: {"model": contracts.PullResponse}})
     async def get_events(request: Request, after: str = "", limit: int = 500) -> Response:
@@ -457,13 +459,45 @@ def app_from_settings(settings: Any = None) -> FastAPI:
 
 
 MAX_JSON_DEPTH = 64  # a push is 4 levels deep; nothing a station sends comes near
-_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+# a JSON string literal, as the "unrolled loop" (the same language as "(?:[^"\\]|\\.)*", three times faster)
+_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
 
 
-def _json_body(raw: bytes, **options: Any) -> Any:
+def _plain(value: Any, depth: int = 1) -> bool:
+    """True when a parsed JSON container is at most MAX_JSON_DEPTH deep (the top one is 1) and holds no float."""
+    if depth > MAX_JSON_DEPTH:
+        return False
+    for v in value.values() if type(value) is dict else value:
+        t = type(v)
+        if t is dict or t is list:
+            if not _plain(v, depth + 1):
+                return False
+        elif t is float:
+            return False
+    return True
+
+
+def _json_body(raw: bytes, *, fast: bool = False, **options: Any) -> Any:
     """A request's JSON body, or _Fail(422) in Vietnamese: not JSON, not UTF-8, or nested deeper than
-    MAX_JSON_DEPTH (a 100,000-deep [[[…]]] would exhaust the parser's recursion)."""
+    MAX_JSON_DEPTH (a 100,000-deep [[[…]]] would exhaust the parser's recursion).
+
+    `fast` (a push, issue 21): orjson parses the body (3× faster than json.loads; nesting past 1024 is an
+    error there, not a crash) and one walk of what it made checks the depth and that it holds no float; a body
+    with no float and at most MAX_JSON_DEPTH deep is then exactly what json.loads makes of it (the same dicts,
+    the last duplicate key winning; orjson reads an integer past 64 bits as a float, which sends it the slow
+    way). Anything else (a float, too deep, and what orjson refuses: NaN, lone surrogates, UTF-16, a BOM, bad
+    JSON) goes the way it always went: the depth of the raw text's brackets, then json.loads with `options`,
+    so the answer is the same. `parse_float`/`parse_constant` hooks are not called on the fast path: it takes
+    no body with a float."""
+    if fast:
+        try:
+            body = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            body = None
+        else:
+            if _plain([body], 0):
+                return body
     brackets = _STRING.sub(b"", raw).translate(None, _NOT_BRACKETS)  # C speed: strings out, brackets kept
     depth = 0
     for byte in brackets:

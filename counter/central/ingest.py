@@ -15,6 +15,7 @@ import re
 from datetime import datetime
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from pydantic import TypeAdapter
 from pydantic import ValidationError as PydanticError
@@ -28,7 +29,7 @@ from counter.central.track import public_step, public_view
 from counter.domain import contracts, lifecycle
 from counter.domain.codes import BLOCK_SIZE, CodeError, parse_code
 from counter.domain.errors import CounterError
-from counter.domain.hashing import GENESIS, canonical_items, chain_hash, join_items
+from counter.domain.hashing import GENESIS, canonical_items, chain_hash, join_items, office_link_hash
 from counter.domain.lifecycle import BLOB_KINDS, DossierState, Event, EventKind
 from counter.domain.permissions import ACTION_LABELS, EVENT_ACTIONS, PermissionDenied, Role, can, require_event
 
@@ -42,6 +43,22 @@ COMMUTATIVE = frozenset({EventKind.DOCUMENT_SCANNED, EventKind.NOTE_ADDED, Event
 BODY_KEYS = contracts.BODY_KEYS
 _SORTED_BODY_KEYS = tuple(sorted(BODY_KEYS))
 _PUBLIC_DUMPS = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def _public_text(view: dict[str, Any]) -> str:
+    """A dossier's public page data as JSON: orjson (issue 21), the standard encoder for what orjson refuses."""
+    try:
+        return orjson.dumps(view).decode()
+    except TypeError:  # orjson.JSONEncodeError: a lone surrogate, an integer past 64 bits
+        return _PUBLIC_DUMPS(view)
+
+
+def _loads(text: str) -> Any:
+    """JSON text the server stored: orjson, json.loads for what orjson refuses (a lone surrogate)."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
 #: the dossier state as JSON, from its one declaration (lifecycle.DossierState); fields added later take
 #: their defaults when an older state is read
 _STATE: TypeAdapter[DossierState] = TypeAdapter(DossierState)
@@ -261,8 +278,8 @@ class _Batch:
                     self.codes.add(r.code)
                 if r.id in dossier_ids:
                     self.dossiers[r.id] = {"id": r.id, "office_id": r.office_id, "head": r.head, "state": r.state,
-                                           "public": json.loads(r.public), "_state": None, "_dirty": False,
-                                           "_new": False}
+                                           "history": _loads(r.public)["history"], "_state": None,
+                                           "_dirty": False, "_new": False}
         # the batch's actors, by the server's list of the office's users: name -> (role, locked)
         names = {e["actor"]["username"].strip().lower() for e in good if isinstance(e.get("actor"), dict)
                  and isinstance(e["actor"].get("username"), str)}
@@ -288,7 +305,8 @@ class _Batch:
         new = [d for d in self.dossiers.values() if d["_new"]]
         changed = [d for d in self.dossiers.values() if d["_dirty"] and not d["_new"]]
         values = lambda d: {"head": d["head"], "state": state_json(d["_state"]),  # noqa: E731
-                            "public": _PUBLIC_DUMPS(d["public"]), "updated_at": self.now}
+                            "public": _public_text(public_view(d["_state"], d["history"])),  # once a dossier
+                            "updated_at": self.now}
         if new:
             _insert_rows(self.conn, t.dossiers, [
                 {"id": d["id"], "office_id": d["office_id"], "token": d["_state"].token, "code": d["_state"].code,
@@ -478,8 +496,7 @@ class _Batch:
             base = e["id"]
         self.office_seq += 1
         prev = self.office_hash
-        self.office_hash = chain_hash(prev, {"office_id": self.auth.office_id, "office_seq": self.office_seq,
-                                             "event_id": e["id"], "event_hash": e["hash"]})
+        self.office_hash = office_link_hash(prev, self.auth.office_id, self.office_seq, e["id"], e["hash"])
         row.update(status="accepted", office_seq=self.office_seq, office_prev_hash=prev,
                    office_hash=self.office_hash, base=base)
         self.known[e["id"]] = ("accepted", self.office_seq, None, content, base)
@@ -492,16 +509,14 @@ class _Batch:
         self.accepted.append((e, before.status if before is not None else None, state))
         if d is None:
             d = self.dossiers[state.id] = {"id": state.id, "office_id": state.office_id, "head": e["id"],
-                                           "public": {"history": []}, "_new": True}
+                                           "history": [], "_new": True}
             self.tokens.add(state.token)
             self.codes.add(state.code)
         elif e["kind"] not in COMMUTATIVE:
             d["head"] = e["id"]
-        history = d["public"]["history"]
         step = public_step(e["kind"], datetime.fromisoformat(e["at"]), state)
         if step is not None:
-            history.append(step)
-        d["public"] = public_view(state, history)
+            d["history"].append(step)  # the page's data (public_view) is built once per dossier, in flush
         d["_state"] = state
         d["_dirty"] = True
         return _result(e["id"], "accepted", office_seq=self.office_seq)

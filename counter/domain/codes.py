@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import re
 import secrets
 from dataclasses import dataclass
@@ -78,7 +79,10 @@ def format_code(agency: str, day: date, seq: int) -> str:
     return f"{agency}-{day:%y%m%d}-{seq:04d}"
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_code(text: str) -> DossierCode:
+    """The code's parts, or CodeError. Cached (issue 21): a pushed event's code is parsed by its payload's
+    check, the code's office check and the server's block check; a DossierCode is immutable."""
     m = CODE_RE.match(text.strip().upper())
     if not m:
         raise CodeError(f"Mã hồ sơ không hợp lệ: “{text.strip()}” (dạng MÃCQ-yyMMdd-NNNN)")

@@ -298,8 +298,9 @@ _COPIED = tuple(n for n in contracts.CreatedPayload.model_fields
                 if n in DossierState.__dataclass_fields__ and n not in ("due_at", "assignee_id"))
 
 
-def _create(event: Event, status: Status, p: contracts.CreatedPayload) -> DossierState:
-    """The new dossier's state from its creating event's payload (checked: contracts.CreatedPayload)."""
+def _create(event: Event, status: Status, p: contracts.CreatedPayload, version: int = 0) -> DossierState:
+    """The new dossier's state from its creating event's payload (checked: contracts.CreatedPayload), built
+    once (issue 21: not built and then copied with its version)."""
     due = _dt(p.due_at)
     return DossierState(
         **{name: getattr(p, name) for name in _COPIED},
@@ -324,7 +325,7 @@ def _create(event: Event, status: Status, p: contracts.CreatedPayload) -> Dossie
         # a creating event from before issue 18 may say the fee was paid at intake (no receipt then): that is the
         # fee paid (as migration 0009 set it); since then the fee is taken by its own `fee_paid` event
         paid_amount=p.fee if p.fee_paid else 0,
-        version=0,
+        version=version,
         last_event_id=event.id,
         updated_at=event.at,
     )
@@ -605,7 +606,7 @@ def apply(state: DossierState | None, event: Event) -> DossierState:
         raise TransitionError(kind, current, f"Không thể {kind.label}: " + "; ".join(problems) + ".")
 
     if state is None:
-        return replace(_create(event, target or Status.RECEIVED, checked), version=1)
+        return _create(event, target or Status.RECEIVED, checked, version=1)
 
     current = state.status  # a dossier that exists from here on
     changes: dict[str, Any] = {}

@@ -50,6 +50,7 @@ def has_vietnamese_marks(s: str) -> bool:
 # Apostrophe-like characters people put in names (H'Hen Niê, H’Hen Niê); U+02BC is a letter already.
 _NAME_PUNCT = frozenset(" '-.\u2019")
 NAME_MAX = 100
+_NO_NAME_PUNCT = dict.fromkeys(map(ord, _NAME_PUNCT))  # str.translate: the punctuation taken out
 
 
 def _shown(c: str) -> str:
@@ -70,6 +71,8 @@ def clean_person_name(s: str) -> str:
         raise TextError("Họ tên không được để trống", "name")
     if len(name) > NAME_MAX:
         raise TextError(f"Họ tên quá dài: {len(name)} ký tự (tối đa {NAME_MAX})", "name")
+    if name.translate(_NO_NAME_PUNCT).isalpha():  # letters (category L) and the allowed punctuation only
+        return name
     previous = " "
     for c in name:
         cat = unicodedata.category(c)

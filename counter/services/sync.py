@@ -28,7 +28,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col
 
-from counter.domain.contracts import BODY_KEYS
+from counter.domain.contracts import BODY_KEYS, LEGACY_BATCH
 from counter.domain.errors import CounterError
 from counter.domain.hashing import canonical_json, chain_hash
 from counter.domain.lifecycle import BLOB_KINDS, DossierState, Event, EventKind, TransitionError, apply
@@ -42,7 +42,9 @@ from counter.sync.client import PullPage, PushResult, SyncClient, SyncError, Syn
 
 log = logging.getLogger("counter.sync")
 
-BATCH = 100
+#: the most events a push carries; a server takes what its answers say (`max_batch`), one that says nothing
+#: takes contracts.LEGACY_BATCH (the first request of a push is that size: the server has not answered yet)
+BATCH = 1000
 PAGE = 500
 URL, TOKEN, CURSOR = "sync_url", "sync_token", "sync_cursor"
 LAST_SUCCESS, LAST_ERROR, LAST_ERROR_AT, EPOCH_RESET = "sync_last_success", "sync_last_error", \
@@ -349,12 +351,16 @@ def push(store: Store, client: SyncClient, report: CycleReport | None = None, ba
         office = _office_wire(session, station.office_id)
         actors = {k: _WIRE_JSON(v) for k, v in _actors(session).items()}
 
-    def pending(after: int) -> tuple[list[Any], list[str]]:
-        """The next ≤`batch` unconfirmed events after station_seq `after`, and their wire texts."""
+    def size() -> int:
+        """Events in the next request: `batch`, or fewer when the server takes fewer (issue 21)."""
+        return min(batch, client.max_batch or LEGACY_BATCH)
+
+    def pending(after: int, n: int) -> tuple[list[Any], list[str]]:
+        """The next ≤`n` unconfirmed events after station_seq `after`, and their wire texts."""
         with store.read() as session:
             # plain rows, not ORM objects: building 100 SQLModel instances costs more than the query
             rows = [SimpleNamespace(**r._mapping)
-                    for r in session.execute(_PENDING, {"s": station_id, "after": after, "n": batch})]
+                    for r in session.execute(_PENDING, {"s": station_id, "after": after, "n": n})]
         for r in rows:  # the raw row holds the stored text: parse it as the model would
             r.at = parse_utc(r.at)
         return rows, [wire_text(r, actors.get(r.actor_id, "null") if r.actor_id is not None else "null")
@@ -366,7 +372,8 @@ def push(store: Store, client: SyncClient, report: CycleReport | None = None, ba
             report.blobs += _push_blobs(store, client, hashes, report)
         return sender.submit(client.push_encoded, station_id, office, [r.id for r in rows], wire)
 
-    rows, wire = pending(0)
+    asked = size()
+    rows, wire = pending(0, asked)
     if not rows:
         return report
     # One request at a time, in order, as before; but while the server settles a batch this thread reads and
@@ -375,7 +382,8 @@ def push(store: Store, client: SyncClient, report: CycleReport | None = None, ba
         answer = send(rows, wire)
         while True:
             # the next batch cannot overlap this one (station_seq after its last), whatever the server answers
-            following = pending(rows[-1].station_seq) if len(rows) == batch else ([], [])
+            following_asked = size()
+            following = pending(rows[-1].station_seq, following_asked) if len(rows) == asked else ([], [])
             results = answer.result()
             offset = _clock_offset(store, client.server_time, report)
             report.pushed += len(rows)
@@ -391,6 +399,7 @@ def push(store: Store, client: SyncClient, report: CycleReport | None = None, ba
             if not early:
                 answer = send(*following)
             rows, wire = following
+            asked = following_asked
 
 
 def _push_blobs(store: Store, client: SyncClient, hashes: list[str], report: CycleReport) -> int:

@@ -89,6 +89,7 @@ class SyncClient:
                  timeout: httpx.Timeout | float = DEFAULT_TIMEOUT):
         self.url = url.rstrip("/")
         self.server_time: str | None = None  # the server's clock in its last push answer
+        self.max_batch: int | None = None  # the most events the server said it takes in one push
         self.outbox_depth: int | None = None  # reported to the server with each pull (its metrics)
         self._caught_up: str | None = None  # the cursor of the last page that had nothing more (its ETag)
         self._http = httpx.Client(base_url=self.url, transport=transport, timeout=timeout,
@@ -204,6 +205,7 @@ class SyncClient:
                 raise SyncUnavailable("Máy chủ trả lời thiếu kết quả từng sự kiện") from None
             raise SyncUnavailable("Máy chủ trả lời kết quả không khớp với lô đã gửi") from None
         self.server_time = answer.server_time
+        self.max_batch = answer.max_batch
         sent = set(ids)
         if any(r.id not in sent for r in answer.results):
             raise SyncUnavailable("Máy chủ trả lời kết quả không khớp với lô đã gửi")

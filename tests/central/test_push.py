@@ -8,6 +8,7 @@ import uuid
 import sqlalchemy as sa
 
 from counter.central import tables as t
+from counter.domain.contracts import MAX_BATCH
 from counter.domain.hashing import GENESIS
 from tests.central.conftest import (OFFICE_INFO, SERVER_USERS, add_server_users, add_token, auth, make_event, push_body,
                                      station_id, wire_events)
@@ -271,7 +272,8 @@ async def test_malformed_bodies(central, station_store):
     assert r.status_code == 422
     r = await client.post("/api/v1/events", json={"events": []}, headers=auth(token))
     assert r.status_code == 422
-    r = await client.post("/api/v1/events", json={"station_id": "s", "events": [{}] * 101}, headers=auth(token))
+    r = await client.post("/api/v1/events", json={"station_id": "s", "events": [{}] * (MAX_BATCH + 1)},
+                          headers=auth(token))
     assert r.status_code == 422
     res = await _push(client, token, "s", [{"id": "x", "kind": "received"}])
     assert res[0]["status"] == "rejected"

@@ -11,7 +11,7 @@ import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from counter.domain.hashing import canonical_items, canonical_json, chain_hash
+from counter.domain.hashing import canonical_items, canonical_json, chain_hash, office_link_hash
 
 
 def nfc_deep(value):
@@ -87,3 +87,26 @@ def test_keys_outside_the_bmp_sort_as_utf16():
     value = {"\uff61": 1, "😀": 2, "a": {"\uffff": 0, "𝔸": 1}}
     assert canonical_json(value) == rfc8785.dumps(value).decode("utf-8")
     assert canonical_json(value).index("😀") < canonical_json(value).index("\uff61")
+
+
+def test_values_orjson_refuses_are_written_by_the_standard_encoder():
+    """Payload texts go through orjson when it can write them (issue 21); what it refuses (an integer past 64
+    bits, a lone surrogate, nesting past 254 levels) still gets the standard encoder's canonical text."""
+    nested: object = 1
+    for _ in range(300):
+        nested = [nested]
+    standard = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode
+    for value in ({"b": [2**70, -(2**64)], "a": 1}, {"a": "x\ud800y"}, {"deep": nested}):
+        assert canonical_json(value) == standard(value)
+        assert canonical_items(value)[2] == standard(value)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text, st.integers(0, 2**63 - 1), text, st.sampled_from(["", "0" * 64, "ab" * 32, "é"]))
+def test_office_link_is_the_chain_hash_of_its_four_fields(office_id, seq, event_id, event_hash):
+    """The server writes each office chain link's text directly (issue 21): the same hash as chain_hash."""
+    expected = chain_hash("f" * 64, {"office_id": office_id, "office_seq": seq, "event_id": event_id,
+                                     "event_hash": event_hash})
+    assert office_link_hash("f" * 64, office_id, seq, event_id, event_hash) == expected
+    assert office_link_hash("f" * 64, "H55.242", seq, "e-1", "ab" * 32) == chain_hash(
+        "f" * 64, {"office_seq": seq, "event_hash": "ab" * 32, "office_id": "H55.242", "event_id": "e-1"})
