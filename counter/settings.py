@@ -92,6 +92,9 @@ class AppSection(BaseModel):
     # target for the share of dossiers filed online (percent, 0 = none), shown by `counter report online`
     online_limit_hours: float = Field(default=8.0, ge=0, le=10_000)
     online_target_percent: float = Field(default=0.0, ge=0, le=100)
+    # issue 21: after a login, the `counter` command's next commands skip the password this long (sudo's
+    # timestamp; services/cli_session.py); 0 = ask every time
+    cli_session_minutes: float = Field(default=15.0, ge=0, le=24 * 60)
 
     @field_validator("idle_lock_minutes", mode="before")
     @classmethod

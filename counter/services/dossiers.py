@@ -7,10 +7,10 @@ import re
 import uuid
 import dataclasses
 from dataclasses import dataclass
+from types import SimpleNamespace
 from datetime import datetime
 from typing import Any
 
-import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from counter.domain import lifecycle
@@ -25,7 +25,7 @@ from counter.domain.text import fold, nfc, search_text
 from counter.models import (Dossier, DossierDocument, ProcedurePaper,
                             parse_utc)
 from counter.services import events as ev
-from counter.services.office import calendar_for, calendar_of, numbering_block
+from counter.services.office import calendar_for, desk_of, numbering_block
 from counter.services.store import Actor, NotFound, Store
 from counter.services.sync import actor_names, timeline
 
@@ -45,13 +45,18 @@ def _applicant_payload(prefix: str, a: Applicant) -> dict[str, Any]:
     return {f"{prefix}_name": a.name, f"{prefix}_id_number": a.id_number, f"{prefix}_phone": a.phone}
 
 
-_PROCEDURE = sa.text("SELECT code, name, field, working_days, fee, channels, postal_allowed, in_person, "
-                     "certification, active, charges FROM procedures WHERE code = :c")
+_PROCEDURE_COLUMNS = ("code", "name", "field", "working_days", "fee", "channels", "postal_allowed", "in_person",
+                      "certification", "active", "charges", "required")
+_PROCEDURE = ("SELECT code, name, field, working_days, fee, channels, postal_allowed, in_person, certification, "
+              "active, charges, (SELECT json_group_array(name) FROM (SELECT name FROM procedure_papers "
+              "WHERE procedure_code = p.code AND required ORDER BY position)) FROM procedures p WHERE code = ?")
 
 
 def _procedure(session: Session, actor: Actor, code: str, channel: int) -> Any:
-    """The procedure's row, checked against the actor and the channel (plain SQL: every receipt asks)."""
-    proc = session.execute(_PROCEDURE, {"c": code}).first()
+    """The procedure's row with the names of its required papers (`required`, a JSON list), checked against the
+    actor and the channel (one plain statement: every receipt asks)."""
+    found = ev.dbapi(session).execute(_PROCEDURE, (code,)).fetchone()
+    proc = None if found is None else SimpleNamespace(**dict(zip(_PROCEDURE_COLUMNS, found, strict=True)))
     if proc is None or not proc.active:
         raise NotFound(f"Không tìm thấy thủ tục có mã “{code}”")
     why = postal_refusal(proc.postal_allowed, proc.in_person, proc.certification)
@@ -63,12 +68,14 @@ def _procedure(session: Session, actor: Actor, code: str, channel: int) -> Any:
 
 
 def _new_dossier(session: Session, actor: Actor, proc: Any, owner: Applicant, at: datetime,
-                 channel: int, station_number: int | None = None) -> dict[str, Any]:
-    """The identity part of a creating event. `owner` must already be cleaned (intake.clean_applicant)."""
+                 channel: int, station_number: int | None = None, n: int | None = None) -> dict[str, Any]:
+    """The identity part of a creating event. `owner` must already be cleaned (intake.clean_applicant). `n`:
+    the day's number, when the caller took it (with its other numbers, events.take_numbers)."""
     if station_number is None:
         station_number = numbering_block(session, actor.station_id)
     day = at.astimezone(VN_TZ).date()
-    n = ev.next_number(session, actor.station_id, "dossier", f"{day:%y%m%d}")
+    if n is None:
+        n = ev.next_number(session, actor.station_id, "dossier", f"{day:%y%m%d}")
     return {
         "dossier_id": str(uuid.uuid4()),
         "code": format_code(actor.office_id, day, seq_for(station_number, n)),
@@ -104,15 +111,11 @@ def _fee_of(proc: Any, channel: int) -> int:
         return proc.fee
 
 
-_REQUIRED_PAPERS = sa.text("SELECT name FROM procedure_papers WHERE procedure_code = :p AND required "
-                           "ORDER BY position")
-
-
 def receive_in(session: Session, actor: Actor, req: ReceiveRequest, at: datetime) -> DossierState:
     """Receive a dossier inside the caller's write transaction (the demo batches many)."""
     require(actor.role, Action.RECEIVE)
     proc = _procedure(session, actor, req.procedure_code, req.channel)
-    required = list(session.execute(_REQUIRED_PAPERS, {"p": proc.code}).scalars())
+    required = json.loads(proc.required)
     channels = tuple(int(c) for c in proc.channels.split(","))
     try:
         req = validate(req, required, channels, at.astimezone(VN_TZ).date())
@@ -124,11 +127,14 @@ def receive_in(session: Session, actor: Actor, req: ReceiveRequest, at: datetime
             errors.update(more.errors)
         raise ValidationError(errors) from None
     money = _fees_part(proc, req)
-    due = calendar_of(session, actor.office_id).due_at(at, proc.working_days)
-    station_number = numbering_block(session, actor.station_id)
-    payload = _new_dossier(session, actor, proc, req.owner, at, req.channel, station_number)
-    year = f"{at.astimezone(VN_TZ).year}"
-    book_n = ev.next_number(session, actor.station_id, "book", year)
+    cal, station_number = desk_of(session, actor.office_id, actor.station_id)
+    due = cal.due_at(at, proc.working_days)
+    local = at.astimezone(VN_TZ)
+    year = f"{local.year}"
+    # the day's code number, the book's number, the event's sequence and the chain's last hash: one statement
+    (n, book_n), seq, prev_hash = ev.take_numbers(session, actor.station_id, ("dossier", f"{local:%y%m%d}"),
+                                                   ("book", year))
+    payload = _new_dossier(session, actor, proc, req.owner, at, req.channel, station_number, n)
     payload.update({
         "book": year,
         "book_no": f"{station_number}{book_n:05d}",  # the station's block, as for codes
@@ -145,7 +151,8 @@ def receive_in(session: Session, actor: Actor, req: ReceiveRequest, at: datetime
         payload.update(_applicant_payload("submitter", req.submitter))
     if req.notify is not None:
         payload["notify"] = req.notify  # the citizen's choice of notices (issue 19)
-    state, _ = ev.append(session, actor, payload["dossier_id"], EventKind.RECEIVED, payload, at, new=True)
+    state, _ = ev.append(session, actor, payload["dossier_id"], EventKind.RECEIVED, payload, at, new=True,
+                         numbers=(seq, prev_hash))
     return state
 
 
@@ -232,6 +239,16 @@ def dossier_row(session: Session, actor: Actor, code: str, *, end: str = "",
     """The row of a dossier of the actor's office, by its code. `end`, `elsewhere`: how the two refusals end
     (not found; another office's dossier), as each caller words them."""
     row = session.exec(select(Dossier).where(Dossier.code == code.strip().upper())).first()
+    return _of_office(row, actor, code, end, elsewhere)  # type: ignore[return-value]
+
+
+def dossier_state(session: Session, actor: Actor, code: str) -> DossierState:
+    """dossier_row's dossier as its state, read with one plain statement (the hot path of a progress step)."""
+    return _of_office(ev.state_where(session, "code = ?", (code.strip().upper(),)), actor, code)  # type: ignore[return-value]
+
+
+def _of_office(row: Dossier | DossierState | None, actor: Actor, code: str, end: str = "",
+               elsewhere: str = ": không xử lý tại đây") -> Dossier | DossierState:
     if row is None:
         raise NotFound(f"Không tìm thấy hồ sơ “{code.strip()}”{end}")
     if row.office_id != actor.office_id:

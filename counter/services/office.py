@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import json
 import uuid
 from dataclasses import dataclass
 from functools import lru_cache
@@ -218,6 +219,27 @@ def calendar_of(session: Session, office_id: str) -> WorkCalendar:
     overrides = [(date.fromisoformat(str(d)), k) for d, k in session.execute(_OVERRIDES, {"o": office_id})]
     return _calendar(hours, tuple(d for d, k in overrides if k == "off"),
                      tuple(d for d, k in overrides if k == "work"))
+
+
+_DESK = ("SELECT o.morning_start, o.morning_end, o.afternoon_start, o.afternoon_end, o.same_day_cutoff, "
+         "CASE WHEN coalesce(o.single_station, 0) THEN 0 ELSE s.number END, "
+         "(SELECT json_group_array(json_array(day, kind)) FROM (SELECT day, kind FROM calendar_overrides "
+         "WHERE office_id = o.id ORDER BY day)) FROM stations s JOIN offices o ON o.id = s.office_id "
+         "WHERE s.id = ? AND o.id = ?")
+
+
+def desk_of(session: Session, office_id: str, station_id: str) -> tuple[WorkCalendar, int]:
+    """The office's calendar and the station's numbering block in one plain statement (every receipt asks for
+    both; calendar_of and numbering_block say what is missing when the row is not there)."""
+    from counter.services.events import dbapi
+
+    found = dbapi(session).execute(_DESK, (station_id, office_id)).fetchone()
+    if found is None:
+        return calendar_of(session, office_id), numbering_block(session, station_id)
+    *hours, block, overrides = found
+    days = [(date.fromisoformat(str(d)), k) for d, k in json.loads(overrides)]
+    return _calendar(OfficeHours(*(_hm(t) for t in hours)), tuple(d for d, k in days if k == "off"),
+                     tuple(d for d, k in days if k == "work")), int(block)
 
 
 _STATION_HOURS = ("SELECT o.id, o.morning_start, o.morning_end, o.afternoon_start, o.afternoon_end, "
