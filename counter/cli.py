@@ -130,13 +130,12 @@ def open_store(data_dir: Path | None, *, need_init: bool = True, create: bool = 
     """The store of the data folder, which must hold one (`create`: init and demo make a new one, in a new or
     empty folder only). need_init: it must be initialised too (every command but db upgrade and the
     catalogue's)."""
-    from counter.services.office import is_initialized
     from counter.services.store import Store
 
     if not create:
         require_store(data_dir)
     store = Store.open(data_dir or default_data_dir(), create=create)
-    if need_init and not is_initialized(store):
+    if need_init and not store.is_initialized():
         fail(f"Kho dữ liệu {store.data_dir} chưa được khởi tạo: chạy “counter init” hoặc “counter demo”")
     return store
 
@@ -544,7 +543,7 @@ def search(text: str, page: Annotated[int, typer.Option(min=1, max=MAX_PAGE, hel
     """Tìm hồ sơ theo mã, họ tên, số điện thoại hoặc số CCCD (có dấu hay không dấu)."""
     from counter.domain.calendar import format_vn
     from counter.domain.permissions import Action
-    from counter.services.dossiers import search as do_search
+    from counter.services.lookup import search as do_search
 
     from counter.domain.text import search_text
 

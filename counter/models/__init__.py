@@ -9,10 +9,9 @@ import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
+from counter.domain.clock import parse_utc  # the models' one reading of a stored time
 
-def parse_utc(value: str | None) -> datetime | None:
-    """A stored time (UTC text) back to an aware datetime."""
-    return None if value is None else datetime.fromisoformat(value).replace(tzinfo=UTC)
+
 
 
 class UTCDateTime(TypeDecorator):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import uuid
 import dataclasses
 from dataclasses import dataclass
@@ -14,18 +13,20 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from counter.domain import lifecycle
-from counter.domain.calendar import VN_TZ, WorkCalendar
-from counter.domain.codes import format_code, looks_like_code, new_token, seq_for
+from counter.domain.calendar import VN_TZ
+from counter.domain.codes import format_code, new_token, seq_for
 from counter.domain.errors import CounterError
 from counter.domain.lifecycle import DossierState, EVENT_LABELS, STATUS_LABELS, EventKind, Status
 from counter.domain.permissions import Action, postal_refusal, require, require_event
 from counter.domain.intake import (CORRECTABLE, Applicant, PaperInput, ReceiveRequest, ValidationError,
                                    clean_applicant, validate)
-from counter.domain.text import fold, nfc, search_text
-from counter.models import (Dossier, DossierDocument, ProcedurePaper,
-                            parse_utc)
+from counter.domain.text import nfc
+from counter.models import Dossier, DossierDocument, ProcedurePaper
 from counter.services import events as ev
-from counter.services.office import calendar_for, desk_of, numbering_block
+# search lives in services/lookup.py (plain sqlite3, no SQLAlchemy: issue 21); these names stay importable here
+from counter.services.lookup import OPEN_WITH_OFFICE, VOIDED_LABEL, DossierSummary, SearchPage  # noqa: F401
+from counter.services.lookup import _summary, days_late, fts_query, past_due, search  # noqa: F401
+from counter.services.office import desk_of, numbering_block
 from counter.services.store import Actor, NotFound, Store
 from counter.services.sync import actor_names, timeline
 
@@ -344,90 +345,6 @@ def void(store: Store, actor: Actor, code: str, reason: str) -> DossierState:
 
 
 # ---- reading ---------------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class DossierSummary:
-    code: str
-    owner_name: str
-    procedure_name: str
-    status: int
-    status_label: str
-    received_at: datetime | None
-    due_at: datetime | None
-    phone: str | None
-    days_late: int = 0  # working days an open dossier is past its due date (0: not late)
-    voided: bool = False  # issue 12: status labels say "Đã hủy"
-
-
-VOIDED_LABEL = "Đã hủy (tiếp nhận nhầm)"
-
-
-@dataclass(frozen=True)
-class SearchPage:
-    query: str
-    page: int
-    page_size: int
-    items: list[DossierSummary]
-    has_next: bool
-
-
-OPEN_WITH_OFFICE = (Status.RECEIVED, Status.PROCESSING)  # waiting (5, 6): the citizen holds the clock
-
-
-def past_due(status: int, due: datetime | None, now: datetime) -> bool:
-    """An open dossier (the office holds the clock) whose due date has passed."""
-    return due is not None and status in OPEN_WITH_OFFICE and due < now
-
-
-def days_late(cal: WorkCalendar, status: int, due: datetime | None, now: datetime) -> int:
-    """Working days (the calendar's rule) an open dossier is past its due date; 0 when not late or not open."""
-    if due is None or not past_due(status, due, now):
-        return 0
-    return cal.lateness(due, now)[1]
-
-
-def _summary(r: Any, cal: WorkCalendar | None = None, now: datetime | None = None) -> DossierSummary:
-    status = Status(r["status"])
-    due = parse_utc(r["due_at"])
-    voided = r["voided_at"] is not None
-    return DossierSummary(r["code"], r["owner_name"], r["procedure_name"], r["status"],
-                          VOIDED_LABEL if voided else STATUS_LABELS[status], parse_utc(r["received_at"]), due,
-                          r["owner_phone"], days_late(cal, status, due, now) if cal and now and not voided else 0,
-                          voided)
-
-
-_SUMMARY = ("SELECT code, owner_name, procedure_name, status, received_at, due_at, owner_phone, voided_at "
-            "FROM dossiers")
-
-
-def fts_query(text: str) -> str | None:
-    """Folded words as an FTS5 query: every word must start a token ("dang van an" finds Đặng Văn An)."""
-    words = [w for w in re.split(r"[^0-9a-z]+", fold(text)) if w]
-    if not words:
-        return None
-    return " AND ".join(f'"{w}"*' for w in words)
-
-
-def search(store: Store, text: str, page: int = 0, page_size: int = 20) -> SearchPage:
-    """Code, name, phone or ID number, with or without diacritics; newest first; paged in SQL."""
-    text = search_text(text)
-    page = max(0, page)
-    limit, offset = page_size + 1, page * page_size
-    if not text:
-        rows = store.query(f"{_SUMMARY} ORDER BY seq DESC LIMIT ? OFFSET ?", (limit, offset))
-    elif looks_like_code(text):
-        rows = store.query(f"{_SUMMARY} WHERE code = ?", (text.upper(),)) if page == 0 else []
-    else:
-        q = fts_query(text)
-        rows = [] if q is None else store.query(
-            f"{_SUMMARY} JOIN (SELECT rowid FROM dossier_fts WHERE dossier_fts MATCH ? ORDER BY rowid DESC "
-            "LIMIT ? OFFSET ?) AS hit ON dossiers.seq = hit.rowid ORDER BY seq DESC", (q, limit, offset))
-    now = store.clock.now()
-    late = any(past_due(r["status"], parse_utc(r["due_at"]), now) for r in rows[:page_size])
-    cal = calendar_for(store) if late else None  # the calendar only when a row on this page is past due
-    items = [_summary(r, cal, now) for r in rows[:page_size]]
-    return SearchPage(text, page, page_size, items, len(rows) > page_size)
-
 
 @dataclass(frozen=True)
 class EventView:

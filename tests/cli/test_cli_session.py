@@ -55,7 +55,7 @@ def test_a_failed_command_or_a_wrong_role_leaves_no_ticket(home, sessions):
     role = run(data, "office", "set", "--public-url", "https://tra.example.vn", password=PASSWORD)  # admin only
     assert role.exit_code == 1 and "không được phép" in role.output and tickets(sessions) == []
     assert run(data, "show", code, password=PASSWORD).exit_code == 0
-    still = run(data, "office", "set", "--public-url", "https://tra.example.vn")  # the ticket stands for the password, not for another role's right
+    still = run(data, "office", "set", "--public-url", "https://tra.example.vn")  # a ticket is no role
     assert still.exit_code == 1 and "không được phép" in still.output
 
 
