@@ -126,6 +126,10 @@ class Dossier(SQLModel, table=True):
         sa.Index("ix_dossiers_assignee_status", "assignee_id", "status"),
         sa.Index("ix_dossiers_returned_at", "returned_at"),  # 0005: queue "returned today", per-clerk figures
         sa.Index("ix_dossiers_resolved_at", "resolved_at"),  # 0005: late and handling time by result date
+        # 0010: the queue's bucket counts, read from the index alone (open dossiers only)
+        sa.Index("ix_dossiers_open_buckets", "status", "due_at", "channel", "handed_off_at", "received_at",
+                 "awaiting_citizen", "assignee_id", "received_by", "station_id", "voided_at",
+                 sqlite_where=sa.text("voided_at IS NULL AND status <> 10")),
     )
     seq: int | None = Field(default=None, primary_key=True)  # integer rowid (FTS5 content rowid)
     id: str = Field(max_length=36, unique=True)
