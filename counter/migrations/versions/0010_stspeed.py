@@ -3,7 +3,8 @@
 The queue (F6) counts every bucket on each refresh: `count(*) ... WHERE voided_at IS NULL AND status IN (2, 4) AND
 due_at < ?` and the like. With only (status, due_at) indexed, each count looks up every matching dossier's row
 for voided_at, channel, handed_off_at…: 12–77 ms a bucket at 1M dossiers, 75 ms a page. This partial index holds
-the columns the buckets test (voided_at too, always NULL here, so no count reads a row), for the dossiers still open (not voided, not returned: about 3 % of a store), so
+the columns the buckets test (voided_at too, always NULL here,
+so no count reads a row), for the dossiers still open (not voided, not returned: about 3 % of a store), so
 each count is read from the index alone (0.4–1 ms). queue.bucket_where adds the index's `status <> 10` to the
 buckets of open dossiers, so SQLite sees that the index applies.
 
