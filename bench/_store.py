@@ -6,6 +6,7 @@ hour and measure nothing the benchmark is about); the schema, indexes and FTS tr
 
 from __future__ import annotations
 
+import os
 import random
 import sqlite3
 import time
@@ -108,3 +109,38 @@ def bare_seq(con, station: str) -> int:  # type: ignore[no-untyped-def]
     """The next number of the bare event sequence (inside the bare transaction, one statement as ours)."""
     return con.execute("INSERT INTO code_sequences(station_id, scope, period, last) VALUES (?, 'bare-ev', '', 1) "
                        "ON CONFLICT DO UPDATE SET last = last + 1 RETURNING last", (station,)).fetchone()[0]
+
+
+class StatementCount:
+    """Counts the SQL statements a call runs, BEGIN and COMMIT included (sqlite3's trace callback, so the plain
+    statements of the hot paths are counted as well as SQLAlchemy's; a statement's trigger programs and the
+    FTS5 index's own reads of its tables are not)."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def __call__(self, sql: str) -> None:
+        if sql.startswith("--") or "'main'." in sql:  # a trigger's program; FTS5 reading its own config
+            return
+        if not self.lines or self.lines[-1] != sql:  # one line per statement
+            self.lines.append(sql)
+
+    def on_store(self, store: Store) -> StatementCount:
+        from sqlalchemy import event
+
+        event.listen(store.engine, "connect", lambda con, _record: con.set_trace_callback(self))
+        store.engine.dispose()  # the next connection is traced
+        return self
+
+    def on(self, con: sqlite3.Connection) -> StatementCount:
+        con.set_trace_callback(self)
+        return self
+
+    def count(self, fn) -> int:  # type: ignore[no-untyped-def]
+        self.lines.clear()
+        fn()
+        n = len(self.lines)
+        if os.environ.get("BENCH_SHOW_SQL"):
+            print("\n".join("  " + x[:110] for x in self.lines), flush=True)
+        self.lines.clear()
+        return n

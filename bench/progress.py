@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path[0] = str(Path(__file__).resolve().parents[1])  # the repository, not bench/ (bench/queue.py is not the stdlib queue)
 
 from bench._results import emit  # noqa: E402
-from bench._store import bare_station, bare_seq, bare_seq_start, build, summary as stats  # noqa: E402
+from bench._store import StatementCount, bare_station, bare_seq, bare_seq_start, build, summary as stats  # noqa: E402
 from counter.domain.clock import FixedClock  # noqa: E402
 from counter.domain.intake import Applicant, PaperInput, ReceiveRequest  # noqa: E402
 from counter.services import auth, dossiers, printing, progress  # noqa: E402
@@ -63,6 +63,11 @@ def main() -> None:
         con.execute("INSERT INTO outbox(event_id, station_seq, created_at) VALUES (?,?,?)", (eid, seq, ts))
         con.execute("COMMIT")
 
+    traced = StatementCount().on_store(store)
+    n_svc = traced.count(lambda: progress.record_event(store, clerk, ours[-1], "transferred", {"to": "Tư pháp - hộ tịch"}))
+    n_bare = StatementCount().on(con).count(lambda: bare(bares[-1]))
+    con.set_trace_callback(None)
+    ours, bares = ours[:-1], bares[:-1]
     t_bare, t_svc = [], []
     for mine, theirs in zip(ours, bares):
         t = time.perf_counter()
@@ -83,9 +88,11 @@ def main() -> None:
     r_bare, r_svc = stats(t_bare), stats(t_svc)
     emit({"bench": "progress", "dossiers": a.n, "reps": a.reps, "event_bare": r_bare,
           "event_service": r_svc, "event_ratio_p50": round(r_svc["p50_ms"] / r_bare["p50_ms"], 2),
+          "statements": {"service": n_svc, "bare": n_bare},
           "slip_mau06_pdf": stats(t_slip)},
          [("progress_p50", r_svc["p50_ms"], r_bare["p50_ms"], "ms"),
-          ("progress_p99", r_svc["p99_ms"], r_bare["p99_ms"], "ms")])
+          ("progress_p99", r_svc["p99_ms"], r_bare["p99_ms"], "ms"),
+          ("progress_statements", n_svc, n_bare, "statements")])
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ from pathlib import Path
 sys.path[0] = str(Path(__file__).resolve().parents[1])  # the repository, not bench/ (bench/queue.py is not the stdlib queue)
 
 from bench._results import emit  # noqa: E402
-from bench._store import bare_station, bare_seq, bare_seq_start, build, summary as stats  # noqa: E402
+from bench._store import StatementCount, bare_station, bare_seq, bare_seq_start, build, summary as stats  # noqa: E402
 from counter.domain.clock import FixedClock  # noqa: E402
 from counter.domain.intake import Applicant, PaperInput, ReceiveRequest  # noqa: E402
 from counter.services import auth, dossiers, printing  # noqa: E402
@@ -74,6 +74,11 @@ def main() -> None:
                         "photocopies, digitization, blobs) VALUES (?,?,?,?,0,0,0,'[]')", (did, pos, p.name, 1))
         con.execute("COMMIT")
 
+    traced = StatementCount().on_store(store)
+    bare_traced = StatementCount().on(con)
+    n_svc = traced.count(lambda: dossiers.receive(store, clerk, req))
+    n_bare = bare_traced.count(lambda: bare(-1))
+    con.set_trace_callback(None)
     codes = []
     t_bare, t_svc = [], []
     for i in range(a.reps):
@@ -100,9 +105,11 @@ def main() -> None:
     pdf, pos = stats(t_pdf), stats(t_pos)
     emit({"bench": "receipt", "dossiers": a.n, "reps": a.reps, "receive_bare": r_bare,
           "receive_service": r_svc, "receive_ratio_p50": round(r_svc["p50_ms"] / r_bare["p50_ms"], 2),
+          "statements": {"service": n_svc, "bare": n_bare},
           "pdf_a5_two_copies": pdf, "escpos_one_copy": pos},
          [("receive_p50", r_svc["p50_ms"], r_bare["p50_ms"], "ms"),
           ("receive_p99", r_svc["p99_ms"], r_bare["p99_ms"], "ms"),
+          ("receive_statements", n_svc, n_bare, "statements"),
           ("receipt_pdf_p50", pdf["p50_ms"], None, "ms"), ("escpos_p50", pos["p50_ms"], None, "ms")])
 
 

@@ -313,6 +313,18 @@ class CounterApp(App):
                 self.pop_screen()
         self.switch_screen(SearchScreen())
         self.refresh_bindings()
+        self.run_worker(self._preload_screens, thread=True, exit_on_error=False, group="preload")
+
+    def _preload_screens(self) -> None:
+        """Import the work screens this role may open (and what they import) in a worker, ahead of the first
+        function key: an import on the UI thread holds the screen still (issue 21, bench/ui_stall.py)."""
+        actor = self.actor
+        for mode in MODES_TABLE.values():
+            if actor is not None and can(actor.role, mode.action):
+                try:
+                    screen_class(mode)
+                except Exception:  # opening the screen says what is wrong, on the UI thread as before
+                    pass
 
     def action_conflicts(self) -> None:
         from counter.screens.conflicts import ConflictsScreen

@@ -83,10 +83,16 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return fn(*args, **kwargs)
+            result = fn(*args, **kwargs)
+        except typer.Exit as exc:
+            if exc.exit_code == 0:
+                _remember_login()
+            raise
         except CounterError as exc:
+            _LOGINS.clear()
             fail(exc.message)
         except Exception as exc:
+            _LOGINS.clear()
             from counter.services.store import failure_message
 
             message = failure_message(exc)
@@ -95,6 +101,11 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
                     fail(str(exc))
                 raise
             fail(message)
+        else:
+            _remember_login()
+            return result
+        finally:
+            _LOGINS.clear()
 
     return wrapper
 
@@ -119,13 +130,12 @@ def open_store(data_dir: Path | None, *, need_init: bool = True, create: bool = 
     """The store of the data folder, which must hold one (`create`: init and demo make a new one, in a new or
     empty folder only). need_init: it must be initialised too (every command but db upgrade and the
     catalogue's)."""
-    from counter.services.office import is_initialized
     from counter.services.store import Store
 
     if not create:
         require_store(data_dir)
     store = Store.open(data_dir or default_data_dir(), create=create)
-    if need_init and not is_initialized(store):
+    if need_init and not store.is_initialized():
         fail(f"Kho dữ liệu {store.data_dir} chưa được khởi tạo: chạy “counter init” hoặc “counter demo”")
     return store
 
@@ -146,17 +156,27 @@ def cli_actor(store: Any, user: str | None, password: str | None = None, action:
     """The login of every command that changes the store or shows personal data: the app's login (lockout,
     disabled accounts) and its permission table (`action`, a domain.permissions.Action, is required of the
     role). Password: COUNTER_PASSWORD, else asked on the terminal; never an argument. Only `init` and `demo`
-    (which make the store and its first admin) run without one."""
+    (which make the store and its first admin) run without one. A valid ticket of an earlier login
+    (services/cli_session.py, like sudo's timestamp) stands for the password; a command that succeeds after a
+    password login leaves one."""
     import os
 
     from counter.domain.permissions import require
-    from counter.services.auth import login
+    from counter.services import cli_session
 
     if password:
         fail("Không nhập mật khẩu đăng nhập trên dòng lệnh (người khác trên máy xem được): đặt biến "
              "COUNTER_PASSWORD hoặc nhập khi được hỏi.")
     if not user:
         fail(f"Lệnh này cần đăng nhập: {LOGIN_HINT}.")
+    minutes = _session_minutes(store)
+    actor = cli_session.check(store, user, minutes)
+    if actor is not None:
+        if action is not None:
+            require(actor.role, action)
+        return actor
+    from counter.services.auth import login
+
     secret = os.environ.get(PASSWORD_ENV)
     if not secret:
         if not sys.stdin.isatty():
@@ -165,7 +185,27 @@ def cli_actor(store: Any, user: str | None, password: str | None = None, action:
     actor = login(store, user, secret)
     if action is not None:
         require(actor.role, action)
+    _LOGINS.append((store, actor, minutes))
     return actor
+
+
+#: password logins of the running command, each remembered as a ticket once the command has succeeded
+_LOGINS: list[tuple[Any, Any, float]] = []
+
+
+def _remember_login() -> None:
+    from counter.services import cli_session
+
+    for store, actor, minutes in _LOGINS:
+        cli_session.issue(store, actor, minutes)
+    _LOGINS.clear()
+
+
+def _session_minutes(store: Any) -> float:
+    """[app] cli_session_minutes of the store's settings (a bad config.toml is said as the app says it)."""
+    from counter.settings import Settings
+
+    return Settings.load(store.data_dir).app.cli_session_minutes
 
 
 def _password(value: str | None, prompt: str = "Mật khẩu") -> str:
@@ -485,12 +525,25 @@ def cccd_parse(text: str) -> None:
 
 @app.command()
 @handle_errors
+def logout(user: Annotated[str | None, typer.Option("--user", envvar="COUNTER_USER",
+                                                    help="Chỉ đăng xuất người này (mặc định: mọi người)")] = None,
+           data_dir: DataDir = None) -> None:
+    """Đăng xuất: các lệnh sau lại hỏi mật khẩu (bỏ phiên đăng nhập ngắn hạn của người dùng máy này)."""
+    from counter.services import cli_session
+
+    store = open_store(data_dir, need_init=False)
+    gone = cli_session.drop(store, user)
+    typer.echo("Đã đăng xuất: lệnh sau sẽ hỏi lại mật khẩu." if gone else "Không có phiên đăng nhập nào để bỏ.")
+
+
+@app.command()
+@handle_errors
 def search(text: str, page: Annotated[int, typer.Option(min=1, max=MAX_PAGE, help="Trang (từ 1)")] = 1,
            user: UserOpt = None, password: PasswordOpt = None, data_dir: DataDir = None) -> None:
     """Tìm hồ sơ theo mã, họ tên, số điện thoại hoặc số CCCD (có dấu hay không dấu)."""
     from counter.domain.calendar import format_vn
     from counter.domain.permissions import Action
-    from counter.services.dossiers import search as do_search
+    from counter.services.lookup import search as do_search
 
     from counter.domain.text import search_text
 

@@ -8,16 +8,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import sqlalchemy as sa
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
-from sqlmodel import Session
+if TYPE_CHECKING:  # SQLAlchemy is imported by what uses it: a CLI command that never opens a session skips it
+    from sqlalchemy.engine import Engine
+    from sqlmodel import Session
 
 DB_FILE = "counter.sqlite3"
 MIGRATIONS = Path(__file__).parent / "migrations"
 #: the newest migration; a test checks it against Alembic's own head, so start-up can skip loading Alembic
-HEAD = "0010_online"
+HEAD = "0010_stspeed"
 
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -66,6 +66,9 @@ def lock_wait() -> float:
 
 
 def open_engine(path: Path) -> Engine:
+    import sqlalchemy as sa
+    from sqlalchemy import event
+
     wait = lock_wait()
     engine = sa.create_engine(f"sqlite:///{path}", connect_args={"timeout": wait, "check_same_thread": False})
 
@@ -108,7 +111,25 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     command.upgrade(alembic_config(engine), revision)
 
 
+def file_revision(path: Path) -> str | None:
+    """The store file's migration revision, read with sqlite3 (None: no alembic_version table, or unreadable):
+    opening a store at HEAD needs no SQLAlchemy."""
+    import sqlite3
+
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+        try:
+            row = con.execute("SELECT version_num FROM alembic_version").fetchone()
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return None
+    return None if row is None else str(row[0])
+
+
 def current_revision(engine: Engine) -> str | None:
+    import sqlalchemy as sa
+
     with engine.connect() as conn:
         if not sa.inspect(conn).has_table("alembic_version"):
             return None
@@ -117,6 +138,8 @@ def current_revision(engine: Engine) -> str | None:
 
 @contextmanager
 def read_session(engine: Engine) -> Iterator[Session]:
+    from sqlmodel import Session
+
     with Session(engine) as session:
         yield session
 
@@ -124,6 +147,8 @@ def read_session(engine: Engine) -> Iterator[Session]:
 @contextmanager
 def write_session(engine: Engine) -> Iterator[Session]:
     """One write transaction (BEGIN IMMEDIATE): commits on success, rolls back on any error."""
+    from sqlmodel import Session
+
     with Session(engine.execution_options(immediate=True), expire_on_commit=False) as session:
         try:
             yield session

@@ -91,6 +91,9 @@ class AppSection(BaseModel):
     # issue 15: F8 marks an online dossier waiting longer than this (working hours); the yearly target of the
     # online share that `counter report online` holds against is the 3.x one, [scorecard] online_target_percent
     online_limit_hours: float = Field(default=8.0, ge=0, le=10_000)
+    # issue 21: after a login, the `counter` command's next commands skip the password this long (sudo's
+    # timestamp; services/cli_session.py); 0 = ask every time
+    cli_session_minutes: float = Field(default=15.0, ge=0, le=24 * 60)
 
     @field_validator("idle_lock_minutes", mode="before")
     @classmethod

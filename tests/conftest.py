@@ -36,6 +36,9 @@ pytest_plugins = ["tests.helpers.pki_fixtures"]  # the signing keys: one session
 for _var, _value in (("COUNTER_ARGON2_TIME_COST", "1"), ("COUNTER_ARGON2_MEMORY_COST", "8"),
                      ("COUNTER_ARGON2_PARALLELISM", "1")):
     os.environ.setdefault(_var, _value)
+# The CLI's short login (services/cli_session.py) off for the suite: every test's login asks its password, as each
+# test says; tests/services/test_cli_session.py and tests/cli/test_cli_session.py turn it on.
+os.environ.setdefault("COUNTER_APP__CLI_SESSION_MINUTES", "0")
 # tmp_path on a RAM disk where there is one: the store commits with synchronous=FULL, and an fsync per commit
 # on a real disk (~7 ms here) is most of what a store test waits for. Same files, same code; pytest still
 # numbers and keeps its own folders there (pytest-of-<user>/pytest-N), so parallel runs do not collide.

@@ -26,3 +26,8 @@ class FixedClock:
 
     def advance(self, **delta: float) -> None:
         self.at = self.at + timedelta(**delta)
+
+
+def parse_utc(value: str | None) -> datetime | None:
+    """A stored time (UTC text "YYYY-MM-DD HH:MM:SS.ffffff") back to an aware datetime."""
+    return None if value is None else datetime.fromisoformat(value).replace(tzinfo=UTC)

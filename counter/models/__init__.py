@@ -9,10 +9,9 @@ import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
+from counter.domain.clock import parse_utc  # the models' one reading of a stored time
 
-def parse_utc(value: str | None) -> datetime | None:
-    """A stored time (UTC text) back to an aware datetime."""
-    return None if value is None else datetime.fromisoformat(value).replace(tzinfo=UTC)
+
 
 
 class UTCDateTime(TypeDecorator):
@@ -130,6 +129,10 @@ class Dossier(SQLModel, table=True):
         # 0010: F8's waiting list (issue 15), the online dossiers in status 1 in the list's order
         sa.Index("ix_dossiers_online_wait", "office_id", "awaiting_citizen", "updated_at", "seq",
                  sqlite_where=sa.text("status = 1")),
+        # 0010: the queue's bucket counts, read from the index alone (open dossiers only)
+        sa.Index("ix_dossiers_open_buckets", "status", "due_at", "channel", "handed_off_at", "received_at",
+                 "awaiting_citizen", "assignee_id", "received_by", "station_id", "voided_at",
+                 sqlite_where=sa.text("voided_at IS NULL AND status <> 10")),
     )
     seq: int | None = Field(default=None, primary_key=True)  # integer rowid (FTS5 content rowid)
     id: str = Field(max_length=36, unique=True)

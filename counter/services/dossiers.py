@@ -3,29 +3,30 @@
 from __future__ import annotations
 
 import json
-import re
 import uuid
 import dataclasses
 from dataclasses import dataclass
+from types import SimpleNamespace
 from datetime import datetime
 from typing import Any
 
-import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from counter.domain import lifecycle
-from counter.domain.calendar import VN_TZ, WorkCalendar
-from counter.domain.codes import format_code, looks_like_code, new_token, seq_for
+from counter.domain.calendar import VN_TZ
+from counter.domain.codes import format_code, new_token, seq_for
 from counter.domain.errors import CounterError
 from counter.domain.lifecycle import DossierState, EVENT_LABELS, STATUS_LABELS, EventKind, Status
 from counter.domain.permissions import Action, postal_refusal, require, require_event
 from counter.domain.intake import (CORRECTABLE, Applicant, PaperInput, ReceiveRequest, ValidationError,
                                    clean_applicant, validate)
-from counter.domain.text import fold, nfc, search_text
-from counter.models import (Dossier, DossierDocument, ProcedurePaper,
-                            parse_utc)
+from counter.domain.text import nfc
+from counter.models import Dossier, DossierDocument, ProcedurePaper
 from counter.services import events as ev
-from counter.services.office import calendar_for, calendar_of, numbering_block
+# search lives in services/lookup.py (plain sqlite3, no SQLAlchemy: issue 21); these names stay importable here
+from counter.services.lookup import OPEN_WITH_OFFICE, VOIDED_LABEL, DossierSummary, SearchPage  # noqa: F401
+from counter.services.lookup import _summary, days_late, fts_query, past_due, search  # noqa: F401
+from counter.services.office import desk_of, numbering_block
 from counter.services.store import Actor, NotFound, Store
 from counter.services.sync import actor_names, timeline
 
@@ -47,13 +48,18 @@ def _applicant_payload(prefix: str, a: Applicant) -> dict[str, Any]:
     return {f"{prefix}_name": a.name, f"{prefix}_id_number": a.id_number, f"{prefix}_phone": a.phone}
 
 
-_PROCEDURE = sa.text("SELECT code, name, field, working_days, fee, channels, postal_allowed, in_person, "
-                     "certification, active, charges FROM procedures WHERE code = :c")
+_PROCEDURE_COLUMNS = ("code", "name", "field", "working_days", "fee", "channels", "postal_allowed", "in_person",
+                      "certification", "active", "charges", "required")
+_PROCEDURE = ("SELECT code, name, field, working_days, fee, channels, postal_allowed, in_person, certification, "
+              "active, charges, (SELECT json_group_array(name) FROM (SELECT name FROM procedure_papers "
+              "WHERE procedure_code = p.code AND required ORDER BY position)) FROM procedures p WHERE code = ?")
 
 
 def _procedure(session: Session, actor: Actor, code: str, channel: int) -> Any:
-    """The procedure's row, checked against the actor and the channel (plain SQL: every receipt asks)."""
-    proc = session.execute(_PROCEDURE, {"c": code}).first()
+    """The procedure's row with the names of its required papers (`required`, a JSON list), checked against the
+    actor and the channel (one plain statement: every receipt asks)."""
+    found = ev.dbapi(session).execute(_PROCEDURE, (code,)).fetchone()
+    proc = None if found is None else SimpleNamespace(**dict(zip(_PROCEDURE_COLUMNS, found, strict=True)))
     if proc is None or not proc.active:
         raise NotFound(f"Không tìm thấy thủ tục có mã “{code}”")
     why = postal_refusal(proc.postal_allowed, proc.in_person, proc.certification)
@@ -65,12 +71,14 @@ def _procedure(session: Session, actor: Actor, code: str, channel: int) -> Any:
 
 
 def _new_dossier(session: Session, actor: Actor, proc: Any, owner: Applicant, at: datetime,
-                 channel: int, station_number: int | None = None) -> dict[str, Any]:
-    """The identity part of a creating event. `owner` must already be cleaned (intake.clean_applicant)."""
+                 channel: int, station_number: int | None = None, n: int | None = None) -> dict[str, Any]:
+    """The identity part of a creating event. `owner` must already be cleaned (intake.clean_applicant). `n`:
+    the day's number, when the caller took it (with its other numbers, events.take_numbers)."""
     if station_number is None:
         station_number = numbering_block(session, actor.station_id)
     day = at.astimezone(VN_TZ).date()
-    n = ev.next_number(session, actor.station_id, "dossier", f"{day:%y%m%d}")
+    if n is None:
+        n = ev.next_number(session, actor.station_id, "dossier", f"{day:%y%m%d}")
     return {
         "dossier_id": str(uuid.uuid4()),
         "code": format_code(actor.office_id, day, seq_for(station_number, n)),
@@ -106,10 +114,6 @@ def _fee_of(proc: Any, channel: int) -> int:
         return proc.fee
 
 
-_REQUIRED_PAPERS = sa.text("SELECT name FROM procedure_papers WHERE procedure_code = :p AND required "
-                           "ORDER BY position")
-
-
 def receive_in(session: Session, actor: Actor, req: ReceiveRequest, at: datetime,
                fees_cfg: Any = None) -> DossierState:
     """Receive a dossier inside the caller's write transaction (the demo batches many). `req.fee_paid`: the fee
@@ -117,7 +121,7 @@ def receive_in(session: Session, actor: Actor, req: ReceiveRequest, at: datetime
     [fees] settings; their defaults when None)."""
     require(actor.role, Action.RECEIVE)
     proc = _procedure(session, actor, req.procedure_code, req.channel)
-    required = list(session.execute(_REQUIRED_PAPERS, {"p": proc.code}).scalars())
+    required = json.loads(proc.required)
     channels = tuple(int(c) for c in proc.channels.split(","))
     try:
         req = validate(req, required, channels, at.astimezone(VN_TZ).date())
@@ -131,11 +135,14 @@ def receive_in(session: Session, actor: Actor, req: ReceiveRequest, at: datetime
     money = _fees_part(proc, req)
     if req.fee_paid and money["fee"] <= 0:
         raise ValidationError({"fee_paid": "Hồ sơ này không phải nộp phí, lệ phí: bỏ đánh dấu “Thu tiền mặt”."})
-    due = calendar_of(session, actor.office_id).due_at(at, proc.working_days)
-    station_number = numbering_block(session, actor.station_id)
-    payload = _new_dossier(session, actor, proc, req.owner, at, req.channel, station_number)
-    year = f"{at.astimezone(VN_TZ).year}"
-    book_n = ev.next_number(session, actor.station_id, "book", year)
+    cal, station_number = desk_of(session, actor.office_id, actor.station_id)
+    due = cal.due_at(at, proc.working_days)
+    local = at.astimezone(VN_TZ)
+    year = f"{local.year}"
+    # the day's code number, the book's number, the event's sequence and the chain's last hash: one statement
+    (n, book_n), seq, prev_hash = ev.take_numbers(session, actor.station_id, ("dossier", f"{local:%y%m%d}"),
+                                                   ("book", year))
+    payload = _new_dossier(session, actor, proc, req.owner, at, req.channel, station_number, n)
     payload.update({
         "book": year,
         "book_no": f"{station_number}{book_n:05d}",  # the station's block, as for codes
@@ -151,7 +158,8 @@ def receive_in(session: Session, actor: Actor, req: ReceiveRequest, at: datetime
         payload.update(_applicant_payload("submitter", req.submitter))
     if req.notify is not None:
         payload["notify"] = req.notify  # the citizen's choice of notices (issue 19)
-    state, _ = ev.append(session, actor, payload["dossier_id"], EventKind.RECEIVED, payload, at, new=True)
+    state, _ = ev.append(session, actor, payload["dossier_id"], EventKind.RECEIVED, payload, at, new=True,
+                         numbers=(seq, prev_hash))
     if req.fee_paid:
         from counter.services.fees import pay_in
         from counter.settings import FeesSection
@@ -254,6 +262,16 @@ def dossier_row(session: Session, actor: Actor, code: str, *, end: str = "",
     """The row of a dossier of the actor's office, by its code. `end`, `elsewhere`: how the two refusals end
     (not found; another office's dossier), as each caller words them."""
     row = session.exec(select(Dossier).where(Dossier.code == code.strip().upper())).first()
+    return _of_office(row, actor, code, end, elsewhere)  # type: ignore[return-value]
+
+
+def dossier_state(session: Session, actor: Actor, code: str) -> DossierState:
+    """dossier_row's dossier as its state, read with one plain statement (the hot path of a progress step)."""
+    return _of_office(ev.state_where(session, "code = ?", (code.strip().upper(),)), actor, code)  # type: ignore[return-value]
+
+
+def _of_office(row: Dossier | DossierState | None, actor: Actor, code: str, end: str = "",
+               elsewhere: str = ": không xử lý tại đây") -> Dossier | DossierState:
     if row is None:
         raise NotFound(f"Không tìm thấy hồ sơ “{code.strip()}”{end}")
     if row.office_id != actor.office_id:
@@ -349,90 +367,6 @@ def void(store: Store, actor: Actor, code: str, reason: str) -> DossierState:
 
 
 # ---- reading ---------------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class DossierSummary:
-    code: str
-    owner_name: str
-    procedure_name: str
-    status: int
-    status_label: str
-    received_at: datetime | None
-    due_at: datetime | None
-    phone: str | None
-    days_late: int = 0  # working days an open dossier is past its due date (0: not late)
-    voided: bool = False  # issue 12: status labels say "Đã hủy"
-
-
-VOIDED_LABEL = "Đã hủy (tiếp nhận nhầm)"
-
-
-@dataclass(frozen=True)
-class SearchPage:
-    query: str
-    page: int
-    page_size: int
-    items: list[DossierSummary]
-    has_next: bool
-
-
-OPEN_WITH_OFFICE = (Status.RECEIVED, Status.PROCESSING)  # waiting (5, 6): the citizen holds the clock
-
-
-def past_due(status: int, due: datetime | None, now: datetime) -> bool:
-    """An open dossier (the office holds the clock) whose due date has passed."""
-    return due is not None and status in OPEN_WITH_OFFICE and due < now
-
-
-def days_late(cal: WorkCalendar, status: int, due: datetime | None, now: datetime) -> int:
-    """Working days (the calendar's rule) an open dossier is past its due date; 0 when not late or not open."""
-    if due is None or not past_due(status, due, now):
-        return 0
-    return cal.lateness(due, now)[1]
-
-
-def _summary(r: Any, cal: WorkCalendar | None = None, now: datetime | None = None) -> DossierSummary:
-    status = Status(r["status"])
-    due = parse_utc(r["due_at"])
-    voided = r["voided_at"] is not None
-    return DossierSummary(r["code"], r["owner_name"], r["procedure_name"], r["status"],
-                          VOIDED_LABEL if voided else STATUS_LABELS[status], parse_utc(r["received_at"]), due,
-                          r["owner_phone"], days_late(cal, status, due, now) if cal and now and not voided else 0,
-                          voided)
-
-
-_SUMMARY = ("SELECT code, owner_name, procedure_name, status, received_at, due_at, owner_phone, voided_at "
-            "FROM dossiers")
-
-
-def fts_query(text: str) -> str | None:
-    """Folded words as an FTS5 query: every word must start a token ("dang van an" finds Đặng Văn An)."""
-    words = [w for w in re.split(r"[^0-9a-z]+", fold(text)) if w]
-    if not words:
-        return None
-    return " AND ".join(f'"{w}"*' for w in words)
-
-
-def search(store: Store, text: str, page: int = 0, page_size: int = 20) -> SearchPage:
-    """Code, name, phone or ID number, with or without diacritics; newest first; paged in SQL."""
-    text = search_text(text)
-    page = max(0, page)
-    limit, offset = page_size + 1, page * page_size
-    if not text:
-        rows = store.query(f"{_SUMMARY} ORDER BY seq DESC LIMIT ? OFFSET ?", (limit, offset))
-    elif looks_like_code(text):
-        rows = store.query(f"{_SUMMARY} WHERE code = ?", (text.upper(),)) if page == 0 else []
-    else:
-        q = fts_query(text)
-        rows = [] if q is None else store.query(
-            f"{_SUMMARY} JOIN (SELECT rowid FROM dossier_fts WHERE dossier_fts MATCH ? ORDER BY rowid DESC "
-            "LIMIT ? OFFSET ?) AS hit ON dossiers.seq = hit.rowid ORDER BY seq DESC", (q, limit, offset))
-    now = store.clock.now()
-    late = any(past_due(r["status"], parse_utc(r["due_at"]), now) for r in rows[:page_size])
-    cal = calendar_for(store) if late else None  # the calendar only when a row on this page is past due
-    items = [_summary(r, cal, now) for r in rows[:page_size]]
-    return SearchPage(text, page, page_size, items, len(rows) > page_size)
-
 
 @dataclass(frozen=True)
 class EventView:

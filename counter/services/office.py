@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import ipaddress
+import json
 import uuid
 from dataclasses import dataclass
-from functools import lru_cache
-from datetime import date, time
+from datetime import date
 from importlib import resources
 from urllib.parse import urlsplit
 
@@ -18,9 +18,8 @@ from counter.domain.codes import validate_agency, validate_station
 from counter.domain.errors import CounterError
 from counter.domain.permissions import Action, require
 from counter.models import CalendarOverride, Office, Station, SyncState
-from counter.services.store import Actor, NotFound, Store
-
-STATION_KEY = "station_id"
+from counter.services.lookup import _calendar, _hm, calendar_for  # noqa: F401  (calendar_for: here before)
+from counter.services.store import STATION_KEY, Actor, NotFound, Store
 
 
 @dataclass(frozen=True)
@@ -153,8 +152,7 @@ def office_info(store: Store) -> OfficeInfo:
 
 
 def is_initialized(store: Store) -> bool:
-    with store.read() as session:
-        return session.get(SyncState, STATION_KEY) is not None
+    return store.is_initialized()
 
 
 def create_office(session: Session, *, office_id: str, name: str, station_number: int, parent_name: str = "",
@@ -193,16 +191,6 @@ def add_station(session: Session, office_id: str, number: int) -> Station:
 
 # ---- calendar -------------------------------------------------------------------------------------------
 
-def _hm(text: str) -> time:
-    h, m = text.split(":")
-    return time(int(h), int(m))
-
-
-@lru_cache(maxsize=16)
-def _calendar(hours: OfficeHours, days_off: tuple[date, ...], working_days: tuple[date, ...]) -> WorkCalendar:
-    return WorkCalendar(hours, extra_days_off=days_off, extra_working_days=working_days)
-
-
 _HOURS = sa.text("SELECT morning_start, morning_end, afternoon_start, afternoon_end, same_day_cutoff "
                  "FROM offices WHERE id = :o")
 _OVERRIDES = sa.text("SELECT day, kind FROM calendar_overrides WHERE office_id = :o ORDER BY day")
@@ -220,23 +208,25 @@ def calendar_of(session: Session, office_id: str) -> WorkCalendar:
                      tuple(d for d, k in overrides if k == "work"))
 
 
-_STATION_HOURS = ("SELECT o.id, o.morning_start, o.morning_end, o.afternoon_start, o.afternoon_end, "
-                  "o.same_day_cutoff FROM sync_state k JOIN stations s ON s.id = k.value "
-                  "JOIN offices o ON o.id = s.office_id WHERE k.key = ?")
+_DESK = ("SELECT o.morning_start, o.morning_end, o.afternoon_start, o.afternoon_end, o.same_day_cutoff, "
+         "CASE WHEN coalesce(o.single_station, 0) THEN 0 ELSE s.number END, "
+         "(SELECT json_group_array(json_array(day, kind)) FROM (SELECT day, kind FROM calendar_overrides "
+         "WHERE office_id = o.id ORDER BY day)) FROM stations s JOIN offices o ON o.id = s.office_id "
+         "WHERE s.id = ? AND o.id = ?")
 
 
-def calendar_for(store: Store) -> WorkCalendar:
-    """This station's office's calendar, read with two plain queries (searches and pages ask for it on every
-    call; the ORM's two lookups and a session cost 20× the reading)."""
-    rows = store.query(_STATION_HOURS, (STATION_KEY,))
-    if not rows:
-        with store.read() as session:  # not initialised: the one message for it
-            return calendar_of(session, this_station(session).office_id)
-    office_id, *hours = rows[0]
-    overrides = [(date.fromisoformat(str(d)), k)
-                 for d, k in store.query(str(_OVERRIDES).replace(":o", "?"), (office_id,))]
-    return _calendar(OfficeHours(*(_hm(t) for t in hours)), tuple(d for d, k in overrides if k == "off"),
-                     tuple(d for d, k in overrides if k == "work"))
+def desk_of(session: Session, office_id: str, station_id: str) -> tuple[WorkCalendar, int]:
+    """The office's calendar and the station's numbering block in one plain statement (every receipt asks for
+    both; calendar_of and numbering_block say what is missing when the row is not there)."""
+    from counter.services.events import dbapi
+
+    found = dbapi(session).execute(_DESK, (station_id, office_id)).fetchone()
+    if found is None:
+        return calendar_of(session, office_id), numbering_block(session, station_id)
+    *hours, block, overrides = found
+    days = [(date.fromisoformat(str(d)), k) for d, k in json.loads(overrides)]
+    return _calendar(OfficeHours(*(_hm(t) for t in hours)), tuple(d for d, k in days if k == "off"),
+                     tuple(d for d, k in days if k == "work")), int(block)
 
 
 @dataclass(frozen=True)

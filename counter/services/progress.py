@@ -27,7 +27,7 @@ from counter.domain.permissions import EVENT_ACTIONS, can
 from counter.domain.text import nfc
 from counter.models import Dossier, DossierEvent, Office, User
 from counter.services import events as ev
-from counter.services.dossiers import dossier_row
+from counter.services.dossiers import dossier_row, dossier_state
 from counter.services.office import calendar_of
 from counter.services.store import Actor, NotFound, Store
 from counter.services.sync import fold as sync_fold
@@ -229,7 +229,8 @@ def _iso(dt: datetime) -> str:
     return dt.astimezone(UTC).isoformat()
 
 
-def build_payload(session: Session, row: Dossier, kind: str, fields: dict[str, Any], now: datetime) -> dict[str, Any]:
+def build_payload(session: Session, row: Dossier | lifecycle.DossierState, kind: str, fields: dict[str, Any],
+                  now: datetime) -> dict[str, Any]:
     """What the clerk typed, as the event's payload; dates come from the office's calendar."""
     p: dict[str, Any] = {}
     note = _text(fields, "note")
@@ -311,7 +312,7 @@ def record_event(store: Store, actor: Actor, code: str, kind: str, fields: dict[
         raise CounterError(f"Loại sự kiện không hợp lệ: “{kind}” (dùng: {', '.join(ACTION_FIELDS)})") from None
     with store.write() as session:
         now = store.clock.now()
-        row = dossier_row(session, actor, code)
+        row = dossier_state(session, actor, code)
         if kind in EVENT_ACTIONS:  # the role first: a clerk who may not extend hears that, not the law's deadline
             from counter.domain.permissions import require
 
@@ -319,7 +320,7 @@ def record_event(store: Store, actor: Actor, code: str, kind: str, fields: dict[
         # then the status: a step this status does not allow is refused as such, before the law's own checks
         # (the verification time, Mẫu 04's deadline) read the dossier
         if kind in ACTION_FIELDS:  # (a step of another screen, e.g. the return, is sent there by build_payload)
-            lifecycle.check(ev.state_of(row), kind, now)
+            lifecycle.check(row, kind, now)
         if kind == EventKind.FEE_PAID:  # money: the one payment, with its receipt (never a free-text number)
             from counter.services.fees import pay_in, settings_of
 

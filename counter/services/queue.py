@@ -119,9 +119,14 @@ def window(cal: WorkCalendar, now: datetime, soon_days: int) -> Window:
 LIVE = "voided_at IS NULL"
 
 
+OPEN = "status <> 10"  # the condition of ix_dossiers_open_buckets (migration 0010): said, so SQLite uses the index
+
+
 def bucket_where(bucket: str, w: Window) -> tuple[str, list[Any]]:
     where, args = _bucket_where(bucket, w)
-    return f"{LIVE} AND {where}", args
+    if bucket in ("returned_today", "received_today"):
+        return f"{LIVE} AND {where}", args
+    return f"{LIVE} AND {OPEN} AND {where}", args  # every other bucket holds open dossiers only
 
 
 def _bucket_where(bucket: str, w: Window) -> tuple[str, list[Any]]:

@@ -10,14 +10,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from typing import TYPE_CHECKING, Any
 
 from counter import db
 from counter.domain.clock import Clock, SystemClock
 from counter.domain.errors import CounterError
 from counter.fsutil import PRIVATE_FILE, private_dir, private_umask
+
+if TYPE_CHECKING:  # imported when the store is first used through SQLAlchemy (Store.engine)
+    from sqlalchemy.engine import Engine
+    from sqlmodel import Session
+
+STATION_KEY = "station_id"  # sync_state: this file's station id, written when the store is initialised
 
 
 class StoreError(CounterError):
@@ -97,7 +101,7 @@ def _private_files(path: Path) -> None:
 @dataclass
 class Store:
     data_dir: Path
-    engine: Engine
+    _engine: Any = field(default=None, repr=False)  # Store.engine: made at the first use
     clock: Clock = field(default_factory=SystemClock)
     _local: threading.local = field(default_factory=threading.local, repr=False)
     #: failed logins of user names no account has (auth.login counts them like an account's)
@@ -108,6 +112,17 @@ class Store:
     #: the folder `open(create=True)` made (or emptied) for this store: what `discard` removes
     _made: Path | None = field(default=None, repr=False)
     _made_folder: bool = field(default=False, repr=False)
+    _engine_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def engine(self) -> Engine:
+        """The SQLAlchemy engine, made at its first use: a command that only reads through `query` (a CLI search
+        with a session ticket) never imports SQLAlchemy (issue 21)."""
+        if self._engine is None:
+            with self._engine_lock:
+                if self._engine is None:
+                    self._engine = db.open_engine(self.db_path)
+        return self._engine
 
     @classmethod
     def open(cls, data_dir: Path | str, clock: Clock | None = None, migrate: bool = True,
@@ -143,17 +158,17 @@ class Store:
             except OSError:  # not ours to change: `counter doctor` reports it
                 pass
         _private_files(path)
-        engine = db.open_engine(path)
-        store = cls(data_dir=data_dir, engine=engine, clock=clock or SystemClock())
+        store = cls(data_dir=data_dir, clock=clock or SystemClock())
         if made is not None:
             store._made, store._made_folder = made
         if migrate:
             try:
-                db.upgrade(engine)
+                if create or db.file_revision(path) != db.HEAD:  # at HEAD: no engine, no Alembic
+                    db.upgrade(store.engine)
             except Exception as exc:  # a corrupt file: say so, do not touch it further
                 if create:
                     store.discard()
-                engine.dispose()
+                store.close()
                 if _disk_full(data_dir):
                     raise StoreError(DISK_FULL) from None
                 message = failure_message(exc)
@@ -163,7 +178,8 @@ class Store:
             from counter.services import token_store
 
             try:
-                token_store.move_out_of_database(engine, data_dir)  # stores made before the token left the database
+                if token_store.in_database(path):  # stores made before the token left the database
+                    token_store.move_out_of_database(store.engine, data_dir)
             except Exception:  # a full disk or a locked file: it stays until the next open; `counter doctor` says so
                 pass
         _private_files(path)  # the -wal/-shm SQLite just made (it gives them the main file's mode)
@@ -215,7 +231,16 @@ class Store:
             yield session
 
     def close(self) -> None:
-        self.engine.dispose()
+        if self._engine is not None:
+            self._engine.dispose()
+        con = getattr(self._local, "con", None)
+        if con is not None:  # this thread's read-only connection (`query`)
+            con.close()
+            self._local.con = None
+
+    def is_initialized(self) -> bool:
+        """Whether the store has its office and station (init or demo ran): one plain read."""
+        return bool(self.query("SELECT 1 FROM sync_state WHERE key = ?", (STATION_KEY,)))
 
 
 def _new_folder(data_dir: Path) -> tuple[Path, bool]:

@@ -8,10 +8,10 @@ A keyring backend counts as real when keyring itself ranks it recommended (prior
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 from counter.fsutil import PRIVATE_FILE, write_atomic
 
@@ -105,10 +105,26 @@ def token_in_database(db_path: Path) -> bool:
     return row is not None
 
 
+def in_database(path: Path) -> bool:
+    """Whether the store file still holds the token (read with sqlite3: an open store needs no engine for it)."""
+    import sqlite3
+
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+        try:
+            return con.execute("SELECT 1 FROM sync_state WHERE key = ?", (LEGACY_KEY,)).fetchone() is not None
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return True  # say so to the real check, which tells
+
+
 def move_out_of_database(engine: Engine, data_dir: Path) -> bool:
     """One-time move for stores made before: the token goes to the keyring or the file, its row is deleted with
     secure_delete (the page is overwritten with zeros) and the WAL is checkpointed and truncated, so the token's
     bytes leave the SQLite files. Returns whether there was one."""
+    import sqlalchemy as sa
+
     with engine.connect() as conn:
         if not sa.inspect(conn).has_table("sync_state"):
             return False
