@@ -179,7 +179,7 @@ class Client:
                 if attempt == 0 and reused and not conn.buf:
                     continue  # the server closed an idle keep-alive connection as we sent: once more
                 raise HTTPError("connection closed") from None
-            except (asyncio.TimeoutError, TimeoutError):
+            except TimeoutError:
                 conn._close()
                 raise HTTPError("timeout") from None
             except HTTPError:

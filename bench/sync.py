@@ -1,7 +1,8 @@
 """The station's push into the central PostgreSQL. Prints one JSON line.
 
 Events per second pushed from one station (outbox -> wire events -> `POST /api/v1/events` in batches of
-sync.BATCH (the first one of contracts.LEGACY_BATCH, until the server says it takes more) to `counter serve` (uvicorn) over 127.0.0.1 -> outcomes stored in the station's SQLite), against a bare
+sync.BATCH (the first one of contracts.LEGACY_BATCH, until the server says it takes more) to `counter serve` (uvicorn)
+over 127.0.0.1 -> outcomes stored in the station's SQLite), against a bare
 batched INSERT of the same rows (psycopg executemany, as many rows a transaction as a push
 carries) into a table of the same shape
 on the same PostgreSQL server, in the same run; and the server process's CPU time (user + system, from

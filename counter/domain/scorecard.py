@@ -258,3 +258,9 @@ def number(value: Fraction | float | None, digits: int = 2) -> str:
         return "—"
     text = f"{float(value):.{digits}f}".rstrip("0").rstrip(".")
     return text.replace(".", ",") or "0"
+
+
+def verdict(row: Any, target: Any) -> str:
+    """A figure held against its target, in words: "Đạt", "Chưa đạt", or "—" without a target (`row.met`)."""
+    met = row.met(target)
+    return "—" if met is None else "Đạt" if met else "Chưa đạt"

@@ -6,7 +6,8 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from counter.domain.scorecard import percent
+from counter.domain.catalogue import ONLINE_LEVELS
+from counter.domain.scorecard import percent, verdict
 from counter.printing.layout import Document, Header, Para, Table, Title
 
 FORM_VERSION = "online-2026.1"
@@ -14,12 +15,7 @@ PERIOD_COLUMNS = ("Kỳ", "Tiếp nhận", "Nộp trực tuyến", "Tỷ lệ tr
                   "3.x (thủ tục toàn trình)", "Mục tiêu", "Đánh giá")
 PROCEDURE_COLUMNS = ("Mã TTHC", "Thủ tục", "Mức trực tuyến", "Tiếp nhận", "Nộp trực tuyến", "Tỷ lệ trực tuyến",
                      "Hỗ trợ nộp", "Tỷ lệ hỗ trợ", "Đánh giá")
-LEVELS = {"toan_trinh": "Toàn trình", "mot_phan": "Một phần"}
-
-
-def verdict(row: Any, target: Any) -> str:
-    met = row.met(target)
-    return "—" if met is None else "Đạt" if met else "Chưa đạt"
+LEVELS = {k: v.capitalize() for k, v in ONLINE_LEVELS.items()}
 
 
 def _ratio_3x(row: Any) -> str:

@@ -455,7 +455,8 @@ class QueueScreen(ServiceScreen):
                           self.show_online, group="online-report", exclusive=True)
 
     def show_online(self, report: Any) -> None:
-        from counter.printing.online import LEVELS, verdict
+        from counter.domain.catalogue import ONLINE_LEVELS
+        from counter.domain.scorecard import verdict
 
         self.query_one("#online-period", Static).update(
             Text(f"  {PERIOD_LABELS[self.period_kind]}: {report.period.label} ([ kỳ trước · ] kỳ sau)"))
@@ -471,7 +472,7 @@ class QueueScreen(ServiceScreen):
         for r in report.procedures:
             judged = r.met(target)
             share = percent(r.share) + ("" if judged is None else (" ✓" if judged else " ✗"))
-            table.add_row(cell(f"{r.key} {r.label}"), Text(LEVELS.get(r.level or "", "Không")), Text(str(r.received)),
+            table.add_row(cell(f"{r.key} {r.label}"), Text(ONLINE_LEVELS.get(r.level or "", "không").capitalize()), Text(str(r.received)),
                           Text(str(r.online)), Text(share, style="" if judged is None else
                                                     ("green" if judged else "bold red")),
                           Text(str(r.assisted)), Text(percent(r.assisted_share)), Text(verdict(r, target)),

@@ -283,7 +283,8 @@ def pay(store: Store, actor: Actor, code: str, method: str, amount: Any, payer: 
                       store.clock.now(), payer, reference)
 
 
-def _payment(actor: Actor, row: Dossier | DossierState, method: str, amount: Any, payer: str, reference: str) -> dict[str, Any]:
+def _payment(actor: Actor, row: Dossier | lifecycle.DossierState, method: str, amount: Any, payer: str,
+             reference: str) -> dict[str, Any]:
     """A payment's payload without its receipt, refused with a Vietnamese message before anything is taken."""
     require(actor.role, Action.COLLECT_FEE)
     if method not in fees.METHODS:
@@ -300,7 +301,8 @@ def _payment(actor: Actor, row: Dossier | DossierState, method: str, amount: Any
     return payload
 
 
-def pay_in(session: Session, cfg: Any, actor: Actor, row: Dossier | DossierState, method: str, amount: Any, at: datetime,
+def pay_in(session: Session, cfg: Any, actor: Actor, row: Dossier | lifecycle.DossierState, method: str, amount: Any,
+           at: datetime,
            payer: str = "", reference: str = "") -> PaymentDone:
     """The payment inside the caller's write transaction: the one way money is recorded (F9, the fee taken at
     intake, the fee collected at the return, `counter fee pay`), with its receipt from the series of `cfg` (the

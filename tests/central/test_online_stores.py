@@ -182,7 +182,7 @@ def test_serve_online_cleanup_deletes_the_orphans_and_refuses_a_lifetime_under_t
 
     from counter.cli import app as cli
 
-    client, engine = make(tmp_path)
+    client, _engine = make(tmp_path)
     confirm(client, review(client, pages=(1, 2)))
     orphan = shas(review(client, pages=(3, 4)))
     db = ["--db", f"sqlite:///{tmp_path / 'central.sqlite3'}", "--data-dir", str(tmp_path / "conf")]
