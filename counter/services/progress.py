@@ -409,5 +409,6 @@ def progress_documents(store: Store, data: Any, form: str) -> list:
                 tuple((x["name"], int(x.get("count", 1))) for x in p.get("papers", [])),
                 int(p.get("fee_collected", 0)), p.get("tracking", ""), p.get("address", ""), p.get("note", ""),
                 names.get(e.actor_id, ""), RECEIVER_SOURCES.get(p.get("receiver_source", ""), ""),
-                f"{date.fromisoformat(birth):%d/%m/%Y}" if birth else ""))
+                f"{date.fromisoformat(birth):%d/%m/%Y}" if birth else "",
+                "" if p.get("method") == "post" else lifecycle.RESULT_FORMS.get(p.get("result_form", "paper"), "")))
     raise CounterError(f"Không có mẫu {form} cho hồ sơ này")

@@ -1,0 +1,109 @@
+"""Electronic results on the screens (issue 20): F5 records whether the paper, the electronic result or both were
+handed over; F2 offers the owner's earlier results for the checklist (digitization 3); the processing side issues a
+signed result from the dossier's progress screen."""
+
+from __future__ import annotations
+
+from textual.widgets import Input, Select
+
+from counter.app import build_app
+from counter.printing import forms
+from counter.printing.pdf import render_pdf
+from counter.screens.giveback import ConfirmReturn
+from counter.services import dossiers, progress
+from counter.services.signing import Signing, issue_result
+from tests.conftest import actor_for, make_store, receive
+from tests.helpers.pilot import login, settle, visible
+from tests.helpers.printing import DATA, pdf_text
+from tests.helpers.store import snapshot
+
+SIZE = (120, 40)
+ID = "001090123456"
+OWNER_QR = "001090123456||Nguyễn Văn An|01011990|Nam|Thôn 2, xã Phục Linh, tỉnh Thái Nguyên|15042021"
+
+
+def _resolved(store, clerk) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+    code = receive(store, clerk, id_number=ID, address="Thôn 2, xã Phục Linh")
+    progress.record_event(store, clerk, code, "resolved", {"note": "Giấy khai sinh bản chính"})
+    return code, f"http://127.0.0.1:8780/t/{dossiers.get_detail(store, code).token}"
+
+
+def _issue(store, clerk, code, keys, p12_cfg) -> None:  # type: ignore[no-untyped-def]
+    signing = Signing(lambda: p12_cfg, store.clock.now)
+    signing.unlock(keys.p12_password, clerk.user_id)
+    issue_result(store, signing, clerk, code, render_pdf(forms.receipt(DATA)), "Giấy khai sinh (bản điện tử)")
+
+
+async def _open_on(app, pilot, url: str):  # type: ignore[no-untyped-def]
+    await login(app, pilot, "canbo")
+    await pilot.press("f5")
+    await settle(app, pilot)
+    screen = app.screen
+    screen.query_one("#find", Input).value = url
+    screen.query_one("#find", Input).focus()
+    await pilot.press("enter")
+    await settle(app, pilot)
+    screen.query_one("#cccd", Input).value = OWNER_QR
+    screen.query_one("#cccd", Input).focus()
+    await pilot.press("enter")
+    await settle(app, pilot)
+    return screen
+
+
+async def test_f5_electronic_refused_without_an_issued_result(tmp_path):
+    store = make_store(tmp_path / "data")
+    code, url = _resolved(store, actor_for(store, "canbo"))
+    app = build_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open_on(app, pilot, url)
+        choice = screen.query_one("#result_form", Select)
+        assert choice.value == "paper"  # no electronic result: the paper by default
+        before = snapshot(store)
+        choice.value = "electronic"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert not isinstance(app.screen, ConfirmReturn)
+        assert "chưa có kết quả điện tử đã ký" in visible(screen.query_one("#return-result"))
+        assert snapshot(store) == before
+
+
+async def test_f5_hands_over_both_shown_in_the_confirm_box_and_on_the_note(tmp_path, keys, p12_cfg):
+    store = make_store(tmp_path / "data")
+    clerk = actor_for(store, "canbo")
+    code, url = _resolved(store, clerk)
+    _issue(store, clerk, code, keys, p12_cfg)
+    app = build_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open_on(app, pilot, url)
+        assert screen.query_one("#result_form", Select).value == "both"  # an electronic result exists
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ConfirmReturn)
+        shown = " ".join(visible(app.screen.query_one("#confirm-lines")).split())
+        assert "Kết quả bàn giao cả bản giấy và bản điện tử" in shown, shown
+        await pilot.press("enter")
+        await settle(app, pilot)
+    row = store.query("SELECT return_form FROM dossiers WHERE code = ?", (code,))[0]
+    assert row["return_form"] == "both"
+    note = pdf_text((store.data_dir / "prints" / f"{code}-mauBG.pdf").read_bytes(), tmp_path)
+    assert "Kết quả bàn giao: Cả bản giấy và bản điện tử" in note, note
+
+
+async def test_f5_electronic_only_needs_no_paper_list(tmp_path, keys, p12_cfg):
+    store = make_store(tmp_path / "data")
+    clerk = actor_for(store, "canbo")
+    code, url = _resolved(store, clerk)
+    _issue(store, clerk, code, keys, p12_cfg)
+    app = build_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open_on(app, pilot, url)
+        screen.query_one("#result_form", Select).value = "electronic"
+        screen.query_one("#papers", Input).value = ""
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ConfirmReturn)
+        shown = " ".join(visible(app.screen.query_one("#confirm-lines")).split())
+        assert "Kết quả bàn giao bản điện tử" in shown, shown
+        await pilot.press("enter")
+        await settle(app, pilot)
+    assert store.query("SELECT return_form FROM dossiers WHERE code = ?", (code,))[0]["return_form"] == "electronic"
