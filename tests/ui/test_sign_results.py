@@ -107,3 +107,73 @@ async def test_f5_electronic_only_needs_no_paper_list(tmp_path, keys, p12_cfg):
         await pilot.press("enter")
         await settle(app, pilot)
     assert store.query("SELECT return_form FROM dossiers WHERE code = ?", (code,))[0]["return_form"] == "electronic"
+
+
+
+async def _pick_1193(app, pilot) -> None:  # type: ignore[no-untyped-def]
+    await pilot.press(*"1193")
+    await pilot.pause(0.2)
+    await settle(app, pilot)
+    await pilot.press("enter")
+    await settle(app, pilot)
+
+
+async def test_f2_offers_the_owners_earlier_result_for_a_paper(tmp_path, keys, p12_cfg):
+    from textual.widgets import SelectionList, Static
+
+    from counter.screens.modals import Confirm
+    from counter.services import digitize
+    from counter.services.signing import results_of
+    from tests.helpers.pilot import QR, open_receive
+
+    store = make_store(tmp_path / "data")
+    clerk = actor_for(store, "canbo")
+    first = receive(store, clerk, id_number=ID)
+    _issue(store, clerk, first, keys, p12_cfg)
+    [earlier] = results_of(store, first)
+    app = build_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_receive(app, pilot)
+        await _pick_1193(app, pilot)
+        screen = app.screen
+        screen.query_one("#qr", Input).value = QR
+        await pilot.press("enter")
+        await settle(app, pilot)
+        offer = visible(screen.query_one("#reuse-msg", Static))
+        assert "Công dân có 1 kết quả điện tử của hồ sơ trước" in offer and first in offer, offer
+        assert isinstance(app.focused, SelectionList)
+        await pilot.press("ctrl+g")  # on the first paper
+        await settle(app, pilot)
+        assert isinstance(app.screen, Confirm)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert 1 in screen.query_one("#papers", SelectionList).selected  # ticked as received
+        assert "Tờ khai đăng ký khai sinh: tái sử dụng kết quả" in visible(screen.query_one("#reuse-msg", Static))
+        await pilot.press("down", "space", "ctrl+s")
+        await settle(app, pilot)
+        result = visible(screen.query_one("#result", Static))
+        assert "đã in mẫu 01" in result, result
+        code = result.split()[2].rstrip(":")
+    items = digitize.load_target(store, code).items
+    assert (items[0].digitization, items[0].blobs) == (3, (earlier.sha256,))
+    assert items[1].digitization == 0
+    [linked] = store.query("SELECT payload FROM dossier_events e JOIN dossiers d ON d.id = e.dossier_id "
+                           "WHERE d.code = ? AND e.kind = 'document_scanned'", (code,))
+    assert f'"from_code":"{first}"' in linked["payload"]
+
+
+async def test_f2_without_earlier_results_says_so(tmp_path):
+    from tests.helpers.pilot import QR, open_receive
+
+    store = make_store(tmp_path / "data")
+    app = build_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_receive(app, pilot)
+        await _pick_1193(app, pilot)
+        app.screen.query_one("#qr", Input).value = QR
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert not app.screen.query_one("#reuse-msg").display
+        await pilot.press("ctrl+g")
+        await settle(app, pilot)
+        assert any("chưa có kết quả điện tử nào" in n.message for n in app._notifications)
