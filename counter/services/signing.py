@@ -31,7 +31,7 @@ from counter.services.store import Actor, Store
 from counter.signing import SignerInfo, SigningError, open_signer, sign_pdf
 
 __all__ = ["ResultView", "SignedFile", "Signing", "SigningError", "issue_result", "results_of", "reusable_results",
-           "receive_reusing", "sign_document", "sign_form"]
+           "issue_result_from", "receive_reusing", "result_source", "sign_document", "sign_form"]
 
 
 class Signing:
@@ -206,6 +206,54 @@ def issue_result(store: Store, signing: Signing, actor: Actor, code: str, data: 
         dcode = row.code
         ev.append(session, actor, row.id, EventKind.RESULT_ISSUED, payload, store.clock.now(), row=row)
     return SignedFile(dcode, None, name, sha, pages, len(signed), str(payload["signed_by"]))
+
+
+def result_source(store: Store, actor: Actor, code: str, source: str) -> bytes:
+    """The PDF a result is issued from (F4's step): a file's path (a born-digital PDF, or a JPEG/PNG/PDF scan of the
+    signed paper result), or the number of a paper of this dossier digitized in F3 (the scanned result)."""
+    from pathlib import Path
+
+    from counter.scanning import files
+    from counter.services.digitize import _document, get_blob, import_pages
+
+    source = source.strip()
+    if not source:
+        raise CounterError("Chưa chọn kết quả: ghi đường dẫn tệp PDF, hoặc số thứ tự giấy tờ đã quét ở F3.")
+    if source.isdigit():
+        with store.read() as session:
+            row, doc = _document(session, actor, code, int(source))
+            blobs, name, dcode = json.loads(doc.blobs), doc.name, row.code
+        if not blobs:
+            raise CounterError(f"Thành phần số {int(source)} (“{name}”) của hồ sơ {dcode} chưa được quét (F3 Số hóa).")
+        if len(blobs) == 1:
+            return get_blob(store, blobs[0])
+        import io
+
+        import pikepdf
+
+        merged = pikepdf.new()
+        for sha in blobs:
+            merged.pages.extend(pikepdf.open(io.BytesIO(get_blob(store, sha))).pages)
+        out = io.BytesIO()
+        merged.save(out)
+        return out.getvalue()
+    path = Path(source).expanduser()
+    if not path.is_file():
+        raise CounterError(f"Không thấy tệp “{source}”: ghi đường dẫn đầy đủ của tệp PDF kết quả.")
+    try:
+        data = path.read_bytes()
+    except OSError:
+        raise CounterError(f"Không đọc được tệp “{source}”.") from None
+    if data.startswith(b"%PDF"):
+        return data
+    return files.build_pdf(import_pages([path]))[0]  # a JPEG/PNG scan of the signed paper result
+
+
+def issue_result_from(store: Store, signing: Signing, actor: Actor, code: str, source: str, name: str = "",
+                      data_store: bool = False) -> SignedFile:
+    """F4's "phát hành kết quả điện tử": the result read from `source` (result_source), signed and attached."""
+    require(actor.role, Action.DECIDE)
+    return issue_result(store, signing, actor, code, result_source(store, actor, code, source), name, data_store)
 
 
 def sign_form(store: Store, signing: Signing, actor: Actor, code: str, form: str = "auto") -> tuple[str, bytes]:

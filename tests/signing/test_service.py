@@ -241,3 +241,13 @@ def test_receive_reusing_refuses_anothers_result_and_writes_nothing(store, keys,
     items = digitize.load_target(store, done.code).items
     assert [(i.digitization, i.blobs) for i in items] == [(0, ()), (3, (res.sha256,))]
     assert audit_verify(store).ok
+
+
+def test_a_signed_step_is_never_recorded_unsigned(store):
+    clerk = actor_for(store, "canbo")
+    code = receive(store, clerk, id_number=ID)
+    before = written(store)
+    with pytest.raises(CounterError, match="counter result issue"):
+        progress.record_event(store, clerk, code, "result_issued", {"source": "kq.pdf"})
+    assert written(store) == before
+    assert "result_issued" in [a.kind for a in progress.progress_view(store, clerk, code).actions]

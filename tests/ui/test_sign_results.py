@@ -177,3 +177,83 @@ async def test_f2_without_earlier_results_says_so(tmp_path):
         await pilot.press("ctrl+g")
         await settle(app, pilot)
         assert any("chưa có kết quả điện tử nào" in n.message for n in app._notifications)
+
+
+def _token_store(tmp_path, keys):  # type: ignore[no-untyped-def]
+    store = make_store(tmp_path / "data")
+    (store.data_dir / "config.toml").write_text(
+        f'[signing]\npkcs11_lib = "{keys.lib}"\ntoken_label = "{keys.token.label}"\n'
+        f'key_label = "{keys.token.key_label}"\n', "utf-8")
+    return store
+
+
+async def _issue_step(app, pilot, screen, source: str, name: str, data_store: str = ""):  # type: ignore[no-untyped-def]
+    from textual.widgets import OptionList
+
+    from counter.screens.progress import EventForm
+
+    actions = screen.query_one("#actions", OptionList)
+    index = next(i for i in range(actions.option_count) if actions.get_option_at_index(i).id == "result_issued")
+    actions.focus()
+    actions.highlighted = index
+    await pilot.press("enter")
+    await settle(app, pilot)
+    assert isinstance(app.screen, EventForm)
+    assert "ký số bằng khóa của bạn" in visible(app.screen.query_one("#event-explain"))
+    app.screen.query_one("#f-source", Input).value = source
+    app.screen.query_one("#f-name", Input).value = name
+    app.screen.query_one("#f-data_store", Input).value = data_store
+    await pilot.press("ctrl+s")
+    await settle(app, pilot)
+
+
+async def test_f4_issues_a_signed_result_pin_once(tmp_path, keys):
+    from textual.widgets import Static
+
+    from counter.screens.progress import ProgressScreen
+    from counter.screens.sign import AskSecret
+    from counter.services import digitize
+    from counter.services.signing import results_of
+    from counter.signing import verify_pdf
+    from counter.signing.verify import load_roots
+    from tests.helpers.images import jpeg
+    from tests.helpers.pilot import open_on_code
+
+    store = _token_store(tmp_path, keys)
+    clerk = actor_for(store, "canbo")
+    code = receive(store, clerk, id_number=ID)
+    digitize.save_files(store, clerk, code, 2, [jpeg(tmp_path / "kq.jpg")])  # the paper result, scanned in F3
+    born_digital = tmp_path / "ket-qua.pdf"
+    born_digital.write_bytes(render_pdf(forms.receipt(DATA)))
+    app = build_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_on_code(app, pilot, "f4", ProgressScreen, "#find", code)
+        before = snapshot(store)
+        await _issue_step(app, pilot, screen, str(born_digital), "Giấy khai sinh (bản điện tử)", "c")
+        assert isinstance(app.screen, AskSecret)
+        app.screen.query_one("#sign-pin", Input).value = "000000"  # a wrong PIN: said, nothing written
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert "Mã PIN của token ký số không đúng" in visible(app.screen.query_one("#sign-error", Static))
+        assert snapshot(store) == before
+        app.screen.query_one("#sign-pin", Input).value = keys.pin
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert app.screen is screen
+        shown = " ".join(visible(screen.query_one("#progress-result", Static)).split())
+        assert "Đã phát hành kết quả điện tử “Giấy khai sinh (bản điện tử)”" in shown and "Trần Thị Bình" in shown
+        assert "đưa vào kho dữ liệu công dân" in shown
+
+        await _issue_step(app, pilot, screen, "2", "Trích lục khai sinh")  # the scan from F3: no PIN asked again
+        assert not isinstance(app.screen, AskSecret)
+        assert "Trích lục khai sinh" in visible(screen.query_one("#progress-result", Static))
+
+        await _issue_step(app, pilot, screen, str(tmp_path / "khong-co.pdf"), "")
+        assert "Không phát hành được: Không thấy tệp" in " ".join(visible(screen.query_one("#progress-result", Static)).split())
+    first, second = results_of(store, code)
+    assert (first.name, first.data_store, second.name, second.data_store) == (
+        "Giấy khai sinh (bản điện tử)", True, "Trích lục khai sinh", False)
+    roots = load_roots([str(keys.root)])
+    for result in (first, second):
+        report = verify_pdf(digitize.get_blob(store, result.sha256), roots)
+        assert report.ok and report.signatures[0].signer.name == "Trần Thị Bình", report.lines()
