@@ -331,6 +331,7 @@ class HandoverData:
     receiver_id_source: str = ""  # how the ID number was taken: "quét mã QR trên CCCD" | "nhập tay"
     receiver_birth_date: str = ""  # dd/mm/yyyy, from the card
     fee_receipt: str = ""  # the receipt issued for the fee collected ("AA-26P 1000002")
+    result_form: str = ""  # "bản giấy" | "bản điện tử" | "cả bản giấy và bản điện tử" (issue 20); "" by post
 
 
 def _money(n: int) -> str:
@@ -353,6 +354,8 @@ def handover(r: ReceiptData, h: HandoverData) -> list[Document]:
             who.append(Field("Ngày sinh của người nhận", h.receiver_birth_date))
         if h.receiver_kind == "authorized":
             who.append(Field("Giấy ủy quyền", h.authorization or "…"))
+        if h.result_form:
+            who.append(Field("Kết quả bàn giao", h.result_form[:1].upper() + h.result_form[1:]))
         right = ("NGƯỜI NHẬN KẾT QUẢ", f"(Ký và ghi rõ họ tên)\n\n{h.receiver_name}")
     rows = tuple((str(i), name, str(count)) for i, (name, count) in enumerate(h.papers, start=1))
     blocks: list[Block] = [

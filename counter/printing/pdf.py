@@ -168,9 +168,47 @@ def _flowables(doc: Document, width: float, st: dict[str, ParagraphStyle]) -> li
             t = RLTable([cells], colWidths=[width / 2, width / 2])
             t.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
             out.append(KeepTogether([Spacer(1, 2 * mm), t, Spacer(1, 4 * mm)]))
+        elif isinstance(b, Note) and b.text.startswith(SIGNATURE_NOTE):
+            out.append(SignatureNote(escape(b.text), st["note"]))
         elif isinstance(b, Note):
             out.append(_p(b.text, st["note"]))
     return out
+
+
+#: the note every form prints for the e-signature (forms.DIGITAL_SIGNATURE): an empty signature field goes with it
+SIGNATURE_NOTE = "Chữ ký số"
+SIGNATURE_FIELD = "ChuKySo"  # the fields' names: ChuKySo1, ChuKySo2 … (counter/signing signs into the last one)
+SIGNATURE_BOX = (200.0, 48.0)  # points: the visible signature
+
+
+class SignatureNote(Paragraph):
+    """The form's “Chữ ký số …” note and, just under it, an empty signature field (PDF /Sig widget, nothing
+    printed) for the official's visible signature; when the page has no room below, on the note's line right of
+    its words. counter/signing signs into the field, so nothing has to find the note in the PDF again."""
+
+    def draw(self) -> None:
+        super().draw()
+        from reportlab.pdfbase.pdfdoc import PDFArray, PDFDictionary, PDFName, PDFString
+
+        c = self.canv
+        page_w = float(c._pagesize[0])
+        x, bottom = c.absolutePosition(0, 0)  # the note's lower left corner, on the page
+        w, h = SIGNATURE_BOX
+        x1 = max(8.0, min(x, page_w - w - 8))
+        top = bottom - 2
+        if top - h < 4:  # no room under the note: on its line, right of its words, to the margin
+            text_w = max(self.getActualLineWidths0() or [0.0])
+            x1 = min(x + text_w + 8, page_w - 150)
+            rect = (x1, 3.0, page_w - 6, max(bottom + 10, 30.0))
+        else:
+            rect = (x1, top - h, x1 + w, top)
+        form = c.acroForm
+        form.sigFlags = 1  # the document has signature fields
+        field = PDFDictionary({"FT": PDFName("Sig"), "Type": PDFName("Annot"), "Subtype": PDFName("Widget"),
+                               "Rect": PDFArray([round(v, 2) for v in rect]), "F": 4,
+                               "T": PDFString(f"{SIGNATURE_FIELD}{len(form.fields) + 1}"), "P": c._doc.thisPageRef()})
+        c._addAnnotation(field)
+        form.fields.append(form.getRef(field))
 
 
 FIT_SIZES = (8, 7.5, 7)  # an A5 form that overflows its page is set again in these sizes, the first that fits

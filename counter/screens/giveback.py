@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     from counter.services.giveback import Collector, ReturnPreview, ReturnView
 
 RECEIVERS = [("Chủ hồ sơ", "owner"), ("Người được ủy quyền", "authorized")]
+#: what is handed over at the counter (issue 20): the paper result, the signed electronic one, or both
+RESULT_FORM_CHOICES = [("Bản giấy", "paper"), ("Bản điện tử", "electronic"), ("Cả hai", "both")]
 #: the text boxes of the return form, with their labels (a card scanned into one of them goes to the collector)
 FORM_BOXES = {"cccd": "QR CCCD người nhận", "receiver_name": "Họ tên người nhận", "receiver_id": "Số giấy tờ",
               "auth_number": "Số giấy ủy quyền", "auth_date": "Ngày ủy quyền", "auth_issuer": "Nơi chứng thực",
@@ -78,8 +80,10 @@ class ReturnScreen(ServiceScreen):
             "hoặc hộ chiếu) sau khi xem giấy tờ gốc; phiếu ghi “nhập tay”. Số giấy tờ khác chủ hồ sơ: người được "
             "ủy quyền, phải có giấy ủy quyền: chọn loại giấy, ghi số, ngày (dd/mm/yyyy), nơi chứng thực; hoặc kèm "
             "bản quét (số thứ tự giấy tờ đã số hóa của hồ sơ, hoặc đường dẫn tệp JPEG/PNG/PDF). Giấy tờ kết quả "
-            "không được để trống (vd: Giấy khai sinh:1; Trích lục:2); số tiền phí thu nếu còn nợ "
-            "(đúng số phải nộp, tiền mặt: cấp và in biên lai). {return.give}: trả tại "
+            "không được để trống (vd: Giấy khai sinh:1; Trích lục:2) trừ khi chỉ trao bản điện tử; “Kết quả bàn "
+            "giao”: bản giấy, bản điện tử (kết quả đã ký số, công dân tải ở trang tra cứu) hoặc cả hai — chỉ chọn "
+            "được bản điện tử khi hồ sơ đã có kết quả điện tử; số tiền phí thu nếu còn nợ (đúng số phải nộp, tiền "
+            "mặt: cấp và in biên lai). {return.give}: trả tại "
             "quầy; {return.post}: gửi qua bưu chính (số hiệu bưu gửi, địa chỉ). Trước khi ghi, hộp xác nhận cho xem ai nhận "
             "gì: {confirm.yes} ghi và in phiếu bàn giao, {confirm.no} quay lại sửa (phiếu giữ nguyên). "
             "{return.delivered}: ghi nhận "
@@ -125,6 +129,9 @@ class ReturnScreen(ServiceScreen):
                     yield from _row("auth_date", "Ngày ủy quyền", "dd/mm/yyyy")
                     yield from _row("auth_issuer", "Nơi chứng thực", "vd: UBND xã Phục Linh")
                     yield from _row("auth_scan", "Bản quét ủy quyền", "Số thứ tự giấy tờ đã số hóa, hoặc tệp")
+                with Horizontal(classes="form-row"):
+                    yield Label("Kết quả bàn giao", classes="form-label")
+                    yield Select(RESULT_FORM_CHOICES, value="paper", allow_blank=False, id="result_form", compact=True)
                 yield from _row("papers", "Giấy tờ kết quả", "vd: Giấy khai sinh bản chính:1; Trích lục:2")
                 yield from _row("fee", "Phí thu (đồng)", "Khi còn nợ phí, lệ phí")
                 yield from _row("note", "Ghi chú")
@@ -234,6 +241,7 @@ class ReturnScreen(ServiceScreen):
             self.query_one("#auth_kind", Select).clear()
             self.query_one("#auth").display = False
             self.query_one("#receiver-source", Static).update("")
+            self.query_one("#result_form", Select).value = "both" if v.results_issued else "paper"
             self.query_one("#papers", Input).value = "; ".join(f"{p['name']}:{p.get('count', 1)}" for p in v.papers)
             self.query_one("#fee", Input).value = str(v.fee) if v.fee and not v.fee_paid else ""
             self.query_one("#address", Input).value = v.return_address or ""
@@ -390,8 +398,9 @@ class ReturnScreen(ServiceScreen):
         assert store is not None and actor is not None  # the screen opens only once signed in
         who = self.collector()
         papers, fee, note = self.value("papers"), self.value("fee"), self.value("note")
-        self.confirm_then_write(lambda: preview_at_counter(store, actor, code, who, papers, fee, note),
-                                lambda: return_at_counter(store, actor, code, who, papers, fee, note),
+        form = str(self.query_one("#result_form", Select).value)
+        self.confirm_then_write(lambda: preview_at_counter(store, actor, code, who, papers, fee, note, form),
+                                lambda: return_at_counter(store, actor, code, who, papers, fee, note, form),
                                 "Đã trả kết quả tại quầy cho")
 
     def action_post(self) -> None:

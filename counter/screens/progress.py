@@ -92,7 +92,8 @@ class ProgressScreen(ServiceScreen):
             "hủy). Các bước: "
             "chuyển hồ sơ cho cơ quan/người xử lý và nhận lại (Phiếu kiểm soát Mẫu 06), yêu cầu bổ sung (in Mẫu 02), "
             "nhận bổ sung (hạn mới theo lịch), yêu cầu/ghi nhận nộp phí, có kết quả, rút hồ sơ, dừng xử lý (in Mẫu "
-            "05), gia hạn (giám sát; in Mẫu 04 với ngày hẹn mới), ghi chú. Hồ sơ miễn phí không có bước phí, lệ phí. "
+            "05), gia hạn (giám sát; in Mẫu 04 với ngày hẹn mới), ghi chú, phát hành kết quả điện tử (ký số bằng khóa "
+            "của bạn, mã PIN hỏi một lần trong phiên; tệp PDF, bản quét kết quả giấy, hoặc giấy tờ đã quét ở F3). Hồ sơ miễn phí không có bước phí, lệ phí. "
             "{progress.slip} in Phiếu kiểm soát (Mẫu 06). {progress.reprint} in lại: chọn một biểu mẫu hồ sơ này có "
             "(Mẫu 01 với hẹn trả ban "
             "đầu, 02–06, phiếu bàn giao), mẫu vừa in được chọn sẵn. {progress.find} về ô tìm.")
@@ -270,7 +271,42 @@ class ProgressScreen(ServiceScreen):
             info, explain = self.hand_off_words(info, choice)
             self.app.push_screen(EventForm(self.code, info, explain), lambda values: self.record(kind, values))
             return
+        if kind == "result_issued":  # issue 20: signed with the official's key, not a plain record
+            explain = ("Kết quả (tệp PDF điện tử, bản quét JPEG/PNG/PDF của kết quả giấy đã ký, hoặc số thứ tự giấy "
+                       "tờ đã quét ở F3) được ký số bằng khóa của bạn rồi gắn vào hồ sơ; công dân tải về ở trang tra "
+                       "cứu. Mã PIN hỏi một lần trong phiên làm việc.")
+            self.app.push_screen(EventForm(self.code, info, explain), self.issue_result)
+            return
         self.app.push_screen(EventForm(self.code, info), lambda values: self.record(kind, values))
+
+    def issue_result(self, values: dict | None) -> None:
+        """Phát hành kết quả điện tử: the PIN once per session, then signed and attached in a worker."""
+        if values is None or self.code is None:
+            return
+        from counter.screens.sign import sign_with_pin
+        from counter.services.signing import issue_result_from
+
+        store, actor, code = self.capp.store, self.capp.actor, self.code
+        box = self.query_one("#progress-result", Static)
+        yes = values.get("data_store", "").strip().lower() in ("c", "có", "co", "x", "1")
+
+        def work() -> Any:
+            signing = self.capp.services.signing  # type: ignore[union-attr]  (sign_with_pin checked it)
+            return issue_result_from(store, signing, actor, code, values.get("source", ""),  # type: ignore[arg-type]
+                                     values.get("name", ""), yes)
+
+        def done(result: Any) -> None:
+            box.update(Text(f"Đã phát hành kết quả điện tử “{result.name}” của hồ sơ {result.code} ({result.pages} "
+                            f"trang), ký bởi {result.signer}" + (", đưa vào kho dữ liệu công dân" if yes else "")
+                            + ".", style="bold green"))
+            self.notify(f"Đã ký số và phát hành kết quả của hồ sơ {result.code}", markup=False)
+            self.load(result.code)
+
+        def failed(message: str) -> None:
+            box.update(Text(f"Không phát hành được: {message}", style="bold red"))
+            self.show_error(message)
+
+        sign_with_pin(self, work, done, group="write", failed=failed)
 
     def hand_off_words(self, info: ActionInfo, choice: str) -> tuple[ActionInfo, str]:
         """The hand-off form says which way the file goes and who holds it: taking it back names the holder."""

@@ -18,7 +18,7 @@ from counter.domain.permissions import postal_refusal
 from counter.domain.scorecard import local_date
 from counter.domain.intake import APPLICANT_KINDS, CHANNELS, Applicant, PaperInput, ReceiveRequest, ValidationError
 from counter.screens.base import ServiceScreen
-from counter.screens.modals import AskText
+from counter.screens.modals import AskText, Confirm
 from counter.widgets.qr_input import QrInput
 from counter.widgets.status import BottomBar
 from counter.widgets.tick import Tick, TickList
@@ -78,7 +78,8 @@ class ReceiveScreen(ServiceScreen):
             "tờ đã nhận bằng phím cách, mũi tên để di chuyển. 4) {receive.save} để lưu và in Giấy tiếp nhận (Mẫu 01). "
             "{receive.refuse} từ chối tiếp nhận (Mẫu 03), {receive.guide} hướng dẫn bổ sung (Mẫu 02), "
             "{receive.reprint} in lại. {receive.assisted} hỗ trợ công dân nộp trực tuyến (mở trang nộp hồ sơ của "
-            "máy chủ, ghi thông tin liên hệ của chính công dân). Tab/Shift+Tab đi qua "
+            "máy chủ, ghi thông tin liên hệ của chính công dân). Công dân đã có kết quả điện tử của hồ sơ trước (cùng số "
+            "CCCD): {receive.reuse} trên một giấy tờ để tái sử dụng kết quả đó (số hóa mã 3). Tab/Shift+Tab đi qua "
             "mọi ô. {receive.leave} để thoát (hỏi lại nếu đang nhập dở).")
     AUTO_FOCUS = "#proc"
     BINDINGS = [
@@ -87,6 +88,7 @@ class ReceiveScreen(ServiceScreen):
         Binding("ctrl+y", "guide", "Bổ sung (M02)", id="receive.guide"),
         Binding("ctrl+r", "reprint", "In lại", id="receive.reprint"),
         Binding("ctrl+o", "assisted", "Hỗ trợ nộp trực tuyến", id="receive.assisted"),  # issue 15
+        Binding("ctrl+g", "reuse_result", "Dùng KQ cũ", id="receive.reuse"),  # issue 20
         Binding("escape", "leave", "Thoát", id="receive.leave"),
     ]
 
@@ -101,6 +103,8 @@ class ReceiveScreen(ServiceScreen):
         self._procs: dict[str, ProcedureInfo] = {}
         self._proc_query: str | None = None  # the text the procedure list shows the results of
         self._enter_for: str | None = None  # Enter was pressed on this text before its results arrived
+        self.results: list[Any] = []  # the owner's earlier electronic results (issue 20), newest first
+        self.picks: dict[str, Any] = {}  # paper name -> the result reused for it
 
     # ---- layout ----------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -135,6 +139,7 @@ class ReceiveScreen(ServiceScreen):
                 with Vertical(classes="form-input"):
                     yield TickList[int](id="papers")
                     yield Static("", id="err-papers", classes="field-error", markup=False)
+                    yield Static("", id="reuse-msg", markup=False)
             yield from _field("extra_papers", "Giấy tờ khác", "Ngăn cách bằng dấu ;")
             yield from _field("sets", "Số bộ hồ sơ", "1")
             with Horizontal(classes="form-row"):
@@ -170,6 +175,7 @@ class ReceiveScreen(ServiceScreen):
 
     def on_mount(self) -> None:
         self.listen_serial_scanner(self.apply_qr)
+        self.query_one("#reuse-msg").display = False
         self.query_one("#sets", Input).value = "1"
         self.query_one("#submitter").display = False
         self.query_one("#proc-list").display = False
@@ -306,6 +312,8 @@ class ReceiveScreen(ServiceScreen):
             f" · {postal}\nGiấy tờ (chính/chứng thực/photo): {papers}"))
         sl = self.query_one("#papers", SelectionList)
         sl.clear_options()
+        self.picks = {}
+        self.show_picks()
         for p in proc.papers:
             label = f"{p.name}  [{p.originals}/{p.certified_copies}/{p.photocopies}]" + ("" if p.required else " (nếu có)")
             sl.add_option((Text(label), p.position, False))
@@ -431,6 +439,7 @@ class ReceiveScreen(ServiceScreen):
         store = self.capp.store
         self.call_service(lambda: find_applicant(store, id_number), self.fill_known, group="known",  # type: ignore[arg-type]
                           exclusive=True)
+        self.offer_results(id_number)
 
     def fill_known(self, known: Any) -> None:
         if known is None:
@@ -445,6 +454,59 @@ class ReceiveScreen(ServiceScreen):
         note = f"Công dân đã nộp hồ sơ {known.last_code}" + (f": đã điền {', '.join(filled)} từ lần trước"
                                                              if filled else "")
         self.notify(note, markup=False)
+
+    # ---- the owner's earlier electronic results (issue 20: digitization 3) -----------------------------------
+    def offer_results(self, id_number: str) -> None:
+        from counter.services.signing import results_for_owner
+
+        store = self.capp.store
+
+        def shown(results: list[Any]) -> None:
+            if self.value("owner_id_number") != id_number:
+                return  # the ID number changed meanwhile
+            self.results = results
+            self.picks = {n: r for n, r in self.picks.items() if r in results}
+            self.show_picks()
+
+        self.call_service(lambda: results_for_owner(store, id_number), shown, group="results",  # type: ignore[arg-type]
+                          exclusive=True)
+
+    def show_picks(self) -> None:
+        box = self.query_one("#reuse-msg", Static)
+        if not self.results:
+            set_message(box, "")
+            return
+        lines = [f"{n}: tái sử dụng kết quả “{r.name}” của hồ sơ {r.code}" for n, r in self.picks.items()]
+        if not lines:
+            newest = self.results[0]
+            lines = [f"Công dân có {len(self.results)} kết quả điện tử của hồ sơ trước (mới nhất: “{newest.name}”, "
+                     f"hồ sơ {newest.code}): Ctrl+G trên giấy tờ để tái sử dụng."]
+        set_message(box, "\n".join(lines))
+
+    def action_reuse_result(self) -> None:
+        from counter.domain.text import fold
+
+        if self.procedure is None or not self.results:
+            self.show_error("Công dân chưa có kết quả điện tử nào của hồ sơ trước (cùng số CCCD) để tái sử dụng.")
+            return
+        sl = self.query_one("#papers", SelectionList)
+        if sl.highlighted is None:
+            self.show_error("Chọn giấy tờ (mũi tên trong danh sách giấy tờ) rồi bấm lại.")
+            return
+        position = sl.get_option_at_index(sl.highlighted).value
+        paper = next(p for p in self.procedure.papers if p.position == position)
+        same = [r for r in self.results if fold(r.name) == fold(paper.name)]
+        result = (same or self.results)[0]
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self.picks[paper.name] = result
+                sl.select(position)
+                self.show_picks()
+
+        self.app.push_screen(Confirm(f"Tái sử dụng kết quả điện tử “{result.name}” ({result.pages} trang, ký bởi "
+                                     f"{result.signed_by or '—'}) của hồ sơ {result.code} cho giấy tờ “{paper.name}”?"),
+                             answer)
 
     @on(Checkbox.Changed, "#has_submitter")
     def toggle_submitter(self, event: Checkbox.Changed) -> None:
@@ -539,10 +601,11 @@ class ReceiveScreen(ServiceScreen):
     def action_save(self) -> None:
         if not self.guard():
             return
-        from counter.services.dossiers import receive
+        from counter.services.signing import receive_reusing
 
         store, actor, req = self.capp.store, self.capp.actor, self.request()
-        self.run_write(lambda: receive(store, actor, req), self.saved)  # type: ignore[arg-type]
+        picks = {name: (r.code, r.sha256) for name, r in self.picks.items()}
+        self.run_write(lambda: receive_reusing(store, actor, req, picks), self.saved)  # type: ignore[arg-type]
 
     def dossier_in_hand(self) -> str | None:
         """The dossier just saved, while it has a charge (F9 takes its payment)."""
@@ -634,6 +697,8 @@ class ReceiveScreen(ServiceScreen):
             inp.value = ""
         self.query_one("#sets", Input).value = "1"
         self.query_one("#papers", SelectionList).clear_options()
+        self.results, self.picks = [], {}
+        set_message(self.query_one("#reuse-msg", Static), "")
         self.query_one("#proc-info", Static).update("")
         self.query_one("#due", Static).update("")
         self.show_fee_fields(None)

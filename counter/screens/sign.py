@@ -64,8 +64,10 @@ class AskSecret(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-def sign_with_pin(screen: Any, work: Callable[[], Any], done: Callable[[Any], Any], group: str = "sign") -> None:
-    """Run a signing `work` with the session's key, asking the PIN first when it is not unlocked yet."""
+def sign_with_pin(screen: Any, work: Callable[[], Any], done: Callable[[Any], Any], group: str = "sign",
+                  failed: Callable[[str], Any] | None = None) -> None:
+    """Run a signing `work` with the session's key, asking the PIN first when it is not unlocked yet; a failure
+    goes to `failed(message)` (default: the screen's error line)."""
     services = screen.capp.services
     signing = services.signing if services is not None else None
     if signing is None or not signing.configured:
@@ -74,11 +76,11 @@ def sign_with_pin(screen: Any, work: Callable[[], Any], done: Callable[[Any], An
         return
     actor = screen.capp.actor
     if signing.unlocked_for(actor.user_id):
-        screen.call_service(work, done, group=group)
+        screen.call_service(work, done, failed, group=group)
         return
 
     def unlocked(answer: str | None) -> None:
         if answer:
-            screen.call_service(work, done, group=group)
+            screen.call_service(work, done, failed, group=group)
 
     screen.app.push_screen(AskSecret(signing.secret_label, lambda pin: signing.unlock(pin, actor.user_id)), unlocked)

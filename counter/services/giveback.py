@@ -82,6 +82,7 @@ class ReturnView:
     result_note: str = ""
     papers: list[dict[str, Any]] = field(default_factory=list)  # suggested result papers
     receipt: str = ""  # the fee's standing receipt, "AA-26P 1000002" ("" while unpaid or paid without one)
+    results_issued: int = 0  # signed electronic results attached (issue 20): F5 offers "bản điện tử" then
 
 
 def _view(session: Session, row: Dossier) -> ReturnView:
@@ -115,7 +116,7 @@ def _view(session: Session, row: Dossier) -> ReturnView:
     return ReturnView(row.code, row.status, STATUS_LABELS[status], ready, message, row.owner_name,
                       row.owner_id_number, row.procedure_name, row.due_at, row.resolved_at, row.fee, row.fee_paid,
                       row.return_method, row.return_address, row.returned_at, row.return_tracking, row.delivered_at,
-                      note, papers, receipt_text_in(session, row.id) if row.fee_paid else "")
+                      note, papers, receipt_text_in(session, row.id) if row.fee_paid else "", row.results_issued or 0)
 
 
 def return_view(store: Store, actor: Actor, text: str) -> ReturnView:
@@ -289,7 +290,9 @@ def _lines(row: Dossier, p: dict[str, Any], scan: _Scan | None) -> tuple[tuple[s
         if p["receiver"] == "authorized":
             lines.append(("Giấy ủy quyền", handover.describe_authorization(p.get("authorization"),
                                                                            scan.pages if scan else None)))
-    lines.append(("Giấy tờ kết quả", "; ".join(f"{x['name']} ({x['count']})" for x in p["papers"])))
+    if p["method"] != "post":
+        lines.append(("Kết quả bàn giao", lifecycle.RESULT_FORMS.get(p.get("result_form", "paper"), "")))
+    lines.append(("Giấy tờ kết quả", "; ".join(f"{x['name']} ({x['count']})" for x in p.get("papers", [])) or "(không có)"))
     fee = int(p.get("fee_collected", 0))
     lines.append(("Phí, lệ phí thu", f"{fee:,} đ tiền mặt (cấp biên lai khi ghi)".replace(",", ".") if fee
                   else "Không thu"))

@@ -66,6 +66,14 @@ ACTION_FIELDS: dict[str, tuple[FieldSpec, ...]] = {
     EventKind.REFUSED_AFTER_APPRAISAL: (FieldSpec("reason", "Lý do từ chối (Mẫu 03)", "", True),),
     EventKind.NOTE_ADDED: (FieldSpec("text", "Ghi chú", "", True),),
 }
+#: the F4 steps signed with the official's key (the screen asks the PIN once per session and calls
+#: services.signing.issue_result_from; the CLI is `counter result issue`), never recorded by record_event
+SIGNED_FIELDS: dict[str, tuple[FieldSpec, ...]] = {
+    EventKind.RESULT_ISSUED: (  # issue 20
+        FieldSpec("source", "Tệp kết quả", "Đường dẫn tệp PDF, hoặc số thứ tự giấy tờ đã quét ở F3", True),
+        FieldSpec("name", "Tên kết quả", "vd: Giấy khai sinh (bản điện tử)"),
+        FieldSpec("data_store", "Đưa vào kho dữ liệu công dân", "c = có; để trống: không")),
+}
 #: the form printed after each action
 ACTION_FORMS = {EventKind.SUPPLEMENT_REQUESTED: "02", EventKind.EXTENDED: "04", EventKind.STOPPED: "05",
                 EventKind.REFUSED_AFTER_APPRAISAL: "03"}
@@ -149,9 +157,10 @@ def actions_for(role: str, status: Status, free: bool = False) -> tuple[list[Act
     mine: list[ActionInfo] = []
     refused: list[ActionInfo] = []
     for kind in allowed_kinds(status):
-        if kind not in ACTION_FIELDS or (free and kind in FEE_KINDS):
+        fields = ACTION_FIELDS.get(kind) or SIGNED_FIELDS.get(kind)
+        if fields is None or (free and kind in FEE_KINDS):
             continue
-        info = ActionInfo(kind.value, EVENT_LABELS[kind], ACTION_FIELDS[kind], ACTION_FORMS.get(kind))
+        info = ActionInfo(kind.value, EVENT_LABELS[kind], fields, ACTION_FORMS.get(kind))
         (mine if can(role, EVENT_ACTIONS[kind]) else refused).append(info)
     return mine, [a.label for a in refused]
 
@@ -310,6 +319,9 @@ def record_event(store: Store, actor: Actor, code: str, kind: str, fields: dict[
         kind = EventKind(kind).value
     except ValueError:
         raise CounterError(f"Loại sự kiện không hợp lệ: “{kind}” (dùng: {', '.join(ACTION_FIELDS)})") from None
+    if kind in SIGNED_FIELDS:
+        raise CounterError("Phát hành kết quả điện tử cần chữ ký số của người có thẩm quyền: dùng F4 (bước “Phát "
+                           "hành kết quả điện tử”) hoặc lệnh `counter result issue MÃ_HỒ_SƠ TỆP.pdf`.")
     with store.write() as session:
         now = store.clock.now()
         row = dossier_state(session, actor, code)
@@ -417,5 +429,6 @@ def progress_documents(store: Store, data: Any, form: str) -> list:
                 tuple((x["name"], int(x.get("count", 1))) for x in p.get("papers", [])),
                 int(p.get("fee_collected", 0)), p.get("tracking", ""), p.get("address", ""), p.get("note", ""),
                 names.get(e.actor_id, ""), RECEIVER_SOURCES.get(p.get("receiver_source", ""), ""),
-                f"{date.fromisoformat(birth):%d/%m/%Y}" if birth else "", p.get("fee_receipt", "")))
+                f"{date.fromisoformat(birth):%d/%m/%Y}" if birth else "", p.get("fee_receipt", ""),
+                "" if p.get("method") == "post" else lifecycle.RESULT_FORMS.get(p.get("result_form", "paper"), "")))
     raise CounterError(f"Không có mẫu {form} cho hồ sơ này")

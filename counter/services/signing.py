@@ -31,7 +31,7 @@ from counter.services.store import Actor, Store
 from counter.signing import SignerInfo, SigningError, open_signer, sign_pdf
 
 __all__ = ["ResultView", "SignedFile", "Signing", "SigningError", "issue_result", "results_of", "reusable_results",
-           "sign_document", "sign_form"]
+           "issue_result_from", "receive_reusing", "result_source", "sign_document", "sign_form"]
 
 
 class Signing:
@@ -208,6 +208,54 @@ def issue_result(store: Store, signing: Signing, actor: Actor, code: str, data: 
     return SignedFile(dcode, None, name, sha, pages, len(signed), str(payload["signed_by"]))
 
 
+def result_source(store: Store, actor: Actor, code: str, source: str) -> bytes:
+    """The PDF a result is issued from (F4's step): a file's path (a born-digital PDF, or a JPEG/PNG/PDF scan of the
+    signed paper result), or the number of a paper of this dossier digitized in F3 (the scanned result)."""
+    from pathlib import Path
+
+    from counter.scanning import files
+    from counter.services.digitize import _document, get_blob, import_pages
+
+    source = source.strip()
+    if not source:
+        raise CounterError("Chưa chọn kết quả: ghi đường dẫn tệp PDF, hoặc số thứ tự giấy tờ đã quét ở F3.")
+    if source.isdigit():
+        with store.read() as session:
+            row, doc = _document(session, actor, code, int(source))
+            blobs, name, dcode = json.loads(doc.blobs), doc.name, row.code
+        if not blobs:
+            raise CounterError(f"Thành phần số {int(source)} (“{name}”) của hồ sơ {dcode} chưa được quét (F3 Số hóa).")
+        if len(blobs) == 1:
+            return get_blob(store, blobs[0])
+        import io
+
+        import pikepdf
+
+        merged = pikepdf.new()
+        for sha in blobs:
+            merged.pages.extend(pikepdf.open(io.BytesIO(get_blob(store, sha))).pages)
+        out = io.BytesIO()
+        merged.save(out)
+        return out.getvalue()
+    path = Path(source).expanduser()
+    if not path.is_file():
+        raise CounterError(f"Không thấy tệp “{source}”: ghi đường dẫn đầy đủ của tệp PDF kết quả.")
+    try:
+        data = path.read_bytes()
+    except OSError:
+        raise CounterError(f"Không đọc được tệp “{source}”.") from None
+    if data.startswith(b"%PDF"):
+        return data
+    return files.build_pdf(import_pages([path]))[0]  # a JPEG/PNG scan of the signed paper result
+
+
+def issue_result_from(store: Store, signing: Signing, actor: Actor, code: str, source: str, name: str = "",
+                      data_store: bool = False) -> SignedFile:
+    """F4's "phát hành kết quả điện tử": the result read from `source` (result_source), signed and attached."""
+    require(actor.role, Action.DECIDE)
+    return issue_result(store, signing, actor, code, result_source(store, actor, code, source), name, data_store)
+
+
 def sign_form(store: Store, signing: Signing, actor: Actor, code: str, form: str = "auto") -> tuple[str, bytes]:
     """A dossier's form (01–06, BG) as an A4/A5 PDF signed by the official: (form, signed bytes)."""
     from counter.services.printing import documents_for, render
@@ -274,6 +322,12 @@ def results_for_owner(store: Store, id_number: str) -> list[ResultView]:
                               (id_number.strip(),)))
 
 
+def _reused(position: int, name: str, res: ResultView) -> dict[str, Any]:
+    """The `document_scanned` payload that links an earlier dossier's result to a checklist item."""
+    return {"position": position, "name": name, "blobs": [res.sha256], "pages": res.pages, "digitization": 3,
+            "from_code": res.code, "from_result": res.name}
+
+
 def reuse_result(store: Store, actor: Actor, code: str, position: int, from_code: str, sha256: str) -> Any:
     """Link an earlier dossier's electronic result to this checklist item (digitization 3): same owner's ID
     number, the file present and intact; a `document_scanned` event naming it."""
@@ -288,11 +342,45 @@ def reuse_result(store: Store, actor: Actor, code: str, position: int, from_code
     get_blob(store, res.sha256)  # present and intact, or a clear error
     with store.write() as session:
         row, doc = _document(session, actor, code, position)
-        payload = {"position": position, "name": doc.name, "blobs": [res.sha256], "pages": res.pages,
-                   "digitization": 3, "from_code": res.code, "from_result": res.name}
+        payload = _reused(position, doc.name, res)
         ev.append(session, actor, row.id, EventKind.DOCUMENT_SCANNED, payload, store.clock.now(), row=row)
         size = session.execute(sa.text("SELECT size FROM blobs WHERE sha256 = :s"), {"s": res.sha256}).scalar() or 0
         return ScanResult(row.code, position, doc.name, res.sha256, res.pages, size, 3, _summary(session, row.id))
+
+
+def receive_reusing(store: Store, actor: Actor, req: Any, picks: dict[str, tuple[str, str]]) -> Any:
+    """F2: receive a dossier and link, for the papers named in `picks` (paper name -> (earlier dossier's code,
+    result's SHA-256)), the owner's earlier electronic results (digitization 3, "tái sử dụng từ kết quả hồ sơ
+    khác"), all in one transaction. Every pick is checked first (a result of the same ID number, the file present
+    and intact, a paper ticked): a bad one writes nothing."""
+    from counter.domain.text import nfc
+    from counter.services.digitize import get_blob
+    from counter.services.dossiers import ReceiveResult, receive, receive_in
+
+    if not picks:
+        return receive(store, actor, req)
+    require(actor.role, Action.DIGITIZE)
+    owned = {(r.code, r.sha256): r for r in results_for_owner(store, req.owner.id_number or "")}
+    ticked = {nfc(p.name) for p in req.papers}
+    chosen = []
+    for name, (code, sha) in picks.items():
+        res = owned.get((code.strip().upper(), sha))
+        if res is None:
+            raise CounterError("Chỉ tái sử dụng kết quả của hồ sơ khác của cùng một người (số định danh/CCCD trùng).")
+        if nfc(name) not in ticked:
+            raise CounterError(f"“{name}” chưa được đánh dấu là đã nhận: đánh dấu giấy tờ đó (phím cách) rồi lưu lại.")
+        get_blob(store, sha)  # present and intact, or a clear error
+        chosen.append((nfc(name), res))
+    at = store.clock.now()
+    with store.write() as session:
+        state = receive_in(session, actor, req, at)
+        for name, res in chosen:
+            position = session.execute(sa.text("SELECT min(position) FROM dossier_documents WHERE dossier_id = :d "
+                                               "AND name = :n"), {"d": state.id, "n": name}).scalar()
+            if position is None:
+                raise CounterError(f"Hồ sơ không có giấy tờ “{name}” để gắn kết quả của hồ sơ {res.code}.")
+            ev.append(session, actor, state.id, EventKind.DOCUMENT_SCANNED, _reused(int(position), name, res), at)
+        return ReceiveResult(state.code, state.token, state.due_at, state.book, state.book_no)
 
 
 # ---- Bộ chỉ số 766: 4.1 and 4.4 (issue 17 wires them into the scorecard) ----------------------------------

@@ -23,10 +23,9 @@ from typing import Any, Protocol, cast
 
 from counter.domain.calendar import VN_TZ
 from counter.domain.errors import CounterError
+from counter.domain.text import nfc
 
 FONT = Path(__file__).resolve().parent.parent / "printing" / "fonts" / "DejaVuSans.ttf"
-#: the text of the box the forms print for the e-signature (printing/forms.py DIGITAL_SIGNATURE)
-BOX_TEXT = "Chữ ký số"
 BOX_W, BOX_H = 200.0, 48.0  # points: the visible field
 
 
@@ -155,10 +154,47 @@ def open_signer(cfg: KeyConfig, secret: str) -> Iterator[Any]:
             signer = None
         if signer is None:
             raise SigningError("Mật khẩu của tệp khóa ký số (.p12) không đúng, hoặc tệp không phải PKCS#12.")
-        yield signer
+        yield _key_file_signer()(signing_cert=signer.signing_cert, signing_key=signer.signing_key,
+                                 cert_registry=signer.cert_registry, signature_mechanism=signer.signature_mechanism)
     else:
         raise SigningError("Máy này chưa cấu hình khóa ký số: khai báo [signing] pkcs12 (tệp .p12) hoặc "
                            "pkcs11_lib và token_label (USB token) trong config.toml.")
+
+
+@lru_cache(maxsize=1)
+def _key_file_signer() -> type:
+    """pyHanko's SimpleSigner (a PKCS#12 file's key), minus two costs of each signature: it parses the private
+    key from DER at every signature (~30 ms for RSA 2048, twice), and signs for real in the dry run that only
+    measures the signature's size. An RSA key is parsed once here; the dry run returns zeros of the right size."""
+    from pyhanko.sign.signers import SimpleSigner
+
+    class KeyFileSigner(SimpleSigner):  # type: ignore[misc]
+        _parsed: Any = None
+
+        def _mechanism(self, digest_algorithm: str) -> str:
+            mechanism = self.get_signature_mechanism_for_digest(digest_algorithm)
+            try:
+                return str(mechanism.signature_algo)
+            except ValueError:
+                return str(mechanism["algorithm"].native)
+
+        async def async_sign_raw(self, data: bytes, digest_algorithm: str, dry_run: bool = False) -> bytes:
+            if dry_run and self._mechanism(digest_algorithm) == "rsassa_pkcs1v15":
+                return bytes((self.signing_cert.public_key.bit_size + 7) // 8)
+            return self.sign_raw(data, digest_algorithm)
+
+        def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
+            if self._mechanism(digest_algorithm) != "rsassa_pkcs1v15":
+                return bytes(super().sign_raw(data, digest_algorithm))
+            from cryptography.hazmat.primitives import serialization
+            from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
+            from pyhanko_certvalidator.util import get_pyca_cryptography_hash
+
+            if self._parsed is None:
+                self._parsed = serialization.load_der_private_key(self.signing_key.dump(), password=None)
+            return bytes(self._parsed.sign(data, PKCS1v15(), get_pyca_cryptography_hash(digest_algorithm)))
+
+    return KeyFileSigner
 
 
 def signer_info(signer: Any) -> SignerInfo:
@@ -174,52 +210,49 @@ def check_validity(info: SignerInfo, now: datetime) -> None:
         raise SigningError(f"Chứng thư số của {info.name} chỉ có hiệu lực từ ngày {_vn_day(info.not_before)}.")
 
 
-def _pdf_text_positions(data: bytes, needle: str) -> tuple[int, float, float, float] | None:
-    """(page index, x, y, estimated width) of the last line holding `needle` (the form's e-signature note)."""
-    from pypdf import PdfReader
+#: the empty signature fields the forms carry under their "Chữ ký số" note (printing/pdf.py SignatureNote)
+FORM_FIELD = "ChuKySo"
 
-    reader = PdfReader(io.BytesIO(data))
-    for index in range(len(reader.pages) - 1, -1, -1):
-        found: list[tuple[float, float, float]] = []
 
-        def visit(text: str, cm: list[float], tm: list[float], _font: Any, _size: Any,
-                  found: list[tuple[float, float, float]] = found) -> None:
-            if needle in text:
-                x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
-                y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
-                size = float(_size or 8) * abs(tm[0] * cm[0] or 1)
-                found.append((x, y, len(text.strip()) * size * 0.5))
+def _empty_form_field(handler: Any) -> tuple[str, Any] | None:
+    """(name, widget) of the last empty signature field the form printed (ChuKySo1, ChuKySo2 …), if any."""
+    from pyhanko.sign.fields import enumerate_sig_fields
 
-        try:
-            reader.pages[index].extract_text(visitor_text=visit)
-        except Exception:  # a page pypdf cannot read as text (a scan): no note there
-            continue
-        if found:
-            return index, *found[-1]
-    return None
+    found = [(name, ref) for name, _value, ref in enumerate_sig_fields(handler, filled_status=False)
+             if name and name.startswith(FORM_FIELD)]
+    if not found:
+        return None
+    name, ref = found[-1]
+    return name, ref.get_object()
+
+
+def _corner(handler: Any) -> tuple[int, tuple[float, float, float, float]]:
+    """The bottom right corner of the last page (a scanned paper, a result: no form field)."""
+    count = int(handler.root["/Pages"]["/Count"])
+    page, _ = handler.find_page_for_modification(count - 1)
+    node = page.get_object()
+    while "/MediaBox" not in node and "/Parent" in node:  # an inherited media box
+        node = node["/Parent"].get_object()
+    left, bottom, right, top = (float(v) for v in node.get("/MediaBox", (0, 0, 420, 595)))
+    return count - 1, (right - BOX_W - 12, bottom + 12, right - 12, bottom + 12 + BOX_H)
 
 
 def signature_box(data: bytes) -> tuple[int, tuple[float, float, float, float]]:
-    """Where the visible signature goes: just under the form's “Chữ ký số …” note when the PDF has one (forms
-    01–07), else the bottom right corner of the last page (a scanned paper, a result)."""
-    from pypdf import PdfReader
+    """Where the visible signature goes: the form's empty field under its “Chữ ký số …” note (forms 01–07 and the
+    fee receipt print one), else the bottom right corner of the last page (a scanned paper, a result)."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
 
-    reader = PdfReader(io.BytesIO(data))
-    where = _pdf_text_positions(data, BOX_TEXT)
-    if where is not None:
-        index, x, y, text_w = where
-        box = reader.pages[index].mediabox
-        width, bottom = float(box.width), float(box.bottom)
-        x1 = max(float(box.left) + 8, min(x, width - BOX_W - 8))
-        y2 = y - 4
-        if y2 - BOX_H < bottom + 4:  # no room under the note: on its line, right of its words, to the margin
-            x1 = min(x + text_w + 8, width - 150)
-            return index, (x1, bottom + 3, width - 6, max(y + 10, bottom + 30))
-        return index, (x1, y2 - BOX_H, x1 + BOX_W, y2)
-    index = len(reader.pages) - 1
-    box = reader.pages[index].mediabox
-    right, bottom = float(box.right), float(box.bottom)
-    return index, (right - BOX_W - 12, bottom + 12, right - 12, bottom + 12 + BOX_H)
+    reader = PdfFileReader(io.BytesIO(data), strict=False)
+    empty = _empty_form_field(reader)
+    if empty is None:
+        return _corner(reader)
+    widget = empty[1]
+    rect = tuple(float(v) for v in widget["/Rect"])
+    pages = int(reader.root["/Pages"]["/Count"])
+    target = widget.raw_get("/P") if "/P" in widget else None
+    index = next((i for i in range(pages) if target is not None
+                  and reader.find_page_for_modification(i)[0].idnum == target.idnum), pages - 1)
+    return index, rect  # type: ignore[return-value]
 
 
 def _field_name(data: bytes) -> str:
@@ -289,13 +322,20 @@ def sign_pdf(data: bytes, signer: Any, *, reason: str, location: str = "", now: 
     info = signer_info(signer)
     check_validity(info, now)
     try:
-        page, rect = box or signature_box(data)
+        writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
+        empty = None if box is not None else _empty_form_field(writer)
+        if empty is not None:  # the form's own field under its note: signed in place
+            name, spec = empty[0], None
+        else:
+            name = _field_name(data)
+            page, rect = box or _corner(writer)
+            # pyHanko annotates the box as ints but takes any PDF coordinates: the floats go through unrounded
+            spec = fields.SigFieldSpec(sig_field_name=name, on_page=page, box=cast("tuple[int, int, int, int]", rect))
     except Exception:
-        raise SigningError("Tệp không phải PDF hợp lệ: không ký được.") from None
-    name = _field_name(data)
+        raise SigningError("Tệp không phải PDF hợp lệ (hoặc đã hỏng): không ký được.") from None
     stamp = TextStampStyle(
-        stamp_text=_escape(f"Ký bởi: {info.name}\n{info.organization}\nNgày ký: "
-                           f"{now.astimezone(VN_TZ):%d/%m/%Y %H:%M}".replace("\n\n", "\n")),
+        stamp_text=_escape(nfc(f"Ký bởi: {info.name}\n{info.organization}\nNgày ký: "
+                           f"{now.astimezone(VN_TZ):%d/%m/%Y %H:%M}".replace("\n\n", "\n"))),
         text_box_style=TextBoxStyle(font=GlyphAccumulatorFactory(stamp_font()), font_size=6),
         border_width=1)
     timestamper = None
@@ -307,9 +347,6 @@ def sign_pdf(data: bytes, signer: Any, *, reason: str, location: str = "", now: 
                                         subfilter=fields.SigSeedSubFilter.PADES, md_algorithm="sha256",
                                         use_pades_lta=False)
     try:
-        writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
-        # pyHanko annotates the box as ints but takes any PDF coordinates: the box's floats go through unrounded
-        spec = fields.SigFieldSpec(sig_field_name=name, on_page=page, box=cast("tuple[int, int, int, int]", rect))
         pdf_signer = signers.PdfSigner(meta, signer=signer, timestamper=timestamper, stamp_style=stamp,
                                        new_field_spec=spec)
         out = off_loop(lambda: pdf_signer.sign_pdf(writer))

@@ -38,17 +38,60 @@ def test_token_signature_is_intact_trusted_and_names_the_signer(keys, token_cfg)
     assert "Trần Thị Bình" in text and "Toàn vẹn" in text and "tất cả chữ ký hợp lệ" in text
 
 
-def test_visible_field_sits_under_the_forms_e_signature_note():
-    data = _receipt()
-    page, (x1, y1, x2, y2) = signature_box(data)
-    from pypdf import PdfReader
+def _note_tops(data: bytes, tmp_path) -> list[tuple[int, float, float]]:
+    """(page index, x, PDF y of the bottom of the words) of each “Chữ ký số” note, read back with pdftotext."""
+    import re
+    import subprocess
 
-    reader = PdfReader(io.BytesIO(data))
-    found = []
-    reader.pages[page].extract_text(visitor_text=lambda t, cm, tm, *_: found.append(tm[5] * cm[3] + cm[5])
-                                    if "Chữ ký số" in t else None)
-    assert found and y2 <= found[-1] + 40 and y1 >= 0 and x2 > x1
-    assert page == len(reader.pages) - 1 or page == 0
+    path = tmp_path / "f.pdf"
+    path.write_bytes(data)
+    html = subprocess.run(["pdftotext", "-bbox", str(path), "-"], capture_output=True, check=True, text=True).stdout
+    out = []
+    for index, page in enumerate(re.findall(r"<page width=\"[\d.]+\" height=\"([\d.]+)\">(.*?)</page>", html, re.S)):
+        words = re.findall(r'xMin="([\d.]+)" yMin="[\d.]+" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)<', page[1])
+        for i in range(len(words) - 2):
+            if [w[2] for w in words[i:i + 3]] == ["Chữ", "ký", "số"]:
+                out.append((index, float(words[i][0]), float(page[0]) - float(words[i][1])))
+    return out
+
+
+def test_visible_field_sits_under_the_forms_e_signature_note(tmp_path, keys, p12_cfg):
+    """The form prints an empty signature field under its note (printing/pdf.py): the signature goes into the
+    last copy's field, without reading the PDF's text; a second signature into the other copy's."""
+    import pikepdf
+
+    data = _receipt()
+    notes = _note_tops(data, tmp_path)
+    assert len(notes) == 2  # the citizen's copy and the office's
+    page, (x1, y1, x2, y2) = signature_box(data)
+    note_page, note_x, note_bottom = notes[-1]
+    under = abs(x1 - note_x) < 2 and note_bottom - 8 < y2 <= note_bottom  # room under the note
+    beside = x1 > note_x + 100 and y1 < note_bottom < y2  # at the page's foot: on its line, right of its words
+    assert page == note_page and (under or beside) and y1 >= 0 and x2 > x1, (notes, (x1, y1, x2, y2))
+    with open_signer(p12_cfg, keys.p12_password) as signer:
+        once = sign_pdf(data, signer, reason="Ký")
+        twice = sign_pdf(once, signer, reason="Ký bản thứ hai")
+    with pikepdf.open(io.BytesIO(twice)) as pdf:
+        fields = {str(f.T): (f.get("/V") is not None, [float(v) for v in f.Rect]) for f in pdf.Root.AcroForm.Fields}
+    assert sorted(fields) == ["ChuKySo1", "ChuKySo2"] and all(filled for filled, _ in fields.values())
+    assert fields["ChuKySo2"][1] == [round(v, 2) for v in (x1, y1, x2, y2)]
+    report = verify_pdf(twice, load_roots([str(keys.root)]))
+    assert [s.field for s in report.signatures] == ["ChuKySo2", "ChuKySo1"] and report.ok, report.lines()
+
+
+def test_a_pdf_without_a_form_field_is_signed_in_the_last_pages_corner(keys, p12_cfg):
+    from tests.helpers.images import blank_pdf
+
+    import pikepdf
+
+    data = blank_pdf(pages=2, size=(420, 595))
+    page, (x1, y1, x2, y2) = signature_box(data)
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        right = float(pdf.pages[-1].MediaBox[2])
+    assert page == 1 and (x2, y1) == (right - 12, 12) and x2 - x1 == 200
+    with open_signer(p12_cfg, keys.p12_password) as signer:
+        report = verify_pdf(sign_pdf(data, signer, reason="Chứng thực bản điện tử"), load_roots([str(keys.root)]))
+    assert report.ok and report.signatures[0].field == "ChuKySo1"
 
 
 def test_changed_byte_fails_verification(keys, token_cfg):

@@ -212,3 +212,42 @@ def test_766_indicators_4_1_and_4_4(store, keys, p12_cfg):
     assert indicator_4_1(store, period) == (2, 3)  # finished dossiers with an electronic result
     assert indicator_4_4(store, period) == (2, 3)  # results marked for the data store / dossiers with a result
     assert indicator_4_1(store, period.shift("month", -1)) == (0, 0)
+
+
+def test_receive_reusing_refuses_anothers_result_and_writes_nothing(store, keys, p12_cfg):
+    from counter.domain.intake import Applicant, ReceiveRequest
+    from counter.services.dossiers import default_papers
+    from counter.services.signing import receive_reusing
+
+    clerk = actor_for(store, "canbo")
+    first = receive(store, clerk, id_number=ID)
+    signing = signing_for(store, p12_cfg)
+    signing.unlock(keys.p12_password, clerk.user_id)
+    res = issue_result(store, signing, clerk, first, render_pdf(forms.receipt(DATA)), "Giấy khai sinh")
+    with store.read() as s:
+        papers = default_papers(s, "1.001193")
+    stranger = ReceiveRequest(procedure_code="1.001193", owner=Applicant(name="Lê Văn Cường", id_number="001090999999"),
+                              papers=papers)
+    before = written(store)
+    with pytest.raises(CounterError, match="cùng một người"):
+        receive_reusing(store, clerk, stranger, {papers[0].name: (first, res.sha256)})
+    owner = ReceiveRequest(procedure_code="1.001193", owner=Applicant(name="Nguyễn Văn An", id_number=ID),
+                           papers=papers[1:])
+    with pytest.raises(CounterError, match="chưa được đánh dấu"):
+        receive_reusing(store, clerk, owner, {papers[0].name: (first, res.sha256)})
+    assert written(store) == before
+    done = receive_reusing(store, clerk, ReceiveRequest(procedure_code="1.001193", owner=owner.owner, papers=papers),
+                           {papers[1].name: (first, res.sha256)})
+    items = digitize.load_target(store, done.code).items
+    assert [(i.digitization, i.blobs) for i in items] == [(0, ()), (3, (res.sha256,))]
+    assert audit_verify(store).ok
+
+
+def test_a_signed_step_is_never_recorded_unsigned(store):
+    clerk = actor_for(store, "canbo")
+    code = receive(store, clerk, id_number=ID)
+    before = written(store)
+    with pytest.raises(CounterError, match="counter result issue"):
+        progress.record_event(store, clerk, code, "result_issued", {"source": "kq.pdf"})
+    assert written(store) == before
+    assert "result_issued" in [a.kind for a in progress.progress_view(store, clerk, code).actions]
