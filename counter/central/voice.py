@@ -32,7 +32,7 @@ from counter.central.tokens import lookup
 from counter.central.track import _page
 from counter.domain import voice as v
 from counter.domain.calendar import VN_TZ, WorkCalendar
-from counter.domain.codes import parse_token
+from counter.domain.codes import RATING_PAGE, parse_token, rating_path
 from counter.domain.lifecycle import DossierState, Status
 
 router = APIRouter()
@@ -144,7 +144,7 @@ def _limited(request: Request) -> Response | None:
 
 
 def _error_page(status: int, message: str, token: str | None) -> HTMLResponse:
-    back = f"<p><a href=\"/t/{quote(token)}/y-kien\">Quay lại</a></p>" if token else ""
+    back = f"<p><a href=\"{rating_path(quote(token))}\">Quay lại</a></p>" if token else ""
     body = (f"<h1>Chưa gửi được</h1><div class=\"card\" id=\"error\" role=\"alert\">{html.escape(message)}</div>{back}")
     return HTMLResponse(_page("Chưa gửi được", body), status_code=status, headers=_NO_STORE)
 
@@ -223,7 +223,7 @@ def _current_rating(conn: Connection, dossier_id: str) -> Any:
                                                            r.current)).first()
 
 
-@router.get("/t/{token}/y-kien", response_class=HTMLResponse, include_in_schema=False)
+@router.get(f"/t/{{token}}/{RATING_PAGE}", response_class=HTMLResponse, include_in_schema=False)
 async def voice_page(token: str, request: Request, ok: str | None = None) -> Response:
     limited = _limited(request)
     if limited:
@@ -273,7 +273,7 @@ def _post(fn):  # type: ignore[no-untyped-def]
             return _error_page(exc.status, exc.message, token)
         except v.VoiceError as exc:
             return _error_page(422, exc.message, token)
-        return RedirectResponse(f"/t/{quote(token)}/y-kien?ok={flash}", status_code=303, headers=_NO_STORE)
+        return RedirectResponse(f"{rating_path(quote(token))}?ok={flash}", status_code=303, headers=_NO_STORE)
 
     return handler
 
@@ -348,7 +348,7 @@ router.add_api_route("/t/{token}/phan-anh/{code}/danh-gia", _post(_rate_handling
 
 def voice_link(page: str, token: str) -> str:
     """The tracking page with a card linking to the rating and complaint page."""
-    link = (f"<div class=\"card\"><a href=\"/t/{quote(token)}/y-kien\" id=\"voice\">Đánh giá sự hài lòng, "
+    link = (f"<div class=\"card\"><a href=\"{rating_path(quote(token))}\" id=\"voice\">Đánh giá sự hài lòng, "
             "gửi phản ánh, kiến nghị</a></div><footer>")
     return page.replace("<footer>", link, 1)
 
