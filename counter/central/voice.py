@@ -32,6 +32,7 @@ from counter.central.tokens import lookup
 from counter.central.track import _page
 from counter.domain import voice as v
 from counter.domain.calendar import VN_TZ, WorkCalendar
+from counter.domain.scorecard import local_date
 from counter.domain.codes import RATING_PAGE, parse_token, rating_path
 from counter.domain.lifecycle import DossierState, Status
 
@@ -507,20 +508,44 @@ def _notices(conn: Connection, auth: Any, _request: Request, _body: Any, _now: d
     return {"notices": notify.history(conn, dossier_id)}
 
 
-def scorecard(conn: Connection, office_id: str, start: datetime, end: datetime, now: datetime) -> dict[str, tuple[int, int]]:
-    """766 criteria 5.2, 5.3, 5.4 as (numerator, denominator) for ratings given / complaints due in [start, end)."""
+def scorecard_days(conn: Connection, office_id: str, start: datetime, end: datetime,
+                   now: datetime) -> dict[str, dict[str, tuple[int, int]]]:
+    """766 criteria 5.2, 5.3, 5.4 (domain.md's numbering) per local day: {"2026-11-23": {"5.2": (n, d), …}}.
+    A complaint counts on the day of its deadline, a rating on the day it was given (current ratings only);
+    each figure is a count, so a period's figures are the sums of its days (the stations add them up)."""
     r, c = t.ratings.c, t.complaints.c
-    values = list(conn.execute(sa.select(r.value).where(r.office_id == office_id, r.current, r.at >= start,
-                                                        r.at < end)).scalars())
-    rows = conn.execute(sa.select(c.deadline_at, c.answered_at, c.handling_rating)
-                        .where(c.office_id == office_id, c.deadline_at >= start, c.deadline_at < end)).all()
-    return {"5.2": v.ratio_satisfied(values),
-            "5.3": v.ratio_on_time([(x.deadline_at, x.answered_at) for x in rows], now),
-            "5.4": v.ratio_handling_satisfied([x.handling_rating for x in rows])}
+    ratings: dict[str, list[str]] = {}
+    for at, value in conn.execute(sa.select(r.at, r.value).where(r.office_id == office_id, r.current,
+                                                                   r.at >= start, r.at < end)).all():
+        ratings.setdefault(local_date(v.aware(at)).isoformat(), []).append(value)
+    complaints: dict[str, list[Any]] = {}
+    for x in conn.execute(sa.select(c.deadline_at, c.answered_at, c.handling_rating)
+                          .where(c.office_id == office_id, c.deadline_at >= start, c.deadline_at < end)).all():
+        complaints.setdefault(local_date(v.aware(x.deadline_at)).isoformat(), []).append(x)
+    out: dict[str, dict[str, tuple[int, int]]] = {}
+    for day in sorted(set(ratings) | set(complaints)):
+        rows = complaints.get(day, [])
+        out[day] = {"5.2": v.ratio_on_time([(x.deadline_at, x.answered_at) for x in rows], now),
+                    "5.3": v.ratio_handling_satisfied([x.handling_rating for x in rows]),
+                    "5.4": v.ratio_satisfied(ratings.get(day, []))}
+    return out
+
+
+def scorecard(conn: Connection, office_id: str, start: datetime, end: datetime, now: datetime) -> dict[str, tuple[int, int]]:
+    """766 criteria 5.2 (complaints answered on time), 5.3 (satisfied with their handling), 5.4 (satisfied
+    ratings of dossiers) as (numerator, denominator) over [start, end): the sums of `scorecard_days`."""
+    return v.sum_days(scorecard_days(conn, office_id, start, end, now).values())
 
 
 def _scorecard(conn: Connection, auth: Any, request: Request, _body: Any, now: datetime) -> dict[str, Any]:
+    """The period's totals; with `by=day` the figures per local day and when they were computed (what the
+    stations fetch at each sync: services.voice.pull_scorecard)."""
     start, end = _period(request)
+    if request.query_params.get("by") == "day":
+        days = scorecard_days(conn, auth.office_id, start, end, now)
+        return {"computed_at": now.astimezone(UTC).isoformat(), "office_id": auth.office_id,
+                "from": local_date(start).isoformat(),
+                "days": {d: {k: list(x) for k, x in f.items()} for d, f in days.items()}}
     return {k: list(x) for k, x in scorecard(conn, auth.office_id, start, end, now).items()}
 
 
