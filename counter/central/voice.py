@@ -34,7 +34,7 @@ from counter.domain import voice as v
 from counter.domain.calendar import VN_TZ, WorkCalendar
 from counter.domain.scorecard import local_date
 from counter.domain.codes import RATING_PAGE, parse_token, rating_path
-from counter.domain.lifecycle import DossierState, Status
+from counter.domain.lifecycle import FINAL_STATUSES, STATUS_LABELS, DossierState, Status
 
 router = APIRouter()
 _STATE: TypeAdapter[DossierState] = TypeAdapter(DossierState)
@@ -185,6 +185,8 @@ def render_voice(token: str, state: DossierState, view: dict[str, Any], rating: 
             f"<label for=\"reason\">Lý do (không bắt buộc)</label><select id=\"reason\" name=\"reason\"><option value=\"\">"
             f"—</option>" + "".join(f"<option value=\"{k}\">{e(label)}</option>" for k, label in v.RATING_REASONS.items())
             + "</select><button type=\"submit\" id=\"rate\">Gửi đánh giá</button></form></div>")
+    elif state.status in FINAL_STATUSES or state.voided_at is not None:
+        parts.append("<div class=\"card\">Hồ sơ đã kết thúc, không có kết quả để đánh giá.</div>")
     else:
         parts.append("<div class=\"card\">Ông/bà đánh giá mức độ hài lòng sau khi nhận kết quả.</div>")
     for c in complaints:
@@ -282,6 +284,11 @@ def _post(fn):  # type: ignore[no-untyped-def]
 def _rate(conn: Connection, state: DossierState, form: dict[str, str], _request: Request, now: datetime,
           _code: str | None) -> str:
     value, reason = v.check_rating(form.get("value"), form.get("reason"))
+    if state.voided_at is not None:
+        raise _Refused(409, "Hồ sơ đã bị hủy: không nhận đánh giá qua hồ sơ này.")
+    if state.status in FINAL_STATUSES and state.status != Status.RETURNED:
+        raise _Refused(409, f"Hồ sơ đã kết thúc ({STATUS_LABELS[state.status].lower()}), không có kết quả để "
+                            "đánh giá; ông/bà có thể gửi phản ánh, kiến nghị.")
     if state.status != Status.RETURNED:
         raise _Refused(409, "Hồ sơ chưa trả kết quả: ông/bà đánh giá sau khi nhận kết quả.")
     r = t.ratings.c

@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from counter.domain import voice as v
-from counter.domain.calendar import format_vn
+from counter.domain.calendar import VN_TZ
 from counter.domain.errors import CounterError
 from counter.domain.permissions import Action, require
 from counter.services import dossiers
@@ -191,7 +191,8 @@ class ServerFigures:
 
     @property
     def note(self) -> str:
-        return f"theo máy chủ lúc {format_vn(self.computed_at)}"
+        """"theo máy chủ lúc 15:02 02/12" (short: it fits the scorecard's note column; the footer's form)."""
+        return f"theo máy chủ lúc {self.computed_at.astimezone(VN_TZ):%H:%M %d/%m}"
 
 
 def scorecard_window_start(today: date) -> date:

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from counter.domain.calendar import format_vn
+from counter.domain.calendar import VN_TZ
 from counter.domain.scorecard import NO_DATA, Period
 from counter.services import dossiers, progress, reports, voice
 from counter.services import sync as sync_service
@@ -20,7 +20,7 @@ from tests.conftest import NOW, actor_for, receive
 RETURN = {"receiver_name": "Nguyễn Văn An", "receiver_id_number": "001090123456", "receiver_source": "typed",
           "papers": [{"name": "Giấy xác nhận", "count": 1}]}
 SERVER_NOW = NOW + timedelta(minutes=5)  # the Central fixture's clock
-NOTE = f"theo máy chủ lúc {format_vn(SERVER_NOW)}"
+NOTE = f"theo máy chủ lúc {SERVER_NOW.astimezone(VN_TZ):%H:%M %d/%m}"  # "theo máy chủ lúc 09:05 23/11"
 
 
 def returned(store, name: str) -> tuple[str, str]:
