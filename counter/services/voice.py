@@ -9,7 +9,7 @@ from there); the station reads and acts on them through its sync token (counter/
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -201,17 +201,28 @@ def scorecard_window_start(today: date) -> date:
     return date(today.year - 1, 1, 1)
 
 
-def pull_scorecard(store: Store, client: Any) -> bool:
-    """At each sync (services.sync.run_cycle): the server's 5.2-5.4 per day, stored in sync_state in one
-    transaction with the time the server computed them. False (nothing changed) when the server has none."""
+SCORECARD_EVERY = timedelta(minutes=5)  # the figures change slowly; a 10 s sync loop need not ask each time
+
+
+def pull_scorecard(store: Store, client: Any, force: bool = False) -> bool:
+    """At each sync (services.sync.run_cycle), at most every SCORECARD_EVERY by the station's clock (or when
+    `force`d): the server's 5.2-5.4 per day, stored in sync_state in one transaction with the time the server
+    computed them. False when not asked this time or the server has none (nothing changed)."""
     import json
 
     from counter.domain.scorecard import local_date
     from counter.services.sync import _set
 
-    data = client.voice_scorecard(scorecard_window_start(local_date(store.clock.now())).isoformat())
+    now = store.clock.now()
+    rows = store.query("SELECT value FROM sync_state WHERE key = ?", (SCORECARD_KEY,))
+    if rows and not force:
+        fetched = datetime.fromisoformat(json.loads(rows[0]["value"]).get("fetched_at") or "2000-01-01T00:00:00+00:00")
+        if fetched <= now < fetched + SCORECARD_EVERY:
+            return False
+    data = client.voice_scorecard(scorecard_window_start(local_date(now)).isoformat())
     if data is None:
         return False
+    data["fetched_at"] = now.astimezone(UTC).isoformat()
     with store.write() as session:
         _set(session, SCORECARD_KEY, json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True))
     return True

@@ -71,7 +71,13 @@ def test_the_servers_ratings_and_complaints_reach_the_station_scorecard(stations
                      follow_redirects=False).status_code == 303
     assert pa.deadline_at.month == 12  # 10 working days after 23/11: the complaint counts in December
     assert card(s1.store, NOVEMBER)["5.4"] == (True, 1, 2, NOTE)  # not fetched yet: the last sync's figures
+    asked = lambda: sum(1 for m, path, _ in central.transport.log if path == "/api/v1/voice/scorecard")  # noqa: E731
+    before = asked()
+    s1.sync()  # within 5 minutes of the last fetch: the 10 s loop does not ask again
+    assert asked() == before and card(s1.store, NOVEMBER)["5.4"] == (True, 1, 2, NOTE)
+    s1.store.clock.advance(minutes=6)
     s1.sync()
+    assert asked() == before + 1
     assert card(s1.store, NOVEMBER) == {"5.2": (True, 0, 0, NOTE), "5.3": (True, 0, 0, NOTE),
                                         "5.4": (True, 2, 3, NOTE)}
     assert card(s1.store, DECEMBER) == {"5.2": (True, 1, 1, NOTE), "5.3": (True, 1, 1, NOTE),
@@ -107,6 +113,7 @@ def test_a_malformed_answer_is_refused_and_the_last_figures_kept(stations, centr
     bad = {"computed_at": "hôm qua", "office_id": "H55.242", "from": "2025-01-01", "days": {}}
     central.transport.faults.append(("GET /api/v1/voice/scorecard",
                                      lambda req, fwd: httpx.Response(200, json=bad, request=req)))
+    s1.store.clock.advance(minutes=6)
     with pytest.raises(sync_service.SyncError) as err:
         s1.sync()
     assert "số liệu 766" in err.value.message
