@@ -118,3 +118,36 @@ def test_a_malformed_answer_is_refused_and_the_last_figures_kept(stations, centr
         s1.sync()
     assert "số liệu 766" in err.value.message
     assert card(s1.store, NOVEMBER) == before
+
+
+@pytest.mark.ui
+async def test_f6_scorecard_tab_shows_the_servers_figures_and_a_never_synced_station_none(stations, central):
+    from textual.widgets import DataTable, TabbedContent
+
+    from counter.app import build_app
+    from counter.screens.queue import QueueScreen
+    from tests.helpers.pilot import SIZE, login, settle
+
+    s1, s2 = stations
+    clerk = actor_for(s1.store, "canbo")
+    for name, value in (("Nguyễn Văn An", "very_satisfied"), ("Trần Thị Bình", "unsatisfied")):
+        code, _ = returned(s1.store, name)
+        voice.rate_at_counter(s1.store, clerk, code, value)
+    s1.drain()
+    shown = {}
+    for st in (s1, s2):
+        app = build_app(store=st.store)
+        async with app.run_test(size=SIZE) as pilot:
+            await login(app, pilot, "giamsat")
+            await pilot.press("f6")
+            await settle(app, pilot)
+            assert isinstance(app.screen, QueueScreen)
+            app.screen.query_one("#queue-tabs", TabbedContent).active = "tab-score"
+            await settle(app, pilot)
+            table = app.screen.query_one("#score-table", DataTable)
+            shown[st.number] = {str(table.get_row_at(i)[0]): [str(c) for c in table.get_row_at(i)]
+                                for i in range(table.row_count)}
+    # code, name, numerator/denominator, ratio, target, points, note (November: the clock's month)
+    assert shown[1]["5.4"][2:] == ["1/2", "50,0% ✗", "100%", "3/6", NOTE]
+    assert shown[1]["5.2"][2:] == ["0/0", "—", "100%", "—/6", NOTE]
+    assert shown[2]["5.4"][2:] == ["—", "—", "100%", "—/6", NO_DATA]
