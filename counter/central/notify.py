@@ -35,6 +35,7 @@ from sqlalchemy.engine import Connection, Engine
 from counter.central import tables as t
 from counter.domain import voice as v
 from counter.domain.clock import Clock
+from counter.domain.codes import rating_url, tracking_url
 from counter.domain.lifecycle import DossierState
 
 log = logging.getLogger("counter.central.notify")
@@ -191,9 +192,9 @@ def enqueue(conn: Connection, accepted: list[tuple[dict[str, Any], Any, DossierS
         if not targets:
             continue
         office, phone = _office(conn, state.office_id)
-        link = f"{opts.public_url.rstrip('/')}/t/{state.token}"
+        link = tracking_url(opts.public_url, state.token)
         values = {"code": state.code, "procedure": state.procedure_name, "due": v.when(state.due_at),
-                  "link": link, "rate_link": f"{link}/y-kien", "office": office, "phone": phone,
+                  "link": link, "rate_link": rating_url(opts.public_url, state.token), "office": office, "phone": phone,
                   "reason": payload.get("reason"),
                   "papers": [p.get("name", "") for p in payload.get("papers") or [] if isinstance(p, dict)]}
         for channel, address in targets:

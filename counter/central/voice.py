@@ -32,8 +32,9 @@ from counter.central.tokens import lookup
 from counter.central.track import _page
 from counter.domain import voice as v
 from counter.domain.calendar import VN_TZ, WorkCalendar
-from counter.domain.codes import parse_token
-from counter.domain.lifecycle import DossierState, Status
+from counter.domain.scorecard import local_date
+from counter.domain.codes import RATING_PAGE, parse_token, rating_path
+from counter.domain.lifecycle import FINAL_STATUSES, STATUS_LABELS, DossierState, Status
 
 router = APIRouter()
 _STATE: TypeAdapter[DossierState] = TypeAdapter(DossierState)
@@ -144,7 +145,7 @@ def _limited(request: Request) -> Response | None:
 
 
 def _error_page(status: int, message: str, token: str | None) -> HTMLResponse:
-    back = f"<p><a href=\"/t/{quote(token)}/y-kien\">Quay lại</a></p>" if token else ""
+    back = f"<p><a href=\"{rating_path(quote(token))}\">Quay lại</a></p>" if token else ""
     body = (f"<h1>Chưa gửi được</h1><div class=\"card\" id=\"error\" role=\"alert\">{html.escape(message)}</div>{back}")
     return HTMLResponse(_page("Chưa gửi được", body), status_code=status, headers=_NO_STORE)
 
@@ -184,6 +185,8 @@ def render_voice(token: str, state: DossierState, view: dict[str, Any], rating: 
             f"<label for=\"reason\">Lý do (không bắt buộc)</label><select id=\"reason\" name=\"reason\"><option value=\"\">"
             f"—</option>" + "".join(f"<option value=\"{k}\">{e(label)}</option>" for k, label in v.RATING_REASONS.items())
             + "</select><button type=\"submit\" id=\"rate\">Gửi đánh giá</button></form></div>")
+    elif state.status in FINAL_STATUSES or state.voided_at is not None:
+        parts.append("<div class=\"card\">Hồ sơ đã kết thúc, không có kết quả để đánh giá.</div>")
     else:
         parts.append("<div class=\"card\">Ông/bà đánh giá mức độ hài lòng sau khi nhận kết quả.</div>")
     for c in complaints:
@@ -223,7 +226,7 @@ def _current_rating(conn: Connection, dossier_id: str) -> Any:
                                                            r.current)).first()
 
 
-@router.get("/t/{token}/y-kien", response_class=HTMLResponse, include_in_schema=False)
+@router.get(f"/t/{{token}}/{RATING_PAGE}", response_class=HTMLResponse, include_in_schema=False)
 async def voice_page(token: str, request: Request, ok: str | None = None) -> Response:
     limited = _limited(request)
     if limited:
@@ -273,7 +276,7 @@ def _post(fn):  # type: ignore[no-untyped-def]
             return _error_page(exc.status, exc.message, token)
         except v.VoiceError as exc:
             return _error_page(422, exc.message, token)
-        return RedirectResponse(f"/t/{quote(token)}/y-kien?ok={flash}", status_code=303, headers=_NO_STORE)
+        return RedirectResponse(f"{rating_path(quote(token))}?ok={flash}", status_code=303, headers=_NO_STORE)
 
     return handler
 
@@ -281,6 +284,11 @@ def _post(fn):  # type: ignore[no-untyped-def]
 def _rate(conn: Connection, state: DossierState, form: dict[str, str], _request: Request, now: datetime,
           _code: str | None) -> str:
     value, reason = v.check_rating(form.get("value"), form.get("reason"))
+    if state.voided_at is not None:
+        raise _Refused(409, "Hồ sơ đã bị hủy: không nhận đánh giá qua hồ sơ này.")
+    if state.status in FINAL_STATUSES and state.status != Status.RETURNED:
+        raise _Refused(409, f"Hồ sơ đã kết thúc ({STATUS_LABELS[state.status].lower()}), không có kết quả để "
+                            "đánh giá; ông/bà có thể gửi phản ánh, kiến nghị.")
     if state.status != Status.RETURNED:
         raise _Refused(409, "Hồ sơ chưa trả kết quả: ông/bà đánh giá sau khi nhận kết quả.")
     r = t.ratings.c
@@ -348,7 +356,7 @@ router.add_api_route("/t/{token}/phan-anh/{code}/danh-gia", _post(_rate_handling
 
 def voice_link(page: str, token: str) -> str:
     """The tracking page with a card linking to the rating and complaint page."""
-    link = (f"<div class=\"card\"><a href=\"/t/{quote(token)}/y-kien\" id=\"voice\">Đánh giá sự hài lòng, "
+    link = (f"<div class=\"card\"><a href=\"{rating_path(quote(token))}\" id=\"voice\">Đánh giá sự hài lòng, "
             "gửi phản ánh, kiến nghị</a></div><footer>")
     return page.replace("<footer>", link, 1)
 
@@ -507,20 +515,44 @@ def _notices(conn: Connection, auth: Any, _request: Request, _body: Any, _now: d
     return {"notices": notify.history(conn, dossier_id)}
 
 
-def scorecard(conn: Connection, office_id: str, start: datetime, end: datetime, now: datetime) -> dict[str, tuple[int, int]]:
-    """766 criteria 5.2, 5.3, 5.4 as (numerator, denominator) for ratings given / complaints due in [start, end)."""
+def scorecard_days(conn: Connection, office_id: str, start: datetime, end: datetime,
+                   now: datetime) -> dict[str, dict[str, tuple[int, int]]]:
+    """766 criteria 5.2, 5.3, 5.4 (domain.md's numbering) per local day: {"2026-11-23": {"5.2": (n, d), …}}.
+    A complaint counts on the day of its deadline, a rating on the day it was given (current ratings only);
+    each figure is a count, so a period's figures are the sums of its days (the stations add them up)."""
     r, c = t.ratings.c, t.complaints.c
-    values = list(conn.execute(sa.select(r.value).where(r.office_id == office_id, r.current, r.at >= start,
-                                                        r.at < end)).scalars())
-    rows = conn.execute(sa.select(c.deadline_at, c.answered_at, c.handling_rating)
-                        .where(c.office_id == office_id, c.deadline_at >= start, c.deadline_at < end)).all()
-    return {"5.2": v.ratio_satisfied(values),
-            "5.3": v.ratio_on_time([(x.deadline_at, x.answered_at) for x in rows], now),
-            "5.4": v.ratio_handling_satisfied([x.handling_rating for x in rows])}
+    ratings: dict[str, list[str]] = {}
+    for at, value in conn.execute(sa.select(r.at, r.value).where(r.office_id == office_id, r.current,
+                                                                   r.at >= start, r.at < end)).all():
+        ratings.setdefault(local_date(v.aware(at)).isoformat(), []).append(value)
+    complaints: dict[str, list[Any]] = {}
+    for x in conn.execute(sa.select(c.deadline_at, c.answered_at, c.handling_rating)
+                          .where(c.office_id == office_id, c.deadline_at >= start, c.deadline_at < end)).all():
+        complaints.setdefault(local_date(v.aware(x.deadline_at)).isoformat(), []).append(x)
+    out: dict[str, dict[str, tuple[int, int]]] = {}
+    for day in sorted(set(ratings) | set(complaints)):
+        rows = complaints.get(day, [])
+        out[day] = {"5.2": v.ratio_on_time([(x.deadline_at, x.answered_at) for x in rows], now),
+                    "5.3": v.ratio_handling_satisfied([x.handling_rating for x in rows]),
+                    "5.4": v.ratio_satisfied(ratings.get(day, []))}
+    return out
+
+
+def scorecard(conn: Connection, office_id: str, start: datetime, end: datetime, now: datetime) -> dict[str, tuple[int, int]]:
+    """766 criteria 5.2 (complaints answered on time), 5.3 (satisfied with their handling), 5.4 (satisfied
+    ratings of dossiers) as (numerator, denominator) over [start, end): the sums of `scorecard_days`."""
+    return v.sum_days(scorecard_days(conn, office_id, start, end, now).values())
 
 
 def _scorecard(conn: Connection, auth: Any, request: Request, _body: Any, now: datetime) -> dict[str, Any]:
+    """The period's totals; with `by=day` the figures per local day and when they were computed (what the
+    stations fetch at each sync: services.voice.pull_scorecard)."""
     start, end = _period(request)
+    if request.query_params.get("by") == "day":
+        days = scorecard_days(conn, auth.office_id, start, end, now)
+        return {"computed_at": now.astimezone(UTC).isoformat(), "office_id": auth.office_id,
+                "from": local_date(start).isoformat(),
+                "days": {d: {k: list(x) for k, x in f.items()} for d, f in days.items()}}
     return {k: list(x) for k, x in scorecard(conn, auth.office_id, start, end, now).items()}
 
 

@@ -115,3 +115,17 @@ def parse_token(text: str) -> str | None:
 
 def tracking_url(public_base_url: str, token: str) -> str:
     return f"{public_base_url.rstrip('/')}/t/{token}"
+
+
+#: the rating and complaint page behind a dossier's tracking page (issue 19): `/t/{token}/y-kien`
+RATING_PAGE = "y-kien"
+
+
+def rating_path(token: str) -> str:
+    """The rating page's path on the public server (the central server's route and its links)."""
+    return f"{tracking_url('', token)}/{RATING_PAGE}"
+
+
+def rating_url(public_base_url: str, token: str) -> str:
+    """What the hand-over note's QR and the "returned" notice carry: the tracking URL's rating page."""
+    return f"{tracking_url(public_base_url, token)}/{RATING_PAGE}"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 import re
 import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -263,13 +264,18 @@ def backoff(attempts: int, *, base: float = BACKOFF_BASE, cap: float = BACKOFF_C
 
 # --- 766 (Quyết định 766/QĐ-TTg) 5.2, 5.3, 5.4 -----------------------------------------------------------------
 
+#: the criteria these records count, numbered as domain.md's table (QĐ 766): 5.2 complaints answered on time,
+#: 5.3 satisfied with the handling of complaints, 5.4 satisfied ratings of dossiers
+SCORECARD_CODES = ("5.2", "5.3", "5.4")
+
+
 def ratio_satisfied(values: list[str]) -> tuple[int, int]:
-    """5.2: (satisfied or very satisfied, all ratings) of the period's current ratings."""
+    """5.4: (satisfied or very satisfied, all ratings) of the period's current ratings."""
     return sum(1 for v in values if v in SATISFIED), len(values)
 
 
 def ratio_on_time(complaints: list[tuple[datetime, datetime | None]], now: datetime) -> tuple[int, int]:
-    """5.3: (answered by their deadline, complaints due in the period or answered in it): each is
+    """5.2: (answered by their deadline, complaints due in the period or answered in it): each is
     (deadline, answered_at)."""
     pairs = [(aware(d), aware(a) if a is not None else None) for d, a in complaints]
     due = [(d, a) for d, a in pairs if a is not None or d <= now]
@@ -277,6 +283,18 @@ def ratio_on_time(complaints: list[tuple[datetime, datetime | None]], now: datet
 
 
 def ratio_handling_satisfied(values: list[str | None]) -> tuple[int, int]:
-    """5.4: (handling rated satisfied or very satisfied, handled complaints the citizen rated)."""
+    """5.3: (handling rated satisfied or very satisfied, handled complaints the citizen rated)."""
     rated = [v for v in values if v]
     return sum(1 for v in rated if v in SATISFIED), len(rated)
+
+
+def sum_days(days: Iterable[Mapping[str, Sequence[int]]]) -> dict[str, tuple[int, int]]:
+    """A period's 5.2-5.4 from its days' figures ({"5.2": (n, d), …} each): every figure is a count, so the
+    period's numerator and denominator are the sums of its days' (the server's per-day answer, added up on the
+    station for any period)."""
+    total = {code: (0, 0) for code in SCORECARD_CODES}
+    for figures in days:
+        for code, (n, d) in total.items():
+            add = figures.get(code) or (0, 0)
+            total[code] = (n + int(add[0]), d + int(add[1]))
+    return total

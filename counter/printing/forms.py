@@ -60,6 +60,7 @@ class ReceiptData:
     fee_lines: tuple[tuple[str, str, int], ...] = ()  # issue 18: (charge, how it was computed, đồng) owed at intake
     fee_total: int = 0
     fee_exemption: str = ""  # "Người thuộc hộ nghèo (Giấy chứng nhận …)"
+    rating_url: str = ""  # issue 19: the tracking page's rating page (codes.rating_url); the hand-over note's QR
 
 
 def vn_date(dt: datetime) -> str:
@@ -126,7 +127,8 @@ def receipt(r: ReceiptData) -> list[Document]:
             Field("6. Đăng ký nhận kết quả tại", r.return_label),
             *_fees(r),
             Field("Kênh tiếp nhận", CHANNELS.get(r.channel, str(r.channel))),
-            QR(r.tracking_url, f"Quét mã để tra cứu tiến độ hồ sơ: {r.tracking_url}"),
+            QR(r.tracking_url, "Quét mã để tra cứu tiến độ hồ sơ; sau khi nhận kết quả, đánh giá sự hài lòng, gửi "
+               f"phản ánh, kiến nghị tại trang này: {r.tracking_url}"),
             Signatures(("NGƯỜI NỘP HỒ SƠ", "(Ký và ghi rõ họ tên)"),
                        ("NGƯỜI TIẾP NHẬN HỒ SƠ", f"(Ký và ghi rõ họ tên)\n\n{r.clerk_name}")),
             Note(RECEIPT_NOTE),
@@ -373,6 +375,8 @@ def handover(r: ReceiptData, h: HandoverData) -> list[Document]:
                                                                             if h.fee_receipt else ""))
               if h.fee_collected else "Không"),
         Field("Ghi chú", h.note or "…"),
+        *((QR(r.rating_url, f"Quét mã để đánh giá sự hài lòng, gửi phản ánh, kiến nghị: {r.rating_url}"),)
+          if r.rating_url else ()),
         Signatures((right[0], right[1]) if h.method == "post" else ("NGƯỜI NHẬN KẾT QUẢ", right[1]),
                    ("NGƯỜI TRẢ KẾT QUẢ", f"(Ký và ghi rõ họ tên)\n\n{h.clerk_name}")),
         Note(DIGITAL_SIGNATURE),

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from counter.settings import load_settings
-from counter.domain.codes import tracking_url
+from counter.domain.codes import rating_url, tracking_url
 from counter.domain.errors import CounterError
 from counter.domain.lifecycle import EventKind
 from counter.domain.reprint import FormChoice
@@ -68,7 +68,8 @@ def receipt_data(session: Session, code: str) -> tuple[forms.ReceiptData, dict]:
         return_label=RETURN_LABELS.get(row.return_method, row.return_method) + (f": {address}" if address else ""),
         channel=row.channel, tracking_url=tracking_url(office.public_base_url, row.token),
         clerk_name=clerk.full_name if clerk else "", reason=payload.get("reason") or "",
-        original_due_at=row.original_due_at, submitter_id_number=row.submitter_id_number or "", **_fee_fields(payload))
+        original_due_at=row.original_due_at, submitter_id_number=row.submitter_id_number or "",
+        rating_url=rating_url(office.public_base_url, row.token), **_fee_fields(payload))
     return data, {"kind": first.kind, "form": payload.get("form"), "papers": payload.get("papers", []),
                   "voided_at": row.voided_at}
 

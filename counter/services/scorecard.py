@@ -3,9 +3,12 @@
 Each function takes the period's context and returns (numerator, denominator), or None when this store holds no
 record to count it from (shown as "Chưa có dữ liệu", never a made-up 0 or a copy of another ratio). 3.6 reads
 the payments (services.fees), 4.1 and 4.4 the electronic results (services.signing). Indicators whose records
-this store does not hold answer None here: complaints and ratings 5.2/5.3/5.4 and the portal's confirmations 1.4
-are kept on the central server (`GET /api/v1/voice/scorecard`, `counter serve portal status`); 3.5/3.5b and the
-population database 4.5a/4.5b have no record yet. Wiring a source is one line in COMPUTE.
+this store does not hold answer None here: the portal's confirmations 1.4 are kept on the central server
+(`counter serve portal status`); 3.5/3.5b and the population database 4.5a/4.5b have no record yet. Complaints
+and ratings 5.2/5.3/5.4 are kept on the central server too: each sync fetches its figures per day
+(`GET /api/v1/voice/scorecard?by=day`, services.voice.pull_scorecard) and 5.2-5.4 add up the period's days,
+noted "theo máy chủ lúc …" (when the server computed them); a station that never synced has no data.
+Wiring a source is one line in COMPUTE.
 
 Definitions (domain.md's table):
 - 2.1: the dossiers handled in the period are those received in it plus the backlog carried in (received before
@@ -22,7 +25,7 @@ Definitions (domain.md's table):
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from fractions import Fraction
 
@@ -44,6 +47,7 @@ class Context:
     lo: str  # the period's bounds [lo, hi) as the store writes times
     hi: str
     now: str  # min(now, end of period): "not yet due" is judged then
+    notes: dict[str, str] = field(default_factory=dict)  # code -> a line's note a compute function sets
 
     @classmethod
     def of(cls, store: Store, period: Period) -> Context:
@@ -124,6 +128,23 @@ def data_store_4_4(c: Context) -> Parts:
     return indicator_4_4(c.store, c.period)
 
 
+def from_server(code: str) -> Compute:
+    """5.2-5.4: the central server's figures this station fetched at its last sync (services.voice), noted
+    "theo máy chủ lúc …"; None (no data) on a station that never synced or for a period before them."""
+
+    def compute(c: Context) -> Parts:
+        from counter.services.voice import server_figures
+
+        found = server_figures(c.store, c.period.start, c.period.end)
+        if found is None:
+            return None
+        c.notes[code] = found.note
+        return found.parts[code]
+
+    compute.__name__ = f"from_server_{code.replace('.', '_')}"
+    return compute
+
+
 def no_record(_c: Context) -> Parts:
     """No record of this in the store yet (another part of the system brings it)."""
     return None
@@ -144,9 +165,9 @@ COMPUTE: dict[str, Compute] = {
     "4.4": data_store_4_4,
     "4.5a": no_record,  # the population database (the intake does not record where the data came from yet)
     "4.5b": no_record,
-    "5.2": no_record,  # complaints and ratings
-    "5.3": no_record,
-    "5.4": no_record,
+    "5.2": from_server("5.2"),  # complaints and ratings: kept on the central server, fetched at each sync
+    "5.3": from_server("5.3"),
+    "5.4": from_server("5.4"),
 }
 
 
@@ -161,4 +182,8 @@ def indicators(store: Store, period: Period, online_target_percent: float = 30.0
     """Every indicator of the table, in order, each from its compute function."""
     c = Context.of(store, period)
     defs = definitions(online_target_percent)
-    return [from_parts(code, COMPUTE[code](c), defs=defs) for code in defs]
+    out = []
+    for code in defs:
+        parts = COMPUTE[code](c)  # first: it may note where its figures come from
+        out.append(from_parts(code, parts, note=c.notes.get(code, ""), defs=defs))
+    return out

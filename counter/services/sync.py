@@ -715,8 +715,8 @@ def rebuild(session: Session, dossier_id: str) -> DossierState | None:
 # ---- one cycle --------------------------------------------------------------------------------------------
 
 def run_cycle(store: Store, client: SyncClient) -> CycleReport:
-    """The office's users, push, pull (and push again after a server restore). Records last success / last
-    error."""
+    """The office's users, push, pull (and push again after a server restore), then the server's 766 figures
+    5.2-5.4. Records last success / last error."""
     from counter.services import sync_recovery
 
     report = CycleReport()
@@ -732,6 +732,9 @@ def run_cycle(store: Store, client: SyncClient) -> CycleReport:
         if status(store).pending and report.retry == 0:
             push(store, client, report)  # e.g. what a restored server lacks
             pull(store, client, report)
+        from counter.services.voice import pull_scorecard
+
+        pull_scorecard(store, client)  # last: the server's 766 5.2-5.4 (the station's scorecard shows them)
     except Exception as exc:  # recorded, so `sync status` and the footer show it; the loop goes on
         record_failure(store, exc)
         raise

@@ -9,12 +9,13 @@ from there); the station reads and acts on them through its sync token (counter/
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 
 from counter.domain import voice as v
+from counter.domain.calendar import VN_TZ
 from counter.domain.errors import CounterError
 from counter.domain.permissions import Action, require
 from counter.services import dossiers
@@ -176,3 +177,71 @@ def notices(store: Store, code: str, transport: Any = None) -> list[str]:
     if did is None:
         raise CounterError(f"Không tìm thấy hồ sơ “{code}”")
     return [n["text"] for n in _call(store, "GET", f"/api/v1/voice/notices/{did}", transport)["notices"]]
+
+
+# --- 766 5.2-5.4 as the server computed them (fetched at each sync) ------------------------------------------
+
+SCORECARD_KEY = "voice_scorecard"  # sync_state: the server's last answer, as JSON (with its computed_at)
+
+
+@dataclass(frozen=True)
+class ServerFigures:
+    parts: dict[str, tuple[int, int]]  # "5.2" -> (numerator, denominator) over the asked period
+    computed_at: datetime  # when the server computed them (UTC)
+
+    @property
+    def note(self) -> str:
+        """"theo máy chủ lúc 15:02 02/12" (short: it fits the scorecard's note column; the footer's form)."""
+        return f"theo máy chủ lúc {self.computed_at.astimezone(VN_TZ):%H:%M %d/%m}"
+
+
+def scorecard_window_start(today: date) -> date:
+    """The first day a sync fetches the figures from: 1 January of last year (the station's reports look back
+    a month, a quarter, a year; a period before it shows no data rather than a partial sum)."""
+    return date(today.year - 1, 1, 1)
+
+
+SCORECARD_EVERY = timedelta(minutes=5)  # the figures change slowly; a 10 s sync loop need not ask each time
+
+
+def pull_scorecard(store: Store, client: Any, force: bool = False) -> bool:
+    """At each sync (services.sync.run_cycle), at most every SCORECARD_EVERY by the station's clock (or when
+    `force`d): the server's 5.2-5.4 per day, stored in sync_state in one transaction with the time the server
+    computed them. False when not asked this time or the server has none (nothing changed)."""
+    import json
+
+    from counter.domain.scorecard import local_date
+    from counter.services.sync import _set
+
+    now = store.clock.now()
+    rows = store.query("SELECT value FROM sync_state WHERE key = ?", (SCORECARD_KEY,))
+    if rows and not force:
+        fetched = datetime.fromisoformat(json.loads(rows[0]["value"]).get("fetched_at") or "2000-01-01T00:00:00+00:00")
+        if fetched <= now < fetched + SCORECARD_EVERY:
+            return False
+    data = client.voice_scorecard(scorecard_window_start(local_date(now)).isoformat())
+    if data is None:
+        return False
+    data["fetched_at"] = now.astimezone(UTC).isoformat()
+    with store.write() as session:
+        _set(session, SCORECARD_KEY, json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True))
+    return True
+
+
+def server_figures(store: Store, start: date, end: date) -> ServerFigures | None:
+    """5.2-5.4 for the local days [start, end] from the server's figures this store last fetched; None when it
+    never fetched any (never synced, or no server), when they are of another office, or when the period starts
+    before the days they cover."""
+    import json
+
+    from counter.services.office import office_info
+
+    rows = store.query("SELECT value FROM sync_state WHERE key = ?", (SCORECARD_KEY,))
+    if not rows:
+        return None
+    data = json.loads(rows[0]["value"])
+    if data.get("office_id") != office_info(store).id or start.isoformat() < data["from"]:
+        return None
+    lo, hi = start.isoformat(), end.isoformat()
+    days = [f for day, f in data["days"].items() if lo <= day <= hi]
+    return ServerFigures(v.sum_days(days), datetime.fromisoformat(data["computed_at"]))

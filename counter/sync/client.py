@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
-from datetime import datetime, UTC
+from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -273,6 +273,30 @@ class SyncClient:
                 or not isinstance(data.get("office_id"), str):
             raise SyncUnavailable("Máy chủ trả lời danh sách người dùng không đúng dạng")
         return data["office_id"], found
+
+    def voice_scorecard(self, start: str) -> dict[str, Any] | None:
+        """The office's 766 figures 5.2-5.4 per local day from `start` (YYYY-MM-DD) on, as the server computed
+        them (GET /api/v1/voice/scorecard?by=day): {"computed_at", "office_id", "from", "days": {day: {code:
+        [n, d]}}}; None when the server predates them (404)."""
+        status, data = self._request("GET", "/api/v1/voice/scorecard", ok=(200, 404),
+                                     params={"by": "day", "from": start})
+        if status == 404:
+            return None
+        try:
+            datetime.fromisoformat(data["computed_at"])
+            days = data["days"]
+            date.fromisoformat(data["from"])
+            for day in days:
+                date.fromisoformat(day)
+            ok = isinstance(data["office_id"], str) and isinstance(data["from"], str) and isinstance(days, dict) \
+                and all(isinstance(f, dict) and all(isinstance(x, list) and len(x) == 2 and
+                                                    all(type(n) is int and n >= 0 for n in x) for x in f.values())
+                        for f in days.values())
+        except (KeyError, TypeError, ValueError):
+            ok = False
+        if not ok:
+            raise SyncUnavailable("Máy chủ trả lời số liệu 766 (5.2–5.4) không đúng dạng")
+        return data
 
 
 def _json(value: Any) -> str:

@@ -79,6 +79,8 @@ class Gateway:
     def __init__(self) -> None:
         self.port = _free_port()
         self.got: list[dict] = []
+        self.status = 200  # another status: the gateway is up but refuses (nothing delivered)
+        self.refused = 0
         self.server: ThreadingHTTPServer | None = None
 
     def start(self) -> None:
@@ -87,6 +89,12 @@ class Gateway:
         class H(BaseHTTPRequestHandler):
             def do_POST(self):
                 body = json.loads(self.rfile.read(int(self.headers["content-length"])))
+                if gateway.status != 200:
+                    gateway.refused += 1
+                    self.send_response(gateway.status)
+                    self.end_headers()
+                    self.wfile.write(b'{"error":"busy"}')
+                    return
                 gateway.got.append(body)
                 self.send_response(200)
                 self.end_headers()
@@ -242,6 +250,25 @@ async def test_gateway_down_then_up_each_message_delivered_once(central_url, cen
     with central_engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(t.notices)
                             .where(t.notices.c.status == "sent")).scalar_one() == 3
+
+
+async def test_a_gateway_that_answers_503_then_recovers_delivers_each_message_once(central_url, central_engine,
+                                                                                   station_store, gateway):
+    clock = FixedClock(NOW + timedelta(minutes=5))
+    server = Central(central_url, central_engine, {"sms": sms_notifier(gateway)}, clock)
+    clerk = actor_for(station_store, "canbo")
+    codes = [receive_with(station_store, clerk, notify_by="sms", phone=f"098765432{i}") for i in range(2)]
+    await server.sync(station_store)
+    gateway.status = 503  # up, but refusing: nothing delivered, each attempt recorded with its answer
+    assert server.send() == (0, 2) and gateway.refused == 2 and gateway.got == []
+    shown = server.history(station_store, codes[0])
+    assert len(shown) == 1 and "cổng SMS trả lời 503" in shown[0]
+    gateway.status = 200
+    clock.advance(hours=1)
+    assert server.send() == (2, 0)
+    clock.advance(days=1)
+    assert server.send() == (0, 0)
+    assert sorted(g["phone"] for g in gateway.got) == ["0987654320", "0987654321"]  # each once
 
 
 async def test_a_station_that_syncs_after_a_day_offline_notifies_once(central_url, central_engine, station_store,

@@ -90,7 +90,7 @@ async def test_rating_on_the_tracking_page_one_per_channel_a_change_keeps_both(s
     got = sorted((x["staff"], x["procedure_code"], x["channel"], x["value"], x["n"]) for x in r.json()["ratings"])
     assert got == [("canbo", "1.001193", "counter", "very_satisfied", 1), ("canbo", "1.001193", "web", "unsatisfied", 1)]
     r = await client.get("/api/v1/voice/scorecard", headers=auth(client.token))
-    assert r.json()["5.2"] == [1, 2]
+    assert r.json()["5.4"] == [1, 2]  # 5.4: satisfied ratings of dossiers (domain.md numbering)
 
 
 async def test_complaint_bad_input_gets_a_message_a_4xx_and_nothing_stored(server, station_store):
@@ -171,5 +171,5 @@ async def test_supervisor_answers_and_the_page_shows_it_then_the_citizen_rates_t
                           json={"action": "answer", "by": "giamsat", "answer": "Thêm nữa."})
     assert r.status_code == 409 and "đã kết thúc" in r.json()["detail"]
     card = (await client.get("/api/v1/voice/scorecard", headers=auth(client.token))).json()
-    assert card["5.3"] == [1, 1] and card["5.4"] == [1, 1]
+    assert card["5.2"] == [1, 1] and card["5.3"] == [1, 1]  # answered on time, handling rated satisfied
     assert (await client.get("/api/v1/voice/complaints")).status_code == 401
