@@ -472,7 +472,8 @@ class QueueScreen(ServiceScreen):
         for r in report.procedures:
             judged = r.met(target)
             share = percent(r.share) + ("" if judged is None else (" ✓" if judged else " ✗"))
-            table.add_row(cell(f"{r.key} {r.label}"), Text(ONLINE_LEVELS.get(r.level or "", "không").capitalize()), Text(str(r.received)),
+            level = ONLINE_LEVELS.get(r.level or "", "không").capitalize()
+            table.add_row(cell(f"{r.key} {r.label}"), Text(level), Text(str(r.received)),
                           Text(str(r.online)), Text(share, style="" if judged is None else
                                                     ("green" if judged else "bold red")),
                           Text(str(r.assisted)), Text(percent(r.assisted_share)), Text(verdict(r, target)),

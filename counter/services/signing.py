@@ -30,8 +30,20 @@ from counter.services.blobs import blob_store
 from counter.services.store import Actor, Store
 from counter.signing import SignerInfo, SigningError, open_signer, sign_pdf
 
-__all__ = ["ResultView", "SignedFile", "Signing", "SigningError", "issue_result", "results_of", "reusable_results",
-           "issue_result_from", "receive_reusing", "result_source", "sign_document", "sign_form"]
+__all__ = [
+    "ResultView",
+    "SignedFile",
+    "Signing",
+    "SigningError",
+    "issue_result",
+    "issue_result_from",
+    "receive_reusing",
+    "result_source",
+    "results_of",
+    "reusable_results",
+    "sign_document",
+    "sign_form",
+]
 
 
 class Signing:

@@ -53,7 +53,7 @@ def serve_tsa(ca: TestCA) -> Iterator[str]:
     stamper = tsa_signer(ca)
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             try:
                 answer = stamper.request_tsa_response(tsp.TimeStampReq.load(body)).dump()

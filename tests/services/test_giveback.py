@@ -150,6 +150,7 @@ def test_the_preview_says_who_collects_what_and_writes_nothing(store):
         "Hình thức": "Trả tại quầy", "Người nhận": "Trần Thị Bình (Người được ủy quyền)",
         "Giấy tờ người nhận": "001192345678 (quét mã QR trên CCCD), sinh 02/02/1992",
         "Giấy ủy quyền": "Văn bản ủy quyền có chứng thực số 125/2026/SCT, ngày 20/11/2026, UBND xã Phục Linh",
+        "Kết quả bàn giao": "bản giấy",  # issue 20: what was handed over
         "Giấy tờ kết quả": "Giấy khai sinh bản chính (1)", "Phí, lệ phí thu": "Không thu"}
     assert snapshot(store) == before
 

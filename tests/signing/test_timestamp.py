@@ -61,7 +61,7 @@ def test_without_a_timestamp_server_the_report_says_so(keys, p12_cfg):
 
 
 class _Rubbish(BaseHTTPRequestHandler):
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         self.rfile.read(int(self.headers.get("Content-Length") or 0))
         self.send_response(200)
         self.send_header("Content-Type", "text/html")
