@@ -169,6 +169,7 @@ def cli_actor(store: Any, user: str | None, password: str | None = None, action:
              "COUNTER_PASSWORD hoặc nhập khi được hỏi.")
     if not user:
         fail(f"Lệnh này cần đăng nhập: {LOGIN_HINT}.")
+    assert user is not None  # fail() exits
     minutes = _session_minutes(store)
     actor = cli_session.check(store, user, minutes)
     if actor is not None:

@@ -10,6 +10,7 @@ services/scorecard.py, one function per indicator.
 from __future__ import annotations
 
 import calendar as _cal
+from typing import Any
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, UTC
 from fractions import Fraction

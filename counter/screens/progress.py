@@ -93,7 +93,8 @@ class ProgressScreen(ServiceScreen):
             "chuyển hồ sơ cho cơ quan/người xử lý và nhận lại (Phiếu kiểm soát Mẫu 06), yêu cầu bổ sung (in Mẫu 02), "
             "nhận bổ sung (hạn mới theo lịch), yêu cầu/ghi nhận nộp phí, có kết quả, rút hồ sơ, dừng xử lý (in Mẫu "
             "05), gia hạn (giám sát; in Mẫu 04 với ngày hẹn mới), ghi chú, phát hành kết quả điện tử (ký số bằng khóa "
-            "của bạn, mã PIN hỏi một lần trong phiên; tệp PDF, bản quét kết quả giấy, hoặc giấy tờ đã quét ở F3). Hồ sơ miễn phí không có bước phí, lệ phí. "
+            "của bạn, mã PIN hỏi một lần trong phiên; tệp PDF, bản quét kết quả giấy, hoặc giấy tờ đã quét ở F3). Hồ sơ"
+            "miễn phí không có bước phí, lệ phí. "
             "{progress.slip} in Phiếu kiểm soát (Mẫu 06). {progress.reprint} in lại: chọn một biểu mẫu hồ sơ này có "
             "(Mẫu 01 với hẹn trả ban "
             "đầu, 02–06, phiếu bàn giao), mẫu vừa in được chọn sẵn. {progress.find} về ô tìm.")
@@ -291,7 +292,7 @@ class ProgressScreen(ServiceScreen):
         yes = values.get("data_store", "").strip().lower() in ("c", "có", "co", "x", "1")
 
         def work() -> Any:
-            signing = self.capp.services.signing  # type: ignore[union-attr]  (sign_with_pin checked it)
+            signing = self.capp.services.signing  # type: ignore[union-attr]  # sign_with_pin checked it
             return issue_result_from(store, signing, actor, code, values.get("source", ""),  # type: ignore[arg-type]
                                      values.get("name", ""), yes)
 

@@ -180,7 +180,7 @@ def _key_file_signer() -> type:
 
         async def async_sign_raw(self, data: bytes, digest_algorithm: str, dry_run: bool = False) -> bytes:
             if dry_run and self._mechanism(digest_algorithm) == "rsassa_pkcs1v15":
-                return bytes((self.signing_cert.public_key.bit_size + 7) // 8)
+                return bytes((self.signing_cert.public_key.bit_size + 7) // 8)  # type: ignore[union-attr]
             return self.sign_raw(data, digest_algorithm)
 
         def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
@@ -233,7 +233,7 @@ def _corner(handler: Any) -> tuple[int, tuple[float, float, float, float]]:
     node = page.get_object()
     while "/MediaBox" not in node and "/Parent" in node:  # an inherited media box
         node = node["/Parent"].get_object()
-    left, bottom, right, top = (float(v) for v in node.get("/MediaBox", (0, 0, 420, 595)))
+    _left, bottom, right, _top = (float(v) for v in node.get("/MediaBox", (0, 0, 420, 595)))
     return count - 1, (right - BOX_W - 12, bottom + 12, right - 12, bottom + 12 + BOX_H)
 
 

@@ -85,7 +85,7 @@ def test_a_pdf_without_a_form_field_is_signed_in_the_last_pages_corner(keys, p12
     import pikepdf
 
     data = blank_pdf(pages=2, size=(420, 595))
-    page, (x1, y1, x2, y2) = signature_box(data)
+    page, (x1, y1, x2, _y2) = signature_box(data)
     with pikepdf.open(io.BytesIO(data)) as pdf:
         right = float(pdf.pages[-1].MediaBox[2])
     assert page == 1 and (x2, y1) == (right - 12, 12) and x2 - x1 == 200

@@ -52,7 +52,7 @@ async def _open_on(app, pilot, url: str):  # type: ignore[no-untyped-def]
 
 async def test_f5_electronic_refused_without_an_issued_result(tmp_path):
     store = make_store(tmp_path / "data")
-    code, url = _resolved(store, actor_for(store, "canbo"))
+    _code, url = _resolved(store, actor_for(store, "canbo"))
     app = build_app(store)
     async with app.run_test(size=SIZE) as pilot:
         screen = await _open_on(app, pilot, url)
