@@ -281,24 +281,12 @@ class Cleaner:
 
 def attach_cleanup(app: Any, cfg: OnlineConfig) -> None:
     """Run a Cleaner for the app's lifetime (cfg.cleanup_interval seconds apart; 0: none)."""
-    import contextlib
+    from counter.central.ops import run_beside
 
     if cfg.cleanup_interval <= 0:
         return
-    inner = app.router.lifespan_context
-
-    @contextlib.asynccontextmanager
-    async def lifespan(a: Any):  # type: ignore[no-untyped-def]
-        worker = Cleaner(a.state.engine, a.state.blobs, a.state.clock, cfg.upload_lifetime_hours,
-                         cfg.cleanup_interval)
-        worker.start()
-        try:
-            async with inner(a) as state:
-                yield state
-        finally:
-            worker.stop()
-
-    app.router.lifespan_context = lifespan
+    run_beside(app, lambda a: Cleaner(a.state.engine, a.state.blobs, a.state.clock, cfg.upload_lifetime_hours,
+                                      cfg.cleanup_interval))
 
 
 # --- the online desk ---------------------------------------------------------------------------------------

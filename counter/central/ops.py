@@ -325,3 +325,23 @@ class Observe:
                 access_log.info("", extra={"fields": {
                     "request_id": rid, "method": scope.get("method"), "route": route, "status": status[0],
                     "ms": round(took * 1000, 2), "bytes": size[0]}})
+
+
+def run_beside(app: Any, make: Callable[[Any], Any]) -> None:
+    """Run a background worker (`start()`/`stop()`, made by `make(app)` at start-up) for the app's lifetime,
+    around whatever lifespan the app already has."""
+    import contextlib
+
+    inner = app.router.lifespan_context
+
+    @contextlib.asynccontextmanager
+    async def lifespan(a: Any):  # type: ignore[no-untyped-def]
+        worker = make(a)
+        worker.start()
+        try:
+            async with inner(a) as state:
+                yield state
+        finally:
+            worker.stop()
+
+    app.router.lifespan_context = lifespan

@@ -4,7 +4,6 @@ on the stations' blob API) and the outbox worker started and stopped with the ap
 
 from __future__ import annotations
 
-import contextlib
 import re
 from typing import Any
 
@@ -13,6 +12,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
 from counter.central import tables as t
+from counter.central.ops import run_beside
 
 router = APIRouter()
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -35,19 +35,11 @@ def attach(app: FastAPI, server: Any, *, pusher: bool = True) -> None:
     app.include_router(router)
     if not pusher:
         return
-    inner = app.router.lifespan_context
 
-    @contextlib.asynccontextmanager
-    async def lifespan(a: FastAPI):  # type: ignore[no-untyped-def]
+    def pusher_of(a: FastAPI) -> Any:
         from counter.central.portal_out import Pusher
 
-        worker = Pusher(a.state.engine, server)
-        worker.start()
-        a.state.portal_pusher = worker
-        try:
-            async with inner(a) as state:
-                yield state
-        finally:
-            worker.stop()
+        a.state.portal_pusher = Pusher(a.state.engine, server)
+        return a.state.portal_pusher
 
-    app.router.lifespan_context = lifespan
+    run_beside(app, pusher_of)
