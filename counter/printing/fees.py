@@ -3,7 +3,6 @@ the day's cash report (PDF layout and XLSX). Plain data in, layouts out; the ser
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -213,6 +212,8 @@ def cash_report_xlsx(report: CashReport) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
+    from counter.printing.xlsx import fit_columns, workbook_bytes
+
     wb = Workbook()
     ws = wb.active
     ws.title = "Tổng hợp"
@@ -231,9 +232,5 @@ def cash_report_xlsx(report: CashReport) -> bytes:
         detail.append([r.number, r.series, r.code, r.payer, METHODS.get(r.method, r.method), r.amount, r.collector,
                        f"{r.at.astimezone(VN_TZ):%H:%M}", r.status])
     for sheet in (ws, detail):
-        for col in sheet.columns:
-            sheet.column_dimensions[col[0].column_letter].width = max(10, min(40, max(len(str(c.value or ""))
-                                                                                      for c in col) + 2))
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+        fit_columns(sheet, 40)
+    return workbook_bytes(wb)

@@ -3,7 +3,6 @@ figures come from services/online_report.py (an OnlineReport: this module only l
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 from counter.domain.catalogue import ONLINE_LEVELS
@@ -60,6 +59,8 @@ def online_report_xlsx(report: Any) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
+    from counter.printing.xlsx import fit_columns, workbook_bytes
+
     wb = Workbook()
     ws = wb.active
     ws.title = "Theo kỳ"
@@ -82,12 +83,8 @@ def online_report_xlsx(report: Any) -> bytes:
             for c in row:
                 if isinstance(c.value, float):
                     c.number_format = "0.0%"
-        for col in sheet.columns:
-            sheet.column_dimensions[col[0].column_letter].width = max(10, min(50, max(len(str(c.value or ""))
-                                                                                      for c in col[4:] or col) + 2))
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+        fit_columns(sheet, 50, skip=4)
+    return workbook_bytes(wb)
 
 
 def _num(value: Any) -> float | None:

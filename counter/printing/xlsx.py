@@ -20,6 +20,20 @@ def column_width(points: float) -> float:
     return max(5.0, round(points / POINTS_PER_CHAR, 1))
 
 
+def fit_columns(sheet, cap: int, skip: int = 0) -> None:  # type: ignore[no-untyped-def]
+    """Each column as wide as its longest value (the cells below the first `skip` rows, e.g. a report's title
+    lines), between 10 and `cap` characters."""
+    for col in sheet.columns:
+        sheet.column_dimensions[col[0].column_letter].width = max(10, min(cap, max(len(str(c.value or ""))
+                                                                                   for c in col[skip:] or col) + 2))
+
+
+def workbook_bytes(wb: Workbook) -> bytes:
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
 LINE_HEIGHT = 15.0  # points per line of the default 11 pt font
 CHARS_PER_WIDTH = 1.2  # a width unit is one digit; text letters average narrower (measured in LibreOffice)
 
@@ -93,6 +107,4 @@ def ledger_xlsx(led: Ledger) -> bytes:
                 c.number_format = DATE_FORMAT
     ws.freeze_panes = ws.cell(row=HEADER_ROW + 1, column=1)
     _print_setup(ws, HEADER_ROW + len(led.rows))
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return workbook_bytes(wb)
