@@ -111,7 +111,9 @@ def build_demo(store: Store, now: datetime | None = None, count: int = 360, seed
             (folder / "config.toml").write_text(DEMO_FEES, "utf-8")
     from counter.services.digitize import digitize_demo  # issue 5: a few papers already digitized (F3)
 
-    digitize_demo(store, auth.login(store, "canbo", "canbo123"))
+    clerk = auth.login(store, "canbo", "canbo123")
+    digitize_demo(store, clerk)
+    made[0] += online_demo(store, clerk, now, random.Random(seed + 15))
     return DemoResult(OFFICE_ID, sum(made), [(u[0], u[3], u[2], u[1]) for u in DEMO_USERS], second_dir,
                       tuple(made))
 
@@ -306,3 +308,142 @@ def _progress(s, rng, code, due, received, now, receiver, clerk, supervisor, cal
                                   "papers": [{"name": "Kết quả giải quyết thủ tục hành chính", "count": 1}],
                                   "fee_collected": owner[2]},
              rng.uniform(1, 72), receiver)
+
+
+# ---- online dossiers (issue 15): F8 "Hồ sơ trực tuyến" has work on a new demo -------------------------------
+
+#: the online dossiers waiting at station 1: (procedure, working days before today (0: today, None: `now` minus
+#: the minutes), the local time or minutes, what else): two past the office's limit of 8 working hours, two
+#: filed this morning (one with a clerk's help), one asked for a paper and waiting for the citizen's upload
+ONLINE_WAITING = [
+    ("1.001193", 3, time(9, 20), ""),
+    ("1.004194", 2, time(15, 10), ""),
+    ("2.000635", None, 50, ""),
+    ("1.000894", None, 130, "assisted"),
+    ("1.004222", 4, time(10, 5), "asked"),
+]
+#: received from the online list this month (the online and assisted shares of `counter report online`, F6)
+ONLINE_RECEIVED = [("1.001193", ""), ("1.004194", "assisted"), ("2.000635", ""), ("1.000656", ""),
+                   ("1.004873", "assisted")]
+ASKED_PAPER = "Giấy tờ chứng minh chỗ ở hợp pháp"
+ASKED_REASON = "Ảnh chụp bị mờ, không đọc được địa chỉ và số thửa; đề nghị chụp lại rõ nét"
+
+
+def _upload(title: str, owner: str, pages: int, kind: str) -> tuple[bytes, str]:
+    """A citizen's upload: a drawn A5 page (PDF of `pages` pages, or a PNG photo of it), and its MIME type."""
+    from io import BytesIO
+
+    from PIL import Image, ImageDraw, ImageFont
+
+    import counter.printing
+
+    font = ImageFont.truetype(str(Path(counter.printing.__file__).parent / "fonts" / "DejaVuSans.ttf"), 18)
+    im = Image.new("L", (420, 595), 255)
+    d = ImageDraw.Draw(im)  # bold strokes: F8's preview draws the first page at 30 dpi as half blocks
+    d.rectangle((20, 20, 400, 575), outline=0, width=8)
+    d.rectangle((20, 20, 400, 110), fill=0)
+    d.text((40, 36), "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", font=font, fill=255)
+    d.text((40, 64), "Độc lập - Tự do - Hạnh phúc", font=font, fill=255)
+    y = 130
+    for line in (*_wrap(title.upper(), 30), "", f"Họ tên: {owner}", "(tệp tải lên mẫu)"):
+        d.text((40, y), line, font=font, fill=0)
+        y += 28
+    if kind == "png":  # a photo of an ID paper: its portrait
+        d.rectangle((40, y + 20, 170, y + 190), fill=0)
+    for i in range(6):  # the form's filled-in lines
+        d.rectangle((190 if kind == "png" else 40, y + 30 + 26 * i, 380, y + 40 + 26 * i), fill=40)
+    buf = BytesIO()
+    if kind == "png":
+        im.save(buf, "PNG")
+        return buf.getvalue(), "image/png"
+    im.save(buf, "PDF", resolution=72.0, save_all=pages > 1, append_images=[im] * (pages - 1))
+    return buf.getvalue(), "application/pdf"
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    import textwrap
+
+    return textwrap.wrap(text, width)[:3]
+
+
+def _slug(text: str) -> str:
+    import re
+    import unicodedata
+
+    plain = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    plain = "".join(c for c in plain if not unicodedata.combining(c)).lower()
+    return re.sub(r"[^a-z0-9]+", "-", plain).strip("-")[:40]
+
+
+def _files(store: Store, proc, owner: str, n: int) -> list[dict]:  # type: ignore[no-untyped-def]
+    """One upload per paper of the checklist the citizen has (every required one, the first optional one on
+    every other dossier): PDFs, the ID papers as a PNG photo; their bytes in the station's blob store."""
+    from counter.services.blobs import blob_store
+
+    refs = []
+    papers = [p for p in proc.papers if p.required] + [p for p in proc.papers if not p.required][:n % 2]
+    for i, paper in enumerate(papers):
+        photo = "tùy thân" in paper.name or "tuỳ thân" in paper.name
+        pages = 1 if photo else 1 + (n + i) % 2
+        data, mime = _upload(paper.name, owner, pages, "png" if photo else "pdf")
+        name = "-".join(_slug(paper.name).split("-")[:4])  # as a citizen names a file: "to-khai-dang-ky"
+        refs.append({"sha256": blob_store(store).put(data), "name": f"{name}.{mime[-3:]}",
+                     "mime": mime, "size": len(data), "pages": pages, "paper": paper.name})
+    return refs
+
+
+def online_demo(store: Store, clerk: Actor, now: datetime, rng: random.Random) -> int:
+    """The demo's online dossiers at station 1, as the online desk's pull brings them (status 1, channel 2, the
+    uploads as FileRefs): ONLINE_WAITING on F8's list, ONLINE_RECEIVED received there this month through the
+    counter's own step (online.receive: due date, digitized papers, Mẫu 01). Returns how many were made."""
+    from counter.domain.clock import FixedClock
+    from counter.services import online
+
+    procs = {p.code: p for p in catalogue.default_specs()}
+    with store.read() as s:
+        cal = office.calendar_of(s, OFFICE_ID)
+    local = now.astimezone(VN_TZ)
+    clock = store.clock
+
+    def working_day_back(days: int):  # type: ignore[no-untyped-def]
+        day = local.date()
+        for _ in range(days):
+            day -= timedelta(days=1)
+            while not cal.is_working_day(day):
+                day -= timedelta(days=1)
+        return day
+
+    def register(code: str, at: datetime, assisted: bool, n: int) -> str:
+        year = rng.randrange(1960, 2004)
+        name, id_number, phone = _person(rng, year)
+        owner = Applicant(name=name, id_number=id_number, phone=phone, email=f"{_slug(name)}@example.vn",
+                          birth_date=f"{year}-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d}",
+                          address=f"{rng.choice(HAMLETS)}, xã Phục Linh, tỉnh Thái Nguyên")
+        files = _files(store, procs[code], name, n)
+        with store.write() as s:
+            return dossiers.register_online_in(s, clerk, code, owner, at.astimezone(now.tzinfo), files=files,
+                                               assisted=assisted).code
+
+    made = 0
+    try:
+        month_start = datetime.combine(local.date().replace(day=1), time(0, 0), VN_TZ)
+        span = (local - month_start).total_seconds()
+        for i, (code, extra) in enumerate(ONLINE_RECEIVED):  # spread over the month so far, oldest first
+            received = month_start + timedelta(seconds=span * (i + 1) / (len(ONLINE_RECEIVED) + 2))
+            if _at_work(received, cal) < local:  # in office hours, when the month has had some
+                received = _at_work(received, cal)
+            dossier = register(code, received - timedelta(hours=2 + i), extra == "assisted", made)
+            store.clock = FixedClock(received.astimezone(now.tzinfo))
+            online.receive(store, clerk, dossier)
+            made += 1
+        for code, days, when, extra in ONLINE_WAITING:
+            at = (local - timedelta(minutes=when) if days is None  # type: ignore[arg-type]
+                  else datetime.combine(working_day_back(days), when, VN_TZ))  # type: ignore[arg-type]
+            dossier = register(code, at, extra == "assisted", made)
+            if extra == "asked":
+                store.clock = FixedClock(_at_work(at + timedelta(hours=20), cal).astimezone(now.tzinfo))
+                online.ask_missing(store, clerk, dossier, {ASKED_PAPER: ASKED_REASON})
+            made += 1
+    finally:
+        store.clock = clock
+    return made

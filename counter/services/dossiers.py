@@ -200,14 +200,18 @@ def refuse_in(session: Session, actor: Actor, procedure_code: str, owner: Applic
 
 
 def register_online_in(session: Session, actor: Actor, procedure_code: str, owner: Applicant,
-                       at: datetime) -> DossierState:
-    """An online registration (status 1) waiting to be received at the counter."""
+                       at: datetime, files: list[dict[str, Any]] | None = None, assisted: bool = False,
+                       source: str = "web") -> DossierState:
+    """An online registration (status 1) waiting to be received at the counter, with its uploaded files (FileRefs:
+    sha256, name, mime, size, pages, paper; their bytes already in the blob store) when it has any."""
     errors: dict[str, str] = {}
     owner = clean_applicant(owner, "owner", None, errors)
     if errors:
         raise ValidationError(errors)
     proc = _procedure(session, actor, procedure_code, 2)
     payload = _new_dossier(session, actor, proc, owner, at, 2)
+    if files is not None:
+        payload.update(files=files, assisted=assisted, source=source)
     return ev.append(session, actor, payload["dossier_id"], EventKind.REGISTERED, payload, at, new=True)[0]
 
 

@@ -86,10 +86,6 @@ _COUNT = sa.text(
     "(SELECT count(*) FROM dossiers WHERE office_id = :o AND status = 1 AND awaiting_citizen = 1), "
     "(SELECT count(*) FROM dossiers WHERE office_id = :o AND status = 1 AND awaiting_citizen = 0 "
     " AND updated_at <= :cut)")
-_OLDEST = sa.text(
-    "SELECT (SELECT max(e.at) FROM dossier_events e WHERE e.dossier_id = d.id "
-    " AND e.kind IN ('registered', 'files_added')) FROM dossiers d "
-    "WHERE d.office_id = :o AND d.status = 1 AND d.awaiting_citizen = 0")
 
 
 def _utc(value: Any) -> datetime:

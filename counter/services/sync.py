@@ -291,12 +291,20 @@ def _actors(session: Session) -> dict[int, dict[str, str]]:
 
 
 def _blob_hashes(rows: list[Any]) -> list[str]:
+    """The files the server needs before it takes these events: a scan's, a scanned authorization's, a result's
+    ("blobs"), and an online dossier's uploads ("files" of `registered` / `files_added`, which the server
+    also waits for: a demo's online dossiers are its station's own events)."""
     out: list[str] = []
     for r in rows:
         if r.kind in BLOB_KINDS:  # a scan, a scanned authorization, a result
-            for h in json.loads(r.payload).get("blobs", []) or []:
-                if isinstance(h, str) and h not in out:
-                    out.append(h)
+            hashes = json.loads(r.payload).get("blobs", []) or []
+        elif r.kind in (EventKind.REGISTERED, EventKind.FILES_ADDED):
+            hashes = [f.get("sha256") for f in json.loads(r.payload).get("files", []) or [] if isinstance(f, dict)]
+        else:
+            continue
+        for h in hashes:
+            if isinstance(h, str) and h not in out:
+                out.append(h)
     return out
 
 

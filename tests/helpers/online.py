@@ -8,11 +8,9 @@ import io
 
 from PIL import Image
 
-from counter.domain.intake import Applicant, clean_applicant
-from counter.domain.lifecycle import EventKind
-from counter.services import events as ev
+from counter.domain.intake import Applicant
 from counter.services.blobs import blob_store
-from counter.services.dossiers import _new_dossier, _procedure
+from counter.services.dossiers import register_online_in
 from counter.services.store import Actor, Store
 
 BIRTH_FORM = "Tờ khai đăng ký khai sinh"
@@ -54,10 +52,6 @@ def online_dossier(store: Store, actor: Actor, name: str = "Nguyễn Thị Mai",
             blob_store(store).put(data)
     at = at or store.clock.now()
     with store.write() as s:
-        owner = clean_applicant(Applicant(name=name, id_number="001203004567", phone="0912345678",
-                                          email="mai@example.vn", address="Thôn 2, xã Phục Linh",
-                                          birth_date="1990-05-04"), "owner", None, {})
-        proc = _procedure(s, actor, "1.001193", 2)
-        payload = _new_dossier(s, actor, proc, owner, at, 2)
-        payload.update(files=refs, assisted=assisted, source="web")
-        return ev.append(s, actor, payload["dossier_id"], EventKind.REGISTERED, payload, at, new=True)[0].code
+        owner = Applicant(name=name, id_number="001203004567", phone="0912345678", email="mai@example.vn",
+                          address="Thôn 2, xã Phục Linh", birth_date="1990-05-04")
+        return register_online_in(s, actor, "1.001193", owner, at, files=refs, assisted=assisted).code

@@ -65,14 +65,16 @@ def test_the_demo_syncs_clean_from_each_station(tmp_path, central):
 
 
 def test_one_station_demo_holds_every_dossier(tmp_path):
-    from counter.services.demo import build_demo, second_station_dir
+    from counter.services.demo import ONLINE_RECEIVED, ONLINE_WAITING, build_demo, second_station_dir
 
     store = Store.open(tmp_path / "one", clock=FixedClock(NOW), create=True)
     try:
         result = build_demo(store, now=NOW, count=30, stations=1)
         assert result.second_dir is None and not second_station_dir(store.data_dir).exists()
+        online = len(ONLINE_WAITING) + len(ONLINE_RECEIVED)  # the online desk's few, on top of the 30
+        assert result.dossiers == 30 + online
         with store.read() as s:
-            assert s.execute(sa.text("SELECT count(*) FROM dossiers")).scalar_one() == 30
+            assert s.execute(sa.text("SELECT count(*) FROM dossiers")).scalar_one() == 30 + online
             assert s.execute(sa.text("SELECT count(DISTINCT station_id) FROM dossier_events")).scalar_one() == 1
     finally:
         store.close()

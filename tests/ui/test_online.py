@@ -13,7 +13,7 @@ from counter.app import build_app
 from counter.screens.modals import AskText, Confirm
 from counter.screens.online import OnlineDossierScreen, OnlineScreen
 from counter.services import online
-from tests.conftest import actor_for, make_store
+from tests.conftest import NOW, actor_for, make_store
 from tests.helpers.online import BIRTH_CERT, online_dossier
 from tests.helpers.pilot import SIZE, login, settle, visible
 
@@ -38,8 +38,8 @@ def status_of(store, code: str) -> tuple[int, int]:
                                {"c": code}).one())
 
 
-async def open_f8(app, pilot, user: str = "canbo") -> None:  # type: ignore[no-untyped-def]
-    await login(app, pilot, user)
+async def open_f8(app, pilot, user: str = "canbo", **password: str) -> None:  # type: ignore[no-untyped-def]
+    await login(app, pilot, user, **password)
     await pilot.press("f8")
     await settle(app, pilot)
     assert isinstance(app.screen, OnlineScreen)
@@ -234,3 +234,39 @@ async def test_f2_assisted_filing_key_says_when_no_server_is_set(st):
         await pilot.press("ctrl+o")
         await settle(app, pilot)
     assert messages and "chưa được nối với máy chủ trung tâm" in messages[0]
+
+
+async def test_a_new_demo_has_online_dossiers_on_f8_with_files_to_view(tmp_path):
+    """Issue 15: `counter demo` holds online dossiers waiting (two past the 8 working hours, one assisted, one
+    waiting for the citizen's upload), their uploads in the blob store (the preview draws the first page), and
+    online dossiers received this month, so the online and assisted shares are not zero."""
+    from counter.domain.clock import FixedClock
+    from counter.domain.scorecard import Period, local_date
+    from counter.services import auth, online_report
+    from counter.services.demo import ONLINE_RECEIVED, build_demo
+    from counter.services.store import Store
+
+    store = Store.open(tmp_path / "demo", clock=FixedClock(NOW), create=True)
+    try:
+        build_demo(store, now=NOW, count=20, stations=1)
+        listed = online.waiting_list(store, auth.login(store, "canbo", "canbo123"))  # the demo's passwords
+        assert (listed.waiting_total, listed.late_total, listed.awaiting_total) == (4, 2, 1)
+        assert [w.assisted for w in listed.waiting].count(True) == 1
+        assert [w.late for w in listed.waiting] == [True, True, False, False]  # oldest first
+        report = online_report.online_report(store, auth.login(store, "giamsat", "giamsat123"), Period.month(local_date(NOW)))
+        assert report.total.online >= len(ONLINE_RECEIVED) and report.total.assisted == 2
+        with store.read() as s:  # received there: the uploads are the papers' digitized copies, Mẫu 01 made
+            assert s.execute(sa.text("SELECT count(*) FROM dossiers WHERE channel = 2 AND status = 2 "
+                                     "AND assisted = 1")).scalar_one() == 2
+        app = build_app(store=store)
+        async with app.run_test(size=SIZE) as pilot:
+            await open_f8(app, pilot, password="canbo123")
+            assert table_codes(app) == [w.code for w in listed.waiting]
+            assert len(table_codes(app, "#online-awaiting")) == 1
+            await open_code(app, pilot, listed.waiting[0].code)
+            await pilot.press("v")
+            await settle(app, pilot)
+            shown = visible(app.screen.query_one("#od-preview-text", Static))
+            assert "PDF" in shown and "trang 1" in shown and "█" in shown
+    finally:
+        store.close()
