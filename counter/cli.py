@@ -326,6 +326,10 @@ def demo(
     central = store.data_dir / "may-chu"
     typer.echo("Thử đồng bộ với máy chủ trung tâm (mỗi quầy gửi hồ sơ của mình, không có xung đột):")
     typer.echo(f"  counter serve --data-dir {central}          (để chạy, mở cửa sổ khác)")
+    # the server judges every event by its own list of the office's users: the demo's go up once (issue 14)
+    users_file = store.data_dir / "exports" / "nguoi-dung.json"
+    typer.echo(f"  counter users export --out {users_file} --data-dir {store.data_dir}")
+    typer.echo(f"  counter serve users import {users_file} --data-dir {central}")
     for number, folder in ((1, store.data_dir), (2, result.second_dir)):
         if folder is None:
             continue
