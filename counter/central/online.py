@@ -24,6 +24,7 @@ import html
 import io
 import json
 import logging
+import re
 import secrets
 import time
 import uuid
@@ -189,6 +190,19 @@ def check_uploads(files: Iterable[tuple[str, bytes, str | None]], cfg: OnlineCon
 
 def _mb(n: int) -> str:
     return f"{n / (1024 * 1024):.1f} MB".replace(".", ",")
+
+
+def _size(n: int) -> str:
+    """A file's size as a citizen reads it: "37 KB" under 1 MB (never "0,0 MB"), else "2,4 MB"."""
+    return f"{max(1, round(n / 1024))} KB" if n < 1024 * 1024 else _mb(n)
+
+
+def _shown(kind: str, value: str) -> str:
+    """A field's value on the review page: a date as dd/mm/yyyy, the rest as typed; "—" when empty."""
+    if kind == "date" and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value or ""):
+        y, m, d = value.split("-")
+        return f"{d}/{m}/{y}"
+    return value or "—"
 
 
 def put_blob(blobs: CentralBlobs, conn: Connection, upload: Upload, now: datetime) -> bool:
@@ -672,7 +686,8 @@ _CSS = ("body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;m
         ".err{color:#a61b1b;font-weight:600}.ok{color:#1e7b34;font-weight:700}.muted{color:#5a6470;"
         "font-size:.9rem}ul{padding-left:1.2rem}li{margin:.3rem 0}a{color:#0b5394}"
         "table{width:100%;border-collapse:collapse}td,th{text-align:left;padding:.3rem;border-bottom:"
-        "1px solid #e3e7eb;font-size:.92rem;word-break:break-word}.code{font-size:1.3rem;font-weight:700}")
+        "1px solid #e3e7eb;font-size:.92rem;word-break:break-word}th{word-break:normal}"
+        "td.pages,td.size{white-space:nowrap}.file{overflow-wrap:anywhere}.code{font-size:1.3rem;font-weight:700}")
 CSP = (f"default-src 'none'; style-src 'sha256-{base64.b64encode(hashlib.sha256(_CSS.encode()).digest()).decode()}'; "
        "img-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 _HEADERS = {"Content-Security-Policy": CSP, "Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
@@ -958,12 +973,15 @@ def make_router(engine: Engine, clock: Clock, cfg: OnlineConfig, forget: Callabl
         draft = {"office": office, "procedure": spec.code, "owner": owner, "files": [u.ref() for u in uploads],
                  "assisted": bool(assisted), "dossier_id": str(uuid.uuid4()), "at": int(time.time())}
         signed = _sign(draft, secret())
-        rows = "".join(f"<tr><td>{e(u.paper or '')}</td><td>{e(u.name)}</td><td class=\"pages\">{u.pages}</td>"
-                       f"<td>{_mb(len(u.data))}</td></tr>" for u in uploads)
-        shown = "".join(f"<dt>{e(label)}</dt><dd>{e(str(owner.get(n, '—')))}</dd>" for n, label, *_ in _APPLICANT)
+        # on a 390 px phone: the paper with its file name under it, then two short columns
+        rows = "".join(f"<tr><td>{e(u.paper or '')}<br><span class=\"muted file\">{e(u.name)}</span></td>"
+                       f"<td class=\"pages\">{u.pages}</td><td class=\"size\">{_size(len(u.data))}</td></tr>"
+                       for u in uploads)
+        shown = "".join(f"<dt>{e(label)}</dt><dd>{e(_shown(kind, str(owner.get(n) or '')))}</dd>"
+                        for n, label, kind, *_ in _APPLICANT)
         body = (f"<h1>Xem lại hồ sơ: {e(spec.name)}</h1>{_assisted_banner(assisted)}"
                 f"<div class=\"card\"><h2>Người nộp</h2><dl>{shown}</dl></div>"
-                f"<div class=\"card\"><h2>Tệp đã tải lên</h2><table id=\"files\"><tr><th>Giấy tờ</th><th>Tệp</th>"
+                f"<div class=\"card\"><h2>Tệp đã tải lên</h2><table id=\"files\"><tr><th>Giấy tờ / tệp</th>"
                 f"<th>Số trang</th><th>Dung lượng</th></tr>{rows}</table>"
                 f"<p>Tổng số trang: <b id=\"total-pages\">{sum(u.pages for u in uploads)}</b></p></div>"
                 "<form method=\"post\" action=\"/nop-xac-nhan\">"

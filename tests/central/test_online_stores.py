@@ -193,3 +193,15 @@ def test_serve_online_cleanup_deletes_the_orphans_and_refuses_a_lifetime_under_t
     assert done.exit_code == 0, done.output
     assert "Đã xóa 2 tệp tải lên không được nộp; giữ 2 tệp đã thuộc hồ sơ." in done.output
     assert client.app.state.blobs.known(set(orphan)) == set()
+
+
+def test_the_review_page_reads_on_a_phone_small_sizes_in_kb_the_birth_date_as_typed_in_vietnam(tmp_path):
+    """Found filing by hand at 390 px: a 30 KB file showed as "0,0 MB", the birth date as 1990-01-01, and the
+    four-column table broke "Dung lượng" and the file names letter by letter."""
+    client, _ = make(tmp_path)
+    page = review(client)
+    assert page.status_code == 200
+    files = re.search(r'<table id="files">(.*?)</table>', page.text, re.S)[1]
+    assert "0,0 MB" not in files and re.search(r'<td class="size">\d+ KB</td>', files)
+    assert files.count("<th>") == 3 and '<span class="muted file">to-khai.pdf</span>' in files
+    assert "<dd>01/01/1990</dd>" in page.text and "1990-01-01" not in page.text.split("<form")[0]
