@@ -1233,7 +1233,8 @@ def receipt_of(engine: Engine, token: str | None, base: str) -> bytes | None:
         office = conn.execute(sa.select(t.offices).where(t.offices.c.id == state.office_id)).mappings().first()
     event: dict[str, Any] = received[-1] if received else {}
     papers = tuple(forms.Paper(p.get("name", ""), p.get("originals", 0), p.get("certified_copies", 0),
-                               p.get("photocopies", 0)) for p in event.get("payload", {}).get("papers", []))
+                               p.get("photocopies", 0), len(p.get("blobs") or []))
+                   for p in event.get("payload", {}).get("papers", []))
     clerk = (event.get("actor") or {}).get("full_name", "")
     info: dict[str, Any] = dict(office) if office else {}
     name = info.get("name") or state.office_id

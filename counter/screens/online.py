@@ -221,7 +221,8 @@ class OnlineDossierScreen(ServiceScreen):
                                                                                                d.owner_email)
                  else "Liên hệ: (không ghi)",
                  f"Địa chỉ: {d.owner_address or '(không ghi)'}",
-                 f"Thủ tục: {d.procedure_name} ({d.procedure_code}) · nộp {format_vn(d.since)}"
+                 f"Thủ tục: {d.procedure_name} ({d.procedure_code}) · nộp {format_vn(d.filed or d.since)}"
+                 + (f" · bổ sung {format_vn(d.since)}" if d.filed and d.since > d.filed else "")
                  + (" · cán bộ hỗ trợ nộp" if d.assisted else "") + (" · từ Cổng DVC quốc gia"
                                                                       if d.source == "portal" else "")]
         if d.asked:

@@ -205,6 +205,7 @@ class OnlineDossier:
     since: datetime
     papers: list[ChecklistPaper]
     asked: list[tuple[str, str]] = field(default_factory=list)  # the last request: (paper, reason)
+    filed: datetime | None = None  # when it was filed (`since` is the citizen's last upload after a request)
 
     @property
     def files(self) -> list[OnlineFile]:
@@ -229,10 +230,12 @@ def _load(session: Session, actor: Actor, code: str) -> OnlineDossier:
     asked: list[tuple[str, str]] = []
     source = "web"
     since = row.updated_at
+    filed = None
     for kind, at, payload in session.execute(_EVENTS, {"d": row.id}):
         p = json.loads(payload)
         if kind in ("registered", "files_added"):
             since = _utc(at)
+            filed = since if kind == "registered" else filed
             source = p.get("source", source) if kind == "registered" else source
             for f in p.get("files", []):
                 files.append(OnlineFile(f["sha256"], f["name"], f["mime"], int(f["size"]), int(f.get("pages", 1)),
@@ -250,7 +253,8 @@ def _load(session: Session, actor: Actor, code: str) -> OnlineDossier:
     return OnlineDossier(row.code, row.status, row.procedure_code, row.procedure_name, row.working_days,
                          row.owner_name, row.owner_id_number, row.owner_birth_date, row.owner_phone,
                          row.owner_email, row.owner_address, bool(row.assisted), source,
-                         bool(row.awaiting_citizen), int(row.supplement_requests or 0), _utc(since), papers, asked)
+                         bool(row.awaiting_citizen), int(row.supplement_requests or 0), _utc(since), papers, asked,
+                         filed)
 
 
 def open_dossier(store: Store, actor: Actor, code: str) -> OnlineDossier:

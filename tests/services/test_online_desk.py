@@ -17,6 +17,7 @@ from counter.services.blobs import BlobNotFound, blob_store
 from counter.services.remote_blobs import ensure_blob
 from tests.conftest import actor_for
 from tests.helpers.online import BIRTH_CERT, BIRTH_FORM, online_dossier, pdf_bytes, png_bytes
+from tests.helpers.printing import pdf_text
 
 
 def counts(store) -> tuple[int, int]:
@@ -63,7 +64,7 @@ def test_open_shows_the_checklist_beside_the_files(store):
     assert "ảnh PNG" in img.note and any("█" in line for line in img.lines)
 
 
-def test_receive_counts_the_due_date_from_now_and_keeps_the_uploads_as_digitized_papers(store):
+def test_receive_counts_the_due_date_from_now_and_keeps_the_uploads_as_digitized_papers(store, tmp_path):
     clerk = actor_for(store, "canbo")
     code = online_dossier(store, clerk, at=store.clock.now() - timedelta(days=2))
     d = online.open_dossier(store, clerk, code)
@@ -83,6 +84,9 @@ def test_receive_counts_the_due_date_from_now_and_keeps_the_uploads_as_digitized
         (p.name, 1, [f.sha256 for f in p.files]) for p in d.papers if p.files]
     assert event.actor_id == clerk.user_id
     assert Path(result.form_path).read_bytes().startswith(b"%PDF")
+    # Mẫu 01 lists the papers as the files they came as (found by hand: every count was 0, as if nothing given)
+    text = pdf_text(Path(result.form_path).read_bytes(), tmp_path)
+    assert "Bản điện tử" in text
     with pytest.raises(CounterError, match="không còn chờ tiếp nhận"):
         online.receive(store, clerk, code)
 
@@ -170,3 +174,4 @@ def test_assisted_filing_says_when_no_server_is_set_or_it_does_not_answer(store)
     sync.setup(store, "http://127.0.0.1:9/", "t" * 40)  # nothing listens on the discard port
     with pytest.raises(CounterError, match="Không mở được trang hỗ trợ nộp trực tuyến: Không kết nối được"):
         online.assisted_filing_url(store, clerk, "1.001193")
+

@@ -13,6 +13,7 @@ from counter.services.blobs import blob_store
 from counter.services.remote_blobs import ensure_blob
 from tests.conftest import NOW, OFFICE, actor_for
 from tests.helpers.online import BIRTH_CERT, BIRTH_FORM, pdf_bytes
+from tests.helpers.printing import pdf_text
 from tests.sync.conftest import Station, make_station
 
 pytestmark = [pytest.mark.pg]
@@ -51,5 +52,10 @@ def test_an_online_dossier_is_pulled_its_files_fetched_and_its_receipt_pushed(tm
         station.drain()
         tracked = central.track(token)
         assert (tracked["status"], tracked["status_label"]) == (2, "Được tiếp nhận") and tracked["due_at"]
+        # the tracking page's Mẫu 01 lists the papers as the files they came as (every count was 0 before)
+        receipt = central.test_client.get(f"/t/{token}/mau-01.pdf")
+        assert receipt.status_code == 200
+        text = pdf_text(receipt.content, tmp_path)
+        assert "Bản điện tử" in text
     finally:
         station.store.close()

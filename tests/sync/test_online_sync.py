@@ -12,7 +12,8 @@ from datetime import timedelta
 import pytest
 
 from counter.domain.permissions import PermissionDenied
-from tests.conftest import NOW
+from counter.services import online
+from tests.conftest import NOW, actor_for
 from tests.helpers.store import append, dossier
 from tests.sync.conftest import assert_converged
 from tests.helpers.images import blank_pdf
@@ -72,12 +73,16 @@ def test_filed_online_asked_completed_received(stations, central):
     assert form.status_code == 200 and "Ảnh chụp mờ" in form.text
     bad = web.post(f"/t/{token}/bo-sung", files=[("f1", ("x.pdf", b"not a pdf", "application/pdf"))])
     assert bad.status_code == 422 and "không phải PDF" in bad.text
+    central.app.state.clock.advance(minutes=40)  # the citizen uploads later than they filed
     ok = web.post(f"/t/{token}/bo-sung", files=[("f1", ("chung-sinh-2.pdf", pdf(1), "application/pdf"))],
                   follow_redirects=False)
     assert ok.status_code == 303
     assert web.get(f"/t/{token}/bo-sung").status_code == 409  # no longer asked
     s1.drain()
     assert dossier(s1.store, code)["awaiting_citizen"] == 0
+    # F8 keeps the filing time apart from the upload's (found by hand: it said "nộp <the upload's time>")
+    d = online.open_dossier(s1.store, actor_for(s1.store, "canbo"), code)
+    assert d.filed is not None and d.since - d.filed == timedelta(minutes=40)
     # a second request: a clerk is refused, whatever the reason given
     with pytest.raises(PermissionDenied, match="đã được yêu cầu bổ sung một lần"):
         append(s1.store, "canbo", code, "online_incomplete", {**ask, "override_reason": "x"})
