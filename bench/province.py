@@ -3,12 +3,13 @@
 appends it to bench/results/province.jsonl.
 
 Each station pulls every --interval seconds (default 10, as the station's sync loop; lower it to compress time)
-with If-None-Match (an idle office answers 304), and every --push-every pulls it sends a burst, as a station that
+with If-None-Match (an idle office answers 304), and every --push-every pulls (from a random point of that cycle,
+so a run shorter than one cycle still has bursts) it sends a burst, as a station that
 has received and scanned a dossier: POST /api/v1/blobs/missing, the scanned file (PUT /api/v1/blobs, --blob-kb
 KB, new bytes), then its events (POST /api/v1/events: a reception of a new dossier, made from one real
 station's `received` event, and the `document_scanned` event naming the file), on the station's own hash chain,
-so the accepting path (the reducer, the office chain, the NOTIFY that wakes the office's other stations) is in
-the mix at every station. Stations are spread over offices of --per-office stations. Clients are bounded
+so the accepting path (the reducer, the office chain, the office's other stations' next pull answering 200
+instead of 304) is in the mix at every station. Stations are spread over offices of --per-office stations. Clients are bounded
 (--connections shared HTTP connections) and stop by themselves after --duration seconds.
 
 Reported: p50/p99 of every request, errors (any answer but 200/201/304, or no answer), the pushed events'
@@ -158,7 +159,8 @@ async def station(http: Client, base: str, token: str, tally: Tally, a, stop: fl
     headers = {"Authorization": f"Bearer {token}"}
     cursor, etag = "", None
     await asyncio.sleep(random.random() * a.interval)
-    n = 0
+    # where in its cycle of --push-every pulls the station starts: a burst in any run as long as one cycle
+    n = random.randrange(a.push_every) if a.push_every else 0
     while time.monotonic() < stop:
         start = time.monotonic()
         h = {**headers, **({"If-None-Match": etag} if etag else {})}
@@ -168,7 +170,7 @@ async def station(http: Client, base: str, token: str, tally: Tally, a, stop: fl
             cursor = body["cursor"]
             etag = r.headers.get("etag") if not body["has_more"] else None
         n += 1
-        if a.push_every and (n + chain.slot) % a.push_every == 0:  # the office's stations burst in turn
+        if a.push_every and n % a.push_every == 0:
             data = os.urandom(a.blob_kb * 1024)
             sha = hashlib.sha256(data).hexdigest()
             await tally.call("missing", http.request("POST", f"{base}/api/v1/blobs/missing", json={"hashes": [sha]},

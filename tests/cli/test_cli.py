@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from counter.cli import app
 from counter.db import HEAD
+from tests.helpers.cli import first_received
 
 runner = CliRunner()
 GOOD_QR = "001090123456||Nguyễn Văn An|01011990|Nam|Thôn 2, xã Phục Linh, tỉnh Thái Nguyên|15042021"
@@ -63,7 +64,7 @@ def test_search_and_show(demo_home):
     result = run("search", "nguyen", home=demo_home, login=CLERK)
     assert result.exit_code == 0, result.output
     assert "Nguyễn" in result.output
-    code = result.output.split()[0]
+    code = first_received(result.output)
     shown = run("show", code, home=demo_home, login=CLERK)
     assert shown.exit_code == 0 and code in shown.output and "tiếp nhận hồ sơ" in shown.output
     missing = run("show", "H55.242-991231-9999", home=demo_home, login=CLERK)

@@ -14,6 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from counter.cli import app
+from tests.helpers.cli import first_received
 
 runner = CliRunner()
 ROOT = Path(__file__).resolve().parents[2]
@@ -110,7 +111,7 @@ def demo_home(tmp_path_factory):
 
 
 def test_print_receipt_warns_while_the_url_is_loopback(demo_home, tmp_path):
-    code = run("search", "H55", home=demo_home, login=("canbo", "canbo123")).output.split()[0]
+    code = first_received(run("search", "H55", home=demo_home, login=("canbo", "canbo123")).output)
     out = tmp_path / "r.pdf"
     result = run("print", "receipt", code, "--out", str(out), home=demo_home, login=("canbo", "canbo123"))
     assert result.exit_code == 0, result.output
