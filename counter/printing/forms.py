@@ -80,10 +80,10 @@ def _header(r: ReceiptData, number: str, at: datetime) -> Header:
 
 def _papers_table(papers: tuple[Paper, ...]) -> Table:
     if any(p.electronic for p in papers):  # an online dossier: its papers came as files
-        rows = tuple((str(i), p.name, str(p.originals), str(p.certified_copies), str(p.photocopies),
-                      str(p.electronic)) for i, p in enumerate(papers, start=1))
+        files = tuple((str(i), p.name, str(p.originals), str(p.certified_copies), str(p.photocopies),
+                       str(p.electronic)) for i, p in enumerate(papers, start=1))
         return Table(("TT", "Thành phần hồ sơ", "Bản chính", "Bản chứng thực", "Bản photo", "Bản điện tử (tệp)"),
-                     rows, (0.8, 5, 1.2, 1.4, 1.2, 1.6))
+                     files, (0.8, 5, 1.2, 1.4, 1.2, 1.6))
     rows = tuple((str(i), p.name, str(p.originals), str(p.certified_copies), str(p.photocopies))
                  for i, p in enumerate(papers, start=1))
     return Table(("TT", "Thành phần hồ sơ", "Bản chính", "Bản chứng thực", "Bản photo"), rows, (0.8, 6, 1.4, 1.6, 1.3))
