@@ -77,7 +77,8 @@ class FolderBlobStore:
     def put(self, data: bytes) -> str:
         """The bytes are written and fsynced into a temporary file of the root while another thread hashes them
         (both release the GIL: a scanned document's 10 MB cost the longer of the two, not their sum); then the
-        file is renamed to its hash's name and the folder fsynced. Known content is kept, not written again."""
+        file is renamed to its hash's name and the folder fsynced. Content already stored intact stays as it is
+        (the temporary file is dropped)."""
         box: list[str] = []
         hasher = threading.Thread(target=lambda: box.append(hashlib.sha256(data).hexdigest()), daemon=True)
         hasher.start()
