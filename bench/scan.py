@@ -2,10 +2,11 @@
 
 Ours: check every file (load_file), one PDF per document (img2pdf, JPEGs unchanged), SHA-256, the blob written
 with fsync, and the blob row + `document_scanned` event in one SQLite transaction (synchronous=FULL).
-Bare: img2pdf.convert on the same files and a plain write of the PDF (and the same with fsync, since our blob
-must be durable before the event naming it commits). Target: at least 20 pages/s, within 2× bare img2pdf.
+Bare: img2pdf.convert on the same files and a plain write of the PDF (and the same with fsync of the file and
+its folder, since our blob must be durable before the event naming it commits). Target: at least 20 pages/s,
+within 1.5× bare img2pdf with that durability.
 
-    .venv/bin/python bench/scan.py [--pages 60] [--per-doc 10] [--ocr-pages 2]
+    .venv/bin/python bench/scan.py [--pages 60] [--per-doc 10] [--ocr-pages 2] [--rounds 5]
 """
 
 from __future__ import annotations
@@ -68,6 +69,7 @@ def main() -> None:
     ap.add_argument("--pages", type=int, default=60)
     ap.add_argument("--per-doc", type=int, default=10)
     ap.add_argument("--ocr-pages", type=int, default=2)
+    ap.add_argument("--rounds", type=int, default=5)
     a = ap.parse_args()
     pages = make_pages(a.pages)
     docs = [pages[i:i + a.per_doc] for i in range(0, len(pages), a.per_doc)]
@@ -94,6 +96,10 @@ def main() -> None:
                     if durable:
                         fh.flush()
                         os.fsync(fh.fileno())
+                if durable:  # the same durability as a blob's: the file's new name in its folder too
+                    fd = os.open(bare_dir, os.O_RDONLY)
+                    os.fsync(fd)
+                    os.close(fd)
             return time.perf_counter() - t
 
         def ours(position: int) -> float:
@@ -104,12 +110,12 @@ def main() -> None:
 
         for p in pages:  # warm the page cache for both sides alike
             p.read_bytes()
-        t_bare = bare()
-        t_ours = ours(1)
-        t_bare = min(t_bare, bare())
-        t_bare_durable = min(bare(True), bare(True))
-        shutil.rmtree(store.blob_dir)  # the same PDFs again must be written again, not skipped as known
-        t_ours = min(t_ours, ours(2))
+        t_bare, t_bare_durable, t_ours = bare(), bare(True), ours(1)  # warm-up round (imports, first folders)
+        for r in range(a.rounds):  # interleaved, the best of each: other processes load the machine in bursts
+            shutil.rmtree(store.blob_dir)  # the same PDFs again must be written again, not skipped as known
+            t_bare = min(t_bare, bare())
+            t_bare_durable = min(t_bare_durable, bare(True))
+            t_ours = min(t_ours, ours(1 + r % 2))
         ocr_s = None
         if a.ocr_pages and shutil.which("tesseract"):
             from counter.scanning.ocr import ocr_image
@@ -122,7 +128,7 @@ def main() -> None:
         emit({
             "bench": "scan", "pages": n, "per_doc": a.per_doc, "mb": round(mb, 1), "dpi": 300,
             "ours_pages_per_s": round(n / t_ours, 1), "bare_img2pdf_pages_per_s": round(n / t_bare, 1),
-            "ratio": round(t_ours / t_bare, 2), "target_pages_per_s": 20, "target_ratio": 2.0,
+            "ratio": round(t_ours / t_bare, 2), "target_pages_per_s": 20, "target_ratio": 1.5,
             # the blob must be on disk before the event that names it commits: the same write with fsync
             "bare_img2pdf_fsync_pages_per_s": round(n / t_bare_durable, 1),
             "ratio_vs_fsync": round(t_ours / t_bare_durable, 2),

@@ -138,6 +138,7 @@ class CounterApp(App):
         from counter.services import printing  # reportlab, ahead of the first print (here, not on the UI thread)
 
         printing.warm_up()
+        keep_out_of_gc()
 
     def _settings_ready(self, settings: Settings) -> None:
         """[keymap], [app] theme and idle_lock_minutes, applied as soon as they are read."""
@@ -325,6 +326,7 @@ class CounterApp(App):
                     screen_class(mode)
                 except Exception:  # opening the screen says what is wrong, on the UI thread as before
                     pass
+        keep_out_of_gc()
 
     def action_conflicts(self) -> None:
         from counter.screens.conflicts import ConflictsScreen
@@ -452,3 +454,13 @@ class CounterApp(App):
 def build_app(store: Store | None = None, data_dir: Path | None = None) -> CounterApp:
     """The one factory: `counter run` and the tests build the app here."""
     return CounterApp(data_dir=data_dir, store=store)
+
+
+def keep_out_of_gc() -> None:
+    """Move every object alive now (the imported modules, their classes and tables, the catalogue) out of the
+    garbage collector's sight (gc.freeze): a full collection otherwise walks all of them, a pause of hundreds of
+    ms that lands on whichever screen happens to be opening (issue 21, bench/ui_stall.py). Called once the
+    store is open and again once the work screens are imported; cheap (it moves lists, it frees nothing)."""
+    import gc
+
+    gc.freeze()

@@ -9,8 +9,11 @@ its main()."""
 
 from __future__ import annotations
 
+import importlib.abc
+import importlib.util
 import re
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from typer._click import exceptions as click_exceptions
@@ -135,13 +138,10 @@ def install() -> None:
     if _installed:
         return
     import typer.core
-    import typer.rich_utils
     from typer._click import decorators, formatting
 
     typer.core._ = gettext  # type: ignore[attr-defined]
-    typer.rich_utils._ = gettext  # type: ignore[attr-defined]
-    for constant, msgid in _TYPER_CONSTANTS.items():
-        setattr(typer.rich_utils, constant, gettext(msgid))
+    _when_imported("typer.rich_utils", _localise_rich)  # its rich import is 50 ms: only a help or an error needs it
     write_usage = formatting.HelpFormatter.write_usage
 
     def vi_write_usage(self: Any, prog: str, args: str = "", prefix: str | None = None) -> None:
@@ -163,9 +163,46 @@ def install() -> None:
     decorators.help_option = vi_help_option  # type: ignore[assignment]
     for cls in (typer.core.TyperArgument, typer.core.TyperOption):
         cls.display_type_rich = _vi_display_type(cls.display_type_rich)  # type: ignore[method-assign]
-    typer.rich_utils.highlighter.highlights = [h.replace("Usage: ", USAGE) for h in
-                                               getattr(typer.rich_utils.highlighter, "highlights", [])]
     _installed = True
+
+
+def _localise_rich(rich_utils: Any) -> None:
+    """Typer's rich help and error panels in Vietnamese: its gettext, its constants, the usage highlighter."""
+    rich_utils._ = gettext
+    for constant, msgid in _TYPER_CONSTANTS.items():
+        setattr(rich_utils, constant, gettext(msgid))
+    rich_utils.highlighter.highlights = [h.replace("Usage: ", USAGE) for h in
+                                         getattr(rich_utils.highlighter, "highlights", [])]
+
+
+class _AfterImport(importlib.abc.MetaPathFinder):
+    """Runs `then(module)` right after `name` is first imported (by whoever imports it)."""
+
+    def __init__(self, name: str, then: Callable[[Any], None]) -> None:
+        self.name, self.then = name, then
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
+        if fullname != self.name:
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(fullname)
+        if spec is None or spec.loader is None:
+            return spec
+        exec_module, then = spec.loader.exec_module, self.then
+
+        def run(module: Any) -> None:
+            exec_module(module)
+            then(module)
+
+        spec.loader.exec_module = run  # type: ignore[method-assign]
+        return spec
+
+
+def _when_imported(name: str, then: Callable[[Any], None]) -> None:
+    if name in sys.modules:
+        then(sys.modules[name])
+    elif not any(isinstance(f, _AfterImport) and f.name == name for f in sys.meta_path):
+        sys.meta_path.insert(0, _AfterImport(name, then))
 
 
 def localise(command: Command) -> None:

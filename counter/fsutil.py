@@ -32,28 +32,52 @@ def private_dir(path: Path) -> Path:
 def write_atomic(data: bytes, path: Path, *, sync_dir: bool = False) -> Path:
     """Write to a temporary file beside `path` (created 0600), fsync it, rename it over `path`; with sync_dir,
     fsync the folder too, so the new name itself survives a power cut (needed before a database row may point at
-    the file). Folders it has to make are 0700."""
-    if not path.parent.is_dir():
-        path.parent.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR)
-        os.chmod(path.parent, PRIVATE_DIR)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)  # mkstemp: mode 0600
+    the file). Folders it has to make are 0700 (and, with sync_dir, their own names are made durable too)."""
+    made = make_folder(path.parent)
+    tmp = write_temp(data, path.parent, path.suffix)
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    if sync_dir:
+        sync_folder(path.parent)
+        if made:
+            sync_folder(path.parent.parent)
+    return path
+
+
+def make_folder(folder: Path) -> bool:
+    """Make `folder` (and its parents) 0700 when it is missing; True when it was made."""
+    if folder.is_dir():
+        return False
+    folder.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR)
+    os.chmod(folder, PRIVATE_DIR)
+    return True
+
+
+def write_temp(data: bytes, folder: Path, suffix: str = "") -> Path:
+    """`data` in a new temporary file of `folder` (mode 0600), written and fsynced; the caller renames it."""
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=suffix)  # mkstemp: mode 0600
     try:
         with os.fdopen(fd, "wb") as f:
             os.fchmod(f.fileno(), PRIVATE_FILE)
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    if sync_dir:
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
-    return path
+    return Path(tmp)
+
+
+def sync_folder(folder: Path) -> None:
+    """fsync a folder: the names just created or renamed in it survive a power cut."""
+    dir_fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from enum import IntEnum, StrEnum
+from enum import StrEnum
 from typing import Any
 from collections.abc import Mapping
 
@@ -18,46 +18,15 @@ from counter.domain import contracts
 from counter.domain.calendar import VN_TZ, format_vn
 from counter.domain.errors import CounterError
 from counter.domain.intake import CORRECTABLE, ValidationError, clean_fields
+# the status, its labels and groups live in counter.domain.status (light to import); re-exported here
+from counter.domain.status import (
+    FINAL_STATUSES as FINAL_STATUSES,
+    OPEN_STATUSES as OPEN_STATUSES,
+    STATUS_LABELS as STATUS_LABELS,
+    Status as Status,
+    WAITING_STATUSES as WAITING_STATUSES,
+)
 from counter.domain.text import fold
-
-
-class Status(IntEnum):
-    """Dossier status, national public-service portal list (TrangThaiHoSo)."""
-
-    NEW = 1  # Mới đăng ký (online, not yet received)
-    RECEIVED = 2  # Được tiếp nhận
-    REFUSED = 3  # Không được tiếp nhận
-    PROCESSING = 4  # Đang xử lý
-    SUPPLEMENT = 5  # Yêu cầu bổ sung giấy tờ
-    FEE = 6  # Yêu cầu thực hiện nghĩa vụ tài chính
-    WITHDRAWN = 7  # Công dân yêu cầu rút hồ sơ
-    STOPPED = 8  # Dừng xử lý
-    RESOLVED = 9  # Đã xử lý xong
-    RETURNED = 10  # Đã trả kết quả
-
-    @property
-    def label(self) -> str:
-        return STATUS_LABELS[self]
-
-
-STATUS_LABELS: dict[Status, str] = {
-    Status.NEW: "Mới đăng ký",
-    Status.RECEIVED: "Được tiếp nhận",
-    Status.REFUSED: "Không được tiếp nhận",
-    Status.PROCESSING: "Đang xử lý",
-    Status.SUPPLEMENT: "Yêu cầu bổ sung giấy tờ",
-    Status.FEE: "Yêu cầu thực hiện nghĩa vụ tài chính",
-    Status.WITHDRAWN: "Công dân yêu cầu rút hồ sơ",
-    Status.STOPPED: "Dừng xử lý",
-    Status.RESOLVED: "Đã xử lý xong",
-    Status.RETURNED: "Đã trả kết quả",
-}
-
-#: statuses in which the dossier is still open (counts for due / overdue)
-OPEN_STATUSES = frozenset({Status.RECEIVED, Status.PROCESSING, Status.SUPPLEMENT, Status.FEE})
-#: statuses in which the citizen, not the office, holds the clock
-WAITING_STATUSES = frozenset({Status.SUPPLEMENT, Status.FEE})
-FINAL_STATUSES = frozenset({Status.REFUSED, Status.WITHDRAWN, Status.STOPPED, Status.RETURNED})
 
 
 class EventKind(StrEnum):

@@ -185,7 +185,7 @@ def build_pdf(pages: list[Page]) -> tuple[bytes, int]:
 
     try:
         if all(p.kind != "pdf" for p in pages):
-            return img2pdf.convert([_image_bytes(p) for p in pages], nodate=True), len(pages)
+            return img2pdf.convert([_image_bytes(p) for p in pages], nodate=True, engine=img2pdf.Engine.internal), len(pages)
         import pikepdf
 
         with contextlib.ExitStack() as opened:

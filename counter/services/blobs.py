@@ -8,13 +8,15 @@ offer the same three methods; the composition root (counter/compose.py) picks it
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import threading
 from pathlib import Path
 from collections.abc import Callable
 from typing import Any, Protocol, runtime_checkable
 
 from counter.domain.errors import CounterError
-from counter.fsutil import write_atomic
+from counter.fsutil import make_folder, sync_folder, write_temp
 from counter.services.store import NotFound
 
 _SHA = re.compile(r"^[0-9a-f]{64}$")
@@ -73,14 +75,35 @@ class FolderBlobStore:
         return self.root / sha[:2] / sha[2:]
 
     def put(self, data: bytes) -> str:
-        sha = hashlib.sha256(data).hexdigest()
-        path = self.path(sha)
-        if path.exists() and path.stat().st_size == len(data) and file_sha256(path) == sha:
-            return sha  # stored once: the same content is already there (and intact)
+        """The bytes are written and fsynced into a temporary file of the root while another thread hashes them
+        (both release the GIL: a scanned document's 10 MB cost the longer of the two, not their sum); then the
+        file is renamed to its hash's name and the folder fsynced. Content already stored intact stays as it is
+        (the temporary file is dropped)."""
+        box: list[str] = []
+        hasher = threading.Thread(target=lambda: box.append(hashlib.sha256(data).hexdigest()), daemon=True)
+        hasher.start()
+        tmp: Path | None = None
         try:
-            write_atomic(data, path, sync_dir=True)
+            try:
+                make_folder(self.root)
+                tmp = write_temp(data, self.root)
+            finally:
+                hasher.join()
+            sha = box[0]
+            path = self.path(sha)
+            if path.exists() and path.stat().st_size == len(data) and file_sha256(path) == sha:
+                return sha  # stored once: the same content is already there (and intact)
+            made = make_folder(path.parent)
+            os.replace(tmp, path)
+            tmp = None
+            sync_folder(path.parent)
+            if made:
+                sync_folder(self.root)  # the new folder's own name
         except OSError as exc:
             raise BlobError(f"Không ghi được tệp số hóa vào {self.root}: {exc.strerror}") from None
+        finally:
+            if tmp is not None:
+                tmp.unlink(missing_ok=True)
         return sha
 
     def get(self, sha256: str) -> bytes:

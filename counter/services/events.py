@@ -7,6 +7,7 @@ import sqlite3
 import uuid
 from dataclasses import fields
 from datetime import datetime, UTC
+from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
@@ -93,8 +94,8 @@ def last_hash(session: Session, station_id: str) -> str:
     return session.execute(_LAST_HASH, {"s": station_id}).scalar() or GENESIS
 
 
-def event_body(ev: DossierEvent, payload: dict[str, Any] | None = None) -> dict[str, Any]:
-    """What the hash covers (everything but the hashes themselves)."""
+def event_body(ev: DossierEvent | SimpleNamespace, payload: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What the hash covers (everything but the hashes themselves), of a stored event or one being appended."""
     return {
         "id": ev.id, "dossier_id": ev.dossier_id, "office_id": ev.office_id, "station_id": ev.station_id,
         "station_seq": ev.station_seq, "parent": ev.parent, "kind": ev.kind, "actor_id": ev.actor_id,
@@ -140,7 +141,7 @@ def state_where(session: Session, where: str, params: tuple[Any, ...]) -> Dossie
 
 def append(session: Session, actor: Actor, dossier_id: str, kind: str, payload: dict[str, Any],
            at: datetime, row: Dossier | DossierState | None = None, new: bool = False,
-           numbers: tuple[int, str] | None = None) -> tuple[DossierState, DossierEvent]:
+           numbers: tuple[int, str] | None = None) -> tuple[DossierState, SimpleNamespace]:
     """Append one event and update the projection row. Raises, writing nothing, if not allowed.
 
     `new` says the dossier does not exist yet (its id was just minted), which saves a lookup; `row` is its ORM
@@ -148,7 +149,7 @@ def append(session: Session, actor: Actor, dossier_id: str, kind: str, payload: 
     the caller took them with its own numbers (take_numbers). The rows are written with plain sqlite3
     statements on the session's connection: this is the hot path of every counter action, and the ORM's unit
     of work and SQLAlchemy's execute cost more than the SQL itself. The dossier's UPDATE sets only the columns
-    the event changed."""
+    the event changed. Returns the new state and the event's columns (as attributes, like a DossierEvent's)."""
     action = EVENT_ACTIONS.get(kind)
     if action is not None:
         require(actor.role, action)
@@ -164,10 +165,11 @@ def append(session: Session, actor: Actor, dossier_id: str, kind: str, payload: 
     parsed = json.loads(canonical)  # what a replay will see: NFC strings, JSON types
     new_state = lifecycle.apply(before, Event(event_id, kind, at, actor.user_id, actor.station_id, parsed))
     seq, prev_hash = numbers if numbers is not None else take_numbers(session, actor.station_id)[1:]
-    ev = DossierEvent(id=event_id, dossier_id=new_state.id, office_id=new_state.office_id,
-                      station_id=actor.station_id, station_seq=seq,
-                      parent=before.last_event_id if before else None, kind=kind, actor_id=actor.user_id,
-                      at=at, payload=canonical, prev_hash=prev_hash, hash="")
+    # the row's columns as plain attributes: a DossierEvent (SQLModel) costs 70 µs to build and is never added
+    ev = SimpleNamespace(id=event_id, dossier_id=new_state.id, office_id=new_state.office_id,
+                         station_id=actor.station_id, station_seq=seq,
+                         parent=before.last_event_id if before else None, kind=kind, actor_id=actor.user_id,
+                         at=at, payload=canonical, prev_hash=prev_hash, hash="")
     ev.hash = chain_hash(ev.prev_hash, event_body(ev, parsed))
     con = dbapi(session)
     if before is None:

@@ -15,7 +15,7 @@ from typing import Any
 from counter.domain.calendar import OfficeHours, WorkCalendar
 from counter.domain.clock import parse_utc
 from counter.domain.codes import looks_like_code
-from counter.domain.lifecycle import STATUS_LABELS, Status
+from counter.domain.status import STATUS_LABELS, Status
 from counter.domain.text import fold, search_text
 from counter.services.store import STATION_KEY, Store
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -48,6 +50,29 @@ class StatusBar(Horizontal):
         return " │ ".join(p for p in parts if p)
 
 
+class KeyFooter(Footer):
+    """Textual's key footer, rebuilt only when the keys it would show change. Textual rebuilds it whenever the
+    screen's bindings are announced (4 times on every screen switch: mount, focus, refresh_bindings), and each
+    rebuild makes and styles every key again; a rebuild that would draw the same keys is skipped (issue 21)."""
+
+    _shown: tuple[Any, ...] | None = None
+
+    def _keys(self) -> tuple[Any, ...]:
+        app = self.app
+        return (self._bindings_ready, self.compact, self.show_command_palette, tuple(
+            (b.key, app.get_key_display(b), b.description, b.action, b.show, b.group, enabled, tooltip)
+            for _node, b, enabled, tooltip in self.screen.active_bindings.values()))
+
+    async def recompose(self) -> None:
+        if not self.is_attached:
+            return
+        keys = self._keys()
+        if keys == self._shown:
+            return
+        self._shown = keys
+        await super().recompose()
+
+
 class BottomBar(Vertical):
     """The status line above Textual's key footer."""
 
@@ -58,4 +83,4 @@ class BottomBar(Vertical):
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
-        yield Footer()
+        yield KeyFooter()

@@ -162,3 +162,26 @@ def test_help_screens_have_vietnamese_headings(args):
     assert result.output.count("Cách dùng: counter") == 1 and "Tùy chọn" in result.output
     assert not re.search(r"Usage|Options|Commands|Arguments|Show this message|\[required\]|\[default|<bool>|<str>",
                          result.output), result.output
+
+
+SEARCH_IMPORTS = """
+import sys
+from counter.cli import app
+from counter.cli_vi import install
+from counter.services import lookup
+install()
+heavy = [m for m in ("typer.rich_utils", "counter.domain.lifecycle", "counter.domain.contracts") if m in sys.modules]
+assert not heavy, heavy
+import typer.rich_utils as r  # a help or an error imports it: it comes localised
+assert r.OPTIONS_PANEL_TITLE == "Tùy chọn" and r.COMMANDS_PANEL_TITLE == "Lệnh", r.OPTIONS_PANEL_TITLE
+print("ok")
+"""
+
+
+@pytest.mark.process
+def test_the_search_path_imports_no_rich_help_nor_lifecycle_rules_and_help_still_speaks_vietnamese():
+    """Issue 21: `counter search` as a whole process within 0.4 s: Typer's rich help module (50 ms) is localised
+    when something imports it, and the search needs the statuses only (counter.domain.status), not the reducer
+    with its pydantic payload contracts."""
+    out = subprocess.run([sys.executable, "-c", SEARCH_IMPORTS], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr

@@ -238,3 +238,19 @@ def test_ocr_text_feeds_search_only(store, tmp_path):
     assert dg.ocr_blob(store, r.sha256) > 10
     assert dg.search_ocr(store, "chung sinh phuc linh") == [code]
     assert dg.search_ocr(store, "khong co chu nay") == []
+
+
+def test_a_blob_that_cannot_be_renamed_into_place_leaves_no_temporary_file(tmp_path):
+    from counter.services.blobs import BlobError, FolderBlobStore
+
+    blobs = FolderBlobStore(tmp_path / "blobs")
+    data = b"%PDF-1.4 two pages"
+    sha = hashlib.sha256(data).hexdigest()
+    (tmp_path / "blobs").mkdir()
+    (tmp_path / "blobs" / sha[:2]).write_bytes(b"")  # a file where the blob's folder should be
+    with pytest.raises(BlobError, match="Không ghi được tệp số hóa"):
+        blobs.put(data)
+    assert sorted(p.name for p in (tmp_path / "blobs").iterdir()) == [sha[:2]]
+    (tmp_path / "blobs" / sha[:2]).unlink()
+    assert blobs.put(data) == sha and blobs.get(sha) == data  # hashed beside the write: the same name as before
+    assert blobs.put(data) == sha and sorted(p.name for p in (tmp_path / "blobs").iterdir()) == [sha[:2]]
