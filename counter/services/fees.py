@@ -289,12 +289,13 @@ def _payment(actor: Actor, row: Dossier | lifecycle.DossierState, method: str, a
     require(actor.role, Action.COLLECT_FEE)
     if method not in fees.METHODS:
         raise CounterError(f"Hình thức nộp không hợp lệ: “{method}” (tiền mặt, chuyển khoản, trực tuyến).")
+    refusal = lifecycle.payment_refusal(row)  # before the amount (F9 empties it once paid) and before a number
+    if refusal:
+        raise CounterError(refusal)
     value = _amount(amount, "Số tiền nộp")
     reference = (reference or "").strip()
     if method == "online" and not reference:
         raise CounterError("Thanh toán trực tuyến: cần mã giao dịch do Cổng DVC báo về.")
-    if row.fee <= 0:  # before a number is taken: the reducer says it too
-        raise CounterError(f"Hồ sơ {row.code} không phải nộp phí, lệ phí: không ghi nhận thu tiền.")
     payload: dict[str, Any] = {"amount": value, "method": method, "payer": (payer or "").strip() or row.owner_name}
     if method == "online":
         payload["reference"] = reference

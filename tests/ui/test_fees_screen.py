@@ -14,7 +14,7 @@ from counter.services import fees as fee_service
 from tests.conftest import actor_for, make_store
 from tests.helpers.pilot import login, open_on_code, settle, visible
 from tests.helpers.store import snapshot
-from tests.services.test_fees import FEES, take
+from tests.helpers.fees import FEES, take
 
 SIZE = (120, 40)
 pytestmark = pytest.mark.ui

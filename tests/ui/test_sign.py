@@ -13,8 +13,7 @@ from counter.signing import verify_pdf
 from counter.signing.verify import load_roots
 from tests.conftest import actor_for, make_store, receive
 from tests.helpers.images import jpeg
-from tests.helpers.pilot import SIZE, settle, visible
-from tests.ui.test_scan import open_scan
+from tests.helpers.pilot import SIZE, open_scan, settle, visible
 
 ID = "001090123456"
 
