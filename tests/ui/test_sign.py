@@ -32,6 +32,9 @@ def _store(tmp_path, keys):  # type: ignore[no-untyped-def]
 
 async def _pin(app, pilot, pin: str) -> None:  # type: ignore[no-untyped-def]
     assert isinstance(app.screen, AskSecret)
+    box = app.screen.query_one(".modal-box").region  # in the middle like every prompt, not in the top-left corner
+    width, height = app.size
+    assert abs(box.x - (width - box.right)) <= 1 and abs(box.y - (height - box.bottom)) <= 1, box
     field = app.screen.query_one("#sign-pin", Input)
     assert field.password  # masked on screen
     field.value = pin
