@@ -284,14 +284,18 @@ def pay(store: Store, actor: Actor, code: str, method: str, amount: Any, payer: 
 
 
 def _payment(actor: Actor, row: Dossier | lifecycle.DossierState, method: str, amount: Any, payer: str,
-             reference: str) -> dict[str, Any]:
+             reference: str, at: datetime) -> dict[str, Any]:
     """A payment's payload without its receipt, refused with a Vietnamese message before anything is taken."""
     require(actor.role, Action.COLLECT_FEE)
     if method not in fees.METHODS:
         raise CounterError(f"Hình thức nộp không hợp lệ: “{method}” (tiền mặt, chuyển khoản, trực tuyến).")
-    refusal = lifecycle.payment_refusal(row)  # before the amount (F9 empties it once paid) and before a number
+    # what the dossier's state refuses whatever the amount (voided, paid, nothing owed) before the amount is read
+    # (F9 empties it once paid) and before a receipt number is taken
+    state = row if isinstance(row, lifecycle.DossierState) else ev.state_of(row)
+    lifecycle.check(state, EventKind.FEE_PAID, at)
+    refusal = lifecycle.payment_refusal(state)
     if refusal:
-        raise CounterError(refusal)
+        raise lifecycle.TransitionError(EventKind.FEE_PAID, state.status, refusal)
     value = _amount(amount, "Số tiền nộp")
     reference = (reference or "").strip()
     if method == "online" and not reference:
@@ -308,7 +312,7 @@ def pay_in(session: Session, cfg: Any, actor: Actor, row: Dossier | lifecycle.Do
     """The payment inside the caller's write transaction: the one way money is recorded (F9, the fee taken at
     intake, the fee collected at the return, `counter fee pay`), with its receipt from the series of `cfg` (the
     [fees] settings); refused with a Vietnamese message (the transaction rolls back, no number skipped)."""
-    payload = _payment(actor, row, method, amount, payer, reference)
+    payload = _payment(actor, row, method, amount, payer, reference, at)
     if method != "online":
         payload["receipt"] = _new_receipt(session, cfg, actor, at)
     state, _ = ev.append(session, actor, row.id, EventKind.FEE_PAID, payload, at, row=row)
@@ -323,9 +327,9 @@ def check_payment(store: Store, actor: Actor, row: Dossier, method: str, amount:
     dossier's state once paid."""
     from datetime import UTC
 
-    payload = _payment(actor, row, method, amount, payer, "")
-    cfg = settings_of(store)
     at = store.clock.now()
+    payload = _payment(actor, row, method, amount, payer, "", at)
+    cfg = settings_of(store)
     payload["receipt"] = {"form": cfg.receipt_form, "number": "0000000",  # the number is taken when written
                           "series": fees.series_for(cfg.receipt_series, at.astimezone(VN_TZ).year)}
     return lifecycle.apply(ev.state_of(row), lifecycle.Event("check", EventKind.FEE_PAID, at.astimezone(UTC),

@@ -138,7 +138,7 @@ def test_a_second_payment_and_a_payment_on_a_free_procedure_are_refused(office):
     fee_service.pay(office, clerk, code, "cash", 7000)
     free = receive(office, clerk)  # khai sinh
     before = snapshot(office)
-    with pytest.raises(CounterError, match="không nhận nộp lần hai"):
+    with pytest.raises(TransitionError, match="không nhận nộp lần hai"):
         fee_service.pay(office, clerk, code, "cash", 7000)
     with pytest.raises(CounterError, match="không phải nộp phí, lệ phí"):
         fee_service.pay(office, clerk, free, "cash", 1000)
