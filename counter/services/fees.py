@@ -162,12 +162,17 @@ class FeeView:
         return self.paid_amount - self.refunded
 
 
-def _lines(payload: Mapping[str, Any], fee: int) -> tuple[Line, ...]:
-    lines = tuple(Line(c["kind"], c["name"], c.get("code", ""), c.get("unit", "dossier"), c.get("quantity", 1),
-                       c["amount"], c.get("detail", ""), c.get("exempt", "")) for c in payload.get("charges") or ())
-    if not lines and fee:  # a dossier from before issue 18, or a fee asked for later (fee_requested)
-        lines = (Line("le_phi", "Phí, lệ phí", "", "dossier", 1, fee, fees.money(fee)),)
-    return lines
+def _lines(payload: Mapping[str, Any], fee: int, asked: Mapping[str, Any] | None = None) -> tuple[Line, ...]:
+    """The lines owed: the intake's charges; a fee asked for later (F4's fee_requested, `asked`) replaces them
+    with one line of its amount (its reason as the name), so the lines always add up to the fee."""
+    if asked is None:
+        lines = tuple(Line(c["kind"], c["name"], c.get("code", ""), c.get("unit", "dossier"), c.get("quantity", 1),
+                           c["amount"], c.get("detail", ""), c.get("exempt", "")) for c in payload.get("charges") or ())
+        if lines or not fee:
+            return lines
+    asked = asked or {}  # F4 writes its "Nội dung" as note; the demo and older events as reason
+    name = str(asked.get("note") or asked.get("reason") or "").strip() or "Phí, lệ phí"  # or one before issue 18
+    return (Line("le_phi", name, "", "dossier", 1, fee, fees.money(fee)),) if fee else ()
 
 
 def _money_events(session: Session, dossier_id: str) -> list[DossierEvent]:
@@ -207,6 +212,7 @@ def _view(session: Session, store: Store, row: Dossier) -> FeeView:
 
     events = _money_events(session, row.id)
     created: dict[str, Any] = next((json.loads(e.payload) for e in events if e.kind in ("received", "registered")), {})
+    asked = [json.loads(e.payload) for e in events if e.kind == EventKind.FEE_REQUESTED]
     receipts, refunds, paid = _receipts(events, actor_names(session))
     ex = created.get("exemption")
     exemption = ""
@@ -222,7 +228,7 @@ def _view(session: Session, store: Store, row: Dossier) -> FeeView:
             qr = ""
     bank = " · ".join(x for x in (cfg.bank_name, cfg.account, cfg.account_name) if x)
     return FeeView(row.code, row.owner_name, row.owner_address or "", row.procedure_name, row.channel,
-                   _lines(created, row.fee), exemption, row.fee, row.fee_paid, row.paid_amount, row.refunded_amount,
+                   _lines(created, row.fee, asked[-1] if asked else None), exemption, row.fee, row.fee_paid, row.paid_amount, row.refunded_amount,
                    paid.get("method", "") if paid.get("receipt") or paid.get("reference") else "",
                    paid.get("reference", ""), tuple(receipts), tuple(refunds), qr, bank,
                    tracking_url(office.public_base_url, row.token) if office else "")
@@ -542,6 +548,7 @@ def portal_fees(session: Session, dossier_id: str) -> PortalFees:
         return PortalFees()
     events = _money_events(session, dossier_id)
     created: dict[str, Any] = next((json.loads(e.payload) for e in events if e.kind in ("received", "registered")), {})
+    asked = [json.loads(e.payload) for e in events if e.kind == EventKind.FEE_REQUESTED]
     paid: dict[str, Any] = next((json.loads(e.payload) for e in reversed(events) if e.kind == EventKind.FEE_PAID), {})
     return PortalFees(*fees.portal_fee_list(created, row.fee, paid, row.fee_paid))
 

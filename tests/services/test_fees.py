@@ -265,3 +265,19 @@ def test_mau_01_prints_the_amount_line_by_line(office, tmp_path):
     print_dossier(office, poor, "01", "pdf-a5", out)
     assert "Miễn phí, lệ phí: Người thuộc hộ nghèo (Giấy chứng nhận hộ nghèo số 15/2026)" in \
         pdf_text(out.read_bytes(), tmp_path)
+
+
+def test_a_fee_asked_for_later_replaces_the_intake_lines_on_screen_and_paper(office, tmp_path):
+    """F4's "Yêu cầu nộp phí, lệ phí" sets a new amount: the lines shown and printed add up to what is owed
+    (the demo's notice said "1 × 8.000 đ … 8.000 đ" above "Tổng số tiền phải nộp: 50.000 đ")."""
+    from counter.services import progress
+
+    clerk = actor_for(office, "canbo")
+    code = take(office, "2.000635", units={"copies": 1})  # bản sao trích lục: 8.000 đ a copy
+    progress.record_event(office, clerk, code, "fee_requested", {"amount": "50000", "note": "Lệ phí cấp bản sao"})
+    view = fee_service.fee_view(office, clerk, code)
+    assert view.fee == 50000 and sum(line.amount for line in view.lines) == 50000, view.lines
+    assert [line.name for line in view.lines] == ["Lệ phí cấp bản sao"]
+    out = fee_service.print_fee_paper(office, clerk, code, "notice", out=tmp_path / "tb.pdf")
+    text = pdf_text((tmp_path / "tb.pdf").read_bytes(), tmp_path)
+    assert "8.000 đ" not in text and "50.000 đ" in text, (out, text)
