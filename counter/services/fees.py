@@ -228,7 +228,8 @@ def _view(session: Session, store: Store, row: Dossier) -> FeeView:
             qr = ""
     bank = " · ".join(x for x in (cfg.bank_name, cfg.account, cfg.account_name) if x)
     return FeeView(row.code, row.owner_name, row.owner_address or "", row.procedure_name, row.channel,
-                   _lines(created, row.fee, asked[-1] if asked else None), exemption, row.fee, row.fee_paid, row.paid_amount, row.refunded_amount,
+                   _lines(created, row.fee, asked[-1] if asked else None), exemption, row.fee, row.fee_paid,
+                   row.paid_amount, row.refunded_amount,
                    paid.get("method", "") if paid.get("receipt") or paid.get("reference") else "",
                    paid.get("reference", ""), tuple(receipts), tuple(refunds), qr, bank,
                    tracking_url(office.public_base_url, row.token) if office else "")
@@ -548,7 +549,6 @@ def portal_fees(session: Session, dossier_id: str) -> PortalFees:
         return PortalFees()
     events = _money_events(session, dossier_id)
     created: dict[str, Any] = next((json.loads(e.payload) for e in events if e.kind in ("received", "registered")), {})
-    asked = [json.loads(e.payload) for e in events if e.kind == EventKind.FEE_REQUESTED]
     paid: dict[str, Any] = next((json.loads(e.payload) for e in reversed(events) if e.kind == EventKind.FEE_PAID), {})
     return PortalFees(*fees.portal_fee_list(created, row.fee, paid, row.fee_paid))
 
