@@ -406,16 +406,24 @@ def _money(n: int) -> str:
     return f"{n:,} đ".replace(",", ".")
 
 
+def payment_refusal(state: Any) -> str | None:
+    """Why a dossier takes no payment at all, whatever the amount (nothing owed, or paid already); None when it
+    may be paid. `state`: a DossierState or a dossier row (code, fee, fee_paid, paid_amount)."""
+    if state.fee <= 0:
+        return f"Hồ sơ {state.code} không phải nộp phí, lệ phí: không ghi nhận thu tiền."
+    if state.fee_paid:
+        return f"Hồ sơ {state.code} đã nộp đủ {_money(state.paid_amount)}: không nhận nộp lần hai."
+    return None
+
+
 def _pay(state: DossierState, p: Mapping[str, Any], kind: str, status: Status) -> dict[str, Any]:
     """A payment (issue 18): the exact amount owed, once, by a known method, with its receipt (cash, transfer)
     or the portal's reference (online). An old event (no receipt, no reference) is read as it always was."""
     if p.get("receipt") is None and p.get("reference") is None:  # a stored event from before issue 18
         return {"fee_paid": True, "paid_amount": state.fee}
-    if state.fee <= 0:
-        raise TransitionError(kind, status, f"Hồ sơ {state.code} không phải nộp phí, lệ phí: không ghi nhận thu tiền.")
-    if state.fee_paid:
-        raise TransitionError(kind, status, f"Hồ sơ {state.code} đã nộp đủ {_money(state.paid_amount)}: không nhận "
-                                            "nộp lần hai.")
+    refusal = payment_refusal(state)
+    if refusal:
+        raise TransitionError(kind, status, refusal)
     amount = p.get("amount")
     if type(amount) is not int:
         raise TransitionError(kind, status, f"Số tiền nộp phải là số đồng nguyên, nhận được “{amount}”.")

@@ -92,14 +92,22 @@ CELL_PADDING = 6  # reportlab's default left + right padding of a table cell, ea
 
 
 def column_widths(columns: tuple[str, ...], weights: tuple[float, ...], width: float,
-                  style: ParagraphStyle) -> list[float]:
-    """Split the width by the weights, but never narrower than a column's longest header word: a header wraps
-    between words, never inside one ("Người nhận", not "Ngườ/i nhận"). The room the narrow columns take comes
-    from the others, in proportion to what each has to spare."""
+                  style: ParagraphStyle, rows: tuple[tuple[str, ...], ...] = (),
+                  cell_style: ParagraphStyle | None = None) -> list[float]:
+    """Split the width by the weights, but never narrower than a column's longest word: a header or a cell
+    wraps between words, never inside one ("Người nhận", not "Ngườ/i nhận"; "AA-26P", not "AA-26/P"). When
+    the cells' words cannot all fit, the headers' still do. The room the narrow columns take comes from the
+    others, in proportion to what each has to spare."""
     total = sum(weights)
     widths = [width * w / total for w in weights]
-    floor = [max((stringWidth(word, style.fontName, style.fontSize) for word in c.split()), default=0)
-             + 2 * CELL_PADDING + 0.5 for c in columns]
+
+    def longest(texts: list[str], st: ParagraphStyle) -> float:
+        return max((stringWidth(word, st.fontName, st.fontSize) for t in texts for word in t.split()), default=0)
+
+    heads = [longest([c], style) + 2 * CELL_PADDING + 0.5 for c in columns]
+    cells = [max(h, longest([r[i] for r in rows if i < len(r)], cell_style or style) + 2 * CELL_PADDING + 0.5)
+             for i, h in enumerate(heads)]
+    floor = cells if sum(cells) <= width else heads
     if sum(floor) > width:  # cannot be helped at this size: keep the weights
         return widths
     for _ in range(len(widths)):
@@ -152,7 +160,8 @@ def _flowables(doc: Document, width: float, st: dict[str, ParagraphStyle]) -> li
         elif isinstance(b, Table):
             data = [[_p(c, st["cell_head"]) for c in b.columns]] + [_cells(row, i in b.struck, st)
                                                                    for i, row in enumerate(b.rows)]
-            t = RLTable(data, colWidths=column_widths(b.columns, b.widths, width, st["cell_head"]), repeatRows=1)
+            t = RLTable(data, colWidths=column_widths(b.columns, b.widths, width, st["cell_head"], b.rows, st["cell"]),
+                        repeatRows=1)
             t.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.black),
                                    ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
                                    ("ALIGN", (2, 1), (-1, -1), "CENTER")]))

@@ -14,6 +14,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Input, Label, Static
 
+from counter.domain.permissions import Action, can
 from counter.screens.base import ServiceScreen
 from counter.widgets.qr_input import QrInput
 from counter.widgets.status import BottomBar
@@ -50,9 +51,11 @@ class FeesScreen(ServiceScreen):
         Binding("ctrl+r", "print('receipt')", "In biên lai", id="fees.print"),
         Binding("ctrl+n", "print('notice')", "In thông báo", id="fees.notice"),
         # priority: the fields' own Ctrl+U/E/K (delete left, end, delete right) would take them otherwise
-        Binding("ctrl+u", "reissue", "Hủy, cấp lại BL", id="fees.reissue", priority=True),
-        Binding("ctrl+e", "refund", "Hoàn trả", id="fees.refund", priority=True),
-        Binding("ctrl+k", "report", "Báo cáo ngày", id="fees.report", priority=True),
+        # the day's rarer steps: in F1 and the help text, not in the footer, which at 80 columns then still
+        # shows Thu tiền mặt; Hoàn trả only for the roles that may refund (supervisors)
+        Binding("ctrl+u", "reissue", "Hủy, cấp lại BL", id="fees.reissue", priority=True, show=False),
+        Binding("ctrl+e", "refund", "Hoàn trả", id="fees.refund", priority=True, show=False),
+        Binding("ctrl+k", "report", "Báo cáo ngày", id="fees.report", priority=True, show=False),
         Binding("escape", "back", "Về ô mã", id="fees.back", show=False),
     ]
 
@@ -67,6 +70,12 @@ class FeesScreen(ServiceScreen):
         if self.code:
             self.query_one("#fee-code", Input).value = self.code
             self.load(focus_amount=True)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "refund":  # hidden from the help for clerks and postal staff; the service refuses anyway
+            actor = self.capp.actor
+            return actor is not None and can(actor.role, Action.REFUND_FEE)
+        return True
 
     def dossier_in_hand(self) -> str | None:
         return self.code if self.view is not None else None

@@ -88,7 +88,8 @@ class ReceiveScreen(ServiceScreen):
         Binding("ctrl+y", "guide", "Bổ sung (M02)", id="receive.guide"),
         Binding("ctrl+r", "reprint", "In lại", id="receive.reprint"),
         Binding("ctrl+o", "assisted", "Hỗ trợ nộp trực tuyến", id="receive.assisted"),  # issue 15
-        Binding("ctrl+g", "reuse_result", "Dùng KQ cũ", id="receive.reuse"),  # issue 20
+        # issue 20; priority: the fields' own Ctrl+K (delete right) would take it. Not Ctrl+G: that is help's
+        Binding("ctrl+k", "reuse_result", "Dùng KQ cũ", id="receive.reuse", priority=True),
         Binding("escape", "leave", "Thoát", id="receive.leave"),
     ]
 
@@ -480,8 +481,15 @@ class ReceiveScreen(ServiceScreen):
         if not lines:
             newest = self.results[0]
             lines = [f"Công dân có {len(self.results)} kết quả điện tử của hồ sơ trước (mới nhất: “{newest.name}”, "
-                     f"hồ sơ {newest.code}): Ctrl+G trên giấy tờ để tái sử dụng."]
+                     f"hồ sơ {newest.code}): {self.reuse_key()} trên giấy tờ để tái sử dụng."]
         set_message(box, "\n".join(lines))
+
+    def reuse_key(self) -> str:
+        """The key of "Dùng KQ cũ" as the keymap has it now ("Ctrl+K")."""
+        from counter.screens.help import key_label, live_keys
+
+        binding = next(b for b in self.BINDINGS if isinstance(b, Binding) and b.id == "receive.reuse")
+        return key_label(live_keys(self.app, binding).split(",")[0])
 
     def action_reuse_result(self) -> None:
         from counter.domain.text import fold

@@ -16,7 +16,8 @@ from counter.domain import lifecycle
 from counter.domain.calendar import VN_TZ
 from counter.domain.codes import format_code, new_token, seq_for
 from counter.domain.errors import CounterError
-from counter.domain.lifecycle import DossierState, EVENT_LABELS, STATUS_LABELS, EventKind, Status
+from counter.domain import fees as fee_rules
+from counter.domain.lifecycle import RESULT_FORMS, DossierState, EVENT_LABELS, STATUS_LABELS, EventKind, Status
 from counter.domain.permissions import Action, postal_refusal, require, require_event
 from counter.domain.intake import (CORRECTABLE, Applicant, PaperInput, ReceiveRequest, ValidationError,
                                    clean_applicant, validate)
@@ -416,10 +417,13 @@ DETAIL_LABELS = {
     "receiver_birth_date": "Ngày sinh", "authorization": "Giấy ủy quyền",
     "tracking": "Số hiệu bưu gửi", "address": "Địa chỉ", "fee_collected": "Đã thu", "receipt_no": "Biên lai",
     "note": "Ghi chú",
+    "receipt": "Biên lai",  # issue 18 (fee_paid)
+    "signed_by": "Ký số bởi", "result_form": "Kết quả bàn giao",  # issue 20 (signed papers, results, the return)
 }
 DETAIL_VALUES = {"out": "giao đi", "back": "nhận về", "counter": "tại quầy", "post": "qua bưu chính",
                  "owner": "chủ hồ sơ", "authorized": "người được ủy quyền", "restart": "tính lại từ đầu",
-                 "pause": "cộng thêm ngày chờ bổ sung", "cccd_qr": "quét mã QR trên CCCD", "typed": "nhập tay"}
+                 "pause": "cộng thêm ngày chờ bổ sung", "cccd_qr": "quét mã QR trên CCCD", "typed": "nhập tay",
+                 **fee_rules.METHODS, **RESULT_FORMS}
 
 
 def event_details(kind: str, payload: dict[str, Any]) -> str:
@@ -438,6 +442,8 @@ def event_details(kind: str, payload: dict[str, Any]) -> str:
         if payload.get("reason"):
             parts.append(f"lý do: {payload['reason']}")
         return "; ".join(parts)
+    if kind == EventKind.RESULT_ISSUED and payload.get("name"):
+        parts.append(f"Kết quả: {payload['name']}")
     for key, label in DETAIL_LABELS.items():
         value = payload.get(key)
         if value in (None, "", []) or (key == "due_at" and kind in ("received", "registered")):
@@ -452,10 +458,14 @@ def event_details(kind: str, payload: dict[str, Any]) -> str:
             value = "/".join(reversed(str(value).split("-")))
         elif key in ("amount", "fee_collected"):
             value = f"{int(value):,} đ".replace(",", ".")
+        elif key == "receipt" and isinstance(value, dict):  # {"form", "series", "number"}: "AA-26P 1000056"
+            value = f"{value.get('series', '')} {value.get('number', '')}".strip()
         elif isinstance(value, list):  # papers: "Giấy chứng sinh (1), Tờ khai (2)"
             value = ", ".join(f"{x.get('name', '')} ({x.get('count', x.get('originals', 1))})"
                               if isinstance(x, dict) else str(x) for x in value)
         parts.append(f"{label}: {DETAIL_VALUES.get(value, value) if isinstance(value, str) else value}")
+    if kind == EventKind.RESULT_ISSUED and payload.get("data_store"):
+        parts.append("Đưa vào kho dữ liệu công dân")
     return "; ".join(parts)
 
 

@@ -162,12 +162,17 @@ class FeeView:
         return self.paid_amount - self.refunded
 
 
-def _lines(payload: Mapping[str, Any], fee: int) -> tuple[Line, ...]:
-    lines = tuple(Line(c["kind"], c["name"], c.get("code", ""), c.get("unit", "dossier"), c.get("quantity", 1),
-                       c["amount"], c.get("detail", ""), c.get("exempt", "")) for c in payload.get("charges") or ())
-    if not lines and fee:  # a dossier from before issue 18, or a fee asked for later (fee_requested)
-        lines = (Line("le_phi", "Phí, lệ phí", "", "dossier", 1, fee, fees.money(fee)),)
-    return lines
+def _lines(payload: Mapping[str, Any], fee: int, asked: Mapping[str, Any] | None = None) -> tuple[Line, ...]:
+    """The lines owed: the intake's charges; a fee asked for later (F4's fee_requested, `asked`) replaces them
+    with one line of its amount (its reason as the name), so the lines always add up to the fee."""
+    if asked is None:
+        lines = tuple(Line(c["kind"], c["name"], c.get("code", ""), c.get("unit", "dossier"), c.get("quantity", 1),
+                           c["amount"], c.get("detail", ""), c.get("exempt", "")) for c in payload.get("charges") or ())
+        if lines or not fee:
+            return lines
+    asked = asked or {}  # F4 writes its "Nội dung" as note; the demo and older events as reason
+    name = str(asked.get("note") or asked.get("reason") or "").strip() or "Phí, lệ phí"  # or one before issue 18
+    return (Line("le_phi", name, "", "dossier", 1, fee, fees.money(fee)),) if fee else ()
 
 
 def _money_events(session: Session, dossier_id: str) -> list[DossierEvent]:
@@ -207,6 +212,7 @@ def _view(session: Session, store: Store, row: Dossier) -> FeeView:
 
     events = _money_events(session, row.id)
     created: dict[str, Any] = next((json.loads(e.payload) for e in events if e.kind in ("received", "registered")), {})
+    asked = [json.loads(e.payload) for e in events if e.kind == EventKind.FEE_REQUESTED]
     receipts, refunds, paid = _receipts(events, actor_names(session))
     ex = created.get("exemption")
     exemption = ""
@@ -222,7 +228,8 @@ def _view(session: Session, store: Store, row: Dossier) -> FeeView:
             qr = ""
     bank = " · ".join(x for x in (cfg.bank_name, cfg.account, cfg.account_name) if x)
     return FeeView(row.code, row.owner_name, row.owner_address or "", row.procedure_name, row.channel,
-                   _lines(created, row.fee), exemption, row.fee, row.fee_paid, row.paid_amount, row.refunded_amount,
+                   _lines(created, row.fee, asked[-1] if asked else None), exemption, row.fee, row.fee_paid,
+                   row.paid_amount, row.refunded_amount,
                    paid.get("method", "") if paid.get("receipt") or paid.get("reference") else "",
                    paid.get("reference", ""), tuple(receipts), tuple(refunds), qr, bank,
                    tracking_url(office.public_base_url, row.token) if office else "")
@@ -284,17 +291,22 @@ def pay(store: Store, actor: Actor, code: str, method: str, amount: Any, payer: 
 
 
 def _payment(actor: Actor, row: Dossier | lifecycle.DossierState, method: str, amount: Any, payer: str,
-             reference: str) -> dict[str, Any]:
+             reference: str, at: datetime) -> dict[str, Any]:
     """A payment's payload without its receipt, refused with a Vietnamese message before anything is taken."""
     require(actor.role, Action.COLLECT_FEE)
     if method not in fees.METHODS:
         raise CounterError(f"Hình thức nộp không hợp lệ: “{method}” (tiền mặt, chuyển khoản, trực tuyến).")
+    # what the dossier's state refuses whatever the amount (voided, paid, nothing owed) before the amount is read
+    # (F9 empties it once paid) and before a receipt number is taken
+    state = row if isinstance(row, lifecycle.DossierState) else ev.state_of(row)
+    lifecycle.check(state, EventKind.FEE_PAID, at)
+    refusal = lifecycle.payment_refusal(state)
+    if refusal:
+        raise lifecycle.TransitionError(EventKind.FEE_PAID, state.status, refusal)
     value = _amount(amount, "Số tiền nộp")
     reference = (reference or "").strip()
     if method == "online" and not reference:
         raise CounterError("Thanh toán trực tuyến: cần mã giao dịch do Cổng DVC báo về.")
-    if row.fee <= 0:  # before a number is taken: the reducer says it too
-        raise CounterError(f"Hồ sơ {row.code} không phải nộp phí, lệ phí: không ghi nhận thu tiền.")
     payload: dict[str, Any] = {"amount": value, "method": method, "payer": (payer or "").strip() or row.owner_name}
     if method == "online":
         payload["reference"] = reference
@@ -307,7 +319,7 @@ def pay_in(session: Session, cfg: Any, actor: Actor, row: Dossier | lifecycle.Do
     """The payment inside the caller's write transaction: the one way money is recorded (F9, the fee taken at
     intake, the fee collected at the return, `counter fee pay`), with its receipt from the series of `cfg` (the
     [fees] settings); refused with a Vietnamese message (the transaction rolls back, no number skipped)."""
-    payload = _payment(actor, row, method, amount, payer, reference)
+    payload = _payment(actor, row, method, amount, payer, reference, at)
     if method != "online":
         payload["receipt"] = _new_receipt(session, cfg, actor, at)
     state, _ = ev.append(session, actor, row.id, EventKind.FEE_PAID, payload, at, row=row)
@@ -322,9 +334,9 @@ def check_payment(store: Store, actor: Actor, row: Dossier, method: str, amount:
     dossier's state once paid."""
     from datetime import UTC
 
-    payload = _payment(actor, row, method, amount, payer, "")
-    cfg = settings_of(store)
     at = store.clock.now()
+    payload = _payment(actor, row, method, amount, payer, "", at)
+    cfg = settings_of(store)
     payload["receipt"] = {"form": cfg.receipt_form, "number": "0000000",  # the number is taken when written
                           "series": fees.series_for(cfg.receipt_series, at.astimezone(VN_TZ).year)}
     return lifecycle.apply(ev.state_of(row), lifecycle.Event("check", EventKind.FEE_PAID, at.astimezone(UTC),

@@ -285,11 +285,13 @@ _VI = ("ÀÁÂÃÈÉÊÌÍÒÓÔÕÙÚÝàáâãèéêìíòóôõùúýĂăĐđ
 
 @lru_cache(maxsize=1)
 def stamp_font() -> str:
-    """DejaVu Sans cut down to ASCII and the Vietnamese letters, once per process (a temporary file): pyHanko
-    subsets the stamp's font at each signature, and the whole font makes that three times slower."""
+    """DejaVu Sans cut down to ASCII and the Vietnamese letters and scaled to 1000 units per em, once per process
+    (a temporary file): pyHanko subsets the stamp's font at each signature, and the whole font makes that three
+    times slower."""
     import tempfile
 
     from fontTools import subset
+    from fontTools.ttLib.scaleUpem import scale_upem
 
     out = Path(tempfile.gettempdir()) / f"counter-stamp-font-{os.getpid()}.ttf"
     options = subset.Options()
@@ -299,6 +301,9 @@ def stamp_font() -> str:
     sub = subset.Subsetter(options)
     sub.populate(text="".join(chr(c) for c in range(0x20, 0x7F)) + _VI + "…–—“”")
     sub.subset(font)
+    # pyHanko writes the font's advances into the PDF's /W as they are, and PDF reads them in thousandths of an
+    # em: DejaVu's 2048 units per em set the letters twice as far apart as they should be
+    scale_upem(font, 1000)
     subset.save_font(font, str(out), options)
     return str(out)
 
@@ -333,10 +338,10 @@ def sign_pdf(data: bytes, signer: Any, *, reason: str, location: str = "", now: 
             spec = fields.SigFieldSpec(sig_field_name=name, on_page=page, box=cast("tuple[int, int, int, int]", rect))
     except Exception:
         raise SigningError("Tệp không phải PDF hợp lệ (hoặc đã hỏng): không ký được.") from None
-    stamp = TextStampStyle(
-        stamp_text=_escape(nfc(f"Ký bởi: {info.name}\n{info.organization}\nNgày ký: "
-                           f"{now.astimezone(VN_TZ):%d/%m/%Y %H:%M}".replace("\n\n", "\n"))),
-        text_box_style=TextBoxStyle(font=GlyphAccumulatorFactory(stamp_font()), font_size=6),
+    lines = (f"Ký bởi: {info.name}", info.organization, f"Ngày ký: {now.astimezone(VN_TZ):%d/%m/%Y %H:%M}")
+    stamp = TextStampStyle(  # nfc line by line: on the whole text it collapsed the line breaks into spaces
+        stamp_text=_escape("\n".join(nfc(line) for line in lines if nfc(line))),
+        text_box_style=TextBoxStyle(font=GlyphAccumulatorFactory(stamp_font()), font_size=6, leading=8),
         border_width=1)
     timestamper = None
     if timestamp_url:

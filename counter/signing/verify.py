@@ -7,6 +7,7 @@ signed, when, and whether the certificate chains to a trusted root ([signing] tr
 from __future__ import annotations
 
 import io
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -14,6 +15,10 @@ from typing import Any
 
 from counter.domain.calendar import format_vn
 from counter.signing.pades import SignerInfo, cert_info, off_loop
+
+# pyHanko logs every chain it cannot build (an untrusted root, a broken file) as a WARNING with its traceback,
+# which reached the terminal of `counter verify`; the report below says each of them in Vietnamese
+logging.getLogger("pyhanko.sign.validation").setLevel(logging.ERROR)
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,6 @@ clerk, the amount in words, receipt numbers and the VietQR string (checked by a 
 
 from __future__ import annotations
 
-import binascii
 
 import pytest
 from hypothesis import given
@@ -11,6 +10,7 @@ from hypothesis import strategies as st
 
 from counter.domain import fees
 from counter.domain.fees import Charge, Exemption, FeeError, Tier, clean_exemption, parse_charge, quote
+from tests.helpers.fees import check_vietqr, parse_tlv
 
 COPY = Charge("phi", "Phí chứng thực bản sao", "P1", "page", 2000, (Tier(3, 1000),), 200_000)
 SIGNATURE = Charge("phi", "Phí chứng thực chữ ký", "P2", "signature", 10_000)
@@ -166,24 +166,6 @@ def test_receipt_numbers_are_the_stations_block():
 
 
 # ---- VietQR, checked by a parser written here (not the code under test) ------------------------------------
-
-def parse_tlv(text: str) -> dict[str, str]:
-    out, i = {}, 0
-    while i < len(text):
-        tag, size = text[i:i + 2], int(text[i + 2:i + 4])
-        out[tag] = text[i + 4:i + 4 + size]
-        i += 4 + size
-    assert i == len(text), "TLV runs past the end"
-    return out
-
-
-def check_vietqr(text: str) -> dict[str, str]:
-    """EMVCo merchant-presented: the fields, and the CRC (tag 63, CRC-16/CCITT-FALSE from binascii)."""
-    assert text[-8:-4] == "6304"
-    expected = binascii.crc_hqx(text[:-4].encode("ascii"), 0xFFFF)
-    assert int(text[-4:], 16) == expected, "bad CRC"
-    return parse_tlv(text)
-
 
 def test_vietqr_is_emvco_with_a_valid_crc():
     text = fees.vietqr("970415", "113000123456", 7000, "H55.242-261202-1001")

@@ -10,6 +10,7 @@ from textual.widgets._footer import FooterKey
 from counter.app import CounterApp
 from counter.screens.progress import EventForm
 from counter.screens.receive import ReceiveScreen
+from counter.screens.scan import ScanScreen
 from tests.conftest import PASSWORD
 
 SIZE = (120, 40)
@@ -81,6 +82,11 @@ async def open_on_code(app, pilot, key: str, screen_type: type, code_input: str,
     await pilot.press("enter")
     await settle(app, pilot)
     return screen
+
+
+async def open_scan(app, pilot, code: str) -> ScanScreen:  # type: ignore[no-untyped-def]
+    """Log in as the clerk and open F3 Số hóa on the dossier `code`."""
+    return await open_on_code(app, pilot, "f3", ScanScreen, "#scan-code", code)
 
 
 async def find(app, pilot, text: str) -> None:  # type: ignore[no-untyped-def]

@@ -111,6 +111,24 @@ def test_control_slip_headers_wrap_between_words_only(tmp_path):
         assert word in found, word
 
 
+@needs_poppler
+def test_the_cash_reports_cells_wrap_between_words_only(tmp_path):
+    """The day's cash report (A4): a receipt's series, time, amount and method are never cut inside a word
+    (it printed "AA-26 / P", "20:0 / 3", "100.00 / 0 đ", "Chuyể / n khoản" under the header-only rule)."""
+    from counter.printing.fees import CashReport, CashRow, CollectorTotal, cash_report
+
+    at = datetime(2026, 12, 2, 13, 3, tzinfo=UTC)
+    rows = (CashRow("1000056", "AA-26P", "H55.242-261202-1007", "Nguyễn Văn An", "transfer", 7000, "Nguyễn Thị Hoa",
+                    at, "Đã thu"),
+            CashRow("1000057", "AA-26P", "H55.242-261202-1001", "Nguyễn Quang Cường", "cash", 100000,
+                    "Phạm Thu Trang", at, "Đã thu"))
+    total = CollectorTotal("Cả đơn vị", 2, 0, (("cash", 100000), ("transfer", 7000)), 0)
+    pdf = render_pdf([cash_report(CashReport("UBND xã Phục Linh", "02/12/2026", rows, (total,), total))], "A4")
+    found = {w for *_, w in words_of(pdf, tmp_path)}
+    for word in ("AA-26P", "20:03", "100.000", "7.000", "Chuyển", "khoản", "(VietQR)", "Cường", "1000057"):
+        assert word in found, (word, sorted(found))
+
+
 @given(weights=st.lists(st.floats(0.1, 100), min_size=1, max_size=15),
        words=st.lists(st.sampled_from(["STT", "Người", "lượng", "(bộ)", "Số", "Ngày", "x", "nhận"]), min_size=1,
                       max_size=15))

@@ -14,39 +14,20 @@ import zxingcpp
 from PIL import Image
 
 from counter.domain.errors import CounterError
-from counter.domain.intake import Applicant, ReceiveRequest, ValidationError
+from counter.domain.intake import ValidationError
 from counter.domain.lifecycle import TransitionError
 from counter.services import fees as fee_service
-from counter.services.dossiers import default_papers, get_detail, receive_in
+from counter.services.dossiers import get_detail
 from counter.services.store import Store
 from tests.conftest import NOW, actor_for, receive
-from tests.domain.test_fees import check_vietqr, parse_tlv
+from tests.helpers.fees import FEES, check_vietqr, parse_tlv, take
 from tests.helpers.printing import pdf_text
 from tests.helpers.store import snapshot
-
-FEES = """[fees]
-unit_name = "UBND xã Phục Linh"
-tax_code = "4600123456"
-bank_bin = "970415"
-bank_name = "VietinBank"
-account = "113000123456"
-account_name = "UBND XA PHUC LINH"
-"""
-
 
 @pytest.fixture
 def office(store: Store) -> Store:
     (store.data_dir / "config.toml").write_text(FEES, "utf-8")
     return store
-
-
-def take(store: Store, procedure: str = "2.000815", units=None, channel: int = 1, ground: str = "",
-         paper: str = "", name: str = "Nguyễn Văn An") -> str:
-    actor = actor_for(store, "canbo")
-    with store.write() as s:
-        req = ReceiveRequest(procedure_code=procedure, owner=Applicant(name=name), papers=default_papers(s, procedure),
-                             channel=channel, units=units, exemption_ground=ground, exemption_paper=paper)
-        return receive_in(s, actor, req, store.clock.now()).code
 
 
 def test_a_certified_copy_of_five_pages_owes_seven_thousand_line_by_line(office):
@@ -165,6 +146,21 @@ def test_a_second_payment_and_a_payment_on_a_free_procedure_are_refused(office):
     assert fee_service.pay(office, clerk, take(office, "1.004222"), "cash", 20000).number == "1000002"
 
 
+def test_a_second_payment_with_the_amount_field_left_empty_says_it_is_paid(office):
+    """F9 empties the amount once a dossier is paid: a second Ctrl+T/Ctrl+W must say it is paid (and a free
+    dossier that it owes nothing), not "Thiếu số tiền nộp" (found trying it in tmux)."""
+    code = take(office, units={"pages": 5, "copies": 1})
+    clerk = actor_for(office, "canbo")
+    fee_service.pay(office, clerk, code, "transfer", 7000)
+    free = receive(office, clerk)
+    before = snapshot(office)
+    with pytest.raises(CounterError, match=r"đã nộp đủ 7\.000 đ: không nhận nộp lần hai"):
+        fee_service.pay(office, clerk, code, "transfer", "")
+    with pytest.raises(CounterError, match="không phải nộp phí, lệ phí"):
+        fee_service.pay(office, clerk, free, "cash", "")
+    assert snapshot(office) == before
+
+
 def test_refund_is_its_own_step_and_never_more_than_was_paid(office):
     code = take(office, units={"pages": 5, "copies": 1})
     boss = actor_for(office, "giamsat")
@@ -269,3 +265,19 @@ def test_mau_01_prints_the_amount_line_by_line(office, tmp_path):
     print_dossier(office, poor, "01", "pdf-a5", out)
     assert "Miễn phí, lệ phí: Người thuộc hộ nghèo (Giấy chứng nhận hộ nghèo số 15/2026)" in \
         pdf_text(out.read_bytes(), tmp_path)
+
+
+def test_a_fee_asked_for_later_replaces_the_intake_lines_on_screen_and_paper(office, tmp_path):
+    """F4's "Yêu cầu nộp phí, lệ phí" sets a new amount: the lines shown and printed add up to what is owed
+    (the demo's notice said "1 × 8.000 đ … 8.000 đ" above "Tổng số tiền phải nộp: 50.000 đ")."""
+    from counter.services import progress
+
+    clerk = actor_for(office, "canbo")
+    code = take(office, "2.000635", units={"copies": 1})  # bản sao trích lục: 8.000 đ a copy
+    progress.record_event(office, clerk, code, "fee_requested", {"amount": "50000", "note": "Lệ phí cấp bản sao"})
+    view = fee_service.fee_view(office, clerk, code)
+    assert view.fee == 50000 and sum(line.amount for line in view.lines) == 50000, view.lines
+    assert [line.name for line in view.lines] == ["Lệ phí cấp bản sao"]
+    out = fee_service.print_fee_paper(office, clerk, code, "notice", out=tmp_path / "tb.pdf")
+    text = pdf_text((tmp_path / "tb.pdf").read_bytes(), tmp_path)
+    assert "8.000 đ" not in text and "50.000 đ" in text, (out, text)

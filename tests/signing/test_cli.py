@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 from typer.testing import CliRunner
 
@@ -74,3 +77,18 @@ def test_wrong_pin_and_no_key_say_so(tmp_path, keys):
     (tmp_path / "plain.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
     out = run(home, "verify", str(tmp_path / "plain.pdf"))
     assert out.exit_code == 1 and ("không có chữ ký số" in out.output or "không đọc được" in out.output)
+
+
+def test_verify_without_a_trusted_root_says_so_without_a_traceback(tmp_path, keys):
+    """No [signing] trust_roots: one Vietnamese line for the chain, exit 1, and none of pyHanko's log (it wrote
+    "Failed to build path …" and a Traceback on the terminal)."""
+    home, code = _home(tmp_path, keys)
+    assert run(home, "scan", code, "--item", "1", "--file", str(jpeg(tmp_path / "p.jpg"))).exit_code == 0
+    signed = run(home, "sign", "paper", code, "--item", "1", pin=keys.pin)
+    sha = signed.output.split("SHA-256 ")[1].split()[0]
+    (home / "config.toml").write_text("", "utf-8")
+    # a real process: pytest's log capture would hide what Python's last-resort handler prints on a terminal
+    out = subprocess.run([sys.executable, "-m", "counter", "verify", str(home / "blobs" / sha[:2] / sha[2:])],
+                         capture_output=True, text=True, env={**os.environ, "COUNTER_HOME": str(home)}, timeout=120)
+    assert out.returncode == 1 and "chưa khai báo [signing] trust_roots" in out.stdout, out.stdout
+    assert out.stderr == "", out.stderr

@@ -182,3 +182,39 @@ def test_token_pulled_out_before_or_while_signing(keys):
     with pytest.raises(SigningError, match="Không tìm thấy token ký số “counter-rut”: hãy cắm USB token"):
         with open_signer(cfg, keys.pin):
             pass
+
+
+def test_the_stamp_reads_on_three_lines_with_normal_letter_spacing(keys, p12_cfg, tmp_path):
+    """The visible stamp: "Ký bởi: NAME", the organisation and "Ngày ký: …" on their own lines, each word whole.
+    Before: the lines were joined into one (cut off at the box's edge) and the letters set far apart (DejaVu's
+    2048 units per em given to pyHanko as if they were PDF's 1000)."""
+    import subprocess
+
+    import pikepdf
+
+    from tests.helpers.images import blank_pdf
+
+    with open_signer(p12_cfg, keys.p12_password) as signer:
+        signed = sign_pdf(blank_pdf(pages=1, size=(420, 595)), signer, reason="Chứng thực bản điện tử")
+    path = tmp_path / "signed.pdf"
+    path.write_bytes(signed)
+    lines = [" ".join(line.split()) for line in subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True, text=True).stdout.splitlines()]
+    lines = [line for line in lines if line]
+    assert lines[0] == "Ký bởi: Nguyễn Văn An" and lines[1] == "UBND xã Thử Nghiệm", lines
+    assert lines[2].startswith("Ngày ký: ") and len(lines) == 3, lines
+    with pikepdf.open(io.BytesIO(signed)) as pdf:
+        [annot] = [a for a in pdf.pages[0].Annots if a.get("/FT") == "/Sig"]
+        fonts = []
+
+        def walk(xobject: pikepdf.Object) -> None:
+            resources = xobject.get("/Resources", {})
+            fonts.extend(resources.get("/Font", {}).values())
+            for inner in resources.get("/XObject", {}).values():
+                walk(inner)
+
+        walk(annot.AP.N)
+        [font] = fonts
+        widths = [float(w) for entry in font.DescendantFonts[0].W if isinstance(entry, pikepdf.Array)
+                  for w in entry]
+    assert widths and max(widths) <= 1100, widths  # glyph widths in thousandths of an em, as PDF reads them

@@ -14,7 +14,7 @@ from counter.services import fees as fee_service
 from tests.conftest import actor_for, make_store
 from tests.helpers.pilot import login, open_on_code, settle, visible
 from tests.helpers.store import snapshot
-from tests.services.test_fees import FEES, take
+from tests.helpers.fees import FEES, take
 
 SIZE = (120, 40)
 pytestmark = pytest.mark.ui
@@ -88,3 +88,29 @@ async def test_postal_staff_collect_cash_on_f9(store):
         assert "Đã thu 100.000 đ" in visible(screen.query_one("#fee-msg"))
     view = fee_service.fee_view(store, actor_for(store, "buudien"), code)
     assert view.paid and view.current_receipt.collector == "Người Dùng Buudien"
+
+
+@pytest.mark.parametrize("user, refund", [("buudien", False), ("canbo", False), ("giamsat", True)])
+async def test_f9_at_80x24_shows_the_cash_key_and_refund_only_to_who_may(store, user, refund):
+    """At 80×24 the footer showed "^e Hoàn trả" (a supervisor's step) to postal staff and clerks and pushed
+    "^t Thu tiền mặt", their main key, off the screen."""
+    from textual.widgets._footer import FooterKey
+
+    code = take(store, units={"pages": 5, "copies": 1})
+    app = build_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_on_code(app, pilot, "f9", FeesScreen, "#fee-code", code, username=user)
+        width = app.size.width
+        shown = {k.key: k for k in app.screen.query(FooterKey) if k.region.right <= width and k.region.width}
+        assert "ctrl+t" in shown and "ctrl+e" not in shown, sorted(shown)
+        await pilot.press("f1")  # the rarer steps are in the help, Hoàn trả only for who may refund
+        await settle(app, pilot)
+        rows = app.screen.rows()
+        assert ("Ctrl+U", "Hủy, cấp lại BL") in rows and ("Ctrl+K", "Báo cáo ngày") in rows, rows
+        assert (("Ctrl+E", "Hoàn trả") in rows) is refund, rows
+        await pilot.press("escape")
+        await settle(app, pilot)
+        if not refund:
+            await pilot.press("ctrl+e")  # hidden, and nothing refunded
+            await settle(app, pilot)
+            assert fee_service.fee_view(store, actor_for(store, "giamsat"), code).refunded == 0

@@ -56,6 +56,17 @@ def test_no_screen_keeps_a_mode_key_or_f10_for_its_own_actions():
     assert used == []
 
 
+def test_no_screen_shadows_an_app_key():
+    """Help (F1 / Ctrl+G), lock, quit and the palette work on every screen, as the help lists them: a screen's
+    binding on one of their keys would take it there (F2 had Ctrl+G for "Dùng KQ cũ", found in tmux)."""
+    app_keys = {k.strip() for b in CounterApp.__dict__["BINDINGS"] if isinstance(b, Binding)
+                and b.action in ("help", "lock", "quit", "command_palette") for k in b.key.split(",")}
+    assert {"f1", "ctrl+g", "ctrl+l", "ctrl+q"} <= app_keys
+    used = [(who, b.id, b.key) for who, b in bindings() if who not in ("CounterApp", "HelpScreen")
+            and app_keys & {k.strip() for k in b.key.split(",")}]
+    assert used == []
+
+
 def test_every_f1_and_f10_action_has_a_second_key():
     for who, b in bindings():
         keys = [k.strip() for k in b.key.split(",")]

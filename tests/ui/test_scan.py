@@ -16,7 +16,7 @@ from counter.screens.modals import AskText, Confirm
 from counter.screens.scan import ScanScreen
 from counter.services import digitize as dg
 from tests.conftest import actor_for, make_store, receive
-from tests.helpers.pilot import SIZE, login, open_on_code, settle, visible
+from tests.helpers.pilot import SIZE, login, open_scan, settle, visible
 
 ID = "001090123456"
 needs_sane = pytest.mark.skipif(shutil.which("scanimage") is None, reason="sane-utils not installed")
@@ -38,10 +38,6 @@ def config(store, **keys) -> None:
 
 def notes(app) -> list[str]:
     return [n.message for n in app._notifications]
-
-
-async def open_scan(app, pilot, code: str) -> ScanScreen:
-    return await open_on_code(app, pilot, "f3", ScanScreen, "#scan-code", code)
 
 
 async def answer(app, pilot, text: str) -> None:

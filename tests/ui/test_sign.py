@@ -13,8 +13,7 @@ from counter.signing import verify_pdf
 from counter.signing.verify import load_roots
 from tests.conftest import actor_for, make_store, receive
 from tests.helpers.images import jpeg
-from tests.helpers.pilot import SIZE, settle, visible
-from tests.ui.test_scan import open_scan
+from tests.helpers.pilot import SIZE, open_scan, settle, visible
 
 ID = "001090123456"
 
@@ -33,6 +32,9 @@ def _store(tmp_path, keys):  # type: ignore[no-untyped-def]
 
 async def _pin(app, pilot, pin: str) -> None:  # type: ignore[no-untyped-def]
     assert isinstance(app.screen, AskSecret)
+    box = app.screen.query_one(".modal-box").region  # in the middle like every prompt, not in the top-left corner
+    width, height = app.size
+    assert abs(box.x - (width - box.right)) <= 1 and abs(box.y - (height - box.bottom)) <= 1, box
     field = app.screen.query_one("#sign-pin", Input)
     assert field.password  # masked on screen
     field.value = pin

@@ -141,8 +141,9 @@ async def test_f2_offers_the_owners_earlier_result_for_a_paper(tmp_path, keys, p
         await settle(app, pilot)
         offer = visible(screen.query_one("#reuse-msg", Static))
         assert "Công dân có 1 kết quả điện tử của hồ sơ trước" in offer and first in offer, offer
+        assert "Ctrl+K trên giấy tờ để tái sử dụng" in offer, offer
         assert isinstance(app.focused, SelectionList)
-        await pilot.press("ctrl+g")  # on the first paper
+        await pilot.press("ctrl+k")  # on the first paper
         await settle(app, pilot)
         assert isinstance(app.screen, Confirm)
         await pilot.press("enter")
@@ -174,7 +175,7 @@ async def test_f2_without_earlier_results_says_so(tmp_path):
         await pilot.press("enter")
         await settle(app, pilot)
         assert not app.screen.query_one("#reuse-msg").display
-        await pilot.press("ctrl+g")
+        await pilot.press("ctrl+k")
         await settle(app, pilot)
         assert any("chưa có kết quả điện tử nào" in n.message for n in app._notifications)
 
