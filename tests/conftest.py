@@ -49,6 +49,34 @@ if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK | os.X_OK):
 settings.register_profile("counter", deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "counter"))
 
+
+def _typer_shape(app) -> tuple:  # type: ignore[no-untyped-def]
+    return (id(app), len(app.registered_commands),
+            tuple(_typer_shape(g.typer_instance) for g in app.registered_groups if g.typer_instance))
+
+
+def _build_click_once() -> None:
+    """Typer's CliRunner builds the whole Click command tree again on every invoke (signatures and type hints
+    of ~100 commands: ~0.15 s, most of what a CLI test costs, and the bad-input corpus invokes it 500 times).
+    The tree only changes when a command is added, so it is built once per shape of the app (the `counter`
+    process builds it once too). Each invoke still gets its own Click context, environment and streams."""
+    import typer.main
+    import typer.testing
+
+    built: dict[tuple, object] = {}
+    build = typer.main.get_command
+
+    def get_command(app):  # type: ignore[no-untyped-def]
+        key = _typer_shape(app)
+        if key not in built:
+            built[key] = build(app)
+        return built[key]
+
+    typer.testing._get_command = get_command  # type: ignore[attr-defined]
+
+
+_build_click_once()
+
 TESTS = Path(__file__).parent
 PROCESS_FIXTURES = {"served", "server"}  # fixtures that start `counter serve` in its own process
 PROCESS_TIMEOUT = 300  # seconds: a test that starts processes or a browser may wait on them (120 for the rest)
