@@ -34,11 +34,13 @@ lint: $(VENV)/.installed
 	$(PY) .ci/typecheck
 	$(VENV)/bin/lint-imports
 
+# check: the property tests on a fifth of their examples, derandomized (HYPOTHESIS_PROFILE=check, tests/conftest.py)
 check: lint
-	$(PY) -m pytest -m "$(FAST)" $(XDIST)
+	HYPOTHESIS_PROFILE=check $(PY) -m pytest -m "$(FAST)" $(XDIST)
 
+# worksteal: an idle worker takes tests from the other's queue (the slow files are queued first, tests/conftest.py)
 test: lint
-	$(PY) -m pytest -n auto --dist loadfile --durations=30
+	$(PY) -m pytest -n auto --dist worksteal --durations=30
 
 # Keeps every pin that still fits pyproject.toml; `make lock-upgrade` moves everything to the newest versions.
 lock:

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from counter.cli import DataDir, fail, handle_errors
-from counter.cli_sync import CentralDb, _central_engine, _settings, serve_app
+from counter.cli_sync import CentralDb, _central_blobs, _settings, serve_app
 
 online_app = typer.Typer(help="Nộp hồ sơ trực tuyến trên máy chủ trung tâm.", no_args_is_help=True)
 serve_app.add_typer(online_app, name="online")
@@ -24,7 +24,6 @@ def online_cleanup(hours: Annotated[float | None, typer.Option(
                                        "upload_lifetime_hours; tối thiểu 6)")] = None,
                    db: CentralDb = None, data_dir: DataDir = None) -> None:
     """Xóa các tệp công dân đã tải lên nhưng không nộp (không hồ sơ nào dùng đến) sau thời hạn lưu giữ."""
-    from counter.central import blobs as central_blobs
     from counter.central.online import cleanup_uploads
     from counter.domain.clock import SystemClock
 
@@ -33,12 +32,6 @@ def online_cleanup(hours: Annotated[float | None, typer.Option(
     if not 6 <= lifetime <= 24 * 365:
         fail(f"Thời hạn lưu giữ phải từ 6 đến {24 * 365} giờ (một tệp đang chờ xác nhận nộp có hiệu lực 6 giờ), "
              f"nhận được {lifetime:g}")
-    engine = _central_engine(db, data_dir)
-    try:
-        blobs = central_blobs.CentralBlobs(engine, central_blobs.open_store(server.blob_url, engine))
+    with _central_blobs(db, data_dir, server.blob_url) as (engine, blobs):
         done = cleanup_uploads(engine, blobs, SystemClock().now(), lifetime)
-    except central_blobs.BlobStoreError as exc:
-        fail(exc.message)
-    finally:
-        engine.dispose()
     typer.echo(f"Đã xóa {done.removed} tệp tải lên không được nộp; giữ {done.kept} tệp đã thuộc hồ sơ.")

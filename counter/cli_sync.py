@@ -10,6 +10,7 @@ from __future__ import annotations
 # Everything between this line and the matching "end" line is the `counter serve` group. The sync client's
 # commands (`counter sync ...`, `counter export portal`) go below it.
 
+from contextlib import contextmanager as _contextmanager
 from pathlib import Path as _Path
 from typing import Annotated as _Annotated
 
@@ -155,18 +156,25 @@ def serve_blobs_migrate(blob_url: _Annotated[str | None, _typer.Option(
                                                "blob_url)")] = None,
                         db: CentralDb = None, data_dir: DataDir = None) -> None:
     """Chuyển các tệp đang nằm trong CSDL sang kho tệp (thư mục hoặc S3); chạy lại được nếu bị ngắt."""
+    url = blob_url or _settings(data_dir).server.blob_url
+    with _central_blobs(db, data_dir, url) as (_, store):
+        moved, size = store.migrate()
+    _typer.echo(f"Đã chuyển {moved} tệp ({size / 1048576:.1f} MB) từ CSDL sang kho tệp {url}.")
+
+
+@_contextmanager
+def _central_blobs(db: str | None, data_dir: _Path | None, url: str):  # type: ignore[no-untyped-def]
+    """The central database's engine and its blob store at `url`, disposed at the end; the store's error is one
+    line and exit 1."""
     from counter.central import blobs as central_blobs
 
-    url = blob_url or _settings(data_dir).server.blob_url
     engine = _central_engine(db, data_dir)
     try:
-        store = central_blobs.CentralBlobs(engine, central_blobs.open_store(url, engine))
-        moved, size = store.migrate()
+        yield engine, central_blobs.CentralBlobs(engine, central_blobs.open_store(url, engine))
     except central_blobs.BlobStoreError as exc:
         fail(exc.message)
     finally:
         engine.dispose()
-    _typer.echo(f"Đã chuyển {moved} tệp ({size / 1048576:.1f} MB) từ CSDL sang kho tệp {url}.")
 
 
 def _settings(data_dir: _Path | None, **flags):  # type: ignore[no-untyped-def]

@@ -47,15 +47,59 @@ if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK | os.X_OK):
 # Hypothesis: no per-example deadline (a loaded CI machine or a second xdist worker makes examples slow, not
 # wrong; a real hang is caught by pytest-timeout). Each test keeps its own max_examples.
 settings.register_profile("counter", deadline=None)
+# `make check` (HYPOTHESIS_PROFILE=check): every property test runs a fifth of its own examples (at least 25,
+# never more than its own), derandomized so each run tries the same cases; `make test` runs them all, drawn anew.
+settings.register_profile("check", parent=settings.get_profile("counter"), max_examples=25, derandomize=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "counter"))
+QUICK_PROPERTIES = os.environ.get("HYPOTHESIS_PROFILE") == "check"
+
+
+def _fewer_examples(fn) -> None:  # type: ignore[no-untyped-def]
+    own = getattr(fn, "_hypothesis_internal_use_settings", None)
+    if own is None or getattr(fn, "_counter_quick", False):
+        return
+    fn._hypothesis_internal_use_settings = settings(own, derandomize=True,
+                                                    max_examples=min(own.max_examples, max(25, own.max_examples // 5)))
+    fn._counter_quick = True
+
+
+def _typer_shape(app) -> tuple:  # type: ignore[no-untyped-def]
+    return (id(app), len(app.registered_commands),
+            tuple(_typer_shape(g.typer_instance) for g in app.registered_groups if g.typer_instance))
+
+
+def _build_click_once() -> None:
+    """Typer's CliRunner builds the whole Click command tree again on every invoke (signatures and type hints
+    of ~100 commands: ~0.15 s, most of what a CLI test costs, and the bad-input corpus invokes it 500 times).
+    The tree only changes when a command is added, so it is built once per shape of the app (the `counter`
+    process builds it once too). Each invoke still gets its own Click context, environment and streams."""
+    import typer.main
+    import typer.testing
+
+    built: dict[tuple, object] = {}
+    build = typer.main.get_command
+
+    def get_command(app):  # type: ignore[no-untyped-def]
+        key = _typer_shape(app)
+        if key not in built:
+            built[key] = build(app)
+        return built[key]
+
+    typer.testing._get_command = get_command  # type: ignore[attr-defined]
+
+
+_build_click_once()
 
 TESTS = Path(__file__).parent
-PROCESS_FIXTURES = {"served", "server"}  # fixtures that start `counter serve` in its own process
+PROCESS_FIXTURES = {"served", "server", "s3_server"}  # fixtures that start a process (`counter serve`, SeaweedFS)
+LONGEST = TESTS / "sync" / "test_state_machine.py"
 PROCESS_TIMEOUT = 300  # seconds: a test that starts processes or a browser may wait on them (120 for the rest)
 
 
 def pytest_collection_modifyitems(config, items):  # type: ignore[no-untyped-def]
     for item in items:
+        if QUICK_PROPERTIES and hasattr(getattr(item, "obj", None), "hypothesis"):
+            _fewer_examples(getattr(item.obj, "__func__", item.obj))
         path = Path(str(item.fspath))
         fixtures = set(getattr(item, "fixturenames", ()))
         if path.is_relative_to(TESTS / "ui"):
@@ -67,6 +111,11 @@ def pytest_collection_modifyitems(config, items):  # type: ignore[no-untyped-def
         if (item.get_closest_marker("process") or item.get_closest_marker("browser")) \
                 and item.get_closest_marker("timeout") is None:
             item.add_marker(pytest.mark.timeout(PROCESS_TIMEOUT))
+    # The files that hold a slow test run first (the sync state machine, the longest single test, first of
+    # all), each file still whole and in its own order: under `--dist worksteal` (make test) the long tests
+    # start at once and the other worker takes the many short ones, instead of one long test starting last.
+    slow_files = {item.path for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: (item.path != LONGEST, item.path not in slow_files))
 
 
 OFFICE = "H55.242"

@@ -209,17 +209,9 @@ def cash_report(report: CashReport) -> Document:
 
 
 def cash_report_xlsx(report: CashReport) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
+    from counter.printing.xlsx import fit_columns, report_workbook, workbook_bytes
 
-    from counter.printing.xlsx import fit_columns, workbook_bytes
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Tổng hợp"
-    ws.append([report.unit_name])
-    ws.append([f"BÁO CÁO THU PHÍ, LỆ PHÍ NGÀY {report.day}"])
-    ws["A2"].font = Font(bold=True)
+    wb, ws = report_workbook("Tổng hợp", report.unit_name, f"BÁO CÁO THU PHÍ, LỆ PHÍ NGÀY {report.day}")
     ws.append([])
     ws.append(list(TOTAL_COLUMNS))
     for t in (*report.collectors, report.office):

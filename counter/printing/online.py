@@ -56,17 +56,10 @@ def online_report(report: Any) -> Document:
 
 
 def online_report_xlsx(report: Any) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
+    from counter.printing.xlsx import fit_columns, report_workbook, workbook_bytes
 
-    from counter.printing.xlsx import fit_columns, workbook_bytes
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Theo kỳ"
-    ws.append([report.office_name])
-    ws.append([f"BÁO CÁO TỶ LỆ HỒ SƠ NỘP TRỰC TUYẾN, KỲ {report.period.label}"])
-    ws["A2"].font = Font(bold=True)
+    wb, ws = report_workbook("Theo kỳ", report.office_name,
+                             f"BÁO CÁO TỶ LỆ HỒ SƠ NỘP TRỰC TUYẾN, KỲ {report.period.label}")
     ws.append([f"Mục tiêu năm: {percent(report.target, 0)}" if report.target else "Chưa đặt mục tiêu năm"])
     ws.append([])
     ws.append(list(PERIOD_COLUMNS))

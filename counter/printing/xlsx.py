@@ -28,6 +28,18 @@ def fit_columns(sheet, cap: int, skip: int = 0) -> None:  # type: ignore[no-unty
                                                                                    for c in col[skip:] or col) + 2))
 
 
+def report_workbook(sheet_title: str, unit: str, heading: str):  # type: ignore[no-untyped-def]
+    """A report's workbook and its first sheet (named `sheet_title`): the unit's name on row 1, the report's
+    heading in bold on row 2."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = sheet_title
+    ws.append([unit])
+    ws.append([heading])
+    ws["A2"].font = Font(bold=True)
+    return wb, ws
+
+
 def workbook_bytes(wb: Workbook) -> bytes:
     buf = io.BytesIO()
     wb.save(buf)

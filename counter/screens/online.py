@@ -263,15 +263,24 @@ class OnlineDossierScreen(ServiceScreen):
 
     # ---- files ----
 
+    def _current_file(self, verb: str):  # type: ignore[no-untyped-def]
+        """(store, actor, dossier code, sha256) of the highlighted paper's file; None, said on the status line,
+        when the paper has no file to `verb` (xem, mở)."""
+        cur = self._current()
+        if cur is None or cur[1] is None:
+            self._say(f"Giấy tờ này chưa có tệp để {verb}.", "yellow")
+            return None
+        store, actor = self.capp.store, self.capp.actor
+        assert store is not None and actor is not None  # the screen opens only once signed in
+        return store, actor, self.code, cur[1]
+
     def action_preview(self) -> None:
         from counter.services import online
 
-        cur = self._current()
-        if cur is None or cur[1] is None:
-            self._say("Giấy tờ này chưa có tệp để xem.", "yellow")
+        picked = self._current_file("xem")
+        if picked is None:
             return
-        store, actor, code, sha = self.capp.store, self.capp.actor, self.code, cur[1]
-        assert store is not None and actor is not None  # the screen opens only once signed in
+        store, actor, code, sha = picked
         box = self.query_one("#od-preview")
         width, height = max(10, box.size.width - 2), max(4, box.size.height - 2)
         self._say("Đang tải tệp…")
@@ -285,12 +294,10 @@ class OnlineDossierScreen(ServiceScreen):
     def action_viewer(self) -> None:
         from counter.services import online
 
-        cur = self._current()
-        if cur is None or cur[1] is None:
-            self._say("Giấy tờ này chưa có tệp để mở.", "yellow")
+        picked = self._current_file("mở")
+        if picked is None:
             return
-        store, actor, code, sha = self.capp.store, self.capp.actor, self.code, cur[1]
-        assert store is not None and actor is not None  # the screen opens only once signed in
+        store, actor, code, sha = picked
         self.call_service(lambda: online.open_in_viewer(store, actor, code, sha),
                           lambda path: self._say(f"Đã mở tệp bằng trình xem của máy: {path}"), self._failed,
                           group="od-viewer")

@@ -68,7 +68,7 @@ def registered(engine, code: str) -> dict:
 
 # ---- the blob store --------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("kind", ["file", "s3"])
+@pytest.mark.parametrize("kind", ["file", pytest.param("s3", marks=pytest.mark.process)])  # s3: SeaweedFS
 def test_nop_uploads_go_to_the_servers_blob_store_and_a_station_downloads_them(kind, tmp_path, request,
                                                                               monkeypatch):
     if kind == "s3":

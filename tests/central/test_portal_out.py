@@ -112,7 +112,7 @@ def _setup(central_sqlite, station_store, n=3, steps=True):
     return app, engine, codes
 
 
-@pytest.mark.parametrize("where", ["sqlite", "pg"])
+@pytest.mark.parametrize("where", ["sqlite", pytest.param("pg", marks=pytest.mark.pg)])
 def test_every_dossier_and_step_confirmed_once_in_order(where, request, station_store, portal):
     central = request.getfixturevalue(f"central_{where}")
     _app, engine, codes = _setup(central, station_store, n=5)
@@ -172,7 +172,7 @@ def test_error_code_is_retried_with_backoff_and_never_blocks_others(central_sqli
     assert portal.state.sent_twice() == [] and r.failed >= 1
 
 
-@pytest.mark.parametrize("where", ["sqlite", "pg"])
+@pytest.mark.parametrize("where", ["sqlite", pytest.param("pg", marks=pytest.mark.pg)])
 def test_dropped_connection_after_commit_is_confirmed_by_lookup_not_resent(where, request, station_store, portal):
     _app, engine, codes = _setup(request.getfixturevalue(f"central_{where}"), station_store, n=2)
     clock = FixedClock(NOW + timedelta(hours=3))

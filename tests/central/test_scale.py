@@ -320,7 +320,7 @@ def _put(c, token, data):
                                                                                 "Content-Type": "application/pdf"})
 
 
-@pytest.mark.parametrize("kind", ["db", "file", "s3"])
+@pytest.mark.parametrize("kind", ["db", "file", pytest.param("s3", marks=pytest.mark.process)])  # s3: SeaweedFS
 def test_each_store_keeps_checked_uploads_once(kind, apps, central_engine, tmp_path, request, monkeypatch):
     if kind == "s3":
         server = request.getfixturevalue("s3_server")

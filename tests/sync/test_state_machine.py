@@ -10,7 +10,9 @@ from hypothesis import settings
 
 from tests.helpers.sync_machine import SETTINGS, SyncMachine
 
-pytestmark = pytest.mark.slow  # about a minute: `make test` runs it, `make check` does not
+# about a minute (two on a loaded machine): `make test` runs it, `make check` does not; its own timeout, as
+# the 25 examples are one pytest test
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
 TestSyncMachine = SyncMachine.TestCase
 # the same examples every run (CI must not turn red on a new random draw); the long run draws new ones
