@@ -10,6 +10,7 @@ import json
 import pytest
 import sqlalchemy as sa
 
+from counter.domain.errors import CounterError
 from counter.domain.intake import Applicant, ReceiveRequest, ValidationError
 from counter.domain.scorecard import Period
 from counter.services import audit, dossiers, on_the_spot, reports
@@ -107,6 +108,6 @@ def test_a_refused_flow_writes_nothing(store, changes, field_message):
 def test_postal_staff_may_not_do_it(store):
     postal = actor_for(store, "buudien")
     before = snapshot(store)
-    with pytest.raises(Exception, match="bưu điện|không được"):
+    with pytest.raises(CounterError, match="Tài khoản này không được giải quyết hồ sơ"):
         on_the_spot.receive_on_the_spot(store, postal, request(store))
     assert snapshot(store) == before
