@@ -10,7 +10,7 @@ from textual.widgets import Checkbox, Input, Static
 from counter.app import build_app
 from counter.services import dossiers
 from tests.conftest import make_store
-from tests.helpers.pilot import QR, open_receive, settle, visible
+from tests.helpers.pilot import QR, open_receive, pick_procedure, settle, visible
 from tests.helpers.store import snapshot
 
 
@@ -22,11 +22,7 @@ def store(tmp_path):
 async def signature_form(app, pilot) -> None:  # type: ignore[no-untyped-def]
     """F2, chứng thực chữ ký (2.000884), the owner's CCCD scanned, both papers ticked, one signature."""
     await open_receive(app, pilot)
-    await pilot.press(*"884")
-    await pilot.pause(0.2)
-    await settle(app, pilot)
-    await pilot.press("enter")
-    await settle(app, pilot)
+    await pick_procedure(app, pilot, "884")
     assert app.screen.procedure.code == "2.000884"
     app.screen.query_one("#qr", Input).value = QR
     await pilot.press("enter")
@@ -108,10 +104,6 @@ async def test_a_procedure_not_marked_shows_no_spot_box(store):
     app = build_app(store)
     async with app.run_test(size=(120, 40)) as pilot:
         await open_receive(app, pilot)
-        await pilot.press(*"1193")
-        await pilot.pause(0.2)
-        await settle(app, pilot)
-        await pilot.press("enter")
-        await settle(app, pilot)
+        await pick_procedure(app, pilot, "1193")
         assert app.screen.procedure.code == "1.001193" and not app.screen.query_one("#spot-box").display
         assert "Trả ngay" not in visible(app.screen.query_one("#due"))
