@@ -197,6 +197,7 @@ def _dossiers(sessions, rng, now, count, users, station1, station2, cal) -> dict
 
             receive_on_the_spot_in(s, who, ReceiveRequest(procedure_code=proc.code, owner=owner, papers=papers,
                                                           fee_paid=_owed(proc, channel) > 0), at)
+            rng.random()  # the draw _progress takes first, so the dossiers after this one go as they went
             continue
         row = dossiers.receive_in(s, who, ReceiveRequest(
             procedure_code=proc.code, owner=owner, papers=papers, channel=channel,
