@@ -743,6 +743,7 @@ def doctor(fix: Annotated[bool, typer.Option("--fix", help="Sửa những gì t�
 
 from counter import cli_backup, cli_progress, cli_reports, cli_scan, cli_sign, cli_sync, cli_voice  # noqa: E402,F401
 from counter import cli_fees  # noqa: E402,F401  (issue 18)
+from counter import cli_receive  # noqa: E402,F401  (issue 17)
 
 
 def main() -> None:

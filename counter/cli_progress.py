@@ -28,7 +28,8 @@ def _dossier(data_dir: Path | None, user: str | None, password: str | None, code
     return store, actor, giveback.locate(store, actor, code)
 
 KINDS_HELP = ("transferred (chuyển / nhận lại: --to, --direction out|back, --person, --note) · supplement_requested "
-              "(Mẫu 02: --papers \"A; B:2; C:1/0/2\" (bản chính/chứng thực/photo), --reason) · supplement_received · "
+              "(Mẫu 02: --papers \"A; B:2; C:1/0/2\" (bản chính/chứng thực/photo), --reason; lần thứ hai: lãnh đạo, "
+              "--override-reason) · supplement_received · "
               "fee_requested (--amount) · fee_paid "
               "(thu tiền mặt, cấp biên lai: --amount) · resolved (--note) · withdrawn (--reason) · stopped (Mẫu 05: --reason) · "
               "extended (Mẫu 04, một lần, chậm nhất 01 ngày làm việc trước hạn: --days, --reason, --agency) · "
@@ -51,6 +52,8 @@ def event(
     auth_number: Opt = None, auth_date: Opt = None, auth_issuer: Opt = None, auth_scan: Opt = None,
     result_papers: Opt = None,
     fee_collected: Opt = None, tracking: Opt = None, address: Opt = None, agency: Opt = None,
+    override_reason: Annotated[str | None, typer.Option("--override-reason", help="Yêu cầu bổ sung lần thứ hai "
+                                                        "(lãnh đạo / giám sát): lý do")] = None,
     print_form: Annotated[bool, typer.Option("--print/--no-print",
                                              help="In mẫu đi kèm (02, 04, 05, BG) ra máy in / tệp theo cấu hình")] = False,
     user: UserOpt = None, password: PasswordOpt = None, data_dir: DataDir = None,
@@ -86,7 +89,7 @@ def event(
     else:
         fields = {"to": to, "direction": direction, "person": person, "note": note, "papers": papers,
                   "reason": reason, "amount": amount, "days": days, "text": text,
-                  "agency": agency}
+                  "agency": agency, "override_reason": override_reason}
         result = progress.record_event(store, actor, code, kind, {k: v for k, v in fields.items() if v})
         due = format_vn(result.due_at) if result.due_at else "—"
         typer.echo(f"{result.code}: đã ghi “{result.label}” — trạng thái {result.status_label}, hẹn trả {due}"

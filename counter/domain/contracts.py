@@ -317,6 +317,10 @@ class CreatedPayload(_ReceiptTerms, _Applicant):  # fields in this order: _Appli
     units: dict[Annotated[str, Field(max_length=16)], Count] = {}  # pages, copies, signatures
     exemption: ExemptionPayload | None = None
     notify: Literal["none", "sms", "email"] | None = None  # the citizen's choice of notices (issue 19)
+    #: issue 17 (Đ17.4): received to be resolved and returned at once ("trả ngay", services/on_the_spot.py);
+    #: `slip_asked`: the citizen asked for Mẫu 01 all the same
+    on_the_spot: bool = False
+    slip_asked: bool = False
 
     @model_validator(mode="after")
     def _own_prefix(self) -> CreatedPayload:
@@ -528,6 +532,7 @@ FIELD_LABELS: dict[str, str] = {
     "series": "ký hiệu biên lai", "number": "số biên lai", "reference": "mã giao dịch", "payer": "người nộp tiền",
     "replacement": "biên lai thay thế", "method": "hình thức nộp",
     "notify": "cách nhận thông báo", "value": "mức đánh giá",  # issue 19
+    "on_the_spot": "trả ngay", "slip_asked": "công dân yêu cầu giấy tiếp nhận (Mẫu 01)",  # issue 17
     # the wire event
     "id": "mã sự kiện", "station_id": "mã máy trạm", "station_seq": "số thứ tự của máy trạm",
     "parent": "sự kiện trước", "kind": "loại sự kiện", "actor_id": "người thực hiện", "at": "thời điểm",

@@ -14,6 +14,9 @@ does (they run on the station, with the office's calendar, before the event is w
 - **Hand-over (Đ18)**: a paper dossier goes to the deciding agency the same working day, or at the start of the
   next one when received at or after 15:00 (the same cut-off as the due date's 15:00 rule; "the start of the next
   working day" is read as its morning shift) (`handover_deadline`).
+- **Results on the spot (Đ17.4)**: a procedure the catalogue marks "trả ngay" is received, resolved and returned
+  in one flow, with no Mẫu 01 unless the citizen asks for one; it is still recorded as the normal events
+  (`on_the_spot_problems` says what keeps a dossier from it).
 """
 
 from __future__ import annotations
@@ -114,3 +117,47 @@ def handover_late(cal: WorkCalendar, received_at: datetime, handed_off_at: datet
     """Not handed over by the deadline: handed over after it, or still at the desk once it has passed."""
     deadline = handover_deadline(cal, received_at)
     return (handed_off_at if handed_off_at is not None else now) > deadline
+
+
+# ---- results on the spot ("trả ngay", Đ17.4) ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SpotCase:
+    """What decides whether a dossier may be received, resolved and returned in one flow at the counter."""
+
+    marked: bool  # the catalogue marks the procedure "trả ngay" (procedures.on_the_spot)
+    channel: int = 1  # 1 at the counter
+    return_method: str = "counter"
+    missing_papers: tuple[str, ...] = ()  # required papers not ticked
+    fee: int = 0  # đồng owed (after any exemption)
+    fee_paid: bool = False  # taken now, with its receipt
+    submitter_differs: bool = False  # someone else files for the owner
+    owner_id_number: str | None = "x"  # who collects the result is recorded by it
+    may_decide: bool = True  # the role may resolve and return (postal staff may not decide)
+
+
+def on_the_spot_problems(case: SpotCase) -> list[str]:
+    """Why this dossier cannot be done on the spot (Vietnamese, one line each); [] when it can: the procedure
+    is marked, it is filed at the counter and collected there, every required paper is in, the fee is paid now
+    or there is none (free or exempt), the owner collects it and is identified, and the role may decide."""
+    out = []
+    if not case.marked:
+        out.append("Thủ tục này không trả kết quả ngay (danh mục không đánh dấu “trả ngay”): hãy lưu và in giấy "
+                   "tiếp nhận (Mẫu 01).")
+    if case.channel != 1:
+        out.append("Chỉ trả ngay hồ sơ nộp trực tiếp tại quầy.")
+    if case.return_method != "counter":
+        out.append("Trả ngay là trả tại quầy: chọn nhận kết quả “Tại bộ phận một cửa”.")
+    if case.missing_papers:
+        out.append("Chưa đủ giấy tờ bắt buộc để giải quyết ngay: " + "; ".join(case.missing_papers) + ".")
+    if case.fee > 0 and not case.fee_paid:
+        out.append(f"Hồ sơ phải nộp {case.fee:,} đ: đánh dấu “Thu tiền mặt ngay” để trả kết quả ngay."
+                   .replace(",", "."))
+    if case.submitter_differs:
+        out.append("Người nộp khác chủ hồ sơ: kết quả trả cho người được ủy quyền ở màn hình Trả kết quả (F5), "
+                   "kèm giấy ủy quyền; hãy lưu và in giấy tiếp nhận.")
+    if not (case.owner_id_number or "").strip():
+        out.append("Thiếu số CCCD / định danh của chủ hồ sơ: cần để ghi nhận người nhận kết quả.")
+    if not case.may_decide:
+        out.append("Tài khoản này không được giải quyết hồ sơ: không trả kết quả ngay được.")
+    return out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -436,11 +437,19 @@ class QueueScreen(ServiceScreen):
                           key=i.code)
         table.add_row(Text("2.2"), cell("Thời gian giải quyết trung bình (ngày làm việc)"), Text(""),
                       Text(number(sc.avg_days)), Text(""), Text(""), Text(""), key="2.2")
+        from counter.services.reports import LATE_SUPPLEMENT_LABEL
+
+        late = sc.late_supplements
+        table.add_row(Text("Đ19.4"), cell(LATE_SUPPLEMENT_LABEL), Text(f"{late}/{sc.agency_supplements}"),
+                      Text(percent(Fraction(late, sc.agency_supplements)) if sc.agency_supplements else "—",
+                           style="bold red" if late else ""), Text(""), Text(""),
+                      cell("được phép nhưng bị tính" if late else ""), key="late-supplements")
         ch = sc.channels
         self.query_one("#score-summary", Static).update(Text(
             f"Tiếp nhận {sc.received} (trực tiếp {ch[1]}, trực tuyến {ch[2]}, bưu chính {ch[3]}) · "
             f"đã/đang giải quyết {sc.handled} · đúng hạn {sc.on_time} · trễ hạn {sc.late} · "
-            f"tổng điểm {number(sc.total_score)}/{number(sc.total_points)}"))
+            f"tổng điểm {number(sc.total_score)}/{number(sc.total_points)} · yêu cầu bổ sung muộn "
+            f"{sc.late_supplements}/{sc.agency_supplements}"))
         _draw_trend(self.query_one("#score-trend"), sc)
 
     def load_online(self) -> None:

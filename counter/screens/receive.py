@@ -14,6 +14,7 @@ from textual.widgets.option_list import Option
 
 from counter.domain.calendar import format_vn
 from counter.domain.cccd import CccdError, parse_cccd
+from counter.domain.fees import money
 from counter.domain.permissions import postal_refusal
 from counter.domain.scorecard import local_date
 from counter.domain.intake import APPLICANT_KINDS, CHANNELS, Applicant, PaperInput, ReceiveRequest, ValidationError
@@ -76,6 +77,10 @@ class ReceiveScreen(ServiceScreen):
     HELP = ("Tiếp nhận hồ sơ. 1) Gõ mã hoặc tên thủ tục (không dấu cũng được), Enter để chọn. 2) Quét mã QR "
             "trên CCCD vào ô “Quét QR CCCD” (hoặc dán chuỗi rồi Enter): các ô thông tin tự điền. 3) Đánh dấu giấy "
             "tờ đã nhận bằng phím cách, mũi tên để di chuyển. 4) {receive.save} để lưu và in Giấy tiếp nhận (Mẫu 01). "
+            "Thủ tục trả ngay (chứng thực bản sao, chứng thực chữ ký, bản sao trích lục): ô “Trả kết quả ngay” "
+            "được đánh dấu sẵn, {receive.save} tiếp nhận, giải quyết và trả kết quả cho chủ hồ sơ trong một bước, "
+            "không in giấy tiếp nhận trừ khi công dân yêu cầu (ô “In giấy hẹn (Mẫu 01)”); vẫn ghi vào sổ và "
+            "báo cáo. "
             "{receive.refuse} từ chối tiếp nhận (Mẫu 03), {receive.guide} hướng dẫn bổ sung (Mẫu 02), "
             "{receive.reprint} in lại. {receive.assisted} hỗ trợ công dân nộp trực tuyến (mở trang nộp hồ sơ của "
             "máy chủ, ghi thông tin liên hệ của chính công dân). Công dân đã có kết quả điện tử của hồ sơ trước (cùng số "
@@ -106,6 +111,7 @@ class ReceiveScreen(ServiceScreen):
         self._enter_for: str | None = None  # Enter was pressed on this text before its results arrived
         self.results: list[Any] = []  # the owner's earlier electronic results (issue 20), newest first
         self.picks: dict[str, Any] = {}  # paper name -> the result reused for it
+        self.qr_id = ""  # the ID number the last CCCD scan gave
 
     # ---- layout ----------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -165,6 +171,15 @@ class ReceiveScreen(ServiceScreen):
                 with Vertical(classes="form-input"):
                     yield Tick("Thu tiền mặt ngay (cấp biên lai)", id="fee_paid")
                     yield Static("", id="err-fee_paid", classes="field-error", markup=False)
+            with Vertical(id="spot-box"):  # issue 17: "trả ngay", only for the procedures the catalogue marks
+                with Horizontal(classes="form-row"):
+                    yield Label("Trả ngay", classes="form-label")
+                    with Vertical(classes="form-input"):
+                        yield Tick("Trả kết quả ngay (tiếp nhận, giải quyết và trả trong một bước)", id="spot")
+                        yield Tick("In giấy hẹn (Mẫu 01) — khi công dân yêu cầu", id="spot_slip")
+                        yield Static("", id="err-on_the_spot", classes="field-error", markup=False)
+                yield from _field("spot_result", "Kết quả trả", "Tên giấy tờ kết quả")
+                yield from _field("spot_count", "Số bản kết quả", "1")
             with Horizontal(classes="form-row"):  # the citizen's choice of notices (issue 19)
                 yield Label("Nhận thông báo", classes="form-label")
                 yield Select([("Không nhận", "none"), ("Qua SMS", "sms"), ("Qua e-mail", "email")],
@@ -181,6 +196,8 @@ class ReceiveScreen(ServiceScreen):
         self.query_one("#submitter").display = False
         self.query_one("#proc-list").display = False
         self.query_one("#fee-box").styles.height = "auto"  # issue 18: the fee box takes only its lines
+        self.query_one("#spot-box").styles.height = "auto"
+        self.query_one("#spot-box").display = False
         for box in ("#fee-lines", "#err-units", "#err-exemption"):
             self.query_one(box).styles.margin = (0, 0, 0, 22)
         self.show_fee_fields(None)
@@ -323,6 +340,7 @@ class ReceiveScreen(ServiceScreen):
         set_message(self.query_one("#err-procedure", Static), "")
         self.update_due()
         self.show_fee_fields(proc)
+        self.show_spot(proc)
         self.query_one("#qr", Input).focus()
 
     # ---- fees (issue 18) ------------------------------------------------------------------------------------
@@ -380,9 +398,24 @@ class ReceiveScreen(ServiceScreen):
         self.call_service(lambda: quote(store, code, units, channel, ground, paper), shown,  # type: ignore[arg-type]
                           lambda message: box.update(Text(message, style="yellow")), group="fee", exclusive=True)
 
+    def show_spot(self, proc: ProcedureInfo | None) -> None:
+        """A "trả ngay" procedure: the one flow is ticked, Mẫu 01 is not (the citizen may ask for it)."""
+        from counter.services.on_the_spot import default_result
+
+        spot = proc is not None and proc.on_the_spot
+        self.query_one("#spot-box").display = spot
+        self.query_one("#spot", Checkbox).value = spot
+        self.query_one("#spot_slip", Checkbox).value = False
+        self.query_one("#spot_result", Input).value = default_result(proc.name) if spot and proc else ""
+        self.query_one("#spot_count", Input).value = "1" if spot else ""
+
+    def doing_spot(self) -> bool:
+        return self.procedure is not None and self.procedure.on_the_spot and self.query_one("#spot", Checkbox).value
+
     def unchoose(self) -> None:
         self.procedure = None
         self.show_fee_fields(None)
+        self.show_spot(None)
         self.query_one("#papers", SelectionList).clear_options()
         self.query_one("#proc-info", Static).update("")
         self.query_one("#due", Static).update("")
@@ -398,7 +431,8 @@ class ReceiveScreen(ServiceScreen):
         def due() -> str:
             at = store.clock.now()  # type: ignore[union-attr]
             d = calendar_for(store).due_at(at, proc.working_days)  # type: ignore[arg-type]
-            return f"Hẹn trả: {format_vn(d)} ({proc.time_label}, tính từ {format_vn(at)})"
+            spot = " · Trả ngay: Ctrl+S tiếp nhận, giải quyết và trả kết quả trong một bước" if proc.on_the_spot else ""
+            return f"Hẹn trả: {format_vn(d)} ({proc.time_label}, tính từ {format_vn(at)}){spot}"
 
         self.call_service(due, lambda text: self.query_one("#due", Static).update(Text(text, style="bold")),
                           group="due", exclusive=True)
@@ -425,6 +459,7 @@ class ReceiveScreen(ServiceScreen):
             self.query_one(f"#{name}", Input).value = value
             set_message(self.query_one(f"#err-{name}", Static), "")
         self.query_one("#qr", Input).value = ""
+        self.qr_id = card.id_number  # the hand-over of a "trả ngay" dossier records the ID as read from the card
         set_message(msg, " ".join(card.warnings))
         self.offer_known(card.id_number)
         self.query_one("#papers", SelectionList).focus()
@@ -609,11 +644,44 @@ class ReceiveScreen(ServiceScreen):
     def action_save(self) -> None:
         if not self.guard():
             return
+        if self.doing_spot():
+            self.save_on_the_spot()
+            return
         from counter.services.signing import receive_reusing
 
         store, actor, req = self.capp.store, self.capp.actor, self.request()
         picks = {name: (r.code, r.sha256) for name, r in self.picks.items()}
         self.run_write(lambda: receive_reusing(store, actor, req, picks), self.saved)  # type: ignore[arg-type]
+
+    def save_on_the_spot(self) -> None:
+        """Trả ngay (issue 17): receive, resolve and return in one transaction; Mẫu 01 only when asked."""
+        from counter.services.on_the_spot import receive_on_the_spot
+
+        store, actor, req = self.capp.store, self.capp.actor, self.request()
+        try:
+            count = int(self.value("spot_count") or "1")
+        except ValueError:
+            count = 0
+        slip = self.query_one("#spot_slip", Checkbox).value
+        source = "cccd_qr" if self.qr_id and self.qr_id == self.value("owner_id_number") else "typed"
+        result = self.value("spot_result")
+        self.run_write(lambda: receive_on_the_spot(store, actor, req, result, count, slip, source),  # type: ignore[arg-type]
+                       self.spot_done)
+
+    def spot_done(self, result: Any) -> None:
+        self.last_code, self.last_form, self.last_fee = result.code, "01", 0  # Ctrl+R: Mẫu 01 if asked later
+        paid = f" · đã thu {money(result.fee)}, biên lai {result.receipt}" if result.receipt else ""
+        slip = " · đang in Giấy tiếp nhận (công dân yêu cầu)…" if result.slip else \
+            " · không in giấy tiếp nhận (Ctrl+R nếu công dân yêu cầu)"
+        self.query_one("#result", Static).update(Text(
+            f"Đã tiếp nhận, giải quyết và trả kết quả ngay hồ sơ {result.code} lúc {format_vn(result.at)} · "
+            f"kết quả: {result.result}{paid}{slip}", style="bold green"))
+        self.reset_form()
+        if result.slip:
+            self.print_in_background(result.code, "01", self.query_one("#result", Static),
+                                     what="mẫu 01 (hồ sơ đã trả kết quả ngay)", kept=" đã trả kết quả")
+        if result.receipt:
+            self.print_receipt_in_background(result.code, result.receipt)
 
     def dossier_in_hand(self) -> str | None:
         """The dossier just saved, while it has a charge (F9 takes its payment)."""
@@ -621,7 +689,7 @@ class ReceiveScreen(ServiceScreen):
 
     def saved(self, result: Any) -> None:
         self.last_code, self.last_form, self.last_fee = result.code, "01", result.fee
-        paid = f" · đã thu {result.fee:,} đ, biên lai {result.receipt}".replace(",", ".") if result.receipt else ""
+        paid = f" · đã thu {money(result.fee)}, biên lai {result.receipt}" if result.receipt else ""
         self.query_one("#result", Static).update(Text(
             f"Đã tiếp nhận hồ sơ {result.code} · hẹn trả {format_vn(result.due_at) if result.due_at else '—'}{paid} · "
             f"đang in Giấy tiếp nhận…", style="bold green"))
@@ -710,6 +778,8 @@ class ReceiveScreen(ServiceScreen):
         self.query_one("#proc-info", Static).update("")
         self.query_one("#due", Static).update("")
         self.show_fee_fields(None)
+        self.show_spot(None)
+        self.qr_id = ""
         set_message(self.query_one("#qr-msg", Static), "")
         self.query_one("#has_submitter", Checkbox).value = False
         self.query_one("#fee_paid", Checkbox).value = False

@@ -55,6 +55,7 @@ class ProcedureInfo:
     online_level: str | None = None  # "toan_trinh" | "mot_phan" | None (domain.catalogue.ONLINE_LEVELS)
     originals_at_return: bool = False
     charges: tuple[Charge, ...] = ()  # issue 18: what it charges (fees.quote gives the amount of a dossier)
+    on_the_spot: bool = False  # issue 17: "trả ngay": received, resolved and returned in one flow (no Mẫu 01)
 
     @property
     def time_label(self) -> str:
@@ -165,7 +166,7 @@ def load_default_catalogue(store: Store) -> ImportResult:
 # ---- reading (plain SQL on the store's read-only connection: search runs on every keystroke) -------------
 
 _COLUMNS = ("code, name, field, level, working_days, fee, fee_note, channels, postal_allowed, in_person, "
-            "certification, online_level, originals_at_return, charges")
+            "certification, online_level, originals_at_return, charges, on_the_spot")
 
 
 def charges_of(fee: int, charges: str, name: str) -> tuple[Charge, ...]:
@@ -187,7 +188,8 @@ def _infos(store: Store, rows: list[sqlite3.Row]) -> list[ProcedureInfo]:
     return [ProcedureInfo(r["code"], r["name"], r["field"], r["level"], r["working_days"], r["fee"], r["fee_note"],
                           tuple(int(c) for c in r["channels"].split(",") if c), bool(r["postal_allowed"]),
                           bool(r["in_person"]), bool(r["certification"]), tuple(papers[r["code"]]),
-                          r["online_level"], bool(r["originals_at_return"]), charges_of(r["fee"], r["charges"], r["name"]))
+                          r["online_level"], bool(r["originals_at_return"]), charges_of(r["fee"], r["charges"], r["name"]),
+                          bool(r["on_the_spot"]))
             for r in rows]
 
 

@@ -194,6 +194,13 @@ def _dossiers(sessions, rng, now, count, users, station1, station2, cal) -> dict
             continue
         post = rng.random() < 0.1
         paid = proc.fee > 0 and rng.random() < 0.7 and _owed(proc, channel) > 0  # taken in cash, with a receipt
+        if proc.on_the_spot and channel == 1 and at.minute % 3 != 0:  # issue 17: most are done on the spot
+            from counter.services.on_the_spot import receive_on_the_spot_in
+
+            receive_on_the_spot_in(s, who, ReceiveRequest(procedure_code=proc.code, owner=owner, papers=papers,
+                                                          fee_paid=_owed(proc, channel) > 0), at)
+            rng.random()  # the draw _progress takes first, so the dossiers after this one go as they went
+            continue
         row = dossiers.receive_in(s, who, ReceiveRequest(
             procedure_code=proc.code, owner=owner, papers=papers, channel=channel,
             return_method="post" if post else "counter", return_address=owner.address, fee_paid=paid), at)
@@ -233,7 +240,9 @@ def _progress(s, rng, code, due, received, now, receiver, clerk, supervisor, cal
               owner=("", "", 0), verification_days: int = 0) -> None:
     """Move a demo dossier along a plausible path, stopping short of `now`. Issue 17's cases: a dossier left at
     the desk past its hand-over deadline (never handed over), a statutory verification time, a refusal after
-    appraisal (Mẫu 03 as the result), Mẫu 04 only when it is still in time (the working day before the due date)."""
+    appraisal (Mẫu 03 as the result), Mẫu 04 only when it is still in time (the working day before the due date),
+    a processing agency's Mẫu 02 after its 3 working days (flagged late); the trả ngay dossiers are done in
+    `_dossiers` (services/on_the_spot.py)."""
     age = (now - received).total_seconds() / 86400
     roll = rng.random()
     t = received
@@ -254,8 +263,15 @@ def _progress(s, rng, code, due, received, now, receiver, clerk, supervisor, cal
     if not step(EventKind.TRANSFERRED, {"direction": "out", "to": "Công chức Tư pháp - Hộ tịch"}, 1):
         return
     if roll < 0.22:  # waiting for papers from the citizen
+        from counter.domain.law import supplement_lateness
+
+        # issue 17: some agencies ask after their 3 working days (Đ19.4: allowed, flagged and counted)
+        hours = 24 * 6 if roll < 0.13 else 20
+        timing = supplement_lateness(cal, t, _at_work(t + timedelta(hours=hours), cal))
         step(EventKind.SUPPLEMENT_REQUESTED, {"reason": "Thiếu bản sao giấy tờ tùy thân",
-                                               "papers": [{"name": "Bản sao giấy tờ tùy thân", "count": 1}]}, 20)
+                                               "papers": [{"name": "Bản sao giấy tờ tùy thân", "count": 1}],
+                                               "days_after_hand_off": timing.days,
+                                               **({"late_request": True} if timing.late else {})}, hours)
         if age > 12 and rng.random() < 0.5:
             new_due = cal.due_at(t + timedelta(days=5), 3)
             step(EventKind.SUPPLEMENT_RECEIVED, {"due_at": new_due.isoformat()}, 24 * 5)

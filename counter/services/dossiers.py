@@ -116,10 +116,11 @@ def _fee_of(proc: Any, channel: int) -> int:
 
 
 def receive_in(session: Session, actor: Actor, req: ReceiveRequest, at: datetime,
-               fees_cfg: Any = None) -> DossierState:
+               fees_cfg: Any = None, extra: dict[str, Any] | None = None) -> DossierState:
     """Receive a dossier inside the caller's write transaction (the demo batches many). `req.fee_paid`: the fee
     is taken now, in cash, through the one payment (services.fees.pay_in: a receipt of `fees_cfg`'s series, the
-    [fees] settings; their defaults when None)."""
+    [fees] settings; their defaults when None). `extra`: more declared fields of the `received` payload (the
+    one flow "trả ngay": services/on_the_spot.py)."""
     require(actor.role, Action.RECEIVE)
     proc = _procedure(session, actor, req.procedure_code, req.channel)
     required = json.loads(proc.required)
@@ -159,6 +160,7 @@ def receive_in(session: Session, actor: Actor, req: ReceiveRequest, at: datetime
         payload.update(_applicant_payload("submitter", req.submitter))
     if req.notify is not None:
         payload["notify"] = req.notify  # the citizen's choice of notices (issue 19)
+    payload.update(extra or {})
     state, _ = ev.append(session, actor, payload["dossier_id"], EventKind.RECEIVED, payload, at, new=True,
                          numbers=(seq, prev_hash))
     if req.fee_paid:

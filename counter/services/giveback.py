@@ -223,7 +223,7 @@ def _scan_of(session: Session, row: Dossier, text: str) -> _Scan | None:
     return _Scan([hashlib.sha256(data).hexdigest()], pages, data)
 
 
-def _counter_payload(session: Session, row: Dossier, who: Collector, papers: Any, fee_collected: Any,
+def counter_payload(session: Session, row: Dossier, who: Collector, papers: Any, fee_collected: Any,
                      note: str) -> tuple[dict[str, Any], _Scan | None]:
     payload: dict[str, Any] = {
         "method": "counter", "receiver": who.kind, "receiver_name": nfc(who.name.strip()),
@@ -318,7 +318,7 @@ def _prepare(store: Store, actor: Actor, code: str, build: Any) -> tuple[ReturnP
 
 
 def _counter_build(who: Collector, papers: Any, fee_collected: Any, note: str) -> Any:
-    return lambda session, row: _counter_payload(session, row, who, papers, fee_collected, note)
+    return lambda session, row: counter_payload(session, row, who, papers, fee_collected, note)
 
 
 def _post_build(tracking: str, address: str, papers: Any, fee_collected: Any, note: str) -> Any:

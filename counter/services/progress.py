@@ -66,6 +66,10 @@ ACTION_FIELDS: dict[str, tuple[FieldSpec, ...]] = {
     EventKind.REFUSED_AFTER_APPRAISAL: (FieldSpec("reason", "Lý do từ chối (Mẫu 03)", "", True),),
     EventKind.NOTE_ADDED: (FieldSpec("text", "Ghi chú", "", True),),
 }
+#: a second request for papers on one dossier (NĐ 61 Đ17: "một lần đầy đủ"): a supervisor's override with its
+#: reason; F4 adds this field to the step once the dossier has been asked once (`counter event … --override-reason`)
+OVERRIDE_FIELD = FieldSpec("override_reason", "Lý do yêu cầu bổ sung lần nữa (lãnh đạo / giám sát)",
+                           "Hồ sơ đã được yêu cầu bổ sung một lần: ghi rõ lý do", True)
 #: the F4 steps signed with the official's key (the screen asks the PIN once per session and calls
 #: services.signing.issue_result_from; the CLI is `counter result issue`), never recorded by record_event
 SIGNED_FIELDS: dict[str, tuple[FieldSpec, ...]] = {
@@ -151,17 +155,26 @@ def set_supplement_rule(store: Store, actor: Actor, value: str) -> rules.Supplem
 FEE_KINDS = (EventKind.FEE_REQUESTED, EventKind.FEE_PAID)
 
 
-def actions_for(role: str, status: Status, free: bool = False) -> tuple[list[ActionInfo], list[str]]:
+def actions_for(role: str, status: Status, free: bool = False, asked: bool = False) -> tuple[list[ActionInfo], list[str]]:
     """The F4 actions a status allows, split into those this role may take and those it may not. On a free
-    dossier (`free`: the procedure's fee is 0 and no fee was asked) the fee steps are not offered at all."""
+    dossier (`free`: the procedure's fee is 0 and no fee was asked) the fee steps are not offered at all. On a
+    dossier already asked for papers (`asked`), the request needs the override's reason, and a role without
+    OVERRIDE_SUPPLEMENT may not take it."""
+    from counter.domain.permissions import Action
+
     mine: list[ActionInfo] = []
     refused: list[ActionInfo] = []
     for kind in allowed_kinds(status):
         fields = ACTION_FIELDS.get(kind) or SIGNED_FIELDS.get(kind)
         if fields is None or (free and kind in FEE_KINDS):
             continue
-        info = ActionInfo(kind.value, EVENT_LABELS[kind], fields, ACTION_FORMS.get(kind))
-        (mine if can(role, EVENT_ACTIONS[kind]) else refused).append(info)
+        again = asked and kind == EventKind.SUPPLEMENT_REQUESTED
+        if again:
+            fields = (*fields, OVERRIDE_FIELD)
+        info = ActionInfo(kind.value, EVENT_LABELS[kind] + (" (lần thứ hai)" if again else ""), fields,
+                          ACTION_FORMS.get(kind))
+        allowed = can(role, EVENT_ACTIONS[kind]) and (not again or can(role, Action.OVERRIDE_SUPPLEMENT))
+        (mine if allowed else refused).append(info)
     return mine, [a.label for a in refused]
 
 
@@ -188,7 +201,7 @@ def progress_view(store: Store, actor: Actor, code: str) -> ProgressView:
     with store.read() as session:
         row = dossier_row(session, actor, code)
         status = Status(row.status)
-        mine, refused = actions_for(actor.role, status, is_free(session, row))
+        mine, refused = actions_for(actor.role, status, is_free(session, row), (row.supplement_requests or 0) >= 1)
         rows = [ControlRowView(r.giver, r.receiver, r.at, r.result_label, r.note)
                 for r in control_rows_in(session, row)]
         return ProgressView(row.code, row.status, STATUS_LABELS[status], row.owner_name, row.procedure_name,
@@ -260,6 +273,8 @@ def build_payload(session: Session, row: Dossier | lifecycle.DossierState, kind:
     elif kind == EventKind.SUPPLEMENT_REQUESTED:
         p["papers"] = parse_papers(fields.get("papers"))
         p["reason"] = _text(fields, "reason")
+        if _text(fields, "override_reason"):  # a second request (a supervisor; lifecycle and permissions check)
+            p["override_reason"] = _text(fields, "override_reason")
         if row.handed_off_at is not None:  # asked by the processing agency (Đ19.4: within 3 working days)
             timing = law.supplement_lateness(calendar_of(session, row.office_id), row.handed_off_at, now)
             p["days_after_hand_off"] = timing.days

@@ -8,6 +8,9 @@ Definitions (one place, so the screen, the CLI and the exports agree):
   online registrations have no received_at and are not counted).
 - The 766 indicators and their definitions: services/scorecard.py (issue 17: 2.1 counts the backlog carried in,
   a statutory verification time is not late, an apology is; records other parts bring show "Chưa có dữ liệu").
+- Late supplement requests (issue 17, NĐ 61 Đ19.4): the processing agency's Mẫu 02 made in the period more than
+  3 working days after the dossier reached it (`supplement_requested` events flagged `late_request`), out of the
+  requests made in the period after a hand-off (those that carry `days_after_hand_off`).
 - A voided dossier (received by mistake, issue 12) counts nowhere in the scorecard or the per-clerk figures;
   the ledger keeps its line, struck through, with "Đã hủy: lý do".
 - Per clerk: received = received_by, in the period; returned = the dossiers this person handed over (the actor of
@@ -163,6 +166,8 @@ class Scorecard:
     avg_days: float | None
     indicators: list[Indicator]
     trend: list[DayTrend] = field(default_factory=list)
+    late_supplements: int = 0  # Đ19.4: Mẫu 02 later than 3 working days after the hand-off (see the module)
+    agency_supplements: int = 0  # Mẫu 02 asked by the processing agency (after a hand-off) in the period
 
     @property
     def total_score(self) -> Fraction:
@@ -196,8 +201,22 @@ def scorecard(store: Store, actor: Actor, period: Period, trend: bool = True) ->
         f"SELECT {LOCAL_DAY.format('received_at')} a, {LOCAL_DAY.format('resolved_at')} b, count(*) FROM dossiers "
         f"WHERE {_COHORT} AND resolved_at IS NOT NULL GROUP BY a, b", (lo, hi))]
     days = _trend(store, period) if trend else []
+    late, asked = late_supplement_requests(store, period)
     return Scorecard(period, received, handled, on_time, handled - on_time, {1: direct, 2: online, 3: post},
-                     _avg_days(cal, spans), indicators, days)
+                     _avg_days(cal, spans), indicators, days, late, asked)
+
+
+LATE_SUPPLEMENT_LABEL = "Yêu cầu bổ sung quá 3 ngày làm việc sau khi chuyển (Đ19.4)"
+
+
+def late_supplement_requests(store: Store, period: Period) -> tuple[int, int]:
+    """(late, all) requests for papers the processing agency made in the period (see the module's text)."""
+    lo, hi = _bounds(period)
+    late, asked = store.query(
+        "SELECT coalesce(sum(json_extract(e.payload, '$.late_request') IS 1), 0), count(*) FROM dossier_events e "
+        "JOIN dossiers d ON d.id = e.dossier_id WHERE e.kind = 'supplement_requested' AND e.at >= ? AND e.at < ? "
+        "AND json_extract(e.payload, '$.days_after_hand_off') IS NOT NULL AND d.voided_at IS NULL", (lo, hi))[0]
+    return int(late), int(asked)
 
 
 def _trend(store: Store, period: Period) -> list[DayTrend]:
@@ -291,6 +310,10 @@ def scorecard_csv(sc: Scorecard) -> str:
          number(i.score), i.note, i.definition, i.source] for i in sc.indicators]
     rows.append(["2.2", "Thời gian giải quyết trung bình (ngày làm việc)", "", "", number(sc.avg_days), "", "", "",
                  "", "", ""])
+    rows.append(["Đ19.4", LATE_SUPPLEMENT_LABEL, sc.late_supplements, sc.agency_supplements,
+                 percent(Fraction(sc.late_supplements, sc.agency_supplements)) if sc.agency_supplements else "",
+                 "", "", "", "được phép nhưng bị tính", "số lần yêu cầu bổ sung muộn / số lần cơ quan giải quyết yêu "
+                 "cầu bổ sung trong kỳ", "NĐ 61/2018 Đ19.4 (NĐ 118/2025)"])
     rows.append(["", "Tổng điểm", "", "", "", "", number(sc.total_points), number(sc.total_score), sc.period.label,
                  "", ""])
     return _csv(["Chỉ số", "Nội dung", "Tử số", "Mẫu số", "Tỷ lệ", "Mục tiêu", "Điểm tối đa", "Điểm đạt",

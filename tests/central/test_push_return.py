@@ -74,3 +74,26 @@ async def test_a_pushed_return_breaking_the_rules_is_rejected(central, station_s
     assert (await client.put(f"/api/v1/blobs/{sha}", content=data, headers=auth(token))).status_code == 201
     assert [r["status"] for r in await _push(client, token, s1, [good])] == ["accepted"]
     assert _server_status(engine, created["dossier_id"]) == 10
+
+
+async def test_a_dossier_done_on_the_spot_is_accepted_as_its_normal_events(central, station_store):
+    """Issue 17 (trả ngay): received, paid, resolved and returned in one flow; the server checks each event as the
+    station did and ends where the station is."""
+    from counter.domain.intake import Applicant, ReceiveRequest
+    from counter.services import on_the_spot
+    from counter.services.dossiers import default_papers
+
+    client, engine = central
+    token = add_token(engine)
+    clerk = actor_for(station_store, "canbo")
+    with station_store.read() as s:
+        papers = default_papers(s, "2.000884")
+    req = ReceiveRequest("2.000884", Applicant("Nguyễn Văn An", id_number=OWNER_ID), papers, fee_paid=True,
+                         units={"signatures": "1"})
+    done = on_the_spot.receive_on_the_spot(station_store, clerk, req)
+    events = wire_events(station_store)
+    assert [e["kind"] for e in events] == ["received", "fee_paid", "resolved", "returned"]
+    results = await _push(client, token, station_id(station_store), events)
+    assert [r["status"] for r in results] == ["accepted"] * 4, results
+    assert _server_status(engine, events[0]["dossier_id"]) == 10
+    assert events[0]["payload"]["on_the_spot"] is True and done.code == events[0]["payload"]["code"]

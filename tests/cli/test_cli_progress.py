@@ -76,3 +76,22 @@ def test_the_supplement_rule_setting(home):
     assert r.exit_code == 1 and "không được phép quản lý lịch làm việc" in r.output
     assert run(path, "calendar", "supplement-rule", "pause", user="quantri").exit_code == 0
     assert run(path, "calendar", "supplement-rule").output.startswith("pause: Tạm dừng")
+
+
+def test_a_second_supplement_request_takes_the_supervisors_override_reason(home):
+    path, code = home
+    assert run(path, "event", code, "supplement_requested", "--papers", "Giấy chứng sinh", "--reason",
+               "Thiếu").exit_code == 0
+    assert run(path, "event", code, "supplement_received").exit_code == 0
+    db = type("Db", (), {"db_path": path / "counter.sqlite3"})()
+    before = snapshot(db)
+    r = run(path, "event", code, "supplement_requested", "--papers", "Tờ khai", "--reason", "Lại thiếu",
+            "--override-reason", "Cần bản gốc")
+    assert r.exit_code == 1 and "chỉ lãnh đạo / giám sát được yêu cầu bổ sung lần nữa" in r.output, r.output
+    r = run(path, "event", code, "supplement_requested", "--papers", "Tờ khai", "--reason", "Lại thiếu",
+            user="giamsat")
+    assert r.exit_code == 1 and "lãnh đạo / giám sát phải ghi rõ lý do" in r.output, r.output
+    assert snapshot(db) == before
+    r = run(path, "event", code, "supplement_requested", "--papers", "Tờ khai", "--reason", "Lại thiếu",
+            "--override-reason", "Cán bộ tư pháp cần bản gốc tờ khai", user="giamsat")
+    assert r.exit_code == 0 and "đã ghi “yêu cầu bổ sung hồ sơ”" in r.output, r.output

@@ -156,3 +156,49 @@ def test_the_lawful_due_date_survives_a_replay():
                     {**creating_payload(), "due_at": vn(2026, 11, 26, 17).isoformat(), "working_days": 3}),
               ev("extended", vn(2026, 11, 24, 9), due_at=vn(2026, 11, 30, 17).isoformat(), reason="Chậm")]
     assert lifecycle.replay(events) == replace(lifecycle.apply(state, events[1]))
+
+
+# ---- results on the spot ("trả ngay", Đ17.4) -----------------------------------------------------------------
+
+SPOT_OK = law.SpotCase(marked=True, owner_id_number="001090123456")
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({}, None),
+    ({"marked": False}, "không trả kết quả ngay"),
+    ({"channel": 2}, "nộp trực tiếp tại quầy"),
+    ({"channel": 3}, "nộp trực tiếp tại quầy"),
+    ({"return_method": "post"}, "Trả ngay là trả tại quầy"),
+    ({"missing_papers": ("Giấy tờ cần chứng thực chữ ký",)}, "Chưa đủ giấy tờ bắt buộc để giải quyết ngay: Giấy tờ cần"),
+    ({"fee": 10000}, "phải nộp 10.000 đ: đánh dấu “Thu tiền mặt ngay”"),
+    ({"fee": 10000, "fee_paid": True}, None),  # paid now, with its receipt
+    ({"fee": 0, "fee_paid": False}, None),  # free, or exempt: nothing owed
+    ({"submitter_differs": True}, "Người nộp khác chủ hồ sơ"),
+    ({"owner_id_number": None}, "Thiếu số CCCD"),
+    ({"owner_id_number": "  "}, "Thiếu số CCCD"),
+    ({"may_decide": False}, "không được giải quyết hồ sơ"),
+])
+def test_what_keeps_a_dossier_from_the_spot(change, message):
+    problems = law.on_the_spot_problems(replace(SPOT_OK, **change))
+    if message is None:
+        assert problems == []
+    else:
+        assert len(problems) == 1 and message in problems[0]
+
+
+CASES = st.builds(law.SpotCase, marked=st.booleans(), channel=st.sampled_from([1, 2, 3]),
+                  return_method=st.sampled_from(["counter", "post"]),
+                  missing_papers=st.lists(st.text(min_size=1, max_size=5), max_size=2).map(tuple),
+                  fee=st.integers(0, 200_000), fee_paid=st.booleans(), submitter_differs=st.booleans(),
+                  owner_id_number=st.sampled_from([None, "", "001090123456"]), may_decide=st.booleans())
+
+
+@given(CASES)
+def test_on_the_spot_exactly_when_every_condition_holds(case):
+    ok = (case.marked and case.channel == 1 and case.return_method == "counter" and not case.missing_papers
+          and (case.fee == 0 or case.fee_paid) and not case.submitter_differs and bool(case.owner_id_number)
+          and case.may_decide)
+    problems = law.on_the_spot_problems(case)
+    assert (problems == []) == ok
+    assert all(p.strip() and p.endswith(".") for p in problems)  # one Vietnamese sentence per reason
+    assert len(problems) == len(set(problems))

@@ -68,6 +68,15 @@ async def open_receive(app, pilot):  # type: ignore[no-untyped-def]
     assert isinstance(app.screen, ReceiveScreen)
 
 
+async def pick_procedure(app, pilot, text: str) -> None:  # type: ignore[no-untyped-def]
+    """F2: type part of a procedure's code or name, let the list come, Enter."""
+    await pilot.press(*text)
+    await pilot.pause(0.2)
+    await settle(app, pilot)
+    await pilot.press("enter")
+    await settle(app, pilot)
+
+
 async def open_on_code(app, pilot, key: str, screen_type: type, code_input: str, code: str,  # type: ignore[no-untyped-def]
                        username: str = "canbo"):
     """Log in, open the work screen on `key` (e.g. "f3", "f9") and look a dossier up by typing its code into

@@ -234,3 +234,55 @@ def test_postal_staff_hand_mau_02_guidance_without_taking_a_dossier_code(store, 
     with pytest.raises(CounterError):  # the checklist rule for postal staff still holds
         printing.print_guidance(store, postal, "2.000815", Applicant(name="Nguyễn Văn An"), "x",
                                 (PaperInput("Bản chính", 1, 0, 0),), "pdf-a5", out)
+
+
+def test_late_supplement_requests_are_counted_in_the_report_exactly_3_vs_4_working_days(store):
+    from counter.domain.scorecard import Period
+    from counter.services import reports
+
+    clerk, boss = actor_for(store, "canbo"), actor_for(store, "giamsat")
+    codes = [receive(store, clerk, name, procedure="1.004222") for name in ("Nguyễn Văn Đúng", "Nguyễn Văn Muộn",
+                                                                            "Nguyễn Văn Quầy")]
+    for code in codes[:2]:
+        progress.record_event(store, clerk, code, "transferred", {"to": "Công an xã"})  # Mon 23/11 09:00
+    progress.record_event(store, clerk, codes[2], "supplement_requested", {"papers": "CT01", "reason": "Thiếu"})
+    store.clock.at = vn(27, 16)  # exactly 3 working days (24/11 is off): in time
+    progress.record_event(store, clerk, codes[0], "supplement_requested", {"papers": "CT01", "reason": "Thiếu"})
+    store.clock.at = vn(30, 8)  # the 4th working day: allowed, flagged and counted
+    progress.record_event(store, clerk, codes[1], "supplement_requested", {"papers": "CT01", "reason": "Thiếu"})
+    sc = reports.scorecard(store, boss, Period.month(vn(1).date()))
+    assert (sc.late_supplements, sc.agency_supplements) == (1, 2)  # the desk's own request is not the agency's
+    csv_text = reports.scorecard_csv(sc)
+    line = next(x for x in csv_text.splitlines() if x.startswith("Đ19.4"))
+    assert line.startswith("Đ19.4,Yêu cầu bổ sung quá 3 ngày làm việc sau khi chuyển (Đ19.4),1,2,\"50,0%\"")
+    day = reports.scorecard(store, boss, Period.day(vn(27).date()))
+    assert (day.late_supplements, day.agency_supplements) == (0, 1)  # by the day the request was made
+
+
+def test_a_second_request_needs_the_supervisors_override_with_its_reason(store):
+    clerk, boss = actor_for(store, "canbo"), actor_for(store, "giamsat")
+    code = receive(store, clerk, procedure="1.004222")
+    progress.record_event(store, clerk, code, "transferred", {"to": "Công an xã"})
+    first = progress.progress_view(store, clerk, code)
+    ask = next(a for a in first.actions if a.kind == "supplement_requested")
+    assert "override_reason" not in [f.name for f in ask.fields]  # the first request needs none
+    progress.record_event(store, clerk, code, "supplement_requested", {"papers": "CT01", "reason": "Thiếu"})
+    progress.record_event(store, clerk, code, "supplement_received")
+    # once asked, F4 offers the request again only with the override's reason, and only to a supervisor
+    view = progress.progress_view(store, clerk, code)
+    assert "supplement_requested" not in [a.kind for a in view.actions]
+    assert "yêu cầu bổ sung hồ sơ (lần thứ hai)" in view.refused_actions
+    again = next(a for a in progress.progress_view(store, boss, code).actions if a.kind == "supplement_requested")
+    assert again.fields[-1].name == "override_reason" and again.fields[-1].required
+    before = snapshot(store)
+    with pytest.raises(CounterError, match="chỉ lãnh đạo / giám sát"):
+        progress.record_event(store, clerk, code, "supplement_requested",
+                              {"papers": "CT01", "reason": "Lại thiếu", "override_reason": "Cần thêm"})
+    with pytest.raises(CounterError, match="lãnh đạo / giám sát phải ghi rõ lý do"):
+        progress.record_event(store, boss, code, "supplement_requested", {"papers": "CT01", "reason": "Lại thiếu"})
+    assert snapshot(store) == before
+    r = progress.record_event(store, boss, code, "supplement_requested",
+                              {"papers": "CT01", "reason": "Lại thiếu", "override_reason": "Công an yêu cầu bản gốc"})
+    assert r.form == "02"
+    history = dossiers.get_detail(store, code).events
+    assert history[-1].kind == "supplement_requested"

@@ -55,7 +55,7 @@ async def test_f8_and_f9_open_their_screens_from_each_work_screen(kstore, key):
 
 
 async def test_f9_after_saving_a_dossier_with_a_charge_on_f2_opens_on_it(kstore):
-    from textual.widgets import Input, SelectionList, Static
+    from textual.widgets import Checkbox, Input, SelectionList, Static
 
     app = build_app(kstore)
     async with app.run_test(size=SIZE) as pilot:
@@ -73,6 +73,7 @@ async def test_f9_after_saving_a_dossier_with_a_charge_on_f2_opens_on_it(kstore)
         screen.query_one("#papers", SelectionList).select_all()
         screen.query_one("#unit_pages", Input).value = "5"
         screen.query_one("#unit_copies", Input).value = "1"
+        screen.query_one("#spot", Checkbox).value = False  # an ordinary receipt (issue 17: trả ngay is the default)
         await pilot.press("ctrl+s")
         await settle(app, pilot)
         result = str(screen.query_one("#result", Static).render())

@@ -137,3 +137,47 @@ async def test_stopping_asks_once_more_and_prints_form_05(store):
         await settle(app, pilot)
         assert "đã in mẫu 05" in visible(app.screen.query_one("#progress-result"))
     assert dossiers.get_detail(store, code).closed_reason == "Giấy tờ giả"
+
+
+async def test_supervisor_asks_again_with_a_reason_and_f6_counts_the_late_requests(store):
+    """Issue 17: a second Mẫu 02 only with a supervisor's override and its reason, from F4; the processing agency's
+    requests past 3 working days are counted on F6's Chỉ số tab."""
+    from datetime import datetime
+
+    from textual.widgets import TabbedContent
+
+    from counter.domain.calendar import VN_TZ
+    from counter.services import progress
+
+    clerk = actor_for(store, "canbo")
+    code = receive(store, clerk, procedure="1.004222")
+    progress.record_event(store, clerk, code, "transferred", {"to": "Công an xã"})  # Mon 23/11 09:00
+    store.clock.at = datetime(2026, 11, 30, 8, tzinfo=VN_TZ)  # the 4th working day (24/11 is off): late
+    progress.record_event(store, clerk, code, "supplement_requested", {"papers": "CT01", "reason": "Thiếu"})
+    progress.record_event(store, clerk, code, "supplement_received")
+    app = build_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_progress(app, pilot, "giamsat")
+        await find(app, pilot, code)
+        actions = app.screen.query_one("#actions", OptionList)
+        prompts = [str(actions.get_option_at_index(i).prompt) for i in range(actions.option_count)]
+        assert any("lần thứ hai" in p for p in prompts), prompts
+        await choose(app, pilot, "supplement_requested")
+        assert app.screen.query("#f-override_reason")
+        await pilot.press(*"CT01", "enter", *"Lại thiếu", "enter", "enter")  # the override's reason is required
+        await pilot.pause()
+        assert "Chưa nhập: Lý do yêu cầu bổ sung lần nữa" in visible(app.screen.query_one("#event-error"))
+        app.screen.query_one("#f-override_reason", Input).focus()
+        await pilot.press(*"Công an yêu cầu bản gốc", "enter")
+        await settle(app, pilot)
+        assert "đã in mẫu 02" in visible(app.screen.query_one("#progress-result"))
+        await pilot.press("f6")
+        await settle(app, pilot)
+        app.screen.query_one("#queue-tabs", TabbedContent).active = "tab-score"
+        await settle(app, pilot)
+        score = app.screen.query_one("#score-table", DataTable)
+        rows = {str(score.get_row_at(i)[0]): [str(c) for c in score.get_row_at(i)] for i in range(score.row_count)}
+        assert rows["Đ19.4"][1].startswith("Yêu cầu bổ sung quá 3 ngày") and rows["Đ19.4"][2] == "2/2"
+        assert "yêu cầu bổ sung muộn 2/2" in visible(app.screen.query_one("#score-summary"))
+    events = [e for e in dossiers.get_detail(store, code).events if e.kind == "supplement_requested"]
+    assert len(events) == 2 and events[-1].actor == "Người Dùng Giamsat"

@@ -13,7 +13,7 @@ from counter.screens.receive import ReceiveScreen
 from counter.screens.search import SearchScreen
 from counter.services import dossiers
 from tests.conftest import make_store
-from tests.helpers.pilot import QR, login, open_receive, settle
+from tests.helpers.pilot import QR, login, open_receive, pick_procedure, settle
 
 
 @pytest.fixture
@@ -21,12 +21,7 @@ def store(tmp_path):
     return make_store(tmp_path / "data")
 
 
-async def pick(app, pilot, text: str) -> None:  # type: ignore[no-untyped-def]
-    await pilot.press(*text)
-    await pilot.pause(0.2)
-    await settle(app, pilot)
-    await pilot.press("enter")
-    await settle(app, pilot)
+pick = pick_procedure
 
 
 async def test_a_routine_birth_registration_in_about_a_dozen_keys(store):
