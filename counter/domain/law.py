@@ -14,6 +14,11 @@ does (they run on the station, with the office's calendar, before the event is w
 - **Hand-over (Đ18)**: a paper dossier goes to the deciding agency the same working day, or at the start of the
   next one when received at or after 15:00 (the same cut-off as the due date's 15:00 rule; "the start of the next
   working day" is read as its morning shift) (`handover_deadline`).
+- **Internal steps (quy trình nội bộ)**: a procedure may carry its ordered steps, each with the unit responsible
+  and its working days (the steps' days sum to the procedure's). Each hand-off gets its own deadline from the
+  moment the dossier reached that unit (`step_deadline`: 0 days is the hand-over rule above, the same working
+  day or the next morning; N days the calendar's due-date rule); a hand-off is matched to its step by the unit
+  it went to (`step_for`). Mẫu 06 judges each row against the giver's step deadline (domain/progress.py).
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from datetime import date, datetime, timedelta
 
 from counter.domain.calendar import VN_TZ, WorkCalendar
 from counter.domain.errors import CounterError
+from counter.domain.text import fold
 
 #: Luật Hộ tịch: working days added when verification is needed, by national procedure code (the catalogue's
 #: default; an office's catalogue may say otherwise in its `verification_days` column)
@@ -114,3 +120,43 @@ def handover_late(cal: WorkCalendar, received_at: datetime, handed_off_at: datet
     """Not handed over by the deadline: handed over after it, or still at the desk once it has passed."""
     deadline = handover_deadline(cal, received_at)
     return (handed_off_at if handed_off_at is not None else now) > deadline
+
+
+# ---- internal steps ------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Step:
+    """One step of a procedure's internal process: what is done, by which unit, in how many working days."""
+
+    number: int  # 1, 2, … in order
+    name: str  # "Thẩm định hồ sơ, trình ký"
+    unit: str  # "Công chức Tư pháp - Hộ tịch"
+    working_days: int  # 0 = the same working day (or the next morning when reached at/after 15:00)
+    decides: bool = False  # this unit is Mẫu 06's "Cơ quan (bộ phận) giải quyết hồ sơ"
+
+
+def step_deadline(cal: WorkCalendar, reached_at: datetime, working_days: int) -> datetime:
+    """When a step that reached its unit at `reached_at` must be done: for 0 days, the hand-over rule (the same
+    working day's closing, or the next working day's morning shift when reached at/after 15:00 or outside working
+    days); for N ≥ 1, closing of the Nth working day after the day it counts from (the calendar's due-date rule)."""
+    if working_days < 0:
+        raise LawError("Số ngày làm việc của một bước không được âm")
+    if working_days == 0:
+        return handover_deadline(cal, reached_at)
+    return cal.due_at(reached_at, working_days)
+
+
+def same_unit(unit: str, name: str) -> bool:
+    """`name` names `unit`: equal once accents, case and spacing are ignored, or the unit followed by more words
+    (the desk's full name "Bộ phận Một cửa UBND xã Phục Linh" names the step unit "Bộ phận Một cửa")."""
+    x, y = fold(unit), fold(name)
+    return bool(x) and (y == x or y.startswith(x + " "))
+
+
+def step_for(steps: tuple[Step, ...], unit: str, after: int = -1) -> int | None:
+    """The index of the first step after index `after` whose unit is `unit` (`same_unit`); None when the unit
+    has no later step (a hand-off outside the procedure's process, e.g. to another agency for verification)."""
+    for i in range(after + 1, len(steps)):
+        if same_unit(steps[i].unit, unit):
+            return i
+    return None

@@ -90,13 +90,19 @@ def test_mau_06_control_slip_one_row_per_hand_off(done, tmp_path):
         "PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ", f"Mã hồ sơ: {code}", "Kèm theo hồ sơ của: Nguyễn Văn An",
         "Ngày nhận: 09 giờ 00 phút, ngày 23 tháng 11 năm 2026",
         "Ngày, giờ hẹn trả kết quả: 17 giờ 00 phút, ngày 02 tháng 12 năm 2026",
-        "Cơ quan (bộ phận) giải quyết hồ sơ: UBND XÃ PHỤC LINH",
-        "Cơ quan phối hợp giải quyết hồ sơ: Công chức Tư pháp - Hộ tịch",
+        # issue 17: 1.004873 carries internal steps (fixtures/procedure_steps.csv): the deciding unit is the step
+        # marked so, the other units are the partners, and each row is judged against the giver's own step
+        "Cơ quan (bộ phận) giải quyết hồ sơ: Công chức Tư pháp - Hộ tịch",
+        "Cơ quan phối hợp giải quyết hồ sơ: Lãnh đạo UBND xã",
         "TÊN CƠ QUAN", "THỜI GIAN GIAO, NHẬN HỒ SƠ", "GHI CHÚ",
         "1. Giao: Bộ phận Một cửa UBND xã Phục Linh", "Người nhận: Lê Văn Tư", "Bàn giao đủ",
-        "Trước hạn 3 ngày làm việc",  # 23/11 against 27/11 (24/11 off)
-        "2. Giao: Công chức Tư pháp - Hộ tịch", "ngày 27 tháng 11 năm 2026", "Trước hạn 3 ngày làm việc",  # vs 2/12
+        "Đúng hạn Bước 1 (trong ngày), hạn 23/11/2026 17:00",  # the desk's step: handed over the same day
+        # the clerk's 2 days restarted with the papers (Tue 24/11, off: Wed 25, Fri 27/11): back on the last day
+        "2. Giao: Công chức Tư pháp - Hộ tịch", "ngày 27 tháng 11 năm 2026",
+        "Đúng hạn Bước 2 (2 ngày làm việc), hạn 27/11/2026 17:00",
         "3. Giao: Bộ phận Một cửa UBND xã Phục Linh", "Người được ủy quyền", "Trần Văn Bình",
+        # the desk's last step is due by the appointment (moved to 2/12 by Mẫu 04)
+        "Trước hạn 3 ngày làm việc Bước 4 (trong ngày), hạn 02/12/2026 17:00",
         "45/2016/QĐ-TTg"])
 
 
