@@ -126,3 +126,30 @@ def test_forms_a_dossier_does_not_have_are_refused_clearly(done, tmp_path):
             documents_for(store, stopped, form)
     result = print_dossier(store, stopped, "05", "pdf-a5", tmp_path / "m05.pdf")
     assert result.form == "05" and (tmp_path / "m05.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_mau_06_judges_each_step_against_its_own_deadline(tmp_path):
+    """Issue 17: a clerk who keeps the file past the 2 days of the step is late on Mẫu 06 while the dossier is
+    still on time; F4 shows the step and flags it; an empty receiver sends the file to the next step's unit."""
+    store = make_store(tmp_path / "s")
+    clerk = actor_for(store, "canbo")
+    code = receive(store, clerk, "Nguyễn Văn An", procedure="1.004873")  # Mon 23/11 09:00, due Fri 27/11 17:00
+    view = progress.progress_view(store, clerk, code)
+    assert view.step.startswith("Bước 1: Tiếp nhận, kiểm tra hồ sơ") and view.next_unit == "Công chức Tư pháp - Hộ tịch"
+    progress.record_event(store, clerk, code, "transferred", {"person": "Lê Văn Tư"})  # to the next step's unit
+    view = progress.progress_view(store, clerk, code)
+    assert view.held_by == "Công chức Tư pháp - Hộ tịch" and view.step.endswith("hạn 26/11/2026 17:00")
+    assert not view.step_late
+    store.clock.advance(days=4)  # Fri 27/11 09:00: the step's 2 days (Wed 25, Thu 26) are over
+    view = progress.progress_view(store, clerk, code)
+    assert view.step_late and view.next_unit == "Lãnh đạo UBND xã"
+    progress.record_event(store, clerk, code, "transferred", {"direction": "out", "person": "Trần Văn Chủ"})
+    progress.record_event(store, clerk, code, "transferred", {"direction": "back"})
+    has_all(text_of(store, code, "06", tmp_path), [
+        "Cơ quan (bộ phận) giải quyết hồ sơ: Công chức Tư pháp - Hộ tịch",
+        "Cơ quan phối hợp giải quyết hồ sơ: Lãnh đạo UBND xã",
+        "Đúng hạn Bước 1 (trong ngày), hạn 23/11/2026 17:00",
+        "2. Giao: Công chức Tư pháp - Hộ tịch Nhận: Lãnh đạo UBND xã",
+        "Quá hạn 1 ngày làm việc Bước 2 (2 ngày làm việc), hạn 26/11/2026 17:00",
+        "Trước hạn 1 ngày làm việc Bước 3 (1 ngày làm việc), hạn 30/11/2026 17:00",  # Fri 27/11 + 1: Mon 30/11
+        "Ngày, giờ hẹn trả kết quả: 17 giờ 00 phút, ngày 27 tháng 11 năm 2026"])
