@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 
 from counter.domain.errors import CounterError
 from counter.domain.fees import Charge, FeeError, flat_charges, parse_charges
@@ -428,23 +428,29 @@ def parse_catalogue(text: str, fmt: str) -> list[ProcedureSpec]:
     return out.specs
 
 
-def _parse_csv(text: str, out: _Collector) -> None:
+def _csv_lines(text: str, errors: list[RowError]) -> Iterator[tuple[int, list[str], list[str]]]:
+    """(line number, raw cells, NFC cells) of each CSV row that is not blank or a comment (`#`); a CSV syntax
+    error is added to `errors` and ends the reading."""
     reader = csv.reader(io.StringIO(text), strict=True)
-    header: list[str] | None = None
-    header_line = 0
     while True:
         start = reader.line_num + 1
         try:
             row = next(reader)
         except StopIteration:
-            break
+            return
         except csv.Error as exc:
-            out.errors.append(RowError(start, f"lỗi định dạng CSV ({exc}), thường do dấu ngoặc kép không đóng; "
-                                              "dừng đọc tệp tại đây"))
+            errors.append(RowError(start, f"lỗi định dạng CSV ({exc}), thường do dấu ngoặc kép không đóng; "
+                                          "dừng đọc tệp tại đây"))
             return
         cells = [nfc(c) for c in row]
-        if not any(cells) or cells[0].startswith("#"):
-            continue  # blank line, a row of empty cells, or a comment
+        if any(cells) and not cells[0].startswith("#"):  # not a blank line, a row of empty cells, a comment
+            yield start, row, cells
+
+
+def _parse_csv(text: str, out: _Collector) -> None:
+    header: list[str] | None = None
+    header_line = 0
+    for start, row, cells in _csv_lines(text, out.errors):
         if header is None:
             header, header_line = [c.lower() for c in cells], start
             missing = [c for c in COLUMNS if c not in header]
@@ -627,19 +633,7 @@ def parse_steps(text: str, working_days: Mapping[str, int] | None = None) -> dic
     errors: list[RowError] = []
     found: dict[str, list[tuple[int, Step]]] = {}
     header: list[str] | None = None
-    reader = csv.reader(io.StringIO(text), strict=True)
-    while True:
-        line = reader.line_num + 1
-        try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            errors.append(RowError(line, f"lỗi định dạng CSV ({exc}); dừng đọc tệp tại đây"))
-            break
-        cells = [nfc(c) for c in row]
-        if not any(cells) or cells[0].startswith("#"):
-            continue
+    for line, _, cells in _csv_lines(text, errors):
         if header is None:
             header = [c.lower() for c in cells]
             missing = [c for c in STEP_COLUMNS if c not in header]
