@@ -1,8 +1,8 @@
 """The workflow rules the law sets (NĐ 61/2018 as codified, kept in substance by NĐ 118/2025; Luật Hộ tịch).
 
-Pure: standard library + the calendar. The reducer (domain/lifecycle.py) enforces what needs no calendar (Mẫu 04
-at most once, before the due day; the statutory verification once); the services call these functions for what
-does (they run on the station, with the office's calendar, before the event is written):
+Pure: standard library, the calendar and text folding. The reducer (domain/lifecycle.py) enforces what needs no
+calendar (Mẫu 04 at most once, before the due day; the statutory verification once); the services call these
+functions for what does (they run on the station, with the office's calendar, before the event is written):
 
 - **Apology (Mẫu 04, Đ19.9)**: at the latest 1 working day before the due date; after that the step is refused and
   the dossier is simply late (`apology_last_day`, `check_apology`).
