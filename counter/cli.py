@@ -365,6 +365,20 @@ def catalogue_import(file: Path, user: UserOpt = None, password: PasswordOpt = N
     typer.echo(f"Đã nhập {result.added} thủ tục mới, cập nhật {result.updated} thủ tục.")
 
 
+@catalogue_app.command("steps")
+@handle_errors
+def catalogue_steps(file: Path, user: UserOpt = None, password: PasswordOpt = None,
+                    data_dir: DataDir = None) -> None:
+    """Nhập các bước xử lý nội bộ của thủ tục từ tệp CSV (quản trị; không nhập gì nếu có dòng lỗi)."""
+    from counter.domain.permissions import Action
+    from counter.services.catalogue import import_steps_file
+
+    store = open_store(data_dir)
+    cli_actor(store, user, password, Action.MANAGE_CATALOGUE)
+    count = import_steps_file(store, file)
+    typer.echo(f"Đã nhập các bước xử lý của {count} thủ tục.")
+
+
 @catalogue_app.command("list")
 @handle_errors
 def catalogue_list(text: Annotated[str, typer.Argument()] = "", data_dir: DataDir = None) -> None:

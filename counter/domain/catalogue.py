@@ -16,11 +16,12 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 
 from counter.domain.errors import CounterError
 from counter.domain.fees import Charge, FeeError, flat_charges, parse_charges
 from counter.domain.intake import PaperInput
+from counter.domain.law import Step
 from counter.domain.text import nfc
 
 CODE_RE = re.compile(r"^\d\.\d{6}(\.[0-9A-Z.]+)?$")
@@ -427,23 +428,29 @@ def parse_catalogue(text: str, fmt: str) -> list[ProcedureSpec]:
     return out.specs
 
 
-def _parse_csv(text: str, out: _Collector) -> None:
+def _csv_lines(text: str, errors: list[RowError]) -> Iterator[tuple[int, list[str], list[str]]]:
+    """(line number, raw cells, NFC cells) of each CSV row that is not blank or a comment (`#`); a CSV syntax
+    error is added to `errors` and ends the reading."""
     reader = csv.reader(io.StringIO(text), strict=True)
-    header: list[str] | None = None
-    header_line = 0
     while True:
         start = reader.line_num + 1
         try:
             row = next(reader)
         except StopIteration:
-            break
+            return
         except csv.Error as exc:
-            out.errors.append(RowError(start, f"lỗi định dạng CSV ({exc}), thường do dấu ngoặc kép không đóng; "
-                                              "dừng đọc tệp tại đây"))
+            errors.append(RowError(start, f"lỗi định dạng CSV ({exc}), thường do dấu ngoặc kép không đóng; "
+                                          "dừng đọc tệp tại đây"))
             return
         cells = [nfc(c) for c in row]
-        if not any(cells) or cells[0].startswith("#"):
-            continue  # blank line, a row of empty cells, or a comment
+        if any(cells) and not cells[0].startswith("#"):  # not a blank line, a row of empty cells, a comment
+            yield start, row, cells
+
+
+def _parse_csv(text: str, out: _Collector) -> None:
+    header: list[str] | None = None
+    header_line = 0
+    for start, row, cells in _csv_lines(text, out.errors):
         if header is None:
             header, header_line = [c.lower() for c in cells], start
             missing = [c for c in COLUMNS if c not in header]
@@ -607,3 +614,79 @@ def parse_overrides(text: str) -> list[tuple[date, str, str]]:
     if errors:
         raise CatalogueError(errors, "Bảng ngày nghỉ/làm bù")
     return rows
+
+
+# ---- internal steps (quy trình nội bộ): fixtures/procedure_steps.csv ------------------------------------
+
+STEP_COLUMNS = ("procedure_code", "step", "name", "unit", "working_days")
+STEP_OPTIONAL_COLUMNS = ("decides",)
+STEPS_WHAT = "Bảng các bước xử lý"
+
+
+def parse_steps(text: str, working_days: Mapping[str, int] | None = None) -> dict[str, tuple[Step, ...]]:
+    """A procedure's internal steps, by procedure code: CSV `procedure_code,step,name,unit,working_days[,decides]`
+    (docs/catalogue.md). Steps are numbered 1, 2, … in the file's order; at most one `decides`. With
+    `working_days` (the catalogue's, by code), every code must be in it and its steps' days must sum to it.
+
+    Raises `CatalogueError` listing every bad line (numbers in the file)."""
+    text = text[1:] if text.startswith("\ufeff") else text
+    errors: list[RowError] = []
+    found: dict[str, list[tuple[int, Step]]] = {}
+    header: list[str] | None = None
+    for line, _, cells in _csv_lines(text, errors):
+        if header is None:
+            header = [c.lower() for c in cells]
+            missing = [c for c in STEP_COLUMNS if c not in header]
+            if missing:
+                raise CatalogueError([RowError(line, f"dòng tiêu đề thiếu cột: {', '.join(missing)} (cần "
+                                                     f"{','.join(STEP_COLUMNS)}[,decides])")], STEPS_WHAT)
+            continue
+        if len(cells) != len(header):
+            errors.append(RowError(line, f"dòng có {len(cells)} ô nhưng tiêu đề có {len(header)} cột (ô có dấu "
+                                         "phẩy phải đặt trong ngoặc kép)"))
+            continue
+        get = dict(zip(header, cells)).get
+        problems: list[str] = []
+        code = get("procedure_code", "").upper()
+        if not CODE_RE.match(code):
+            problems.append(f"cột procedure_code phải là mã thủ tục dạng 1.001193, nhận được '{code}'")
+        number = _whole(get("step"))
+        if number is None or number < 1:
+            problems.append(f"cột step phải là số thứ tự bước 1, 2, …, nhận được '{get('step')}'")
+        name, unit = get("name", ""), get("unit", "")
+        if not name:
+            problems.append("cột name (tên bước) không được để trống")
+        if not unit:
+            problems.append("cột unit (đơn vị thực hiện) không được để trống")
+        days = _whole(get("working_days"))
+        if days is None or days > MAX_WORKING_DAYS:
+            problems.append(f"cột working_days phải là số ngày làm việc từ 0 đến {MAX_WORKING_DAYS}, nhận được "
+                            f"'{get('working_days')}'")
+        try:
+            decides = _bool(get("decides"), "decides")
+        except _Bad as exc:
+            problems.append(str(exc))
+            decides = False
+        earlier = found.get(code, [])
+        if number is not None and not problems and number != len(earlier) + 1:
+            problems.append(f"cột step: thủ tục {code} cần bước số {len(earlier) + 1} tiếp theo, nhận được {number}")
+        if decides and any(s.decides for _, s in earlier):
+            problems.append(f"cột decides: thủ tục {code} đã có bước là cơ quan giải quyết (mỗi thủ tục một bước)")
+        errors.extend(RowError(line, p) for p in problems)
+        if not problems and number is not None and days is not None:
+            found.setdefault(code, []).append((line, Step(number, name, unit, days, decides)))
+    if header is None:
+        errors.append(RowError(1, f"tệp trống: cần dòng tiêu đề {','.join(STEP_COLUMNS)}"))
+    for code, items in found.items():
+        line = items[0][0]
+        if working_days is None:
+            continue
+        if code not in working_days:
+            errors.append(RowError(line, f"thủ tục {code} không có trong danh mục"))
+        elif sum(s.working_days for _, s in items) != working_days[code]:
+            errors.append(RowError(line, f"các bước của thủ tục {code} cộng lại "
+                                         f"{sum(s.working_days for _, s in items)} ngày làm việc, khác thời hạn "
+                                         f"giải quyết {working_days[code]} ngày của thủ tục"))
+    if errors:
+        raise CatalogueError(errors, STEPS_WHAT)
+    return {code: tuple(s for _, s in items) for code, items in found.items()}

@@ -1,8 +1,8 @@
 """The workflow rules the law sets (NĐ 61/2018 as codified, kept in substance by NĐ 118/2025; Luật Hộ tịch).
 
-Pure: standard library + the calendar. The reducer (domain/lifecycle.py) enforces what needs no calendar (Mẫu 04
-at most once, before the due day; the statutory verification once); the services call these functions for what
-does (they run on the station, with the office's calendar, before the event is written):
+Pure: standard library, the calendar and text folding. The reducer (domain/lifecycle.py) enforces what needs no
+calendar (Mẫu 04 at most once, before the due day; the statutory verification once); the services call these
+functions for what does (they run on the station, with the office's calendar, before the event is written):
 
 - **Apology (Mẫu 04, Đ19.9)**: at the latest 1 working day before the due date; after that the step is refused and
   the dossier is simply late (`apology_last_day`, `check_apology`).
@@ -17,6 +17,11 @@ does (they run on the station, with the office's calendar, before the event is w
 - **Results on the spot (Đ17.4)**: a procedure the catalogue marks "trả ngay" is received, resolved and returned
   in one flow, with no Mẫu 01 unless the citizen asks for one; it is still recorded as the normal events
   (`on_the_spot_problems` says what keeps a dossier from it).
+- **Internal steps (quy trình nội bộ)**: a procedure may carry its ordered steps, each with the unit responsible
+  and its working days (the steps' days sum to the procedure's). Each hand-off gets its own deadline from the
+  moment the dossier reached that unit (`step_deadline`: 0 days is the hand-over rule above, the same working
+  day or the next morning; N days the calendar's due-date rule); a hand-off is matched to its step by the unit
+  it went to (`step_for`). Mẫu 06 judges each row against the giver's step deadline (domain/progress.py).
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from datetime import date, datetime, timedelta
 
 from counter.domain.calendar import VN_TZ, WorkCalendar
 from counter.domain.errors import CounterError
+from counter.domain.text import fold
 
 #: Luật Hộ tịch: working days added when verification is needed, by national procedure code (the catalogue's
 #: default; an office's catalogue may say otherwise in its `verification_days` column)
@@ -161,3 +167,41 @@ def on_the_spot_problems(case: SpotCase) -> list[str]:
     if not case.may_decide:
         out.append("Tài khoản này không được giải quyết hồ sơ: không trả kết quả ngay được.")
     return out
+# ---- internal steps ------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Step:
+    """One step of a procedure's internal process: what is done, by which unit, in how many working days."""
+
+    number: int  # 1, 2, … in order
+    name: str  # "Thẩm định hồ sơ, trình ký"
+    unit: str  # "Công chức Tư pháp - Hộ tịch"
+    working_days: int  # 0 = the same working day (or the next morning when reached at/after 15:00)
+    decides: bool = False  # this unit is Mẫu 06's "Cơ quan (bộ phận) giải quyết hồ sơ"
+
+
+def step_deadline(cal: WorkCalendar, reached_at: datetime, working_days: int) -> datetime:
+    """When a step that reached its unit at `reached_at` must be done: for 0 days, the hand-over rule (the same
+    working day's closing, or the next working day's morning shift when reached at/after 15:00 or outside working
+    days); for N ≥ 1, closing of the Nth working day after the day it counts from (the calendar's due-date rule)."""
+    if working_days < 0:
+        raise LawError("Số ngày làm việc của một bước không được âm")
+    if working_days == 0:
+        return handover_deadline(cal, reached_at)
+    return cal.due_at(reached_at, working_days)
+
+
+def same_unit(unit: str, name: str) -> bool:
+    """`name` names `unit`: equal once accents, case and spacing are ignored, or the unit followed by more words
+    (the desk's full name "Bộ phận Một cửa UBND xã Phục Linh" names the step unit "Bộ phận Một cửa")."""
+    x, y = fold(unit), fold(name)
+    return bool(x) and (y == x or y.startswith(x + " "))
+
+
+def step_for(steps: tuple[Step, ...], unit: str, after: int = -1) -> int | None:
+    """The index of the first step after index `after` whose unit is `unit` (`same_unit`); None when the unit
+    has no later step (a hand-off outside the procedure's process, e.g. to another agency for verification)."""
+    for i in range(after + 1, len(steps)):
+        if same_unit(steps[i].unit, unit):
+            return i
+    return None

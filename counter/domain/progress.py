@@ -8,7 +8,14 @@
 - The new due date of an extension (Mẫu 04): N working days after the current due date (or after today when the
   dossier is already late), at closing time.
 - Mẫu 06 rows: one per hand-off (and the hand-over to the citizen), each classed early / on time / late
-  (trước hạn / đúng hạn / quá hạn) against the due date in force at that moment, by `WorkCalendar.lateness`.
+  (trước hạn / đúng hạn / quá hạn) by `WorkCalendar.lateness`: against the giver's own step deadline when the
+  procedure carries internal steps (`step_visits`, law.step_deadline), else against the dossier's due date in
+  force at that moment.
+- The steps a dossier went through (`step_visits`): it reaches the first step at intake; each hand-off leaves
+  the current step and reaches the next step of the unit it went to (law.step_for); a unit outside the process
+  is a visit without a step (judged against the due date). The step in progress has its clock restarted when
+  the papers asked for arrive, and is moved by a statutory verification time like the due date. The last step
+  (the desk returning the result) is due by the later of its own deadline and the appointment.
 - The receipt's QR: `{public_base_url}/t/{token}`, parsed here.
 """
 
@@ -21,6 +28,7 @@ from enum import StrEnum
 from typing import Any
 from collections.abc import Iterable
 
+from counter.domain import law
 from counter.domain.calendar import VN_TZ, WorkCalendar
 from counter.domain.errors import CounterError
 from counter.domain.lifecycle import DossierState, Event, EventKind, apply
@@ -90,19 +98,101 @@ class ControlRow:
     result: str  # early | on_time | late
     days: int  # working days early / late
     note: str
+    step: law.Step | None = None  # the giver's step (None: no internal steps, or a unit outside them)
 
     @property
     def result_label(self) -> str:
         return result_text(self.result, self.days)
 
 
+@dataclass(frozen=True)
+class StepVisit:
+    """A unit holding the dossier: since when, until when (None: still there), and by when it must be done."""
+
+    unit: str
+    step: law.Step | None  # None: a unit outside the procedure's steps
+    index: int | None  # the step's place in the procedure's steps
+    reached_at: datetime
+    deadline: datetime | None  # None without a step
+    left_at: datetime | None = None
+
+
+def _hand_off(event: Event, desk: str) -> str | None:
+    """The unit a hand-off gave the dossier to (None: the result left the office)."""
+    if event.kind == EventKind.TRANSFERRED:
+        return str(event.payload["to"]) if event.payload.get("direction", "out") == "out" else desk
+    return None
+
+
+def step_visits(events: Iterable[Event], cal: WorkCalendar, steps: tuple[law.Step, ...],
+                desk: str) -> list[StepVisit]:
+    """The units a dossier went through, in order, each with its step's deadline (module docstring)."""
+    visits: list[StepVisit] = []
+    state: DossierState | None = None
+    last = len(steps) - 1
+    extra = 0  # working days a statutory verification added to the step in progress
+
+    def deadline(index: int | None, reached: datetime, due: datetime | None) -> datetime | None:
+        if index is None:
+            return None
+        at = law.step_deadline(cal, reached, steps[index].working_days)
+        if extra:
+            local = at.astimezone(VN_TZ)
+            at = datetime.combine(cal.add_working_days(local.date(), extra), local.timetz())
+        return max(at, due) if index == last and due is not None else at
+
+    def reach(unit: str, index: int | None, at: datetime, due: datetime | None) -> None:
+        nonlocal extra
+        extra = 0
+        visits.append(StepVisit(unit, steps[index] if index is not None else None, index, at,
+                                deadline(index, at, due)))
+
+    for event in events:
+        before = state
+        state = apply(state, event)
+        if before is None:
+            if steps:  # at the desk: its step, or the first one
+                first = law.step_for(steps, desk)
+                reach(desk, 0 if first is None else first, event.at, state.due_at)
+            continue
+        if not visits:
+            continue
+        current = visits[-1]
+        if current.left_at is not None:
+            continue
+        if event.kind in (EventKind.TRANSFERRED, EventKind.RETURNED):
+            visits[-1] = StepVisit(current.unit, current.step, current.index, current.reached_at,
+                                   current.deadline, event.at)
+            unit = _hand_off(event, desk)
+            if unit is not None:
+                after = current.index if current.index is not None else max(
+                    (v.index for v in visits if v.index is not None), default=-1)
+                reach(unit, law.step_for(steps, unit, after), event.at, state.due_at)
+        elif event.kind == EventKind.SUPPLEMENT_RECEIVED:  # the step's clock restarts with the papers
+            extra = 0
+            visits[-1] = StepVisit(current.unit, current.step, current.index, event.at,
+                                   deadline(current.index, event.at, state.due_at))
+        elif event.kind == EventKind.VERIFICATION:  # the law's verification time moves the step too
+            extra += int(event.payload.get("days", 0) or 0)
+            visits[-1] = StepVisit(current.unit, current.step, current.index, current.reached_at,
+                                   deadline(current.index, current.reached_at, state.due_at))
+        elif current.index == last and state.due_at != before.due_at:  # the appointment moved: the last step too
+            visits[-1] = StepVisit(current.unit, current.step, current.index, current.reached_at,
+                                   deadline(current.index, current.reached_at, state.due_at))
+    return visits
+
+
 def control_rows(events: Iterable[Event], cal: WorkCalendar, desk: str,
-                 actors: dict[int, str] | None = None) -> list[ControlRow]:
+                 actors: dict[int, str] | None = None, steps: tuple[law.Step, ...] = ()) -> list[ControlRow]:
     """Mẫu 06 rows from a dossier's events, in order: each `transferred` and the final `returned`.
 
-    The due date of each row is the one in force just before the hand-off (extensions and supplements
+    With internal `steps`, each row is judged against the giver's step deadline (`step_visits`); without (or for
+    a unit outside them), against the due date in force just before the hand-off (extensions and supplements
     included), found by folding the events through the reducer."""
     actors = actors or {}
+    events = list(events)
+    # the nth hand-off leaves the nth visit left
+    left = iter([v for v in step_visits(events, cal, steps, desk) if v.left_at is not None] if steps else [])
     rows: list[ControlRow] = []
     state: DossierState | None = None
     for event in events:
@@ -126,13 +216,38 @@ def control_rows(events: Iterable[Event], cal: WorkCalendar, desk: str,
             else:
                 receiver = "Người được ủy quyền" if p.get("receiver") == "authorized" else "Chủ hồ sơ"
                 receiver_person = str(p.get("receiver_name") or "")
-        if before.due_at is None:
+        visit = next(left, None)
+        due = visit.deadline if visit is not None and visit.deadline is not None else before.due_at
+        if due is None:
             result, days = "on_time", 0
         else:
-            result, days = cal.lateness(before.due_at, event.at)
-        rows.append(ControlRow(giver, receiver, giver_person, receiver_person, event.at, before.due_at, result,
-                               days, str(p.get("note") or "")))
+            result, days = cal.lateness(due, event.at)
+        rows.append(ControlRow(giver, receiver, giver_person, receiver_person, event.at, due, result,
+                               days, str(p.get("note") or ""), visit.step if visit is not None else None))
     return rows
+
+
+def current_visit(events: Iterable[Event], cal: WorkCalendar, steps: tuple[law.Step, ...],
+                  desk: str) -> StepVisit | None:
+    """The step the dossier is at now (None: no internal steps, or the result has left the office)."""
+    visits = step_visits(events, cal, steps, desk) if steps else []
+    return visits[-1] if visits and visits[-1].left_at is None else None
+
+
+def control_units(steps: tuple[law.Step, ...], rows: Iterable[ControlRow], desk: str) -> tuple[str | None, str]:
+    """Mẫu 06's "Cơ quan (bộ phận) giải quyết hồ sơ" (the deciding step's unit; None: not in the steps) and
+    "Cơ quan phối hợp giải quyết hồ sơ": every other unit of the steps and of the hand-offs, the desk, the
+    citizen and the post left out."""
+    deciding = next((s.unit for s in steps if s.decides), None)
+    outside = {"Chủ hồ sơ", "Người được ủy quyền", "Bưu chính công ích"}
+    partners: list[str] = []
+    for unit in [*(s.unit for s in steps), *(r.receiver for r in rows)]:
+        if unit in outside or law.same_unit(unit, desk) or law.same_unit(desk, unit) or (
+                deciding and law.same_unit(deciding, unit)):
+            continue
+        if not any(law.same_unit(u, unit) for u in partners):
+            partners.append(unit)
+    return deciding, "; ".join(partners)
 
 
 # ---- the receipt's QR ------------------------------------------------------------------------------------

@@ -117,6 +117,18 @@ class ProcedurePaper(PaperRow, table=True):
     required: bool = True
 
 
+class ProcedureStep(SQLModel, table=True):
+    """issue 17: one step of a procedure's internal process (domain.law.Step; fixtures/procedure_steps.csv)."""
+
+    __tablename__ = "procedure_steps"
+    procedure_code: str = Field(foreign_key="procedures.code", primary_key=True, max_length=64)
+    position: int = Field(primary_key=True)  # the step's number, 1, 2, …
+    name: str
+    unit: str
+    working_days: int = 0
+    decides: bool = False  # the unit named "Cơ quan (bộ phận) giải quyết hồ sơ" on Mẫu 06
+
+
 class Dossier(SQLModel, table=True):
     """Projection of the dossier's events (domain.lifecycle.DossierState); never edited by hand."""
 

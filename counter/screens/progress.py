@@ -226,6 +226,9 @@ class ProgressScreen(ServiceScreen):
                              ("Hồ sơ đang ở", v.held_by or "Bộ phận một cửa"), ("Phí, lệ phí", fee),
                              ("Sau bổ sung", v.supplement_clock)):
             info.add_row(Text(label), Text(value))
+        if v.step:  # issue 17: the internal step in progress and its own deadline
+            info.add_row(Text("Bước xử lý"), Text(v.step + (" — QUÁ HẠN BƯỚC" if v.step_late else ""),
+                                                  style="bold red" if v.step_late else ""))
         self.query_one("#summary", Static).update(info)
         ol = self.query_one("#actions", OptionList)
         ol.clear_options()
@@ -266,8 +269,10 @@ class ProgressScreen(ServiceScreen):
             return
         if kind == "transferred":  # direction is decided by where the file is: ask only what matters
             keep = ("person", "note") if self.view.held_by and choice != "transferred:forward" else ("to", "person", "note")
-            info = replace(info, fields=tuple(f if f.name != "to" else replace(f, required=True)
-                                              for f in info.fields if f.name in keep))
+            info = replace(info, fields=tuple(
+                f if f.name != "to" else replace(f, required=True) if not self.view.next_unit else
+                replace(f, placeholder=f"để trống: bước tiếp theo, {self.view.next_unit}")
+                for f in info.fields if f.name in keep))
             self._direction = "back" if self.view.held_by and choice != "transferred:forward" else "out"
             info, explain = self.hand_off_words(info, choice)
             self.app.push_screen(EventForm(self.code, info, explain), lambda values: self.record(kind, values))

@@ -2,7 +2,9 @@
 
 Import parses the whole file first (`counter.domain.catalogue`), so a file with any bad row writes nothing;
 the writing itself is one transaction. Re-importing a code updates that procedure in place and replaces its
-papers; procedures missing from the file are left as they are.
+papers; procedures missing from the file are left as they are. A procedure's internal steps (issue 17,
+fixtures/procedure_steps.csv) are imported the same way, all or nothing, and are dropped when a re-import gives
+the procedure a processing time its steps no longer add up to.
 """
 
 from __future__ import annotations
@@ -18,13 +20,15 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from counter.domain.catalogue import CatalogueError, ProcedureSpec, parse_catalogue
+from counter.domain.catalogue import CatalogueError, ProcedureSpec, parse_catalogue, parse_steps
 from counter.domain.fees import Charge, charges_from_json, flat_charges
+from counter.domain.law import Step
 from counter.domain.text import fold, nfc, search_text
-from counter.models import Procedure, ProcedurePaper
+from counter.models import Procedure, ProcedurePaper, ProcedureStep
 from counter.services.store import NotFound, Store
 
 DEFAULT_CATALOGUE = "fixtures/procedures.csv"
+DEFAULT_STEPS = "fixtures/procedure_steps.csv"
 _CHUNK = 500  # codes per IN (...) list, well under SQLite's bound-parameter limit
 
 
@@ -110,7 +114,54 @@ def import_specs(session: Session, specs: Sequence[ProcedureSpec]) -> ImportResu
               for spec in last.values() for i, p in enumerate(spec.papers, start=1)]
     if papers:
         session.execute(sa.insert(ProcedurePaper.__table__), papers)  # type: ignore[attr-defined]
+    # steps whose days no longer add up to the (new) processing time are dropped, not left to mislead Mẫu 06
+    session.execute(sa.text("DELETE FROM procedure_steps WHERE procedure_code IN (SELECT s.procedure_code FROM "
+                            "procedure_steps s JOIN procedures p ON p.code = s.procedure_code GROUP BY "
+                            "s.procedure_code HAVING SUM(s.working_days) <> MAX(p.working_days))"))
     return ImportResult(added, len(codes) - added)
+
+
+def import_steps(session: Session, steps: dict[str, tuple[Step, ...]]) -> int:
+    """Write parsed steps inside the caller's write transaction: each procedure's steps are replaced. Returns
+    how many procedures got steps."""
+    for chunk in _chunks(list(steps)):
+        session.execute(sa.delete(ProcedureStep).where(col(ProcedureStep.procedure_code).in_(chunk)))
+    rows = [{"procedure_code": code, "position": s.number, "name": s.name, "unit": s.unit,
+             "working_days": s.working_days, "decides": s.decides} for code, items in steps.items() for s in items]
+    if rows:
+        session.execute(sa.insert(ProcedureStep.__table__), rows)  # type: ignore[attr-defined]
+    return len(steps)
+
+
+def steps_of_store(session: Session, text: str) -> dict[str, tuple[Step, ...]]:
+    """A steps file's text checked against the store's procedures (each code known, the days adding up)."""
+    days = dict(session.execute(sa.text("SELECT code, working_days FROM procedures")).all())
+    return parse_steps(text, days)
+
+
+def import_steps_file(store: Store, path: Path | str) -> int:
+    """Import a steps CSV (docs/catalogue.md): every line valid, or nothing is written (`CatalogueError`)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CatalogueError(f"Không đọc được tệp các bước xử lý {path}: "
+                             f"{getattr(exc, 'strerror', None) or exc}") from None
+    with store.write() as session:
+        return import_steps(session, steps_of_store(session, text))
+
+
+def default_steps() -> dict[str, tuple[Step, ...]]:
+    """The shipped internal steps (fixtures/procedure_steps.csv), checked against the shipped catalogue."""
+    text = resources.files("counter").joinpath(DEFAULT_STEPS).read_text("utf-8")
+    return parse_steps(text, {s.code: s.working_days for s in default_specs()})
+
+
+def procedure_steps(session: Session, code: str) -> tuple[Step, ...]:
+    """A procedure's internal steps, in order (() when it has none)."""
+    rows = session.exec(select(ProcedureStep).where(ProcedureStep.procedure_code == code)
+                        .order_by(col(ProcedureStep.position))).all()
+    return tuple(Step(r.position, r.name, r.unit, r.working_days, r.decides) for r in rows)
 
 
 MAX_CATALOGUE_BYTES = 20 * 1024 * 1024  # the national catalogue of every procedure is a few MB
@@ -160,7 +211,9 @@ def default_specs() -> list[ProcedureSpec]:
 
 def load_default_catalogue(store: Store) -> ImportResult:
     with store.write() as session:
-        return import_specs(session, default_specs())
+        result = import_specs(session, default_specs())
+        import_steps(session, default_steps())
+        return result
 
 
 # ---- reading (plain SQL on the store's read-only connection: search runs on every keystroke) -------------

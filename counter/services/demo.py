@@ -122,6 +122,7 @@ def _station(s, number: int, now: datetime):  # type: ignore[no-untyped-def]
     """One station's store: the catalogue, the office, its calendar and the demo users (same order, so a
     user has the same id at both counters)."""
     catalogue.import_specs(s, catalogue.default_specs())
+    catalogue.import_steps(s, catalogue.default_steps())
     station = office.create_office(s, office_id=OFFICE_ID, station_number=number, **OFFICE_FIELDS)
     office.load_default_overrides(s, OFFICE_ID)
     users = {u[0]: auth.create_user(s, OFFICE_ID, u[0], u[1], u[2], u[3], now) for u in DEMO_USERS}

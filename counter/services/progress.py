@@ -28,6 +28,7 @@ from counter.domain.text import nfc
 from counter.models import Dossier, DossierEvent, Office, User
 from counter.services import events as ev
 from counter.services.dossiers import dossier_row, dossier_state
+from counter.services.catalogue import procedure_steps
 from counter.services.office import calendar_of
 from counter.services.store import Actor, NotFound, Store
 from counter.services.sync import fold as sync_fold
@@ -118,6 +119,9 @@ class ProgressView:
     actions: list[ActionInfo] = field(default_factory=list)
     refused_actions: list[str] = field(default_factory=list)  # allowed by the status, not by the role
     rows: list[ControlRowView] = field(default_factory=list)
+    step: str = ""  # the internal step in progress and its deadline (step_label); "" without steps
+    step_late: bool = False  # that step is past its own deadline
+    next_unit: str = ""  # the unit of the next step: the default receiver of the next hand-off
 
 
 @dataclass(frozen=True)
@@ -178,14 +182,37 @@ def actions_for(role: str, status: Status, free: bool = False, asked: bool = Fal
     return mine, [a.label for a in refused]
 
 
+def desk_of(session: Session, office_id: str) -> str:
+    office = session.get(Office, office_id)
+    return office.name if office else "Bộ phận Một cửa"
+
+
 def control_rows_in(session: Session, row: Dossier) -> list[rules.ControlRow]:
-    office = session.get(Office, row.office_id)
-    desk = office.name if office else "Bộ phận Một cửa"
     actors = {uid: name for uid, name in session.exec(select(User.id, User.full_name)).all() if uid is not None}
     # the events the row folds (confirmed in office order, then pending; rejected ones left out): after a
     # sync conflict the local order may not replay
     events = sync_fold(session, row.id)[1]
-    return rules.control_rows(events, calendar_of(session, row.office_id), desk, actors)
+    return rules.control_rows(events, calendar_of(session, row.office_id), desk_of(session, row.office_id), actors,
+                              procedure_steps(session, row.procedure_code))
+
+
+def current_step_in(session: Session, row: Dossier | lifecycle.DossierState) -> rules.StepVisit | None:
+    """The internal step the dossier is at (None: the procedure has no steps, or the result has left)."""
+    steps = procedure_steps(session, row.procedure_code)
+    if not steps:
+        return None
+    return rules.current_visit(sync_fold(session, row.id)[1], calendar_of(session, row.office_id), steps,
+                               desk_of(session, row.office_id))
+
+
+def step_label(visit: rules.StepVisit) -> str:
+    """"Bước 2/4: Thẩm định hồ sơ, trình ký (Công chức Tư pháp - Hộ tịch), hạn 17:00 25/11/2026"."""
+    from counter.domain.calendar import format_vn
+
+    if visit.step is None:
+        return f"Ngoài quy trình: {visit.unit}"
+    return (f"Bước {visit.step.number}: {visit.step.name} ({visit.step.unit}), hạn "
+            f"{format_vn(visit.deadline) if visit.deadline else '…'}")
 
 
 def is_free(session: Session, row: Dossier) -> bool:
@@ -204,9 +231,20 @@ def progress_view(store: Store, actor: Actor, code: str) -> ProgressView:
         mine, refused = actions_for(actor.role, status, is_free(session, row), (row.supplement_requests or 0) >= 1)
         rows = [ControlRowView(r.giver, r.receiver, r.at, r.result_label, r.note)
                 for r in control_rows_in(session, row)]
+        visit = current_step_in(session, row)
+        late = bool(visit and visit.deadline and store.clock.now() > visit.deadline)
         return ProgressView(row.code, row.status, STATUS_LABELS[status], row.owner_name, row.procedure_name,
                             row.received_at, row.due_at, row.original_due_at, row.held_by, row.fee, row.fee_paid,
-                            supplement_rule(session, row.office_id).label, mine, refused, rows)
+                            supplement_rule(session, row.office_id).label, mine, refused, rows,
+                            step_label(visit) if visit else "", late, next_unit_of(session, row, visit))
+
+
+def next_unit_of(session: Session, row: Dossier | lifecycle.DossierState, visit: rules.StepVisit | None) -> str:
+    """The unit of the step after the one in progress ("" when there is none or no steps)."""
+    if visit is None or visit.index is None:
+        return ""
+    steps = procedure_steps(session, row.procedure_code)
+    return steps[visit.index + 1].unit if visit.index + 1 < len(steps) else ""
 
 
 # ---- writing ---------------------------------------------------------------------------------------------
@@ -247,6 +285,11 @@ def parse_papers(value: Any) -> list[dict[str, Any]]:
     return papers
 
 
+def _next_unit(session: Session, row: Dossier | lifecycle.DossierState) -> str:
+    """The next internal step's unit, for a hand-off whose receiver was left empty ("" without steps)."""
+    return next_unit_of(session, row, current_step_in(session, row))
+
+
 def _iso(dt: datetime) -> str:
     return dt.astimezone(UTC).isoformat()
 
@@ -262,7 +305,7 @@ def build_payload(session: Session, row: Dossier | lifecycle.DossierState, kind:
             ("back" if row.held_by else "out")
         p["direction"] = direction
         if direction == "out":
-            p["to"] = _text(fields, "to")
+            p["to"] = _text(fields, "to") or _next_unit(session, row)
             if row.held_by:
                 p["from"] = row.held_by
         else:
@@ -370,6 +413,16 @@ def latest_payload(session: Session, dossier_id: str, kind: str) -> tuple[Dossie
 
 # ---- forms (printed after commit; services/printing.documents_for calls this) ------------------------------
 
+def _step_note(r: rules.ControlRow) -> str:
+    """Mẫu 06's note of a row judged against the giver's own step: which step and its deadline."""
+    from counter.domain.calendar import format_vn
+
+    if r.step is None or r.due_at is None:
+        return ""
+    days = f"{r.step.working_days} ngày làm việc" if r.step.working_days else "trong ngày"
+    return f"Bước {r.step.number} ({days}), hạn {format_vn(r.due_at)}"
+
+
 def progress_documents(store: Store, data: Any, form: str) -> list:
     """Mẫu 02 (supplement asked during processing), 04, 05, 06 and the hand-over note (BG) of a dossier."""
     from dataclasses import replace
@@ -413,11 +466,11 @@ def progress_documents(store: Store, data: Any, form: str) -> list:
                                                           e.kind == EventKind.WITHDRAWN))
         if form == "06":
             rows = control_rows_in(session, row)
-            office = session.get(Office, row.office_id)
-            partners = "; ".join(dict.fromkeys(r.receiver for r in rows if r.receiver not in (
-                office.name if office else "", "Chủ hồ sơ", "Người được ủy quyền", "Bưu chính công ích")))
+            deciding, partners = rules.control_units(procedure_steps(session, row.procedure_code), rows,
+                                                     desk_of(session, row.office_id))
             lines = tuple(forms.ControlLine(r.giver, r.receiver, r.giver_person, r.receiver_person, r.at,
-                                            r.result_label, r.note) for r in rows)
+                                            r.result_label, "; ".join(x for x in (_step_note(r), r.note) if x))
+                          for r in rows)
             handover = ""
             if row.channel != 2 and row.received_at is not None:  # paper dossiers (Đ18)
                 cal = calendar_of(session, row.office_id)
@@ -425,7 +478,7 @@ def progress_documents(store: Store, data: Any, form: str) -> list:
                 late = law.handover_late(cal, row.received_at, row.handed_off_at, store.clock.now())
                 handover = forms.vn_time(deadline) + (" — QUÁ HẠN CHUYỂN" if late else " — đúng hạn"
                                                       if row.handed_off_at else "")
-            return forms.control_slip(data, lines, data.parent_name, partners, handover)
+            return forms.control_slip(data, lines, deciding or data.parent_name, partners, handover)
         if form == "BG":
             from datetime import date
 

@@ -147,6 +147,19 @@ def test_catalogue_import_bad_file_changes_nothing(demo_home, tmp_path):
     assert missing.exit_code == 1
 
 
+def test_catalogue_steps_imports_an_office_s_internal_process(demo_home, tmp_path):
+    steps = tmp_path / "quy-trinh.csv"
+    steps.write_text("procedure_code,step,name,unit,working_days,decides\n"
+                     "1.004194,1,Tiếp nhận,Bộ phận Một cửa,1,\n1.004194,2,Thẩm định và duyệt,Công an xã,2,x\n",
+                     encoding="utf-8")
+    result = run("catalogue", "steps", str(steps), home=demo_home, login=DEMO_ADMIN)
+    assert result.exit_code == 0 and "Đã nhập các bước xử lý của 1 thủ tục" in result.output
+    steps.write_text("procedure_code,step,name,unit,working_days\n1.004194,2,Thẩm định,Công an xã,3\n",
+                     encoding="utf-8")
+    bad = run("catalogue", "steps", str(steps), home=demo_home, login=DEMO_ADMIN)
+    assert bad.exit_code == 1 and "dòng 2: cột step: thủ tục 1.004194 cần bước số 1 tiếp theo" in bad.output
+
+
 def test_uninitialised_and_unreadable_data_dirs(tmp_path):
     empty = run("search", "nguyen", home=tmp_path / "empty")  # issue 12: no store is made on the way
     assert empty.exit_code == 1 and "Chưa có kho dữ liệu" in empty.output and "counter init" in empty.output

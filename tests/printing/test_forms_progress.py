@@ -90,13 +90,19 @@ def test_mau_06_control_slip_one_row_per_hand_off(done, tmp_path):
         "PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ", f"Mã hồ sơ: {code}", "Kèm theo hồ sơ của: Nguyễn Văn An",
         "Ngày nhận: 09 giờ 00 phút, ngày 23 tháng 11 năm 2026",
         "Ngày, giờ hẹn trả kết quả: 17 giờ 00 phút, ngày 02 tháng 12 năm 2026",
-        "Cơ quan (bộ phận) giải quyết hồ sơ: UBND XÃ PHỤC LINH",
-        "Cơ quan phối hợp giải quyết hồ sơ: Công chức Tư pháp - Hộ tịch",
+        # issue 17: 1.004873 carries internal steps (fixtures/procedure_steps.csv): the deciding unit is the step
+        # marked so, the other units are the partners, and each row is judged against the giver's own step
+        "Cơ quan (bộ phận) giải quyết hồ sơ: Công chức Tư pháp - Hộ tịch",
+        "Cơ quan phối hợp giải quyết hồ sơ: Lãnh đạo UBND xã",
         "TÊN CƠ QUAN", "THỜI GIAN GIAO, NHẬN HỒ SƠ", "GHI CHÚ",
         "1. Giao: Bộ phận Một cửa UBND xã Phục Linh", "Người nhận: Lê Văn Tư", "Bàn giao đủ",
-        "Trước hạn 3 ngày làm việc",  # 23/11 against 27/11 (24/11 off)
-        "2. Giao: Công chức Tư pháp - Hộ tịch", "ngày 27 tháng 11 năm 2026", "Trước hạn 3 ngày làm việc",  # vs 2/12
+        "Đúng hạn Bước 1 (trong ngày), hạn 23/11/2026 17:00",  # the desk's step: handed over the same day
+        # the clerk's 2 days restarted with the papers (Tue 24/11, off: Wed 25, Fri 27/11): back on the last day
+        "2. Giao: Công chức Tư pháp - Hộ tịch", "ngày 27 tháng 11 năm 2026",
+        "Đúng hạn Bước 2 (2 ngày làm việc), hạn 27/11/2026 17:00",
         "3. Giao: Bộ phận Một cửa UBND xã Phục Linh", "Người được ủy quyền", "Trần Văn Bình",
+        # the desk's last step is due by the appointment (moved to 2/12 by Mẫu 04)
+        "Trước hạn 3 ngày làm việc Bước 4 (trong ngày), hạn 02/12/2026 17:00",
         "45/2016/QĐ-TTg"])
 
 
@@ -120,3 +126,30 @@ def test_forms_a_dossier_does_not_have_are_refused_clearly(done, tmp_path):
             documents_for(store, stopped, form)
     result = print_dossier(store, stopped, "05", "pdf-a5", tmp_path / "m05.pdf")
     assert result.form == "05" and (tmp_path / "m05.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_mau_06_judges_each_step_against_its_own_deadline(tmp_path):
+    """Issue 17: a clerk who keeps the file past the 2 days of the step is late on Mẫu 06 while the dossier is
+    still on time; F4 shows the step and flags it; an empty receiver sends the file to the next step's unit."""
+    store = make_store(tmp_path / "s")
+    clerk = actor_for(store, "canbo")
+    code = receive(store, clerk, "Nguyễn Văn An", procedure="1.004873")  # Mon 23/11 09:00, due Fri 27/11 17:00
+    view = progress.progress_view(store, clerk, code)
+    assert view.step.startswith("Bước 1: Tiếp nhận, kiểm tra hồ sơ") and view.next_unit == "Công chức Tư pháp - Hộ tịch"
+    progress.record_event(store, clerk, code, "transferred", {"person": "Lê Văn Tư"})  # to the next step's unit
+    view = progress.progress_view(store, clerk, code)
+    assert view.held_by == "Công chức Tư pháp - Hộ tịch" and view.step.endswith("hạn 26/11/2026 17:00")
+    assert not view.step_late
+    store.clock.advance(days=4)  # Fri 27/11 09:00: the step's 2 days (Wed 25, Thu 26) are over
+    view = progress.progress_view(store, clerk, code)
+    assert view.step_late and view.next_unit == "Lãnh đạo UBND xã"
+    progress.record_event(store, clerk, code, "transferred", {"direction": "out", "person": "Trần Văn Chủ"})
+    progress.record_event(store, clerk, code, "transferred", {"direction": "back"})
+    has_all(text_of(store, code, "06", tmp_path), [
+        "Cơ quan (bộ phận) giải quyết hồ sơ: Công chức Tư pháp - Hộ tịch",
+        "Cơ quan phối hợp giải quyết hồ sơ: Lãnh đạo UBND xã",
+        "Đúng hạn Bước 1 (trong ngày), hạn 23/11/2026 17:00",
+        "2. Giao: Công chức Tư pháp - Hộ tịch Nhận: Lãnh đạo UBND xã",
+        "Quá hạn 1 ngày làm việc Bước 2 (2 ngày làm việc), hạn 26/11/2026 17:00",
+        "Trước hạn 1 ngày làm việc Bước 3 (1 ngày làm việc), hạn 30/11/2026 17:00",  # Fri 27/11 + 1: Mon 30/11
+        "Ngày, giờ hẹn trả kết quả: 17 giờ 00 phút, ngày 27 tháng 11 năm 2026"])

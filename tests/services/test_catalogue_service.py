@@ -188,3 +188,51 @@ def test_unreadable_or_unsupported_files(store, tmp_path):
         with pytest.raises(CatalogueError, match="Không có quyền đọc"):
             import_catalogue(store, locked)
     assert counts(store) == (0, 0)
+
+
+# ---- internal steps (issue 17) ----------------------------------------------------------------------------
+
+def steps_of(store: Store, code: str):  # type: ignore[no-untyped-def]
+    with store.read() as s:
+        return catalogue.procedure_steps(s, code)
+
+
+def test_the_shipped_steps_come_with_the_catalogue_and_a_new_processing_time_drops_them(store, tmp_path):
+    load_default_catalogue(store)
+    steps = steps_of(store, "1.004873")
+    assert [(s.number, s.unit, s.working_days, s.decides) for s in steps] == [
+        (1, "Bộ phận Một cửa", 0, False), (2, "Công chức Tư pháp - Hộ tịch", 2, True), (3, "Lãnh đạo UBND xã", 1, False),
+        (4, "Bộ phận Một cửa", 0, False)]
+    assert steps_of(store, "1.001193") == ()  # same day: no steps
+    path = write(tmp_path / "cat.csv", ROW.format(code="1.004873", name="Cấp Giấy xác nhận tình trạng hôn nhân",
+                                                  days=5, fee=0))
+    import_catalogue(store, path)  # 5 days now: the 3 days of steps no longer add up
+    assert steps_of(store, "1.004873") == () and len(steps_of(store, "1.004884")) == 5
+
+
+def test_a_steps_file_is_checked_against_the_store_and_imported_all_or_nothing(store, tmp_path):
+    load_default_catalogue(store)
+    path = tmp_path / "steps.csv"
+    path.write_text("procedure_code,step,name,unit,working_days\n"
+                    "1.004194,1,Tiếp nhận,Bộ phận Một cửa,0\n1.004194,2,Thẩm định và duyệt,Công an xã,3\n"
+                    "1.001612,1,Tiếp nhận,Bộ phận Một cửa,1\n", encoding="utf-8")  # 1.001612 takes 3 days, not 1
+    with pytest.raises(CatalogueError, match=r"dòng 4: các bước của thủ tục 1\.001612 cộng lại 1 ngày"):
+        catalogue.import_steps_file(store, path)
+    assert len(steps_of(store, "1.004194")) == 4  # nothing written
+    path.write_text(path.read_text("utf-8").rsplit("1.001612", 1)[0], encoding="utf-8")
+    assert catalogue.import_steps_file(store, path) == 1
+    assert [s.unit for s in steps_of(store, "1.004194")] == ["Bộ phận Một cửa", "Công an xã"]
+    with pytest.raises(CatalogueError, match="Không đọc được tệp các bước xử lý"):
+        catalogue.import_steps_file(store, tmp_path / "khong-co.csv")
+
+
+def test_migration_0011_gives_an_existing_store_the_shipped_steps(store):
+    from alembic import command
+    from counter.db import alembic_config
+
+    load_default_catalogue(store)
+    with store.write() as s:
+        s.get(Procedure, "1.004222").working_days = 10  # an office's own time: the shipped steps do not fit
+    command.downgrade(alembic_config(store.engine), "0010_stspeed")
+    command.upgrade(alembic_config(store.engine), "head")
+    assert len(steps_of(store, "1.004873")) == 4 and steps_of(store, "1.004222") == ()
