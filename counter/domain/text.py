@@ -10,6 +10,7 @@ import unicodedata
 
 from counter.domain.errors import CounterError
 
+
 class TextError(CounterError):
     """A text the clerk typed or scanned was refused. `message` is Vietnamese; `field` names the input."""
 
