@@ -130,7 +130,7 @@ def canonical_items(obj: dict[str, Any], json_only: bool = False, *, _nfc: bool 
     text around each string literal is ASCII punctuation), so it IS the canonical text. Otherwise the exact
     slow path: NFC every string, then the same."""
     if _nfc or json_only or _json_only(obj):
-        keys = sorted(obj, key=_jcs_key if any(_astral(k) for k in obj) else None)
+        keys = sorted(obj, key=_jcs_key if _astral("".join(obj)) else None)  # one check of all the keys
         items = [(k, _text(obj[k])) for k in keys]
         wire = join_items(items)
         if _nfc or wire.isascii() or unicodedata.is_normalized("NFC", wire):
