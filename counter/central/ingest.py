@@ -205,9 +205,26 @@ def _among(conn: Connection, column: sa.Column, values: set[str]) -> sa.ColumnEl
     return column.in_(values)
 
 
+def _copy_type(column: sa.Column) -> str | None:
+    """The PostgreSQL type a binary COPY writes into `column`, or None when not one of these."""
+    kind = column.type
+    if isinstance(kind, sa.String):  # VARCHAR and TEXT take text's binary form
+        return "text"
+    if isinstance(kind, sa.BigInteger):
+        return "int8"
+    if isinstance(kind, sa.Integer):
+        return "int4"
+    if isinstance(kind, sa.DateTime):
+        return "timestamptz" if kind.timezone else "timestamp"
+    if isinstance(kind, sa.Boolean):
+        return "bool"
+    return None
+
+
 def _insert_rows(conn: Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
     """INSERT the rows (missing keys are NULL). On PostgreSQL through psycopg one COPY (a single round trip,
-    rows formatted in C) instead of an executemany of one statement per row; errors surface as SQLAlchemy's
+    rows formatted in C) instead of an executemany of one statement per row; binary, each column's type
+    given, when all are of _copy_type's (issue 21: 3 instead of 5 µs a row); errors surface as SQLAlchemy's
     DBAPIError like any other statement's (the app answers 503 and the transaction rolls back)."""
     if not rows:
         return
@@ -215,10 +232,14 @@ def _insert_rows(conn: Connection, table: sa.Table, rows: list[dict[str, Any]]) 
     if conn.dialect.name != "postgresql" or conn.dialect.driver != "psycopg":
         conn.execute(sa.insert(table), [{c: r.get(c) for c in cols} for r in rows])
         return
-    sql = f"COPY {table.name} ({', '.join(cols)}) FROM STDIN"
+    types = [_copy_type(c) for c in table.columns]
+    binary = None not in types
+    sql = f"COPY {table.name} ({', '.join(cols)}) FROM STDIN" + (" (FORMAT BINARY)" if binary else "")
     dbapi_error = conn.dialect.loaded_dbapi.Error
     try:
         with conn.connection.cursor() as cur, cur.copy(sql) as copy:  # type: ignore[attr-defined]  # psycopg's cursor
+            if binary:
+                copy.set_types(types)
             for r in rows:
                 copy.write_row([r.get(c) for c in cols])
     except dbapi_error as exc:
