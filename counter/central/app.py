@@ -36,19 +36,25 @@ _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 MAX_BLOB = 64 * 1024 * 1024
 
 
-#: the collector's first threshold in a server process (see _lifespan)
+#: the collector's first threshold in a server process (see _tune_collector)
 GC_YOUNG = 10_000
+
+
+def _tune_collector() -> None:
+    """In the server's own process (`counter serve`, its workers; never in a test's): what start-up made
+    (modules, tables, the validators) is moved out of the collector's way (issue 21: a full collection walked
+    all of it, ~50 ms every few pushes), and the youngest generation is collected every GC_YOUNG allocations
+    instead of 700: a push of 1,000 events keeps ~100,000 objects alive until it ends, which the default
+    passed over 20 times. Not in a test's process: frozen objects are never collected, so a test's stations and
+    sessions alive at that moment would outlive it."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(GC_YOUNG, *gc.get_threshold()[1:])
 
 
 @contextlib.asynccontextmanager
 async def _lifespan(app: FastAPI):  # type: ignore[no-untyped-def]
-    """The notices' sending loop runs while the server does (issue 19). What start-up made (modules, tables,
-    the validators) is moved out of the collector's way (issue 21: a full collection walked all of it, ~50 ms
-    every few pushes), and the youngest generation is collected every GC_YOUNG allocations instead of 700: a
-    push of 1,000 events keeps ~100,000 objects alive until it ends, which the default passed over 20 times."""
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(GC_YOUNG, *gc.get_threshold()[1:])
+    """The notices' sending loop runs while the server does (issue 19)."""
     app.state.dispatcher.start()
     try:
         yield
@@ -467,6 +473,7 @@ def app_from_settings(settings: Any = None) -> FastAPI:
                      notifiers=notify.notifiers_from_settings(s), public_url=s.public_url, sms_ascii=s.sms_ascii,
                      complaint_days=s.complaint_days)
     portal_routes.attach(app, s)  # issue 16: the national portal's files and outbox worker
+    _tune_collector()  # the server process: app_from_settings is counter serve's and its workers' way
     return app
 
 
