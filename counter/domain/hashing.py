@@ -28,6 +28,18 @@ _DUMPS = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", "
 _ORJSON_SORTED = orjson.OPT_SORT_KEYS
 
 
+def _dumps(value: Any) -> str:
+    """`_DUMPS(value)`, by orjson when it can (issue 21: 5-10 times faster). For the values that reach here (str
+    keys, strings, 64-bit integers, booleans, null) orjson writes the same text: the same short escapes for
+    quote, backslash and the five named controls, the other controls as u00xx escapes, nothing else escaped,
+    keys sorted by code point (tests/domain/test_hashing.py). What it refuses (a lone surrogate, an integer
+    past 64 bits, nesting past 254 levels) the standard encoder writes."""
+    try:
+        return orjson.dumps(value, option=_ORJSON_SORTED).decode()
+    except TypeError:  # orjson.JSONEncodeError
+        return _DUMPS(value)
+
+
 def _canon(value: Any) -> Any:
     if isinstance(value, str):
         return unicodedata.normalize("NFC", value)
@@ -65,10 +77,6 @@ def _json_only(value: Any) -> bool:
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 
 
-#: str.translate's deletions: every byte but the lead bytes of 4-byte UTF-8 sequences (0xF0-0xF4)
-_BELOW_ASTRAL_LEAD = bytes(range(0xF0))
-
-
 def _astral(text: str) -> bool:
     """Characters outside the BMP: JCS sorts keys by UTF-16 code units, Python by code points."""
     return not text.isascii() and _ASTRAL.search(text) is not None
@@ -79,12 +87,7 @@ def _jcs_key(k: str) -> bytes:
 
 
 def _text(value: Any) -> str:
-    """Canonical text of a value of JSON types with NFC strings. Containers by orjson when it can (issue 21:
-    5-10 times faster than the standard encoder). For the values that reach here (str keys, strings, 64-bit
-    integers, booleans, null) orjson writes the same text: the same short escapes for quote, backslash and the
-    five named controls, the other controls as u00xx escapes, nothing else escaped, keys sorted by code point
-    (tests/domain/test_hashing.py). What it refuses (a lone surrogate, an integer past 64 bits, nesting past
-    254 levels) the standard encoder writes."""
+    """Canonical text of a value of JSON types with NFC strings."""
     t = type(value)
     if t is str:
         return _ENC(value)
@@ -94,16 +97,10 @@ def _text(value: Any) -> str:
         return "true" if value else "false"
     if t is int:
         return int.__repr__(value)
-    try:
-        raw = orjson.dumps(value, option=_ORJSON_SORTED)  # what _dumps writes, as UTF-8 bytes
-    except TypeError:  # orjson.JSONEncodeError: what it refuses, the standard encoder writes
-        text = _DUMPS(value)
-        return _slow_text(value) if _astral(text) else text
-    # a character outside the BMP somewhere (a key of one may need JCS's order): in UTF-8 exactly the 4-byte
-    # sequences, whose lead byte is the only byte from 0xF0 up; finding it this way is 4x faster than _ASTRAL
-    if raw.translate(None, _BELOW_ASTRAL_LEAD):
+    text = _dumps(value)
+    if _astral(text):  # a key outside the BMP somewhere: sort as JCS does
         return _slow_text(value)
-    return raw.decode()
+    return text
 
 
 def _slow_text(value: Any) -> str:
@@ -130,7 +127,7 @@ def canonical_items(obj: dict[str, Any], json_only: bool = False, *, _nfc: bool 
     text around each string literal is ASCII punctuation), so it IS the canonical text. Otherwise the exact
     slow path: NFC every string, then the same."""
     if _nfc or json_only or _json_only(obj):
-        keys = sorted(obj, key=_jcs_key if _astral("".join(obj)) else None)  # one check of all the keys
+        keys = sorted(obj, key=_jcs_key if any(_astral(k) for k in obj) else None)
         items = [(k, _text(obj[k])) for k in keys]
         wire = join_items(items)
         if _nfc or wire.isascii() or unicodedata.is_normalized("NFC", wire):
