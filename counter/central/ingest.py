@@ -42,15 +42,17 @@ BEHIND = "behind"
 COMMUTATIVE = frozenset({EventKind.DOCUMENT_SCANNED, EventKind.NOTE_ADDED, EventKind.RATED})
 BODY_KEYS = contracts.BODY_KEYS
 _SORTED_BODY_KEYS = tuple(sorted(BODY_KEYS))
-_PUBLIC_DUMPS = json.JSONEncoder(ensure_ascii=False).encode
+#: what orjson refuses, ASCII-escaped (a lone surrogate as \udXXX: valid JSON in valid UTF-8)
+_ASCII_DUMPS = json.JSONEncoder(separators=(",", ":")).encode
 
 
-def _public_text(view: dict[str, Any]) -> str:
-    """A dossier's public page data as JSON: orjson (issue 21), the standard encoder for what orjson refuses."""
+def json_bytes(value: Any) -> bytes:
+    """Compact JSON (UTF-8, not ASCII-escaped): a dossier's public page data, the push's answer. orjson
+    (issue 21), the standard encoder for what orjson refuses."""
     try:
-        return orjson.dumps(view).decode()
-    except TypeError:  # orjson.JSONEncodeError: a lone surrogate, an integer past 64 bits
-        return _PUBLIC_DUMPS(view)
+        return orjson.dumps(value)
+    except TypeError:  # orjson.JSONEncodeError: a lone surrogate (a reason quoting a payload), a big integer
+        return _ASCII_DUMPS(value).encode("ascii")
 
 
 def _loads(text: str) -> Any:
@@ -203,9 +205,26 @@ def _among(conn: Connection, column: sa.Column, values: set[str]) -> sa.ColumnEl
     return column.in_(values)
 
 
+def _copy_type(column: sa.Column) -> str | None:
+    """The PostgreSQL type a binary COPY writes into `column`, or None when not one of these."""
+    kind = column.type
+    if isinstance(kind, sa.String):  # VARCHAR and TEXT take text's binary form
+        return "text"
+    if isinstance(kind, sa.BigInteger):
+        return "int8"
+    if isinstance(kind, sa.Integer):
+        return "int4"
+    if isinstance(kind, sa.DateTime):
+        return "timestamptz" if kind.timezone else "timestamp"
+    if isinstance(kind, sa.Boolean):
+        return "bool"
+    return None
+
+
 def _insert_rows(conn: Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
     """INSERT the rows (missing keys are NULL). On PostgreSQL through psycopg one COPY (a single round trip,
-    rows formatted in C) instead of an executemany of one statement per row; errors surface as SQLAlchemy's
+    rows formatted in C) instead of an executemany of one statement per row; binary, each column's type
+    given, when all are of _copy_type's (issue 21: 3 instead of 5 µs a row); errors surface as SQLAlchemy's
     DBAPIError like any other statement's (the app answers 503 and the transaction rolls back)."""
     if not rows:
         return
@@ -213,10 +232,14 @@ def _insert_rows(conn: Connection, table: sa.Table, rows: list[dict[str, Any]]) 
     if conn.dialect.name != "postgresql" or conn.dialect.driver != "psycopg":
         conn.execute(sa.insert(table), [{c: r.get(c) for c in cols} for r in rows])
         return
-    sql = f"COPY {table.name} ({', '.join(cols)}) FROM STDIN"
+    types = [_copy_type(c) for c in table.columns]
+    binary = None not in types
+    sql = f"COPY {table.name} ({', '.join(cols)}) FROM STDIN" + (" (FORMAT BINARY)" if binary else "")
     dbapi_error = conn.dialect.loaded_dbapi.Error
     try:
         with conn.connection.cursor() as cur, cur.copy(sql) as copy:  # type: ignore[attr-defined]  # psycopg's cursor
+            if binary:
+                copy.set_types(types)
             for r in rows:
                 copy.write_row([r.get(c) for c in cols])
     except dbapi_error as exc:
@@ -271,7 +294,10 @@ class _Batch:
             for r in conn.execute(sa.select(d.id, d.office_id, d.head, d.state, d.public, d.token, d.code)
                                   .where(sa.or_(_among(conn, d.id, dossier_ids),
                                                 _among(conn, d.token, new_tokens),
-                                                _among(conn, d.code, new_codes)))):
+                                                # only this office's codes count: the (office_id, code)
+                                                # index finds them (code alone scanned the whole index)
+                                                sa.and_(d.office_id == auth.office_id,
+                                                        _among(conn, d.code, new_codes))))):
                 if r.token in new_tokens:
                     self.tokens.add(r.token)
                 if r.code in new_codes and r.office_id == auth.office_id:
@@ -305,7 +331,7 @@ class _Batch:
         new = [d for d in self.dossiers.values() if d["_new"]]
         changed = [d for d in self.dossiers.values() if d["_dirty"] and not d["_new"]]
         values = lambda d: {"head": d["head"], "state": state_json(d["_state"]),  # noqa: E731
-                            "public": _public_text(public_view(d["_state"], d["history"])),  # once a dossier
+                            "public": json_bytes(public_view(d["_state"], d["history"])).decode(),  # once a dossier
                             "updated_at": self.now}
         if new:
             _insert_rows(self.conn, t.dossiers, [

@@ -72,11 +72,15 @@ def _no_controls(value: str, multiline: bool = False) -> str:
 
 
 def _line(value: str) -> str:
-    return _no_controls(value)
+    if _CONTROL.search(value):  # every line of every payload: checked here, raised in _no_controls
+        _no_controls(value)
+    return value
 
 
 def _multiline(value: str) -> str:
-    return _no_controls(value, multiline=True)
+    if _CONTROL_MULTILINE.search(value):
+        _no_controls(value, multiline=True)
+    return value
 
 
 def _checked(check: Callable[[str], object], error: type[CounterError]) -> Callable[[str], str]:
@@ -166,6 +170,12 @@ def _applicant_kind(value: int) -> int:
     return value
 
 
+def _empty(factory: Callable[[], Any]) -> Any:
+    """An empty list or dict default, made fresh by `factory` (a literal [] or {} default is deep-copied on
+    every validation: three copies a pushed event, issue 21); the schema still states the default."""
+    return Field(default_factory=factory, json_schema_extra={"default": factory()})
+
+
 def _blank_is_none(value: Any) -> Any:
     return None if value == "" else value
 
@@ -221,7 +231,7 @@ class _Payload(BaseModel):
     @classmethod
     def _strings(cls, data: Any) -> Any:
         if isinstance(data, Mapping):
-            declared = cls.model_fields
+            declared = cls.__pydantic_fields__  # what model_fields returns, without its per-call look-up
             for k, v in data.items():
                 if k not in declared:
                     _safe_strings(k)
@@ -240,7 +250,7 @@ class Paper(_Payload):
     photocopies: Count = 0
     count: Count = 0
     # an online dossier received at the counter (issue 15): the uploaded files of this paper, already digitized
-    blobs: Annotated[list[Sha256], Field(max_length=100)] = []
+    blobs: Annotated[list[Sha256], Field(max_length=100)] = _empty(list)
     digitization: Annotated[int, Field(ge=0, le=3)] = 0
 
     @model_validator(mode="after")
@@ -305,7 +315,7 @@ class _ReceiptTerms(_Payload):
     return_method: Literal["counter", "post"] = "counter"
     return_address: Annotated[Address | None, Blank] = None
     assignee_id: BigInt | None = None  # absent: the actor
-    papers: list[Paper] = []
+    papers: list[Paper] = _empty(list)
 
 
 class CreatedPayload(_ReceiptTerms, _Applicant):  # fields in this order: _Applicant's, _ReceiptTerms', these
@@ -313,8 +323,8 @@ class CreatedPayload(_ReceiptTerms, _Applicant):  # fields in this order: _Appli
 
     reason: Annotated[Text | None, Blank] = None
     form: Annotated[Annotated[Line, Field(max_length=8)] | None, Blank] = None
-    charges: list[ChargeLinePayload] = []  # issue 18: what is owed, line by line (their sum is `fee`)
-    units: dict[Annotated[str, Field(max_length=16)], Count] = {}  # pages, copies, signatures
+    charges: list[ChargeLinePayload] = _empty(list)  # issue 18: what is owed, line by line (their sum is `fee`)
+    units: dict[Annotated[str, Field(max_length=16)], Count] = _empty(dict)  # pages, copies, signatures
     exemption: ExemptionPayload | None = None
     notify: Literal["none", "sms", "email"] | None = None  # the citizen's choice of notices (issue 19)
     #: issue 17 (Đ17.4): received to be resolved and returned at once ("trả ngay", services/on_the_spot.py);
@@ -356,7 +366,7 @@ class RegisteredPayload(CreatedPayload):
     portal, whose MaHoSo is the code: it may carry the portal's agency identifier)."""
 
     channel: Annotated[int, AfterValidator(_channel)] = 2
-    files: Files = []
+    files: Files = _empty(list)
     assisted: bool = False  # filed by a clerk helping the citizen ("hỗ trợ nộp trực tuyến"): counted apart
     source: Literal["web", "portal"] = "web"
     portal_digest: Sha256 | None = None  # the portal's dossier object as delivered (a repeat is "duplicate")
@@ -381,7 +391,7 @@ class RefusedOnlinePayload(_Payload):
 
     reason: Required = None
     form: Annotated[Annotated[Line, Field(max_length=8)] | None, Blank] = None
-    papers: list[Paper] = []
+    papers: list[Paper] = _empty(list)
 
 
 class MissingPaper(_Payload):

@@ -271,8 +271,10 @@ def _create(event: Event, status: Status, p: contracts.CreatedPayload, version: 
     """The new dossier's state from its creating event's payload (checked: contracts.CreatedPayload), built
     once (issue 21: not built and then copied with its version)."""
     due = _dt(p.due_at)
+    fields = p.__dict__  # the declared fields' values (a pydantic model's): read without getattr's detour
+    extra = p.__pydantic_extra__ or {}
     return DossierState(
-        **{name: getattr(p, name) for name in _COPIED},
+        **{name: fields[name] for name in _COPIED},
         id=p.dossier_id,
         station_id=event.station_id,
         status=status,
@@ -290,7 +292,8 @@ def _create(event: Event, status: Status, p: contracts.CreatedPayload, version: 
         note=None,
         search_text=search_text_of(p.code, p.owner_name, p.submitter_name, p.owner_phone, p.owner_id_number,
                                    p.submitter_id_number),
-        assisted=bool(getattr(p, "assisted", False)),
+        # declared on RegisteredPayload; on the others an extra key of that name, as getattr would find it
+        assisted=bool(fields["assisted"] if "assisted" in fields else extra.get("assisted", False)),
         # a creating event from before issue 18 may say the fee was paid at intake (no receipt then): that is the
         # fee paid (as migration 0009 set it); since then the fee is taken by its own `fee_paid` event
         paid_amount=p.fee if p.fee_paid else 0,

@@ -10,8 +10,6 @@ import unicodedata
 
 from counter.domain.errors import CounterError
 
-_WS = re.compile(r"\s+")
-
 
 class TextError(CounterError):
     """A text the clerk typed or scanned was refused. `message` is Vietnamese; `field` names the input."""
@@ -23,7 +21,23 @@ class TextError(CounterError):
 
 def nfc(s: str) -> str:
     """NFC, outer whitespace stripped, inner runs of whitespace collapsed to one space."""
-    return _WS.sub(" ", unicodedata.normalize("NFC", s)).strip()
+    return " ".join(unicodedata.normalize("NFC", s).split())  # str.split(): at what r"\s+" matches
+
+
+class _Folded(dict[int, str | None]):
+    """fold's str.translate table, filled as characters are met: a combining mark (category Mn) -> None
+    (dropped), 'đ' -> 'd', anything else unchanged. Kept for the code points below U+3000 (Latin, Vietnamese,
+    the combining marks), so no input can grow it past that."""
+
+    def __missing__(self, code: int) -> str | None:
+        char = chr(code)
+        value = None if unicodedata.category(char) == "Mn" else "d" if char == "đ" else char
+        if code < 0x3000:
+            self[code] = value
+        return value
+
+
+_FOLD = _Folded()
 
 
 def fold(s: str) -> str:
@@ -34,9 +48,11 @@ def fold(s: str) -> str:
     leave a double space). fold("Đặng Văn An") == "dang van an"; fold("NGUYỄN") == "nguyen". Idempotent, and the
     same for any canonically equivalent input (NFC or NFD).
     """
-    decomposed = unicodedata.normalize("NFD", nfc(s).lower())
-    bare = "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
-    return _WS.sub(" ", bare.replace("đ", "d")).strip()
+    if s.isascii():  # NFC already, no marks, no 'đ' (issue 21: a name folded on every pushed event)
+        return " ".join(s.lower().split())
+    # str.split() splits at what \s matches (str.isspace); NFC and NFD keep whitespace whitespace, so one
+    # collapse at the end is the same as collapsing before and after
+    return " ".join(unicodedata.normalize("NFD", unicodedata.normalize("NFC", s).lower()).translate(_FOLD).split())
 
 
 def has_vietnamese_marks(s: str) -> bool:
