@@ -159,9 +159,11 @@ def set_supplement_rule(store: Store, actor: Actor, value: str) -> rules.Supplem
 FEE_KINDS = (EventKind.FEE_REQUESTED, EventKind.FEE_PAID)
 
 
-def actions_for(role: str, status: Status, free: bool = False, asked: bool = False) -> tuple[list[ActionInfo], list[str]]:
+def actions_for(role: str, status: Status, free: bool = False, asked: bool = False,
+                paid: bool = False) -> tuple[list[ActionInfo], list[str]]:
     """The F4 actions a status allows, split into those this role may take and those it may not. On a free
-    dossier (`free`: the procedure's fee is 0 and no fee was asked) the fee steps are not offered at all. On a
+    dossier (`free`: the procedure's fee is 0 and no fee was asked) or a paid one (`paid`: its receipt is
+    issued; a second payment is refused) the fee steps are not offered at all. On a
     dossier already asked for papers (`asked`), the request needs the override's reason, and a role without
     OVERRIDE_SUPPLEMENT may not take it."""
     from counter.domain.permissions import Action
@@ -170,7 +172,7 @@ def actions_for(role: str, status: Status, free: bool = False, asked: bool = Fal
     refused: list[ActionInfo] = []
     for kind in allowed_kinds(status):
         fields = ACTION_FIELDS.get(kind) or SIGNED_FIELDS.get(kind)
-        if fields is None or (free and kind in FEE_KINDS):
+        if fields is None or ((free or paid) and kind in FEE_KINDS):
             continue
         again = asked and kind == EventKind.SUPPLEMENT_REQUESTED
         if again:
@@ -228,7 +230,8 @@ def progress_view(store: Store, actor: Actor, code: str) -> ProgressView:
     with store.read() as session:
         row = dossier_row(session, actor, code)
         status = Status(row.status)
-        mine, refused = actions_for(actor.role, status, is_free(session, row), (row.supplement_requests or 0) >= 1)
+        mine, refused = actions_for(actor.role, status, is_free(session, row), (row.supplement_requests or 0) >= 1,
+                                    bool(row.fee_paid))
         rows = [ControlRowView(r.giver, r.receiver, r.at, r.result_label, r.note)
                 for r in control_rows_in(session, row)]
         visit = current_step_in(session, row)

@@ -281,3 +281,26 @@ def test_a_fee_asked_for_later_replaces_the_intake_lines_on_screen_and_paper(off
     out = fee_service.print_fee_paper(office, clerk, code, "notice", out=tmp_path / "tb.pdf")
     text = pdf_text((tmp_path / "tb.pdf").read_bytes(), tmp_path)
     assert "8.000 đ" not in text and "50.000 đ" in text, (out, text)
+
+
+def test_f4_offers_no_fee_step_once_the_dossier_is_paid(office):
+    """F4 offered "Yêu cầu nộp phí" and "Ghi nhận đã nộp phí" on a paid dossier: the second is always refused
+    (no second payment) and the first would ask the citizen to pay again."""
+    from counter.services import progress
+
+    code = take(office, units={"pages": 5, "copies": 1})
+    clerk = actor_for(office, "canbo")
+    fee_kinds = {"fee_requested", "fee_paid"}
+    assert fee_kinds & {a.kind for a in progress.progress_view(office, clerk, code).actions}
+    fee_service.pay(office, clerk, code, "cash", 7000)
+    assert not fee_kinds & {a.kind for a in progress.progress_view(office, clerk, code).actions}
+
+
+def test_no_fee_notice_is_printed_for_a_paid_dossier(office):
+    """F9's Ctrl+N on a paid dossier printed a notice saying the amount was still due."""
+    code = take(office, units={"pages": 5, "copies": 1})
+    clerk = actor_for(office, "canbo")
+    assert "7.000" in " ".join(fee_service.notice_document(office, clerk, code).text().split())
+    done = fee_service.pay(office, clerk, code, "cash", 7000)
+    with pytest.raises(CounterError, match=f"đã nộp đủ 7.000 đ \\(biên lai số {done.number}\\)"):
+        fee_service.notice_document(office, clerk, code)
