@@ -175,7 +175,7 @@ class ReceiveScreen(ServiceScreen):
                 with Horizontal(classes="form-row"):
                     yield Label("Trả ngay", classes="form-label")
                     with Vertical(classes="form-input"):
-                        yield Tick("Trả kết quả ngay (tiếp nhận, giải quyết và trả trong một bước)", id="spot")
+                        yield Tick("Trả kết quả ngay (nhận, giải quyết, trả một lần)", id="spot")
                         yield Tick("In giấy hẹn (Mẫu 01) — khi công dân yêu cầu", id="spot_slip")
                         yield Static("", id="err-on_the_spot", classes="field-error", markup=False)
                 yield from _field("spot_result", "Kết quả trả", "Tên giấy tờ kết quả")
