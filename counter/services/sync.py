@@ -435,7 +435,20 @@ _UPSERT_CONFIRMED = sa.text(
     "INSERT INTO sync_events(event_id, office_seq) VALUES (:e, :n) "
     "ON CONFLICT(event_id) DO UPDATE SET office_seq = coalesce(excluded.office_seq, sync_events.office_seq)")
 _DELETE_OUTBOX = sa.text("DELETE FROM outbox WHERE event_id = :e")
-_DROP_CONFLICT = sa.text("DELETE FROM sync_conflicts WHERE event_id = :e RETURNING dossier_id")
+_CONFLICTS_OF = sa.text("SELECT event_id, dossier_id FROM sync_conflicts WHERE event_id IN :ids"
+                        ).bindparams(sa.bindparam("ids", expanding=True))
+_DROP_CONFLICT = sa.text("DELETE FROM sync_conflicts WHERE event_id = :e")
+
+
+def _drop_conflicts(session: Session, event_ids: list[str]) -> set[str]:
+    """A restored server (new epoch) may accept what its lost copy rejected: its answer is the one now. The
+    conflicts of these confirmed events are dropped; the dossiers they were on, returned, are to be rebuilt
+    (their rows left the rejected event out). One SELECT, then the DELETEs: a DELETE … RETURNING run as an
+    executemany returns no rows, and a batch of several confirmed events lost its rebuilds."""
+    found = session.execute(_CONFLICTS_OF, {"ids": event_ids}).all() if event_ids else []
+    if found:
+        session.execute(_DROP_CONFLICT, [{"e": r.event_id} for r in found])
+    return {r.dossier_id for r in found}
 
 
 #: a station clock further than this from the server's is flagged to the clerk (deadlines use station time)
@@ -471,9 +484,7 @@ def _record_push(store: Store, rows: list[Any], results: list[PushResult], repor
         touched: set[str] = set()
         if confirmed:
             session.execute(_UPSERT_CONFIRMED, confirmed)
-            # a restored server (new epoch) may accept what its lost copy rejected: its answer is the one now
-            for dossier_id in session.execute(_DROP_CONFLICT, confirmed).scalars():
-                touched.add(dossier_id)
+            touched |= _drop_conflicts(session, [c["e"] for c in confirmed])
         for r in results:
             if r.status == "accepted":
                 report.accepted += 1
@@ -575,6 +586,9 @@ def apply_page(store: Store, page: PullPage, cursor: str, problems: list[str] | 
                 if w["station_id"] != station_id:
                     touched.add(w["dossier_id"])  # e.g. after a reset: keep the office order
             session.execute(_UPSERT_CONFIRMED, {"e": w["id"], "n": int(w["office_seq"])})
+        # an own event the station holds as rejected comes back confirmed (a restored server took it, and the
+        # station died before it read the answer): the server's word is the one now
+        touched |= _drop_conflicts(session, [w["id"] for w in page.events if w["station_id"] == station_id])
         for dossier_id in touched:
             try:
                 with session.begin_nested():

@@ -184,3 +184,45 @@ def test_after_a_server_restore_a_row_drops_another_stations_step_the_restored_s
         for node in (s1, s2):
             node.server = server
         restored.close()
+
+
+def test_after_a_server_restore_a_step_the_lost_server_rejected_is_accepted_in_a_batch_and_the_row_counts_it(
+        office, tmp_path):
+    """Counter 1 hands a dossier on while counter 2 records it withdrawn; counter 2 syncs first, so counter 1's
+    hand-off is rejected and its row leaves it out. The server comes back from a backup taken before either.
+    Counter 1 syncs first now: its hand-off goes again, with another dossier's reception in the same batch, and
+    is accepted. Its row still left the hand-off out (`audit verify`: "bản ghi khác với lịch sử sự kiện"): the
+    conflicts' DELETE … RETURNING ran as an executemany, which returns no rows, so nothing was rebuilt."""
+    base, server, (s1, s2) = office
+    code = receive(s1.store, s1.actor("canbo"), id_number=OWNER_ID)
+    s1.track()
+    s1.sync(); s2.sync()
+    backup = tmp_path / "central-backup.db"
+    _backup(Path(server.engine.url.database or ""), backup)
+    act(base, s1, code, "transferred")
+    act(base, s2, code, "withdrawn")
+    s2.sync(); s1.sync()
+    with s1.store.read() as s:
+        assert s.execute(sa.text("SELECT kind FROM sync_conflicts")).scalars().all() == ["transferred"]
+    restored_path = tmp_path / "central-restored.db"
+    shutil.copyfile(backup, restored_path)
+    engine = central_db.make_engine(f"sqlite:///{restored_path}")
+    central_db.new_epoch(engine)
+    engine.dispose()
+    restored = Server(f"sqlite:///{restored_path}", base)
+    try:
+        for node in (s1, s2):
+            node.server = restored
+        base.advance(minutes=5)
+        receive(s1.store, s1.actor("canbo"), id_number=OWNER_ID)  # pushed in the same batch as the hand-off
+        s1.track()
+        s1.sync(); s1.sync()  # pulls from zero, then pushes again what the restored server lacks
+        with s1.store.read() as s:
+            assert s.execute(sa.text("SELECT status FROM dossiers WHERE code = :c"), {"c": code}).scalar() == 4
+        for _ in range(3):
+            s2.sync(); s1.sync()
+        check_converged(restored, [s1, s2], restored=True)  # audit verify on both stations
+    finally:
+        for node in (s1, s2):
+            node.server = server
+        restored.close()
