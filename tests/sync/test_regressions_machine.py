@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -38,6 +40,38 @@ def office():
         node.store.close()
     server.close()
     shutil.rmtree(folder, ignore_errors=True)
+
+
+def received_and_backed_up(office, tmp_path: Path) -> tuple[str, Path]:  # type: ignore[no-untyped-def]
+    """A dossier received at counter 1, both counters synced, then the central database's backup."""
+    _, server, (s1, s2) = office
+    code = receive(s1.store, s1.actor("canbo"), id_number=OWNER_ID)
+    s1.track()
+    s1.sync(); s2.sync()
+    backup = tmp_path / "central-backup.db"
+    _backup(Path(server.engine.url.database or ""), backup)
+    return code, backup
+
+
+@contextmanager
+def restored_server(backup: Path, tmp_path: Path, base: FixedClock, server: Server,
+                    nodes: tuple[Node, ...]) -> Iterator[Server]:
+    """The central server back from `backup` with a new epoch (`counter serve` after a restore), the stations
+    pointed at it for the block, then back at `server`."""
+    path = tmp_path / "central-restored.db"
+    shutil.copyfile(backup, path)
+    engine = central_db.make_engine(f"sqlite:///{path}")
+    central_db.new_epoch(engine)
+    engine.dispose()
+    restored = Server(f"sqlite:///{path}", base)
+    try:
+        for node in nodes:
+            node.server = restored
+        yield restored
+    finally:
+        for node in nodes:
+            node.server = server
+        restored.close()
 
 
 def act(base, node, code, kind, who="canbo"):  # type: ignore[no-untyped-def]
@@ -85,15 +119,7 @@ def test_a_restored_server_gets_the_rejected_events_too_and_the_station_is_not_s
     receive(s2.store, s2.actor("canbo"), name="Trần Thị Bình", id_number=OWNER_ID)  # waits behind it
     s2.track()
 
-    restored_path = tmp_path / "central-restored.db"
-    shutil.copyfile(backup, restored_path)
-    engine = central_db.make_engine(f"sqlite:///{restored_path}")
-    central_db.new_epoch(engine)
-    engine.dispose()
-    restored = Server(f"sqlite:///{restored_path}", base)
-    try:
-        for node in (s1, s2):
-            node.server = restored
+    with restored_server(backup, tmp_path, base, server, (s1, s2)) as restored:
         s1.sync()
         report = s2.sync()  # pushed before it learnt of the new epoch: the server lacks its first events
         assert report.retry and "Máy chủ thiếu sự kiện trước số" in sync_service.status(s2.store).last_error
@@ -101,10 +127,6 @@ def test_a_restored_server_gets_the_rejected_events_too_and_the_station_is_not_s
             s1.sync(); s2.sync()
         assert sync_service.status(s2.store).pending == 0
         check_converged(restored, [s1, s2])
-    finally:
-        for node in (s1, s2):
-            node.server = server
-        restored.close()
 
 
 def test_after_a_server_restore_another_stations_event_it_now_rejects_leaves_the_log(office, tmp_path):
@@ -114,25 +136,13 @@ def test_after_a_server_restore_another_stations_event_it_now_rejects_leaves_the
     unconfirmed, and folded it on top as if pending: its dossier row differed from the server's. Another station's
 event is never pending here: the log is append-only, so it stays, unconfirmed and not folded."""
     base, server, (s1, s2) = office
-    code = receive(s1.store, s1.actor("canbo"), id_number=OWNER_ID)
-    s1.track()
-    s1.sync(); s2.sync()
-    backup = tmp_path / "central-backup.db"
-    _backup(Path(server.engine.url.database or ""), backup)
+    code, backup = received_and_backed_up(office, tmp_path)
     act(base, s1, code, "transferred")
     act(base, s2, code, "transferred")
     s1.sync(); s2.sync()
     assert len(sync_service.conflicts(s2.store)) == 1
 
-    restored_path = tmp_path / "central-restored.db"
-    shutil.copyfile(backup, restored_path)
-    engine = central_db.make_engine(f"sqlite:///{restored_path}")
-    central_db.new_epoch(engine)
-    engine.dispose()
-    restored = Server(f"sqlite:///{restored_path}", base)
-    try:
-        for node in (s1, s2):
-            node.server = restored
+    with restored_server(backup, tmp_path, base, server, (s1, s2)) as restored:
         for _ in range(3):
             s2.sync(); s1.sync()
         assert sync_service.conflicts(s2.store) == [] and len(sync_service.conflicts(s1.store)) == 1
@@ -141,10 +151,6 @@ event is never pending here: the log is append-only, so it stays, unconfirmed an
             dossier = s.execute(sa.text("SELECT id FROM dossiers WHERE code = :c"), {"c": code}).scalar()
             assert [(e.kind, e.station_id) for e in sync_service.history(s, dossier)] == \
                 [("received", s1.id), ("transferred", s2.id)]
-    finally:
-        for node in (s1, s2):
-            node.server = server
-        restored.close()
 
 
 def test_after_a_server_restore_a_row_drops_another_stations_step_the_restored_server_rejects(office, tmp_path):
@@ -166,24 +172,12 @@ def test_after_a_server_restore_a_row_drops_another_stations_step_the_restored_s
         s1.sync(); s2.sync()
     act(base, s1, code, "note_added")
     act(base, s2, code, "note_added")
-    restored_path = tmp_path / "central-restored.db"
-    shutil.copyfile(backup, restored_path)
-    engine = central_db.make_engine(f"sqlite:///{restored_path}")
-    central_db.new_epoch(engine)
-    engine.dispose()
-    restored = Server(f"sqlite:///{restored_path}", base)
-    try:
-        for node in (s1, s2):
-            node.server = restored
+    with restored_server(backup, tmp_path, base, server, (s1, s2)) as restored:
         act(base, s2, code, "note_added")
         act(base, s1, code, "note_added")
         for _ in range(4):
             s2.sync(); s1.sync()
         check_converged(restored, [s1, s2], restored=True)  # audit verify on both stations
-    finally:
-        for node in (s1, s2):
-            node.server = server
-        restored.close()
 
 
 def test_after_a_server_restore_a_step_the_lost_server_rejected_is_accepted_in_a_batch_and_the_row_counts_it(
@@ -194,25 +188,13 @@ def test_after_a_server_restore_a_step_the_lost_server_rejected_is_accepted_in_a
     is accepted. Its row still left the hand-off out (`audit verify`: "bản ghi khác với lịch sử sự kiện"): the
     conflicts' DELETE … RETURNING ran as an executemany, which returns no rows, so nothing was rebuilt."""
     base, server, (s1, s2) = office
-    code = receive(s1.store, s1.actor("canbo"), id_number=OWNER_ID)
-    s1.track()
-    s1.sync(); s2.sync()
-    backup = tmp_path / "central-backup.db"
-    _backup(Path(server.engine.url.database or ""), backup)
+    code, backup = received_and_backed_up(office, tmp_path)
     act(base, s1, code, "transferred")
     act(base, s2, code, "withdrawn")
     s2.sync(); s1.sync()
     with s1.store.read() as s:
         assert s.execute(sa.text("SELECT kind FROM sync_conflicts")).scalars().all() == ["transferred"]
-    restored_path = tmp_path / "central-restored.db"
-    shutil.copyfile(backup, restored_path)
-    engine = central_db.make_engine(f"sqlite:///{restored_path}")
-    central_db.new_epoch(engine)
-    engine.dispose()
-    restored = Server(f"sqlite:///{restored_path}", base)
-    try:
-        for node in (s1, s2):
-            node.server = restored
+    with restored_server(backup, tmp_path, base, server, (s1, s2)) as restored:
         base.advance(minutes=5)
         receive(s1.store, s1.actor("canbo"), id_number=OWNER_ID)  # pushed in the same batch as the hand-off
         s1.track()
@@ -222,7 +204,3 @@ def test_after_a_server_restore_a_step_the_lost_server_rejected_is_accepted_in_a
         for _ in range(3):
             s2.sync(); s1.sync()
         check_converged(restored, [s1, s2], restored=True)  # audit verify on both stations
-    finally:
-        for node in (s1, s2):
-            node.server = server
-        restored.close()
