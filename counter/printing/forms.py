@@ -72,20 +72,25 @@ def _values(r: ReceiptData, issued: datetime, number: str, **more: Any) -> dict[
              submitter_differs=bool(r.submitter_name and r.submitter_name != r.owner_name),
              fee_lines=[{"name": n, "how": how, "amount": amount} for n, how, amount in r.fee_lines])
     v.update(more)
-    v["papers_electronic"] = any(getattr(p, "electronic", 0) for p in v.get("papers") or ())  # online files
     return v
+
+
+def _has_files(papers: tuple[Paper, ...]) -> bool:
+    """An online dossier's papers came as files: its papers table gets the "Bản điện tử (tệp)" column."""
+    return any(p.electronic for p in papers)
 
 
 def receipt(r: ReceiptData, version: str | None = None) -> list[Document]:
     """Mẫu 01, in two copies (liên lưu, liên giao khách hàng). Its appointment is the receipt's own, never a
     later extension (that is Mẫu 04)."""
-    return documents("01", _values(r, r.received_at, f"Mã hồ sơ: {r.code}",
-                                   appointment=r.original_due_at or r.due_at), version)
+    return documents("01", _values(r, r.received_at, f"Mã hồ sơ: {r.code}", appointment=r.original_due_at or r.due_at,
+                                   papers_electronic=_has_files(r.papers)), version)
 
 
 def supplement_request(r: ReceiptData, missing: tuple[Paper, ...], version: str | None = None) -> list[Document]:
     """Mẫu 02: what the citizen must add or complete (no code: guidance only, e.g. by postal staff)."""
-    return documents("02", _values(r, r.received_at, f"Số: {r.code or '…'}/HDHS", papers=missing), version)
+    return documents("02", _values(r, r.received_at, f"Số: {r.code or '…'}/HDHS", papers=missing,
+                                   papers_electronic=_has_files(missing)), version)
 
 
 def refusal(r: ReceiptData, at: datetime | None = None, agency: str = "",
