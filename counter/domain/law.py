@@ -31,6 +31,7 @@ from datetime import date, datetime, timedelta
 
 from counter.domain.calendar import VN_TZ, WorkCalendar
 from counter.domain.errors import CounterError
+from counter.domain.fees import money
 from counter.domain.text import fold
 
 #: Luật Hộ tịch: working days added when verification is needed, by national procedure code (the catalogue's
@@ -157,8 +158,7 @@ def on_the_spot_problems(case: SpotCase) -> list[str]:
     if case.missing_papers:
         out.append("Chưa đủ giấy tờ bắt buộc để giải quyết ngay: " + "; ".join(case.missing_papers) + ".")
     if case.fee > 0 and not case.fee_paid:
-        out.append(f"Hồ sơ phải nộp {case.fee:,} đ: đánh dấu “Thu tiền mặt ngay” để trả kết quả ngay."
-                   .replace(",", "."))
+        out.append(f"Hồ sơ phải nộp {money(case.fee)}: đánh dấu “Thu tiền mặt ngay” để trả kết quả ngay.")
     if case.submitter_differs:
         out.append("Người nộp khác chủ hồ sơ: kết quả trả cho người được ủy quyền ở màn hình Trả kết quả (F5), "
                    "kèm giấy ủy quyền; hãy lưu và in giấy tiếp nhận.")

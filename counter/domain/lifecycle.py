@@ -17,6 +17,7 @@ from pydantic import ValidationError as PydanticError
 from counter.domain import contracts
 from counter.domain.calendar import VN_TZ, format_vn
 from counter.domain.errors import CounterError
+from counter.domain.fees import money
 from counter.domain.intake import CORRECTABLE, ValidationError, clean_fields
 # the status, its labels and groups live in counter.domain.status (light to import); re-exported here
 from counter.domain.status import (
@@ -405,17 +406,13 @@ def _return(state: DossierState, p: Mapping[str, Any], kind: str, status: Status
     return changes
 
 
-def _money(n: int) -> str:
-    return f"{n:,} đ".replace(",", ".")
-
-
 def payment_refusal(state: Any) -> str | None:
     """Why a dossier takes no payment at all, whatever the amount (nothing owed, or paid already); None when it
     may be paid. `state`: a DossierState or a dossier row (code, fee, fee_paid, paid_amount)."""
     if state.fee <= 0:
         return f"Hồ sơ {state.code} không phải nộp phí, lệ phí: không ghi nhận thu tiền."
     if state.fee_paid:
-        return f"Hồ sơ {state.code} đã nộp đủ {_money(state.paid_amount)}: không nhận nộp lần hai."
+        return f"Hồ sơ {state.code} đã nộp đủ {money(state.paid_amount)}: không nhận nộp lần hai."
     return None
 
 
@@ -431,11 +428,11 @@ def _pay(state: DossierState, p: Mapping[str, Any], kind: str, status: Status) -
     if type(amount) is not int:
         raise TransitionError(kind, status, f"Số tiền nộp phải là số đồng nguyên, nhận được “{amount}”.")
     if amount < state.fee:
-        raise TransitionError(kind, status, f"Số tiền nộp {_money(amount)} ít hơn số phải nộp {_money(state.fee)}: "
+        raise TransitionError(kind, status, f"Số tiền nộp {money(amount)} ít hơn số phải nộp {money(state.fee)}: "
                                             "không nhận nộp một phần.")
     if amount > state.fee:
-        raise TransitionError(kind, status, f"Số tiền nộp {_money(amount)} nhiều hơn số phải nộp "
-                                            f"{_money(state.fee)}: không nhận nộp thừa.")
+        raise TransitionError(kind, status, f"Số tiền nộp {money(amount)} nhiều hơn số phải nộp "
+                                            f"{money(state.fee)}: không nhận nộp thừa.")
     method = p.get("method")
     if method not in ("cash", "transfer", "online"):
         raise TransitionError(kind, status, f"Hình thức nộp không hợp lệ: “{method}” (tiền mặt, chuyển khoản, "
@@ -455,8 +452,8 @@ def _refund(state: DossierState, p: Mapping[str, Any], kind: str, status: Status
         raise TransitionError(kind, status, "Thiếu lý do hoàn trả phí, lệ phí.")
     left = state.paid_amount - state.refunded_amount
     if amount > left:
-        raise TransitionError(kind, status, f"Số tiền hoàn trả {_money(amount)} lớn hơn số đã nộp còn lại "
-                                            f"{_money(left)} của hồ sơ {state.code}.")
+        raise TransitionError(kind, status, f"Số tiền hoàn trả {money(amount)} lớn hơn số đã nộp còn lại "
+                                            f"{money(left)} của hồ sơ {state.code}.")
     return {"refunded_amount": state.refunded_amount + amount}
 
 

@@ -15,13 +15,10 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Input, Label, Static
 
 from counter.domain.permissions import Action, can
+from counter.domain.fees import money
 from counter.screens.base import ServiceScreen
 from counter.widgets.qr_input import QrInput
 from counter.widgets.status import BottomBar
-
-
-def _money(n: int) -> str:
-    return f"{n:,} đ".replace(",", ".")
 
 
 class FeesScreen(ServiceScreen):
@@ -141,21 +138,21 @@ class FeesScreen(ServiceScreen):
             lines.append(Text("Thủ tục này không thu phí, lệ phí."))
         for i, line in enumerate(view.lines, start=1):
             lines.append(Text(f"{i}. {KINDS[line.kind]}: {line.name}"))
-            lines.append(Text(f"   {line.detail} = {_money(line.amount)}"))
+            lines.append(Text(f"   {line.detail} = {money(line.amount)}"))
         if view.exemption:
             lines.append(Text(f"Miễn: {view.exemption}", style="italic"))
-        lines.append(Text(f"Tổng phải nộp: {_money(view.fee)}", style="bold"))
+        lines.append(Text(f"Tổng phải nộp: {money(view.fee)}", style="bold"))
         if view.paid:
             how = METHODS.get(view.method, "đã ghi nhận")
-            lines.append(Text(f"ĐÃ NỘP {_money(view.paid_amount)} · {how}", style="bold green"))
+            lines.append(Text(f"ĐÃ NỘP {money(view.paid_amount)} · {how}", style="bold green"))
         elif view.fee:
-            lines.append(Text(f"CHƯA NỘP: {_money(view.fee)}", style="bold red"))
+            lines.append(Text(f"CHƯA NỘP: {money(view.fee)}", style="bold red"))
         for r in view.receipts:
             mark = f" · ĐÃ HỦY: {r.cancelled}" if r.cancelled else ""
-            lines.append(Text(f"Biên lai {r.series} số {r.number} · {_money(r.amount)} · {r.collector}{mark}",
+            lines.append(Text(f"Biên lai {r.series} số {r.number} · {money(r.amount)} · {r.collector}{mark}",
                               style="strike" if r.cancelled else ""))
         if view.refunded:
-            lines.append(Text(f"Đã hoàn trả: {_money(view.refunded)}"))
+            lines.append(Text(f"Đã hoàn trả: {money(view.refunded)}"))
         if view.vietqr:
             lines += [Text(""), Text("Chuyển khoản VietQR (đúng số tiền, nội dung là mã hồ sơ):"),
                       Text(view.bank), Text(f"Nội dung: {view.code}")]
@@ -198,7 +195,7 @@ class FeesScreen(ServiceScreen):
 
         def paid(result: Any) -> None:
             done, where = result
-            text = f"Đã thu {_money(done.amount)} của hồ sơ {done.code}"
+            text = f"Đã thu {money(done.amount)} của hồ sơ {done.code}"
             text += f" · biên lai {done.receipt} · {where}" if done.receipt else " · thanh toán trực tuyến"
             self.notify(text, markup=False)
             self.query_one("#fee-note", Input).value = ""
@@ -244,7 +241,7 @@ class FeesScreen(ServiceScreen):
 
         amount, reason = self._value("fee-amount"), self._value("fee-note")
         self._change(lambda store, actor, code: fees.refund(store, actor, code, amount, reason),
-                     lambda total: f"Đã ghi nhận hoàn trả; tổng đã hoàn trả {_money(total)}", "fees-refund")
+                     lambda total: f"Đã ghi nhận hoàn trả; tổng đã hoàn trả {money(total)}", "fees-refund")
 
     def action_report(self) -> None:
         from counter.services import fees
@@ -265,7 +262,7 @@ class FeesScreen(ServiceScreen):
             lines = [Text(f"Báo cáo thu phí, lệ phí ngày {report.day}", style="bold")]
             for t in (*report.collectors, report.office):
                 lines.append(Text(f"{t.collector}: {t.issued} biên lai ({t.cancelled} đã hủy) · tiền mặt phải nộp "
-                                  f"{_money(t.cash_to_hand_over)} · tổng {_money(t.total)}"))
+                                  f"{money(t.cash_to_hand_over)} · tổng {money(t.total)}"))
             lines.append(Text(f"Đã ghi {pdf}"))
             lines.append(Text(f"Đã ghi {xlsx}"))
             self.query_one("#fee-info", Static).update(Text("\n").join(lines))

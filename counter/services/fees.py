@@ -424,7 +424,7 @@ def notice_document(store: Store, actor: Actor, code: str) -> Document:
         raise CounterError(f"Hồ sơ {view.code} không phải nộp phí, lệ phí.")
     if view.paid:  # a notice of what is due, on a paid dossier, would ask the citizen to pay twice
         receipt = view.current_receipt
-        raise CounterError(f"Hồ sơ {view.code} đã nộp đủ {view.paid_amount:,} đ".replace(",", ".")
+        raise CounterError(f"Hồ sơ {view.code} đã nộp đủ {fees.money(view.paid_amount)}"
                            + (f" (biên lai số {receipt.number})" if receipt else "")
                            + ": không in thông báo nộp phí; in lại biên lai nếu cần.")
     cfg = settings_of(store)
