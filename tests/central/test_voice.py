@@ -17,20 +17,7 @@ from counter.domain.clock import FixedClock
 from counter.services import dossiers, progress
 from tests.central.conftest import add_token, auth, push_body, wire_events
 from tests.conftest import NOW, OFFICE, actor_for, receive
-
-RETURN = {"receiver_name": "Nguyễn Văn An", "receiver_id_number": "001090123456", "receiver_source": "typed",
-          "papers": [{"name": "Giấy xác nhận", "count": 1}]}
-
-
-def returned(store, code: str) -> None:
-    clerk = actor_for(store, "canbo")
-    progress.record_event(store, clerk, code, "resolved", {"note": "Giấy xác nhận"})
-    dossiers.record(store, clerk, code, "returned", RETURN)
-
-
-def token_of(store, code: str) -> str:
-    return store.query("SELECT token FROM dossiers WHERE code = ?", (code,))[0]["token"]
-
+from tests.helpers.central import RETURN, returned, token_of
 
 @pytest.fixture
 async def server(central_url, central_engine, station_store):

@@ -15,7 +15,7 @@ from counter.central.app import create_app
 from counter.screens.complaints import ComplaintsScreen
 from counter.services import sync as sync_service
 from tests.central.conftest import add_token
-from tests.central.test_voice import returned, token_of
+from tests.helpers.central import returned, token_of
 from tests.conftest import actor_for, receive
 from tests.helpers.cdp import Browser, chromium_path
 from tests.helpers.pilot import login, settle, visible

@@ -6,7 +6,7 @@ from typer.testing import CliRunner
 
 from counter.cli import app
 from counter.services import voice
-from tests.central.test_voice import returned
+from tests.helpers.central import returned
 from tests.conftest import PASSWORD, actor_for, make_store, receive
 
 runner = CliRunner()

@@ -3,7 +3,8 @@ there), shared by tests/pg.py's migrated template and the tests that migrate a c
 
 from __future__ import annotations
 
-from tests.conftest import NOW, OFFICE, PASSWORD, USERS
+from counter.services import dossiers, progress
+from tests.conftest import NOW, OFFICE, PASSWORD, USERS, actor_for
 
 #: the server's users of the test office (issue 14: the server judges every event by its actor's row there):
 #: the stations' users (tests.conftest.USERS, same names and password) and the hand-built events' "canbo2"
@@ -30,3 +31,17 @@ def add_server_users(engine, office: str = OFFICE, users: dict[str, tuple[str, s
              "locked": False, "created_at": NOW, "updated_at": NOW}
             for u, (name, role) in (users or SERVER_USERS).items()])
 
+
+# a dossier returned at the counter (the ratings' and complaints' tests start there)
+RETURN = {"receiver_name": "Nguyễn Văn An", "receiver_id_number": "001090123456", "receiver_source": "typed",
+          "papers": [{"name": "Giấy xác nhận", "count": 1}]}
+
+
+def returned(store, code: str) -> None:
+    clerk = actor_for(store, "canbo")
+    progress.record_event(store, clerk, code, "resolved", {"note": "Giấy xác nhận"})
+    dossiers.record(store, clerk, code, "returned", RETURN)
+
+
+def token_of(store, code: str) -> str:
+    return store.query("SELECT token FROM dossiers WHERE code = ?", (code,))[0]["token"]

@@ -11,7 +11,7 @@ from counter.screens.giveback import ReturnScreen
 from counter.screens.rating import RateDialog
 from counter.services import dossiers
 from tests.helpers.pilot import settle, visible
-from tests.ui.test_giveback import OWNER_QR, SIZE, open_return, ready, scan
+from tests.helpers.giveback import OWNER_QR, SIZE, open_return, ready, scan
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from textual.widgets import Input, Select, Static
 from counter.app import build_app
 from counter.services import dossiers
 from tests.helpers.pilot import QR, open_receive, settle
-from tests.ui.test_receive import pick
+from tests.helpers.pilot import pick_procedure as pick
 
 
 @pytest.fixture
