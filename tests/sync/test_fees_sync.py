@@ -15,7 +15,7 @@ from counter.services import fees as fee_service
 from counter.services.dossiers import default_papers, receive_in
 from tests.conftest import actor_for
 from tests.helpers.printing import pdf_text
-from tests.services.test_fees import FEES
+from tests.helpers.fees import FEES
 
 
 def take(store, name: str, pages: int = 5) -> str:
