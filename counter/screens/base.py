@@ -89,6 +89,15 @@ class ServiceScreen(ServiceCalls):
     """A screen whose service calls run in thread workers; results come back on the UI thread."""
 
     HELP = ""
+    _styled = False  # set at the first ScreenResume: the screen was styled whole when it was mounted
+
+    def _on_screen_resume(self, event: Any) -> None:
+        """The first resume after mounting skips Textual's restyle of every node: they were styled a moment ago
+        as they mounted, and restyling ~200 widgets again held the UI thread (issue 21, bench/ui_stall.py)."""
+        if not self._styled:
+            self._styled = True
+            event.refresh_styles = False
+        super()._on_screen_resume(event)
 
     @property
     def capp(self) -> CounterApp:
