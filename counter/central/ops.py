@@ -118,6 +118,15 @@ class SharedRateLimiter(Limiter):
         return max(0.001, (1.0 - float(have)) / self.rate)
 
 
+def _bounded_put(items: dict[Any, tuple[float, Any]], lock: threading.Lock, max_items: int, key: Any,
+                 entry: tuple[float, Any]) -> None:
+    """Keep `entry` (expiry, value) under `key`; a full cache is emptied first (the caches stay bounded)."""
+    with lock:
+        if len(items) >= max_items:
+            items.clear()
+        items[key] = entry
+
+
 class TTLCache:
     """A small per-process cache of values that may be `ttl` seconds stale (thread-safe; bounded)."""
 
@@ -139,10 +148,7 @@ class TTLCache:
             return hit[1]
         value = load()
         if self.ttl > 0:
-            with self._lock:
-                if len(self._items) >= self.max_items:
-                    self._items.clear()
-                self._items[key] = (now + self.ttl, value)
+            _bounded_put(self._items, self._lock, self.max_items, key, (now + self.ttl, value))
         return value
 
     def clear(self) -> None:
@@ -186,10 +192,7 @@ class TokenCache:
             return hit[1]
         value = load()
         if value is not None and getattr(value, "station_id", None) is not None and self.ttl > 0:
-            with self._lock:
-                if len(self._items) >= self.max_items:
-                    self._items.clear()
-                self._items[token] = (now + self.keep, value)
+            _bounded_put(self._items, self._lock, self.max_items, token, (now + self.keep, value))
         return value
 
     def _sweep(self) -> None:
