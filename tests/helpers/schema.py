@@ -24,7 +24,23 @@ def schema_text(path: Path) -> str:
 
 
 def _fold(sql: str | None) -> str:
-    return re.sub(r"\s+", " ", sql or "").strip()
+    """White space folded; a table's constraints sorted (batch mode on SQLite rewrites them in set order)."""
+    text = re.sub(r"\s+", " ", sql or "").strip()
+    head, paren, body = text.partition("(")
+    if not text.startswith("CREATE TABLE") or not body.endswith(")"):
+        return text
+    parts, depth, start = [], 0, 0
+    inner = body[:-1]
+    for i, ch in enumerate(inner):
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if ch == "," and depth == 0:
+            parts.append(inner[start:i].strip())
+            start = i + 1
+    parts.append(inner[start:].strip())
+    kinds = ("UNIQUE", "FOREIGN KEY", "PRIMARY KEY", "CONSTRAINT", "CHECK")
+    columns = [x for x in parts if not x.startswith(kinds)]
+    constraints = sorted(x for x in parts if x.startswith(kinds))
+    return f"{head}({', '.join(columns + constraints)})"
 
 
 def revisions() -> list[str]:
