@@ -26,7 +26,7 @@ def schema_text(path: Path) -> str:
 def _fold(sql: str | None) -> str:
     """White space folded; a table's constraints sorted (batch mode on SQLite rewrites them in set order)."""
     text = re.sub(r"\s+", " ", sql or "").strip()
-    head, paren, body = text.partition("(")
+    head, _, body = text.partition("(")
     if not text.startswith("CREATE TABLE") or not body.endswith(")"):
         return text
     parts, depth, start = [], 0, 0
