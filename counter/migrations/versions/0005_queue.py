@@ -11,8 +11,6 @@ from alembic import op
 
 revision = "0005"
 down_revision = "0004"
-branch_labels = None
-depends_on = None
 
 INDEXES = {
     "ix_dossiers_returned_at": ["returned_at"],

@@ -20,8 +20,6 @@ from alembic import op
 
 revision = "0006"
 down_revision = "0005"
-branch_labels = None
-depends_on = None
 
 _UTC = sa.String(26)
 _FK = r',\s*(?:CONSTRAINT\s+\S+\s+)?FOREIGN KEY\s*\(\s*"?{col}"?\s*\)\s*REFERENCES\s+"?users"?\s*\(\s*"?id"?\s*\)'

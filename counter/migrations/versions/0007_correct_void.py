@@ -12,8 +12,6 @@ from alembic import op
 
 revision = "0007"
 down_revision = "0006"
-branch_labels = None
-depends_on = None
 
 _FIRST_HAND_OFF = (
     "UPDATE dossiers SET handed_off_at = (SELECT e.at FROM dossier_events e WHERE e.dossier_id = dossiers.id "

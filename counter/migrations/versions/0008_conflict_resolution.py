@@ -9,8 +9,6 @@ from alembic import op
 
 revision = "0008"
 down_revision = "0007"
-branch_labels = None
-depends_on = None
 
 _UTC = sa.String(26)
 def _columns() -> list[sa.Column]:  # fresh objects each call (a Column belongs to one table)

@@ -13,8 +13,6 @@ from alembic import op
 
 revision = "0009_fees"
 down_revision = "0009_law"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

@@ -17,8 +17,6 @@ from alembic import op
 
 revision = "0009_law"
 down_revision = "0009_online"
-branch_labels = None
-depends_on = None
 
 _LEGAL_DUE = (
     "SELECT d.id, (SELECT json_extract(e.payload, '$.old_due_at') FROM dossier_events e WHERE e.dossier_id = d.id "

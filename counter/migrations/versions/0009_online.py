@@ -12,8 +12,6 @@ from alembic import op
 
 revision = "0009_online"
 down_revision = "0008"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

@@ -9,8 +9,6 @@ from alembic import op
 
 revision = "0009_sign"
 down_revision = "0009_fees"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

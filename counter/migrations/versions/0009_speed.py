@@ -16,8 +16,6 @@ from alembic import op
 
 revision = "0009_speed"
 down_revision = "0009_sign"
-branch_labels = None
-depends_on = None
 
 
 def _index(prefix: str) -> None:

@@ -11,8 +11,6 @@ from alembic import op
 
 revision = "0010_online"
 down_revision = "0009_speed"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

@@ -15,8 +15,6 @@ from alembic import op
 
 revision = "0010_stspeed"
 down_revision = "0010_online"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

@@ -14,8 +14,6 @@ from alembic import op
 
 revision = "0011_steps"
 down_revision = "0010_stspeed"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

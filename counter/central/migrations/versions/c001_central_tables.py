@@ -10,8 +10,6 @@ from alembic import op
 
 revision = "c001"
 down_revision = None
-branch_labels = None
-depends_on = None
 
 TZ = sa.DateTime(timezone=True)
 ZERO = "0" * 64

@@ -12,8 +12,6 @@ from alembic import op
 
 revision = "c002_station_codes"
 down_revision = "c001"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

@@ -8,8 +8,6 @@ from alembic import op
 
 revision = "c003_users"
 down_revision = "c002_station_codes"
-branch_labels = None
-depends_on = None
 
 TZ = sa.DateTime(timezone=True)
 

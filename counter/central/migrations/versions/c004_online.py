@@ -8,8 +8,6 @@ from alembic import op
 
 revision = "c004_online"
 down_revision = "c004_portal_out"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

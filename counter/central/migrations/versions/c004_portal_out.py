@@ -8,8 +8,6 @@ from alembic import op
 
 revision = "c004_portal_out"
 down_revision = "c003_users"
-branch_labels = None
-depends_on = None
 
 TZ = sa.DateTime(timezone=True)
 

@@ -10,8 +10,6 @@ from alembic import op
 
 revision = "c004_scale"
 down_revision = "c004_voice"
-branch_labels = None
-depends_on = None
 
 _SHA_CHARS = set("0123456789abcdef")
 

@@ -9,8 +9,6 @@ from counter.central import tables as t
 
 revision = "c004_voice"
 down_revision = "c004_online"
-branch_labels = None
-depends_on = None
 
 _TABLES = (t.notices, t.notice_attempts, t.ratings, t.complaints)
 

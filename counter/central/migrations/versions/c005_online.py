@@ -13,8 +13,6 @@ from alembic import op
 
 revision = "c005_online"
 down_revision = "c004_scale"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
