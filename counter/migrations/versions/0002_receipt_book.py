@@ -1,8 +1,4 @@
-"""receipt book and number on the dossier row
-
-Revision ID: 0002
-Revises: 0001
-"""
+"""receipt book and number on the dossier row"""
 import sqlalchemy as sa
 from alembic import op
 

@@ -1,8 +1,4 @@
-"""digitization (issue 5): OCR text of stored files, for search only
-
-Revision ID: 0003
-Revises: 0002
-"""
+"""digitization (issue 5): OCR text of stored files, for search only"""
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op

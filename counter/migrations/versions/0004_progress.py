@@ -1,8 +1,4 @@
-"""progress and return (issue 6): who holds the file, postal return, the office's supplement clock rule
-
-Revision ID: 0004
-Revises: 0003
-"""
+"""progress and return (issue 6): who holds the file, postal return, the office's supplement clock rule"""
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op

@@ -2,9 +2,6 @@
 
 (status, due_at) and (assignee_id, status) already exist since 0001. No index on due_at alone: the planner
 would walk it to skip the sort and read every old dossier (the open ones are a few percent).
-
-Revision ID: 0005
-Revises: 0004
 """
 import sqlalchemy as sa  # noqa: F401
 from alembic import op

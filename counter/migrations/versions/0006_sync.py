@@ -9,9 +9,6 @@ Dropping a foreign key in SQLite normally means rebuilding the table, which here
 append-only triggers and trip the outbox's foreign key (DROP TABLE deletes first). Removing a FOREIGN KEY
 clause does not change the file format, so this uses SQLite's documented in-place schema edit
 (https://sqlite.org/lang_altertable.html#otheralter: writable_schema + schema_version bump).
-
-Revision ID: 0006
-Revises: 0005
 """
 import re
 

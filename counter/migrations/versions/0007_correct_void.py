@@ -2,9 +2,6 @@
 
 `handed_off_at` (a clerk corrects a dossier only before it) is filled from each dossier's first `transferred`
 event that sent it out, so a replay of the events still equals the row.
-
-Revision ID: 0007
-Revises: 0006
 """
 import sqlalchemy as sa
 import sqlmodel

@@ -1,8 +1,5 @@
 """conflict resolution (issue 12): a rejected event is redone on top of the server's state or dismissed with a
 note; the conflict row stays for ever and says which, when, by whom, and the redo's new event
-
-Revision ID: 0008
-Revises: 0007
 """
 import sqlalchemy as sa
 from alembic import op

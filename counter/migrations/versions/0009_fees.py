@@ -3,9 +3,6 @@
 `paid_amount` of a dossier already marked paid is its fee (what the reducer gives an old `fee_paid` event), so
 a replay of the events still equals the row. Receipts live in their events (`fee_paid`, `receipt_cancelled`);
 this migration adds no table.
-
-Revision ID: 0009_fees
-Revises: 0008
 """
 import sqlalchemy as sa
 import sqlmodel.sql.sqltypes

@@ -5,9 +5,6 @@ an office's single-station numbering
 `legal_due_at` of a dossier already extended is the due date its (first) `extended` event replaced, so a replay of
 the events still equals the row. The catalogue's verification days start from the Luật Hộ tịch table
 (domain/law.VERIFICATION_DAYS).
-
-Revision ID: 0009_law
-Revises: 0008
 """
 from datetime import UTC, datetime
 

@@ -3,9 +3,6 @@ dossier's assisted mark, whether it waits for the citizen's uploads, and its cou
 
 `supplement_requests` of an existing dossier is its `supplement_requested` events (the only kind that asked
 for papers before), so a replay of the events still equals the row.
-
-Revision ID: 0009_online
-Revises: 0008
 """
 import sqlalchemy as sa
 from alembic import op

@@ -1,8 +1,4 @@
-"""digital signatures and electronic results (issue 20): results attached, what the return handed over
-
-Revision ID: 0009
-Revises: 0008
-"""
+"""digital signatures and electronic results (issue 20): results attached, what the return handed over"""
 import sqlalchemy as sa
 import sqlmodel.sql.sqltypes
 from alembic import op

@@ -8,9 +8,6 @@ syllables and the search words are almost all ≤ 7 letters) the list is read ne
 Only the FTS5 table is rebuilt (from dossiers.search_text, its external content); the dossiers table and the
 triggers that keep the index in step are untouched (their bodies name the table, which is dropped and created
 again under the same name inside this one transaction).
-
-Revision ID: 0009_speed
-Revises: 0008
 """
 from alembic import op
 

@@ -3,9 +3,6 @@
 The office's online dossiers in status 1, by (office, waiting for the citizen or not, last change, seq): F8's first
 page is the index's first 50 entries (no sort of every waiting dossier) and its counts are read from the index
 alone. Partial (status = 1): the index holds only the dossiers waiting at the online desk.
-
-Revision ID: 0010_online
-Revises: 0009_speed
 """
 from alembic import op
 

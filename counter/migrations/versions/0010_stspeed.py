@@ -7,9 +7,6 @@ the columns the buckets test (voided_at too, always NULL here,
 so no count reads a row), for the dossiers still open (not voided, not returned: about 3 % of a store), so
 each count is read from the index alone (0.4–1 ms). queue.bucket_where adds the index's `status <> 10` to the
 buckets of open dossiers, so SQLite sees that the index applies.
-
-Revision ID: 0010_stspeed
-Revises: 0009_speed
 """
 from alembic import op
 

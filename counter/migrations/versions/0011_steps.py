@@ -2,9 +2,6 @@
 
 The shipped steps (fixtures/procedure_steps.csv) are written for the procedures already in the store whose
 processing time their days add up to; an office's own catalogue gets its steps with `counter catalogue steps`.
-
-Revision ID: 0011_steps
-Revises: 0010_stspeed
 """
 from importlib import resources
 

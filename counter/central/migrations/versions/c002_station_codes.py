@@ -3,9 +3,6 @@
 A database that already holds one code twice (made before this check) keeps the first accepted dossier under it; the
 others' `code` column gets a suffix (their own state keeps the code the station printed) so the index can be
 built. The server refuses a second dossier under a code from now on.
-
-Revision ID: c002_station_codes
-Revises: c001
 """
 import sqlalchemy as sa
 from alembic import op

@@ -1,8 +1,4 @@
-"""the office's users on the central server (issue 14, item 3)
-
-Revision ID: c003_users
-Revises: c002_station_codes
-"""
+"""the office's users on the central server (issue 14, item 3)"""
 import sqlalchemy as sa
 from alembic import op
 

@@ -1,8 +1,4 @@
-"""online dossiers (issue 15): the national portal's credential of an office is a token of its own kind
-
-Revision ID: c004_online
-Revises: c003_users
-"""
+"""online dossiers (issue 15): the national portal's credential of an office is a token of its own kind"""
 import sqlalchemy as sa
 from alembic import op
 

@@ -1,8 +1,4 @@
-"""the national portal's outbox, its cursor and the mapping tables (issue 16)
-
-Revision ID: c004_portal_out
-Revises: c003_users
-"""
+"""the national portal's outbox, its cursor and the mapping tables (issue 16)"""
 import sqlalchemy as sa
 from alembic import op
 

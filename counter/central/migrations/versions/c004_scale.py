@@ -1,8 +1,4 @@
-"""the province's scale (issue 22): blobs outside the database, blob references per office, shared rate limits
-
-Revision ID: c004_scale
-Revises: c003_users
-"""
+"""the province's scale (issue 22): blobs outside the database, blob references per office, shared rate limits"""
 import json
 
 import sqlalchemy as sa

@@ -1,8 +1,4 @@
-"""the citizen's voice (issue 19): notices and their attempts, ratings, complaints
-
-Revision ID: c004_voice
-Revises: c003_users
-"""
+"""the citizen's voice (issue 19): notices and their attempts, ratings, complaints"""
 from alembic import op
 
 from counter.central import tables as t

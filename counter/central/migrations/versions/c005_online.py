@@ -4,9 +4,6 @@ A file a citizen uploads on /nop is stored before the citizen confirms the revie
 stay for ever. Each such upload is held here (its hash, when) before its bytes are stored; `cleanup_uploads`
 (central/online.py: the server's worker, `counter serve online cleanup`) drops the held blobs no accepted event
 names once [server] upload_lifetime_hours have passed, and releases the others.
-
-Revision ID: c005_online
-Revises: c004_scale
 """
 import sqlalchemy as sa
 from alembic import op
