@@ -21,6 +21,7 @@ from counter.domain.clock import Clock, SystemClock
 from counter.domain.permissions import Action, Role, can
 from counter.screens.base import error_text, form_dirty
 from counter.screens.help import HelpScreen
+from counter.screens.keys import binding
 from counter.screens.login import LoginScreen
 from counter.screens.modals import DiscardForm
 from counter.widgets.palette import VietnameseCommands, VietnamesePalette, VietnameseThemes
@@ -69,16 +70,14 @@ class CounterApp(App):
     COMMANDS = {VietnameseCommands}
     # the screen gets class -narrow below 100 columns (an 80×24 terminal): app.tcss lays screens out tighter
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+    # help, the work screens' keys, lock, quit and the palette: counter/screens/keys.toml ("app") but the modes
     BINDINGS = [
-        # F1 and F10 are taken by some terminals: each has a second key (Ctrl+G "giúp"); nothing on Ctrl+B (tmux)
-        Binding("f1,ctrl+g", "help", "Trợ giúp", id="help"),
+        binding("help"),
         *(Binding(m.key, f"open('{name}')", m.label, id=name) for name, m in MODES_TABLE.items()),
         # the same keys, when the role may not open that screen (the key is hidden): one line saying why
         *(Binding(m.key, f"refuse_open('{name}')", "", show=False, id=f"{name}.refused")
           for name, m in MODES_TABLE.items()),
-        Binding("ctrl+l", "lock", "Khóa máy", id="lock"),
-        Binding("ctrl+q", "quit", "Thoát", id="quit", priority=True),
-        Binding("ctrl+p", "command_palette", "Lệnh", id="command-palette", show=False, priority=True),
+        *(binding(binding_id) for binding_id in ("lock", "quit", "command-palette")),
     ]
     NEEDS_LOGIN = {"open", "lock"}  # hidden from the footer and refused until someone logs in
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Footer, Static
 
 from counter.domain.calendar import format_vn
 from counter.screens.base import ServiceScreen
+from counter.screens.keys import bindings
 from counter.screens.modals import AskText, Confirm
 
 COLUMNS = ("Mã phản ánh", "Hồ sơ", "Loại", "Hạn trả lời", "Tình trạng", "Người xử lý")
@@ -21,14 +21,7 @@ class ComplaintsScreen(ServiceScreen):
     HELP = ("Phản ánh, kiến nghị của công dân (từ trang tra cứu) và đánh giá sự hài lòng.\n"
             "{voice.answer}: trả lời · {voice.assign}: giao người xử lý · {voice.close}: kết thúc · {voice.ratings}: "
             "đánh giá theo cán bộ, thủ tục · {voice.reload}: tải lại · {voice.back}: quay lại")
-    BINDINGS = [
-        Binding("t", "answer", "Trả lời", id="voice.answer"),
-        Binding("g", "assign", "Giao", id="voice.assign"),
-        Binding("k", "close", "Kết thúc", id="voice.close"),
-        Binding("d", "ratings", "Đánh giá", id="voice.ratings"),
-        Binding("r", "reload", "Tải lại", id="voice.reload"),
-        Binding("escape", "back", "Quay lại", id="voice.back"),
-    ]
+    BINDINGS = bindings("complaints")
 
     def __init__(self) -> None:
         super().__init__()

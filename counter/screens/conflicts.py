@@ -10,11 +10,11 @@ from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from counter.domain.calendar import format_vn
 from counter.screens.base import ServiceScreen
+from counter.screens.keys import bindings
 from counter.screens.modals import AskText, Confirm
 from counter.widgets.status import BottomBar, StatusBar
 
@@ -36,14 +36,7 @@ class ConflictsScreen(ServiceScreen):
     ConflictsScreen #conflicts-detail { margin: 1 1 0 1; }
     ConflictsScreen #conflicts-result { margin: 0 1; }
     """
-    BINDINGS = [
-        Binding("escape", "back", "Quay lại", id="conflicts.back"),
-        Binding("enter", "open_dossier", "Mở hồ sơ", id="conflicts.open", priority=True),
-        Binding("l", "redo", "Làm lại", id="conflicts.redo"),
-        Binding("b", "dismiss_conflict", "Bỏ qua", id="conflicts.dismiss"),
-        Binding("a", "toggle_all", "Cả đã xử lý", id="conflicts.all"),
-        Binding("r", "reload", "Tải lại", id="conflicts.reload"),
-    ]
+    BINDINGS = bindings("conflicts")
 
     def __init__(self) -> None:
         super().__init__()

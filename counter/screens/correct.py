@@ -15,6 +15,7 @@ from textual.widgets import Input, Static
 
 from counter.domain.intake import ValidationError
 from counter.screens.base import ServiceCalls
+from counter.screens.keys import bindings
 
 if TYPE_CHECKING:
     from counter.services.dossiers import CorrectionDone, CorrectionForm  # noqa: F401 (CorrectionDone: the base class string)
@@ -34,8 +35,7 @@ class CorrectForm(ModalScreen["CorrectionDone | None"], ServiceCalls):
     CorrectForm Input:focus { background: $accent 30%; }
     CorrectForm .field-error { margin-left: 25; display: none; }
     """
-    BINDINGS = [Binding("ctrl+s", "save", "Lưu", id="correct.save", priority=True),
-                Binding("escape", "cancel", "Đóng", id="correct.cancel"),
+    BINDINGS = [*bindings("correct"),
                 Binding("down", "app.focus_next", show=False), Binding("up", "app.focus_previous", show=False)]
 
     def __init__(self, form: CorrectionForm, store: Any, actor: Any):

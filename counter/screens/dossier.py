@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Static
 
 from counter.domain.calendar import format_vn
 from counter.screens.base import ServiceScreen
+from counter.screens.keys import bindings
 from counter.widgets.status import BottomBar
 
 if TYPE_CHECKING:
@@ -39,13 +39,7 @@ class DossierScreen(ServiceScreen):
             "rồi in lại giấy tiếp nhận. {dossier.void} hủy hồ sơ tiếp nhận nhầm (lãnh đạo, trong ngày tiếp nhận). "
             "{dossier.close} để quay lại.")
     DEFAULT_CSS = "#dossier-print { height: auto; padding: 0 1; }"
-    BINDINGS = [Binding("escape", "close", "Quay lại", id="dossier.close"),
-                Binding("i,ctrl+r", "reprint", "In lại", key_display="I", id="dossier.reprint"),
-                # issue 12: correct the applicant's details, void a dossier received by mistake
-                Binding("ctrl+e", "correct", "Sửa thông tin", id="dossier.correct"),
-                Binding("ctrl+d", "void", "Hủy hồ sơ", id="dossier.void"),
-                # issue 19: the notices the central server sent the citizen, each attempt
-                Binding("t", "notices", "Thông báo", show=False, id="dossier.notices")]
+    BINDINGS = bindings("dossier")
 
     def __init__(self, code: str):
         super().__init__()

@@ -10,13 +10,13 @@ from typing import Any
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Input, Label, Static
 
 from counter.domain.permissions import Action, can
 from counter.domain.fees import money
 from counter.screens.base import ServiceScreen
+from counter.screens.keys import bindings
 from counter.widgets.qr_input import QrInput
 from counter.widgets.status import BottomBar
 
@@ -41,20 +41,7 @@ class FeesScreen(ServiceScreen):
     FeesScreen #fee-qr { width: auto; height: auto; margin-left: 1; }
     FeesScreen #fee-msg { height: auto; }
     """
-    BINDINGS = [
-        Binding("ctrl+t", "pay('cash')", "Thu tiền mặt", id="fees.cash", priority=True),
-        Binding("ctrl+w", "pay('transfer')", "Đã chuyển khoản", id="fees.transfer", priority=True),
-        Binding("ctrl+o", "pay('online')", "Trực tuyến", id="fees.online", show=False),
-        Binding("ctrl+r", "print('receipt')", "In biên lai", id="fees.print"),
-        Binding("ctrl+n", "print('notice')", "In thông báo", id="fees.notice"),
-        # priority: the fields' own Ctrl+U/E/K (delete left, end, delete right) would take them otherwise
-        # the day's rarer steps: in F1 and the help text, not in the footer, which at 80 columns then still
-        # shows Thu tiền mặt; Hoàn trả only for the roles that may refund (supervisors)
-        Binding("ctrl+u", "reissue", "Hủy, cấp lại BL", id="fees.reissue", priority=True, show=False),
-        Binding("ctrl+e", "refund", "Hoàn trả", id="fees.refund", priority=True, show=False),
-        Binding("ctrl+k", "report", "Báo cáo ngày", id="fees.report", priority=True, show=False),
-        Binding("escape", "back", "Về ô mã", id="fees.back", show=False),
-    ]
+    BINDINGS = bindings("fees")
 
     OPENS_ON_DOSSIER = True  # F9 from a screen holding a dossier (F2 just saved, F4, F5) opens on it
 

@@ -14,7 +14,6 @@ from rich.table import Table
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Input, Label, Select, Static
 
@@ -22,6 +21,7 @@ from counter.domain.scorecard import local_date
 from counter.domain.calendar import format_vn
 from counter.domain.handover import AUTHORIZATION_KINDS, looks_like_card
 from counter.screens.base import ServiceScreen
+from counter.screens.keys import bindings
 from counter.screens.modals import Confirm
 from counter.widgets.qr_input import QrInput
 from counter.widgets.status import BottomBar
@@ -90,13 +90,7 @@ class ReturnScreen(ServiceScreen):
             "bưu điện đã phát. {return.reprint}: in lại phiếu bàn giao của hồ sơ vừa tra. {return.find} về ô quét.")
     AUTO_FOCUS = "#find"
     DEFAULT_CSS = "#receiver-source { padding-left: 23; color: $text-muted; height: auto; }"
-    BINDINGS = [
-        Binding("ctrl+s", "give", "Trả tại quầy", id="return.give", priority=True),
-        Binding("ctrl+t", "post", "Gửi bưu chính", id="return.post"),
-        Binding("ctrl+f", "delivered", "Đã phát", id="return.delivered"),
-        Binding("ctrl+r", "reprint", "In lại", id="return.reprint"),
-        Binding("escape", "back_to_find", "Về ô quét", id="return.find"),
-    ]
+    BINDINGS = bindings("return")
 
     def __init__(self) -> None:
         super().__init__()

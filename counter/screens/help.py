@@ -19,6 +19,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
+from counter.screens.keys import binding, bindings
+
 KEY_NAMES = {"escape": "Esc", "enter": "Enter", "pagedown": "PgDn", "pageup": "PgUp", "space": "Space",
              "tab": "Tab", "shift+tab": "Shift+Tab", "up": "↑", "down": "↓", "left": "←", "right": "→",
              "delete": "Del", "backspace": "Backspace", "home": "Home", "end": "End"}
@@ -69,8 +71,7 @@ class HelpScreen(ModalScreen):
     """The screen's own keys first, then the app's; only keys that do something now."""
 
     # the help key closes it too: the same id as the app's, so a [keymap] entry for "help" moves both
-    BINDINGS = [Binding("escape,q", "dismiss", "Đóng", id="help.close"),
-                Binding("f1,ctrl+g", "dismiss", "Đóng", show=False, id="help")]
+    BINDINGS = [*bindings("help"), binding("help", action="dismiss", description="Đóng", show=False)]
 
     def __init__(self, under: Screen):
         super().__init__()

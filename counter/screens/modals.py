@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
+
+from counter.screens.keys import bindings
 
 
 class AskText(ModalScreen[str | None]):
     """One line of text (e.g. the reason of a refusal); Enter confirms, Esc cancels (None)."""
 
-    BINDINGS = [Binding("escape", "cancel", "Hủy", id="modal.cancel")]
+    BINDINGS = bindings("ask-text")
 
     def __init__(self, title: str, prompt: str, value: str = "", required: bool = True,
                  hint: str = "Enter: xác nhận · Esc: hủy"):
@@ -43,8 +44,7 @@ class AskText(ModalScreen[str | None]):
 class Confirm(ModalScreen[bool]):
     """A yes/no question: Enter or Y says yes, Esc or N says no."""
 
-    BINDINGS = [Binding("enter,y", "answer(True)", "Đồng ý", id="confirm.yes"),
-                Binding("escape,n", "answer(False)", "Không", id="confirm.no")]
+    BINDINGS = bindings("confirm")
 
     def __init__(self, question: str):
         super().__init__()

@@ -15,6 +15,7 @@ from textual.widgets.option_list import Option
 
 from counter.domain.calendar import VN_TZ
 from counter.screens.base import ServiceScreen
+from counter.screens.keys import bindings
 from counter.screens.search import cell, late_text
 from counter.services.queue import MY_BUCKET_LABELS, MY_BUCKETS  # this module loads on F6, after login
 from counter.widgets.status import BottomBar
@@ -54,8 +55,7 @@ class MyWorkScreen(ServiceScreen):
     BINDINGS = [
         *(Binding(str(n), f"bucket('{b}')", MY_BUCKET_LABELS[b], show=False, id=f"mywork.bucket-{n}")
           for n, b in enumerate(BUCKET_KEYS, 1)),
-        Binding("pagedown", "page(1)", "Trang sau", key_display="PgDn", priority=True, id="mywork.next-page"),
-        Binding("pageup", "page(-1)", "Trang trước", key_display="PgUp", priority=True, id="mywork.prev-page"),
+        *bindings("mywork"),
     ]
 
     def __init__(self) -> None:

@@ -10,13 +10,13 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Static
 
 from counter.domain.calendar import format_vn
 from counter.domain.permissions import Action, can
 from counter.screens.base import ServiceScreen
+from counter.screens.keys import bindings
 from counter.screens.modals import AskText, Confirm
 from counter.widgets.status import BottomBar
 from counter.widgets.table import FittedTable
@@ -62,7 +62,7 @@ class OnlineScreen(ServiceScreen):
     #online-summary, #online-awaiting-title { height: 1; padding: 0 1; }
     #online-awaiting-title { color: $text-muted; }
     """
-    BINDINGS = [Binding("ctrl+r", "reload", "Làm mới", id="online.refresh")]
+    BINDINGS = bindings("online")
 
     def __init__(self) -> None:
         super().__init__()
@@ -170,16 +170,7 @@ class OnlineDossierScreen(ServiceScreen):
     OnlineDossierScreen.-narrow #papers-table { width: 1fr; }
     OnlineDossierScreen.-narrow #od-preview { width: 1fr; height: 8; border-left: none; }
     """
-    BINDINGS = [
-        Binding("escape", "close", "Quay lại", id="online.close"),
-        Binding("v", "preview", "Xem tệp", id="online.preview"),
-        Binding("o", "viewer", "Mở tệp", id="online.viewer"),
-        Binding("d", "ok", "Đạt", id="online.ok"),
-        Binding("s", "wrong", "Chưa đạt", id="online.wrong"),
-        Binding("t", "receive", "Tiếp nhận", id="online.receive"),
-        Binding("b", "ask", "Yêu cầu bổ sung", id="online.ask"),
-        Binding("r", "refuse", "Từ chối", id="online.refuse"),
-    ]
+    BINDINGS = bindings("online-dossier")
 
     def __init__(self, code: str):
         super().__init__()

@@ -9,7 +9,6 @@ from rich.table import Table
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, Label, OptionList, Static
@@ -17,6 +16,7 @@ from textual.widgets.option_list import Option
 
 from counter.domain.calendar import format_vn
 from counter.screens.base import ServiceScreen
+from counter.screens.keys import bindings
 from counter.widgets.qr_input import QrInput
 from counter.widgets.status import BottomBar
 
@@ -34,8 +34,7 @@ def _t(dt: Any) -> str:
 class EventForm(ModalScreen[dict | None]):
     """The fields of one action; Enter goes to the next field and, on the last one, records; Esc cancels."""
 
-    BINDINGS = [Binding("escape", "cancel", "Hủy", id="event.cancel"),
-                Binding("ctrl+s", "submit", "Ghi nhận", id="event.submit", priority=True)]
+    BINDINGS = bindings("progress-event")
 
     def __init__(self, code: str, info: ActionInfo, explain: str = ""):
         super().__init__()
@@ -99,11 +98,7 @@ class ProgressScreen(ServiceScreen):
             "(Mẫu 01 với hẹn trả ban "
             "đầu, 02–06, phiếu bàn giao), mẫu vừa in được chọn sẵn. {progress.find} về ô tìm.")
     AUTO_FOCUS = "#find"
-    BINDINGS = [
-        Binding("ctrl+n", "print_slip", "In Mẫu 06", id="progress.slip"),
-        Binding("ctrl+r", "reprint", "In lại…", id="progress.reprint"),
-        Binding("escape", "back_to_find", "Về ô tìm", id="progress.find"),
-    ]
+    BINDINGS = bindings("progress")
 
     def __init__(self, code: str | None = None) -> None:
         super().__init__()

@@ -18,6 +18,7 @@ from counter.domain.calendar import format_vn
 from counter.domain.permissions import Action, can
 from counter.domain.scorecard import PERIOD_LABELS, Period, local_date, number, percent
 from counter.screens.base import ServiceScreen
+from counter.screens.keys import bindings
 from counter.widgets.status import BottomBar
 from counter.widgets.table import FittedTable
 
@@ -55,7 +56,7 @@ def cell(value: str) -> Text:
 class ClerkPicker(ModalScreen["int | None"]):
     """Pick the member of staff to give a dossier to: arrows, Enter; Esc cancels."""
 
-    BINDINGS = [Binding("escape", "cancel", "Hủy", id="picker.cancel")]
+    BINDINGS = bindings("queue-picker")
 
     def __init__(self, code: str, clerks: list[Clerk], current: int | None):
         super().__init__()
@@ -96,19 +97,7 @@ class QueueScreen(ServiceScreen):
             "thư mục exports/ của kho dữ liệu. Danh sách tự làm mới khi có hồ sơ mới hoặc thay đổi.")
     AUTO_FOCUS = "#queue-table"
     BINDINGS = [
-        Binding("pagedown,ctrl+n", "page(1)", "Trang sau", key_display="PgDn", priority=True, id="queue.next-page"),
-        Binding("pageup,ctrl+y", "page(-1)", "Trang trước", key_display="PgUp", priority=True,
-                id="queue.prev-page"),
-        Binding("v", "next_tab", "Đổi bảng", id="queue.next-tab"),
-        Binding("g", "reassign", "Giao lại", id="queue.reassign"),
-        Binding("l", "export('ledger', 'xlsx')", "Sổ XLSX", id="queue.export-ledger-xlsx"),
-        Binding("p", "export('ledger', 'pdf')", "Sổ PDF", id="queue.export-ledger-pdf"),
-        Binding("c", "export('scorecard', 'csv')", "Chỉ số CSV", id="queue.export-scorecard"),
-        Binding("x", "export('queue', 'csv')", "Hàng đợi CSV", id="queue.export-queue"),
-        Binding("y", "voice", "Phản ánh, đánh giá", id="queue.voice"),  # issue 19
-        Binding("o", "export_online", "Trực tuyến PDF/XLSX", id="queue.export-online"),  # issue 15
-        Binding("left_square_bracket", "shift(-1)", "Kỳ trước", key_display="[", id="queue.prev-period"),
-        Binding("right_square_bracket", "shift(1)", "Kỳ sau", key_display="]", id="queue.next-period"),
+        *bindings("queue"),
         *(Binding(str(i + 1), f"bucket('{b}')", BUCKET_LABELS[b], show=False, id=f"queue.bucket-{b}")
           for i, b in enumerate(BUCKET_ORDER)),
     ]

@@ -9,19 +9,19 @@ from typing import Any
 from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from counter.domain.voice import RATING_REASONS, RATINGS
+from counter.screens.keys import bindings
 
 _VALUES = list(RATINGS)
 _REASONS = list(RATING_REASONS)
 
 
 class RateDialog(ModalScreen[tuple[str, str | None] | None]):
-    BINDINGS = [Binding("escape", "skip", "Bỏ qua", id="rating.skip")]
+    BINDINGS = bindings("rating")
 
     def __init__(self, code: str):
         super().__init__()

@@ -19,6 +19,7 @@ from counter.domain.permissions import postal_refusal
 from counter.domain.scorecard import local_date
 from counter.domain.intake import APPLICANT_KINDS, CHANNELS, Applicant, PaperInput, ReceiveRequest, ValidationError
 from counter.screens.base import ServiceScreen
+from counter.screens.keys import bindings
 from counter.screens.modals import AskText, Confirm
 from counter.widgets.qr_input import QrInput
 from counter.widgets.status import BottomBar
@@ -87,16 +88,7 @@ class ReceiveScreen(ServiceScreen):
             "CCCD): {receive.reuse} trên một giấy tờ để tái sử dụng kết quả đó (số hóa mã 3). Tab/Shift+Tab đi qua "
             "mọi ô. {receive.leave} để thoát (hỏi lại nếu đang nhập dở).")
     AUTO_FOCUS = "#proc"
-    BINDINGS = [
-        Binding("ctrl+s", "save", "Lưu và in", id="receive.save", priority=True),
-        Binding("ctrl+t", "refuse", "Từ chối (M03)", id="receive.refuse"),
-        Binding("ctrl+y", "guide", "Bổ sung (M02)", id="receive.guide"),
-        Binding("ctrl+r", "reprint", "In lại", id="receive.reprint"),
-        Binding("ctrl+o", "assisted", "Hỗ trợ nộp trực tuyến", id="receive.assisted"),  # issue 15
-        # issue 20; priority: the fields' own Ctrl+K (delete right) would take it. Not Ctrl+G: that is help's
-        Binding("ctrl+k", "reuse_result", "Dùng KQ cũ", id="receive.reuse", priority=True),
-        Binding("escape", "leave", "Thoát", id="receive.leave"),
-    ]
+    BINDINGS = bindings("receive")
 
     def __init__(self) -> None:
         super().__init__()

@@ -8,11 +8,12 @@ from typing import TYPE_CHECKING, Any
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
+
+from counter.screens.keys import bindings
 
 if TYPE_CHECKING:
     from counter.domain.reprint import FormChoice
@@ -23,7 +24,7 @@ class FormChooser(ModalScreen["str | None"]):
     """The forms of one dossier: arrows, Enter prints; Esc cancels."""
 
     DEFAULT_CSS = "FormChooser { align: center middle; } FormChooser OptionList { height: auto; max-height: 9; }"
-    BINDINGS = [Binding("escape", "cancel", "Hủy", id="reprint.cancel")]
+    BINDINGS = bindings("reprint")
 
     def __init__(self, code: str, choices: list[FormChoice], current: str | None = None):
         super().__init__()

@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING, Any
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Input, ProgressBar, Static
 
 from counter.screens.base import ServiceScreen, error_text
+from counter.screens.keys import bindings
 from counter.screens.modals import AskText, Confirm
 from counter.widgets.qr_input import QrInput
 from counter.widgets.status import BottomBar
@@ -46,20 +46,7 @@ class ScanScreen(ServiceScreen):
             "{scan.open} mở tệp PDF đã lưu. {scan.device} đổi máy quét (danh sách devices trong mục [scanner] của cấu hình). "
             "{scan.escape} dừng việc đang chạy (quét, nhập), hoặc quay về ô mã hồ sơ.")
     AUTO_FOCUS = "#scan-code"
-    BINDINGS = [
-        Binding("ctrl+y", "scan", "Quét", id="scan.scan"),
-        Binding("ctrl+n", "import_files", "Nhập tệp", id="scan.import"),
-        Binding("ctrl+f", "watched", "Thư mục quét", id="scan.watched"),
-        Binding("ctrl+s", "save", "Lưu PDF", id="scan.save", priority=True),
-        Binding("ctrl+up", "move(-1)", "Lên", id="scan.up", show=False),
-        Binding("ctrl+down", "move(1)", "Xuống", id="scan.down", show=False),
-        Binding("delete", "drop", "Bỏ trang", id="scan.drop", show=False),
-        Binding("ctrl+t", "reuse", "Tái sử dụng", id="scan.reuse"),
-        Binding("ctrl+o", "open_pdf", "Mở PDF", id="scan.open"),
-        Binding("ctrl+k", "sign", "Ký số", id="scan.sign"),
-        Binding("ctrl+d", "next_device", "Đổi máy quét", id="scan.device", show=False),
-        Binding("escape", "escape", "Dừng / về ô mã", id="scan.escape", show=False),
-    ]
+    BINDINGS = bindings("scan")
 
     def __init__(self) -> None:
         super().__init__()

@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.widgets import DataTable, Input, Static
 
 from counter.domain.calendar import format_vn
 from counter.screens.base import ServiceScreen
+from counter.screens.keys import bindings
 from counter.widgets.qr_input import QrInput
 from counter.widgets.status import BottomBar
 from counter.widgets.table import FittedTable
@@ -46,14 +46,7 @@ class SearchScreen(ServiceScreen):
             "tìm thấy “Đặng Văn An”). Mũi tên xuống hoặc Enter để vào danh sách, Enter để mở hồ sơ, "
             "{search.next-page}/{search.prev-page} để sang trang, {search.back} để quay lại ô tìm kiếm.")
     AUTO_FOCUS = "#query"
-    BINDINGS = [
-        # priority: the table's own PageDown/PageUp (scroll) must not swallow paging
-        Binding("pagedown,ctrl+n", "page(1)", "Trang sau", key_display="PgDn", priority=True,
-                id="search.next-page"),
-        Binding("pageup,ctrl+y", "page(-1)", "Trang trước", key_display="PgUp", priority=True,
-                id="search.prev-page"),
-        Binding("escape", "back_to_query", "Về ô tìm", id="search.back", show=False),
-    ]
+    BINDINGS = bindings("search")
 
     def __init__(self) -> None:
         super().__init__()

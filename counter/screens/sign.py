@@ -12,16 +12,17 @@ from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
+
+from counter.screens.keys import bindings
 
 
 class AskSecret(ModalScreen[str | None]):
     """The token's PIN (masked); Enter unlocks, Esc cancels (None)."""
 
-    BINDINGS = [Binding("escape", "cancel", "Hủy", id="sign.cancel")]
+    BINDINGS = bindings("sign")
 
     def __init__(self, what: str, unlock: Callable[[str], Any]):
         super().__init__()

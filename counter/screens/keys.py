@@ -1,0 +1,47 @@
+"""The app's default keyboard map, read once from keys.toml (next to this file, shipped as package data).
+
+A screen takes its keys by scope, `BINDINGS = bindings("receive")`, or one by id, `binding("help")`. The config's
+[keymap] (binding id -> keys, `App.set_keymap`) still moves any of them; F1 (help.py) shows the live ones.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from textual.binding import Binding
+
+TABLE = Path(__file__).with_name("keys.toml")
+#: keys.toml's field -> Binding's
+FIELDS = {"id": "id", "keys": "key", "action": "action", "label": "description", "priority": "priority",
+          "show": "show", "key_display": "key_display"}
+
+
+def load(text: str) -> dict[str, list[Binding]]:
+    """scope -> its bindings, in the table's order."""
+    scopes: dict[str, list[Binding]] = {}
+    for scope, entries in tomllib.loads(text).items():
+        scopes[scope] = []
+        for entry in entries:
+            unknown = set(entry) - set(FIELDS)
+            if unknown or not {"id", "keys", "action"} <= set(entry):
+                raise ValueError(f"{TABLE.name} [{scope}]: {entry} (fields: {', '.join(FIELDS)}; id, keys and "
+                                 "action needed)")
+            scopes[scope].append(Binding(**{FIELDS[name]: value for name, value in entry.items()}))
+    return scopes
+
+
+SCOPES = load(TABLE.read_text("utf-8"))
+_BY_ID = {b.id: b for scope in SCOPES.values() for b in scope}
+
+
+def bindings(scope: str) -> list[Binding]:
+    """The bindings of one scope (a screen or a dialog) of keys.toml, in footer order."""
+    return list(SCOPES[scope])
+
+
+def binding(binding_id: str, **changes: Any) -> Binding:
+    """One binding of keys.toml by its id; `changes` (Binding's own fields) make a variant under the same id."""
+    return replace(_BY_ID[binding_id], **changes)
