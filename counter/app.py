@@ -70,7 +70,7 @@ class CounterApp(App):
     COMMANDS = {VietnameseCommands}
     # the screen gets class -narrow below 100 columns (an 80×24 terminal): app.tcss lays screens out tighter
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
-    # help, the work screens' keys, lock, quit and the palette: counter/screens/keys.toml ("app") but the modes
+    # help, lock, quit and the palette are keys.toml's "app" scope (counter/screens/); F2–F9 come from MODES_TABLE
     BINDINGS = [
         binding("help"),
         *(Binding(m.key, f"open('{name}')", m.label, id=name) for name, m in MODES_TABLE.items()),
