@@ -11,7 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 
 TABLE = Path(__file__).with_name("keys.toml")
 #: keys.toml's field -> Binding's
@@ -37,8 +37,8 @@ SCOPES = load(TABLE.read_text("utf-8"))
 _BY_ID = {b.id: b for scope in SCOPES.values() for b in scope}
 
 
-def bindings(scope: str) -> list[Binding]:
-    """The bindings of one scope (a screen or a dialog) of keys.toml, in footer order."""
+def bindings(scope: str) -> list[BindingType]:
+    """The bindings of one scope (a screen or a dialog) of keys.toml, in footer order (a class's BINDINGS)."""
     return list(SCOPES[scope])
 
 

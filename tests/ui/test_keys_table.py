@@ -97,7 +97,7 @@ def test_the_screens_take_their_keys_from_the_table():
     from counter.screens.giveback import ReturnScreen
     from counter.screens.help import HelpScreen
 
-    assert ReturnScreen.BINDINGS == keys.bindings("return")
+    assert keys.bindings("return") == ReturnScreen.BINDINGS
     assert HelpScreen.BINDINGS[-1] == Binding("f1,ctrl+g", "dismiss", "Đóng", show=False, id="help")
     assert keys.binding("help").key == HelpScreen.BINDINGS[-1].key  # one declaration of the help key
 
