@@ -190,6 +190,14 @@ def cli_actor(store: Any, user: str | None, password: str | None = None, action:
     return actor
 
 
+def signed_in(data_dir: Path | None, user: str | None, password: str | None,
+              action: Any = None) -> tuple[Any, Any]:
+    """The prologue of a command that changes the store or shows personal data: the store of the data folder and
+    the officer signed in to it (cli_actor; allowed `action`, when one is given)."""
+    store = open_store(data_dir)
+    return store, cli_actor(store, user, password, action)
+
+
 #: password logins of the running command, each remembered as a ticket once the command has succeeded
 _LOGINS: list[tuple[Any, Any, float]] = []
 
@@ -373,8 +381,7 @@ def catalogue_steps(file: Path, user: UserOpt = None, password: PasswordOpt = No
     from counter.domain.permissions import Action
     from counter.services.catalogue import import_steps_file
 
-    store = open_store(data_dir)
-    cli_actor(store, user, password, Action.MANAGE_CATALOGUE)
+    store, _ = signed_in(data_dir, user, password, Action.MANAGE_CATALOGUE)
     count = import_steps_file(store, file)
     typer.echo(f"Đã nhập các bước xử lý của {count} thủ tục.")
 
@@ -404,8 +411,7 @@ def users_add(
     from counter.domain.permissions import Action
     from counter.services.auth import add_user
 
-    store = open_store(data_dir)
-    actor = cli_actor(store, user, None, Action.MANAGE_USERS)
+    store, actor = signed_in(data_dir, user, None, Action.MANAGE_USERS)
     added = add_user(store, username, name, role, _password(password), by=actor)
     say(f"Đã thêm {added.username} ({added.role_label})")
 
@@ -430,8 +436,7 @@ def users_passwd(username: str,
     from counter.domain.permissions import Action
     from counter.services.auth import set_password
 
-    store = open_store(data_dir)
-    cli_actor(store, user, None, Action.MANAGE_USERS)
+    store, _ = signed_in(data_dir, user, None, Action.MANAGE_USERS)
     set_password(store, username, _password(password, "Mật khẩu mới"))
     say(f"Đã đổi mật khẩu của {username}")
 
@@ -444,8 +449,7 @@ def users_lock(username: str, unlock: Annotated[bool, typer.Option("--unlock", h
     from counter.domain.permissions import Action
     from counter.services.auth import set_disabled
 
-    store = open_store(data_dir)
-    cli_actor(store, user, password, Action.MANAGE_USERS)
+    store, _ = signed_in(data_dir, user, password, Action.MANAGE_USERS)
     set_disabled(store, username, not unlock)
     say(f"Đã {'mở khóa' if unlock else 'khóa'} tài khoản {username}")
 
@@ -508,8 +512,7 @@ def override_add(
     if off == work:
         fail("Chọn đúng một trong --off hoặc --work")
     d = _parse_date(day)
-    store = open_store(data_dir)
-    actor = cli_actor(store, user, password, Action.MANAGE_CALENDAR)
+    store, actor = signed_in(data_dir, user, password, Action.MANAGE_CALENDAR)
     add_override(store, d, "off" if off else "work", note, by=actor)
     typer.echo(f"Đã ghi {d:%d/%m/%Y} là {'ngày nghỉ' if off else 'ngày làm việc'}")
 
@@ -587,8 +590,7 @@ def show(code: str, user: UserOpt = None, password: PasswordOpt = None, data_dir
     from counter.domain.permissions import Action
     from counter.services.dossiers import get_detail
 
-    store = open_store(data_dir)
-    cli_actor(store, user, password, Action.SEARCH)  # names, ID number, address, phone
+    store, _ = signed_in(data_dir, user, password, Action.SEARCH)  # names, ID number, address, phone
     d = get_detail(store, code)
     f = lambda dt: format_vn(dt) if dt else "—"  # noqa: E731
     lines = [
@@ -658,8 +660,7 @@ def office_set(
     from counter.services.office import public_url_warning, set_public_url, validate_public_url
 
     url = validate_public_url(public_url)  # a bad address is refused before the login is asked
-    store = open_store(data_dir)
-    actor = cli_actor(store, user, password, Action.MANAGE_DEVICES)
+    store, actor = signed_in(data_dir, user, password, Action.MANAGE_DEVICES)
     url = set_public_url(store, actor, url)
     typer.echo(f"Đã đặt địa chỉ tra cứu công khai: {url} (giấy tiếp nhận in từ nay trỏ tới {url}/t/…)")
     warning = public_url_warning(url)
@@ -678,8 +679,7 @@ def _print(code: str, form: str, fmt: str | None, out: Path | None, data_dir: Pa
 
     from counter.services.office import receipt_url_warning
 
-    store = open_store(data_dir)
-    cli_actor(store, user, password, Action.SEARCH)  # the forms carry names and ID numbers
+    store, _ = signed_in(data_dir, user, password, Action.SEARCH)  # the forms carry names and ID numbers
     result = print_dossier(store, code, form, fmt, out)
     typer.echo(f"Đã in mẫu {result.form}: {result.where}")
     warning = receipt_url_warning(store) if result.form in ("01", "02") else ""  # the forms that carry the URL

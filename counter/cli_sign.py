@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
-from counter.cli import DataDir, PasswordOpt, UserOpt, app, cli_actor, fail, handle_errors, open_store
+from counter.cli import DataDir, PasswordOpt, UserOpt, app, fail, handle_errors, open_store, signed_in
 
 sign_app = typer.Typer(help="Ký số biểu mẫu, giấy tờ số hóa và tệp PDF (khóa ký số của cán bộ).", no_args_is_help=True)
 result_app = typer.Typer(help="Kết quả giải quyết điện tử của hồ sơ.", no_args_is_help=True)
@@ -60,8 +60,7 @@ def _signer(data_dir: Path | None, user: str | None, password: str | None, actio
     """The store, the officer allowed `action` and the station's signing key, unlocked for them."""
     from counter import compose
 
-    store = open_store(data_dir)
-    actor = cli_actor(store, user, password, action)
+    store, actor = signed_in(data_dir, user, password, action)
     signing = compose.station(data_dir, store=store).signing
     _unlock(signing, actor)
     return store, actor, signing

@@ -16,8 +16,8 @@ from typing import Annotated as _Annotated
 
 import typer as _typer
 
-from counter.cli import (DataDir, PasswordOpt, UserOpt, app, cli_actor, default_data_dir, fail, handle_errors,
-                         users_app)
+from counter.cli import (DataDir, PasswordOpt, UserOpt, app, default_data_dir, fail, handle_errors,
+                         signed_in, users_app)
 
 serve_app = _typer.Typer(help="Máy chủ trung tâm: nhận đồng bộ từ các quầy và trang tra cứu công khai.",
                          invoke_without_command=True)
@@ -489,14 +489,12 @@ def sync_setup(url: _Annotated[str, _typer.Option("--url", help="Địa chỉ m�
                token: _Annotated[str, _typer.Option("--token", help="Mã truy cập do “counter serve token add” cấp")],
                user: UserOpt = None, password: PasswordOpt = None, data_dir: DataDir = None) -> None:
     """Nối quầy này với máy chủ trung tâm (quản trị)."""
-    from counter.cli import open_store
     from counter.domain.permissions import Action
     from counter.services import sync as sync_service
 
     url = sync_service.validate_server_url(url)  # a bad address or token is refused before the login is asked
     token = sync_service.validate_token(token)
-    store = open_store(data_dir)
-    cli_actor(store, user, password, Action.MANAGE_DEVICES)
+    store, _ = signed_in(data_dir, user, password, Action.MANAGE_DEVICES)
     sync_service.setup(store, url, token)
     client = sync_service.client_for(store)
     try:
@@ -537,7 +535,7 @@ def export_portal(start: _Annotated[str, _typer.Option("--from", help="Từ ngà
     import json
     from datetime import date
 
-    from counter.cli import open_store, say
+    from counter.cli import say
     from counter.domain.permissions import Action
     from counter.services import portal
 
@@ -549,8 +547,7 @@ def export_portal(start: _Annotated[str, _typer.Option("--from", help="Từ ngà
         fail("Ngày phải có dạng YYYY-MM-DD, ví dụ 2026-11-23")
     if not (MIN_YEAR <= a.year <= MAX_YEAR and MIN_YEAR <= b.year <= MAX_YEAR):
         fail(f"Ngày nằm ngoài khoảng cho phép (năm {MIN_YEAR}–{MAX_YEAR})")
-    store = open_store(data_dir)
-    cli_actor(store, user, password, Action.VIEW_REPORTS)  # every dossier's applicant, ID number, address
+    store, _ = signed_in(data_dir, user, password, Action.VIEW_REPORTS)  # every dossier's applicant, ID number, address
     payload = portal.export(store, a, b)
     text = json.dumps(payload, ensure_ascii=False, indent=2)
     if out is None:
