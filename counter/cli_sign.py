@@ -20,6 +20,7 @@ app.add_typer(sign_app, name="sign")
 app.add_typer(result_app, name="result")
 
 PIN_ENV = "COUNTER_SIGNING_PIN"  # for scripts; otherwise asked on the terminal. Never written anywhere.
+DossierCode = Annotated[str, typer.Argument(metavar="DOSSIER_CODE", help="Mã hồ sơ")]
 
 
 @app.command()
@@ -112,7 +113,7 @@ def sign_file(
 @sign_app.command("form")
 @handle_errors
 def sign_form_cmd(
-    code: Annotated[str, typer.Argument(metavar="DOSSIER_CODE", help="Mã hồ sơ")],
+    code: DossierCode,
     out: Annotated[Path, typer.Argument(metavar="OUT.pdf", help="Tệp PDF đã ký")],
     form: Annotated[str, typer.Option("--form", help="Mẫu: 01 02 03 04 05 06 BG (mặc định: theo hồ sơ)")] = "auto",
     user: UserOpt = None,
@@ -132,7 +133,7 @@ def sign_form_cmd(
 @sign_app.command("paper")
 @handle_errors
 def sign_paper(
-    code: Annotated[str, typer.Argument(metavar="DOSSIER_CODE", help="Mã hồ sơ")],
+    code: DossierCode,
     item: Annotated[int, typer.Option("--item", min=1, max=999, help="Số thứ tự thành phần hồ sơ đã số hóa")],
     user: UserOpt = None,
     password: PasswordOpt = None,
@@ -151,7 +152,7 @@ def sign_paper(
 @result_app.command("issue")
 @handle_errors
 def result_issue(
-    code: Annotated[str, typer.Argument(metavar="DOSSIER_CODE", help="Mã hồ sơ")],
+    code: DossierCode,
     file: Annotated[Path, typer.Argument(metavar="FILE.pdf", help="Kết quả (PDF điện tử hoặc bản quét kết quả giấy đã ký)")],
     name: Annotated[str, typer.Option("--name", help="Tên giấy tờ kết quả")] = "Kết quả giải quyết hồ sơ",
     data_store: Annotated[bool, typer.Option("--data-store", help="Đưa vào kho dữ liệu của công dân (cổng DVC)")] = False,
@@ -173,7 +174,7 @@ def result_issue(
 @result_app.command("list")
 @handle_errors
 def result_list(
-    code: Annotated[str, typer.Argument(metavar="DOSSIER_CODE", help="Mã hồ sơ")],
+    code: DossierCode,
     data_dir: DataDir = None,
 ) -> None:
     """Các kết quả điện tử của hồ sơ."""
