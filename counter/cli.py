@@ -18,25 +18,26 @@ from counter.domain.errors import CounterError
 
 app = typer.Typer(help="Một cửa — phần mềm quầy tiếp nhận và trả kết quả.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=True, cls=VietnameseGroup)
-db_app = typer.Typer(help="Kho dữ liệu SQLite của quầy.", no_args_is_help=True)
-catalogue_app = typer.Typer(help="Danh mục thủ tục hành chính.", no_args_is_help=True)
-users_app = typer.Typer(help="Người dùng.", no_args_is_help=True)
-calendar_app = typer.Typer(help="Lịch làm việc và ngày hẹn trả.", no_args_is_help=True)
-override_app = typer.Typer(help="Ngày nghỉ / ngày làm bù của cơ quan.", no_args_is_help=True)
-cccd_app = typer.Typer(help="Mã QR trên thẻ CCCD.", no_args_is_help=True)
-audit_app = typer.Typer(help="Kiểm tra toàn vẹn nhật ký sự kiện.", no_args_is_help=True)
-print_app = typer.Typer(help="In (hoặc in lại) biểu mẫu của hồ sơ.", no_args_is_help=True)
-office_app = typer.Typer(help="Thông tin cơ quan: tên, địa chỉ tra cứu công khai trên giấy tiếp nhận.",
-                         no_args_is_help=True)
-app.add_typer(db_app, name="db")
-app.add_typer(catalogue_app, name="catalogue")
-app.add_typer(users_app, name="users")
-app.add_typer(calendar_app, name="calendar")
-calendar_app.add_typer(override_app, name="override")
-app.add_typer(cccd_app, name="cccd")
-app.add_typer(audit_app, name="audit")
-app.add_typer(print_app, name="print")
-app.add_typer(office_app, name="office")
+
+
+def command_group(parent: typer.Typer, name: str, help: str, *, runs_alone: bool = False) -> typer.Typer:
+    """The group of commands `… name …` under `parent` (every area module makes its own). Typed without a command
+    it shows its help; with runs_alone it runs its own callback instead (counter serve, counter sync)."""
+    group = (typer.Typer(help=help, invoke_without_command=True) if runs_alone
+             else typer.Typer(help=help, no_args_is_help=True))
+    parent.add_typer(group, name=name)
+    return group
+
+
+db_app = command_group(app, "db", "Kho dữ liệu SQLite của quầy.")
+catalogue_app = command_group(app, "catalogue", "Danh mục thủ tục hành chính.")
+users_app = command_group(app, "users", "Người dùng.")
+calendar_app = command_group(app, "calendar", "Lịch làm việc và ngày hẹn trả.")
+override_app = command_group(calendar_app, "override", "Ngày nghỉ / ngày làm bù của cơ quan.")
+cccd_app = command_group(app, "cccd", "Mã QR trên thẻ CCCD.")
+audit_app = command_group(app, "audit", "Kiểm tra toàn vẹn nhật ký sự kiện.")
+print_app = command_group(app, "print", "In (hoặc in lại) biểu mẫu của hồ sơ.")
+office_app = command_group(app, "office", "Thông tin cơ quan: tên, địa chỉ tra cứu công khai trên giấy tiếp nhận.")
 
 def _print_version(value: bool) -> None:
     if value:

@@ -10,12 +10,12 @@ from typing import Annotated
 
 import typer
 
-from counter.cli import DataDir, PasswordOpt, UserOpt, app, cli_actor, handle_errors, open_store, signed_in
+from counter.cli import (DataDir, PasswordOpt, UserOpt, app, cli_actor, command_group, handle_errors, open_store,
+                         signed_in)
 from counter.cli_reports import report_app
 
-fee_app = typer.Typer(help="Thu phí, lệ phí: xem số phải nộp, thu tiền và cấp biên lai, hoàn trả, hủy và cấp "
-                           "lại biên lai, in biên lai hoặc thông báo nộp phí (mã VietQR).", no_args_is_help=True)
-app.add_typer(fee_app, name="fee")
+fee_app = command_group(app, "fee", "Thu phí, lệ phí: xem số phải nộp, thu tiền và cấp biên lai, hoàn trả, hủy và "
+                                    "cấp lại biên lai, in biên lai hoặc thông báo nộp phí (mã VietQR).")
 
 Code = Annotated[str, typer.Argument(metavar="MÃ_HỒ_SƠ", help="Mã hồ sơ, ví dụ H55.242-261202-1001")]
 

@@ -10,10 +10,10 @@ from typing import Annotated
 
 import typer
 
-from counter.cli import DataDir, PasswordOpt, UserOpt, app, cli_actor, fail, handle_errors, open_store, signed_in
+from counter.cli import (DataDir, PasswordOpt, UserOpt, app, cli_actor, command_group, fail, handle_errors,
+                         open_store, signed_in)
 
-blobs_app = typer.Typer(help="Kho tệp số hóa (theo mã băm SHA-256).", no_args_is_help=True)
-app.add_typer(blobs_app, name="blobs")
+blobs_app = command_group(app, "blobs", "Kho tệp số hóa (theo mã băm SHA-256).")
 
 
 @app.command()

@@ -12,12 +12,10 @@ from typing import Annotated, Any
 
 import typer
 
-from counter.cli import DataDir, PasswordOpt, UserOpt, app, fail, handle_errors, open_store, signed_in
+from counter.cli import DataDir, PasswordOpt, UserOpt, app, command_group, fail, handle_errors, open_store, signed_in
 
-sign_app = typer.Typer(help="Ký số biểu mẫu, giấy tờ số hóa và tệp PDF (khóa ký số của cán bộ).", no_args_is_help=True)
-result_app = typer.Typer(help="Kết quả giải quyết điện tử của hồ sơ.", no_args_is_help=True)
-app.add_typer(sign_app, name="sign")
-app.add_typer(result_app, name="result")
+sign_app = command_group(app, "sign", "Ký số biểu mẫu, giấy tờ số hóa và tệp PDF (khóa ký số của cán bộ).")
+result_app = command_group(app, "result", "Kết quả giải quyết điện tử của hồ sơ.")
 
 PIN_ENV = "COUNTER_SIGNING_PIN"  # for scripts; otherwise asked on the terminal. Never written anywhere.
 DossierCode = Annotated[str, typer.Argument(metavar="DOSSIER_CODE", help="Mã hồ sơ")]
