@@ -7,7 +7,7 @@ import json
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from collections.abc import Callable
 
 import typer
@@ -15,6 +15,9 @@ import typer
 from counter.cli_vi import VietnameseGroup
 from counter.domain.catalogue import MAX_WORKING_DAYS
 from counter.domain.errors import CounterError
+
+if TYPE_CHECKING:
+    from counter.services.store import Actor, Store
 
 app = typer.Typer(help="Một cửa — phần mềm quầy tiếp nhận và trả kết quả.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=True, cls=VietnameseGroup)
@@ -192,7 +195,7 @@ def cli_actor(store: Any, user: str | None, password: str | None = None, action:
 
 
 def signed_in(data_dir: Path | None, user: str | None, password: str | None,
-              action: Any = None) -> tuple[Any, Any]:
+              action: Any = None) -> tuple[Store, Actor]:
     """The prologue of a command that changes the store or shows personal data: the store of the data folder and
     the officer signed in to it (cli_actor; allowed `action`, when one is given)."""
     store = open_store(data_dir)
