@@ -206,3 +206,46 @@ class ServiceScreen(ServiceCalls):
 
     def refocus(self) -> None:
         """Its function key was pressed while it is open: put the cursor where work starts (default: stay)."""
+
+
+class LiveScreen(ServiceScreen):
+    """A list that follows the store (F5 Việc của tôi, F6 Hàng đợi, F8 Trực tuyến): a timer reads the store's
+    cheap change stamp in a worker and the screen reloads what it shows only when the stamp moved."""
+
+    REFRESH_SECONDS = 5.0
+    STAMP_GROUP = "stamp"  # the worker group of the stamp reads: "<screen>-stamp", the newest read wins
+    stamp: tuple[int, int] | None = None  # the store's stamp when what is shown was read; None: nothing shown yet
+
+    def follow_store(self) -> None:
+        """Start the timer (from on_mount, after the first load)."""
+        self.set_interval(self.REFRESH_SECONDS, self.check_changes)
+
+    def reload_changed(self) -> None:
+        """Reload what the screen shows: the store moved since it was read."""
+        raise NotImplementedError
+
+    def note_stamp(self) -> None:
+        """Read the stamp now, for a list whose result does not carry it."""
+        from counter.services.queue import change_stamp
+
+        store = self.capp.store
+        if store is not None:
+            self.call_service(lambda: change_stamp(store), self._stamp, lambda _m: None, group=self.STAMP_GROUP)
+
+    def _stamp(self, stamp: tuple[int, int]) -> None:
+        self.stamp = stamp
+
+    def check_changes(self) -> None:
+        """The timer: a cheap stamp read in a worker; reload only when the store moved."""
+        from counter.services.queue import change_stamp
+
+        store = self.capp.store
+        if store is None or self.stamp is None:
+            return
+        self.call_service(lambda: change_stamp(store), self.stamp_read, lambda _m: None, group=self.STAMP_GROUP,
+                          exclusive=True)
+
+    def stamp_read(self, stamp: tuple[int, int]) -> None:
+        if stamp != self.stamp:
+            self.stamp = stamp
+            self.reload_changed()

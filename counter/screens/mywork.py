@@ -14,7 +14,7 @@ from textual.widgets import DataTable, OptionList, Static
 from textual.widgets.option_list import Option
 
 from counter.domain.calendar import VN_TZ
-from counter.screens.base import ServiceScreen
+from counter.screens.base import LiveScreen
 from counter.screens.search import cell, late_text
 from counter.services.queue import MY_BUCKET_LABELS, MY_BUCKETS  # this module loads on F6, after login
 from counter.widgets.status import BottomBar
@@ -24,7 +24,6 @@ if TYPE_CHECKING:
     from counter.services.queue import QueuePage
 
 PAGE_SIZE = 20
-REFRESH_SECONDS = 5.0
 BUCKET_KEYS = MY_BUCKETS  # keys 1–5
 # most useful first: on a narrow terminal the last columns are the ones off screen
 COLUMNS = [("Mã hồ sơ", 19), ("Chủ hồ sơ", 16), ("Hẹn trả", 11), ("Tiến độ", 24), ("Trạng thái", 20),
@@ -34,7 +33,8 @@ SHRINK = {"Trạng thái": 12, "Chủ hồ sơ": 12, "Tiến độ": 14}
 DROP = ["Thủ tục"]
 
 
-class MyWorkScreen(ServiceScreen):
+class MyWorkScreen(LiveScreen):
+    STAMP_GROUP = "mywork-stamp"
     HELP = ("Việc của tôi: hồ sơ bạn tiếp nhận hôm nay, và hồ sơ được giao cho bạn đến hạn hôm nay, quá hạn (tính "
             "theo ngày làm việc), đang chờ công dân bổ sung giấy tờ hoặc nộp phí, đã có kết quả chờ trả. Phím "
             "{mywork.bucket-1}–{mywork.bucket-5} "
@@ -64,7 +64,6 @@ class MyWorkScreen(ServiceScreen):
         self.page_no = 0
         self.has_next = False
         self.codes: list[str] = []
-        self.stamp: tuple[int, int] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(Text("VIỆC CỦA TÔI", style="bold"), id="my-title")
@@ -80,7 +79,7 @@ class MyWorkScreen(ServiceScreen):
     def on_mount(self) -> None:
         self.query_one("#my-buckets", OptionList).highlighted = 0
         self.load()
-        self.set_interval(REFRESH_SECONDS, self.check_changes)
+        self.follow_store()
 
     def refocus(self) -> None:
         self.query_one("#my-table", DataTable).focus()
@@ -150,17 +149,5 @@ class MyWorkScreen(ServiceScreen):
 
         self.app.push_screen(DossierScreen(str(event.row_key.value)))
 
-    def check_changes(self) -> None:
-        """The timer: a cheap stamp read; reload only when the store moved."""
-        from counter.services.queue import change_stamp
-
-        store = self.capp.store
-        if store is None or self.stamp is None:
-            return
-        self.call_service(lambda: change_stamp(store), self.stamp_read, lambda _m: None, group="mywork-stamp",
-                          exclusive=True)
-
-    def stamp_read(self, stamp: tuple[int, int]) -> None:
-        if stamp != self.stamp:
-            self.stamp = stamp
-            self.load()
+    def reload_changed(self) -> None:
+        self.load()

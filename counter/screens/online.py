@@ -16,7 +16,7 @@ from textual.widgets import DataTable, Static
 
 from counter.domain.calendar import format_vn
 from counter.domain.permissions import Action, can
-from counter.screens.base import ServiceScreen
+from counter.screens.base import LiveScreen, ServiceScreen
 from counter.screens.modals import AskText, Confirm
 from counter.widgets.status import BottomBar
 from counter.widgets.table import FittedTable
@@ -24,7 +24,6 @@ from counter.widgets.table import FittedTable
 if TYPE_CHECKING:
     from counter.services.online import OnlineDossier, Outcome, Preview, WaitingItem, WaitingList
 
-REFRESH_SECONDS = 5.0
 COLUMNS = [("!", 2), ("Mã hồ sơ", 20), ("Chủ hồ sơ", 18), ("Đã chờ", 15), ("Thủ tục", 26), ("Ghi chú", 16)]
 SHRINK = {"Chủ hồ sơ": 12, "Thủ tục": 14, "Ghi chú": 8}
 DROP = ["Ghi chú", "Thủ tục"]
@@ -49,7 +48,8 @@ def note_of(i: WaitingItem) -> str:
     return ", ".join(parts)
 
 
-class OnlineScreen(ServiceScreen):
+class OnlineScreen(LiveScreen):
+    STAMP_GROUP = "online-stamp"
     HELP = ("Hồ sơ trực tuyến: hồ sơ công dân nộp qua Cổng dịch vụ công, chờ bộ phận một cửa kiểm tra và tiếp nhận. "
             "Danh sách xếp hồ sơ nộp trước lên đầu, cột “Đã chờ” tính theo giờ làm việc; dấu ! là đã chờ quá "
             "giới hạn của cơ quan. Bên dưới là hồ sơ đã yêu cầu bổ sung, đang chờ công dân nộp tệp. Enter mở hồ "
@@ -66,7 +66,6 @@ class OnlineScreen(ServiceScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.stamp: tuple[int, int] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(Text("HỒ SƠ TRỰC TUYẾN CHỜ TIẾP NHẬN", style="bold"), id="online-title")
@@ -79,7 +78,7 @@ class OnlineScreen(ServiceScreen):
 
     def on_mount(self) -> None:
         self.load()
-        self.set_interval(REFRESH_SECONDS, self.check_changes)
+        self.follow_store()
 
     def on_screen_resume(self) -> None:
         self.load()
@@ -100,11 +99,7 @@ class OnlineScreen(ServiceScreen):
                           exclusive=True)
 
     def show_list(self, result: WaitingList) -> None:
-        from counter.services.queue import change_stamp
-
-        store = self.capp.store
-        if store is not None:
-            self.call_service(lambda: change_stamp(store), self._stamp, lambda _m: None, group="online-stamp")
+        self.note_stamp()
         limit = f"{result.limit_hours:g}"
         self.query_one("#online-summary", Static).update(Text.assemble(
             (f"Chờ tiếp nhận: {result.waiting_total}", "bold"),
@@ -128,22 +123,8 @@ class OnlineScreen(ServiceScreen):
         elif empty:
             table.add_row(cell(""), cell(empty), key="")
 
-    def _stamp(self, stamp: tuple[int, int]) -> None:
-        self.stamp = stamp
-
-    def check_changes(self) -> None:
-        from counter.services.queue import change_stamp
-
-        store = self.capp.store
-        if store is None or self.stamp is None:
-            return
-        self.call_service(lambda: change_stamp(store), self._stamp_read, lambda _m: None, group="online-stamp",
-                          exclusive=True)
-
-    def _stamp_read(self, stamp: tuple[int, int]) -> None:
-        if stamp != self.stamp:
-            self.stamp = stamp
-            self.load()
+    def reload_changed(self) -> None:
+        self.load()
 
     @on(DataTable.RowSelected)
     def open_one(self, event: DataTable.RowSelected) -> None:

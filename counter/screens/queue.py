@@ -17,7 +17,7 @@ from textual.widgets.option_list import Option
 from counter.domain.calendar import format_vn
 from counter.domain.permissions import Action, can
 from counter.domain.scorecard import PERIOD_LABELS, Period, local_date, number, percent
-from counter.screens.base import ServiceScreen
+from counter.screens.base import LiveScreen
 from counter.widgets.status import BottomBar
 from counter.widgets.table import FittedTable
 
@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from counter.services.reports import ClerkFigures, Scorecard
 
 PAGE_SIZE = 20
-REFRESH_SECONDS = 5.0
 BUCKET_ORDER = ("due_today", "overdue", "due_soon", "waiting", "ready", "returned_today", "not_handed_over", "online")
 BUCKET_LABELS = {"due_today": "Đến hạn hôm nay", "overdue": "Quá hạn", "due_soon": "Sắp đến hạn",
                  "waiting": "Chờ công dân", "ready": "Chờ trả kết quả", "returned_today": "Đã trả hôm nay",
@@ -81,7 +80,8 @@ class ClerkPicker(ModalScreen["int | None"]):
         self.dismiss(None)
 
 
-class QueueScreen(ServiceScreen):
+class QueueScreen(LiveScreen):
+    STAMP_GROUP = "queue-stamp"
     HELP = ("Hàng đợi của bộ phận (chỉ giám sát). {queue.next-tab} đổi bảng: Hàng đợi → Theo cán bộ → Chỉ số → "
             "Trực tuyến (tỷ lệ nộp trực tuyến theo thủ tục so với mục tiêu năm, tỷ lệ hỗ trợ nộp; "
             "{queue.export-online} xuất PDF và XLSX). Bảng "
@@ -122,7 +122,6 @@ class QueueScreen(ServiceScreen):
         self.codes: list[str] = []
         self.assignees: dict[str, int | None] = {}
         self.counts: dict[str, int] = {}
-        self.stamp: tuple[int, int] | None = None
         self.choices: FilterChoices | None = None
         self.period_kind = "month"
         self.period: Period | None = None
@@ -177,7 +176,7 @@ class QueueScreen(ServiceScreen):
         self.query_one("#buckets", OptionList).highlighted = 0
         self.load_choices()
         self.load_queue()
-        self.set_interval(REFRESH_SECONDS, self.check_changes)
+        self.follow_store()
 
     TABS = ("tab-queue", "tab-clerks", "tab-score", "tab-online")
 
@@ -330,21 +329,9 @@ class QueueScreen(ServiceScreen):
         self.notify(f"Đã giao hồ sơ {code}" + (f" từ {holder}" if holder else "") + f" cho {name}", markup=False)
         self.load_queue()
 
-    def check_changes(self) -> None:
-        """The timer: a cheap stamp read in a worker; reload only when the store moved."""
-        from counter.services.queue import change_stamp
-
-        store = self.capp.store
-        if store is None or self.stamp is None:
-            return
-        self.call_service(lambda: change_stamp(store), self.stamp_read, lambda _m: None, group="queue-stamp",
-                          exclusive=True)
-
-    def stamp_read(self, stamp: tuple[int, int]) -> None:
-        if stamp != self.stamp:
-            self.stamp = stamp
-            self.load_queue()
-            self.load_tab()
+    def reload_changed(self) -> None:
+        self.load_queue()
+        self.load_tab()
 
     # ---- per clerk and scorecard ------------------------------------------------------------------------
 
