@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +25,7 @@ from counter.widgets.table import FittedTable
 if TYPE_CHECKING:
     from counter.services.queue import Clerk, FilterChoices, QueuePage
     from counter.services.reports import ClerkFigures, Scorecard
+    from counter.services.store import Actor, Store
 
 PAGE_SIZE = 20
 BUCKET_ORDER = ("due_today", "overdue", "due_soon", "waiting", "ready", "returned_today", "not_handed_over", "online")
@@ -172,7 +174,7 @@ class QueueScreen(LiveScreen):
         if actor is None or not can(actor.role, Action.VIEW_QUEUE):  # the app hides F6; the services check too
             self.query_one("#queue-pager", Static).update(Text("Chỉ giám sát viên xem được hàng đợi của bộ phận"))
             return
-        self.period = Period.of(self.period_kind, local_date(self.capp.clock.now()))
+        self.period = Period.of(self.period_kind, self._today())
         self.query_one("#buckets", OptionList).highlighted = 0
         self.load_choices()
         self.load_queue()
@@ -353,13 +355,26 @@ class QueueScreen(LiveScreen):
         elif tab == "tab-online":
             self.load_online()
 
-    def _kind(self, select_id: str) -> str:
-        return str(self.query_one(select_id, Select).value)
+    def _today(self) -> date:
+        return local_date(self.capp.clock.now())
+
+    def _shown_period(self) -> Period:
+        """What an export covers: the period the tabs show, or this month before any."""
+        return self.period or Period.month(self._today())
+
+    def _tab_period(self, select_id: str) -> tuple[Store | None, Actor | None, Period | None]:
+        """The store, the actor and the period for a tab's figures: the kind picked on that tab's selector
+        becomes the screen's (a new kind starts at today's period)."""
+        kind = str(self.query_one(select_id, Select).value)
+        if kind != self.period_kind:
+            self.period_kind = kind
+            self.period = Period.of(kind, self._today())
+        return self.capp.store, self.capp.actor, self.period
 
     @on(Select.Changed, "#clerks-period-kind, #score-period-kind, #online-period-kind")
     def period_kind_changed(self, event: Select.Changed) -> None:
         self.period_kind = str(event.value)
-        self.period = Period.of(self.period_kind, local_date(self.capp.clock.now()))
+        self.period = Period.of(self.period_kind, self._today())
         self.load_tab()
 
     def action_shift(self, n: int) -> None:
@@ -371,11 +386,7 @@ class QueueScreen(LiveScreen):
     def load_clerks(self) -> None:
         from counter.services import reports
 
-        kind = self._kind("#clerks-period-kind")
-        if kind != self.period_kind:
-            self.period_kind = kind
-            self.period = Period.of(kind, local_date(self.capp.clock.now()))
-        store, actor, period = self.capp.store, self.capp.actor, self.period
+        store, actor, period = self._tab_period("#clerks-period-kind")
 
         def work() -> list[ClerkFigures]:
             # period is None only when on_mount refused the queue to this actor: the call fails, as it did
@@ -401,11 +412,7 @@ class QueueScreen(LiveScreen):
     def load_score(self) -> None:
         from counter.services import reports
 
-        kind = self._kind("#score-period-kind")
-        if kind != self.period_kind:
-            self.period_kind = kind
-            self.period = Period.of(kind, local_date(self.capp.clock.now()))
-        store, actor, period = self.capp.store, self.capp.actor, self.period
+        store, actor, period = self._tab_period("#score-period-kind")
         self.call_service(lambda: reports.scorecard(store, actor, period), self.show_score,  # type: ignore[arg-type]
                           group="score", exclusive=True)
 
@@ -442,11 +449,7 @@ class QueueScreen(LiveScreen):
     def load_online(self) -> None:
         from counter.services import online_report
 
-        kind = self._kind("#online-period-kind")
-        if kind != self.period_kind:
-            self.period_kind = kind
-            self.period = Period.of(kind, local_date(self.capp.clock.now()))
-        store, actor, period = self.capp.store, self.capp.actor, self.period
+        store, actor, period = self._tab_period("#online-period-kind")
         self.call_service(lambda: online_report.online_report(store, actor, period),  # type: ignore[arg-type]
                           self.show_online, group="online-report", exclusive=True)
 
@@ -480,7 +483,7 @@ class QueueScreen(LiveScreen):
         from counter.services import online_report
 
         store, actor = self.capp.store, self.capp.actor
-        period = self.period or Period.month(local_date(self.capp.clock.now()))
+        period = self._shown_period()
 
         def work() -> str:
             assert store is not None and actor is not None
@@ -497,9 +500,9 @@ class QueueScreen(LiveScreen):
         from counter.services import reports
 
         store, actor = self.capp.store, self.capp.actor
-        period = self.period or Period.month(local_date(self.capp.clock.now()))
+        period = self._shown_period()
         if kind == "ledger" and self._active() == "tab-queue":
-            period = Period.month(local_date(self.capp.clock.now()))  # from the queue: this month's ledger
+            period = Period.month(self._today())  # from the queue: this month's ledger
         bucket, flt = self.bucket, self._filter()
         self.notify("Đang xuất…", timeout=2)
         what = {"ledger": f"Sổ theo dõi {period.label}", "scorecard": f"Chỉ số {period.label}",
