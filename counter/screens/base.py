@@ -15,6 +15,7 @@ from counter.domain.errors import CounterError
 
 if TYPE_CHECKING:
     from counter.app import CounterApp
+    from counter.services.store import Actor, Store
 
 log = logging.getLogger("counter.ui")
 T = TypeVar("T")
@@ -103,6 +104,31 @@ class ServiceScreen(ServiceCalls):
     def capp(self) -> CounterApp:
         return self.app  # type: ignore[return-value]
 
+    def signed_in(self) -> tuple[Store, Actor] | None:
+        """The store and the signed-in user; None while the store is not open or nobody is signed in."""
+        store, actor = self.capp.store, self.capp.actor
+        return None if store is None or actor is None else (store, actor)
+
+    def session(self) -> tuple[Store, Actor]:
+        """The store and the signed-in user, on a screen that opens only once signed in."""
+        store, actor = self.capp.store, self.capp.actor
+        assert store is not None and actor is not None  # the screen opens only once signed in
+        return store, actor
+
+    def ask(self, question: Screen[Any], then: Callable[[Any], Any]) -> None:
+        """Open a question (Confirm, AskText…): then(answer) on an answer (Có, a text typed); Esc, Không or an
+        empty text does nothing."""
+        self.app.push_screen(question, lambda answer: then(answer) if answer else None)
+
+    def attempt(self, fn: Callable[[], T], failed: Callable[[str], Any] | None = None) -> T | None:
+        """fn() on the UI thread (a quick read: the config, the station's settings); when it fails, its Vietnamese
+        line goes to failed (default: shown as an error) and None comes back."""
+        try:
+            return fn()
+        except Exception as exc:
+            (failed or self.show_error)(error_text(exc))
+            return None
+
     def key_name(self, binding_id: str) -> str:
         """How a line on screen names the key of one of this screen's bindings now ("Ctrl+T"; a [keymap] entry
         moves it), as F1's guide does."""
@@ -122,11 +148,7 @@ class ServiceScreen(ServiceCalls):
         services = self.capp.services
         if services is None:
             return
-        try:
-            port = services.serial_qr_port()
-        except Exception as exc:
-            self.show_error(error_text(exc))
-            return
+        port = self.attempt(services.serial_qr_port)
         if not port:
             return
         stop = self._scanner_stop = threading.Event()
@@ -182,9 +204,9 @@ class ServiceScreen(ServiceCalls):
         saved whatever the printer does (F9's Ctrl+R prints it again)."""
         from counter.services.fees import print_fee_paper
 
-        store, actor = self.capp.store, self.capp.actor
-        if store is None or actor is None:
+        if (signed := self.signed_in()) is None:
             return
+        store, actor = signed
         self.call_service(lambda: print_fee_paper(store, actor, code, "receipt"),
                           lambda p: self.notify(f"Đã in biên lai {receipt}: {p.where}", markup=False),
                           lambda m: self.show_error(f"Đã thu tiền, CHƯA IN ĐƯỢC biên lai {receipt}: {m} — in lại ở "

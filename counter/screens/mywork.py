@@ -87,9 +87,9 @@ class MyWorkScreen(LiveScreen):
     def load(self) -> None:
         from counter.services import queue
 
-        store, actor = self.capp.store, self.capp.actor
-        if store is None or actor is None:
+        if (signed := self.signed_in()) is None:
             return
+        store, actor = signed
         bucket, page_no = self.bucket, self.page_no
         self.call_service(lambda: queue.my_page(store, actor, bucket, page_no=page_no, page_size=PAGE_SIZE),
                           self.show_page, group="mywork", exclusive=True)

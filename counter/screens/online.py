@@ -92,9 +92,9 @@ class OnlineScreen(LiveScreen):
     def load(self) -> None:
         from counter.services import online
 
-        store, actor = self.capp.store, self.capp.actor
-        if store is None or actor is None:
+        if (signed := self.signed_in()) is None:
             return
+        store, actor = signed
         self.call_service(lambda: online.waiting_list(store, actor), self.show_list, group="online",
                           exclusive=True)
 
@@ -189,9 +189,10 @@ class OnlineDossierScreen(ServiceScreen):
     def load(self) -> None:
         from counter.services import online
 
-        store, actor, code = self.capp.store, self.capp.actor, self.code
-        if store is None or actor is None:
+        if (signed := self.signed_in()) is None:
             return
+        store, actor = signed
+        code = self.code
         self.call_service(lambda: online.open_dossier(store, actor, code), self.show_dossier, group="od")
 
     def show_dossier(self, d: OnlineDossier) -> None:
@@ -251,8 +252,7 @@ class OnlineDossierScreen(ServiceScreen):
         if cur is None or cur[1] is None:
             self._say(f"Giấy tờ này chưa có tệp để {verb}.", "yellow")
             return None
-        store, actor = self.capp.store, self.capp.actor
-        assert store is not None and actor is not None  # the screen opens only once signed in
+        store, actor = self.session()
         return store, actor, self.code, cur[1]
 
     def action_preview(self) -> None:
@@ -322,17 +322,16 @@ class OnlineDossierScreen(ServiceScreen):
     def action_receive(self) -> None:
         from counter.services import online
 
-        store, actor, code = self.capp.store, self.capp.actor, self.code
-        assert store is not None and actor is not None  # the screen opens only once signed in
+        store, actor = self.session()
+        code = self.code
         wrong = {k: v for k, v in self.checks.items() if v}
 
-        def go(yes: bool | None) -> None:
-            if yes:
-                self.call_service(lambda: online.receive(store, actor, code, wrong), self._done, self._failed,
-                                  group="od-act", exclusive=True)
+        def go(_yes: bool) -> None:
+            self.call_service(lambda: online.receive(store, actor, code, wrong), self._done, self._failed,
+                              group="od-act", exclusive=True)
 
-        self.app.push_screen(Confirm(f"Tiếp nhận hồ sơ {code}? Hạn giải quyết tính từ lúc này; các tệp đã nộp "
-                                     "thành bản số hóa của hồ sơ."), go)
+        self.ask(Confirm(f"Tiếp nhận hồ sơ {code}? Hạn giải quyết tính từ lúc này; các tệp đã nộp "
+                         "thành bản số hóa của hồ sơ."), go)
 
     def missing(self) -> dict[str, str]:
         """What the notice lists: each paper marked wrong, and each required paper without a file."""
@@ -367,26 +366,23 @@ class OnlineDossierScreen(ServiceScreen):
                 self._failed(f"Hồ sơ {code} đã được yêu cầu bổ sung một lần: theo quy định chỉ yêu cầu một lần, "
                              "đầy đủ. Chỉ lãnh đạo / giám sát được yêu cầu thêm lần nữa, kèm lý do.")
                 return
-            self.app.push_screen(AskText("Yêu cầu bổ sung lần nữa", f"Hồ sơ đã được yêu cầu bổ sung {d.requests} "
-                                         f"lần. Lý do phải yêu cầu thêm ({listing}):"),
-                                 lambda reason: send(reason) if reason else None)
+            self.ask(AskText("Yêu cầu bổ sung lần nữa", f"Hồ sơ đã được yêu cầu bổ sung {d.requests} "
+                             f"lần. Lý do phải yêu cầu thêm ({listing}):"), send)
             return
-        self.app.push_screen(Confirm(f"Gửi yêu cầu bổ sung (một lần, đầy đủ): {listing}?"),
-                             lambda yes: send() if yes else None)
+        self.ask(Confirm(f"Gửi yêu cầu bổ sung (một lần, đầy đủ): {listing}?"), lambda _yes: send())
 
     def action_refuse(self) -> None:
         from counter.services import online
 
-        store, actor, code = self.capp.store, self.capp.actor, self.code
-        assert store is not None and actor is not None  # the screen opens only once signed in
+        store, actor = self.session()
+        code = self.code
 
-        def go(reason: str | None) -> None:
-            if reason:
-                self.call_service(lambda: online.refuse(store, actor, code, reason), self._done, self._failed,
-                                  group="od-act", exclusive=True)
+        def go(reason: str) -> None:
+            self.call_service(lambda: online.refuse(store, actor, code, reason), self._done, self._failed,
+                              group="od-act", exclusive=True)
 
-        self.app.push_screen(AskText("Từ chối tiếp nhận (Mẫu 03)", f"Lý do từ chối hồ sơ {code} (không thuộc thẩm "
-                                     "quyền, không đủ điều kiện…):"), go)
+        self.ask(AskText("Từ chối tiếp nhận (Mẫu 03)", f"Lý do từ chối hồ sơ {code} (không thuộc thẩm "
+                         "quyền, không đủ điều kiện…):"), go)
 
     def action_close(self) -> None:
         self.app.pop_screen()
