@@ -104,10 +104,15 @@ class ServiceScreen(ServiceCalls):
     def capp(self) -> CounterApp:
         return self.app  # type: ignore[return-value]
 
-    def signed_in(self) -> tuple[Store, Actor] | None:
-        """The store and the signed-in user; None while the store is not open or nobody is signed in."""
+    def call_signed_in(self, fn: Callable[[Store, Actor], T], done: Callable[[T], Any],
+                       failed: Callable[[str], Any] | None = None, group: str = "service",
+                       exclusive: bool = False) -> None:
+        """call_service(fn(store, actor), …) with the store and the signed-in user; nothing while the store is
+        not open or nobody is signed in."""
         store, actor = self.capp.store, self.capp.actor
-        return None if store is None or actor is None else (store, actor)
+        if store is None or actor is None:
+            return
+        self.call_service(lambda: fn(store, actor), done, failed, group, exclusive)
 
     def session(self) -> tuple[Store, Actor]:
         """The store and the signed-in user, on a screen that opens only once signed in."""
@@ -204,13 +209,10 @@ class ServiceScreen(ServiceCalls):
         saved whatever the printer does (F9's Ctrl+R prints it again)."""
         from counter.services.fees import print_fee_paper
 
-        if (signed := self.signed_in()) is None:
-            return
-        store, actor = signed
-        self.call_service(lambda: print_fee_paper(store, actor, code, "receipt"),
-                          lambda p: self.notify(f"Đã in biên lai {receipt}: {p.where}", markup=False),
-                          lambda m: self.show_error(f"Đã thu tiền, CHƯA IN ĐƯỢC biên lai {receipt}: {m} — in lại ở "
-                                                    "màn hình Thu phí"), group="print-receipt")
+        self.call_signed_in(lambda store, actor: print_fee_paper(store, actor, code, "receipt"),
+                            lambda p: self.notify(f"Đã in biên lai {receipt}: {p.where}", markup=False),
+                            lambda m: self.show_error(f"Đã thu tiền, CHƯA IN ĐƯỢC biên lai {receipt}: {m} — in lại ở "
+                                                      "màn hình Thu phí"), group="print-receipt")
 
     # ---- the form on screen (one rule for every screen: quit, lock, switching screens ask before it is lost) ----
     def dirty(self) -> bool:

@@ -87,12 +87,10 @@ class MyWorkScreen(LiveScreen):
     def load(self) -> None:
         from counter.services import queue
 
-        if (signed := self.signed_in()) is None:
-            return
-        store, actor = signed
         bucket, page_no = self.bucket, self.page_no
-        self.call_service(lambda: queue.my_page(store, actor, bucket, page_no=page_no, page_size=PAGE_SIZE),
-                          self.show_page, group="mywork", exclusive=True)
+        self.call_signed_in(lambda store, actor: queue.my_page(store, actor, bucket, page_no=page_no,
+                                                               page_size=PAGE_SIZE),
+                            self.show_page, group="mywork", exclusive=True)
 
     def show_page(self, result: QueuePage) -> None:
         self.stamp = result.stamp

@@ -92,11 +92,7 @@ class OnlineScreen(LiveScreen):
     def load(self) -> None:
         from counter.services import online
 
-        if (signed := self.signed_in()) is None:
-            return
-        store, actor = signed
-        self.call_service(lambda: online.waiting_list(store, actor), self.show_list, group="online",
-                          exclusive=True)
+        self.call_signed_in(online.waiting_list, self.show_list, group="online", exclusive=True)
 
     def show_list(self, result: WaitingList) -> None:
         self.note_stamp()
@@ -189,11 +185,9 @@ class OnlineDossierScreen(ServiceScreen):
     def load(self) -> None:
         from counter.services import online
 
-        if (signed := self.signed_in()) is None:
-            return
-        store, actor = signed
         code = self.code
-        self.call_service(lambda: online.open_dossier(store, actor, code), self.show_dossier, group="od")
+        self.call_signed_in(lambda store, actor: online.open_dossier(store, actor, code), self.show_dossier,
+                            group="od")
 
     def show_dossier(self, d: OnlineDossier) -> None:
         self.dossier = d

@@ -709,13 +709,10 @@ class ReceiveScreen(ServiceScreen):
         """Hỗ trợ nộp trực tuyến: the server's /nop page (assisted) in the system browser (issue 15)."""
         from counter.services.online import open_assisted_filing
 
-        if (signed := self.signed_in()) is None:
-            return
-        store, actor = signed
         code = self.procedure.code if self.procedure is not None else None
-        self.call_service(lambda: open_assisted_filing(store, actor, code),
-                          lambda url: self.notify(f"Đã mở trang nộp trực tuyến (hỗ trợ): {url}", markup=False),
-                          group="receive-assisted")
+        self.call_signed_in(lambda store, actor: open_assisted_filing(store, actor, code),
+                            lambda url: self.notify(f"Đã mở trang nộp trực tuyến (hỗ trợ): {url}", markup=False),
+                            group="receive-assisted")
 
     def _not_accepted(self, form: str, reason: str | None) -> None:
         if not reason:
