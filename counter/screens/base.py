@@ -7,14 +7,17 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from rich.text import Text
 from textual.message import Message
 from textual.screen import Screen
+from textual.widgets import DataTable
 from textual.worker import get_current_worker
 
 from counter.domain.errors import CounterError
 
 if TYPE_CHECKING:
     from counter.app import CounterApp
+    from counter.services.queue import QueuePage
     from counter.services.store import Actor, Store
 
 log = logging.getLogger("counter.ui")
@@ -273,3 +276,40 @@ class LiveScreen(ServiceScreen):
         if stamp != self.stamp:
             self.stamp = stamp
             self.reload_changed()
+
+
+class DossierPages(LiveScreen):
+    """A list of dossiers by bucket, a page at a time, that follows the store (F5 Việc của tôi, F6's queue): a
+    bucket picked or a page turned loads that page (load_page); Enter on a row opens the dossier."""
+
+    bucket = ""
+    page_no = 0
+    has_next = False  # the page shown has one after it
+
+    def load_page(self) -> None:
+        """Load page page_no of bucket."""
+        raise NotImplementedError
+
+    def choose(self, bucket: str) -> None:
+        if bucket != self.bucket:
+            self.bucket, self.page_no = bucket, 0
+            self.load_page()
+
+    def action_page(self, delta: int) -> None:
+        if (delta > 0 and not self.has_next) or (delta < 0 and self.page_no == 0):
+            return
+        self.page_no += delta
+        self.load_page()
+
+    def open_row(self, event: DataTable.RowSelected) -> None:
+        from counter.screens.dossier import DossierScreen
+
+        self.app.push_screen(DossierScreen(str(event.row_key.value)))
+
+    def pager_line(self, result: QueuePage, label: str, enter: str = "") -> Text:
+        """The line under the list: the bucket (label), the page, how many dossiers, which way the pages turn."""
+        total = result.counts.get(self.bucket, len(result.items))
+        more = " · PageDown: trang sau" if result.has_next else ""
+        prev = " · PageUp: trang trước" if result.page > 0 else ""
+        shown = f"{total} hồ sơ{enter}" if result.items else "Không có hồ sơ nào"
+        return Text(f"{label} · Trang {result.page + 1} · {shown}{more}{prev}")

@@ -14,7 +14,7 @@ from textual.widgets import DataTable, OptionList, Static
 from textual.widgets.option_list import Option
 
 from counter.domain.calendar import VN_TZ
-from counter.screens.base import LiveScreen
+from counter.screens.base import DossierPages
 from counter.screens.search import cell, late_text
 from counter.services.queue import MY_BUCKET_LABELS, MY_BUCKETS  # this module loads on F6, after login
 from counter.widgets.status import BottomBar
@@ -33,7 +33,7 @@ SHRINK = {"Trạng thái": 12, "Chủ hồ sơ": 12, "Tiến độ": 14}
 DROP = ["Thủ tục"]
 
 
-class MyWorkScreen(LiveScreen):
+class MyWorkScreen(DossierPages):
     STAMP_GROUP = "mywork-stamp"
     HELP = ("Việc của tôi: hồ sơ bạn tiếp nhận hôm nay, và hồ sơ được giao cho bạn đến hạn hôm nay, quá hạn (tính "
             "theo ngày làm việc), đang chờ công dân bổ sung giấy tờ hoặc nộp phí, đã có kết quả chờ trả. Phím "
@@ -61,8 +61,6 @@ class MyWorkScreen(LiveScreen):
     def __init__(self) -> None:
         super().__init__()
         self.bucket = "received_today"
-        self.page_no = 0
-        self.has_next = False
         self.codes: list[str] = []
 
     def compose(self) -> ComposeResult:
@@ -110,12 +108,8 @@ class MyWorkScreen(LiveScreen):
         if self.codes:
             table.move_cursor(row=min(max(row, 0), len(self.codes) - 1))
         self.has_next = result.has_next
-        total = result.counts.get(self.bucket, len(result.items))
-        more = " · PageDown: trang sau" if result.has_next else ""
-        prev = " · PageUp: trang trước" if result.page > 0 else ""
-        shown = f"{total} hồ sơ · Enter: mở hồ sơ" if result.items else "Không có hồ sơ nào"
         self.query_one("#my-pager", Static).update(
-            Text(f"{MY_BUCKET_LABELS[self.bucket]} · Trang {result.page + 1} · {shown}{more}{prev}"))
+            self.pager_line(result, MY_BUCKET_LABELS[self.bucket], " · Enter: mở hồ sơ"))
 
     @on(OptionList.OptionHighlighted, "#my-buckets")
     def bucket_highlighted(self, event: OptionList.OptionHighlighted) -> None:
@@ -130,22 +124,12 @@ class MyWorkScreen(LiveScreen):
         self.choose(bucket)
         self.query_one("#my-table", DataTable).focus()
 
-    def choose(self, bucket: str) -> None:
-        if bucket != self.bucket:
-            self.bucket, self.page_no = bucket, 0
-            self.load()
-
-    def action_page(self, delta: int) -> None:
-        if (delta > 0 and not self.has_next) or (delta < 0 and self.page_no == 0):
-            return
-        self.page_no += delta
-        self.load()
-
     @on(DataTable.RowSelected, "#my-table")
     def open_dossier(self, event: DataTable.RowSelected) -> None:
-        from counter.screens.dossier import DossierScreen
+        self.open_row(event)
 
-        self.app.push_screen(DossierScreen(str(event.row_key.value)))
+    def load_page(self) -> None:
+        self.load()
 
     def reload_changed(self) -> None:
         self.load()

@@ -18,7 +18,7 @@ from textual.widgets.option_list import Option
 from counter.domain.calendar import format_vn
 from counter.domain.permissions import Action, can
 from counter.domain.scorecard import PERIOD_LABELS, Period, local_date, number, percent
-from counter.screens.base import LiveScreen
+from counter.screens.base import DossierPages
 from counter.widgets.status import BottomBar
 from counter.widgets.table import FittedTable
 
@@ -82,7 +82,7 @@ class ClerkPicker(ModalScreen["int | None"]):
         self.dismiss(None)
 
 
-class QueueScreen(LiveScreen):
+class QueueScreen(DossierPages):
     STAMP_GROUP = "queue-stamp"
     HELP = ("Hàng đợi của bộ phận (chỉ giám sát). {queue.next-tab} đổi bảng: Hàng đợi → Theo cán bộ → Chỉ số → "
             "Trực tuyến (tỷ lệ nộp trực tuyến theo thủ tục so với mục tiêu năm, tỷ lệ hỗ trợ nộp; "
@@ -118,8 +118,6 @@ class QueueScreen(LiveScreen):
     def __init__(self) -> None:
         super().__init__()
         self.bucket = "due_today"
-        self.page_no = 0
-        self.has_next = False
         self.sort = "due"
         self.codes: list[str] = []
         self.assignees: dict[str, int | None] = {}
@@ -246,19 +244,11 @@ class QueueScreen(LiveScreen):
         if self.codes:
             table.move_cursor(row=min(row, len(self.codes) - 1))
         self.has_next = result.has_next
-        total = result.counts.get(self.bucket, len(result.items))
-        more = " · PageDown: trang sau" if result.has_next else ""
-        prev = " · PageUp: trang trước" if result.page > 0 else ""
-        shown = f"{total} hồ sơ" if result.items else "Không có hồ sơ nào"
-        self.query_one("#queue-pager", Static).update(
-            Text(f"{BUCKET_LABELS[self.bucket]} · Trang {result.page + 1} · {shown}{more}{prev}"))
+        self.query_one("#queue-pager", Static).update(self.pager_line(result, BUCKET_LABELS[self.bucket]))
 
     @on(OptionList.OptionHighlighted, "#buckets")
     def bucket_highlighted(self, event: OptionList.OptionHighlighted) -> None:
-        bucket = str(event.option.id)
-        if bucket != self.bucket:
-            self.bucket, self.page_no = bucket, 0
-            self.load_queue()
+        self.choose(str(event.option.id))
 
     @on(OptionList.OptionSelected, "#buckets")
     def bucket_selected(self) -> None:
@@ -267,9 +257,7 @@ class QueueScreen(LiveScreen):
     def action_bucket(self, bucket: str) -> None:
         self.query_one("#queue-tabs", TabbedContent).active = "tab-queue"
         self.query_one("#buckets", OptionList).highlighted = BUCKET_ORDER.index(bucket)
-        if bucket != self.bucket:
-            self.bucket, self.page_no = bucket, 0
-            self.load_queue()
+        self.choose(bucket)
 
     @on(Select.Changed, "#queue-filters Select")
     def filter_changed(self, event: Select.Changed) -> None:
@@ -278,17 +266,12 @@ class QueueScreen(LiveScreen):
         self.page_no = 0
         self.load_queue()
 
-    def action_page(self, delta: int) -> None:
-        if (delta > 0 and not self.has_next) or (delta < 0 and self.page_no == 0):
-            return
-        self.page_no += delta
-        self.load_queue()
-
     @on(DataTable.RowSelected, "#queue-table")
     def open_dossier(self, event: DataTable.RowSelected) -> None:
-        from counter.screens.dossier import DossierScreen
+        self.open_row(event)
 
-        self.app.push_screen(DossierScreen(str(event.row_key.value)))
+    def load_page(self) -> None:
+        self.load_queue()
 
     def _current_code(self) -> str | None:
         table = self.query_one("#queue-table", DataTable)
