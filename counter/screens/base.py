@@ -95,6 +95,23 @@ class ServiceScreen(ServiceCalls):
     HELP = ""
     _styled = False  # set at the first ScreenResume: the screen was styled whole when it was mounted
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._preset_breakpoints()
+
+    def _preset_breakpoints(self) -> None:
+        """The width/height classes (-narrow, -wide) the screen's first Resize would add, set before its widgets
+        mount: added after, they restyled every widget again (F2: 97 ms of the UI thread; issue 21)."""
+        try:
+            width, height = self.app.size
+        except Exception:  # built outside a running app (a test): the first Resize sets them as Textual does
+            return
+        own_h, own_v = self.HORIZONTAL_BREAKPOINTS, self.VERTICAL_BREAKPOINTS
+        for size, breakpoints in ((width, self.app.HORIZONTAL_BREAKPOINTS if own_h is None else own_h),
+                                  (height, self.app.VERTICAL_BREAKPOINTS if own_v is None else own_v)):
+            if breakpoints:
+                self.add_class(*self._get_breakpoint_classes(size, breakpoints), update=False)
+
     def _on_screen_resume(self, event: Any) -> None:
         """The first resume after mounting skips Textual's restyle of every node: they were styled a moment ago
         as they mounted, and restyling ~200 widgets again held the UI thread (issue 21, bench/ui_stall.py)."""
