@@ -7,7 +7,7 @@ import json
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from collections.abc import Callable
 
 import typer
@@ -16,27 +16,31 @@ from counter.cli_vi import VietnameseGroup
 from counter.domain.catalogue import MAX_WORKING_DAYS
 from counter.domain.errors import CounterError
 
+if TYPE_CHECKING:
+    from counter.services.store import Actor, Store
+
 app = typer.Typer(help="Một cửa — phần mềm quầy tiếp nhận và trả kết quả.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=True, cls=VietnameseGroup)
-db_app = typer.Typer(help="Kho dữ liệu SQLite của quầy.", no_args_is_help=True)
-catalogue_app = typer.Typer(help="Danh mục thủ tục hành chính.", no_args_is_help=True)
-users_app = typer.Typer(help="Người dùng.", no_args_is_help=True)
-calendar_app = typer.Typer(help="Lịch làm việc và ngày hẹn trả.", no_args_is_help=True)
-override_app = typer.Typer(help="Ngày nghỉ / ngày làm bù của cơ quan.", no_args_is_help=True)
-cccd_app = typer.Typer(help="Mã QR trên thẻ CCCD.", no_args_is_help=True)
-audit_app = typer.Typer(help="Kiểm tra toàn vẹn nhật ký sự kiện.", no_args_is_help=True)
-print_app = typer.Typer(help="In (hoặc in lại) biểu mẫu của hồ sơ.", no_args_is_help=True)
-office_app = typer.Typer(help="Thông tin cơ quan: tên, địa chỉ tra cứu công khai trên giấy tiếp nhận.",
-                         no_args_is_help=True)
-app.add_typer(db_app, name="db")
-app.add_typer(catalogue_app, name="catalogue")
-app.add_typer(users_app, name="users")
-app.add_typer(calendar_app, name="calendar")
-calendar_app.add_typer(override_app, name="override")
-app.add_typer(cccd_app, name="cccd")
-app.add_typer(audit_app, name="audit")
-app.add_typer(print_app, name="print")
-app.add_typer(office_app, name="office")
+
+
+def command_group(parent: typer.Typer, name: str, help: str, *, runs_alone: bool = False) -> typer.Typer:
+    """The group of commands `… name …` under `parent` (every area module makes its own). Typed without a command
+    it shows its help; with runs_alone it runs its own callback instead (counter serve, counter sync)."""
+    group = (typer.Typer(help=help, invoke_without_command=True) if runs_alone
+             else typer.Typer(help=help, no_args_is_help=True))
+    parent.add_typer(group, name=name)
+    return group
+
+
+db_app = command_group(app, "db", "Kho dữ liệu SQLite của quầy.")
+catalogue_app = command_group(app, "catalogue", "Danh mục thủ tục hành chính.")
+users_app = command_group(app, "users", "Người dùng.")
+calendar_app = command_group(app, "calendar", "Lịch làm việc và ngày hẹn trả.")
+override_app = command_group(calendar_app, "override", "Ngày nghỉ / ngày làm bù của cơ quan.")
+cccd_app = command_group(app, "cccd", "Mã QR trên thẻ CCCD.")
+audit_app = command_group(app, "audit", "Kiểm tra toàn vẹn nhật ký sự kiện.")
+print_app = command_group(app, "print", "In (hoặc in lại) biểu mẫu của hồ sơ.")
+office_app = command_group(app, "office", "Thông tin cơ quan: tên, địa chỉ tra cứu công khai trên giấy tiếp nhận.")
 
 def _print_version(value: bool) -> None:
     if value:
@@ -188,6 +192,14 @@ def cli_actor(store: Any, user: str | None, password: str | None = None, action:
         require(actor.role, action)
     _LOGINS.append((store, actor, minutes))
     return actor
+
+
+def signed_in(data_dir: Path | None, user: str | None, password: str | None,
+              action: Any = None) -> tuple[Store, Actor]:
+    """The prologue of a command that changes the store or shows personal data: the store of the data folder and
+    the officer signed in to it (cli_actor; allowed `action`, when one is given)."""
+    store = open_store(data_dir)
+    return store, cli_actor(store, user, password, action)
 
 
 #: password logins of the running command, each remembered as a ticket once the command has succeeded
@@ -373,8 +385,7 @@ def catalogue_steps(file: Path, user: UserOpt = None, password: PasswordOpt = No
     from counter.domain.permissions import Action
     from counter.services.catalogue import import_steps_file
 
-    store = open_store(data_dir)
-    cli_actor(store, user, password, Action.MANAGE_CATALOGUE)
+    store, _ = signed_in(data_dir, user, password, Action.MANAGE_CATALOGUE)
     count = import_steps_file(store, file)
     typer.echo(f"Đã nhập các bước xử lý của {count} thủ tục.")
 
@@ -404,8 +415,7 @@ def users_add(
     from counter.domain.permissions import Action
     from counter.services.auth import add_user
 
-    store = open_store(data_dir)
-    actor = cli_actor(store, user, None, Action.MANAGE_USERS)
+    store, actor = signed_in(data_dir, user, None, Action.MANAGE_USERS)
     added = add_user(store, username, name, role, _password(password), by=actor)
     say(f"Đã thêm {added.username} ({added.role_label})")
 
@@ -430,8 +440,7 @@ def users_passwd(username: str,
     from counter.domain.permissions import Action
     from counter.services.auth import set_password
 
-    store = open_store(data_dir)
-    cli_actor(store, user, None, Action.MANAGE_USERS)
+    store, _ = signed_in(data_dir, user, None, Action.MANAGE_USERS)
     set_password(store, username, _password(password, "Mật khẩu mới"))
     say(f"Đã đổi mật khẩu của {username}")
 
@@ -444,8 +453,7 @@ def users_lock(username: str, unlock: Annotated[bool, typer.Option("--unlock", h
     from counter.domain.permissions import Action
     from counter.services.auth import set_disabled
 
-    store = open_store(data_dir)
-    cli_actor(store, user, password, Action.MANAGE_USERS)
+    store, _ = signed_in(data_dir, user, password, Action.MANAGE_USERS)
     set_disabled(store, username, not unlock)
     say(f"Đã {'mở khóa' if unlock else 'khóa'} tài khoản {username}")
 
@@ -508,8 +516,7 @@ def override_add(
     if off == work:
         fail("Chọn đúng một trong --off hoặc --work")
     d = _parse_date(day)
-    store = open_store(data_dir)
-    actor = cli_actor(store, user, password, Action.MANAGE_CALENDAR)
+    store, actor = signed_in(data_dir, user, password, Action.MANAGE_CALENDAR)
     add_override(store, d, "off" if off else "work", note, by=actor)
     typer.echo(f"Đã ghi {d:%d/%m/%Y} là {'ngày nghỉ' if off else 'ngày làm việc'}")
 
@@ -587,8 +594,7 @@ def show(code: str, user: UserOpt = None, password: PasswordOpt = None, data_dir
     from counter.domain.permissions import Action
     from counter.services.dossiers import get_detail
 
-    store = open_store(data_dir)
-    cli_actor(store, user, password, Action.SEARCH)  # names, ID number, address, phone
+    store, _ = signed_in(data_dir, user, password, Action.SEARCH)  # names, ID number, address, phone
     d = get_detail(store, code)
     f = lambda dt: format_vn(dt) if dt else "—"  # noqa: E731
     lines = [
@@ -658,8 +664,7 @@ def office_set(
     from counter.services.office import public_url_warning, set_public_url, validate_public_url
 
     url = validate_public_url(public_url)  # a bad address is refused before the login is asked
-    store = open_store(data_dir)
-    actor = cli_actor(store, user, password, Action.MANAGE_DEVICES)
+    store, actor = signed_in(data_dir, user, password, Action.MANAGE_DEVICES)
     url = set_public_url(store, actor, url)
     typer.echo(f"Đã đặt địa chỉ tra cứu công khai: {url} (giấy tiếp nhận in từ nay trỏ tới {url}/t/…)")
     warning = public_url_warning(url)
@@ -678,8 +683,7 @@ def _print(code: str, form: str, fmt: str | None, out: Path | None, data_dir: Pa
 
     from counter.services.office import receipt_url_warning
 
-    store = open_store(data_dir)
-    cli_actor(store, user, password, Action.SEARCH)  # the forms carry names and ID numbers
+    store, _ = signed_in(data_dir, user, password, Action.SEARCH)  # the forms carry names and ID numbers
     result = print_dossier(store, code, form, fmt, out)
     typer.echo(f"Đã in mẫu {result.form}: {result.where}")
     warning = receipt_url_warning(store) if result.form in ("01", "02") else ""  # the forms that carry the URL

@@ -12,10 +12,9 @@ from counter.cli import (
     PasswordOpt,
     UserOpt,
     app,
-    cli_actor,
     default_data_dir,
     handle_errors,
-    open_store,
+    signed_in,
 )
 
 
@@ -24,12 +23,10 @@ from counter.cli import (
 def backup_cmd(file: Annotated[Path, typer.Argument(help="Tệp sao lưu sẽ ghi, ví dụ /media/usb/quay1-2026-12-02.tar")],
                user: UserOpt = None, password: PasswordOpt = None, data_dir: DataDir = None) -> None:
     """Sao lưu kho dữ liệu của quầy (cả tệp số hóa) vào một tệp, kể cả khi ứng dụng đang chạy (quản trị)."""
-    from counter.domain.permissions import Action, require
+    from counter.domain.permissions import Action
     from counter.services import backup
 
-    store = open_store(data_dir)
-    actor = cli_actor(store, user, password)
-    require(actor.role, Action.MANAGE_DEVICES)
+    store, _ = signed_in(data_dir, user, password, Action.MANAGE_DEVICES)
     info = backup.backup(store, file)
     typer.echo(f"Đã sao lưu quầy {info.station_number} của {info.office_id}: {info.dossiers} hồ sơ, "
                f"{info.events} sự kiện, {info.blobs} tệp số hóa vào {info.path} (chỉ người dùng này đọc được).")

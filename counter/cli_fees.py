@@ -6,24 +6,18 @@ Phí, lệ phí (issue 18): counter fee show|pay|refund|reissue|print, and count
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from counter.cli import DataDir, PasswordOpt, UserOpt, app, cli_actor, handle_errors, open_store
+from counter.cli import (DataDir, PasswordOpt, UserOpt, app, cli_actor, command_group, handle_errors, open_store,
+                         signed_in)
 from counter.cli_reports import report_app
 
-fee_app = typer.Typer(help="Thu phí, lệ phí: xem số phải nộp, thu tiền và cấp biên lai, hoàn trả, hủy và cấp "
-                           "lại biên lai, in biên lai hoặc thông báo nộp phí (mã VietQR).", no_args_is_help=True)
-app.add_typer(fee_app, name="fee")
+fee_app = command_group(app, "fee", "Thu phí, lệ phí: xem số phải nộp, thu tiền và cấp biên lai, hoàn trả, hủy và "
+                                    "cấp lại biên lai, in biên lai hoặc thông báo nộp phí (mã VietQR).")
 
 Code = Annotated[str, typer.Argument(metavar="MÃ_HỒ_SƠ", help="Mã hồ sơ, ví dụ H55.242-261202-1001")]
-
-
-def _signed_in(data_dir: Path | None, user: str | None, password: str | None) -> tuple[Any, Any]:
-    """The store of the data folder and the officer signed in to it."""
-    store = open_store(data_dir)
-    return store, cli_actor(store, user, password)
 
 
 @fee_app.command("show")
@@ -33,7 +27,7 @@ def fee_show(code: Code, data_dir: DataDir = None, user: UserOpt = None, passwor
     from counter.domain.fees import KINDS, METHODS, money
     from counter.services import fees
 
-    v = fees.fee_view(*_signed_in(data_dir, user, password), code)
+    v = fees.fee_view(*signed_in(data_dir, user, password), code)
     typer.echo(f"Hồ sơ {v.code} · {v.owner_name} · {v.procedure_name}")
     for line in v.lines:
         typer.echo(f"  {KINDS[line.kind]}: {line.name}: {line.detail} = {money(line.amount)}")
@@ -63,7 +57,7 @@ def fee_pay(code: Code,
     from counter.domain.fees import money
     from counter.services import fees
 
-    done = fees.pay(*_signed_in(data_dir, user, password), code, method, amount, payer, reference)
+    done = fees.pay(*signed_in(data_dir, user, password), code, method, amount, payer, reference)
     typer.echo(f"Đã thu {money(done.amount)} của hồ sơ {done.code}"
                + (f" · biên lai {done.receipt}" if done.receipt else " · thanh toán trực tuyến"))
 
@@ -78,7 +72,7 @@ def fee_refund(code: Code, amount: Annotated[str, typer.Option("--amount", help=
     from counter.services import fees
 
     typer.echo("Đã ghi nhận hoàn trả; tổng đã hoàn trả của hồ sơ: "
-               + money(fees.refund(*_signed_in(data_dir, user, password), code, amount, reason)))
+               + money(fees.refund(*signed_in(data_dir, user, password), code, amount, reason)))
 
 
 @fee_app.command("reissue")
@@ -89,7 +83,7 @@ def fee_reissue(code: Code, reason: Annotated[str, typer.Option("--reason", help
     """Hủy biên lai đang có của hồ sơ (giữ số, đánh dấu đã hủy) và cấp biên lai mới."""
     from counter.services import fees
 
-    done = fees.reissue(*_signed_in(data_dir, user, password), code, reason, payer)
+    done = fees.reissue(*signed_in(data_dir, user, password), code, reason, payer)
     typer.echo(f"Đã hủy biên lai cũ và cấp biên lai {done.receipt} cho hồ sơ {done.code}")
 
 
@@ -105,7 +99,7 @@ def fee_print(code: Code,
     """In biên lai thu phí, lệ phí (A5 hoặc giấy 80 mm) hoặc thông báo nộp phí."""
     from counter.services import fees
 
-    done = fees.print_fee_paper(*_signed_in(data_dir, user, password), code, "notice" if notice else "receipt",
+    done = fees.print_fee_paper(*signed_in(data_dir, user, password), code, "notice" if notice else "receipt",
                                 fmt, out, number)
     typer.echo(f"{done.what}: {done.where}")
 

@@ -10,11 +10,10 @@ from typing import Annotated
 
 import typer
 
-from counter.cli import DataDir, fail, handle_errors
+from counter.cli import DataDir, command_group, fail, handle_errors
 from counter.cli_sync import CentralDb, _central_blobs, _settings, serve_app
 
-online_app = typer.Typer(help="Nộp hồ sơ trực tuyến trên máy chủ trung tâm.", no_args_is_help=True)
-serve_app.add_typer(online_app, name="online")
+online_app = command_group(serve_app, "online", "Nộp hồ sơ trực tuyến trên máy chủ trung tâm.")
 
 
 @online_app.command("cleanup")

@@ -13,14 +13,12 @@ from typing import Annotated
 
 import typer
 
-from counter.cli import DataDir, fail, handle_errors, say
+from counter.cli import DataDir, command_group, fail, handle_errors, say
 from counter.cli_sync import CentralDb, _central_engine, _settings, serve_app
 
-portal_app = typer.Typer(help="Đồng bộ hồ sơ lên Cổng dịch vụ công quốc gia.", no_args_is_help=True)
-portal_map_app = typer.Typer(help="Bảng ánh xạ mã thủ tục, trạng thái, lĩnh vực sang mã của Cổng DVCQG.",
-                             no_args_is_help=True)
-serve_app.add_typer(portal_app, name="portal")
-portal_app.add_typer(portal_map_app, name="map")
+portal_app = command_group(serve_app, "portal", "Đồng bộ hồ sơ lên Cổng dịch vụ công quốc gia.")
+portal_map_app = command_group(portal_app, "map",
+                               "Bảng ánh xạ mã thủ tục, trạng thái, lĩnh vực sang mã của Cổng DVCQG.")
 
 NOT_SET = ("Chưa cấu hình Cổng DVCQG: đặt [server] portal_adapter_url, portal_user, portal_agency trong "
            "config.toml và mật khẩu trong biến môi trường COUNTER_SERVER__PORTAL_PASSWORD")

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from counter.cli import DataDir, PasswordOpt, UserOpt, app, calendar_app, cli_actor, fail, handle_errors, open_store
+from counter.cli import (DataDir, PasswordOpt, UserOpt, app, calendar_app, cli_actor, fail, handle_errors,
+                         open_store, signed_in)
 
 if TYPE_CHECKING:
     from counter.services.store import Actor, Store
@@ -23,8 +24,7 @@ def _dossier(data_dir: Path | None, user: str | None, password: str | None, code
     """The store, the logged-in actor and the dossier's code (a receipt's QR content is read as its code)."""
     from counter.services import giveback
 
-    store = open_store(data_dir)
-    actor = cli_actor(store, user, password)
+    store, actor = signed_in(data_dir, user, password)
     return store, actor, giveback.locate(store, actor, code)
 
 KINDS_HELP = ("transferred (chuyển / nhận lại: --to, --direction out|back, --person, --note) · supplement_requested "
@@ -113,8 +113,7 @@ def numbering(
 
     if mode.strip().lower() not in ("single", "blocks"):
         fail(f"Cách đánh số không hợp lệ: “{mode}” (single hoặc blocks)")
-    store = open_store(data_dir)
-    single = set_single_station(store, cli_actor(store, user, password), mode.strip().lower() == "single")
+    single = set_single_station(*signed_in(data_dir, user, password), mode.strip().lower() == "single")
     typer.echo("Đánh số: một quầy, mỗi ngày từ 0001" if single else "Đánh số: theo khối của từng quầy (N001…)")
 
 

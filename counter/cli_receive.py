@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from counter.cli import DataDir, PasswordOpt, UserOpt, app, cli_actor, handle_errors, open_store
+from counter.cli import DataDir, PasswordOpt, UserOpt, app, handle_errors, signed_in
 
 Opt = Annotated[str | None, typer.Option()]
 
@@ -49,8 +49,7 @@ def receive(
     from counter.services.catalogue import get_procedure
     from counter.services.printing import print_dossier
 
-    store = open_store(data_dir)
-    actor = cli_actor(store, user, password)
+    store, actor = signed_in(data_dir, user, password)
     proc = get_procedure(store, procedure)
     owner = Applicant(name=name or "", id_number=id_number, birth_date=birth_date, address=address, phone=phone,
                       email=email)

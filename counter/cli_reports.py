@@ -10,11 +10,9 @@ from typing import Annotated
 
 import typer
 
-from counter.cli import DataDir, PasswordOpt, UserOpt, app, cli_actor, fail, handle_errors, open_store
+from counter.cli import DataDir, PasswordOpt, UserOpt, app, cli_actor, command_group, fail, handle_errors, open_store
 
-report_app = typer.Typer(help="Báo cáo của bộ phận: sổ theo dõi (Mẫu 07), bộ chỉ số 766, hàng đợi.",
-                         no_args_is_help=True)
-app.add_typer(report_app, name="report")
+report_app = command_group(app, "report", "Báo cáo của bộ phận: sổ theo dõi (Mẫu 07), bộ chỉ số 766, hàng đợi.")
 
 From = Annotated[str | None, typer.Option("--from", help="Từ ngày (dd/mm/yyyy hoặc yyyy-mm-dd); mặc định: "
                                              "đầu tháng này")]

@@ -10,10 +10,10 @@ from typing import Annotated
 
 import typer
 
-from counter.cli import DataDir, PasswordOpt, UserOpt, app, cli_actor, fail, handle_errors, open_store
+from counter.cli import (DataDir, PasswordOpt, UserOpt, app, cli_actor, command_group, fail, handle_errors,
+                         open_store, signed_in)
 
-blobs_app = typer.Typer(help="Kho tệp số hóa (theo mã băm SHA-256).", no_args_is_help=True)
-app.add_typer(blobs_app, name="blobs")
+blobs_app = command_group(app, "blobs", "Kho tệp số hóa (theo mã băm SHA-256).")
 
 
 @app.command()
@@ -88,8 +88,7 @@ def blobs_fetch(sha: Annotated[str | None, typer.Argument(metavar="[SHA]", help=
     from counter.services.remote_blobs import ensure_blob, missing_blobs
     from counter.sync.client import SyncError
 
-    store = open_store(data_dir)
-    cli_actor(store, user, password, Action.SEARCH)
+    store, _ = signed_in(data_dir, user, password, Action.SEARCH)
     wanted = [sha] if sha else missing_blobs(store)
     for i, h in enumerate(wanted, start=1):
         try:
@@ -108,8 +107,7 @@ def blobs_open(sha: Annotated[str, typer.Argument(metavar="SHA", help="Mã băm 
     from counter.domain.permissions import Action
     from counter.services.digitize import known_blob, open_with_viewer
 
-    store = open_store(data_dir)
-    cli_actor(store, user, password, Action.SEARCH)  # scanned papers: ID cards, certificates
+    store, _ = signed_in(data_dir, user, password, Action.SEARCH)  # scanned papers: ID cards, certificates
     path = known_blob(store, sha)
     if open_with_viewer(path):
         typer.echo(f"Đã mở {path}")

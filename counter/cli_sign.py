@@ -12,14 +12,13 @@ from typing import Annotated, Any
 
 import typer
 
-from counter.cli import DataDir, PasswordOpt, UserOpt, app, cli_actor, fail, handle_errors, open_store
+from counter.cli import DataDir, PasswordOpt, UserOpt, app, command_group, fail, handle_errors, open_store, signed_in
 
-sign_app = typer.Typer(help="Ký số biểu mẫu, giấy tờ số hóa và tệp PDF (khóa ký số của cán bộ).", no_args_is_help=True)
-result_app = typer.Typer(help="Kết quả giải quyết điện tử của hồ sơ.", no_args_is_help=True)
-app.add_typer(sign_app, name="sign")
-app.add_typer(result_app, name="result")
+sign_app = command_group(app, "sign", "Ký số biểu mẫu, giấy tờ số hóa và tệp PDF (khóa ký số của cán bộ).")
+result_app = command_group(app, "result", "Kết quả giải quyết điện tử của hồ sơ.")
 
 PIN_ENV = "COUNTER_SIGNING_PIN"  # for scripts; otherwise asked on the terminal. Never written anywhere.
+DossierCode = Annotated[str, typer.Argument(metavar="DOSSIER_CODE", help="Mã hồ sơ")]
 
 
 @app.command()
@@ -60,8 +59,7 @@ def _signer(data_dir: Path | None, user: str | None, password: str | None, actio
     """The store, the officer allowed `action` and the station's signing key, unlocked for them."""
     from counter import compose
 
-    store = open_store(data_dir)
-    actor = cli_actor(store, user, password, action)
+    store, actor = signed_in(data_dir, user, password, action)
     signing = compose.station(data_dir, store=store).signing
     _unlock(signing, actor)
     return store, actor, signing
@@ -113,7 +111,7 @@ def sign_file(
 @sign_app.command("form")
 @handle_errors
 def sign_form_cmd(
-    code: Annotated[str, typer.Argument(metavar="DOSSIER_CODE", help="Mã hồ sơ")],
+    code: DossierCode,
     out: Annotated[Path, typer.Argument(metavar="OUT.pdf", help="Tệp PDF đã ký")],
     form: Annotated[str, typer.Option("--form", help="Mẫu: 01 02 03 04 05 06 BG (mặc định: theo hồ sơ)")] = "auto",
     user: UserOpt = None,
@@ -133,7 +131,7 @@ def sign_form_cmd(
 @sign_app.command("paper")
 @handle_errors
 def sign_paper(
-    code: Annotated[str, typer.Argument(metavar="DOSSIER_CODE", help="Mã hồ sơ")],
+    code: DossierCode,
     item: Annotated[int, typer.Option("--item", min=1, max=999, help="Số thứ tự thành phần hồ sơ đã số hóa")],
     user: UserOpt = None,
     password: PasswordOpt = None,
@@ -152,7 +150,7 @@ def sign_paper(
 @result_app.command("issue")
 @handle_errors
 def result_issue(
-    code: Annotated[str, typer.Argument(metavar="DOSSIER_CODE", help="Mã hồ sơ")],
+    code: DossierCode,
     file: Annotated[Path, typer.Argument(metavar="FILE.pdf", help="Kết quả (PDF điện tử hoặc bản quét kết quả giấy đã ký)")],
     name: Annotated[str, typer.Option("--name", help="Tên giấy tờ kết quả")] = "Kết quả giải quyết hồ sơ",
     data_store: Annotated[bool, typer.Option("--data-store", help="Đưa vào kho dữ liệu của công dân (cổng DVC)")] = False,
@@ -174,7 +172,7 @@ def result_issue(
 @result_app.command("list")
 @handle_errors
 def result_list(
-    code: Annotated[str, typer.Argument(metavar="DOSSIER_CODE", help="Mã hồ sơ")],
+    code: DossierCode,
     data_dir: DataDir = None,
 ) -> None:
     """Các kết quả điện tử của hồ sơ."""

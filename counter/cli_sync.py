@@ -16,14 +16,12 @@ from typing import Annotated as _Annotated
 
 import typer as _typer
 
-from counter.cli import (DataDir, PasswordOpt, UserOpt, app, cli_actor, default_data_dir, fail, handle_errors,
-                         users_app)
+from counter.cli import (DataDir, PasswordOpt, UserOpt, app, command_group, default_data_dir, fail, handle_errors,
+                         signed_in, users_app)
 
-serve_app = _typer.Typer(help="Máy chủ trung tâm: nhận đồng bộ từ các quầy và trang tra cứu công khai.",
-                         invoke_without_command=True)
-serve_token_app = _typer.Typer(help="Mã truy cập của các máy trạm.", no_args_is_help=True)
-app.add_typer(serve_app, name="serve")
-serve_app.add_typer(serve_token_app, name="token")
+serve_app = command_group(app, "serve", "Máy chủ trung tâm: nhận đồng bộ từ các quầy và trang tra cứu công khai.",
+                          runs_alone=True)
+serve_token_app = command_group(serve_app, "token", "Mã truy cập của các máy trạm.")
 
 SERVER_MISSING = "Máy này chưa cài phần máy chủ trung tâm: cài bằng lệnh  pip install 'counter[server]'"
 CentralDb = _Annotated[str | None, _typer.Option(
@@ -145,8 +143,7 @@ def serve_migrate(db: CentralDb = None, data_dir: DataDir = None) -> None:
         engine.dispose()
 
 
-serve_blobs_app = _typer.Typer(help="Kho tệp của máy chủ trung tâm.", no_args_is_help=True)
-serve_app.add_typer(serve_blobs_app, name="blobs")
+serve_blobs_app = command_group(serve_app, "blobs", "Kho tệp của máy chủ trung tâm.")
 
 
 @serve_blobs_app.command("migrate")
@@ -277,9 +274,8 @@ def serve_new_epoch(db: CentralDb = None, data_dir: DataDir = None) -> None:
 
 # --- counter serve users: the office's users, kept by the server (issue 14, item 3) -------------------------
 
-serve_users_app = _typer.Typer(help="Người dùng của các cơ quan (máy chủ giữ danh sách; quầy nhận khi đồng bộ).",
-                               no_args_is_help=True)
-serve_app.add_typer(serve_users_app, name="users")
+serve_users_app = command_group(serve_app, "users",
+                                "Người dùng của các cơ quan (máy chủ giữ danh sách; quầy nhận khi đồng bộ).")
 OfficeOpt = _Annotated[str, _typer.Option("--office", help="Mã cơ quan, ví dụ H55.242")]
 
 
@@ -385,10 +381,8 @@ def serve_users_import(file: _Path,
 
 # === counter sync / counter export portal: the station's sync client (issue 8, part B) =====================
 
-sync_app = _typer.Typer(help="Đồng bộ quầy với máy chủ trung tâm.", invoke_without_command=True)
-app.add_typer(sync_app, name="sync")
-export_app = _typer.Typer(help="Xuất dữ liệu cho hệ thống khác.", no_args_is_help=True)
-app.add_typer(export_app, name="export")
+sync_app = command_group(app, "sync", "Đồng bộ quầy với máy chủ trung tâm.", runs_alone=True)
+export_app = command_group(app, "export", "Xuất dữ liệu cho hệ thống khác.")
 
 
 def _vn_time(value) -> str:  # type: ignore[no-untyped-def]
@@ -489,14 +483,12 @@ def sync_setup(url: _Annotated[str, _typer.Option("--url", help="Địa chỉ m�
                token: _Annotated[str, _typer.Option("--token", help="Mã truy cập do “counter serve token add” cấp")],
                user: UserOpt = None, password: PasswordOpt = None, data_dir: DataDir = None) -> None:
     """Nối quầy này với máy chủ trung tâm (quản trị)."""
-    from counter.cli import open_store
     from counter.domain.permissions import Action
     from counter.services import sync as sync_service
 
     url = sync_service.validate_server_url(url)  # a bad address or token is refused before the login is asked
     token = sync_service.validate_token(token)
-    store = open_store(data_dir)
-    cli_actor(store, user, password, Action.MANAGE_DEVICES)
+    store, _ = signed_in(data_dir, user, password, Action.MANAGE_DEVICES)
     sync_service.setup(store, url, token)
     client = sync_service.client_for(store)
     try:
@@ -537,7 +529,7 @@ def export_portal(start: _Annotated[str, _typer.Option("--from", help="Từ ngà
     import json
     from datetime import date
 
-    from counter.cli import open_store, say
+    from counter.cli import say
     from counter.domain.permissions import Action
     from counter.services import portal
 
@@ -549,8 +541,7 @@ def export_portal(start: _Annotated[str, _typer.Option("--from", help="Từ ngà
         fail("Ngày phải có dạng YYYY-MM-DD, ví dụ 2026-11-23")
     if not (MIN_YEAR <= a.year <= MAX_YEAR and MIN_YEAR <= b.year <= MAX_YEAR):
         fail(f"Ngày nằm ngoài khoảng cho phép (năm {MIN_YEAR}–{MAX_YEAR})")
-    store = open_store(data_dir)
-    cli_actor(store, user, password, Action.VIEW_REPORTS)  # every dossier's applicant, ID number, address
+    store, _ = signed_in(data_dir, user, password, Action.VIEW_REPORTS)  # every dossier's applicant, ID number, address
     payload = portal.export(store, a, b)
     text = json.dumps(payload, ensure_ascii=False, indent=2)
     if out is None:

@@ -71,12 +71,6 @@ def _no_controls(value: str, multiline: bool = False) -> str:
     return value
 
 
-def _line(value: str) -> str:
-    if _CONTROL.search(value):  # every line of every payload: checked here, raised in _no_controls
-        _no_controls(value)
-    return value
-
-
 def _multiline(value: str) -> str:
     if _CONTROL_MULTILINE.search(value):
         _no_controls(value, multiline=True)
@@ -180,11 +174,15 @@ def _blank_is_none(value: Any) -> Any:
     return None if value == "" else value
 
 
+#: the two checks as patterns pydantic-core runs itself (no Python call for each string of each payload); a
+#: mismatch is reported as _no_controls words it (_message), naming the first control character found
+_LINE_PATTERN = "^[^\x00-\x1f\x7f-\x9f]*$"
+_TEXT_PATTERN = "^[^\x00-\x08\x0b-\x1f\x7f-\x9f]*$"
 #: one line of text: no control characters (NUL, ESC, newline...); lengths as Annotated[Line, Field(...)]
-Line = Annotated[str, AfterValidator(_line)]
+Line = Annotated[str, Field(pattern=_LINE_PATTERN)]
 #: an optional field: None, or "" read as None (as the reducer always has): Annotated[T | None, Blank]
 Blank = BeforeValidator(_blank_is_none)
-Text = Annotated[str, Field(max_length=MAX_TEXT), AfterValidator(_multiline)]
+Text = Annotated[str, Field(max_length=MAX_TEXT, pattern=_TEXT_PATTERN)]
 #: a text the reducer itself requires (its message names what is missing): checked only when it is a string
 Required = Annotated[Any, AfterValidator(_text_if_str)]
 Id = Annotated[Line, Field(min_length=1, max_length=64)]
@@ -244,7 +242,7 @@ class _Payload(BaseModel):
 class Paper(_Payload):
     """One paper of a list (the checklist at intake, a Mẫu 02 list, the result papers handed over)."""
 
-    name: Annotated[str, Field(max_length=1000), AfterValidator(_line)]
+    name: Annotated[Line, Field(max_length=1000)]
     originals: Count = 0
     certified_copies: Count = 0
     photocopies: Count = 0
@@ -490,10 +488,10 @@ class RatingPayload(_Payload):
 class ResultPayload(_Payload):
     """result_issued (issue 20): the electronic result, a PDF blob signed by the official."""
 
-    name: Annotated[str, Field(min_length=1, max_length=1000), AfterValidator(_line)]
+    name: Annotated[Line, Field(min_length=1, max_length=1000)]
     blobs: Annotated[list[Sha256], Field(min_length=1, max_length=20)]
     pages: Annotated[int, Field(ge=0, le=100000)] = 0
-    signed_by: Annotated[str, Field(max_length=300), AfterValidator(_line)] = ""
+    signed_by: Annotated[Line, Field(max_length=300)] = ""
     data_store: bool = False  # to be pushed to the citizen's data store (DanhSachGiayToKetQua)
 
 
@@ -595,6 +593,12 @@ def _message(err: Mapping[str, Any]) -> str:
     if kind.endswith(("_type", "_parsing")):
         return f"{label} sai kiểu dữ liệu ({_shown(err.get('input'))})"
     if kind == "string_pattern_mismatch":
+        pattern = ctx.get("pattern")
+        if pattern in (_LINE_PATTERN, _TEXT_PATTERN) and isinstance(err.get("input"), str):
+            try:
+                _no_controls(err["input"], multiline=pattern == _TEXT_PATTERN)
+            except ValueError as exc:
+                return f"{label}: {exc}"
         return f"{label} không đúng dạng"
     if kind == "model_type" or kind == "dict_type":
         return f"{label} phải là một đối tượng JSON"

@@ -1,19 +1,21 @@
 """Bộ chỉ số 766 (QĐ 766/QĐ-TTg 2022): the ratios a counter can compute from its own data, and periods.
 
 Score rule (domain.md): full points when the ratio meets the target, else ratio ÷ target × points. The indicators,
-their definitions, points and targets are the table in domain.md, kept as data with their source (`INDICATORS`):
-the point values are the national portal's charts (the decision's annex was not read); 4.2 and 4.3 aim at 80%;
-the online share (3.x) aims at the office's own target, a setting. What each indicator counts is computed in
-services/scorecard.py, one function per indicator.
+their definitions, points and targets are the table in domain.md, kept as data with their source
+(scorecard766.toml, read into `INDICATORS`): the point values are the national portal's charts (the decision's
+annex was not read); 4.2 and 4.3 aim at 80%; the online share (3.x) aims at the office's own target, a setting.
+What each indicator counts is computed in services/scorecard.py, one function per indicator.
 """
 
 from __future__ import annotations
 
 import calendar as _cal
+import tomllib
 from typing import Any
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, UTC
 from fractions import Fraction
+from pathlib import Path
 
 from counter.domain.calendar import VN_TZ
 from counter.domain.errors import CounterError
@@ -113,7 +115,7 @@ def local_date(dt: datetime) -> date:
 # ---- indicators --------------------------------------------------------------------------------------------
 
 #: where the point values come from (domain.md): the national portal's charts, as a public 2026 dashboard shows
-#: them; the decision's annex itself was not read. Kept as data so a corrected table is a data change.
+#: them; the decision's annex itself was not read. The table is data (scorecard766.toml): a correction changes only it.
 SOURCE_766 = "QĐ 766/QĐ-TTg 2022, điểm theo biểu đồ Cổng DVCQG (bảng công khai 2026)"
 SOURCE_TARGET = "Chỉ tiêu do UBND tỉnh giao cho đơn vị (cài đặt [scorecard] online_target_percent)"
 NO_DATA = "Chưa có dữ liệu"
@@ -130,54 +132,18 @@ class IndicatorDef:
     source: str = SOURCE_766
 
 
-GROUPS = {  # group -> weight in QĐ 766
-    "Công khai, minh bạch": 18, "Tiến độ giải quyết": 20, "Dịch vụ công trực tuyến": 12,
-    "Thanh toán trực tuyến": 10, "Số hóa hồ sơ": 22, "Mức độ hài lòng": 18,
-}
+def _load_766() -> tuple[dict[str, int], tuple[IndicatorDef, ...]]:
+    """scorecard766.toml beside this module: the groups' weights and the indicators, in the portal's order."""
+    table = tomllib.loads(Path(__file__).with_name("scorecard766.toml").read_text("utf-8"))
+    sources = {"766": SOURCE_766, "target": SOURCE_TARGET}
+    return table["groups"], tuple(
+        IndicatorDef(i["code"], i["name"], i["group"], Fraction(i.get("target", 1)), Fraction(i["points"]),
+                     i["definition"], sources[i.get("source", "766")])
+        for i in table["indicator"])
 
 
-def _d(code: str, name: str, group: str, points: int, definition: str, target: Fraction = Fraction(1),
-       source: str = SOURCE_766) -> IndicatorDef:
-    return IndicatorDef(code, name, group, target, Fraction(points), definition, source)
-
-
-#: the indicators a counter can count (domain.md's table), in the portal's order
-INDICATORS: tuple[IndicatorDef, ...] = (
-    _d("1.4", "Hồ sơ đồng bộ lên Cổng DVCQG", "Công khai, minh bạch", 6,
-       "hồ sơ đã đẩy lên và được Cổng DVCQG xác nhận / tổng số hồ sơ"),
-    _d("2.1", "Hồ sơ xử lý trước hạn, đúng hạn", "Tiến độ giải quyết", 20,
-       "đã giải quyết trước/đúng hạn + đang giải quyết chưa đến hạn / hồ sơ giải quyết trong kỳ (cả kỳ trước "
-       "chuyển sang); gia hạn xác minh theo luật không tính trễ, gia hạn có xin lỗi (Mẫu 04) tính trễ"),
-    _d("3.x", "Hồ sơ DVCTT toàn trình / hồ sơ đủ điều kiện toàn trình", "Dịch vụ công trực tuyến", 12,
-       "hồ sơ nộp trực tuyến của thủ tục nhận trực tuyến (không cần có mặt) / mọi hồ sơ của các thủ tục đó",
-       Fraction(3, 10), SOURCE_TARGET),
-    _d("3.5", "TTHC có nghĩa vụ tài chính được thanh toán trên Cổng", "Thanh toán trực tuyến", 2,
-       "thủ tục có phí, lệ phí cho thanh toán trực tuyến / thủ tục có phí, lệ phí"),
-    _d("3.5b", "TTHC có giao dịch thanh toán trực tuyến", "Thanh toán trực tuyến", 2,
-       "thủ tục có ít nhất một giao dịch thanh toán trực tuyến / thủ tục có phí, lệ phí"),
-    _d("3.6", "Hồ sơ thanh toán trực tuyến", "Thanh toán trực tuyến", 6,
-       "hồ sơ nộp phí trực tuyến / hồ sơ có phí, lệ phí"),
-    _d("4.1", "Hồ sơ có kết quả giải quyết điện tử", "Số hóa hồ sơ", 6,
-       "hồ sơ có kết quả là văn bản điện tử (ký số) / hồ sơ đã giải quyết"),
-    _d("4.2", "Hồ sơ thực hiện số hóa thành phần", "Số hóa hồ sơ", 4,
-       "hồ sơ có mọi thành phần đã số hóa / hồ sơ tiếp nhận", Fraction(4, 5)),
-    _d("4.2b", "Chứng thực bản sao điện tử từ bản chính", "Số hóa hồ sơ", 2,
-       "đơn vị có cung cấp chứng thực bản sao điện tử"),
-    _d("4.3", "Hồ sơ khai thác, sử dụng lại dữ liệu số hóa", "Số hóa hồ sơ", 2,
-       "hồ sơ dùng lại giấy tờ, kết quả đã số hóa / hồ sơ tiếp nhận", Fraction(4, 5)),
-    _d("4.4", "Hồ sơ số hóa kết nối, chia sẻ để tái sử dụng (kho dữ liệu cá nhân)", "Số hóa hồ sơ", 4,
-       "kết quả đã đẩy vào kho dữ liệu của công dân / hồ sơ có kết quả"),
-    _d("4.5a", "TTHC dùng thông tin từ CSDL quốc gia về dân cư", "Số hóa hồ sơ", 2,
-       "thủ tục có hồ sơ lấy thông tin từ CSDL dân cư / thủ tục có hồ sơ"),
-    _d("4.5b", "Hồ sơ dùng thông tin từ CSDL quốc gia về dân cư", "Số hóa hồ sơ", 2,
-       "hồ sơ lấy thông tin người nộp từ CSDL dân cư hoặc thẻ CCCD gắn chip / hồ sơ tiếp nhận"),
-    _d("5.2", "Phản ánh, kiến nghị được xử lý đúng hạn", "Mức độ hài lòng", 6,
-       "phản ánh, kiến nghị trả lời đúng hạn / tổng số phản ánh, kiến nghị"),
-    _d("5.3", "Hài lòng trong xử lý phản ánh, kiến nghị", "Mức độ hài lòng", 6,
-       "đánh giá hài lòng về xử lý phản ánh, kiến nghị / tổng số đánh giá"),
-    _d("5.4", "Hài lòng trong tiếp nhận, giải quyết TTHC", "Mức độ hài lòng", 6,
-       "đánh giá hài lòng của công dân về hồ sơ / tổng số đánh giá"),
-)
+#: group -> weight in QĐ 766, and the indicators a counter can count (domain.md's table), kept as data
+GROUPS, INDICATORS = _load_766()
 DEFS = {d.code: d for d in INDICATORS}
 
 

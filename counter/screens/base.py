@@ -7,14 +7,18 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from rich.text import Text
 from textual.message import Message
 from textual.screen import Screen
+from textual.widgets import DataTable
 from textual.worker import get_current_worker
 
 from counter.domain.errors import CounterError
 
 if TYPE_CHECKING:
     from counter.app import CounterApp
+    from counter.services.queue import QueuePage
+    from counter.services.store import Actor, Store
 
 log = logging.getLogger("counter.ui")
 T = TypeVar("T")
@@ -91,6 +95,23 @@ class ServiceScreen(ServiceCalls):
     HELP = ""
     _styled = False  # set at the first ScreenResume: the screen was styled whole when it was mounted
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._preset_breakpoints()
+
+    def _preset_breakpoints(self) -> None:
+        """The width/height classes (-narrow, -wide) the screen's first Resize would add, set before its widgets
+        mount: added after, they restyled every widget again (F2: 97 ms of the UI thread; issue 21)."""
+        try:
+            width, height = self.app.size
+        except Exception:  # built outside a running app (a test): the first Resize sets them as Textual does
+            return
+        own_h, own_v = self.HORIZONTAL_BREAKPOINTS, self.VERTICAL_BREAKPOINTS
+        for size, breakpoints in ((width, self.app.HORIZONTAL_BREAKPOINTS if own_h is None else own_h),
+                                  (height, self.app.VERTICAL_BREAKPOINTS if own_v is None else own_v)):
+            if breakpoints:
+                self.add_class(*self._get_breakpoint_classes(size, breakpoints), update=False)
+
     def _on_screen_resume(self, event: Any) -> None:
         """The first resume after mounting skips Textual's restyle of every node: they were styled a moment ago
         as they mounted, and restyling ~200 widgets again held the UI thread (issue 21, bench/ui_stall.py)."""
@@ -102,6 +123,36 @@ class ServiceScreen(ServiceCalls):
     @property
     def capp(self) -> CounterApp:
         return self.app  # type: ignore[return-value]
+
+    def call_signed_in(self, fn: Callable[[Store, Actor], T], done: Callable[[T], Any],
+                       failed: Callable[[str], Any] | None = None, group: str = "service",
+                       exclusive: bool = False) -> None:
+        """call_service(fn(store, actor), …) with the store and the signed-in user; nothing while the store is
+        not open or nobody is signed in."""
+        store, actor = self.capp.store, self.capp.actor
+        if store is None or actor is None:
+            return
+        self.call_service(lambda: fn(store, actor), done, failed, group, exclusive)
+
+    def session(self) -> tuple[Store, Actor]:
+        """The store and the signed-in user, on a screen that opens only once signed in."""
+        store, actor = self.capp.store, self.capp.actor
+        assert store is not None and actor is not None  # the screen opens only once signed in
+        return store, actor
+
+    def ask(self, question: Screen[Any], then: Callable[[Any], Any]) -> None:
+        """Open a question (Confirm, AskText…): then(answer) on an answer (Có, a text typed); Esc, Không or an
+        empty text does nothing."""
+        self.app.push_screen(question, lambda answer: then(answer) if answer else None)
+
+    def attempt(self, fn: Callable[[], T], failed: Callable[[str], Any] | None = None) -> T | None:
+        """fn() on the UI thread (a quick read: the config, the station's settings); when it fails, its Vietnamese
+        line goes to failed (default: shown as an error) and None comes back."""
+        try:
+            return fn()
+        except Exception as exc:
+            (failed or self.show_error)(error_text(exc))
+            return None
 
     def key_name(self, binding_id: str) -> str:
         """How a line on screen names the key of one of this screen's bindings now ("Ctrl+T"; a [keymap] entry
@@ -122,11 +173,7 @@ class ServiceScreen(ServiceCalls):
         services = self.capp.services
         if services is None:
             return
-        try:
-            port = services.serial_qr_port()
-        except Exception as exc:
-            self.show_error(error_text(exc))
-            return
+        port = self.attempt(services.serial_qr_port)
         if not port:
             return
         stop = self._scanner_stop = threading.Event()
@@ -182,13 +229,10 @@ class ServiceScreen(ServiceCalls):
         saved whatever the printer does (F9's Ctrl+R prints it again)."""
         from counter.services.fees import print_fee_paper
 
-        store, actor = self.capp.store, self.capp.actor
-        if store is None or actor is None:
-            return
-        self.call_service(lambda: print_fee_paper(store, actor, code, "receipt"),
-                          lambda p: self.notify(f"Đã in biên lai {receipt}: {p.where}", markup=False),
-                          lambda m: self.show_error(f"Đã thu tiền, CHƯA IN ĐƯỢC biên lai {receipt}: {m} — in lại ở "
-                                                    "màn hình Thu phí"), group="print-receipt")
+        self.call_signed_in(lambda store, actor: print_fee_paper(store, actor, code, "receipt"),
+                            lambda p: self.notify(f"Đã in biên lai {receipt}: {p.where}", markup=False),
+                            lambda m: self.show_error(f"Đã thu tiền, CHƯA IN ĐƯỢC biên lai {receipt}: {m} — in lại ở "
+                                                      "màn hình Thu phí"), group="print-receipt")
 
     # ---- the form on screen (one rule for every screen: quit, lock, switching screens ask before it is lost) ----
     def dirty(self) -> bool:
@@ -206,3 +250,83 @@ class ServiceScreen(ServiceCalls):
 
     def refocus(self) -> None:
         """Its function key was pressed while it is open: put the cursor where work starts (default: stay)."""
+
+
+class LiveScreen(ServiceScreen):
+    """A list that follows the store (F5 Việc của tôi, F6 Hàng đợi, F8 Trực tuyến): a timer reads the store's
+    cheap change stamp in a worker and the screen reloads what it shows only when the stamp moved."""
+
+    REFRESH_SECONDS = 5.0
+    STAMP_GROUP = "stamp"  # the worker group of the stamp reads: "<screen>-stamp", the newest read wins
+    stamp: tuple[int, int] | None = None  # the store's stamp when what is shown was read; None: nothing shown yet
+
+    def follow_store(self) -> None:
+        """Start the timer (from on_mount, after the first load)."""
+        self.set_interval(self.REFRESH_SECONDS, self.check_changes)
+
+    def reload_changed(self) -> None:
+        """Reload what the screen shows: the store moved since it was read."""
+        raise NotImplementedError
+
+    def note_stamp(self) -> None:
+        """Read the stamp now, for a list whose result does not carry it."""
+        from counter.services.queue import change_stamp
+
+        store = self.capp.store
+        if store is not None:
+            self.call_service(lambda: change_stamp(store), self._stamp, lambda _m: None, group=self.STAMP_GROUP)
+
+    def _stamp(self, stamp: tuple[int, int]) -> None:
+        self.stamp = stamp
+
+    def check_changes(self) -> None:
+        """The timer: a cheap stamp read in a worker; reload only when the store moved."""
+        from counter.services.queue import change_stamp
+
+        store = self.capp.store
+        if store is None or self.stamp is None:
+            return
+        self.call_service(lambda: change_stamp(store), self.stamp_read, lambda _m: None, group=self.STAMP_GROUP,
+                          exclusive=True)
+
+    def stamp_read(self, stamp: tuple[int, int]) -> None:
+        if stamp != self.stamp:
+            self.stamp = stamp
+            self.reload_changed()
+
+
+class DossierPages(LiveScreen):
+    """A list of dossiers by bucket, a page at a time, that follows the store (F5 Việc của tôi, F6's queue): a
+    bucket picked or a page turned loads that page (load_page); Enter on a row opens the dossier."""
+
+    bucket = ""
+    page_no = 0
+    has_next = False  # the page shown has one after it
+
+    def load_page(self) -> None:
+        """Load page page_no of bucket."""
+        raise NotImplementedError
+
+    def choose(self, bucket: str) -> None:
+        if bucket != self.bucket:
+            self.bucket, self.page_no = bucket, 0
+            self.load_page()
+
+    def action_page(self, delta: int) -> None:
+        if (delta > 0 and not self.has_next) or (delta < 0 and self.page_no == 0):
+            return
+        self.page_no += delta
+        self.load_page()
+
+    def open_row(self, event: DataTable.RowSelected) -> None:
+        from counter.screens.dossier import DossierScreen
+
+        self.app.push_screen(DossierScreen(str(event.row_key.value)))
+
+    def pager_line(self, result: QueuePage, label: str, enter: str = "") -> Text:
+        """The line under the list: the bucket (label), the page, how many dossiers, which way the pages turn."""
+        total = result.counts.get(self.bucket, len(result.items))
+        more = " · PageDown: trang sau" if result.has_next else ""
+        prev = " · PageUp: trang trước" if result.page > 0 else ""
+        shown = f"{total} hồ sơ{enter}" if result.items else "Không có hồ sơ nào"
+        return Text(f"{label} · Trang {result.page + 1} · {shown}{more}{prev}")

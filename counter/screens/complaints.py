@@ -45,8 +45,7 @@ class ComplaintsScreen(ServiceScreen):
     def action_reload(self) -> None:
         from counter.services import voice
 
-        store, actor = self.capp.store, self.capp.actor
-        assert store is not None and actor is not None  # the screen opens only once signed in
+        store, actor = self.session()
         self.call_service(lambda: voice.complaints(store, actor), self.show_items, self.show_error, group="voice")
 
     def show_items(self, items: list) -> None:
@@ -86,8 +85,7 @@ class ComplaintsScreen(ServiceScreen):
         if c is None:
             self.notify("Chọn một phản ánh trong danh sách trước", severity="warning")
             return
-        store, actor = self.capp.store, self.capp.actor
-        assert store is not None and actor is not None  # the screen opens only once signed in
+        store, actor = self.session()
 
         def done(updated) -> None:  # type: ignore[no-untyped-def]
             self.notify(f"Phản ánh {updated.code}: {updated.status_label}", markup=False)
@@ -101,38 +99,26 @@ class ComplaintsScreen(ServiceScreen):
         if c is None:
             self.notify("Chọn một phản ánh trong danh sách trước", severity="warning")
             return
-        def answered(text: str | None) -> None:
-            if text:
-                self._act("answer", answer=text)
-
-        self.app.push_screen(AskText(f"Trả lời phản ánh {c.code}", "Nội dung trả lời (công dân xem trên trang tra cứu):",
-                                     c.answer or ""), answered)
+        self.ask(AskText(f"Trả lời phản ánh {c.code}", "Nội dung trả lời (công dân xem trên trang tra cứu):",
+                         c.answer or ""), lambda text: self._act("answer", answer=text))
 
     def action_assign(self) -> None:
         if self.current() is None:
             self.notify("Chọn một phản ánh trong danh sách trước", severity="warning")
             return
-        def assigned(name: str | None) -> None:
-            if name:
-                self._act("assign", owner=name)
-
-        self.app.push_screen(AskText("Giao người xử lý", "Tên đăng nhập của cán bộ xử lý:"), assigned)
+        self.ask(AskText("Giao người xử lý", "Tên đăng nhập của cán bộ xử lý:"),
+                 lambda name: self._act("assign", owner=name))
 
     def action_close(self) -> None:
         c = self.current()
         if c is None:
             return
-        def closed(yes: bool | None) -> None:
-            if yes:
-                self._act("close")
-
-        self.app.push_screen(Confirm(f"Kết thúc phản ánh {c.code}?"), closed)
+        self.ask(Confirm(f"Kết thúc phản ánh {c.code}?"), lambda _yes: self._act("close"))
 
     def action_ratings(self) -> None:
         from counter.services import voice
 
-        store, actor = self.capp.store, self.capp.actor
-        assert store is not None and actor is not None  # the screen opens only once signed in
+        store, actor = self.session()
 
         def show(rows: list) -> None:
             lines = ["Đánh giá sự hài lòng (cán bộ · thủ tục: rất hài lòng / hài lòng / không hài lòng · tỷ lệ)"]

@@ -149,7 +149,7 @@ class ConflictsScreen(ServiceScreen):
             return
         question = (f"Làm lại “{c.kind_label}” trên hồ sơ {c.dossier_code} theo bản hiện tại của hồ sơ (bản của "
                     "máy chủ)? Thao tác mới được gửi ở lần đồng bộ sau.")
-        self.app.push_screen(Confirm(question), lambda yes: self._redo(c) if yes else None)
+        self.ask(Confirm(question), lambda _yes: self._redo(c))
 
     def _redo(self, c: Any) -> None:
         from counter.services import sync as sync_service
@@ -175,7 +175,7 @@ class ConflictsScreen(ServiceScreen):
             return
         ask = AskText(f"Bỏ qua xung đột của hồ sơ {c.dossier_code}",
                       f"“{c.kind_label}” sẽ không được làm lại. Ghi chú lý do (bắt buộc, được lưu lại):")
-        self.app.push_screen(ask, lambda note: self._dismiss(c, note) if note else None)
+        self.ask(ask, lambda note: self._dismiss(c, note))
 
     def _dismiss(self, c: Any, note: str) -> None:
         from counter.services import sync as sync_service

@@ -175,12 +175,9 @@ class DossierScreen(ServiceScreen):
         self.reload()
         from counter.screens.modals import Confirm
 
-        def answer(yes: bool | None) -> None:
-            if yes:
-                self.print_in_background(done.code, "01", self.query_one("#dossier-outcome", Static),
-                                         "giấy tiếp nhận (Mẫu 01)")
-
-        self.app.push_screen(Confirm("In lại giấy tiếp nhận (Mẫu 01) với thông tin đã sửa?"), answer)
+        self.ask(Confirm("In lại giấy tiếp nhận (Mẫu 01) với thông tin đã sửa?"),
+                 lambda _yes: self.print_in_background(done.code, "01", self.query_one("#dossier-outcome", Static),
+                                                       "giấy tiếp nhận (Mẫu 01)"))
 
     def action_void(self) -> None:
         """Ctrl+D: a supervisor voids a dossier received by mistake, the same day: the reason, then a confirm."""
@@ -192,21 +189,18 @@ class DossierScreen(ServiceScreen):
     def _ask_void_reason(self, code: str) -> None:
         from counter.screens.modals import AskText, Confirm
 
-        def confirmed(reason: str, yes: bool | None) -> None:
-            if not yes:
-                return
+        def confirmed(reason: str) -> None:
             from counter.services.dossiers import void
 
             store, actor = self.capp.store, self.capp.actor
             self.call_service(lambda: void(store, actor, code, reason), self._voided, self._refused)  # type: ignore[arg-type]
 
-        def got_reason(reason: str | None) -> None:
-            if reason:
-                self.app.push_screen(Confirm(f"Hủy hồ sơ {code}? Hồ sơ rời hàng đợi, sổ theo dõi ghi “Đã hủy”; "
-                                             "mã hồ sơ không được dùng lại."), lambda yes: confirmed(reason, yes))
+        def got_reason(reason: str) -> None:
+            self.ask(Confirm(f"Hủy hồ sơ {code}? Hồ sơ rời hàng đợi, sổ theo dõi ghi “Đã hủy”; "
+                             "mã hồ sơ không được dùng lại."), lambda _yes: confirmed(reason))
 
-        self.app.push_screen(AskText(f"Hủy hồ sơ {code} (tiếp nhận nhầm)", "Lý do hủy (bắt buộc):",
-                                     hint="Enter: tiếp tục · Esc: thôi, không hủy hồ sơ"), got_reason)
+        self.ask(AskText(f"Hủy hồ sơ {code} (tiếp nhận nhầm)", "Lý do hủy (bắt buộc):",
+                         hint="Enter: tiếp tục · Esc: thôi, không hủy hồ sơ"), got_reason)
 
     def _voided(self, state) -> None:  # type: ignore[no-untyped-def]
         self._outcome(f"Đã hủy hồ sơ {state.code}: {state.void_reason}", "bold green")

@@ -100,8 +100,8 @@ class FeesScreen(ServiceScreen):
     def load(self, focus_amount: bool = False, message: Text | None = None) -> None:
         from counter.services import fees
 
-        store, actor, code = self.capp.store, self.capp.actor, self.code
-        assert store is not None and actor is not None  # the screen opens only once signed in
+        store, actor = self.session()
+        code = self.code
 
         def work() -> Any:
             view = fees.fee_view(store, actor, code)
@@ -164,8 +164,8 @@ class FeesScreen(ServiceScreen):
 
         if not self._need_code():
             return
-        store, actor, code = self.capp.store, self.capp.actor, self.code
-        assert store is not None and actor is not None  # the screen opens only once signed in
+        store, actor = self.session()
+        code = self.code
         amount, payer, note = self._value("fee-amount"), self._value("fee-payer"), self._value("fee-note")
 
         def work() -> Any:
@@ -195,8 +195,8 @@ class FeesScreen(ServiceScreen):
 
         if not self._need_code():
             return
-        store, actor, code = self.capp.store, self.capp.actor, self.code
-        assert store is not None and actor is not None  # the screen opens only once signed in
+        store, actor = self.session()
+        code = self.code
         self.call_service(lambda: fees.print_fee_paper(store, actor, code, paper),
                           lambda p: self.say(Text(f"Đã in {p.what.lower()}: {p.where}", style="bold green")),
                           self.failed, group="fees-print")
@@ -206,8 +206,8 @@ class FeesScreen(ServiceScreen):
         clear the note field and reload the dossier with the message said(result)."""
         if not self._need_code():
             return
-        store, actor, code = self.capp.store, self.capp.actor, self.code
-        assert store is not None and actor is not None  # the screen opens only once signed in
+        store, actor = self.session()
+        code = self.code
 
         def done(result: Any) -> None:
             self.query_one("#fee-note", Input).value = ""
@@ -233,8 +233,7 @@ class FeesScreen(ServiceScreen):
     def action_report(self) -> None:
         from counter.services import fees
 
-        store, actor = self.capp.store, self.capp.actor
-        assert store is not None and actor is not None  # the screen opens only once signed in
+        store, actor = self.session()
         today = store.clock.now()
 
         def work() -> Any:

@@ -29,6 +29,7 @@ from counter.widgets.status import BottomBar
 if TYPE_CHECKING:
     from counter.domain.cccd import CccdData
     from counter.services.giveback import Collector, ReturnPreview, ReturnView
+    from counter.services.store import Actor, Store
 
 RECEIVERS = [("Chủ hồ sơ", "owner"), ("Người được ủy quyền", "authorized")]
 #: what is handed over at the counter (issue 20): the paper result, the signed electronic one, or both
@@ -385,13 +386,10 @@ class ReturnScreen(ServiceScreen):
     def action_give(self) -> None:
         from counter.services.giveback import preview_at_counter, return_at_counter
 
-        if not self._can_return():
+        if (ready := self._returning()) is None:
             return
-        assert self.view is not None  # _can_return says there is one
-        store, actor, code = self.capp.store, self.capp.actor, self.view.code
-        assert store is not None and actor is not None  # the screen opens only once signed in
+        store, actor, code, papers, fee, note = ready
         who = self.collector()
-        papers, fee, note = self.value("papers"), self.value("fee"), self.value("note")
         form = str(self.query_one("#result_form", Select).value)
         self.confirm_then_write(lambda: preview_at_counter(store, actor, code, who, papers, fee, note, form),
                                 lambda: return_at_counter(store, actor, code, who, papers, fee, note, form),
@@ -400,13 +398,10 @@ class ReturnScreen(ServiceScreen):
     def action_post(self) -> None:
         from counter.services.giveback import preview_by_post, send_by_post
 
-        if not self._can_return():
+        if (ready := self._returning()) is None:
             return
-        assert self.view is not None  # _can_return says there is one
-        store, actor, code = self.capp.store, self.capp.actor, self.view.code
-        assert store is not None and actor is not None  # the screen opens only once signed in
+        store, actor, code, papers, fee, note = ready
         tracking, address = self.value("tracking"), self.value("address")
-        papers, fee, note = self.value("papers"), self.value("fee"), self.value("note")
         if not tracking:
             self.query_one("#tracking", Input).focus()
             self.show_error(f"Nhập số hiệu bưu gửi rồi bấm {self.key_name('return.post')}")
@@ -421,21 +416,25 @@ class ReturnScreen(ServiceScreen):
         if self.view is None:
             self._not_ready()
             return
-        store, actor, code = self.capp.store, self.capp.actor, self.view.code
-        assert store is not None and actor is not None  # the screen opens only once signed in
+        store, actor = self.session()
+        code = self.view.code
         self._write(lambda: mark_delivered(store, actor, code, self.value("note")),
                     "Đã ghi nhận bưu điện phát", None)
 
     def dossier_in_hand(self) -> str | None:
         return self.view.code if self.view is not None else None
 
-    def _can_return(self) -> bool:
-        """A ready dossier, no write under way, no card text left in a box (a return at the counter or by post may
-        go on)."""
+    def _returning(self) -> tuple[Store, Actor, str, str, str, str] | None:
+        """What a return at the counter and by post both write: the store, the actor, the dossier's code and the
+        form's papers, fee and note. None when it may not go on: no ready dossier (said on screen), a write under
+        way, card text left in a box."""
         if self.view is None or not self.view.ready:
             self._not_ready()
-            return False
-        return not (self.busy or self.cards_left_in_boxes())
+            return None
+        if self.busy or self.cards_left_in_boxes():
+            return None
+        store, actor = self.session()
+        return store, actor, self.view.code, self.value("papers"), self.value("fee"), self.value("note")
 
     def _not_ready(self) -> None:
         message = self.view.message if self.view is not None else "Quét mã QR hoặc gõ mã hồ sơ trước"

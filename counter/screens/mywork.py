@@ -14,7 +14,7 @@ from textual.widgets import DataTable, OptionList, Static
 from textual.widgets.option_list import Option
 
 from counter.domain.calendar import VN_TZ
-from counter.screens.base import ServiceScreen
+from counter.screens.base import DossierPages
 from counter.screens.keys import bindings
 from counter.screens.search import cell, late_text
 from counter.services.queue import MY_BUCKET_LABELS, MY_BUCKETS  # this module loads on F6, after login
@@ -25,7 +25,6 @@ if TYPE_CHECKING:
     from counter.services.queue import QueuePage
 
 PAGE_SIZE = 20
-REFRESH_SECONDS = 5.0
 BUCKET_KEYS = MY_BUCKETS  # keys 1–5
 # most useful first: on a narrow terminal the last columns are the ones off screen
 COLUMNS = [("Mã hồ sơ", 19), ("Chủ hồ sơ", 16), ("Hẹn trả", 11), ("Tiến độ", 24), ("Trạng thái", 20),
@@ -35,7 +34,8 @@ SHRINK = {"Trạng thái": 12, "Chủ hồ sơ": 12, "Tiến độ": 14}
 DROP = ["Thủ tục"]
 
 
-class MyWorkScreen(ServiceScreen):
+class MyWorkScreen(DossierPages):
+    STAMP_GROUP = "mywork-stamp"
     HELP = ("Việc của tôi: hồ sơ bạn tiếp nhận hôm nay, và hồ sơ được giao cho bạn đến hạn hôm nay, quá hạn (tính "
             "theo ngày làm việc), đang chờ công dân bổ sung giấy tờ hoặc nộp phí, đã có kết quả chờ trả. Phím "
             "{mywork.bucket-1}–{mywork.bucket-5} "
@@ -61,10 +61,7 @@ class MyWorkScreen(ServiceScreen):
     def __init__(self) -> None:
         super().__init__()
         self.bucket = "received_today"
-        self.page_no = 0
-        self.has_next = False
         self.codes: list[str] = []
-        self.stamp: tuple[int, int] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(Text("VIỆC CỦA TÔI", style="bold"), id="my-title")
@@ -80,7 +77,7 @@ class MyWorkScreen(ServiceScreen):
     def on_mount(self) -> None:
         self.query_one("#my-buckets", OptionList).highlighted = 0
         self.load()
-        self.set_interval(REFRESH_SECONDS, self.check_changes)
+        self.follow_store()
 
     def refocus(self) -> None:
         self.query_one("#my-table", DataTable).focus()
@@ -88,12 +85,10 @@ class MyWorkScreen(ServiceScreen):
     def load(self) -> None:
         from counter.services import queue
 
-        store, actor = self.capp.store, self.capp.actor
-        if store is None or actor is None:
-            return
         bucket, page_no = self.bucket, self.page_no
-        self.call_service(lambda: queue.my_page(store, actor, bucket, page_no=page_no, page_size=PAGE_SIZE),
-                          self.show_page, group="mywork", exclusive=True)
+        self.call_signed_in(lambda store, actor: queue.my_page(store, actor, bucket, page_no=page_no,
+                                                               page_size=PAGE_SIZE),
+                            self.show_page, group="mywork", exclusive=True)
 
     def show_page(self, result: QueuePage) -> None:
         self.stamp = result.stamp
@@ -113,12 +108,8 @@ class MyWorkScreen(ServiceScreen):
         if self.codes:
             table.move_cursor(row=min(max(row, 0), len(self.codes) - 1))
         self.has_next = result.has_next
-        total = result.counts.get(self.bucket, len(result.items))
-        more = " · PageDown: trang sau" if result.has_next else ""
-        prev = " · PageUp: trang trước" if result.page > 0 else ""
-        shown = f"{total} hồ sơ · Enter: mở hồ sơ" if result.items else "Không có hồ sơ nào"
         self.query_one("#my-pager", Static).update(
-            Text(f"{MY_BUCKET_LABELS[self.bucket]} · Trang {result.page + 1} · {shown}{more}{prev}"))
+            self.pager_line(result, MY_BUCKET_LABELS[self.bucket], " · Enter: mở hồ sơ"))
 
     @on(OptionList.OptionHighlighted, "#my-buckets")
     def bucket_highlighted(self, event: OptionList.OptionHighlighted) -> None:
@@ -133,34 +124,12 @@ class MyWorkScreen(ServiceScreen):
         self.choose(bucket)
         self.query_one("#my-table", DataTable).focus()
 
-    def choose(self, bucket: str) -> None:
-        if bucket != self.bucket:
-            self.bucket, self.page_no = bucket, 0
-            self.load()
-
-    def action_page(self, delta: int) -> None:
-        if (delta > 0 and not self.has_next) or (delta < 0 and self.page_no == 0):
-            return
-        self.page_no += delta
-        self.load()
-
     @on(DataTable.RowSelected, "#my-table")
     def open_dossier(self, event: DataTable.RowSelected) -> None:
-        from counter.screens.dossier import DossierScreen
+        self.open_row(event)
 
-        self.app.push_screen(DossierScreen(str(event.row_key.value)))
+    def load_page(self) -> None:
+        self.load()
 
-    def check_changes(self) -> None:
-        """The timer: a cheap stamp read; reload only when the store moved."""
-        from counter.services.queue import change_stamp
-
-        store = self.capp.store
-        if store is None or self.stamp is None:
-            return
-        self.call_service(lambda: change_stamp(store), self.stamp_read, lambda _m: None, group="mywork-stamp",
-                          exclusive=True)
-
-    def stamp_read(self, stamp: tuple[int, int]) -> None:
-        if stamp != self.stamp:
-            self.stamp = stamp
-            self.load()
+    def reload_changed(self) -> None:
+        self.load()

@@ -15,7 +15,7 @@ from textual.widgets import DataTable, Static
 
 from counter.domain.calendar import format_vn
 from counter.domain.permissions import Action, can
-from counter.screens.base import ServiceScreen
+from counter.screens.base import LiveScreen, ServiceScreen
 from counter.screens.keys import bindings
 from counter.screens.modals import AskText, Confirm
 from counter.widgets.status import BottomBar
@@ -24,7 +24,6 @@ from counter.widgets.table import FittedTable
 if TYPE_CHECKING:
     from counter.services.online import OnlineDossier, Outcome, Preview, WaitingItem, WaitingList
 
-REFRESH_SECONDS = 5.0
 COLUMNS = [("!", 2), ("Mã hồ sơ", 20), ("Chủ hồ sơ", 18), ("Đã chờ", 15), ("Thủ tục", 26), ("Ghi chú", 16)]
 SHRINK = {"Chủ hồ sơ": 12, "Thủ tục": 14, "Ghi chú": 8}
 DROP = ["Ghi chú", "Thủ tục"]
@@ -49,7 +48,8 @@ def note_of(i: WaitingItem) -> str:
     return ", ".join(parts)
 
 
-class OnlineScreen(ServiceScreen):
+class OnlineScreen(LiveScreen):
+    STAMP_GROUP = "online-stamp"
     HELP = ("Hồ sơ trực tuyến: hồ sơ công dân nộp qua Cổng dịch vụ công, chờ bộ phận một cửa kiểm tra và tiếp nhận. "
             "Danh sách xếp hồ sơ nộp trước lên đầu, cột “Đã chờ” tính theo giờ làm việc; dấu ! là đã chờ quá "
             "giới hạn của cơ quan. Bên dưới là hồ sơ đã yêu cầu bổ sung, đang chờ công dân nộp tệp. Enter mở hồ "
@@ -66,7 +66,6 @@ class OnlineScreen(ServiceScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.stamp: tuple[int, int] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(Text("HỒ SƠ TRỰC TUYẾN CHỜ TIẾP NHẬN", style="bold"), id="online-title")
@@ -79,7 +78,7 @@ class OnlineScreen(ServiceScreen):
 
     def on_mount(self) -> None:
         self.load()
-        self.set_interval(REFRESH_SECONDS, self.check_changes)
+        self.follow_store()
 
     def on_screen_resume(self) -> None:
         self.load()
@@ -93,18 +92,10 @@ class OnlineScreen(ServiceScreen):
     def load(self) -> None:
         from counter.services import online
 
-        store, actor = self.capp.store, self.capp.actor
-        if store is None or actor is None:
-            return
-        self.call_service(lambda: online.waiting_list(store, actor), self.show_list, group="online",
-                          exclusive=True)
+        self.call_signed_in(online.waiting_list, self.show_list, group="online", exclusive=True)
 
     def show_list(self, result: WaitingList) -> None:
-        from counter.services.queue import change_stamp
-
-        store = self.capp.store
-        if store is not None:
-            self.call_service(lambda: change_stamp(store), self._stamp, lambda _m: None, group="online-stamp")
+        self.note_stamp()
         limit = f"{result.limit_hours:g}"
         self.query_one("#online-summary", Static).update(Text.assemble(
             (f"Chờ tiếp nhận: {result.waiting_total}", "bold"),
@@ -128,22 +119,8 @@ class OnlineScreen(ServiceScreen):
         elif empty:
             table.add_row(cell(""), cell(empty), key="")
 
-    def _stamp(self, stamp: tuple[int, int]) -> None:
-        self.stamp = stamp
-
-    def check_changes(self) -> None:
-        from counter.services.queue import change_stamp
-
-        store = self.capp.store
-        if store is None or self.stamp is None:
-            return
-        self.call_service(lambda: change_stamp(store), self._stamp_read, lambda _m: None, group="online-stamp",
-                          exclusive=True)
-
-    def _stamp_read(self, stamp: tuple[int, int]) -> None:
-        if stamp != self.stamp:
-            self.stamp = stamp
-            self.load()
+    def reload_changed(self) -> None:
+        self.load()
 
     @on(DataTable.RowSelected)
     def open_one(self, event: DataTable.RowSelected) -> None:
@@ -199,10 +176,9 @@ class OnlineDossierScreen(ServiceScreen):
     def load(self) -> None:
         from counter.services import online
 
-        store, actor, code = self.capp.store, self.capp.actor, self.code
-        if store is None or actor is None:
-            return
-        self.call_service(lambda: online.open_dossier(store, actor, code), self.show_dossier, group="od")
+        code = self.code
+        self.call_signed_in(lambda store, actor: online.open_dossier(store, actor, code), self.show_dossier,
+                            group="od")
 
     def show_dossier(self, d: OnlineDossier) -> None:
         self.dossier = d
@@ -261,8 +237,7 @@ class OnlineDossierScreen(ServiceScreen):
         if cur is None or cur[1] is None:
             self._say(f"Giấy tờ này chưa có tệp để {verb}.", "yellow")
             return None
-        store, actor = self.capp.store, self.capp.actor
-        assert store is not None and actor is not None  # the screen opens only once signed in
+        store, actor = self.session()
         return store, actor, self.code, cur[1]
 
     def action_preview(self) -> None:
@@ -332,17 +307,16 @@ class OnlineDossierScreen(ServiceScreen):
     def action_receive(self) -> None:
         from counter.services import online
 
-        store, actor, code = self.capp.store, self.capp.actor, self.code
-        assert store is not None and actor is not None  # the screen opens only once signed in
+        store, actor = self.session()
+        code = self.code
         wrong = {k: v for k, v in self.checks.items() if v}
 
-        def go(yes: bool | None) -> None:
-            if yes:
-                self.call_service(lambda: online.receive(store, actor, code, wrong), self._done, self._failed,
-                                  group="od-act", exclusive=True)
+        def go(_yes: bool) -> None:
+            self.call_service(lambda: online.receive(store, actor, code, wrong), self._done, self._failed,
+                              group="od-act", exclusive=True)
 
-        self.app.push_screen(Confirm(f"Tiếp nhận hồ sơ {code}? Hạn giải quyết tính từ lúc này; các tệp đã nộp "
-                                     "thành bản số hóa của hồ sơ."), go)
+        self.ask(Confirm(f"Tiếp nhận hồ sơ {code}? Hạn giải quyết tính từ lúc này; các tệp đã nộp "
+                         "thành bản số hóa của hồ sơ."), go)
 
     def missing(self) -> dict[str, str]:
         """What the notice lists: each paper marked wrong, and each required paper without a file."""
@@ -377,26 +351,23 @@ class OnlineDossierScreen(ServiceScreen):
                 self._failed(f"Hồ sơ {code} đã được yêu cầu bổ sung một lần: theo quy định chỉ yêu cầu một lần, "
                              "đầy đủ. Chỉ lãnh đạo / giám sát được yêu cầu thêm lần nữa, kèm lý do.")
                 return
-            self.app.push_screen(AskText("Yêu cầu bổ sung lần nữa", f"Hồ sơ đã được yêu cầu bổ sung {d.requests} "
-                                         f"lần. Lý do phải yêu cầu thêm ({listing}):"),
-                                 lambda reason: send(reason) if reason else None)
+            self.ask(AskText("Yêu cầu bổ sung lần nữa", f"Hồ sơ đã được yêu cầu bổ sung {d.requests} "
+                             f"lần. Lý do phải yêu cầu thêm ({listing}):"), send)
             return
-        self.app.push_screen(Confirm(f"Gửi yêu cầu bổ sung (một lần, đầy đủ): {listing}?"),
-                             lambda yes: send() if yes else None)
+        self.ask(Confirm(f"Gửi yêu cầu bổ sung (một lần, đầy đủ): {listing}?"), lambda _yes: send())
 
     def action_refuse(self) -> None:
         from counter.services import online
 
-        store, actor, code = self.capp.store, self.capp.actor, self.code
-        assert store is not None and actor is not None  # the screen opens only once signed in
+        store, actor = self.session()
+        code = self.code
 
-        def go(reason: str | None) -> None:
-            if reason:
-                self.call_service(lambda: online.refuse(store, actor, code, reason), self._done, self._failed,
-                                  group="od-act", exclusive=True)
+        def go(reason: str) -> None:
+            self.call_service(lambda: online.refuse(store, actor, code, reason), self._done, self._failed,
+                              group="od-act", exclusive=True)
 
-        self.app.push_screen(AskText("Từ chối tiếp nhận (Mẫu 03)", f"Lý do từ chối hồ sơ {code} (không thuộc thẩm "
-                                     "quyền, không đủ điều kiện…):"), go)
+        self.ask(AskText("Từ chối tiếp nhận (Mẫu 03)", f"Lý do từ chối hồ sơ {code} (không thuộc thẩm "
+                         "quyền, không đủ điều kiện…):"), go)
 
     def action_close(self) -> None:
         self.app.pop_screen()

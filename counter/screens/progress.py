@@ -334,7 +334,7 @@ class ProgressScreen(ServiceScreen):
             from counter.screens.modals import Confirm
 
             question = f"{FINAL_KINDS[kind]} hồ sơ {self.code}? Hồ sơ sẽ đóng, không xử lý tiếp được."
-            self.app.push_screen(Confirm(question), lambda yes: self.record(kind, values, True) if yes else None)
+            self.ask(Confirm(question), lambda _yes: self.record(kind, values, True))
             return
         if kind == "transferred":
             values = {**values, "direction": getattr(self, "_direction", "out")}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +18,7 @@ from textual.widgets.option_list import Option
 from counter.domain.calendar import format_vn
 from counter.domain.permissions import Action, can
 from counter.domain.scorecard import PERIOD_LABELS, Period, local_date, number, percent
-from counter.screens.base import ServiceScreen
+from counter.screens.base import DossierPages
 from counter.screens.keys import bindings
 from counter.widgets.status import BottomBar
 from counter.widgets.table import FittedTable
@@ -25,9 +26,9 @@ from counter.widgets.table import FittedTable
 if TYPE_CHECKING:
     from counter.services.queue import Clerk, FilterChoices, QueuePage
     from counter.services.reports import ClerkFigures, Scorecard
+    from counter.services.store import Actor, Store
 
 PAGE_SIZE = 20
-REFRESH_SECONDS = 5.0
 BUCKET_ORDER = ("due_today", "overdue", "due_soon", "waiting", "ready", "returned_today", "not_handed_over", "online")
 BUCKET_LABELS = {"due_today": "Đến hạn hôm nay", "overdue": "Quá hạn", "due_soon": "Sắp đến hạn",
                  "waiting": "Chờ công dân", "ready": "Chờ trả kết quả", "returned_today": "Đã trả hôm nay",
@@ -82,7 +83,8 @@ class ClerkPicker(ModalScreen["int | None"]):
         self.dismiss(None)
 
 
-class QueueScreen(ServiceScreen):
+class QueueScreen(DossierPages):
+    STAMP_GROUP = "queue-stamp"
     HELP = ("Hàng đợi của bộ phận (chỉ giám sát). {queue.next-tab} đổi bảng: Hàng đợi → Theo cán bộ → Chỉ số → "
             "Trực tuyến (tỷ lệ nộp trực tuyến theo thủ tục so với mục tiêu năm, tỷ lệ hỗ trợ nộp; "
             "{queue.export-online} xuất PDF và XLSX). Bảng "
@@ -105,13 +107,10 @@ class QueueScreen(ServiceScreen):
     def __init__(self) -> None:
         super().__init__()
         self.bucket = "due_today"
-        self.page_no = 0
-        self.has_next = False
         self.sort = "due"
         self.codes: list[str] = []
         self.assignees: dict[str, int | None] = {}
         self.counts: dict[str, int] = {}
-        self.stamp: tuple[int, int] | None = None
         self.choices: FilterChoices | None = None
         self.period_kind = "month"
         self.period: Period | None = None
@@ -162,11 +161,11 @@ class QueueScreen(ServiceScreen):
         if actor is None or not can(actor.role, Action.VIEW_QUEUE):  # the app hides F6; the services check too
             self.query_one("#queue-pager", Static).update(Text("Chỉ giám sát viên xem được hàng đợi của bộ phận"))
             return
-        self.period = Period.of(self.period_kind, local_date(self.capp.clock.now()))
+        self.period = Period.of(self.period_kind, self._today())
         self.query_one("#buckets", OptionList).highlighted = 0
         self.load_choices()
         self.load_queue()
-        self.set_interval(REFRESH_SECONDS, self.check_changes)
+        self.follow_store()
 
     TABS = ("tab-queue", "tab-clerks", "tab-score", "tab-online")
 
@@ -234,19 +233,11 @@ class QueueScreen(ServiceScreen):
         if self.codes:
             table.move_cursor(row=min(row, len(self.codes) - 1))
         self.has_next = result.has_next
-        total = result.counts.get(self.bucket, len(result.items))
-        more = " · PageDown: trang sau" if result.has_next else ""
-        prev = " · PageUp: trang trước" if result.page > 0 else ""
-        shown = f"{total} hồ sơ" if result.items else "Không có hồ sơ nào"
-        self.query_one("#queue-pager", Static).update(
-            Text(f"{BUCKET_LABELS[self.bucket]} · Trang {result.page + 1} · {shown}{more}{prev}"))
+        self.query_one("#queue-pager", Static).update(self.pager_line(result, BUCKET_LABELS[self.bucket]))
 
     @on(OptionList.OptionHighlighted, "#buckets")
     def bucket_highlighted(self, event: OptionList.OptionHighlighted) -> None:
-        bucket = str(event.option.id)
-        if bucket != self.bucket:
-            self.bucket, self.page_no = bucket, 0
-            self.load_queue()
+        self.choose(str(event.option.id))
 
     @on(OptionList.OptionSelected, "#buckets")
     def bucket_selected(self) -> None:
@@ -255,9 +246,7 @@ class QueueScreen(ServiceScreen):
     def action_bucket(self, bucket: str) -> None:
         self.query_one("#queue-tabs", TabbedContent).active = "tab-queue"
         self.query_one("#buckets", OptionList).highlighted = BUCKET_ORDER.index(bucket)
-        if bucket != self.bucket:
-            self.bucket, self.page_no = bucket, 0
-            self.load_queue()
+        self.choose(bucket)
 
     @on(Select.Changed, "#queue-filters Select")
     def filter_changed(self, event: Select.Changed) -> None:
@@ -266,17 +255,12 @@ class QueueScreen(ServiceScreen):
         self.page_no = 0
         self.load_queue()
 
-    def action_page(self, delta: int) -> None:
-        if (delta > 0 and not self.has_next) or (delta < 0 and self.page_no == 0):
-            return
-        self.page_no += delta
-        self.load_queue()
-
     @on(DataTable.RowSelected, "#queue-table")
     def open_dossier(self, event: DataTable.RowSelected) -> None:
-        from counter.screens.dossier import DossierScreen
+        self.open_row(event)
 
-        self.app.push_screen(DossierScreen(str(event.row_key.value)))
+    def load_page(self) -> None:
+        self.load_queue()
 
     def _current_code(self) -> str | None:
         table = self.query_one("#queue-table", DataTable)
@@ -319,21 +303,9 @@ class QueueScreen(ServiceScreen):
         self.notify(f"Đã giao hồ sơ {code}" + (f" từ {holder}" if holder else "") + f" cho {name}", markup=False)
         self.load_queue()
 
-    def check_changes(self) -> None:
-        """The timer: a cheap stamp read in a worker; reload only when the store moved."""
-        from counter.services.queue import change_stamp
-
-        store = self.capp.store
-        if store is None or self.stamp is None:
-            return
-        self.call_service(lambda: change_stamp(store), self.stamp_read, lambda _m: None, group="queue-stamp",
-                          exclusive=True)
-
-    def stamp_read(self, stamp: tuple[int, int]) -> None:
-        if stamp != self.stamp:
-            self.stamp = stamp
-            self.load_queue()
-            self.load_tab()
+    def reload_changed(self) -> None:
+        self.load_queue()
+        self.load_tab()
 
     # ---- per clerk and scorecard ------------------------------------------------------------------------
 
@@ -355,13 +327,26 @@ class QueueScreen(ServiceScreen):
         elif tab == "tab-online":
             self.load_online()
 
-    def _kind(self, select_id: str) -> str:
-        return str(self.query_one(select_id, Select).value)
+    def _today(self) -> date:
+        return local_date(self.capp.clock.now())
+
+    def _shown_period(self) -> Period:
+        """What an export covers: the period the tabs show, or this month before any."""
+        return self.period or Period.month(self._today())
+
+    def _tab_period(self, select_id: str) -> tuple[Store | None, Actor | None, Period | None]:
+        """The store, the actor and the period for a tab's figures: the kind picked on that tab's selector
+        becomes the screen's (a new kind starts at today's period)."""
+        kind = str(self.query_one(select_id, Select).value)
+        if kind != self.period_kind:
+            self.period_kind = kind
+            self.period = Period.of(kind, self._today())
+        return self.capp.store, self.capp.actor, self.period
 
     @on(Select.Changed, "#clerks-period-kind, #score-period-kind, #online-period-kind")
     def period_kind_changed(self, event: Select.Changed) -> None:
         self.period_kind = str(event.value)
-        self.period = Period.of(self.period_kind, local_date(self.capp.clock.now()))
+        self.period = Period.of(self.period_kind, self._today())
         self.load_tab()
 
     def action_shift(self, n: int) -> None:
@@ -373,11 +358,7 @@ class QueueScreen(ServiceScreen):
     def load_clerks(self) -> None:
         from counter.services import reports
 
-        kind = self._kind("#clerks-period-kind")
-        if kind != self.period_kind:
-            self.period_kind = kind
-            self.period = Period.of(kind, local_date(self.capp.clock.now()))
-        store, actor, period = self.capp.store, self.capp.actor, self.period
+        store, actor, period = self._tab_period("#clerks-period-kind")
 
         def work() -> list[ClerkFigures]:
             # period is None only when on_mount refused the queue to this actor: the call fails, as it did
@@ -403,11 +384,7 @@ class QueueScreen(ServiceScreen):
     def load_score(self) -> None:
         from counter.services import reports
 
-        kind = self._kind("#score-period-kind")
-        if kind != self.period_kind:
-            self.period_kind = kind
-            self.period = Period.of(kind, local_date(self.capp.clock.now()))
-        store, actor, period = self.capp.store, self.capp.actor, self.period
+        store, actor, period = self._tab_period("#score-period-kind")
         self.call_service(lambda: reports.scorecard(store, actor, period), self.show_score,  # type: ignore[arg-type]
                           group="score", exclusive=True)
 
@@ -444,11 +421,7 @@ class QueueScreen(ServiceScreen):
     def load_online(self) -> None:
         from counter.services import online_report
 
-        kind = self._kind("#online-period-kind")
-        if kind != self.period_kind:
-            self.period_kind = kind
-            self.period = Period.of(kind, local_date(self.capp.clock.now()))
-        store, actor, period = self.capp.store, self.capp.actor, self.period
+        store, actor, period = self._tab_period("#online-period-kind")
         self.call_service(lambda: online_report.online_report(store, actor, period),  # type: ignore[arg-type]
                           self.show_online, group="online-report", exclusive=True)
 
@@ -482,7 +455,7 @@ class QueueScreen(ServiceScreen):
         from counter.services import online_report
 
         store, actor = self.capp.store, self.capp.actor
-        period = self.period or Period.month(local_date(self.capp.clock.now()))
+        period = self._shown_period()
 
         def work() -> str:
             assert store is not None and actor is not None
@@ -499,9 +472,9 @@ class QueueScreen(ServiceScreen):
         from counter.services import reports
 
         store, actor = self.capp.store, self.capp.actor
-        period = self.period or Period.month(local_date(self.capp.clock.now()))
+        period = self._shown_period()
         if kind == "ledger" and self._active() == "tab-queue":
-            period = Period.month(local_date(self.capp.clock.now()))  # from the queue: this month's ledger
+            period = Period.month(self._today())  # from the queue: this month's ledger
         bucket, flt = self.bucket, self._filter()
         self.notify("Đang xuất…", timeout=2)
         what = {"ledger": f"Sổ theo dõi {period.label}", "scorecard": f"Chỉ số {period.label}",

@@ -533,15 +533,13 @@ class ReceiveScreen(ServiceScreen):
         same = [r for r in self.results if fold(r.name) == fold(paper.name)]
         result = (same or self.results)[0]
 
-        def answer(yes: bool | None) -> None:
-            if yes:
-                self.picks[paper.name] = result
-                sl.select(position)
-                self.show_picks()
+        def answer(_yes: bool) -> None:
+            self.picks[paper.name] = result
+            sl.select(position)
+            self.show_picks()
 
-        self.app.push_screen(Confirm(f"Tái sử dụng kết quả điện tử “{result.name}” ({result.pages} trang, ký bởi "
-                                     f"{result.signed_by or '—'}) của hồ sơ {result.code} cho giấy tờ “{paper.name}”?"),
-                             answer)
+        self.ask(Confirm(f"Tái sử dụng kết quả điện tử “{result.name}” ({result.pages} trang, ký bởi "
+                         f"{result.signed_by or '—'}) của hồ sơ {result.code} cho giấy tờ “{paper.name}”?"), answer)
 
     @on(Checkbox.Changed, "#has_submitter")
     def toggle_submitter(self, event: Checkbox.Changed) -> None:
@@ -703,13 +701,10 @@ class ReceiveScreen(ServiceScreen):
         """Hỗ trợ nộp trực tuyến: the server's /nop page (assisted) in the system browser (issue 15)."""
         from counter.services.online import open_assisted_filing
 
-        store, actor = self.capp.store, self.capp.actor
-        if store is None or actor is None:
-            return
         code = self.procedure.code if self.procedure is not None else None
-        self.call_service(lambda: open_assisted_filing(store, actor, code),
-                          lambda url: self.notify(f"Đã mở trang nộp trực tuyến (hỗ trợ): {url}", markup=False),
-                          group="receive-assisted")
+        self.call_signed_in(lambda store, actor: open_assisted_filing(store, actor, code),
+                            lambda url: self.notify(f"Đã mở trang nộp trực tuyến (hỗ trợ): {url}", markup=False),
+                            group="receive-assisted")
 
     def _not_accepted(self, form: str, reason: str | None) -> None:
         if not reason:

@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Input, ProgressBar, Static
 
-from counter.screens.base import ServiceScreen, error_text
+from counter.screens.base import ServiceScreen
 from counter.screens.keys import bindings
 from counter.screens.modals import AskText, Confirm
 from counter.widgets.qr_input import QrInput
@@ -422,10 +422,8 @@ class ScanScreen(ServiceScreen):
         pos = self.ready_item()
         if pos is None:
             return
-        try:
-            cfg = self.config()
-        except Exception as exc:
-            self.show_error(error_text(exc))
+        cfg = self.attempt(self.config)
+        if cfg is None:
             return
         feeder = "feeder" in cfg.source.lower() or "adf" in cfg.source.lower()
         if not self.start(f"quét từ máy quét {cfg.device}" + (" (khay nạp giấy)" if feeder else "")):
@@ -455,12 +453,9 @@ class ScanScreen(ServiceScreen):
         if pos is None:
             return
 
-        def got(text: str | None) -> None:
-            if text:
-                self.import_paths(pos, split_paths(text), "Nhập tệp")
-
-        self.app.push_screen(AskText("Nhập tệp", "Đường dẫn tệp JPEG, PNG hoặc PDF (nhiều tệp: ngăn cách bằng “;”; "
-                                     "một thư mục: mọi ảnh trong đó)"), got)
+        self.ask(AskText("Nhập tệp", "Đường dẫn tệp JPEG, PNG hoặc PDF (nhiều tệp: ngăn cách bằng “;”; "
+                         "một thư mục: mọi ảnh trong đó)"),
+                 lambda text: self.import_paths(pos, split_paths(text), "Nhập tệp"))
 
     def import_paths(self, pos: int, paths: list[Path], what: str, watched: bool = False) -> None:
         files = expand(paths)
@@ -502,10 +497,8 @@ class ScanScreen(ServiceScreen):
         from counter.services import digitize
 
         store = self.capp.store
-        try:
-            cfg = self.config()
-        except Exception as exc:
-            self.failed(error_text(exc))
+        cfg = self.attempt(self.config, self.failed)
+        if cfg is None:
             return
 
         def done(pages: list[Any]) -> None:
@@ -572,9 +565,7 @@ class ScanScreen(ServiceScreen):
         o = offers[0]
         code = self.target.code  # type: ignore[union-attr]
 
-        def answer(yes: bool | None) -> None:
-            if not yes:
-                return
+        def answer(_yes: bool) -> None:
             from counter.services import digitize
 
             store, actor = self.capp.store, self.capp.actor
@@ -592,8 +583,8 @@ class ScanScreen(ServiceScreen):
             self.call_service(work, done, group="reuse")
 
         what = "kết quả điện tử" if o.digitization == 3 else "tệp đã số hóa"
-        self.app.push_screen(Confirm(f"Tái sử dụng {what} “{o.name}” ({o.pages} trang) của hồ sơ {o.code} "
-                                     f"cho thành phần {pos}?"), answer)
+        self.ask(Confirm(f"Tái sử dụng {what} “{o.name}” ({o.pages} trang) của hồ sơ {o.code} "
+                         f"cho thành phần {pos}?"), answer)
 
     def action_sign(self) -> None:
         """Ký số (issue 20): the official certifies the electronic copy of the highlighted paper with the token
@@ -628,10 +619,8 @@ class ScanScreen(ServiceScreen):
         """The next scanner of the config's list, for this session (the config keeps the default)."""
         from dataclasses import replace
 
-        try:
-            cfg = self.config()
-        except Exception as exc:
-            self.show_error(error_text(exc))
+        cfg = self.attempt(self.config)
+        if cfg is None:
             return
         names = list(dict.fromkeys(cfg.devices if cfg.device in cfg.devices else (cfg.device, *cfg.devices)))
         if len(names) < 2:
