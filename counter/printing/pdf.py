@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import threading
 from functools import lru_cache
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -59,6 +60,10 @@ class QRFlowable(Flowable):
                         x += 1
                     c.rect(start * cell, (n - 1 - y) * cell, (x - start) * cell, cell, stroke=0, fill=1)
                 x += 1
+
+
+#: held while a PDF is built (render_pdf)
+_RENDERING = threading.Lock()
 
 
 @lru_cache(maxsize=1)
@@ -241,7 +246,14 @@ def _build(docs: list[Document], size: tuple[float, float], margin: float, font_
 def render_pdf(docs: list[Document], paper: str = "A5") -> bytes:
     """Each document starts on a new page of the given size (A5 for forms, A4 for ledgers or on request).
     An A5 form that would spill onto a second page (a long office name, many papers) is set a little smaller
-    so that each copy stays one sheet; one that cannot fit even so keeps the normal size and runs on."""
+    so that each copy stays one sheet; one that cannot fit even so keeps the normal size and runs on.
+    One render at a time: reportlab's fonts keep the subsets of the documents being built in shared state,
+    and two prints at once (a fee receipt beside a Mẫu 01) broke one of them (IndexError)."""
+    with _RENDERING:
+        return _render_pdf(docs, paper)
+
+
+def _render_pdf(docs: list[Document], paper: str) -> bytes:
     _fonts()
     size = PAPERS[paper]
     margin = 8 * mm if paper == "A5" else 10 * mm if paper == "A4-landscape" else 15 * mm
