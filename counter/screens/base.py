@@ -297,8 +297,12 @@ class LiveScreen(ServiceScreen):
 
 class DossierPages(LiveScreen):
     """A list of dossiers by bucket, a page at a time, that follows the store (F5 Việc của tôi, F6's queue): a
-    bucket picked or a page turned loads that page (load_page); Enter on a row opens the dossier."""
+    bucket picked or a page turned loads that page (load_page); Enter on a row opens the dossier. A screen names
+    its bucket list, table and pager line (the widgets' ids), its buckets in the list's order and their labels."""
 
+    BUCKET_LIST = TABLE = PAGER = ""  # widget ids, without "#"
+    BUCKETS: tuple[str, ...] = ()
+    LABELS: dict[str, str] = {}
     bucket = ""
     page_no = 0
     has_next = False  # the page shown has one after it
@@ -318,10 +322,39 @@ class DossierPages(LiveScreen):
         self.page_no += delta
         self.load_page()
 
-    def open_row(self, event: DataTable.RowSelected) -> None:
-        from counter.screens.dossier import DossierScreen
+    def show_rows(self, result: QueuePage, cells: Callable[[Any], tuple[Any, ...]],
+                  prompt: Callable[[int, str], str], enter: str = "") -> None:
+        """A loaded page on screen: each bucket's prompt with its count, the rows (`cells` of each item; the cursor
+        stays on its row) and the pager line."""
+        from textual.widgets import OptionList, Static
 
-        self.app.push_screen(DossierScreen(str(event.row_key.value)))
+        buckets = self.query_one(f"#{self.BUCKET_LIST}", OptionList)
+        for i, b in enumerate(self.BUCKETS):
+            buckets.replace_option_prompt_at_index(i, f"{prompt(i, b)} ({result.counts.get(b, 0)})")
+        table = self.query_one(f"#{self.TABLE}", DataTable)
+        row = table.cursor_row
+        table.clear()
+        self.codes = [i.code for i in result.items]
+        for item in result.items:
+            table.add_row(*cells(item), key=item.code)
+        if self.codes:
+            table.move_cursor(row=min(max(row, 0), len(self.codes) - 1))
+        self.has_next = result.has_next
+        self.query_one(f"#{self.PAGER}", Static).update(self.pager_line(result, self.LABELS[self.bucket], enter))
+
+    def on_option_list_option_highlighted(self, event: Any) -> None:  # OptionList.OptionHighlighted
+        if event.option_list.id == self.BUCKET_LIST:
+            self.choose(str(event.option.id))
+
+    def on_option_list_option_selected(self, event: Any) -> None:  # OptionList.OptionSelected: to the list
+        if event.option_list.id == self.BUCKET_LIST:
+            self.query_one(f"#{self.TABLE}", DataTable).focus()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        if event.data_table.id == self.TABLE:
+            from counter.screens.dossier import DossierScreen
+
+            self.app.push_screen(DossierScreen(str(event.row_key.value)))
 
     def pager_line(self, result: QueuePage, label: str, enter: str = "") -> Text:
         """The line under the list: the bucket (label), the page, how many dossiers, which way the pages turn."""

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -22,7 +21,7 @@ from counter.widgets.status import BottomBar
 from counter.widgets.table import FittedTable
 
 if TYPE_CHECKING:
-    from counter.services.queue import QueuePage
+    from counter.services.queue import QueueItem, QueuePage
 
 PAGE_SIZE = 20
 BUCKET_KEYS = MY_BUCKETS  # keys 1–5
@@ -34,8 +33,17 @@ SHRINK = {"Trạng thái": 12, "Chủ hồ sơ": 12, "Tiến độ": 14}
 DROP = ["Thủ tục"]
 
 
+def _cells(item: QueueItem) -> tuple[Text, ...]:
+    progress = (late_text(item.days_late) if item.days_late
+                else cell(f"chờ {item.waiting_for}" if item.waiting_for else ""))
+    due = item.due_at.astimezone(VN_TZ).strftime("%d/%m %H:%M") if item.due_at else "—"
+    return (Text(item.code), cell(item.owner_name), Text(due), progress, cell(item.status_label),
+            cell(item.procedure_name))
+
+
 class MyWorkScreen(DossierPages):
     STAMP_GROUP = "mywork-stamp"
+    BUCKET_LIST, TABLE, PAGER, BUCKETS, LABELS = "my-buckets", "my-table", "my-pager", BUCKET_KEYS, MY_BUCKET_LABELS
     HELP = ("Việc của tôi: hồ sơ bạn tiếp nhận hôm nay, và hồ sơ được giao cho bạn đến hạn hôm nay, quá hạn (tính "
             "theo ngày làm việc), đang chờ công dân bổ sung giấy tờ hoặc nộp phí, đã có kết quả chờ trả. Phím "
             "{mywork.bucket-1}–{mywork.bucket-5} "
@@ -92,41 +100,12 @@ class MyWorkScreen(DossierPages):
 
     def show_page(self, result: QueuePage) -> None:
         self.stamp = result.stamp
-        buckets = self.query_one("#my-buckets", OptionList)
-        for i, b in enumerate(BUCKET_KEYS):
-            buckets.replace_option_prompt_at_index(i, f"{i + 1} {MY_BUCKET_LABELS[b]} ({result.counts.get(b, 0)})")
-        table = self.query_one("#my-table", DataTable)
-        row = table.cursor_row
-        table.clear()
-        self.codes = [i.code for i in result.items]
-        for item in result.items:
-            progress = (late_text(item.days_late) if item.days_late
-                        else cell(f"chờ {item.waiting_for}" if item.waiting_for else ""))
-            due = item.due_at.astimezone(VN_TZ).strftime("%d/%m %H:%M") if item.due_at else "—"
-            table.add_row(Text(item.code), cell(item.owner_name), Text(due), progress, cell(item.status_label),
-                          cell(item.procedure_name), key=item.code)
-        if self.codes:
-            table.move_cursor(row=min(max(row, 0), len(self.codes) - 1))
-        self.has_next = result.has_next
-        self.query_one("#my-pager", Static).update(
-            self.pager_line(result, MY_BUCKET_LABELS[self.bucket], " · Enter: mở hồ sơ"))
-
-    @on(OptionList.OptionHighlighted, "#my-buckets")
-    def bucket_highlighted(self, event: OptionList.OptionHighlighted) -> None:
-        self.choose(str(event.option.id))
-
-    @on(OptionList.OptionSelected, "#my-buckets")
-    def bucket_selected(self) -> None:
-        self.query_one("#my-table", DataTable).focus()
+        self.show_rows(result, _cells, lambda i, b: f"{i + 1} {MY_BUCKET_LABELS[b]}", " · Enter: mở hồ sơ")
 
     def action_bucket(self, bucket: str) -> None:
         self.query_one("#my-buckets", OptionList).highlighted = BUCKET_KEYS.index(bucket)
         self.choose(bucket)
         self.query_one("#my-table", DataTable).focus()
-
-    @on(DataTable.RowSelected, "#my-table")
-    def open_dossier(self, event: DataTable.RowSelected) -> None:
-        self.open_row(event)
 
     def load_page(self) -> None:
         self.load()

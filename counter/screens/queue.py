@@ -24,7 +24,7 @@ from counter.widgets.status import BottomBar
 from counter.widgets.table import FittedTable
 
 if TYPE_CHECKING:
-    from counter.services.queue import Clerk, FilterChoices, QueuePage
+    from counter.services.queue import Clerk, FilterChoices, QueueItem, QueuePage
     from counter.services.reports import ClerkFigures, Scorecard
     from counter.services.store import Actor, Store
 
@@ -83,7 +83,15 @@ class ClerkPicker(ModalScreen["int | None"]):
         self.dismiss(None)
 
 
+def _cells(item: QueueItem) -> tuple[Text, ...]:
+    late = (Text(f"{item.days_late} ngày làm việc", style="bold red") if item.days_late
+            else Text(item.waiting_for or ""))
+    return (Text(item.code), cell(item.owner_name), cell(item.procedure_name), cell(item.status_label),
+            Text(format_vn(item.due_at)[:10] if item.due_at else "—"), late, cell(item.assignee))
+
+
 class QueueScreen(DossierPages):
+    BUCKET_LIST, TABLE, PAGER, BUCKETS, LABELS = "buckets", "queue-table", "queue-pager", BUCKET_ORDER, BUCKET_LABELS
     STAMP_GROUP = "queue-stamp"
     HELP = ("Hàng đợi của bộ phận (chỉ giám sát). {queue.next-tab} đổi bảng: Hàng đợi → Theo cán bộ → Chỉ số → "
             "Trực tuyến (tỷ lệ nộp trực tuyến theo thủ tục so với mục tiêu năm, tỷ lệ hỗ trợ nộp; "
@@ -216,32 +224,8 @@ class QueueScreen(DossierPages):
 
     def show_queue(self, result: QueuePage) -> None:
         self.counts, self.stamp = result.counts, result.stamp
-        buckets = self.query_one("#buckets", OptionList)
-        for i, b in enumerate(BUCKET_ORDER):
-            buckets.replace_option_prompt_at_index(i, f"{BUCKET_LABELS[b]} ({result.counts.get(b, 0)})")
-        table = self.query_one("#queue-table", DataTable)
-        row = table.cursor_row
-        table.clear()
-        self.codes = [i.code for i in result.items]
         self.assignees = {i.code: i.assignee_id for i in result.items}
-        for item in result.items:
-            late = (Text(f"{item.days_late} ngày làm việc", style="bold red") if item.days_late
-                    else Text(item.waiting_for or ""))
-            table.add_row(Text(item.code), cell(item.owner_name), cell(item.procedure_name), cell(item.status_label),
-                          Text(format_vn(item.due_at)[:10] if item.due_at else "—"), late, cell(item.assignee),
-                          key=item.code)
-        if self.codes:
-            table.move_cursor(row=min(row, len(self.codes) - 1))
-        self.has_next = result.has_next
-        self.query_one("#queue-pager", Static).update(self.pager_line(result, BUCKET_LABELS[self.bucket]))
-
-    @on(OptionList.OptionHighlighted, "#buckets")
-    def bucket_highlighted(self, event: OptionList.OptionHighlighted) -> None:
-        self.choose(str(event.option.id))
-
-    @on(OptionList.OptionSelected, "#buckets")
-    def bucket_selected(self) -> None:
-        self.query_one("#queue-table", DataTable).focus()
+        self.show_rows(result, _cells, lambda _i, b: BUCKET_LABELS[b])
 
     def action_bucket(self, bucket: str) -> None:
         self.query_one("#queue-tabs", TabbedContent).active = "tab-queue"
@@ -254,10 +238,6 @@ class QueueScreen(DossierPages):
             self.sort = str(event.value)
         self.page_no = 0
         self.load_queue()
-
-    @on(DataTable.RowSelected, "#queue-table")
-    def open_dossier(self, event: DataTable.RowSelected) -> None:
-        self.open_row(event)
 
     def load_page(self) -> None:
         self.load_queue()
