@@ -49,6 +49,16 @@ def load(files: list[Path]) -> list[tuple[str, dict[str, dict]]]:
     return runs
 
 
+def newest(n: int) -> list[Path]:
+    """The n runs measured last, oldest first: by the time their figures were written (the "at" of a run's last
+    line), not by file name ("s29-a" sorts before "stspeed-mid") nor by mtime (a fresh clone sets them all)."""
+    def last_at(f: Path) -> str:
+        lines = [ln for ln in f.read_text(encoding="utf-8").splitlines() if ln.strip()]
+        return json.loads(lines[-1]).get("at", "") if lines else ""
+
+    return sorted(RESULTS.glob("*.jsonl"), key=lambda f: (last_at(f), f.name))[-n:]
+
+
 def fmt(x: float | None) -> str:
     if x is None:
         return "–"
@@ -60,7 +70,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=2, help="how many of the newest runs")
     ap.add_argument("files", nargs="*", type=Path)
     a = ap.parse_args()
-    files = a.files or sorted(RESULTS.glob("*.jsonl"))[-a.runs:]
+    files = a.files or newest(a.runs)
     if not files:
         sys.exit("no results yet: make bench (or run a bench) first")
     runs = load(files)
