@@ -175,7 +175,7 @@ def push(conn: Connection, auth: TokenInfo, body: Any, now: datetime,
         conn.execute(sa.update(t.tokens).where(t.tokens.c.id == auth.id).values(station_id=station_id))
     info = request.office
     if info is not None and info.id in (None, auth.office_id):
-        changes = {k: getattr(info, k) for k in ("name", "phone", "address")
+        changes = {k: getattr(info, k) for k in contracts.OFFICE_FIELDS
                    if k in info.model_fields_set and getattr(info, k) != office[k]}
         if changes:
             conn.execute(sa.update(t.offices).where(t.offices.c.id == auth.office_id).values(**changes, updated_at=now))

@@ -1239,7 +1239,9 @@ def receipt_of(engine: Engine, token: str | None, base: str) -> bytes | None:
     info: dict[str, Any] = dict(office) if office else {}
     name = info.get("name") or state.office_id
     r = forms.ReceiptData(
-        parent_name=name, office_name=name, place_name=info.get("address") or "",
+        # the office as its stations send it; before a station sent the parent and the place: the name, the address
+        parent_name=info.get("parent_name") or name, office_name=name,
+        place_name=info.get("place_name") or info.get("address") or "",
         office_phone=info.get("phone") or "", code=state.code, book=state.book, book_no=state.book_no,
         owner_name=state.owner_name, owner_address=state.owner_address or "", owner_phone=state.owner_phone or "",
         owner_email=state.owner_email or "", owner_id_number=state.owner_id_number or "",

@@ -24,6 +24,8 @@ offices = sa.Table(
     sa.Column("name", sa.Text, nullable=False, server_default=""),
     sa.Column("phone", sa.Text, nullable=False, server_default=""),
     sa.Column("address", sa.Text, nullable=False, server_default=""),
+    sa.Column("parent_name", sa.Text, nullable=False, server_default=""),  # Mẫu 01's first header line
+    sa.Column("place_name", sa.Text, nullable=False, server_default=""),  # "Phục Linh, ngày … tháng … năm …"
     sa.Column("last_seq", sa.BigInteger, nullable=False, server_default="0"),
     sa.Column("last_hash", sa.String(64), nullable=False, server_default="0" * 64),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=True),

@@ -668,6 +668,12 @@ class OfficeInfo(BaseModel):
     name: Annotated[Line, Field(max_length=300)] = ""
     phone: Annotated[Line, Field(max_length=40)] = ""
     address: Annotated[Line, Field(max_length=300)] = ""
+    parent_name: Annotated[Line, Field(max_length=300)] = ""  # e.g. "UBND XÃ PHỤC LINH" (Mẫu 01's header)
+    place_name: Annotated[Line, Field(max_length=100)] = ""  # the địa danh of "…, ngày … tháng … năm …"
+
+
+#: what of the office a push carries (the station's offices row; the server keeps each in central_offices)
+OFFICE_FIELDS = ("name", "phone", "address", "parent_name", "place_name")
 
 
 #: the most events one push may carry (issue 21: 1000, so a batch's fixed cost, ~10 ms, is 10 µs an event)

@@ -28,7 +28,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col
 
-from counter.domain.contracts import BODY_KEYS, LEGACY_BATCH
+from counter.domain.contracts import BODY_KEYS, LEGACY_BATCH, OFFICE_FIELDS
 from counter.domain.errors import CounterError
 from counter.domain.hashing import canonical_json, chain_hash
 from counter.domain.lifecycle import BLOB_KINDS, DossierState, Event, EventKind, TransitionError, apply
@@ -346,7 +346,7 @@ class CycleReport:
 def _office_wire(session: Session, office_id: str) -> dict[str, str]:
     o = session.get(Office, office_id)
     assert o is not None
-    return {"id": o.id, "name": o.name, "phone": o.phone, "address": o.address}
+    return {"id": o.id, **{k: getattr(o, k) for k in OFFICE_FIELDS}}
 
 
 def push(store: Store, client: SyncClient, report: CycleReport | None = None, batch: int = BATCH) -> CycleReport:
