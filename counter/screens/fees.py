@@ -11,6 +11,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
 from counter.domain.permissions import Action, can
@@ -28,7 +29,8 @@ class FeesScreen(ServiceScreen):
             "ghi nhận thanh toán trực tuyến (ô “Mã giao dịch / lý do” là mã Cổng báo về) · {fees.print}: in biên "
             "lai · {fees.notice}: in thông báo nộp phí có mã VietQR · {fees.reissue}: hủy biên lai (ghi lý do) "
             "và cấp lại · {fees.refund}: hoàn trả (số tiền và lý do) · {fees.report}: báo cáo thu trong ngày "
-            "(PDF và XLSX). Nộp thiếu, nộp thừa, nộp lần hai đều bị từ chối.")
+            "(PDF và XLSX) · {fees.qr}: mã VietQR phóng to, một mình trên màn hình (màn hình nhỏ). Nộp thiếu, "
+            "nộp thừa, nộp lần hai đều bị từ chối.")
     AUTO_FOCUS = "#fee-code"
     CSS = """
     FeesScreen .form-row { height: 1; }
@@ -49,6 +51,7 @@ class FeesScreen(ServiceScreen):
         super().__init__()
         self.code = (code or "").strip().upper()
         self.view: Any = None
+        self.qr = ""  # the VietQR code as drawn in #fee-qr ("" when none is shown)
 
     def on_mount(self) -> None:
         if self.code:
@@ -142,7 +145,9 @@ class FeesScreen(ServiceScreen):
             lines.append(Text(f"Đã hoàn trả: {money(view.refunded)}"))
         if view.vietqr:
             lines += [Text(""), Text("Chuyển khoản VietQR (đúng số tiền, nội dung là mã hồ sơ):"),
-                      Text(view.bank), Text(f"Nội dung: {view.code}")]
+                      Text(view.bank), Text(f"Nội dung: {view.code}"),
+                      Text(f"{self.key_name('fees.qr')}: phóng to mã QR", style="dim")]
+        self.qr = qr
         self.query_one("#fee-info", Static).update(Text("\n").join(lines))
         self.query_one("#fee-qr", Static).update(Text(qr) if qr else "")
         amount = self.query_one("#fee-amount", Input)
@@ -150,6 +155,12 @@ class FeesScreen(ServiceScreen):
         self.say(Text(""))
 
     # ---- actions --------------------------------------------------------------------------------------------
+    def action_zoom_qr(self) -> None:
+        if self.view is None or not self.qr:
+            self.failed("Chưa có mã VietQR: nhập mã hồ sơ còn phải nộp rồi Enter.")
+            return
+        self.app.push_screen(QrScreen(self.qr, f"{money(self.view.due)} · nội dung: {self.view.code}"))
+
     def _need_code(self) -> bool:
         if not self.code or self.view is None:
             self.failed("Nhập mã hồ sơ rồi Enter trước.")
@@ -253,6 +264,7 @@ class FeesScreen(ServiceScreen):
             lines.append(Text(f"Đã ghi {xlsx}"))
             self.query_one("#fee-info", Static).update(Text("\n").join(lines))
             self.query_one("#fee-qr", Static).update("")
+            self.qr = ""
             self.say(Text("Đã ghi báo cáo thu trong ngày (PDF và XLSX)", style="bold green"))
 
         self.call_service(work, done, self.failed, group="fees-report")
@@ -270,3 +282,27 @@ class FeesScreen(ServiceScreen):
     def failed(self, message: str) -> None:
         self.say(Text(message, style="bold red"))
         self.show_error(message)
+
+
+class QrScreen(ModalScreen[None]):
+    """The VietQR code alone on the screen, with one line under it (the amount, the transfer's content): the
+    citizen's phone needs the whole code, which at 80×24 does not fit beside the lines of F9."""
+
+    BINDINGS = bindings("qr")
+    DEFAULT_CSS = """
+    QrScreen { align: center middle; }
+    QrScreen > Vertical { width: 100%; height: auto; }
+    QrScreen Static { width: 100%; text-align: center; }
+    """
+
+    def __init__(self, qr: str, caption: str) -> None:
+        super().__init__()
+        self.qr, self.caption = qr, caption
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Text(self.qr), id="qr-code")
+            yield Static(Text(self.caption, style="bold"), id="qr-caption", markup=False)
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -114,3 +114,41 @@ async def test_f9_at_80x24_shows_the_cash_key_and_refund_only_to_who_may(store, 
             await pilot.press("ctrl+e")  # hidden, and nothing refunded
             await settle(app, pilot)
             assert fee_service.fee_view(store, actor_for(store, "giamsat"), code).refunded == 0
+
+
+async def test_f9_at_80x24_shows_the_whole_vietqr_code_alone_on_ctrl_f(store):
+    """At 80×24 the VietQR code beside the lines of F9 was cut off at the bottom (its lower finder pattern
+    hidden: no phone could read it). Ctrl+F shows the code alone, whole, with the amount and the content."""
+    from counter.screens.fees import QrScreen
+
+    code = take(store, units={"pages": 5, "copies": 1})
+    app = build_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_on_code(app, pilot, "f9", FeesScreen, "#fee-code", code)
+        beside = screen.query_one("#fee-qr")
+        body = screen.query_one("#fee-body")
+        assert beside.region.height > body.region.height  # the code is taller than the room F9 has for it
+        assert "Ctrl+F: phóng to mã QR" in visible(screen.query_one("#fee-info"))
+        await pilot.press("ctrl+f")
+        await settle(app, pilot)
+        assert isinstance(app.screen, QrScreen)
+        shown = app.screen.query_one("#qr-code")
+        lines = [line.strip() for line in visible(shown).splitlines()]  # centred on the screen
+        assert lines == [line.strip() for line in visible(beside).splitlines()]  # the same code
+        assert shown.region.y >= 0 and shown.region.bottom <= 24 - 1  # whole, above the footer
+        assert f"7.000 đ · nội dung: {code}" in visible(app.screen.query_one("#qr-caption"))
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert app.screen is screen
+
+
+async def test_ctrl_f_without_a_code_to_pay_says_so(store):
+    app = build_app(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await login(app, pilot)
+        await pilot.press("f9")
+        await settle(app, pilot)
+        await pilot.press("ctrl+f")
+        await settle(app, pilot)
+        assert isinstance(app.screen, FeesScreen)
+        assert "Chưa có mã VietQR" in visible(app.screen.query_one("#fee-msg"))
