@@ -248,7 +248,10 @@ class ProgressScreen(ServiceScreen):
             slip.add_row(Text("(chưa giao nhận)", style="dim"), "", "", "")
         if focus_actions and v.actions:
             ol.highlighted = 0
-            ol.focus()
+            # the page stays at its top (the dossier, then the first steps): Textual's scroll to the focused list
+            # ran against the layout before these lines or after them, depending on timing, so the same dossier
+            # opened scrolled one way or the other (a flaky 80×24 snapshot)
+            ol.focus(scroll_visible=False)
 
     # ---- acting ----------------------------------------------------------------------------------------
     @on(OptionList.OptionSelected, "#actions")
