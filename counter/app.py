@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -102,10 +104,30 @@ class CounterApp(App):
     def on_mount(self) -> None:
         self.push_screen(LoginScreen())
         self._start_idle_timer()
+        if not self.is_headless and sys.__stdin__ is not None and sys.__stdin__.isatty():
+            self.set_interval(5, self._check_terminal)
         self.theme_changed_signal.subscribe(self, self._theme_changed)
         # after the first paint: the store's imports (SQLAlchemy, the models, Alembic) hold the GIL for a while and
         # would otherwise compete with drawing the login screen
         self.call_after_refresh(self.run_worker, self._open_store, thread=True, exit_on_error=False, group="store")
+
+    def _check_terminal(self) -> None:
+        """Quit when the terminal is gone (its window closed, the SSH link dropped). The hang-up signal does not
+        always arrive (run under `make run`, the shell between takes it), and Textual's input thread then spun on
+        the dead terminal at a whole core for ever. What was saved is in the store; a form half typed went with
+        the terminal either way."""
+        import errno
+
+        try:
+            os.tcgetpgrp(sys.__stdin__.fileno())  # type: ignore[union-attr]
+        except OSError as exc:
+            if exc.errno == errno.EIO:  # the terminal hung up (not ENOTTY: a terminal that is not ours still works)
+                # Textual's output thread may die on the dead terminal and leave the exit waiting for it: if the
+                # process is still here after 5 s, it ends (the store is durable at each commit; sync resumes)
+                last_resort = threading.Timer(5, os._exit, args=(1,))
+                last_resort.daemon = True
+                last_resort.start()
+                self.exit(return_code=1)
 
     def _open_store(self) -> None:
         """Read the settings and open (and migrate) the store off the UI thread, so the login screen shows at
