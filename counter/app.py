@@ -104,8 +104,8 @@ class CounterApp(App):
     def on_mount(self) -> None:
         self.push_screen(LoginScreen())
         self._start_idle_timer()
-        if not self.is_headless and sys.__stdin__ is not None and sys.__stdin__.isatty():
-            self.set_interval(5, self._check_terminal)
+        if not self.is_headless and hasattr(os, "tcgetpgrp") and sys.__stdin__ is not None and sys.__stdin__.isatty():
+            self.set_interval(5, self._check_terminal)  # POSIX terminals (a Windows console has no tcgetpgrp)
         self.theme_changed_signal.subscribe(self, self._theme_changed)
         # after the first paint: the store's imports (SQLAlchemy, the models, Alembic) hold the GIL for a while and
         # would otherwise compete with drawing the login screen
