@@ -60,8 +60,14 @@ MAX_COUNT = 10_000  # copies of one paper
 # ---- checked scalar types -----------------------------------------------------------------------------
 
 #: the control characters (Unicode category Cc): C0, DEL and C1; free text may hold newline and tab
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
-_CONTROL_MULTILINE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CC = "\x00-\x1f\x7f-\x9f"
+_CC_MULTILINE = "\x00-\x08\x0b-\x1f\x7f-\x9f"
+_CONTROL = re.compile(f"[{_CC}]")
+_CONTROL_MULTILINE = re.compile(f"[{_CC_MULTILINE}]")
+#: the same two checks as patterns pydantic-core runs itself (no Python call for each string of each payload); a
+#: mismatch is reported as _no_controls words it (_message), naming the first control character found
+_LINE_PATTERN = f"^[^{_CC}]*$"
+_TEXT_PATTERN = f"^[^{_CC_MULTILINE}]*$"
 
 
 def _no_controls(value: str, multiline: bool = False) -> str:
@@ -174,10 +180,6 @@ def _blank_is_none(value: Any) -> Any:
     return None if value == "" else value
 
 
-#: the two checks as patterns pydantic-core runs itself (no Python call for each string of each payload); a
-#: mismatch is reported as _no_controls words it (_message), naming the first control character found
-_LINE_PATTERN = "^[^\x00-\x1f\x7f-\x9f]*$"
-_TEXT_PATTERN = "^[^\x00-\x08\x0b-\x1f\x7f-\x9f]*$"
 #: one line of text: no control characters (NUL, ESC, newline...); lengths as Annotated[Line, Field(...)]
 Line = Annotated[str, Field(pattern=_LINE_PATTERN)]
 #: an optional field: None, or "" read as None (as the reducer always has): Annotated[T | None, Blank]
