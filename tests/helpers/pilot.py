@@ -77,15 +77,20 @@ async def pick_procedure(app, pilot, text: str) -> None:  # type: ignore[no-unty
     await settle(app, pilot)
 
 
-async def open_on_code(app, pilot, key: str, screen_type: type, code_input: str, code: str,  # type: ignore[no-untyped-def]
-                       username: str = "canbo"):
-    """Log in, open the work screen on `key` (e.g. "f3", "f9") and look a dossier up by typing its code into
-    `code_input` and Enter; the screen."""
+async def open_screen(app, pilot, key: str, screen_type: type, username: str = "canbo"):  # type: ignore[no-untyped-def]
+    """Log in and open the work screen on `key` (e.g. "f3", "f9"); the screen."""
     await login(app, pilot, username)
     await pilot.press(key)
     await settle(app, pilot)
     screen = app.screen
     assert isinstance(screen, screen_type)
+    return screen
+
+
+async def open_on_code(app, pilot, key: str, screen_type: type, code_input: str, code: str,  # type: ignore[no-untyped-def]
+                       username: str = "canbo"):
+    """open_screen, then look a dossier up by typing its code into `code_input` and Enter; the screen."""
+    screen = await open_screen(app, pilot, key, screen_type, username)
     screen.query_one(code_input, Input).value = code
     screen.query_one(code_input, Input).focus()
     await pilot.press("enter")

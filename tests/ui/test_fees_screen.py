@@ -12,7 +12,7 @@ from counter.screens.fees import FeesScreen
 from counter.screens.receive import ReceiveScreen
 from counter.services import fees as fee_service
 from tests.conftest import actor_for, make_store
-from tests.helpers.pilot import login, open_on_code, settle, visible
+from tests.helpers.pilot import login, open_on_code, open_screen, settle, visible
 from tests.helpers.store import snapshot
 from tests.helpers.fees import FEES, take
 
@@ -145,10 +145,8 @@ async def test_f9_at_80x24_shows_the_whole_vietqr_code_alone_on_ctrl_f(store):
 async def test_ctrl_f_without_a_code_to_pay_says_so(store):
     app = build_app(store)
     async with app.run_test(size=SIZE) as pilot:
-        await login(app, pilot)
-        await pilot.press("f9")
-        await settle(app, pilot)
+        screen = await open_screen(app, pilot, "f9", FeesScreen)
         await pilot.press("ctrl+f")
         await settle(app, pilot)
-        assert isinstance(app.screen, FeesScreen)
-        assert "Chưa có mã VietQR" in visible(app.screen.query_one("#fee-msg"))
+        assert app.screen is screen  # nothing opened
+        assert "Chưa có mã VietQR" in visible(screen.query_one("#fee-msg"))
