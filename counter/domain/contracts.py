@@ -548,6 +548,8 @@ FIELD_LABELS: dict[str, str] = {
     "parent": "sự kiện trước", "kind": "loại sự kiện", "actor_id": "người thực hiện", "at": "thời điểm",
     "payload": "nội dung", "prev_hash": "mã băm trước", "hash": "mã băm", "actor": "người thực hiện",
     "events": "danh sách sự kiện", "office": "thông tin cơ quan",
+    # the office a push carries (OFFICE_FIELDS; "name" is above)
+    "phone": "số điện thoại", "address": "địa chỉ", "parent_name": "cơ quan chủ quản", "place_name": "địa danh",
 }
 
 

@@ -8,6 +8,9 @@ from datetime import timedelta
 
 import pytest
 
+from pydantic import ValidationError
+
+from counter.domain import contracts
 from counter.services import sync as sync_service
 from tests.central.conftest import add_token, auth, station_id, wire_events
 from tests.conftest import NOW, OFFICE, actor_for
@@ -39,3 +42,17 @@ async def test_the_servers_mau_01_has_the_parent_the_office_and_the_place_the_st
     assert first.count("UBND XÃ PHỤC LINH") == 1, first
     assert first.upper().count("BỘ PHẬN MỘT CỬA") == 1, first  # the office once, under its parent
     assert "Phục Linh, ngày" in first and "Thôn" not in first, first
+
+
+def test_a_bad_office_line_is_refused_in_vietnamese_naming_the_field():
+    body = {"station_id": "s", "events": [],
+            "office": {"parent_name": "x" * 400, "place_name": "Phục\x01Linh", "phone": 5, "address": "a\nb"}}
+    try:
+        contracts.PUSH_REQUEST.validate_python(body)
+    except ValidationError as exc:
+        messages = contracts.vi_messages(exc)
+    assert sorted(messages) == sorted([
+        "cơ quan chủ quản (thông tin cơ quan) quá dài (tối đa 300)",
+        "địa danh (thông tin cơ quan): chứa ký tự điều khiển không hợp lệ (U+0001)",
+        "số điện thoại (thông tin cơ quan) sai kiểu dữ liệu (5)",
+        "địa chỉ (thông tin cơ quan): chứa ký tự điều khiển không hợp lệ (U+000A)"]), messages
