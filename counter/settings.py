@@ -47,7 +47,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from counter.domain.errors import CounterError
+from counter.domain.errors import CounterError, unreadable
 from counter.printing.targets import PrinterConfig
 
 CONFIG_FILE = "config.toml"
@@ -268,7 +268,7 @@ class _TomlFile(TomlConfigSettingsSource):
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise CounterError(f"Tệp cấu hình {file_path} không hợp lệ: {exc}") from None
         except OSError as exc:
-            raise CounterError(f"Không đọc được tệp cấu hình {file_path}: {exc.strerror}") from None
+            raise CounterError(unreadable(exc, file_path, "tệp cấu hình")) from None
 
 
 def _keys(value: Any, prefix: str = "") -> dict[str, str]:

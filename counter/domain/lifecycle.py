@@ -17,6 +17,7 @@ from pydantic import ValidationError as PydanticError
 from counter.domain import contracts
 from counter.domain.calendar import VN_TZ, format_vn
 from counter.domain.errors import CounterError
+from counter.domain.labels import Labelled, label_table
 from counter.domain.fees import money
 from counter.domain.intake import CORRECTABLE, ValidationError, clean_fields
 # the status, its labels and groups live in counter.domain.status (light to import); re-exported here
@@ -30,7 +31,7 @@ from counter.domain.status import (
 from counter.domain.text import fold
 
 
-class EventKind(StrEnum):
+class EventKind(Labelled, StrEnum):
     REGISTERED = "registered"  # online registration (status 1)
     RECEIVED = "received"
     REFUSED = "refused"  # Mẫu 03 (or Mẫu 02 at intake: payload form="02")
@@ -59,12 +60,8 @@ class EventKind(StrEnum):
     RATED = "rated"  # the citizen's rating at the counter after a return (issue 19; payload RatingPayload)
     RESULT_ISSUED = "result_issued"  # issue 20: the electronic result (a signed PDF blob) attached to the dossier
 
-    @property
-    def label(self) -> str:
-        return EVENT_LABELS[self]
 
-
-EVENT_LABELS: dict[str, str] = {  # keyed by EventKind (a str): a stored kind looks its label up too
+EVENT_LABELS: dict[str, str] = label_table(EventKind, {  # keyed by EventKind (a str): a stored kind looks its label up too
     EventKind.REGISTERED: "đăng ký trực tuyến",
     EventKind.RECEIVED: "tiếp nhận hồ sơ",
     EventKind.REFUSED: "từ chối tiếp nhận",
@@ -92,7 +89,7 @@ EVENT_LABELS: dict[str, str] = {  # keyed by EventKind (a str): a stored kind lo
     EventKind.RECEIPT_CANCELLED: "hủy và cấp lại biên lai",
     EventKind.RATED: "ghi nhận đánh giá của công dân",
     EventKind.RESULT_ISSUED: "phát hành kết quả điện tử",
-}
+})
 
 _ANY_EXISTING = frozenset(Status)
 _OPEN_OR_READY = OPEN_STATUSES | {Status.RESOLVED}

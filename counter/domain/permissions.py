@@ -7,25 +7,22 @@ from typing import Any
 
 from counter.domain.calendar import format_vn
 from counter.domain.errors import CounterError
+from counter.domain.labels import Labelled, label_table
 
 
-class Role(StrEnum):
+class Role(Labelled, StrEnum):
     CLERK = "clerk"
     POSTAL = "postal"
     SUPERVISOR = "supervisor"
     ADMIN = "admin"
 
-    @property
-    def label(self) -> str:
-        return ROLE_LABELS[self]
 
-
-ROLE_LABELS = {
+ROLE_LABELS = label_table(Role, {
     Role.CLERK: "Cán bộ một cửa",
     Role.POSTAL: "Nhân viên bưu điện",
     Role.SUPERVISOR: "Lãnh đạo / giám sát",
     Role.ADMIN: "Quản trị",
-}
+})
 
 
 class Action(StrEnum):

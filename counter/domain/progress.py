@@ -31,22 +31,19 @@ from collections.abc import Iterable
 from counter.domain import law
 from counter.domain.calendar import VN_TZ, WorkCalendar
 from counter.domain.errors import CounterError
+from counter.domain.labels import Labelled, label_table
 from counter.domain.lifecycle import DossierState, Event, EventKind, apply
 
 
-class SupplementClock(StrEnum):
+class SupplementClock(Labelled, StrEnum):
     RESTART = "restart"  # count the full processing time again from the day the papers arrive
     PAUSE = "pause"  # the clock stopped while waiting: the due date moves by the working days waited
 
-    @property
-    def label(self) -> str:
-        return SUPPLEMENT_CLOCK_LABELS[self]
 
-
-SUPPLEMENT_CLOCK_LABELS = {
+SUPPLEMENT_CLOCK_LABELS = label_table(SupplementClock, {
     SupplementClock.RESTART: "Tính lại từ đầu khi nhận đủ giấy tờ bổ sung",
     SupplementClock.PAUSE: "Tạm dừng trong thời gian chờ bổ sung, cộng thêm số ngày chờ",
-}
+})
 
 
 def supplement_clock(value: str) -> SupplementClock:

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from enum import IntEnum
 
+from counter.domain.labels import Labelled, label_table
 
-class Status(IntEnum):
+
+class Status(Labelled, IntEnum):
     """Dossier status, national public-service portal list (TrangThaiHoSo)."""
 
     NEW = 1  # Mới đăng ký (online, not yet received)
@@ -21,12 +23,8 @@ class Status(IntEnum):
     RESOLVED = 9  # Đã xử lý xong
     RETURNED = 10  # Đã trả kết quả
 
-    @property
-    def label(self) -> str:
-        return STATUS_LABELS[self]
 
-
-STATUS_LABELS: dict[Status, str] = {
+STATUS_LABELS: dict[Status, str] = label_table(Status, {
     Status.NEW: "Mới đăng ký",
     Status.RECEIVED: "Được tiếp nhận",
     Status.REFUSED: "Không được tiếp nhận",
@@ -37,7 +35,7 @@ STATUS_LABELS: dict[Status, str] = {
     Status.STOPPED: "Dừng xử lý",
     Status.RESOLVED: "Đã xử lý xong",
     Status.RETURNED: "Đã trả kết quả",
-}
+})
 
 #: statuses in which the dossier is still open (counts for due / overdue)
 OPEN_STATUSES = frozenset({Status.RECEIVED, Status.PROCESSING, Status.SUPPLEMENT, Status.FEE})

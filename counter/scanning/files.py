@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from counter.domain.errors import CounterError
+from counter.domain.errors import CounterError, unreadable
 
 MAX_FILE_BYTES = 200 * 1024 * 1024
 
@@ -94,12 +94,8 @@ def load_file(path: Path | str, source: str = "tệp") -> list[Page]:
             head = fh.read(1024)
             fh.seek(max(0, size - 32))
             tail = fh.read()
-    except FileNotFoundError:
-        raise PageError(f"Không tìm thấy tệp “{path}”.") from None
-    except IsADirectoryError:
-        raise PageError(f"“{path}” là thư mục, không phải tệp.") from None
     except OSError as exc:
-        raise PageError(f"Không đọc được tệp “{name}”: {exc.strerror}.") from None
+        raise PageError(unreadable(exc, path)) from None
     if size == 0:
         raise PageError(f"Tệp “{name}” rỗng (0 byte).")
     if size > MAX_FILE_BYTES:

@@ -20,6 +20,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from counter.domain.errors import unreadable
 from counter.domain.catalogue import CatalogueError, ProcedureSpec, parse_catalogue, parse_steps
 from counter.domain.fees import Charge, charges_from_json, flat_charges
 from counter.domain.law import Step
@@ -188,14 +189,8 @@ def read_catalogue(path: Path | str) -> list[ProcedureSpec]:
         if not stat.S_ISREG(st.st_mode) and not stat.S_ISDIR(st.st_mode):  # /dev/zero, a FIFO: would never end
             raise CatalogueError(f"{path} không phải một tệp thường (thiết bị hoặc ống dẫn), không phải tệp danh mục")
         text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise CatalogueError(f"Không tìm thấy tệp danh mục {path}") from None
-    except IsADirectoryError:
-        raise CatalogueError(f"{path} là một thư mục, không phải tệp danh mục") from None
-    except PermissionError:
-        raise CatalogueError(f"Không có quyền đọc tệp danh mục {path}") from None
     except OSError as exc:
-        raise CatalogueError(f"Không đọc được tệp danh mục {path}: {exc.strerror or exc}") from None
+        raise CatalogueError(unreadable(exc, path, "tệp danh mục")) from None
     except UnicodeDecodeError as exc:
         line = exc.object[:exc.start].count(b"\n") + 1
         raise CatalogueError(f"Tệp {path} không phải văn bản UTF-8 (dòng {line}); hãy lưu lại dưới dạng "
