@@ -86,7 +86,10 @@ def open_engine(path: Path) -> Engine:
     def _on_begin(conn):  # type: ignore[no-untyped-def]
         # Write transactions take the write lock at BEGIN, so two processes never interleave a
         # read-modify-write (code sequences); reads stay deferred and never wait for a writer.
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("immediate") else "BEGIN")
+        # On the driver's connection itself: through exec_driver_sql the BEGIN cost about a third of an empty write
+        # transaction (its statement events and result object; 225 -> 146 µs measured), on every transaction.
+        conn.connection.driver_connection.execute(
+            "BEGIN IMMEDIATE" if conn.get_execution_options().get("immediate") else "BEGIN")
 
     return engine
 

@@ -19,7 +19,7 @@ from counter.domain.lifecycle import EventKind
 from counter.models import Dossier, DossierEvent, Outbox
 from counter.services import audit, dossiers
 from counter.services.events import domain_event, events_of, row_values
-from counter.services.store import Store, StoreError
+from counter.services.store import Store, StoreError, failure_message
 from tests.conftest import NOW, actor_for, make_store, receive
 
 
@@ -29,6 +29,27 @@ def test_pragmas_and_migrations(store):
         assert c.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert c.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
     assert current_revision(store.engine) == HEAD
+
+
+def test_a_write_takes_the_lock_at_begin_and_a_read_never_waits(store, monkeypatch):
+    """Two processes' read-modify-writes (code sequences) never interleave: a write transaction holds the write
+    lock from its BEGIN, so a second writer waits there (here: 0.1 s, then the clear busy error), while a reader
+    goes on."""
+    from counter import db
+
+    monkeypatch.setenv("COUNTER_LOCK_WAIT", "0.1")
+    other = db.open_engine(store.db_path)
+    try:
+        with db.write_session(store.engine) as first:
+            first.execute(sa.text("SELECT 1"))  # the transaction begins here
+            with pytest.raises(Exception) as locked:
+                with db.write_session(other) as second:
+                    second.execute(sa.text("SELECT 1"))
+            assert (failure_message(locked.value) or "").startswith("Kho dữ liệu đang bị một chương trình khác giữ khóa")
+            with db.read_session(other) as reader:
+                assert reader.execute(sa.text("SELECT count(*) FROM offices")).scalar() == 1
+    finally:
+        other.dispose()
 
 
 def test_models_match_migrations(store):
