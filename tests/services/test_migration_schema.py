@@ -1,5 +1,5 @@
 """The station migrations build, revision by revision, exactly the schema main's migrations built (and take it
-down again): the golden file was dumped once from main, before counter/migrations/ops.py."""
+down again): the golden file was dumped once from main, before counter/migrations/columns.py."""
 from pathlib import Path
 
 from tests.helpers.schema import walk

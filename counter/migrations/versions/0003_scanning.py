@@ -1,21 +1,16 @@
 """digitization (issue 5): OCR text of stored files, for search only"""
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
+
+from counter.migrations.columns import references, text, utc
 
 revision = "0003"
 down_revision = "0002"
 
 
 def upgrade() -> None:
-    op.create_table(
-        "blob_texts",
-        sa.Column("sha256", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("folded", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("created_at", sa.String(length=26), nullable=False),
-        sa.ForeignKeyConstraint(["sha256"], ["blobs.sha256"]),
-        sa.PrimaryKeyConstraint("sha256"),
-    )
+    op.create_table("blob_texts", text("sha256", 64), text("folded"), utc("created_at"),
+                    references("sha256", "blobs.sha256"), sa.PrimaryKeyConstraint("sha256"))
 
 
 def downgrade() -> None:

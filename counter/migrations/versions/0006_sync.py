@@ -12,13 +12,13 @@ clause does not change the file format, so this uses SQLite's documented in-plac
 """
 import re
 
-import sqlalchemy as sa
 from alembic import op
+
+from counter.migrations.columns import integer, text, texts, utcs
 
 revision = "0006"
 down_revision = "0005"
 
-_UTC = sa.String(26)
 _FK = r',\s*(?:CONSTRAINT\s+\S+\s+)?FOREIGN KEY\s*\(\s*"?{col}"?\s*\)\s*REFERENCES\s+"?users"?\s*\(\s*"?id"?\s*\)'
 _DROPPED = {"dossier_events": ["actor_id"], "dossiers": ["received_by", "assignee_id"]}
 
@@ -46,32 +46,14 @@ def _drop_user_foreign_keys() -> None:
 
 
 def upgrade() -> None:
-    op.create_table(
-        "sync_events",
-        sa.Column("event_id", sa.String(36), primary_key=True),
-        sa.Column("office_seq", sa.Integer(), nullable=True),
-    )
+    op.create_table("sync_events", text("event_id", 36, primary_key=True), integer("office_seq", nullable=True))
     op.create_index("ix_sync_events_office_seq", "sync_events", ["office_seq"])
-    op.create_table(
-        "sync_conflicts",
-        sa.Column("event_id", sa.String(36), primary_key=True),
-        sa.Column("dossier_id", sa.String(36), nullable=False),
-        sa.Column("dossier_code", sa.String(), nullable=False),
-        sa.Column("kind", sa.String(32), nullable=False),
-        sa.Column("station_seq", sa.Integer(), nullable=False),
-        sa.Column("reason", sa.String(), nullable=False),
-        sa.Column("event_at", _UTC, nullable=False),
-        sa.Column("rejected_at", _UTC, nullable=False),
-    )
+    op.create_table("sync_conflicts", text("event_id", 36, primary_key=True), text("dossier_id", 36),
+                    text("dossier_code"), text("kind", 32), integer("station_seq"), text("reason"),
+                    *utcs("event_at", "rejected_at"))
     op.create_index("ix_sync_conflicts_dossier_id", "sync_conflicts", ["dossier_id"])
-    op.create_table(
-        "sync_actors",
-        sa.Column("station_id", sa.String(36), primary_key=True),
-        sa.Column("actor_id", sa.Integer(), primary_key=True),
-        sa.Column("username", sa.String(), nullable=False),
-        sa.Column("full_name", sa.String(), nullable=False),
-        sa.Column("role", sa.String(), nullable=False),
-    )
+    op.create_table("sync_actors", text("station_id", 36, primary_key=True), integer("actor_id", primary_key=True),
+                    *texts("username", "full_name", "role"))
     _drop_user_foreign_keys()
 
 

@@ -3,9 +3,9 @@
 `handed_off_at` (a clerk corrects a dossier only before it) is filled from each dossier's first `transferred`
 event that sent it out, so a replay of the events still equals the row.
 """
-import sqlalchemy as sa
-import sqlmodel
 from alembic import op
+
+from counter.migrations.columns import add_columns, drop_columns, text, utcs
 
 revision = "0007"
 down_revision = "0006"
@@ -18,15 +18,9 @@ _FIRST_HAND_OFF = (
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("dossiers") as batch:
-        batch.add_column(sa.Column("handed_off_at", sa.String(length=26), nullable=True))
-        batch.add_column(sa.Column("voided_at", sa.String(length=26), nullable=True))
-        batch.add_column(sa.Column("void_reason", sqlmodel.sql.sqltypes.AutoString(), nullable=True))
+    add_columns("dossiers", *utcs("handed_off_at", "voided_at", nullable=True), text("void_reason", nullable=True))
     op.execute(_FIRST_HAND_OFF)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("dossiers") as batch:
-        batch.drop_column("void_reason")
-        batch.drop_column("voided_at")
-        batch.drop_column("handed_off_at")
+    drop_columns("dossiers", "void_reason", "voided_at", "handed_off_at")

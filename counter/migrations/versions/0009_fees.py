@@ -4,28 +4,22 @@
 a replay of the events still equals the row. Receipts live in their events (`fee_paid`, `receipt_cancelled`);
 this migration adds no table.
 """
-import sqlalchemy as sa
-import sqlmodel.sql.sqltypes
 from alembic import op
+
+from counter.migrations.columns import add_columns, count, drop_columns, text
 
 revision = "0009_fees"
 down_revision = "0009_law"
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("procedures") as batch:
-        batch.add_column(sa.Column("charges", sqlmodel.sql.sqltypes.AutoString(), nullable=False, server_default=""))
-    with op.batch_alter_table("dossiers") as batch:
-        batch.add_column(sa.Column("paid_amount", sa.Integer(), nullable=False, server_default="0"))
-        batch.add_column(sa.Column("refunded_amount", sa.Integer(), nullable=False, server_default="0"))
+    add_columns("procedures", text("charges", server_default=""))
+    add_columns("dossiers", count("paid_amount"), count("refunded_amount"))
     op.execute("UPDATE dossiers SET paid_amount = fee WHERE fee_paid")
     op.create_index("ix_dossier_events_kind_at", "dossier_events", ["kind", "at"])
 
 
 def downgrade() -> None:
     op.drop_index("ix_dossier_events_kind_at", "dossier_events")
-    with op.batch_alter_table("dossiers") as batch:
-        batch.drop_column("refunded_amount")
-        batch.drop_column("paid_amount")
-    with op.batch_alter_table("procedures") as batch:
-        batch.drop_column("charges")
+    drop_columns("dossiers", "refunded_amount", "paid_amount")
+    drop_columns("procedures", "charges")

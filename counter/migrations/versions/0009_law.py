@@ -9,8 +9,9 @@ the events still equals the row. The catalogue's verification days start from th
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-import sqlmodel.sql.sqltypes
 from alembic import op
+
+from counter.migrations.columns import add_columns, count, drop_columns, flag, text, utc
 
 revision = "0009_law"
 down_revision = "0009_online"
@@ -23,15 +24,10 @@ _VERIFICATION = {"1.000894": 5, "1.001022": 5, "1.004859": 3, "1.000656": 3}  # 
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("dossiers") as batch:
-        batch.add_column(sa.Column("legal_due_at", sa.String(length=26), nullable=True))
-        batch.add_column(sa.Column("verification_days", sa.Integer(), nullable=False, server_default="0"))
-        batch.add_column(sa.Column("outcome", sqlmodel.sql.sqltypes.AutoString(), nullable=True))
-    with op.batch_alter_table("offices") as batch:
-        batch.add_column(sa.Column("single_station", sa.Boolean(), nullable=False, server_default=sa.false()))
-    with op.batch_alter_table("procedures") as batch:
-        batch.add_column(sa.Column("verification_days", sa.Integer(), nullable=False, server_default="0"))
-        batch.add_column(sa.Column("on_the_spot", sa.Boolean(), nullable=False, server_default=sa.false()))
+    add_columns("dossiers", utc("legal_due_at", nullable=True), count("verification_days"),
+                text("outcome", nullable=True))
+    add_columns("offices", flag("single_station"))
+    add_columns("procedures", count("verification_days"), flag("on_the_spot"))
     conn = op.get_bind()
     for dossier_id, old in conn.execute(sa.text(_LEGAL_DUE)).all():
         if old:  # stored as the UTC column type stores it (models.UTCDateTime)
@@ -42,12 +38,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("offices") as batch:
-        batch.drop_column("single_station")
-    with op.batch_alter_table("procedures") as batch:
-        batch.drop_column("on_the_spot")
-        batch.drop_column("verification_days")
-    with op.batch_alter_table("dossiers") as batch:
-        batch.drop_column("outcome")
-        batch.drop_column("verification_days")
-        batch.drop_column("legal_due_at")
+    drop_columns("offices", "single_station")
+    drop_columns("procedures", "on_the_spot", "verification_days")
+    drop_columns("dossiers", "outcome", "verification_days", "legal_due_at")

@@ -6,25 +6,18 @@ processing time their days add up to; an office's own catalogue gets its steps w
 from importlib import resources
 
 import sqlalchemy as sa
-import sqlmodel.sql.sqltypes
 from alembic import op
+
+from counter.migrations.columns import boolean, integer, references, text
 
 revision = "0011_steps"
 down_revision = "0010_stspeed"
 
 
 def upgrade() -> None:
-    op.create_table(
-        "procedure_steps",
-        sa.Column("procedure_code", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("position", sa.Integer(), nullable=False),
-        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("unit", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("working_days", sa.Integer(), nullable=False),
-        sa.Column("decides", sa.Boolean(), nullable=False),
-        sa.ForeignKeyConstraint(["procedure_code"], ["procedures.code"]),
-        sa.PrimaryKeyConstraint("procedure_code", "position"),
-    )
+    op.create_table("procedure_steps", text("procedure_code", 64), integer("position"), text("name"), text("unit"),
+                    integer("working_days"), boolean("decides"), references("procedure_code", "procedures.code"),
+                    sa.PrimaryKeyConstraint("procedure_code", "position"))
     from counter.domain.catalogue import parse_steps
 
     conn = op.get_bind()

@@ -2,49 +2,30 @@
 import sqlalchemy as sa
 from alembic import op
 
+from counter.central.migrations.columns import OFFICE, TZ, UUID, flag, key, last_seq, optional, required, serial_id
+
 revision = "c004_portal_out"
 down_revision = "c003_users"
-
-TZ = sa.DateTime(timezone=True)
 
 
 def upgrade() -> None:
     op.create_table(
         "central_portal_outbox",
-        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-        sa.Column("office_id", sa.String(40), nullable=False),
-        sa.Column("dossier_id", sa.String(36), nullable=False),
-        sa.Column("code", sa.String(64), nullable=False),
-        sa.Column("kind", sa.String(8), nullable=False),
-        sa.Column("event_id", sa.String(36), nullable=False),
-        sa.Column("is_updating", sa.Boolean, nullable=False, server_default=sa.false()),
-        sa.Column("body", sa.Text, nullable=False),
-        sa.Column("status", sa.String(10), nullable=False, server_default="pending"),
-        sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
-        sa.Column("in_doubt", sa.Boolean, nullable=False, server_default=sa.false()),
-        sa.Column("next_at", TZ, nullable=False),
-        sa.Column("last_error", sa.Text, nullable=True),
-        sa.Column("created_at", TZ, nullable=False),
-        sa.Column("confirmed_at", TZ, nullable=True),
-        sa.Column("confirmed_by", sa.String(8), nullable=True),
+        serial_id(), required("office_id", OFFICE), required("dossier_id", UUID), required("code", sa.String(64)),
+        required("kind", sa.String(8)), required("event_id", UUID), flag("is_updating"), required("body", sa.Text),
+        required("status", sa.String(10), server_default="pending"),
+        required("attempts", sa.Integer, server_default="0"), flag("in_doubt"), required("next_at", TZ),
+        optional("last_error", sa.Text), required("created_at", TZ), optional("confirmed_at", TZ),
+        optional("confirmed_by", sa.String(8)),
         sa.UniqueConstraint("event_id", "kind", name="uq_central_portal_outbox_event_kind"),
     )
     op.create_index("ix_central_portal_outbox_status_dossier", "central_portal_outbox",
                     ["status", "dossier_id", "id"])
     op.create_index("ix_central_portal_outbox_office_status", "central_portal_outbox",
                     ["office_id", "status", "confirmed_at"])
-    op.create_table(
-        "central_portal_cursor",
-        sa.Column("office_id", sa.String(40), primary_key=True),
-        sa.Column("last_seq", sa.BigInteger, nullable=False, server_default="0"),
-    )
-    op.create_table(
-        "central_portal_codes",
-        sa.Column("kind", sa.String(16), primary_key=True),
-        sa.Column("ours", sa.String(300), primary_key=True),
-        sa.Column("theirs", sa.String(64), nullable=False),
-        sa.Column("updated_at", TZ, nullable=False),
-    )
+    op.create_table("central_portal_cursor", key("office_id", OFFICE), last_seq())
+    op.create_table("central_portal_codes", key("kind", sa.String(16)), key("ours", sa.String(300)),
+                    required("theirs", sa.String(64)), required("updated_at", TZ))
 
 
 def downgrade() -> None:

@@ -4,6 +4,8 @@ import json
 import sqlalchemy as sa
 from alembic import op
 
+from counter.central.migrations.columns import OFFICE, SHA256, key, required
+
 revision = "c004_scale"
 down_revision = "c004_voice"
 
@@ -13,17 +15,9 @@ _SHA_CHARS = set("0123456789abcdef")
 def upgrade() -> None:
     with op.batch_alter_table("central_blobs") as batch:  # SQLite rebuilds the table; PostgreSQL alters it
         batch.alter_column("data", existing_type=sa.LargeBinary, nullable=True)
-    op.create_table(
-        "central_blob_refs",
-        sa.Column("office_id", sa.String(40), primary_key=True),
-        sa.Column("sha256", sa.String(64), primary_key=True),
-    )
-    op.create_table(
-        "central_rate_limits",
-        sa.Column("key", sa.String(80), primary_key=True),
-        sa.Column("tokens", sa.Float, nullable=False),
-        sa.Column("at", sa.Float, nullable=False),
-    )
+    op.create_table("central_blob_refs", key("office_id", OFFICE), key("sha256", SHA256))
+    op.create_table("central_rate_limits", key("key", sa.String(80)), required("tokens", sa.Float),
+                    required("at", sa.Float))
     # the files the offices' events accepted so far name (their stations may download them)
     conn = op.get_bind()
     refs = set()

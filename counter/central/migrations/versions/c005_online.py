@@ -5,19 +5,16 @@ stay for ever. Each such upload is held here (its hash, when) before its bytes a
 (central/online.py: the server's worker, `counter serve online cleanup`) drops the held blobs no accepted event
 names once [server] upload_lifetime_hours have passed, and releases the others.
 """
-import sqlalchemy as sa
 from alembic import op
+
+from counter.central.migrations.columns import SHA256, TZ, key, required
 
 revision = "c005_online"
 down_revision = "c004_scale"
 
 
 def upgrade() -> None:
-    op.create_table(
-        "central_upload_holds",
-        sa.Column("sha256", sa.String(64), primary_key=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, index=True),
-    )
+    op.create_table("central_upload_holds", key("sha256", SHA256), required("created_at", TZ, index=True))
 
 
 def downgrade() -> None:

@@ -3,8 +3,9 @@
 The server printed Mẫu 01 of an online dossier with the office's name in both header lines and its address as
 the place of "…, ngày … tháng … năm". A station now sends the two as it sends the office's name; "" until then.
 """
-import sqlalchemy as sa
 from alembic import op
+
+from counter.central.migrations.columns import blank_text
 
 revision = "c006_office_names"
 down_revision = "c005_online"
@@ -12,8 +13,8 @@ down_revision = "c005_online"
 
 def upgrade() -> None:
     with op.batch_alter_table("central_offices") as batch:
-        batch.add_column(sa.Column("parent_name", sa.Text, nullable=False, server_default=""))
-        batch.add_column(sa.Column("place_name", sa.Text, nullable=False, server_default=""))
+        batch.add_column(blank_text("parent_name"))
+        batch.add_column(blank_text("place_name"))
 
 
 def downgrade() -> None:
