@@ -227,16 +227,14 @@ class _Payload(BaseModel):
 
     model_config = ConfigDict(strict=True, extra="allow", frozen=True)
 
-    @model_validator(mode="before")
-    @classmethod
-    def _strings(cls, data: Any) -> Any:
-        if isinstance(data, Mapping):
-            declared = cls.__pydantic_fields__  # what model_fields returns, without its per-call look-up
-            for k, v in data.items():
-                if k not in declared:
-                    _safe_strings(k)
-                    _safe_strings(v)
-        return data
+    @model_validator(mode="after")
+    def _strings(self) -> Any:
+        extra = self.__pydantic_extra__  # the unknown keys as given (the declared ones were checked by their types)
+        if extra:
+            for k, v in extra.items():
+                _safe_strings(k)
+                _safe_strings(v)
+        return self
 
 
 # ---- payloads -----------------------------------------------------------------------------------------
