@@ -16,8 +16,8 @@ from typing import Annotated as _Annotated
 
 import typer as _typer
 
-from counter.cli import (DataDir, PasswordOpt, UserOpt, app, command_group, default_data_dir, fail, handle_errors,
-                         signed_in, users_app)
+from counter.cli import (DataDir, FullNameOpt, PasswordOpt, RoleOpt, StationTokenOpt, UserOpt, app, command_group,
+                         default_data_dir, fail, handle_errors, signed_in, users_app)
 
 serve_app = command_group(app, "serve", "Máy chủ trung tâm: nhận đồng bộ từ các quầy và trang tra cứu công khai.",
                           runs_alone=True)
@@ -27,6 +27,8 @@ SERVER_MISSING = "Máy này chưa cài phần máy chủ trung tâm: cài bằng
 CentralDb = _Annotated[str | None, _typer.Option(
     "--db", envvar="COUNTER_CENTRAL_DB",
     help="CSDL trung tâm: postgresql+psycopg://... (mặc định: sqlite trong thư mục dữ liệu, chỉ để thử)")]
+OfficeOpt = _Annotated[str, _typer.Option("--office", help="Mã cơ quan, ví dụ H55.242")]
+OfficeFilterOpt = _Annotated[str | None, _typer.Option("--office", help="Chỉ một cơ quan")]
 
 
 def _central_url(db: str | None, data_dir: _Path | None) -> str:
@@ -186,7 +188,7 @@ def _settings(data_dir: _Path | None, **flags):  # type: ignore[no-untyped-def]
 
 @serve_token_app.command("add")
 @handle_errors
-def serve_token_add(office: _Annotated[str, _typer.Option("--office", help="Mã cơ quan, ví dụ H55.242")],
+def serve_token_add(office: OfficeOpt,
                     station: _Annotated[int | None, _typer.Option("--station", min=1, max=9,
                                                                   help="Số máy trạm (1–9)")] = None,
                     portal: _Annotated[bool, _typer.Option("--portal", help="Mã của Cổng DVCQG gửi hồ sơ trực tuyến "
@@ -240,7 +242,7 @@ def serve_token_revoke(token_id: _Annotated[int | None, _typer.Option("--id", mi
 
 @serve_app.command("verify")
 @handle_errors
-def serve_verify(office: _Annotated[str | None, _typer.Option("--office", help="Chỉ một cơ quan")] = None,
+def serve_verify(office: OfficeFilterOpt = None,
                  db: CentralDb = None, data_dir: DataDir = None) -> None:
     """Kiểm tra chuỗi băm và số thứ tự liên tục của các sự kiện đã nhận, theo từng cơ quan."""
     import sqlalchemy as sa
@@ -276,7 +278,6 @@ def serve_new_epoch(db: CentralDb = None, data_dir: DataDir = None) -> None:
 
 serve_users_app = command_group(serve_app, "users",
                                 "Người dùng của các cơ quan (máy chủ giữ danh sách; quầy nhận khi đồng bộ).")
-OfficeOpt = _Annotated[str, _typer.Option("--office", help="Mã cơ quan, ví dụ H55.242")]
 
 
 def _now():  # type: ignore[no-untyped-def]
@@ -292,8 +293,8 @@ def _user_line(u) -> str:  # type: ignore[no-untyped-def]
 @serve_users_app.command("add")
 @handle_errors
 def serve_users_add(username: str, office: OfficeOpt,
-                    name: _Annotated[str, _typer.Option("--name", help="Họ tên")],
-                    role: _Annotated[str, _typer.Option(help="clerk | postal | supervisor | admin")],
+                    name: FullNameOpt,
+                    role: RoleOpt,
                     password: _Annotated[str | None, _typer.Option(help="Mật khẩu (hỏi nếu bỏ trống)")] = None,
                     db: CentralDb = None, data_dir: DataDir = None) -> None:
     """Thêm người dùng cho một cơ quan; các quầy của cơ quan nhận ở lần đồng bộ sau."""
@@ -306,7 +307,7 @@ def serve_users_add(username: str, office: OfficeOpt,
 
 @serve_users_app.command("list")
 @handle_errors
-def serve_users_list(office: _Annotated[str | None, _typer.Option("--office", help="Chỉ một cơ quan")] = None,
+def serve_users_list(office: OfficeFilterOpt = None,
                      db: CentralDb = None, data_dir: DataDir = None) -> None:
     """Danh sách người dùng (không hiện mật khẩu)."""
     from counter.central import users
@@ -480,7 +481,7 @@ def sync_status(data_dir: DataDir = None) -> None:
 @sync_app.command("setup")
 @handle_errors
 def sync_setup(url: _Annotated[str, _typer.Option("--url", help="Địa chỉ máy chủ, ví dụ http://127.0.0.1:8780")],
-               token: _Annotated[str, _typer.Option("--token", help="Mã truy cập do “counter serve token add” cấp")],
+               token: StationTokenOpt,
                user: UserOpt = None, password: PasswordOpt = None, data_dir: DataDir = None) -> None:
     """Nối quầy này với máy chủ trung tâm (quản trị)."""
     from counter.domain.permissions import Action
