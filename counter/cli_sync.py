@@ -186,6 +186,13 @@ def _settings(data_dir: _Path | None, **flags):  # type: ignore[no-untyped-def]
         fail(exc.message)
 
 
+def _now():  # type: ignore[no-untyped-def]
+    """The time a command of the central server records (tokens, users, online uploads)."""
+    from counter.domain.clock import SystemClock
+
+    return SystemClock().now()
+
+
 @serve_token_app.command("add")
 @handle_errors
 def serve_token_add(office: OfficeOpt,
@@ -196,11 +203,10 @@ def serve_token_add(office: OfficeOpt,
                     db: CentralDb = None, data_dir: DataDir = None) -> None:
     """Cấp mã truy cập cho một máy trạm (hoặc cho Cổng DVCQG: --portal); dòng cuối cùng là mã (chỉ hiện một lần)."""
     from counter.central import tokens
-    from counter.domain.clock import SystemClock
 
     if portal == (station is not None):
         fail("Cần --station SỐ (mã của máy trạm) hoặc --portal (mã của Cổng DVCQG), không dùng cả hai.")
-    token_id, token = tokens.add(_central_engine(db, data_dir), office, station or 0, SystemClock().now(),
+    token_id, token = tokens.add(_central_engine(db, data_dir), office, station or 0, _now(),
                                  portal=portal)
     who = "Cổng DVCQG" if portal else f"máy trạm {station}"
     _typer.echo(f"Đã cấp mã truy cập số {token_id} cho {who} của {office.strip()} "
@@ -234,10 +240,9 @@ def serve_token_revoke(token_id: _Annotated[int | None, _typer.Option("--id", mi
                        db: CentralDb = None, data_dir: DataDir = None) -> None:
     """Thu hồi mã truy cập (theo --id, hoặc mọi mã của --office/--station)."""
     from counter.central import tokens
-    from counter.domain.clock import SystemClock
 
     n = tokens.revoke(_central_engine(db, data_dir), token_id=token_id, office_id=office, station_number=station,
-                      now=SystemClock().now())
+                      now=_now())
     _typer.echo(f"Đã thu hồi {n} mã truy cập.")
 
 @serve_app.command("verify")
@@ -278,12 +283,6 @@ def serve_new_epoch(db: CentralDb = None, data_dir: DataDir = None) -> None:
 
 serve_users_app = command_group(serve_app, "users",
                                 "Người dùng của các cơ quan (máy chủ giữ danh sách; quầy nhận khi đồng bộ).")
-
-
-def _now():  # type: ignore[no-untyped-def]
-    from counter.domain.clock import SystemClock
-
-    return SystemClock().now()
 
 
 def _user_line(u) -> str:  # type: ignore[no-untyped-def]
