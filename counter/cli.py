@@ -155,6 +155,12 @@ PASSWORD_ENV = "COUNTER_PASSWORD"
 LOGIN_HINT = ("dùng --user TÊN_ĐĂNG_NHẬP (hoặc biến COUNTER_USER); mật khẩu nhập khi được hỏi, hoặc đặt trong biến "
               "COUNTER_PASSWORD")
 
+# Options that more than one command takes (the station's and the central server's), declared once.
+FullNameOpt = Annotated[str, typer.Option("--name", help="Họ tên")]
+RoleOpt = Annotated[str, typer.Option("--role", help="clerk | postal | supervisor | admin")]
+#: required by `counter sync setup`; `counter init` takes it with --server
+StationTokenOpt = Annotated[str | None, typer.Option("--token", help="Mã truy cập do “counter serve token add” cấp")]
+
 
 def cli_actor(store: Any, user: str | None, password: str | None = None, action: Any = None) -> Any:
     """The login of every command that changes the store or shows personal data: the app's login (lockout,
@@ -256,7 +262,7 @@ def init(
     server: Annotated[str | None, typer.Option(
         "--server", help="Địa chỉ máy chủ trung tâm: số quầy lấy theo mã truy cập (--token), máy chủ kiểm tra "
                          "không trùng với máy khác, rồi quầy được nối với máy chủ")] = None,
-    token: Annotated[str | None, typer.Option("--token", help="Mã truy cập do “counter serve token add” cấp")] = None,
+    token: StationTokenOpt = None,
     data_dir: DataDir = None,
 ) -> None:
     """Khởi tạo kho dữ liệu: cơ quan, quầy, tài khoản quản trị, danh mục và lịch mặc định."""
@@ -405,8 +411,8 @@ def catalogue_list(text: Annotated[str, typer.Argument()] = "", data_dir: DataDi
 @handle_errors
 def users_add(
     username: str,
-    name: Annotated[str, typer.Option("--name", help="Họ tên")],
-    role: Annotated[str, typer.Option(help="clerk | postal | supervisor | admin")],
+    name: FullNameOpt,
+    role: RoleOpt,
     password: Annotated[str | None, typer.Option(help="Mật khẩu của người dùng mới (hỏi nếu bỏ trống)")] = None,
     user: UserOpt = None,
     data_dir: DataDir = None,

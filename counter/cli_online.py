@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from counter.cli import DataDir, command_group, fail, handle_errors
-from counter.cli_sync import CentralDb, _central_blobs, _settings, serve_app
+from counter.cli_sync import CentralDb, _central_blobs, _now, _settings, serve_app
 
 online_app = command_group(serve_app, "online", "Nộp hồ sơ trực tuyến trên máy chủ trung tâm.")
 
@@ -24,7 +24,6 @@ def online_cleanup(hours: Annotated[float | None, typer.Option(
                    db: CentralDb = None, data_dir: DataDir = None) -> None:
     """Xóa các tệp công dân đã tải lên nhưng không nộp (không hồ sơ nào dùng đến) sau thời hạn lưu giữ."""
     from counter.central.online import cleanup_uploads
-    from counter.domain.clock import SystemClock
 
     server = _settings(data_dir).server
     lifetime = server.upload_lifetime_hours if hours is None else hours
@@ -32,5 +31,5 @@ def online_cleanup(hours: Annotated[float | None, typer.Option(
         fail(f"Thời hạn lưu giữ phải từ 6 đến {24 * 365} giờ (một tệp đang chờ xác nhận nộp có hiệu lực 6 giờ), "
              f"nhận được {lifetime:g}")
     with _central_blobs(db, data_dir, server.blob_url) as (engine, blobs):
-        done = cleanup_uploads(engine, blobs, SystemClock().now(), lifetime)
+        done = cleanup_uploads(engine, blobs, _now(), lifetime)
     typer.echo(f"Đã xóa {done.removed} tệp tải lên không được nộp; giữ {done.kept} tệp đã thuộc hồ sơ.")

@@ -65,6 +65,14 @@ def _signer(data_dir: Path | None, user: str | None, password: str | None, actio
     return store, actor, signing
 
 
+def _signing_pdf(path: Path, data_dir: Path | None, user: str | None, password: str | None,
+                 action: Any) -> tuple[bytes, Any, Any, Any]:
+    """The prologue of a command that signs a PDF file it is given: the file's bytes (one that cannot be read is
+    said before the login and the PIN are asked), then the store, the officer and the unlocked key (_signer)."""
+    data = _read(path)
+    return (data, *_signer(data_dir, user, password, action))
+
+
 def _unlock(signing: Any, actor: Any) -> None:
     """The PIN (or the key file's password), from COUNTER_SIGNING_PIN or asked on the terminal."""
     if not signing.configured:
@@ -102,8 +110,7 @@ def sign_file(
     from counter.domain.permissions import Action
     from counter.services.signing import sign_any_pdf
 
-    data = _read(src)
-    _, actor, signing = _signer(data_dir, user, password, Action.CERTIFY)
+    data, _, actor, signing = _signing_pdf(src, data_dir, user, password, Action.CERTIFY)
     _write(out, sign_any_pdf(signing, actor, data, reason))
     typer.echo(f"Đã ký: {out}")
 
@@ -162,8 +169,7 @@ def result_issue(
     from counter.domain.permissions import Action
     from counter.services.signing import issue_result
 
-    data = _read(file)
-    store, actor, signing = _signer(data_dir, user, password, Action.DECIDE)
+    data, store, actor, signing = _signing_pdf(file, data_dir, user, password, Action.DECIDE)
     done = issue_result(store, signing, actor, code, data, name, data_store)
     typer.echo(f"Đã phát hành kết quả điện tử “{done.name}” của hồ sơ {done.code}, người ký {done.signer}.")
     typer.echo(f"SHA-256 {done.sha256}")

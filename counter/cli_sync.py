@@ -16,8 +16,8 @@ from typing import Annotated as _Annotated
 
 import typer as _typer
 
-from counter.cli import (DataDir, PasswordOpt, UserOpt, app, command_group, default_data_dir, fail, handle_errors,
-                         signed_in, users_app)
+from counter.cli import (DataDir, FullNameOpt, PasswordOpt, RoleOpt, StationTokenOpt, UserOpt, app, command_group,
+                         default_data_dir, fail, handle_errors, signed_in, users_app)
 
 serve_app = command_group(app, "serve", "Máy chủ trung tâm: nhận đồng bộ từ các quầy và trang tra cứu công khai.",
                           runs_alone=True)
@@ -27,6 +27,8 @@ SERVER_MISSING = "Máy này chưa cài phần máy chủ trung tâm: cài bằng
 CentralDb = _Annotated[str | None, _typer.Option(
     "--db", envvar="COUNTER_CENTRAL_DB",
     help="CSDL trung tâm: postgresql+psycopg://... (mặc định: sqlite trong thư mục dữ liệu, chỉ để thử)")]
+OfficeOpt = _Annotated[str, _typer.Option("--office", help="Mã cơ quan, ví dụ H55.242")]
+OfficeFilterOpt = _Annotated[str | None, _typer.Option("--office", help="Chỉ một cơ quan")]
 
 
 def _central_url(db: str | None, data_dir: _Path | None) -> str:
@@ -184,9 +186,16 @@ def _settings(data_dir: _Path | None, **flags):  # type: ignore[no-untyped-def]
         fail(exc.message)
 
 
+def _now():  # type: ignore[no-untyped-def]
+    """The time a command of the central server records (tokens, users, online uploads)."""
+    from counter.domain.clock import SystemClock
+
+    return SystemClock().now()
+
+
 @serve_token_app.command("add")
 @handle_errors
-def serve_token_add(office: _Annotated[str, _typer.Option("--office", help="Mã cơ quan, ví dụ H55.242")],
+def serve_token_add(office: OfficeOpt,
                     station: _Annotated[int | None, _typer.Option("--station", min=1, max=9,
                                                                   help="Số máy trạm (1–9)")] = None,
                     portal: _Annotated[bool, _typer.Option("--portal", help="Mã của Cổng DVCQG gửi hồ sơ trực tuyến "
@@ -194,11 +203,10 @@ def serve_token_add(office: _Annotated[str, _typer.Option("--office", help="Mã 
                     db: CentralDb = None, data_dir: DataDir = None) -> None:
     """Cấp mã truy cập cho một máy trạm (hoặc cho Cổng DVCQG: --portal); dòng cuối cùng là mã (chỉ hiện một lần)."""
     from counter.central import tokens
-    from counter.domain.clock import SystemClock
 
     if portal == (station is not None):
         fail("Cần --station SỐ (mã của máy trạm) hoặc --portal (mã của Cổng DVCQG), không dùng cả hai.")
-    token_id, token = tokens.add(_central_engine(db, data_dir), office, station or 0, SystemClock().now(),
+    token_id, token = tokens.add(_central_engine(db, data_dir), office, station or 0, _now(),
                                  portal=portal)
     who = "Cổng DVCQG" if portal else f"máy trạm {station}"
     _typer.echo(f"Đã cấp mã truy cập số {token_id} cho {who} của {office.strip()} "
@@ -232,15 +240,14 @@ def serve_token_revoke(token_id: _Annotated[int | None, _typer.Option("--id", mi
                        db: CentralDb = None, data_dir: DataDir = None) -> None:
     """Thu hồi mã truy cập (theo --id, hoặc mọi mã của --office/--station)."""
     from counter.central import tokens
-    from counter.domain.clock import SystemClock
 
     n = tokens.revoke(_central_engine(db, data_dir), token_id=token_id, office_id=office, station_number=station,
-                      now=SystemClock().now())
+                      now=_now())
     _typer.echo(f"Đã thu hồi {n} mã truy cập.")
 
 @serve_app.command("verify")
 @handle_errors
-def serve_verify(office: _Annotated[str | None, _typer.Option("--office", help="Chỉ một cơ quan")] = None,
+def serve_verify(office: OfficeFilterOpt = None,
                  db: CentralDb = None, data_dir: DataDir = None) -> None:
     """Kiểm tra chuỗi băm và số thứ tự liên tục của các sự kiện đã nhận, theo từng cơ quan."""
     import sqlalchemy as sa
@@ -276,13 +283,6 @@ def serve_new_epoch(db: CentralDb = None, data_dir: DataDir = None) -> None:
 
 serve_users_app = command_group(serve_app, "users",
                                 "Người dùng của các cơ quan (máy chủ giữ danh sách; quầy nhận khi đồng bộ).")
-OfficeOpt = _Annotated[str, _typer.Option("--office", help="Mã cơ quan, ví dụ H55.242")]
-
-
-def _now():  # type: ignore[no-untyped-def]
-    from counter.domain.clock import SystemClock
-
-    return SystemClock().now()
 
 
 def _user_line(u) -> str:  # type: ignore[no-untyped-def]
@@ -292,8 +292,8 @@ def _user_line(u) -> str:  # type: ignore[no-untyped-def]
 @serve_users_app.command("add")
 @handle_errors
 def serve_users_add(username: str, office: OfficeOpt,
-                    name: _Annotated[str, _typer.Option("--name", help="Họ tên")],
-                    role: _Annotated[str, _typer.Option(help="clerk | postal | supervisor | admin")],
+                    name: FullNameOpt,
+                    role: RoleOpt,
                     password: _Annotated[str | None, _typer.Option(help="Mật khẩu (hỏi nếu bỏ trống)")] = None,
                     db: CentralDb = None, data_dir: DataDir = None) -> None:
     """Thêm người dùng cho một cơ quan; các quầy của cơ quan nhận ở lần đồng bộ sau."""
@@ -306,7 +306,7 @@ def serve_users_add(username: str, office: OfficeOpt,
 
 @serve_users_app.command("list")
 @handle_errors
-def serve_users_list(office: _Annotated[str | None, _typer.Option("--office", help="Chỉ một cơ quan")] = None,
+def serve_users_list(office: OfficeFilterOpt = None,
                      db: CentralDb = None, data_dir: DataDir = None) -> None:
     """Danh sách người dùng (không hiện mật khẩu)."""
     from counter.central import users
@@ -480,7 +480,7 @@ def sync_status(data_dir: DataDir = None) -> None:
 @sync_app.command("setup")
 @handle_errors
 def sync_setup(url: _Annotated[str, _typer.Option("--url", help="Địa chỉ máy chủ, ví dụ http://127.0.0.1:8780")],
-               token: _Annotated[str, _typer.Option("--token", help="Mã truy cập do “counter serve token add” cấp")],
+               token: StationTokenOpt,
                user: UserOpt = None, password: PasswordOpt = None, data_dir: DataDir = None) -> None:
     """Nối quầy này với máy chủ trung tâm (quản trị)."""
     from counter.domain.permissions import Action
