@@ -29,6 +29,10 @@ CentralDb = _Annotated[str | None, _typer.Option(
     help="CSDL trung tâm: postgresql+psycopg://... (mặc định: sqlite trong thư mục dữ liệu, chỉ để thử)")]
 OfficeOpt = _Annotated[str, _typer.Option("--office", help="Mã cơ quan, ví dụ H55.242")]
 OfficeFilterOpt = _Annotated[str | None, _typer.Option("--office", help="Chỉ một cơ quan")]
+#: the server's blob store (`serve`, and the target of `serve blobs migrate`): the flag, else [server] blob_url
+BlobUrlOpt = _Annotated[str | None, _typer.Option(
+    "--blob-url", help="Kho tệp: file:///thu/muc hoặc s3://thung (khóa S3 từ COUNTER_S3_*); mặc định: [server] "
+                       "blob_url, không có thì bảng trong CSDL")]
 
 
 def _central_url(db: str | None, data_dir: _Path | None) -> str:
@@ -82,9 +86,7 @@ def serve(ctx: _typer.Context, db: CentralDb = None,
           forwarded_allow_ips: _Annotated[str | None, _typer.Option(
               "--forwarded-allow-ips", help="Proxy tin cậy (ví dụ 127.0.0.1, 10.0.0.0/8): chỉ từ các địa chỉ này "
                                             "mới tin X-Forwarded-For (mặc định: không tin ai)")] = None,
-          blob_url: _Annotated[str | None, _typer.Option(
-              "--blob-url", help="Kho tệp: file:///thu/muc hoặc s3://thung (khóa S3 từ COUNTER_S3_*); "
-                                 "mặc định: bảng trong CSDL")] = None,
+          blob_url: BlobUrlOpt = None,
           data_dir: DataDir = None) -> None:
     """Chạy máy chủ trung tâm (FastAPI + uvicorn). SQLite (thử): cập nhật lược đồ khi chạy; PostgreSQL: lược đồ
     phải ở phiên bản mới nhất (chạy `counter serve migrate` trước)."""
@@ -150,10 +152,7 @@ serve_blobs_app = command_group(serve_app, "blobs", "Kho tệp của máy chủ 
 
 @serve_blobs_app.command("migrate")
 @handle_errors
-def serve_blobs_migrate(blob_url: _Annotated[str | None, _typer.Option(
-                            "--blob-url", help="Kho tệp đích: file:///thu/muc hoặc s3://thung (mặc định: [server] "
-                                               "blob_url)")] = None,
-                        db: CentralDb = None, data_dir: DataDir = None) -> None:
+def serve_blobs_migrate(blob_url: BlobUrlOpt = None, db: CentralDb = None, data_dir: DataDir = None) -> None:
     """Chuyển các tệp đang nằm trong CSDL sang kho tệp (thư mục hoặc S3); chạy lại được nếu bị ngắt."""
     url = blob_url or _settings(data_dir).server.blob_url
     with _central_blobs(db, data_dir, url) as (_, store):
