@@ -205,9 +205,20 @@ def _when_imported(name: str, then: Callable[[Any], None]) -> None:
         sys.meta_path.insert(0, _AfterImport(name, then))
 
 
+#: an opening bracket Rich markup would read as a tag ("[server]"), not already escaped
+_TAG_OPEN = re.compile(r"(?<!\\)\[(?=[a-z#/@])")
+
+
+def _as_written(text: str | None) -> str | None:
+    """A help text shown as written: the config sections it names ("[server] blob_url") are not Rich markup
+    (Typer's help reads it so, and dropped them). Idempotent: the same command may be localised again."""
+    return text if text is None or "[" not in text else _TAG_OPEN.sub(r"\\[", text)
+
+
 def localise(command: Command) -> None:
-    """Vietnamese placeholders in usage lines: [TÙY CHỌN], LỆNH [ĐỐI SỐ]..., MÃ_HỒ_SƠ …"""
+    """Vietnamese placeholders in usage lines: [TÙY CHỌN], LỆNH [ĐỐI SỐ]..., MÃ_HỒ_SƠ …; help texts as written."""
     command.options_metavar = OPTIONS_METAVAR
+    command.help = _as_written(command.help)
     if isinstance(command, TyperGroup):
         command.subcommand_metavar = SUBCOMMAND_METAVAR
         for sub in command.commands.values():
@@ -215,6 +226,8 @@ def localise(command: Command) -> None:
     for param in command.params:
         if isinstance(param, TyperOption) and param.opts[0] in OPTION_HELP:
             param.help = OPTION_HELP[param.opts[0]]
+        if isinstance(param, TyperOption | TyperArgument):
+            param.help = _as_written(param.help)
         if isinstance(param, TyperArgument):
             key = (param.metavar or param.name or "").lower()
             param.metavar = ARGUMENT_NAMES.get(key, ARGUMENT_NAMES.get(param.name or "", param.metavar))

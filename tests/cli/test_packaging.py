@@ -3,6 +3,7 @@ the server extra still runs its CLI (and says how to get `counter serve`)."""
 
 from __future__ import annotations
 
+import pytest
 import re
 import subprocess
 import sys
@@ -77,3 +78,16 @@ def test_shell_completion_is_offered_in_vietnamese():
     assert "--install-completion" in result.output and "Cài tự hoàn thành lệnh" in result.output
     assert "--show-completion" in result.output and "In mã tự hoàn thành" in result.output
     assert "completion for the current shell" not in result.output
+
+
+@pytest.mark.parametrize(("args", "shown"), [
+    (["serve", "blobs", "migrate", "--help"], "mặc định: [server] blob_url"),
+    (["serve", "online", "cleanup", "--help"], "(mặc định: [server] upload_lifetime_hours"),
+])
+def test_help_shows_the_config_sections_it_names(args, shown):
+    """A help text naming a config section ("[server] blob_url") shows it as written: square brackets are not
+    read as Rich markup (which dropped "[server]" and left "mặc định:  blob_url")."""
+    result = CliRunner().invoke(app, args, env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.replace("│", " ").split())
+    assert shown in text, text
