@@ -19,7 +19,6 @@ from counter.domain.permissions import postal_refusal
 from counter.domain.scorecard import local_date
 from counter.domain.intake import APPLICANT_KINDS, CHANNELS, Applicant, PaperInput, ReceiveRequest, ValidationError
 from counter.screens.base import ServiceScreen
-from counter.screens.keys import bindings
 from counter.screens.modals import AskText, Confirm
 from counter.widgets.qr_input import QrInput
 from counter.widgets.status import BottomBar
@@ -74,7 +73,7 @@ def exact_code(text: str, code: str) -> bool:
     return text.isdigit() and bool(short) and text.lstrip("0") == short
 
 
-class ReceiveScreen(ServiceScreen):
+class ReceiveScreen(ServiceScreen, scope="receive"):
     HELP = ("Tiếp nhận hồ sơ. 1) Gõ mã hoặc tên thủ tục (không dấu cũng được), Enter để chọn. 2) Quét mã QR "
             "trên CCCD vào ô “Quét QR CCCD” (hoặc dán chuỗi rồi Enter): các ô thông tin tự điền. 3) Đánh dấu giấy "
             "tờ đã nhận bằng phím cách, mũi tên để di chuyển. 4) {receive.save} để lưu và in Giấy tiếp nhận (Mẫu 01). "
@@ -88,7 +87,6 @@ class ReceiveScreen(ServiceScreen):
             "CCCD): {receive.reuse} trên một giấy tờ để tái sử dụng kết quả đó (số hóa mã 3). Tab/Shift+Tab đi qua "
             "mọi ô. {receive.leave} để thoát (hỏi lại nếu đang nhập dở).")
     AUTO_FOCUS = "#proc"
-    BINDINGS = bindings("receive")
 
     def __init__(self) -> None:
         super().__init__()

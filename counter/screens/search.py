@@ -11,7 +11,6 @@ from textual.widgets import DataTable, Input, Static
 
 from counter.domain.calendar import format_vn
 from counter.screens.base import ServiceScreen
-from counter.screens.keys import bindings
 from counter.widgets.qr_input import QrInput
 from counter.widgets.status import BottomBar
 from counter.widgets.table import FittedTable
@@ -41,12 +40,11 @@ def cell(value: str) -> Text:
     return Text(value, no_wrap=True, overflow="ellipsis")
 
 
-class SearchScreen(ServiceScreen):
+class SearchScreen(ServiceScreen, scope="search"):
     HELP = ("Gõ mã hồ sơ, họ tên, số điện thoại hoặc số CCCD — có dấu hay không dấu đều được (“dang van an” "
             "tìm thấy “Đặng Văn An”). Mũi tên xuống hoặc Enter để vào danh sách, Enter để mở hồ sơ, "
             "{search.next-page}/{search.prev-page} để sang trang, {search.back} để quay lại ô tìm kiếm.")
     AUTO_FOCUS = "#query"
-    BINDINGS = bindings("search")
 
     def __init__(self) -> None:
         super().__init__()
