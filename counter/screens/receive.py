@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -87,21 +88,21 @@ class ReceiveScreen(ServiceScreen, scope="receive"):
             "CCCD): {receive.reuse} trên một giấy tờ để tái sử dụng kết quả đó (số hóa mã 3). Tab/Shift+Tab đi qua "
             "mọi ô. {receive.leave} để thoát (hỏi lại nếu đang nhập dở).")
     AUTO_FOCUS = "#proc"
+    procedure: ProcedureInfo | None = None
+    last_code: str | None = None
+    last_form = "01"
+    last_fee = 0  # the fee of the dossier just saved: F9 opens on it
+    busy = False
+    _proc_timer: Any = None
+    _proc_query: str | None = None  # the text the procedure list shows the results of
+    _enter_for: str | None = None  # Enter was pressed on this text before its results arrived
+    results: Sequence[Any] = ()  # the owner's earlier electronic results (issue 20), newest first
+    qr_id = ""  # the ID number the last CCCD scan gave
 
     def __init__(self) -> None:
         super().__init__()
-        self.procedure: ProcedureInfo | None = None
-        self.last_code: str | None = None
-        self.last_form = "01"
-        self.last_fee = 0  # the fee of the dossier just saved: F9 opens on it
-        self.busy = False
-        self._proc_timer: Any = None
         self._procs: dict[str, ProcedureInfo] = {}
-        self._proc_query: str | None = None  # the text the procedure list shows the results of
-        self._enter_for: str | None = None  # Enter was pressed on this text before its results arrived
-        self.results: list[Any] = []  # the owner's earlier electronic results (issue 20), newest first
         self.picks: dict[str, Any] = {}  # paper name -> the result reused for it
-        self.qr_id = ""  # the ID number the last CCCD scan gave
 
     # ---- layout ----------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:

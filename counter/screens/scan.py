@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -45,16 +46,16 @@ class ScanScreen(ServiceScreen, scope="scan"):
             "{scan.open} mở tệp PDF đã lưu. {scan.device} đổi máy quét (danh sách devices trong mục [scanner] của cấu hình). "
             "{scan.escape} dừng việc đang chạy (quét, nhập), hoặc quay về ô mã hồ sơ.")
     AUTO_FOCUS = "#scan-code"
+    target: ScanTarget | None = None
+    busy: str | None = None  # what runs now (shown in the status line)
+    picks: Sequence[str] = ()  # the codes of the dossiers a name or ID number found
+    _config: Any = None
 
     def __init__(self) -> None:
         super().__init__()
-        self.target: ScanTarget | None = None
         self.pending: dict[int, list[Page]] = {}  # checklist position -> pages waiting to be saved
         self.offers: dict[int, list[ReuseOffer]] = {}
         self.cancel = threading.Event()
-        self.busy: str | None = None  # what runs now (shown in the status line)
-        self.picks: list[str] = []
-        self._config: Any = None
 
     # ---- layout ----------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
