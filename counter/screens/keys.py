@@ -52,7 +52,8 @@ def binding(binding_id: str, **changes: Any) -> Binding:
 class KeyScope:
     """A screen or dialog whose keys are one scope of keys.toml, named in its class line:
     `class Confirm(KeyScope, ModalScreen[bool], scope="confirm")` is `BINDINGS = bindings("confirm")` (every
-    ServiceScreen is a KeyScope). The class's own BINDINGS, as F1 and the keymap read them."""
+    ServiceScreen is a KeyScope). The list lands in the class's own BINDINGS, where Textual, F1 (help.py) and the
+    keymap find it as before."""
 
     BINDINGS: ClassVar[list[BindingType]]
 
