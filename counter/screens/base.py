@@ -14,6 +14,7 @@ from textual.widgets import DataTable
 from textual.worker import get_current_worker
 
 from counter.domain.errors import CounterError
+from counter.screens.keys import KeyScope
 
 if TYPE_CHECKING:
     from counter.app import CounterApp
@@ -37,7 +38,7 @@ def form_dirty(screen: Any) -> bool:
     return bool(dirty()) if callable(dirty) else False
 
 
-class ServiceCalls(Screen):
+class ServiceCalls(KeyScope, Screen):
     """Service calls off the UI thread, for a screen or a modal: the outcome comes back as a typed message."""
 
     class ServiceDone(Message):

@@ -11,17 +11,15 @@ from textual.widgets import DataTable, Footer, Static
 
 from counter.domain.calendar import format_vn
 from counter.screens.base import ServiceScreen
-from counter.screens.keys import bindings
 from counter.screens.modals import AskText, Confirm
 
 COLUMNS = ("Mã phản ánh", "Hồ sơ", "Loại", "Hạn trả lời", "Tình trạng", "Người xử lý")
 
 
-class ComplaintsScreen(ServiceScreen):
+class ComplaintsScreen(ServiceScreen, scope="complaints"):
     HELP = ("Phản ánh, kiến nghị của công dân (từ trang tra cứu) và đánh giá sự hài lòng.\n"
             "{voice.answer}: trả lời · {voice.assign}: giao người xử lý · {voice.close}: kết thúc · {voice.ratings}: "
             "đánh giá theo cán bộ, thủ tục · {voice.reload}: tải lại · {voice.back}: quay lại")
-    BINDINGS = bindings("complaints")
 
     def __init__(self) -> None:
         super().__init__()

@@ -14,7 +14,6 @@ from textual.widgets import DataTable, Static
 
 from counter.domain.calendar import format_vn
 from counter.screens.base import ServiceScreen
-from counter.screens.keys import bindings
 from counter.screens.modals import AskText, Confirm
 from counter.widgets.status import BottomBar, StatusBar
 
@@ -23,7 +22,7 @@ def _cut(text: str, width: int) -> str:
     return text if len(text) <= width else text[:width - 1] + "…"
 
 
-class ConflictsScreen(ServiceScreen):
+class ConflictsScreen(ServiceScreen, scope="conflicts"):
     HELP = ("Mỗi dòng là một thao tác của quầy này mà máy chủ trung tâm không nhận (thường vì quầy khác đã đổi "
             "hồ sơ trước khi hai bên đồng bộ). Hồ sơ ở quầy đã theo bản của máy chủ. Với mỗi dòng: {conflicts.open} mở hồ sơ; "
             "{conflicts.redo} làm lại thao tác trên bản hiện tại của hồ sơ (nếu bây giờ không còn làm được, màn hình "
@@ -36,7 +35,6 @@ class ConflictsScreen(ServiceScreen):
     ConflictsScreen #conflicts-detail { margin: 1 1 0 1; }
     ConflictsScreen #conflicts-result { margin: 0 1; }
     """
-    BINDINGS = bindings("conflicts")
 
     def __init__(self) -> None:
         super().__init__()

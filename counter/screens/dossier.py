@@ -12,7 +12,6 @@ from textual.widgets import DataTable, Static
 
 from counter.domain.calendar import format_vn
 from counter.screens.base import ServiceScreen
-from counter.screens.keys import bindings
 from counter.widgets.status import BottomBar
 
 if TYPE_CHECKING:
@@ -31,7 +30,7 @@ def _birth(iso: str | None) -> str:
     return "—" if not iso else "/".join(reversed(iso.split("-")))
 
 
-class DossierScreen(ServiceScreen):
+class DossierScreen(ServiceScreen, scope="dossier"):
     HELP = ("Chi tiết hồ sơ: thông tin chủ hồ sơ, thành phần hồ sơ và toàn bộ lịch sử xử lý. {dossier.reprint} "
             "in lại một biểu mẫu của hồ sơ: chỉ các mẫu hồ sơ này có (Mẫu 01 giấy tiếp nhận với hẹn trả ban đầu, "
             "02, 03, 04 với hẹn trả mới khi đã gia hạn, 05, 06 phiếu kiểm soát, phiếu bàn giao khi đã trả). "
@@ -39,7 +38,6 @@ class DossierScreen(ServiceScreen):
             "rồi in lại giấy tiếp nhận. {dossier.void} hủy hồ sơ tiếp nhận nhầm (lãnh đạo, trong ngày tiếp nhận). "
             "{dossier.close} để quay lại.")
     DEFAULT_CSS = "#dossier-print { height: auto; padding: 0 1; }"
-    BINDINGS = bindings("dossier")
 
     def __init__(self, code: str):
         super().__init__()

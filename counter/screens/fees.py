@@ -17,12 +17,12 @@ from textual.widgets import Input, Label, Static
 from counter.domain.permissions import Action, can
 from counter.domain.fees import money
 from counter.screens.base import ServiceScreen
-from counter.screens.keys import bindings
+from counter.screens.keys import KeyScope
 from counter.widgets.qr_input import QrInput
 from counter.widgets.status import BottomBar
 
 
-class FeesScreen(ServiceScreen):
+class FeesScreen(ServiceScreen, scope="fees"):
     HELP = ("Thu phí, lệ phí. Gõ mã hồ sơ rồi Enter: màn hình hiện các khoản phải nộp từng dòng và mã VietQR "
             "(chuyển khoản đúng số tiền, nội dung là mã hồ sơ). {fees.cash}: thu tiền mặt và cấp biên lai · "
             "{fees.transfer}: ghi nhận đã chuyển khoản (sau khi thấy tiền về) và cấp biên lai · {fees.online}: "
@@ -43,7 +43,6 @@ class FeesScreen(ServiceScreen):
     FeesScreen #fee-qr { width: auto; height: auto; margin-left: 1; }
     FeesScreen #fee-msg { height: auto; }
     """
-    BINDINGS = bindings("fees")
 
     OPENS_ON_DOSSIER = True  # F9 from a screen holding a dossier (F2 just saved, F4, F5) opens on it
 
@@ -284,11 +283,10 @@ class FeesScreen(ServiceScreen):
         self.show_error(message)
 
 
-class QrScreen(ModalScreen[None]):
+class QrScreen(KeyScope, ModalScreen[None], scope="qr"):
     """The VietQR code alone on the screen, with one line under it (the amount, the transfer's content): the
     citizen's phone needs the whole code, which at 80×24 does not fit beside the lines of F9."""
 
-    BINDINGS = bindings("qr")
     DEFAULT_CSS = """
     QrScreen { align: center middle; }
     QrScreen > Vertical { width: 100%; height: auto; }

@@ -21,7 +21,6 @@ from counter.domain.scorecard import local_date
 from counter.domain.calendar import format_vn
 from counter.domain.handover import AUTHORIZATION_KINDS, looks_like_card
 from counter.screens.base import ServiceScreen
-from counter.screens.keys import bindings
 from counter.screens.modals import Confirm
 from counter.widgets.qr_input import QrInput
 from counter.widgets.status import BottomBar
@@ -73,7 +72,7 @@ class ConfirmReturn(Confirm):
             yield Static(Text("Enter/Y: đúng, ghi và in phiếu bàn giao · Esc/N: quay lại sửa", style="dim"))
 
 
-class ReturnScreen(ServiceScreen):
+class ReturnScreen(ServiceScreen, scope="return"):
     HELP = ("Trả kết quả ({return}). Quét mã QR trên giấy tiếp nhận của công dân (hoặc gõ mã hồ sơ) rồi Enter: hồ sơ mở "
             "ra trên phiếu trả. Người đến nhận đưa CCCD: quét QR trên thẻ vào ô “QR CCCD người nhận” (quét vào ô "
             "nào của phiếu cũng được nhận là thẻ của người nhận, không bao giờ ghi vào ô đó). Họ tên, số CCCD và "
@@ -91,7 +90,6 @@ class ReturnScreen(ServiceScreen):
             "bưu điện đã phát. {return.reprint}: in lại phiếu bàn giao của hồ sơ vừa tra. {return.find} về ô quét.")
     AUTO_FOCUS = "#find"
     DEFAULT_CSS = "#receiver-source { padding-left: 23; color: $text-muted; height: auto; }"
-    BINDINGS = bindings("return")
 
     def __init__(self) -> None:
         super().__init__()

@@ -1,7 +1,9 @@
 """The app's default keyboard map, read once from keys.toml (next to this file, shipped as package data).
 
-A screen takes its keys by scope, `BINDINGS = bindings("receive")`, or one by id, `binding("help")`. The config's
-[keymap] (binding id -> keys, `App.set_keymap`) still moves any of them; F1 (help.py) shows the live ones.
+A screen names its scope once, in its class line: `class ReceiveScreen(ServiceScreen, scope="receive")` (KeyScope);
+a class that adds keys of its own builds its list from `bindings("queue")`, or takes one by id, `binding("help")`.
+The config's [keymap] (binding id -> keys, `App.set_keymap`) still moves any of them; F1 (help.py) shows the live
+ones.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 import tomllib
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from textual.binding import Binding, BindingType
 
@@ -45,3 +47,19 @@ def bindings(scope: str) -> list[BindingType]:
 def binding(binding_id: str, **changes: Any) -> Binding:
     """One binding of keys.toml by its id; `changes` (Binding's own fields) make a variant under the same id."""
     return replace(_BY_ID[binding_id], **changes)
+
+
+class KeyScope:
+    """A screen or dialog whose keys are one scope of keys.toml, named in its class line:
+    `class Confirm(KeyScope, ModalScreen[bool], scope="confirm")` is `BINDINGS = bindings("confirm")` (every
+    ServiceScreen is a KeyScope). The list lands in the class's own BINDINGS, where Textual, F1 (help.py) and the
+    keymap find it as before."""
+
+    BINDINGS: ClassVar[list[BindingType]]
+
+    def __init_subclass__(cls, scope: str | None = None, **kwargs: Any) -> None:
+        if scope is not None:
+            if "BINDINGS" in cls.__dict__:
+                raise TypeError(f"{cls.__name__}: its keys are scope {scope!r}, not BINDINGS as well")
+            cls.BINDINGS = bindings(scope)  # before Textual's __init_subclass__ merges the class's bindings
+        super().__init_subclass__(**kwargs)

@@ -8,13 +8,11 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
-from counter.screens.keys import bindings
+from counter.screens.keys import KeyScope
 
 
-class AskText(ModalScreen[str | None]):
+class AskText(KeyScope, ModalScreen[str | None], scope="ask-text"):
     """One line of text (e.g. the reason of a refusal); Enter confirms, Esc cancels (None)."""
-
-    BINDINGS = bindings("ask-text")
 
     def __init__(self, title: str, prompt: str, value: str = "", required: bool = True,
                  hint: str = "Enter: xác nhận · Esc: hủy"):
@@ -41,10 +39,8 @@ class AskText(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class Confirm(ModalScreen[bool]):
+class Confirm(KeyScope, ModalScreen[bool], scope="confirm"):
     """A yes/no question: Enter or Y says yes, Esc or N says no."""
-
-    BINDINGS = bindings("confirm")
 
     def __init__(self, question: str):
         super().__init__()

@@ -16,7 +16,6 @@ from textual.widgets import DataTable, Static
 from counter.domain.calendar import format_vn
 from counter.domain.permissions import Action, can
 from counter.screens.base import LiveScreen, ServiceScreen
-from counter.screens.keys import bindings
 from counter.screens.modals import AskText, Confirm
 from counter.widgets.status import BottomBar
 from counter.widgets.table import FittedTable
@@ -48,7 +47,7 @@ def note_of(i: WaitingItem) -> str:
     return ", ".join(parts)
 
 
-class OnlineScreen(LiveScreen):
+class OnlineScreen(LiveScreen, scope="online"):
     STAMP_GROUP = "online-stamp"
     HELP = ("Hồ sơ trực tuyến: hồ sơ công dân nộp qua Cổng dịch vụ công, chờ bộ phận một cửa kiểm tra và tiếp nhận. "
             "Danh sách xếp hồ sơ nộp trước lên đầu, cột “Đã chờ” tính theo giờ làm việc; dấu ! là đã chờ quá "
@@ -62,7 +61,6 @@ class OnlineScreen(LiveScreen):
     #online-summary, #online-awaiting-title { height: 1; padding: 0 1; }
     #online-awaiting-title { color: $text-muted; }
     """
-    BINDINGS = bindings("online")
 
     def __init__(self) -> None:
         super().__init__()
@@ -129,7 +127,7 @@ class OnlineScreen(LiveScreen):
             self.app.push_screen(OnlineDossierScreen(code))
 
 
-class OnlineDossierScreen(ServiceScreen):
+class OnlineDossierScreen(ServiceScreen, scope="online-dossier"):
     HELP = ("Kiểm tra một hồ sơ trực tuyến: mỗi dòng là một tệp công dân đã nộp, bên cạnh giấy tờ của thủ tục. "
             "{online.preview} xem trang đầu của tệp ngay tại đây, {online.viewer} mở tệp bằng trình xem của máy. "
             "{online.ok} đánh dấu giấy tờ đạt, {online.wrong} ghi giấy tờ chưa đạt và lý do. Sau đó: "
@@ -147,7 +145,6 @@ class OnlineDossierScreen(ServiceScreen):
     OnlineDossierScreen.-narrow #papers-table { width: 1fr; }
     OnlineDossierScreen.-narrow #od-preview { width: 1fr; height: 8; border-left: none; }
     """
-    BINDINGS = bindings("online-dossier")
 
     def __init__(self, code: str):
         super().__init__()

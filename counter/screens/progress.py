@@ -16,7 +16,7 @@ from textual.widgets.option_list import Option
 
 from counter.domain.calendar import format_vn
 from counter.screens.base import ServiceScreen
-from counter.screens.keys import bindings
+from counter.screens.keys import KeyScope
 from counter.widgets.qr_input import QrInput
 from counter.widgets.status import BottomBar
 
@@ -31,10 +31,8 @@ def _t(dt: Any) -> str:
     return format_vn(dt) if dt else "—"
 
 
-class EventForm(ModalScreen[dict | None]):
+class EventForm(KeyScope, ModalScreen[dict | None], scope="progress-event"):
     """The fields of one action; Enter goes to the next field and, on the last one, records; Esc cancels."""
-
-    BINDINGS = bindings("progress-event")
 
     def __init__(self, code: str, info: ActionInfo, explain: str = ""):
         super().__init__()
@@ -84,7 +82,7 @@ class EventForm(ModalScreen[dict | None]):
         return any(inp.value.strip() for inp in self.query(Input))  # a note or a field typed, not recorded yet
 
 
-class ProgressScreen(ServiceScreen):
+class ProgressScreen(ServiceScreen, scope="progress"):
     HELP = ("Xử lý hồ sơ ({progress}). Quét mã QR trên giấy tiếp nhận, quét mã vạch hoặc gõ mã hồ sơ (hoặc họ tên, số "
             "CCCD, điện thoại) rồi Enter. Danh sách bên dưới chỉ có các bước được phép ở trạng thái hiện tại và với "
             "vai trò của bạn: mũi tên chọn, Enter mở ô nhập (Enter đi tiếp, {event.submit} ghi nhận, {event.cancel} "
@@ -98,7 +96,6 @@ class ProgressScreen(ServiceScreen):
             "(Mẫu 01 với hẹn trả ban "
             "đầu, 02–06, phiếu bàn giao), mẫu vừa in được chọn sẵn. {progress.find} về ô tìm.")
     AUTO_FOCUS = "#find"
-    BINDINGS = bindings("progress")
 
     def __init__(self, code: str | None = None) -> None:
         super().__init__()

@@ -19,7 +19,7 @@ from counter.domain.calendar import format_vn
 from counter.domain.permissions import Action, can
 from counter.domain.scorecard import PERIOD_LABELS, Period, local_date, number, percent
 from counter.screens.base import DossierPages
-from counter.screens.keys import bindings
+from counter.screens.keys import KeyScope, bindings
 from counter.widgets.status import BottomBar
 from counter.widgets.table import FittedTable
 
@@ -54,10 +54,8 @@ def cell(value: str) -> Text:
     return Text(value, no_wrap=True, overflow="ellipsis")
 
 
-class ClerkPicker(ModalScreen["int | None"]):
+class ClerkPicker(KeyScope, ModalScreen["int | None"], scope="queue-picker"):
     """Pick the member of staff to give a dossier to: arrows, Enter; Esc cancels."""
-
-    BINDINGS = bindings("queue-picker")
 
     def __init__(self, code: str, clerks: list[Clerk], current: int | None):
         super().__init__()

@@ -14,15 +14,13 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from counter.domain.voice import RATING_REASONS, RATINGS
-from counter.screens.keys import bindings
+from counter.screens.keys import KeyScope
 
 _VALUES = list(RATINGS)
 _REASONS = list(RATING_REASONS)
 
 
-class RateDialog(ModalScreen[tuple[str, str | None] | None]):
-    BINDINGS = bindings("rating")
-
+class RateDialog(KeyScope, ModalScreen[tuple[str, str | None] | None], scope="rating"):
     def __init__(self, code: str):
         super().__init__()
         self.code = code

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -19,7 +20,6 @@ from counter.domain.permissions import postal_refusal
 from counter.domain.scorecard import local_date
 from counter.domain.intake import APPLICANT_KINDS, CHANNELS, Applicant, PaperInput, ReceiveRequest, ValidationError
 from counter.screens.base import ServiceScreen
-from counter.screens.keys import bindings
 from counter.screens.modals import AskText, Confirm
 from counter.widgets.qr_input import QrInput
 from counter.widgets.status import BottomBar
@@ -74,7 +74,7 @@ def exact_code(text: str, code: str) -> bool:
     return text.isdigit() and bool(short) and text.lstrip("0") == short
 
 
-class ReceiveScreen(ServiceScreen):
+class ReceiveScreen(ServiceScreen, scope="receive"):
     HELP = ("Tiếp nhận hồ sơ. 1) Gõ mã hoặc tên thủ tục (không dấu cũng được), Enter để chọn. 2) Quét mã QR "
             "trên CCCD vào ô “Quét QR CCCD” (hoặc dán chuỗi rồi Enter): các ô thông tin tự điền. 3) Đánh dấu giấy "
             "tờ đã nhận bằng phím cách, mũi tên để di chuyển. 4) {receive.save} để lưu và in Giấy tiếp nhận (Mẫu 01). "
@@ -88,22 +88,21 @@ class ReceiveScreen(ServiceScreen):
             "CCCD): {receive.reuse} trên một giấy tờ để tái sử dụng kết quả đó (số hóa mã 3). Tab/Shift+Tab đi qua "
             "mọi ô. {receive.leave} để thoát (hỏi lại nếu đang nhập dở).")
     AUTO_FOCUS = "#proc"
-    BINDINGS = bindings("receive")
+    procedure: ProcedureInfo | None = None
+    last_code: str | None = None
+    last_form = "01"
+    last_fee = 0  # the fee of the dossier just saved: F9 opens on it
+    busy = False
+    _proc_timer: Any = None
+    _proc_query: str | None = None  # the text the procedure list shows the results of
+    _enter_for: str | None = None  # Enter was pressed on this text before its results arrived
+    results: Sequence[Any] = ()  # the owner's earlier electronic results (issue 20), newest first
+    qr_id = ""  # the ID number the last CCCD scan gave
 
     def __init__(self) -> None:
         super().__init__()
-        self.procedure: ProcedureInfo | None = None
-        self.last_code: str | None = None
-        self.last_form = "01"
-        self.last_fee = 0  # the fee of the dossier just saved: F9 opens on it
-        self.busy = False
-        self._proc_timer: Any = None
         self._procs: dict[str, ProcedureInfo] = {}
-        self._proc_query: str | None = None  # the text the procedure list shows the results of
-        self._enter_for: str | None = None  # Enter was pressed on this text before its results arrived
-        self.results: list[Any] = []  # the owner's earlier electronic results (issue 20), newest first
         self.picks: dict[str, Any] = {}  # paper name -> the result reused for it
-        self.qr_id = ""  # the ID number the last CCCD scan gave
 
     # ---- layout ----------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:

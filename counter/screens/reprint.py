@@ -13,18 +13,17 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from counter.screens.keys import bindings
+from counter.screens.keys import KeyScope
 
 if TYPE_CHECKING:
     from counter.domain.reprint import FormChoice
     from counter.screens.base import ServiceScreen
 
 
-class FormChooser(ModalScreen["str | None"]):
+class FormChooser(KeyScope, ModalScreen["str | None"], scope="reprint"):
     """The forms of one dossier: arrows, Enter prints; Esc cancels."""
 
     DEFAULT_CSS = "FormChooser { align: center middle; } FormChooser OptionList { height: auto; max-height: 9; }"
-    BINDINGS = bindings("reprint")
 
     def __init__(self, code: str, choices: list[FormChoice], current: str | None = None):
         super().__init__()

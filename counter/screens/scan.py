@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -13,7 +14,6 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Input, ProgressBar, Static
 
 from counter.screens.base import ServiceScreen
-from counter.screens.keys import bindings
 from counter.screens.modals import AskText, Confirm
 from counter.widgets.qr_input import QrInput
 from counter.widgets.status import BottomBar
@@ -35,7 +35,7 @@ ITEM_COLUMNS = [("TT", 2), ("Giấy tờ", 30), ("Số hóa", 16), ("Trang", 5),
 PAGE_COLUMNS = [("#", 3), ("Nguồn", 11), ("Trang", 30)]
 
 
-class ScanScreen(ServiceScreen):
+class ScanScreen(ServiceScreen, scope="scan"):
     HELP = ("Số hóa hồ sơ. 1) Gõ mã hồ sơ hoặc quét mã QR/mã vạch trên Giấy tiếp nhận rồi Enter (gõ họ tên hay "
             "số CCCD để tìm, Enter trên dòng kết quả để chọn). 2) Chọn thành phần hồ sơ bằng mũi tên. 3) {scan.scan} quét "
             "từ máy quét (khay nạp giấy quét cả xấp), {scan.import} nhập tệp JPEG/PNG/PDF, {scan.watched} lấy tệp từ "
@@ -46,17 +46,16 @@ class ScanScreen(ServiceScreen):
             "{scan.open} mở tệp PDF đã lưu. {scan.device} đổi máy quét (danh sách devices trong mục [scanner] của cấu hình). "
             "{scan.escape} dừng việc đang chạy (quét, nhập), hoặc quay về ô mã hồ sơ.")
     AUTO_FOCUS = "#scan-code"
-    BINDINGS = bindings("scan")
+    target: ScanTarget | None = None
+    busy: str | None = None  # what runs now (shown in the status line)
+    picks: Sequence[str] = ()  # the codes of the dossiers a name or ID number found
+    _config: Any = None
 
     def __init__(self) -> None:
         super().__init__()
-        self.target: ScanTarget | None = None
         self.pending: dict[int, list[Page]] = {}  # checklist position -> pages waiting to be saved
         self.offers: dict[int, list[ReuseOffer]] = {}
         self.cancel = threading.Event()
-        self.busy: str | None = None  # what runs now (shown in the status line)
-        self.picks: list[str] = []
-        self._config: Any = None
 
     # ---- layout ----------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -11,12 +12,13 @@ from textual.widgets import DataTable, Input, Static
 
 from counter.domain.calendar import format_vn
 from counter.screens.base import ServiceScreen
-from counter.screens.keys import bindings
 from counter.widgets.qr_input import QrInput
 from counter.widgets.status import BottomBar
 from counter.widgets.table import FittedTable
 
 if TYPE_CHECKING:
+    from textual.timer import Timer
+
     from counter.services.dossiers import SearchPage
 
 PAGE_SIZE = 20
@@ -41,19 +43,15 @@ def cell(value: str) -> Text:
     return Text(value, no_wrap=True, overflow="ellipsis")
 
 
-class SearchScreen(ServiceScreen):
+class SearchScreen(ServiceScreen, scope="search"):
     HELP = ("Gõ mã hồ sơ, họ tên, số điện thoại hoặc số CCCD — có dấu hay không dấu đều được (“dang van an” "
             "tìm thấy “Đặng Văn An”). Mũi tên xuống hoặc Enter để vào danh sách, Enter để mở hồ sơ, "
             "{search.next-page}/{search.prev-page} để sang trang, {search.back} để quay lại ô tìm kiếm.")
     AUTO_FOCUS = "#query"
-    BINDINGS = bindings("search")
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.page = 0
-        self.has_next = False
-        self.codes: list[str] = []
-        self._timer = None
+    page = 0
+    has_next = False
+    codes: Sequence[str] = ()  # the dossiers of the page shown
+    _timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield QrInput(placeholder="Tìm theo mã hồ sơ, họ tên, số điện thoại, số CCCD — có dấu hay không dấu đều được",

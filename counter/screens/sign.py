@@ -16,13 +16,11 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
-from counter.screens.keys import bindings
+from counter.screens.keys import KeyScope
 
 
-class AskSecret(ModalScreen[str | None]):
+class AskSecret(KeyScope, ModalScreen[str | None], scope="sign"):
     """The token's PIN (masked); Enter unlocks, Esc cancels (None)."""
-
-    BINDINGS = bindings("sign")
 
     def __init__(self, what: str, unlock: Callable[[str], Any]):
         super().__init__()
