@@ -13,7 +13,7 @@ import importlib.abc
 import importlib.util
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from typer._click import exceptions as click_exceptions
@@ -155,7 +155,9 @@ def install() -> None:
 
         def apply(command: Command) -> Command:
             command = add(command)
-            command.params[-1].help = HELP_TEXT
+            option = command.params[-1]
+            assert isinstance(option, TyperOption)  # the --help option it just added
+            option.help = HELP_TEXT
             return command
 
         return apply
@@ -249,13 +251,14 @@ class VietnameseGroup(TyperGroup):
     """The root command: runs Typer without its standalone error printing and says what went wrong in
     Vietnamese. Exit codes stay Click's: 2 for a usage error, 1 for an abort or a command's own failure."""
 
-    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
-             standalone_mode: bool = True, **extra: Any) -> Any:
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, windows_expand_args: bool = True, **extra: Any) -> Any:
         install()
         localise(self)
         prog_name = "counter"  # not "python -m counter" nor a test runner's "root": the command people type
         try:
-            rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            rv = super().main(args, prog_name, complete_var, standalone_mode=False,
+                              windows_expand_args=windows_expand_args, **extra)
             code = rv if isinstance(rv, int) else 0
         except click_exceptions.NoArgsIsHelpError as exc:  # `counter db`: the group's help, as Typer does
             text = exc.format_message()  # made by ctx.get_help(); the rich help printed itself there and is ""

@@ -229,8 +229,5 @@ def thumbnail(page: Page, cols: int = 17, rows: int = 12) -> list[list[tuple[tup
         small = im.convert("RGB")
         small.thumbnail((cols, rows * 2))
         w, h = small.size
-        px = small.load()
-        out = []
-        for y in range(0, h - 1, 2):
-            out.append([(px[x, y], px[x, y + 1]) for x in range(w)])
-        return out
+        rgb: list[tuple[int, int, int]] = list(small.getdata())  # RGB: a 3-tuple a pixel, row by row
+        return [[(rgb[y * w + x], rgb[(y + 1) * w + x]) for x in range(w)] for y in range(0, h - 1, 2)]

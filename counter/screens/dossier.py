@@ -61,19 +61,18 @@ class DossierScreen(ServiceScreen, scope="dossier"):
     def action_notices(self) -> None:
         from counter.services.voice import notices
 
-        store, code = self.capp.store, self.code
+        code = self.code
         box = self.query_one("#dossier-print", Static)
 
         def show(lines: list[str]) -> None:
             box.update("Thông báo cho công dân:\n" + ("\n".join(lines) if lines else "chưa gửi thông báo nào."))
 
-        self.call_service(lambda: notices(store, code), show, self.show_error, group="notices")
+        self.call_signed_in(lambda store, _actor: notices(store, code), show, self.show_error, group="notices")
 
     def reload(self) -> None:
-        store = self.capp.store
         from counter.services.dossiers import get_detail
 
-        self.call_service(lambda: get_detail(store, self.code), self.show_detail, self.load_failed)  # type: ignore[arg-type]
+        self.call_signed_in(lambda store, _actor: get_detail(store, self.code), self.show_detail, self.load_failed)
 
     def load_failed(self, message: str) -> None:
         self.query_one("#dossier-head", Static).update(Text(f"Hồ sơ {self.code}: {message}", style="bold"))
@@ -157,8 +156,9 @@ class DossierScreen(ServiceScreen, scope="dossier"):
         """Ctrl+E: the form prefilled with the dossier's details (or one line saying why this user may not)."""
         from counter.services.dossiers import correction_form
 
-        store, actor, code = self.capp.store, self.capp.actor, self.code
-        self.call_service(lambda: correction_form(store, actor, code), self._open_correction, self._refused)  # type: ignore[arg-type]
+        code = self.code
+        self.call_signed_in(lambda store, actor: correction_form(store, actor, code), self._open_correction,
+                            self._refused)
 
     def _open_correction(self, form) -> None:  # type: ignore[no-untyped-def]
         from counter.screens.correct import CorrectForm
@@ -181,8 +181,8 @@ class DossierScreen(ServiceScreen, scope="dossier"):
         """Ctrl+D: a supervisor voids a dossier received by mistake, the same day: the reason, then a confirm."""
         from counter.services.dossiers import void_check
 
-        store, actor, code = self.capp.store, self.capp.actor, self.code
-        self.call_service(lambda: void_check(store, actor, code), self._ask_void_reason, self._refused)  # type: ignore[arg-type]
+        code = self.code
+        self.call_signed_in(lambda store, actor: void_check(store, actor, code), self._ask_void_reason, self._refused)
 
     def _ask_void_reason(self, code: str) -> None:
         from counter.screens.modals import AskText, Confirm
@@ -190,8 +190,7 @@ class DossierScreen(ServiceScreen, scope="dossier"):
         def confirmed(reason: str) -> None:
             from counter.services.dossiers import void
 
-            store, actor = self.capp.store, self.capp.actor
-            self.call_service(lambda: void(store, actor, code, reason), self._voided, self._refused)  # type: ignore[arg-type]
+            self.call_signed_in(lambda store, actor: void(store, actor, code, reason), self._voided, self._refused)
 
         def got_reason(reason: str) -> None:
             self.ask(Confirm(f"Hủy hồ sơ {code}? Hồ sơ rời hàng đợi, sổ theo dõi ghi “Đã hủy”; "

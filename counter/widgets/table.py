@@ -55,7 +55,7 @@ class FittedTable(DataTable):
                  drop: Sequence[str] = (), **kwargs: Any):
         super().__init__(**kwargs)
         self.spec: list[tuple[str, int]] = list(columns)
-        self.shrink = dict(shrink or {})
+        self.shrink_to = dict(shrink or {})  # not `shrink`: Textual's Widget.shrink is a reactive bool
         self.drop = list(drop)
         self._rows: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
         self._layout: tuple[tuple[int, int], ...] | None = None
@@ -76,7 +76,7 @@ class FittedTable(DataTable):
         if width <= 0:
             layout = tuple((i, w) for i, (_l, w) in enumerate(self.spec))
         else:
-            layout = fit_columns(self.spec, width - SCROLLBAR, self.shrink, self.drop, self.cell_padding)
+            layout = fit_columns(self.spec, width - SCROLLBAR, self.shrink_to, self.drop, self.cell_padding)
         if layout == self._layout:
             return
         self._layout = layout

@@ -29,7 +29,8 @@ def _drop_user_foreign_keys() -> None:
         return
     edits = {}
     for table, cols in _DROPPED.items():
-        sql = bind.exec_driver_sql("SELECT sql FROM sqlite_master WHERE type='table' AND name=?", (table,)).scalar()
+        sql = str(bind.exec_driver_sql("SELECT sql FROM sqlite_master WHERE type='table' AND name=?", (table,))
+                  .scalar_one())
         new = sql
         for col in cols:
             new = re.sub(_FK.format(col=col), "", new)
@@ -37,7 +38,7 @@ def _drop_user_foreign_keys() -> None:
             edits[table] = new
     if not edits:
         return
-    version = bind.exec_driver_sql("PRAGMA schema_version").scalar()
+    version = bind.exec_driver_sql("PRAGMA schema_version").scalar_one()
     bind.exec_driver_sql("PRAGMA writable_schema=ON")
     for table, sql in edits.items():
         bind.exec_driver_sql("UPDATE sqlite_master SET sql=? WHERE type='table' AND name=?", (sql, table))
