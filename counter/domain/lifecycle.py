@@ -454,6 +454,13 @@ def _refund(state: DossierState, p: Mapping[str, Any], kind: str, status: Status
     return {"refunded_amount": state.refunded_amount + amount}
 
 
+def _later_due(state: DossierState, new_due: datetime | None, kind: EventKind, current: Status) -> None:
+    """A new appointment (Mẫu 04, a statutory verification time) comes after the one it replaces."""
+    if state.due_at is not None and new_due is not None and new_due <= state.due_at:
+        raise TransitionError(kind, current, f"Ngày hẹn trả mới phải sau ngày hẹn trả hiện tại của hồ sơ "
+                                             f"{state.code} ({_local_day(state.due_at)}).")
+
+
 def _local_day(at: datetime) -> str:
     return f"{at.astimezone(VN_TZ):%d/%m/%Y}"
 
@@ -627,8 +634,7 @@ def apply(state: DossierState | None, event: Event) -> DossierState:
         if state.due_at is not None and _local_day_key(event.at) >= _local_day_key(state.due_at):
             raise TransitionError(kind, current, "Quá thời hạn xin lỗi, hẹn lại: phải gửi chậm nhất 01 ngày trước "
                                                  f"ngày hẹn trả {_local_day(state.due_at)}. Hồ sơ bị tính là quá hạn.")
-        if state.due_at is not None and new_due is not None and new_due <= state.due_at:
-            raise TransitionError(kind, current, "Ngày hẹn trả mới phải sau ngày hẹn trả hiện tại.")
+        _later_due(state, new_due, kind, current)
         changes["due_at"] = new_due
         changes["extension_count"] = state.extension_count + 1
         changes["legal_due_at"] = state.legal_due_at or state.due_at
@@ -641,8 +647,7 @@ def apply(state: DossierState | None, event: Event) -> DossierState:
         if state.verification_days:
             raise TransitionError(kind, current, f"Hồ sơ {state.code} đã được gia hạn xác minh "
                                                  f"{state.verification_days} ngày làm việc: không gia hạn lần nữa.")
-        if state.due_at is not None and new_due is not None and new_due <= state.due_at:
-            raise TransitionError(kind, current, "Ngày hẹn trả mới phải sau ngày hẹn trả hiện tại.")
+        _later_due(state, new_due, kind, current)
         changes["due_at"] = new_due
         changes["verification_days"] = days
         if state.legal_due_at is not None:  # moved by a statutory time: the lawful date moves as well
