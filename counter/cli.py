@@ -13,7 +13,7 @@ from collections.abc import Callable
 import typer
 
 from counter.cli_vi import VietnameseGroup
-from counter.domain.catalogue import MAX_WORKING_DAYS
+from counter.domain.calendar import MAX_WORKING_DAYS  # not the catalogue: its parsers weigh on every command
 from counter.domain.errors import CounterError
 
 if TYPE_CHECKING:

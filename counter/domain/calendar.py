@@ -27,6 +27,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+#: the longest time a procedure (or an extension) may count, in working days
+MAX_WORKING_DAYS = 365
 OVERRIDE_OFF_NAME = "Ngày nghỉ (điều chỉnh)"
 
 _LOCK = threading.RLock()  # guards holidays.VN (it grows itself on lookup) and table building

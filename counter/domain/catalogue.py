@@ -18,6 +18,7 @@ from datetime import date, datetime
 from typing import Any
 from collections.abc import Callable, Iterator, Mapping
 
+from counter.domain.calendar import MAX_WORKING_DAYS
 from counter.domain.errors import CounterError
 from counter.domain.fees import Charge, FeeError, flat_charges, parse_charges
 from counter.domain.intake import PaperInput
@@ -40,7 +41,6 @@ CHANNELS = {1: "trực tiếp", 2: "trực tuyến", 3: "bưu chính công ích"
 LEVELS = {"commune": "commune", "xã": "commune", "cấp xã": "commune",
           "province": "province", "tỉnh": "province", "cấp tỉnh": "province"}
 SAME_DAY_WORDS = frozenset({"same_day", "same day", "trong ngày", "trong ngay", "trong_ngay"})
-MAX_WORKING_DAYS = 365
 MAX_FEE = 10**12
 MAX_COPIES = 99
 MAX_LISTED = 50  # errors listed in the message; `CatalogueError.errors` keeps them all
