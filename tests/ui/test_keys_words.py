@@ -281,3 +281,12 @@ def test_the_trend_chart_tells_series_apart_by_marker():
 
     markers = [m for _v, _l, m in trend_series(Card())]  # type: ignore[arg-type]
     assert len(set(markers)) == 3 and "braille" not in markers
+
+
+def test_a_fitted_table_leaves_textuals_shrink_a_bool():
+    """The column minimums are the table's own (`shrink_to`): Textual's Widget.shrink, a reactive bool its layout
+    reads, stays as Textual set it (a dict there made a table without minimums stop shrinking)."""
+    table = FittedTable([("Mã hồ sơ", 20), ("Chủ hồ sơ", 16)], shrink={"Chủ hồ sơ": 8})
+    assert table.shrink is True
+    assert table.shrink_to == {"Chủ hồ sơ": 8}
+    assert FittedTable([("Mã hồ sơ", 20)]).shrink is True
