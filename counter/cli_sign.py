@@ -13,6 +13,7 @@ from typing import Annotated, Any
 import typer
 
 from counter.cli import DataDir, PasswordOpt, UserOpt, app, command_group, fail, handle_errors, open_store, signed_in
+from counter.domain.errors import unreadable
 
 sign_app = command_group(app, "sign", "Ký số biểu mẫu, giấy tờ số hóa và tệp PDF (khóa ký số của cán bộ).")
 result_app = command_group(app, "result", "Kết quả giải quyết điện tử của hồ sơ.")
@@ -50,8 +51,8 @@ def verify(
 def _read(path: Path) -> bytes:
     try:
         return path.read_bytes()
-    except OSError:
-        fail(f"Không đọc được tệp {path}.")
+    except OSError as exc:
+        fail(unreadable(exc, path))
         raise  # fail() always exits
 
 

@@ -92,3 +92,15 @@ def test_verify_without_a_trusted_root_says_so_without_a_traceback(tmp_path, key
                          capture_output=True, text=True, env={**os.environ, "COUNTER_HOME": str(home)}, timeout=120)
     assert out.returncode == 1 and "chưa khai báo [signing] trust_roots" in out.stdout, out.stdout
     assert out.stderr == "", out.stderr
+
+
+def test_a_file_to_sign_that_cannot_be_read_is_named_for_what_it_is(tmp_path):
+    """Read before the login and the PIN, with the one message of every file someone names (errors.unreadable):
+    missing, a folder; exit 1 and nothing written."""
+    home = tmp_path / "data"
+    make_store(home).close()
+    out = run(home, "sign", "file", str(tmp_path / "khong-co.pdf"), str(tmp_path / "out.pdf"))
+    assert out.exit_code == 1 and f"Không tìm thấy tệp “{tmp_path / 'khong-co.pdf'}”." in out.output
+    out = run(home, "result", "issue", "H55.242-261123-1001", str(tmp_path))
+    assert out.exit_code == 1 and f"“{tmp_path}” là một thư mục, không phải tệp." in out.output
+    assert "Traceback" not in out.output and not (tmp_path / "out.pdf").exists()
